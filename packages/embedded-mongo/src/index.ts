@@ -1,0 +1,7 @@
+export { DatabaseUnavailableError, type RunningDatabase } from './running-database.js';
+export {
+  MONGO_JAVA_SERVER_VERSION,
+  startEmbeddedMongo,
+  type EmbeddedMongoOptions,
+} from './start-embedded-mongo.js';
+export { resolveDatabase, type ResolveDatabaseOptions } from './resolve-database.js';

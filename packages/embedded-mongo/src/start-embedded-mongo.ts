@@ -1,0 +1,106 @@
+import { execFile, spawn } from 'node:child_process';
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+import { killOnExit, OutputTail, stopper } from './child-process.js';
+import { DatabaseUnavailableError, type RunningDatabase } from './running-database.js';
+
+/** Options for {@link startEmbeddedMongo}. */
+export interface EmbeddedMongoOptions {
+  /** `memory` forgets everything on stop; `h2` keeps data in `dataFile`. */
+  backend: 'memory' | 'h2';
+  /** The H2 store file; required for `h2`. Its directory is created if missing. */
+  dataFile?: string;
+  /** TCP port on 127.0.0.1; 0 or absent picks a free one. */
+  port?: number;
+  /** How long to wait for the server to listen. Default 30 s. */
+  startTimeoutMs?: number;
+}
+
+/** mongo-java-server version pinned in launcher/pom.xml. */
+export const MONGO_JAVA_SERVER_VERSION = '1.47.0';
+
+// Both src/ and dist/ sit directly below the package root.
+const packageRoot = fileURLToPath(new URL('..', import.meta.url));
+const launcherTarget = join(packageRoot, 'launcher', 'target');
+
+const REMEDY =
+  'Install a Java 17+ JDK and Maven 3.8+ (then run `npm run prepare:launcher -w @mesh/embedded-mongo`), ' +
+  'or set MONGODB_URI to an existing MongoDB.';
+
+/**
+ * Starts mongo-java-server (via launcher/EmbeddedMongo.java) on 127.0.0.1 and resolves once it
+ * accepts connections. It reports MongoDB 5.0 / wire version 13 so that mongoose 9 accepts it.
+ * The Java process also exits on its own when this Node process goes away.
+ */
+export async function startEmbeddedMongo(options: EmbeddedMongoOptions): Promise<RunningDatabase> {
+  const { backend, port = 0, startTimeoutMs = 30_000 } = options;
+  const args = ['--backend', backend, '--host', '127.0.0.1', '--port', String(port)];
+  let dataFile: string | undefined;
+  if (backend === 'h2') {
+    if (!options.dataFile) throw new Error("startEmbeddedMongo: backend 'h2' needs a dataFile");
+    dataFile = resolve(options.dataFile);
+    await mkdir(dirname(dataFile), { recursive: true });
+    args.push('--file', dataFile);
+  }
+
+  const classpath = await prepareLauncher();
+  const child = spawn('java', ['-cp', classpath, 'EmbeddedMongo', ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const stderr = new OutputTail();
+  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+  const stop = stopper(child, 10_000);
+
+  const listeningPort = await new Promise<number>((resolvePort, reject) => {
+    const fail = (message: string, ErrorType: new (message: string) => Error = Error) => {
+      clearTimeout(timer);
+      void stop();
+      const details = stderr.toString();
+      reject(new ErrorType(details ? `${message}\n${details}` : message));
+    };
+    const timer = setTimeout(
+      () => fail(`embedded MongoDB did not report LISTENING within ${startTimeoutMs} ms`),
+      startTimeoutMs,
+    );
+    const onError = (error: NodeJS.ErrnoException) =>
+      error.code === 'ENOENT'
+        ? fail(`Cannot start the embedded MongoDB: 'java' is not on PATH. ${REMEDY}`, DatabaseUnavailableError)
+        : fail(`Cannot start the embedded MongoDB: ${error.message}`);
+    const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
+      fail(`embedded MongoDB exited before listening (${signal ?? `exit code ${code}`})`);
+    child.once('error', onError);
+    child.once('exit', onExit);
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const match = /^LISTENING (\d+)$/.exec(line);
+      if (!match) return;
+      clearTimeout(timer);
+      child.off('exit', onExit);
+      resolvePort(Number(match[1]));
+    });
+  });
+  killOnExit(child);
+
+  const where = backend === 'h2' ? `H2 file ${dataFile}` : 'in memory';
+  return {
+    uri: `mongodb://127.0.0.1:${listeningPort}`,
+    kind: backend === 'h2' ? 'embedded-h2' : 'embedded-memory',
+    description: `mongo-java-server ${MONGO_JAVA_SERVER_VERSION} (${where}) on 127.0.0.1:${listeningPort}, reporting MongoDB 5.0 / wire 13`,
+    stop,
+  };
+}
+
+/** Runs scripts/fetch-launcher.sh (instant once done) and returns the launcher's classpath. */
+async function prepareLauncher(): Promise<string> {
+  try {
+    await promisify(execFile)('bash', [join(packageRoot, 'scripts', 'fetch-launcher.sh')]);
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr?.trim() ?? String(error);
+    throw new DatabaseUnavailableError(`Cannot prepare the embedded MongoDB launcher: ${stderr}\n${REMEDY}`);
+  }
+  const jars = (await readFile(join(launcherTarget, 'classpath.txt'), 'utf8')).trim();
+  return `${join(launcherTarget, 'classes')}:${jars}`;
+}

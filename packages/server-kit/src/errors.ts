@@ -1,0 +1,71 @@
+import { GraphQLError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+import type { GraphQLFormattedError } from 'graphql';
+import type { Logger } from './logger.js';
+
+/**
+ * The error codes every service shares. Each subgraph adds its domain codes in its own
+ * `errors.ts`; a code is defined once, with what it means, and raised through a factory.
+ */
+export const COMMON_ERROR_CODES = {
+  BAD_USER_INPUT: 'The input is invalid; nothing was changed.',
+  NOT_FOUND: 'The requested record does not exist.',
+  FORBIDDEN: 'The caller is known but its role may not do this.',
+  UNAUTHENTICATED: 'The caller must sign in (or the request did not come through the gateway).',
+  PAYLOAD_TOO_LARGE: 'The request body exceeds the size limit.',
+  INTERNAL_SERVER_ERROR: 'Something unexpected failed; it was logged with the correlation id.',
+} as const;
+
+export type CommonErrorCode = keyof typeof COMMON_ERROR_CODES;
+
+/** A deliberate, client-facing error with a stable `extensions.code`. */
+export function meshError(code: string, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { ...extensions, code } });
+}
+
+export const badUserInput = (message: string, extensions: Record<string, unknown> = {}): GraphQLError =>
+  meshError('BAD_USER_INPUT', message, extensions);
+export const notFound = (message: string, extensions: Record<string, unknown> = {}): GraphQLError =>
+  meshError('NOT_FOUND', message, extensions);
+export const forbidden = (message = 'Your role may not do this'): GraphQLError => meshError('FORBIDDEN', message);
+export const unauthenticated = (message = 'Sign in to do this'): GraphQLError =>
+  meshError('UNAUTHENTICATED', message, { http: { status: 401 } });
+
+/** Codes that GraphQL tooling raises itself and that are safe to show as they are. */
+const TOOLING_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+  'BAD_REQUEST',
+]);
+
+/**
+ * Builds Apollo Server's `formatError`: deliberate GraphQL errors pass through; anything else is
+ * logged with the correlation id and shown only as INTERNAL_SERVER_ERROR.
+ */
+export function createErrorFormatter(logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    const code = formatted.extensions?.['code'];
+    const deliberate = original instanceof GraphQLError && typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR';
+    if (deliberate || (typeof code === 'string' && TOOLING_CODES.has(code))) {
+      return { ...formatted, extensions: withoutStacktrace(formatted.extensions) };
+    }
+    logger.error({ err: original, path: formatted.path }, 'unexpected error');
+    return {
+      message: 'Internal server error',
+      ...(formatted.path ? { path: formatted.path } : {}),
+      ...(formatted.locations ? { locations: formatted.locations } : {}),
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    };
+  };
+}
+
+function withoutStacktrace(extensions: GraphQLFormattedError['extensions']): Record<string, unknown> {
+  if (!extensions) return {};
+  const { stacktrace: _stacktrace, ...rest } = extensions;
+  return rest;
+}

@@ -1,0 +1,108 @@
+import type { Connection } from 'mongoose';
+import { readEnvironment, readInternalSecret, readPort, readString, type RuntimeEnvironment } from './config.js';
+import { connectDatabase, ensureIndexes } from './database.js';
+import { GatewayCredentialVerifier, secretKey } from './gateway-credential.js';
+import { createHttpHandler, listen } from './http-server.js';
+import { createLogger, type Logger } from './logger.js';
+import { createServiceMetrics } from './metrics.js';
+import { createRequestIdentity, createSubgraphApollo, type RequestContext } from './subgraph-server.js';
+
+/** What every subgraph process is configured with; parsed once, frozen, fails fast. */
+export interface SubgraphConfig {
+  readonly name: string;
+  readonly environment: RuntimeEnvironment;
+  readonly host: string;
+  readonly port: number;
+  readonly mongoUri: string;
+  readonly dbName: string;
+  readonly internalSecret: string;
+}
+
+/**
+ * Reads `<NAME>_PORT` (or PORT), `HOST`, `MONGODB_URI`, `<NAME>_DB_NAME` (default `mesh_<name>`)
+ * and `MESH_INTERNAL_SECRET`.
+ */
+export function readSubgraphConfig(name: string, defaultPort: number, env: Readonly<Record<string, string | undefined>> = process.env): SubgraphConfig {
+  const upper = name.toUpperCase();
+  return Object.freeze({
+    name,
+    environment: readEnvironment(env),
+    host: readString(env, 'HOST', '127.0.0.1'),
+    port: readPort(env, `${upper}_PORT`, readPort(env, 'PORT', defaultPort)),
+    mongoUri: readString(env, 'MONGODB_URI'),
+    dbName: readString(env, `${upper}_DB_NAME`, `mesh_${name}`),
+    internalSecret: readInternalSecret(env),
+  });
+}
+
+export interface SubgraphModule<TModels, TContext extends RequestContext> {
+  readonly name: string;
+  readonly typeDefs: string;
+  readonly resolvers: object;
+  /** Registers the subgraph's models (with their indexes) on its own connection. */
+  createModels(connection: Connection): TModels;
+  /** Adds per-request state (fresh DataLoaders) to the request identity. */
+  createContext(base: RequestContext, models: TModels): TContext;
+  /** Loads the subgraph's slice of the seed data when its database is empty. */
+  seed?(models: TModels, logger: Logger): Promise<void>;
+}
+
+export interface RunningSubgraph {
+  readonly url: string;
+  readonly port: number;
+  readonly connection: Connection;
+  close(): Promise<void>;
+}
+
+/** Connects, builds indexes, seeds if empty, and serves the subgraph over HTTP. */
+export async function startSubgraphService<TModels, TContext extends RequestContext>(
+  module: SubgraphModule<TModels, TContext>,
+  config: SubgraphConfig,
+  logger: Logger = createLogger(`${module.name}-subgraph`),
+): Promise<RunningSubgraph> {
+  const metrics = createServiceMetrics(`${module.name}-subgraph`);
+  const connection = await connectDatabase({ uri: config.mongoUri, dbName: config.dbName, metrics, logger });
+  const models = module.createModels(connection);
+  await ensureIndexes(connection);
+  if (module.seed) await module.seed(models, logger);
+  const apollo = createSubgraphApollo<TContext>({ name: module.name, typeDefs: module.typeDefs, resolvers: module.resolvers }, logger);
+  await apollo.start();
+  const identify = createRequestIdentity(new GatewayCredentialVerifier(secretKey(config.internalSecret)), logger);
+  const handler = createHttpHandler<TContext>({
+    apollo,
+    metrics,
+    context: async ({ req }) => module.createContext(await identify(req), models),
+    ready: () => connection.readyState === 1,
+  });
+  const http = await listen(handler, config.port, config.host);
+  logger.info({ url: http.url }, `${module.name} subgraph ready`);
+  return {
+    url: http.url,
+    port: http.port,
+    connection,
+    async close() {
+      await http.close();
+      await apollo.stop();
+      await connection.close();
+    },
+  };
+}
+
+/** Stops the service cleanly on SIGINT/SIGTERM; the only place a subgraph touches process signals. */
+export function closeOnSignals(service: { close(): Promise<void> }, logger: Logger): void {
+  let closing = false;
+  const stop = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down');
+    service.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}

@@ -1,0 +1,32 @@
+import DataLoader from 'dataloader';
+import type { ProductModels } from './models/index.js';
+import type { ProductRecord } from './models/product.model.js';
+import type { VariantRecord } from './models/variant.model.js';
+
+/** Per-request loaders: every entity and list field of this subgraph reads through these. */
+export interface ProductLoaders {
+  readonly productById: DataLoader<string, ProductRecord | null>;
+  readonly variantBySku: DataLoader<string, VariantRecord | null>;
+  readonly variantsByProductId: DataLoader<string, VariantRecord[]>;
+}
+
+export function createProductLoaders(models: ProductModels): ProductLoaders {
+  return {
+    productById: new DataLoader(async (ids) => {
+      const rows = await models.products.find({ _id: { $in: [...ids] } }).lean<ProductRecord[]>();
+      const byId = new Map(rows.map((row) => [row._id, row]));
+      return ids.map((id) => byId.get(id) ?? null);
+    }),
+    variantBySku: new DataLoader(async (skus) => {
+      const rows = await models.variants.find({ _id: { $in: [...skus] } }).lean<VariantRecord[]>();
+      const bySku = new Map(rows.map((row) => [row._id, row]));
+      return skus.map((sku) => bySku.get(sku) ?? null);
+    }),
+    variantsByProductId: new DataLoader(async (productIds) => {
+      const rows = await models.variants.find({ productId: { $in: [...productIds] } }).sort({ _id: 1 }).lean<VariantRecord[]>();
+      const grouped = new Map<string, VariantRecord[]>();
+      for (const row of rows) grouped.set(row.productId, [...(grouped.get(row.productId) ?? []), row]);
+      return productIds.map((id) => grouped.get(id) ?? []);
+    }),
+  };
+}

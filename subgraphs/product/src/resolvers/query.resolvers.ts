@@ -1,0 +1,12 @@
+import { boundedList, identifier } from '@mesh/server-kit';
+import type { QueryResolvers } from '../__generated__/resolvers-types.js';
+
+export const Query: QueryResolvers = {
+  product: (_parent, { id }, { loaders }) => loaders.productById.load(identifier(id, 'id')),
+  products: (_parent, args, { catalog }) => catalog.listProducts(args),
+  variant: (_parent, { sku }, { loaders }) => loaders.variantBySku.load(identifier(sku, 'sku')),
+  variants: async (_parent, { skus }, { loaders }) => {
+    const checked = (boundedList(skus, 'skus') ?? []).map((sku) => identifier(sku, 'skus'));
+    return loaders.variantBySku.loadMany(checked).then((rows) => rows.map((row) => (row instanceof Error ? null : row)));
+  },
+};
