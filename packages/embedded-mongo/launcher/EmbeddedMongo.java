@@ -1,11 +1,20 @@
 import de.bwaldvogel.mongo.MongoBackend;
+import de.bwaldvogel.mongo.MongoCollection;
+import de.bwaldvogel.mongo.MongoDatabase;
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.MongoVersion;
+import de.bwaldvogel.mongo.backend.CollectionOptions;
+import de.bwaldvogel.mongo.backend.QueryResult;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
-import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import de.bwaldvogel.mongo.backend.h2.H2Collection;
+import de.bwaldvogel.mongo.backend.h2.H2Database;
+import de.bwaldvogel.mongo.bson.Document;
+import org.h2.mvstore.MVStore;
 
 import java.io.IOException;
+import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * Runs mongo-java-server for @mesh/embedded-mongo.
@@ -55,8 +64,8 @@ public final class EmbeddedMongo {
         }
 
         MongoBackend backend = switch (backendName) {
-            case "memory" -> new MemoryBackend();
-            case "h2" -> new H2Backend(file != null ? file : fail("--backend h2 needs --file <path>"));
+            case "memory" -> snapshotBackend(MVStore.open(null));
+            case "h2" -> snapshotBackend(MVStore.open(file != null ? file : fail("--backend h2 needs --file <path>")));
             default -> fail("--backend must be memory or h2, not " + backendName);
         };
         backend.version(MONGO_5_0_WIRE_13);
@@ -74,6 +83,54 @@ public final class EmbeddedMongo {
             // input is ignored
         }
         System.exit(0);
+    }
+
+    /**
+     * An H2 (MVStore) backend whose collections hand out copies of stored documents.
+     *
+     * Why: mongo-java-server locks each collection, but its find and findAndModify replies are
+     * the stored Document objects themselves, encoded after the lock is released, and updates
+     * mutate documents in place. So a reply could show later or half-applied updates (1,000
+     * concurrent reservations saw the same remaining count twice). Copying inside the lock fixes
+     * reads, and because updates then work on a copy that H2Collection puts back, stored
+     * documents are never mutated once handed out. The stock MemoryBackend updates its list in
+     * place and offers no such hook, so "memory" is an MVStore without a file.
+     */
+    private static MongoBackend snapshotBackend(MVStore store) {
+        return new H2Backend(store) {
+            @Override
+            protected MongoDatabase openOrCreateDatabase(String databaseName) {
+                return new H2Database(databaseName, store, getCursorRegistry()) {
+                    @Override
+                    protected MongoCollection<Object> openOrCreateCollection(String name, CollectionOptions options) {
+                        // Map names as H2Database chooses them, so files of the stock backend still open.
+                        String namespace = getFullCollectionNamespace(name);
+                        return new H2Collection(this, name, options, store.openMap("databases." + namespace),
+                                store.openMap("meta." + namespace), cursorRegistry) {
+                            @Override
+                            protected QueryResult matchDocumentsFromStream(Document query, Stream<Document> documents,
+                                    int skip, int limit, int batchSize, Comparator<Document> order, Document fields) {
+                                return super.matchDocumentsFromStream(query, documents
+                                    .filter(document -> documentMatchesQuery(document, query))
+                                    .map(Document::cloneDeeply), skip, limit, batchSize, order, fields);
+                            }
+
+                            @Override
+                            public synchronized Document findAndModify(Document command) {
+                                return copyValue(super.findAndModify(command));
+                            }
+                        };
+                    }
+                };
+            }
+        };
+    }
+
+    private static Document copyValue(Document findAndModifyResult) {
+        if (findAndModifyResult.get("value") instanceof Document value) {
+            findAndModifyResult.put("value", value.cloneDeeply());
+        }
+        return findAndModifyResult;
     }
 
     private static String require(String flag, String value) {

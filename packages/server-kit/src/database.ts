@@ -2,9 +2,9 @@ import mongoose, { type Connection } from 'mongoose';
 import type { ServiceMetrics } from './metrics.js';
 import type { Logger } from './logger.js';
 
-// Defence in depth against operator injection: filters built from user input can never carry
-// `$` operators, and unknown filter paths are dropped rather than matched.
-mongoose.set('sanitizeFilter', true);
+// Unknown filter paths are dropped rather than matched. Operator injection is stopped at the
+// boundary instead (typed GraphQL inputs plus input-guards.ts), because mongoose's global
+// sanitizeFilter would also neutralise the services' own `$in` and `$gte` guards.
 mongoose.set('strictQuery', true);
 
 /**

@@ -29,15 +29,17 @@ export type Capability =
   | 'orders:read-any'
   /** Record stock movements (receipts, adjustments, damage, counts). */
   | 'stock:write'
+  /** Read the stock movement log. */
+  | 'stock:read-movements'
   /** Journal entries, accounts, trial balance. */
   | 'ledger:read';
 
 const GRANTS: Readonly<Record<Role, ReadonlySet<Capability>>> = {
   anonymous: new Set(['catalog:read']),
   customer: new Set(['catalog:read']),
-  associate: new Set(['catalog:read', 'customers:read-any', 'pii:read', 'orders:read-any', 'stock:write']),
-  analyst: new Set(['catalog:read', 'customers:read-any', 'orders:read-any', 'ledger:read']),
-  admin: new Set(['catalog:read', 'customers:read-any', 'pii:read', 'orders:read-any', 'stock:write', 'ledger:read']),
+  associate: new Set(['catalog:read', 'customers:read-any', 'pii:read', 'orders:read-any', 'stock:write', 'stock:read-movements']),
+  analyst: new Set(['catalog:read', 'customers:read-any', 'orders:read-any', 'stock:read-movements', 'ledger:read']),
+  admin: new Set(['catalog:read', 'customers:read-any', 'pii:read', 'orders:read-any', 'stock:write', 'stock:read-movements', 'ledger:read']),
 };
 
 export function can(principal: Principal, capability: Capability): boolean {

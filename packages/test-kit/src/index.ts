@@ -1,0 +1,3 @@
+export * from './principals.js';
+export * from './subgraph-harness.js';
+export * from './test-database.js';
