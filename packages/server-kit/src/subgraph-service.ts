@@ -1,5 +1,5 @@
 import type { Connection } from 'mongoose';
-import { readEnvironment, readInternalSecret, readPort, readString, type RuntimeEnvironment } from './config.js';
+import { readBoolean, readEnvironment, readInternalSecret, readPort, readString, type RuntimeEnvironment } from './config.js';
 import { connectDatabase, ensureIndexes } from './database.js';
 import { GatewayCredentialVerifier, secretKey } from './gateway-credential.js';
 import { createHttpHandler, listen } from './http-server.js';
@@ -16,17 +16,21 @@ export interface SubgraphConfig {
   readonly mongoUri: string;
   readonly dbName: string;
   readonly internalSecret: string;
+  /** Load the demo data set into an empty database (SEED_DATA; default on outside production). */
+  readonly seed: boolean;
 }
 
 /**
  * Reads `<NAME>_PORT` (or PORT), `HOST`, `MONGODB_URI`, `<NAME>_DB_NAME` (default `mesh_<name>`)
- * and `MESH_INTERNAL_SECRET`.
+ * `MESH_INTERNAL_SECRET` and `SEED_DATA`.
  */
 export function readSubgraphConfig(name: string, defaultPort: number, env: Readonly<Record<string, string | undefined>> = process.env): SubgraphConfig {
   const upper = name.toUpperCase();
+  const environment = readEnvironment(env);
   return Object.freeze({
     name,
-    environment: readEnvironment(env),
+    environment,
+    seed: readBoolean(env, 'SEED_DATA', environment !== 'production'),
     host: readString(env, 'HOST', '127.0.0.1'),
     port: readPort(env, `${upper}_PORT`, readPort(env, 'PORT', defaultPort)),
     mongoUri: readString(env, 'MONGODB_URI'),
@@ -64,7 +68,7 @@ export async function startSubgraphService<TModels, TContext extends RequestCont
   const connection = await connectDatabase({ uri: config.mongoUri, dbName: config.dbName, metrics, logger });
   const models = module.createModels(connection);
   await ensureIndexes(connection);
-  if (module.seed) await module.seed(models, logger);
+  if (module.seed && config.seed) await module.seed(models, logger);
   const apollo = createSubgraphApollo<TContext>({ name: module.name, typeDefs: module.typeDefs, resolvers: module.resolvers }, logger);
   await apollo.start();
   const identify = createRequestIdentity(new GatewayCredentialVerifier(secretKey(config.internalSecret)), logger);

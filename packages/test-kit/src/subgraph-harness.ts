@@ -33,9 +33,8 @@ export async function startTestSubgraph<TModels, TContext extends RequestContext
   module: SubgraphModule<TModels, TContext>,
   options: { mongoUri: string; dbName?: string; seed?: boolean },
 ): Promise<TestSubgraph> {
-  const { seed: _seed, ...withoutSeed } = module;
   const running = await startSubgraphService(
-    options.seed === false ? withoutSeed : module,
+    module,
     {
       name: module.name,
       environment: 'test',
@@ -44,6 +43,7 @@ export async function startTestSubgraph<TModels, TContext extends RequestContext
       mongoUri: options.mongoUri,
       dbName: options.dbName ?? `test_${module.name}_${randomUUID().slice(0, 8)}`,
       internalSecret: TEST_INTERNAL_SECRET,
+      seed: options.seed ?? true,
     },
     createLogger(`${module.name}-subgraph`, { LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'error' }),
   );

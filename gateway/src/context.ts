@@ -1,0 +1,8 @@
+import type { BaseContext } from '@apollo/server';
+import type { Principal } from '@mesh/server-kit';
+
+/** Per-request gateway context: who is asking and the id that ties the request's work together. */
+export interface GatewayContext extends BaseContext {
+  readonly principal: Principal;
+  readonly correlationId: string;
+}

@@ -1,0 +1,37 @@
+import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { GraphQLError } from 'graphql';
+import { CORRELATION_ID_HEADER, GATEWAY_CREDENTIAL_HEADER, type GatewayCredentialCache } from '@mesh/server-kit';
+import type { GatewayContext } from './context.js';
+import { subgraphFetchError } from './subgraph-errors.js';
+
+/**
+ * Sends subgraph fetches with the gateway credential (the caller's principal, signed) and the
+ * correlation id, and aborts any fetch that takes longer than the configured timeout: the
+ * gateway has no timeout of its own, and one stuck subgraph must not hold requests forever.
+ */
+export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  constructor(options: { name: string; url: string; timeoutMs: number; credentials: GatewayCredentialCache }) {
+    const { timeoutMs, credentials } = options;
+    super({
+      url: options.url,
+      fetcher: (input, init) => fetch(input, { ...(init as RequestInit), signal: AbortSignal.timeout(timeoutMs) }) as never,
+    });
+    this.credentials = credentials;
+    this.subgraphName = options.name;
+  }
+
+  private readonly credentials: GatewayCredentialCache;
+  private readonly subgraphName: string;
+
+  /** Errors the subgraph answered with pass through; a fetch that got no answer gets a stable code. */
+  override didEncounterError(error: Error): void {
+    if (error instanceof GraphQLError) throw error;
+    throw subgraphFetchError(this.subgraphName, error);
+  }
+
+  override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
+    if (!('principal' in context) || !context.principal) return;
+    request.http?.headers.set(GATEWAY_CREDENTIAL_HEADER, await this.credentials.credentialFor(context.principal));
+    request.http?.headers.set(CORRELATION_ID_HEADER, context.correlationId);
+  }
+}

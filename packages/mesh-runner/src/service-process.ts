@@ -1,0 +1,75 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** One mesh service running as its own Node process. */
+export interface ServiceProcess {
+  readonly name: string;
+  readonly baseUrl: string;
+  readonly child: ChildProcess;
+  /** The last lines the process printed, for error reports. */
+  recentOutput(): string;
+  stop(): Promise<void>;
+}
+
+export interface SpawnServiceOptions {
+  readonly name: string;
+  readonly entry: string;
+  readonly baseUrl: string;
+  readonly env: Readonly<Record<string, string>>;
+  /** Print the service's output, prefixed with its name (for humans). */
+  readonly echo: boolean;
+  readonly readyTimeoutMs?: number;
+}
+
+/** Spawns `node <entry>` and resolves once its /ready answers 200. */
+export async function spawnService(options: SpawnServiceOptions): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, ['--enable-source-maps', options.entry], {
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  const capture = (chunk: Buffer) => {
+    for (const line of chunk.toString('utf8').split('\n')) {
+      if (!line) continue;
+      lines.push(line);
+      if (lines.length > 200) lines.shift();
+      if (options.echo) process.stdout.write(`[${options.name}] ${line}\n`);
+    }
+  };
+  child.stdout?.on('data', capture);
+  child.stderr?.on('data', capture);
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  const service: ServiceProcess = {
+    name: options.name,
+    baseUrl: options.baseUrl,
+    child,
+    recentOutput: () => lines.join('\n'),
+    stop: () => stopChild(child),
+  };
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 120_000);
+  while (Date.now() < deadline) {
+    if (exited) throw new Error(`${options.name} exited before it was ready:\n${service.recentOutput()}`);
+    try {
+      const response = await fetch(`${options.baseUrl}/ready`);
+      if (response.ok) return service;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  await service.stop();
+  throw new Error(`${options.name} was not ready within the timeout:\n${service.recentOutput()}`);
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}

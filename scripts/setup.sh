@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Everything a fresh machine needs before the mesh can run or be tested: Java and Maven for the
+# embedded MongoDB, npm dependencies, the launcher's jars, and a build. Fast when already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
+
+need_apt=()
+command -v java >/dev/null 2>&1 || need_apt+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
+if [ -z "${MONGODB_URI:-}" ] && ! command -v mongod >/dev/null 2>&1 && [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing ${need_apt[*]} for the embedded MongoDB"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  else
+    echo "setup: the embedded MongoDB needs Java 17+ and Maven (missing: ${need_apt[*]})." >&2
+    echo "       Install them, or set MONGODB_URI to a MongoDB 7+ server, or put mongod on PATH." >&2
+    exit 1
+  fi
+fi
+
+stamp=node_modules/.mesh-install-stamp
+lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
+  echo "setup: installing npm dependencies"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_hash" > "$stamp"
+fi
+
+if [ -z "${MONGODB_URI:-}" ]; then
+  npm run --silent prepare:launcher -w @mesh/embedded-mongo
+fi
+npx turbo run build --output-logs=errors-only
