@@ -71,7 +71,12 @@ public final class EmbeddedMongo {
         backend.version(MONGO_5_0_WIRE_13);
 
         MongoServer server = new MongoServer(backend);
-        server.bind(host, port);
+        try {
+            server.bind(host, port);
+        } catch (Exception e) { // Netty rethrows checked exceptions such as BindException undeclared
+            // Without this the JVM would linger: the failed bind leaves non-daemon Netty threads.
+            fail("cannot listen on " + host + ":" + port + ": " + e);
+        }
         // shutdownNow closes client connections first, then the backend (MVStore.close for H2).
         Runtime.getRuntime().addShutdownHook(new Thread(server::shutdownNow, "embedded-mongo-shutdown"));
 
@@ -86,21 +91,29 @@ public final class EmbeddedMongo {
     }
 
     /**
-     * An H2 (MVStore) backend whose collections hand out copies of stored documents.
+     * An H2 (MVStore) backend whose queries return copies of the stored documents.
      *
-     * Why: mongo-java-server locks each collection, but its find and findAndModify replies are
-     * the stored Document objects themselves, encoded after the lock is released, and updates
-     * mutate documents in place. So a reply could show later or half-applied updates (1,000
-     * concurrent reservations saw the same remaining count twice). Copying inside the lock fixes
-     * reads, and because updates then work on a copy that H2Collection puts back, stored
-     * documents are never mutated once handed out. The stock MemoryBackend updates its list in
-     * place and offers no such hook, so "memory" is an MVStore without a file.
+     * Why: mongo-java-server locks each collection, but replies (find, findAndModify) carry the
+     * stored Document objects themselves and are encoded after the lock is released, while updates
+     * mutate stored documents in place. So a reply could show later or half-applied updates
+     * (1,000 concurrent reservations saw the same remaining count twice). With copies, updates
+     * change a copy that H2Collection then puts back, so a stored document is never mutated after
+     * it has been handed out. The stock MemoryBackend updates its list in place and has no hook
+     * for this, so "memory" is an MVStore without a file. Also closes a collection-creation race.
      */
     private static MongoBackend snapshotBackend(MVStore store) {
         return new H2Backend(store) {
             @Override
             protected MongoDatabase openOrCreateDatabase(String databaseName) {
                 return new H2Database(databaseName, store, getCursorRegistry()) {
+                    // Upstream locks implicit creation (first insert) but not the create command, so
+                    // mongoose's autoCreate racing an insert registered the collection twice.
+                    @Override
+                    public synchronized MongoCollection<Object> createCollectionOrThrowIfExists(String name,
+                            CollectionOptions options) {
+                        return super.createCollectionOrThrowIfExists(name, options);
+                    }
+
                     @Override
                     protected MongoCollection<Object> openOrCreateCollection(String name, CollectionOptions options) {
                         // Map names as H2Database chooses them, so files of the stock backend still open.
@@ -114,23 +127,11 @@ public final class EmbeddedMongo {
                                     .filter(document -> documentMatchesQuery(document, query))
                                     .map(Document::cloneDeeply), skip, limit, batchSize, order, fields);
                             }
-
-                            @Override
-                            public synchronized Document findAndModify(Document command) {
-                                return copyValue(super.findAndModify(command));
-                            }
                         };
                     }
                 };
             }
         };
-    }
-
-    private static Document copyValue(Document findAndModifyResult) {
-        if (findAndModifyResult.get("value") instanceof Document value) {
-            findAndModifyResult.put("value", value.cloneDeeply());
-        }
-        return findAndModifyResult;
     }
 
     private static String require(String flag, String value) {

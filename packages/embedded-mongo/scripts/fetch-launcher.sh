@@ -16,6 +16,13 @@ need() {
   fi
 }
 
+mkdir -p "$target"
+# Test runs in parallel processes may all get here on a fresh machine: let one build, the rest wait.
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$target/.lock"
+  flock 9
+fi
+
 jars_present() {
   local cp jar jars
   cp="$(cat "$classpath_file")"
@@ -29,7 +36,6 @@ if [[ -s "$classpath_file" && "$classpath_file" -nt "$launcher/pom.xml" ]] && ja
   :
 else
   need mvn
-  mkdir -p "$target"
   tmp="$(mktemp "$target/classpath.XXXXXX")"
   # Quiet and batch mode; Maven's output is shown only when it fails.
   if ! log="$(mvn -q -B -Dstyle.color=never -f "$launcher/pom.xml" \

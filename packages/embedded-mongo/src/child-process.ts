@@ -1,8 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 
-/** Resolves once the child has exited (at once if it already has). */
+/** Resolves once the child has exited (at once if it already has, or never started). */
 export function waitForExit(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 

@@ -10,8 +10,17 @@ import mongoose, { Schema, type Connection } from 'mongoose';
 
 import { startEmbeddedMongo, type RunningDatabase } from '../src/index.js';
 
+const productSchema = new Schema({
+  sku: { type: String, required: true, unique: true },
+  category: String,
+  available: { type: Number, default: 0 },
+  price: Schema.Types.Decimal128,
+});
+const productModel = (on: Connection) => on.model('Product', productSchema);
+
 let database: RunningDatabase;
 let connection: Connection;
+let Product: ReturnType<typeof productModel>;
 const commandsStarted: string[] = [];
 
 before(async () => {
@@ -20,6 +29,7 @@ before(async () => {
     .createConnection(database.uri, { dbName: 'compatibility', monitorCommands: true })
     .asPromise();
   connection.getClient().on('commandStarted', (event) => commandsStarted.push(event.commandName));
+  Product = productModel(connection);
 });
 
 after(async () => {
@@ -27,22 +37,11 @@ after(async () => {
   await database?.stop();
 });
 
-const Product = () =>
-  connection.models.Product ??
-  connection.model(
-    'Product',
-    new Schema({
-      sku: { type: String, required: true, unique: true },
-      category: String,
-      available: { type: Number, default: 0 },
-      price: Schema.Types.Decimal128,
-    }),
-  );
-
 test('mongoose connects and the server reports MongoDB 5.0 with wire version 13', async () => {
   assert.equal(connection.readyState, mongoose.ConnectionStates.connected);
   const admin = connection.db!.admin();
-  const hello = await admin.command({ hello: 1 });
+  // The server knows only the legacy handshake name; the driver falls back to it by itself.
+  const hello = await admin.command({ isMaster: 1 });
   assert.equal(hello.maxWireVersion, 13);
   const info = await admin.command({ buildInfo: 1 });
   assert.equal(info.version, '5.0.0');
@@ -50,44 +49,41 @@ test('mongoose connects and the server reports MongoDB 5.0 with wire version 13'
 });
 
 test('a unique index rejects a duplicate with E11000 (code 11000)', async () => {
-  const model = Product();
-  await model.init();
-  await model.create({ sku: 'unique-1' });
-  await assert.rejects(model.create({ sku: 'unique-1' }), (error: { code?: number; message: string }) => {
+  await Product.init();
+  await Product.create({ sku: 'unique-1' });
+  await assert.rejects(Product.create({ sku: 'unique-1' }), (error: { code?: number; message: string }) => {
     assert.equal(error.code, 11000);
     assert.match(error.message, /E11000/);
     return true;
   });
-  assert.equal(await model.countDocuments({ sku: 'unique-1' }), 1);
+  assert.equal(await Product.countDocuments({ sku: 'unique-1' }), 1);
 });
 
 test('a conditional findOneAndUpdate returns null and leaves the document alone when its guard fails', async () => {
-  const model = Product();
-  const { _id } = await model.create({ sku: 'guard-1', available: 0 });
+  const { _id } = await Product.create({ sku: 'guard-1', available: 0 });
   const guarded = { _id, available: { $gte: 1 } };
 
-  const refused = await model.findOneAndUpdate(guarded, { $inc: { available: -1 } }, { returnDocument: 'after' });
+  const refused = await Product.findOneAndUpdate(guarded, { $inc: { available: -1 } }, { returnDocument: 'after' });
   assert.equal(refused, null);
-  assert.equal((await model.findById(_id).lean())?.available, 0);
+  assert.equal((await Product.findById(_id).lean())?.available, 0);
 
-  await model.updateOne({ _id }, { $set: { available: 1 } });
-  const taken = await model.findOneAndUpdate(guarded, { $inc: { available: -1 } }, { returnDocument: 'after' });
+  await Product.updateOne({ _id }, { $set: { available: 1 } });
+  const taken = await Product.findOneAndUpdate(guarded, { $inc: { available: -1 } }, { returnDocument: 'after' });
   assert.equal(taken?.available, 0);
 });
 
 test('1,000 concurrent guarded reservations on 100 units: exactly 100 succeed and none are left', async () => {
-  const model = Product();
-  const { _id } = await model.create({ sku: 'reserve-1', available: 100 });
+  const { _id } = await Product.create({ sku: 'reserve-1', available: 100 });
   const results = await Promise.all(
     Array.from({ length: 1000 }, () =>
-      model.findOneAndUpdate({ _id, available: { $gte: 1 } }, { $inc: { available: -1 } }, { returnDocument: 'after' }).lean(),
+      Product.findOneAndUpdate({ _id, available: { $gte: 1 } }, { $inc: { available: -1 } }, { returnDocument: 'after' }).lean(),
     ),
   );
   const succeeded = results.filter((doc) => doc !== null);
   assert.equal(succeeded.length, 100);
   // Every success saw a distinct remaining count: no unit was handed out twice.
   assert.equal(new Set(succeeded.map((doc) => doc.available)).size, 100);
-  assert.equal((await model.findById(_id).lean())?.available, 0);
+  assert.equal((await Product.findById(_id).lean())?.available, 0);
 });
 
 test('1,000 concurrent $inc updates add up exactly', async () => {
@@ -95,6 +91,23 @@ test('1,000 concurrent $inc updates add up exactly', async () => {
   await counters.insertOne({ _id: 'hits' as never, n: 0 });
   await Promise.all(Array.from({ length: 1000 }, () => counters.updateOne({ _id: 'hits' as never }, { $inc: { n: 1 } })));
   assert.equal((await counters.findOne({ _id: 'hits' as never }))?.n, 1000);
+});
+
+test('concurrent reads never see a half-applied update', async () => {
+  // The big array between a and b makes encoding slow enough to interleave with writers; the stock
+  // mongo-java-server memory backend showed a !== b in about 7% of these reads.
+  const docs = connection.collection('torn_reads');
+  const big = Array.from({ length: 2000 }, (_, i) => ({ i, s: 'x'.repeat(20) }));
+  const { insertedId: _id } = await docs.insertOne({ a: 0, big, b: 0 });
+  const torn: Array<[unknown, unknown]> = [];
+  await Promise.all(
+    Array.from({ length: 1000 }, async (_, i) => {
+      if (i % 2) return void (await docs.updateOne({ _id }, { $set: { a: i, b: i } }));
+      const doc = await docs.findOne({ _id });
+      if (doc?.a !== doc?.b) torn.push([doc?.a, doc?.b]);
+    }),
+  );
+  assert.deepEqual(torn, []);
 });
 
 test('arrayFilters update only the matching array elements', async () => {
@@ -212,14 +225,18 @@ test('$facet runs several pipelines over the same input', async () => {
   });
 });
 
-test('Decimal128 values round-trip exactly', async () => {
-  const model = Product();
+test('Decimal128 values round-trip exactly and $inc on them is exact', async () => {
   const price = '12345678901234567890.12345678901234';
-  const { _id } = await model.create({ sku: 'decimal-1', price });
-  const read = await model.findById(_id).lean();
+  const { _id } = await Product.create({ sku: 'decimal-1', price });
+  const read = await Product.findById(_id).lean();
   assert.ok(read?.price instanceof mongoose.Types.Decimal128);
   assert.equal(read.price.toString(), price);
-  assert.equal((await model.findOne({ price: mongoose.Types.Decimal128.fromString(price) }))?.sku, 'decimal-1');
+  assert.equal((await Product.findOne({ price: mongoose.Types.Decimal128.fromString(price) }))?.sku, 'decimal-1');
+
+  // Arithmetic stays decimal: 0.1 + 0.2 is exactly 0.3, unlike with doubles.
+  await Product.updateOne({ _id }, { $set: { price: '0.1' } });
+  await Product.updateOne({ _id }, { $inc: { price: mongoose.Types.Decimal128.fromString('0.2') } });
+  assert.equal((await Product.findById(_id).lean())?.price?.toString(), '0.3');
 });
 
 test('64-bit integers beyond 2^53 are stored, read and $inc-ed exactly', async () => {
@@ -236,7 +253,8 @@ test('64-bit integers beyond 2^53 are stored, read and $inc-ed exactly', async (
   assert.ok(raw?.total instanceof Long, 'stored as a BSON int64');
 });
 
-test('multi-document transactions are NOT supported: a transaction fails and writes nothing', async () => {
+test('multi-document transactions are NOT supported: the driver refuses sessions and nothing is written', async () => {
+  // The server advertises no logicalSessionTimeoutMinutes, so the driver rejects any explicit session.
   const accounts = connection.collection('accounts_tx');
   const session = connection.getClient().startSession();
   try {
@@ -245,6 +263,11 @@ test('multi-document transactions are NOT supported: a transaction fails and wri
         await accounts.insertOne({ owner: 'a' }, { session });
         await accounts.insertOne({ owner: 'b' }, { session });
       }),
+      (error: Error) => {
+        assert.equal(error.name, 'MongoCompatibilityError');
+        assert.match(error.message, /does not support sessions/);
+        return true;
+      },
     );
   } finally {
     await session.endSession();
@@ -252,13 +275,12 @@ test('multi-document transactions are NOT supported: a transaction fails and wri
   assert.equal(await accounts.countDocuments(), 0);
 });
 
-test('change streams are NOT supported: watching a collection fails', async () => {
+test('change streams are NOT supported: watching a collection fails with a server error', async () => {
   const stream = connection.collection('watched').watch();
   try {
-    const next = stream.tryNext();
     const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error('no answer in 5 s')), 5000).unref());
-    await assert.rejects(Promise.race([next, timeout]), (error: Error) => {
-      assert.doesNotMatch(error.message, /no answer/);
+    await assert.rejects(Promise.race([stream.tryNext(), timeout]), (error: Error) => {
+      assert.equal(error.name, 'MongoServerError');
       return true;
     });
   } finally {

@@ -42,6 +42,8 @@ export function createSubgraphApollo<TContext extends RequestContext>(definition
     introspection: true,
     includeStacktraceInErrorResponses: false,
     formatError: createErrorFormatter(logger.child({ subgraph: definition.name })),
+    // Apollo's own start-up chatter goes through the service logger, so LOG_LEVEL governs it too.
+    logger,
     plugins: [ApolloServerPluginLandingPageDisabled()],
   });
 }

@@ -1,0 +1,36 @@
+import type { RequestContext } from '@mesh/server-kit';
+import { createCustomerLoaders, type CustomerLoaders } from './loaders.js';
+import type { IdentityKind } from './models/customer.model.js';
+import type { CustomerModels } from './models/index.js';
+import type { CustomerView } from './pii-masking.js';
+import { listCustomers, type CustomerPage } from './services/list-customers.service.js';
+import { readCustomer, readCustomerByIdentity, readMe } from './services/read-customer.service.js';
+
+/** The customer read use cases, bound to this request's caller and loaders; each applies access and masking. */
+export interface CustomerDirectory {
+  readonly customer: (id: string) => Promise<CustomerView | null>;
+  readonly me: () => Promise<CustomerView | null>;
+  readonly customerByIdentity: (kind: IdentityKind, value: string) => Promise<CustomerView | null>;
+  readonly customers: (args: Parameters<typeof listCustomers>[3]) => Promise<CustomerPage>;
+}
+
+/** What customer resolvers receive: the caller, fresh loaders, and the use cases bound to both. */
+export interface CustomerContext extends RequestContext {
+  readonly loaders: CustomerLoaders;
+  readonly directory: CustomerDirectory;
+}
+
+export function createCustomerContext(base: RequestContext, models: CustomerModels): CustomerContext {
+  const loaders = createCustomerLoaders(models);
+  const { principal } = base;
+  return {
+    ...base,
+    loaders,
+    directory: {
+      customer: (id) => readCustomer(principal, loaders, id),
+      me: () => readMe(principal, loaders),
+      customerByIdentity: (kind, value) => readCustomerByIdentity(principal, loaders, kind, value),
+      customers: (args) => listCustomers(principal, models, loaders, args),
+    },
+  };
+}

@@ -1,0 +1,16 @@
+import { readFileSync } from 'node:fs';
+import type { SubgraphModule } from '@mesh/server-kit';
+import { createCustomerContext, type CustomerContext } from './context.js';
+import { createCustomerModels, type CustomerModels } from './models/index.js';
+import { resolvers } from './resolvers/index.js';
+import { seedCustomers } from './seed.js';
+
+/** The customer subgraph as a unit: schema, resolvers, models, per-request context, seed. No side effects. */
+export const customerSubgraph: SubgraphModule<CustomerModels, CustomerContext> = {
+  name: 'customer',
+  typeDefs: readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'),
+  resolvers,
+  createModels: createCustomerModels,
+  createContext: createCustomerContext,
+  seed: seedCustomers,
+};

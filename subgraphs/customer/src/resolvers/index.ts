@@ -1,0 +1,5 @@
+import type { Resolvers } from '../__generated__/resolvers-types.js';
+import { Customer, CustomerConnection, DateTime } from './customer.resolvers.js';
+import { Query } from './query.resolvers.js';
+
+export const resolvers: Resolvers = { Query, Customer, CustomerConnection, DateTime };
