@@ -52,6 +52,8 @@ export function createGateway(config: GatewayConfig, logger: Logger): Gateway {
     plugins,
     validationRules: [...protection.validationRules],
     includeStacktraceInErrorResponses: false,
+    // closeOnSignals owns shutdown; Apollo's own signal handler would race it.
+    stopOnTerminationSignals: false,
   });
   const authenticate = createBearerAuthenticator(config.tokens);
   return {

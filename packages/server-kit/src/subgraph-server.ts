@@ -44,6 +44,8 @@ export function createSubgraphApollo<TContext extends RequestContext>(definition
     formatError: createErrorFormatter(logger.child({ subgraph: definition.name })),
     // Apollo's own start-up chatter goes through the service logger, so LOG_LEVEL governs it too.
     logger,
+    // closeOnSignals owns shutdown; Apollo's own signal handler would race it and keep the process alive.
+    stopOnTerminationSignals: false,
     plugins: [ApolloServerPluginLandingPageDisabled()],
   });
 }

@@ -1,0 +1,36 @@
+import type { RequestContext } from '@mesh/server-kit';
+import { createInventoryLoaders, type InventoryLoaders } from './loaders.js';
+import type { InventoryModels } from './models/index.js';
+import type { LocationRecord, LocationType } from './models/location.model.js';
+import { listLocations } from './services/list-locations.service.js';
+import { listMovements, type MovementPage } from './services/list-movements.service.js';
+import { readAvailability, type AvailabilityView } from './services/read-availability.service.js';
+import { recordStockMovement, type RecordMovementInput, type RecordMovementOutcome } from './services/record-movement.service.js';
+
+/** The inventory use cases, bound to this database and this caller. */
+export interface InventoryServices {
+  readonly listLocations: (args: { type?: LocationType | null; region?: string | null }) => Promise<LocationRecord[]>;
+  readonly readAvailability: (skus: readonly string[], locationIds: readonly string[] | null | undefined, options: { requireKnown: boolean }) => Promise<AvailabilityView[]>;
+  readonly listMovements: (args: Parameters<typeof listMovements>[2]) => Promise<MovementPage>;
+  readonly recordMovement: (input: RecordMovementInput) => Promise<RecordMovementOutcome>;
+}
+
+/** What inventory resolvers receive: the caller, fresh loaders, and the use cases. */
+export interface InventoryContext extends RequestContext {
+  readonly loaders: InventoryLoaders;
+  readonly inventory: InventoryServices;
+}
+
+export function createInventoryContext(base: RequestContext, models: InventoryModels): InventoryContext {
+  const loaders = createInventoryLoaders(models);
+  return {
+    ...base,
+    loaders,
+    inventory: {
+      listLocations: (args) => listLocations(models, args),
+      readAvailability: (skus, locationIds, options) => readAvailability(loaders, skus, locationIds, options),
+      listMovements: (args) => listMovements(models, base.principal, args),
+      recordMovement: (input) => recordStockMovement(models, base, input),
+    },
+  };
+}

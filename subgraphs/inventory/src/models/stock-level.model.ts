@@ -1,0 +1,82 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+
+/** The quantities of one (SKU, location), as reported to clients and kept with each movement. */
+export interface LevelSnapshot {
+  sku: string;
+  locationId: string;
+  onHand: number;
+  reserved: number;
+  inTransit: number;
+  safetyStock: number;
+  updatedAt: Date;
+}
+
+/** How a movement was decided on a level; kept on the level so a decision is made exactly once. */
+export interface MovementDecision {
+  movementId: string;
+  /** Change applied to on hand (0 when rejected). */
+  quantityDelta: number;
+  applied: boolean;
+}
+
+/**
+ * Stock of one SKU at one location as stored. `free` (onHand - reserved) and `atp`
+ * (onHand - reserved - safetyStock) are denormalised and changed inside the same atomic update
+ * as the quantities they derive from, so that guards are plain filters (`free: { $gte: q }`).
+ */
+export interface StockLevelRecord extends LevelSnapshot {
+  free: number;
+  atp: number;
+  /** The most recent decisions (newest last, capped): the marker that makes re-application a no-op. */
+  decisions: MovementDecision[];
+}
+
+/** How many movement decisions a level remembers; a movement settled later than this many others would be re-applied. */
+export const DECISION_WINDOW = 200;
+
+const decisionSchema = new Schema<MovementDecision>(
+  {
+    movementId: { type: String, required: true },
+    quantityDelta: { type: Number, required: true },
+    applied: { type: Boolean, required: true },
+  },
+  { _id: false },
+);
+
+const stockLevelSchema = new Schema<StockLevelRecord>(
+  {
+    sku: { type: String, required: true },
+    locationId: { type: String, required: true },
+    onHand: { type: Number, required: true, validate: Number.isSafeInteger },
+    reserved: { type: Number, required: true, min: 0, validate: Number.isSafeInteger },
+    inTransit: { type: Number, required: true, min: 0, validate: Number.isSafeInteger },
+    safetyStock: { type: Number, required: true, min: 0, validate: Number.isSafeInteger },
+    free: { type: Number, required: true },
+    atp: { type: Number, required: true },
+    decisions: { type: [decisionSchema], default: [] },
+    updatedAt: { type: Date, required: true },
+  },
+  { versionKey: false, collection: 'stock_levels' },
+);
+stockLevelSchema.index({ sku: 1, locationId: 1 }, { unique: true });
+stockLevelSchema.index({ locationId: 1, sku: 1 });
+
+/** Projection for reads that never need the decision markers. */
+export const LEVEL_PROJECTION = { decisions: 0 } as const;
+
+/** Units that can be sold: on hand minus reserved minus safety stock, never below zero. */
+export function availableToSell(level: LevelSnapshot): number {
+  return Math.max(0, level.onHand - level.reserved - level.safetyStock);
+}
+
+/** The client-facing quantities of a stored level (drops markers and denormalised fields). */
+export function snapshotOf(level: LevelSnapshot): LevelSnapshot {
+  const { sku, locationId, onHand, reserved, inTransit, safetyStock, updatedAt } = level;
+  return { sku, locationId, onHand, reserved, inTransit, safetyStock, updatedAt };
+}
+
+export type StockLevelModel = Model<StockLevelRecord>;
+
+export function registerStockLevelModel(connection: Connection): StockLevelModel {
+  return connection.model<StockLevelRecord>('StockLevel', stockLevelSchema);
+}

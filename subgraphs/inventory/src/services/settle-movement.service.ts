@@ -1,0 +1,158 @@
+import type { Logger } from '@mesh/server-kit';
+import { stockContention } from '../errors.js';
+import type { InventoryModels } from '../models/index.js';
+import { DECISION_WINDOW, LEVEL_PROJECTION, snapshotOf, type LevelSnapshot, type MovementDecision, type StockLevelRecord } from '../models/stock-level.model.js';
+import type { MovementRecord } from '../models/stock-movement.model.js';
+
+type Decision =
+  | { readonly status: 'APPLIED'; readonly quantityDelta: number; readonly level: LevelSnapshot; readonly elsewhere: boolean }
+  | { readonly status: 'REJECTED'; readonly available: number; readonly elsewhere: boolean };
+
+const INBOUND = new Set(['RECEIPT', 'ADJUSTMENT_IN']);
+const OUTBOUND = new Set(['ADJUSTMENT_OUT', 'DAMAGE']);
+const MAX_ATTEMPTS = 8;
+/** How long a settler that finds the movement decided by another waits for that one to finish. */
+const FINALISE_WAIT_MS = 2_000;
+
+/**
+ * Drives a logged movement to its final state and returns it as stored. Safe to call any number
+ * of times, concurrently, for the same movement: the decision (apply or reject) is recorded on
+ * the level by the same atomic update that makes it, guarded by "not yet decided", so it happens
+ * exactly once; the first settler to mark the movement final wins and every settler returns
+ * that stored result. Throws STOCK_CONTENTION (movement left PENDING, a retry resumes it) when a
+ * cycle count keeps losing to concurrent changes.
+ */
+export async function settleMovement(models: InventoryModels, movement: MovementRecord): Promise<MovementRecord> {
+  if (movement.status !== 'PENDING') return movement;
+  const decision = await decide(models, movement);
+  if (decision.elsewhere) {
+    const settled = await awaitFinal(models, movement._id);
+    if (settled) return settled;
+  }
+  const set =
+    decision.status === 'APPLIED'
+      ? { status: 'APPLIED', quantityDelta: decision.quantityDelta, level: decision.level }
+      : { status: 'REJECTED', available: decision.available };
+  const finalised = await models.movements
+    .findOneAndUpdate({ _id: movement._id, status: 'PENDING' }, { $set: set }, { returnDocument: 'after' })
+    .lean<MovementRecord>();
+  if (finalised) return finalised;
+  const stored = await models.movements.findById(movement._id).lean<MovementRecord>();
+  if (!stored) throw new Error(`movement ${movement._id} disappeared while it was settled`);
+  return stored;
+}
+
+/**
+ * Settles every movement left PENDING by a crash between logging and applying it. Runs at
+ * start-up (from seed); safe while other instances are serving. Returns how many it settled.
+ */
+export async function settlePendingMovements(models: InventoryModels, logger: Logger): Promise<number> {
+  const pending = await models.movements.find({ status: 'PENDING' }).sort({ occurredAt: 1 }).lean<MovementRecord[]>();
+  let settled = 0;
+  for (const movement of pending) {
+    try {
+      await settleMovement(models, movement);
+      settled++;
+    } catch (error) {
+      logger.error({ err: error, movementId: movement._id }, 'pending stock movement could not be settled');
+    }
+  }
+  if (pending.length > 0) logger.info({ settled, pending: pending.length }, 'pending stock movements settled');
+  return settled;
+}
+
+async function decide(models: InventoryModels, movement: MovementRecord): Promise<Decision> {
+  const { sku, locationId, _id: movementId } = movement;
+  const undecided = { sku, locationId, 'decisions.movementId': { $ne: movementId } };
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    if (movement.type === 'CYCLE_COUNT') {
+      const current = await models.levels.findOne({ sku, locationId }).lean<StockLevelRecord>();
+      if (!current) {
+        await ensureLevel(models, sku, locationId);
+        continue;
+      }
+      const earlier = current.decisions.find((decision) => decision.movementId === movementId);
+      if (earlier) return decidedElsewhere(earlier, current);
+      // Guarded on the on-hand just read, so the recorded variance is exactly what was applied.
+      const delta = movement.quantity - current.onHand;
+      const applied = await applyDelta(models, { ...undecided, onHand: current.onHand }, movementId, delta);
+      if (applied) return { status: 'APPLIED', quantityDelta: delta, level: snapshotOf(applied), elsewhere: false };
+      await pause(attempt);
+      continue;
+    }
+    const delta = deltaOf(movement);
+    const guard = OUTBOUND.has(movement.type) ? { free: { $gte: movement.quantity } } : {};
+    const applied = await applyDelta(models, { ...undecided, ...guard }, movementId, delta);
+    if (applied) return { status: 'APPLIED', quantityDelta: delta, level: snapshotOf(applied), elsewhere: false };
+    if (OUTBOUND.has(movement.type)) {
+      const rejected = await models.levels
+        .findOneAndUpdate(undecided, { $push: decisionPush({ movementId, quantityDelta: 0, applied: false }) }, { returnDocument: 'after', projection: LEVEL_PROJECTION })
+        .lean<StockLevelRecord>();
+      if (rejected) return { status: 'REJECTED', available: Math.max(0, rejected.free), elsewhere: false };
+    }
+    const current = await models.levels.findOne({ sku, locationId }).lean<StockLevelRecord>();
+    if (!current) {
+      await ensureLevel(models, sku, locationId);
+      continue;
+    }
+    const earlier = current.decisions.find((decision) => decision.movementId === movementId);
+    if (earlier) return decidedElsewhere(earlier, current);
+  }
+  throw stockContention(sku, locationId);
+}
+
+function deltaOf(movement: MovementRecord): number {
+  if (INBOUND.has(movement.type)) return movement.quantity;
+  if (OUTBOUND.has(movement.type)) return -movement.quantity;
+  throw new Error(`no settlement rule for ${movement.type} movements`);
+}
+
+/** One atomic update: the quantities, their denormalised free/atp, and the decision marker together. */
+function applyDelta(models: InventoryModels, filter: Record<string, unknown>, movementId: string, delta: number) {
+  return models.levels
+    .findOneAndUpdate(
+      filter,
+      {
+        $inc: { onHand: delta, free: delta, atp: delta },
+        $set: { updatedAt: new Date() },
+        $push: decisionPush({ movementId, quantityDelta: delta, applied: true }),
+      },
+      { returnDocument: 'after', projection: LEVEL_PROJECTION },
+    )
+    .lean<StockLevelRecord>();
+}
+
+function decisionPush(decision: MovementDecision) {
+  return { decisions: { $each: [decision], $slice: -DECISION_WINDOW } };
+}
+
+function decidedElsewhere(earlier: MovementDecision, current: StockLevelRecord): Decision {
+  return earlier.applied
+    ? { status: 'APPLIED', quantityDelta: earlier.quantityDelta, level: snapshotOf(current), elsewhere: true }
+    : { status: 'REJECTED', available: Math.max(0, current.free), elsewhere: true };
+}
+
+/** Levels exist for every seeded (SKU, location); a SKU added later gets an empty one on first movement. */
+async function ensureLevel(models: InventoryModels, sku: string, locationId: string): Promise<void> {
+  const empty = { onHand: 0, reserved: 0, inTransit: 0, safetyStock: 0, free: 0, atp: 0, decisions: [], updatedAt: new Date() };
+  try {
+    await models.levels.updateOne({ sku, locationId }, { $setOnInsert: empty }, { upsert: true });
+  } catch (error) {
+    // Two first movements at once: the other upsert created it, which is all we wanted.
+    if ((error as { code?: unknown }).code !== 11000) throw error;
+  }
+}
+
+async function awaitFinal(models: InventoryModels, movementId: string): Promise<MovementRecord | null> {
+  const deadline = Date.now() + FINALISE_WAIT_MS;
+  while (Date.now() < deadline) {
+    const stored = await models.movements.findById(movementId).lean<MovementRecord>();
+    if (stored && stored.status !== 'PENDING') return stored;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return null;
+}
+
+function pause(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * (attempt + 1)));
+}
