@@ -1,0 +1,96 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+import type { CurrencyCode } from '@mesh/server-kit';
+import type { FulfillmentType, OrderStatus, SalesChannel } from '../__generated__/resolvers-types.js';
+import { orderAmountProblems } from './order-amounts.js';
+
+export const SALES_CHANNELS = ['WEB', 'APP', 'POS', 'MARKETPLACE', 'CLIENTELING'] as const satisfies readonly SalesChannel[];
+export const ORDER_STATUSES = [
+  'PENDING', 'PLACED', 'CONFIRMED', 'REJECTED', 'READY_FOR_PICKUP', 'PICKED_UP',
+  'SHIPPED', 'COMPLETED', 'CANCELLED', 'PARTIALLY_RETURNED', 'RETURNED',
+] as const satisfies readonly OrderStatus[];
+export const FULFILLMENT_TYPES = ['SHIP', 'PICKUP_IN_STORE', 'SHIP_FROM_STORE', 'CARRY_OUT'] as const satisfies readonly FulfillmentType[];
+
+/** One order line as stored; amounts in integer minor units of the order's currency. */
+export interface OrderLineRecord {
+  lineNumber: number;
+  sku: string;
+  quantity: number;
+  unitPriceMinor: number;
+  taxMinor: number;
+  lineTotalMinor: number;
+}
+
+/** An order as stored. `_id` is the order id; amounts are integer minor units (JS safe integers). */
+export interface OrderRecord {
+  _id: string;
+  number: string;
+  /** The key the placing request carried; a repeat of it finds this order instead of creating another. */
+  idempotencyKey: string;
+  correlationId: string;
+  channel: SalesChannel;
+  status: OrderStatus;
+  customerId: string;
+  currency: CurrencyCode;
+  fulfillment: { type: FulfillmentType; locationId: string };
+  lines: OrderLineRecord[];
+  totals: { subtotalMinor: number; taxMinor: number; totalMinor: number };
+  payment: { authorizedMinor: number; capturedMinor: number; refundedMinor: number };
+  placedAt: Date;
+  statusHistory: { status: OrderStatus; at: Date; reason?: string }[];
+}
+
+const minor = { type: Number, required: true, min: 0, validate: Number.isSafeInteger } as const;
+
+const lineSchema = new Schema<OrderLineRecord>(
+  {
+    lineNumber: { type: Number, required: true, min: 1 },
+    sku: { type: String, required: true },
+    quantity: { type: Number, required: true, min: 1, validate: Number.isSafeInteger },
+    unitPriceMinor: minor,
+    taxMinor: minor,
+    lineTotalMinor: minor,
+  },
+  { _id: false },
+);
+
+const orderSchema = new Schema<OrderRecord>(
+  {
+    _id: { type: String, required: true },
+    number: { type: String, required: true, unique: true },
+    idempotencyKey: { type: String, required: true, unique: true },
+    correlationId: { type: String, required: true, index: true },
+    channel: { type: String, required: true, enum: SALES_CHANNELS },
+    status: { type: String, required: true, enum: ORDER_STATUSES },
+    customerId: { type: String, required: true },
+    currency: { type: String, required: true, enum: ['USD', 'EUR'] },
+    fulfillment: {
+      type: { type: String, required: true, enum: FULFILLMENT_TYPES },
+      locationId: { type: String, required: true },
+    },
+    lines: { type: [lineSchema], required: true },
+    totals: { subtotalMinor: minor, taxMinor: minor, totalMinor: minor },
+    payment: { authorizedMinor: minor, capturedMinor: minor, refundedMinor: minor },
+    placedAt: { type: Date, required: true },
+    statusHistory: {
+      type: [{ status: { type: String, required: true, enum: ORDER_STATUSES }, at: { type: Date, required: true }, reason: String, _id: false }],
+      default: [],
+    },
+  },
+  { versionKey: false, collection: 'orders' },
+);
+orderSchema.pre('validate', function checkAmounts() {
+  const problems = orderAmountProblems(this);
+  if (problems.length > 0) this.invalidate('totals', problems.join('; '));
+});
+// Every listing sorts newest first with _id as the tie-break, so each index ends in (placedAt, _id) descending.
+orderSchema.index({ customerId: 1, placedAt: -1, _id: -1 });
+orderSchema.index({ channel: 1, placedAt: -1, _id: -1 });
+orderSchema.index({ status: 1, placedAt: -1, _id: -1 });
+orderSchema.index({ 'fulfillment.locationId': 1, placedAt: -1, _id: -1 });
+orderSchema.index({ placedAt: -1, _id: -1 });
+
+export type OrderModel = Model<OrderRecord>;
+
+export function registerOrderModel(connection: Connection): OrderModel {
+  return connection.model<OrderRecord>('Order', orderSchema);
+}

@@ -1,0 +1,29 @@
+import { money } from '@mesh/server-kit';
+import type { OrderResolvers } from '../__generated__/resolvers-types.js';
+
+export const Order: OrderResolvers = {
+  __resolveReference: (reference, { orders }) => orders.read({ id: reference.id }),
+  id: (order) => order._id,
+  customer: (order) => ({ id: order.customerId }),
+  lines: (order) =>
+    order.lines.map((line) => ({
+      lineNumber: line.lineNumber,
+      variant: { sku: line.sku },
+      quantity: line.quantity,
+      unitPrice: money(line.unitPriceMinor, order.currency),
+      tax: money(line.taxMinor, order.currency),
+      lineTotal: money(line.lineTotalMinor, order.currency),
+    })),
+  totals: ({ totals, currency }) => ({
+    subtotal: money(totals.subtotalMinor, currency),
+    tax: money(totals.taxMinor, currency),
+    total: money(totals.totalMinor, currency),
+  }),
+  payment: ({ payment, currency }) => ({
+    authorized: money(payment.authorizedMinor, currency),
+    captured: money(payment.capturedMinor, currency),
+    refunded: money(payment.refundedMinor, currency),
+  }),
+  fulfillment: ({ fulfillment }) => ({ type: fulfillment.type, location: { id: fulfillment.locationId } }),
+  statusHistory: (order) => order.statusHistory.map((change) => ({ status: change.status, at: change.at, reason: change.reason ?? null })),
+};

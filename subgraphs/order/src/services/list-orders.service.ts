@@ -1,0 +1,42 @@
+import type { QueryFilter } from 'mongoose';
+import { badUserInput, identifier, type Principal } from '@mesh/server-kit';
+import type { OrderLoaders } from '../loaders.js';
+import type { OrderModels } from '../models/index.js';
+import type { OrderRecord } from '../models/order.model.js';
+import type { OrderFilter } from '../__generated__/resolvers-types.js';
+import { customerScope, requireSignedIn } from './order-access.js';
+import { afterCursor, NEWEST_FIRST, pageArgs, toOrderPage, type OrderPage } from './order-connection.js';
+
+/**
+ * Orders newest first, narrowed by the filter, a page at a time (Query.orders). A signed-in
+ * customer is always narrowed to their own orders; every input is bounded and literal.
+ */
+export async function listOrders(
+  models: OrderModels,
+  loaders: OrderLoaders,
+  principal: Principal,
+  args: { first?: number | null; after?: string | null; filter?: OrderFilter | null },
+): Promise<OrderPage> {
+  requireSignedIn(principal);
+  const filter = buildFilter(principal, args.filter ?? {});
+  const { first, after } = pageArgs(args);
+  const pageFilter = after ? { $and: [filter, afterCursor(after)] } : filter;
+  const rows = await models.orders.find(pageFilter).sort(NEWEST_FIRST).limit(first + 1).lean<OrderRecord[]>();
+  for (const row of rows) loaders.orderById.prime(row._id, row);
+  return toOrderPage(rows, first, () => models.orders.countDocuments(filter).exec());
+}
+
+function buildFilter(principal: Principal, filter: OrderFilter): QueryFilter<OrderRecord> {
+  const conditions: QueryFilter<OrderRecord>[] = [];
+  const requestedCustomer = filter.customerId == null ? undefined : identifier(filter.customerId, 'filter.customerId');
+  const customerId = customerScope(principal, requestedCustomer);
+  if (customerId) conditions.push({ customerId });
+  if (filter.channel) conditions.push({ channel: filter.channel });
+  if (filter.status) conditions.push({ status: filter.status });
+  if (filter.locationId != null) conditions.push({ 'fulfillment.locationId': identifier(filter.locationId, 'filter.locationId') });
+  if (filter.correlationId != null) conditions.push({ correlationId: identifier(filter.correlationId, 'filter.correlationId') });
+  const { placedFrom, placedTo } = filter;
+  if (placedFrom && placedTo && placedFrom > placedTo) throw badUserInput('filter.placedFrom must not be after filter.placedTo', { argument: 'filter.placedFrom' });
+  if (placedFrom || placedTo) conditions.push({ placedAt: { ...(placedFrom ? { $gte: placedFrom } : {}), ...(placedTo ? { $lt: placedTo } : {}) } });
+  return conditions.length === 0 ? {} : { $and: conditions };
+}

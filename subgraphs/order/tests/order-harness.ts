@@ -1,0 +1,66 @@
+import { retailDataset, type SeedOrder } from '@mesh/seed-data';
+import { startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
+import type { RunningDatabase } from '@mesh/embedded-mongo';
+import { orderSubgraph } from '../src/module.js';
+
+/** A seeded order subgraph on its own database, for one test file. */
+export interface OrderTestBed {
+  readonly database: RunningDatabase;
+  readonly subgraph: TestSubgraph;
+  stop(): Promise<void>;
+}
+
+export async function startOrderTestBed(): Promise<OrderTestBed> {
+  const database = await startTestDatabase();
+  const subgraph = await startTestSubgraph(orderSubgraph, { mongoUri: database.uri });
+  return {
+    database,
+    subgraph,
+    async stop() {
+      await subgraph.close();
+      await database.stop();
+    },
+  };
+}
+
+/** The seeded orders, newest first with the id as tie-break: the order every listing promises. */
+export function seededNewestFirst(predicate: (order: SeedOrder) => boolean = () => true): SeedOrder[] {
+  return retailDataset()
+    .orders.filter(predicate)
+    .sort((a, b) => b.placedAt.getTime() - a.placedAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+}
+
+/** Customers with the most seeded orders first; [0] and [1] are two different customers with several orders. */
+export function busiestCustomers(): string[] {
+  const counts = new Map<string, number>();
+  for (const order of retailDataset().orders) counts.set(order.customerId, (counts.get(order.customerId) ?? 0) + 1);
+  return [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([id]) => id);
+}
+
+/** Database commands the subgraph has sent so far (getMore excluded), read from its /metrics. */
+export async function dbCommands(target: TestSubgraph): Promise<number> {
+  const text = await (await fetch(target.url.replace('/graphql', '/metrics'))).text();
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('mesh_db_commands_total{') && !line.includes('command="getMore"'))
+    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+}
+
+export function errorCode(response: { errors?: ReadonlyArray<{ extensions?: Record<string, unknown> }> | undefined }): unknown {
+  return response.errors?.[0]?.extensions?.['code'];
+}
+
+/** A page of a connection as the tests select it. */
+export interface PageResult {
+  edges: { cursor: string; node: { id: string; customer: { id: string } } }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  totalCount: number;
+}
+
+export const PAGE_FIELDS = 'edges { cursor node { id customer { id } } } pageInfo { hasNextPage endCursor } totalCount';
+
+export const CUSTOMER_ORDERS = `query($r: [_Any!]!, $first: Int, $after: String) {
+  _entities(representations: $r) { ... on Customer { id orders(first: $first, after: $after) { ${PAGE_FIELDS} } } }
+}`;
+
+export const customerRef = (id: string) => ({ __typename: 'Customer', id });
