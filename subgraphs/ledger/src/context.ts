@@ -1,0 +1,34 @@
+import type { RequestContext } from '@mesh/server-kit';
+import { createLedgerLoaders, type LedgerLoaders } from './loaders.js';
+import type { AccountRecord } from './models/account.model.js';
+import type { LedgerModels } from './models/index.js';
+import { listJournalEntries } from './services/list-journal-entries.service.js';
+import { trialBalance } from './services/trial-balance.service.js';
+
+/** What ledger resolvers receive: the caller, fresh loaders, and the read use cases bound to this database. */
+export interface LedgerContext extends RequestContext {
+  readonly loaders: LedgerLoaders;
+  readonly ledger: {
+    /** The chart of accounts in code order (also primes accountByCode). */
+    readonly accounts: () => Promise<AccountRecord[]>;
+    readonly trialBalance: (args: Parameters<typeof trialBalance>[1]) => ReturnType<typeof trialBalance>;
+    readonly listJournalEntries: (args: Parameters<typeof listJournalEntries>[1]) => ReturnType<typeof listJournalEntries>;
+  };
+}
+
+export function createLedgerContext(base: RequestContext, models: LedgerModels): LedgerContext {
+  const loaders = createLedgerLoaders(models);
+  return {
+    ...base,
+    loaders,
+    ledger: {
+      accounts: async () => {
+        const rows = await models.accounts.find().sort({ _id: 1 }).lean<AccountRecord[]>();
+        for (const row of rows) loaders.accountByCode.prime(row._id, row);
+        return rows;
+      },
+      trialBalance: (args) => trialBalance(models, args),
+      listJournalEntries: (args) => listJournalEntries(models, args),
+    },
+  };
+}

@@ -1,0 +1,22 @@
+import { DateTimeScalar, LongScalar, moneyResolvers } from '@mesh/server-kit';
+import type { MoneyResolvers, Resolvers } from '../__generated__/resolvers-types.js';
+import { Account, TrialBalanceLine } from './account.resolvers.js';
+import { Customer, Order } from './entity.resolvers.js';
+import { JournalEntry, JournalEntryConnection, JournalLine } from './journal-entry.resolvers.js';
+import { Query } from './query.resolvers.js';
+
+const Money: MoneyResolvers = moneyResolvers;
+
+export const resolvers: Resolvers = {
+  Query,
+  Account,
+  TrialBalanceLine,
+  JournalEntry,
+  JournalLine,
+  JournalEntryConnection,
+  Order,
+  Customer,
+  Money,
+  Long: LongScalar,
+  DateTime: DateTimeScalar,
+};

@@ -1,0 +1,22 @@
+import { identifier } from '@mesh/server-kit';
+import type { QueryResolvers } from '../__generated__/resolvers-types.js';
+import { requireLedgerRead } from '../ledger-access.js';
+
+export const Query: QueryResolvers = {
+  accounts: (_parent, _args, { principal, ledger }) => {
+    requireLedgerRead(principal);
+    return ledger.accounts();
+  },
+  account: (_parent, { code }, { principal, loaders }) => {
+    requireLedgerRead(principal);
+    return loaders.accountByCode.load(identifier(code, 'code'));
+  },
+  trialBalance: (_parent, { asOf, currency }, { principal, ledger }) => {
+    requireLedgerRead(principal);
+    return ledger.trialBalance({ asOf, currency });
+  },
+  journalEntries: (_parent, args, { principal, ledger }) => {
+    requireLedgerRead(principal);
+    return ledger.listJournalEntries(args);
+  },
+};
