@@ -15,7 +15,8 @@ const SUBGRAPHS = [
   { name: 'ledger', port: 4005 },
 ] as const;
 
-const root = new URL('../', import.meta.url);
+// MESH_ROOT lets the staleness tests run this script against a scratch copy of the repository.
+const root = process.env['MESH_ROOT'] ? new URL(`file://${process.env['MESH_ROOT'].replace(/\/?$/, '/')}`) : new URL('../', import.meta.url);
 const check = process.argv.includes('--check');
 
 const result = composeServices(

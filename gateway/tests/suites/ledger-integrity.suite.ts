@@ -45,10 +45,11 @@ interface OrderWithPostings {
   id: string;
   status: string;
   totals: { subtotal: { minorUnits: string }; tax: { minorUnits: string }; total: { minorUnits: string } };
-  journalEntries: { source: { type: string }; lines: { account: { code: string }; debit: { minorUnits: string }; credit: { minorUnits: string } }[] }[];
+  journalEntries?: { source: { type: string }; lines: { account: { code: string }; debit: { minorUnits: string }; credit: { minorUnits: string } }[] }[] | null;
 }
 
 function assertPostingsMatch(order: OrderWithPostings): void {
+  assert.ok(order.journalEntries, `${order.id}: journal entries resolved`);
   const captures = order.journalEntries.filter((entry) => entry.source.type === 'ORDER_CAPTURED');
   if (order.status === 'CANCELLED') {
     assert.equal(order.journalEntries.length, 0, `${order.id} is cancelled but has postings`);

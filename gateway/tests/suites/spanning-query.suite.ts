@@ -19,13 +19,15 @@ export function spanningQuerySuite(mesh: () => MeshUnderTest): void {
       assert.ok(result);
       assert.equal(result.name, customer.name);
       assert.equal(result.email, customer.email);
-      assert.equal(result.orders.totalCount, seededOrders.length);
-      assert.deepEqual(result.orders.edges.map((edge) => edge.node.number), seededOrders.slice(0, 20).map((order) => order.number));
+      const orders = result.orders;
+      assert.ok(orders, 'orders resolved');
+      assert.equal(orders.totalCount, seededOrders.length);
+      assert.deepEqual(orders.edges.map((edge) => edge.node.number), seededOrders.slice(0, 20).map((order) => order.number));
 
       const products = new Map(data.products.map((product) => [product.id, product]));
       const variants = new Map(data.variants.map((variant) => [variant.sku, variant]));
       const levels = new Map(data.stockLevels.map((level) => [`${level.sku}|${level.locationId}`, level]));
-      for (const { node: order } of result.orders.edges) {
+      for (const { node: order } of orders.edges) {
         const seeded = seededOrders.find((candidate) => candidate.id === order.id);
         assert.ok(seeded);
         assert.equal(order.totals.total.minorUnits, String(seeded.totals.totalMinor));
@@ -41,15 +43,18 @@ export function spanningQuerySuite(mesh: () => MeshUnderTest): void {
             line.variant.prices.map((price) => [price.currency, price.minorUnits]),
             variant.prices.map((price) => [price.currency, String(price.amountMinor)]),
           );
-          assert.equal(line.variant.availability.levels.length, 25);
-          for (const level of line.variant.availability.levels) {
+          const availability = line.variant.availability;
+          assert.ok(availability, 'availability resolved');
+          assert.equal(availability.levels.length, 25);
+          for (const level of availability.levels) {
             const seededLevel = levels.get(`${line.variant.sku}|${level.location.id}`);
             assert.ok(seededLevel);
             assert.equal(level.onHand, seededLevel.onHand);
             assert.equal(level.available, Math.max(0, seededLevel.onHand - seededLevel.reserved - seededLevel.safetyStock));
           }
-          assert.equal(line.variant.availability.available, line.variant.availability.levels.reduce((sum, level) => sum + level.available, 0));
+          assert.equal(availability.available, availability.levels.reduce((sum, level) => sum + level.available, 0));
         });
+        assert.ok(order.journalEntries, 'journal entries resolved');
         const capture = order.journalEntries.find((entry) => entry.source.type === 'ORDER_CAPTURED');
         if (seeded.status === 'COMPLETED') {
           assert.equal(capture?.lines.find((posting) => posting.account.code === '1100')?.debit.minorUnits, String(seeded.totals.totalMinor));
@@ -62,6 +67,7 @@ export function spanningQuerySuite(mesh: () => MeshUnderTest): void {
       for (const order of seededOrders) {
         if (order.status === 'COMPLETED') expectedLifetime.set(order.currency, (expectedLifetime.get(order.currency) ?? 0) + order.totals.totalMinor);
       }
+      assert.ok(result.lifetimeValue, 'lifetime value resolved');
       assert.deepEqual(
         new Map(result.lifetimeValue.map((value) => [value.currency, Number(value.minorUnits)])),
         expectedLifetime,

@@ -31,30 +31,20 @@ export const forbidden = (message = 'Your role may not do this'): GraphQLError =
 export const unauthenticated = (message = 'Sign in to do this'): GraphQLError =>
   meshError('UNAUTHENTICATED', message, { http: { status: 401 } });
 
-/** Codes that GraphQL tooling raises itself and that are safe to show as they are. */
-const TOOLING_CODES = new Set([
-  'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
-  'BAD_USER_INPUT',
-  'PERSISTED_QUERY_NOT_FOUND',
-  'PERSISTED_QUERY_NOT_SUPPORTED',
-  'OPERATION_RESOLUTION_FAILURE',
-  'BAD_REQUEST',
-]);
-
 /**
- * Builds Apollo Server's `formatError`: deliberate GraphQL errors pass through; anything else is
- * logged with the correlation id and shown only as INTERNAL_SERVER_ERROR.
+ * Builds Apollo Server's `formatError`: errors raised deliberately (any code other than
+ * INTERNAL_SERVER_ERROR, which Apollo gives to everything that is not a GraphQLError) pass
+ * through; anything else is logged and shown only as INTERNAL_SERVER_ERROR. The code, not
+ * `instanceof GraphQLError`, decides: the gateway builds its errors with graphql's CommonJS
+ * build and this file imports the ES module build, so instanceof would mask a subgraph's FORBIDDEN.
  */
 export function createErrorFormatter(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
     const code = formatted.extensions?.['code'];
-    const deliberate = original instanceof GraphQLError && typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR';
-    if (deliberate || (typeof code === 'string' && TOOLING_CODES.has(code))) {
+    if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
       return { ...formatted, extensions: withoutStacktrace(formatted.extensions) };
     }
-    logger.error({ err: original, path: formatted.path }, 'unexpected error');
+    logger.error({ err: unwrapResolverError(error), path: formatted.path }, 'unexpected error');
     return {
       message: 'Internal server error',
       ...(formatted.path ? { path: formatted.path } : {}),

@@ -125,8 +125,9 @@ export type ProductVariant = {
   /**
    * Stock of this SKU per location and in total. Without locationIds: every location. Ids that
    * name no location contribute nothing.
+   * Null (with an error) only when this subgraph cannot answer, so the rest of the entity survives an outage.
    */
-  availability: Availability;
+  availability?: Maybe<Availability>;
   /** Stock keeping unit, unique across the catalog. */
   sku: Scalars['ID']['output'];
 };
@@ -140,7 +141,6 @@ export type ProductVariantAvailabilityArgs = {
   locationIds?: InputMaybe<Array<Scalars['ID']['input']>>;
 };
 
-/** Reads: locations, availability and the stock movement log. */
 export type Query = {
   __typename?: 'Query';
   /**
@@ -157,27 +157,23 @@ export type Query = {
 };
 
 
-/** Reads: locations, availability and the stock movement log. */
 export type QueryAvailabilityArgs = {
   locationIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   skus: Array<Scalars['ID']['input']>;
 };
 
 
-/** Reads: locations, availability and the stock movement log. */
 export type QueryLocationArgs = {
   id: Scalars['ID']['input'];
 };
 
 
-/** Reads: locations, availability and the stock movement log. */
 export type QueryLocationsArgs = {
   region?: InputMaybe<Scalars['String']['input']>;
   type?: InputMaybe<LocationType>;
 };
 
 
-/** Reads: locations, availability and the stock movement log. */
 export type QueryStockMovementsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
@@ -496,7 +492,7 @@ export type PageInfoResolvers<ContextType = InventoryContext, ParentType extends
 
 export type ProductVariantResolvers<ContextType = InventoryContext, ParentType extends ResolversParentTypes['ProductVariant'] = ResolversParentTypes['ProductVariant'], FederationReferenceType extends FederationReferenceTypes['ProductVariant'] = FederationReferenceTypes['ProductVariant']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['ProductVariant']> | FederationReferenceType, FederationReferenceType, ContextType>;
-  availability?: Resolver<ResolversTypes['Availability'], ParentType, ContextType, Partial<ProductVariantAvailabilityArgs>>;
+  availability?: Resolver<Maybe<ResolversTypes['Availability']>, ParentType, ContextType, Partial<ProductVariantAvailabilityArgs>>;
   sku?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 

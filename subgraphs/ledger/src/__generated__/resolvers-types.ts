@@ -95,8 +95,9 @@ export type Customer = {
    * Per currency, what the customer has paid: captured order totals minus refunds (and minus reversed
    * captures), as posted to the cash and card clearing accounts. Empty when nothing was posted.
    * Visible to the customer themself and to roles that may read any customer.
+   * Null (with an error) only when this subgraph cannot answer, so the rest of the entity survives an outage.
    */
-  lifetimeValue: Array<Money>;
+  lifetimeValue?: Maybe<Array<Money>>;
 };
 
 /** The event that caused a journal entry, e.g. { type: ORDER_CAPTURED, id: ord_00001 }. */
@@ -221,8 +222,8 @@ export type Order = {
   __typename?: 'Order';
   /** Stable order identifier, e.g. ord_00001. */
   id: Scalars['ID']['output'];
-  /** Every journal entry posted for this order (capture, cost of goods, refunds, reversals), oldest first. Needs ledger access. */
-  journalEntries: Array<JournalEntry>;
+  /** Every journal entry posted for this order (capture, cost of goods, refunds, reversals), oldest first. Needs ledger access. Null (with an error) only when this subgraph cannot answer, so the rest of the entity survives an outage. */
+  journalEntries?: Maybe<Array<JournalEntry>>;
 };
 
 /** Relay-style page information. */
@@ -460,7 +461,7 @@ export type AccountResolvers<ContextType = LedgerContext, ParentType extends Res
 export type CustomerResolvers<ContextType = LedgerContext, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer'], FederationReferenceType extends FederationReferenceTypes['Customer'] = FederationReferenceTypes['Customer']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Customer']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  lifetimeValue?: Resolver<Array<ResolversTypes['Money']>, ParentType, ContextType>;
+  lifetimeValue?: Resolver<Maybe<Array<ResolversTypes['Money']>>, ParentType, ContextType>;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -522,7 +523,7 @@ export type MoneyResolvers<ContextType = LedgerContext, ParentType extends Resol
 export type OrderResolvers<ContextType = LedgerContext, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order'], FederationReferenceType extends FederationReferenceTypes['Order'] = FederationReferenceTypes['Order']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Order']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  journalEntries?: Resolver<Array<ResolversTypes['JournalEntry']>, ParentType, ContextType>;
+  journalEntries?: Resolver<Maybe<Array<ResolversTypes['JournalEntry']>>, ParentType, ContextType>;
 };
 
 export type PageInfoResolvers<ContextType = LedgerContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {

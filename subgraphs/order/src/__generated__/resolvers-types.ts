@@ -35,17 +35,27 @@ export type CurrencyCode =
   /** US dollar. */
   | 'USD';
 
-/** A customer, owned by the customer subgraph; the order subgraph adds their orders. */
+/**
+ * A shopper's golden record: one profile however many channels (web, store loyalty card,
+ * marketplace) they are known through. Email, phone and PII identity values are masked unless the
+ * caller may read personal data or is the customer themself; `piiMasked` says which the caller got.
+ * A merged-away customer id still resolves, to the surviving record.
+ */
 export type Customer = {
   __typename?: 'Customer';
-  /** Customer identifier. */
+  /** Stable customer identifier, e.g. cus_00042. For a merged-away id this is the survivor's id. */
   id: Scalars['ID']['output'];
-  /** The customer's orders, newest first (first: 1 to 100). Visible to the customer themself and to roles that may read any order. */
-  orders: OrderConnection;
+  /** The customer's orders, newest first (first: 1 to 100). Visible to the customer themself and to roles that may read any order. Null (with an error) only when this subgraph cannot answer, so the rest of the entity survives an outage. */
+  orders?: Maybe<OrderConnection>;
 };
 
 
-/** A customer, owned by the customer subgraph; the order subgraph adds their orders. */
+/**
+ * A shopper's golden record: one profile however many channels (web, store loyalty card,
+ * marketplace) they are known through. Email, phone and PII identity values are masked unless the
+ * caller may read personal data or is the customer themself; `piiMasked` says which the caller got.
+ * A merged-away customer id still resolves, to the surviving record.
+ */
 export type CustomerOrdersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
@@ -71,10 +81,13 @@ export type FulfillmentType =
   /** Shipped to the customer from a store's stock. */
   | 'SHIP_FROM_STORE';
 
-/** A store, warehouse or distribution centre, owned by the inventory subgraph. */
+/**
+ * A place that holds stock: a store, a warehouse or a distribution centre. Availability is
+ * reported per location, and every stock movement happens at one.
+ */
 export type Location = {
   __typename?: 'Location';
-  /** Location identifier, e.g. loc_nyc01. */
+  /** Stable identifier, e.g. loc_nyc01. */
   id: Scalars['ID']['output'];
 };
 
@@ -260,7 +273,6 @@ export type ProductVariant = {
   sku: Scalars['ID']['output'];
 };
 
-/** Reading orders. */
 export type Query = {
   __typename?: 'Query';
   /** One order by id, or null when there is none. Customers may read only their own orders. */
@@ -272,19 +284,16 @@ export type Query = {
 };
 
 
-/** Reading orders. */
 export type QueryOrderArgs = {
   id: Scalars['ID']['input'];
 };
 
 
-/** Reading orders. */
 export type QueryOrderByNumberArgs = {
   number: Scalars['String']['input'];
 };
 
 
-/** Reading orders. */
 export type QueryOrdersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<OrderFilter>;
@@ -457,7 +466,7 @@ export type ResolversParentTypes = {
 export type CustomerResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer'], FederationReferenceType extends FederationReferenceTypes['Customer'] = FederationReferenceTypes['Customer']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Customer']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  orders?: Resolver<ResolversTypes['OrderConnection'], ParentType, ContextType, RequireFields<CustomerOrdersArgs, 'first'>>;
+  orders?: Resolver<Maybe<ResolversTypes['OrderConnection']>, ParentType, ContextType, RequireFields<CustomerOrdersArgs, 'first'>>;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {

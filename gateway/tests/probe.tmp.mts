@@ -1,0 +1,13 @@
+import { startMeshUnderTest } from './mesh-fixture.js';
+import { principals } from '@mesh/test-kit';
+const m = await startMeshUnderTest({ LOG_LEVEL: 'warn' });
+const r = await m.query(`query($id: ID!) { customer(id: $id) { id email } }`, { id: 'cus_00002' }, principals.customer('cus_00001'));
+console.log(JSON.stringify(r));
+const r2 = await m.query(`mutation { recordStockMovement(input: { sku: "SKU-0002-03", locationId: "loc_mia01", type: RECEIPT, quantity: 0, idempotencyKey: "x0", reason: "t" }) { __typename } }`, {}, principals.admin);
+console.log(JSON.stringify(r2));
+const r3 = await m.query(`{ products(first: 100000) { edges { cursor } } }`);
+console.log(JSON.stringify(r3));
+await m.mesh.stopSubgraph('ledger');
+const r4 = await m.query(`query($id: ID!) { order(id: $id) { number journalEntries { id } } }`, { id: 'ord_00001' }, principals.admin);
+console.log(JSON.stringify(r4));
+await m.stop();
