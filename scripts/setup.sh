@@ -19,6 +19,17 @@ if [ -z "${MONGODB_URI:-}" ] && ! command -v mongod >/dev/null 2>&1 && [ ${#need
   fi
 fi
 
+# NATS JetStream: the production event transport, and what the @mesh/events tests run against.
+if [ -z "${NATS_SERVER_BIN:-}" ] && ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing nats-server for the event bus"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nats-server >/dev/null
+  else
+    echo "setup: the event bus needs nats-server (Debian: apt-get install nats-server), or NATS_SERVER_BIN set to one." >&2
+    exit 1
+  fi
+fi
+
 stamp=node_modules/.mesh-install-stamp
 lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then

@@ -8,10 +8,11 @@ bash scripts/setup.sh
 export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1 NODE_ENV=test
 npm run --silent codegen:check
 npm run --silent compose:check
+npm run --silent check:scripts
 npx turbo run check:types --output-logs=errors-only
 log=$(mktemp)
 status=0
-npx turbo run test --concurrency=1 --output-logs=full 2>&1 | tee "$log" || status=$?
+npx turbo run test --concurrency=1 --continue --output-logs=full 2>&1 | tee "$log" || status=$?
 passed=$(grep -E '# pass [0-9]+' "$log" | awk '{s+=$NF} END {print s+0}')
 failed=$(grep -E '# fail [0-9]+' "$log" | awk '{s+=$NF} END {print s+0}')
 rm -f "$log"

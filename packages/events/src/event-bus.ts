@@ -1,0 +1,150 @@
+import type { AnyEnvelope, EnvelopeOf } from './envelope.js';
+import type { Topic } from './topics.js';
+
+/**
+ * The transport-agnostic event bus every service talks to. Adapters: `connectJetStreamBus`
+ * (production, NATS JetStream) and `createMemoryBus` (one process, the embedded default). Both
+ * give the same guarantees, proven by one test suite:
+ *
+ * - `publish` resolves once the event is durably accepted, and is de-duplicated by envelope id
+ *   within the duplicate window (a re-publish after a crash is harmless).
+ * - Each consumer name is one durable consumer: it receives every event of its topics once
+ *   acknowledged, survives restarts, and processes that share the name compete for its events.
+ * - Delivery is at least once; a handler's event is acknowledged only when the handler resolves.
+ *   A handler that throws is retried with backoff up to `maxDeliver` deliveries, then the event
+ *   goes to the dead letters, from which it can be listed and replayed to that consumer alone.
+ */
+export interface EventBus {
+  /** Resolves when the event is durably accepted; rejects when it is not (retry, or let the outbox relay retry). */
+  publish<T extends Topic>(envelope: EnvelopeOf<T>): Promise<PublishResult>;
+  /**
+   * Starts (or joins) the durable consumer `consumerName` for `topics`. Every process that uses the
+   * same name must subscribe it to the same topics with the same options. Resolves once the
+   * consumer exists, so events published afterwards are never missed. Throws a RangeError for an
+   * invalid consumer name or option.
+   */
+  subscribe<T extends Topic>(
+    topics: T | readonly T[],
+    consumerName: string,
+    handler: EventHandler<T>,
+    options?: SubscribeOptions,
+  ): Promise<Subscription>;
+  /** Dead letters, oldest first; optionally of one consumer. */
+  listDeadLetters(filter?: { readonly consumer?: string }): Promise<DeadLetter[]>;
+  /**
+   * Sends a dead letter's event again to the consumer that failed it (no other consumer sees it),
+   * with a fresh delivery budget, and removes it from the dead letters. A replay that fails again
+   * becomes a new dead letter. Throws DeadLetterNotFoundError for an unknown (or already replayed) id.
+   */
+  replayDeadLetter(id: string): Promise<void>;
+  /** Stops every subscription of this bus (waiting for running handlers) and disconnects. */
+  close(): Promise<void>;
+}
+
+export interface PublishResult {
+  /** True when an envelope with the same id was already accepted (nothing new was stored). */
+  readonly duplicate: boolean;
+}
+
+/** What a handler knows about the delivery besides the event. */
+export interface DeliveryContext {
+  readonly consumer: string;
+  /** 1 for the first delivery; higher for redeliveries (counting since the last replay). */
+  readonly deliveryCount: number;
+  /** True when this delivery was started by `replayDeadLetter`. */
+  readonly replay: boolean;
+}
+
+/**
+ * Handles one event of the subscribed topics. Resolve to acknowledge; throw to have it redelivered
+ * (or dead-lettered once deliveries are exhausted). It may run more than once for the same event:
+ * make its effects idempotent (see `idempotent`).
+ */
+export type EventHandler<T extends Topic> = (envelope: AnyEnvelope<T>, context: DeliveryContext) => Promise<void> | void;
+
+export interface SubscribeOptions {
+  /** Deliveries (first included) before the event goes to the dead letters. Default 5. */
+  readonly maxDeliver?: number;
+  /**
+   * Delay before redelivering after the handler threw, per failed delivery (the last value repeats).
+   * Default [1000, 5000, 15000, 30000] ms.
+   */
+  readonly backoffMs?: readonly number[];
+  /**
+   * How long a delivery may stay unacknowledged before it is given to another consumer process
+   * (JetStream `ack_wait`; it covers a process that died mid-handler). Keep it above the slowest
+   * handler. Default 30000 ms. The memory bus has no other process and ignores it.
+   */
+  readonly ackWaitMs?: number;
+}
+
+export interface Subscription {
+  readonly consumer: string;
+  readonly topics: readonly Topic[];
+  /** Stops receiving; resolves when the running handler has settled. The durable consumer stays. */
+  stop(): Promise<void>;
+}
+
+/** An event whose deliveries were exhausted for one consumer. */
+export interface DeadLetter {
+  /** Opaque; pass it to `replayDeadLetter`. */
+  readonly id: string;
+  readonly consumer: string;
+  readonly envelope: AnyEnvelope;
+  /** The last failure. */
+  readonly error: { readonly name: string; readonly message: string; readonly stack?: string };
+  /** Deliveries made before giving up. */
+  readonly deliveries: number;
+  /** ISO 8601 instant at which it was dead-lettered. */
+  readonly failedAt: string;
+}
+
+export class DeadLetterNotFoundError extends Error {
+  override readonly name = 'DeadLetterNotFoundError';
+  constructor(readonly deadLetterId: string) {
+    super(`no dead letter ${deadLetterId} (unknown or already replayed)`);
+  }
+}
+
+/** The subscribe options with their defaults applied and checked. */
+export interface DeliveryPolicy {
+  readonly maxDeliver: number;
+  readonly backoffMs: readonly number[];
+  readonly ackWaitMs: number;
+}
+
+export const DEFAULT_DELIVERY_POLICY: DeliveryPolicy = Object.freeze({
+  maxDeliver: 5,
+  backoffMs: Object.freeze([1000, 5000, 15000, 30000]),
+  ackWaitMs: 30_000,
+});
+
+const CONSUMER_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Applies defaults and validates; shared by the adapters so that both reject the same input. */
+export function deliveryPolicyOf(consumerName: string, topics: readonly string[], options: SubscribeOptions = {}): DeliveryPolicy {
+  if (!CONSUMER_NAME.test(consumerName)) {
+    throw new RangeError(`consumer name "${consumerName}" must be 1-64 letters, digits, '-' or '_'`);
+  }
+  if (topics.length === 0) throw new RangeError(`consumer ${consumerName} subscribes to no topic`);
+  const policy: DeliveryPolicy = {
+    maxDeliver: options.maxDeliver ?? DEFAULT_DELIVERY_POLICY.maxDeliver,
+    backoffMs: options.backoffMs ?? DEFAULT_DELIVERY_POLICY.backoffMs,
+    ackWaitMs: options.ackWaitMs ?? DEFAULT_DELIVERY_POLICY.ackWaitMs,
+  };
+  if (!Number.isSafeInteger(policy.maxDeliver) || policy.maxDeliver < 1) throw new RangeError('maxDeliver must be a positive integer');
+  if (policy.backoffMs.length === 0 || policy.backoffMs.some((ms) => !Number.isFinite(ms) || ms < 0)) {
+    throw new RangeError('backoffMs must list at least one non-negative delay');
+  }
+  if (!Number.isFinite(policy.ackWaitMs) || policy.ackWaitMs < 100) throw new RangeError('ackWaitMs must be at least 100');
+  return policy;
+}
+
+/** The slice of a pino logger the adapters and the relay use (a pino logger fits). */
+export interface EventLogger {
+  info(details: object, message: string): void;
+  warn(details: object, message: string): void;
+  error(details: object, message: string): void;
+}
+
+export const silentLogger: EventLogger = { info: () => {}, warn: () => {}, error: () => {} };

@@ -1,0 +1,15 @@
+export * from './envelope.js';
+export * from './event-bus.js';
+export * from './idempotent-consumer.js';
+export * from './jetstream-bus.js';
+export { DEAD_LETTER_STREAM, REPLAY_FOR_HEADER } from './jetstream-dead-letters.js';
+export * from './memory-bus.js';
+export * from './outbox.js';
+export * from './outbox-relay.js';
+export * from './payloads/common.payloads.js';
+export * from './payloads/customer.payloads.js';
+export * from './payloads/inventory.payloads.js';
+export * from './payloads/ledger.payloads.js';
+export * from './payloads/order.payloads.js';
+export * from './payloads/product.payloads.js';
+export * from './topics.js';

@@ -1,0 +1,74 @@
+import type { SkuQuantity } from './common.payloads.js';
+
+export type MovementType =
+  | 'RECEIPT'
+  | 'ADJUSTMENT_IN'
+  | 'ADJUSTMENT_OUT'
+  | 'DAMAGE'
+  | 'CYCLE_COUNT'
+  | 'SALE'
+  | 'RETURN'
+  | 'TRANSFER_OUT'
+  | 'TRANSFER_IN';
+
+/** One applied entry of the append-only movement log. */
+export interface StockMovementRecorded {
+  readonly movementId: string;
+  readonly sku: string;
+  readonly locationId: string;
+  readonly movementType: MovementType;
+  /** What was asked: units moved, or the counted on-hand for a cycle count. */
+  readonly quantity: number;
+  /** Signed change to on hand that was applied. */
+  readonly quantityDelta: number;
+  /** On hand right after this movement. */
+  readonly onHandAfter: number;
+  readonly orderId?: string;
+  readonly transferId?: string;
+  readonly returnId?: string;
+  readonly reason?: string;
+}
+
+/** The quantities of one (SKU, location) after a change that moved its available-to-sell. */
+export interface AvailabilityChanged {
+  readonly sku: string;
+  readonly locationId: string;
+  readonly onHand: number;
+  readonly reserved: number;
+  readonly inTransit: number;
+  readonly safetyStock: number;
+  /** on hand - reserved - safety stock, never below zero. */
+  readonly availableToSell: number;
+  readonly previousAvailableToSell: number;
+}
+
+/** Stock held for an order at one location, all lines or none. */
+export interface StockReserved {
+  readonly reservationId: string;
+  readonly orderId: string;
+  readonly locationId: string;
+  readonly lines: readonly SkuQuantity[];
+  /** ISO 8601 instant after which the expiry job releases the reservation. */
+  readonly expiresAt: string;
+}
+
+export type ReservationReleaseReason = 'ORDER_CANCELLED' | 'ORDER_REJECTED' | 'EXPIRED';
+
+/** A reservation given back to available-to-sell without a sale. */
+export interface ReservationReleased {
+  readonly reservationId: string;
+  readonly orderId: string;
+  readonly locationId: string;
+  readonly lines: readonly SkuQuantity[];
+  readonly reason: ReservationReleaseReason;
+}
+
+/** A reservation turned into sale movements at fulfilment. */
+export interface ReservationCommitted {
+  readonly reservationId: string;
+  readonly orderId: string;
+  readonly locationId: string;
+  readonly lines: readonly SkuQuantity[];
+  /** The SALE movements recorded for the lines, in line order. */
+  readonly movementIds: readonly string[];
+}

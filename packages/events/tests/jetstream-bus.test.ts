@@ -1,0 +1,136 @@
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connectJetStreamBus, streamNameOf, type EventBus } from '../src/index.js';
+import { busContract, confirmed, recorder } from './support/bus-contract.js';
+import { natsServerBinary, startNatsServer, type TestNatsServer } from './support/nats-server.js';
+import { waitFor } from './support/wait.js';
+
+let server: TestNatsServer | undefined;
+const url = () => server!.url;
+
+test('a nats-server binary is available to the JetStream suite', () => {
+  natsServerBinary(); // throws the remedy when missing, so that a machine without it fails here by name
+});
+
+async function deleteAllStreams(): Promise<void> {
+  const nc = await connect({ servers: url() });
+  const jsm = await jetstreamManager(nc);
+  for await (const name of jsm.streams.names()) await jsm.streams.delete(name);
+  await nc.close();
+}
+
+busContract({
+  name: 'jetstream',
+  async setup() {
+    server = await startNatsServer();
+  },
+  reset: deleteAllStreams,
+  connect: () => connectJetStreamBus({ servers: url(), name: 'contract' }),
+  async dispose() {
+    await server?.stop();
+    server = undefined;
+  },
+});
+
+describe('the JetStream adapter beyond the contract', () => {
+  const open: EventBus[] = [];
+  const connectBus = async () => {
+    const bus = await connectJetStreamBus({ servers: url(), name: 'specifics' });
+    open.push(bus);
+    return bus;
+  };
+  const releases: (() => void)[] = [];
+  const hang = () => new Promise<void>((resolve) => releases.push(resolve));
+
+  before(async () => {
+    server = await startNatsServer();
+  });
+  after(async () => {
+    await server?.stop();
+  });
+  beforeEach(deleteAllStreams);
+  afterEach(async () => {
+    releases.splice(0).forEach((release) => release());
+    await Promise.all(open.splice(0).map((bus) => bus.close()));
+  });
+
+  test('events and consumer positions survive a nats-server restart, and the bus reconnects by itself', async () => {
+    const bus = await connectBus();
+    const received = recorder();
+    await bus.subscribe('order.order-confirmed', 'outlives-restart', received.handler, { ackWaitMs: 5000 });
+    const before = [confirmed(), confirmed()];
+    for (const event of before) await bus.publish(event);
+    await waitFor(() => received.seen.length === 2);
+
+    await server!.kill();
+    await server!.restart();
+    const afterRestart = [confirmed(), confirmed()];
+    await waitFor(async () => {
+      try {
+        await bus.publish(afterRestart[0]!);
+        return true;
+      } catch {
+        return false; // still reconnecting
+      }
+    }, 15_000, 'a publish to succeed after the restart');
+    await bus.publish(afterRestart[1]!);
+    await waitFor(() => received.seen.length === 4, 15_000, 'the events published after the restart');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(received.ids(), [...before, ...afterRestart].map((event) => event.id));
+  });
+
+  test('an event whose handler outlives ack wait is redelivered to another member of the consumer', async () => {
+    const [first, second] = [await connectBus(), await connectBus()];
+    const stuck = recorder(hang);
+    const healthy = recorder();
+    await first.subscribe('order.order-confirmed', 'ack-wait', stuck.handler, { ackWaitMs: 1000 });
+    const event = confirmed();
+    await first.publish(event);
+    await waitFor(() => stuck.seen.length === 1);
+    await second.subscribe('order.order-confirmed', 'ack-wait', healthy.handler, { ackWaitMs: 1000 });
+    await waitFor(() => healthy.seen.length === 1, 5000, 'the redelivery');
+    assert.deepEqual(healthy.seen[0]!.context, { consumer: 'ack-wait', deliveryCount: 2, replay: false });
+    assert.equal(healthy.seen[0]!.envelope.id, event.id);
+  });
+
+  test('an event whose last delivery never settled is dead-lettered on the spare delivery, without running the handler again', async () => {
+    const [first, second] = [await connectBus(), await connectBus()];
+    const stuck = recorder(hang);
+    const healthy = recorder();
+    await first.subscribe('order.order-confirmed', 'never-settled', stuck.handler, { ackWaitMs: 1000, maxDeliver: 1 });
+    const event = confirmed();
+    await first.publish(event);
+    await waitFor(() => stuck.seen.length === 1);
+    await second.subscribe('order.order-confirmed', 'never-settled', healthy.handler, { ackWaitMs: 1000, maxDeliver: 1 });
+    await waitFor(async () => (await second.listDeadLetters()).length === 1, 5000, 'the dead letter');
+    const [letter] = await second.listDeadLetters();
+    assert.equal(letter!.error.name, 'DeliveryNotSettled');
+    assert.equal(letter!.deliveries, 1);
+    assert.deepEqual(letter!.envelope, event);
+    assert.equal(healthy.seen.length, 0);
+  });
+
+  test('subscribing a durable again with new options updates it on the server', async () => {
+    const bus = await connectBus();
+    const subscription = await bus.subscribe('order.order-confirmed', 'reconfigured', () => {}, { maxDeliver: 3, ackWaitMs: 2000 });
+    await subscription.stop();
+    await bus.subscribe('order.order-confirmed', 'reconfigured', () => {}, { maxDeliver: 7, ackWaitMs: 4000 });
+    const nc = await connect({ servers: url() });
+    const info = await (await jetstreamManager(nc)).consumers.info(streamNameOf('order'), 'reconfigured');
+    await nc.close();
+    assert.equal(info.config.max_deliver, 8, 'maxDeliver plus the spare delivery');
+    assert.equal(info.config.ack_wait, 4000 * 1_000_000);
+  });
+
+  test('without a nats-server the suite fails with a message that names the remedy', () => {
+    const configured = process.env['NATS_SERVER_BIN'];
+    delete process.env['NATS_SERVER_BIN'];
+    try {
+      assert.throws(() => natsServerBinary(['/nonexistent/nats-server']), /nats-server is not installed.*apt-get install -y nats-server/);
+    } finally {
+      if (configured !== undefined) process.env['NATS_SERVER_BIN'] = configured;
+    }
+  });
+});

@@ -1,0 +1,190 @@
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import mongoose, { type Connection, type Model } from 'mongoose';
+import { startTestDatabase } from '@mesh/test-kit';
+import type { RunningDatabase } from '@mesh/embedded-mongo';
+import {
+  connectJetStreamBus,
+  createOutboxModel,
+  discardEvent,
+  holdEvent,
+  pendingEventsSource,
+  releaseEvent,
+  startOutboxRelay,
+  withPendingEvents,
+  type EventBus,
+  type OutboxModel,
+  type OutboxRelay,
+} from '../src/index.js';
+import { recorder } from './support/bus-contract.js';
+import { natsServerBinary, startNatsServer, type TestNatsServer } from './support/nats-server.js';
+import { waitFor } from './support/wait.js';
+import { receipt, resolveHeldReceipt, shelfModel, type ShelfRecord } from './fixtures/shelf.js';
+
+let database: RunningDatabase;
+let server: TestNatsServer;
+let connection: Connection;
+let shelves: Model<ShelfRecord>;
+let outbox: OutboxModel;
+let bus: EventBus;
+let received: ReturnType<typeof recorder>;
+const relays: OutboxRelay[] = [];
+let run = 0;
+
+test('a nats-server binary is available to the outbox suite', () => {
+  natsServerBinary();
+});
+
+describe('the outbox and its relay', () => {
+  before(async () => {
+    [database, server] = await Promise.all([startTestDatabase(), startNatsServer()]);
+  });
+  after(async () => {
+    await Promise.all([database?.stop(), server?.stop()]);
+  });
+  beforeEach(async () => {
+    run += 1;
+    connection = await mongoose.createConnection(database.uri, { dbName: `outbox_${run}` }).asPromise();
+    shelves = shelfModel(connection);
+    outbox = createOutboxModel(connection);
+    await Promise.all([shelves.init(), outbox.init()]);
+    const admin = await connect({ servers: server.url });
+    const jsm = await jetstreamManager(admin);
+    for await (const name of jsm.streams.names()) await jsm.streams.delete(name);
+    await admin.close();
+    bus = await connectJetStreamBus({ servers: server.url, name: 'outbox-test' });
+    received = recorder();
+    await bus.subscribe('inventory.stock-movement-recorded', `stock-watcher-${run}`, received.handler, { backoffMs: [50] });
+  });
+  afterEach(async () => {
+    await Promise.all(relays.splice(0).map((relay) => relay.stop()));
+    await bus.close();
+    await connection.close();
+  });
+  const relay = (options: Partial<Parameters<typeof startOutboxRelay>[0]> = {}) => {
+    const started = startOutboxRelay({ model: outbox, bus, sources: [pendingEventsSource(shelves)], intervalMs: 60_000, ...options });
+    relays.push(started);
+    return started;
+  };
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
+
+  test('a state change and its embedded event are one write; the relay publishes the event and clears it from the document', async () => {
+    const event = receipt(`SKU-${run}`, 5, `receipt:${run}:a`);
+    await shelves.updateOne({ _id: `SKU-${run}` }, withPendingEvents({ $inc: { onHand: 5 } }, event), { upsert: true });
+    const written = await shelves.findById(`SKU-${run}`).lean();
+    assert.equal(written?.onHand, 5);
+    assert.deepEqual(written?.pendingEvents.map((pending) => pending.id), [event.id]);
+
+    assert.equal(await relay().runOnce(), 1);
+    await waitFor(() => received.seen.length === 1);
+    assert.deepEqual(received.seen[0]!.envelope, event);
+    assert.deepEqual((await shelves.findById(`SKU-${run}`).lean())?.pendingEvents, []);
+  });
+
+  test('the relay publishes outbox events oldest first and marks them sent', async () => {
+    const base = Date.now();
+    const events = [3, 1, 2].map((order) => receipt(`SKU-${run}`, order, `receipt:${run}:${order}`, order, new Date(base + order * 1000)));
+    for (const event of events) {
+      await holdEvent(outbox, event);
+      await releaseEvent(outbox, event.idempotencyKey);
+    }
+    assert.equal(await relay().runOnce(), 3);
+    await waitFor(() => received.seen.length === 3);
+    assert.deepEqual(received.seen.map((entry) => entry.envelope.idempotencyKey), [1, 2, 3].map((order) => `receipt:${run}:${order}`));
+    const entries = await outbox.find().lean();
+    assert.ok(entries.every((entry) => entry.status === 'SENT' && entry.sentAt instanceof Date));
+  });
+
+  test('a failed publish stops the pass so that later events never overtake it, and the next pass sends them in order', async () => {
+    const base = Date.now();
+    const events = [1, 2, 3].map((order) => receipt(`SKU-${run}`, order, `receipt:${run}:${order}`, order, new Date(base + order * 1000)));
+    for (const event of events) {
+      await holdEvent(outbox, event);
+      await releaseEvent(outbox, event.idempotencyKey);
+    }
+    let outage = true;
+    const flaky: EventBus = {
+      ...bus,
+      publish: async (envelope) => {
+        if (outage && envelope.id === events[1]!.id) throw new Error('nats unreachable');
+        return bus.publish(envelope);
+      },
+    };
+    const relayed = relay({ bus: flaky });
+    assert.equal(await relayed.runOnce(), 1);
+    const failed = await outbox.findById(events[1]!.id).lean();
+    assert.deepEqual([failed?.status, failed?.attempts, failed?.lastError], ['PENDING', 1, 'Error: nats unreachable']);
+    assert.equal((await outbox.findById(events[2]!.id).lean())?.status, 'PENDING');
+
+    outage = false;
+    assert.equal(await relayed.runOnce(), 2);
+    await waitFor(() => received.seen.length === 3);
+    assert.deepEqual(received.ids(), events.map((event) => event.id));
+  });
+
+  test('a held event is published only after its release, and a discarded one never', async () => {
+    const kept = receipt(`SKU-${run}`, 1, `receipt:${run}:kept`);
+    const refused = receipt(`SKU-${run}`, 1, `receipt:${run}:refused`);
+    await holdEvent(outbox, kept);
+    await holdEvent(outbox, refused);
+    const relayed = relay();
+    assert.equal(await relayed.runOnce(), 0);
+    await releaseEvent(outbox, kept.idempotencyKey);
+    await discardEvent(outbox, refused.idempotencyKey);
+    assert.equal(await relayed.runOnce(), 1);
+    await waitFor(() => received.seen.length === 1);
+    await settle();
+    assert.deepEqual(received.ids(), [kept.id]);
+    assert.equal(await outbox.countDocuments({ key: refused.idempotencyKey }), 0);
+  });
+
+  test('holding the same state change twice keeps the envelope that was held first', async () => {
+    const first = receipt(`SKU-${run}`, 1, `receipt:${run}:retried`);
+    const retry = receipt(`SKU-${run}`, 1, `receipt:${run}:retried`);
+    assert.deepEqual(await holdEvent(outbox, first), first);
+    assert.deepEqual(await holdEvent(outbox, retry), first);
+    assert.equal(await outbox.countDocuments(), 1);
+  });
+
+  test('a held event whose writer died is published or discarded by resolveHeld once the hold times out', async () => {
+    const applied = receipt(`SKU-${run}`, 4, `receipt:${run}:applied`);
+    const neverApplied = receipt(`SKU-${run}`, 9, `receipt:${run}:never-applied`);
+    await holdEvent(outbox, applied);
+    await shelves.create({ _id: `SKU-${run}`, onHand: 4, movementKeys: [applied.idempotencyKey] });
+    await holdEvent(outbox, neverApplied);
+    const relayed = relay({ resolveHeld: resolveHeldReceipt(shelves), holdTimeoutMs: 200 });
+    assert.equal(await relayed.runOnce(), 0, 'not before the hold timeout');
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    assert.equal(await relayed.runOnce(), 1);
+    await waitFor(() => received.seen.length === 1);
+    assert.deepEqual(received.ids(), [applied.id]);
+    assert.equal(await outbox.countDocuments({ key: neverApplied.idempotencyKey }), 0);
+  });
+
+  test('a relay that died after publishing but before marking publishes again, and the bus drops the duplicate', async () => {
+    const event = receipt(`SKU-${run}`, 1, `receipt:${run}:twice`);
+    await holdEvent(outbox, event);
+    await releaseEvent(outbox, event.idempotencyKey);
+    await bus.publish(event); // what the dead relay did before it could mark the entry sent
+    assert.equal(await relay().runOnce(), 1);
+    assert.equal((await outbox.findById(event.id).lean())?.status, 'SENT');
+    await waitFor(() => received.seen.length === 1);
+    await settle();
+    assert.deepEqual(received.ids(), [event.id]);
+  });
+
+  test('the relay makes a first pass when it starts and another at once when poked', async () => {
+    const early = receipt(`SKU-${run}`, 1, `receipt:${run}:early`);
+    await shelves.create({ _id: `SKU-${run}`, onHand: 0, movementKeys: [] });
+    await shelves.updateOne({ _id: `SKU-${run}` }, withPendingEvents({ $inc: { onHand: 1 } }, early));
+    const relayed = relay({ intervalMs: 60_000 });
+    await waitFor(() => received.seen.length === 1, 5000, 'the first pass');
+    const poked = receipt(`SKU-${run}`, 1, `receipt:${run}:poked`);
+    await shelves.updateOne({ _id: `SKU-${run}` }, withPendingEvents({ $inc: { onHand: 1 } }, poked));
+    relayed.poke();
+    await waitFor(() => received.seen.length === 2, 5000, 'the poked pass');
+    assert.deepEqual(received.ids(), [early.id, poked.id]);
+  });
+});

@@ -1,0 +1,261 @@
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import mongoose, { type Connection } from 'mongoose';
+import { startTestDatabase } from '@mesh/test-kit';
+import type { RunningDatabase } from '@mesh/embedded-mongo';
+import {
+  createEnvelope,
+  createProcessedEventModel,
+  DeadLetterNotFoundError,
+  idempotent,
+  InvalidEnvelopeError,
+  mongoProcessedEvents,
+  type AnyEnvelope,
+  type DeliveryContext,
+  type EnvelopeOf,
+  type EventBus,
+  type Topic,
+} from '../../src/index.js';
+import { waitFor } from './wait.js';
+
+/** How the contract reaches one adapter. */
+export interface BusFixture {
+  readonly name: string;
+  /** Before the suite (start the server). */
+  setup(): Promise<void>;
+  /** Before each test: empty streams, no consumers, no dead letters. */
+  reset(): Promise<void>;
+  /** A new bus on the current state, like another process connecting to the same server. */
+  connect(): Promise<EventBus>;
+  /** After the suite. */
+  dispose(): Promise<void>;
+}
+
+/** Options that keep retries quick in tests. */
+const FAST = { backoffMs: [50], ackWaitMs: 5000 } as const;
+
+export function confirmed(orderId = `ord_${randomUUID().slice(0, 8)}`, idempotencyKey = `order:${orderId}:confirmed`): EnvelopeOf<'order.order-confirmed'> {
+  return createEnvelope('order.order-confirmed', { orderId, reservationId: `res_${orderId}` }, { correlationId: `req_${orderId}`, idempotencyKey });
+}
+
+/** Records what a handler saw; `handler` can be given a behaviour per delivery. */
+export function recorder<T extends Topic = Topic>(behaviour: (envelope: AnyEnvelope<T>, context: DeliveryContext) => Promise<void> | void = () => {}) {
+  const seen: { envelope: AnyEnvelope<T>; context: DeliveryContext }[] = [];
+  return {
+    seen,
+    ids: () => seen.map((entry) => entry.envelope.id),
+    handler: async (envelope: AnyEnvelope<T>, context: DeliveryContext) => {
+      seen.push({ envelope, context });
+      await behaviour(envelope, context);
+    },
+  };
+}
+
+/** The bus behaviour every adapter must show; runs unchanged against each. */
+export function busContract(fixture: BusFixture): void {
+  describe(`the event bus contract (${fixture.name})`, () => {
+    let database: RunningDatabase;
+    let connection: Connection;
+    const open: EventBus[] = [];
+    const connect = async () => {
+      const bus = await fixture.connect();
+      open.push(bus);
+      return bus;
+    };
+
+    before(async () => {
+      await fixture.setup();
+      database = await startTestDatabase();
+      connection = await mongoose.createConnection(database.uri, { dbName: 'events_contract' }).asPromise();
+    });
+    after(async () => {
+      await connection?.close();
+      await database?.stop();
+      await fixture.dispose();
+    });
+    beforeEach(() => fixture.reset());
+    afterEach(async () => {
+      await Promise.all(open.splice(0).map((bus) => bus.close()));
+    });
+
+    test('a published event reaches its subscriber with every envelope field intact', async () => {
+      const bus = await connect();
+      const received = recorder();
+      await bus.subscribe('order.order-confirmed', 'round-trip', received.handler, FAST);
+      const cause = confirmed();
+      const event = createEnvelope('order.order-confirmed', { orderId: 'ord_1', reservationId: 'res_1' }, { causedBy: cause, idempotencyKey: 'order:ord_1:confirmed' });
+      assert.deepEqual(await bus.publish(event), { duplicate: false });
+      await waitFor(() => received.seen.length === 1);
+      assert.deepEqual(received.seen[0]!.envelope, event);
+      assert.equal(received.seen[0]!.envelope.correlationId, cause.correlationId);
+      assert.equal(received.seen[0]!.envelope.causationId, cause.id);
+      assert.deepEqual(received.seen[0]!.context, { consumer: 'round-trip', deliveryCount: 1, replay: false });
+    });
+
+    test('a consumer of topics in two domains receives each of them and no other topic', async () => {
+      const bus = await connect();
+      const received = recorder<'order.order-confirmed' | 'inventory.stock-reserved'>();
+      await bus.subscribe(['order.order-confirmed', 'inventory.stock-reserved'], 'two-domains', received.handler, FAST);
+      const reserved = createEnvelope('inventory.stock-reserved', { reservationId: 'res_2', orderId: 'ord_2', locationId: 'loc_1', lines: [{ sku: 'SKU-1', quantity: 2 }], expiresAt: new Date().toISOString() }, { correlationId: 'req_2', idempotencyKey: 'reservation:res_2' });
+      const cancelled = createEnvelope('order.order-cancelled', { orderId: 'ord_2', reason: 'CUSTOMER_REQUEST' }, { correlationId: 'req_2', idempotencyKey: 'order:ord_2:cancelled' });
+      const order = confirmed();
+      await bus.publish(reserved);
+      await bus.publish(cancelled);
+      await bus.publish(order);
+      await waitFor(() => received.seen.length === 2);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.deepEqual(received.ids().sort(), [reserved.id, order.id].sort());
+      const types = received.seen.map((entry) => entry.envelope.type).sort();
+      assert.deepEqual(types, ['inventory.stock-reserved', 'order.order-confirmed']);
+    });
+
+    test('publishing the same envelope twice stores it once and delivers it once', async () => {
+      const bus = await connect();
+      const received = recorder();
+      await bus.subscribe('order.order-confirmed', 'dedup', received.handler, FAST);
+      const event = confirmed();
+      assert.deepEqual(await bus.publish(event), { duplicate: false });
+      assert.deepEqual(await bus.publish(event), { duplicate: true });
+      const other = await connect();
+      assert.deepEqual(await other.publish(event), { duplicate: true }, 'another process re-publishing is de-duplicated too');
+      await waitFor(() => received.seen.length === 1);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.deepEqual(received.ids(), [event.id]);
+    });
+
+    test('the idempotency helper applies a fact once, even when it is re-published under a new envelope id and retried after a failure', async () => {
+      const bus = await connect();
+      const processed = createProcessedEventModel(connection);
+      const effects: string[] = [];
+      let failures = 1;
+      const inner = recorder(async (envelope) => {
+        if (failures-- > 0) throw new Error('the database blinked');
+        effects.push(envelope.idempotencyKey);
+      });
+      const delivered = recorder(idempotent(mongoProcessedEvents(processed), inner.handler));
+      const consumer = `idempotent-${fixture.name}`;
+      await bus.subscribe('order.order-confirmed', consumer, delivered.handler, FAST);
+      const first = confirmed('ord_idem');
+      const again = confirmed('ord_idem'); // the same fact recorded twice: a new envelope id, the same key
+      assert.notEqual(first.id, again.id);
+      await bus.publish(first);
+      await waitFor(() => effects.length === 1);
+      await bus.publish(again);
+      await waitFor(() => delivered.ids().includes(again.id));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.deepEqual(effects, [first.idempotencyKey]);
+      assert.deepEqual(delivered.ids(), [first.id, first.id, again.id], 'the failed delivery was retried, and the re-published fact was delivered');
+      assert.equal(inner.seen.length, 2, 'but the handler ran only for the first fact: once failing, once succeeding');
+      const claim = await processed.findById(`${consumer}|order.order-confirmed:${first.idempotencyKey}`).lean();
+      assert.equal(claim?.state, 'DONE');
+    });
+
+    test('a handler that throws is redelivered after its backoff and acknowledged once it succeeds', async () => {
+      const bus = await connect();
+      const received = recorder((_envelope, context) => {
+        if (context.deliveryCount < 3) throw new Error(`not yet (${context.deliveryCount})`);
+      });
+      await bus.subscribe('order.order-confirmed', 'retrying', received.handler, { ...FAST, maxDeliver: 5, backoffMs: [100, 200] });
+      const started = Date.now();
+      await bus.publish(confirmed());
+      await waitFor(() => received.seen.length === 3);
+      assert.ok(Date.now() - started >= 300, 'the backoff delays (100 ms, then 200 ms) were respected');
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      assert.deepEqual(received.seen.map((entry) => entry.context.deliveryCount), [1, 2, 3]);
+      assert.deepEqual(await bus.listDeadLetters(), []);
+    });
+
+    test('an event that keeps failing goes to the dead letters after maxDeliver deliveries, and a replay after the fix reaches only that consumer, once', async () => {
+      const bus = await connect();
+      let fixed = false;
+      const failing = recorder(() => {
+        if (!fixed) throw new TypeError('cannot read reservationId');
+      });
+      const bystander = recorder();
+      await bus.subscribe('order.order-confirmed', 'poisoned', failing.handler, { ...FAST, maxDeliver: 3 });
+      await bus.subscribe('order.order-confirmed', 'bystander', bystander.handler, FAST);
+      const event = confirmed();
+      await bus.publish(event);
+
+      await waitFor(async () => (await bus.listDeadLetters()).length === 1);
+      const [letter] = await bus.listDeadLetters();
+      assert.equal(letter!.consumer, 'poisoned');
+      assert.deepEqual(letter!.envelope, event);
+      assert.equal(letter!.deliveries, 3);
+      assert.deepEqual({ name: letter!.error.name, message: letter!.error.message }, { name: 'TypeError', message: 'cannot read reservationId' });
+      assert.ok(!Number.isNaN(Date.parse(letter!.failedAt)));
+      assert.deepEqual(await bus.listDeadLetters({ consumer: 'bystander' }), []);
+      assert.deepEqual(failing.seen.map((entry) => entry.context.deliveryCount), [1, 2, 3]);
+
+      fixed = true;
+      await bus.replayDeadLetter(letter!.id);
+      await waitFor(() => failing.seen.length === 4);
+      assert.deepEqual(failing.seen[3]!.context, { consumer: 'poisoned', deliveryCount: 1, replay: true });
+      assert.deepEqual(failing.seen[3]!.envelope, event);
+      assert.deepEqual(await bus.listDeadLetters(), []);
+      await assert.rejects(bus.replayDeadLetter(letter!.id), DeadLetterNotFoundError);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(failing.seen.length, 4);
+      assert.deepEqual(bystander.ids(), [event.id], 'the bystander handled the event once and never saw the replay');
+    });
+
+    test('two processes in one durable consumer share its events and no event is handled twice', async () => {
+      const [first, second] = [await connect(), await connect()];
+      const slow = async () => new Promise<void>((resolve) => setTimeout(resolve, 20));
+      const a = recorder(slow);
+      const b = recorder(slow);
+      await first.subscribe('order.order-confirmed', 'competing', a.handler, FAST);
+      await second.subscribe('order.order-confirmed', 'competing', b.handler, FAST);
+      const events = Array.from({ length: 30 }, () => confirmed());
+      for (const event of events) await first.publish(event);
+      await waitFor(() => a.seen.length + b.seen.length >= events.length);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const handled = [...a.ids(), ...b.ids()];
+      assert.equal(handled.length, events.length, 'no event was handled twice');
+      assert.deepEqual(new Set(handled), new Set(events.map((event) => event.id)));
+      assert.ok(a.seen.length > 0 && b.seen.length > 0, `each member got a share (${a.seen.length} / ${b.seen.length})`);
+    });
+
+    test('a durable consumer resumes after a restart and receives what was published while it was down, and nothing twice', async () => {
+      const before = Array.from({ length: 3 }, () => confirmed());
+      const during = Array.from({ length: 3 }, () => confirmed());
+      const firstRun = recorder();
+      const process1 = await fixture.connect();
+      await process1.subscribe('order.order-confirmed', 'resuming', firstRun.handler, FAST);
+      for (const event of before) await process1.publish(event);
+      await waitFor(() => firstRun.seen.length === 3);
+      await process1.close();
+
+      const publisher = await connect();
+      for (const event of during) await publisher.publish(event);
+
+      const secondRun = recorder();
+      const process2 = await connect();
+      await process2.subscribe('order.order-confirmed', 'resuming', secondRun.handler, FAST);
+      await waitFor(() => secondRun.seen.length === 3);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.deepEqual(secondRun.ids(), during.map((event) => event.id));
+    });
+
+    test('a consumer created after events were published receives them from the first one', async () => {
+      const bus = await connect();
+      const events = [confirmed(), confirmed()];
+      for (const event of events) await bus.publish(event);
+      const late = recorder();
+      await bus.subscribe('order.order-confirmed', 'late-joiner', late.handler, FAST);
+      await waitFor(() => late.seen.length === 2);
+      assert.deepEqual(late.ids(), events.map((event) => event.id));
+    });
+
+    test('an invalid consumer name, an unknown topic, a bad option or a malformed envelope is refused', async () => {
+      const bus = await connect();
+      const noop = () => {};
+      await assert.rejects(bus.subscribe('order.order-confirmed', 'has.dot', noop), RangeError);
+      await assert.rejects(bus.subscribe('order.nope' as Topic, 'fine', noop), RangeError);
+      await assert.rejects(bus.subscribe('order.order-confirmed', 'fine', noop, { maxDeliver: 0 }), RangeError);
+      await assert.rejects(bus.publish({ ...confirmed(), type: 'order.nope' } as unknown as EnvelopeOf<Topic>), RangeError);
+      await assert.rejects(bus.publish({ ...confirmed(), correlationId: '' }), InvalidEnvelopeError);
+    });
+  });
+}
