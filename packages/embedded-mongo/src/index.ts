@@ -5,3 +5,4 @@ export {
   type EmbeddedMongoOptions,
 } from './start-embedded-mongo.js';
 export { resolveDatabase, type ResolveDatabaseOptions } from './resolve-database.js';
+export { startTestDatabase } from './test-database.js';

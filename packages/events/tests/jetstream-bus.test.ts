@@ -4,7 +4,7 @@ import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connectJetStreamBus, streamNameOf, type EventBus } from '../src/index.js';
 import { busContract, confirmed, recorder } from './support/bus-contract.js';
-import { natsServerBinary, startNatsServer, type TestNatsServer } from './support/nats-server.js';
+import { natsServerBinary, startNatsServer, type TestNatsServer } from '@mesh/mesh-runner';
 import { waitFor } from './support/wait.js';
 
 let server: TestNatsServer | undefined;

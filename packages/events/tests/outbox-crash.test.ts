@@ -4,11 +4,11 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import mongoose, { type Connection } from 'mongoose';
-import { startTestDatabase } from '@mesh/test-kit';
+import { startTestDatabase } from '@mesh/embedded-mongo';
 import type { RunningDatabase } from '@mesh/embedded-mongo';
 import { connectJetStreamBus, createOutboxModel, type EventBus } from '../src/index.js';
 import { recorder } from './support/bus-contract.js';
-import { natsServerBinary, startNatsServer, type TestNatsServer } from './support/nats-server.js';
+import { natsServerBinary, startNatsServer, type TestNatsServer } from '@mesh/mesh-runner';
 import { waitFor } from './support/wait.js';
 import { shelfModel } from './fixtures/shelf.js';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import mongoose, { type Connection, type Model } from 'mongoose';
-import { startTestDatabase } from '@mesh/test-kit';
+import { startTestDatabase } from '@mesh/embedded-mongo';
 import type { RunningDatabase } from '@mesh/embedded-mongo';
 import {
   connectJetStreamBus,
@@ -19,7 +19,7 @@ import {
   type OutboxRelay,
 } from '../src/index.js';
 import { recorder } from './support/bus-contract.js';
-import { natsServerBinary, startNatsServer, type TestNatsServer } from './support/nats-server.js';
+import { natsServerBinary, startNatsServer, type TestNatsServer } from '@mesh/mesh-runner';
 import { waitFor } from './support/wait.js';
 import { receipt, resolveHeldReceipt, shelfModel, type ShelfRecord } from './fixtures/shelf.js';
 

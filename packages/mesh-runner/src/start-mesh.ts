@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { resolveDatabase, type RunningDatabase } from '@mesh/embedded-mongo';
 import { freePort } from './free-port.js';
+import { startNatsServer, type TestNatsServer } from './nats-server.js';
 import { spawnService, type ServiceProcess } from './service-process.js';
 
 export const SUBGRAPHS = ['product', 'inventory', 'order', 'customer', 'ledger'] as const;
@@ -24,6 +25,8 @@ export interface MeshOptions {
 export interface RunningMesh {
   readonly gatewayUrl: string;
   readonly database: RunningDatabase;
+  /** The NATS JetStream URL every service publishes and consumes events through. */
+  readonly natsUrl: string;
   readonly subgraphUrls: Readonly<Record<SubgraphName, string>>;
   /** Stops one subgraph (to test partial failure); startSubgraph brings it back on the same port. */
   stopSubgraph(name: SubgraphName): Promise<void>;
@@ -42,6 +45,12 @@ const entryOf = (name: SubgraphName | 'gateway') => (name === 'gateway' ? `${rep
 export async function startMesh(options: MeshOptions): Promise<RunningMesh> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const database = await resolveDatabase({ persistent: options.persistent, dataDir: options.dataDir, log });
+  // NATS_URL points at an existing broker; otherwise we run nats-server with JetStream ourselves.
+  const nats: TestNatsServer | undefined = process.env['NATS_URL']
+    ? undefined
+    : await startNatsServer(options.persistent ? { storeDir: `${options.dataDir}/nats` } : {});
+  const natsUrl = process.env['NATS_URL'] ?? nats?.url ?? '';
+  log(`events: NATS JetStream at ${natsUrl}${nats ? ' (started by the runner)' : ''}`);
   const ports = Object.fromEntries(
     await Promise.all((['gateway', ...SUBGRAPHS] as const).map(async (name) => [name, options.fixedPorts ? FIXED_PORTS[name] : await freePort()])),
   ) as Record<SubgraphName | 'gateway', number>;
@@ -50,6 +59,7 @@ export async function startMesh(options: MeshOptions): Promise<RunningMesh> {
   const commonEnv = {
     NODE_ENV: process.env['NODE_ENV'] ?? 'development',
     MONGODB_URI: database.uri,
+    NATS_URL: natsUrl,
     ...options.env,
   };
   const running = new Map<SubgraphName | 'gateway', ServiceProcess>();
@@ -65,6 +75,7 @@ export async function startMesh(options: MeshOptions): Promise<RunningMesh> {
     if (gateway) await gateway.stop();
     await Promise.all([...running.values()].map((service) => service.stop()));
     running.clear();
+    await nats?.stop();
     await database.stop();
   };
   try {
@@ -78,6 +89,7 @@ export async function startMesh(options: MeshOptions): Promise<RunningMesh> {
   return {
     gatewayUrl: `${baseUrl('gateway')}/graphql`,
     database,
+    natsUrl,
     subgraphUrls,
     async stopSubgraph(name) {
       await running.get(name)?.stop();

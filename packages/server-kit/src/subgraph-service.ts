@@ -1,5 +1,6 @@
 import type { Connection } from 'mongoose';
-import { readBoolean, readEnvironment, readInternalSecret, readPort, readString, type RuntimeEnvironment } from './config.js';
+import { connectJetStreamBus, createMemoryBus, type EventBus } from '@mesh/events';
+import { readBoolean, readEnvironment, readInternalSecret, readOptionalString, readPort, readString, type RuntimeEnvironment } from './config.js';
 import { connectDatabase, ensureIndexes } from './database.js';
 import { GatewayCredentialVerifier, secretKey } from './gateway-credential.js';
 import { createHttpHandler, listen } from './http-server.js';
@@ -18,6 +19,8 @@ export interface SubgraphConfig {
   readonly internalSecret: string;
   /** Load the demo data set into an empty database (SEED_DATA; default on outside production). */
   readonly seed: boolean;
+  /** NATS JetStream for domain events (NATS_URL); without it events stay inside this process. */
+  readonly natsUrl: string | undefined;
 }
 
 /**
@@ -31,6 +34,7 @@ export function readSubgraphConfig(name: string, defaultPort: number, env: Reado
     name,
     environment,
     seed: readBoolean(env, 'SEED_DATA', environment !== 'production'),
+    natsUrl: readOptionalString(env, 'NATS_URL'),
     host: readString(env, 'HOST', '127.0.0.1'),
     port: readPort(env, `${upper}_PORT`, readPort(env, 'PORT', defaultPort)),
     mongoUri: readString(env, 'MONGODB_URI'),
@@ -49,6 +53,20 @@ export interface SubgraphModule<TModels, TContext extends RequestContext> {
   createContext(base: RequestContext, models: TModels): TContext;
   /** Loads the subgraph's slice of the seed data when its database is empty. */
   seed?(models: TModels, logger: Logger): Promise<void>;
+  /**
+   * Starts what runs beside the HTTP server (event consumers, outbox relays, scheduled jobs) once
+   * the database is ready; the returned handle is stopped before the database closes.
+   */
+  start?(runtime: SubgraphRuntime<TModels>): Promise<{ stop(): Promise<void> }>;
+}
+
+/** What a subgraph's background work gets: its models, its connection, the event bus, a logger. */
+export interface SubgraphRuntime<TModels> {
+  readonly models: TModels;
+  readonly connection: Connection;
+  readonly bus: EventBus;
+  readonly logger: Logger;
+  readonly config: SubgraphConfig;
 }
 
 export interface RunningSubgraph {
@@ -69,6 +87,8 @@ export async function startSubgraphService<TModels, TContext extends RequestCont
   const models = module.createModels(connection);
   await ensureIndexes(connection);
   if (module.seed && config.seed) await module.seed(models, logger);
+  const bus = module.start ? await connectBus(config, logger) : undefined;
+  const background = module.start && bus ? await module.start({ models, connection, bus, logger, config }) : undefined;
   const apollo = createSubgraphApollo<TContext>({ name: module.name, typeDefs: module.typeDefs, resolvers: module.resolvers }, logger);
   await apollo.start();
   const identify = createRequestIdentity(new GatewayCredentialVerifier(secretKey(config.internalSecret)), logger);
@@ -86,10 +106,18 @@ export async function startSubgraphService<TModels, TContext extends RequestCont
     connection,
     async close() {
       await http.close();
+      await background?.stop();
+      await bus?.close();
       await apollo.stop();
       await connection.close();
     },
   };
+}
+
+async function connectBus(config: SubgraphConfig, logger: Logger): Promise<EventBus> {
+  if (config.natsUrl) return connectJetStreamBus({ servers: config.natsUrl, name: `${config.name}-subgraph` });
+  logger.warn('NATS_URL is not set: events stay inside this process (fine for a single-process test, not for a mesh)');
+  return createMemoryBus();
 }
 
 /** Stops the service cleanly on SIGINT/SIGTERM; the only place a subgraph touches process signals. */

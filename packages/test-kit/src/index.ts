@@ -1,3 +1,3 @@
 export * from './principals.js';
 export * from './subgraph-harness.js';
-export * from './test-database.js';
+export { startTestDatabase } from '@mesh/embedded-mongo';

@@ -31,7 +31,7 @@ export interface TestSubgraph extends RunningSubgraph {
  */
 export async function startTestSubgraph<TModels, TContext extends RequestContext>(
   module: SubgraphModule<TModels, TContext>,
-  options: { mongoUri: string; dbName?: string; seed?: boolean },
+  options: { mongoUri: string; dbName?: string; seed?: boolean; natsUrl?: string },
 ): Promise<TestSubgraph> {
   const running = await startSubgraphService(
     module,
@@ -44,6 +44,7 @@ export async function startTestSubgraph<TModels, TContext extends RequestContext
       dbName: options.dbName ?? `test_${module.name}_${randomUUID().slice(0, 8)}`,
       internalSecret: TEST_INTERNAL_SECRET,
       seed: options.seed ?? true,
+      natsUrl: options.natsUrl,
     },
     createLogger(`${module.name}-subgraph`, { LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'error' }),
   );

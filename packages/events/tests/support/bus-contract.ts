@@ -2,7 +2,7 @@ import { after, afterEach, before, beforeEach, describe, test } from 'node:test'
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import mongoose, { type Connection } from 'mongoose';
-import { startTestDatabase } from '@mesh/test-kit';
+import { startTestDatabase } from '@mesh/embedded-mongo';
 import type { RunningDatabase } from '@mesh/embedded-mongo';
 import {
   createEnvelope,

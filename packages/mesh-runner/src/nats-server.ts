@@ -1,10 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** A nats-server with JetStream for one test file: random port, temporary store, removed on stop. */
+/** A nats-server with JetStream started by us (npm start, tests): random port, temporary store unless one is given. */
 export interface TestNatsServer {
   readonly url: string;
   /** Stops the server and keeps its store (what a crash or a maintenance restart does). */
@@ -34,9 +34,15 @@ export function natsServerBinary(candidates: readonly string[] = ['nats-server',
   throw new Error(`nats-server is not installed, and the JetStream tests need a real one. ${REMEDY}`);
 }
 
-export async function startNatsServer(): Promise<TestNatsServer> {
+/**
+ * Starts nats-server with JetStream on a free loopback port. With `storeDir` the store persists
+ * (npm start keeps it under .data/nats); without, a temporary store is removed by `stop()`.
+ */
+export async function startNatsServer(options: { storeDir?: string } = {}): Promise<TestNatsServer> {
   const binary = natsServerBinary();
-  const storeDir = await mkdtemp(join(tmpdir(), 'mesh-nats-'));
+  const storeDir = options.storeDir ?? (await mkdtemp(join(tmpdir(), 'mesh-nats-')));
+  const temporary = options.storeDir === undefined;
+  await mkdir(storeDir, { recursive: true });
   let port = -1;
   let child: ChildProcess | null = null;
 
@@ -83,7 +89,7 @@ export async function startNatsServer(): Promise<TestNatsServer> {
     restart: launch,
     async stop() {
       await kill();
-      await rm(storeDir, { recursive: true, force: true });
+      if (temporary) await rm(storeDir, { recursive: true, force: true });
     },
   };
 }

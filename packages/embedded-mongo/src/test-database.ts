@@ -1,4 +1,5 @@
-import { startEmbeddedMongo, type RunningDatabase } from '@mesh/embedded-mongo';
+import type { RunningDatabase } from './running-database.js';
+import { startEmbeddedMongo } from './start-embedded-mongo.js';
 
 /**
  * A real MongoDB-wire server for one test file: MONGODB_URI when set (to run the suite against
