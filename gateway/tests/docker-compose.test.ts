@@ -56,6 +56,7 @@ for (const name of SUBGRAPHS) {
     assert.equal(config.seed, false);
     assert.match(config.mongoUri, /^mongodb:\/\/mongo:27017\/.*replicaSet=rs0/);
     assert.equal(config.dbName, `mesh_${name}`);
+    assert.equal(config.natsUrl, 'nats://nats:4222');
   });
 }
 
