@@ -112,13 +112,36 @@ export type LoyaltyTier =
   /** Entry tier. */
   | 'SILVER';
 
+/** Two records of the same shopper to merge into one golden record. */
+export type MergeCustomersInput = {
+  /**
+   * Caller-chosen key (1 to 128 characters: letters, digits and _-:.@+). Sending the same key with
+   * the same input again returns the first answer and changes nothing; with a different input it
+   * fails with IDEMPOTENCY_KEY_REUSED.
+   */
+  idempotencyKey: Scalars['String']['input'];
+  /** The record merged away: its identities move to the survivor and its id resolves to the survivor from then on. */
+  mergedId: Scalars['ID']['input'];
+  /** The record that remains (must exist and not be merged away itself). */
+  survivorId: Scalars['ID']['input'];
+};
+
+/** Why a merge was refused. */
+export type MergeRefusalReason =
+  /** The record to merge away was already merged into another record (see mergedIntoId). */
+  | 'ALREADY_MERGED'
+  /** survivorId and mergedId are the same record. */
+  | 'SAME_CUSTOMER'
+  /** The survivor was itself merged away into another record (see mergedIntoId); merge into that one instead. */
+  | 'SURVIVOR_MERGED_AWAY';
+
 /** Narrows an order listing. All given conditions must hold. */
 export type OrderFilter = {
   /** Orders placed in this channel. */
   channel?: InputMaybe<SalesChannel>;
   /** Orders carrying this correlation id (traces one workflow across domains). */
   correlationId?: InputMaybe<Scalars['String']['input']>;
-  /** Orders of this customer. A signed-in customer always gets only their own orders, whatever is given here. */
+  /** Orders of this customer, including those placed under every customer id merged into it. A signed-in customer always gets only their own orders (their merged ids' included), whatever is given here. */
   customerId?: InputMaybe<Scalars['ID']['input']>;
   /** Orders fulfilled by this store or warehouse. */
   locationId?: InputMaybe<Scalars['ID']['input']>;
@@ -171,6 +194,22 @@ export type ProductFilter = {
   search?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** What a reconciliation compares for an order: its captures or its refunds. */
+export type ReconciliationKind =
+  /** Payments captured (order.payment-captured) against ORDER_CAPTURED postings. */
+  | 'CAPTURE'
+  /** Refunds paid (order.payment-refunded) against REFUND postings. */
+  | 'REFUND';
+
+/** Why an order's expected and posted amounts differ. */
+export type ReconciliationMismatchKind =
+  /** Both sides exist but their amounts differ. */
+  | 'AMOUNT_MISMATCH'
+  /** The order domain reported the payment, but nothing was posted for it that day (for example its event is dead-lettered). */
+  | 'MISSING_POSTING'
+  /** A posting exists that no order event of that day accounts for. */
+  | 'UNEXPECTED_POSTING';
+
 /** A stock movement to record. */
 export type RecordStockMovementInput = {
   /**
@@ -216,6 +255,39 @@ export type StockMovementType =
   | 'DAMAGE'
   /** Goods received from a supplier or another site: on hand goes up by quantity. */
   | 'RECEIPT';
+
+/** Where a transfer between two locations stands. */
+export type TransferStatus =
+  /** Out at the source and counted in the destination's inTransit. */
+  | 'IN_TRANSIT'
+  /** Being shipped; not yet decided. */
+  | 'PENDING'
+  /** On hand at the destination. */
+  | 'RECEIVED'
+  /** A receipt has claimed it and is being applied. */
+  | 'RECEIVING'
+  /** Refused: too little free stock at the source; nothing moved. */
+  | 'REJECTED';
+
+/** A transfer to start. */
+export type TransferStockInput = {
+  /** Where the units leave (a known location). */
+  fromLocationId: Scalars['ID']['input'];
+  /**
+   * Caller-chosen key (1 to 128 characters: letters, digits and _-:.@+). The same key with the same
+   * input returns the first result and changes nothing; with a different input it fails with
+   * IDEMPOTENCY_KEY_REUSED.
+   */
+  idempotencyKey: Scalars['String']['input'];
+  /** Units to move, 1 to 1,000,000. */
+  quantity: Scalars['Int']['input'];
+  /** Why (at most 500 characters). */
+  reason?: InputMaybe<Scalars['String']['input']>;
+  /** The SKU to move (must be known to inventory). */
+  sku: Scalars['ID']['input'];
+  /** Where the units go (a known location, not the source). */
+  toLocationId: Scalars['ID']['input'];
+};
 
 export type CatalogAvailabilityQueryVariables = Exact<{
   first: Scalars['Int']['input'];

@@ -5,6 +5,7 @@ import type {
   ReservationCommitted,
   ReservationReleased,
   StockMovementRecorded,
+  StockReservationRejected,
   StockReserved,
 } from './payloads/inventory.payloads.js';
 import type { JournalEntryPosted } from './payloads/ledger.payloads.js';
@@ -43,6 +44,8 @@ export const EVENT_TOPICS = {
   'inventory.availability-changed': { version: 1, payload: payload<AvailabilityChanged>() },
   /** Fires when every line of an order is reserved at one location (all or nothing); a failed reservation fires nothing here. */
   'inventory.stock-reserved': { version: 1, payload: payload<StockReserved>() },
+  /** Fires when a reservation is refused because a line was short (all or nothing: nothing stays reserved), with the shortages. */
+  'inventory.stock-reservation-rejected': { version: 1, payload: payload<StockReservationRejected>() },
   /** Fires when a reservation is given back without a sale: the order was cancelled or rejected, or the reservation expired. */
   'inventory.reservation-released': { version: 1, payload: payload<ReservationReleased>() },
   /** Fires when a reservation becomes sale movements at fulfilment (shipped, picked up, carried out). */
@@ -54,13 +57,13 @@ export const EVENT_TOPICS = {
   'order.order-confirmed': { version: 1, payload: payload<OrderConfirmed>() },
   /** Fires when an order is refused (insufficient stock, payment declined, invalid): the order is REJECTED, with the reason. */
   'order.order-rejected': { version: 1, payload: payload<OrderRejected>() },
-  /** Fires on every status transition of an order, including the first, in the order they happened. */
+  /** Fires on every status transition of an order, including the first, in the order they happened; the transition at which goods leave stock carries `fulfillment` (the ledger's cost of goods). */
   'order.order-status-changed': { version: 1, payload: payload<OrderStatusChanged>() },
   /** Fires when an order is CANCELLED, by request or because an uncollected pickup expired; the reservation release follows from inventory. */
   'order.order-cancelled': { version: 1, payload: payload<OrderCancelled>() },
   /** Fires when the payment provider authorises the order's amount; nothing is captured yet. */
   'order.payment-authorized': { version: 1, payload: payload<PaymentAuthorized>() },
-  /** Fires for each capture of an authorised payment (at fulfilment); the ledger posts it. */
+  /** Fires for each capture of an authorised payment (at fulfilment); the ledger posts it (clearing against revenue `subtotal` and tax `tax`), once per idempotency key. */
   'order.payment-captured': { version: 1, payload: payload<PaymentCaptured>() },
   /** Fires for each refund paid back to the customer (after a return or a cancellation after capture); the ledger reverses it. */
   'order.payment-refunded': { version: 1, payload: payload<PaymentRefunded>() },

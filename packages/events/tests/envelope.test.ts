@@ -79,6 +79,7 @@ describe('the topic map', () => {
       'inventory.reservation-committed',
       'inventory.reservation-released',
       'inventory.stock-movement-recorded',
+      'inventory.stock-reservation-rejected',
       'inventory.stock-reserved',
       'ledger.journal-entry-posted',
       'order.order-cancelled',

@@ -4,6 +4,7 @@ import type { IdentityKind } from './models/customer.model.js';
 import type { CustomerModels } from './models/index.js';
 import type { CustomerView } from './pii-masking.js';
 import { listCustomers, type CustomerPage } from './services/list-customers.service.js';
+import { mergeCustomers, type MergeCustomersInput, type MergeOutcome } from './services/merge-customers.service.js';
 import { readCustomer, readCustomerByIdentity, readMe } from './services/read-customer.service.js';
 
 /** The customer read use cases, bound to this request's caller and loaders; each applies access and masking. */
@@ -14,15 +15,21 @@ export interface CustomerDirectory {
   readonly customers: (args: Parameters<typeof listCustomers>[3]) => Promise<CustomerPage>;
 }
 
+/** The customer write use cases, bound to this request's caller and correlation id; each checks access first. */
+export interface CustomerCommands {
+  readonly mergeCustomers: (input: MergeCustomersInput) => Promise<MergeOutcome>;
+}
+
 /** What customer resolvers receive: the caller, fresh loaders, and the use cases bound to both. */
 export interface CustomerContext extends RequestContext {
   readonly loaders: CustomerLoaders;
   readonly directory: CustomerDirectory;
+  readonly commands: CustomerCommands;
 }
 
 export function createCustomerContext(base: RequestContext, models: CustomerModels): CustomerContext {
   const loaders = createCustomerLoaders(models);
-  const { principal } = base;
+  const { principal, correlationId } = base;
   return {
     ...base,
     loaders,
@@ -31,6 +38,9 @@ export function createCustomerContext(base: RequestContext, models: CustomerMode
       me: () => readMe(principal, loaders),
       customerByIdentity: (kind, value) => readCustomerByIdentity(principal, loaders, kind, value),
       customers: (args) => listCustomers(principal, models, loaders, args),
+    },
+    commands: {
+      mergeCustomers: (input) => mergeCustomers(models, { principal, correlationId }, input),
     },
   };
 }

@@ -38,3 +38,13 @@ export function authorizeView(principal: Principal, record: CustomerRecord | nul
   if (!self && !can(principal, 'customers:read-any')) throw forbidden('Customers may read only their own record');
   return record && presentCustomer(record, seesPii(principal, self));
 }
+
+/**
+ * Throws UNAUTHENTICATED / FORBIDDEN unless the caller may merge customer records: merging needs
+ * reading any customer and their personal data (the identities that prove two records are one
+ * shopper), which roles.ts grants to associates and admins.
+ */
+export function requireMergeRight(principal: Principal): void {
+  requireSignedIn(principal);
+  if (!can(principal, 'customers:read-any') || !can(principal, 'pii:read')) throw forbidden('Only associates and admins may merge customers');
+}

@@ -5,7 +5,9 @@ import type { LocationRecord, LocationType } from './models/location.model.js';
 import { listLocations } from './services/list-locations.service.js';
 import { listMovements, type MovementPage } from './services/list-movements.service.js';
 import { readAvailability, type AvailabilityView } from './services/read-availability.service.js';
+import { receiveTransfer, type ReceiveTransferOutcome } from './services/receive-transfer.service.js';
 import { recordStockMovement, type RecordMovementInput, type RecordMovementOutcome } from './services/record-movement.service.js';
+import { transferStock, type TransferStockInput, type TransferStockOutcome } from './services/transfer-stock.service.js';
 
 /** The inventory use cases, bound to this database and this caller. */
 export interface InventoryServices {
@@ -13,6 +15,8 @@ export interface InventoryServices {
   readonly readAvailability: (skus: readonly string[], locationIds: readonly string[] | null | undefined, options: { requireKnown: boolean }) => Promise<AvailabilityView[]>;
   readonly listMovements: (args: Parameters<typeof listMovements>[2]) => Promise<MovementPage>;
   readonly recordMovement: (input: RecordMovementInput) => Promise<RecordMovementOutcome>;
+  readonly transferStock: (input: TransferStockInput) => Promise<TransferStockOutcome>;
+  readonly receiveTransfer: (args: { transferId: string; idempotencyKey: string }) => Promise<ReceiveTransferOutcome>;
 }
 
 /** What inventory resolvers receive: the caller, fresh loaders, and the use cases. */
@@ -31,6 +35,8 @@ export function createInventoryContext(base: RequestContext, models: InventoryMo
       readAvailability: (skus, locationIds, options) => readAvailability(loaders, skus, locationIds, options),
       listMovements: (args) => listMovements(models, base.principal, args),
       recordMovement: (input) => recordStockMovement(models, base, input),
+      transferStock: (input) => transferStock(models, base, input),
+      receiveTransfer: (args) => receiveTransfer(models, base, args),
     },
   };
 }

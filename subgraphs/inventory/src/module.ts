@@ -1,16 +1,33 @@
 import { readFileSync } from 'node:fs';
 import type { SubgraphModule } from '@mesh/server-kit';
+import { startInventoryBackground } from './background.js';
 import { createInventoryContext, type InventoryContext } from './context.js';
+import { readInventorySettings, type InventorySettings } from './inventory-settings.js';
 import { createInventoryModels, type InventoryModels } from './models/index.js';
 import { resolvers } from './resolvers/index.js';
 import { seedInventory } from './seed.js';
 
-/** The inventory subgraph as a unit: schema, resolvers, models, per-request context, seed. No side effects. */
-export const inventorySubgraph: SubgraphModule<InventoryModels, InventoryContext> = {
-  name: 'inventory',
-  typeDefs: readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'),
-  resolvers,
-  createModels: createInventoryModels,
-  createContext: createInventoryContext,
-  seed: seedInventory,
-};
+/**
+ * The inventory subgraph as a unit: schema, resolvers, models, per-request context, seed, and
+ * its background work (event relay, order-events consumer, reservation expiry). No side effects:
+ * settings are read from the environment when it starts; `overrides` replace them (tests).
+ */
+export function createInventorySubgraph(overrides: Partial<InventorySettings> = {}): SubgraphModule<InventoryModels, InventoryContext> {
+  return {
+    name: 'inventory',
+    typeDefs: readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'),
+    resolvers,
+    createModels: createInventoryModels,
+    createContext: createInventoryContext,
+    seed: seedInventory,
+    start: (runtime) => startInventoryBackground(runtime, { ...readInventorySettings(), ...overrides }),
+  };
+}
+
+export const inventorySubgraph = createInventorySubgraph();
+
+export { createInventoryModels, type InventoryModels } from './models/index.js';
+export { reserveStock, type ReserveStockInput, type ReserveStockOutcome } from './services/reserve-stock.service.js';
+export { releaseReservation } from './services/release-reservation.service.js';
+export { commitReservation } from './services/commit-reservation.service.js';
+export { orderReservationKey, ORDER_EVENTS_CONSUMER } from './events/order-events.consumer.js';

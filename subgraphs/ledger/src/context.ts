@@ -1,8 +1,11 @@
+import type { DeadLetter, EventBus } from '@mesh/events';
 import type { RequestContext } from '@mesh/server-kit';
 import { createLedgerLoaders, type LedgerLoaders } from './loaders.js';
 import type { AccountRecord } from './models/account.model.js';
 import type { LedgerModels } from './models/index.js';
+import { listLedgerDeadLetters, replayLedgerDeadLetter } from './services/dead-letters.service.js';
 import { listJournalEntries } from './services/list-journal-entries.service.js';
+import { reconcileDay } from './services/reconciliation.service.js';
 import { trialBalance } from './services/trial-balance.service.js';
 
 /** What ledger resolvers receive: the caller, fresh loaders, and the read use cases bound to this database. */
@@ -13,10 +16,18 @@ export interface LedgerContext extends RequestContext {
     readonly accounts: () => Promise<AccountRecord[]>;
     readonly trialBalance: (args: Parameters<typeof trialBalance>[1]) => ReturnType<typeof trialBalance>;
     readonly listJournalEntries: (args: Parameters<typeof listJournalEntries>[1]) => ReturnType<typeof listJournalEntries>;
+    readonly reconciliation: (args: Parameters<typeof reconcileDay>[1]) => ReturnType<typeof reconcileDay>;
+    readonly deadLetters: (consumer?: string | null) => Promise<DeadLetter[]>;
+    readonly replayDeadLetter: (id: string) => Promise<DeadLetter>;
   };
 }
 
-export function createLedgerContext(base: RequestContext, models: LedgerModels): LedgerContext {
+/** `bus` is the process's event bus once the module has started (dead letters need it). */
+export function createLedgerContext(base: RequestContext, models: LedgerModels, bus?: EventBus): LedgerContext {
+  const requireBus = (): EventBus => {
+    if (!bus) throw new Error('the ledger has no event bus: its consumers were not started');
+    return bus;
+  };
   const loaders = createLedgerLoaders(models);
   return {
     ...base,
@@ -29,6 +40,9 @@ export function createLedgerContext(base: RequestContext, models: LedgerModels):
       },
       trialBalance: (args) => trialBalance(models, args),
       listJournalEntries: (args) => listJournalEntries(models, args),
+      reconciliation: (args) => reconcileDay(models, args),
+      deadLetters: (consumer) => listLedgerDeadLetters(requireBus(), consumer),
+      replayDeadLetter: (id) => replayLedgerDeadLetter(requireBus(), id),
     },
   };
 }

@@ -1,3 +1,4 @@
+import type { DeadLetter } from '@mesh/events';
 import { badUserInput, identifier, type CurrencyCode } from '@mesh/server-kit';
 import type { JournalLineRecord } from './models/journal-entry.model.js';
 
@@ -16,3 +17,6 @@ export function referenceId(value: unknown): string {
   if (typeof value !== 'string') throw badUserInput('representation id must be a string', { argument: 'representations' });
   return identifier(value, 'representations.id');
 }
+
+/** A dead letter of one of the ledger's consumers, as the bus lists it. */
+export type DeadLetterValue = DeadLetter;

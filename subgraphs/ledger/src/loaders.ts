@@ -5,6 +5,7 @@ import type { AccountRecord } from './models/account.model.js';
 import type { LedgerModels } from './models/index.js';
 import { INT64_AS_BIGINT, toBigInt } from './models/int64.js';
 import type { JournalEntryRecord } from './models/journal-entry.model.js';
+import { customerIdsWithAliases } from './services/merge-customers.service.js';
 
 /** Per-request loaders: every entity and list field of this subgraph reads through these. */
 export interface LedgerLoaders {
@@ -13,7 +14,7 @@ export interface LedgerLoaders {
   readonly entryById: DataLoader<string, JournalEntryRecord | null>;
   /** Oldest first (postedAt, then id). */
   readonly entriesByOrderId: DataLoader<string, JournalEntryRecord[]>;
-  /** Net paid per currency (captures minus refunds and reversals, on accounts 1000 and 1100), in currency order. */
+  /** Net paid per currency (captures minus refunds and reversals, on accounts 1000 and 1100), in currency order, including customers merged into this one. */
   readonly lifetimeValueByCustomerId: DataLoader<string, MoneyValue[]>;
 }
 
@@ -49,20 +50,29 @@ export function createLedgerLoaders(models: LedgerModels): LedgerLoaders {
       return orderIds.map((id) => grouped.get(id) ?? []);
     }),
     lifetimeValueByCustomerId: new DataLoader(async (customerIds) => {
+      // A survivor's value includes every customer merged into it: entries keep the id they were posted with.
+      const members = await customerIdsWithAliases(models, customerIds);
+      const rootOf = new Map<string, string>();
+      for (const [root, ids] of members) for (const id of ids) if (!rootOf.has(id)) rootOf.set(id, root);
       const rows = await models.entries
         .aggregate<{ _id: { customerId: string; currency: CurrencyCode }; debit: unknown; credit: unknown }>([
-          { $match: { customerId: { $in: [...customerIds] }, 'source.type': { $in: [...CUSTOMER_MONEY_SOURCES] } } },
+          { $match: { customerId: { $in: [...rootOf.keys()] }, 'source.type': { $in: [...CUSTOMER_MONEY_SOURCES] } } },
           { $unwind: '$lines' },
           { $match: { 'lines.accountCode': { $in: [...PAYMENT_ACCOUNT_CODES] } } },
           { $group: { _id: { customerId: '$customerId', currency: '$currency' }, debit: { $sum: '$lines.debitMinor' }, credit: { $sum: '$lines.creditMinor' } } },
         ])
         .option(INT64_AS_BIGINT);
-      const grouped = new Map<string, MoneyValue[]>();
-      for (const row of rows.sort((a, b) => a._id.currency.localeCompare(b._id.currency))) {
-        const value = money(toBigInt(row.debit) - toBigInt(row.credit), row._id.currency);
-        grouped.set(row._id.customerId, [...(grouped.get(row._id.customerId) ?? []), value]);
+      const sums = new Map<string, Map<CurrencyCode, bigint>>();
+      for (const row of rows) {
+        const root = rootOf.get(row._id.customerId);
+        if (root === undefined) continue;
+        const perCurrency = sums.get(root) ?? new Map<CurrencyCode, bigint>();
+        perCurrency.set(row._id.currency, (perCurrency.get(row._id.currency) ?? 0n) + toBigInt(row.debit) - toBigInt(row.credit));
+        sums.set(root, perCurrency);
       }
-      return customerIds.map((id) => grouped.get(id) ?? []);
+      return customerIds.map((id) =>
+        [...(sums.get(id) ?? new Map<CurrencyCode, bigint>())].sort(([a], [b]) => a.localeCompare(b)).map(([currency, minor]): MoneyValue => money(minor, currency)),
+      );
     }),
   };
 }

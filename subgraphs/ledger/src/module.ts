@@ -1,26 +1,50 @@
 import { readFileSync } from 'node:fs';
+import type { EventBus } from '@mesh/events';
 import type { SubgraphModule } from '@mesh/server-kit';
+import { startLedgerConsumers, type LedgerConsumerOptions } from './consumers/ledger-consumers.js';
 import { createLedgerContext, type LedgerContext } from './context.js';
 import { createLedgerModels, type LedgerModels } from './models/index.js';
 import { resolvers } from './resolvers/index.js';
 import { seedLedger } from './seed.js';
 import { repairBalances } from './services/apply-balances.service.js';
 
-/** The ledger subgraph as a unit: schema, resolvers, models, per-request context, seed. No side effects. */
-export const ledgerSubgraph: SubgraphModule<LedgerModels, LedgerContext> = {
-  name: 'ledger',
-  typeDefs: readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'),
-  resolvers,
-  createModels: createLedgerModels,
-  createContext: createLedgerContext,
-  seed: async (models, logger) => {
-    await seedLedger(models, logger);
-    // The kit's only start-up hook, so the sweep that finishes postings a crash interrupted runs here too.
-    await repairBalances(models, logger);
-  },
-};
+/**
+ * The ledger subgraph as a unit: schema, resolvers, models, per-request context, seed, and its
+ * event consumers started in `start`. No side effects until started. `options` tune the
+ * consumers' delivery policy (tests shorten the retries).
+ */
+export function createLedgerSubgraph(options: LedgerConsumerOptions = {}): SubgraphModule<LedgerModels, LedgerContext> {
+  // The kit hands the bus to `start` only; requests find it through their models (one per running instance).
+  const buses = new WeakMap<LedgerModels, EventBus>();
+  return {
+    name: 'ledger',
+    typeDefs: readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'),
+    resolvers,
+    createModels: createLedgerModels,
+    createContext: (base, models) => createLedgerContext(base, models, buses.get(models)),
+    seed: async (models, logger) => {
+      await seedLedger(models, logger);
+    },
+    start: async ({ models, bus, logger }) => {
+      // Finishes postings a crash interrupted before any new event is posted (also without seeding).
+      await repairBalances(models, logger);
+      buses.set(models, bus);
+      const consumers = await startLedgerConsumers(models, bus, logger, options);
+      return {
+        async stop() {
+          await consumers.stop();
+          buses.delete(models);
+        },
+      };
+    },
+  };
+}
+
+/** The ledger subgraph with the bus's default delivery policy. */
+export const ledgerSubgraph = createLedgerSubgraph();
 
 export { createLedgerModels, type LedgerModels } from './models/index.js';
+export { LEDGER_CONSUMERS, type LedgerConsumerOptions } from './consumers/ledger-consumers.js';
 export { postJournalEntry, type PostJournalEntryInput, type PostingResult } from './services/post-journal-entry.service.js';
 export { reverseJournalEntry, type ReverseJournalEntryInput } from './services/reverse-journal-entry.service.js';
 export { repairBalances } from './services/apply-balances.service.js';

@@ -1,9 +1,10 @@
-import { retailDataset } from '@mesh/seed-data';
+import { retailDataset, type RetailDataset } from '@mesh/seed-data';
 import type { Logger } from '@mesh/server-kit';
 import { balanceId, type AccountBalanceRecord } from './models/account-balance.model.js';
 import type { LedgerModels } from './models/index.js';
 import { INT64_AS_BIGINT, toBigInt } from './models/int64.js';
 import type { JournalEntryRecord } from './models/journal-entry.model.js';
+import type { OrderSummaryRecord } from './models/order-summary.model.js';
 
 const CHUNK = 2_000;
 
@@ -33,8 +34,9 @@ export async function seedLedger(models: LedgerModels, logger: Logger): Promise<
     entries = records.length;
   }
   const balances = (await models.balances.estimatedDocumentCount()) === 0 ? await rebuildBalances(models) : 0;
-  if (entries > 0 || balances > 0) {
-    logger.info({ accounts: data.accounts.length, entries, balances, ms: Math.round(performance.now() - started) }, 'ledger seeded');
+  const summaries = (await models.orderSummaries.estimatedDocumentCount()) === 0 ? await seedOrderSummaries(models, data.journalEntries) : 0;
+  if (entries > 0 || balances > 0 || summaries > 0) {
+    logger.info({ accounts: data.accounts.length, entries, balances, summaries, ms: Math.round(performance.now() - started) }, 'ledger seeded');
   }
 }
 
@@ -57,5 +59,31 @@ async function rebuildBalances(models: LedgerModels): Promise<number> {
     recentEntryIds: [],
   }));
   if (docs.length > 0) await models.balances.insertMany(docs, { lean: true });
+  return docs.length;
+}
+
+/**
+ * What the order domain would have reported for the seed history: each seeded capture, so that
+ * reconciliation of a seeded day compares the seed's captures with their postings.
+ */
+async function seedOrderSummaries(models: LedgerModels, journal: RetailDataset['journalEntries']): Promise<number> {
+  const docs: OrderSummaryRecord[] = [];
+  for (const entry of journal) {
+    if (entry.source.type !== 'ORDER_CAPTURED' || !entry.orderId || !entry.channel || !entry.locationId) continue;
+    const amountMinor = entry.lines.filter((line) => line.accountCode === '1100').reduce((sum, line) => sum + line.debitMinor - line.creditMinor, 0);
+    docs.push({
+      _id: entry.orderId,
+      channel: entry.channel,
+      locationId: entry.locationId,
+      currency: entry.currency,
+      ...(entry.customerId ? { customerId: entry.customerId } : {}),
+      orderTotalMinor: amountMinor,
+      captures: [{ key: entry.source.id, amountMinor, at: entry.postedAt }],
+      refunds: [],
+    });
+  }
+  for (let start = 0; start < docs.length; start += CHUNK) {
+    await models.orderSummaries.insertMany(docs.slice(start, start + CHUNK), { lean: true });
+  }
   return docs.length;
 }

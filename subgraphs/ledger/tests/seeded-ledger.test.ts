@@ -145,4 +145,20 @@ describe('the seeded ledger', () => {
     assert.equal(new Set(seen.map((entry) => entry.id)).size, expected);
     for (let i = 1; i < seen.length; i++) assert.ok(seen[i - 1]!.postedAt >= seen[i]!.postedAt);
   });
+
+  test('a seeded day reconciles: every seeded capture has its posting, per channel and store', async () => {
+    const capture = retailDataset().journalEntries.find((entry) => entry.source.type === 'ORDER_CAPTURED')!;
+    const date = capture.postedAt.toISOString().slice(0, 10);
+    const response = await subgraph.request<{ reconciliation: { reconciled: boolean; groups: { capturedExpected: MoneyJson; capturedPosted: MoneyJson }[]; mismatches: unknown[] } }>(
+      'query($d: String!) { reconciliation(date: $d) { reconciled groups { capturedExpected { minorUnits } capturedPosted { minorUnits } } mismatches { orderId } } }',
+      { d: date },
+      principals.analyst,
+    );
+    assert.equal(response.errors, undefined);
+    const report = response.data!.reconciliation;
+    assert.deepEqual(report.mismatches, []);
+    assert.equal(report.reconciled, true);
+    assert.ok(report.groups.length > 0);
+    for (const group of report.groups) assert.equal(group.capturedExpected.minorUnits, group.capturedPosted.minorUnits);
+  });
 });

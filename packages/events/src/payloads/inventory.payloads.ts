@@ -52,6 +52,17 @@ export interface StockReserved {
   readonly expiresAt: string;
 }
 
+/** A reservation refused because at least one line was short; nothing stays reserved. */
+export interface StockReservationRejected {
+  readonly reservationId: string;
+  readonly orderId: string;
+  readonly locationId: string;
+  /** Every line as asked. */
+  readonly lines: readonly SkuQuantity[];
+  /** Each short line with what was asked and what was available when it was decided (short = quantity - available). */
+  readonly shortages: readonly (SkuQuantity & { readonly available: number })[];
+}
+
 export type ReservationReleaseReason = 'ORDER_CANCELLED' | 'ORDER_REJECTED' | 'EXPIRED';
 
 /** A reservation given back to available-to-sell without a sale. */

@@ -1,4 +1,4 @@
-import type { FulfillmentType, Money, OrderStatus, SalesChannel, SkuQuantity } from './common.payloads.js';
+import type { CurrencyCode, FulfillmentType, Money, OrderStatus, SalesChannel, SkuQuantity } from './common.payloads.js';
 
 export interface OrderLinePayload {
   readonly lineNumber: number;
@@ -49,6 +49,30 @@ export interface OrderStatusChanged {
   readonly from: OrderStatus | null;
   readonly to: OrderStatus;
   readonly reason?: string;
+  /**
+   * Set on the one transition at which the goods leave stock: to SHIPPED, to PICKED_UP, or to
+   * COMPLETED for a carry-out sale at the till. The ledger posts cost of goods from it (once per
+   * order); a transition to SHIPPED or PICKED_UP without it is dead-lettered by the ledger.
+   */
+  readonly fulfillment?: FulfilledGoods;
+}
+
+/** One line of goods that left stock, valued at cost. */
+export interface FulfilledLine extends SkuQuantity {
+  /** Cost of one unit in the order's currency (integer minor units, at least 0): what leaves inventory. */
+  readonly unitCostMinor: number;
+}
+
+/** What left stock at fulfilment, with everything the ledger needs to post cost of goods. */
+export interface FulfilledGoods {
+  readonly type: FulfillmentType;
+  readonly channel: SalesChannel;
+  /** The location the goods left from (the store for pickup and carry-out). */
+  readonly locationId: string;
+  readonly customerId: string;
+  /** The order's currency; every unitCostMinor is in it. */
+  readonly currency: CurrencyCode;
+  readonly lines: readonly FulfilledLine[];
 }
 
 export type OrderCancellationReason = 'CUSTOMER_REQUEST' | 'PICKUP_EXPIRED' | 'STORE_REQUEST';
@@ -66,8 +90,17 @@ export interface PaymentAuthorized extends OrderAttribution {
 
 export interface PaymentCaptured extends OrderAttribution {
   readonly paymentId: string;
+  /** The order's customer (the ledger attributes the capture to them for lifetime value). Needed by the ledger. */
+  readonly customerId?: string;
   /** This capture. */
   readonly amount: Money;
+  /**
+   * The revenue part of this capture, before tax: subtotal + tax = amount, same currency. Optional
+   * only for compatibility; the ledger dead-letters a capture without subtotal and tax.
+   */
+  readonly subtotal?: Money;
+  /** The tax part of this capture (tax payable): subtotal + tax = amount, same currency. See subtotal. */
+  readonly tax?: Money;
   /** Everything captured on the order so far, this capture included. */
   readonly capturedTotal: Money;
 }
@@ -76,8 +109,15 @@ export interface PaymentRefunded extends OrderAttribution {
   readonly paymentId: string;
   readonly refundId: string;
   readonly returnId?: string;
+  /** The order's customer (the refund lowers their lifetime value). Needed by the ledger. */
+  readonly customerId?: string;
   /** This refund. */
   readonly amount: Money;
+  /**
+   * The tax given back within this refund (at most amount, same currency); amount - tax is the
+   * returned revenue. Optional only for compatibility; the ledger dead-letters a refund without it.
+   */
+  readonly tax?: Money;
   /** Everything refunded on the order so far, this refund included; never above captured. */
   readonly refundedTotal: Money;
 }
@@ -87,6 +127,13 @@ export type ReturnDisposition = 'SELLABLE' | 'DAMAGED';
 export interface ReturnLinePayload extends SkuQuantity {
   readonly disposition: ReturnDisposition;
   readonly refund: Money;
+  /**
+   * Cost of one unit in the refund's currency (integer minor units, at least 0), as it left
+   * inventory at the sale: the ledger moves cost of goods back to inventory (SELLABLE) or to
+   * shrinkage (DAMAGED) at this value. Optional only for compatibility; the ledger dead-letters a
+   * return without it.
+   */
+  readonly unitCostMinor?: number;
 }
 
 export interface ReturnReceived extends OrderAttribution {

@@ -2,6 +2,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { CustomerView } from '../pii-masking.js';
 import type { CustomerPage } from '../services/list-customers.service.js';
+import type { CustomersMergedOutcome, MergeRefusedOutcome } from '../services/merge-customers.service.js';
 import type { CustomerContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -81,6 +82,15 @@ export type CustomerIdentity = {
   value: Scalars['String']['output'];
 };
 
+/** The records were merged; the customer.customers-merged event follows. */
+export type CustomersMerged = {
+  __typename?: 'CustomersMerged';
+  /** The merged-away record as stored, under its own id (reading that id later returns the survivor). */
+  merged: Customer;
+  /** The golden record, now holding the merged record's identities as well. */
+  survivor: Customer;
+};
+
 /** Kinds of identity a customer can be known by. */
 export type IdentityKind =
   /** An email address (personal data). */
@@ -104,6 +114,57 @@ export type LoyaltyTier =
   | 'PLATINUM'
   /** Entry tier. */
   | 'SILVER';
+
+/** Two records of the same shopper to merge into one golden record. */
+export type MergeCustomersInput = {
+  /**
+   * Caller-chosen key (1 to 128 characters: letters, digits and _-:.@+). Sending the same key with
+   * the same input again returns the first answer and changes nothing; with a different input it
+   * fails with IDEMPOTENCY_KEY_REUSED.
+   */
+  idempotencyKey: Scalars['String']['input'];
+  /** The record merged away: its identities move to the survivor and its id resolves to the survivor from then on. */
+  mergedId: Scalars['ID']['input'];
+  /** The record that remains (must exist and not be merged away itself). */
+  survivorId: Scalars['ID']['input'];
+};
+
+/** What merging two customers led to: an expected business outcome, not an error. */
+export type MergeCustomersResult = CustomersMerged | MergeRefused;
+
+/** Why a merge was refused. */
+export type MergeRefusalReason =
+  /** The record to merge away was already merged into another record (see mergedIntoId). */
+  | 'ALREADY_MERGED'
+  /** survivorId and mergedId are the same record. */
+  | 'SAME_CUSTOMER'
+  /** The survivor was itself merged away into another record (see mergedIntoId); merge into that one instead. */
+  | 'SURVIVOR_MERGED_AWAY';
+
+/** The merge was refused as a business outcome; nothing was changed. */
+export type MergeRefused = {
+  __typename?: 'MergeRefused';
+  /** For ALREADY_MERGED and SURVIVOR_MERGED_AWAY: the id of the record it was merged into; otherwise null. */
+  mergedIntoId?: Maybe<Scalars['ID']['output']>;
+  /** Why the merge was refused. */
+  reason: MergeRefusalReason;
+};
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /**
+   * Merges two records of one shopper (associates and admins). The merged record keeps resolving to
+   * the survivor; other domains learn of it from the customer.customers-merged event (the order
+   * domain lists the merged record's orders under the survivor). Unknown ids: NOT_FOUND; another
+   * merge of either record under way: MERGE_IN_PROGRESS (retry with the same key).
+   */
+  mergeCustomers: MergeCustomersResult;
+};
+
+
+export type MutationMergeCustomersArgs = {
+  input: MergeCustomersInput;
+};
 
 /** Relay-style page information. */
 export type PageInfo = {
@@ -246,6 +307,13 @@ export type FederationReferenceTypes = {
     & GraphQLRecursivePick<FederationTypes['Customer'], {"id":true}> );
 };
 
+/** Mapping of union types */
+export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
+  MergeCustomersResult:
+    | ( CustomersMergedOutcome )
+    | ( MergeRefusedOutcome )
+  ;
+};
 
 
 /** Mapping between all available schema types and the resolvers types */
@@ -258,9 +326,15 @@ export type ResolversTypes = {
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   CustomerEdge: ResolverTypeWrapper<Omit<CustomerEdge, 'node'> & { node: ResolversTypes['Customer'] }>;
   CustomerIdentity: ResolverTypeWrapper<CustomerIdentity>;
+  CustomersMerged: ResolverTypeWrapper<CustomersMergedOutcome>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   IdentityKind: IdentityKind;
   LoyaltyTier: LoyaltyTier;
+  MergeCustomersInput: MergeCustomersInput;
+  MergeCustomersResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['MergeCustomersResult']>;
+  MergeRefusalReason: MergeRefusalReason;
+  MergeRefused: ResolverTypeWrapper<MergeRefusedOutcome>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
 };
@@ -275,7 +349,12 @@ export type ResolversParentTypes = {
   Int: Scalars['Int']['output'];
   CustomerEdge: Omit<CustomerEdge, 'node'> & { node: ResolversParentTypes['Customer'] };
   CustomerIdentity: CustomerIdentity;
+  CustomersMerged: CustomersMergedOutcome;
   DateTime: Scalars['DateTime']['output'];
+  MergeCustomersInput: MergeCustomersInput;
+  MergeCustomersResult: ResolversUnionTypes<ResolversParentTypes>['MergeCustomersResult'];
+  MergeRefused: MergeRefusedOutcome;
+  Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
 };
@@ -309,9 +388,29 @@ export type CustomerIdentityResolvers<ContextType = CustomerContext, ParentType 
   value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type CustomersMergedResolvers<ContextType = CustomerContext, ParentType extends ResolversParentTypes['CustomersMerged'] = ResolversParentTypes['CustomersMerged']> = {
+  merged?: Resolver<ResolversTypes['Customer'], ParentType, ContextType>;
+  survivor?: Resolver<ResolversTypes['Customer'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type MergeCustomersResultResolvers<ContextType = CustomerContext, ParentType extends ResolversParentTypes['MergeCustomersResult'] = ResolversParentTypes['MergeCustomersResult']> = {
+  __resolveType: TypeResolveFn<'CustomersMerged' | 'MergeRefused', ParentType, ContextType>;
+};
+
+export type MergeRefusedResolvers<ContextType = CustomerContext, ParentType extends ResolversParentTypes['MergeRefused'] = ResolversParentTypes['MergeRefused']> = {
+  mergedIntoId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['MergeRefusalReason'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type MutationResolvers<ContextType = CustomerContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  mergeCustomers?: Resolver<ResolversTypes['MergeCustomersResult'], ParentType, ContextType, RequireFields<MutationMergeCustomersArgs, 'input'>>;
+};
 
 export type PageInfoResolvers<ContextType = CustomerContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -330,7 +429,11 @@ export type Resolvers<ContextType = CustomerContext> = {
   CustomerConnection?: CustomerConnectionResolvers<ContextType>;
   CustomerEdge?: CustomerEdgeResolvers<ContextType>;
   CustomerIdentity?: CustomerIdentityResolvers<ContextType>;
+  CustomersMerged?: CustomersMergedResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  MergeCustomersResult?: MergeCustomersResultResolvers<ContextType>;
+  MergeRefused?: MergeRefusedResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
 };

@@ -7,6 +7,9 @@ import type { LevelSnapshot } from '../models/stock-level.model.js';
 import type { MovementRecord } from '../models/stock-movement.model.js';
 import type { MovementPage } from '../services/list-movements.service.js';
 import type { MovementRecorded, InsufficientStockOutcome } from '../services/record-movement.service.js';
+import type { TransferRecord } from '../models/transfer.model.js';
+import type { StockTransferredOutcome } from '../services/transfer-stock.service.js';
+import type { TransferReceivedOutcome, TransferNotReceivableOutcome } from '../services/receive-transfer.service.js';
 import type { InventoryContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -91,20 +94,40 @@ export type LocationType =
   /** A regional warehouse that ships web orders and replenishes stores. */
   | 'WAREHOUSE';
 
-/** Changes to stock, each a guarded atomic update with an idempotency key. */
 export type Mutation = {
   __typename?: 'Mutation';
+  /**
+   * Receives a transfer at its destination: in transit drops, on hand rises. Needs stock:write.
+   * Unknown transfer: NOT_FOUND. The same idempotency key again returns the first result.
+   */
+  receiveTransfer: ReceiveTransferResult;
   /**
    * Records a receipt, adjustment, damage or cycle count and applies it to the stock level
    * atomically. Needs stock:write. Unknown SKU or location: NOT_FOUND.
    */
   recordStockMovement: RecordStockMovementResult;
+  /**
+   * Ships units from one location to another: out at the source (on hand and free drop, never
+   * below what is reserved), in transit at the destination. Needs stock:write. Unknown SKU or
+   * location: NOT_FOUND. Too little free stock is an InsufficientStock result.
+   */
+  transferStock: TransferStockResult;
 };
 
 
-/** Changes to stock, each a guarded atomic update with an idempotency key. */
+export type MutationReceiveTransferArgs = {
+  idempotencyKey: Scalars['String']['input'];
+  transferId: Scalars['ID']['input'];
+};
+
+
 export type MutationRecordStockMovementArgs = {
   input: RecordStockMovementInput;
+};
+
+
+export type MutationTransferStockArgs = {
+  input: TransferStockInput;
 };
 
 /** Relay-style page information. */
@@ -180,6 +203,9 @@ export type QueryStockMovementsArgs = {
   locationId?: InputMaybe<Scalars['ID']['input']>;
   sku?: InputMaybe<Scalars['ID']['input']>;
 };
+
+/** What receiving a transfer led to: an expected business outcome, not an error. */
+export type ReceiveTransferResult = TransferNotReceivable | TransferReceived;
 
 /** A stock movement to record. */
 export type RecordStockMovementInput = {
@@ -300,6 +326,98 @@ export type StockMovementType =
   /** Goods received from a supplier or another site: on hand goes up by quantity. */
   | 'RECEIPT';
 
+/** The units left the source (a TRANSFER_OUT movement) and are in transit to the destination. */
+export type StockTransferred = {
+  __typename?: 'StockTransferred';
+  /** The TRANSFER_OUT movement at the source. */
+  movement: StockMovement;
+  /** True when this answer repeats an earlier request with the same idempotency key. */
+  replayed: Scalars['Boolean']['output'];
+  /** The transfer, IN_TRANSIT. */
+  transfer: Transfer;
+};
+
+/** Stock moving from one location to another: out at the source, in transit, in at the destination. */
+export type Transfer = {
+  __typename?: 'Transfer';
+  /** Correlation id of the request that started it. */
+  correlationId: Scalars['String']['output'];
+  /** When it was started. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Where the units leave. */
+  fromLocation: Location;
+  /** Stable identifier, e.g. trf_... */
+  id: Scalars['ID']['output'];
+  /** Units moved. */
+  quantity: Scalars['Int']['output'];
+  /** Why, as given when it was started. */
+  reason?: Maybe<Scalars['String']['output']>;
+  /** When it was received at the destination, if it was. */
+  receivedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The SKU being moved. */
+  sku: Scalars['ID']['output'];
+  /** Where the transfer stands. */
+  status: TransferStatus;
+  /** Where the units arrive. */
+  toLocation: Location;
+};
+
+/** The transfer cannot be received: it was refused, or already received under another key. Nothing changed. */
+export type TransferNotReceivable = {
+  __typename?: 'TransferNotReceivable';
+  /** Where it stands. */
+  status: TransferStatus;
+  /** The transfer. */
+  transferId: Scalars['ID']['output'];
+};
+
+/** The units arrived: a TRANSFER_IN movement at the destination (in transit down, on hand up). */
+export type TransferReceived = {
+  __typename?: 'TransferReceived';
+  /** The TRANSFER_IN movement at the destination. */
+  movement: StockMovement;
+  /** True when this answer repeats an earlier receipt with the same idempotency key. */
+  replayed: Scalars['Boolean']['output'];
+  /** The transfer, RECEIVED. */
+  transfer: Transfer;
+};
+
+/** Where a transfer between two locations stands. */
+export type TransferStatus =
+  /** Out at the source and counted in the destination's inTransit. */
+  | 'IN_TRANSIT'
+  /** Being shipped; not yet decided. */
+  | 'PENDING'
+  /** On hand at the destination. */
+  | 'RECEIVED'
+  /** A receipt has claimed it and is being applied. */
+  | 'RECEIVING'
+  /** Refused: too little free stock at the source; nothing moved. */
+  | 'REJECTED';
+
+/** A transfer to start. */
+export type TransferStockInput = {
+  /** Where the units leave (a known location). */
+  fromLocationId: Scalars['ID']['input'];
+  /**
+   * Caller-chosen key (1 to 128 characters: letters, digits and _-:.@+). The same key with the same
+   * input returns the first result and changes nothing; with a different input it fails with
+   * IDEMPOTENCY_KEY_REUSED.
+   */
+  idempotencyKey: Scalars['String']['input'];
+  /** Units to move, 1 to 1,000,000. */
+  quantity: Scalars['Int']['input'];
+  /** Why (at most 500 characters). */
+  reason?: InputMaybe<Scalars['String']['input']>;
+  /** The SKU to move (must be known to inventory). */
+  sku: Scalars['ID']['input'];
+  /** Where the units go (a known location, not the source). */
+  toLocationId: Scalars['ID']['input'];
+};
+
+/** What starting a transfer led to: an expected business outcome, not an error. */
+export type TransferStockResult = InsufficientStock | StockTransferred;
+
 
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -396,9 +514,17 @@ export type FederationReferenceTypes = {
 
 /** Mapping of union types */
 export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
+  ReceiveTransferResult:
+    | ( TransferNotReceivableOutcome )
+    | ( TransferReceivedOutcome )
+  ;
   RecordStockMovementResult:
     | ( InsufficientStockOutcome )
     | ( MovementRecorded )
+  ;
+  TransferStockResult:
+    | ( InsufficientStockOutcome )
+    | ( StockTransferredOutcome )
   ;
 };
 
@@ -419,6 +545,7 @@ export type ResolversTypes = {
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   ProductVariant: ResolverTypeWrapper<VariantReference>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  ReceiveTransferResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['ReceiveTransferResult']>;
   RecordStockMovementInput: RecordStockMovementInput;
   RecordStockMovementResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['RecordStockMovementResult']>;
   StockLevel: ResolverTypeWrapper<LevelSnapshot>;
@@ -427,6 +554,13 @@ export type ResolversTypes = {
   StockMovementEdge: ResolverTypeWrapper<Omit<StockMovementEdge, 'node'> & { node: ResolversTypes['StockMovement'] }>;
   StockMovementRecorded: ResolverTypeWrapper<MovementRecorded>;
   StockMovementType: StockMovementType;
+  StockTransferred: ResolverTypeWrapper<StockTransferredOutcome>;
+  Transfer: ResolverTypeWrapper<TransferRecord>;
+  TransferNotReceivable: ResolverTypeWrapper<TransferNotReceivableOutcome>;
+  TransferReceived: ResolverTypeWrapper<TransferReceivedOutcome>;
+  TransferStatus: TransferStatus;
+  TransferStockInput: TransferStockInput;
+  TransferStockResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['TransferStockResult']>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -443,6 +577,7 @@ export type ResolversParentTypes = {
   Boolean: Scalars['Boolean']['output'];
   ProductVariant: VariantReference;
   Query: Record<PropertyKey, never>;
+  ReceiveTransferResult: ResolversUnionTypes<ResolversParentTypes>['ReceiveTransferResult'];
   RecordStockMovementInput: RecordStockMovementInput;
   RecordStockMovementResult: ResolversUnionTypes<ResolversParentTypes>['RecordStockMovementResult'];
   StockLevel: LevelSnapshot;
@@ -450,6 +585,12 @@ export type ResolversParentTypes = {
   StockMovementConnection: MovementPage;
   StockMovementEdge: Omit<StockMovementEdge, 'node'> & { node: ResolversParentTypes['StockMovement'] };
   StockMovementRecorded: MovementRecorded;
+  StockTransferred: StockTransferredOutcome;
+  Transfer: TransferRecord;
+  TransferNotReceivable: TransferNotReceivableOutcome;
+  TransferReceived: TransferReceivedOutcome;
+  TransferStockInput: TransferStockInput;
+  TransferStockResult: ResolversUnionTypes<ResolversParentTypes>['TransferStockResult'];
 };
 
 export type AvailabilityResolvers<ContextType = InventoryContext, ParentType extends ResolversParentTypes['Availability'] = ResolversParentTypes['Availability']> = {
@@ -482,7 +623,9 @@ export type LocationResolvers<ContextType = InventoryContext, ParentType extends
 };
 
 export type MutationResolvers<ContextType = InventoryContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  receiveTransfer?: Resolver<ResolversTypes['ReceiveTransferResult'], ParentType, ContextType, RequireFields<MutationReceiveTransferArgs, 'idempotencyKey' | 'transferId'>>;
   recordStockMovement?: Resolver<ResolversTypes['RecordStockMovementResult'], ParentType, ContextType, RequireFields<MutationRecordStockMovementArgs, 'input'>>;
+  transferStock?: Resolver<ResolversTypes['TransferStockResult'], ParentType, ContextType, RequireFields<MutationTransferStockArgs, 'input'>>;
 };
 
 export type PageInfoResolvers<ContextType = InventoryContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
@@ -501,6 +644,10 @@ export type QueryResolvers<ContextType = InventoryContext, ParentType extends Re
   location?: Resolver<Maybe<ResolversTypes['Location']>, ParentType, ContextType, RequireFields<QueryLocationArgs, 'id'>>;
   locations?: Resolver<Array<ResolversTypes['Location']>, ParentType, ContextType, Partial<QueryLocationsArgs>>;
   stockMovements?: Resolver<ResolversTypes['StockMovementConnection'], ParentType, ContextType, RequireFields<QueryStockMovementsArgs, 'first'>>;
+};
+
+export type ReceiveTransferResultResolvers<ContextType = InventoryContext, ParentType extends ResolversParentTypes['ReceiveTransferResult'] = ResolversParentTypes['ReceiveTransferResult']> = {
+  __resolveType: TypeResolveFn<'TransferNotReceivable' | 'TransferReceived', ParentType, ContextType>;
 };
 
 export type RecordStockMovementResultResolvers<ContextType = InventoryContext, ParentType extends ResolversParentTypes['RecordStockMovementResult'] = ResolversParentTypes['RecordStockMovementResult']> = {
@@ -549,6 +696,43 @@ export type StockMovementRecordedResolvers<ContextType = InventoryContext, Paren
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type StockTransferredResolvers<ContextType = InventoryContext, ParentType extends ResolversParentTypes['StockTransferred'] = ResolversParentTypes['StockTransferred']> = {
+  movement?: Resolver<ResolversTypes['StockMovement'], ParentType, ContextType>;
+  replayed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  transfer?: Resolver<ResolversTypes['Transfer'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type TransferResolvers<ContextType = InventoryContext, ParentType extends ResolversParentTypes['Transfer'] = ResolversParentTypes['Transfer']> = {
+  correlationId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  fromLocation?: Resolver<ResolversTypes['Location'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  receivedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  sku?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['TransferStatus'], ParentType, ContextType>;
+  toLocation?: Resolver<ResolversTypes['Location'], ParentType, ContextType>;
+};
+
+export type TransferNotReceivableResolvers<ContextType = InventoryContext, ParentType extends ResolversParentTypes['TransferNotReceivable'] = ResolversParentTypes['TransferNotReceivable']> = {
+  status?: Resolver<ResolversTypes['TransferStatus'], ParentType, ContextType>;
+  transferId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type TransferReceivedResolvers<ContextType = InventoryContext, ParentType extends ResolversParentTypes['TransferReceived'] = ResolversParentTypes['TransferReceived']> = {
+  movement?: Resolver<ResolversTypes['StockMovement'], ParentType, ContextType>;
+  replayed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  transfer?: Resolver<ResolversTypes['Transfer'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type TransferStockResultResolvers<ContextType = InventoryContext, ParentType extends ResolversParentTypes['TransferStockResult'] = ResolversParentTypes['TransferStockResult']> = {
+  __resolveType: TypeResolveFn<'InsufficientStock' | 'StockTransferred', ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = InventoryContext> = {
   Availability?: AvailabilityResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
@@ -558,11 +742,17 @@ export type Resolvers<ContextType = InventoryContext> = {
   PageInfo?: PageInfoResolvers<ContextType>;
   ProductVariant?: ProductVariantResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  ReceiveTransferResult?: ReceiveTransferResultResolvers<ContextType>;
   RecordStockMovementResult?: RecordStockMovementResultResolvers<ContextType>;
   StockLevel?: StockLevelResolvers<ContextType>;
   StockMovement?: StockMovementResolvers<ContextType>;
   StockMovementConnection?: StockMovementConnectionResolvers<ContextType>;
   StockMovementEdge?: StockMovementEdgeResolvers<ContextType>;
   StockMovementRecorded?: StockMovementRecordedResolvers<ContextType>;
+  StockTransferred?: StockTransferredResolvers<ContextType>;
+  Transfer?: TransferResolvers<ContextType>;
+  TransferNotReceivable?: TransferNotReceivableResolvers<ContextType>;
+  TransferReceived?: TransferReceivedResolvers<ContextType>;
+  TransferStockResult?: TransferStockResultResolvers<ContextType>;
 };
 

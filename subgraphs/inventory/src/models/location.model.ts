@@ -30,5 +30,5 @@ locationSchema.index({ type: 1, region: 1, code: 1 });
 export type LocationModel = Model<LocationRecord>;
 
 export function registerLocationModel(connection: Connection): LocationModel {
-  return connection.model<LocationRecord>('Location', locationSchema);
+  return (connection.models['Location'] as LocationModel | undefined) ?? connection.model<LocationRecord>('Location', locationSchema);
 }

@@ -27,5 +27,5 @@ const skuSchema = new Schema<SkuRecord>(
 export type SkuModel = Model<SkuRecord>;
 
 export function registerSkuModel(connection: Connection): SkuModel {
-  return connection.model<SkuRecord>('Sku', skuSchema);
+  return (connection.models['Sku'] as SkuModel | undefined) ?? connection.model<SkuRecord>('Sku', skuSchema);
 }

@@ -32,6 +32,10 @@ export interface MovementRecord {
   reason?: string | null;
   correlationId: string;
   orderId?: string | null;
+  /** The transfer this movement belongs to (TRANSFER_OUT, TRANSFER_IN). */
+  transferId?: string | null;
+  /** The reservation a SALE movement committed. */
+  reservationId?: string | null;
   recordedBy?: string | null;
   /** APPLIED: the level right after this movement. */
   level?: LevelSnapshot | null;
@@ -67,6 +71,8 @@ const movementSchema = new Schema<MovementRecord>(
     reason: { type: String },
     correlationId: { type: String, required: true },
     orderId: { type: String },
+    transferId: { type: String },
+    reservationId: { type: String },
     recordedBy: { type: String },
     level: { type: snapshotSchema },
     available: { type: Number },
@@ -82,5 +88,5 @@ movementSchema.index({ status: 1, occurredAt: 1 });
 export type StockMovementModel = Model<MovementRecord>;
 
 export function registerStockMovementModel(connection: Connection): StockMovementModel {
-  return connection.model<MovementRecord>('StockMovement', movementSchema);
+  return (connection.models['StockMovement'] as StockMovementModel | undefined) ?? connection.model<MovementRecord>('StockMovement', movementSchema);
 }

@@ -1,14 +1,18 @@
 import { DateTimeScalar } from '@mesh/server-kit';
 import type { Resolvers } from '../__generated__/resolvers-types.js';
 import { Location } from './location.resolvers.js';
-import { Mutation, RecordStockMovementResult } from './mutation.resolvers.js';
+import { Mutation, ReceiveTransferResult, RecordStockMovementResult, TransferStockResult } from './mutation.resolvers.js';
 import { Query } from './query.resolvers.js';
 import { Availability, ProductVariant, StockLevel, StockMovement } from './stock.resolvers.js';
+import { Transfer } from './transfer.resolvers.js';
 
 export const resolvers: Resolvers = {
   Query,
   Mutation,
   RecordStockMovementResult,
+  TransferStockResult,
+  ReceiveTransferResult,
+  Transfer,
   Location,
   ProductVariant,
   Availability,

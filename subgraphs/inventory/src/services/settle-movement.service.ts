@@ -1,15 +1,18 @@
 import type { Logger } from '@mesh/server-kit';
 import { stockContention } from '../errors.js';
+import { hintEvents } from '../models/event-hint.model.js';
 import type { InventoryModels } from '../models/index.js';
-import { DECISION_WINDOW, LEVEL_PROJECTION, snapshotOf, type LevelSnapshot, type MovementDecision, type StockLevelRecord } from '../models/stock-level.model.js';
+import { LEVEL_PROJECTION, snapshotOf, type LevelSnapshot, type MovementDecision, type StockLevelRecord } from '../models/stock-level.model.js';
 import type { MovementRecord } from '../models/stock-movement.model.js';
+import { decisionPush, ensureLevel, LEVELS_COLLECTION, levelChangeUpdate, type LevelDelta } from './level-change.js';
 
 type Decision =
   | { readonly status: 'APPLIED'; readonly quantityDelta: number; readonly level: LevelSnapshot; readonly elsewhere: boolean }
   | { readonly status: 'REJECTED'; readonly available: number; readonly elsewhere: boolean };
 
-const INBOUND = new Set(['RECEIPT', 'ADJUSTMENT_IN']);
-const OUTBOUND = new Set(['ADJUSTMENT_OUT', 'DAMAGE']);
+const INBOUND = new Set(['RECEIPT', 'ADJUSTMENT_IN', 'RETURN']);
+/** Movements that take free stock (never below what is reserved); refused when it is not there. */
+const OUTBOUND = new Set(['ADJUSTMENT_OUT', 'DAMAGE', 'TRANSFER_OUT']);
 const MAX_ATTEMPTS = 8;
 /** How long a settler that finds the movement decided by another waits for that one to finish. */
 const FINALISE_WAIT_MS = 2_000;
@@ -66,7 +69,7 @@ async function decide(models: InventoryModels, movement: MovementRecord): Promis
   const undecided = { sku, locationId, 'decisions.movementId': { $ne: movementId } };
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     if (movement.type === 'CYCLE_COUNT') {
-      const current = await models.levels.findOne({ sku, locationId }).lean<StockLevelRecord>();
+      const current = await models.levels.findOne({ sku, locationId }, { changes: 0 }).lean<StockLevelRecord>();
       if (!current) {
         await ensureLevel(models, sku, locationId);
         continue;
@@ -75,22 +78,21 @@ async function decide(models: InventoryModels, movement: MovementRecord): Promis
       if (earlier) return decidedElsewhere(earlier, current);
       // Guarded on the on-hand just read, so the recorded variance is exactly what was applied.
       const delta = movement.quantity - current.onHand;
-      const applied = await applyDelta(models, { ...undecided, onHand: current.onHand }, movementId, delta);
+      const applied = await applyDelta(models, { ...undecided, onHand: current.onHand }, movement, { onHand: delta });
       if (applied) return { status: 'APPLIED', quantityDelta: delta, level: snapshotOf(applied), elsewhere: false };
       await pause(attempt);
       continue;
     }
-    const delta = deltaOf(movement);
-    const guard = OUTBOUND.has(movement.type) ? { free: { $gte: movement.quantity } } : {};
-    const applied = await applyDelta(models, { ...undecided, ...guard }, movementId, delta);
-    if (applied) return { status: 'APPLIED', quantityDelta: delta, level: snapshotOf(applied), elsewhere: false };
+    const { delta, guard } = ruleOf(movement);
+    const applied = await applyDelta(models, { ...undecided, ...guard }, movement, delta);
+    if (applied) return { status: 'APPLIED', quantityDelta: delta.onHand ?? 0, level: snapshotOf(applied), elsewhere: false };
     if (OUTBOUND.has(movement.type)) {
       const rejected = await models.levels
         .findOneAndUpdate(undecided, { $push: decisionPush({ movementId, quantityDelta: 0, applied: false }) }, { returnDocument: 'after', projection: LEVEL_PROJECTION })
         .lean<StockLevelRecord>();
       if (rejected) return { status: 'REJECTED', available: Math.max(0, rejected.free), elsewhere: false };
     }
-    const current = await models.levels.findOne({ sku, locationId }).lean<StockLevelRecord>();
+    const current = await models.levels.findOne({ sku, locationId }, { changes: 0 }).lean<StockLevelRecord>();
     if (!current) {
       await ensureLevel(models, sku, locationId);
       continue;
@@ -101,46 +103,39 @@ async function decide(models: InventoryModels, movement: MovementRecord): Promis
   throw stockContention(sku, locationId);
 }
 
-function deltaOf(movement: MovementRecord): number {
-  if (INBOUND.has(movement.type)) return movement.quantity;
-  if (OUTBOUND.has(movement.type)) return -movement.quantity;
+/** What a movement does to its level, and the condition under which it may. */
+function ruleOf(movement: MovementRecord): { delta: LevelDelta; guard: Record<string, unknown> } {
+  const quantity = movement.quantity;
+  if (INBOUND.has(movement.type)) return { delta: { onHand: quantity }, guard: {} };
+  if (OUTBOUND.has(movement.type)) return { delta: { onHand: -quantity }, guard: { free: { $gte: quantity } } };
+  // A committed reservation: the reserved units leave, so available-to-sell does not change.
+  if (movement.type === 'SALE' && movement.reservationId) return { delta: { onHand: -quantity, reserved: -quantity }, guard: { reserved: { $gte: quantity } } };
+  if (movement.type === 'TRANSFER_IN') return { delta: { onHand: quantity, inTransit: -quantity }, guard: { inTransit: { $gte: quantity } } };
   throw new Error(`no settlement rule for ${movement.type} movements`);
 }
 
-/** One atomic update: the quantities, their denormalised free/atp, and the decision marker together. */
-function applyDelta(models: InventoryModels, filter: Record<string, unknown>, movementId: string, delta: number) {
-  return models.levels
-    .findOneAndUpdate(
-      filter,
-      {
-        $inc: { onHand: delta, free: delta, atp: delta },
-        $set: { updatedAt: new Date() },
-        $push: decisionPush({ movementId, quantityDelta: delta, applied: true }),
-      },
-      { returnDocument: 'after', projection: LEVEL_PROJECTION },
-    )
-    .lean<StockLevelRecord>();
-}
-
-function decisionPush(decision: MovementDecision) {
-  return { decisions: { $each: [decision], $slice: -DECISION_WINDOW } };
+/**
+ * One atomic update: the quantities, their denormalised free/atp, the decision marker and the
+ * change record (from which stock-movement-recorded and availability-changed are published) together.
+ */
+async function applyDelta(models: InventoryModels, filter: Record<string, unknown>, movement: MovementRecord, delta: LevelDelta) {
+  const update = levelChangeUpdate(movement._id, delta, { correlationId: movement.correlationId }, {
+    movementId: movement._id,
+    type: movement.type,
+    quantity: movement.quantity,
+    orderId: movement.orderId ?? null,
+    transferId: movement.transferId ?? null,
+    reason: movement.reason ?? null,
+  });
+  const applied = await models.levels.findOneAndUpdate(filter, update, { returnDocument: 'after', projection: LEVEL_PROJECTION }).lean<StockLevelRecord & { _id: unknown }>();
+  if (applied) await hintEvents(models.eventHints, LEVELS_COLLECTION, applied._id);
+  return applied;
 }
 
 function decidedElsewhere(earlier: MovementDecision, current: StockLevelRecord): Decision {
   return earlier.applied
     ? { status: 'APPLIED', quantityDelta: earlier.quantityDelta, level: snapshotOf(current), elsewhere: true }
     : { status: 'REJECTED', available: Math.max(0, current.free), elsewhere: true };
-}
-
-/** Levels exist for every seeded (SKU, location); a SKU added later gets an empty one on first movement. */
-async function ensureLevel(models: InventoryModels, sku: string, locationId: string): Promise<void> {
-  const empty = { onHand: 0, reserved: 0, inTransit: 0, safetyStock: 0, free: 0, atp: 0, decisions: [], updatedAt: new Date() };
-  try {
-    await models.levels.updateOne({ sku, locationId }, { $setOnInsert: empty }, { upsert: true });
-  } catch (error) {
-    // Two first movements at once: the other upsert created it, which is all we wanted.
-    if ((error as { code?: unknown }).code !== 11000) throw error;
-  }
 }
 
 async function awaitFinal(models: InventoryModels, movementId: string): Promise<MovementRecord | null> {

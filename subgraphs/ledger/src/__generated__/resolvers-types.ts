@@ -2,10 +2,11 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { AccountRecord } from '../models/account.model.js';
 import type { JournalEntryRecord } from '../models/journal-entry.model.js';
-import type { JournalLineValue, EntityRef } from '../graph-values.js';
+import type { JournalLineValue, EntityRef, DeadLetterValue } from '../graph-values.js';
 import type { MoneyValue } from '@mesh/server-kit';
 import type { TrialBalanceReport, TrialBalanceLineValue } from '../services/trial-balance.service.js';
 import type { JournalEntryPage } from '../services/list-journal-entries.service.js';
+import type { ReconciliationReport, ReconciliationGroupValue, ReconciliationMismatchValue } from '../services/reconciliation.service.js';
 import type { LedgerContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -98,6 +99,36 @@ export type Customer = {
    * Null (with an error) only when this subgraph cannot answer, so the rest of the entity survives an outage.
    */
   lifetimeValue?: Maybe<Array<Money>>;
+};
+
+/**
+ * An event one of the ledger's consumers gave up on after its bounded retries: nothing of it was
+ * posted. Fix the cause (for example a missing account), then replay it.
+ */
+export type DeadLetter = {
+  __typename?: 'DeadLetter';
+  /** The ledger consumer that failed it: ledger-orders, ledger-inventory or ledger-customers. */
+  consumer: Scalars['String']['output'];
+  /** Correlation id of the workflow the event belongs to. */
+  correlationId: Scalars['String']['output'];
+  /** Deliveries made before giving up. */
+  deliveries: Scalars['Int']['output'];
+  /** The last error's message. */
+  errorMessage: Scalars['String']['output'];
+  /** The last error's name, e.g. UnpostableEventError. */
+  errorName: Scalars['String']['output'];
+  /** The event envelope's id. */
+  eventId: Scalars['ID']['output'];
+  /** When it was dead-lettered. */
+  failedAt: Scalars['DateTime']['output'];
+  /** Opaque id; pass it to replayDeadLetter. */
+  id: Scalars['ID']['output'];
+  /** The event's idempotency key. */
+  idempotencyKey: Scalars['String']['output'];
+  /** When the event happened. */
+  occurredAt: Scalars['DateTime']['output'];
+  /** The event's topic, e.g. order.payment-captured. */
+  topic: Scalars['String']['output'];
 };
 
 /** The event that caused a journal entry, e.g. { type: ORDER_CAPTURED, id: ord_00001 }. */
@@ -213,6 +244,17 @@ export type Money = {
   minorUnits: Scalars['Long']['output'];
 };
 
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Sends a ledger dead letter's event to its consumer again, with a fresh delivery budget, and answers with the letter as it was. A replay that fails again becomes a new dead letter. Admin only; NOT_FOUND for an unknown or already replayed id. */
+  replayDeadLetter: DeadLetter;
+};
+
+
+export type MutationReplayDeadLetterArgs = {
+  id: Scalars['ID']['input'];
+};
+
 /**
  * A customer's purchase from any channel: what was bought, at what price, how it is fulfilled and
  * paid, and every status it has passed through. Customers see their own orders; associates,
@@ -241,8 +283,12 @@ export type Query = {
   account?: Maybe<Account>;
   /** The chart of accounts, in code order. Needs ledger access. */
   accounts: Array<Account>;
+  /** Events the ledger's consumers dead-lettered, oldest first; optionally of one consumer (ledger-orders, ledger-inventory, ledger-customers). Needs ledger access. */
+  deadLetters: Array<DeadLetter>;
   /** Journal entries, newest first, a page at a time (first: 1 to 100). Needs ledger access. */
   journalEntries: JournalEntryConnection;
+  /** Payments the order domain reported on one UTC day (date: YYYY-MM-DD) against that day's postings, per channel and store, with every mismatch; optionally one currency. Needs ledger access. */
+  reconciliation: Reconciliation;
   /** The trial balance in one currency at an instant (default: now). Needs ledger access. */
   trialBalance: TrialBalance;
 };
@@ -253,6 +299,11 @@ export type QueryAccountArgs = {
 };
 
 
+export type QueryDeadLettersArgs = {
+  consumer?: InputMaybe<Scalars['String']['input']>;
+};
+
+
 export type QueryJournalEntriesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<JournalEntryFilter>;
@@ -260,10 +311,98 @@ export type QueryJournalEntriesArgs = {
 };
 
 
+export type QueryReconciliationArgs = {
+  currency?: InputMaybe<CurrencyCode>;
+  date: Scalars['String']['input'];
+};
+
+
 export type QueryTrialBalanceArgs = {
   asOf?: InputMaybe<Scalars['DateTime']['input']>;
   currency?: CurrencyCode;
 };
+
+/**
+ * How one UTC day's payments, as the order domain reported them in its events, compare with the
+ * ledger's postings of that day. What is compared, per order and per kind (CAPTURE, REFUND):
+ * - expected: the sum of the `order.payment-captured` (kind CAPTURE) or `order.payment-refunded`
+ *   (kind REFUND) amounts whose event occurred on that day, as recorded when the ledger consumed them;
+ * - actual: the net movement of the payment accounts (1000 cash, 1100 card clearing) in the journal
+ *   entries posted on that day for that order from those events (source ORDER_CAPTURED: debits;
+ *   REFUND: credits), including reversals of such entries.
+ * Postings carry their event's occurredAt as postedAt, so a capture and its posting fall on the same day.
+ */
+export type Reconciliation = {
+  __typename?: 'Reconciliation';
+  /** The currency the report was narrowed to; null for every currency. */
+  currency?: Maybe<CurrencyCode>;
+  /** The day, YYYY-MM-DD (UTC). */
+  date: Scalars['String']['output'];
+  /** One line per channel, store (location) and currency with any expected or posted payment that day, sorted by channel, location, currency. */
+  groups: Array<ReconciliationGroup>;
+  /** Every order whose expected and posted amounts differ, sorted by order id then kind. */
+  mismatches: Array<ReconciliationMismatch>;
+  /** True when there is no mismatch. */
+  reconciled: Scalars['Boolean']['output'];
+};
+
+/** The day's payments of one channel at one store in one currency: what orders reported against what was posted. */
+export type ReconciliationGroup = {
+  __typename?: 'ReconciliationGroup';
+  /** Captured payments the order domain reported that day. */
+  capturedExpected: Money;
+  /** Captures posted to the payment accounts that day. */
+  capturedPosted: Money;
+  /** The sales channel (WEB, APP, POS, MARKETPLACE, CLIENTELING), as the order events carried it. */
+  channel: Scalars['String']['output'];
+  /** The currency of every amount in this group. */
+  currency: CurrencyCode;
+  /** The selling or fulfilling store or warehouse, as the order events carried it. */
+  location: Location;
+  /** How many of the mismatches belong to this group. */
+  mismatchCount: Scalars['Int']['output'];
+  /** Orders with a capture, a refund or a posting of either that day. */
+  orderCount: Scalars['Int']['output'];
+  /** Refunds the order domain reported that day. */
+  refundedExpected: Money;
+  /** Refunds posted to the payment accounts that day. */
+  refundedPosted: Money;
+};
+
+/** What a reconciliation compares for an order: its captures or its refunds. */
+export type ReconciliationKind =
+  /** Payments captured (order.payment-captured) against ORDER_CAPTURED postings. */
+  | 'CAPTURE'
+  /** Refunds paid (order.payment-refunded) against REFUND postings. */
+  | 'REFUND';
+
+/** One order whose payments and postings of the day disagree. */
+export type ReconciliationMismatch = {
+  __typename?: 'ReconciliationMismatch';
+  /** What was posted (zero when nothing). */
+  actual: Money;
+  /** The channel the order was sold through, if known. */
+  channel?: Maybe<Scalars['String']['output']>;
+  /** What the order events reported (zero when none). */
+  expected: Money;
+  /** Captures or refunds. */
+  kind: ReconciliationKind;
+  /** The store or warehouse of the order, if known. */
+  location?: Maybe<Location>;
+  /** Why they disagree. */
+  mismatch: ReconciliationMismatchKind;
+  /** The order. */
+  orderId: Scalars['ID']['output'];
+};
+
+/** Why an order's expected and posted amounts differ. */
+export type ReconciliationMismatchKind =
+  /** Both sides exist but their amounts differ. */
+  | 'AMOUNT_MISMATCH'
+  /** The order domain reported the payment, but nothing was posted for it that day (for example its event is dead-lettered). */
+  | 'MISSING_POSTING'
+  /** A posting exists that no order event of that day accounts for. */
+  | 'UNEXPECTED_POSTING';
 
 /**
  * Every account's debits and credits up to an instant, in one currency. Balanced when total debits
@@ -407,20 +546,27 @@ export type ResolversTypes = {
   CurrencyCode: CurrencyCode;
   Customer: ResolverTypeWrapper<EntityRef>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DeadLetter: ResolverTypeWrapper<DeadLetterValue>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   EntrySource: ResolverTypeWrapper<EntrySource>;
   JournalEntry: ResolverTypeWrapper<JournalEntryRecord>;
   JournalEntryConnection: ResolverTypeWrapper<JournalEntryPage>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   JournalEntryEdge: ResolverTypeWrapper<Omit<JournalEntryEdge, 'node'> & { node: ResolversTypes['JournalEntry'] }>;
   JournalEntryFilter: JournalEntryFilter;
   JournalLine: ResolverTypeWrapper<JournalLineValue>;
   Location: ResolverTypeWrapper<EntityRef>;
   Long: ResolverTypeWrapper<Scalars['Long']['output']>;
   Money: ResolverTypeWrapper<MoneyValue>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Order: ResolverTypeWrapper<EntityRef>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Reconciliation: ResolverTypeWrapper<ReconciliationReport>;
+  ReconciliationGroup: ResolverTypeWrapper<ReconciliationGroupValue>;
+  ReconciliationKind: ReconciliationKind;
+  ReconciliationMismatch: ResolverTypeWrapper<ReconciliationMismatchValue>;
+  ReconciliationMismatchKind: ReconciliationMismatchKind;
   TrialBalance: ResolverTypeWrapper<TrialBalanceReport>;
   TrialBalanceLine: ResolverTypeWrapper<TrialBalanceLineValue>;
 };
@@ -432,20 +578,25 @@ export type ResolversParentTypes = {
   String: Scalars['String']['output'];
   Customer: EntityRef;
   DateTime: Scalars['DateTime']['output'];
+  DeadLetter: DeadLetterValue;
+  Int: Scalars['Int']['output'];
   EntrySource: EntrySource;
   JournalEntry: JournalEntryRecord;
   JournalEntryConnection: JournalEntryPage;
-  Int: Scalars['Int']['output'];
   JournalEntryEdge: Omit<JournalEntryEdge, 'node'> & { node: ResolversParentTypes['JournalEntry'] };
   JournalEntryFilter: JournalEntryFilter;
   JournalLine: JournalLineValue;
   Location: EntityRef;
   Long: Scalars['Long']['output'];
   Money: MoneyValue;
+  Mutation: Record<PropertyKey, never>;
   Order: EntityRef;
   PageInfo: PageInfo;
   Boolean: Scalars['Boolean']['output'];
   Query: Record<PropertyKey, never>;
+  Reconciliation: ReconciliationReport;
+  ReconciliationGroup: ReconciliationGroupValue;
+  ReconciliationMismatch: ReconciliationMismatchValue;
   TrialBalance: TrialBalanceReport;
   TrialBalanceLine: TrialBalanceLineValue;
 };
@@ -467,6 +618,20 @@ export type CustomerResolvers<ContextType = LedgerContext, ParentType extends Re
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type DeadLetterResolvers<ContextType = LedgerContext, ParentType extends ResolversParentTypes['DeadLetter'] = ResolversParentTypes['DeadLetter']> = {
+  consumer?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  correlationId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  deliveries?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  errorMessage?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  errorName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  eventId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  failedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  idempotencyKey?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  topic?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
 
 export type EntrySourceResolvers<ContextType = LedgerContext, ParentType extends ResolversParentTypes['EntrySource'] = ResolversParentTypes['EntrySource']> = {
   id?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -520,6 +685,10 @@ export type MoneyResolvers<ContextType = LedgerContext, ParentType extends Resol
   minorUnits?: Resolver<ResolversTypes['Long'], ParentType, ContextType>;
 };
 
+export type MutationResolvers<ContextType = LedgerContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  replayDeadLetter?: Resolver<ResolversTypes['DeadLetter'], ParentType, ContextType, RequireFields<MutationReplayDeadLetterArgs, 'id'>>;
+};
+
 export type OrderResolvers<ContextType = LedgerContext, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order'], FederationReferenceType extends FederationReferenceTypes['Order'] = FederationReferenceTypes['Order']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Order']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -534,8 +703,40 @@ export type PageInfoResolvers<ContextType = LedgerContext, ParentType extends Re
 export type QueryResolvers<ContextType = LedgerContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   account?: Resolver<Maybe<ResolversTypes['Account']>, ParentType, ContextType, RequireFields<QueryAccountArgs, 'code'>>;
   accounts?: Resolver<Array<ResolversTypes['Account']>, ParentType, ContextType>;
+  deadLetters?: Resolver<Array<ResolversTypes['DeadLetter']>, ParentType, ContextType, Partial<QueryDeadLettersArgs>>;
   journalEntries?: Resolver<ResolversTypes['JournalEntryConnection'], ParentType, ContextType, RequireFields<QueryJournalEntriesArgs, 'first'>>;
+  reconciliation?: Resolver<ResolversTypes['Reconciliation'], ParentType, ContextType, RequireFields<QueryReconciliationArgs, 'date'>>;
   trialBalance?: Resolver<ResolversTypes['TrialBalance'], ParentType, ContextType, RequireFields<QueryTrialBalanceArgs, 'currency'>>;
+};
+
+export type ReconciliationResolvers<ContextType = LedgerContext, ParentType extends ResolversParentTypes['Reconciliation'] = ResolversParentTypes['Reconciliation']> = {
+  currency?: Resolver<Maybe<ResolversTypes['CurrencyCode']>, ParentType, ContextType>;
+  date?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  groups?: Resolver<Array<ResolversTypes['ReconciliationGroup']>, ParentType, ContextType>;
+  mismatches?: Resolver<Array<ResolversTypes['ReconciliationMismatch']>, ParentType, ContextType>;
+  reconciled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
+export type ReconciliationGroupResolvers<ContextType = LedgerContext, ParentType extends ResolversParentTypes['ReconciliationGroup'] = ResolversParentTypes['ReconciliationGroup']> = {
+  capturedExpected?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  capturedPosted?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  channel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  currency?: Resolver<ResolversTypes['CurrencyCode'], ParentType, ContextType>;
+  location?: Resolver<ResolversTypes['Location'], ParentType, ContextType>;
+  mismatchCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  orderCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  refundedExpected?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  refundedPosted?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+};
+
+export type ReconciliationMismatchResolvers<ContextType = LedgerContext, ParentType extends ResolversParentTypes['ReconciliationMismatch'] = ResolversParentTypes['ReconciliationMismatch']> = {
+  actual?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  channel?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  expected?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['ReconciliationKind'], ParentType, ContextType>;
+  location?: Resolver<Maybe<ResolversTypes['Location']>, ParentType, ContextType>;
+  mismatch?: Resolver<ResolversTypes['ReconciliationMismatchKind'], ParentType, ContextType>;
+  orderId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
 export type TrialBalanceResolvers<ContextType = LedgerContext, ParentType extends ResolversParentTypes['TrialBalance'] = ResolversParentTypes['TrialBalance']> = {
@@ -558,6 +759,7 @@ export type Resolvers<ContextType = LedgerContext> = {
   Account?: AccountResolvers<ContextType>;
   Customer?: CustomerResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  DeadLetter?: DeadLetterResolvers<ContextType>;
   EntrySource?: EntrySourceResolvers<ContextType>;
   JournalEntry?: JournalEntryResolvers<ContextType>;
   JournalEntryConnection?: JournalEntryConnectionResolvers<ContextType>;
@@ -566,9 +768,13 @@ export type Resolvers<ContextType = LedgerContext> = {
   Location?: LocationResolvers<ContextType>;
   Long?: GraphQLScalarType;
   Money?: MoneyResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   Order?: OrderResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Reconciliation?: ReconciliationResolvers<ContextType>;
+  ReconciliationGroup?: ReconciliationGroupResolvers<ContextType>;
+  ReconciliationMismatch?: ReconciliationMismatchResolvers<ContextType>;
   TrialBalance?: TrialBalanceResolvers<ContextType>;
   TrialBalanceLine?: TrialBalanceLineResolvers<ContextType>;
 };

@@ -1,14 +1,20 @@
 import { DateTimeScalar, LongScalar, moneyResolvers } from '@mesh/server-kit';
 import type { MoneyResolvers, Resolvers } from '../__generated__/resolvers-types.js';
 import { Account, TrialBalanceLine } from './account.resolvers.js';
+import { DeadLetter, Mutation } from './dead-letter.resolvers.js';
 import { Customer, Order } from './entity.resolvers.js';
 import { JournalEntry, JournalEntryConnection, JournalLine } from './journal-entry.resolvers.js';
 import { Query } from './query.resolvers.js';
+import { ReconciliationGroup, ReconciliationMismatch } from './reconciliation.resolvers.js';
 
 const Money: MoneyResolvers = moneyResolvers;
 
 export const resolvers: Resolvers = {
   Query,
+  Mutation,
+  DeadLetter,
+  ReconciliationGroup,
+  ReconciliationMismatch,
   Account,
   TrialBalanceLine,
   JournalEntry,

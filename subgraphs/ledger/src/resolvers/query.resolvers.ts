@@ -19,4 +19,12 @@ export const Query: QueryResolvers = {
     requireLedgerRead(principal);
     return ledger.listJournalEntries(args);
   },
+  reconciliation: (_parent, { date, currency }, { principal, ledger }) => {
+    requireLedgerRead(principal);
+    return ledger.reconciliation({ date, currency });
+  },
+  deadLetters: (_parent, { consumer }, { principal, ledger }) => {
+    requireLedgerRead(principal);
+    return ledger.deadLetters(consumer);
+  },
 };

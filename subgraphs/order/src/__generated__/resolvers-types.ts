@@ -45,7 +45,7 @@ export type Customer = {
   __typename?: 'Customer';
   /** Stable customer identifier, e.g. cus_00042. For a merged-away id this is the survivor's id. */
   id: Scalars['ID']['output'];
-  /** The customer's orders, newest first (first: 1 to 100). Visible to the customer themself and to roles that may read any order. Null (with an error) only when this subgraph cannot answer, so the rest of the entity survives an outage. */
+  /** The customer's orders, newest first (first: 1 to 100), including those placed under every customer id merged into this one. Visible to the customer themself and to roles that may read any order. Null (with an error) only when this subgraph cannot answer, so the rest of the entity survives an outage. */
   orders?: Maybe<OrderConnection>;
 };
 
@@ -163,7 +163,7 @@ export type OrderFilter = {
   channel?: InputMaybe<SalesChannel>;
   /** Orders carrying this correlation id (traces one workflow across domains). */
   correlationId?: InputMaybe<Scalars['String']['input']>;
-  /** Orders of this customer. A signed-in customer always gets only their own orders, whatever is given here. */
+  /** Orders of this customer, including those placed under every customer id merged into it. A signed-in customer always gets only their own orders (their merged ids' included), whatever is given here. */
   customerId?: InputMaybe<Scalars['ID']['input']>;
   /** Orders fulfilled by this store or warehouse. */
   locationId?: InputMaybe<Scalars['ID']['input']>;

@@ -1,11 +1,21 @@
-import type { Connection } from 'mongoose';
+import type { Connection, Model } from 'mongoose';
+import { createProcessedEventModel, type ProcessedEventRecord } from '@mesh/events';
+import { registerCustomerAliasModel, type CustomerAliasModel } from './customer-alias.model.js';
 import { registerOrderModel, type OrderModel } from './order.model.js';
 
 /** The order subgraph's collections. */
 export interface OrderModels {
   readonly orders: OrderModel;
+  /** Merged-away customer ids and their survivors (from customer.customers-merged). */
+  readonly customerAliases: CustomerAliasModel;
+  /** The events each of this subgraph's consumers has completed (the idempotent-consumer store). */
+  readonly processedEvents: Model<ProcessedEventRecord>;
 }
 
 export function createOrderModels(connection: Connection): OrderModels {
-  return { orders: registerOrderModel(connection) };
+  return {
+    orders: registerOrderModel(connection),
+    customerAliases: registerCustomerAliasModel(connection),
+    processedEvents: createProcessedEventModel(connection),
+  };
 }

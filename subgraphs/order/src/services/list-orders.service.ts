@@ -9,7 +9,8 @@ import { afterCursor, NEWEST_FIRST, pageArgs, toOrderPage, type OrderPage } from
 
 /**
  * Orders newest first, narrowed by the filter, a page at a time (Query.orders). A signed-in
- * customer is always narrowed to their own orders; every input is bounded and literal.
+ * customer is always narrowed to their own orders; a customer filter (or scope) includes the
+ * orders of every id merged into that customer. Every input is bounded and literal.
  */
 export async function listOrders(
   models: OrderModels,
@@ -18,7 +19,7 @@ export async function listOrders(
   args: { first?: number | null; after?: string | null; filter?: OrderFilter | null },
 ): Promise<OrderPage> {
   requireSignedIn(principal);
-  const filter = buildFilter(principal, args.filter ?? {});
+  const filter = await buildFilter(principal, loaders, args.filter ?? {});
   const { first, after } = pageArgs(args);
   const pageFilter = after ? { $and: [filter, afterCursor(after)] } : filter;
   const rows = await models.orders.find(pageFilter).sort(NEWEST_FIRST).limit(first + 1).lean<OrderRecord[]>();
@@ -26,11 +27,10 @@ export async function listOrders(
   return toOrderPage(rows, first, () => models.orders.countDocuments(filter).exec());
 }
 
-function buildFilter(principal: Principal, filter: OrderFilter): QueryFilter<OrderRecord> {
+async function buildFilter(principal: Principal, loaders: OrderLoaders, filter: OrderFilter): Promise<QueryFilter<OrderRecord>> {
   const conditions: QueryFilter<OrderRecord>[] = [];
   const requestedCustomer = filter.customerId == null ? undefined : identifier(filter.customerId, 'filter.customerId');
   const customerId = customerScope(principal, requestedCustomer);
-  if (customerId) conditions.push({ customerId });
   if (filter.channel) conditions.push({ channel: filter.channel });
   if (filter.status) conditions.push({ status: filter.status });
   if (filter.locationId != null) conditions.push({ 'fulfillment.locationId': identifier(filter.locationId, 'filter.locationId') });
@@ -38,5 +38,7 @@ function buildFilter(principal: Principal, filter: OrderFilter): QueryFilter<Ord
   const { placedFrom, placedTo } = filter;
   if (placedFrom && placedTo && placedFrom > placedTo) throw badUserInput('filter.placedFrom must not be after filter.placedTo', { argument: 'filter.placedFrom' });
   if (placedFrom || placedTo) conditions.push({ placedAt: { ...(placedFrom ? { $gte: placedFrom } : {}), ...(placedTo ? { $lt: placedTo } : {}) } });
+  // Last, once every other input is known to be valid: the customer's merged ids.
+  if (customerId) conditions.unshift({ customerId: { $in: [...(await loaders.customerGroups.load(customerId)).customerIds] } });
   return conditions.length === 0 ? {} : { $and: conditions };
 }

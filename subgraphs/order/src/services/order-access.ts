@@ -3,6 +3,7 @@
  * only their own; anonymous callers read none. The rules themselves live in server-kit's roles.ts.
  */
 import { can, forbidden, isSelf, unauthenticated, type Principal } from '@mesh/server-kit';
+import type { OrderLoaders } from '../loaders.js';
 
 /** A customer as this subgraph knows one: just the key the customer subgraph owns. */
 export interface CustomerRef {
@@ -14,10 +15,19 @@ export function requireSignedIn(principal: Principal): void {
   if (principal.role === 'anonymous') throw unauthenticated('Sign in to see orders');
 }
 
-/** Throws UNAUTHENTICATED or FORBIDDEN unless the caller may read the orders of `customerId`. */
-export function assertMayReadOrdersOf(principal: Principal, customerId: string): void {
+/**
+ * Throws UNAUTHENTICATED or FORBIDDEN unless the caller may read the orders of `customerId`. A
+ * customer may read those of every id merged into the same golden record as their own (the
+ * survivor sees the merged record's orders; a token for a merged-away id means the survivor):
+ * that costs one batched alias read, and only when the ids differ.
+ */
+export async function assertMayReadOrdersOf(principal: Principal, customerId: string, loaders: OrderLoaders): Promise<void> {
   requireSignedIn(principal);
   if (can(principal, 'orders:read-any') || isSelf(principal, customerId)) return;
+  if (principal.role === 'customer' && principal.customerId) {
+    const [own, theirs] = await loaders.customerGroups.loadMany([principal.customerId, customerId]);
+    if (own && theirs && !(own instanceof Error) && !(theirs instanceof Error) && own.customerId === theirs.customerId) return;
+  }
   throw forbidden('You may only see your own orders');
 }
 

@@ -16,6 +16,6 @@ export async function readOrder(loaders: OrderLoaders, principal: Principal, loo
     'id' in lookup
       ? await loaders.orderById.load(identifier(lookup.id, 'id'))
       : await loaders.orderByNumber.load(identifier(lookup.number, 'number'));
-  if (order) assertMayReadOrdersOf(principal, order.customerId);
+  if (order) await assertMayReadOrdersOf(principal, order.customerId, loaders);
   return order;
 }

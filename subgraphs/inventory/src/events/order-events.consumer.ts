@@ -1,0 +1,46 @@
+import { idempotent, mongoProcessedEvents, type EventBus, type Subscription } from '@mesh/events';
+import type { Logger } from '@mesh/server-kit';
+import type { InventoryModels } from '../models/index.js';
+import { releaseReservation } from '../services/release-reservation.service.js';
+import { reserveStock } from '../services/reserve-stock.service.js';
+
+/** The durable consumer name inventory reads order events with. */
+export const ORDER_EVENTS_CONSUMER = 'inventory-order-events';
+
+/** The reservation key of an order: one reservation per order, whatever redelivers its event. */
+export const orderReservationKey = (orderId: string) => `order:${orderId}`;
+
+/**
+ * Reserves stock for every placed order (all lines at the fulfilment location, or none) and
+ * releases it when the order is cancelled. The outcome is published from the reservation
+ * (inventory.stock-reserved or inventory.stock-reservation-rejected, caused by the order event).
+ * Idempotent twice over: the processed-event store skips a redelivery, and the reservation key
+ * makes a re-run after a crash return the first reservation.
+ */
+export function subscribeToOrderEvents(models: InventoryModels, bus: EventBus, options: { reservationTtlMs: number; logger: Logger; afterChange?: () => void }): Promise<Subscription> {
+  const store = mongoProcessedEvents(models.processedEvents);
+  return bus.subscribe(
+    ['order.order-placed', 'order.order-cancelled'],
+    ORDER_EVENTS_CONSUMER,
+    idempotent(store, async (envelope) => {
+      const lineage = { correlationId: envelope.correlationId, causationId: envelope.id };
+      if (envelope.type === 'order.order-placed') {
+        const order = envelope.data;
+        await reserveStock(models, lineage, {
+          key: orderReservationKey(order.orderId),
+          orderId: order.orderId,
+          locationId: order.fulfillment.locationId,
+          lines: order.lines.map(({ sku, quantity }) => ({ sku, quantity })),
+          ttlMs: options.reservationTtlMs,
+        });
+      } else {
+        const outcome = await releaseReservation(models, { key: orderReservationKey(envelope.data.orderId) }, 'ORDER_CANCELLED');
+        // Placed not yet processed, or still being decided: throw, so the bus retries it later.
+        if (outcome.kind === 'not-found' || (outcome.kind === 'not-held' && outcome.reservation.status === 'PENDING')) {
+          throw new Error(`order ${envelope.data.orderId} has no decided reservation yet`);
+        }
+      }
+      options.afterChange?.();
+    }),
+  );
+}

@@ -1,0 +1,22 @@
+import { readInt } from '@mesh/server-kit';
+
+/** Inventory's own settings beside the kit's SubgraphConfig; parsed once, frozen, failing fast. */
+export interface InventorySettings {
+  /** How long a reservation made for an order is held before the expiry job releases it (INVENTORY_RESERVATION_TTL_MS, default 3 days). */
+  readonly reservationTtlMs: number;
+  /** How often the expiry job runs (INVENTORY_EXPIRY_INTERVAL_MS, default 30 s). */
+  readonly expiryIntervalMs: number;
+  /** Pause between outbox relay passes (INVENTORY_RELAY_INTERVAL_MS, default 250 ms). */
+  readonly relayIntervalMs: number;
+  /** How often the relay also scans for events whose hint a crash lost (INVENTORY_EVENT_RESCAN_MS, default 60 s). */
+  readonly eventRescanMs: number;
+}
+
+export function readInventorySettings(env: Readonly<Record<string, string | undefined>> = process.env): InventorySettings {
+  return Object.freeze({
+    reservationTtlMs: readInt(env, 'INVENTORY_RESERVATION_TTL_MS', 3 * 24 * 3600 * 1000, { min: 1000, max: 30 * 24 * 3600 * 1000 }),
+    expiryIntervalMs: readInt(env, 'INVENTORY_EXPIRY_INTERVAL_MS', 30_000, { min: 10 }),
+    relayIntervalMs: readInt(env, 'INVENTORY_RELAY_INTERVAL_MS', 250, { min: 10 }),
+    eventRescanMs: readInt(env, 'INVENTORY_EVENT_RESCAN_MS', 60_000, { min: 100 }),
+  });
+}

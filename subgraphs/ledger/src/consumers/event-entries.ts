@@ -1,0 +1,196 @@
+import type { AnyEnvelope, CurrencyCode, EnvelopeOf, Money } from '@mesh/events';
+import type { PostJournalEntryInput } from '../services/post-journal-entry.service.js';
+
+/**
+ * Thrown for an event the ledger can never post as it is (missing or inconsistent amounts, a
+ * currency mix, a transition without the goods that left stock). The bus retries it and then
+ * dead-letters it; nothing of it is posted.
+ */
+export class UnpostableEventError extends Error {
+  override readonly name = 'UnpostableEventError';
+  constructor(envelope: AnyEnvelope, problem: string) {
+    super(`${envelope.type} ${envelope.id}: ${problem}`);
+  }
+}
+
+type Line = PostJournalEntryInput['lines'][number];
+const debit = (accountCode: string, minor: bigint): Line => ({ accountCode, debitMinor: minor, creditMinor: 0n });
+const credit = (accountCode: string, minor: bigint): Line => ({ accountCode, debitMinor: 0n, creditMinor: minor });
+/** Zero-amount lines are not allowed in an entry: a capture without tax has no tax line. */
+const nonZero = (lines: readonly Line[]): Line[] => lines.filter((line) => line.debitMinor !== 0n || line.creditMinor !== 0n);
+
+/** The account codes postings from events use (the chart must hold them, or the event is dead-lettered). */
+export const ACCOUNTS = {
+  clearing: '1100',
+  inventory: '1300',
+  taxPayable: '2100',
+  revenue: '4000',
+  returns: '4100',
+  costOfGoods: '5000',
+  shrinkage: '5100',
+} as const;
+
+/** Statuses at which goods leave stock; only these may carry `fulfillment`. */
+const FULFILMENT_STATUSES: ReadonlySet<string> = new Set(['SHIPPED', 'PICKED_UP', 'COMPLETED']);
+
+/** Checked integer minor units of a money value in the expected currency. */
+export function minorOf(envelope: AnyEnvelope, value: Money | undefined, field: string, currency?: CurrencyCode): bigint {
+  if (!value || typeof value !== 'object') throw new UnpostableEventError(envelope, `${field} is missing`);
+  if (!Number.isSafeInteger(value.minorUnits) || value.minorUnits < 0) throw new UnpostableEventError(envelope, `${field}.minorUnits must be a non-negative integer`);
+  if (value.currency !== 'USD' && value.currency !== 'EUR') throw new UnpostableEventError(envelope, `${field}.currency ${String(value.currency)} is not traded`);
+  if (currency && value.currency !== currency) throw new UnpostableEventError(envelope, `${field} is in ${value.currency}, not ${currency}`);
+  return BigInt(value.minorUnits);
+}
+
+function unitCost(envelope: AnyEnvelope, value: unknown, field: string): bigint {
+  if (!Number.isSafeInteger(value) || (value as number) < 0) throw new UnpostableEventError(envelope, `${field} must be a non-negative integer (the unit cost in minor units)`);
+  return BigInt(value as number);
+}
+
+function quantity(envelope: AnyEnvelope, value: unknown, field: string): bigint {
+  if (!Number.isSafeInteger(value) || (value as number) < 1) throw new UnpostableEventError(envelope, `${field} must be a positive integer`);
+  return BigInt(value as number);
+}
+
+function common(envelope: AnyEnvelope) {
+  return { correlationId: envelope.correlationId, postedAt: new Date(envelope.occurredAt) };
+}
+
+/** Payment captured: Dr 1100 clearing (amount), Cr 4000 revenue (subtotal), Cr 2100 tax. One entry per idempotency key. */
+export function captureEntry(envelope: EnvelopeOf<'order.payment-captured'>): PostJournalEntryInput {
+  const data = envelope.data;
+  const amount = minorOf(envelope, data.amount, 'amount');
+  const currency = data.amount.currency;
+  const subtotal = minorOf(envelope, data.subtotal, 'subtotal', currency);
+  const tax = minorOf(envelope, data.tax, 'tax', currency);
+  if (amount === 0n) throw new UnpostableEventError(envelope, 'amount must be above zero');
+  if (subtotal + tax !== amount) throw new UnpostableEventError(envelope, `subtotal (${subtotal}) + tax (${tax}) differs from amount (${amount})`);
+  return {
+    ...common(envelope),
+    source: { type: 'ORDER_CAPTURED', id: envelope.idempotencyKey },
+    memo: `Payment captured for order ${data.orderId}`,
+    currency,
+    lines: nonZero([debit(ACCOUNTS.clearing, amount), credit(ACCOUNTS.revenue, subtotal), credit(ACCOUNTS.taxPayable, tax)]),
+    orderId: data.orderId,
+    ...(data.customerId ? { customerId: data.customerId } : {}),
+    channel: data.channel,
+    locationId: data.locationId,
+  };
+}
+
+/**
+ * Goods left stock: Dr 5000 cost of goods, Cr 1300 inventory, at the unit costs the event carries.
+ * Source ORDER_FULFILLED with the order id, so an order posts its cost of goods once however many
+ * fulfilment transitions carry goods. Null when there is nothing to post (another transition, zero cost).
+ */
+export function fulfilmentEntry(envelope: EnvelopeOf<'order.order-status-changed'>): PostJournalEntryInput | null {
+  const { orderId, to, fulfillment } = envelope.data;
+  if (!fulfillment) {
+    if (to === 'SHIPPED' || to === 'PICKED_UP') throw new UnpostableEventError(envelope, `the transition to ${to} carries no fulfillment (lines with unitCostMinor): cost of goods cannot be posted`);
+    return null;
+  }
+  if (!FULFILMENT_STATUSES.has(to)) throw new UnpostableEventError(envelope, `fulfillment on a transition to ${to}; goods leave stock only at SHIPPED, PICKED_UP or COMPLETED`);
+  if (fulfillment.currency !== 'USD' && fulfillment.currency !== 'EUR') throw new UnpostableEventError(envelope, `fulfillment.currency ${String(fulfillment.currency)} is not traded`);
+  if (!Array.isArray(fulfillment.lines) || fulfillment.lines.length === 0) throw new UnpostableEventError(envelope, 'fulfillment has no lines');
+  const cost = fulfillment.lines.reduce(
+    (sum, line, index) => sum + quantity(envelope, line.quantity, `fulfillment.lines[${index}].quantity`) * unitCost(envelope, line.unitCostMinor, `fulfillment.lines[${index}].unitCostMinor`),
+    0n,
+  );
+  if (cost === 0n) return null;
+  return {
+    ...common(envelope),
+    source: { type: 'ORDER_FULFILLED', id: orderId },
+    memo: `Cost of goods for order ${orderId} (${to.toLowerCase().replace('_', ' ')})`,
+    currency: fulfillment.currency,
+    lines: [debit(ACCOUNTS.costOfGoods, cost), credit(ACCOUNTS.inventory, cost)],
+    orderId,
+    customerId: fulfillment.customerId,
+    channel: fulfillment.channel,
+    locationId: fulfillment.locationId,
+  };
+}
+
+/** Refund paid: Dr 4100 returns (amount - tax), Dr 2100 tax, Cr 1100 clearing (amount). One entry per refund id. */
+export function refundEntry(envelope: EnvelopeOf<'order.payment-refunded'>): PostJournalEntryInput {
+  const data = envelope.data;
+  const amount = minorOf(envelope, data.amount, 'amount');
+  const currency = data.amount.currency;
+  const tax = minorOf(envelope, data.tax, 'tax', currency);
+  if (amount === 0n) throw new UnpostableEventError(envelope, 'amount must be above zero');
+  if (tax > amount) throw new UnpostableEventError(envelope, `tax (${tax}) exceeds amount (${amount})`);
+  return {
+    ...common(envelope),
+    source: { type: 'REFUND', id: data.refundId },
+    memo: `Refund ${data.refundId} for order ${data.orderId}`,
+    currency,
+    lines: nonZero([debit(ACCOUNTS.returns, amount - tax), debit(ACCOUNTS.taxPayable, tax), credit(ACCOUNTS.clearing, amount)]),
+    orderId: data.orderId,
+    ...(data.customerId ? { customerId: data.customerId } : {}),
+    channel: data.channel,
+    locationId: data.locationId,
+  };
+}
+
+/**
+ * Returned goods received: cost of goods reversed, Dr 1300 inventory for SELLABLE lines and Dr 5100
+ * shrinkage for DAMAGED ones, Cr 5000 for both. One entry per return id; null at zero cost.
+ */
+export function returnEntry(envelope: EnvelopeOf<'order.return-received'>): PostJournalEntryInput | null {
+  const data = envelope.data;
+  if (!Array.isArray(data.lines) || data.lines.length === 0) throw new UnpostableEventError(envelope, 'the return has no lines');
+  const currency = data.lines[0]?.refund?.currency;
+  let sellable = 0n;
+  let damaged = 0n;
+  data.lines.forEach((line, index) => {
+    minorOf(envelope, line.refund, `lines[${index}].refund`, currency);
+    const cost = quantity(envelope, line.quantity, `lines[${index}].quantity`) * unitCost(envelope, line.unitCostMinor, `lines[${index}].unitCostMinor`);
+    if (line.disposition === 'SELLABLE') sellable += cost;
+    else if (line.disposition === 'DAMAGED') damaged += cost;
+    else throw new UnpostableEventError(envelope, `lines[${index}].disposition ${String(line.disposition)} is unknown`);
+  });
+  if (sellable + damaged === 0n || !currency) return null;
+  return {
+    ...common(envelope),
+    source: { type: 'RETURN_RECEIVED', id: data.returnId },
+    memo: `Return ${data.returnId} of order ${data.orderId} received`,
+    currency,
+    lines: nonZero([debit(ACCOUNTS.inventory, sellable), debit(ACCOUNTS.shrinkage, damaged), credit(ACCOUNTS.costOfGoods, sellable + damaged)]),
+    orderId: data.orderId,
+    channel: data.channel,
+    locationId: data.receivedAtLocationId,
+  };
+}
+
+/** What a stock movement must carry, beyond its version-1 payload, for the ledger to value it. */
+interface MovementValuation {
+  readonly unitCostMinor?: unknown;
+  readonly currency?: unknown;
+}
+
+/**
+ * Damage or a downward adjustment: Dr 5100 shrinkage, Cr 1300 inventory at the unit cost the event
+ * carries. Other movement types post nothing (null). The version-1 payload has no unit cost: until
+ * inventory adds `unitCostMinor` and `currency`, such movements are dead-lettered, visibly unposted.
+ */
+export function shrinkageEntry(envelope: EnvelopeOf<'inventory.stock-movement-recorded'>): PostJournalEntryInput | null {
+  const data = envelope.data;
+  if (data.movementType !== 'DAMAGE' && data.movementType !== 'ADJUSTMENT_OUT') return null;
+  if (!Number.isSafeInteger(data.quantityDelta)) throw new UnpostableEventError(envelope, 'quantityDelta must be an integer');
+  const units = BigInt(Math.abs(data.quantityDelta));
+  if (units === 0n) return null;
+  const valuation = data as typeof data & MovementValuation;
+  if (valuation.unitCostMinor === undefined || valuation.currency === undefined) {
+    throw new UnpostableEventError(envelope, 'the movement carries no unitCostMinor and currency: shrinkage cannot be valued');
+  }
+  if (valuation.currency !== 'USD' && valuation.currency !== 'EUR') throw new UnpostableEventError(envelope, `currency ${String(valuation.currency)} is not traded`);
+  const cost = units * unitCost(envelope, valuation.unitCostMinor, 'unitCostMinor');
+  if (cost === 0n) return null;
+  return {
+    ...common(envelope),
+    source: { type: 'INVENTORY_SHRINKAGE', id: data.movementId },
+    memo: `${data.movementType === 'DAMAGE' ? 'Damaged' : 'Adjusted out'}: ${units} x ${data.sku} at ${data.locationId}`,
+    currency: valuation.currency,
+    lines: [debit(ACCOUNTS.shrinkage, cost), credit(ACCOUNTS.inventory, cost)],
+    locationId: data.locationId,
+  };
+}
