@@ -48,6 +48,14 @@ export type CurrencyCode =
   /** US dollar. */
   | 'USD';
 
+/** The fulfilment of an order being placed. */
+export type FulfillmentInput = {
+  /** The store or warehouse that fulfils (and reserves stock for) the order. */
+  locationId: Scalars['ID']['input'];
+  /** The fulfilment method. */
+  type: FulfillmentType;
+};
+
 /** Fulfilment methods. */
 export type FulfillmentType =
   /** Taken away at the till (store sales). */
@@ -135,6 +143,13 @@ export type MergeRefusalReason =
   /** The survivor was itself merged away into another record (see mergedIntoId); merge into that one instead. */
   | 'SURVIVOR_MERGED_AWAY';
 
+/** Why an order is cancelled on request. */
+export type OrderCancellationReason =
+  /** The customer asked for it. */
+  | 'CUSTOMER_REQUEST'
+  /** The store asked for it. */
+  | 'STORE_REQUEST';
+
 /** Narrows an order listing. All given conditions must hold. */
 export type OrderFilter = {
   /** Orders placed in this channel. */
@@ -152,6 +167,15 @@ export type OrderFilter = {
   /** Orders currently in this status. */
   status?: InputMaybe<OrderStatus>;
 };
+
+/** Why an order was refused. */
+export type OrderRejectionReason =
+  /** At least one line was short at the fulfilment location. */
+  | 'INSUFFICIENT_STOCK'
+  /** The order was invalid. */
+  | 'INVALID_ORDER'
+  /** The payment was declined. */
+  | 'PAYMENT_DECLINED';
 
 /**
  * The order lifecycle. An order starts PENDING or PLACED, is CONFIRMED or REJECTED, is fulfilled
@@ -181,6 +205,30 @@ export type OrderStatus =
   | 'RETURNED'
   /** Handed to the carrier. */
   | 'SHIPPED';
+
+/** What placing an order needs; prices are never taken from the caller. */
+export type PlaceOrderInput = {
+  /** The channel the order is placed in. */
+  channel: SalesChannel;
+  /** The currency the order is priced in (the fulfilment location's currency). */
+  currency: CurrencyCode;
+  /** The customer the order is for; a signed-in customer may only give their own id. */
+  customerId: Scalars['ID']['input'];
+  /** How and from where the order is fulfilled. */
+  fulfillment: FulfillmentInput;
+  /** Unique per order the caller means to place (1 to 128 characters); a retry with it returns the first result. */
+  idempotencyKey: Scalars['String']['input'];
+  /** 1 to 50 lines, each SKU at most once. */
+  lines: Array<PlaceOrderLineInput>;
+};
+
+/** One line of an order being placed. */
+export type PlaceOrderLineInput = {
+  /** Units to buy, 1 to 1000. */
+  quantity: Scalars['Int']['input'];
+  /** The SKU to buy. */
+  sku: Scalars['ID']['input'];
+};
 
 /** Narrows a product listing. All given conditions must hold. */
 export type ProductFilter = {

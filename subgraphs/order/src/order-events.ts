@@ -1,22 +1,49 @@
-import { idempotent, mongoProcessedEvents } from '@mesh/events';
+import { createOutboxModel, idempotent, mongoProcessedEvents, pendingEventsSource, startOutboxRelay, type WithPendingEvents } from '@mesh/events';
+import type { Model } from 'mongoose';
 import type { SubgraphRuntime } from '@mesh/server-kit';
 import type { OrderModels } from './models/index.js';
+import type { OrderRuntime } from './order-runtime.js';
 import { recordCustomerMerge } from './services/record-customer-merge.service.js';
+import { recordStockDecision } from './services/record-stock-decision.service.js';
 
 /** The durable consumer through which the order domain follows customer merges. */
 export const CUSTOMER_MERGES_CONSUMER = 'order-customer-merges';
+/** The durable consumer through which the order domain learns inventory's answer to its orders. */
+export const STOCK_DECISIONS_CONSUMER = 'order-stock-decisions';
 
 /**
- * The order subgraph's background work: the durable consumer of `customer.customers-merged`
- * (idempotent per event key, so a redelivery changes nothing). Stopped before the database closes.
+ * The order subgraph's background work, stopped before the database closes:
+ * - the outbox relay publishing the events orders carry (`pendingEvents`), poked after each write;
+ * - the durable consumer of `customer.customers-merged`;
+ * - the durable consumer of `inventory.stock-reserved` / `inventory.stock-reservation-rejected`
+ *   (an order PLACED or PENDING becomes CONFIRMED or REJECTED).
+ * Consumers are idempotent per event key, so a redelivery changes nothing.
  */
-export async function startOrderEvents(runtime: SubgraphRuntime<OrderModels>): Promise<{ stop(): Promise<void> }> {
-  const { models, bus } = runtime;
+export async function startOrderEvents(runtime: SubgraphRuntime<OrderModels>, orderRuntime: OrderRuntime): Promise<{ stop(): Promise<void> }> {
+  const { models, bus, connection, logger, config } = runtime;
+  orderRuntime.useSecret(config.internalSecret);
+  const outbox = createOutboxModel(connection);
+  await outbox.init();
+  const relay = startOutboxRelay({ model: outbox, bus, sources: [pendingEventsSource(models.orders as unknown as Model<WithPendingEvents>)], intervalMs: orderRuntime.settings.relayIntervalMs, logger });
+  orderRuntime.pokeRelay = relay.poke;
   const processed = mongoProcessedEvents(models.processedEvents);
-  const subscription = await bus.subscribe(
+  const merges = await bus.subscribe(
     'customer.customers-merged',
     CUSTOMER_MERGES_CONSUMER,
     idempotent(processed, (envelope) => recordCustomerMerge(models, envelope)),
   );
-  return { stop: () => subscription.stop() };
+  const decisions = await bus.subscribe(
+    ['inventory.stock-reserved', 'inventory.stock-reservation-rejected'],
+    STOCK_DECISIONS_CONSUMER,
+    idempotent(processed, async (envelope) => {
+      if (await recordStockDecision(models, envelope)) relay.poke();
+    }),
+  );
+  return {
+    async stop() {
+      orderRuntime.pokeRelay = () => undefined;
+      await Promise.all([merges.stop(), decisions.stop()]);
+      await relay.stop();
+    },
+  };
 }

@@ -7,10 +7,9 @@ import { customerSubgraph } from '@mesh/customer-subgraph';
 import { principals, startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
 import type { RunningDatabase } from '@mesh/embedded-mongo';
 import type { Principal } from '@mesh/server-kit';
-import { orderSubgraph } from '../src/module.js';
 import type { CustomerAliasRecord } from '../src/models/customer-alias.model.js';
 import type { ProcessedEventRecord } from '@mesh/events';
-import { busiestCustomers, CUSTOMER_ORDERS, customerRef, dbCommands, seededNewestFirst, type PageResult } from './order-harness.js';
+import { quietOrderSubgraph, busiestCustomers, CUSTOMER_ORDERS, customerRef, dbCommands, seededNewestFirst, type PageResult } from './order-harness.js';
 
 let database: RunningDatabase;
 let nats: TestNatsServer;
@@ -49,7 +48,7 @@ before(async () => {
   [database, nats] = await Promise.all([startTestDatabase(), startNatsServer()]);
   [customers, orders] = await Promise.all([
     startTestSubgraph(customerSubgraph, { mongoUri: database.uri, natsUrl: nats.url }),
-    startTestSubgraph(orderSubgraph, { mongoUri: database.uri, natsUrl: nats.url }),
+    startTestSubgraph(quietOrderSubgraph, { mongoUri: database.uri, natsUrl: nats.url }),
   ]);
   publisher = await connectJetStreamBus({ servers: nats.url, name: 'test-publisher' });
 });

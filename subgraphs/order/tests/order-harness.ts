@@ -1,7 +1,10 @@
 import { retailDataset, type SeedOrder } from '@mesh/seed-data';
 import { startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
 import type { RunningDatabase } from '@mesh/embedded-mongo';
-import { orderSubgraph } from '../src/module.js';
+import { createOrderSubgraph } from '../src/module.js';
+
+/** The order subgraph with its relay's timer out of the way: these tests count the read path's database commands (writes still poke the relay). */
+export const quietOrderSubgraph = createOrderSubgraph({ relayIntervalMs: 600_000 });
 
 /** A seeded order subgraph on its own database, for one test file. */
 export interface OrderTestBed {
@@ -12,7 +15,7 @@ export interface OrderTestBed {
 
 export async function startOrderTestBed(): Promise<OrderTestBed> {
   const database = await startTestDatabase();
-  const subgraph = await startTestSubgraph(orderSubgraph, { mongoUri: database.uri });
+  const subgraph = await startTestSubgraph(quietOrderSubgraph, { mongoUri: database.uri });
   return {
     database,
     subgraph,

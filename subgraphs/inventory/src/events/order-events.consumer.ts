@@ -1,6 +1,7 @@
 import { idempotent, mongoProcessedEvents, type EventBus, type Subscription } from '@mesh/events';
 import type { Logger } from '@mesh/server-kit';
 import type { InventoryModels } from '../models/index.js';
+import { commitReservation } from '../services/commit-reservation.service.js';
 import { releaseReservation } from '../services/release-reservation.service.js';
 import { reserveStock } from '../services/reserve-stock.service.js';
 
@@ -12,7 +13,8 @@ export const orderReservationKey = (orderId: string) => `order:${orderId}`;
 
 /**
  * Reserves stock for every placed order (all lines at the fulfilment location, or none) and
- * releases it when the order is cancelled. The outcome is published from the reservation
+ * releases it when the order is cancelled, and commits it (SALE movements) when an order's status
+ * change carries `fulfillment` (goods left stock). The outcome is published from the reservation
  * (inventory.stock-reserved or inventory.stock-reservation-rejected, caused by the order event).
  * Idempotent twice over: the processed-event store skips a redelivery, and the reservation key
  * makes a re-run after a crash return the first reservation.
@@ -20,7 +22,7 @@ export const orderReservationKey = (orderId: string) => `order:${orderId}`;
 export function subscribeToOrderEvents(models: InventoryModels, bus: EventBus, options: { reservationTtlMs: number; logger: Logger; afterChange?: () => void }): Promise<Subscription> {
   const store = mongoProcessedEvents(models.processedEvents);
   return bus.subscribe(
-    ['order.order-placed', 'order.order-cancelled'],
+    ['order.order-placed', 'order.order-cancelled', 'order.order-status-changed'],
     ORDER_EVENTS_CONSUMER,
     idempotent(store, async (envelope) => {
       const lineage = { correlationId: envelope.correlationId, causationId: envelope.id };
@@ -33,6 +35,14 @@ export function subscribeToOrderEvents(models: InventoryModels, bus: EventBus, o
           lines: order.lines.map(({ sku, quantity }) => ({ sku, quantity })),
           ttlMs: options.reservationTtlMs,
         });
+      } else if (envelope.type === 'order.order-status-changed') {
+        // Only the transition at which goods leave stock carries fulfillment: the reservation becomes SALE movements.
+        if (!envelope.data.fulfillment) return;
+        const outcome = await commitReservation(models, { key: orderReservationKey(envelope.data.orderId) });
+        if (outcome.kind === 'not-found' || (outcome.kind === 'not-held' && outcome.reservation.status === 'PENDING')) {
+          throw new Error(`order ${envelope.data.orderId} has no decided reservation yet`);
+        }
+        if (outcome.kind === 'not-held') options.logger.warn({ orderId: envelope.data.orderId, status: outcome.reservation.status }, 'fulfilled order has no held reservation; nothing committed');
       } else {
         const outcome = await releaseReservation(models, { key: orderReservationKey(envelope.data.orderId) }, 'ORDER_CANCELLED');
         // Placed not yet processed, or still being decided: throw, so the bus retries it later.

@@ -4,6 +4,7 @@ import type { OrderRecord } from '../models/order.model.js';
 import type { OrderPage } from '../services/order-connection.js';
 import type { CustomerRef } from '../services/order-access.js';
 import type { MoneyValue } from '@mesh/server-kit';
+import type { OrderPlacedResult, OrderRejectedResult } from '../services/place-order.service.js';
 import type { OrderContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -70,6 +71,14 @@ export type Fulfillment = {
   type: FulfillmentType;
 };
 
+/** The fulfilment of an order being placed. */
+export type FulfillmentInput = {
+  /** The store or warehouse that fulfils (and reserves stock for) the order. */
+  locationId: Scalars['ID']['input'];
+  /** The fulfilment method. */
+  type: FulfillmentType;
+};
+
 /** Fulfilment methods. */
 export type FulfillmentType =
   /** Taken away at the till (store sales). */
@@ -100,6 +109,58 @@ export type Money = {
   currency: CurrencyCode;
   /** Amount in minor units (cents), a 64-bit integer sent as a string. */
   minorUnits: Scalars['Long']['output'];
+};
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Cancels an order before fulfilment; inventory releases its reserved stock. ILLEGAL_TRANSITION once fulfilled, rejected or cancelled. Customers may cancel their own orders; associates and admins any. */
+  cancelOrder: Order;
+  /** Records that the customer collected a READY_FOR_PICKUP order: the payment is captured and the order COMPLETED. Associates and admins. */
+  confirmPickup: Order;
+  /** Marks a CONFIRMED pickup order as waiting at the store. ILLEGAL_TRANSITION from any other status. Associates and admins. */
+  markReadyForPickup: Order;
+  /**
+   * Places an order: prices, tax and unit costs come from the catalog (never from the caller), the
+   * order is recorded PLACED and inventory is asked to reserve every line at the fulfilment location.
+   * Waits up to 3 s for inventory's answer: OrderPlaced with a CONFIRMED order (stock reserved, total
+   * authorised), OrderPlaced with a PENDING order when inventory has not answered yet (it completes by
+   * itself later), or OrderRejected. Repeating the idempotency key with the same input returns the
+   * same order; with a different input it fails with IDEMPOTENCY_KEY_REUSED. Customers may place
+   * orders only for themselves; associates and admins for anyone.
+   */
+  placeOrder: PlaceOrderResult;
+  /** Hands a CONFIRMED ship order to the carrier: the payment is captured and the order COMPLETED. ILLEGAL_TRANSITION from any other status. Associates and admins. */
+  shipOrder: Order;
+};
+
+
+export type MutationCancelOrderArgs = {
+  idempotencyKey: Scalars['String']['input'];
+  orderId: Scalars['ID']['input'];
+  reason: OrderCancellationReason;
+};
+
+
+export type MutationConfirmPickupArgs = {
+  idempotencyKey: Scalars['String']['input'];
+  orderId: Scalars['ID']['input'];
+};
+
+
+export type MutationMarkReadyForPickupArgs = {
+  idempotencyKey: Scalars['String']['input'];
+  orderId: Scalars['ID']['input'];
+};
+
+
+export type MutationPlaceOrderArgs = {
+  input: PlaceOrderInput;
+};
+
+
+export type MutationShipOrderArgs = {
+  idempotencyKey: Scalars['String']['input'];
+  orderId: Scalars['ID']['input'];
 };
 
 /**
@@ -136,6 +197,13 @@ export type Order = {
   /** Subtotal, tax and total of all lines. */
   totals: OrderTotals;
 };
+
+/** Why an order is cancelled on request. */
+export type OrderCancellationReason =
+  /** The customer asked for it. */
+  | 'CUSTOMER_REQUEST'
+  /** The store asked for it. */
+  | 'STORE_REQUEST';
 
 /** A page of orders, newest first. */
 export type OrderConnection = {
@@ -190,6 +258,44 @@ export type OrderLine = {
   unitPrice: Money;
   /** The SKU bought (resolved by the product subgraph). */
   variant: ProductVariant;
+};
+
+/** The order was accepted: CONFIRMED, or PENDING while inventory has not answered yet. */
+export type OrderPlaced = {
+  __typename?: 'OrderPlaced';
+  /** The order. */
+  order: Order;
+};
+
+/** The order was refused; it is stored REJECTED and holds no stock. */
+export type OrderRejected = {
+  __typename?: 'OrderRejected';
+  /** The rejected order. */
+  order: Order;
+  /** Why it was refused. */
+  reason: OrderRejectionReason;
+  /** For INSUFFICIENT_STOCK: each short line with what was asked and what was available. */
+  shortages: Array<OrderShortage>;
+};
+
+/** Why an order was refused. */
+export type OrderRejectionReason =
+  /** At least one line was short at the fulfilment location. */
+  | 'INSUFFICIENT_STOCK'
+  /** The order was invalid. */
+  | 'INVALID_ORDER'
+  /** The payment was declined. */
+  | 'PAYMENT_DECLINED';
+
+/** A line that could not be reserved. */
+export type OrderShortage = {
+  __typename?: 'OrderShortage';
+  /** Units available when it was decided. */
+  available: Scalars['Int']['output'];
+  /** Units asked for. */
+  requested: Scalars['Int']['output'];
+  /** The SKU that was short. */
+  sku: Scalars['ID']['output'];
 };
 
 /**
@@ -262,6 +368,33 @@ export type Payment = {
   /** Amount paid back to the customer (returns, cancellations after capture). */
   refunded: Money;
 };
+
+/** What placing an order needs; prices are never taken from the caller. */
+export type PlaceOrderInput = {
+  /** The channel the order is placed in. */
+  channel: SalesChannel;
+  /** The currency the order is priced in (the fulfilment location's currency). */
+  currency: CurrencyCode;
+  /** The customer the order is for; a signed-in customer may only give their own id. */
+  customerId: Scalars['ID']['input'];
+  /** How and from where the order is fulfilled. */
+  fulfillment: FulfillmentInput;
+  /** Unique per order the caller means to place (1 to 128 characters); a retry with it returns the first result. */
+  idempotencyKey: Scalars['String']['input'];
+  /** 1 to 50 lines, each SKU at most once. */
+  lines: Array<PlaceOrderLineInput>;
+};
+
+/** One line of an order being placed. */
+export type PlaceOrderLineInput = {
+  /** Units to buy, 1 to 1000. */
+  quantity: Scalars['Int']['input'];
+  /** The SKU to buy. */
+  sku: Scalars['ID']['input'];
+};
+
+/** The outcome of placing an order. */
+export type PlaceOrderResult = OrderPlaced | OrderRejected;
 
 /**
  * The sellable unit: one SKU of a product, with its attributes and a price per currency.
@@ -407,6 +540,13 @@ export type FederationReferenceTypes = {
     & GraphQLRecursivePick<FederationTypes['Order'], {"id":true}> );
 };
 
+/** Mapping of union types */
+export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
+  PlaceOrderResult:
+    | ( OrderPlacedResult )
+    | ( OrderRejectedResult )
+  ;
+};
 
 
 /** Mapping between all available schema types and the resolvers types */
@@ -418,21 +558,31 @@ export type ResolversTypes = {
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Fulfillment: ResolverTypeWrapper<Fulfillment>;
+  FulfillmentInput: FulfillmentInput;
   FulfillmentType: FulfillmentType;
   Location: ResolverTypeWrapper<Location>;
   Long: ResolverTypeWrapper<Scalars['Long']['output']>;
   Money: ResolverTypeWrapper<MoneyValue>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Order: ResolverTypeWrapper<OrderRecord>;
+  OrderCancellationReason: OrderCancellationReason;
   OrderConnection: ResolverTypeWrapper<OrderPage>;
   OrderEdge: ResolverTypeWrapper<Omit<OrderEdge, 'node'> & { node: ResolversTypes['Order'] }>;
   OrderFilter: OrderFilter;
   OrderLine: ResolverTypeWrapper<Omit<OrderLine, 'lineTotal' | 'tax' | 'unitPrice'> & { lineTotal: ResolversTypes['Money'], tax: ResolversTypes['Money'], unitPrice: ResolversTypes['Money'] }>;
+  OrderPlaced: ResolverTypeWrapper<OrderPlacedResult>;
+  OrderRejected: ResolverTypeWrapper<OrderRejectedResult>;
+  OrderRejectionReason: OrderRejectionReason;
+  OrderShortage: ResolverTypeWrapper<OrderShortage>;
   OrderStatus: OrderStatus;
   OrderStatusChange: ResolverTypeWrapper<OrderStatusChange>;
   OrderTotals: ResolverTypeWrapper<Omit<OrderTotals, 'subtotal' | 'tax' | 'total'> & { subtotal: ResolversTypes['Money'], tax: ResolversTypes['Money'], total: ResolversTypes['Money'] }>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Payment: ResolverTypeWrapper<Omit<Payment, 'authorized' | 'captured' | 'refunded'> & { authorized: ResolversTypes['Money'], captured: ResolversTypes['Money'], refunded: ResolversTypes['Money'] }>;
+  PlaceOrderInput: PlaceOrderInput;
+  PlaceOrderLineInput: PlaceOrderLineInput;
+  PlaceOrderResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['PlaceOrderResult']>;
   ProductVariant: ResolverTypeWrapper<ProductVariant>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   SalesChannel: SalesChannel;
@@ -446,19 +596,27 @@ export type ResolversParentTypes = {
   Int: Scalars['Int']['output'];
   DateTime: Scalars['DateTime']['output'];
   Fulfillment: Fulfillment;
+  FulfillmentInput: FulfillmentInput;
   Location: Location;
   Long: Scalars['Long']['output'];
   Money: MoneyValue;
+  Mutation: Record<PropertyKey, never>;
   Order: OrderRecord;
   OrderConnection: OrderPage;
   OrderEdge: Omit<OrderEdge, 'node'> & { node: ResolversParentTypes['Order'] };
   OrderFilter: OrderFilter;
   OrderLine: Omit<OrderLine, 'lineTotal' | 'tax' | 'unitPrice'> & { lineTotal: ResolversParentTypes['Money'], tax: ResolversParentTypes['Money'], unitPrice: ResolversParentTypes['Money'] };
+  OrderPlaced: OrderPlacedResult;
+  OrderRejected: OrderRejectedResult;
+  OrderShortage: OrderShortage;
   OrderStatusChange: OrderStatusChange;
   OrderTotals: Omit<OrderTotals, 'subtotal' | 'tax' | 'total'> & { subtotal: ResolversParentTypes['Money'], tax: ResolversParentTypes['Money'], total: ResolversParentTypes['Money'] };
   PageInfo: PageInfo;
   Boolean: Scalars['Boolean']['output'];
   Payment: Omit<Payment, 'authorized' | 'captured' | 'refunded'> & { authorized: ResolversParentTypes['Money'], captured: ResolversParentTypes['Money'], refunded: ResolversParentTypes['Money'] };
+  PlaceOrderInput: PlaceOrderInput;
+  PlaceOrderLineInput: PlaceOrderLineInput;
+  PlaceOrderResult: ResolversUnionTypes<ResolversParentTypes>['PlaceOrderResult'];
   ProductVariant: ProductVariant;
   Query: Record<PropertyKey, never>;
 };
@@ -490,6 +648,14 @@ export type MoneyResolvers<ContextType = OrderContext, ParentType extends Resolv
   amount?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   currency?: Resolver<ResolversTypes['CurrencyCode'], ParentType, ContextType>;
   minorUnits?: Resolver<ResolversTypes['Long'], ParentType, ContextType>;
+};
+
+export type MutationResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  cancelOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationCancelOrderArgs, 'idempotencyKey' | 'orderId' | 'reason'>>;
+  confirmPickup?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationConfirmPickupArgs, 'idempotencyKey' | 'orderId'>>;
+  markReadyForPickup?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationMarkReadyForPickupArgs, 'idempotencyKey' | 'orderId'>>;
+  placeOrder?: Resolver<ResolversTypes['PlaceOrderResult'], ParentType, ContextType, RequireFields<MutationPlaceOrderArgs, 'input'>>;
+  shipOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationShipOrderArgs, 'idempotencyKey' | 'orderId'>>;
 };
 
 export type OrderResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order'], FederationReferenceType extends FederationReferenceTypes['Order'] = FederationReferenceTypes['Order']> = {
@@ -529,6 +695,24 @@ export type OrderLineResolvers<ContextType = OrderContext, ParentType extends Re
   variant?: Resolver<ResolversTypes['ProductVariant'], ParentType, ContextType>;
 };
 
+export type OrderPlacedResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['OrderPlaced'] = ResolversParentTypes['OrderPlaced']> = {
+  order?: Resolver<ResolversTypes['Order'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type OrderRejectedResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['OrderRejected'] = ResolversParentTypes['OrderRejected']> = {
+  order?: Resolver<ResolversTypes['Order'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['OrderRejectionReason'], ParentType, ContextType>;
+  shortages?: Resolver<Array<ResolversTypes['OrderShortage']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type OrderShortageResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['OrderShortage'] = ResolversParentTypes['OrderShortage']> = {
+  available?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  requested?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  sku?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
 export type OrderStatusChangeResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['OrderStatusChange'] = ResolversParentTypes['OrderStatusChange']> = {
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -552,6 +736,10 @@ export type PaymentResolvers<ContextType = OrderContext, ParentType extends Reso
   refunded?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
 };
 
+export type PlaceOrderResultResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['PlaceOrderResult'] = ResolversParentTypes['PlaceOrderResult']> = {
+  __resolveType: TypeResolveFn<'OrderPlaced' | 'OrderRejected', ParentType, ContextType>;
+};
+
 export type ProductVariantResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['ProductVariant'] = ResolversParentTypes['ProductVariant']> = {
   sku?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
@@ -569,14 +757,19 @@ export type Resolvers<ContextType = OrderContext> = {
   Location?: LocationResolvers<ContextType>;
   Long?: GraphQLScalarType;
   Money?: MoneyResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   Order?: OrderResolvers<ContextType>;
   OrderConnection?: OrderConnectionResolvers<ContextType>;
   OrderEdge?: OrderEdgeResolvers<ContextType>;
   OrderLine?: OrderLineResolvers<ContextType>;
+  OrderPlaced?: OrderPlacedResolvers<ContextType>;
+  OrderRejected?: OrderRejectedResolvers<ContextType>;
+  OrderShortage?: OrderShortageResolvers<ContextType>;
   OrderStatusChange?: OrderStatusChangeResolvers<ContextType>;
   OrderTotals?: OrderTotalsResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Payment?: PaymentResolvers<ContextType>;
+  PlaceOrderResult?: PlaceOrderResultResolvers<ContextType>;
   ProductVariant?: ProductVariantResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
 };

@@ -1,4 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
+import { pendingEventsPlugin, type AnyEnvelope } from '@mesh/events';
 import type { CurrencyCode } from '@mesh/server-kit';
 import type { FulfillmentType, OrderStatus, SalesChannel } from '../__generated__/resolvers-types.js';
 import { orderAmountProblems } from './order-amounts.js';
@@ -18,6 +19,14 @@ export interface OrderLineRecord {
   unitPriceMinor: number;
   taxMinor: number;
   lineTotalMinor: number;
+  /** Cost of one unit in the order's currency, from the catalog at placement (absent on seeded history). */
+  unitCostMinor?: number;
+}
+
+/** Why an order was refused, as inventory (or payment) decided it. */
+export interface OrderRejectionRecord {
+  reason: 'INSUFFICIENT_STOCK' | 'PAYMENT_DECLINED' | 'INVALID_ORDER';
+  shortages: { sku: string; quantity: number; available: number }[];
 }
 
 /** An order as stored. `_id` is the order id; amounts are integer minor units (JS safe integers). */
@@ -37,6 +46,16 @@ export interface OrderRecord {
   payment: { authorizedMinor: number; capturedMinor: number; refundedMinor: number };
   placedAt: Date;
   statusHistory: { status: OrderStatus; at: Date; reason?: string }[];
+  /** A fingerprint of the placing request: the same key with another request is refused. Absent on seeded history. */
+  requestHash?: string;
+  /** Set when the order is REJECTED. */
+  rejection?: OrderRejectionRecord;
+  /** The reservation inventory holds for the order, once CONFIRMED. */
+  reservationId?: string;
+  /** Idempotency keys of the lifecycle commands already applied, with the status each led to. */
+  appliedCommands?: { key: string; status: OrderStatus }[];
+  /** Events recorded with a state change and not yet published (the outbox relay publishes and pulls them). */
+  pendingEvents?: AnyEnvelope[];
 }
 
 const minor = { type: Number, required: true, min: 0, validate: Number.isSafeInteger } as const;
@@ -49,6 +68,7 @@ const lineSchema = new Schema<OrderLineRecord>(
     unitPriceMinor: minor,
     taxMinor: minor,
     lineTotalMinor: minor,
+    unitCostMinor: { type: Number, min: 0, validate: Number.isSafeInteger },
   },
   { _id: false },
 );
@@ -75,9 +95,23 @@ const orderSchema = new Schema<OrderRecord>(
       type: [{ status: { type: String, required: true, enum: ORDER_STATUSES }, at: { type: Date, required: true }, reason: String, _id: false }],
       default: [],
     },
+    requestHash: String,
+    rejection: {
+      type: new Schema(
+        {
+          reason: { type: String, required: true, enum: ['INSUFFICIENT_STOCK', 'PAYMENT_DECLINED', 'INVALID_ORDER'] },
+          shortages: { type: [{ sku: String, quantity: Number, available: Number, _id: false }], default: [] },
+        },
+        { _id: false },
+      ),
+      default: undefined,
+    },
+    reservationId: String,
+    appliedCommands: { type: [{ key: { type: String, required: true }, status: { type: String, required: true }, _id: false }], default: undefined },
   },
   { versionKey: false, collection: 'orders' },
 );
+orderSchema.plugin(pendingEventsPlugin);
 orderSchema.pre('validate', function checkAmounts() {
   const problems = orderAmountProblems(this);
   if (problems.length > 0) this.invalidate('totals', problems.join('; '));

@@ -140,6 +140,8 @@ export type ProductVariant = {
   product: Product;
   /** Stock keeping unit, unique across the catalog. */
   sku: Scalars['ID']['output'];
+  /** What one unit cost the retailer in the given currency, or null when no cost is recorded in it. Internal: not in the public graph (the order domain reads it to value cost of goods). */
+  unitCost?: Maybe<Money>;
 };
 
 
@@ -148,6 +150,15 @@ export type ProductVariant = {
  * Stock, orders and postings all refer to a SKU.
  */
 export type ProductVariantPriceArgs = {
+  currency?: CurrencyCode;
+};
+
+
+/**
+ * The sellable unit: one SKU of a product, with its attributes and a price per currency.
+ * Stock, orders and postings all refer to a SKU.
+ */
+export type ProductVariantUnitCostArgs = {
   currency?: CurrencyCode;
 };
 
@@ -369,6 +380,7 @@ export type ProductVariantResolvers<ContextType = ProductContext, ParentType ext
   prices?: Resolver<Array<ResolversTypes['Money']>, ParentType, ContextType>;
   product?: Resolver<ResolversTypes['Product'], ParentType, ContextType>;
   sku?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  unitCost?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType, RequireFields<ProductVariantUnitCostArgs, 'currency'>>;
 };
 
 export type QueryResolvers<ContextType = ProductContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {

@@ -13,6 +13,10 @@ export const ProductVariant: ProductVariantResolvers = {
     const price = variant.prices.find((candidate) => candidate.currency === currency);
     return price ? money(price.amountMinor, price.currency) : null;
   },
+  unitCost: (variant, { currency }) => {
+    const cost = variant.unitCosts.find((candidate) => candidate.currency === currency);
+    return cost ? money(cost.amountMinor, cost.currency) : null;
+  },
   prices: (variant) => variant.prices.map((price) => money(price.amountMinor, price.currency)),
 };
 

@@ -1,0 +1,17 @@
+import type { MutationResolvers, OrderRejectedResolvers, PlaceOrderResultResolvers } from '../__generated__/resolvers-types.js';
+
+export const Mutation: MutationResolvers = {
+  placeOrder: (_parent, { input }, { orders }) => orders.place(input),
+  shipOrder: (_parent, { orderId, idempotencyKey }, { orders }) => orders.transition('ship', { orderId, idempotencyKey }),
+  markReadyForPickup: (_parent, { orderId, idempotencyKey }, { orders }) => orders.transition('markReadyForPickup', { orderId, idempotencyKey }),
+  confirmPickup: (_parent, { orderId, idempotencyKey }, { orders }) => orders.transition('confirmPickup', { orderId, idempotencyKey }),
+  cancelOrder: (_parent, { orderId, reason, idempotencyKey }, { orders }) => orders.transition('cancel', { orderId, reason, idempotencyKey }),
+};
+
+export const PlaceOrderResult: PlaceOrderResultResolvers = {
+  __resolveType: (result) => (result.kind === 'rejected' ? 'OrderRejected' : 'OrderPlaced'),
+};
+
+export const OrderRejected: OrderRejectedResolvers = {
+  shortages: (result) => [...result.shortages],
+};

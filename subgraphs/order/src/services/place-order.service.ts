@@ -1,0 +1,222 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { AnyEnvelope, OrderPlaced } from '@mesh/events';
+import { badUserInput, can, forbidden, identifier, isSelf, notFound, positiveQuantity, type Principal } from '@mesh/server-kit';
+import type { PlaceOrderInput } from '../__generated__/resolvers-types.js';
+import { idempotencyKeyReused } from '../errors.js';
+import type { OrderModels } from '../models/index.js';
+import type { OrderLineRecord, OrderRecord } from '../models/order.model.js';
+import { eventMoney, orderEnvelope, statusChanged } from '../order-envelopes.js';
+import { AWAITING_STOCK } from '../order-lifecycle.js';
+import type { OrderRuntime } from '../order-runtime.js';
+import { fetchCatalogVariants } from '../product-client.js';
+import { requireSignedIn } from './order-access.js';
+import { taxOf } from '../tax-rules.js';
+
+export const MAX_ORDER_LINES = 50;
+export const MAX_LINE_QUANTITY = 1000;
+
+export interface OrderPlacedResult {
+  readonly kind: 'placed';
+  readonly order: OrderRecord;
+}
+export interface OrderRejectedResult {
+  readonly kind: 'rejected';
+  readonly order: OrderRecord;
+  readonly reason: NonNullable<OrderRecord['rejection']>['reason'];
+  readonly shortages: readonly { sku: string; requested: number; available: number }[];
+}
+export type PlaceOrderResult = OrderPlacedResult | OrderRejectedResult;
+
+interface PlaceOrderCaller {
+  readonly principal: Principal;
+  readonly correlationId: string;
+}
+
+/** Who may place an order for `customerId`: the customer themself, or a role that may hold stock for anyone (associates, admins). */
+function assertMayPlaceFor(principal: Principal, customerId: string): void {
+  requireSignedIn(principal);
+  if (isSelf(principal, customerId)) return;
+  // server-kit has no `orders:place-any` capability yet; `stock:write` is held by exactly the roles that may place for anyone.
+  if (can(principal, 'stock:write')) return;
+  throw forbidden('You may only place orders for yourself');
+}
+
+/** Checks the input shape and bounds (writing nothing), returning it normalised. */
+function validate(input: PlaceOrderInput): PlaceOrderInput {
+  if (input.idempotencyKey.length < 1 || input.idempotencyKey.length > 128) throw badUserInput('idempotencyKey must be 1 to 128 characters', { argument: 'idempotencyKey' });
+  identifier(input.customerId, 'customerId');
+  identifier(input.fulfillment.locationId, 'fulfillment.locationId');
+  if (input.lines.length < 1 || input.lines.length > MAX_ORDER_LINES) throw badUserInput(`lines must hold 1 to ${MAX_ORDER_LINES} lines`, { argument: 'lines' });
+  const seen = new Set<string>();
+  input.lines.forEach((line, index) => {
+    identifier(line.sku, `lines[${index}].sku`);
+    positiveQuantity(line.quantity, `lines[${index}].quantity`, MAX_LINE_QUANTITY);
+    if (seen.has(line.sku)) throw badUserInput(`SKU ${line.sku} appears on more than one line`, { argument: 'lines' });
+    seen.add(line.sku);
+  });
+  return input;
+}
+
+/** A fingerprint of everything the request asks for (not who asks): a reused key must carry the same. */
+function requestHash(input: PlaceOrderInput): string {
+  const canonical = {
+    channel: input.channel,
+    customerId: input.customerId,
+    currency: input.currency,
+    fulfillment: { type: input.fulfillment.type, locationId: input.fulfillment.locationId },
+    lines: input.lines.map((line) => [line.sku, line.quantity]),
+  };
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
+}
+
+/** The result an order answers with, as it stands now. */
+export function resultOf(order: OrderRecord): PlaceOrderResult {
+  if (order.status === 'REJECTED' && order.rejection) {
+    return {
+      kind: 'rejected',
+      order,
+      reason: order.rejection.reason,
+      shortages: order.rejection.shortages.map((shortage) => ({ sku: shortage.sku, requested: shortage.quantity, available: shortage.available })),
+    };
+  }
+  return { kind: 'placed', order };
+}
+
+/**
+ * Places an order (see Mutation.placeOrder): validates, prices from the catalog, inserts the order
+ * PLACED with its `order.order-placed` event in the same write, then waits (bounded) for inventory's
+ * decision, which the stock-decision consumer writes into the order. When none came in time, the
+ * order is moved PLACED -> PENDING (guarded) and answered as such; it completes by itself later.
+ */
+export async function placeOrder(models: OrderModels, runtime: OrderRuntime, caller: PlaceOrderCaller, rawInput: PlaceOrderInput): Promise<PlaceOrderResult> {
+  const input = validate(rawInput);
+  assertMayPlaceFor(caller.principal, input.customerId);
+  const hash = requestHash(input);
+
+  const existing = await models.orders.findOne({ idempotencyKey: input.idempotencyKey }).lean<OrderRecord>();
+  if (existing) return replay(models, runtime, existing, hash, input.idempotencyKey);
+
+  const order = await priceOrder(runtime, caller.correlationId, input, hash);
+  const lineage = { correlationId: caller.correlationId };
+  const placed: OrderPlaced = {
+    orderId: order._id,
+    orderNumber: order.number,
+    channel: order.channel,
+    locationId: order.fulfillment.locationId,
+    customerId: order.customerId,
+    fulfillment: order.fulfillment,
+    lines: order.lines.map((line) => ({
+      lineNumber: line.lineNumber,
+      sku: line.sku,
+      quantity: line.quantity,
+      unitPrice: eventMoney(line.unitPriceMinor, order),
+      tax: eventMoney(line.taxMinor, order),
+      lineTotal: eventMoney(line.lineTotalMinor, order),
+    })),
+    subtotal: eventMoney(order.totals.subtotalMinor, order),
+    tax: eventMoney(order.totals.taxMinor, order),
+    total: eventMoney(order.totals.totalMinor, order),
+    status: 'PLACED',
+  };
+  const events = [
+    statusChanged(order, null, 'PLACED', lineage, order.placedAt),
+    orderEnvelope('order.order-placed', placed, order._id, 'placed', lineage, order.placedAt),
+  ];
+  try {
+    await models.orders.create({ ...order, pendingEvents: events.map((event) => JSON.parse(JSON.stringify(event)) as AnyEnvelope) });
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 11000) throw error;
+    // A concurrent request with the same key won the insert: answer as it does.
+    const winner = await models.orders.findOne({ idempotencyKey: input.idempotencyKey }).lean<OrderRecord>();
+    if (!winner) throw error;
+    return replay(models, runtime, winner, hash, input.idempotencyKey);
+  }
+  runtime.pokeRelay();
+  return awaitDecision(models, runtime, order._id);
+}
+
+async function replay(models: OrderModels, runtime: OrderRuntime, order: OrderRecord, hash: string, key: string): Promise<PlaceOrderResult> {
+  if (order.requestHash !== hash) throw idempotencyKeyReused(key);
+  return AWAITING_STOCK.includes(order.status) ? awaitDecision(models, runtime, order._id) : resultOf(order);
+}
+
+/** The order as it will be stored, priced and costed from the catalog; NOT_FOUND for an unknown SKU. */
+async function priceOrder(runtime: OrderRuntime, correlationId: string, input: PlaceOrderInput, hash: string): Promise<OrderRecord> {
+  if (!runtime.secret) throw new Error('the order module has not been started (no internal secret)');
+  const skus = input.lines.map((line) => line.sku);
+  const catalog = await fetchCatalogVariants(runtime.settings.productUrl, runtime.secret, skus, input.currency, correlationId);
+  const lines: OrderLineRecord[] = input.lines.map((line, index) => {
+    const variant = catalog[index];
+    if (!variant) throw notFound(`There is no SKU ${line.sku}`, { sku: line.sku });
+    if (variant.priceMinor === null) throw badUserInput(`SKU ${line.sku} is not sold in ${input.currency}`, { sku: line.sku });
+    const net = variant.priceMinor * line.quantity;
+    const tax = taxOf(net, input.currency);
+    return {
+      lineNumber: index + 1,
+      sku: line.sku,
+      quantity: line.quantity,
+      unitPriceMinor: variant.priceMinor,
+      taxMinor: tax,
+      lineTotalMinor: net + tax,
+      unitCostMinor: variant.unitCostMinor ?? 0,
+    };
+  });
+  const subtotalMinor = lines.reduce((sum, line) => sum + line.unitPriceMinor * line.quantity, 0);
+  const taxMinor = lines.reduce((sum, line) => sum + line.taxMinor, 0);
+  const id = `ord_${randomUUID()}`;
+  const now = new Date();
+  return {
+    _id: id,
+    number: `W-${id.slice(4, 12).toUpperCase()}${id.slice(-4).toUpperCase()}`,
+    idempotencyKey: input.idempotencyKey,
+    requestHash: hash,
+    correlationId,
+    channel: input.channel,
+    status: 'PLACED',
+    customerId: input.customerId,
+    currency: input.currency,
+    fulfillment: { type: input.fulfillment.type, locationId: input.fulfillment.locationId },
+    lines,
+    totals: { subtotalMinor, taxMinor, totalMinor: subtotalMinor + taxMinor },
+    payment: { authorizedMinor: 0, capturedMinor: 0, refundedMinor: 0 },
+    placedAt: now,
+    statusHistory: [{ status: 'PLACED', at: now }],
+  };
+}
+
+/** Polls the order (bounded) for inventory's decision; on time-out marks it PENDING (guarded) and answers with it. */
+async function awaitDecision(models: OrderModels, runtime: OrderRuntime, orderId: string): Promise<PlaceOrderResult> {
+  const deadline = Date.now() + runtime.settings.decisionWaitMs;
+  for (;;) {
+    const order = await models.orders.findById(orderId).lean<OrderRecord>();
+    if (!order) throw new Error(`order ${orderId} disappeared`);
+    if (!AWAITING_STOCK.includes(order.status) || Date.now() >= deadline) {
+      if (order.status === 'PLACED') return resultOf(await markPending(models, runtime, order));
+      return resultOf(order);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function markPending(models: OrderModels, runtime: OrderRuntime, order: OrderRecord): Promise<OrderRecord> {
+  const at = new Date();
+  const event = statusChanged(order, 'PLACED', 'PENDING', { correlationId: order.correlationId }, at, { reason: 'inventory has not answered yet' });
+  const updated = await models.orders
+    .findOneAndUpdate(
+      { _id: order._id, status: 'PLACED' },
+      {
+        $set: { status: 'PENDING' },
+        $push: { statusHistory: { status: 'PENDING', at, reason: 'inventory has not answered yet' }, pendingEvents: JSON.parse(JSON.stringify(event)) as AnyEnvelope },
+      },
+      { returnDocument: 'after' },
+    )
+    .lean<OrderRecord>();
+  if (updated) {
+    runtime.pokeRelay();
+    return updated;
+  }
+  // Inventory decided in the meantime.
+  const current = await models.orders.findById(order._id).lean<OrderRecord>();
+  if (!current) throw new Error(`order ${order._id} disappeared`);
+  return current;
+}
