@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { readSubgraphConfig } from '@mesh/server-kit';
 import { SUBGRAPHS } from '@mesh/mesh-runner';
+import { readOrderRuntimeSettings } from '@mesh/order-subgraph';
 import { DEFAULT_SUPERGRAPH_PATH, readGatewayConfig } from '../src/module.js';
 
 // There is no Docker engine here, so this keeps docker-compose.yml honest instead: every
@@ -51,6 +52,12 @@ for (const name of SUBGRAPHS) {
     const environment = resolveEnvironment(compose.services[name]?.environment ?? {});
     const { result, names } = namesRead(environment, (env) => readSubgraphConfig(name, 0, env));
     const config = result as ReturnType<typeof readSubgraphConfig>;
+    // Domain-specific settings are read by the domain's own reader.
+    if (name === 'order') {
+      const order = namesRead(environment, (env) => readOrderRuntimeSettings(env));
+      for (const key of order.names) names.add(key);
+      assert.equal((order.result as ReturnType<typeof readOrderRuntimeSettings>).productUrl, 'http://product:4001/graphql');
+    }
     for (const key of Object.keys(environment)) if (!READ_ELSEWHERE.has(key)) assert.ok(names.has(key), `${name} sets ${key}, which nothing reads`);
     assert.equal(config.environment, 'production');
     assert.equal(config.seed, false);

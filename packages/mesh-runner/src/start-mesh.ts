@@ -67,7 +67,12 @@ export async function startMesh(options: MeshOptions): Promise<RunningMesh> {
     const env =
       name === 'gateway'
         ? { ...commonEnv, GATEWAY_PORT: String(ports.gateway), ...Object.fromEntries(SUBGRAPHS.map((s) => [`${s.toUpperCase()}_URL`, subgraphUrls[s]])) }
-        : { ...commonEnv, [`${name.toUpperCase()}_PORT`]: String(ports[name]) };
+        : {
+            ...commonEnv,
+            [`${name.toUpperCase()}_PORT`]: String(ports[name]),
+            // The order domain prices lines by asking the product domain directly.
+            ...(name === 'order' ? { PRODUCT_URL: subgraphUrls.product } : {}),
+          };
     running.set(name, await spawnService({ name, entry: entryOf(name), baseUrl: baseUrl(name), env, echo: options.echo ?? false }));
   };
   const stopAll = async () => {

@@ -27,3 +27,4 @@ export function createOrderSubgraph(settings: Partial<OrderRuntimeSettings> = {}
 
 /** The order subgraph configured from the environment. */
 export const orderSubgraph: SubgraphModule<OrderModels, OrderContext> = createOrderSubgraph();
+export { readOrderRuntimeSettings } from './order-runtime.js';
