@@ -54,6 +54,36 @@ export async function startTestSubgraph<TModels, TContext extends RequestContext
   };
 }
 
+/**
+ * Waits until the subgraph's start-up work in the background (a relay's first pass, consumers
+ * creating their stores) has stopped sending database commands, so that tests which count
+ * commands see only what their own requests cause.
+ */
+export async function untilDatabaseQuiet(graphqlUrl: string, quietMs = 300, timeoutMs = 10_000): Promise<void> {
+  const metricsUrl = graphqlUrl.replace(/\/graphql$/, '/metrics');
+  const commands = async () => {
+    const text = await (await fetch(metricsUrl)).text();
+    return text
+      .split('\n')
+      .filter((line) => line.startsWith('mesh_db_commands_total{'))
+      .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+  };
+  const deadline = Date.now() + timeoutMs;
+  let last = await commands();
+  let stableSince = Date.now();
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const now = await commands();
+    if (now !== last) {
+      last = now;
+      stableSince = Date.now();
+    } else if (Date.now() - stableSince >= quietMs) {
+      return;
+    }
+  }
+  throw new Error(`${graphqlUrl} kept sending database commands in the background`);
+}
+
 /** POSTs an operation to a subgraph URL with a gateway credential for `principal` (none when undefined). */
 export async function postGraphQL<TData>(
   url: string,

@@ -1,5 +1,5 @@
 import { retailDataset, type SeedOrder } from '@mesh/seed-data';
-import { startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
+import { startTestDatabase, startTestSubgraph, untilDatabaseQuiet, type TestSubgraph } from '@mesh/test-kit';
 import type { RunningDatabase } from '@mesh/embedded-mongo';
 import { createOrderSubgraph } from '../src/module.js';
 
@@ -16,6 +16,8 @@ export interface OrderTestBed {
 export async function startOrderTestBed(): Promise<OrderTestBed> {
   const database = await startTestDatabase();
   const subgraph = await startTestSubgraph(quietOrderSubgraph, { mongoUri: database.uri });
+  // Counting tests must not see the relay's first pass or the consumers' start-up.
+  await untilDatabaseQuiet(subgraph.url);
   return {
     database,
     subgraph,
