@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { retailDataset } from '@mesh/seed-data';
-import { principals, startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
+import { principals, startTestDatabase, startTestSubgraph, type TestSubgraph, untilDatabaseQuiet } from '@mesh/test-kit';
 import type { RunningDatabase } from '@mesh/embedded-mongo';
 import { customerSubgraph } from '../src/module.js';
 import type { CustomerRecord } from '../src/models/customer.model.js';
@@ -24,6 +24,8 @@ before(async () => {
   process.env['LOG_LEVEL'] ??= 'silent';
   database = await startTestDatabase();
   subgraph = await startTestSubgraph(customerSubgraph, { mongoUri: database.uri });
+  // Counting tests must not see background start-up work (relay passes, consumer stores).
+  await untilDatabaseQuiet(subgraph.url);
   // The merge mutation comes later; set up what it will leave behind directly through the model.
   const customers = subgraph.connection.model<CustomerRecord>('Customer');
   await customers.bulkWrite(pairs.map(({ merged, survivor }) => ({ updateOne: { filter: { _id: merged }, update: { $set: { mergedInto: survivor } } } })));

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { principals, startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
+import { principals, startTestDatabase, startTestSubgraph, type TestSubgraph, untilDatabaseQuiet } from '@mesh/test-kit';
 import type { RunningDatabase } from '@mesh/embedded-mongo';
 import { customerSubgraph } from '../src/module.js';
 import { customerReferences, dbCommands } from './helpers.js';
@@ -11,6 +11,8 @@ let subgraph: TestSubgraph;
 before(async () => {
   database = await startTestDatabase();
   subgraph = await startTestSubgraph(customerSubgraph, { mongoUri: database.uri });
+  // Counting tests must not see background start-up work (relay passes, consumer stores).
+  await untilDatabaseQuiet(subgraph.url);
 });
 after(async () => {
   await subgraph?.close();

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { retailDataset } from '@mesh/seed-data';
-import { principals, startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
+import { principals, startTestDatabase, startTestSubgraph, type TestSubgraph, untilDatabaseQuiet } from '@mesh/test-kit';
 import type { Principal } from '@mesh/server-kit';
 import type { RunningDatabase } from '@mesh/embedded-mongo';
 import { ledgerSubgraph } from '../src/module.js';
@@ -13,6 +13,8 @@ let subgraph: TestSubgraph;
 before(async () => {
   database = await startTestDatabase();
   subgraph = await startTestSubgraph(ledgerSubgraph, { mongoUri: database.uri });
+  // Counting tests must not see background start-up work (relay passes, consumer stores).
+  await untilDatabaseQuiet(subgraph.url);
 });
 after(async () => {
   await subgraph?.close();
