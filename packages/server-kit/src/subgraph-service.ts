@@ -105,11 +105,22 @@ export async function startSubgraphService<TModels, TContext extends RequestCont
     port: http.port,
     connection,
     async close() {
-      await http.close();
-      await background?.stop();
-      await bus?.close();
-      await apollo.stop();
-      await connection.close();
+      // Every step runs even if one before it fails: on Ctrl-C the broker may already be gone
+      // (the terminal signals the whole process group), and the database must still be closed.
+      const steps: [string, () => Promise<unknown> | undefined][] = [
+        ['http', () => http.close()],
+        ['background work', () => background?.stop()],
+        ['event bus', () => bus?.close()],
+        ['apollo', () => apollo.stop()],
+        ['database', () => connection.close()],
+      ];
+      for (const [name, step] of steps) {
+        try {
+          await step();
+        } catch (error) {
+          logger.warn({ err: error }, `closing ${name} failed; continuing shutdown`);
+        }
+      }
     },
   };
 }
