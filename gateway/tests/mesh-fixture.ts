@@ -75,13 +75,7 @@ export async function startMeshUnderTest(env: Record<string, string> = {}): Prom
   };
 }
 
-/** Database commands a service has sent so far (getMore excluded: cursor batches are not round trips we cause per item). */
-export function dbCommandCount(metricsText: string): number {
-  return metricsText
-    .split('\n')
-    .filter((line) => line.startsWith('mesh_db_commands_total{') && !line.includes('command="getMore"'))
-    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
-}
+export { dbCommandCount } from '@mesh/test-kit';
 
 /** GraphQL requests a service has served so far. */
 export function requestCount(metricsText: string): number {

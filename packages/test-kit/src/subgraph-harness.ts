@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { dbCommands } from './db-commands.js';
 import {
   GATEWAY_CREDENTIAL_HEADER,
   createLogger,
@@ -60,14 +61,7 @@ export async function startTestSubgraph<TModels, TContext extends RequestContext
  * commands see only what their own requests cause.
  */
 export async function untilDatabaseQuiet(graphqlUrl: string, quietMs = 300, timeoutMs = 10_000): Promise<void> {
-  const metricsUrl = graphqlUrl.replace(/\/graphql$/, '/metrics');
-  const commands = async () => {
-    const text = await (await fetch(metricsUrl)).text();
-    return text
-      .split('\n')
-      .filter((line) => line.startsWith('mesh_db_commands_total{'))
-      .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
-  };
+  const commands = () => dbCommands({ url: graphqlUrl }, { includeGetMore: true });
   const deadline = Date.now() + timeoutMs;
   let last = await commands();
   let stableSince = Date.now();

@@ -1,4 +1,3 @@
-import type { TestSubgraph } from '@mesh/test-kit';
 
 /** Every field of Customer, for assertions on what each role sees. */
 export const CUSTOMER_FIELDS = 'id name email phone loyaltyTier region createdAt piiMasked identities { kind value }';
@@ -15,14 +14,7 @@ export interface CustomerData {
   identities: { kind: string; value: string }[];
 }
 
-/** Database commands the subgraph has sent so far (getMore excluded: it depends on cursor batch sizes). */
-export async function dbCommands(target: TestSubgraph): Promise<number> {
-  const text = await (await fetch(target.url.replace('/graphql', '/metrics'))).text();
-  return text
-    .split('\n')
-    .filter((line) => line.startsWith('mesh_db_commands_total{') && !line.includes('command="getMore"'))
-    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
-}
+export { dbCommands } from '@mesh/test-kit';
 
 /** `_entities` representations for customers cus_00001 .. cus_<count>. */
 export function customerReferences(count: number, offset = 0): { __typename: 'Customer'; id: string }[] {

@@ -1,5 +1,6 @@
 import type { Principal } from '@mesh/server-kit';
 import type { GraphQLResponse, TestSubgraph } from '@mesh/test-kit';
+import { dbCommands as countDbCommands } from '@mesh/test-kit';
 
 /** Test helpers shared by the inventory suites (not a test file itself). */
 
@@ -76,13 +77,7 @@ export function movementCount(subgraph: TestSubgraph): Promise<number> {
   return subgraph.connection.collection('stock_movements').countDocuments();
 }
 
-/** Database commands the subgraph has sent so far, read from its /metrics. */
-export async function dbCommands(subgraph: TestSubgraph): Promise<number> {
-  const text = await (await fetch(subgraph.url.replace('/graphql', '/metrics'))).text();
-  return text
-    .split('\n')
-    .filter((line) => line.startsWith('mesh_db_commands_total{'))
-    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
-}
+/** Every database command, getMore included: these tests read levels with large batches and count all of it. */
+export const dbCommands = (subgraph: TestSubgraph): Promise<number> => countDbCommands(subgraph, { includeGetMore: true });
 
 export const errorCode = (response: GraphQLResponse<unknown>): unknown => response.errors?.[0]?.extensions?.['code'];

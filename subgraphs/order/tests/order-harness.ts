@@ -42,14 +42,7 @@ export function busiestCustomers(): string[] {
   return [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([id]) => id);
 }
 
-/** Database commands the subgraph has sent so far (getMore excluded), read from its /metrics. */
-export async function dbCommands(target: TestSubgraph): Promise<number> {
-  const text = await (await fetch(target.url.replace('/graphql', '/metrics'))).text();
-  return text
-    .split('\n')
-    .filter((line) => line.startsWith('mesh_db_commands_total{') && !line.includes('command="getMore"'))
-    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
-}
+export { dbCommands } from '@mesh/test-kit';
 
 export function errorCode(response: { errors?: ReadonlyArray<{ extensions?: Record<string, unknown> }> | undefined }): unknown {
   return response.errors?.[0]?.extensions?.['code'];

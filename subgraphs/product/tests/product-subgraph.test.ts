@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { principals, startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
+import { dbCommands, principals, startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
 import type { RunningDatabase } from '@mesh/embedded-mongo';
 import { productSubgraph } from '../src/module.js';
 
@@ -73,11 +73,3 @@ describe('product subgraph', () => {
     assert.equal(literal.data?.products.totalCount, 0);
   });
 });
-
-async function dbCommands(target: TestSubgraph): Promise<number> {
-  const text = await (await fetch(target.url.replace('/graphql', '/metrics'))).text();
-  return text
-    .split('\n')
-    .filter((line) => line.startsWith('mesh_db_commands_total{') && !line.includes('command="getMore"'))
-    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
-}
