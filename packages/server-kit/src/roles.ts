@@ -32,14 +32,32 @@ export type Capability =
   /** Read the stock movement log. */
   | 'stock:read-movements'
   /** Journal entries, accounts, trial balance. */
-  | 'ledger:read';
+  | 'ledger:read'
+  /** Place orders on any customer's behalf (not only one's own). */
+  | 'orders:place-any'
+  /** Fulfil orders: ship, ready for pickup, confirm pickup. */
+  | 'orders:fulfil'
+  /** Take back goods and pay refunds: create and receive returns, refund payments. */
+  | 'returns:process'
+  /** Upload a store's point-of-sale transactions (an associate only for their own store, when the token names one). */
+  | 'pos:sync'
+  /** Read the event trail: traces of a correlation id across domains, and dead letters. */
+  | 'events:read'
+  /** Replay a dead-lettered event after its cause is fixed. */
+  | 'events:replay';
 
 const GRANTS: Readonly<Record<Role, ReadonlySet<Capability>>> = {
   anonymous: new Set(['catalog:read']),
   customer: new Set(['catalog:read']),
-  associate: new Set(['catalog:read', 'customers:read-any', 'pii:read', 'orders:read-any', 'stock:write', 'stock:read-movements']),
-  analyst: new Set(['catalog:read', 'customers:read-any', 'orders:read-any', 'stock:read-movements', 'ledger:read']),
-  admin: new Set(['catalog:read', 'customers:read-any', 'pii:read', 'orders:read-any', 'stock:write', 'stock:read-movements', 'ledger:read']),
+  associate: new Set([
+    'catalog:read', 'customers:read-any', 'pii:read', 'orders:read-any', 'stock:write', 'stock:read-movements',
+    'orders:place-any', 'orders:fulfil', 'returns:process', 'pos:sync',
+  ]),
+  analyst: new Set(['catalog:read', 'customers:read-any', 'orders:read-any', 'stock:read-movements', 'ledger:read', 'events:read']),
+  admin: new Set([
+    'catalog:read', 'customers:read-any', 'pii:read', 'orders:read-any', 'stock:write', 'stock:read-movements', 'ledger:read',
+    'orders:place-any', 'orders:fulfil', 'returns:process', 'pos:sync', 'events:read', 'events:replay',
+  ]),
 };
 
 export function can(principal: Principal, capability: Capability): boolean {

@@ -17,13 +17,9 @@ export function requireCustomerValueRead(principal: Principal, customerId: strin
   throw forbidden('You may only see your own lifetime value');
 }
 
-/**
- * Replaying a dead letter changes the books, so it is for admins only. roles.ts has no capability
- * for it yet: only admin holds both `ledger:read` and a write capability (`stock:write`), which is
- * what this checks. Replace with a dedicated capability (for example `events:replay`) once roles.ts has one.
- */
+/** Replaying a dead letter changes state downstream (the books, stock), so it needs `events:replay`. */
 export function requireDeadLetterReplay(principal: Principal): void {
-  if (can(principal, 'ledger:read') && can(principal, 'stock:write')) return;
+  if (can(principal, 'events:replay')) return;
   if (principal.role === 'anonymous') throw unauthenticated('Sign in to replay events');
   throw forbidden('Only an admin may replay dead-lettered events');
 }

@@ -32,12 +32,11 @@ interface PlaceOrderCaller {
   readonly correlationId: string;
 }
 
-/** Who may place an order for `customerId`: the customer themself, or a role that may hold stock for anyone (associates, admins). */
+/** Who may place an order for `customerId`: the customer themself, or a role that may place for anyone (associates, admins). */
 function assertMayPlaceFor(principal: Principal, customerId: string): void {
   requireSignedIn(principal);
   if (isSelf(principal, customerId)) return;
-  // server-kit has no `orders:place-any` capability yet; `stock:write` is held by exactly the roles that may place for anyone.
-  if (can(principal, 'stock:write')) return;
+  if (can(principal, 'orders:place-any')) return;
   throw forbidden('You may only place orders for yourself');
 }
 

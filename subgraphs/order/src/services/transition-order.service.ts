@@ -28,7 +28,7 @@ export interface TransitionRequest {
 /** Fulfilment commands are store work (associates, admins); a customer may only cancel their own order. */
 async function assertMayRun(caller: TransitionCaller, command: OrderCommand, order: OrderRecord): Promise<void> {
   requireSignedIn(caller.principal);
-  if (can(caller.principal, 'stock:write')) return;
+  if (can(caller.principal, 'orders:fulfil')) return;
   if (command === 'cancel') {
     await assertMayReadOrdersOf(caller.principal, order.customerId, caller.loaders);
     return;
