@@ -30,6 +30,17 @@ if [ -z "${NATS_SERVER_BIN:-}" ] && ! command -v nats-server >/dev/null 2>&1 && 
   fi
 fi
 
+# Headless Chromium: the clienteling page's browser test (gateway/tests/clienteling) drives it over CDP.
+if [ -z "${CHROMIUM_BIN:-}" ] && ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing chromium for the clienteling page test"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "setup: the clienteling page test needs chromium (Debian: apt-get install chromium), or CHROMIUM_BIN set to one." >&2
+    exit 1
+  fi
+fi
+
 stamp=node_modules/.mesh-install-stamp
 lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then

@@ -30,6 +30,25 @@ export interface GatewayConfig {
   readonly maxBodyBytes: number;
   /** Apollo Sandbox on the landing page: on outside production unless turned off. */
   readonly sandbox: boolean;
+  /** The clienteling page at /clienteling (live availability and pickups): on outside production unless CLIENTELING=false. */
+  readonly clienteling: boolean;
+  readonly subscriptions: SubscriptionLimits;
+}
+
+/** graphql-ws on /graphql: who may open a socket and how much each client may hold open. */
+export interface SubscriptionLimits {
+  /** Browser origins allowed besides the gateway's own (WS_ALLOWED_ORIGINS, comma-separated). Requests without Origin (non-browser clients) pass. */
+  readonly allowedOrigins: readonly string[];
+  /** Open sockets per client IP, and per signed-in subject (WS_MAX_SOCKETS_PER_CLIENT, default 10). */
+  readonly maxSocketsPerClient: number;
+  /** Active subscriptions per socket (WS_MAX_SUBSCRIPTIONS_PER_SOCKET, default 25). */
+  readonly maxSubscriptionsPerSocket: number;
+  /** A socket that sends no connection_init within this is closed with 4408 (WS_CONNECTION_INIT_TIMEOUT_MS, default 3000). */
+  readonly connectionInitTimeoutMs: number;
+  /** Ping interval towards clients and subgraphs (WS_KEEP_ALIVE_MS, default 12000). */
+  readonly keepAliveMs: number;
+  /** Longest wait between attempts to resubscribe to a subgraph that went away (WS_UPSTREAM_RETRY_MAX_MS, default 10000). */
+  readonly upstreamRetryMaxMs: number;
 }
 
 export const DEV_TOKEN_SECRET = 'dev-only-token-secret-do-not-use-in-production';
@@ -40,7 +59,7 @@ const DEFAULT_PORTS: Readonly<Record<SubgraphName, number>> = { product: 4001, i
 /**
  * Reads the gateway's configuration: GATEWAY_PORT, HOST, SUPERGRAPH_PATH, <NAME>_URL per subgraph,
  * SUBGRAPH_TIMEOUT_MS, MESH_INTERNAL_SECRET, AUTH_JWKS_URL / AUTH_DEV_SECRET, AUTH_ISSUER,
- * AUTH_AUDIENCE, MAX_BODY_BYTES, SANDBOX.
+ * AUTH_AUDIENCE, MAX_BODY_BYTES, SANDBOX, CLIENTELING, and the WS_* subscription limits.
  */
 export function readGatewayConfig(env: Readonly<Record<string, string | undefined>> = process.env, defaultSupergraphPath: string): GatewayConfig {
   const environment = readEnvironment(env);
@@ -65,5 +84,25 @@ export function readGatewayConfig(env: Readonly<Record<string, string | undefine
     tokens,
     maxBodyBytes: readInt(env, 'MAX_BODY_BYTES', 1024 * 1024, { min: 1024 }),
     sandbox: environment !== 'production' && env['SANDBOX'] !== 'false',
+    clienteling: environment !== 'production' && env['CLIENTELING'] !== 'false',
+    subscriptions: Object.freeze({
+      allowedOrigins: Object.freeze(readOrigins(env['WS_ALLOWED_ORIGINS'])),
+      maxSocketsPerClient: readInt(env, 'WS_MAX_SOCKETS_PER_CLIENT', 10, { min: 1, max: 10_000 }),
+      maxSubscriptionsPerSocket: readInt(env, 'WS_MAX_SUBSCRIPTIONS_PER_SOCKET', 25, { min: 1, max: 10_000 }),
+      connectionInitTimeoutMs: readInt(env, 'WS_CONNECTION_INIT_TIMEOUT_MS', 3000, { min: 100, max: 60_000 }),
+      keepAliveMs: readInt(env, 'WS_KEEP_ALIVE_MS', 12_000, { min: 100, max: 300_000 }),
+      upstreamRetryMaxMs: readInt(env, 'WS_UPSTREAM_RETRY_MAX_MS', 10_000, { min: 50, max: 300_000 }),
+    }),
+  });
+}
+
+function readOrigins(value: string | undefined): string[] {
+  if (!value) return [];
+  return value.split(',').map((entry) => entry.trim()).filter(Boolean).map((entry) => {
+    try {
+      return new URL(entry).origin;
+    } catch {
+      throw new ConfigError(`WS_ALLOWED_ORIGINS: "${entry}" is not an origin such as https://store.example.com`);
+    }
   });
 }

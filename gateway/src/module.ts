@@ -2,10 +2,14 @@ import { fileURLToPath } from 'node:url';
 import { createHttpHandler, createServiceMetrics, listen, type Logger, type RunningHttpService } from '@mesh/server-kit';
 import { readGatewayConfig, type GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
+import { clientelingRoutes } from './clienteling/clienteling-routes.js';
 import { createReadinessCheck } from './readiness.js';
-import { createGateway } from './server.js';
+import { createGateway, type GatewayOptions } from './server.js';
 
-export { readGatewayConfig, type GatewayConfig } from './config.js';
+export { readGatewayConfig, type GatewayConfig, type SubscriptionLimits } from './config.js';
+export type { GatewayOptions } from './server.js';
+export { GATEWAY_SOCKET_CLOSE } from './subscriptions/socket-server.js';
+export type { ResubscribeHook, UpstreamRequest } from './subscriptions/upstream-pool.js';
 
 /** The supergraph checked in at schema/supergraph.graphql (composed by scripts/compose-supergraph.ts). */
 export const DEFAULT_SUPERGRAPH_PATH = fileURLToPath(new URL('../../schema/supergraph.graphql', import.meta.url));
@@ -14,9 +18,12 @@ export function loadGatewayConfig(env: Readonly<Record<string, string | undefine
   return readGatewayConfig(env, DEFAULT_SUPERGRAPH_PATH);
 }
 
-/** Starts the gateway: loads the supergraph, then serves /graphql, /health, /ready and /metrics. */
-export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningHttpService> {
-  const { apollo, context } = createGateway(config, logger);
+/**
+ * Starts the gateway: loads the supergraph, then serves /graphql (HTTP and graphql-ws
+ * subscriptions), /health, /ready and /metrics, and outside production the clienteling page.
+ */
+export async function startGateway(config: GatewayConfig, logger: Logger, options: GatewayOptions = {}): Promise<RunningHttpService> {
+  const { apollo, context, serveSubscriptions } = createGateway(config, logger, options);
   await apollo.start();
   const http = await listen(
     createHttpHandler<GatewayContext>({
@@ -25,14 +32,18 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
       metrics: createServiceMetrics('gateway'),
       ready: createReadinessCheck(config),
       maxBodyBytes: config.maxBodyBytes,
+      ...(config.clienteling ? { routes: clientelingRoutes(config.tokens) } : {}),
     }),
     config.port,
     config.host,
   );
+  const subscriptions = serveSubscriptions(http.server);
   logger.info({ url: http.url }, 'gateway ready');
   return {
     ...http,
     async close() {
+      // Subscriptions first: clients get `complete` for each while subgraphs are still reachable.
+      await subscriptions.close();
       await http.close();
       await apollo.stop();
     },

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ApolloGateway } from '@apollo/gateway';
@@ -12,10 +12,21 @@ import type { GatewayConfig, SubgraphName } from './config.js';
 import type { GatewayContext } from './context.js';
 import { OPERATION_LIMITS } from './operation-limits.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
+import { serveGatewaySubscriptions, type GatewaySubscriptionServer } from './subscriptions/socket-server.js';
+import { resumeFromCursor } from './subscriptions/cursor-resume.js';
+import { SubscriptionPlanner } from './subscriptions/subscription-planner.js';
+import { UpstreamPool, type ResubscribeHook } from './subscriptions/upstream-pool.js';
 
 export interface Gateway {
   readonly apollo: ApolloServer<GatewayContext>;
   readonly context: (args: { req: IncomingMessage }) => Promise<GatewayContext>;
+  /** Serves graphql-ws subscriptions on the HTTP server that serves `apollo` (same /graphql URL). */
+  serveSubscriptions(server: Server): GatewaySubscriptionServer;
+}
+
+export interface GatewayOptions {
+  /** How a subscription resubscribes after its subgraph socket dropped (default: `resumeFromCursor`, right after the last event delivered). */
+  readonly resubscribe?: ResubscribeHook;
 }
 
 /**
@@ -23,19 +34,12 @@ export interface Gateway {
  * Subgraph URLs come from configuration, not from the supergraph file, so one supergraph serves
  * every environment.
  */
-export function createGateway(config: GatewayConfig, logger: Logger): Gateway {
+export function createGateway(config: GatewayConfig, logger: Logger, options: GatewayOptions = {}): Gateway {
   const credentials = new GatewayCredentialCache(secretKey(config.internalSecret));
-  const gateway = new ApolloGateway({
-    supergraphSdl: readFileSync(config.supergraphPath, 'utf8'),
-    buildService: ({ name }) =>
-      new SubgraphDataSource({
-        name,
-        url: config.subgraphUrls[name as SubgraphName] ?? missingSubgraph(name),
-        timeoutMs: config.subgraphTimeoutMs,
-        credentials,
-      }),
-    logger,
-  });
+  const supergraphSdl = readFileSync(config.supergraphPath, 'utf8');
+  const dataSource = (name: string) =>
+    new SubgraphDataSource({ name, url: config.subgraphUrls[name as SubgraphName] ?? missingSubgraph(name), timeoutMs: config.subgraphTimeoutMs, credentials });
+  const gateway = new ApolloGateway({ supergraphSdl, buildService: ({ name }) => dataSource(name), logger });
   const armor = new ApolloArmor({ ...OPERATION_LIMITS, blockFieldSuggestion: { enabled: config.environment === 'production' } });
   const protection = armor.protect();
   // The armor and landing-page plugins are typed against @apollo/server's CommonJS declarations;
@@ -58,6 +62,26 @@ export function createGateway(config: GatewayConfig, logger: Logger): Gateway {
   const authenticate = createBearerAuthenticator(config.tokens);
   return {
     apollo,
+    serveSubscriptions: (server) =>
+      serveGatewaySubscriptions({
+        server,
+        limits: config.subscriptions,
+        planner: new SubscriptionPlanner(supergraphSdl),
+        services: Object.fromEntries(Object.keys(config.subgraphUrls).map((name) => [name, dataSource(name)])),
+        pool: new UpstreamPool({
+          urls: config.subgraphUrls,
+          credentials,
+          keepAliveMs: config.subscriptions.keepAliveMs,
+          retryMaxMs: config.subscriptions.upstreamRetryMaxMs,
+          logger,
+          resubscribe: options.resubscribe ?? resumeFromCursor,
+        }),
+        authenticate,
+        validationRules: protection.validationRules,
+        maxTokens: OPERATION_LIMITS.maxTokens?.n,
+        formatError: createErrorFormatter(logger),
+        logger,
+      }),
     context: async ({ req }) => {
       const principal = await authenticate(req);
       const header = req.headers[CORRELATION_ID_HEADER];

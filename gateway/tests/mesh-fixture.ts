@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { print, type DocumentNode } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import { startMesh, type RunningMesh } from '@mesh/mesh-runner';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startMesh, type HistoryOption, type RunningMesh } from '@mesh/mesh-runner';
 import type { Principal } from '@mesh/server-kit';
+import { principals, untilDatabaseQuiet } from '@mesh/test-kit';
 import { signDevToken } from '../src/module.js';
 
 export interface GatewayResponse<TData> {
@@ -26,20 +28,48 @@ export interface MeshUnderTest {
   stop(): Promise<void>;
 }
 
+export interface MeshUnderTestOptions {
+  /**
+   * An order history replayed through the workflows (as an admin) before the mesh is handed over
+   * (see startMesh's `history`); the fixture then waits until the ledger has posted a capture for
+   * every captured order and inventory and the ledger have stopped working through events. Default: none.
+   */
+  readonly history?: HistoryOption['size'];
+}
+
+/** Statuses of orders whose payment was captured. */
+const CAPTURED_STATUSES = ['COMPLETED', 'PARTIALLY_RETURNED', 'RETURNED'] as const;
+
 /**
  * Starts the whole mesh as separate processes (embedded MongoDB in memory unless MONGODB_URI
  * is set, five subgraphs, the gateway) on free ports, for one test file.
  */
-export async function startMeshUnderTest(env: Record<string, string> = {}): Promise<MeshUnderTest> {
+export async function startMeshUnderTest(env: Record<string, string> = {}, options: MeshUnderTestOptions = {}): Promise<MeshUnderTest> {
   const dataDir = await mkdtemp(join(tmpdir(), 'mesh-e2e-'));
   const mesh = await startMesh({
     persistent: false,
     dataDir,
-    // Inventory's relay and expiry job poll its database in the background; slowed down here so the
-    // N+1 suite counts only the commands its queries cause (events are not what this suite tests).
-    env: { NODE_ENV: 'test', LOG_LEVEL: 'error', INVENTORY_RELAY_INTERVAL_MS: '600000', INVENTORY_EXPIRY_INTERVAL_MS: '600000', ...env },
+    // Inventory's relay (poked by every change anyway) and expiry job poll its database in the
+    // background; slowed down here so the N+1 suite counts only the commands its queries cause.
+    env: {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'error',
+      INVENTORY_RELAY_INTERVAL_MS: '600000',
+      INVENTORY_EXPIRY_INTERVAL_MS: '600000',
+      ...env,
+    },
     log: () => {},
+    ...(options.history !== undefined ? { history: { size: options.history, adminToken: () => signDevToken(principals.admin) } } : {}),
   });
+  if (options.history !== undefined) {
+    try {
+      await settleHistory(mesh, await signDevToken(principals.admin));
+    } catch (error) {
+      await mesh.stop();
+      await rm(dataDir, { recursive: true, force: true });
+      throw error;
+    }
+  }
   const tokens = new Map<string, string>();
   const bearer = async (principal: Principal) => {
     const key = JSON.stringify(principal);
@@ -73,6 +103,34 @@ export async function startMeshUnderTest(env: Record<string, string> = {}): Prom
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Fails when the history replay left failures; then waits until the ledger's consumers have posted
+ * one capture per captured order and the ledger and inventory send no more database commands.
+ */
+async function settleHistory(mesh: RunningMesh, adminToken: string): Promise<void> {
+  const history = mesh.history;
+  if (!history) throw new Error('the history was not replayed (the order database was not empty, or seeding is off)');
+  if (history.failures.length > 0 || history.aborted) throw new Error(`the history replay failed: ${JSON.stringify(history.failures.slice(0, 5))}`);
+  const captured = CAPTURED_STATUSES.reduce((sum, status) => sum + (history.byStatus[status] ?? 0), 0);
+  const captures = async () => {
+    const response = await fetch(mesh.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+      body: JSON.stringify({ query: '{ journalEntries(filter: { sourceType: "ORDER_CAPTURED" }, first: 1) { totalCount } }' }),
+    });
+    const body = (await response.json()) as { data?: { journalEntries: { totalCount: number } } };
+    return body.data?.journalEntries.totalCount ?? -1;
+  };
+  const deadline = Date.now() + 180_000;
+  let posted = await captures();
+  while (posted < captured) {
+    if (Date.now() > deadline) throw new Error(`the ledger posted ${posted} of ${captured} captures in time`);
+    await sleep(500);
+    posted = await captures();
+  }
+  for (const name of ['ledger', 'inventory'] as const) await untilDatabaseQuiet(mesh.subgraphUrls[name], 1500, 180_000);
 }
 
 export { dbCommandCount } from '@mesh/test-kit';

@@ -41,6 +41,27 @@ export type AttributeFilter = {
   value: Scalars['String']['input'];
 };
 
+/** What an availability update reports. */
+export type AvailabilityUpdateKind =
+  /** A level changed. */
+  | 'CHANGE'
+  /** The `after` cursor is older than the retention window: changes may be missing, a fresh snapshot follows. Carries no level. */
+  | 'RETENTION_EXCEEDED'
+  /** The current level when the subscription started (or after RETENTION_EXCEEDED). */
+  | 'SNAPSHOT';
+
+/** A return to open. */
+export type CreateReturnInput = {
+  /** Unique per return the caller means to open (1 to 128 characters); a retry with it returns the first result. */
+  idempotencyKey: Scalars['String']['input'];
+  /** 1 to 50 lines, each order line at most once. */
+  lines: Array<ReturnLineInput>;
+  /** The order the goods were bought on, from any channel. */
+  orderId: Scalars['ID']['input'];
+  /** Why the goods come back. */
+  reason: ReturnReason;
+};
+
 /** Currencies the retailer trades in. */
 export type CurrencyCode =
   /** Euro. */
@@ -206,6 +227,15 @@ export type OrderStatus =
   /** Handed to the carrier. */
   | 'SHIPPED';
 
+/** What an order status update reports. */
+export type OrderStatusUpdateKind =
+  /** The order moved to a new status. */
+  | 'CHANGE'
+  /** The `after` cursor is older than the retention window: transitions may be missing, a fresh snapshot follows. Carries no order. */
+  | 'RETENTION_EXCEEDED'
+  /** The order's status when the subscription started (or after RETENTION_EXCEEDED). */
+  | 'SNAPSHOT';
+
 /** What placing an order needs; prices are never taken from the caller. */
 export type PlaceOrderInput = {
   /** The channel the order is placed in. */
@@ -230,6 +260,73 @@ export type PlaceOrderLineInput = {
   sku: Scalars['ID']['input'];
 };
 
+/** One line of a till sale. */
+export type PosLineInput = {
+  /** Units sold, 1 to 1000. */
+  quantity: Scalars['Int']['input'];
+  /** The SKU sold. */
+  sku: Scalars['ID']['input'];
+  /** Price of one unit before tax as charged at the till, in minor units (0 or more). */
+  unitPriceMinor: Scalars['Long']['input'];
+};
+
+/** The payment taken at the till. */
+export type PosPaymentInput = {
+  /** Amount paid in minor units; it must equal the sale's total (subtotal plus tax) or the transaction is REJECTED with PAYMENT_MISMATCH. */
+  amountMinor: Scalars['Long']['input'];
+  /** How the customer paid. */
+  method: PosPaymentMethod;
+};
+
+/** Payment methods a till accepts. */
+export type PosPaymentMethod =
+  /** A debit or credit card. */
+  | 'CARD'
+  /** Cash. */
+  | 'CASH'
+  /** A store gift card. */
+  | 'GIFT_CARD';
+
+/** Why a till transaction was refused. Stable codes a till can act on. */
+export type PosRejectionCode =
+  /** The same localId on the same device was already recorded with different content; the first recording stands. */
+  | 'CONFLICT'
+  /** The transaction is malformed (for example no lines, a bad quantity, price or sequence, or a bad id). */
+  | 'INVALID_TRANSACTION'
+  /** The payment amount differs from the computed total (subtotal plus tax). */
+  | 'PAYMENT_MISMATCH'
+  /** A line names a SKU the catalog does not know. */
+  | 'UNKNOWN_SKU';
+
+/** One sale rung up at a store till, as the till recorded it. Prices are what was charged at the till (markdowns happen there); tax follows the order domain's tax rule. */
+export type PosTransactionInput = {
+  /** The currency the till charged in. */
+  currency: CurrencyCode;
+  /** The loyalty-card shopper the sale is for, if a card was scanned; absent for an anonymous sale. */
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  /** The till (device) that recorded it. */
+  deviceId: Scalars['ID']['input'];
+  /** 1 to 50 lines; a SKU may appear on several lines (for example at different prices). */
+  lines: Array<PosLineInput>;
+  /** The till's own id of the transaction, unique per device (1 to 128 characters); a re-upload with it is recognised. */
+  localId: Scalars['ID']['input'];
+  /** When the sale happened at the till; it becomes the order's placedAt. */
+  occurredAt: Scalars['DateTime']['input'];
+  /** How the sale was paid. */
+  payment: PosPaymentInput;
+  /** The device's running number of the transaction, from 1 without gaps; gaps are reported back so the store can resend. */
+  sequence: Scalars['Int']['input'];
+};
+
+/** The outcome of one uploaded till transaction. */
+export type PosTransactionOutcome =
+  /** Uploaded before with the same content: the order recorded then is returned and nothing changed. */
+  | 'ALREADY_RECORDED'
+  /** New: recorded now as a COMPLETED order. */
+  | 'RECORDED'
+  /** Refused; nothing was recorded. The rejection code and reason say why. */
+  | 'REJECTED';
+
 /** Narrows a product listing. All given conditions must hold. */
 export type ProductFilter = {
   /** Products with at least one variant having every one of these attributes. */
@@ -240,6 +337,26 @@ export type ProductFilter = {
   category?: InputMaybe<Scalars['String']['input']>;
   /** Case-insensitive text matched against the product name (literally, not as a pattern). */
   search?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** The receipt of a return's goods. */
+export type ReceiveReturnInput = {
+  /** Unique per receipt (1 to 128 characters); a retry with it returns the first result. */
+  idempotencyKey: Scalars['String']['input'];
+  /** A disposition for every line of the return, each once. */
+  lines: Array<ReceiveReturnLineInput>;
+  /** The store or warehouse the goods were brought to. */
+  locationId: Scalars['ID']['input'];
+  /** The return being received. */
+  returnId: Scalars['ID']['input'];
+};
+
+/** What one returned order line was found to be. */
+export type ReceiveReturnLineInput = {
+  /** Sellable again, or damaged. */
+  disposition: ReturnDisposition;
+  /** The order line, by its line number. */
+  lineNumber: Scalars['Int']['input'];
 };
 
 /** What a reconciliation compares for an order: its captures or its refunds. */
@@ -278,6 +395,93 @@ export type RecordStockMovementInput = {
   type: StockMovementType;
 };
 
+/** A refund without goods. */
+export type RefundPaymentInput = {
+  /** The amount to pay back in minor units of the order's currency, at least 1 (a 64-bit integer sent as a string). */
+  amountMinor: Scalars['Long']['input'];
+  /** The order's currency; a refund in any other is refused with BAD_USER_INPUT (a guard against paying back the wrong amount). */
+  currency: CurrencyCode;
+  /** Unique per refund (1 to 128 characters); a retry with it returns the first result. */
+  idempotencyKey: Scalars['String']['input'];
+  /** The order to refund. */
+  orderId: Scalars['ID']['input'];
+  /** Why the money is paid back (RETURN is reserved for refunds of received returns). */
+  reason: RefundReason;
+};
+
+/** Why money is paid back to a customer. */
+export type RefundReason =
+  /** A gesture of goodwill. */
+  | 'GOODWILL'
+  /** The order arrived late. */
+  | 'LATE_DELIVERY'
+  /** Any other reason. */
+  | 'OTHER'
+  /** The price was lowered after the sale (price match or markdown). */
+  | 'PRICE_ADJUSTMENT'
+  /** Returned goods were received (set by receiveReturn only). */
+  | 'RETURN';
+
+/** Why a refund was refused. */
+export type RefundRefusalReason =
+  /** The order has no capture to refund (not fulfilled, cancelled, rejected or fully returned). */
+  | 'ORDER_NOT_REFUNDABLE'
+  /** The amount is more than was captured minus what was already refunded. */
+  | 'REFUND_EXCEEDS_CAPTURED';
+
+/** What returned goods are fit for, decided when they are received. */
+export type ReturnDisposition =
+  /** Not sellable: written off (shrinkage); stock does not change. */
+  | 'DAMAGED'
+  /** Back into sellable stock at the receiving location. */
+  | 'SELLABLE';
+
+/** Units of one order line to return. */
+export type ReturnLineInput = {
+  /** The order line, by its line number. */
+  lineNumber: Scalars['Int']['input'];
+  /** Units to return, at least 1 and at most what is still returnable on the line. */
+  quantity: Scalars['Int']['input'];
+};
+
+/** Why a return cannot be received. */
+export type ReturnNotReceivableReason =
+  /** It was already received, with another idempotency key. */
+  | 'ALREADY_RECEIVED'
+  /** Its refund would take the order's refunded total above what was captured (other refunds were paid meanwhile). */
+  | 'REFUND_EXCEEDS_CAPTURED';
+
+/** Why goods are returned. */
+export type ReturnReason =
+  /** The customer no longer wants it. */
+  | 'CHANGED_MIND'
+  /** Arrived broken or damaged. */
+  | 'DAMAGED_IN_TRANSIT'
+  /** Does not work as it should. */
+  | 'DEFECTIVE'
+  /** The wrong size or fit. */
+  | 'DOES_NOT_FIT'
+  /** Not what the product page or the associate described. */
+  | 'NOT_AS_DESCRIBED'
+  /** A different item than the one ordered. */
+  | 'WRONG_ITEM';
+
+/** Why a return was refused. */
+export type ReturnRefusalReason =
+  /** The order is not COMPLETED or PARTIALLY_RETURNED (not fulfilled yet, cancelled, rejected or already fully returned). */
+  | 'ORDER_NOT_RETURNABLE'
+  /** A line asks for more units than are still returnable. */
+  | 'QUANTITY_EXCEEDED'
+  /** The return window (ORDER_RETURN_WINDOW_DAYS from completion) has passed. */
+  | 'WINDOW_CLOSED';
+
+/** Where a return is in its lifecycle. */
+export type ReturnStatus =
+  /** Received at a location and refunded. */
+  | 'COMPLETED'
+  /** Requested: the units are claimed on the order, the goods have not been received, nothing is refunded. */
+  | 'REQUESTED';
+
 /** Where an order was placed. */
 export type SalesChannel =
   /** The mobile app. */
@@ -303,6 +507,19 @@ export type StockMovementType =
   | 'DAMAGE'
   /** Goods received from a supplier or another site: on hand goes up by quantity. */
   | 'RECEIPT';
+
+/** The domains of the mesh, as traces and dead letters name them. */
+export type TraceDomain =
+  /** Customer profiles, identities, merges. */
+  | 'CUSTOMER'
+  /** Stock, movements, reservations, transfers. */
+  | 'INVENTORY'
+  /** Journal entries, accounts, reconciliation. */
+  | 'LEDGER'
+  /** Orders, payments, fulfilment, returns. */
+  | 'ORDER'
+  /** The catalog: products, variants, prices. */
+  | 'PRODUCT';
 
 /** Where a transfer between two locations stands. */
 export type TransferStatus =
@@ -345,6 +562,13 @@ export type CatalogAvailabilityQueryVariables = Exact<{
 
 export type CatalogAvailabilityQuery = { __typename?: 'Query', products: { __typename?: 'ProductConnection', edges: Array<{ __typename?: 'ProductEdge', node: { __typename?: 'Product', id: string, name: string, variants: Array<{ __typename?: 'ProductVariant', sku: string, prices: Array<{ __typename?: 'Money', amount: string, currency: CurrencyCode }>, availability?: { __typename?: 'Availability', available: number, levels: Array<{ __typename?: 'StockLevel', available: number, location: { __typename?: 'Location', code: string, region: string } }> } | null }> } }> } };
 
+export type CustomerOrderCountQueryVariables = Exact<{
+  customerId: Scalars['ID']['input'];
+}>;
+
+
+export type CustomerOrderCountQuery = { __typename?: 'Query', orders: { __typename?: 'OrderConnection', totalCount: number } };
+
 export type CustomerOverviewQueryVariables = Exact<{
   id: Scalars['ID']['input'];
   first: Scalars['Int']['input'];
@@ -353,6 +577,22 @@ export type CustomerOverviewQueryVariables = Exact<{
 
 export type CustomerOverviewQuery = { __typename?: 'Query', customer?: { __typename?: 'Customer', id: string, name: string, email?: string | null, piiMasked: boolean, loyaltyTier: LoyaltyTier, lifetimeValue?: Array<{ __typename?: 'Money', minorUnits: string, currency: CurrencyCode }> | null, orders?: { __typename?: 'OrderConnection', totalCount: number, edges: Array<{ __typename?: 'OrderEdge', node: { __typename?: 'Order', id: string, number: string, status: OrderStatus, currency: CurrencyCode, totals: { __typename?: 'OrderTotals', subtotal: { __typename?: 'Money', minorUnits: string }, tax: { __typename?: 'Money', minorUnits: string }, total: { __typename?: 'Money', minorUnits: string, currency: CurrencyCode } }, lines: Array<{ __typename?: 'OrderLine', quantity: number, unitPrice: { __typename?: 'Money', minorUnits: string, currency: CurrencyCode }, lineTotal: { __typename?: 'Money', minorUnits: string }, variant: { __typename?: 'ProductVariant', sku: string, product: { __typename?: 'Product', id: string, name: string }, prices: Array<{ __typename?: 'Money', minorUnits: string, currency: CurrencyCode }>, availability?: { __typename?: 'Availability', available: number, levels: Array<{ __typename?: 'StockLevel', onHand: number, reserved: number, safetyStock: number, available: number, location: { __typename?: 'Location', id: string, code: string, name: string } }> } | null } }>, journalEntries?: Array<{ __typename?: 'JournalEntry', id: string, memo: string, source: { __typename?: 'EntrySource', type: string }, lines: Array<{ __typename?: 'JournalLine', account: { __typename?: 'Account', code: string }, debit: { __typename?: 'Money', minorUnits: string }, credit: { __typename?: 'Money', minorUnits: string } }> }> | null } }> } | null } | null };
 
+export type CustomerRecentOrdersQueryVariables = Exact<{
+  customerId: Scalars['ID']['input'];
+  placedFrom: Scalars['DateTime']['input'];
+  after?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type CustomerRecentOrdersQuery = { __typename?: 'Query', orders: { __typename?: 'OrderConnection', pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null }, edges: Array<{ __typename?: 'OrderEdge', node: { __typename?: 'Order', id: string, status: OrderStatus, lines: Array<{ __typename?: 'OrderLine', quantity: number, variant: { __typename?: 'ProductVariant', sku: string } }>, totals: { __typename?: 'OrderTotals', total: { __typename?: 'Money', minorUnits: string } }, payment: { __typename?: 'Payment', captured: { __typename?: 'Money', minorUnits: string } }, statusHistory: Array<{ __typename?: 'OrderStatusChange', status: OrderStatus, reason?: string | null, at: string }> } }> } };
+
+export type OrderJournalQueryVariables = Exact<{
+  orderId: Scalars['ID']['input'];
+}>;
+
+
+export type OrderJournalQuery = { __typename?: 'Query', journalEntries: { __typename?: 'JournalEntryConnection', totalCount: number, edges: Array<{ __typename?: 'JournalEntryEdge', node: { __typename?: 'JournalEntry', id: string, source: { __typename?: 'EntrySource', type: string }, lines: Array<{ __typename?: 'JournalLine', account: { __typename?: 'Account', code: string }, debit: { __typename?: 'Money', minorUnits: string }, credit: { __typename?: 'Money', minorUnits: string } }> } }> } };
+
 export type OrdersWithPostingsQueryVariables = Exact<{
   first: Scalars['Int']['input'];
   after?: InputMaybe<Scalars['String']['input']>;
@@ -360,6 +600,16 @@ export type OrdersWithPostingsQueryVariables = Exact<{
 
 
 export type OrdersWithPostingsQuery = { __typename?: 'Query', orders: { __typename?: 'OrderConnection', pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null }, edges: Array<{ __typename?: 'OrderEdge', node: { __typename?: 'Order', id: string, status: OrderStatus, totals: { __typename?: 'OrderTotals', subtotal: { __typename?: 'Money', minorUnits: string }, tax: { __typename?: 'Money', minorUnits: string }, total: { __typename?: 'Money', minorUnits: string } }, journalEntries?: Array<{ __typename?: 'JournalEntry', source: { __typename?: 'EntrySource', type: string }, lines: Array<{ __typename?: 'JournalLine', account: { __typename?: 'Account', code: string }, debit: { __typename?: 'Money', minorUnits: string }, credit: { __typename?: 'Money', minorUnits: string } }> }> | null } }> } };
+
+export type PlaceOrderMutationVariables = Exact<{
+  input: PlaceOrderInput;
+}>;
+
+
+export type PlaceOrderMutation = { __typename?: 'Mutation', placeOrder:
+    | { __typename: 'OrderPlaced', order: { __typename?: 'Order', id: string, status: OrderStatus } }
+    | { __typename: 'OrderRejected', reason: OrderRejectionReason, order: { __typename?: 'Order', id: string, status: OrderStatus }, shortages: Array<{ __typename?: 'OrderShortage', sku: string, requested: number, available: number }> }
+   };
 
 export type RecordStockMovementMutationVariables = Exact<{
   input: RecordStockMovementInput;
@@ -371,6 +621,14 @@ export type RecordStockMovementMutation = { __typename?: 'Mutation', recordStock
     | { __typename: 'StockMovementRecorded', replayed: boolean, movement: { __typename?: 'StockMovement', id: string, quantityDelta: number, type: string }, level: { __typename?: 'StockLevel', onHand: number, available: number } }
    };
 
+export type ShipOrderMutationVariables = Exact<{
+  orderId: Scalars['ID']['input'];
+  idempotencyKey: Scalars['String']['input'];
+}>;
+
+
+export type ShipOrderMutation = { __typename?: 'Mutation', shipOrder: { __typename?: 'Order', id: string, status: OrderStatus, payment: { __typename?: 'Payment', captured: { __typename?: 'Money', minorUnits: string } } } };
+
 export type StockLevelQueryVariables = Exact<{
   sku: Scalars['ID']['input'];
   locationId: Scalars['ID']['input'];
@@ -379,6 +637,23 @@ export type StockLevelQueryVariables = Exact<{
 
 export type StockLevelQuery = { __typename?: 'Query', availability: Array<{ __typename?: 'Availability', sku: string, levels: Array<{ __typename?: 'StockLevel', onHand: number, reserved: number, available: number }> }>, stockMovements: { __typename?: 'StockMovementConnection', edges: Array<{ __typename?: 'StockMovementEdge', node: { __typename?: 'StockMovement', id: string } }> } };
 
+export type StockMovementLogQueryVariables = Exact<{
+  sku: Scalars['ID']['input'];
+  locationId: Scalars['ID']['input'];
+  after?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type StockMovementLogQuery = { __typename?: 'Query', stockMovements: { __typename?: 'StockMovementConnection', pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null }, edges: Array<{ __typename?: 'StockMovementEdge', node: { __typename?: 'StockMovement', id: string, type: string, quantityDelta: number, orderId?: string | null } }> } };
+
+export type StockSnapshotQueryVariables = Exact<{
+  skus: Array<Scalars['ID']['input']> | Scalars['ID']['input'];
+  locationId: Scalars['ID']['input'];
+}>;
+
+
+export type StockSnapshotQuery = { __typename?: 'Query', availability: Array<{ __typename?: 'Availability', sku: string, levels: Array<{ __typename?: 'StockLevel', onHand: number, reserved: number, safetyStock: number, available: number }> }> };
+
 export type TrialBalanceQueryVariables = Exact<{
   currency: CurrencyCode;
 }>;
@@ -386,10 +661,26 @@ export type TrialBalanceQueryVariables = Exact<{
 
 export type TrialBalanceQuery = { __typename?: 'Query', trialBalance: { __typename?: 'TrialBalance', currency: CurrencyCode, balanced: boolean, totalDebit: { __typename?: 'Money', minorUnits: string }, totalCredit: { __typename?: 'Money', minorUnits: string }, lines: Array<{ __typename?: 'TrialBalanceLine', account: { __typename?: 'Account', code: string, name: string }, debit: { __typename?: 'Money', minorUnits: string }, credit: { __typename?: 'Money', minorUnits: string } }> } };
 
+export type UndecidedOrdersQueryVariables = Exact<{
+  customerId: Scalars['ID']['input'];
+  placedFrom: Scalars['DateTime']['input'];
+}>;
+
+
+export type UndecidedOrdersQuery = { __typename?: 'Query', pending: { __typename?: 'OrderConnection', totalCount: number }, placed: { __typename?: 'OrderConnection', totalCount: number } };
+
 
 export const CatalogAvailabilityDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"CatalogAvailability"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"products"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"variants"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"sku"}},{"kind":"Field","name":{"kind":"Name","value":"prices"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}},{"kind":"Field","name":{"kind":"Name","value":"currency"}}]}},{"kind":"Field","name":{"kind":"Name","value":"availability"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"available"}},{"kind":"Field","name":{"kind":"Name","value":"levels"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"location"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"region"}}]}},{"kind":"Field","name":{"kind":"Name","value":"available"}}]}}]}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<CatalogAvailabilityQuery, CatalogAvailabilityQueryVariables>;
+export const CustomerOrderCountDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"CustomerOrderCount"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"customerId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"orders"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"filter"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"customerId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"customerId"}}}]}},{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"1"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}}]}}]}}]} as unknown as DocumentNode<CustomerOrderCountQuery, CustomerOrderCountQueryVariables>;
 export const CustomerOverviewDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"CustomerOverview"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"customer"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"email"}},{"kind":"Field","name":{"kind":"Name","value":"piiMasked"}},{"kind":"Field","name":{"kind":"Name","value":"loyaltyTier"}},{"kind":"Field","name":{"kind":"Name","value":"lifetimeValue"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"minorUnits"}},{"kind":"Field","name":{"kind":"Name","value":"currency"}}]}},{"kind":"Field","name":{"kind":"Name","value":"orders"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"number"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"currency"}},{"kind":"Field","name":{"kind":"Name","value":"totals"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"subtotal"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"minorUnits"}}]}},{"kind":"Field","name":{"kind":"Name","value":"tax"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"minorUnits"}}]}},{"kind":"Field","name":{"kind":"Name","value":"total"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"minorUnits"}},{"kind":"Field","name":{"kind":"Name","value":"currency"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"lines"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"quantity"}},{"kind":"Field","name":{"kind":"Name","value":"unitPrice"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"minorUnits"}},{"kind":"Field","name":{"kind":"Name","value":"currency"}}]}},{"kind":"Field","name":{"kind":"Name","value":"lineTotal"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"minorUnits"}}]}},{"kind":"Field","name":{"kind":"Name","value":"variant"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"sku"}},{"kind":"Field","name":{"kind":"Name","value":"product"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"prices"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"minorUnits"}},{"kind":"Field","name":{"kind":"Name","value":"currency"}}]}},{"kind":"Field","name":{"kind":"Name","value":"availability"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"available"}},{"kind":"Field","name":{"kind":"Name","value":"levels"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"location"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"onHand"}},{"kind":"Field","name":{"kind":"Name","value":"reserved"}},{"kind":"Field","name":{"kind":"Name","value":"safetyStock"}},{"kind":"Field","name":{"kind":"Name","value":"available"}}]}}]}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"journalEntries"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"memo"}},{"kind":"Field","name":{"kind":"Name","value":"source"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"type"}}]}},{"kind":"Field","name":{"kind":"Name","value":"lines"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"account"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}}]}},{"kind":"Field","name":{"kind":"Name","value":"debit"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"minorUnits"}}]}},{"kind":"Field","name":{"kind":"Name","value":"credit"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"minorUnits"}}]}}]}}]}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<CustomerOverviewQuery, CustomerOverviewQueryVariables>;
+export const CustomerRecentOrdersDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"CustomerRecentOrders"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"customerId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"placedFrom"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"DateTime"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"orders"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"filter"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"customerId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"customerId"}}},{"kind":"ObjectField","name":{"kind":"Name","value":"placedFrom"},"value":{"kind":"Variable","name":{"kind":"Name","value":"placedFrom"}}}]}},{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"100"}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"lines"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"quantity"}},{"kind":"Field","name":{"kind":"Name","value":"variant"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"sku"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"totals"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"total"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"minorUnits"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"payment"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"captured"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"minorUnits"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"statusHistory"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"reason"}},{"kind":"Field","name":{"kind":"Name","value":"at"}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<CustomerRecentOrdersQuery, CustomerRecentOrdersQueryVariables>;
+export const OrderJournalDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"OrderJournal"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"orderId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"journalEntries"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"filter"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"orderId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"orderId"}}}]}},{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"100"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"source"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"type"}}]}},{"kind":"Field","name":{"kind":"Name","value":"lines"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"account"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}}]}},{"kind":"Field","name":{"kind":"Name","value":"debit"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"minorUnits"}}]}},{"kind":"Field","name":{"kind":"Name","value":"credit"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"minorUnits"}}]}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<OrderJournalQuery, OrderJournalQueryVariables>;
 export const OrdersWithPostingsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"OrdersWithPostings"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"orders"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"totals"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"subtotal"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"minorUnits"}}]}},{"kind":"Field","name":{"kind":"Name","value":"tax"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"minorUnits"}}]}},{"kind":"Field","name":{"kind":"Name","value":"total"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"minorUnits"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"journalEntries"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"source"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"type"}}]}},{"kind":"Field","name":{"kind":"Name","value":"lines"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"account"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}}]}},{"kind":"Field","name":{"kind":"Name","value":"debit"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"minorUnits"}}]}},{"kind":"Field","name":{"kind":"Name","value":"credit"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"minorUnits"}}]}}]}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<OrdersWithPostingsQuery, OrdersWithPostingsQueryVariables>;
+export const PlaceOrderDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"PlaceOrder"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"PlaceOrderInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"placeOrder"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"OrderPlaced"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"order"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}}]}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"OrderRejected"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"order"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}}]}},{"kind":"Field","name":{"kind":"Name","value":"reason"}},{"kind":"Field","name":{"kind":"Name","value":"shortages"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"sku"}},{"kind":"Field","name":{"kind":"Name","value":"requested"}},{"kind":"Field","name":{"kind":"Name","value":"available"}}]}}]}}]}}]}}]} as unknown as DocumentNode<PlaceOrderMutation, PlaceOrderMutationVariables>;
 export const RecordStockMovementDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"RecordStockMovement"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"RecordStockMovementInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"recordStockMovement"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"StockMovementRecorded"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"replayed"}},{"kind":"Field","name":{"kind":"Name","value":"movement"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"quantityDelta"}},{"kind":"Field","name":{"kind":"Name","value":"type"}}]}},{"kind":"Field","name":{"kind":"Name","value":"level"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"onHand"}},{"kind":"Field","name":{"kind":"Name","value":"available"}}]}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"InsufficientStock"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"requested"}},{"kind":"Field","name":{"kind":"Name","value":"available"}}]}}]}}]}}]} as unknown as DocumentNode<RecordStockMovementMutation, RecordStockMovementMutationVariables>;
+export const ShipOrderDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ShipOrder"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"orderId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"idempotencyKey"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"shipOrder"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"orderId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"orderId"}}},{"kind":"Argument","name":{"kind":"Name","value":"idempotencyKey"},"value":{"kind":"Variable","name":{"kind":"Name","value":"idempotencyKey"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"payment"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"captured"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"minorUnits"}}]}}]}}]}}]}}]} as unknown as DocumentNode<ShipOrderMutation, ShipOrderMutationVariables>;
 export const StockLevelDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"StockLevel"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"sku"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"locationId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"availability"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"skus"},"value":{"kind":"ListValue","values":[{"kind":"Variable","name":{"kind":"Name","value":"sku"}}]}},{"kind":"Argument","name":{"kind":"Name","value":"locationIds"},"value":{"kind":"ListValue","values":[{"kind":"Variable","name":{"kind":"Name","value":"locationId"}}]}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"sku"}},{"kind":"Field","name":{"kind":"Name","value":"levels"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"onHand"}},{"kind":"Field","name":{"kind":"Name","value":"reserved"}},{"kind":"Field","name":{"kind":"Name","value":"available"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"stockMovements"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"sku"},"value":{"kind":"Variable","name":{"kind":"Name","value":"sku"}}},{"kind":"Argument","name":{"kind":"Name","value":"locationId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"locationId"}}},{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"100"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]}}]}}]} as unknown as DocumentNode<StockLevelQuery, StockLevelQueryVariables>;
+export const StockMovementLogDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"StockMovementLog"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"sku"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"locationId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"stockMovements"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"sku"},"value":{"kind":"Variable","name":{"kind":"Name","value":"sku"}}},{"kind":"Argument","name":{"kind":"Name","value":"locationId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"locationId"}}},{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"100"}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"quantityDelta"}},{"kind":"Field","name":{"kind":"Name","value":"orderId"}}]}}]}}]}}]}}]} as unknown as DocumentNode<StockMovementLogQuery, StockMovementLogQueryVariables>;
+export const StockSnapshotDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"StockSnapshot"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"skus"}},"type":{"kind":"NonNullType","type":{"kind":"ListType","type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"locationId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"availability"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"skus"},"value":{"kind":"Variable","name":{"kind":"Name","value":"skus"}}},{"kind":"Argument","name":{"kind":"Name","value":"locationIds"},"value":{"kind":"ListValue","values":[{"kind":"Variable","name":{"kind":"Name","value":"locationId"}}]}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"sku"}},{"kind":"Field","name":{"kind":"Name","value":"levels"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"onHand"}},{"kind":"Field","name":{"kind":"Name","value":"reserved"}},{"kind":"Field","name":{"kind":"Name","value":"safetyStock"}},{"kind":"Field","name":{"kind":"Name","value":"available"}}]}}]}}]}}]} as unknown as DocumentNode<StockSnapshotQuery, StockSnapshotQueryVariables>;
 export const TrialBalanceDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"TrialBalance"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"currency"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CurrencyCode"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"trialBalance"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"currency"},"value":{"kind":"Variable","name":{"kind":"Name","value":"currency"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"currency"}},{"kind":"Field","name":{"kind":"Name","value":"balanced"}},{"kind":"Field","name":{"kind":"Name","value":"totalDebit"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"minorUnits"}}]}},{"kind":"Field","name":{"kind":"Name","value":"totalCredit"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"minorUnits"}}]}},{"kind":"Field","name":{"kind":"Name","value":"lines"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"account"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"debit"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"minorUnits"}}]}},{"kind":"Field","name":{"kind":"Name","value":"credit"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"minorUnits"}}]}}]}}]}}]}}]} as unknown as DocumentNode<TrialBalanceQuery, TrialBalanceQueryVariables>;
+export const UndecidedOrdersDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"UndecidedOrders"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"customerId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"placedFrom"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"DateTime"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","alias":{"kind":"Name","value":"pending"},"name":{"kind":"Name","value":"orders"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"filter"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"customerId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"customerId"}}},{"kind":"ObjectField","name":{"kind":"Name","value":"placedFrom"},"value":{"kind":"Variable","name":{"kind":"Name","value":"placedFrom"}}},{"kind":"ObjectField","name":{"kind":"Name","value":"status"},"value":{"kind":"EnumValue","value":"PENDING"}}]}},{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"1"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}}]}},{"kind":"Field","alias":{"kind":"Name","value":"placed"},"name":{"kind":"Name","value":"orders"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"filter"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"customerId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"customerId"}}},{"kind":"ObjectField","name":{"kind":"Name","value":"placedFrom"},"value":{"kind":"Variable","name":{"kind":"Name","value":"placedFrom"}}},{"kind":"ObjectField","name":{"kind":"Name","value":"status"},"value":{"kind":"EnumValue","value":"PLACED"}}]}},{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"1"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}}]}}]}}]} as unknown as DocumentNode<UndecidedOrdersQuery, UndecidedOrdersQueryVariables>;

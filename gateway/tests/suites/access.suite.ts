@@ -1,4 +1,4 @@
-import { describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { retailDataset } from '@mesh/seed-data';
 import { principals, postGraphQL } from '@mesh/test-kit';
@@ -6,9 +6,6 @@ import { SUBGRAPHS } from '@mesh/mesh-runner';
 import { errorCodes, type MeshUnderTest } from '../mesh-fixture.js';
 
 const data = retailDataset();
-const [alice, bob] = [data.customers[0]!, data.customers[1]!];
-const aliceOrder = data.orders.find((order) => order.customerId === alice.id)!;
-const bobOrder = data.orders.find((order) => order.customerId === bob.id)!;
 const SKU = data.variants[0]!.sku;
 const STORE = data.locations[0]!.id;
 
@@ -19,8 +16,42 @@ const TRIAL_BALANCE = `{ trialBalance(currency: USD) { balanced } }`;
 const CUSTOMERS = `{ customers(first: 5) { edges { node { id email } } } }`;
 const MOVE = `mutation($key: String!) { recordStockMovement(input: { sku: "${SKU}", locationId: "${STORE}", type: RECEIPT, quantity: 1, idempotencyKey: $key, reason: "access test" }) { __typename } }`;
 
+const ORDERS = `{ orders(first: 100) { edges { node { id number customer { id } } } } }`;
+
+interface Subject {
+  readonly customer: { readonly id: string; readonly email: string; readonly phone: string };
+  readonly order: { readonly id: string; readonly number: string };
+}
+
+/** Two customers of the history (with an email and a phone) and one order of each, found through the graph as an admin. */
+async function discoverSubjects(mesh: MeshUnderTest): Promise<[Subject, Subject]> {
+  const response = await mesh.query<{ orders: { edges: { node: { id: string; number: string; customer: { id: string } | null } }[] } }, Record<string, unknown>>(ORDERS, {}, principals.admin);
+  assert.equal(response.errors, undefined, JSON.stringify(response.errors));
+  const subjects: Subject[] = [];
+  for (const { node } of response.data!.orders.edges) {
+    if (!node.customer || subjects.some((subject) => subject.customer.id === node.customer!.id)) continue;
+    const profile = await mesh.query<{ customer: { id: string; email: string; phone: string | null } }, Record<string, unknown>>(CUSTOMER, { id: node.customer.id }, principals.admin);
+    assert.equal(profile.errors, undefined, JSON.stringify(profile.errors));
+    const { id, email, phone } = profile.data!.customer;
+    if (!phone) continue;
+    subjects.push({ customer: { id, email, phone }, order: { id: node.id, number: node.number } });
+    if (subjects.length === 2) break;
+  }
+  assert.equal(subjects.length, 2, 'the history has two customers with orders');
+  return [subjects[0]!, subjects[1]!];
+}
+
 export function accessSuite(mesh: () => MeshUnderTest): void {
   describe('access through the gateway', () => {
+    let alice: Subject['customer'];
+    let bob: Subject['customer'];
+    let aliceOrder: Subject['order'];
+    let bobOrder: Subject['order'];
+    before(async () => {
+      const [first, second] = await discoverSubjects(mesh());
+      [alice, aliceOrder, bob, bobOrder] = [first.customer, first.order, second.customer, second.order];
+    });
+
     test('every subgraph refuses a direct call without the gateway credential, _entities included', async () => {
       for (const name of SUBGRAPHS) {
         const response = await postGraphQL(mesh().mesh.subgraphUrls[name], '{ _service { sdl } }');

@@ -13,6 +13,8 @@ import type { Topic } from './topics.js';
  * - Delivery is at least once; a handler's event is acknowledged only when the handler resolves.
  *   A handler that throws is retried with backoff up to `maxDeliver` deliveries, then the event
  *   goes to the dead letters, from which it can be listed and replayed to that consumer alone.
+ * - A member handles one event at a time unless it subscribes with `concurrency`; then events
+ *   with the same `partitionKey` still run one at a time in order, and other keys in parallel.
  */
 export interface EventBus {
   /** Resolves when the event is durably accepted; rejects when it is not (retry, or let the outbox relay retry). */
@@ -27,7 +29,7 @@ export interface EventBus {
     topics: T | readonly T[],
     consumerName: string,
     handler: EventHandler<T>,
-    options?: SubscribeOptions,
+    options?: SubscribeOptions<T>,
   ): Promise<Subscription>;
   /** Dead letters, oldest first; optionally of one consumer. */
   listDeadLetters(filter?: { readonly consumer?: string }): Promise<DeadLetter[]>;
@@ -62,7 +64,8 @@ export interface DeliveryContext {
  */
 export type EventHandler<T extends Topic> = (envelope: AnyEnvelope<T>, context: DeliveryContext) => Promise<void> | void;
 
-export interface SubscribeOptions {
+/** How a consumer receives its events; `T` types `partitionKey`'s envelope. */
+export interface SubscribeOptions<T extends Topic = Topic> {
   /** Deliveries (first included) before the event goes to the dead letters. Default 5. */
   readonly maxDeliver?: number;
   /**
@@ -76,12 +79,29 @@ export interface SubscribeOptions {
    * handler. Default 30000 ms. The memory bus has no other process and ignores it.
    */
   readonly ackWaitMs?: number;
+  /**
+   * How many events this member handles at once (events waiting behind their partition key count).
+   * Default 1: strictly one at a time, in delivery order. Above 1, the JetStream adapter pulls up
+   * to this many and keeps pulling as they settle; each event is still acknowledged, retried or
+   * dead-lettered on its own, exactly as at 1, and `stop()` waits for all of them. Keep `ackWaitMs`
+   * above the time the slowest partition takes to work through its waiting events. 1 to 1000.
+   */
+  readonly concurrency?: number;
+  /**
+   * The partition of an event when `concurrency` is above 1: events of one key are handled one at
+   * a time in the order this member received them; different keys run in parallel. Without it
+   * every event is its own partition (no order at all). Ordering holds per member and per
+   * delivery: an event that failed is redelivered after its backoff, behind later events of its
+   * key, and members sharing a consumer may each hold events of the same key (as at concurrency
+   * 1). It must not throw; if it does, the event joins one shared partition of such events.
+   */
+  partitionKey?(envelope: AnyEnvelope<T>): string;
 }
 
 export interface Subscription {
   readonly consumer: string;
   readonly topics: readonly Topic[];
-  /** Stops receiving; resolves when the running handler has settled. The durable consumer stays. */
+  /** Stops receiving; resolves when every running handler has settled. The durable consumer stays. */
   stop(): Promise<void>;
 }
 
@@ -95,7 +115,13 @@ export interface DeadLetter {
   readonly error: { readonly name: string; readonly message: string; readonly stack?: string };
   /** Deliveries made before giving up. */
   readonly deliveries: number;
-  /** ISO 8601 instant at which it was dead-lettered. */
+  /**
+   * ISO 8601 instant of its first failed delivery. The adapters track it in the process that
+   * delivers: when that process changed between the first and the last failure, it is the first
+   * failure that process saw (at worst equal to `failedAt`).
+   */
+  readonly firstFailedAt: string;
+  /** ISO 8601 instant at which it was dead-lettered (its last failure). */
   readonly failedAt: string;
 }
 
@@ -138,6 +164,35 @@ export function deliveryPolicyOf(consumerName: string, topics: readonly string[]
   }
   if (!Number.isFinite(policy.ackWaitMs) || policy.ackWaitMs < 100) throw new RangeError('ackWaitMs must be at least 100');
   return policy;
+}
+
+/** How many events one member handles at once, and which of them must keep their order. */
+export interface Partitioning {
+  readonly concurrency: number;
+  /** Undefined: every event unordered (only with concurrency above 1). */
+  readonly keyOf: (envelope: AnyEnvelope) => string | undefined;
+}
+
+const THROWING_PARTITION_KEY = '\u0000partition-key-threw';
+
+/** Applies the concurrency defaults and validates; shared by the adapters. */
+export function partitioningOf(options: SubscribeOptions = {}, logger: EventLogger = silentLogger): Partitioning {
+  const concurrency = options.concurrency ?? 1;
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1 || concurrency > 1000) throw new RangeError('concurrency must be an integer from 1 to 1000');
+  const { partitionKey } = options;
+  if (partitionKey !== undefined && typeof partitionKey !== 'function') throw new RangeError('partitionKey must be a function');
+  if (concurrency === 1 || !partitionKey) return { concurrency, keyOf: () => undefined };
+  return {
+    concurrency,
+    keyOf(envelope) {
+      try {
+        return String(partitionKey(envelope));
+      } catch (error) {
+        logger.warn({ eventId: envelope.id, type: envelope.type, err: error }, 'partitionKey threw; the event joins the shared fallback partition');
+        return THROWING_PARTITION_KEY;
+      }
+    },
+  };
 }
 
 /** The slice of a pino logger the adapters and the relay use (a pino logger fits). */

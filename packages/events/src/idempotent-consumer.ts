@@ -17,10 +17,17 @@ export type ClaimResult =
  */
 export interface ProcessedEventStore {
   claim(consumer: string, key: string, leaseMs: number): Promise<ClaimResult>;
-  /** Marks the claim done for good. */
-  complete(consumer: string, key: string, token: string): Promise<void>;
+  /** Marks the claim done for good, remembering which event it was (for traces). */
+  complete(consumer: string, key: string, token: string, event?: HandledEvent): Promise<void>;
   /** Gives the claim up (the handler failed) so that the redelivery runs it again. */
   release(consumer: string, key: string, token: string): Promise<void>;
+}
+
+/** What a completed claim remembers of its event: traces show which consumer handled what, and when. */
+export interface HandledEvent {
+  readonly eventId: string;
+  readonly type: string;
+  readonly correlationId: string;
 }
 
 /** Thrown (and so retried by the bus) when a duplicate of the event is being handled elsewhere. */
@@ -49,7 +56,7 @@ export function idempotent<T extends Topic>(store: ProcessedEventStore, handler:
       await store.release(context.consumer, key, claim.token);
       throw error;
     }
-    await store.complete(context.consumer, key, claim.token);
+    await store.complete(context.consumer, key, claim.token, { eventId: envelope.id, type: envelope.type, correlationId: envelope.correlationId });
   };
 }
 
@@ -84,6 +91,10 @@ export interface ProcessedEventRecord {
   token: string;
   leaseUntil: Date;
   completedAt?: Date;
+  /** The completed event's envelope id, topic and correlation id (absent on records older than traces). */
+  eventId?: string;
+  type?: string;
+  correlationId?: string;
 }
 
 const processedEventSchema = new Schema<ProcessedEventRecord>(
@@ -94,9 +105,13 @@ const processedEventSchema = new Schema<ProcessedEventRecord>(
     token: { type: String, required: true },
     leaseUntil: { type: Date, required: true },
     completedAt: { type: Date },
+    eventId: { type: String },
+    type: { type: String },
+    correlationId: { type: String },
   },
   { versionKey: false, collection: 'processed_events' },
 );
+processedEventSchema.index({ correlationId: 1 }, { sparse: true });
 
 /** The consuming service's `processed_events` collection (in its own database). */
 export function createProcessedEventModel(connection: Connection): Model<ProcessedEventRecord> {
@@ -121,8 +136,8 @@ export function mongoProcessedEvents(model: Model<ProcessedEventRecord>): Proces
       const existing = await model.findById(_id, { state: 1 }).lean();
       return existing?.state === 'DONE' ? { outcome: 'done' } : { outcome: 'busy' };
     },
-    async complete(consumer, key, token) {
-      await model.updateOne({ _id: `${consumer}|${key}`, token }, { $set: { state: 'DONE', completedAt: new Date() } });
+    async complete(consumer, key, token, event) {
+      await model.updateOne({ _id: `${consumer}|${key}`, token }, { $set: { state: 'DONE', completedAt: new Date(), ...event } });
     },
     async release(consumer, key, token) {
       await model.deleteOne({ _id: `${consumer}|${key}`, token, state: 'RUNNING' });

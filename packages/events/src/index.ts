@@ -1,7 +1,10 @@
 export * from './envelope.js';
 export * from './event-bus.js';
+export * from './event-log.js';
 export * from './idempotent-consumer.js';
 export * from './jetstream-bus.js';
+export * from './live-feed.js';
+export * from './live-updates.js';
 export { DEAD_LETTER_STREAM, REPLAY_FOR_HEADER } from './jetstream-dead-letters.js';
 export * from './memory-bus.js';
 export * from './outbox.js';

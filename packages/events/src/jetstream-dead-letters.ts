@@ -19,11 +19,15 @@ export const DEAD_LETTER_SUBJECTS = 'dead-letters.>';
 /** Set on a replayed event: only the consumer it names handles it; the others ack and skip it. */
 export const REPLAY_FOR_HEADER = 'Mesh-Replay-For';
 
-type StoredDeadLetter = Omit<DeadLetter, 'id'> & { readonly source: { readonly stream: string; readonly seq: number } };
+type StoredDeadLetter = Omit<DeadLetter, 'id' | 'firstFailedAt'> & {
+  readonly source: { readonly stream: string; readonly seq: number };
+  /** Absent on letters stored before it was recorded. */
+  readonly firstFailedAt?: string;
+};
 
 export interface DeadLetterStore {
   /** Records a dead letter; the same source message recorded twice is stored once. Resolves to its id. */
-  add(letter: Omit<DeadLetter, 'id' | 'failedAt'>, source: StoredDeadLetter['source']): Promise<string>;
+  add(letter: Omit<DeadLetter, 'id' | 'failedAt' | 'firstFailedAt'> & { readonly firstFailedAt?: string }, source: StoredDeadLetter['source']): Promise<string>;
   list(consumer?: string): Promise<DeadLetter[]>;
   replay(id: string): Promise<void>;
 }
@@ -31,7 +35,7 @@ export interface DeadLetterStore {
 export function createDeadLetterStore(js: JetStreamClient, jsm: JetStreamManager): DeadLetterStore {
   function toDeadLetter(seq: number, stored: StoredDeadLetter): DeadLetter {
     const { consumer, envelope, error, deliveries, failedAt } = stored;
-    return { id: String(seq), consumer, envelope: parseEnvelope(envelope), error, deliveries, failedAt };
+    return { id: String(seq), consumer, envelope: parseEnvelope(envelope), error, deliveries, firstFailedAt: stored.firstFailedAt ?? failedAt, failedAt };
   }
 
   async function load(id: string): Promise<StoredDeadLetter> {
@@ -43,7 +47,8 @@ export function createDeadLetterStore(js: JetStreamClient, jsm: JetStreamManager
 
   return {
     async add(letter, source) {
-      const stored: StoredDeadLetter = { ...letter, failedAt: new Date().toISOString(), source };
+      const failedAt = new Date().toISOString();
+      const stored: StoredDeadLetter = { ...letter, firstFailedAt: letter.firstFailedAt ?? failedAt, failedAt, source };
       const ack = await js.publish(`dead-letters.${letter.consumer}`, JSON.stringify(stored), {
         msgID: `dead-letter:${letter.consumer}:${source.stream}:${source.seq}`,
       });

@@ -4,15 +4,19 @@ import { runDelivery } from './delivery.js';
 import {
   DeadLetterNotFoundError,
   deliveryPolicyOf,
+  partitioningOf,
   silentLogger,
   type DeadLetter,
   type DeliveryPolicy,
   type EventBus,
   type EventHandler,
   type EventLogger,
+  type Partitioning,
   type PublishResult,
+  type SubscribeOptions,
   type Subscription,
 } from './event-bus.js';
+import { KeyedLanes } from './keyed-lanes.js';
 import { isTopic, type Topic } from './topics.js';
 
 interface LoggedEvent {
@@ -26,11 +30,15 @@ interface Pending {
   readonly event: LoggedEvent;
   readonly deliveryCount: number;
   readonly dueAt: number;
+  /** When its first delivery failed (ISO 8601), once one did. */
+  readonly firstFailedAt?: string;
 }
 
 interface Member {
   readonly handler: EventHandler<Topic>;
-  busy: Promise<void> | null;
+  readonly partitioning: Partitioning;
+  /** Its deliveries in flight, `partitioning.concurrency` at most. */
+  readonly lanes: KeyedLanes;
   stopped: boolean;
 }
 
@@ -92,10 +100,8 @@ export function createMemoryBus(options: { broker?: MemoryBroker; logger?: Event
       if (!member) return;
       const pending = takeNext(durable);
       if (!pending) return scheduleRetry(durable);
-      member.busy = deliver(durable, member, pending).finally(() => {
-        member.busy = null;
-        pump(durable);
-      });
+      const key = member.partitioning.keyOf(pending.event.envelope);
+      void member.lanes.run(key, () => deliver(durable, member, pending)).then(() => pump(durable));
     }
   }
 
@@ -104,7 +110,7 @@ export function createMemoryBus(options: { broker?: MemoryBroker; logger?: Event
     for (let step = 0; step < count; step++) {
       const index = (durable.nextMember + step) % count;
       const member = durable.members[index];
-      if (member && !member.busy && !member.stopped) {
+      if (member && member.lanes.free > 0 && !member.stopped) {
         durable.nextMember = (index + 1) % count;
         return member;
       }
@@ -142,13 +148,14 @@ export function createMemoryBus(options: { broker?: MemoryBroker; logger?: Event
     const { envelope, replayFor } = pending.event;
     const context = { consumer: durable.name, deliveryCount: pending.deliveryCount, replay: replayFor !== undefined };
     const outcome = await runDelivery(member.handler, envelope, context, durable.policy);
+    const firstFailedAt = pending.firstFailedAt ?? new Date().toISOString();
     if (outcome.kind === 'retry') {
-      durable.retries.push({ event: pending.event, deliveryCount: pending.deliveryCount + 1, dueAt: Date.now() + outcome.delayMs });
+      durable.retries.push({ event: pending.event, deliveryCount: pending.deliveryCount + 1, dueAt: Date.now() + outcome.delayMs, firstFailedAt });
       scheduleRetry(durable);
     } else if (outcome.kind === 'dead-letter') {
       const id = randomUUID();
       const { error, deliveries } = outcome;
-      broker.deadLetters.set(id, { id, consumer: durable.name, envelope, error, deliveries, failedAt: new Date().toISOString() });
+      broker.deadLetters.set(id, { id, consumer: durable.name, envelope, error, deliveries, firstFailedAt, failedAt: new Date().toISOString() });
       logger.error({ consumer: durable.name, eventId: envelope.id, type: envelope.type, deadLetterId: id, error: error.message }, 'event dead-lettered');
     }
   }
@@ -183,6 +190,7 @@ export function createMemoryBus(options: { broker?: MemoryBroker; logger?: Event
       const list: readonly T[] = typeof topics === 'string' ? [topics] : [...new Set(topics)];
       for (const topic of list) if (!isTopic(topic)) throw new RangeError(`unknown topic ${String(topic)}`);
       const policy = deliveryPolicyOf(consumerName, list, options);
+      const partitioning = partitioningOf(options as SubscribeOptions, logger);
       let durable = broker.durables.get(consumerName);
       if (!durable) {
         durable = { name: consumerName, topics: new Set(list), policy, cursor: 0, retries: [], members: [], nextMember: 0, timer: null };
@@ -192,7 +200,7 @@ export function createMemoryBus(options: { broker?: MemoryBroker; logger?: Event
         durable.policy = policy;
       }
       // The handler only ever sees its own topics (`wants` filters), so widening its type is safe.
-      const member: Member = { handler: handler as EventHandler<Topic>, busy: null, stopped: false };
+      const member: Member = { handler: handler as EventHandler<Topic>, partitioning, lanes: new KeyedLanes(partitioning.concurrency), stopped: false };
       durable.members.push(member);
       const owned = { durable, member };
       ownMembers.add(owned);
@@ -205,7 +213,7 @@ export function createMemoryBus(options: { broker?: MemoryBroker; logger?: Event
           member.stopped = true;
           target.members = target.members.filter((other) => other !== member);
           ownMembers.delete(owned);
-          await member.busy;
+          await member.lanes.idle();
         },
       };
     },
@@ -228,7 +236,7 @@ export function createMemoryBus(options: { broker?: MemoryBroker; logger?: Event
         member.stopped = true;
         durable.members = durable.members.filter((other) => other !== member);
       }
-      await Promise.all(owned.map(({ member }) => member.busy));
+      await Promise.all(owned.map(({ member }) => member.lanes.idle()));
       for (const durable of broker.durables.values()) {
         if (durable.members.length === 0 && durable.timer) {
           clearTimeout(durable.timer);

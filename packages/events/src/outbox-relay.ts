@@ -1,5 +1,6 @@
 import { parseEnvelope, type AnyEnvelope, type EnvelopeOf } from './envelope.js';
 import { silentLogger, type EventBus, type EventLogger } from './event-bus.js';
+import { createEventLogModel, DEFAULT_EVENT_LOG_RETENTION_MS, recordPublished, type EventLogModel } from './event-log.js';
 import type { OutboxModel, PendingEventsSource } from './outbox.js';
 import type { Topic } from './topics.js';
 
@@ -19,6 +20,13 @@ export interface OutboxRelayOptions {
   readonly resolveHeld?: (envelope: AnyEnvelope) => Promise<'publish' | 'discard' | 'wait'>;
   /** Default 30000 ms: well above the time between a service's hold and its release. */
   readonly holdTimeoutMs?: number;
+  /**
+   * Where published events are remembered for traces (`readEventTrail`). Default: the `event_log`
+   * collection of the outbox's database; `false` keeps no log.
+   */
+  readonly eventLog?: EventLogModel | false;
+  /** How long the event log keeps an entry. Default 30 days. */
+  readonly eventLogRetentionMs?: number;
   /** Documents read per query. Default 100. */
   readonly batchSize?: number;
   readonly logger?: EventLogger;
@@ -47,6 +55,9 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const intervalMs = options.intervalMs ?? 1000;
   const batchSize = options.batchSize ?? 100;
   const holdTimeoutMs = options.holdTimeoutMs ?? 30_000;
+  const eventLog = options.eventLog === false ? null : (options.eventLog ?? createEventLogModel(model.db));
+  const retentionMs = options.eventLogRetentionMs ?? DEFAULT_EVENT_LOG_RETENTION_MS;
+  if (!(retentionMs > 0)) throw new RangeError('eventLogRetentionMs must be positive');
   const reportedHeld = new Set<string>();
   let running: Promise<number> = Promise.resolve(0);
   let queued: Promise<number> | null = null;
@@ -56,6 +67,9 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   async function publish(value: unknown): Promise<string> {
     const envelope = parseEnvelope(value) as EnvelopeOf<Topic>;
     await bus.publish(envelope);
+    // Recorded before the event counts as sent: if this write fails, the next pass publishes again
+    // (the bus drops the duplicate) and records it then.
+    if (eventLog) await recordPublished(eventLog, envelope, retentionMs);
     return envelope.id;
   }
 

@@ -20,6 +20,7 @@ import type {
   PaymentRefunded,
   ReturnCompleted,
   ReturnReceived,
+  ReturnRequested,
 } from './payloads/order.payloads.js';
 import type { PriceChanged, ProductUpserted } from './payloads/product.payloads.js';
 
@@ -38,8 +39,12 @@ const payload = <TPayload>(): TPayload => undefined as TPayload;
  * its state change is durable (through the outbox). Bump `version` on a breaking payload change.
  */
 export const EVENT_TOPICS = {
-  /** Fires once per movement applied to on hand (receipt, sale, return, adjustment, cycle count, damage, transfer out/in); never for a rejected movement. */
-  'inventory.stock-movement-recorded': { version: 1, payload: payload<StockMovementRecorded>() },
+  /**
+   * Fires once per movement applied to on hand (receipt, sale, return, adjustment, cycle count, damage, transfer out/in); never for a rejected movement.
+   * Version 2 adds `unitCostMinor` and `currency` (the movement's valuation at the location's currency), a compatible addition:
+   * a version-1 reader ignores them; a reader of version 2 must still accept version-1 events, which carry neither.
+   */
+  'inventory.stock-movement-recorded': { version: 2, payload: payload<StockMovementRecorded>() },
   /** Fires when a (SKU, location)'s available-to-sell changes, after the movement, reservation or release that changed it. */
   'inventory.availability-changed': { version: 1, payload: payload<AvailabilityChanged>() },
   /** Fires when every line of an order is reserved at one location (all or nothing); a failed reservation fires nothing here. */
@@ -67,6 +72,8 @@ export const EVENT_TOPICS = {
   'order.payment-captured': { version: 1, payload: payload<PaymentCaptured>() },
   /** Fires for each refund paid back to the customer (after a return or a cancellation after capture); the ledger reverses it. */
   'order.payment-refunded': { version: 1, payload: payload<PaymentRefunded>() },
+  /** Fires when a return is opened on a completed order (its units are claimed); nothing is received or refunded yet. */
+  'order.return-requested': { version: 1, payload: payload<ReturnRequested>() },
   /** Fires when returned goods are received at a location with their disposition (sellable or damaged), before the refund. */
   'order.return-received': { version: 1, payload: payload<ReturnReceived>() },
   /** Fires when a return is closed: refunded, and the order PARTIALLY_RETURNED or RETURNED. */

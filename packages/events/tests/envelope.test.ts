@@ -92,6 +92,7 @@ describe('the topic map', () => {
       'order.payment-refunded',
       'order.return-completed',
       'order.return-received',
+      'order.return-requested',
       'product.price-changed',
       'product.product-upserted',
     ]);

@@ -3,6 +3,8 @@ import { resolveDatabase, type RunningDatabase } from '@mesh/embedded-mongo';
 import { freePort } from './free-port.js';
 import { startNatsServer, type TestNatsServer } from './nats-server.js';
 import { spawnService, type ServiceProcess } from './service-process.js';
+import { replayHistoryIfNeeded, type HistoryOption } from './history-wiring.js';
+import type { SeedHistorySummary } from './seed-history.js';
 
 export const SUBGRAPHS = ['product', 'inventory', 'order', 'customer', 'ledger'] as const;
 export type SubgraphName = (typeof SUBGRAPHS)[number];
@@ -20,6 +22,12 @@ export interface MeshOptions {
   /** Extra environment for every service (e.g. SUBGRAPH_TIMEOUT_MS). */
   readonly env?: Readonly<Record<string, string>>;
   readonly log?: (line: string) => void;
+  /**
+   * The order history replayed through the workflows once the gateway is up (see seed-history.ts),
+   * when seeding is on (SEED_DATA, default on outside production), NODE_ENV is not production and
+   * the order database holds no orders yet (or a previous replay was interrupted). Default: none.
+   */
+  readonly history?: HistoryOption;
 }
 
 export interface RunningMesh {
@@ -28,9 +36,31 @@ export interface RunningMesh {
   /** The NATS JetStream URL every service publishes and consumes events through. */
   readonly natsUrl: string;
   readonly subgraphUrls: Readonly<Record<SubgraphName, string>>;
+  /** What the history replay did at start-up; undefined when it did not run. */
+  readonly history: SeedHistorySummary | undefined;
   /** Stops one subgraph (to test partial failure); startSubgraph brings it back on the same port. */
   stopSubgraph(name: SubgraphName): Promise<void>;
   startSubgraph(name: SubgraphName): Promise<void>;
+  /**
+   * Stops the nats-server the runner started, keeping its store (a broker outage); startNats
+   * brings it back on the same port and store, so clients reconnect to the same URL. Both throw
+   * when NATS_URL pointed the mesh at a broker the runner does not own.
+   */
+  stopNats(): Promise<void>;
+  startNats(): Promise<void>;
+  /**
+   * Starts one more process of a service on a free port, against the same database and NATS (as
+   * production replicas run). A gateway replica uses the mesh's subgraphs except those named in
+   * `subgraphUrls` (for example a subgraph replica). Replicas stop with the mesh, or on their own.
+   */
+  startReplica(name: SubgraphName | 'gateway', options?: { readonly subgraphUrls?: Partial<Record<SubgraphName, string>> }): Promise<MeshReplica>;
+  stop(): Promise<void>;
+}
+
+/** An extra process of one service (see RunningMesh.startReplica). */
+export interface MeshReplica {
+  /** Its /graphql URL. */
+  readonly url: string;
   stop(): Promise<void>;
 }
 
@@ -63,19 +93,25 @@ export async function startMesh(options: MeshOptions): Promise<RunningMesh> {
     ...options.env,
   };
   const running = new Map<SubgraphName | 'gateway', ServiceProcess>();
+  const replicas = new Set<ServiceProcess>();
+  const envOf = (name: SubgraphName | 'gateway', port: number, urls: Readonly<Record<SubgraphName, string>> = subgraphUrls) =>
+    name === 'gateway'
+      ? { ...commonEnv, GATEWAY_PORT: String(port), ...Object.fromEntries(SUBGRAPHS.map((s) => [`${s.toUpperCase()}_URL`, urls[s]])) }
+      : {
+          ...commonEnv,
+          [`${name.toUpperCase()}_PORT`]: String(port),
+          // The order domain prices lines by asking the product domain directly.
+          ...(name === 'order' ? { PRODUCT_URL: urls.product } : {}),
+        };
   const start = async (name: SubgraphName | 'gateway') => {
-    const env =
-      name === 'gateway'
-        ? { ...commonEnv, GATEWAY_PORT: String(ports.gateway), ...Object.fromEntries(SUBGRAPHS.map((s) => [`${s.toUpperCase()}_URL`, subgraphUrls[s]])) }
-        : {
-            ...commonEnv,
-            [`${name.toUpperCase()}_PORT`]: String(ports[name]),
-            // The order domain prices lines by asking the product domain directly.
-            ...(name === 'order' ? { PRODUCT_URL: subgraphUrls.product } : {}),
-          };
-    running.set(name, await spawnService({ name, entry: entryOf(name), baseUrl: baseUrl(name), env, echo: options.echo ?? false }));
+    running.set(name, await spawnService({ name, entry: entryOf(name), baseUrl: baseUrl(name), env: envOf(name, ports[name]), echo: options.echo ?? false }));
   };
   const stopAll = async () => {
+    // Gateway replicas first, like the gateway: their subscriptions complete while subgraphs are up.
+    const replicaList = [...replicas];
+    replicas.clear();
+    await Promise.all(replicaList.filter((replica) => replica.name.startsWith('gateway')).map((replica) => replica.stop()));
+    await Promise.all(replicaList.map((replica) => replica.stop()));
     const gateway = running.get('gateway');
     if (gateway) await gateway.stop();
     await Promise.all([...running.values()].map((service) => service.stop()));
@@ -91,16 +127,49 @@ export async function startMesh(options: MeshOptions): Promise<RunningMesh> {
     await stopAll();
     throw error;
   }
+  let history: SeedHistorySummary | undefined;
+  try {
+    const seeding = (options.env?.['SEED_DATA'] ?? process.env['SEED_DATA'] ?? (commonEnv.NODE_ENV === 'production' ? 'false' : 'true')) !== 'false';
+    if (options.history && seeding && commonEnv.NODE_ENV !== 'production') {
+      history = await replayHistoryIfNeeded(options.history, { gatewayUrl: `${baseUrl('gateway')}/graphql`, dataDir: options.persistent ? options.dataDir : undefined, log });
+    }
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
   return {
     gatewayUrl: `${baseUrl('gateway')}/graphql`,
     database,
     natsUrl,
     subgraphUrls,
+    history,
     async stopSubgraph(name) {
       await running.get(name)?.stop();
       running.delete(name);
     },
     startSubgraph: (name) => start(name),
+    async stopNats() {
+      if (!nats) throw new Error('NATS_URL is set: the runner does not own that broker and cannot stop it');
+      await nats.kill();
+    },
+    async startNats() {
+      if (!nats) throw new Error('NATS_URL is set: the runner does not own that broker and cannot start it');
+      await nats.restart();
+    },
+    async startReplica(name, replicaOptions = {}) {
+      const port = await freePort();
+      const url = `http://127.0.0.1:${port}`;
+      const env = envOf(name, port, { ...subgraphUrls, ...replicaOptions.subgraphUrls });
+      const replica = await spawnService({ name: `${name}-replica-${port}`, entry: entryOf(name), baseUrl: url, env, echo: options.echo ?? false });
+      replicas.add(replica);
+      return {
+        url: `${url}/graphql`,
+        async stop() {
+          replicas.delete(replica);
+          await replica.stop();
+        },
+      };
+    },
     stop: stopAll,
   };
 }

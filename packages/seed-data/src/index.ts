@@ -1,14 +1,15 @@
 import { generateCatalog } from './catalog.js';
 import { generateCustomers } from './customers.js';
-import { CHART_OF_ACCOUNTS, generateJournal } from './ledger.js';
+import { CHART_OF_ACCOUNTS, generateJournal, orderPostingsFixture } from './ledger.js';
 import { generateLocations } from './locations.js';
-import { generateOrders } from './orders.js';
+import { generateOrders, planAftercare } from './orders.js';
 import { SeededRandom } from './random.js';
 import { generateStock } from './stock.js';
 import type { RetailDataset } from './types.js';
 
 export * from './types.js';
 export { CHART_OF_ACCOUNTS } from './ledger.js';
+export { completedAt } from './orders.js';
 export { TAX_RATE_BASIS_POINTS, taxOf } from './orders.js';
 
 /** The instant the seed history ends: every seeded order was placed in the year before it. */
@@ -20,10 +21,13 @@ const SEED = 20261101;
 let cached: RetailDataset | undefined;
 
 /**
- * The retail data set, identical on every machine and every call: 200 products with 1,000
- * variants priced in USD and EUR, 25 locations, stock at each, 2,000 customers (60 duplicate
- * pairs to merge), 5,000 orders with their stock movements and balanced journal entries.
- * Each domain seeds only its own slice.
+ * The retail data set, identical on every machine and every call. Master data, which each domain
+ * seeds directly into its own database: 200 products with 1,000 variants priced in USD and EUR,
+ * 25 locations, the opening stock at each (with its RECEIPT movements), 2,000 customers (60
+ * duplicate pairs to merge), the chart of accounts and the opening-inventory journal entries.
+ * History, which nothing seeds directly: `orders` is the plan of 5,000 orders (with their planned
+ * outcome, returns and goodwill refunds) that the history driver replays through the workflows,
+ * so seeded history obeys every invariant by construction.
  */
 export function retailDataset(): RetailDataset {
   cached ??= generateRetailDataset();
@@ -37,7 +41,17 @@ export function generateRetailDataset(): RetailDataset {
   const locations = generateLocations();
   const customers = generateCustomers(new SeededRandom(SEED + 1), SEED_EPOCH);
   const orders = generateOrders(new SeededRandom(SEED + 2), SEED_EPOCH, customers, variants, locations);
+  planAftercare(new SeededRandom(SEED + 4), orders);
   const { stockLevels, movements, receipts } = generateStock(new SeededRandom(SEED + 3), OPENING_DATE, variants, locations, orders);
-  const journalEntries = generateJournal(OPENING_DATE, orders, variants, locations, receipts);
+  const journalEntries = generateJournal(OPENING_DATE, variants, locations, receipts);
   return { products, variants, locations, stockLevels, movements, customers, orders, accounts: [...CHART_OF_ACCOUNTS], journalEntries };
+}
+
+/**
+ * TEST FIXTURE ONLY: the capture and cost-of-goods postings of the plan's completed orders, for
+ * subgraph tests that need a ledger with history without running the workflows.
+ */
+export function orderPostingsOfPlan(): ReturnType<typeof orderPostingsFixture> {
+  const data = retailDataset();
+  return orderPostingsFixture(data.orders, data.variants);
 }

@@ -6,6 +6,7 @@ export const CHART_OF_ACCOUNTS: readonly SeedAccount[] = [
   { code: '1000', name: 'Cash and bank', type: 'ASSET' },
   { code: '1100', name: 'Card payments clearing', type: 'ASSET' },
   { code: '1300', name: 'Inventory', type: 'ASSET' },
+  { code: '2050', name: 'Goods received not invoiced', type: 'LIABILITY' },
   { code: '2100', name: 'Sales tax and VAT payable', type: 'LIABILITY' },
   { code: '2200', name: 'Refunds payable', type: 'LIABILITY' },
   { code: '3000', name: 'Owner equity', type: 'EQUITY' },
@@ -16,20 +17,18 @@ export const CHART_OF_ACCOUNTS: readonly SeedAccount[] = [
 ];
 
 /**
- * Balanced postings for the seed history: the opening inventory value per currency, and for every
- * completed order its capture (clearing against revenue and tax) and its cost of goods.
+ * The ledger's seeded master data: one opening-inventory entry per currency (Dr 1300 inventory,
+ * Cr 3000 equity) valuing every opening receipt at cost, so account 1300 equals inventory's seeded
+ * on hand at cost. Everything after it (captures, cost of goods, refunds) is posted by the ledger's
+ * consumers while the history driver replays the order plan through the workflows.
  */
 export function generateJournal(
   openingDate: Date,
-  orders: readonly SeedOrder[],
   variants: readonly SeedVariant[],
   locations: readonly SeedLocation[],
   receipts: ReadonlyMap<string, number>,
 ): SeedJournalEntry[] {
-  const costOf = new Map<string, number>();
-  for (const variant of variants) {
-    for (const cost of variant.unitCosts) costOf.set(`${variant.sku}|${cost.currency}`, cost.amountMinor);
-  }
+  const costOf = unitCostIndex(variants);
   const currencyOfLocation = new Map(locations.map((location) => [location.id, location.currency]));
   const openingValue = new Map<Currency, number>();
   for (const [key, quantity] of receipts) {
@@ -37,7 +36,7 @@ export function generateJournal(
     const currency = currencyOfLocation.get(locationId) ?? 'USD';
     openingValue.set(currency, (openingValue.get(currency) ?? 0) + quantity * (costOf.get(`${sku}|${currency}`) ?? 0));
   }
-  const entries: SeedJournalEntry[] = [...openingValue].map(([currency, value]) => ({
+  return [...openingValue].map(([currency, value]) => ({
     id: `je_open_${currency.toLowerCase()}`,
     postedAt: openingDate,
     memo: `Opening inventory value (${currency})`,
@@ -49,6 +48,24 @@ export function generateJournal(
       { accountCode: '3000', debitMinor: 0, creditMinor: value },
     ],
   }));
+}
+
+function unitCostIndex(variants: readonly SeedVariant[]): Map<string, number> {
+  const costOf = new Map<string, number>();
+  for (const variant of variants) {
+    for (const cost of variant.unitCosts) costOf.set(`${variant.sku}|${cost.currency}`, cost.amountMinor);
+  }
+  return costOf;
+}
+
+/**
+ * TEST FIXTURE ONLY: the capture and cost-of-goods entries the ledger would post for each completed
+ * order of the plan, for subgraph tests that read a ledger with history without running the
+ * workflows. The product never loads these; its history comes from the workflows.
+ */
+export function orderPostingsFixture(orders: readonly SeedOrder[], variants: readonly SeedVariant[]): SeedJournalEntry[] {
+  const costOf = unitCostIndex(variants);
+  const entries: SeedJournalEntry[] = [];
   for (const order of orders) {
     if (order.status !== 'COMPLETED') continue;
     const postedAt = completedAt(order);

@@ -1,5 +1,5 @@
 import { SeededRandom, pad } from './random.js';
-import type { Channel, Currency, FulfillmentType, SeedCustomer, SeedLocation, SeedOrder, SeedOrderLine, SeedVariant } from './types.js';
+import type { Channel, Currency, FulfillmentType, SeedCustomer, SeedLocation, SeedOrder, SeedOrderLine, SeedReturnPlan, SeedVariant } from './types.js';
 
 export const ORDER_COUNT = 5000;
 /** Sales tax (US) or VAT (EU), charged on top of the shelf price. */
@@ -11,7 +11,10 @@ export function taxOf(amountMinor: number, currency: Currency): number {
 
 const CHANNELS = [['WEB', 40], ['APP', 20], ['POS', 25], ['MARKETPLACE', 10], ['CLIENTELING', 5]] as const;
 
-/** Historical orders, placed over the year before the epoch; most completed, some cancelled. */
+/**
+ * The history plan: orders placed over the year before the epoch; most completed, some cancelled.
+ * Nothing loads these directly: the history driver replays them through the workflows.
+ */
 export function generateOrders(
   random: SeededRandom,
   epoch: Date,
@@ -34,7 +37,8 @@ export function generateOrders(
     const subtotalMinor = lines.reduce((sum, line) => sum + line.unitPriceMinor * line.quantity, 0);
     const taxMinor = lines.reduce((sum, line) => sum + line.taxMinor, 0);
     const totalMinor = subtotalMinor + taxMinor;
-    const cancelled = random.next() < 0.05;
+    // A till sale is never cancelled (a voided sale is never uploaded); the draw is kept so the stream does not shift.
+    const cancelled = random.next() < 0.05 && channel !== 'POS';
     const placedAt = new Date(placedMs);
     const at = (minutes: number) => new Date(placedMs + minutes * 60_000);
     const id = `ord_${pad(index, 5)}`;
@@ -123,4 +127,28 @@ function fulfilledHistory(type: FulfillmentType, placedAt: Date, at: (minutes: n
 /** When a completed order was captured and its stock left the building: its last status change. */
 export function completedAt(order: SeedOrder): Date {
   return order.statusHistory.at(-1)?.at ?? order.placedAt;
+}
+
+const RETURN_REASONS = [['DOES_NOT_FIT', 40], ['CHANGED_MIND', 30], ['DEFECTIVE', 20], ['NOT_AS_DESCRIBED', 10]] as const;
+
+/**
+ * Adds the after-sale part of the plan to completed non-till orders (till sales are uploaded with
+ * their past time, so their return window has closed): about 6% are returned (half of them fully,
+ * the others one unit of their first line), about 1% get a goodwill refund of 5% of the total.
+ * Uses its own random stream, so the orders themselves do not change.
+ */
+export function planAftercare(random: SeededRandom, orders: SeedOrder[]): void {
+  for (const order of orders) {
+    if (order.status !== 'COMPLETED' || order.channel === 'POS') continue;
+    const roll = random.next();
+    if (roll < 0.06) {
+      const full = random.next() < 0.5;
+      const lines: SeedReturnPlan['lines'] = full
+        ? order.lines.map((line, index) => ({ lineNumber: index + 1, quantity: line.quantity }))
+        : [{ lineNumber: 1, quantity: 1 }];
+      order.returnPlan = { reason: random.weighted(RETURN_REASONS), lines, disposition: random.next() < 0.8 ? 'SELLABLE' : 'DAMAGED' };
+    } else if (roll < 0.07) {
+      order.goodwillRefundMinor = Math.max(1, Math.floor(order.totals.totalMinor / 20));
+    }
+  }
 }

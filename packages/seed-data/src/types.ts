@@ -90,6 +90,19 @@ export interface SeedOrderLine {
 
 export type SeedOrderStatus = 'COMPLETED' | 'CANCELLED';
 
+/** A planned return of a completed (non-till) order: opened, then received at the fulfilment location. */
+export interface SeedReturnPlan {
+  reason: 'DEFECTIVE' | 'DOES_NOT_FIT' | 'CHANGED_MIND' | 'NOT_AS_DESCRIBED';
+  /** Units per order line (line numbers from 1); every unit of every line for a full return. */
+  lines: { lineNumber: number; quantity: number }[];
+  disposition: 'SELLABLE' | 'DAMAGED';
+}
+
+/**
+ * One order of the seed history plan. The history driver replays it through the workflows
+ * (placeOrder and the lifecycle commands, or a till upload for POS); the ids, number and dates the
+ * mesh assigns are its own. `status`, `payment` and `statusHistory` describe the planned outcome.
+ */
 export interface SeedOrder {
   id: string;
   number: string;
@@ -105,6 +118,10 @@ export interface SeedOrder {
   payment: { authorizedMinor: number; capturedMinor: number; refundedMinor: number };
   placedAt: Date;
   statusHistory: { status: string; at: Date; reason?: string }[];
+  /** A deterministic share of completed non-till orders is returned, partly or fully. */
+  returnPlan?: SeedReturnPlan;
+  /** A few completed non-till orders get a goodwill refund of this many minor units. */
+  goodwillRefundMinor?: number;
 }
 
 export interface SeedAccount {

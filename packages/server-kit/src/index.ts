@@ -11,3 +11,4 @@ export * from './pagination.js';
 export * from './roles.js';
 export * from './subgraph-server.js';
 export * from './subgraph-service.js';
+export * from './subgraph-subscriptions.js';

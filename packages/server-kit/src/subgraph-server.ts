@@ -4,7 +4,7 @@ import { ApolloServer, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import { parse } from 'graphql';
+import { parse, type GraphQLSchema } from 'graphql';
 import { createErrorFormatter, unauthenticated } from './errors.js';
 import { GATEWAY_CREDENTIAL_HEADER, GatewayCredentialVerifier, InvalidGatewayCredential } from './gateway-credential.js';
 import type { Logger } from './logger.js';
@@ -32,11 +32,17 @@ export interface SubgraphDefinition {
   readonly resolvers: object;
 }
 
+/** The subgraph's federation schema; `Subscription` resolvers (`{ subscribe, resolve }`) are kept. */
+export function createSubgraphSchema(definition: SubgraphDefinition): GraphQLSchema {
+  return buildSubgraphSchema([{ typeDefs: parse(definition.typeDefs), resolvers: definition.resolvers as GraphQLResolverMap<unknown> }]);
+}
+
 /** Builds the subgraph's Apollo Server: federation schema, error masking, no landing page. */
-export function createSubgraphApollo<TContext extends RequestContext>(definition: SubgraphDefinition, logger: Logger): ApolloServer<TContext> {
-  const schema = buildSubgraphSchema([
-    { typeDefs: parse(definition.typeDefs), resolvers: definition.resolvers as GraphQLResolverMap<unknown> },
-  ]);
+export function createSubgraphApollo<TContext extends RequestContext>(
+  definition: SubgraphDefinition,
+  logger: Logger,
+  schema: GraphQLSchema = createSubgraphSchema(definition),
+): ApolloServer<TContext> {
   return new ApolloServer<TContext>({
     schema,
     introspection: true,

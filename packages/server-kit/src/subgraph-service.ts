@@ -1,12 +1,13 @@
 import type { Connection } from 'mongoose';
 import { connectJetStreamBus, createMemoryBus, type EventBus } from '@mesh/events';
-import { readBoolean, readEnvironment, readInternalSecret, readOptionalString, readPort, readString, type RuntimeEnvironment } from './config.js';
+import { readBoolean, readEnvironment, readInt, readInternalSecret, readOptionalString, readPort, readString, type RuntimeEnvironment } from './config.js';
 import { connectDatabase, ensureIndexes } from './database.js';
 import { GatewayCredentialVerifier, secretKey } from './gateway-credential.js';
 import { createHttpHandler, listen } from './http-server.js';
 import { createLogger, type Logger } from './logger.js';
 import { createServiceMetrics } from './metrics.js';
-import { createRequestIdentity, createSubgraphApollo, type RequestContext } from './subgraph-server.js';
+import { createRequestIdentity, createSubgraphApollo, createSubgraphSchema, type RequestContext } from './subgraph-server.js';
+import { hasSubscriptions, serveSubgraphSubscriptions } from './subgraph-subscriptions.js';
 
 /** What every subgraph process is configured with; parsed once, frozen, fails fast. */
 export interface SubgraphConfig {
@@ -21,6 +22,12 @@ export interface SubgraphConfig {
   readonly seed: boolean;
   /** NATS JetStream for domain events (NATS_URL); without it events stay inside this process. */
   readonly natsUrl: string | undefined;
+  /**
+   * How long the JetStream domain streams keep events (EVENT_RETENTION_HOURS, default 72): the
+   * window in which consumers may lag and live subscribers resume from a cursor. Every process
+   * connected to one NATS should use the same value (each applies it to the streams at start).
+   */
+  readonly eventRetentionHours?: number;
 }
 
 /**
@@ -35,6 +42,7 @@ export function readSubgraphConfig(name: string, defaultPort: number, env: Reado
     environment,
     seed: readBoolean(env, 'SEED_DATA', environment !== 'production'),
     natsUrl: readOptionalString(env, 'NATS_URL'),
+    eventRetentionHours: readInt(env, 'EVENT_RETENTION_HOURS', 72, { min: 1, max: 24 * 365 }),
     host: readString(env, 'HOST', '127.0.0.1'),
     port: readPort(env, `${upper}_PORT`, readPort(env, 'PORT', defaultPort)),
     mongoUri: readString(env, 'MONGODB_URI'),
@@ -89,9 +97,12 @@ export async function startSubgraphService<TModels, TContext extends RequestCont
   if (module.seed && config.seed) await module.seed(models, logger);
   const bus = module.start ? await connectBus(config, logger) : undefined;
   const background = module.start && bus ? await module.start({ models, connection, bus, logger, config }) : undefined;
-  const apollo = createSubgraphApollo<TContext>({ name: module.name, typeDefs: module.typeDefs, resolvers: module.resolvers }, logger);
+  const definition = { name: module.name, typeDefs: module.typeDefs, resolvers: module.resolvers };
+  const schema = createSubgraphSchema(definition);
+  const apollo = createSubgraphApollo<TContext>(definition, logger, schema);
   await apollo.start();
-  const identify = createRequestIdentity(new GatewayCredentialVerifier(secretKey(config.internalSecret)), logger);
+  const verifier = new GatewayCredentialVerifier(secretKey(config.internalSecret));
+  const identify = createRequestIdentity(verifier, logger);
   const handler = createHttpHandler<TContext>({
     apollo,
     metrics,
@@ -99,6 +110,11 @@ export async function startSubgraphService<TModels, TContext extends RequestCont
     ready: () => connection.readyState === 1,
   });
   const http = await listen(handler, config.port, config.host);
+  // A module opts in to subscriptions by resolving `Subscription` fields: they are served over
+  // graphql-ws on the same /graphql URL, with the same gateway credential and context as HTTP.
+  const subscriptions = hasSubscriptions(schema)
+    ? serveSubgraphSubscriptions({ server: http.server, schema, verifier, logger, createContext: (base) => module.createContext(base, models) })
+    : undefined;
   logger.info({ url: http.url }, `${module.name} subgraph ready`);
   return {
     url: http.url,
@@ -108,6 +124,7 @@ export async function startSubgraphService<TModels, TContext extends RequestCont
       // Every step runs even if one before it fails: on Ctrl-C the broker may already be gone
       // (the terminal signals the whole process group), and the database must still be closed.
       const steps: [string, () => Promise<unknown> | undefined][] = [
+        ['subscriptions', () => subscriptions?.close()],
         ['http', () => http.close()],
         ['background work', () => background?.stop()],
         ['event bus', () => bus?.close()],
@@ -126,7 +143,10 @@ export async function startSubgraphService<TModels, TContext extends RequestCont
 }
 
 async function connectBus(config: SubgraphConfig, logger: Logger): Promise<EventBus> {
-  if (config.natsUrl) return connectJetStreamBus({ servers: config.natsUrl, name: `${config.name}-subgraph` });
+  if (config.natsUrl) {
+    const retention = config.eventRetentionHours ? { maxAgeMs: config.eventRetentionHours * 3600_000 } : {};
+    return connectJetStreamBus({ servers: config.natsUrl, name: `${config.name}-subgraph`, ...retention });
+  }
   logger.warn('NATS_URL is not set: events stay inside this process (fine for a single-process test, not for a mesh)');
   return createMemoryBus();
 }

@@ -6,6 +6,7 @@ import type { CustomerView } from './pii-masking.js';
 import { listCustomers, type CustomerPage } from './services/list-customers.service.js';
 import { mergeCustomers, type MergeCustomersInput, type MergeOutcome } from './services/merge-customers.service.js';
 import { readCustomer, readCustomerByIdentity, readMe } from './services/read-customer.service.js';
+import { readCustomerTraceSteps } from './services/read-trace-steps.service.js';
 
 /** The customer read use cases, bound to this request's caller and loaders; each applies access and masking. */
 export interface CustomerDirectory {
@@ -25,6 +26,8 @@ export interface CustomerContext extends RequestContext {
   readonly loaders: CustomerLoaders;
   readonly directory: CustomerDirectory;
   readonly commands: CustomerCommands;
+  /** The customer domain's steps of a workflow (Trace.customerSteps). */
+  readonly traceSteps: (correlationId: string) => ReturnType<typeof readCustomerTraceSteps>;
 }
 
 export function createCustomerContext(base: RequestContext, models: CustomerModels): CustomerContext {
@@ -33,6 +36,7 @@ export function createCustomerContext(base: RequestContext, models: CustomerMode
   return {
     ...base,
     loaders,
+    traceSteps: (correlationId) => readCustomerTraceSteps(models, correlationId),
     directory: {
       customer: (id) => readCustomer(principal, loaders, id),
       me: () => readMe(principal, loaders),

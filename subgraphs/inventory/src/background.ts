@@ -40,7 +40,7 @@ export async function startInventoryBackground(runtime: SubgraphRuntime<Inventor
       hintedSource(models.eventHints, reservationsCollection, { rescanMs: settings.eventRescanMs }),
     ],
   });
-  const consumer = await subscribeToOrderEvents(models, bus, { reservationTtlMs: settings.reservationTtlMs, logger, afterChange: relay.poke });
+  const consumer = await subscribeToOrderEvents(models, bus, { reservationTtlMs: settings.reservationTtlMs, logger, afterChange: relay.poke, ...(settings.orderEventsDelivery ? { delivery: settings.orderEventsDelivery } : {}) });
   const expiry = startReservationExpiry(models, { intervalMs: settings.expiryIntervalMs, logger });
   return {
     async stop() {

@@ -1,12 +1,15 @@
-import type { RequestContext } from '@mesh/server-kit';
+import type { LiveFeed } from '@mesh/events';
+import { meshError, type RequestContext } from '@mesh/server-kit';
 import { createInventoryLoaders, type InventoryLoaders } from './loaders.js';
 import type { InventoryModels } from './models/index.js';
 import type { LocationRecord, LocationType } from './models/location.model.js';
 import { listLocations } from './services/list-locations.service.js';
 import { listMovements, type MovementPage } from './services/list-movements.service.js';
 import { readAvailability, type AvailabilityView } from './services/read-availability.service.js';
+import { readInventoryTraceSteps } from './services/read-trace-steps.service.js';
 import { receiveTransfer, type ReceiveTransferOutcome } from './services/receive-transfer.service.js';
 import { recordStockMovement, type RecordMovementInput, type RecordMovementOutcome } from './services/record-movement.service.js';
+import { watchAvailability, type AvailabilityUpdateView, type WatchAvailabilityArgs } from './services/watch-availability.service.js';
 import { transferStock, type TransferStockInput, type TransferStockOutcome } from './services/transfer-stock.service.js';
 
 /** The inventory use cases, bound to this database and this caller. */
@@ -17,19 +20,24 @@ export interface InventoryServices {
   readonly recordMovement: (input: RecordMovementInput) => Promise<RecordMovementOutcome>;
   readonly transferStock: (input: TransferStockInput) => Promise<TransferStockOutcome>;
   readonly receiveTransfer: (args: { transferId: string; idempotencyKey: string }) => Promise<ReceiveTransferOutcome>;
+  readonly watchAvailability: (args: WatchAvailabilityArgs) => Promise<AsyncIterableIterator<AvailabilityUpdateView | Error>>;
 }
 
 /** What inventory resolvers receive: the caller, fresh loaders, and the use cases. */
 export interface InventoryContext extends RequestContext {
   readonly loaders: InventoryLoaders;
   readonly inventory: InventoryServices;
+  /** Inventory's steps of a workflow (Trace.inventorySteps). */
+  readonly traceSteps: (correlationId: string) => ReturnType<typeof readInventoryTraceSteps>;
 }
 
-export function createInventoryContext(base: RequestContext, models: InventoryModels): InventoryContext {
+/** `liveFeed` is the module's feed once its background work started (subscriptions need it). */
+export function createInventoryContext(base: RequestContext, models: InventoryModels, liveFeed: () => LiveFeed | undefined = () => undefined): InventoryContext {
   const loaders = createInventoryLoaders(models);
   return {
     ...base,
     loaders,
+    traceSteps: (correlationId) => readInventoryTraceSteps(models, correlationId),
     inventory: {
       listLocations: (args) => listLocations(models, args),
       readAvailability: (skus, locationIds, options) => readAvailability(loaders, skus, locationIds, options),
@@ -37,6 +45,11 @@ export function createInventoryContext(base: RequestContext, models: InventoryMo
       recordMovement: (input) => recordStockMovement(models, base, input),
       transferStock: (input) => transferStock(models, base, input),
       receiveTransfer: (args) => receiveTransfer(models, base, args),
+      watchAvailability: async (args) => {
+        const feed = liveFeed();
+        if (!feed) throw meshError('UNAVAILABLE', 'Live updates are not running in this process');
+        return watchAvailability(feed, loaders, args);
+      },
     },
   };
 }

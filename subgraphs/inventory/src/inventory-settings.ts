@@ -1,3 +1,4 @@
+import type { SubscribeOptions } from '@mesh/events';
 import { readInt } from '@mesh/server-kit';
 
 /** Inventory's own settings beside the kit's SubgraphConfig; parsed once, frozen, failing fast. */
@@ -10,6 +11,8 @@ export interface InventorySettings {
   readonly relayIntervalMs: number;
   /** How often the relay also scans for events whose hint a crash lost (INVENTORY_EVENT_RESCAN_MS, default 60 s). */
   readonly eventRescanMs: number;
+  /** Delivery policy (retries, backoff) of the order-events consumer; not read from the environment (tests shorten it). Default: the bus's. */
+  readonly orderEventsDelivery?: SubscribeOptions;
 }
 
 export function readInventorySettings(env: Readonly<Record<string, string | undefined>> = process.env): InventorySettings {

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import type { LiveFeed } from '@mesh/events';
 import type { SubgraphModule } from '@mesh/server-kit';
+import { connectLiveFeed } from './live/live-feed.js';
 import { startInventoryBackground } from './background.js';
 import { createInventoryContext, type InventoryContext } from './context.js';
 import { readInventorySettings, type InventorySettings } from './inventory-settings.js';
@@ -13,14 +15,26 @@ import { seedInventory } from './seed.js';
  * settings are read from the environment when it starts; `overrides` replace them (tests).
  */
 export function createInventorySubgraph(overrides: Partial<InventorySettings> = {}): SubgraphModule<InventoryModels, InventoryContext> {
+  let liveFeed: LiveFeed | undefined;
   return {
     name: 'inventory',
     typeDefs: readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'),
     resolvers,
     createModels: createInventoryModels,
-    createContext: createInventoryContext,
+    createContext: (base, models) => createInventoryContext(base, models, () => liveFeed),
     seed: seedInventory,
-    start: (runtime) => startInventoryBackground(runtime, { ...readInventorySettings(), ...overrides }),
+    start: async (runtime) => {
+      const feed = await connectLiveFeed(runtime);
+      liveFeed = feed;
+      const background = await startInventoryBackground(runtime, { ...readInventorySettings(), ...overrides });
+      return {
+        async stop() {
+          await background.stop();
+          liveFeed = undefined;
+          await feed.close();
+        },
+      };
+    },
   };
 }
 

@@ -1,6 +1,7 @@
-import { retailDataset } from '@mesh/seed-data';
+import { retailDataset, type SeedVariant } from '@mesh/seed-data';
 import type { Logger } from '@mesh/server-kit';
 import type { InventoryModels } from './models/index.js';
+import type { SkuRecord, UnitCost } from './models/sku.model.js';
 import type { StockLevelRecord } from './models/stock-level.model.js';
 import type { MovementRecord } from './models/stock-movement.model.js';
 import { settlePendingMovements } from './services/settle-movement.service.js';
@@ -14,8 +15,9 @@ interface Insertable<T> {
 
 /**
  * Loads inventory's slice of the seed data set into each empty collection (locations, known
- * SKUs, stock levels with free/atp computed, the applied movement log), then settles movements a
- * crash left PENDING. Runs at every start-up.
+ * SKUs with their unit costs, stock levels with free/atp computed, the applied movement log),
+ * gives unit costs to SKUs seeded before they had any, then settles movements a crash left
+ * PENDING. Runs at every start-up.
  */
 export async function seedInventory(models: InventoryModels, logger: Logger): Promise<void> {
   const started = Date.now();
@@ -24,7 +26,9 @@ export async function seedInventory(models: InventoryModels, logger: Logger): Pr
   // Independent collections: loading them side by side keeps the embedded server's cores busy.
   const [locations, skus, levels, movements] = await Promise.all([
     seedIfEmpty(models.locations, () => data.locations.map(({ id, ...rest }) => ({ _id: id, ...rest }))),
-    seedIfEmpty(models.skus, () => data.variants.map((variant) => ({ _id: variant.sku, productId: variant.productId, createdAt: now }))),
+    seedIfEmpty(models.skus, () =>
+      data.variants.map((variant): SkuRecord => ({ _id: variant.sku, productId: variant.productId, unitCosts: unitCostsOf(variant), createdAt: now })),
+    ),
     seedIfEmpty(models.levels, () =>
       data.stockLevels.map((level): StockLevelRecord => ({
         ...level,
@@ -47,10 +51,29 @@ export async function seedInventory(models: InventoryModels, logger: Logger): Pr
       })),
     ),
   ]);
-  if (locations + skus + levels + movements > 0) {
-    logger.info({ locations, skus, levels, movements, ms: Date.now() - started }, 'inventory seeded');
+  const costed = skus === 0 ? await backfillUnitCosts(models, data.variants) : 0;
+  if (locations + skus + levels + movements + costed > 0) {
+    logger.info({ locations, skus, levels, movements, costed, ms: Date.now() - started }, 'inventory seeded');
   }
   await settlePendingMovements(models, logger);
+}
+
+function unitCostsOf(variant: SeedVariant): UnitCost[] {
+  return variant.unitCosts.map(({ currency, amountMinor }) => ({ currency, amountMinor }));
+}
+
+/**
+ * SKUs seeded before inventory knew unit costs get them from the catalog (only where none are
+ * set), so that their movements are valued. Returns how many it updated.
+ */
+async function backfillUnitCosts(models: InventoryModels, variants: readonly SeedVariant[]): Promise<number> {
+  const uncosted = { unitCosts: { $exists: false } };
+  if (!(await models.skus.exists(uncosted))) return 0;
+  const result = await models.skus.bulkWrite(
+    variants.map((variant) => ({ updateOne: { filter: { _id: variant.sku, ...uncosted }, update: { $set: { unitCosts: unitCostsOf(variant) } } } })),
+    { ordered: false },
+  );
+  return result.modifiedCount;
 }
 
 async function seedIfEmpty<T>(model: Insertable<T>, build: () => T[]): Promise<number> {

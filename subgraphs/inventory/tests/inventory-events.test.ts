@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createEnvelope } from '@mesh/events';
 import { startNatsServer, type TestNatsServer } from '@mesh/mesh-runner';
+import { retailDataset } from '@mesh/seed-data';
 import type { RunningDatabase } from '@mesh/embedded-mongo';
 import { startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
 import { createInventoryModels, createInventorySubgraph, type InventoryModels } from '../src/module.js';
@@ -10,7 +11,7 @@ import { releaseReservation } from '../src/services/release-reservation.service.
 import { reserveStock, type ReserveStockInput } from '../src/services/reserve-stock.service.js';
 import { watchInventoryEvents, waitFor, pause, type EventWatcher } from './event-fixtures.js';
 import { principals } from '@mesh/test-kit';
-import { errorCode, record, setLevel, storedLevel } from './inventory-fixtures.js';
+import { errorCode, record, setLevel, storedLevel, type MovementInput } from './inventory-fixtures.js';
 
 let database: RunningDatabase;
 let nats: TestNatsServer;
@@ -20,6 +21,9 @@ let watcher: EventWatcher;
 let run = 0;
 const lineage = { correlationId: 'corr-reservations' };
 const HOUR = 3600_000;
+const variants = retailDataset().variants;
+/** The seed catalog's unit cost of a SKU in a currency, in minor units. */
+const seedUnitCost = (sku: string, currency: 'USD' | 'EUR') => variants.find((variant) => variant.sku === sku)!.unitCosts.find((cost) => cost.currency === currency)!.amountMinor;
 
 before(async () => {
   [database, nats] = await Promise.all([startTestDatabase(), startNatsServer()]);
@@ -206,8 +210,49 @@ describe('stock movements on the bus', () => {
     await pause(500);
     assert.equal(recorded().length, 1);
     assert.equal(changed().length, 1);
-    assert.deepEqual(recorded()[0]?.data, { movementId, sku, locationId, movementType: 'RECEIPT', quantity: 5, quantityDelta: 5, onHandAfter: 12, reason: 'PO 9' });
+    assert.deepEqual(recorded()[0]?.data, { movementId, sku, locationId, movementType: 'RECEIPT', quantity: 5, quantityDelta: 5, onHandAfter: 12, reason: 'PO 9', unitCostMinor: seedUnitCost(sku, 'USD'), currency: 'USD' });
     assert.deepEqual(changed()[0]?.data, { sku, locationId, onHand: 12, reserved: 2, inTransit: 0, safetyStock: 1, availableToSell: 9, previousAvailableToSell: 4 });
+  });
+
+  test("receipts, damage and cycle counts carry the SKU's unit cost in the location's currency, as version 2", async () => {
+    const sku = 'SKU-0026-02';
+    await setLevel(subgraph, sku, 'loc_ber01', { onHand: 10, reserved: 0, safetyStock: 0 });
+    await setLevel(subgraph, sku, 'loc_sea01', { onHand: 10, reserved: 0, safetyStock: 0 });
+    const movements: MovementInput[] = [
+      { sku, locationId: 'loc_ber01', type: 'RECEIPT', quantity: 4, idempotencyKey: 'valued-receipt' },
+      { sku, locationId: 'loc_ber01', type: 'DAMAGE', quantity: 3, idempotencyKey: 'valued-damage' },
+      { sku, locationId: 'loc_sea01', type: 'CYCLE_COUNT', quantity: 6, idempotencyKey: 'valued-count' },
+    ];
+    const ids: string[] = [];
+    for (const input of movements) {
+      const response = await record(subgraph, input, principals.associate);
+      ids.push(response.data!.recordStockMovement.movement!.id);
+    }
+    const recorded = () => watcher.of('inventory.stock-movement-recorded', (event) => ids.includes(event.data.movementId));
+    await waitFor(() => recorded().length === 3, 'three movement events');
+    const byId = new Map(recorded().map((event) => [event.data.movementId, event]));
+    const summary = ids.map((id) => {
+      const event = byId.get(id)!;
+      return [event.version, event.data.movementType, event.data.quantityDelta, event.data.unitCostMinor, event.data.currency];
+    });
+    assert.deepEqual(summary, [
+      [2, 'RECEIPT', 4, seedUnitCost(sku, 'EUR'), 'EUR'],
+      [2, 'DAMAGE', -3, seedUnitCost(sku, 'EUR'), 'EUR'],
+      [2, 'CYCLE_COUNT', -4, seedUnitCost(sku, 'USD'), 'USD'],
+    ]);
+    assert.notEqual(seedUnitCost(sku, 'EUR'), seedUnitCost(sku, 'USD'), 'the currencies are told apart by their costs too');
+  });
+
+  test("a movement of a SKU without a cost in the location's currency is applied and published without a valuation", async () => {
+    const sku = 'SKU-0026-03';
+    await models.skus.updateOne({ _id: sku }, { $set: { unitCosts: [{ currency: 'USD', amountMinor: 1234 }] } });
+    const response = await record(subgraph, { sku, locationId: 'loc_ber01', type: 'RECEIPT', quantity: 2, idempotencyKey: 'uncosted-receipt' }, principals.associate);
+    const movementId = response.data!.recordStockMovement.movement!.id;
+    await waitFor(() => watcher.of('inventory.stock-movement-recorded', (event) => event.data.movementId === movementId).length === 1, 'the movement event');
+    const [event] = watcher.of('inventory.stock-movement-recorded', (candidate) => candidate.data.movementId === movementId);
+    assert.equal(event!.data.quantityDelta, 2);
+    assert.equal('unitCostMinor' in event!.data, false);
+    assert.equal('currency' in event!.data, false);
   });
 });
 

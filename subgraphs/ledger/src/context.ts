@@ -3,9 +3,10 @@ import type { RequestContext } from '@mesh/server-kit';
 import { createLedgerLoaders, type LedgerLoaders } from './loaders.js';
 import type { AccountRecord } from './models/account.model.js';
 import type { LedgerModels } from './models/index.js';
-import { listLedgerDeadLetters, replayLedgerDeadLetter } from './services/dead-letters.service.js';
+import { listDeadLetters, replayDeadLetter, type DeadLetterFilter } from './services/dead-letters.service.js';
 import { listJournalEntries } from './services/list-journal-entries.service.js';
 import { reconcileDay } from './services/reconciliation.service.js';
+import { readLedgerTraceSteps, type TraceStepValue } from './services/trace.service.js';
 import { trialBalance } from './services/trial-balance.service.js';
 
 /** What ledger resolvers receive: the caller, fresh loaders, and the read use cases bound to this database. */
@@ -17,8 +18,11 @@ export interface LedgerContext extends RequestContext {
     readonly trialBalance: (args: Parameters<typeof trialBalance>[1]) => ReturnType<typeof trialBalance>;
     readonly listJournalEntries: (args: Parameters<typeof listJournalEntries>[1]) => ReturnType<typeof listJournalEntries>;
     readonly reconciliation: (args: Parameters<typeof reconcileDay>[1]) => ReturnType<typeof reconcileDay>;
-    readonly deadLetters: (consumer?: string | null) => Promise<DeadLetter[]>;
+    /** Every consumer's dead letters (the ledger is the mesh's exceptions desk). */
+    readonly deadLetters: (filter: DeadLetterFilter) => Promise<DeadLetter[]>;
     readonly replayDeadLetter: (id: string) => Promise<DeadLetter>;
+    /** The ledger's own steps of a workflow. */
+    readonly traceSteps: (correlationId: string) => Promise<TraceStepValue[]>;
   };
 }
 
@@ -41,8 +45,9 @@ export function createLedgerContext(base: RequestContext, models: LedgerModels, 
       trialBalance: (args) => trialBalance(models, args),
       listJournalEntries: (args) => listJournalEntries(models, args),
       reconciliation: (args) => reconcileDay(models, args),
-      deadLetters: (consumer) => listLedgerDeadLetters(requireBus(), consumer),
-      replayDeadLetter: (id) => replayLedgerDeadLetter(requireBus(), id),
+      deadLetters: (filter) => listDeadLetters(requireBus(), filter),
+      replayDeadLetter: (id) => replayDeadLetter(requireBus(), id),
+      traceSteps: (correlationId) => readLedgerTraceSteps(models, correlationId),
     },
   };
 }

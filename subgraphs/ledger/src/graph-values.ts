@@ -18,5 +18,5 @@ export function referenceId(value: unknown): string {
   return identifier(value, 'representations.id');
 }
 
-/** A dead letter of one of the ledger's consumers, as the bus lists it. */
+/** A dead letter of any consumer of the mesh, as the bus lists it. */
 export type DeadLetterValue = DeadLetter;

@@ -21,5 +21,12 @@ export function requireCustomerValueRead(principal: Principal, customerId: strin
 export function requireDeadLetterReplay(principal: Principal): void {
   if (can(principal, 'events:replay')) return;
   if (principal.role === 'anonymous') throw unauthenticated('Sign in to replay events');
-  throw forbidden('Only an admin may replay dead-lettered events');
+  throw forbidden('Your role may not replay dead-lettered events');
+}
+
+/** Traces and dead letters need `events:read` (analysts, admins). */
+export function requireEventsRead(principal: Principal): void {
+  if (can(principal, 'events:read')) return;
+  if (principal.role === 'anonymous') throw unauthenticated('Sign in to read the event trail');
+  throw forbidden('Your role may not read the event trail');
 }

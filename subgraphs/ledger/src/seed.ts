@@ -1,23 +1,26 @@
 import { retailDataset, type RetailDataset } from '@mesh/seed-data';
 import type { Logger } from '@mesh/server-kit';
 import { balanceId, type AccountBalanceRecord } from './models/account-balance.model.js';
+import { isDuplicateKey } from './models/duplicate-key.js';
 import type { LedgerModels } from './models/index.js';
 import { INT64_AS_BIGINT, toBigInt } from './models/int64.js';
 import type { JournalEntryRecord } from './models/journal-entry.model.js';
-import type { OrderSummaryRecord } from './models/order-summary.model.js';
 
 const CHUNK = 2_000;
 
 /**
- * Loads the chart of accounts and the seed journal when they are empty, then the account balances
- * (rebuilt from the journal, so a crash between the two steps is repaired on the next start).
+ * Adds the chart's missing accounts, loads the seed journal when it is empty, then the account
+ * balances (rebuilt from the journal, so a crash between the two steps is repaired on the next
+ * start). The seed journal is master data only: one opening-inventory entry per currency (Dr 1300
+ * inventory, Cr 3000 equity) valuing every opening receipt at cost, so account 1300 equals
+ * inventory's seeded on hand at cost and postings from later stock movements start from the right
+ * value. Every order-derived entry (captures, cost of goods, refunds) is posted by the consumers
+ * while the history driver replays the order plan through the workflows.
  */
 export async function seedLedger(models: LedgerModels, logger: Logger): Promise<void> {
   const started = performance.now();
   const data = retailDataset();
-  if ((await models.accounts.estimatedDocumentCount()) === 0) {
-    await models.accounts.insertMany(data.accounts.map(({ code, ...rest }) => ({ _id: code, ...rest })), { lean: true });
-  }
+  const accounts = await addMissingAccounts(models, data.accounts);
   let entries = 0;
   if ((await models.entries.estimatedDocumentCount()) === 0) {
     // lean inserts skip mongoose casting: amounts are converted to bigint here so they are stored as Int64.
@@ -34,10 +37,26 @@ export async function seedLedger(models: LedgerModels, logger: Logger): Promise<
     entries = records.length;
   }
   const balances = (await models.balances.estimatedDocumentCount()) === 0 ? await rebuildBalances(models) : 0;
-  const summaries = (await models.orderSummaries.estimatedDocumentCount()) === 0 ? await seedOrderSummaries(models, data.journalEntries) : 0;
-  if (entries > 0 || balances > 0 || summaries > 0) {
-    logger.info({ accounts: data.accounts.length, entries, balances, summaries, ms: Math.round(performance.now() - started) }, 'ledger seeded');
+  if (accounts > 0 || entries > 0 || balances > 0) {
+    logger.info({ accounts, entries, balances, ms: Math.round(performance.now() - started) }, 'ledger seeded');
   }
+}
+
+/**
+ * Adds the chart's accounts the database lacks (all of them when empty; an account added to the
+ * chart later, such as 2050, on the next start), leaving existing ones as they are.
+ */
+async function addMissingAccounts(models: LedgerModels, chart: RetailDataset['accounts']): Promise<number> {
+  const known = new Set((await models.accounts.find({}, { _id: 1 }).lean<{ _id: string }[]>()).map((account) => account._id));
+  const missing = chart.filter((account) => !known.has(account.code)).map(({ code, ...rest }) => ({ _id: code, ...rest }));
+  if (missing.length === 0) return 0;
+  try {
+    await models.accounts.insertMany(missing, { lean: true, ordered: false });
+  } catch (error) {
+    // Another replica seeding at the same time inserted some of them first: they exist, as wanted.
+    if (!isDuplicateKey(error)) throw error;
+  }
+  return missing.length;
 }
 
 /** Balance documents summed from every applied entry; only for an empty balances collection at start-up. */
@@ -59,31 +78,5 @@ async function rebuildBalances(models: LedgerModels): Promise<number> {
     recentEntryIds: [],
   }));
   if (docs.length > 0) await models.balances.insertMany(docs, { lean: true });
-  return docs.length;
-}
-
-/**
- * What the order domain would have reported for the seed history: each seeded capture, so that
- * reconciliation of a seeded day compares the seed's captures with their postings.
- */
-async function seedOrderSummaries(models: LedgerModels, journal: RetailDataset['journalEntries']): Promise<number> {
-  const docs: OrderSummaryRecord[] = [];
-  for (const entry of journal) {
-    if (entry.source.type !== 'ORDER_CAPTURED' || !entry.orderId || !entry.channel || !entry.locationId) continue;
-    const amountMinor = entry.lines.filter((line) => line.accountCode === '1100').reduce((sum, line) => sum + line.debitMinor - line.creditMinor, 0);
-    docs.push({
-      _id: entry.orderId,
-      channel: entry.channel,
-      locationId: entry.locationId,
-      currency: entry.currency,
-      ...(entry.customerId ? { customerId: entry.customerId } : {}),
-      orderTotalMinor: amountMinor,
-      captures: [{ key: entry.source.id, amountMinor, at: entry.postedAt }],
-      refunds: [],
-    });
-  }
-  for (let start = 0; start < docs.length; start += CHUNK) {
-    await models.orderSummaries.insertMany(docs.slice(start, start + CHUNK), { lean: true });
-  }
   return docs.length;
 }

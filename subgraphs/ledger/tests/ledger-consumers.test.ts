@@ -1,6 +1,5 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { StockMovementRecorded } from '@mesh/events';
 import { principals } from '@mesh/test-kit';
 import { INT64_AS_BIGINT } from '../src/models/int64.js';
 import type { JournalEntryRecord } from '../src/models/journal-entry.model.js';
@@ -126,20 +125,6 @@ describe('the ledger consuming commerce events', () => {
     const letter = (await deadLetters()).find((candidate) => candidate.eventId === bad.id)!;
     assert.match(letter.errorMessage, /subtotal \(900\) \+ tax \(50\) differs from amount \(1000\)/);
     assert.equal(await rig.models.entries.countDocuments({ orderId: 'ord_unbalanced' }), 0);
-  });
-
-  test('damage is posted as shrinkage at the unit cost the movement carries, and dead-lettered when it carries none', async () => {
-    const movement: StockMovementRecorded = { movementId: 'mov_dmg_1', sku: 'SKU-A', locationId: 'loc_nyc01', movementType: 'DAMAGE', quantity: 3, quantityDelta: -3, onHandAfter: 7 };
-    const valued = envelopeOf('inventory.stock-movement-recorded', { ...movement, unitCostMinor: 250, currency: 'USD' } as StockMovementRecorded, 'mov_dmg_1');
-    const unvalued = envelopeOf('inventory.stock-movement-recorded', { ...movement, movementId: 'mov_dmg_2' }, 'mov_dmg_2');
-    const receipt = envelopeOf('inventory.stock-movement-recorded', { ...movement, movementId: 'mov_rcpt_1', movementType: 'RECEIPT', quantityDelta: 3 }, 'mov_rcpt_1');
-    for (const envelope of [valued, unvalued, receipt]) await publishTwice(rig.publisher, envelope);
-    await waitFor(async () => (await deadLetters()).some((letter) => letter.eventId === unvalued.id), 'the unvalued movement dead-lettered');
-    const shrinkage = await entriesOf({ 'source.type': 'INVENTORY_SHRINKAGE' });
-    assert.deepEqual(shrinkage.map((entry) => [entry.source.id, lineSummary(entry)]), [['mov_dmg_1', ['5100:D:750', '1300:C:750']]]);
-    const letter = (await deadLetters()).find((candidate) => candidate.eventId === unvalued.id)!;
-    assert.equal(letter.consumer, LEDGER_CONSUMERS.inventory);
-    assert.match(letter.errorMessage, /no unitCostMinor and currency/);
   });
 
   test('after a merge the survivor’s lifetime value includes the merged customer’s captures and refunds', async () => {

@@ -4,7 +4,8 @@ import { GraphQLError } from 'graphql';
 import { retailDataset } from '@mesh/seed-data';
 import { principals, startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
 import type { RunningDatabase } from '@mesh/embedded-mongo';
-import { createLedgerModels, ledgerSubgraph, postJournalEntry, repairBalances, reverseJournalEntry, type LedgerModels, type PostJournalEntryInput } from '../src/module.js';
+import { createLedgerModels, postJournalEntry, repairBalances, reverseJournalEntry, type LedgerModels, type PostJournalEntryInput } from '../src/module.js';
+import { ledgerWithHistory } from './fixtures/order-postings.js';
 import type { JournalEntryRecord } from '../src/models/journal-entry.model.js';
 import type { MoneyJson } from './ledger-test-helpers.js';
 
@@ -14,7 +15,7 @@ let models: LedgerModels;
 
 before(async () => {
   database = await startTestDatabase();
-  subgraph = await startTestSubgraph(ledgerSubgraph, { mongoUri: database.uri });
+  subgraph = await startTestSubgraph(ledgerWithHistory, { mongoUri: database.uri });
   models = createLedgerModels(subgraph.connection);
 });
 after(async () => {

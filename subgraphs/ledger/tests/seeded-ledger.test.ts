@@ -1,9 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { retailDataset } from '@mesh/seed-data';
+import { orderPostingsOfPlan, retailDataset } from '@mesh/seed-data';
 import { principals, startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
 import type { RunningDatabase } from '@mesh/embedded-mongo';
-import { ledgerSubgraph } from '../src/module.js';
+import { createLogger } from '@mesh/server-kit';
+import { createLedgerModels } from '../src/module.js';
+import { ledgerWithHistory } from './fixtures/order-postings.js';
+import { seedLedger } from '../src/seed.js';
 import type { MoneyJson } from './ledger-test-helpers.js';
 
 let database: RunningDatabase;
@@ -11,7 +14,7 @@ let subgraph: TestSubgraph;
 
 before(async () => {
   database = await startTestDatabase();
-  subgraph = await startTestSubgraph(ledgerSubgraph, { mongoUri: database.uri });
+  subgraph = await startTestSubgraph(ledgerWithHistory, { mongoUri: database.uri });
 });
 after(async () => {
   await subgraph?.close();
@@ -35,10 +38,15 @@ const TRIAL_BALANCE = `query($currency: CurrencyCode!, $asOf: DateTime) {
   }
 }`;
 
+// The ledger under test holds the seeded opening entries plus the fixture postings of the plan's
+// completed orders (tests/fixtures/order-postings.ts); in the product those are posted by the
+// consumers while the history driver replays the plan.
+const journalUnderTest = () => [...retailDataset().journalEntries, ...orderPostingsOfPlan()];
+
 describe('the seeded ledger', () => {
   for (const currency of ['USD', 'EUR'] as const) {
     test(`the ${currency} trial balance is balanced and its totals equal the sum of the seed lines`, async () => {
-      const seedLines = retailDataset().journalEntries.filter((entry) => entry.currency === currency).flatMap((entry) => entry.lines);
+      const seedLines = journalUnderTest().filter((entry) => entry.currency === currency).flatMap((entry) => entry.lines);
       const expected = seedLines.reduce((sum, line) => sum + BigInt(line.debitMinor), 0n);
       assert.equal(expected, seedLines.reduce((sum, line) => sum + BigInt(line.creditMinor), 0n));
       const response = await subgraph.request<TrialBalanceJson>(TRIAL_BALANCE, { currency }, principals.analyst);
@@ -68,6 +76,49 @@ describe('the seeded ledger', () => {
     const opening = retailDataset().journalEntries.find((entry) => entry.id === 'je_open_usd')!;
     assert.equal(response.data!.trialBalance.totalDebit.minorUnits, String(opening.lines[0]!.debitMinor));
     assert.equal(response.data!.trialBalance.balanced, true);
+  });
+
+  test('inventory (1300) equals the opening stock at cost less the cost of goods sold, opened by one opening-inventory entry per currency', async () => {
+    const data = retailDataset();
+    const currencyOf = new Map(data.locations.map((location) => [location.id, location.currency]));
+    const costOf = new Map(data.variants.flatMap((variant) => variant.unitCosts.map((cost) => [`${variant.sku}|${cost.currency}`, cost.amountMinor] as const)));
+    const stockValue = { USD: 0n, EUR: 0n };
+    for (const level of data.stockLevels) {
+      const currency = currencyOf.get(level.locationId)!;
+      stockValue[currency] += BigInt(level.onHand) * BigInt(costOf.get(`${level.sku}|${currency}`)!);
+    }
+    // What the fixture's completed orders took out of stock at cost.
+    for (const entry of orderPostingsOfPlan()) {
+      for (const line of entry.lines) if (line.accountCode === '1300') stockValue[entry.currency] -= BigInt(line.creditMinor) - BigInt(line.debitMinor);
+    }
+    for (const currency of ['USD', 'EUR'] as const) {
+      assert.ok(stockValue[currency] > 0n);
+      const response = await subgraph.request<TrialBalanceJson>(TRIAL_BALANCE, { currency }, principals.analyst);
+      const inventory = response.data!.trialBalance.lines.find((line) => line.account.code === '1300')!;
+      assert.equal(inventory.balance.minorUnits, stockValue[currency].toString(), `${currency} inventory at cost`);
+      assert.equal(inventory.account.balance.minorUnits, stockValue[currency].toString(), `${currency} stored balance`);
+    }
+    const openings = await subgraph.request<{ journalEntries: { edges: { node: { currency: string; lines: { account: { code: string }; debit: MoneyJson; credit: MoneyJson }[] } }[] } }>(
+      '{ journalEntries(filter: { sourceType: "OPENING_BALANCE" }, first: 10) { edges { node { currency lines { account { code } debit { minorUnits } credit { minorUnits } } } } } }',
+      {},
+      principals.analyst,
+    );
+    const entries = openings.data!.journalEntries.edges.map(({ node }) => node);
+    assert.deepEqual(entries.map((entry) => entry.currency).sort(), ['EUR', 'USD']);
+    for (const entry of entries) {
+      assert.deepEqual(entry.lines.map((line) => line.account.code), ['1300', '3000']);
+      assert.equal(entry.lines[0]!.debit.minorUnits, entry.lines[1]!.credit.minorUnits);
+    }
+  });
+
+  test('starting again on an existing ledger adds a chart account it lacks and leaves the journal as it was', async () => {
+    const models = createLedgerModels(subgraph.connection);
+    await models.accounts.deleteOne({ _id: '2050' });
+    const entries = await models.entries.countDocuments();
+    await seedLedger(models, createLogger('ledger-test', { LOG_LEVEL: 'silent' }));
+    assert.equal((await models.accounts.findById('2050').lean())?.name, 'Goods received not invoiced');
+    assert.equal(await models.accounts.countDocuments(), retailDataset().accounts.length);
+    assert.equal(await models.entries.countDocuments(), entries);
   });
 
   test("every seeded captured order's entry debits 1100 with exactly the order total", async () => {
@@ -132,7 +183,7 @@ describe('the seeded ledger', () => {
 
   test('journal entries page newest first without gaps or repeats, and totalCount matches the filter', async () => {
     const customerId = retailDataset().customers[0]!.id;
-    const expected = retailDataset().journalEntries.filter((entry) => entry.customerId === customerId).length;
+    const expected = journalUnderTest().filter((entry) => entry.customerId === customerId).length;
     const seen: { id: string; postedAt: string }[] = [];
     let after: string | null = null;
     do {
@@ -147,7 +198,7 @@ describe('the seeded ledger', () => {
   });
 
   test('a seeded day reconciles: every seeded capture has its posting, per channel and store', async () => {
-    const capture = retailDataset().journalEntries.find((entry) => entry.source.type === 'ORDER_CAPTURED')!;
+    const capture = orderPostingsOfPlan().find((entry) => entry.source.type === 'ORDER_CAPTURED')!;
     const date = capture.postedAt.toISOString().slice(0, 10);
     const response = await subgraph.request<{ reconciliation: { reconciled: boolean; groups: { capturedExpected: MoneyJson; capturedPosted: MoneyJson }[]; mismatches: unknown[] } }>(
       'query($d: String!) { reconciliation(date: $d) { reconciled groups { capturedExpected { minorUnits } capturedPosted { minorUnits } } mismatches { orderId } } }',

@@ -1,27 +1,39 @@
 import { readFileSync } from 'node:fs';
+import type { LiveFeed } from '@mesh/events';
 import type { SubgraphModule } from '@mesh/server-kit';
+import { connectLiveFeed } from './live/live-feed.js';
 import { createOrderContext, type OrderContext } from './context.js';
 import { createOrderModels, type OrderModels } from './models/index.js';
 import { startOrderEvents } from './order-events.js';
 import { OrderRuntime, readOrderRuntimeSettings, type OrderRuntimeSettings } from './order-runtime.js';
 import { resolvers } from './resolvers/index.js';
-import { seedOrders } from './seed.js';
 
 /**
- * The order subgraph as a unit: schema, resolvers, models, per-request context, seed, event
- * consumers and outbox relay. No side effects until started. `settings` defaults to the
+ * The order subgraph as a unit: schema, resolvers, models, per-request context, event consumers
+ * and outbox relay. It seeds nothing: orders are history, placed through the workflows. No side effects until started. `settings` defaults to the
  * environment (PRODUCT_URL); tests pass the product subgraph they started.
  */
 export function createOrderSubgraph(settings: Partial<OrderRuntimeSettings> = {}): SubgraphModule<OrderModels, OrderContext> {
   const runtime = new OrderRuntime({ ...readOrderRuntimeSettings(), ...settings });
+  let liveFeed: LiveFeed | undefined;
   return {
     name: 'order',
     typeDefs: readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'),
     resolvers,
     createModels: createOrderModels,
-    createContext: (base, models) => createOrderContext(base, models, runtime),
-    seed: seedOrders,
-    start: (started) => startOrderEvents(started, runtime),
+    createContext: (base, models) => createOrderContext(base, models, runtime, () => liveFeed),
+    start: async (started) => {
+      const feed = await connectLiveFeed(started);
+      liveFeed = feed;
+      const events = await startOrderEvents(started, runtime);
+      return {
+        async stop() {
+          await events.stop();
+          liveFeed = undefined;
+          await feed.close();
+        },
+      };
+    },
   };
 }
 

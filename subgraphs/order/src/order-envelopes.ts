@@ -18,7 +18,7 @@ export function fulfilledGoods(order: OrderRecord): FulfilledGoods {
     type: order.fulfillment.type,
     channel: order.channel,
     locationId: order.fulfillment.locationId,
-    customerId: order.customerId,
+    ...(order.customerId ? { customerId: order.customerId } : {}),
     currency: order.currency,
     lines: order.lines.map((line) => ({ sku: line.sku, quantity: line.quantity, unitCostMinor: line.unitCostMinor ?? 0 })),
   };

@@ -4,19 +4,24 @@ import type { SubgraphRuntime } from '@mesh/server-kit';
 import type { OrderModels } from './models/index.js';
 import type { OrderRuntime } from './order-runtime.js';
 import { recordCustomerMerge } from './services/record-customer-merge.service.js';
+import { cancelExpiredOrder } from './services/cancel-expired-order.service.js';
 import { recordStockDecision } from './services/record-stock-decision.service.js';
 
 /** The durable consumer through which the order domain follows customer merges. */
 export const CUSTOMER_MERGES_CONSUMER = 'order-customer-merges';
 /** The durable consumer through which the order domain learns inventory's answer to its orders. */
 export const STOCK_DECISIONS_CONSUMER = 'order-stock-decisions';
+/** The durable consumer through which the order domain cancels orders whose reservation expired. */
+export const RESERVATION_EXPIRIES_CONSUMER = 'order-reservation-expiries';
 
 /**
  * The order subgraph's background work, stopped before the database closes:
  * - the outbox relay publishing the events orders carry (`pendingEvents`), poked after each write;
  * - the durable consumer of `customer.customers-merged`;
  * - the durable consumer of `inventory.stock-reserved` / `inventory.stock-reservation-rejected`
- *   (an order PLACED or PENDING becomes CONFIRMED or REJECTED).
+ *   (an order PLACED or PENDING becomes CONFIRMED or REJECTED);
+ * - the durable consumer of `inventory.reservation-released`: an EXPIRED reservation cancels its
+ *   order (PICKUP_EXPIRED), since the stock it held is gone.
  * Consumers are idempotent per event key, so a redelivery changes nothing.
  */
 export async function startOrderEvents(runtime: SubgraphRuntime<OrderModels>, orderRuntime: OrderRuntime): Promise<{ stop(): Promise<void> }> {
@@ -39,10 +44,17 @@ export async function startOrderEvents(runtime: SubgraphRuntime<OrderModels>, or
       if (await recordStockDecision(models, envelope)) relay.poke();
     }),
   );
+  const expiries = await bus.subscribe(
+    'inventory.reservation-released',
+    RESERVATION_EXPIRIES_CONSUMER,
+    idempotent(processed, async (envelope) => {
+      if (await cancelExpiredOrder(models, orderRuntime, envelope)) relay.poke();
+    }),
+  );
   return {
     async stop() {
       orderRuntime.pokeRelay = () => undefined;
-      await Promise.all([merges.stop(), decisions.stop()]);
+      await Promise.all([merges.stop(), decisions.stop(), expiries.stop()]);
       await relay.stop();
     },
   };

@@ -2,11 +2,16 @@ import { retailDataset, type SeedOrder } from '@mesh/seed-data';
 import { startTestDatabase, startTestSubgraph, untilDatabaseQuiet, type TestSubgraph } from '@mesh/test-kit';
 import type { RunningDatabase } from '@mesh/embedded-mongo';
 import { createOrderSubgraph } from '../src/module.js';
+import { insertSeededOrderFixtures } from './fixtures/seeded-orders.js';
 
-/** The order subgraph with its relay's timer out of the way: these tests count the read path's database commands (writes still poke the relay). */
-export const quietOrderSubgraph = createOrderSubgraph({ relayIntervalMs: 600_000 });
+/**
+ * The order subgraph with its relay's timer out of the way (these tests count the read path's
+ * database commands; writes still poke the relay), and the plan's orders inserted as fixture
+ * documents at start-up, so that reads have thousands of orders to page through.
+ */
+export const quietOrderSubgraph = { ...createOrderSubgraph({ relayIntervalMs: 600_000 }), seed: insertSeededOrderFixtures };
 
-/** A seeded order subgraph on its own database, for one test file. */
+/** An order subgraph holding the fixture orders, on its own database, for one test file. */
 export interface OrderTestBed {
   readonly database: RunningDatabase;
   readonly subgraph: TestSubgraph;

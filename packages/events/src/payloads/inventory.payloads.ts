@@ -1,4 +1,4 @@
-import type { SkuQuantity } from './common.payloads.js';
+import type { CurrencyCode, SkuQuantity } from './common.payloads.js';
 
 export type MovementType =
   | 'RECEIPT'
@@ -27,6 +27,16 @@ export interface StockMovementRecorded {
   readonly transferId?: string;
   readonly returnId?: string;
   readonly reason?: string;
+  /**
+   * Version 2: what one unit of the SKU is valued at, in integer minor units of `currency`: the
+   * SKU's unit cost in the location's currency when the movement was applied. The movement's value
+   * is |quantityDelta| x unitCostMinor. The ledger posts inventory value from it.
+   * Absent on version-1 events, and when inventory knows no cost for the SKU in that currency;
+   * a consumer that values movements must treat such a movement as unvalued, never as free.
+   */
+  readonly unitCostMinor?: number;
+  /** Version 2: the currency of `unitCostMinor` (the location's currency); present exactly when it is. */
+  readonly currency?: CurrencyCode;
 }
 
 /** The quantities of one (SKU, location) after a change that moved its available-to-sell. */

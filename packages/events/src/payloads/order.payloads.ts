@@ -19,14 +19,21 @@ export interface OrderAttribution {
 
 export interface OrderPlaced extends OrderAttribution {
   readonly orderNumber: string;
-  readonly customerId: string;
+  /** Absent only for an anonymous till (POS) sale, which names no customer. */
+  readonly customerId?: string;
   readonly fulfillment: { readonly type: FulfillmentType; readonly locationId: string };
   readonly lines: readonly OrderLinePayload[];
   readonly subtotal: Money;
   readonly tax: Money;
   readonly total: Money;
-  /** PLACED when stock was decided at once, PENDING while inventory was unreachable. */
-  readonly status: Extract<OrderStatus, 'PLACED' | 'PENDING'>;
+  /**
+   * PLACED when stock was decided at once, PENDING while inventory was unreachable: inventory
+   * reserves the lines at the fulfilment location. COMPLETED for a till (POS) sale synced from a
+   * store: the goods already left at the till (channel POS, fulfilment CARRY_OUT), so inventory
+   * reserves NOTHING; the same order's order-status-changed to COMPLETED carries `fulfillment`
+   * and is where stock leaves (SALE movements) and cost of goods is posted.
+   */
+  readonly status: Extract<OrderStatus, 'PLACED' | 'PENDING' | 'COMPLETED'>;
 }
 
 export interface OrderConfirmed {
@@ -53,6 +60,9 @@ export interface OrderStatusChanged {
    * Set on the one transition at which the goods leave stock: to SHIPPED, to PICKED_UP, or to
    * COMPLETED for a carry-out sale at the till. The ledger posts cost of goods from it (once per
    * order); a transition to SHIPPED or PICKED_UP without it is dead-lettered by the ledger.
+   * Inventory commits the order's reservation as SALE movements; a CARRY_OUT order with no
+   * reservation (a POS sale) instead records SALE movements directly at the location, once per
+   * (order, SKU), never taking on hand below zero (units sold beyond it are noted on the movement).
    */
   readonly fulfillment?: FulfilledGoods;
 }
@@ -69,7 +79,8 @@ export interface FulfilledGoods {
   readonly channel: SalesChannel;
   /** The location the goods left from (the store for pickup and carry-out). */
   readonly locationId: string;
-  readonly customerId: string;
+  /** Absent only for an anonymous till (POS) sale, which names no customer. */
+  readonly customerId?: string;
   /** The order's currency; every unitCostMinor is in it. */
   readonly currency: CurrencyCode;
   readonly lines: readonly FulfilledLine[];
@@ -134,6 +145,15 @@ export interface ReturnLinePayload extends SkuQuantity {
    * return without it.
    */
   readonly unitCostMinor?: number;
+}
+
+/** A return opened on an order: its units are claimed (no longer returnable), nothing is refunded or received yet. */
+export interface ReturnRequested extends OrderAttribution {
+  readonly returnId: string;
+  /** The order's customer; absent for an anonymous till sale. */
+  readonly customerId?: string;
+  readonly reason: string;
+  readonly lines: readonly (SkuQuantity & { readonly lineNumber: number })[];
 }
 
 export interface ReturnReceived extends OrderAttribution {

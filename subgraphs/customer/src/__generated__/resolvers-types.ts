@@ -217,6 +217,46 @@ export type QueryCustomersArgs = {
   search?: InputMaybe<Scalars['String']['input']>;
 };
 
+/**
+ * One workflow across the mesh: everything carrying its correlation id (the id of the request that
+ * started it, copied onto every event, order, movement and journal entry that follows).
+ */
+export type Trace = {
+  __typename?: 'Trace';
+  /** The correlation id. */
+  correlationId: Scalars['String']['output'];
+  /** The customer domain's steps of this workflow, oldest first. Needs events:read. */
+  customerSteps: Array<TraceStep>;
+};
+
+/** The domains of the mesh, as traces and dead letters name them. */
+export type TraceDomain =
+  /** Customer profiles, identities, merges. */
+  | 'CUSTOMER'
+  /** Stock, movements, reservations, transfers. */
+  | 'INVENTORY'
+  /** Journal entries, accounts, reconciliation. */
+  | 'LEDGER'
+  /** Orders, payments, fulfilment, returns. */
+  | 'ORDER'
+  /** The catalog: products, variants, prices. */
+  | 'PRODUCT';
+
+/** One thing that happened in a workflow, as the domain that recorded it remembers it. */
+export type TraceStep = {
+  __typename?: 'TraceStep';
+  /** When it happened. */
+  at: Scalars['DateTime']['output'];
+  /** The domain that recorded it. */
+  domain: TraceDomain;
+  /** What happened, e.g. `event published order.order-placed`, `order status CONFIRMED`, `stock movement SALE`, `journal entry posted`. */
+  kind: Scalars['String']['output'];
+  /** The id of what the step is about: an order, a movement, a reservation, a journal entry or an event envelope. */
+  reference?: Maybe<Scalars['ID']['output']>;
+  /** A sentence for people, e.g. `SALE -2 of SKU-0001-03 at loc_wh_nj`. */
+  summary: Scalars['String']['output'];
+};
+
 
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -298,6 +338,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 /** Mapping of federation types */
 export type FederationTypes = {
   Customer: Customer;
+  Trace: Trace;
 };
 
 /** Mapping of federation reference types */
@@ -305,6 +346,9 @@ export type FederationReferenceTypes = {
   Customer:
     ( { __typename: 'Customer' }
     & GraphQLRecursivePick<FederationTypes['Customer'], {"id":true}> );
+  Trace:
+    ( { __typename: 'Trace' }
+    & GraphQLRecursivePick<FederationTypes['Trace'], {"correlationId":true}> );
 };
 
 /** Mapping of union types */
@@ -337,6 +381,9 @@ export type ResolversTypes = {
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Trace: ResolverTypeWrapper<Trace>;
+  TraceDomain: TraceDomain;
+  TraceStep: ResolverTypeWrapper<TraceStep>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -357,6 +404,8 @@ export type ResolversParentTypes = {
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
+  Trace: Trace | FederationReferenceTypes['Trace'];
+  TraceStep: TraceStep;
 };
 
 export type CustomerResolvers<ContextType = CustomerContext, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer'], FederationReferenceType extends FederationReferenceTypes['Customer'] = FederationReferenceTypes['Customer']> = {
@@ -424,6 +473,20 @@ export type QueryResolvers<ContextType = CustomerContext, ParentType extends Res
   me?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
 };
 
+export type TraceResolvers<ContextType = CustomerContext, ParentType extends ResolversParentTypes['Trace'] = ResolversParentTypes['Trace'], FederationReferenceType extends FederationReferenceTypes['Trace'] = FederationReferenceTypes['Trace']> = {
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Trace']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  correlationId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  customerSteps?: Resolver<Array<ResolversTypes['TraceStep']>, ParentType, ContextType>;
+};
+
+export type TraceStepResolvers<ContextType = CustomerContext, ParentType extends ResolversParentTypes['TraceStep'] = ResolversParentTypes['TraceStep']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  domain?: Resolver<ResolversTypes['TraceDomain'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reference?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  summary?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = CustomerContext> = {
   Customer?: CustomerResolvers<ContextType>;
   CustomerConnection?: CustomerConnectionResolvers<ContextType>;
@@ -436,5 +499,7 @@ export type Resolvers<ContextType = CustomerContext> = {
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Trace?: TraceResolvers<ContextType>;
+  TraceStep?: TraceStepResolvers<ContextType>;
 };
 

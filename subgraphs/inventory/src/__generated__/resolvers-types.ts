@@ -10,6 +10,7 @@ import type { MovementRecorded, InsufficientStockOutcome } from '../services/rec
 import type { TransferRecord } from '../models/transfer.model.js';
 import type { StockTransferredOutcome } from '../services/transfer-stock.service.js';
 import type { TransferReceivedOutcome, TransferNotReceivableOutcome } from '../services/receive-transfer.service.js';
+import type { AvailabilityUpdateView } from '../services/watch-availability.service.js';
 import type { InventoryContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -44,6 +45,40 @@ export type Availability = {
   /** The SKU this availability is for. */
   sku: Scalars['ID']['output'];
 };
+
+/** One pushed availability value of a SKU at a location, with its position in the stream of changes. */
+export type AvailabilityUpdate = {
+  __typename?: 'AvailabilityUpdate';
+  /** When the change happened (for a snapshot: when the level last changed). */
+  at: Scalars['DateTime']['output'];
+  /** Units that can be sold now at the location (on hand - reserved - safety stock, never below zero); null only for RETENTION_EXCEEDED. */
+  available?: Maybe<Scalars['Int']['output']>;
+  /** Opaque position of this update; pass it as `after` to resume right after it. */
+  cursor: Scalars['String']['output'];
+  /** Snapshot, change, or the retention-window marker. */
+  kind: AvailabilityUpdateKind;
+  /** Where the stock is; null only for RETENTION_EXCEEDED. */
+  location?: Maybe<Location>;
+  /** Units physically at the location; null only for RETENTION_EXCEEDED. */
+  onHand?: Maybe<Scalars['Int']['output']>;
+  /** Units available before this change; null for SNAPSHOT and RETENTION_EXCEEDED. */
+  previousAvailable?: Maybe<Scalars['Int']['output']>;
+  /** Units held for open orders or carts; null only for RETENTION_EXCEEDED. */
+  reserved?: Maybe<Scalars['Int']['output']>;
+  /** The SKU; null only for RETENTION_EXCEEDED. */
+  sku?: Maybe<Scalars['ID']['output']>;
+  /** The variant whose stock changed (the product subgraph adds product, price, ...); null only for RETENTION_EXCEEDED. */
+  variant?: Maybe<ProductVariant>;
+};
+
+/** What an availability update reports. */
+export type AvailabilityUpdateKind =
+  /** A level changed. */
+  | 'CHANGE'
+  /** The `after` cursor is older than the retention window: changes may be missing, a fresh snapshot follows. Carries no level. */
+  | 'RETENTION_EXCEEDED'
+  /** The current level when the subscription started (or after RETENTION_EXCEEDED). */
+  | 'SNAPSHOT';
 
 /** Currencies the retailer trades in. */
 export type CurrencyCode =
@@ -337,6 +372,69 @@ export type StockTransferred = {
   transfer: Transfer;
 };
 
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * Live available-to-sell of SKUs at locations, pushed after every change (movement, reservation,
+   * release, transfer), whichever inventory replica made it. Anyone who may read the catalog may
+   * watch. With `snapshot` the current levels come first (kind SNAPSHOT), then changes with no gap
+   * (a change made while the snapshot was read may come in both; values are absolute, so that is
+   * harmless). With `after`, the changes since that cursor are delivered first, in order, then live
+   * ones; beyond the retention window (EVENT_RETENTION_HOURS, default 72) a RETENTION_EXCEEDED
+   * update comes first, then a fresh snapshot. A reader slower than the changes gets only the newest
+   * value per SKU and location (coalesced), never an unbounded backlog.
+   */
+  availabilityChanged: AvailabilityUpdate;
+};
+
+
+export type SubscriptionAvailabilityChangedArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  locationIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  skus: Array<Scalars['ID']['input']>;
+  snapshot?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+/**
+ * One workflow across the mesh: everything carrying its correlation id (the id of the request that
+ * started it, copied onto every event, order, movement and journal entry that follows).
+ */
+export type Trace = {
+  __typename?: 'Trace';
+  /** The correlation id. */
+  correlationId: Scalars['String']['output'];
+  /** The inventory domain's steps of this workflow, oldest first. Needs events:read. */
+  inventorySteps: Array<TraceStep>;
+};
+
+/** The domains of the mesh, as traces and dead letters name them. */
+export type TraceDomain =
+  /** Customer profiles, identities, merges. */
+  | 'CUSTOMER'
+  /** Stock, movements, reservations, transfers. */
+  | 'INVENTORY'
+  /** Journal entries, accounts, reconciliation. */
+  | 'LEDGER'
+  /** Orders, payments, fulfilment, returns. */
+  | 'ORDER'
+  /** The catalog: products, variants, prices. */
+  | 'PRODUCT';
+
+/** One thing that happened in a workflow, as the domain that recorded it remembers it. */
+export type TraceStep = {
+  __typename?: 'TraceStep';
+  /** When it happened. */
+  at: Scalars['DateTime']['output'];
+  /** The domain that recorded it. */
+  domain: TraceDomain;
+  /** What happened, e.g. `event published order.order-placed`, `order status CONFIRMED`, `stock movement SALE`, `journal entry posted`. */
+  kind: Scalars['String']['output'];
+  /** The id of what the step is about: an order, a movement, a reservation, a journal entry or an event envelope. */
+  reference?: Maybe<Scalars['ID']['output']>;
+  /** A sentence for people, e.g. `SALE -2 of SKU-0001-03 at loc_wh_nj`. */
+  summary: Scalars['String']['output'];
+};
+
 /** Stock moving from one location to another: out at the source, in transit, in at the destination. */
 export type Transfer = {
   __typename?: 'Transfer';
@@ -500,6 +598,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 export type FederationTypes = {
   Location: Location;
   ProductVariant: ProductVariant;
+  Trace: Trace;
 };
 
 /** Mapping of federation reference types */
@@ -510,6 +609,9 @@ export type FederationReferenceTypes = {
   ProductVariant:
     ( { __typename: 'ProductVariant' }
     & GraphQLRecursivePick<FederationTypes['ProductVariant'], {"sku":true}> );
+  Trace:
+    ( { __typename: 'Trace' }
+    & GraphQLRecursivePick<FederationTypes['Trace'], {"correlationId":true}> );
 };
 
 /** Mapping of union types */
@@ -534,11 +636,13 @@ export type ResolversTypes = {
   Availability: ResolverTypeWrapper<AvailabilityView>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  AvailabilityUpdate: ResolverTypeWrapper<AvailabilityUpdateView>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  AvailabilityUpdateKind: AvailabilityUpdateKind;
   CurrencyCode: CurrencyCode;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   InsufficientStock: ResolverTypeWrapper<InsufficientStockOutcome>;
   Location: ResolverTypeWrapper<LocationRecord>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   LocationType: LocationType;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
@@ -555,6 +659,10 @@ export type ResolversTypes = {
   StockMovementRecorded: ResolverTypeWrapper<MovementRecorded>;
   StockMovementType: StockMovementType;
   StockTransferred: ResolverTypeWrapper<StockTransferredOutcome>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Trace: ResolverTypeWrapper<Trace>;
+  TraceDomain: TraceDomain;
+  TraceStep: ResolverTypeWrapper<TraceStep>;
   Transfer: ResolverTypeWrapper<TransferRecord>;
   TransferNotReceivable: ResolverTypeWrapper<TransferNotReceivableOutcome>;
   TransferReceived: ResolverTypeWrapper<TransferReceivedOutcome>;
@@ -568,10 +676,11 @@ export type ResolversParentTypes = {
   Availability: AvailabilityView;
   Int: Scalars['Int']['output'];
   ID: Scalars['ID']['output'];
+  AvailabilityUpdate: AvailabilityUpdateView;
+  String: Scalars['String']['output'];
   DateTime: Scalars['DateTime']['output'];
   InsufficientStock: InsufficientStockOutcome;
   Location: LocationRecord;
-  String: Scalars['String']['output'];
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
   Boolean: Scalars['Boolean']['output'];
@@ -586,6 +695,9 @@ export type ResolversParentTypes = {
   StockMovementEdge: Omit<StockMovementEdge, 'node'> & { node: ResolversParentTypes['StockMovement'] };
   StockMovementRecorded: MovementRecorded;
   StockTransferred: StockTransferredOutcome;
+  Subscription: Record<PropertyKey, never>;
+  Trace: Trace | FederationReferenceTypes['Trace'];
+  TraceStep: TraceStep;
   Transfer: TransferRecord;
   TransferNotReceivable: TransferNotReceivableOutcome;
   TransferReceived: TransferReceivedOutcome;
@@ -598,6 +710,19 @@ export type AvailabilityResolvers<ContextType = InventoryContext, ParentType ext
   available?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   levels?: Resolver<Array<ResolversTypes['StockLevel']>, ParentType, ContextType>;
   sku?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type AvailabilityUpdateResolvers<ContextType = InventoryContext, ParentType extends ResolversParentTypes['AvailabilityUpdate'] = ResolversParentTypes['AvailabilityUpdate']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  available?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['AvailabilityUpdateKind'], ParentType, ContextType>;
+  location?: Resolver<Maybe<ResolversTypes['Location']>, ParentType, ContextType>;
+  onHand?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  previousAvailable?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  reserved?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  sku?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  variant?: Resolver<Maybe<ResolversTypes['ProductVariant']>, ParentType, ContextType>;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -703,6 +828,24 @@ export type StockTransferredResolvers<ContextType = InventoryContext, ParentType
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type SubscriptionResolvers<ContextType = InventoryContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  availabilityChanged?: SubscriptionResolver<ResolversTypes['AvailabilityUpdate'], "availabilityChanged", ParentType, ContextType, RequireFields<SubscriptionAvailabilityChangedArgs, 'skus' | 'snapshot'>>;
+};
+
+export type TraceResolvers<ContextType = InventoryContext, ParentType extends ResolversParentTypes['Trace'] = ResolversParentTypes['Trace'], FederationReferenceType extends FederationReferenceTypes['Trace'] = FederationReferenceTypes['Trace']> = {
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Trace']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  correlationId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  inventorySteps?: Resolver<Array<ResolversTypes['TraceStep']>, ParentType, ContextType>;
+};
+
+export type TraceStepResolvers<ContextType = InventoryContext, ParentType extends ResolversParentTypes['TraceStep'] = ResolversParentTypes['TraceStep']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  domain?: Resolver<ResolversTypes['TraceDomain'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reference?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  summary?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type TransferResolvers<ContextType = InventoryContext, ParentType extends ResolversParentTypes['Transfer'] = ResolversParentTypes['Transfer']> = {
   correlationId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -735,6 +878,7 @@ export type TransferStockResultResolvers<ContextType = InventoryContext, ParentT
 
 export type Resolvers<ContextType = InventoryContext> = {
   Availability?: AvailabilityResolvers<ContextType>;
+  AvailabilityUpdate?: AvailabilityUpdateResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   InsufficientStock?: InsufficientStockResolvers<ContextType>;
   Location?: LocationResolvers<ContextType>;
@@ -750,6 +894,9 @@ export type Resolvers<ContextType = InventoryContext> = {
   StockMovementEdge?: StockMovementEdgeResolvers<ContextType>;
   StockMovementRecorded?: StockMovementRecordedResolvers<ContextType>;
   StockTransferred?: StockTransferredResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
+  Trace?: TraceResolvers<ContextType>;
+  TraceStep?: TraceStepResolvers<ContextType>;
   Transfer?: TransferResolvers<ContextType>;
   TransferNotReceivable?: TransferNotReceivableResolvers<ContextType>;
   TransferReceived?: TransferReceivedResolvers<ContextType>;

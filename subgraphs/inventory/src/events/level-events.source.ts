@@ -50,6 +50,7 @@ export function eventsOfLevel(level: QueuedLevel): { events: AnyEnvelope[]; even
             ...(movement.orderId ? { orderId: movement.orderId } : {}),
             ...(movement.transferId ? { transferId: movement.transferId } : {}),
             ...(movement.reason ? { reason: movement.reason } : {}),
+            ...(typeof movement.unitCostMinor === 'number' && movement.currency ? { unitCostMinor: movement.unitCostMinor, currency: movement.currency } : {}),
           },
           { ...lineage, id: movement.eventId, occurredAt: change.at, idempotencyKey: `movement:${movement.movementId}` },
         ) as AnyEnvelope,

@@ -1,7 +1,9 @@
-import { idempotent, mongoProcessedEvents, type EventBus, type Subscription } from '@mesh/events';
+import { idempotent, mongoProcessedEvents, type EventBus, type SubscribeOptions, type Subscription } from '@mesh/events';
 import type { Logger } from '@mesh/server-kit';
 import type { InventoryModels } from '../models/index.js';
 import { commitReservation } from '../services/commit-reservation.service.js';
+import { recordCarryOutSale } from '../services/record-carry-out-sale.service.js';
+import { recordReturnMovements } from '../services/record-return.service.js';
 import { releaseReservation } from '../services/release-reservation.service.js';
 import { reserveStock } from '../services/reserve-stock.service.js';
 
@@ -14,20 +16,25 @@ export const orderReservationKey = (orderId: string) => `order:${orderId}`;
 /**
  * Reserves stock for every placed order (all lines at the fulfilment location, or none) and
  * releases it when the order is cancelled, and commits it (SALE movements) when an order's status
- * change carries `fulfillment` (goods left stock). The outcome is published from the reservation
+ * change carries `fulfillment` (goods left stock). A till sale (order-placed with status COMPLETED)
+ * reserves nothing; its status change carrying CARRY_OUT fulfilment, with no reservation for the
+ * order, records SALE movements directly at the store, once per (order, SKU). It also puts the sellable units of a received
+ * return back on hand (RETURN movements, see record-return.service.ts). The outcome is published from the reservation
  * (inventory.stock-reserved or inventory.stock-reservation-rejected, caused by the order event).
  * Idempotent twice over: the processed-event store skips a redelivery, and the reservation key
  * makes a re-run after a crash return the first reservation.
  */
-export function subscribeToOrderEvents(models: InventoryModels, bus: EventBus, options: { reservationTtlMs: number; logger: Logger; afterChange?: () => void }): Promise<Subscription> {
+export function subscribeToOrderEvents(models: InventoryModels, bus: EventBus, options: { reservationTtlMs: number; logger: Logger; afterChange?: () => void; delivery?: SubscribeOptions }): Promise<Subscription> {
   const store = mongoProcessedEvents(models.processedEvents);
   return bus.subscribe(
-    ['order.order-placed', 'order.order-cancelled', 'order.order-status-changed'],
+    ['order.order-placed', 'order.order-cancelled', 'order.order-status-changed', 'order.return-received'],
     ORDER_EVENTS_CONSUMER,
     idempotent(store, async (envelope) => {
       const lineage = { correlationId: envelope.correlationId, causationId: envelope.id };
       if (envelope.type === 'order.order-placed') {
         const order = envelope.data;
+        // A till (POS) sale arrives COMPLETED: the goods already left, so nothing is reserved.
+        if (order.status === 'COMPLETED') return;
         await reserveStock(models, lineage, {
           key: orderReservationKey(order.orderId),
           orderId: order.orderId,
@@ -37,12 +44,22 @@ export function subscribeToOrderEvents(models: InventoryModels, bus: EventBus, o
         });
       } else if (envelope.type === 'order.order-status-changed') {
         // Only the transition at which goods leave stock carries fulfillment: the reservation becomes SALE movements.
-        if (!envelope.data.fulfillment) return;
+        const fulfillment = envelope.data.fulfillment;
+        if (!fulfillment) return;
+        if (fulfillment.type === 'CARRY_OUT' && !(await models.reservations.exists({ key: orderReservationKey(envelope.data.orderId) }))) {
+          // Sold at the till with no reservation: SALE movements straight at the store (see recordCarryOutSale).
+          await recordCarryOutSale(models, lineage, { orderId: envelope.data.orderId, locationId: fulfillment.locationId, lines: fulfillment.lines, occurredAt: new Date(envelope.occurredAt) }, options.logger);
+          options.afterChange?.();
+          return;
+        }
         const outcome = await commitReservation(models, { key: orderReservationKey(envelope.data.orderId) });
         if (outcome.kind === 'not-found' || (outcome.kind === 'not-held' && outcome.reservation.status === 'PENDING')) {
           throw new Error(`order ${envelope.data.orderId} has no decided reservation yet`);
         }
         if (outcome.kind === 'not-held') options.logger.warn({ orderId: envelope.data.orderId, status: outcome.reservation.status }, 'fulfilled order has no held reservation; nothing committed');
+      } else if (envelope.type === 'order.return-received') {
+        // SELLABLE units go back on hand where they were brought (RETURN movements); DAMAGED ones add nothing.
+        await recordReturnMovements(models, envelope);
       } else {
         const outcome = await releaseReservation(models, { key: orderReservationKey(envelope.data.orderId) }, 'ORDER_CANCELLED');
         // Placed not yet processed, or still being decided: throw, so the bus retries it later.
@@ -52,5 +69,6 @@ export function subscribeToOrderEvents(models: InventoryModels, bus: EventBus, o
       }
       options.afterChange?.();
     }),
+    options.delivery,
   );
 }

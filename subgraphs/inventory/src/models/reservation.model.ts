@@ -75,6 +75,7 @@ reservationSchema.plugin(pendingEventsPlugin);
 reservationSchema.index({ key: 1 }, { unique: true });
 reservationSchema.index({ status: 1, expiresAt: 1 });
 reservationSchema.index({ orderId: 1 });
+reservationSchema.index({ correlationId: 1 });
 
 export type ReservationModel = Model<ReservationRecord>;
 

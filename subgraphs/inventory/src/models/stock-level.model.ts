@@ -1,4 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
+import type { CurrencyCode } from '@mesh/server-kit';
 
 /** The quantities of one (SKU, location), as reported to clients and kept with each movement. */
 export interface LevelSnapshot {
@@ -29,6 +30,9 @@ export interface ChangeMovement {
   orderId?: string | null;
   transferId?: string | null;
   reason?: string | null;
+  /** The SKU's unit cost in the location's currency when applied; null when inventory knew none. */
+  unitCostMinor?: number | null;
+  currency?: CurrencyCode | null;
 }
 
 /**

@@ -84,6 +84,7 @@ movementSchema.index({ sku: 1, locationId: 1, occurredAt: -1, _id: -1 });
 movementSchema.index({ locationId: 1, occurredAt: -1, _id: -1 });
 movementSchema.index({ occurredAt: -1, _id: -1 });
 movementSchema.index({ status: 1, occurredAt: 1 });
+movementSchema.index({ correlationId: 1, occurredAt: 1 });
 
 export type StockMovementModel = Model<MovementRecord>;
 

@@ -3,12 +3,17 @@ import type { Resolvers } from '../__generated__/resolvers-types.js';
 import { Location } from './location.resolvers.js';
 import { Mutation, ReceiveTransferResult, RecordStockMovementResult, TransferStockResult } from './mutation.resolvers.js';
 import { Query } from './query.resolvers.js';
+import { AvailabilityUpdate, Subscription } from './subscription.resolvers.js';
+import { Trace } from './trace.resolvers.js';
 import { Availability, ProductVariant, StockLevel, StockMovement } from './stock.resolvers.js';
 import { Transfer } from './transfer.resolvers.js';
 
 export const resolvers: Resolvers = {
+  Trace,
   Query,
   Mutation,
+  Subscription,
+  AvailabilityUpdate,
   RecordStockMovementResult,
   TransferStockResult,
   ReceiveTransferResult,

@@ -4,7 +4,9 @@ import { hintEvents } from '../models/event-hint.model.js';
 import type { InventoryModels } from '../models/index.js';
 import { LEVEL_PROJECTION, snapshotOf, type LevelSnapshot, type MovementDecision, type StockLevelRecord } from '../models/stock-level.model.js';
 import type { MovementRecord } from '../models/stock-movement.model.js';
+import { settleCarryOutSale } from './record-carry-out-sale.service.js';
 import { decisionPush, ensureLevel, LEVELS_COLLECTION, levelChangeUpdate, type LevelDelta } from './level-change.js';
+import { valueMovement, type MovementValuation } from './value-movement.js';
 
 type Decision =
   | { readonly status: 'APPLIED'; readonly quantityDelta: number; readonly level: LevelSnapshot; readonly elsewhere: boolean }
@@ -27,7 +29,9 @@ const FINALISE_WAIT_MS = 2_000;
  */
 export async function settleMovement(models: InventoryModels, movement: MovementRecord): Promise<MovementRecord> {
   if (movement.status !== 'PENDING') return movement;
-  const decision = await decide(models, movement);
+  // A till sale without a reservation always applies (on hand clamped at zero): its own rule.
+  if (movement.type === 'SALE' && !movement.reservationId) return settleCarryOutSale(models, movement);
+  const decision = await decide(models, movement, await valueMovement(models, movement.sku, movement.locationId));
   if (decision.elsewhere) {
     const settled = await awaitFinal(models, movement._id);
     if (settled) return settled;
@@ -64,7 +68,7 @@ export async function settlePendingMovements(models: InventoryModels, logger: Lo
   return settled;
 }
 
-async function decide(models: InventoryModels, movement: MovementRecord): Promise<Decision> {
+async function decide(models: InventoryModels, movement: MovementRecord, valuation: MovementValuation | null): Promise<Decision> {
   const { sku, locationId, _id: movementId } = movement;
   const undecided = { sku, locationId, 'decisions.movementId': { $ne: movementId } };
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -78,13 +82,13 @@ async function decide(models: InventoryModels, movement: MovementRecord): Promis
       if (earlier) return decidedElsewhere(earlier, current);
       // Guarded on the on-hand just read, so the recorded variance is exactly what was applied.
       const delta = movement.quantity - current.onHand;
-      const applied = await applyDelta(models, { ...undecided, onHand: current.onHand }, movement, { onHand: delta });
+      const applied = await applyDelta(models, { ...undecided, onHand: current.onHand }, movement, valuation, { onHand: delta });
       if (applied) return { status: 'APPLIED', quantityDelta: delta, level: snapshotOf(applied), elsewhere: false };
       await pause(attempt);
       continue;
     }
     const { delta, guard } = ruleOf(movement);
-    const applied = await applyDelta(models, { ...undecided, ...guard }, movement, delta);
+    const applied = await applyDelta(models, { ...undecided, ...guard }, movement, valuation, delta);
     if (applied) return { status: 'APPLIED', quantityDelta: delta.onHand ?? 0, level: snapshotOf(applied), elsewhere: false };
     if (OUTBOUND.has(movement.type)) {
       const rejected = await models.levels
@@ -116,9 +120,10 @@ function ruleOf(movement: MovementRecord): { delta: LevelDelta; guard: Record<st
 
 /**
  * One atomic update: the quantities, their denormalised free/atp, the decision marker and the
- * change record (from which stock-movement-recorded and availability-changed are published) together.
+ * change record (from which stock-movement-recorded, with the movement's valuation, and
+ * availability-changed are published) together.
  */
-async function applyDelta(models: InventoryModels, filter: Record<string, unknown>, movement: MovementRecord, delta: LevelDelta) {
+async function applyDelta(models: InventoryModels, filter: Record<string, unknown>, movement: MovementRecord, valuation: MovementValuation | null, delta: LevelDelta) {
   const update = levelChangeUpdate(movement._id, delta, { correlationId: movement.correlationId }, {
     movementId: movement._id,
     type: movement.type,
@@ -126,6 +131,8 @@ async function applyDelta(models: InventoryModels, filter: Record<string, unknow
     orderId: movement.orderId ?? null,
     transferId: movement.transferId ?? null,
     reason: movement.reason ?? null,
+    unitCostMinor: valuation?.unitCostMinor ?? null,
+    currency: valuation?.currency ?? null,
   });
   const applied = await models.levels.findOneAndUpdate(filter, update, { returnDocument: 'after', projection: LEVEL_PROJECTION }).lean<StockLevelRecord & { _id: unknown }>();
   if (applied) await hintEvents(models.eventHints, LEVELS_COLLECTION, applied._id);

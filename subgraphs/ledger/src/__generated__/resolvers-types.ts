@@ -7,6 +7,7 @@ import type { MoneyValue } from '@mesh/server-kit';
 import type { TrialBalanceReport, TrialBalanceLineValue } from '../services/trial-balance.service.js';
 import type { JournalEntryPage } from '../services/list-journal-entries.service.js';
 import type { ReconciliationReport, ReconciliationGroupValue, ReconciliationMismatchValue } from '../services/reconciliation.service.js';
+import type { TraceValue, TraceStepValue } from '../services/trace.service.js';
 import type { LedgerContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -102,29 +103,36 @@ export type Customer = {
 };
 
 /**
- * An event one of the ledger's consumers gave up on after its bounded retries: nothing of it was
- * posted. Fix the cause (for example a missing account), then replay it.
+ * An event one of the mesh's consumers gave up on after its bounded retries: that consumer applied
+ * nothing of it. Fix the cause (for example a missing account, a missing reservation), then replay it.
+ * The ledger serves every domain's dead letters: it is the mesh's exceptions desk.
  */
 export type DeadLetter = {
   __typename?: 'DeadLetter';
-  /** The ledger consumer that failed it: ledger-orders, ledger-inventory or ledger-customers. */
+  /** The durable consumer that failed it, e.g. inventory-order-events or ledger-orders. */
   consumer: Scalars['String']['output'];
   /** Correlation id of the workflow the event belongs to. */
   correlationId: Scalars['String']['output'];
   /** Deliveries made before giving up. */
   deliveries: Scalars['Int']['output'];
+  /** The domain that consumer belongs to (the first segment of its name); null for a consumer outside the naming rule. */
+  domain?: Maybe<TraceDomain>;
   /** The last error's message. */
   errorMessage: Scalars['String']['output'];
   /** The last error's name, e.g. UnpostableEventError. */
   errorName: Scalars['String']['output'];
   /** The event envelope's id. */
   eventId: Scalars['ID']['output'];
-  /** When it was dead-lettered. */
+  /** When it was dead-lettered (same as lastFailedAt). */
   failedAt: Scalars['DateTime']['output'];
+  /** When its first delivery failed (as seen by the process that delivered it; at worst equal to lastFailedAt). */
+  firstFailedAt: Scalars['DateTime']['output'];
   /** Opaque id; pass it to replayDeadLetter. */
   id: Scalars['ID']['output'];
   /** The event's idempotency key. */
   idempotencyKey: Scalars['String']['output'];
+  /** When its last delivery failed, the moment it was dead-lettered. */
+  lastFailedAt: Scalars['DateTime']['output'];
   /** When the event happened. */
   occurredAt: Scalars['DateTime']['output'];
   /** The event's topic, e.g. order.payment-captured. */
@@ -134,9 +142,9 @@ export type DeadLetter = {
 /** The event that caused a journal entry, e.g. { type: ORDER_CAPTURED, id: ord_00001 }. */
 export type EntrySource = {
   __typename?: 'EntrySource';
-  /** Identifier of the event's subject (an order id, a refund id, a reversed entry id...). */
+  /** Identifier of the event's subject (an order id, a refund id, a movement id, a reversed entry id...). */
   id: Scalars['String']['output'];
-  /** Kind of event: OPENING_BALANCE, ORDER_CAPTURED, ORDER_FULFILLED, REFUND, REVERSAL... */
+  /** Kind of event: OPENING_BALANCE, ORDER_CAPTURED, ORDER_FULFILLED, REFUND, RETURN_RECEIVED, STOCK_MOVEMENT, REVERSAL... */
   type: Scalars['String']['output'];
 };
 
@@ -246,7 +254,7 @@ export type Money = {
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Sends a ledger dead letter's event to its consumer again, with a fresh delivery budget, and answers with the letter as it was. A replay that fails again becomes a new dead letter. Admin only; NOT_FOUND for an unknown or already replayed id. */
+  /** Sends a dead letter's event to the consumer that failed it (whichever domain it belongs to) again, with a fresh delivery budget, and answers with the letter as it was. A replay that fails again becomes a new dead letter. Needs events:replay (admins); NOT_FOUND for an unknown or already replayed id. */
   replayDeadLetter: DeadLetter;
 };
 
@@ -283,12 +291,14 @@ export type Query = {
   account?: Maybe<Account>;
   /** The chart of accounts, in code order. Needs ledger access. */
   accounts: Array<Account>;
-  /** Events the ledger's consumers dead-lettered, oldest first; optionally of one consumer (ledger-orders, ledger-inventory, ledger-customers). Needs ledger access. */
+  /** Events any consumer of the mesh dead-lettered (inventory-order-events, order-stock-decisions, order-customer-merges, ledger-orders, ...), oldest first; optionally of one consumer or one consuming domain. Needs events:read (analysts, admins). */
   deadLetters: Array<DeadLetter>;
   /** Journal entries, newest first, a page at a time (first: 1 to 100). Needs ledger access. */
   journalEntries: JournalEntryConnection;
   /** Payments the order domain reported on one UTC day (date: YYYY-MM-DD) against that day's postings, per channel and store, with every mismatch; optionally one currency. Needs ledger access. */
   reconciliation: Reconciliation;
+  /** Everything the mesh remembers of one workflow: every domain's steps carrying the correlation id, in time order. Needs events:read (analysts, admins). */
+  trace: Trace;
   /** The trial balance in one currency at an instant (default: now). Needs ledger access. */
   trialBalance: TrialBalance;
 };
@@ -301,6 +311,7 @@ export type QueryAccountArgs = {
 
 export type QueryDeadLettersArgs = {
   consumer?: InputMaybe<Scalars['String']['input']>;
+  domain?: InputMaybe<TraceDomain>;
 };
 
 
@@ -314,6 +325,11 @@ export type QueryJournalEntriesArgs = {
 export type QueryReconciliationArgs = {
   currency?: InputMaybe<CurrencyCode>;
   date: Scalars['String']['input'];
+};
+
+
+export type QueryTraceArgs = {
+  correlationId: Scalars['String']['input'];
 };
 
 
@@ -403,6 +419,52 @@ export type ReconciliationMismatchKind =
   | 'MISSING_POSTING'
   /** A posting exists that no order event of that day accounts for. */
   | 'UNEXPECTED_POSTING';
+
+/**
+ * One workflow across the mesh: everything carrying its correlation id (the id of the request that
+ * started it, copied onto every event, order, movement and journal entry that follows).
+ */
+export type Trace = {
+  __typename?: 'Trace';
+  /** The correlation id. */
+  correlationId: Scalars['String']['output'];
+  /** The customer domain's steps of this workflow, oldest first. Needs events:read. */
+  customerSteps: Array<TraceStep>;
+  /** The inventory domain's steps of this workflow, oldest first. Needs events:read. */
+  inventorySteps: Array<TraceStep>;
+  /** The order domain's steps of this workflow, oldest first. Needs events:read. */
+  orderSteps: Array<TraceStep>;
+  /** Every domain's steps of this workflow (the ledger's own included) in time order; ties by domain, kind, reference, summary. Needs events:read. */
+  steps: Array<TraceStep>;
+};
+
+/** The domains of the mesh, as traces and dead letters name them. */
+export type TraceDomain =
+  /** Customer profiles, identities, merges. */
+  | 'CUSTOMER'
+  /** Stock, movements, reservations, transfers. */
+  | 'INVENTORY'
+  /** Journal entries, accounts, reconciliation. */
+  | 'LEDGER'
+  /** Orders, payments, fulfilment, returns. */
+  | 'ORDER'
+  /** The catalog: products, variants, prices. */
+  | 'PRODUCT';
+
+/** One thing that happened in a workflow, as the domain that recorded it remembers it. */
+export type TraceStep = {
+  __typename?: 'TraceStep';
+  /** When it happened. */
+  at: Scalars['DateTime']['output'];
+  /** The domain that recorded it. */
+  domain: TraceDomain;
+  /** What happened, e.g. `event published order.order-placed`, `order status CONFIRMED`, `stock movement SALE`, `journal entry posted`. */
+  kind: Scalars['String']['output'];
+  /** The id of what the step is about: an order, a movement, a reservation, a journal entry or an event envelope. */
+  reference?: Maybe<Scalars['ID']['output']>;
+  /** A sentence for people, e.g. `SALE -2 of SKU-0001-03 at loc_wh_nj`. */
+  summary: Scalars['String']['output'];
+};
 
 /**
  * Every account's debits and credits up to an instant, in one currency. Balanced when total debits
@@ -520,6 +582,7 @@ export type FederationTypes = {
   Customer: Customer;
   JournalEntry: JournalEntry;
   Order: Order;
+  Trace: Trace;
 };
 
 /** Mapping of federation reference types */
@@ -533,6 +596,11 @@ export type FederationReferenceTypes = {
   Order:
     ( { __typename: 'Order' }
     & GraphQLRecursivePick<FederationTypes['Order'], {"id":true}> );
+  Trace:
+    ( { __typename: 'Trace' }
+    & GraphQLRecursivePick<FederationTypes['Trace'], {"correlationId":true}>
+    & ( Record<PropertyKey, never>
+        | GraphQLRecursivePick<FederationTypes['Trace'], {"inventorySteps":{"at":true,"domain":true,"kind":true,"summary":true,"reference":true},"orderSteps":{"at":true,"domain":true,"kind":true,"summary":true,"reference":true},"customerSteps":{"at":true,"domain":true,"kind":true,"summary":true,"reference":true}}> ) );
 };
 
 
@@ -567,6 +635,9 @@ export type ResolversTypes = {
   ReconciliationKind: ReconciliationKind;
   ReconciliationMismatch: ResolverTypeWrapper<ReconciliationMismatchValue>;
   ReconciliationMismatchKind: ReconciliationMismatchKind;
+  Trace: ResolverTypeWrapper<TraceValue>;
+  TraceDomain: TraceDomain;
+  TraceStep: ResolverTypeWrapper<TraceStepValue>;
   TrialBalance: ResolverTypeWrapper<TrialBalanceReport>;
   TrialBalanceLine: ResolverTypeWrapper<TrialBalanceLineValue>;
 };
@@ -597,6 +668,8 @@ export type ResolversParentTypes = {
   Reconciliation: ReconciliationReport;
   ReconciliationGroup: ReconciliationGroupValue;
   ReconciliationMismatch: ReconciliationMismatchValue;
+  Trace: TraceValue;
+  TraceStep: TraceStepValue;
   TrialBalance: TrialBalanceReport;
   TrialBalanceLine: TrialBalanceLineValue;
 };
@@ -623,12 +696,15 @@ export type DeadLetterResolvers<ContextType = LedgerContext, ParentType extends 
   consumer?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   correlationId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   deliveries?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  domain?: Resolver<Maybe<ResolversTypes['TraceDomain']>, ParentType, ContextType>;
   errorMessage?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   errorName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   eventId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   failedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  firstFailedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   idempotencyKey?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  lastFailedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   topic?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
@@ -706,6 +782,7 @@ export type QueryResolvers<ContextType = LedgerContext, ParentType extends Resol
   deadLetters?: Resolver<Array<ResolversTypes['DeadLetter']>, ParentType, ContextType, Partial<QueryDeadLettersArgs>>;
   journalEntries?: Resolver<ResolversTypes['JournalEntryConnection'], ParentType, ContextType, RequireFields<QueryJournalEntriesArgs, 'first'>>;
   reconciliation?: Resolver<ResolversTypes['Reconciliation'], ParentType, ContextType, RequireFields<QueryReconciliationArgs, 'date'>>;
+  trace?: Resolver<ResolversTypes['Trace'], ParentType, ContextType, RequireFields<QueryTraceArgs, 'correlationId'>>;
   trialBalance?: Resolver<ResolversTypes['TrialBalance'], ParentType, ContextType, RequireFields<QueryTrialBalanceArgs, 'currency'>>;
 };
 
@@ -737,6 +814,20 @@ export type ReconciliationMismatchResolvers<ContextType = LedgerContext, ParentT
   location?: Resolver<Maybe<ResolversTypes['Location']>, ParentType, ContextType>;
   mismatch?: Resolver<ResolversTypes['ReconciliationMismatchKind'], ParentType, ContextType>;
   orderId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type TraceResolvers<ContextType = LedgerContext, ParentType extends ResolversParentTypes['Trace'] = ResolversParentTypes['Trace'], FederationReferenceType extends FederationReferenceTypes['Trace'] = FederationReferenceTypes['Trace']> = {
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Trace']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  correlationId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  steps?: Resolver<Array<ResolversTypes['TraceStep']>, ParentType, ContextType>;
+};
+
+export type TraceStepResolvers<ContextType = LedgerContext, ParentType extends ResolversParentTypes['TraceStep'] = ResolversParentTypes['TraceStep']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  domain?: Resolver<ResolversTypes['TraceDomain'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reference?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  summary?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type TrialBalanceResolvers<ContextType = LedgerContext, ParentType extends ResolversParentTypes['TrialBalance'] = ResolversParentTypes['TrialBalance']> = {
@@ -775,6 +866,8 @@ export type Resolvers<ContextType = LedgerContext> = {
   Reconciliation?: ReconciliationResolvers<ContextType>;
   ReconciliationGroup?: ReconciliationGroupResolvers<ContextType>;
   ReconciliationMismatch?: ReconciliationMismatchResolvers<ContextType>;
+  Trace?: TraceResolvers<ContextType>;
+  TraceStep?: TraceStepResolvers<ContextType>;
   TrialBalance?: TrialBalanceResolvers<ContextType>;
   TrialBalanceLine?: TrialBalanceLineResolvers<ContextType>;
 };

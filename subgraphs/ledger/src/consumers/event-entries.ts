@@ -14,8 +14,8 @@ export class UnpostableEventError extends Error {
 }
 
 type Line = PostJournalEntryInput['lines'][number];
-const debit = (accountCode: string, minor: bigint): Line => ({ accountCode, debitMinor: minor, creditMinor: 0n });
-const credit = (accountCode: string, minor: bigint): Line => ({ accountCode, debitMinor: 0n, creditMinor: minor });
+export const debit = (accountCode: string, minor: bigint): Line => ({ accountCode, debitMinor: minor, creditMinor: 0n });
+export const credit = (accountCode: string, minor: bigint): Line => ({ accountCode, debitMinor: 0n, creditMinor: minor });
 /** Zero-amount lines are not allowed in an entry: a capture without tax has no tax line. */
 const nonZero = (lines: readonly Line[]): Line[] => lines.filter((line) => line.debitMinor !== 0n || line.creditMinor !== 0n);
 
@@ -23,6 +23,7 @@ const nonZero = (lines: readonly Line[]): Line[] => lines.filter((line) => line.
 export const ACCOUNTS = {
   clearing: '1100',
   inventory: '1300',
+  goodsReceivedNotInvoiced: '2050',
   taxPayable: '2100',
   revenue: '4000',
   returns: '4100',
@@ -42,7 +43,7 @@ export function minorOf(envelope: AnyEnvelope, value: Money | undefined, field: 
   return BigInt(value.minorUnits);
 }
 
-function unitCost(envelope: AnyEnvelope, value: unknown, field: string): bigint {
+export function unitCost(envelope: AnyEnvelope, value: unknown, field: string): bigint {
   if (!Number.isSafeInteger(value) || (value as number) < 0) throw new UnpostableEventError(envelope, `${field} must be a non-negative integer (the unit cost in minor units)`);
   return BigInt(value as number);
 }
@@ -52,7 +53,8 @@ function quantity(envelope: AnyEnvelope, value: unknown, field: string): bigint 
   return BigInt(value as number);
 }
 
-function common(envelope: AnyEnvelope) {
+/** Where an entry comes from: the event's correlation id, posted when the event occurred. */
+export function common(envelope: AnyEnvelope) {
   return { correlationId: envelope.correlationId, postedAt: new Date(envelope.occurredAt) };
 }
 
@@ -158,39 +160,5 @@ export function returnEntry(envelope: EnvelopeOf<'order.return-received'>): Post
     orderId: data.orderId,
     channel: data.channel,
     locationId: data.receivedAtLocationId,
-  };
-}
-
-/** What a stock movement must carry, beyond its version-1 payload, for the ledger to value it. */
-interface MovementValuation {
-  readonly unitCostMinor?: unknown;
-  readonly currency?: unknown;
-}
-
-/**
- * Damage or a downward adjustment: Dr 5100 shrinkage, Cr 1300 inventory at the unit cost the event
- * carries. Other movement types post nothing (null). The version-1 payload has no unit cost: until
- * inventory adds `unitCostMinor` and `currency`, such movements are dead-lettered, visibly unposted.
- */
-export function shrinkageEntry(envelope: EnvelopeOf<'inventory.stock-movement-recorded'>): PostJournalEntryInput | null {
-  const data = envelope.data;
-  if (data.movementType !== 'DAMAGE' && data.movementType !== 'ADJUSTMENT_OUT') return null;
-  if (!Number.isSafeInteger(data.quantityDelta)) throw new UnpostableEventError(envelope, 'quantityDelta must be an integer');
-  const units = BigInt(Math.abs(data.quantityDelta));
-  if (units === 0n) return null;
-  const valuation = data as typeof data & MovementValuation;
-  if (valuation.unitCostMinor === undefined || valuation.currency === undefined) {
-    throw new UnpostableEventError(envelope, 'the movement carries no unitCostMinor and currency: shrinkage cannot be valued');
-  }
-  if (valuation.currency !== 'USD' && valuation.currency !== 'EUR') throw new UnpostableEventError(envelope, `currency ${String(valuation.currency)} is not traded`);
-  const cost = units * unitCost(envelope, valuation.unitCostMinor, 'unitCostMinor');
-  if (cost === 0n) return null;
-  return {
-    ...common(envelope),
-    source: { type: 'INVENTORY_SHRINKAGE', id: data.movementId },
-    memo: `${data.movementType === 'DAMAGE' ? 'Damaged' : 'Adjusted out'}: ${units} x ${data.sku} at ${data.locationId}`,
-    currency: valuation.currency,
-    lines: [debit(ACCOUNTS.shrinkage, cost), credit(ACCOUNTS.inventory, cost)],
-    locationId: data.locationId,
   };
 }

@@ -3,7 +3,8 @@ import type { LedgerModels } from '../models/index.js';
 import { recordCustomerMerge } from '../services/merge-customers.service.js';
 import { postJournalEntry } from '../services/post-journal-entry.service.js';
 import { recordOrderMovement, recordOrderPlaced } from '../services/record-order-summary.service.js';
-import { captureEntry, fulfilmentEntry, minorOf, refundEntry, returnEntry, shrinkageEntry } from './event-entries.js';
+import { captureEntry, fulfilmentEntry, minorOf, refundEntry, returnEntry } from './event-entries.js';
+import { movementEntry } from './inventory-entries.js';
 
 /** Every topic the ledger consumes. */
 export const ORDER_TOPICS = ['order.order-placed', 'order.payment-captured', 'order.payment-refunded', 'order.order-status-changed', 'order.return-received'] as const;
@@ -54,7 +55,7 @@ export async function handleLedgerEvent(models: LedgerModels, envelope: AnyEnvel
       return;
     }
     case 'inventory.stock-movement-recorded': {
-      const entry = shrinkageEntry(envelope);
+      const entry = movementEntry(envelope);
       if (entry) await postJournalEntry(models, entry);
       return;
     }

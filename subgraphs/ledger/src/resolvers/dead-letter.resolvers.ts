@@ -1,4 +1,5 @@
-import type { DeadLetterResolvers, MutationResolvers } from '../__generated__/resolvers-types.js';
+import type { DeadLetterResolvers, MutationResolvers, TraceDomain } from '../__generated__/resolvers-types.js';
+import { consumerDomain } from '@mesh/events';
 import { identifier } from '@mesh/server-kit';
 import { requireDeadLetterReplay } from '../ledger-access.js';
 
@@ -10,6 +11,8 @@ export const DeadLetter: DeadLetterResolvers = {
   occurredAt: (letter) => letter.envelope.occurredAt,
   errorMessage: (letter) => letter.error.message,
   errorName: (letter) => letter.error.name,
+  domain: (letter) => (consumerDomain(letter.consumer)?.toUpperCase() as TraceDomain | undefined) ?? null,
+  lastFailedAt: (letter) => letter.failedAt,
 };
 
 export const Mutation: MutationResolvers = {

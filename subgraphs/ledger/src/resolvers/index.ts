@@ -5,6 +5,7 @@ import { DeadLetter, Mutation } from './dead-letter.resolvers.js';
 import { Customer, Order } from './entity.resolvers.js';
 import { JournalEntry, JournalEntryConnection, JournalLine } from './journal-entry.resolvers.js';
 import { Query } from './query.resolvers.js';
+import { Trace } from './trace.resolvers.js';
 import { ReconciliationGroup, ReconciliationMismatch } from './reconciliation.resolvers.js';
 
 const Money: MoneyResolvers = moneyResolvers;
@@ -13,6 +14,7 @@ export const resolvers: Resolvers = {
   Query,
   Mutation,
   DeadLetter,
+  Trace,
   ReconciliationGroup,
   ReconciliationMismatch,
   Account,

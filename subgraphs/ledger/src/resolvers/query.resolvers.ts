@@ -1,6 +1,6 @@
 import { identifier } from '@mesh/server-kit';
 import type { QueryResolvers } from '../__generated__/resolvers-types.js';
-import { requireLedgerRead } from '../ledger-access.js';
+import { requireEventsRead, requireLedgerRead } from '../ledger-access.js';
 
 export const Query: QueryResolvers = {
   accounts: (_parent, _args, { principal, ledger }) => {
@@ -23,8 +23,12 @@ export const Query: QueryResolvers = {
     requireLedgerRead(principal);
     return ledger.reconciliation({ date, currency });
   },
-  deadLetters: (_parent, { consumer }, { principal, ledger }) => {
-    requireLedgerRead(principal);
-    return ledger.deadLetters(consumer);
+  deadLetters: (_parent, { consumer, domain }, { principal, ledger }) => {
+    requireEventsRead(principal);
+    return ledger.deadLetters({ consumer, domain: domain ? (domain.toLowerCase() as Lowercase<typeof domain>) : null });
+  },
+  trace: (_parent, { correlationId }, { principal }) => {
+    requireEventsRead(principal);
+    return { correlationId: identifier(correlationId, 'correlationId') };
   },
 };

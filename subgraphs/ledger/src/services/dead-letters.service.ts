@@ -1,27 +1,36 @@
-import { DeadLetterNotFoundError, type DeadLetter, type EventBus } from '@mesh/events';
-import { badUserInput, notFound } from '@mesh/server-kit';
-import { LEDGER_CONSUMER_NAMES } from '../consumers/ledger-consumers.js';
+import { consumerDomain, DeadLetterNotFoundError, type DeadLetter, type Domain, type EventBus } from '@mesh/events';
+import { identifier, notFound } from '@mesh/server-kit';
 
-/** The ledger consumers' dead letters, oldest first. Throws BAD_USER_INPUT for a consumer that is not the ledger's. */
-export async function listLedgerDeadLetters(bus: EventBus, consumer?: string | null): Promise<DeadLetter[]> {
-  if (consumer != null && !LEDGER_CONSUMER_NAMES.includes(consumer)) {
-    throw badUserInput(`consumer must be one of ${LEDGER_CONSUMER_NAMES.join(', ')}`, { argument: 'consumer' });
-  }
-  const letters = await bus.listDeadLetters(consumer ? { consumer } : {});
-  return letters.filter((letter) => LEDGER_CONSUMER_NAMES.includes(letter.consumer));
+/** Which dead letters to list: one consumer, one consuming domain, or all. */
+export interface DeadLetterFilter {
+  readonly consumer?: string | null;
+  readonly domain?: Domain | null;
 }
 
 /**
- * Replays one of the ledger consumers' dead letters to its consumer and returns it as it was.
- * Throws NOT_FOUND for an unknown or already replayed id, or another domain's letter.
+ * Every consumer's dead letters, oldest first. The dead-letter stream is shared by all consumers
+ * of the mesh, so the ledger serves them all: it is the mesh's exceptions desk (one place for
+ * operations to see and replay what failed, whichever domain's consumer failed it). A consumer's
+ * domain is the first segment of its name (`inventory-order-events`).
  */
-export async function replayLedgerDeadLetter(bus: EventBus, id: string): Promise<DeadLetter> {
-  const letter = (await listLedgerDeadLetters(bus)).find((candidate) => candidate.id === id);
-  if (!letter) throw notFound(`no ledger dead letter ${id} (unknown or already replayed)`, { argument: 'id' });
+export async function listDeadLetters(bus: EventBus, filter: DeadLetterFilter = {}): Promise<DeadLetter[]> {
+  const consumer = filter.consumer == null ? undefined : identifier(filter.consumer, 'consumer');
+  const letters = await bus.listDeadLetters(consumer ? { consumer } : {});
+  return filter.domain ? letters.filter((letter) => consumerDomain(letter.consumer) === filter.domain) : letters;
+}
+
+/**
+ * Replays a dead letter to the consumer that failed it (no other consumer sees it) and returns it
+ * as it was. Throws NOT_FOUND for an unknown or already replayed id.
+ */
+export async function replayDeadLetter(bus: EventBus, id: string): Promise<DeadLetter> {
+  const missing = () => notFound(`no dead letter ${id} (unknown or already replayed)`, { argument: 'id' });
+  const letter = (await bus.listDeadLetters()).find((candidate) => candidate.id === id);
+  if (!letter) throw missing();
   try {
     await bus.replayDeadLetter(id);
   } catch (error) {
-    if (error instanceof DeadLetterNotFoundError) throw notFound(`no ledger dead letter ${id} (unknown or already replayed)`, { argument: 'id' });
+    if (error instanceof DeadLetterNotFoundError) throw missing();
     throw error;
   }
   return letter;

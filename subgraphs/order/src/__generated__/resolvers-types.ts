@@ -5,6 +5,11 @@ import type { OrderPage } from '../services/order-connection.js';
 import type { CustomerRef } from '../services/order-access.js';
 import type { MoneyValue } from '@mesh/server-kit';
 import type { OrderPlacedResult, OrderRejectedResult } from '../services/place-order.service.js';
+import type { ReturnView } from '../services/return-rules.js';
+import type { ReturnCreatedOutcome, ReturnRefusedOutcome } from '../services/create-return.service.js';
+import type { ReturnReceivedOutcome, ReturnNotReceivableOutcome } from '../services/receive-return.service.js';
+import type { RefundIssuedOutcome, RefundRefusedOutcome } from '../services/refund-payment.service.js';
+import type { OrderStatusUpdateView } from '../services/watch-order-status.service.js';
 import type { OrderContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -28,6 +33,21 @@ export type Scalars = {
   Long: { input: bigint; output: bigint | number | string; }
   _FieldSet: { input: any; output: any; }
 };
+
+/** A return to open. */
+export type CreateReturnInput = {
+  /** Unique per return the caller means to open (1 to 128 characters); a retry with it returns the first result. */
+  idempotencyKey: Scalars['String']['input'];
+  /** 1 to 50 lines, each order line at most once. */
+  lines: Array<ReturnLineInput>;
+  /** The order the goods were bought on, from any channel. */
+  orderId: Scalars['ID']['input'];
+  /** Why the goods come back. */
+  reason: ReturnReason;
+};
+
+/** The outcome of opening a return. */
+export type CreateReturnResult = ReturnCreated | ReturnRefused;
 
 /** Currencies the retailer trades in. */
 export type CurrencyCode =
@@ -117,6 +137,15 @@ export type Mutation = {
   cancelOrder: Order;
   /** Records that the customer collected a READY_FOR_PICKUP order: the payment is captured and the order COMPLETED. Associates and admins. */
   confirmPickup: Order;
+  /**
+   * Opens a return of some units of a COMPLETED or PARTIALLY_RETURNED order from any channel (bought
+   * online, brought back to a store): within the return window (ORDER_RETURN_WINDOW_DAYS, default
+   * 30, from when the order became COMPLETED) and at most the units still returnable per line.
+   * ReturnCreated claims the units (nothing is refunded until receiveReturn); ReturnRefused writes
+   * nothing. Repeating the idempotency key returns the first return; with a different request it
+   * fails with IDEMPOTENCY_KEY_REUSED. Customers may return their own orders; associates and admins any.
+   */
+  createReturn: CreateReturnResult;
   /** Marks a CONFIRMED pickup order as waiting at the store. ILLEGAL_TRANSITION from any other status. Associates and admins. */
   markReadyForPickup: Order;
   /**
@@ -129,8 +158,35 @@ export type Mutation = {
    * orders only for themselves; associates and admins for anyone.
    */
   placeOrder: PlaceOrderResult;
+  /**
+   * Receives the goods of a REQUESTED return at a location (the store they were brought to) and
+   * refunds them in the same write: unit price x quantity plus that quantity's share of the line's
+   * tax (a whole line refunds exactly its lineTotal), never more than was captured. The order becomes
+   * PARTIALLY_RETURNED, or RETURNED once every bought unit is back; SELLABLE units go back into
+   * stock at the location, DAMAGED ones do not. Every line of the return needs a disposition.
+   * Repeating the idempotency key returns the first result. Associates and admins.
+   */
+  receiveReturn: ReceiveReturnResult;
+  /**
+   * Pays money back without goods (goodwill, price adjustment, late delivery) on a fulfilled order
+   * (SHIPPED, PICKED_UP, COMPLETED or PARTIALLY_RETURNED) that has a capture. The tax part is the
+   * order's tax share of the amount (rounded down). Never above what was captured minus what was
+   * already refunded: a refund that does not fit is RefundRefused with REFUND_EXCEEDS_CAPTURED and
+   * changes nothing, however many run at once. Repeating the idempotency key returns the first
+   * result. Associates and admins.
+   */
+  refundPayment: RefundPaymentResult;
   /** Hands a CONFIRMED ship order to the carrier: the payment is captured and the order COMPLETED. ILLEGAL_TRANSITION from any other status. Associates and admins. */
   shipOrder: Order;
+  /**
+   * Uploads a store's till (POS) transactions, for example after the store was offline: 1 to 500 per
+   * call, in any order, any number of times. Each sale becomes one COMPLETED carry-out order at the
+   * store (idempotency key pos:<storeId>:<deviceId>:<localId>) and leaves stock as SALE movements.
+   * One bad transaction never fails the batch: the result says per transaction what happened, in input
+   * order, and per device which sequence numbers are still missing. Associates whose token names a
+   * store may sync only that store; admins any.
+   */
+  syncPosTransactions: PosSyncResult;
 };
 
 
@@ -147,6 +203,11 @@ export type MutationConfirmPickupArgs = {
 };
 
 
+export type MutationCreateReturnArgs = {
+  input: CreateReturnInput;
+};
+
+
 export type MutationMarkReadyForPickupArgs = {
   idempotencyKey: Scalars['String']['input'];
   orderId: Scalars['ID']['input'];
@@ -158,9 +219,25 @@ export type MutationPlaceOrderArgs = {
 };
 
 
+export type MutationReceiveReturnArgs = {
+  input: ReceiveReturnInput;
+};
+
+
+export type MutationRefundPaymentArgs = {
+  input: RefundPaymentInput;
+};
+
+
 export type MutationShipOrderArgs = {
   idempotencyKey: Scalars['String']['input'];
   orderId: Scalars['ID']['input'];
+};
+
+
+export type MutationSyncPosTransactionsArgs = {
+  storeId: Scalars['ID']['input'];
+  transactions: Array<PosTransactionInput>;
 };
 
 /**
@@ -176,8 +253,8 @@ export type Order = {
   correlationId: Scalars['String']['output'];
   /** The currency every amount of the order is in. */
   currency: CurrencyCode;
-  /** The customer who placed the order. */
-  customer: Customer;
+  /** The customer who placed the order. Null only for an anonymous store sale: a till (POS) transaction without a loyalty card names no customer. */
+  customer?: Maybe<Customer>;
   /** How and from where the order is fulfilled. */
   fulfillment: Fulfillment;
   /** Stable order identifier, e.g. ord_00001. */
@@ -190,6 +267,8 @@ export type Order = {
   payment: Payment;
   /** When the order was placed. */
   placedAt: Scalars['DateTime']['output'];
+  /** The order's returns, oldest first: requested ones and received (refunded) ones. */
+  returns: Array<Return>;
   /** Where the order is in its lifecycle. */
   status: OrderStatus;
   /** Every status the order has been in, oldest first; the last entry is the current status. */
@@ -252,6 +331,10 @@ export type OrderLine = {
   lineTotal: Money;
   /** Units bought, at least 1. */
   quantity: Scalars['Int']['output'];
+  /** Units of this line that may still be returned: quantity minus units returned or in open returns. */
+  returnableQuantity: Scalars['Int']['output'];
+  /** Units of this line received back and refunded so far (0 to quantity). */
+  returnedQuantity: Scalars['Int']['output'];
   /** Tax charged on the whole line. */
   tax: Money;
   /** Price of one unit before tax, as charged. */
@@ -338,6 +421,34 @@ export type OrderStatusChange = {
   status: OrderStatus;
 };
 
+/** One pushed order status, with its position in the stream of transitions. */
+export type OrderStatusUpdate = {
+  __typename?: 'OrderStatusUpdate';
+  /** When the transition happened. */
+  at: Scalars['DateTime']['output'];
+  /** Opaque position of this update; pass it as `after` to resume right after it. */
+  cursor: Scalars['String']['output'];
+  /** Snapshot, change, or the retention-window marker. */
+  kind: OrderStatusUpdateKind;
+  /** The order as it is now; null only for RETENTION_EXCEEDED. */
+  order?: Maybe<Order>;
+  /** The status before this transition; null for the first status of an order, a snapshot and RETENTION_EXCEEDED. */
+  previousStatus?: Maybe<OrderStatus>;
+  /** Why the order moved, when a reason was given (a rejection or cancellation reason). */
+  reason?: Maybe<Scalars['String']['output']>;
+  /** The status the order moved to (for a snapshot: its current status); null only for RETENTION_EXCEEDED. */
+  status?: Maybe<OrderStatus>;
+};
+
+/** What an order status update reports. */
+export type OrderStatusUpdateKind =
+  /** The order moved to a new status. */
+  | 'CHANGE'
+  /** The `after` cursor is older than the retention window: transitions may be missing, a fresh snapshot follows. Carries no order. */
+  | 'RETENTION_EXCEEDED'
+  /** The order's status when the subscription started (or after RETENTION_EXCEEDED). */
+  | 'SNAPSHOT';
+
 /** The amounts of an order; total always equals subtotal plus tax. */
 export type OrderTotals = {
   __typename?: 'OrderTotals';
@@ -365,7 +476,7 @@ export type Payment = {
   authorized: Money;
   /** Amount actually collected. */
   captured: Money;
-  /** Amount paid back to the customer (returns, cancellations after capture). */
+  /** Amount paid back to the customer: refunds of received returns and refunds without goods (goodwill, price adjustments); never above captured. */
   refunded: Money;
 };
 
@@ -395,6 +506,116 @@ export type PlaceOrderLineInput = {
 
 /** The outcome of placing an order. */
 export type PlaceOrderResult = OrderPlaced | OrderRejected;
+
+/** How far the store has received one device's transactions. */
+export type PosDeviceProgress = {
+  __typename?: 'PosDeviceProgress';
+  /** The device (till). */
+  deviceId: Scalars['ID']['output'];
+  /** Every sequence from 1 up to this one has been received (0 when sequence 1 has not). */
+  highestContiguousSequence: Scalars['Int']['output'];
+  /** The highest sequence received from the device. */
+  highestSequence: Scalars['Int']['output'];
+  /** Sequences below the highest received that have not arrived yet, ascending (at most the first 1000): resend these. */
+  missingSequences: Array<Scalars['Int']['output']>;
+};
+
+/** One line of a till sale. */
+export type PosLineInput = {
+  /** Units sold, 1 to 1000. */
+  quantity: Scalars['Int']['input'];
+  /** The SKU sold. */
+  sku: Scalars['ID']['input'];
+  /** Price of one unit before tax as charged at the till, in minor units (0 or more). */
+  unitPriceMinor: Scalars['Long']['input'];
+};
+
+/** The payment taken at the till. */
+export type PosPaymentInput = {
+  /** Amount paid in minor units; it must equal the sale's total (subtotal plus tax) or the transaction is REJECTED with PAYMENT_MISMATCH. */
+  amountMinor: Scalars['Long']['input'];
+  /** How the customer paid. */
+  method: PosPaymentMethod;
+};
+
+/** Payment methods a till accepts. */
+export type PosPaymentMethod =
+  /** A debit or credit card. */
+  | 'CARD'
+  /** Cash. */
+  | 'CASH'
+  /** A store gift card. */
+  | 'GIFT_CARD';
+
+/** Why a till transaction was refused. Stable codes a till can act on. */
+export type PosRejectionCode =
+  /** The same localId on the same device was already recorded with different content; the first recording stands. */
+  | 'CONFLICT'
+  /** The transaction is malformed (for example no lines, a bad quantity, price or sequence, or a bad id). */
+  | 'INVALID_TRANSACTION'
+  /** The payment amount differs from the computed total (subtotal plus tax). */
+  | 'PAYMENT_MISMATCH'
+  /** A line names a SKU the catalog does not know. */
+  | 'UNKNOWN_SKU';
+
+/** What a POS upload did: one result per transaction (in input order) and the sequence position of every device in it. */
+export type PosSyncResult = {
+  __typename?: 'PosSyncResult';
+  /** For each device in the upload: what the store has received from it so far, and what is missing. */
+  devices: Array<PosDeviceProgress>;
+  /** One result per uploaded transaction, in the order they were sent. */
+  results: Array<PosTransactionResult>;
+  /** The store the transactions were uploaded for. */
+  storeId: Scalars['ID']['output'];
+};
+
+/** One sale rung up at a store till, as the till recorded it. Prices are what was charged at the till (markdowns happen there); tax follows the order domain's tax rule. */
+export type PosTransactionInput = {
+  /** The currency the till charged in. */
+  currency: CurrencyCode;
+  /** The loyalty-card shopper the sale is for, if a card was scanned; absent for an anonymous sale. */
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  /** The till (device) that recorded it. */
+  deviceId: Scalars['ID']['input'];
+  /** 1 to 50 lines; a SKU may appear on several lines (for example at different prices). */
+  lines: Array<PosLineInput>;
+  /** The till's own id of the transaction, unique per device (1 to 128 characters); a re-upload with it is recognised. */
+  localId: Scalars['ID']['input'];
+  /** When the sale happened at the till; it becomes the order's placedAt. */
+  occurredAt: Scalars['DateTime']['input'];
+  /** How the sale was paid. */
+  payment: PosPaymentInput;
+  /** The device's running number of the transaction, from 1 without gaps; gaps are reported back so the store can resend. */
+  sequence: Scalars['Int']['input'];
+};
+
+/** The outcome of one uploaded till transaction. */
+export type PosTransactionOutcome =
+  /** Uploaded before with the same content: the order recorded then is returned and nothing changed. */
+  | 'ALREADY_RECORDED'
+  /** New: recorded now as a COMPLETED order. */
+  | 'RECORDED'
+  /** Refused; nothing was recorded. The rejection code and reason say why. */
+  | 'REJECTED';
+
+/** What happened to one uploaded till transaction. */
+export type PosTransactionResult = {
+  __typename?: 'PosTransactionResult';
+  /** The device that recorded it. */
+  deviceId: Scalars['ID']['output'];
+  /** The till's id of the transaction, as uploaded. */
+  localId: Scalars['ID']['output'];
+  /** The order of the sale (RECORDED and ALREADY_RECORDED); null when REJECTED. */
+  order?: Maybe<Order>;
+  /** RECORDED, ALREADY_RECORDED or REJECTED. */
+  outcome: PosTransactionOutcome;
+  /** A human-readable explanation of the rejection (REJECTED only). */
+  reason?: Maybe<Scalars['String']['output']>;
+  /** Why it was refused (REJECTED only). */
+  rejection?: Maybe<PosRejectionCode>;
+  /** Its sequence number on the device. */
+  sequence: Scalars['Int']['output'];
+};
 
 /**
  * The sellable unit: one SKU of a product, with its attributes and a price per currency.
@@ -433,6 +654,233 @@ export type QueryOrdersArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** The receipt of a return's goods. */
+export type ReceiveReturnInput = {
+  /** Unique per receipt (1 to 128 characters); a retry with it returns the first result. */
+  idempotencyKey: Scalars['String']['input'];
+  /** A disposition for every line of the return, each once. */
+  lines: Array<ReceiveReturnLineInput>;
+  /** The store or warehouse the goods were brought to. */
+  locationId: Scalars['ID']['input'];
+  /** The return being received. */
+  returnId: Scalars['ID']['input'];
+};
+
+/** What one returned order line was found to be. */
+export type ReceiveReturnLineInput = {
+  /** Sellable again, or damaged. */
+  disposition: ReturnDisposition;
+  /** The order line, by its line number. */
+  lineNumber: Scalars['Int']['input'];
+};
+
+/** The outcome of receiving a return. */
+export type ReceiveReturnResult = ReturnNotReceivable | ReturnReceived;
+
+/** A refund paid back to the customer. */
+export type RefundIssued = {
+  __typename?: 'RefundIssued';
+  /** The amount paid back. */
+  amount: Money;
+  /** The order, with its refunded total. */
+  order: Order;
+  /** The refund's identifier (it names the ledger's posting). */
+  refundId: Scalars['ID']['output'];
+  /** The tax part of the amount. */
+  tax: Money;
+};
+
+/** A refund without goods. */
+export type RefundPaymentInput = {
+  /** The amount to pay back in minor units of the order's currency, at least 1 (a 64-bit integer sent as a string). */
+  amountMinor: Scalars['Long']['input'];
+  /** The order's currency; a refund in any other is refused with BAD_USER_INPUT (a guard against paying back the wrong amount). */
+  currency: CurrencyCode;
+  /** Unique per refund (1 to 128 characters); a retry with it returns the first result. */
+  idempotencyKey: Scalars['String']['input'];
+  /** The order to refund. */
+  orderId: Scalars['ID']['input'];
+  /** Why the money is paid back (RETURN is reserved for refunds of received returns). */
+  reason: RefundReason;
+};
+
+/** The outcome of a refund without goods. */
+export type RefundPaymentResult = RefundIssued | RefundRefused;
+
+/** Why money is paid back to a customer. */
+export type RefundReason =
+  /** A gesture of goodwill. */
+  | 'GOODWILL'
+  /** The order arrived late. */
+  | 'LATE_DELIVERY'
+  /** Any other reason. */
+  | 'OTHER'
+  /** The price was lowered after the sale (price match or markdown). */
+  | 'PRICE_ADJUSTMENT'
+  /** Returned goods were received (set by receiveReturn only). */
+  | 'RETURN';
+
+/** Why a refund was refused. */
+export type RefundRefusalReason =
+  /** The order has no capture to refund (not fulfilled, cancelled, rejected or fully returned). */
+  | 'ORDER_NOT_REFUNDABLE'
+  /** The amount is more than was captured minus what was already refunded. */
+  | 'REFUND_EXCEEDS_CAPTURED';
+
+/** The refund was refused; nothing was written. */
+export type RefundRefused = {
+  __typename?: 'RefundRefused';
+  /** Why it was refused. */
+  reason: RefundRefusalReason;
+  /** What may still be refunded on the order (captured minus refunded). */
+  refundable: Money;
+};
+
+/**
+ * A return of some units of an order: requested (the units are claimed, nothing refunded yet), then
+ * received at a location with a disposition per line and refunded in the same step.
+ */
+export type Return = {
+  __typename?: 'Return';
+  /** Stable return identifier, e.g. ret_3f2c… */
+  id: Scalars['ID']['output'];
+  /** The returned units, per order line. */
+  lines: Array<ReturnLine>;
+  /** Why the customer returns the goods. */
+  reason: ReturnReason;
+  /** When the goods were received; null until then. */
+  receivedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Where the goods were received (any store or warehouse, not necessarily where they were sold); null until then. */
+  receivedAtLocation?: Maybe<Location>;
+  /** What the return refunded (tax included); null until it is received. */
+  refund?: Maybe<Money>;
+  /** The tax part of the refund; null until it is received. */
+  refundTax?: Maybe<Money>;
+  /** When the return was requested. */
+  requestedAt: Scalars['DateTime']['output'];
+  /** REQUESTED until the goods are received; COMPLETED once received and refunded. */
+  status: ReturnStatus;
+};
+
+/** The return was opened (or, for a repeated idempotency key, had been). */
+export type ReturnCreated = {
+  __typename?: 'ReturnCreated';
+  /** The order, with the units now claimed. */
+  order: Order;
+  /** The return, REQUESTED (or further along, for a repeated key). */
+  return: Return;
+};
+
+/** What returned goods are fit for, decided when they are received. */
+export type ReturnDisposition =
+  /** Not sellable: written off (shrinkage); stock does not change. */
+  | 'DAMAGED'
+  /** Back into sellable stock at the receiving location. */
+  | 'SELLABLE';
+
+/** One order line within a return. */
+export type ReturnLine = {
+  __typename?: 'ReturnLine';
+  /** What the goods were found to be on receipt; null until received. */
+  disposition?: Maybe<ReturnDisposition>;
+  /** The order line returned, by its line number. */
+  lineNumber: Scalars['Int']['output'];
+  /** Units returned. */
+  quantity: Scalars['Int']['output'];
+  /** What these units refunded (their share of the line's tax included); null until received. */
+  refund?: Maybe<Money>;
+  /** The SKU of the order line. */
+  variant: ProductVariant;
+};
+
+/** Units of one order line to return. */
+export type ReturnLineInput = {
+  /** The order line, by its line number. */
+  lineNumber: Scalars['Int']['input'];
+  /** Units to return, at least 1 and at most what is still returnable on the line. */
+  quantity: Scalars['Int']['input'];
+};
+
+/** The return was not received; nothing was written. */
+export type ReturnNotReceivable = {
+  __typename?: 'ReturnNotReceivable';
+  /** Why it cannot be received. */
+  reason: ReturnNotReceivableReason;
+  /** What may still be refunded on the order (captured minus refunded). */
+  refundable: Money;
+  /** The return. */
+  returnId: Scalars['ID']['output'];
+};
+
+/** Why a return cannot be received. */
+export type ReturnNotReceivableReason =
+  /** It was already received, with another idempotency key. */
+  | 'ALREADY_RECEIVED'
+  /** Its refund would take the order's refunded total above what was captured (other refunds were paid meanwhile). */
+  | 'REFUND_EXCEEDS_CAPTURED';
+
+/** Why goods are returned. */
+export type ReturnReason =
+  /** The customer no longer wants it. */
+  | 'CHANGED_MIND'
+  /** Arrived broken or damaged. */
+  | 'DAMAGED_IN_TRANSIT'
+  /** Does not work as it should. */
+  | 'DEFECTIVE'
+  /** The wrong size or fit. */
+  | 'DOES_NOT_FIT'
+  /** Not what the product page or the associate described. */
+  | 'NOT_AS_DESCRIBED'
+  /** A different item than the one ordered. */
+  | 'WRONG_ITEM';
+
+/** The goods were received and refunded (or, for a repeated idempotency key, had been). */
+export type ReturnReceived = {
+  __typename?: 'ReturnReceived';
+  /** The order, PARTIALLY_RETURNED or RETURNED, with its refunded total. */
+  order: Order;
+  /** The return, COMPLETED. */
+  return: Return;
+};
+
+/** Why a return was refused. */
+export type ReturnRefusalReason =
+  /** The order is not COMPLETED or PARTIALLY_RETURNED (not fulfilled yet, cancelled, rejected or already fully returned). */
+  | 'ORDER_NOT_RETURNABLE'
+  /** A line asks for more units than are still returnable. */
+  | 'QUANTITY_EXCEEDED'
+  /** The return window (ORDER_RETURN_WINDOW_DAYS from completion) has passed. */
+  | 'WINDOW_CLOSED';
+
+/** The return was refused; nothing was written. */
+export type ReturnRefused = {
+  __typename?: 'ReturnRefused';
+  /** Every line of the order with what is still returnable on it. */
+  lines: Array<ReturnableLine>;
+  /** Why it was refused. */
+  reason: ReturnRefusalReason;
+  /** When the return window closes (or closed); null when the order was never completed. */
+  windowEndsAt?: Maybe<Scalars['DateTime']['output']>;
+};
+
+/** Where a return is in its lifecycle. */
+export type ReturnStatus =
+  /** Received at a location and refunded. */
+  | 'COMPLETED'
+  /** Requested: the units are claimed on the order, the goods have not been received, nothing is refunded. */
+  | 'REQUESTED';
+
+/** How much of an order line may still be returned. */
+export type ReturnableLine = {
+  __typename?: 'ReturnableLine';
+  /** The order line, by its line number. */
+  lineNumber: Scalars['Int']['output'];
+  /** Units bought on the line. */
+  quantity: Scalars['Int']['output'];
+  /** Units still returnable: bought minus returned or in open returns. */
+  returnable: Scalars['Int']['output'];
+};
+
 /** Where an order was placed. */
 export type SalesChannel =
   /** The mobile app. */
@@ -445,6 +893,72 @@ export type SalesChannel =
   | 'POS'
   /** The web storefront. */
   | 'WEB';
+
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * Live status transitions of orders, pushed after each one, whichever order replica made it.
+   * Give at least one filter; several narrow each other. Anonymous callers are refused
+   * (UNAUTHENTICATED); a customer receives only their own orders (customerId must be their own, an
+   * orderId must be theirs, and every event is checked); associates, analysts and admins may watch
+   * any (an associate watches a store's pickups with locationId). With `snapshot` the current status
+   * of the matching orders (the 50 most recent) comes first. With `after`, the transitions since that
+   * cursor come first, in order, then live ones; beyond the retention window (EVENT_RETENTION_HOURS,
+   * default 72) a RETENTION_EXCEEDED update comes first, then a fresh snapshot. Transitions are never
+   * coalesced: a reader that falls more than 500 behind gets a SLOW_CONSUMER error and the
+   * subscription ends; resubscribing with the last cursor received loses nothing.
+   */
+  orderStatusChanged: OrderStatusUpdate;
+};
+
+
+export type SubscriptionOrderStatusChangedArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  locationId?: InputMaybe<Scalars['ID']['input']>;
+  orderId?: InputMaybe<Scalars['ID']['input']>;
+  snapshot?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+/**
+ * One workflow across the mesh: everything carrying its correlation id (the id of the request that
+ * started it, copied onto every event, order, movement and journal entry that follows).
+ */
+export type Trace = {
+  __typename?: 'Trace';
+  /** The correlation id. */
+  correlationId: Scalars['String']['output'];
+  /** The order domain's steps of this workflow, oldest first. Needs events:read. */
+  orderSteps: Array<TraceStep>;
+};
+
+/** The domains of the mesh, as traces and dead letters name them. */
+export type TraceDomain =
+  /** Customer profiles, identities, merges. */
+  | 'CUSTOMER'
+  /** Stock, movements, reservations, transfers. */
+  | 'INVENTORY'
+  /** Journal entries, accounts, reconciliation. */
+  | 'LEDGER'
+  /** Orders, payments, fulfilment, returns. */
+  | 'ORDER'
+  /** The catalog: products, variants, prices. */
+  | 'PRODUCT';
+
+/** One thing that happened in a workflow, as the domain that recorded it remembers it. */
+export type TraceStep = {
+  __typename?: 'TraceStep';
+  /** When it happened. */
+  at: Scalars['DateTime']['output'];
+  /** The domain that recorded it. */
+  domain: TraceDomain;
+  /** What happened, e.g. `event published order.order-placed`, `order status CONFIRMED`, `stock movement SALE`, `journal entry posted`. */
+  kind: Scalars['String']['output'];
+  /** The id of what the step is about: an order, a movement, a reservation, a journal entry or an event envelope. */
+  reference?: Maybe<Scalars['ID']['output']>;
+  /** A sentence for people, e.g. `SALE -2 of SKU-0001-03 at loc_wh_nj`. */
+  summary: Scalars['String']['output'];
+};
 
 
 
@@ -528,6 +1042,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 export type FederationTypes = {
   Customer: Customer;
   Order: Order;
+  Trace: Trace;
 };
 
 /** Mapping of federation reference types */
@@ -538,23 +1053,40 @@ export type FederationReferenceTypes = {
   Order:
     ( { __typename: 'Order' }
     & GraphQLRecursivePick<FederationTypes['Order'], {"id":true}> );
+  Trace:
+    ( { __typename: 'Trace' }
+    & GraphQLRecursivePick<FederationTypes['Trace'], {"correlationId":true}> );
 };
 
 /** Mapping of union types */
 export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
+  CreateReturnResult:
+    | ( ReturnCreatedOutcome )
+    | ( ReturnRefusedOutcome )
+  ;
   PlaceOrderResult:
     | ( OrderPlacedResult )
     | ( OrderRejectedResult )
+  ;
+  ReceiveReturnResult:
+    | ( ReturnNotReceivableOutcome )
+    | ( ReturnReceivedOutcome )
+  ;
+  RefundPaymentResult:
+    | ( RefundIssuedOutcome )
+    | ( RefundRefusedOutcome )
   ;
 };
 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  CreateReturnInput: CreateReturnInput;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  CreateReturnResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['CreateReturnResult']>;
   CurrencyCode: CurrencyCode;
   Customer: ResolverTypeWrapper<CustomerRef>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Fulfillment: ResolverTypeWrapper<Fulfillment>;
@@ -576,6 +1108,8 @@ export type ResolversTypes = {
   OrderShortage: ResolverTypeWrapper<OrderShortage>;
   OrderStatus: OrderStatus;
   OrderStatusChange: ResolverTypeWrapper<OrderStatusChange>;
+  OrderStatusUpdate: ResolverTypeWrapper<OrderStatusUpdateView>;
+  OrderStatusUpdateKind: OrderStatusUpdateKind;
   OrderTotals: ResolverTypeWrapper<Omit<OrderTotals, 'subtotal' | 'tax' | 'total'> & { subtotal: ResolversTypes['Money'], tax: ResolversTypes['Money'], total: ResolversTypes['Money'] }>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
@@ -583,16 +1117,53 @@ export type ResolversTypes = {
   PlaceOrderInput: PlaceOrderInput;
   PlaceOrderLineInput: PlaceOrderLineInput;
   PlaceOrderResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['PlaceOrderResult']>;
+  PosDeviceProgress: ResolverTypeWrapper<PosDeviceProgress>;
+  PosLineInput: PosLineInput;
+  PosPaymentInput: PosPaymentInput;
+  PosPaymentMethod: PosPaymentMethod;
+  PosRejectionCode: PosRejectionCode;
+  PosSyncResult: ResolverTypeWrapper<Omit<PosSyncResult, 'results'> & { results: Array<ResolversTypes['PosTransactionResult']> }>;
+  PosTransactionInput: PosTransactionInput;
+  PosTransactionOutcome: PosTransactionOutcome;
+  PosTransactionResult: ResolverTypeWrapper<Omit<PosTransactionResult, 'order'> & { order?: Maybe<ResolversTypes['Order']> }>;
   ProductVariant: ResolverTypeWrapper<ProductVariant>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  ReceiveReturnInput: ReceiveReturnInput;
+  ReceiveReturnLineInput: ReceiveReturnLineInput;
+  ReceiveReturnResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['ReceiveReturnResult']>;
+  RefundIssued: ResolverTypeWrapper<RefundIssuedOutcome>;
+  RefundPaymentInput: RefundPaymentInput;
+  RefundPaymentResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['RefundPaymentResult']>;
+  RefundReason: RefundReason;
+  RefundRefusalReason: RefundRefusalReason;
+  RefundRefused: ResolverTypeWrapper<RefundRefusedOutcome>;
+  Return: ResolverTypeWrapper<ReturnView>;
+  ReturnCreated: ResolverTypeWrapper<ReturnCreatedOutcome>;
+  ReturnDisposition: ReturnDisposition;
+  ReturnLine: ResolverTypeWrapper<Omit<ReturnLine, 'refund'> & { refund?: Maybe<ResolversTypes['Money']> }>;
+  ReturnLineInput: ReturnLineInput;
+  ReturnNotReceivable: ResolverTypeWrapper<ReturnNotReceivableOutcome>;
+  ReturnNotReceivableReason: ReturnNotReceivableReason;
+  ReturnReason: ReturnReason;
+  ReturnReceived: ResolverTypeWrapper<ReturnReceivedOutcome>;
+  ReturnRefusalReason: ReturnRefusalReason;
+  ReturnRefused: ResolverTypeWrapper<ReturnRefusedOutcome>;
+  ReturnStatus: ReturnStatus;
+  ReturnableLine: ResolverTypeWrapper<ReturnableLine>;
   SalesChannel: SalesChannel;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Trace: ResolverTypeWrapper<Trace>;
+  TraceDomain: TraceDomain;
+  TraceStep: ResolverTypeWrapper<TraceStep>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
-  Customer: CustomerRef;
-  ID: Scalars['ID']['output'];
+  CreateReturnInput: CreateReturnInput;
   String: Scalars['String']['output'];
+  ID: Scalars['ID']['output'];
+  CreateReturnResult: ResolversUnionTypes<ResolversParentTypes>['CreateReturnResult'];
+  Customer: CustomerRef;
   Int: Scalars['Int']['output'];
   DateTime: Scalars['DateTime']['output'];
   Fulfillment: Fulfillment;
@@ -610,6 +1181,7 @@ export type ResolversParentTypes = {
   OrderRejected: OrderRejectedResult;
   OrderShortage: OrderShortage;
   OrderStatusChange: OrderStatusChange;
+  OrderStatusUpdate: OrderStatusUpdateView;
   OrderTotals: Omit<OrderTotals, 'subtotal' | 'tax' | 'total'> & { subtotal: ResolversParentTypes['Money'], tax: ResolversParentTypes['Money'], total: ResolversParentTypes['Money'] };
   PageInfo: PageInfo;
   Boolean: Scalars['Boolean']['output'];
@@ -617,8 +1189,36 @@ export type ResolversParentTypes = {
   PlaceOrderInput: PlaceOrderInput;
   PlaceOrderLineInput: PlaceOrderLineInput;
   PlaceOrderResult: ResolversUnionTypes<ResolversParentTypes>['PlaceOrderResult'];
+  PosDeviceProgress: PosDeviceProgress;
+  PosLineInput: PosLineInput;
+  PosPaymentInput: PosPaymentInput;
+  PosSyncResult: Omit<PosSyncResult, 'results'> & { results: Array<ResolversParentTypes['PosTransactionResult']> };
+  PosTransactionInput: PosTransactionInput;
+  PosTransactionResult: Omit<PosTransactionResult, 'order'> & { order?: Maybe<ResolversParentTypes['Order']> };
   ProductVariant: ProductVariant;
   Query: Record<PropertyKey, never>;
+  ReceiveReturnInput: ReceiveReturnInput;
+  ReceiveReturnLineInput: ReceiveReturnLineInput;
+  ReceiveReturnResult: ResolversUnionTypes<ResolversParentTypes>['ReceiveReturnResult'];
+  RefundIssued: RefundIssuedOutcome;
+  RefundPaymentInput: RefundPaymentInput;
+  RefundPaymentResult: ResolversUnionTypes<ResolversParentTypes>['RefundPaymentResult'];
+  RefundRefused: RefundRefusedOutcome;
+  Return: ReturnView;
+  ReturnCreated: ReturnCreatedOutcome;
+  ReturnLine: Omit<ReturnLine, 'refund'> & { refund?: Maybe<ResolversParentTypes['Money']> };
+  ReturnLineInput: ReturnLineInput;
+  ReturnNotReceivable: ReturnNotReceivableOutcome;
+  ReturnReceived: ReturnReceivedOutcome;
+  ReturnRefused: ReturnRefusedOutcome;
+  ReturnableLine: ReturnableLine;
+  Subscription: Record<PropertyKey, never>;
+  Trace: Trace | FederationReferenceTypes['Trace'];
+  TraceStep: TraceStep;
+};
+
+export type CreateReturnResultResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['CreateReturnResult'] = ResolversParentTypes['CreateReturnResult']> = {
+  __resolveType: TypeResolveFn<'ReturnCreated' | 'ReturnRefused', ParentType, ContextType>;
 };
 
 export type CustomerResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer'], FederationReferenceType extends FederationReferenceTypes['Customer'] = FederationReferenceTypes['Customer']> = {
@@ -653,9 +1253,13 @@ export type MoneyResolvers<ContextType = OrderContext, ParentType extends Resolv
 export type MutationResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   cancelOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationCancelOrderArgs, 'idempotencyKey' | 'orderId' | 'reason'>>;
   confirmPickup?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationConfirmPickupArgs, 'idempotencyKey' | 'orderId'>>;
+  createReturn?: Resolver<ResolversTypes['CreateReturnResult'], ParentType, ContextType, RequireFields<MutationCreateReturnArgs, 'input'>>;
   markReadyForPickup?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationMarkReadyForPickupArgs, 'idempotencyKey' | 'orderId'>>;
   placeOrder?: Resolver<ResolversTypes['PlaceOrderResult'], ParentType, ContextType, RequireFields<MutationPlaceOrderArgs, 'input'>>;
+  receiveReturn?: Resolver<ResolversTypes['ReceiveReturnResult'], ParentType, ContextType, RequireFields<MutationReceiveReturnArgs, 'input'>>;
+  refundPayment?: Resolver<ResolversTypes['RefundPaymentResult'], ParentType, ContextType, RequireFields<MutationRefundPaymentArgs, 'input'>>;
   shipOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationShipOrderArgs, 'idempotencyKey' | 'orderId'>>;
+  syncPosTransactions?: Resolver<ResolversTypes['PosSyncResult'], ParentType, ContextType, RequireFields<MutationSyncPosTransactionsArgs, 'storeId' | 'transactions'>>;
 };
 
 export type OrderResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order'], FederationReferenceType extends FederationReferenceTypes['Order'] = FederationReferenceTypes['Order']> = {
@@ -663,13 +1267,14 @@ export type OrderResolvers<ContextType = OrderContext, ParentType extends Resolv
   channel?: Resolver<ResolversTypes['SalesChannel'], ParentType, ContextType>;
   correlationId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   currency?: Resolver<ResolversTypes['CurrencyCode'], ParentType, ContextType>;
-  customer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType>;
+  customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
   fulfillment?: Resolver<ResolversTypes['Fulfillment'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lines?: Resolver<Array<ResolversTypes['OrderLine']>, ParentType, ContextType>;
   number?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   payment?: Resolver<ResolversTypes['Payment'], ParentType, ContextType>;
   placedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  returns?: Resolver<Array<ResolversTypes['Return']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['OrderStatus'], ParentType, ContextType>;
   statusHistory?: Resolver<Array<ResolversTypes['OrderStatusChange']>, ParentType, ContextType>;
   totals?: Resolver<ResolversTypes['OrderTotals'], ParentType, ContextType>;
@@ -690,6 +1295,8 @@ export type OrderLineResolvers<ContextType = OrderContext, ParentType extends Re
   lineNumber?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   lineTotal?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  returnableQuantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  returnedQuantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   tax?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   unitPrice?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   variant?: Resolver<ResolversTypes['ProductVariant'], ParentType, ContextType>;
@@ -719,6 +1326,16 @@ export type OrderStatusChangeResolvers<ContextType = OrderContext, ParentType ex
   status?: Resolver<ResolversTypes['OrderStatus'], ParentType, ContextType>;
 };
 
+export type OrderStatusUpdateResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['OrderStatusUpdate'] = ResolversParentTypes['OrderStatusUpdate']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['OrderStatusUpdateKind'], ParentType, ContextType>;
+  order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType>;
+  previousStatus?: Resolver<Maybe<ResolversTypes['OrderStatus']>, ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  status?: Resolver<Maybe<ResolversTypes['OrderStatus']>, ParentType, ContextType>;
+};
+
 export type OrderTotalsResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['OrderTotals'] = ResolversParentTypes['OrderTotals']> = {
   subtotal?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   tax?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
@@ -740,6 +1357,29 @@ export type PlaceOrderResultResolvers<ContextType = OrderContext, ParentType ext
   __resolveType: TypeResolveFn<'OrderPlaced' | 'OrderRejected', ParentType, ContextType>;
 };
 
+export type PosDeviceProgressResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['PosDeviceProgress'] = ResolversParentTypes['PosDeviceProgress']> = {
+  deviceId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  highestContiguousSequence?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  highestSequence?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  missingSequences?: Resolver<Array<ResolversTypes['Int']>, ParentType, ContextType>;
+};
+
+export type PosSyncResultResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['PosSyncResult'] = ResolversParentTypes['PosSyncResult']> = {
+  devices?: Resolver<Array<ResolversTypes['PosDeviceProgress']>, ParentType, ContextType>;
+  results?: Resolver<Array<ResolversTypes['PosTransactionResult']>, ParentType, ContextType>;
+  storeId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type PosTransactionResultResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['PosTransactionResult'] = ResolversParentTypes['PosTransactionResult']> = {
+  deviceId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  localId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['PosTransactionOutcome'], ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  rejection?: Resolver<Maybe<ResolversTypes['PosRejectionCode']>, ParentType, ContextType>;
+  sequence?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type ProductVariantResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['ProductVariant'] = ResolversParentTypes['ProductVariant']> = {
   sku?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
@@ -750,7 +1390,100 @@ export type QueryResolvers<ContextType = OrderContext, ParentType extends Resolv
   orders?: Resolver<ResolversTypes['OrderConnection'], ParentType, ContextType, RequireFields<QueryOrdersArgs, 'first'>>;
 };
 
+export type ReceiveReturnResultResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['ReceiveReturnResult'] = ResolversParentTypes['ReceiveReturnResult']> = {
+  __resolveType: TypeResolveFn<'ReturnNotReceivable' | 'ReturnReceived', ParentType, ContextType>;
+};
+
+export type RefundIssuedResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['RefundIssued'] = ResolversParentTypes['RefundIssued']> = {
+  amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  order?: Resolver<ResolversTypes['Order'], ParentType, ContextType>;
+  refundId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  tax?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type RefundPaymentResultResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['RefundPaymentResult'] = ResolversParentTypes['RefundPaymentResult']> = {
+  __resolveType: TypeResolveFn<'RefundIssued' | 'RefundRefused', ParentType, ContextType>;
+};
+
+export type RefundRefusedResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['RefundRefused'] = ResolversParentTypes['RefundRefused']> = {
+  reason?: Resolver<ResolversTypes['RefundRefusalReason'], ParentType, ContextType>;
+  refundable?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type ReturnResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['Return'] = ResolversParentTypes['Return']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lines?: Resolver<Array<ResolversTypes['ReturnLine']>, ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['ReturnReason'], ParentType, ContextType>;
+  receivedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  receivedAtLocation?: Resolver<Maybe<ResolversTypes['Location']>, ParentType, ContextType>;
+  refund?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  refundTax?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  requestedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ReturnStatus'], ParentType, ContextType>;
+};
+
+export type ReturnCreatedResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['ReturnCreated'] = ResolversParentTypes['ReturnCreated']> = {
+  order?: Resolver<ResolversTypes['Order'], ParentType, ContextType>;
+  return?: Resolver<ResolversTypes['Return'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type ReturnLineResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['ReturnLine'] = ResolversParentTypes['ReturnLine']> = {
+  disposition?: Resolver<Maybe<ResolversTypes['ReturnDisposition']>, ParentType, ContextType>;
+  lineNumber?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  refund?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  variant?: Resolver<ResolversTypes['ProductVariant'], ParentType, ContextType>;
+};
+
+export type ReturnNotReceivableResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['ReturnNotReceivable'] = ResolversParentTypes['ReturnNotReceivable']> = {
+  reason?: Resolver<ResolversTypes['ReturnNotReceivableReason'], ParentType, ContextType>;
+  refundable?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  returnId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type ReturnReceivedResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['ReturnReceived'] = ResolversParentTypes['ReturnReceived']> = {
+  order?: Resolver<ResolversTypes['Order'], ParentType, ContextType>;
+  return?: Resolver<ResolversTypes['Return'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type ReturnRefusedResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['ReturnRefused'] = ResolversParentTypes['ReturnRefused']> = {
+  lines?: Resolver<Array<ResolversTypes['ReturnableLine']>, ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['ReturnRefusalReason'], ParentType, ContextType>;
+  windowEndsAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type ReturnableLineResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['ReturnableLine'] = ResolversParentTypes['ReturnableLine']> = {
+  lineNumber?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  returnable?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type SubscriptionResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  orderStatusChanged?: SubscriptionResolver<ResolversTypes['OrderStatusUpdate'], "orderStatusChanged", ParentType, ContextType, RequireFields<SubscriptionOrderStatusChangedArgs, 'snapshot'>>;
+};
+
+export type TraceResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['Trace'] = ResolversParentTypes['Trace'], FederationReferenceType extends FederationReferenceTypes['Trace'] = FederationReferenceTypes['Trace']> = {
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Trace']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  correlationId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  orderSteps?: Resolver<Array<ResolversTypes['TraceStep']>, ParentType, ContextType>;
+};
+
+export type TraceStepResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['TraceStep'] = ResolversParentTypes['TraceStep']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  domain?: Resolver<ResolversTypes['TraceDomain'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reference?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  summary?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = OrderContext> = {
+  CreateReturnResult?: CreateReturnResultResolvers<ContextType>;
   Customer?: CustomerResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Fulfillment?: FulfillmentResolvers<ContextType>;
@@ -766,11 +1499,29 @@ export type Resolvers<ContextType = OrderContext> = {
   OrderRejected?: OrderRejectedResolvers<ContextType>;
   OrderShortage?: OrderShortageResolvers<ContextType>;
   OrderStatusChange?: OrderStatusChangeResolvers<ContextType>;
+  OrderStatusUpdate?: OrderStatusUpdateResolvers<ContextType>;
   OrderTotals?: OrderTotalsResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Payment?: PaymentResolvers<ContextType>;
   PlaceOrderResult?: PlaceOrderResultResolvers<ContextType>;
+  PosDeviceProgress?: PosDeviceProgressResolvers<ContextType>;
+  PosSyncResult?: PosSyncResultResolvers<ContextType>;
+  PosTransactionResult?: PosTransactionResultResolvers<ContextType>;
   ProductVariant?: ProductVariantResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  ReceiveReturnResult?: ReceiveReturnResultResolvers<ContextType>;
+  RefundIssued?: RefundIssuedResolvers<ContextType>;
+  RefundPaymentResult?: RefundPaymentResultResolvers<ContextType>;
+  RefundRefused?: RefundRefusedResolvers<ContextType>;
+  Return?: ReturnResolvers<ContextType>;
+  ReturnCreated?: ReturnCreatedResolvers<ContextType>;
+  ReturnLine?: ReturnLineResolvers<ContextType>;
+  ReturnNotReceivable?: ReturnNotReceivableResolvers<ContextType>;
+  ReturnReceived?: ReturnReceivedResolvers<ContextType>;
+  ReturnRefused?: ReturnRefusedResolvers<ContextType>;
+  ReturnableLine?: ReturnableLineResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
+  Trace?: TraceResolvers<ContextType>;
+  TraceStep?: TraceStepResolvers<ContextType>;
 };
 

@@ -3,6 +3,7 @@ import { pendingEventsPlugin, type AnyEnvelope } from '@mesh/events';
 import type { CurrencyCode } from '@mesh/server-kit';
 import type { FulfillmentType, OrderStatus, SalesChannel } from '../__generated__/resolvers-types.js';
 import { orderAmountProblems } from './order-amounts.js';
+import { refundSchema, returnSchema, type RefundRecord, type ReturnRecord } from './order-return.schema.js';
 
 export const SALES_CHANNELS = ['WEB', 'APP', 'POS', 'MARKETPLACE', 'CLIENTELING'] as const satisfies readonly SalesChannel[];
 export const ORDER_STATUSES = [
@@ -21,6 +22,10 @@ export interface OrderLineRecord {
   lineTotalMinor: number;
   /** Cost of one unit in the order's currency, from the catalog at placement (absent on seeded history). */
   unitCostMinor?: number;
+  /** Units in returns of this line, requested or received (absent: none); never above quantity. */
+  claimedQuantity?: number;
+  /** Units of this line received back and refunded (absent: none); never above claimedQuantity. */
+  returnedQuantity?: number;
 }
 
 /** Why an order was refused, as inventory (or payment) decided it. */
@@ -38,7 +43,8 @@ export interface OrderRecord {
   correlationId: string;
   channel: SalesChannel;
   status: OrderStatus;
-  customerId: string;
+  /** The customer the order is for; absent only for an anonymous till (POS) sale, which names no customer. */
+  customerId?: string;
   currency: CurrencyCode;
   fulfillment: { type: FulfillmentType; locationId: string };
   lines: OrderLineRecord[];
@@ -54,6 +60,10 @@ export interface OrderRecord {
   reservationId?: string;
   /** Idempotency keys of the lifecycle commands already applied, with the status each led to. */
   appliedCommands?: { key: string; status: OrderStatus }[];
+  /** The order's returns, oldest first (see Mutation.createReturn / receiveReturn). */
+  returns?: ReturnRecord[];
+  /** Every refund paid on the order, oldest first; their amounts sum to payment.refundedMinor. */
+  refunds?: RefundRecord[];
   /** Events recorded with a state change and not yet published (the outbox relay publishes and pulls them). */
   pendingEvents?: AnyEnvelope[];
 }
@@ -69,6 +79,8 @@ const lineSchema = new Schema<OrderLineRecord>(
     taxMinor: minor,
     lineTotalMinor: minor,
     unitCostMinor: { type: Number, min: 0, validate: Number.isSafeInteger },
+    claimedQuantity: { type: Number, min: 0, validate: Number.isSafeInteger },
+    returnedQuantity: { type: Number, min: 0, validate: Number.isSafeInteger },
   },
   { _id: false },
 );
@@ -81,7 +93,7 @@ const orderSchema = new Schema<OrderRecord>(
     correlationId: { type: String, required: true, index: true },
     channel: { type: String, required: true, enum: SALES_CHANNELS },
     status: { type: String, required: true, enum: ORDER_STATUSES },
-    customerId: { type: String, required: true },
+    customerId: { type: String },
     currency: { type: String, required: true, enum: ['USD', 'EUR'] },
     fulfillment: {
       type: { type: String, required: true, enum: FULFILLMENT_TYPES },
@@ -108,6 +120,8 @@ const orderSchema = new Schema<OrderRecord>(
     },
     reservationId: String,
     appliedCommands: { type: [{ key: { type: String, required: true }, status: { type: String, required: true }, _id: false }], default: undefined },
+    returns: { type: [returnSchema], default: undefined },
+    refunds: { type: [refundSchema], default: undefined },
   },
   { versionKey: false, collection: 'orders' },
 );
@@ -122,6 +136,10 @@ orderSchema.index({ channel: 1, placedAt: -1, _id: -1 });
 orderSchema.index({ status: 1, placedAt: -1, _id: -1 });
 orderSchema.index({ 'fulfillment.locationId': 1, placedAt: -1, _id: -1 });
 orderSchema.index({ placedAt: -1, _id: -1 });
+// receiveReturn finds the order of a return; createReturn checks a key is not used on another order.
+orderSchema.index({ 'returns._id': 1 });
+orderSchema.index({ 'returns.idempotencyKey': 1 });
+orderSchema.index({ 'refunds.idempotencyKey': 1 });
 
 export type OrderModel = Model<OrderRecord>;
 

@@ -4,5 +4,8 @@ import { Customer, OrderConnection } from './customer.resolvers.js';
 import { Order } from './order.resolvers.js';
 import { Mutation, OrderRejected, PlaceOrderResult } from './mutation.resolvers.js';
 import { Query } from './query.resolvers.js';
+import { OrderStatusUpdate, Subscription } from './subscription.resolvers.js';
+import { Trace } from './trace.resolvers.js';
+import * as returnResolvers from './return.resolvers.js';
 
-export const resolvers: Resolvers = { Query, Mutation, PlaceOrderResult, OrderRejected, Order, Customer, OrderConnection, Money: moneyResolvers, Long: LongScalar, DateTime: DateTimeScalar };
+export const resolvers: Resolvers = { Query, Mutation, Subscription, OrderStatusUpdate, PlaceOrderResult, OrderRejected, Order, Customer, OrderConnection, Trace, Money: moneyResolvers, Long: LongScalar, DateTime: DateTimeScalar, ...returnResolvers };

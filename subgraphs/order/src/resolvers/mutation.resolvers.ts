@@ -6,6 +6,10 @@ export const Mutation: MutationResolvers = {
   markReadyForPickup: (_parent, { orderId, idempotencyKey }, { orders }) => orders.transition('markReadyForPickup', { orderId, idempotencyKey }),
   confirmPickup: (_parent, { orderId, idempotencyKey }, { orders }) => orders.transition('confirmPickup', { orderId, idempotencyKey }),
   cancelOrder: (_parent, { orderId, reason, idempotencyKey }, { orders }) => orders.transition('cancel', { orderId, reason, idempotencyKey }),
+  createReturn: (_parent, { input }, { returns }) => returns.create(input),
+  receiveReturn: (_parent, { input }, { returns }) => returns.receive(input),
+  refundPayment: (_parent, { input }, { returns }) => returns.refund(input),
+  syncPosTransactions: (_parent, { storeId, transactions }, { orders }) => orders.syncPos(storeId, transactions),
 };
 
 export const PlaceOrderResult: PlaceOrderResultResolvers = {

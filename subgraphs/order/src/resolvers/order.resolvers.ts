@@ -1,10 +1,11 @@
 import { money } from '@mesh/server-kit';
 import type { OrderResolvers } from '../__generated__/resolvers-types.js';
+import { returnableOf, returnView } from '../services/return-rules.js';
 
 export const Order: OrderResolvers = {
   __resolveReference: (reference, { orders }) => orders.read({ id: reference.id }),
   id: (order) => order._id,
-  customer: (order) => ({ id: order.customerId }),
+  customer: (order) => (order.customerId ? { id: order.customerId } : null),
   lines: (order) =>
     order.lines.map((line) => ({
       lineNumber: line.lineNumber,
@@ -13,6 +14,8 @@ export const Order: OrderResolvers = {
       unitPrice: money(line.unitPriceMinor, order.currency),
       tax: money(line.taxMinor, order.currency),
       lineTotal: money(line.lineTotalMinor, order.currency),
+      returnedQuantity: line.returnedQuantity ?? 0,
+      returnableQuantity: returnableOf(line),
     })),
   totals: ({ totals, currency }) => ({
     subtotal: money(totals.subtotalMinor, currency),
@@ -25,5 +28,6 @@ export const Order: OrderResolvers = {
     refunded: money(payment.refundedMinor, currency),
   }),
   fulfillment: ({ fulfillment }) => ({ type: fulfillment.type, location: { id: fulfillment.locationId } }),
+  returns: (order) => (order.returns ?? []).map((record) => returnView(order, record)),
   statusHistory: (order) => order.statusHistory.map((change) => ({ status: change.status, at: change.at, reason: change.reason ?? null })),
 };

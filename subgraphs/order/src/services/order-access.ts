@@ -19,11 +19,14 @@ export function requireSignedIn(principal: Principal): void {
  * Throws UNAUTHENTICATED or FORBIDDEN unless the caller may read the orders of `customerId`. A
  * customer may read those of every id merged into the same golden record as their own (the
  * survivor sees the merged record's orders; a token for a merged-away id means the survivor):
- * that costs one batched alias read, and only when the ids differ.
+ * that costs one batched alias read, and only when the ids differ. An order with no customer (an
+ * anonymous till sale, `customerId` undefined) is readable only by roles that may read any order.
  */
-export async function assertMayReadOrdersOf(principal: Principal, customerId: string, loaders: OrderLoaders): Promise<void> {
+export async function assertMayReadOrdersOf(principal: Principal, customerId: string | undefined, loaders: OrderLoaders): Promise<void> {
   requireSignedIn(principal);
-  if (can(principal, 'orders:read-any') || isSelf(principal, customerId)) return;
+  if (can(principal, 'orders:read-any')) return;
+  if (customerId === undefined) throw forbidden('You may only see your own orders');
+  if (isSelf(principal, customerId)) return;
   if (principal.role === 'customer' && principal.customerId) {
     const [own, theirs] = await loaders.customerGroups.loadMany([principal.customerId, customerId]);
     if (own && theirs && !(own instanceof Error) && !(theirs instanceof Error) && own.customerId === theirs.customerId) return;

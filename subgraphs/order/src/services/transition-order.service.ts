@@ -21,8 +21,8 @@ export interface TransitionCaller {
 export interface TransitionRequest {
   readonly orderId: string;
   readonly idempotencyKey: string;
-  /** For cancel. */
-  readonly reason?: OrderCancellationReason;
+  /** For cancel: a caller's reason, or PICKUP_EXPIRED when the reservation expired (cancel-expired-order.service.ts). */
+  readonly reason?: OrderCancellationReason | 'PICKUP_EXPIRED';
 }
 
 /** Fulfilment commands are store work (associates, admins); a customer may only cancel their own order. */
@@ -59,7 +59,9 @@ export async function transitionOrder(models: OrderModels, runtime: OrderRuntime
       throw illegalTransition(order._id, order.status, rule.to, `a ${order.fulfillment.type} order is not fulfilled this way`);
     }
     const at = new Date();
-    const lineage = { correlationId: caller.correlationId };
+    // The order's workflow keeps one correlation id from placement to completion, so a trace of it
+    // shows the capture and its postings too; the command's own request id is logged by the server.
+    const lineage = { correlationId: order.correlationId };
     const events: EnvelopeOf<Topic>[] = [];
     const history: { status: OrderStatus; at: Date; reason?: string }[] = [];
     const set: Record<string, unknown> = {};

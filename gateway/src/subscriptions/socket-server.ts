@@ -1,0 +1,245 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { randomUUID } from 'node:crypto';
+import type { ServiceMap } from '@apollo/gateway';
+import { CloseCode, type Context, type ExecutionResult, type SubscribePayload } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type DocumentNode, type ExecutionArgs, type GraphQLFormattedError, type ValidationRule } from 'graphql';
+import { getVariableValues } from 'graphql/execution/values.js';
+import { meshError, type Logger, type Principal } from '@mesh/server-kit';
+import type { SubscriptionLimits } from '../config.js';
+import type { GatewayContext } from '../context.js';
+import { EventChannel } from './event-channel.js';
+import { executeEvent } from './event-execution.js';
+import { SocketQuota, clientAddress, isOriginAllowed } from './socket-limits.js';
+import type { SubscriptionPlan, SubscriptionPlanner } from './subscription-planner.js';
+import type { UpstreamPool } from './upstream-pool.js';
+
+// Why: clients subscribe on the gateway's one /graphql URL over graphql-ws. This file owns the
+// socket: who may open one (Origin, caps, the bearer token in connection_init), what may be
+// subscribed (the HTTP validation and operation limits), and the lifecycle (keep-alive, init
+// timeout, completing every subscription before the gateway stops).
+
+/**
+ * How the gateway ends a client socket (besides graphql-ws's protocol codes such as 4400).
+ * Refusals before the socket exists are HTTP answers to the upgrade: 403 for a foreign Origin,
+ * 429 when the client IP already holds the maximum number of sockets.
+ */
+export const GATEWAY_SOCKET_CLOSE = {
+  /** The bearer token in connection_init's `authorization` is malformed, invalid or expired. */
+  Unauthorized: CloseCode.Unauthorized,
+  /** No connection_init within WS_CONNECTION_INIT_TIMEOUT_MS. */
+  ConnectionInitTimeout: CloseCode.ConnectionInitialisationTimeout,
+  /** The token's subject already holds WS_MAX_SOCKETS_PER_CLIENT sockets. */
+  TooManySockets: 4430,
+  /** The gateway is shutting down; every subscription on the socket was completed first. */
+  GoingAway: 1001,
+} as const;
+
+/** Events buffered for a client that reads slower than they arrive, before it is ended with SLOW_CONSUMER. */
+const MAX_BUFFERED_EVENTS = 1000;
+
+export interface GatewaySubscriptionOptions {
+  readonly server: Server;
+  readonly limits: SubscriptionLimits;
+  readonly planner: SubscriptionPlanner;
+  /** The gateway's subgraph data sources, which resolve the rest of each event's selection. */
+  readonly services: ServiceMap;
+  readonly pool: UpstreamPool;
+  /** The HTTP bearer authenticator. */
+  readonly authenticate: (req: Pick<IncomingMessage, 'headers'>) => Promise<Principal>;
+  /** The HTTP operation-limit rules (graphql-armor). */
+  readonly validationRules: readonly ValidationRule[];
+  readonly maxTokens: number | undefined;
+  /** The HTTP error formatter: deliberate codes pass, everything else is masked and logged. */
+  readonly formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+  readonly logger: Logger;
+}
+
+export interface GatewaySubscriptionServer {
+  /** Stops accepting sockets, completes every subscription, then closes every socket with 1001. */
+  close(): Promise<void>;
+}
+
+type SocketState = {
+  principal?: Principal;
+  subjectKey?: string;
+};
+
+interface Prepared {
+  readonly plan: SubscriptionPlan;
+  readonly document: DocumentNode;
+  readonly operationName: string | undefined;
+  readonly variables: Readonly<Record<string, unknown>>;
+  readonly context: GatewayContext;
+}
+
+export function serveGatewaySubscriptions(options: GatewaySubscriptionOptions): GatewaySubscriptionServer {
+  const { limits, planner, pool, logger } = options;
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: 256 * 1024 });
+  const perAddress = new SocketQuota(limits.maxSocketsPerClient);
+  const perSubject = new SocketQuota(limits.maxSocketsPerClient);
+  const connections = new Set<Context<Record<string, unknown>, SocketState>>();
+  // graphql-ws hands the object onSubscribe returns to `subscribe` unchanged: the plan rides along here.
+  const prepared = new WeakMap<ExecutionArgs, Prepared>();
+
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path !== '/graphql' && path !== '/') return refuse(socket, 404, 'Not Found');
+    if (!isOriginAllowed(req, limits.allowedOrigins)) return refuse(socket, 403, 'Forbidden');
+    const address = clientAddress(req);
+    if (!perAddress.acquire(address)) return refuse(socket, 429, 'Too Many Requests');
+    socket.once('close', () => perAddress.release(address));
+    sockets.handleUpgrade(req, socket, head, (ws) => sockets.emit('connection', ws, req));
+  };
+  options.server.on('upgrade', onUpgrade);
+
+  const formatAll = (errors: readonly GraphQLError[]) => errors.map((error) => options.formatError(error.toJSON(), error));
+
+  const graphqlWs = useServer<Record<string, unknown>, SocketState>(
+    {
+      connectionInitWaitTimeout: limits.connectionInitTimeoutMs,
+      onConnect: async (ctx) => {
+        const authorization = ctx.connectionParams?.['authorization'] ?? ctx.connectionParams?.['Authorization'];
+        let principal: Principal;
+        try {
+          principal = await options.authenticate({ headers: typeof authorization === 'string' ? { authorization } : {} });
+        } catch (error) {
+          const reason = error instanceof GraphQLError ? error.message : 'Unauthorized';
+          ctx.extra.socket.close(GATEWAY_SOCKET_CLOSE.Unauthorized, reason);
+          return false;
+        }
+        if (principal.subject) {
+          const subjectKey = `${principal.role}:${principal.subject}`;
+          if (!perSubject.acquire(subjectKey)) {
+            ctx.extra.socket.close(GATEWAY_SOCKET_CLOSE.TooManySockets, 'Too many sockets for this client');
+            return false;
+          }
+          ctx.extra.subjectKey = subjectKey;
+        }
+        ctx.extra.principal = principal;
+        connections.add(ctx);
+        return true;
+      },
+      onClose: (ctx) => {
+        connections.delete(ctx);
+        if (ctx.extra.subjectKey) perSubject.release(ctx.extra.subjectKey);
+      },
+      onSubscribe: (ctx, _id, payload) => {
+        if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerSocket) {
+          return [meshError('TOO_MANY_SUBSCRIPTIONS', `A socket may hold at most ${limits.maxSubscriptionsPerSocket} subscriptions`)];
+        }
+        const principal = ctx.extra.principal;
+        if (!principal) return [meshError('UNAUTHENTICATED', 'The connection is not initialised')];
+        const result = prepare(payload, principal);
+        if (Array.isArray(result)) return result;
+        const args = result as ExecutionArgs;
+        return args;
+      },
+      subscribe: (args) => federate(args),
+      onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: formatAll(result.errors) } : undefined),
+      onError: (_ctx, _id, _payload, errors) => formatAll(errors),
+    },
+    sockets,
+    limits.keepAliveMs,
+  );
+
+  function prepare(payload: SubscribePayload, principal: Principal): ExecutionArgs | readonly GraphQLError[] {
+    let document: DocumentNode;
+    try {
+      document = parse(payload.query, options.maxTokens ? { maxTokens: options.maxTokens } : {});
+    } catch (error) {
+      return [meshError('GRAPHQL_PARSE_FAILED', error instanceof Error ? error.message : 'The operation does not parse')];
+    }
+    const schema = planner.apiGraphQLSchema;
+    const errors = validate(schema, document, [...specifiedRules, ...options.validationRules]);
+    if (errors.length > 0) {
+      return errors.map((error) =>
+        error.extensions['code'] ? error : new GraphQLError(error.message, { nodes: error.nodes ?? null, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }),
+      );
+    }
+    const operationName = payload.operationName ?? undefined;
+    const operation = getOperationAST(document, operationName);
+    if (!operation) return [meshError('BAD_REQUEST', 'Name the operation to run')];
+    if (operation.operation !== 'subscription') {
+      return [meshError('BAD_REQUEST', 'Over WebSocket the gateway serves subscriptions; send queries and mutations over HTTP')];
+    }
+    const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {});
+    if (coerced.errors) return coerced.errors.map((error) => meshError('BAD_USER_INPUT', error.message));
+    let plan: SubscriptionPlan;
+    try {
+      plan = planner.plan(document, operationName);
+    } catch (error) {
+      if (error instanceof GraphQLError) return [error];
+      throw error;
+    }
+    const context: GatewayContext = { principal, correlationId: randomUUID() };
+    const args: ExecutionArgs = { schema, document, operationName: operationName ?? null, variableValues: coerced.coerced, contextValue: context };
+    prepared.set(args, { plan, document, operationName, variables: coerced.coerced, context });
+    return args;
+  }
+
+  function federate(args: ExecutionArgs): AsyncIterableIterator<ExecutionResult> {
+    const entry = prepared.get(args);
+    if (!entry) throw new Error('a subscription reached execution without being prepared');
+    const { plan, context } = entry;
+    const eventLogger = logger.child({ correlationId: context.correlationId });
+    let stopUpstream: () => void = () => {};
+    const channel = new EventChannel<ExecutionResult>(
+      MAX_BUFFERED_EVENTS,
+      () => stopUpstream(),
+      () => ({ errors: [meshError('SLOW_CONSUMER', 'Events arrived faster than this client read them; resubscribe')] }),
+    );
+    // Events are resolved one after another so the client receives them in upstream order.
+    let queue = Promise.resolve();
+    const enqueue = (step: () => Promise<void> | void) => {
+      queue = queue.then(step).catch((error: unknown) => {
+        eventLogger.error({ err: error }, 'resolving a subscription event failed');
+        channel.push({ errors: [new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] });
+      });
+    };
+    const variables = Object.fromEntries((plan.primary.variableUsages ?? []).filter((name) => name in entry.variables).map((name) => [name, entry.variables[name]]));
+    stopUpstream = pool.subscribe(
+      plan.primary.serviceName,
+      { query: plan.primary.operation, operationName: plan.primary.operationName, variables },
+      context,
+      {
+        next: (event) =>
+          enqueue(async () => {
+            channel.push(await executeEvent({ ...entry, planner, services: options.services, logger: eventLogger }, event));
+          }),
+        error: (errors) =>
+          enqueue(() => {
+            channel.push({ errors: errors.map((error) => new GraphQLError(error.message, { extensions: { ...error.extensions, serviceName: plan.primary.serviceName } })) });
+            channel.end();
+          }),
+        complete: () => enqueue(() => channel.end()),
+      },
+    );
+    return channel;
+  }
+
+  return {
+    async close() {
+      options.server.off('upgrade', onUpgrade);
+      // Completing upstream completes each client subscription (a `complete` message), in order
+      // after the events already being resolved; then the sockets close with 1001.
+      await pool.close();
+      const deadline = Date.now() + 2000;
+      while ([...connections].some((ctx) => Object.keys(ctx.subscriptions).length > 0) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const open = [...sockets.clients];
+      const closed = Promise.all(open.map((socket) => new Promise<void>((resolve) => (socket.readyState === socket.CLOSED ? resolve() : socket.once('close', () => resolve())))));
+      await graphqlWs.dispose();
+      const grace = setTimeout(() => open.forEach((socket) => socket.terminate()), 2000);
+      await closed;
+      clearTimeout(grace);
+    },
+  };
+}
+
+function refuse(socket: Duplex, status: number, text: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}

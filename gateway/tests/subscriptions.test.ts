@@ -1,0 +1,290 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient, type Client, type FormattedExecutionResult } from 'graphql-ws';
+import WebSocket from 'ws';
+import { createLogger, type RunningHttpService } from '@mesh/server-kit';
+import { GATEWAY_SOCKET_CLOSE, loadGatewayConfig, startGateway } from '../src/module.js';
+import { signDevToken } from '../src/dev-tokens.js';
+import { composeTestSupergraph, inventory, openOrders, order, product, startTestSubgraphServer, ticks, type RunningTestSubgraph, type Tick } from './subscriptions/test-subgraphs.js';
+
+// Real test subgraphs on real HTTP servers, composed with @apollo/composition, behind a real
+// gateway started through startGateway; every client is graphql-ws over a real WebSocket.
+
+const INTERNAL_SECRET = 'subscription-test-secret-0123456789abcdef';
+const ALLOWED_ORIGIN = 'https://clienteling.example';
+let subgraphs: Record<'inventory' | 'product' | 'order', RunningTestSubgraph>;
+let supergraphPath: string;
+const gateways: RunningHttpService[] = [];
+
+async function startTestGateway(env: Record<string, string> = {}): Promise<RunningHttpService> {
+  const config = loadGatewayConfig({
+    NODE_ENV: 'test',
+    GATEWAY_PORT: '0',
+    MESH_INTERNAL_SECRET: INTERNAL_SECRET,
+    SUPERGRAPH_PATH: supergraphPath,
+    INVENTORY_URL: subgraphs.inventory.url,
+    PRODUCT_URL: subgraphs.product.url,
+    ORDER_URL: subgraphs.order.url,
+    CUSTOMER_URL: 'http://127.0.0.1:9/graphql',
+    LEDGER_URL: 'http://127.0.0.1:9/graphql',
+    WS_ALLOWED_ORIGINS: ALLOWED_ORIGIN,
+    WS_CONNECTION_INIT_TIMEOUT_MS: '300',
+    WS_UPSTREAM_RETRY_MAX_MS: '300',
+    ...env,
+  });
+  const gateway = await startGateway(config, createLogger('gateway', { LOG_LEVEL: 'silent' }));
+  gateways.push(gateway);
+  return gateway;
+}
+
+const wsUrl = (gateway: RunningHttpService) => gateway.url.replace(/^http/, 'ws');
+
+interface Closed {
+  code: number;
+  reason: string;
+}
+
+function client(gateway: RunningHttpService, token?: string): Client & { closed: Promise<Closed> } {
+  let onClosed: (event: Closed) => void = () => {};
+  const closed = new Promise<Closed>((resolve) => (onClosed = resolve));
+  const created = createClient({
+    url: wsUrl(gateway),
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    lazy: false,
+    onNonLazyError: () => {},
+    connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+    on: { closed: (event) => onClosed(event as Closed) },
+  });
+  return Object.assign(created, { closed });
+}
+
+/** Collects a subscription's results; `next(n)` waits until n have arrived. */
+function subscribe(c: Client, query: string, variables: Record<string, unknown> = {}) {
+  const results: FormattedExecutionResult[] = [];
+  let error: unknown;
+  let completed = false;
+  let notify = () => {};
+  const dispose = c.subscribe(
+    { query, variables },
+    {
+      next: (value) => {
+        results.push(value as FormattedExecutionResult);
+        notify();
+      },
+      error: (err) => {
+        error = err;
+        notify();
+      },
+      complete: () => {
+        completed = true;
+        notify();
+      },
+    },
+  );
+  const until = async (condition: () => boolean, what: string, timeoutMs = 5000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!condition()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; results ${JSON.stringify(results)}, error ${JSON.stringify(error)}`);
+      await new Promise<void>((resolve) => {
+        notify = resolve;
+        setTimeout(resolve, 50);
+      });
+    }
+  };
+  return {
+    results,
+    dispose,
+    get error() {
+      return error;
+    },
+    get completed() {
+      return completed;
+    },
+    next: (count: number) => until(() => results.length >= count, `${count} results`),
+    until: (condition: () => boolean) => until(condition, 'a matching result'),
+    settled: () => until(() => completed || error !== undefined, 'the end of the subscription'),
+  };
+}
+
+/** Publishes ticks until the subscription has seen one more result (the upstream subscription starts asynchronously). */
+async function publishUntilReceived(sub: ReturnType<typeof subscribe>, tick: Tick): Promise<void> {
+  const before = sub.results.length;
+  const deadline = Date.now() + 8000;
+  while (sub.results.length === before) {
+    if (Date.now() > deadline) throw new Error(`no event arrived; error ${JSON.stringify(sub.error)}`);
+    ticks.emit('tick', tick);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const FULL_TICK = /* GraphQL */ `
+  subscription Watch($sku: String!) {
+    stockTicks(sku: $sku) { sku available watcher productName openOrders seenBy }
+  }
+`;
+
+let gateway: RunningHttpService;
+
+before(async () => {
+  subgraphs = {
+    inventory: await startTestSubgraphServer(inventory, INTERNAL_SECRET),
+    product: await startTestSubgraphServer(product, INTERNAL_SECRET),
+    order: await startTestSubgraphServer(order, INTERNAL_SECRET),
+  };
+  supergraphPath = join(mkdtempSync(join(tmpdir(), 'mesh-subscriptions-')), 'supergraph.graphql');
+  writeFileSync(supergraphPath, composeTestSupergraph({ inventory: subgraphs.inventory.url, product: subgraphs.product.url, order: subgraphs.order.url }));
+  gateway = await startTestGateway();
+});
+
+after(async () => {
+  for (const running of gateways) await running.close();
+  for (const running of Object.values(subgraphs ?? {})) await running.close();
+});
+
+test('a subscription selecting fields of three subgraphs receives every field, with correct values, for each event', async () => {
+  const c = client(gateway, await signDevToken({ role: 'associate', subject: 'assoc-1', storeId: 'loc_1' }));
+  const sub = subscribe(c, FULL_TICK, { sku: 'SKU-A' });
+  openOrders.set('SKU-A', 4);
+  await publishUntilReceived(sub, { sku: 'SKU-A', available: 10 });
+  openOrders.set('SKU-A', 5);
+  ticks.emit('tick', { sku: 'SKU-B', available: 99 });
+  ticks.emit('tick', { sku: 'SKU-A', available: 9 });
+  await sub.until(() => (sub.results.at(-1)?.data?.['stockTicks'] as Tick | undefined)?.available === 9);
+  const last = sub.results.at(-1);
+  assert.deepEqual(sub.results[0]?.data, {
+    stockTicks: { sku: 'SKU-A', available: 10, watcher: 'associate', productName: 'Product SKU-A', openOrders: 4, seenBy: 'associate' },
+  });
+  assert.deepEqual(last?.data, {
+    stockTicks: { sku: 'SKU-A', available: 9, watcher: 'associate', productName: 'Product SKU-A', openOrders: 5, seenBy: 'associate' },
+  });
+  assert.ok(sub.results.every((result) => result.errors === undefined && (result.data?.['stockTicks'] as Tick).sku === 'SKU-A'));
+  sub.dispose();
+  await c.dispose();
+});
+
+test('an invalid bearer token in connection_init closes the socket with 4401', async () => {
+  const c = client(gateway, 'not-a-jwt');
+  const closed = await c.closed;
+  assert.equal(closed.code, GATEWAY_SOCKET_CLOSE.Unauthorized);
+  assert.match(closed.reason, /invalid or expired/);
+  await c.dispose();
+});
+
+test('roles reach the owning subgraph: an anonymous caller is refused FORBIDDEN, a signed-in one is served', async () => {
+  const anonymous = client(gateway);
+  const refused = subscribe(anonymous, 'subscription { guardedTicks { sku watcher } }');
+  await refused.settled();
+  assert.equal(refused.results[0]?.errors?.[0]?.extensions?.['code'], 'FORBIDDEN');
+  assert.equal(refused.results[0]?.errors?.[0]?.extensions?.['serviceName'], 'inventory');
+  assert.equal(refused.completed, true);
+  await anonymous.dispose();
+
+  const signedIn = client(gateway, await signDevToken({ role: 'analyst', subject: 'analyst-1' }));
+  const served = subscribe(signedIn, 'subscription { guardedTicks { sku watcher seenBy } }');
+  await publishUntilReceived(served, { sku: 'SKU-G', available: 1 });
+  assert.deepEqual(served.results[0]?.data, { guardedTicks: { sku: 'SKU-G', watcher: 'analyst', seenBy: 'analyst' } });
+  served.dispose();
+  await signedIn.dispose();
+});
+
+test('a WebSocket upgrade from a foreign Origin is refused with 403, an allowed or absent Origin is accepted', async () => {
+  const statusFor = (origin?: string) =>
+    new Promise<number>((resolve) => {
+      const socket = new WebSocket(wsUrl(gateway), 'graphql-transport-ws', origin ? { origin } : {});
+      socket.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      socket.once('open', () => {
+        socket.close();
+        resolve(101);
+      });
+    });
+  assert.equal(await statusFor('https://evil.example'), 403);
+  assert.equal(await statusFor(ALLOWED_ORIGIN), 101);
+  assert.equal(await statusFor(undefined), 101);
+});
+
+test('sockets past the per-client cap are refused, and subscriptions past the per-socket cap get TOO_MANY_SUBSCRIPTIONS', async () => {
+  const capped = await startTestGateway({ WS_MAX_SOCKETS_PER_CLIENT: '2', WS_MAX_SUBSCRIPTIONS_PER_SOCKET: '2' });
+  const open = (): Promise<WebSocket | number> =>
+    new Promise((resolve) => {
+      const socket = new WebSocket(wsUrl(capped), 'graphql-transport-ws');
+      socket.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      socket.once('open', () => resolve(socket));
+    });
+  const first = await open();
+  const second = await open();
+  assert.equal(await open(), 429);
+  await Promise.all(
+    [first, second].map((socket) => (socket instanceof WebSocket ? new Promise((resolve) => socket.once('close', resolve).close()) : undefined)),
+  );
+  // The server frees the slots when its side of each TCP connection has closed.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+
+  const c = client(capped);
+  const subs = [1, 2, 3].map(() => subscribe(c, 'subscription { stockTicks(sku: "CAP") { sku } }'));
+  await subs[2]!.settled();
+  assert.equal((subs[2]!.error as { extensions?: { code?: string } }[])[0]?.extensions?.code, 'TOO_MANY_SUBSCRIPTIONS');
+  assert.equal(subs[0]!.error, undefined);
+  await c.dispose();
+});
+
+test('a connection that never sends connection_init is closed with 4408 after the timeout', async () => {
+  const started = Date.now();
+  const code = await new Promise<number>((resolve) => {
+    const socket = new WebSocket(wsUrl(gateway), 'graphql-transport-ws');
+    socket.once('close', (closeCode) => resolve(closeCode));
+  });
+  assert.equal(code, GATEWAY_SOCKET_CLOSE.ConnectionInitTimeout);
+  assert.ok(Date.now() - started >= 250, 'closed before the timeout');
+});
+
+test('the HTTP operation limits apply to subscriptions: too deep an operation is refused with a GraphQL error', async () => {
+  const c = client(gateway);
+  const deep = `subscription { stockTicks(sku: "D") { ${'similar { '.repeat(16)}sku${' }'.repeat(16)} } }`;
+  const sub = subscribe(c, deep);
+  await sub.settled();
+  const errors = sub.error as { message: string; extensions?: { code?: string } }[];
+  assert.equal(errors[0]?.extensions?.code, 'BAD_USER_INPUT');
+  assert.match(errors[0]?.message ?? '', /depth/i);
+  const invalid = subscribe(c, 'subscription { stockTicks(sku: "D") { nope } }');
+  await invalid.settled();
+  assert.equal((invalid.error as { extensions?: { code?: string } }[])[0]?.extensions?.code, 'GRAPHQL_VALIDATION_FAILED');
+  await c.dispose();
+});
+
+test('when the owning subgraph restarts, the gateway resubscribes and the client keeps receiving events on the same subscription', async () => {
+  const c = client(gateway);
+  const sub = subscribe(c, FULL_TICK, { sku: 'SKU-R' });
+  await publishUntilReceived(sub, { sku: 'SKU-R', available: 1 });
+  const port = subgraphs.inventory.port;
+  await subgraphs.inventory.close();
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  subgraphs.inventory = await startTestSubgraphServer(inventory, INTERNAL_SECRET, port);
+  await publishUntilReceived(sub, { sku: 'SKU-R', available: 2 });
+  assert.equal(sub.error, undefined);
+  assert.equal(sub.completed, false);
+  assert.deepEqual(sub.results.at(-1)?.data, {
+    stockTicks: { sku: 'SKU-R', available: 2, watcher: 'anonymous', productName: 'Product SKU-R', openOrders: 0, seenBy: 'anonymous' },
+  });
+  sub.dispose();
+  await c.dispose();
+});
+
+test('a gateway shutdown completes every client subscription before closing the socket with 1001', async () => {
+  const stopping = await startTestGateway();
+  const c = client(stopping);
+  const subs = [subscribe(c, FULL_TICK, { sku: 'SKU-S' }), subscribe(c, FULL_TICK, { sku: 'SKU-S' })];
+  for (const sub of subs) await publishUntilReceived(sub, { sku: 'SKU-S', available: 3 });
+  gateways.splice(gateways.indexOf(stopping), 1);
+  await stopping.close();
+  for (const sub of subs) {
+    await sub.settled();
+    assert.equal(sub.completed, true);
+    assert.equal(sub.error, undefined);
+  }
+  assert.equal((await c.closed).code, GATEWAY_SOCKET_CLOSE.GoingAway);
+  await c.dispose();
+});
