@@ -1,12 +1,10 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import WebSocket from 'ws';
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 
 // Why: the clienteling page must be proven in a real browser. Debian's chromium, driven over the
-// Chrome DevTools Protocol: the browser prints its DevTools WebSocket URL, the JSON endpoint
-// opens a tab, and the tab's own WebSocket takes CDP commands (Page.navigate, Runtime.evaluate).
+// Chrome DevTools Protocol by puppeteer-core (no bundled browser download; we bring the binary).
 
 /** The chromium binary: CHROMIUM_BIN, or `chromium` / `chromium-browser` on PATH. */
 export function findChromium(): string | undefined {
@@ -14,7 +12,22 @@ export function findChromium(): string | undefined {
   return candidates.find((name) => spawnSync(name, ['--version'], { stdio: 'ignore' }).status === 0);
 }
 
-/** One tab, driven over CDP. */
+/** puppeteer wants a path: a bare name is looked up on PATH. */
+function executablePath(binary: string): string {
+  if (binary.includes('/')) return binary;
+  for (const directory of (process.env['PATH'] ?? '').split(delimiter)) {
+    const candidate = join(directory, binary);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not in this directory
+    }
+  }
+  return binary;
+}
+
+/** One tab. */
 export interface BrowserTab {
   /** Navigates and resolves once the page's load event fired. */
   open(url: string): Promise<void>;
@@ -29,117 +42,44 @@ export interface HeadlessChromium {
   close(): Promise<void>;
 }
 
-/** Launches headless chromium with a throwaway profile and opens one tab. */
+/** Launches headless chromium (a throwaway profile, puppeteer's default) and opens one tab. */
 export async function launchChromium(binary: string): Promise<HeadlessChromium> {
-  const profile = await mkdtemp(join(tmpdir(), 'clienteling-chromium-'));
-  const child = spawn(
-    binary,
-    ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage', '--no-first-run', '--remote-debugging-port=0', `--user-data-dir=${profile}`, 'about:blank'],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  const browser: Browser = await puppeteer.launch({
+    executablePath: executablePath(binary),
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
+  });
   try {
-    const browserWs = await devToolsUrl(child);
-    const httpBase = `http://${new URL(browserWs).host}`;
-    const target = (await (await fetch(`${httpBase}/json/new?about:blank`, { method: 'PUT' })).json()) as { webSocketDebuggerUrl: string };
-    const tab = await connectTab(target.webSocketDebuggerUrl);
-    return {
-      tab,
-      async close() {
-        await tab.dispose();
-        await stopBrowser(child);
-        await rm(profile, { recursive: true, force: true });
-      },
-    };
+    const page = await browser.newPage();
+    return { tab: tabOf(page), close: () => browser.close() };
   } catch (error) {
-    await stopBrowser(child);
-    await rm(profile, { recursive: true, force: true });
+    await browser.close();
     throw error;
   }
 }
 
-function devToolsUrl(child: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`chromium printed no DevTools URL within 30 s:\n${output}`)), 30_000);
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-      const match = /DevTools listening on (ws:\/\/\S+)/.exec(output);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`chromium exited with ${code}:\n${output}`));
-    });
-  });
-}
-
-async function connectTab(url: string): Promise<BrowserTab & { dispose(): Promise<void> }> {
-  const socket = new WebSocket(url, { perMessageDeflate: false });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('open', () => resolve());
-    socket.once('error', reject);
-  });
-  let nextId = 1;
-  const pending = new Map<number, { resolve: (value: Record<string, unknown>) => void; reject: (error: Error) => void }>();
-  const listeners = new Map<string, (() => void)[]>();
+function tabOf(page: Page): BrowserTab {
   const consoleLines: string[] = [];
-  socket.on('message', (raw) => {
-    const message = JSON.parse(raw.toString()) as { id?: number; result?: Record<string, unknown>; error?: { message: string }; method?: string; params?: Record<string, unknown> };
-    if (message.id !== undefined) {
-      const waiter = pending.get(message.id);
-      pending.delete(message.id);
-      if (message.error) waiter?.reject(new Error(message.error.message));
-      else waiter?.resolve(message.result ?? {});
-      return;
-    }
-    if (message.method === 'Runtime.consoleAPICalled') {
-      const args = (message.params?.['args'] as { value?: unknown; description?: string }[] | undefined) ?? [];
-      consoleLines.push(args.map((arg) => String(arg.value ?? arg.description ?? '')).join(' '));
-    }
-    if (message.method === 'Runtime.exceptionThrown') consoleLines.push(`exception: ${JSON.stringify(message.params?.['exceptionDetails'])}`);
-    for (const listener of listeners.get(message.method ?? '') ?? []) listener();
-    listeners.delete(message.method ?? '');
-  });
-  const send = (method: string, params: Record<string, unknown> = {}) =>
-    new Promise<Record<string, unknown>>((resolve, reject) => {
-      const id = nextId++;
-      pending.set(id, { resolve, reject });
-      socket.send(JSON.stringify({ id, method, params }));
-    });
-  const once = (method: string) => new Promise<void>((resolve) => listeners.set(method, [...(listeners.get(method) ?? []), resolve]));
-  await send('Page.enable');
-  await send('Runtime.enable');
+  page.on('console', (message) => consoleLines.push(message.text()));
+  page.on('pageerror', (error) => consoleLines.push(`exception: ${String(error)}`));
   return {
     console: consoleLines,
-    async open(pageUrl) {
-      const loaded = once('Page.loadEventFired');
-      await send('Page.navigate', { url: pageUrl });
-      await loaded;
+    async open(url) {
+      await page.goto(url, { waitUntil: 'load' });
     },
     async evaluate<T>(expression: string, timeoutMs = 20_000) {
-      const answer = await send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true, timeout: timeoutMs });
-      const details = answer['exceptionDetails'] as { exception?: { description?: string }; text?: string } | undefined;
-      if (details) throw new Error(`page evaluation failed: ${details.exception?.description ?? details.text}\nconsole:\n${consoleLines.join('\n')}`);
-      return (answer['result'] as { value: T }).value;
-    },
-    async dispose() {
-      socket.close();
-      for (const waiter of pending.values()) waiter.reject(new Error('the tab was closed'));
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`page evaluation took over ${timeoutMs} ms: ${expression.slice(0, 120)}\nconsole:\n${consoleLines.join('\n')}`)), timeoutMs);
+      });
+      try {
+        return (await Promise.race([page.evaluate(expression), timeout])) as T;
+      } catch (error) {
+        if (error instanceof Error && !error.message.includes('console:')) error.message += `\nconsole:\n${consoleLines.join('\n')}`;
+        throw error;
+      } finally {
+        clearTimeout(timer);
+      }
     },
   };
-}
-
-function stopBrowser(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 5000);
-    child.once('exit', () => {
-      clearTimeout(force);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }
