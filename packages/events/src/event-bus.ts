@@ -80,7 +80,8 @@ export interface SubscribeOptions<T extends Topic = Topic> {
    */
   readonly ackWaitMs?: number;
   /**
-   * How many events this member handles at once (events waiting behind their partition key count).
+   * How many events this member handles at once (events waiting behind their partition key count;
+   * a subscription to topics of several domains has this many per domain stream, as at 1).
    * Default 1: strictly one at a time, in delivery order. Above 1, the JetStream adapter pulls up
    * to this many and keeps pulling as they settle; each event is still acknowledged, retried or
    * dead-lettered on its own, exactly as at 1, and `stop()` waits for all of them. Keep `ackWaitMs`

@@ -85,8 +85,8 @@ export function createMemoryBroker(options: { duplicateWindowMs?: number } = {})
 /**
  * An EventBus inside one process, for the embedded default and tests. It keeps the JetStream
  * adapter's semantics: de-duplication by envelope id within the window, durable consumers that
- * start at the first event and resume where they stopped, competing members, redelivery with
- * backoff up to `maxDeliver`, and dead letters with replay. "Durable" means for the life of the
+ * start at the first event and resume where they stopped, competing members, keyed concurrency
+ * per member, redelivery with backoff up to `maxDeliver`, and dead letters with replay. "Durable" means for the life of the
  * broker (the process): nothing is written to disk, and the log is kept whole.
  */
 export function createMemoryBus(options: { broker?: MemoryBroker; logger?: EventLogger } = {}): EventBus {

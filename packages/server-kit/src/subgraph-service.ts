@@ -28,7 +28,16 @@ export interface SubgraphConfig {
    * connected to one NATS should use the same value (each applies it to the streams at start).
    */
   readonly eventRetentionHours?: number;
+  /**
+   * How many events one consumer member handles at once where the subgraph opted a consumer into
+   * keyed concurrency (EVENT_CONCURRENCY, 1 to 256, default DEFAULT_EVENT_CONCURRENCY); events
+   * of one partition (for example one order) stay in order. 1 handles every event one at a time.
+   */
+  readonly eventConcurrency?: number;
 }
+
+/** The default of SubgraphConfig.eventConcurrency: 16 events in flight per keyed consumer member. */
+export const DEFAULT_EVENT_CONCURRENCY = 16;
 
 /**
  * Reads `<NAME>_PORT` (or PORT), `HOST`, `MONGODB_URI`, `<NAME>_DB_NAME` (default `mesh_<name>`)
@@ -43,6 +52,7 @@ export function readSubgraphConfig(name: string, defaultPort: number, env: Reado
     seed: readBoolean(env, 'SEED_DATA', environment !== 'production'),
     natsUrl: readOptionalString(env, 'NATS_URL'),
     eventRetentionHours: readInt(env, 'EVENT_RETENTION_HOURS', 72, { min: 1, max: 24 * 365 }),
+    eventConcurrency: readInt(env, 'EVENT_CONCURRENCY', DEFAULT_EVENT_CONCURRENCY, { min: 1, max: 256 }),
     host: readString(env, 'HOST', '127.0.0.1'),
     port: readPort(env, `${upper}_PORT`, readPort(env, 'PORT', defaultPort)),
     mongoUri: readString(env, 'MONGODB_URI'),

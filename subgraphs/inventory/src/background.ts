@@ -1,5 +1,5 @@
 import { pendingEventsSource, startOutboxRelay } from '@mesh/events';
-import type { SubgraphRuntime } from '@mesh/server-kit';
+import { DEFAULT_EVENT_CONCURRENCY, type SubgraphRuntime } from '@mesh/server-kit';
 import { hintedSource, type HintedCollection } from './events/hinted-source.js';
 import { levelEventsCollection } from './events/level-events.source.js';
 import { subscribeToOrderEvents } from './events/order-events.consumer.js';
@@ -40,7 +40,13 @@ export async function startInventoryBackground(runtime: SubgraphRuntime<Inventor
       hintedSource(models.eventHints, reservationsCollection, { rescanMs: settings.eventRescanMs }),
     ],
   });
-  const consumer = await subscribeToOrderEvents(models, bus, { reservationTtlMs: settings.reservationTtlMs, logger, afterChange: relay.poke, ...(settings.orderEventsDelivery ? { delivery: settings.orderEventsDelivery } : {}) });
+  const consumer = await subscribeToOrderEvents(models, bus, {
+    reservationTtlMs: settings.reservationTtlMs,
+    logger,
+    afterChange: relay.poke,
+    concurrency: runtime.config.eventConcurrency ?? DEFAULT_EVENT_CONCURRENCY,
+    ...(settings.orderEventsDelivery ? { delivery: settings.orderEventsDelivery } : {}),
+  });
   const expiry = startReservationExpiry(models, { intervalMs: settings.expiryIntervalMs, logger });
   return {
     async stop() {

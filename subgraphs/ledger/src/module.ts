@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { EventBus } from '@mesh/events';
-import type { SubgraphModule } from '@mesh/server-kit';
+import { DEFAULT_EVENT_CONCURRENCY, type SubgraphModule } from '@mesh/server-kit';
 import { startLedgerConsumers, type LedgerConsumerOptions } from './consumers/ledger-consumers.js';
 import { createLedgerContext, type LedgerContext } from './context.js';
 import { createLedgerModels, type LedgerModels } from './models/index.js';
@@ -25,11 +25,11 @@ export function createLedgerSubgraph(options: LedgerConsumerOptions = {}): Subgr
     seed: async (models, logger) => {
       await seedLedger(models, logger);
     },
-    start: async ({ models, bus, logger }) => {
+    start: async ({ models, bus, logger, config }) => {
       // Finishes postings a crash interrupted before any new event is posted (also without seeding).
       await repairBalances(models, logger);
       buses.set(models, bus);
-      const consumers = await startLedgerConsumers(models, bus, logger, options);
+      const consumers = await startLedgerConsumers(models, bus, logger, { concurrency: config.eventConcurrency ?? DEFAULT_EVENT_CONCURRENCY, ...options });
       return {
         async stop() {
           await consumers.stop();

@@ -4,7 +4,10 @@ import { startNatsServer, type TestNatsServer } from '@mesh/mesh-runner';
 import { retailDataset } from '@mesh/seed-data';
 import { startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
 import type { RunningDatabase } from '@mesh/embedded-mongo';
-import { createLedgerModels, createLedgerSubgraph, type LedgerModels } from '../src/module.js';
+import { createLedgerModels, createLedgerSubgraph, LEDGER_CONSUMERS, type LedgerModels } from '../src/module.js';
+
+/** Orders the rig's publisher sent order events about since the last drainOrders. */
+const publishedOrders = new Set<string>();
 
 /** Short retries so that a poison event is dead-lettered within a second. */
 export const TEST_DELIVERY = { maxDeliver: 3, backoffMs: [50, 100], ackWaitMs: 5000 } as const;
@@ -34,7 +37,17 @@ export async function startLedgerEventRig(): Promise<LedgerEventRig> {
   if ((await first.models.accounts.estimatedDocumentCount()) === 0) {
     await first.models.accounts.insertMany(retailDataset().accounts.map(({ code, ...rest }) => ({ _id: code, ...rest })));
   }
-  const publisher = await connectJetStreamBus({ servers: nats.url, name: 'ledger-test-publisher' });
+  const bus = await connectJetStreamBus({ servers: nats.url, name: 'ledger-test-publisher' });
+  // Remembers the orders published events are about: the ledger handles different orders in
+  // parallel, so drainOrders sends its marker down each order's partition.
+  const publisher: EventBus = {
+    ...bus,
+    publish(envelope) {
+      const orderId = (envelope.data as { orderId?: unknown }).orderId;
+      if (envelope.type.startsWith('order.') && typeof orderId === 'string') publishedOrders.add(orderId);
+      return bus.publish(envelope);
+    },
+  };
   const rig: LedgerEventRig = {
     nats,
     database,
@@ -91,6 +104,13 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, what:
  * event published before it (and its duplicates) has then been handled too, or dead-lettered.
  */
 export async function drainOrders(rig: LedgerEventRig): Promise<void> {
+  // One marker per order published to (a status change without goods posts nothing), since the
+  // orders consumer keeps only each order's events in order; then the global marker below.
+  const markers = [...publishedOrders].map((orderId) => envelopeOf('order.order-status-changed', { orderId, from: 'COMPLETED', to: 'COMPLETED' }, `${orderId}:drain-${randomUUID().slice(0, 8)}`));
+  publishedOrders.clear();
+  for (const marker of markers) await rig.publisher.publish(marker);
+  const claimIds = markers.map((marker) => `${LEDGER_CONSUMERS.orders}|${marker.type}:${marker.idempotencyKey}`);
+  await waitFor(async () => (await rig.models.processedEvents.countDocuments({ _id: { $in: claimIds }, state: 'DONE' })) === claimIds.length, 'the per-order drain markers');
   const orderId = `ord_marker_${randomUUID().slice(0, 8)}`;
   await rig.publisher.publish(
     envelopeOf('order.order-placed', {

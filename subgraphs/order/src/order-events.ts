@@ -1,6 +1,6 @@
 import { createOutboxModel, idempotent, mongoProcessedEvents, pendingEventsSource, startOutboxRelay, type WithPendingEvents } from '@mesh/events';
 import type { Model } from 'mongoose';
-import type { SubgraphRuntime } from '@mesh/server-kit';
+import { DEFAULT_EVENT_CONCURRENCY, type SubgraphRuntime } from '@mesh/server-kit';
 import type { OrderModels } from './models/index.js';
 import type { OrderRuntime } from './order-runtime.js';
 import { recordCustomerMerge } from './services/record-customer-merge.service.js';
@@ -19,7 +19,8 @@ export const RESERVATION_EXPIRIES_CONSUMER = 'order-reservation-expiries';
  * - the outbox relay publishing the events orders carry (`pendingEvents`), poked after each write;
  * - the durable consumer of `customer.customers-merged`;
  * - the durable consumer of `inventory.stock-reserved` / `inventory.stock-reservation-rejected`
- *   (an order PLACED or PENDING becomes CONFIRMED or REJECTED);
+ *   (an order PLACED or PENDING becomes CONFIRMED or REJECTED), up to `config.eventConcurrency`
+ *   decisions at once, partitioned by order id (one order's decisions stay in order);
  * - the durable consumer of `inventory.reservation-released`: an EXPIRED reservation cancels its
  *   order (PICKUP_EXPIRED), since the stock it held is gone.
  * Consumers are idempotent per event key, so a redelivery changes nothing.
@@ -43,6 +44,7 @@ export async function startOrderEvents(runtime: SubgraphRuntime<OrderModels>, or
     idempotent(processed, async (envelope) => {
       if (await recordStockDecision(models, envelope)) relay.poke();
     }),
+    { concurrency: config.eventConcurrency ?? DEFAULT_EVENT_CONCURRENCY, partitionKey: (envelope) => envelope.data.orderId },
   );
   const expiries = await bus.subscribe(
     'inventory.reservation-released',

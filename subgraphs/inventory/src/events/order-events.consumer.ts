@@ -23,8 +23,11 @@ export const orderReservationKey = (orderId: string) => `order:${orderId}`;
  * (inventory.stock-reserved or inventory.stock-reservation-rejected, caused by the order event).
  * Idempotent twice over: the processed-event store skips a redelivery, and the reservation key
  * makes a re-run after a crash return the first reservation.
+ * Up to `concurrency` events run at once (default 1), partitioned by order id: the events of one
+ * order (placed, status changes, cancelled, returns) stay in order, different orders run in
+ * parallel, which is safe because every stock change is a guarded single-document update.
  */
-export function subscribeToOrderEvents(models: InventoryModels, bus: EventBus, options: { reservationTtlMs: number; logger: Logger; afterChange?: () => void; delivery?: SubscribeOptions }): Promise<Subscription> {
+export function subscribeToOrderEvents(models: InventoryModels, bus: EventBus, options: { reservationTtlMs: number; logger: Logger; afterChange?: () => void; delivery?: SubscribeOptions; concurrency?: number }): Promise<Subscription> {
   const store = mongoProcessedEvents(models.processedEvents);
   return bus.subscribe(
     ['order.order-placed', 'order.order-cancelled', 'order.order-status-changed', 'order.return-received'],
@@ -69,6 +72,6 @@ export function subscribeToOrderEvents(models: InventoryModels, bus: EventBus, o
       }
       options.afterChange?.();
     }),
-    options.delivery,
+    { ...options.delivery, concurrency: options.concurrency ?? 1, partitionKey: (envelope) => envelope.data.orderId },
   );
 }

@@ -1,4 +1,4 @@
-import { idempotent, mongoProcessedEvents, type EventBus, type SubscribeOptions, type Subscription, type Topic } from '@mesh/events';
+import { idempotent, mongoProcessedEvents, type AnyEnvelope, type EventBus, type SubscribeOptions, type Subscription, type Topic } from '@mesh/events';
 import type { Logger } from '@mesh/server-kit';
 import type { LedgerModels } from '../models/index.js';
 import { CUSTOMER_TOPICS, INVENTORY_TOPICS, ORDER_TOPICS, handleLedgerEvent, type LedgerTopic } from './handle-ledger-event.js';
@@ -19,6 +19,15 @@ export interface LedgerConsumerOptions {
   readonly delivery?: SubscribeOptions;
   /** How long a claim on an event lasts before another delivery may take it over (idempotent consumer lease). */
   readonly leaseMs?: number;
+  /**
+   * Events each of the order and inventory consumers handles at once (default 1). Partitions:
+   * order events by order id (one order's placed, captures, refunds, fulfilment and returns stay
+   * in order), stock movements by movement id. Safe because every posting is unique per source
+   * and balances move by guarded single-document `$inc`s, which commute. The customer-merge
+   * consumer stays at 1: its cycle check reads aliases before it creates one, so two merges of the
+   * same customers at once could both pass it.
+   */
+  readonly concurrency?: number;
 }
 
 /**
@@ -34,18 +43,19 @@ export async function startLedgerConsumers(
 ): Promise<{ stop(): Promise<void> }> {
   const store = mongoProcessedEvents(models.processedEvents);
   const handler = idempotent<LedgerTopic>(store, (envelope) => handleLedgerEvent(models, envelope), options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs });
-  const plan: [readonly Topic[], string][] = [
-    [ORDER_TOPICS, LEDGER_CONSUMERS.orders],
-    [INVENTORY_TOPICS, LEDGER_CONSUMERS.inventory],
-    [CUSTOMER_TOPICS, LEDGER_CONSUMERS.customers],
+  const concurrency = options.concurrency ?? 1;
+  const plan: [readonly Topic[], string, SubscribeOptions<LedgerTopic>][] = [
+    [ORDER_TOPICS, LEDGER_CONSUMERS.orders, { concurrency, partitionKey: (envelope) => orderIdOf(envelope) }],
+    [INVENTORY_TOPICS, LEDGER_CONSUMERS.inventory, { concurrency, partitionKey: (envelope) => (envelope.type === 'inventory.stock-movement-recorded' ? envelope.data.movementId : envelope.id) }],
+    [CUSTOMER_TOPICS, LEDGER_CONSUMERS.customers, {}],
   ];
   const subscriptions: Subscription[] = [];
   const stop = async () => {
     await Promise.all(subscriptions.splice(0).map((subscription) => subscription.stop()));
   };
   try {
-    for (const [topics, consumer] of plan) {
-      subscriptions.push(await bus.subscribe(topics as readonly LedgerTopic[], consumer, handler, options.delivery));
+    for (const [topics, consumer, partitioning] of plan) {
+      subscriptions.push(await bus.subscribe(topics as readonly LedgerTopic[], consumer, handler, { ...options.delivery, ...partitioning }));
     }
   } catch (error) {
     await stop();
@@ -53,4 +63,9 @@ export async function startLedgerConsumers(
   }
   logger.info({ consumers: LEDGER_CONSUMER_NAMES }, 'ledger consumers started');
   return { stop };
+}
+
+/** The order an order-domain event is about; other events are their own partition. */
+function orderIdOf(envelope: AnyEnvelope<LedgerTopic>): string {
+  return ('orderId' in envelope.data ? envelope.data.orderId : undefined) ?? envelope.id;
 }
