@@ -105,6 +105,14 @@ describe('carry-out sales at the till', () => {
     assert.equal(watcher.of('inventory.availability-changed', (change) => change.data.sku === 'SKU-0041-01' && change.data.locationId === STORE)[0]?.data.availableToSell, 0);
   });
 
+  test('a till sale never takes units held for customers: only free stock drops, so a later pickup still commits and on hand stays above zero', async () => {
+    await setLevel(subgraph, 'SKU-0043-01', STORE, { onHand: 5, reserved: 4, safetyStock: 0 });
+    const [sale] = await recordCarryOutSale(models, { correlationId: 'corr-held' }, { orderId: 'ord_till_held', locationId: STORE, lines: [{ sku: 'SKU-0043-01', quantity: 3 }], occurredAt: new Date() }, silent);
+    assert.equal(sale?.quantityDelta, -1);
+    assert.equal(sale?.reason, 'sold beyond recorded stock: 2 units');
+    assert.deepEqual(await storedLevel(subgraph, 'SKU-0043-01', STORE), { onHand: 4, reserved: 4, safetyStock: 0, free: 0, atp: 0 });
+  });
+
   test('five concurrent recordings of the same sale decrement once', async () => {
     await setLevel(subgraph, 'SKU-0042-01', STORE, { onHand: 20, reserved: 0, safetyStock: 0 });
     const input = { orderId: 'ord_till_race', locationId: STORE, lines: [{ sku: 'SKU-0042-01', quantity: 3 }], occurredAt: new Date() };

@@ -28,9 +28,10 @@ export const soldBeyondStockReason = (units: number) => `sold beyond recorded st
  * Records a carry-out sale: per SKU (lines of the same SKU summed) one SALE movement at the
  * location, logged once under `sale:<orderId>:<sku>` and settled once on the level, publishing
  * stock-movement-recorded and availability-changed like every movement. The sale happened, so it
- * always applies: on hand drops by the quantity but never below zero; units sold beyond recorded on
- * hand stay on the movement's reason ("sold beyond recorded stock: N units") and are logged as a
- * warning, for a cycle count. Safe to repeat or resume after a crash. Throws for an unknown
+ * always applies, but only to free stock (on hand minus reserved): units held for customers' orders
+ * stay held, so a later pickup or shipment can still commit them and on hand never goes negative.
+ * Units sold beyond free stock stay on the movement's reason ("sold beyond recorded stock: N units")
+ * and are logged as a warning: the shelf and the record disagree, so the SKU needs a cycle count. Safe to repeat or resume after a crash. Throws for an unknown
  * location (the bus retries, then dead-letters the event).
  */
 export async function recordCarryOutSale(models: InventoryModels, lineage: Lineage, input: CarryOutSaleInput, logger: Logger): Promise<MovementRecord[]> {
@@ -77,7 +78,8 @@ async function logSale(models: InventoryModels, lineage: Lineage, input: CarryOu
 
 /**
  * Settles a logged carry-out SALE (no reservation) on its level, exactly once: the amount taken is
- * min(quantity, on hand), applied by an update guarded on the on-hand just read and on the movement
+ * min(quantity, on hand - reserved), applied by an update guarded on the on hand and reserved just
+ * read (a reservation or release meanwhile makes it decide again) and on the movement
  * not yet being decided there (the decision marker), retried when the level changed meanwhile.
  * Returns the movement as stored once final (unchanged when it already was).
  */
@@ -92,7 +94,7 @@ export async function settleCarryOutSale(models: InventoryModels, movement: Move
     }
     const earlier = current.decisions.find((decision) => decision.movementId === movementId);
     if (earlier) return finalise(models, movement, earlier.quantityDelta, current);
-    const taken = Math.min(movement.quantity, Math.max(0, current.onHand));
+    const taken = Math.min(movement.quantity, Math.max(0, current.onHand - current.reserved));
     const update = levelChangeUpdate(movementId, { onHand: -taken }, { correlationId: movement.correlationId }, {
       movementId,
       type: 'SALE',
@@ -102,7 +104,7 @@ export async function settleCarryOutSale(models: InventoryModels, movement: Move
       reason: reasonOf(movement.quantity, -taken),
     });
     const applied = await models.levels
-      .findOneAndUpdate({ sku, locationId, onHand: current.onHand, 'decisions.movementId': { $ne: movementId } }, update, { returnDocument: 'after', projection: LEVEL_PROJECTION })
+      .findOneAndUpdate({ sku, locationId, onHand: current.onHand, reserved: current.reserved, 'decisions.movementId': { $ne: movementId } }, update, { returnDocument: 'after', projection: LEVEL_PROJECTION })
       .lean<StockLevelRecord & { _id: unknown }>();
     if (applied) {
       await hintEvents(models.eventHints, LEVELS_COLLECTION, applied._id);
