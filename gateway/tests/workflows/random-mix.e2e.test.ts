@@ -190,6 +190,45 @@ describe('a seeded random mix of orders through every workflow', () => {
     }
     assert.ok((counts['REJECTED'] ?? 0) > 0 && (counts['CANCELLED'] ?? 0) > 0 && (counts['PARTIALLY_RETURNED'] ?? 0) + (counts['RETURNED'] ?? 0) > 0, `the mix covers rejections, cancellations and returns ${REPRODUCE}`);
 
+    // The ledger learns everything from events, so it may lag: wait until it has posted, per order,
+    // exactly one capture of what was captured and refunds adding up to what was refunded. Only
+    // then do the reconciliation and balance checks below compare complete books.
+    type EntryNode = { order: { id: string } | null; source: { type: string }; lines: { account: { code: string }; debit: { minorUnits: string }; credit: { minorUnits: string } }[] };
+    const postingsByOrder = async () => {
+      const byOrder = new Map<string, { captures: bigint[]; refunded: bigint }>();
+      let cursor: string | null = null;
+      do {
+        type Page = { journalEntries: { edges: { node: EntryNode }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } };
+        const page: Page = await gql<Page>(
+          'query($from: DateTime!, $after: String) { journalEntries(filter: { currency: USD, postedFrom: $from }, first: 100, after: $after) { edges { node { order { id } source { type } lines { account { code } debit { minorUnits } credit { minorUnits } } } } pageInfo { hasNextPage endCursor } } }',
+          { from: startedAt.toISOString(), after: cursor },
+        );
+        for (const { node } of page.journalEntries.edges) {
+          if (!node.order) continue;
+          const entry = byOrder.get(node.order.id) ?? { captures: [], refunded: 0n };
+          const clearing = node.lines.filter((line) => line.account.code === '1100');
+          if (node.source.type === 'ORDER_CAPTURED') entry.captures.push(clearing.reduce((sum, line) => sum + BigInt(line.debit.minorUnits), 0n));
+          if (node.source.type === 'REFUND') entry.refunded += clearing.reduce((sum, line) => sum + BigInt(line.credit.minorUnits), 0n);
+          byOrder.set(node.order.id, entry);
+        }
+        cursor = page.journalEntries.pageInfo.hasNextPage ? page.journalEntries.pageInfo.endCursor : null;
+      } while (cursor);
+      return byOrder;
+    };
+    const differences = (byOrder: Map<string, { captures: bigint[]; refunded: bigint }>) =>
+      finalOrders.flatMap((order) => {
+        const posted = byOrder.get(order.id) ?? { captures: [], refunded: 0n };
+        const captured = BigInt(order.payment.captured.minorUnits);
+        const wanted = captured > 0n ? [captured] : [];
+        const same = posted.captures.length === wanted.length && posted.captures.every((amount, index) => amount === wanted[index]) && posted.refunded === BigInt(order.payment.refunded.minorUnits);
+        return same ? [] : [`${order.id} ${order.status}: captured ${captured} refunded ${order.payment.refunded.minorUnits}, posted captures [${posted.captures.join(', ')}] refunds ${posted.refunded}`];
+      });
+    let lastDifferences: string[] = [];
+    await until('the ledger posted every capture and refund exactly once', 900_000, async () => {
+      lastDifferences = differences(await postingsByOrder());
+      return lastDifferences.length === 0 ? true : undefined;
+    }, 3000).catch(() => assert.fail(`${lastDifferences.length} orders differ from their postings, e.g. ${lastDifferences.slice(0, 3).join('; ')} ${REPRODUCE}`));
+
     const today = new Date().toISOString().slice(0, 10);
     type Recon = { reconciliation: { reconciled: boolean; mismatches: { orderId: string; kind: string; mismatch: string }[] } };
     const reconciled = await until('the day reconciles', 600_000, async () => {
