@@ -175,7 +175,11 @@ export function busContract(fixture: BusFixture): void {
       await waitFor(() => delivered.ids().includes(again.id), 30_000, 'the re-published fact delivered');
       await new Promise((resolve) => setTimeout(resolve, 300));
       assert.deepEqual(effects, [first.idempotencyKey]);
-      assert.deepEqual(delivered.ids(), [first.id, first.id, again.id], 'the failed delivery was retried, and the re-published fact was delivered');
+      // At least once: the failed delivery was retried (a busy machine may add one more delivery,
+      // which the helper skips), and the re-published fact was delivered.
+      const firstDeliveries = delivered.ids().filter((id) => id === first.id).length;
+      assert.ok(firstDeliveries >= 2, `the failed delivery was retried (${firstDeliveries} deliveries)`);
+      assert.ok(delivered.ids().includes(again.id), 'the re-published fact was delivered');
       assert.equal(inner.seen.length, 2, 'but the handler ran only for the first fact: once failing, once succeeding');
       const claim = await processed.findById(`${consumer}|order.order-confirmed:${first.idempotencyKey}`).lean();
       assert.equal(claim?.state, 'DONE');
