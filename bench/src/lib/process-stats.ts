@@ -1,0 +1,55 @@
+import { readFile, readdir } from 'node:fs/promises';
+
+/**
+ * CPU time and peak RSS of a process and all its descendants (a gateway that forks workers is
+ * measured whole), read from /proc. CPU is user+system seconds; peak RSS is the sum of each
+ * process's VmHWM (its own high-water mark), in MiB.
+ */
+export interface ProcessTreeSample {
+  readonly cpuSeconds: number;
+  readonly peakRssMiB: number;
+  readonly rssMiB: number;
+  readonly processes: number;
+}
+
+const TICKS_PER_SECOND = 100;
+
+async function childrenOf(pid: number): Promise<number[]> {
+  const tasks = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+  const children: number[] = [];
+  for (const task of tasks) {
+    const text = await readFile(`/proc/${pid}/task/${task}/children`, 'utf8').catch(() => '');
+    children.push(...text.split(/\s+/).filter(Boolean).map(Number));
+  }
+  return children;
+}
+
+async function treeOf(pid: number): Promise<number[]> {
+  const all = [pid];
+  for (let index = 0; index < all.length; index++) all.push(...(await childrenOf(all[index]!)));
+  return all;
+}
+
+async function sampleOne(pid: number): Promise<{ cpu: number; hwm: number; rss: number } | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const cpu = (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const kib = (key: string) => Number(/\d+/.exec(status.split('\n').find((line) => line.startsWith(key)) ?? '')?.[0] ?? 0);
+    return { cpu, hwm: kib('VmHWM:') / 1024, rss: kib('VmRSS:') / 1024 };
+  } catch {
+    return undefined; // the process ended between listing and reading
+  }
+}
+
+export async function sampleProcessTree(pid: number): Promise<ProcessTreeSample> {
+  const samples = (await Promise.all((await treeOf(pid)).map(sampleOne))).filter((sample) => sample !== undefined);
+  return {
+    cpuSeconds: samples.reduce((sum, sample) => sum + sample.cpu, 0),
+    peakRssMiB: samples.reduce((sum, sample) => sum + sample.hwm, 0),
+    rssMiB: samples.reduce((sum, sample) => sum + sample.rss, 0),
+    processes: samples.length,
+  };
+}
