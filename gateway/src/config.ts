@@ -1,5 +1,6 @@
 import {
   ConfigError,
+  readBoolean,
   readEnvironment,
   readInt,
   readInternalSecret,
@@ -25,6 +26,8 @@ export interface GatewayConfig {
   readonly subgraphUrls: Readonly<Record<SubgraphName, string>>;
   /** Every subgraph fetch is aborted after this many milliseconds. */
   readonly subgraphTimeoutMs: number;
+  /** Identical subgraph queries in flight at once share one fetch (SHARE_INFLIGHT_QUERIES, default true). */
+  readonly shareInflightQueries: boolean;
   readonly internalSecret: string;
   readonly tokens: TokenVerification;
   readonly maxBodyBytes: number;
@@ -58,7 +61,7 @@ const DEFAULT_PORTS: Readonly<Record<SubgraphName, number>> = { product: 4001, i
 
 /**
  * Reads the gateway's configuration: GATEWAY_PORT, HOST, SUPERGRAPH_PATH, <NAME>_URL per subgraph,
- * SUBGRAPH_TIMEOUT_MS, MESH_INTERNAL_SECRET, AUTH_JWKS_URL / AUTH_DEV_SECRET, AUTH_ISSUER,
+ * SUBGRAPH_TIMEOUT_MS, SHARE_INFLIGHT_QUERIES, MESH_INTERNAL_SECRET, AUTH_JWKS_URL / AUTH_DEV_SECRET, AUTH_ISSUER,
  * AUTH_AUDIENCE, MAX_BODY_BYTES, SANDBOX, CLIENTELING, and the WS_* subscription limits.
  */
 export function readGatewayConfig(env: Readonly<Record<string, string | undefined>> = process.env, defaultSupergraphPath: string): GatewayConfig {
@@ -80,6 +83,7 @@ export function readGatewayConfig(env: Readonly<Record<string, string | undefine
     supergraphPath: readString(env, 'SUPERGRAPH_PATH', defaultSupergraphPath),
     subgraphUrls: Object.freeze(subgraphUrls),
     subgraphTimeoutMs: readInt(env, 'SUBGRAPH_TIMEOUT_MS', 10_000, { min: 10, max: 120_000 }),
+    shareInflightQueries: readBoolean(env, 'SHARE_INFLIGHT_QUERIES', true),
     internalSecret: readInternalSecret(env),
     tokens,
     maxBodyBytes: readInt(env, 'MAX_BODY_BYTES', 1024 * 1024, { min: 1024 }),

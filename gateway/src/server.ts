@@ -12,6 +12,7 @@ import type { GatewayConfig, SubgraphName } from './config.js';
 import type { GatewayContext } from './context.js';
 import { OPERATION_LIMITS } from './operation-limits.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
+import { shareInflightQueries } from './inflight-queries.js';
 import { serveGatewaySubscriptions, type GatewaySubscriptionServer } from './subscriptions/socket-server.js';
 import { resumeFromCursor } from './subscriptions/cursor-resume.js';
 import { SubscriptionPlanner } from './subscriptions/subscription-planner.js';
@@ -37,8 +38,10 @@ export interface GatewayOptions {
 export function createGateway(config: GatewayConfig, logger: Logger, options: GatewayOptions = {}): Gateway {
   const credentials = new GatewayCredentialCache(secretKey(config.internalSecret));
   const supergraphSdl = readFileSync(config.supergraphPath, 'utf8');
+  // One sharing fetcher for HTTP queries and subscription events alike: both ask the same questions.
+  const subgraphFetch = config.shareInflightQueries ? shareInflightQueries((url, init) => fetch(url, init)) : (url: string, init: RequestInit) => fetch(url, init);
   const dataSource = (name: string) =>
-    new SubgraphDataSource({ name, url: config.subgraphUrls[name as SubgraphName] ?? missingSubgraph(name), timeoutMs: config.subgraphTimeoutMs, credentials });
+    new SubgraphDataSource({ name, url: config.subgraphUrls[name as SubgraphName] ?? missingSubgraph(name), timeoutMs: config.subgraphTimeoutMs, credentials, fetch: subgraphFetch });
   const gateway = new ApolloGateway({ supergraphSdl, buildService: ({ name }) => dataSource(name), logger });
   const armor = new ApolloArmor({ ...OPERATION_LIMITS, blockFieldSuggestion: { enabled: config.environment === 'production' } });
   const protection = armor.protect();

@@ -4,17 +4,20 @@ import { CORRELATION_ID_HEADER, GATEWAY_CREDENTIAL_HEADER, type GatewayCredentia
 import type { GatewayContext } from './context.js';
 import { subgraphFetchError } from './subgraph-errors.js';
 
+/** How the data source reaches its subgraph (the global fetch, or one that shares identical queries in flight). */
+export type SubgraphFetch = (url: string, init: RequestInit) => Promise<Response>;
+
 /**
  * Sends subgraph fetches with the gateway credential (the caller's principal, signed) and the
  * correlation id, and aborts any fetch that takes longer than the configured timeout: the
  * gateway has no timeout of its own, and one stuck subgraph must not hold requests forever.
  */
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  constructor(options: { name: string; url: string; timeoutMs: number; credentials: GatewayCredentialCache }) {
+  constructor(options: { name: string; url: string; timeoutMs: number; credentials: GatewayCredentialCache; fetch: SubgraphFetch }) {
     const { timeoutMs, credentials } = options;
     super({
       url: options.url,
-      fetcher: (input, init) => fetch(input, { ...(init as RequestInit), signal: AbortSignal.timeout(timeoutMs) }) as never,
+      fetcher: (input, init) => options.fetch(String(input), { ...(init as RequestInit), signal: AbortSignal.timeout(timeoutMs) }) as never,
     });
     this.credentials = credentials;
     this.subgraphName = options.name;

@@ -1,0 +1,87 @@
+import { after, before, beforeEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { GATEWAY_CREDENTIAL_HEADER } from '@mesh/server-kit';
+import { shareInflightQueries } from '../src/inflight-queries.js';
+
+// A real HTTP subgraph stand-in that answers after 150 ms and counts what reaches it.
+let server: Server;
+let url: string;
+let received: string[] = [];
+let served = 0;
+
+before(async () => {
+  server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => {
+      received.push(body);
+      const answer = JSON.stringify({ data: { n: ++served, credential: request.headers[GATEWAY_CREDENTIAL_HEADER] ?? null } });
+      setTimeout(() => response.writeHead(200, { 'content-type': 'application/json' }).end(answer), 150);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+});
+after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+beforeEach(() => {
+  received = [];
+});
+
+const fetchShared = shareInflightQueries((input, init) => fetch(input, init));
+const body = (query: string, variables: Record<string, unknown> = {}) => JSON.stringify({ query, variables });
+const send = async (payload: string, credential = 'credential-a') =>
+  (await (await fetchShared(url, { method: 'POST', headers: { 'content-type': 'application/json', [GATEWAY_CREDENTIAL_HEADER]: credential }, body: payload })).json()) as {
+    data: { n: number; credential: string };
+  };
+const QUERY = body('query Page__product__0($id:ID!){product(id:$id){name}}', { id: 'prod_1' });
+
+describe('identical subgraph queries in flight share one fetch', () => {
+  test('50 identical queries at once reach the subgraph once and each caller parses its own answer', async () => {
+    const answers = await Promise.all(Array.from({ length: 50 }, () => send(QUERY)));
+    assert.equal(received.length, 1);
+    assert.equal(new Set(answers.map((answer) => answer.data.n)).size, 1);
+    assert.equal(new Set(answers).size, 50, 'every caller gets its own parsed object');
+  });
+
+  test('different credentials or variables are never shared', async () => {
+    const answers = await Promise.all([send(QUERY, 'credential-a'), send(QUERY, 'credential-b'), send(body('{product(id:"prod_2"){name}}'), 'credential-a')]);
+    assert.equal(received.length, 3);
+    assert.deepEqual(answers.map((answer) => answer.data.credential), ['credential-a', 'credential-b', 'credential-a']);
+  });
+
+  test('mutations are never shared', async () => {
+    const mutation = body('mutation M($k:ID!){placeOrder(key:$k){id}}', { k: 'same' });
+    await Promise.all(Array.from({ length: 5 }, () => send(mutation)));
+    assert.equal(received.length, 5);
+  });
+
+  test('a query that starts after a mutation does not join one that started before it', async () => {
+    const before = send(QUERY);
+    await sleep(20);
+    await send(body('mutation { adjustStock { id } }'));
+    const afterMutation = await send(QUERY);
+    const beforeMutation = await before;
+    assert.equal(received.filter((text) => text === QUERY).length, 2);
+    assert.notEqual(afterMutation.data.n, beforeMutation.data.n);
+  });
+
+  test('nothing is cached once the shared fetch has answered', async () => {
+    const first = await send(QUERY);
+    const second = await send(QUERY);
+    assert.equal(received.length, 2);
+    assert.notEqual(first.data.n, second.data.n);
+  });
+
+  test('a failed shared fetch fails every waiter and the next query tries again', async () => {
+    const failing = shareInflightQueries(async () => {
+      await sleep(50);
+      throw new TypeError('fetch failed');
+    });
+    const attempts = await Promise.allSettled(Array.from({ length: 3 }, () => failing(url, { method: 'POST', body: QUERY })));
+    assert.deepEqual(attempts.map((attempt) => attempt.status), ['rejected', 'rejected', 'rejected']);
+    assert.equal((await send(QUERY)).data.credential, 'credential-a');
+  });
+});
