@@ -8,6 +8,14 @@ import type { LoadSpec, LoadResult } from './load.js';
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as LoadSpec;
 
+const requests = spec.bodies.map((body) => ({ method: 'POST' as const, body }));
+let clients = 0;
+/** With staggerConnections, connection k starts its rotation at body k * n / connections. */
+const stagger = (client: autocannon.Client) => {
+  const offset = Math.floor((clients++ * requests.length) / Math.max(1, spec.connections)) % Math.max(1, requests.length);
+  client.setRequests([...requests.slice(offset), ...requests.slice(0, offset)].map((request) => ({ ...request })));
+};
+
 const run = (seconds: number) =>
   new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
@@ -18,7 +26,8 @@ const run = (seconds: number) =>
         duration: seconds,
         pipelining: 1,
         headers: { 'content-type': 'application/json', ...spec.headers },
-        requests: spec.bodies.map((body) => ({ method: 'POST', body })),
+        requests,
+        ...(spec.staggerConnections ? { setupClient: stagger } : {}),
       },
       (error, result) => (error ? reject(error) : resolve(result)),
     );

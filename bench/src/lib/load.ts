@@ -9,6 +9,12 @@ export interface LoadSpec {
   readonly connections: number;
   readonly warmupSeconds: number;
   readonly durationSeconds: number;
+  /**
+   * Start each connection at a different body of the rotation. Without it every connection sends
+   * bodies[0], bodies[1], ... in lock-step, so identical requests are in flight together, which
+   * flatters gateways that deduplicate in-flight subgraph fetches.
+   */
+  readonly staggerConnections?: boolean;
 }
 
 export interface LoadResult {
