@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { freePort } from '@mesh/mesh-runner';
 import { PROPAGATED_HEADER, type PeerGateway, type PeerStartOptions, type PeerStart } from './peer.js';
 import { spawnPeer, versionOf } from './peer-process.js';
 
-/** Built from crates.io (`cargo install apollo-router`) outside the repo; the bench only runs an existing binary. */
-export const apolloRouterBinary = (): string => process.env['APOLLO_ROUTER_BIN'] ?? '/work/peers/apollo-router/bin/router';
+/** Built from crates.io by `npm run bench:peers` (cargo install into bench/.peers), or APOLLO_ROUTER_BIN. */
+export const apolloRouterBinary = (): string => process.env['APOLLO_ROUTER_BIN'] ?? fileURLToPath(new URL('../../.peers/apollo-router/bin/router', import.meta.url));
 
 /**
  * router.yaml: listen on a free loopback port at /graphql, its health check on another (its
@@ -28,12 +29,17 @@ headers:
     request:
       - propagate:
           named: ${PROPAGATED_HEADER}
+# Off by default in the router; on here, as in ours, Hive Gateway and Cosmo, so all four share
+# identical subgraph queries in flight.
+traffic_shaping:
+  all:
+    deduplicate_query: true
 `;
 
 async function start(options: PeerStartOptions): Promise<PeerStart> {
   const binary = apolloRouterBinary();
   if (!existsSync(binary)) {
-    return { ran: false, reason: `no binary at ${binary} (set APOLLO_ROUTER_BIN, or let \`cargo install apollo-router\` finish; see /work/peers/apollo-router.log)` };
+    return { ran: false, reason: `no binary at ${binary} (run \`npm run bench:peers\` to build it from crates.io, or set APOLLO_ROUTER_BIN)` };
   }
   const [port, healthPort] = [await freePort(), await freePort()];
   const configPath = join(options.workDir, 'apollo-router.yaml');

@@ -3,15 +3,18 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { SUBGRAPHS, freePort } from '@mesh/mesh-runner';
 import { PROPAGATED_HEADER, type PeerGateway, type PeerStartOptions, type PeerStart } from './peer.js';
 import { spawnPeer, versionOf } from './peer-process.js';
 import { subgraphSchemaPath } from './routed-supergraph.js';
 
-/** Built from the cosmo sources outside the repo (the Go proxy refuses the router module); the bench only runs an existing binary. */
-export const cosmoRouterBinary = (): string => process.env['COSMO_ROUTER_BIN'] ?? '/work/peers/cosmo/bin/router';
+/**
+ * The Go module proxy refuses the router module here, so it cannot be `go install`ed; the bench
+ * runs a binary built elsewhere: COSMO_ROUTER_BIN, or bench/.peers/cosmo/bin/router.
+ */
+export const cosmoRouterBinary = (): string => process.env['COSMO_ROUTER_BIN'] ?? fileURLToPath(new URL('../../.peers/cosmo/bin/router', import.meta.url));
 
 const require = createRequire(import.meta.url);
 
@@ -113,7 +116,7 @@ async function cosmoVersion(binary: string): Promise<string> {
 async function start(options: PeerStartOptions): Promise<PeerStart> {
   const binary = cosmoRouterBinary();
   if (!existsSync(binary)) {
-    return { ran: false, reason: `no binary at ${binary} (set COSMO_ROUTER_BIN, or let the source build finish; see /work/peers/cosmo.log)` };
+    return { ran: false, reason: `no binary at ${binary} (set COSMO_ROUTER_BIN to a Cosmo Router binary: the Go module proxy refuses the router module, so the bench cannot build it)` };
   }
   const executionConfig = await composeExecutionConfig(options);
   const port = await freePort();
