@@ -6,13 +6,15 @@ import { subscribeToOrderEvents } from './events/order-events.consumer.js';
 import type { InventorySettings } from './inventory-settings.js';
 import { startReservationExpiry } from './jobs/expire-reservations.job.js';
 import type { InventoryModels } from './models/index.js';
+import { onEventHint } from './models/event-hint.model.js';
 import { RESERVATIONS_COLLECTION } from './services/reservation-lines.js';
 import { settlePendingMovements } from './services/settle-movement.service.js';
 
 /**
  * What inventory runs beside its HTTP server: the relay that publishes the events recorded with
- * each change (level changes, reservations), the order-events consumer, and the reservation
- * expiry job. Stopped (consumer first, relay last) before the database closes.
+ * each change (level changes, reservations), poked by every hint so they go out at once; the
+ * order-events consumer; and the reservation expiry job. Stopped (consumer first, relay last)
+ * before the database closes.
  */
 export async function startInventoryBackground(runtime: SubgraphRuntime<InventoryModels>, settings: InventorySettings): Promise<{ stop(): Promise<void> }> {
   const { models, bus, logger } = runtime;
@@ -40,6 +42,7 @@ export async function startInventoryBackground(runtime: SubgraphRuntime<Inventor
       hintedSource(models.eventHints, reservationsCollection, { rescanMs: settings.eventRescanMs }),
     ],
   });
+  const stopPoking = onEventHint(models.eventHints, relay.poke);
   const consumer = await subscribeToOrderEvents(models, bus, {
     reservationTtlMs: settings.reservationTtlMs,
     logger,
@@ -52,6 +55,7 @@ export async function startInventoryBackground(runtime: SubgraphRuntime<Inventor
     async stop() {
       await consumer.stop();
       await expiry.stop();
+      stopPoking();
       await relay.stop();
     },
   };

@@ -30,8 +30,28 @@ export function registerEventHintModel(connection: Connection): EventHintModel {
   return (connection.models['EventHint'] as EventHintModel | undefined) ?? connection.model<EventHintRecord>('EventHint', eventHintSchema);
 }
 
+const hintListeners = new WeakMap<EventHintModel, Set<() => void>>();
+
+/**
+ * Calls `listener` (the relay's poke) after every hint this process writes, so a change's events
+ * go out at once rather than at the relay's next pass. In-process only: the pass still finds hints
+ * written by other processes. Returns the function that stops listening.
+ */
+export function onEventHint(hints: EventHintModel, listener: () => void): () => void {
+  let listeners = hintListeners.get(hints);
+  if (!listeners) hintListeners.set(hints, (listeners = new Set()));
+  listeners.add(listener);
+  const registered = listeners;
+  return () => registered.delete(listener);
+}
+
 /** Notes that a document of `collectionName` has events to publish. Safe to repeat. */
 export async function hintEvents(hints: EventHintModel, collectionName: string, documentId: unknown): Promise<void> {
+  await writeHint(hints, collectionName, documentId);
+  hintListeners.get(hints)?.forEach((listener) => listener());
+}
+
+async function writeHint(hints: EventHintModel, collectionName: string, documentId: unknown): Promise<void> {
   await hints.updateOne(
     { _id: `${collectionName}|${String(documentId)}` },
     { $inc: { n: 1 }, $setOnInsert: { collectionName, documentId } },
