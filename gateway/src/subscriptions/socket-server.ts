@@ -5,7 +5,7 @@ import type { ServiceMap } from '@apollo/gateway';
 import { CloseCode, type Context, type ExecutionResult, type SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type DocumentNode, type ExecutionArgs, type GraphQLFormattedError, type ValidationRule } from 'graphql';
+import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type DocumentNode, type ExecutionArgs, type OperationDefinitionNode, type GraphQLFormattedError, type ValidationRule } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values.js';
 import { meshError, type Logger, type Principal } from '@mesh/server-kit';
 import type { SubscriptionLimits } from '../config.js';
@@ -75,6 +75,18 @@ interface Prepared {
   readonly context: GatewayContext;
 }
 
+/** A subscription document that parsed, validated and planned (shared by every subscriber sending it). */
+interface PreparedDocument {
+  readonly document: DocumentNode;
+  readonly operation: OperationDefinitionNode;
+  readonly plan: SubscriptionPlan;
+}
+
+/** Distinct subscription documents remembered (oldest forgotten first). */
+const PREPARED_DOCUMENTS = 500;
+
+const isErrorList = (value: PreparedDocument | readonly GraphQLError[]): value is readonly GraphQLError[] => Array.isArray(value);
+
 export function serveGatewaySubscriptions(options: GatewaySubscriptionOptions): GatewaySubscriptionServer {
   const { limits, planner, pool, logger } = options;
   const sockets = new WebSocketServer({ noServer: true, maxPayload: 256 * 1024 });
@@ -82,7 +94,7 @@ export function serveGatewaySubscriptions(options: GatewaySubscriptionOptions): 
   const perSubject = new SocketQuota(limits.maxSocketsPerClient);
   const connections = new Set<Context<Record<string, unknown>, SocketState>>();
   // graphql-ws hands the object onSubscribe returns to `subscribe` unchanged: the plan rides along here.
-  const prepared = new WeakMap<ExecutionArgs, Prepared>();
+  const preparedArgs = new WeakMap<ExecutionArgs, Prepared>();
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
@@ -145,10 +157,23 @@ export function serveGatewaySubscriptions(options: GatewaySubscriptionOptions): 
     limits.keepAliveMs,
   );
 
-  function prepare(payload: SubscribePayload, principal: Principal): ExecutionArgs | readonly GraphQLError[] {
+  // Thousands of devices subscribe with the same few documents: parse, validate and plan once per
+  // text (validation and plans depend on the document and schema only), coerce variables per call.
+  const documents = new Map<string, PreparedDocument | readonly GraphQLError[]>();
+  function prepareDocument(query: string, operationName: string | undefined): PreparedDocument | readonly GraphQLError[] {
+    const key = `${operationName ?? ''}\n${query}`;
+    const hit = documents.get(key);
+    if (hit) return hit;
+    const prepared = prepareUncached(query, operationName);
+    if (documents.size >= PREPARED_DOCUMENTS) documents.delete(documents.keys().next().value as string);
+    documents.set(key, prepared);
+    return prepared;
+  }
+
+  function prepareUncached(query: string, operationName: string | undefined): PreparedDocument | readonly GraphQLError[] {
     let document: DocumentNode;
     try {
-      document = parse(payload.query, options.maxTokens ? { maxTokens: options.maxTokens } : {});
+      document = parse(query, options.maxTokens ? { maxTokens: options.maxTokens } : {});
     } catch (error) {
       return [meshError('GRAPHQL_PARSE_FAILED', error instanceof Error ? error.message : 'The operation does not parse')];
     }
@@ -159,29 +184,35 @@ export function serveGatewaySubscriptions(options: GatewaySubscriptionOptions): 
         error.extensions['code'] ? error : new GraphQLError(error.message, { nodes: error.nodes ?? null, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }),
       );
     }
-    const operationName = payload.operationName ?? undefined;
     const operation = getOperationAST(document, operationName);
     if (!operation) return [meshError('BAD_REQUEST', 'Name the operation to run')];
     if (operation.operation !== 'subscription') {
       return [meshError('BAD_REQUEST', 'Over WebSocket the gateway serves subscriptions; send queries and mutations over HTTP')];
     }
-    const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {});
-    if (coerced.errors) return coerced.errors.map((error) => meshError('BAD_USER_INPUT', error.message));
-    let plan: SubscriptionPlan;
     try {
-      plan = planner.plan(document, operationName);
+      return { document, operation, plan: planner.plan(document, operationName) };
     } catch (error) {
       if (error instanceof GraphQLError) return [error];
       throw error;
     }
+  }
+
+  function prepare(payload: SubscribePayload, principal: Principal): ExecutionArgs | readonly GraphQLError[] {
+    const operationName = payload.operationName ?? undefined;
+    const prepared = prepareDocument(payload.query, operationName);
+    if (isErrorList(prepared)) return prepared;
+    const { document, operation, plan } = prepared;
+    const schema = planner.apiGraphQLSchema;
+    const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {});
+    if (coerced.errors) return coerced.errors.map((error) => meshError('BAD_USER_INPUT', error.message));
     const context: GatewayContext = { principal, correlationId: randomUUID() };
     const args: ExecutionArgs = { schema, document, operationName: operationName ?? null, variableValues: coerced.coerced, contextValue: context };
-    prepared.set(args, { plan, document, operationName, variables: coerced.coerced, context });
+    preparedArgs.set(args, { plan, document, operationName, variables: coerced.coerced, context });
     return args;
   }
 
   function federate(args: ExecutionArgs): AsyncIterableIterator<ExecutionResult> {
-    const entry = prepared.get(args);
+    const entry = preparedArgs.get(args);
     if (!entry) throw new Error('a subscription reached execution without being prepared');
     const { plan, context } = entry;
     const eventLogger = logger.child({ correlationId: context.correlationId });
