@@ -1,0 +1,197 @@
+/**
+ * Scenario 7, workflow latency (the retailer's KPIs) under a steady order load: order placed ->
+ * ledger caught up, and stock movement -> availability pushed to a graphql-ws subscriber. First at
+ * the target rate; when the mesh cannot keep up, once more at a rate it sustains.
+ */
+import { principals } from '@mesh/test-kit';
+import { BenchClient } from '../lib/bench-client.js';
+import { watchAvailability, waitUntil } from '../lib/live-availability.js';
+import { benchCustomers, catalogSkus, runKey, type OrderRequest } from '../lib/orders.js';
+import { ratio, type BenchContext, type MeasuredRatio, type ResultTable, type Scenario, type ScenarioResult } from '../lib/scenario.js';
+import { percentile } from '../lib/stats.js';
+import { ensureAvailable, recordMovement } from '../lib/stock.js';
+import { movementStepOffsets, orderStepOffsets, runWorkflowPhase, type PhaseOutcome } from '../lib/workflow-phase.js';
+
+const ORDER_LOCATION = 'loc_wh_ca';
+const MOVEMENT_LOCATION = 'loc_wh_tx';
+const SIZES = {
+  tiny: { targetRate: 5, seconds: 4, sustainedSeconds: 0, movementsPerSecond: 2, traceSample: 20 },
+  full: { targetRate: 50, seconds: 10, sustainedSeconds: 20, movementsPerSecond: 5, traceSample: 120 },
+} as const;
+const TARGET_MS = 100;
+
+export const workflowLatency: Scenario = {
+  id: '7',
+  title: 'Workflow latency: order placed to ledger, stock movement to availability pushed',
+  async run(context: BenchContext): Promise<ScenarioResult> {
+    const size = SIZES[context.size];
+    const token = await context.bearerFor(principals.admin);
+    const client = new BenchClient(context.mesh.gatewayUrl, token);
+    const customers = benchCustomers();
+    const skus = catalogSkus().slice(0, 1000);
+    const movementSkus = skus.slice(0, 100);
+    const key = runKey('s7');
+
+    // Every ordered SKU can confirm (one order each per phase); the receipts need no stock.
+    await ensureAvailable(client, skus, ORDER_LOCATION, 3, key);
+    const watch = await watchAvailability(context.mesh.gatewayUrl, token, skus, [ORDER_LOCATION, MOVEMENT_LOCATION]);
+    const notes: string[] = [];
+    const phases: PhaseOutcome[] = [];
+    try {
+      // A probe per subscription (200 SKUs each) and the movement SKUs: every one must be live.
+      const probes = [...Array.from({ length: Math.ceil(skus.length / 200) }, (_, index) => ({ sku: skus[index * 200]!, locationId: ORDER_LOCATION })), { sku: movementSkus[0]!, locationId: MOVEMENT_LOCATION }];
+      const probeSent = Date.now();
+      for (const [index, probe] of probes.entries()) await recordMovement(client, { ...probe, type: 'RECEIPT', quantity: 1, idempotencyKey: `${key}-probe-${index}` });
+      await waitUntil(
+        () => probes.every((probe) => watch.arrivals.some((arrival) => arrival.sku === probe.sku && arrival.locationId === probe.locationId && arrival.receivedAt >= probeSent)),
+        20_000,
+        'availabilityChanged did not deliver the probe receipts',
+      );
+
+      let skuCursor = 0;
+      const ordersFor = (label: string, count: number): OrderRequest[] =>
+        Array.from({ length: count }, (_, index) => ({
+          idempotencyKey: `${key}-${label}-${index}`,
+          sku: skus[skuCursor++ % skus.length]!,
+          locationId: ORDER_LOCATION,
+          currency: 'USD' as const,
+          customerId: customers[index % customers.length]!,
+        }));
+      const phase = async (label: string, rate: number, seconds: number) => {
+        const outcome = await runWorkflowPhase(client, watch.arrivals, {
+          label,
+          ordersPerSecond: rate,
+          seconds,
+          orders: ordersFor(label, Math.round(rate * seconds)),
+          movementsPerSecond: size.movementsPerSecond,
+          movementSkus,
+          movementLocation: MOVEMENT_LOCATION,
+          keyPrefix: `${key}-${label}`,
+          traceSample: size.traceSample,
+        });
+        phases.push(outcome);
+        const kpi = kpis(outcome);
+        context.log(
+          `${label}: offered ${outcome.offeredPerSecond.toFixed(1)}/s, decided ${outcome.decidedPerSecond.toFixed(1)}/s; placed->ledger p99 ${Math.round(kpi.ledger.p99)} ms, movement->push p99 ${Math.round(kpi.movement.p99)} ms`,
+        );
+        return outcome;
+      };
+
+      const atTarget = await phase('target', size.targetRate, size.seconds);
+      // Below 90 % of the target the mesh fell behind (a growing backlog); measure again at ~70 % of what it decided.
+      if (size.sustainedSeconds > 0 && atTarget.decidedPerSecond < 0.9 * size.targetRate) {
+        const sustainable = Math.max(1, Math.floor(atTarget.decidedPerSecond * 0.7));
+        notes.push(`At the target rate the mesh decided only ${atTarget.decidedPerSecond.toFixed(1)} orders/s (a backlog built up, so latencies there grow with the run's length); the second phase offers ${sustainable} orders/s, about 70 % of that.`);
+        await phase('sustainable', sustainable, size.sustainedSeconds);
+      }
+      if (watch.errors.length > 0) throw new Error(`availabilityChanged failed during the run: ${watch.errors.join('; ')}`);
+    } finally {
+      await watch.close();
+    }
+
+    for (const outcome of phases) {
+      const rejected = outcome.decided.filter((order) => order.status === 'REJECTED').length;
+      if (outcome.failedOrders > 0) notes.push(`${outcome.plan.label}: ${outcome.failedOrders} placeOrder call(s) got SUBGRAPH_TIMEOUT from the gateway on all 3 attempts (same idempotency key): the order service could not answer under this load; they are left out of the numbers.`);
+      if (rejected > 0) notes.push(`${outcome.plan.label}: ${rejected} order(s) REJECTED although every SKU had stock.`);
+      if (outcome.ledgerMissing > 0) notes.push(`${outcome.plan.label}: ${outcome.ledgerMissing} sampled trace(s) still lacked the ledger's steps 60 s after the load (left out of the KPI).`);
+      if (outcome.movementsUnpushed + outcome.reservationsUnpushed > 0) {
+        notes.push(`${outcome.plan.label}: ${outcome.movementsUnpushed} receipt(s) and ${outcome.reservationsUnpushed} reservation(s) never reached the subscriber (left out of the push latencies).`);
+      }
+    }
+    if (phases.some((outcome) => outcome.traced.length === 0 || outcome.movementPushMs.length === 0)) throw new Error('scenario 7 measured no ledger or push latency in a phase');
+
+    return {
+      id: '7',
+      title: workflowLatency.title,
+      method:
+        `Single-unit WEB orders (SHIP from ${ORDER_LOCATION}, each on its own SKU) are placed through the gateway open-loop at a steady rate ` +
+        `(target ${size.targetRate}/s for ${size.seconds} s; when the mesh decides fewer than 90 % of that, again at ~70 % of what it decided), while ` +
+        `one-unit RECEIPTs are recorded at ${size.movementsPerSecond}/s at ${MOVEMENT_LOCATION}; one graphql-ws client at the gateway watches availabilityChanged for ` +
+        `every SKU involved. (a) Order placed -> ledger: from the order's server-side placedAt to the ledger's trace steps (Query.trace(correlationId)) ` +
+        `showing its consumer finished order.order-placed and the order's status change to CONFIRMED (a web order posts no journal entry before it ` +
+        `is shipped and its payment captured: what the ledger writes at placement is the order summary reconciliation checks). ` +
+        `(b) Stock movement -> availability pushed: recordStockMovement's send time to the change arriving at the subscriber; ` +
+        `also placeOrder's send time to its reservation arriving. Timestamps: server-side placedAt/statusHistory/trace steps, client Date.now() for sends and arrivals (one machine, one clock).`,
+      tables: [loadTable(phases), kpiTable(phases), ...phases.flatMap((outcome) => [orderBreakdown(outcome), movementBreakdown(outcome)])],
+      ratios: phases.flatMap((outcome) => kpiRatios(outcome)),
+      notes: [
+        ...notes,
+        'KPI targets (issue): both p99 under 100 ms at 50 orders/s. The "ratios" rows of this scenario are the p99 values in ms against that target, one per phase.',
+        'Orders and receipts come from the runner process (not pinned to the load core); the load is a few dozen requests per second.',
+        'Trace step instants: "event published" is recorded by the outbox relay after the broker acknowledged the event, so a consumer may show it handled a few ms earlier; "event handled" is when the consumer finished; a journal entry\'s postedAt is the instant of the event that caused it, not when the ledger wrote it.',
+        'Service settings are the defaults (order relay polls every 1000 ms but is poked after each write; inventory relay every 250 ms, poked after a change; EVENT_CONCURRENCY 16).',
+      ],
+    };
+  },
+};
+
+const p = (values: readonly number[], at: number) => (values.length === 0 ? '-' : percentile(values, at));
+
+function kpis(outcome: PhaseOutcome) {
+  const ledger = outcome.traced.map((traced) => traced.ledgerAt - traced.order.placedAt);
+  const ledgerFromSend = outcome.traced.map((traced) => traced.ledgerAt - traced.order.sentAt);
+  const decision = outcome.decided.map((order) => order.decidedAt - order.placedAt);
+  const stats = (values: readonly number[]) => ({ count: values.length, p50: percentile(values, 50), p99: percentile(values, 99) });
+  return { ledger: stats(ledger), ledgerFromSend: stats(ledgerFromSend), decision: stats(decision), movement: stats(outcome.movementPushMs), reservation: stats(outcome.reservationPushMs) };
+}
+
+const rateLabel = (outcome: PhaseOutcome) => `${outcome.plan.label} (${outcome.decidedPerSecond.toFixed(1)} orders/s decided)`;
+
+function loadTable(phases: readonly PhaseOutcome[]): ResultTable {
+  return {
+    title: 'Load',
+    columns: ['phase', 'offered rate (target) /s', 'offered rate (achieved) /s', 'decided orders/s', 'orders', 'placeOrder failed (time-out x3)', 'confirmed', 'answered PENDING', 'gateway time-outs (retried)', 'placeOrder p50 ms', 'placeOrder p99 ms', 'receipts'],
+    rows: phases.map((outcome) => {
+      const latencies = outcome.decided.map((order) => order.latencyMs);
+      return [
+        outcome.plan.label, outcome.plan.ordersPerSecond, outcome.offeredPerSecond, outcome.decidedPerSecond, outcome.decided.length, outcome.failedOrders,
+        outcome.decided.filter((order) => order.status === 'CONFIRMED').length, outcome.decided.filter((order) => order.answeredStatus === 'PENDING').length, outcome.decided.reduce((sum, order) => sum + order.timeouts, 0),
+        p(latencies, 50), p(latencies, 99), outcome.movementPushMs.length + outcome.movementsUnpushed,
+      ];
+    }),
+  };
+}
+
+function kpiTable(phases: readonly PhaseOutcome[]): ResultTable {
+  return {
+    title: `KPIs (target: p99 < ${TARGET_MS} ms at 50 orders/s)`,
+    columns: ['phase', 'measure', 'samples', 'p50 ms', 'p99 ms'],
+    rows: phases.flatMap((outcome) => {
+      const kpi = kpis(outcome);
+      const row = (name: string, stats: { count: number; p50: number; p99: number }) => [rateLabel(outcome), name, stats.count, stats.count === 0 ? '-' : stats.p50, stats.count === 0 ? '-' : stats.p99];
+      return [
+        row('(a) order placedAt -> ledger caught up', kpi.ledger),
+        row('(a) placeOrder sent -> ledger caught up', kpi.ledgerFromSend),
+        row('order placedAt -> CONFIRMED/REJECTED', kpi.decision),
+        row('(b) receipt sent -> availability pushed', kpi.movement),
+        row('(b) placeOrder sent -> reservation pushed', kpi.reservation),
+      ];
+    }),
+  };
+}
+
+/** Where the time goes: each step's offset from the workflow's origin, ordered by median. */
+function breakdown(title: string, offsets: ReadonlyMap<string, number[]>): ResultTable {
+  const rows = [...offsets].map(([name, values]) => ({ name, values, p50: percentile(values, 50), p99: percentile(values, 99) }));
+  rows.sort((a, b) => a.p50 - b.p50 || a.name.localeCompare(b.name));
+  return {
+    title,
+    columns: ['step', 'workflows with it', 'p50 ms', 'p99 ms', 'p50 ms since previous row'],
+    rows: rows.map((entry, index) => [entry.name, entry.values.length, entry.p50, entry.p99, index === 0 ? '-' : entry.p50 - rows[index - 1]!.p50]),
+  };
+}
+
+const orderBreakdown = (outcome: PhaseOutcome): ResultTable =>
+  breakdown(`Where an order's time goes, ${rateLabel(outcome)}: trace steps in ms after the order's placedAt (${outcome.traced.length} sampled orders)`, orderStepOffsets(outcome.traced));
+
+const movementBreakdown = (outcome: PhaseOutcome): ResultTable =>
+  breakdown(`Where a receipt's push time goes, ${rateLabel(outcome)}: trace steps in ms after recordStockMovement was sent (first ${outcome.movementTraces.length} receipts)`, movementStepOffsets(outcome.movementTraces));
+
+function kpiRatios(outcome: PhaseOutcome): MeasuredRatio[] {
+  const kpi = kpis(outcome);
+  const target = { text: `< ${TARGET_MS} ms`, met: (median: number) => median < TARGET_MS };
+  return [
+    ratio(`p99 ms, order placed -> ledger, ${rateLabel(outcome)}`, [kpi.ledger.p99], target),
+    ratio(`p99 ms, stock movement -> availability pushed, ${rateLabel(outcome)}`, [kpi.movement.p99], target),
+  ];
+}
