@@ -7,6 +7,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -x bench/.peers/apollo-router/bin/router ]; then
   command -v cargo >/dev/null || { echo "bench:peers: cargo is needed to build Apollo Router" >&2; exit 1; }
+  # Its build script compiles protobuf definitions.
+  if ! command -v protoc >/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq protobuf-compiler >/dev/null
+    else
+      echo "bench:peers: Apollo Router's build needs protoc (Debian: protobuf-compiler)" >&2; exit 1
+    fi
+  fi
   cargo install apollo-router --version 2.17.0 --locked --root bench/.peers/apollo-router
 fi
 bench/.peers/apollo-router/bin/router --version
