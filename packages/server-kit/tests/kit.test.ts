@@ -17,6 +17,7 @@ import {
   InvalidGatewayCredential,
   decodeCursor,
   encodeCursor,
+  loaderOptions,
 } from '../src/index.js';
 
 const secret = secretKey('a-test-secret-that-is-long-enough-0123');
@@ -80,4 +81,11 @@ test('input guards refuse operators, dotted keys, oversized values and bad page 
   assert.equal(pageSize(undefined), 20);
   assert.equal(decodeCursor(encodeCursor('prod_0042')), 'prod_0042');
   assert.equal(code(() => decodeCursor('not a cursor!')), 'BAD_USER_INPUT');
+});
+
+test('loaders batch unless MESH_DATALOADER_BATCH is false (a benchmark switch)', () => {
+  assert.deepEqual(loaderOptions({}), { batch: true });
+  assert.deepEqual(loaderOptions({ MESH_DATALOADER_BATCH: 'false' }), { batch: false });
+  assert.deepEqual(loaderOptions({ MESH_DATALOADER_BATCH: 'true' }), { batch: true });
+  assert.throws(() => loaderOptions({ MESH_DATALOADER_BATCH: 'sometimes' }), /MESH_DATALOADER_BATCH must be true or false/);
 });

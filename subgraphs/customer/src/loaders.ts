@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { loaderOptions } from '@mesh/server-kit';
 import type { CustomerModels } from './models/index.js';
 import type { CustomerRecord, IdentityKind } from './models/customer.model.js';
 
@@ -33,7 +34,7 @@ export function createCustomerLoaders(models: CustomerModels): CustomerLoaders {
       wanted = [...new Set(rows.flatMap((row) => (row.mergedInto && !byId.has(row.mergedInto) ? [row.mergedInto] : [])))];
     }
     return ids.map((id) => followMerges(byId, id));
-  });
+  }, loaderOptions());
 
   const customerByIdentity = new DataLoader<IdentityKey, CustomerRecord | null, string>(
     async (keys) => {
@@ -52,7 +53,7 @@ export function createCustomerLoaders(models: CustomerModels): CustomerLoaders {
         }),
       );
     },
-    { cacheKeyFn: ({ kind, value }) => `${kind}\u0000${value}` },
+    { ...loaderOptions(), cacheKeyFn: ({ kind, value }) => `${kind}\u0000${value}` },
   );
 
   return { customerById, customerByIdentity };

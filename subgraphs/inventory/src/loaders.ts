@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { loaderOptions } from '@mesh/server-kit';
 import type { InventoryModels } from './models/index.js';
 import type { LocationRecord } from './models/location.model.js';
 import type { SkuRecord } from './models/sku.model.js';
@@ -28,12 +29,12 @@ export function createInventoryLoaders(models: InventoryModels): InventoryLoader
       const rows = await models.locations.find({ _id: { $in: [...ids] } }).lean<LocationRecord[]>();
       const byId = new Map(rows.map((row) => [row._id, row]));
       return ids.map((id) => byId.get(id) ?? null);
-    }),
+    }, loaderOptions()),
     skuById: new DataLoader(async (skus) => {
       const rows = await models.skus.find({ _id: { $in: [...skus] } }).lean<SkuRecord[]>();
       const bySku = new Map(rows.map((row) => [row._id, row]));
       return skus.map((sku) => bySku.get(sku) ?? null);
-    }),
+    }, loaderOptions()),
     levelsBySku: new DataLoader(async (skus) => {
       const asOf = new Date();
       const rows = await models.levels
@@ -47,6 +48,6 @@ export function createInventoryLoaders(models: InventoryModels): InventoryLoader
         asOf,
         levels: (grouped.get(sku) ?? []).sort((a, b) => (a.locationId < b.locationId ? -1 : a.locationId > b.locationId ? 1 : 0)),
       }));
-    }),
+    }, loaderOptions()),
   };
 }

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { money, type CurrencyCode, type MoneyValue } from '@mesh/server-kit';
+import { loaderOptions, money, type CurrencyCode, type MoneyValue } from '@mesh/server-kit';
 import type { AccountBalanceRecord } from './models/account-balance.model.js';
 import type { AccountRecord } from './models/account.model.js';
 import type { LedgerModels } from './models/index.js';
@@ -29,7 +29,7 @@ export function createLedgerLoaders(models: LedgerModels): LedgerLoaders {
       const rows = await models.accounts.find({ _id: { $in: [...codes] } }).lean<AccountRecord[]>();
       const byCode = new Map(rows.map((row) => [row._id, row]));
       return codes.map((code) => byCode.get(code) ?? null);
-    }),
+    }, loaderOptions()),
     balancesByAccountCode: new DataLoader(async (codes) => {
       const rows = await models.balances
         .find({ accountCode: { $in: [...codes] } }, { pendingEntryIds: 0, recentEntryIds: 0 })
@@ -37,18 +37,18 @@ export function createLedgerLoaders(models: LedgerModels): LedgerLoaders {
         .setOptions(INT64_AS_BIGINT)
         .lean<AccountBalanceRecord[]>();
       return codes.map((code) => rows.filter((row) => row.accountCode === code));
-    }),
+    }, loaderOptions()),
     entryById: new DataLoader(async (ids) => {
       const rows = await models.entries.find({ _id: { $in: [...ids] } }).setOptions(INT64_AS_BIGINT).lean<JournalEntryRecord[]>();
       const byId = new Map(rows.map((row) => [row._id, row]));
       return ids.map((id) => byId.get(id) ?? null);
-    }),
+    }, loaderOptions()),
     entriesByOrderId: new DataLoader(async (orderIds) => {
       const rows = await models.entries.find({ orderId: { $in: [...orderIds] } }).sort({ postedAt: 1, _id: 1 }).setOptions(INT64_AS_BIGINT).lean<JournalEntryRecord[]>();
       const grouped = new Map<string, JournalEntryRecord[]>();
       for (const row of rows) if (row.orderId) grouped.set(row.orderId, [...(grouped.get(row.orderId) ?? []), row]);
       return orderIds.map((id) => grouped.get(id) ?? []);
-    }),
+    }, loaderOptions()),
     lifetimeValueByCustomerId: new DataLoader(async (customerIds) => {
       // A survivor's value includes every customer merged into it: entries keep the id they were posted with.
       const members = await customerIdsWithAliases(models, customerIds);
@@ -73,6 +73,6 @@ export function createLedgerLoaders(models: LedgerModels): LedgerLoaders {
       return customerIds.map((id) =>
         [...(sums.get(id) ?? new Map<CurrencyCode, bigint>())].sort(([a], [b]) => a.localeCompare(b)).map(([currency, minor]): MoneyValue => money(minor, currency)),
       );
-    }),
+    }, loaderOptions()),
   };
 }

@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { loaderOptions } from '@mesh/server-kit';
 import type { QueryFilter } from 'mongoose';
 import type { OrderModels } from './models/index.js';
 import type { CustomerAliasRecord } from './models/customer-alias.model.js';
@@ -43,13 +44,13 @@ export function createOrderLoaders(models: OrderModels): OrderLoaders {
     const rows = await models.orders.find({ _id: { $in: [...ids] } }).lean<OrderRecord[]>();
     const byId = new Map(rows.map((row) => [row._id, row]));
     return ids.map((id) => byId.get(id) ?? null);
-  });
+  }, loaderOptions());
   const orderByNumber = new DataLoader<string, OrderRecord | null>(async (numbers) => {
     const rows = await models.orders.find({ number: { $in: [...numbers] } }).lean<OrderRecord[]>();
     const byNumber = new Map(rows.map((row) => [row.number, row]));
     return numbers.map((number) => byNumber.get(number) ?? null);
-  });
-  const customerGroups = new DataLoader<string, CustomerGroup>((ids) => loadCustomerGroups(models, ids), { maxBatchSize: MAX_CUSTOMERS_PER_BATCH });
+  }, loaderOptions());
+  const customerGroups = new DataLoader<string, CustomerGroup>((ids) => loadCustomerGroups(models, ids), { ...loaderOptions(), maxBatchSize: MAX_CUSTOMERS_PER_BATCH });
   const ordersByCustomer = new DataLoader<CustomerOrdersKey, OrderRecord[], string>(
     async (keys) => {
       const groups = await groupsOf(customerGroups, keys.map((key) => key.customerId));
@@ -67,7 +68,7 @@ export function createOrderLoaders(models: OrderModels): OrderLoaders {
       for (const row of [...pages.values()].flat()) orderById.prime(row._id, row);
       return keys.map((key) => pages.get(cacheKeyOf(key)) ?? []);
     },
-    { cacheKeyFn: cacheKeyOf, maxBatchSize: MAX_CUSTOMERS_PER_BATCH },
+    { ...loaderOptions(), cacheKeyFn: cacheKeyOf, maxBatchSize: MAX_CUSTOMERS_PER_BATCH },
   );
   const orderCountByCustomer = new DataLoader<string, number>(
     async (customerIds) => {
@@ -79,7 +80,7 @@ export function createOrderLoaders(models: OrderModels): OrderLoaders {
       const byCustomer = new Map(counts.map((row) => [row._id, row.count]));
       return customerIds.map((id) => groups.get(id)!.customerIds.reduce((sum, member) => sum + (byCustomer.get(member) ?? 0), 0));
     },
-    { maxBatchSize: MAX_CUSTOMERS_PER_BATCH },
+    { ...loaderOptions(), maxBatchSize: MAX_CUSTOMERS_PER_BATCH },
   );
   return { customerGroups, orderById, orderByNumber, ordersByCustomer, orderCountByCustomer };
 }

@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { loaderOptions } from '@mesh/server-kit';
 import type { ProductModels } from './models/index.js';
 import type { ProductRecord } from './models/product.model.js';
 import type { VariantRecord } from './models/variant.model.js';
@@ -16,17 +17,17 @@ export function createProductLoaders(models: ProductModels): ProductLoaders {
       const rows = await models.products.find({ _id: { $in: [...ids] } }).lean<ProductRecord[]>();
       const byId = new Map(rows.map((row) => [row._id, row]));
       return ids.map((id) => byId.get(id) ?? null);
-    }),
+    }, loaderOptions()),
     variantBySku: new DataLoader(async (skus) => {
       const rows = await models.variants.find({ _id: { $in: [...skus] } }).lean<VariantRecord[]>();
       const bySku = new Map(rows.map((row) => [row._id, row]));
       return skus.map((sku) => bySku.get(sku) ?? null);
-    }),
+    }, loaderOptions()),
     variantsByProductId: new DataLoader(async (productIds) => {
       const rows = await models.variants.find({ productId: { $in: [...productIds] } }).sort({ _id: 1 }).lean<VariantRecord[]>();
       const grouped = new Map<string, VariantRecord[]>();
       for (const row of rows) grouped.set(row.productId, [...(grouped.get(row.productId) ?? []), row]);
       return productIds.map((id) => grouped.get(id) ?? []);
-    }),
+    }, loaderOptions()),
   };
 }
