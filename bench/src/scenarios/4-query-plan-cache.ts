@@ -33,11 +33,11 @@ const DOCUMENT_STORE_BYTES = 30 * 2 ** 20;
  * Characters added to the mix's operation names. A plan of this query is under 1 KB, so the
  * 30 MiB store holds some 30,000 of them: filling it would take minutes per round. The operation
  * name is copied into every fetch of the plan (operation text and name), so padding it makes
- * each plan ~33 KB and the store overflows with ~1,000 operations, without changing the plan's
+ * each plan ~65 KB and the store overflows with ~500 operations, without changing the plan's
  * shape or the planning work. The mix is compared with a warm run of an equally padded name.
  * Tiny runs pad more (fewer, bigger plans) only to stay short: they prove the scenario works.
  */
-const PADDING = { full: 8_000, tiny: 32_000 } as const;
+const PADDING = { full: 16_000, tiny: 32_000 } as const;
 /** How many times the plan store's capacity the mix spans: uniform random choice then hits ~1/MIX_FACTOR. */
 const MIX_FACTOR = 2;
 
