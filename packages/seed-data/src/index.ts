@@ -11,6 +11,8 @@ export * from './types.js';
 export { CHART_OF_ACCOUNTS } from './ledger.js';
 export { completedAt } from './orders.js';
 export { TAX_RATE_BASIS_POINTS, taxOf } from './orders.js';
+/** The data set's seeded generator, for tests and benchmarks that need a reproducible mix. */
+export { SeededRandom } from './random.js';
 
 /** The instant the seed history ends: every seeded order was placed in the year before it. */
 export const SEED_EPOCH = new Date('2026-11-01T00:00:00.000Z');

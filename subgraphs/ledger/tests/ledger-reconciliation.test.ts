@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AnyEnvelope, CurrencyCode, EventBus } from '@mesh/events';
 import { principals } from '@mesh/test-kit';
+import { SeededRandom } from '@mesh/seed-data';
 import { INT64_AS_BIGINT } from '../src/models/int64.js';
 import type { JournalEntryRecord } from '../src/models/journal-entry.model.js';
 import { drainOrders, envelopeOf, startLedgerEventRig, totals, usd, waitFor, type LedgerEventRig } from './ledger-event-helpers.js';
@@ -70,13 +71,13 @@ describe('reconciliation', () => {
 
   test('after a seeded random mix of several hundred events every entry balances, the trial balance is zero and the day reconciles', async () => {
     const seed = Number(process.env['LEDGER_MIX_SEED'] ?? 20_240_611);
-    const random = mulberry32(seed);
-    const int = (min: number, max: number) => min + Math.floor(random() * (max - min + 1));
+    const random = new SeededRandom(seed);
+    const int = (min: number, max: number) => random.int(min, max);
     const events: AnyEnvelope[] = [];
     const expected = { entries: 0, clearing: { USD: 0n, EUR: 0n } as Record<CurrencyCode, bigint> };
     for (let index = 0; events.length < 320; index++) {
       const orderId = `ord_mix_${seed}_${index}`;
-      const currency: CurrencyCode = random() < 0.5 ? 'USD' : 'EUR';
+      const currency: CurrencyCode = random.next() < 0.5 ? 'USD' : 'EUR';
       const money = (minorUnits: number) => ({ minorUnits, currency });
       const where = { orderId, channel: (['WEB', 'APP', 'POS'] as const)[int(0, 2)]!, locationId: `loc_${int(1, 3)}` };
       const occurredAt = `2030-02-01T${String(int(0, 23)).padStart(2, '0')}:${String(int(10, 59))}:00Z`;
@@ -86,23 +87,23 @@ describe('reconciliation', () => {
       expected.entries += 1;
       expected.clearing[currency] += BigInt(subtotal + tax);
       const lines = Array.from({ length: int(1, 3) }, (_, line) => ({ sku: `SKU-${line}`, quantity: int(1, 4), unitCostMinor: int(0, 3_000) }));
-      if (random() < 0.8) {
-        events.push(envelopeOf('order.order-status-changed', { orderId, from: 'CONFIRMED', to: random() < 0.5 ? 'SHIPPED' : 'PICKED_UP', fulfillment: { type: 'SHIP', channel: where.channel, locationId: where.locationId, customerId: 'cus_1', currency, lines } }, `${orderId}:fulfilled`, { occurredAt }));
+      if (random.next() < 0.8) {
+        events.push(envelopeOf('order.order-status-changed', { orderId, from: 'CONFIRMED', to: random.next() < 0.5 ? 'SHIPPED' : 'PICKED_UP', fulfillment: { type: 'SHIP', channel: where.channel, locationId: where.locationId, customerId: 'cus_1', currency, lines } }, `${orderId}:fulfilled`, { occurredAt }));
         if (lines.some((line) => line.unitCostMinor > 0)) expected.entries += 1;
       }
-      if (random() < 0.4) {
+      if (random.next() < 0.4) {
         const amount = int(1, subtotal + tax);
         const refundTax = Math.floor((amount * tax) / (subtotal + tax));
         events.push(envelopeOf('order.payment-refunded', { ...where, paymentId: `pay_${orderId}`, refundId: `ref_${orderId}`, customerId: 'cus_1', amount: money(amount), tax: money(refundTax), refundedTotal: money(amount) }, `ref_${orderId}`, { occurredAt }));
         expected.entries += 1;
         expected.clearing[currency] -= BigInt(amount);
-        const returned = lines.map((line) => ({ sku: line.sku, quantity: 1, disposition: random() < 0.7 ? ('SELLABLE' as const) : ('DAMAGED' as const), refund: money(0), unitCostMinor: line.unitCostMinor }));
+        const returned = lines.map((line) => ({ sku: line.sku, quantity: 1, disposition: random.next() < 0.7 ? ('SELLABLE' as const) : ('DAMAGED' as const), refund: money(0), unitCostMinor: line.unitCostMinor }));
         events.push(envelopeOf('order.return-received', { ...where, returnId: `ret_${orderId}`, receivedAtLocationId: where.locationId, lines: returned }, `ret_${orderId}`, { occurredAt }));
         if (returned.some((line) => line.unitCostMinor > 0)) expected.entries += 1;
       }
     }
     // Shuffled, with about a quarter of the facts published again as new envelopes.
-    const shuffled = events.flatMap((envelope): AnyEnvelope[] => (random() < 0.25 ? [envelope, envelopeOf(envelope.type, envelope.data as never, envelope.idempotencyKey, { occurredAt: envelope.occurredAt, correlationId: envelope.correlationId }) as AnyEnvelope] : [envelope]));
+    const shuffled = events.flatMap((envelope): AnyEnvelope[] => (random.next() < 0.25 ? [envelope, envelopeOf(envelope.type, envelope.data as never, envelope.idempotencyKey, { occurredAt: envelope.occurredAt, correlationId: envelope.correlationId }) as AnyEnvelope] : [envelope]));
     for (let index = shuffled.length - 1; index > 0; index--) {
       const other = int(0, index);
       [shuffled[index], shuffled[other]] = [shuffled[other]!, shuffled[index]!];
@@ -142,16 +143,4 @@ async function publishAll(bus: EventBus, envelopes: readonly AnyEnvelope[]): Pro
   for (let start = 0; start < envelopes.length; start += 20) {
     await Promise.all(envelopes.slice(start, start + 20).map((envelope) => bus.publish(envelope as never)));
   }
-}
-
-/** A small seeded PRNG: the same seed gives the same run. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
