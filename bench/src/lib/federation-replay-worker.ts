@@ -4,13 +4,12 @@
  * duration, and prints one LoadResult line. A failed request counts as an error, not a latency.
  */
 import { Agent } from 'node:http';
-import { text } from 'node:stream/consumers';
+import { loadResultOf, readWorkerInput } from './pinned-worker.js';
 import { replayPlan } from './federation-replay.js';
 import type { ReplayLoadSpec } from './federation-replay-load.js';
 import type { LoadResult } from './load.js';
-import { percentile } from './stats.js';
 
-const spec = JSON.parse(await text(process.stdin)) as ReplayLoadSpec;
+const spec = await readWorkerInput<ReplayLoadSpec>();
 const agent = new Agent({ keepAlive: true, maxSockets: spec.connections });
 
 async function phase(seconds: number): Promise<{ latencies: number[]; errors: number }> {
@@ -36,14 +35,6 @@ async function phase(seconds: number): Promise<{ latencies: number[]; errors: nu
 
 if (spec.warmupSeconds > 0) await phase(spec.warmupSeconds);
 const { latencies, errors } = await phase(spec.durationSeconds);
-const out: LoadResult = {
-  requests: latencies.length,
-  requestsPerSecond: latencies.length / spec.durationSeconds,
-  p50Ms: percentile(latencies, 50),
-  p99Ms: percentile(latencies, 99),
-  maxMs: latencies.length === 0 ? Number.NaN : latencies.reduce((max, value) => Math.max(max, value), 0),
-  errors,
-  non2xx: 0,
-};
+const out: LoadResult = loadResultOf({ latencies, errors, non2xx: 0 }, spec.durationSeconds);
 agent.destroy();
 process.stdout.write(`${JSON.stringify(out)}\n`);

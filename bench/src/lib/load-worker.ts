@@ -1,12 +1,13 @@
 /**
  * The load generator's own process (the runner starts it pinned to one core with taskset, so
  * it does not share a core's time with what it measures in ways we cannot see). Reads one JSON
- * LoadSpec from argv, runs autocannon, prints one JSON LoadResult line.
+ * LoadSpec from stdin, runs autocannon, prints one JSON LoadResult line.
  */
 import autocannon from 'autocannon';
 import type { LoadSpec, LoadResult } from './load.js';
+import { readWorkerInput } from './pinned-worker.js';
 
-const spec = JSON.parse(process.argv[2] ?? '{}') as LoadSpec;
+const spec = await readWorkerInput<LoadSpec>();
 
 const requests = spec.bodies.map((body) => ({ method: 'POST' as const, body }));
 let clients = 0;

@@ -1,5 +1,7 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { runPinnedWorker } from './pinned-worker.js';
+
+export { LOAD_CORE } from './pinned-worker.js';
 
 /** One HTTP load run: POSTs the bodies in rotation over `connections` keep-alive connections. */
 export interface LoadSpec {
@@ -28,24 +30,8 @@ export interface LoadResult {
 }
 
 const worker = fileURLToPath(new URL('./load-worker.ts', import.meta.url));
-/** The core the load generator is pinned to; the services share the machine's other core(s). */
-export const LOAD_CORE = process.env['BENCH_LOAD_CORE'] ?? '1';
 
 /** Runs autocannon in a separate process pinned to LOAD_CORE (taskset) and answers its result. */
 export function runLoad(spec: LoadSpec): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('taskset', ['-c', LOAD_CORE, process.execPath, '--import', 'tsx', worker, JSON.stringify(spec)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      const line = stdout.trim().split('\n').pop() ?? '';
-      if (code !== 0 || !line.startsWith('{')) return reject(new Error(`load worker exited ${code}: ${stderr.slice(-2000)}`));
-      resolve(JSON.parse(line) as LoadResult);
-    });
-  });
+  return runPinnedWorker<LoadResult>(worker, spec, 'load worker');
 }

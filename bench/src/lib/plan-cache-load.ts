@@ -5,9 +5,9 @@
  * takes the next body of one sequence, or a never-sent-before body made from a template: what a
  * plan cache sees is exactly the sequence.
  */
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { LOAD_CORE, type LoadResult } from './load.js';
+import type { LoadResult } from './load.js';
+import { runPinnedWorker } from './pinned-worker.js';
 
 export interface SequenceLoadSpec {
   readonly url: string;
@@ -27,18 +27,5 @@ export const UNIQUE = '__UNIQUE__';
 const worker = fileURLToPath(new URL('./plan-cache-worker.ts', import.meta.url));
 
 export function runSequenceLoad(spec: SequenceLoadSpec): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('taskset', ['-c', LOAD_CORE, process.execPath, '--import', 'tsx', worker], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      const line = stdout.trim().split('\n').pop() ?? '';
-      if (code !== 0 || !line.startsWith('{')) return reject(new Error(`sequence load worker exited ${code}: ${stderr.slice(-2000)}`));
-      resolve(JSON.parse(line) as LoadResult);
-    });
-    child.stdin.end(JSON.stringify(spec));
-  });
+  return runPinnedWorker<LoadResult>(worker, spec, 'sequence load worker');
 }

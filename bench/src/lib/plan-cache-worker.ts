@@ -5,13 +5,12 @@
  */
 import { Agent } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { text } from 'node:stream/consumers';
+import { loadResultOf, readWorkerInput } from './pinned-worker.js';
 import { postGraphql } from './federation-replay.js';
 import type { LoadResult } from './load.js';
 import { UNIQUE, type SequenceLoadSpec } from './plan-cache-load.js';
-import { percentile } from './stats.js';
 
-const spec = JSON.parse(await text(process.stdin)) as SequenceLoadSpec;
+const spec = await readWorkerInput<SequenceLoadSpec>();
 const agent = new Agent({ keepAlive: true, maxSockets: spec.connections });
 const target = { url: spec.url, headers: spec.headers };
 // A run-specific prefix: tokens never repeat across runs, so a later run cannot hit an earlier one's plans.
@@ -49,14 +48,6 @@ async function phase(seconds: number): Promise<{ latencies: number[]; errors: nu
 
 if (spec.warmupSeconds > 0) await phase(spec.warmupSeconds);
 const { latencies, errors, non2xx } = await phase(spec.durationSeconds);
-const out: LoadResult = {
-  requests: latencies.length,
-  requestsPerSecond: latencies.length / spec.durationSeconds,
-  p50Ms: percentile(latencies, 50),
-  p99Ms: percentile(latencies, 99),
-  maxMs: latencies.length === 0 ? Number.NaN : latencies.reduce((max, value) => Math.max(max, value), 0),
-  errors,
-  non2xx,
-};
+const out: LoadResult = loadResultOf({ latencies, errors, non2xx: non2xx }, spec.durationSeconds);
 agent.destroy();
 process.stdout.write(`${JSON.stringify(out)}\n`);

@@ -2,7 +2,6 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { BenchSize, ScenarioResult } from './scenario.js';
 import { round } from './stats.js';
@@ -16,10 +15,11 @@ export interface RunHeader {
   readonly versions: Readonly<Record<string, string>>;
 }
 
-const require = createRequire(import.meta.url);
+// The workspace's hoisted copies (some packages do not export their package.json).
+const nodeModules = new URL('../../../node_modules/', import.meta.url);
 function packageVersion(name: string): string {
   try {
-    return (JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version: string }).version;
+    return (JSON.parse(readFileSync(new URL(`${name}/package.json`, nodeModules), 'utf8')) as { version: string }).version;
   } catch {
     return 'not installed';
   }
