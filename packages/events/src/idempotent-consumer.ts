@@ -129,7 +129,12 @@ export function mongoProcessedEvents(model: Model<ProcessedEventRecord>): Proces
         await model.create({ _id, consumer, state: 'RUNNING', token, leaseUntil });
         return { outcome: 'claimed', token };
       } catch (error) {
-        if ((error as { code?: unknown }).code !== 11000) throw error;
+        if ((error as { code?: unknown }).code !== 11000) {
+          // The insert may have been applied although its answer was lost: a claim left behind
+          // would make every redelivery "busy" for the whole lease. Remove ours, if it exists.
+          await model.deleteOne({ _id, token }).catch(() => undefined);
+          throw error;
+        }
       }
       const takenOver = await model.updateOne({ _id, state: 'RUNNING', leaseUntil: { $lt: new Date() } }, { $set: { token, leaseUntil } });
       if (takenOver.modifiedCount === 1) return { outcome: 'claimed', token };
