@@ -4,6 +4,7 @@ import de.bwaldvogel.mongo.MongoDatabase;
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.MongoVersion;
 import de.bwaldvogel.mongo.backend.CollectionOptions;
+import de.bwaldvogel.mongo.backend.Index;
 import de.bwaldvogel.mongo.backend.QueryResult;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
 import de.bwaldvogel.mongo.backend.h2.H2Collection;
@@ -106,12 +107,22 @@ public final class EmbeddedMongo {
             @Override
             protected MongoDatabase openOrCreateDatabase(String databaseName) {
                 return new H2Database(databaseName, store, getCursorRegistry()) {
-                    // Upstream locks implicit creation (first insert) but not the create command, so
-                    // mongoose's autoCreate racing an insert registered the collection twice.
+                    // Upstream creates a collection without a lock, from the create command and
+                    // implicitly from the first insert, upsert, findAndModify or createIndexes. Two
+                    // of those at once registered the collection twice (each object with its own _id
+                    // index over the same map), or let a write in before the _id index existed: the
+                    // duplicate _id then failed with "Unknown error: null" instead of E11000 and a
+                    // delete by _id failed. Both paths take the database's lock, so a collection
+                    // is seen by writers only once it is whole; the lookup under it is a map read.
                     @Override
                     public synchronized MongoCollection<Object> createCollectionOrThrowIfExists(String name,
                             CollectionOptions options) {
                         return super.createCollectionOrThrowIfExists(name, options);
+                    }
+
+                    @Override
+                    protected synchronized MongoCollection<Object> resolveOrCreateCollection(String name) {
+                        return super.resolveOrCreateCollection(name);
                     }
 
                     @Override
@@ -120,6 +131,13 @@ public final class EmbeddedMongo {
                         String namespace = getFullCollectionNamespace(name);
                         return new H2Collection(this, name, options, store.openMap("databases." + namespace),
                                 store.openMap("meta." + namespace), cursorRegistry) {
+                            // An index build reads every document: writes to the collection wait for it,
+                            // as they wait for each other, so none is left out of the new index.
+                            @Override
+                            public synchronized void addIndex(Index<Object> index) {
+                                super.addIndex(index);
+                            }
+
                             @Override
                             protected QueryResult matchDocumentsFromStream(Document query, Stream<Document> documents,
                                     int skip, int limit, int batchSize, Comparator<Document> order, Document fields) {
