@@ -60,7 +60,8 @@ export interface DeliveryContext {
 /**
  * Handles one event of the subscribed topics. Resolve to acknowledge; throw to have it redelivered
  * (or dead-lettered once deliveries are exhausted). It may run more than once for the same event:
- * make its effects idempotent (see `idempotent`).
+ * make its effects idempotent (see `idempotent`). Throwing EventInProgressError is not a failure:
+ * the delivery waits and runs the handler again (see there).
  */
 export type EventHandler<T extends Topic> = (envelope: AnyEnvelope<T>, context: DeliveryContext) => Promise<void> | void;
 
@@ -124,6 +125,27 @@ export interface DeadLetter {
   readonly firstFailedAt: string;
   /** ISO 8601 instant at which it was dead-lettered (its last failure). */
   readonly failedAt: string;
+}
+
+/**
+ * Thrown by a handler when the same fact is being handled by another delivery right now (another
+ * process, or a redelivery overlapping a slow first attempt). It is not a failure: the adapter keeps
+ * this delivery (JetStream: restarting its ack wait), waits for `whenSettled`, and runs the handler
+ * again, without spending the event's delivery budget, so it is never dead-lettered for being busy.
+ * Only when the subscription stops does the delivery give the event back for a later one.
+ */
+export class EventInProgressError extends Error {
+  override readonly name = 'EventInProgressError';
+  /**
+   * @param whenSettled resolves when the other delivery may have settled: at once when it settles
+   * in this process, otherwise after about `withinMs` (then the handler simply asks again).
+   */
+  constructor(
+    message: string,
+    readonly whenSettled: (withinMs: number) => Promise<void> = (withinMs) => new Promise((resolve) => setTimeout(resolve, withinMs)),
+  ) {
+    super(message);
+  }
 }
 
 export class DeadLetterNotFoundError extends Error {

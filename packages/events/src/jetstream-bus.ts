@@ -175,14 +175,18 @@ function createBus(nc: NatsConnection, js: JetStreamClient, jsm: JetStreamManage
     }
   }
 
-  async function handle(message: JsMsg, envelope: AnyEnvelope, replayFor: string | undefined, consumerName: string, handler: EventHandler<Topic>, policy: DeliveryPolicy): Promise<void> {
+  async function handle(message: JsMsg, envelope: AnyEnvelope, replayFor: string | undefined, consumerName: string, handler: EventHandler<Topic>, policy: DeliveryPolicy, stopping: AbortSignal): Promise<void> {
     const context = { consumer: consumerName, deliveryCount: message.info.deliveryCount, replay: replayFor !== undefined };
-    const outcome = await runDelivery(handler, envelope, context, policy);
+    const outcome = await runDelivery(handler, envelope, context, policy, { inProgress: () => message.working(), stopping });
     const failureKey = `${consumerName}:${message.info.stream}:${message.info.streamSequence}`;
     const firstFailedAt = firstFailures.get(failureKey);
     if (outcome.kind !== 'retry') firstFailures.delete(failureKey);
     if (outcome.kind === 'ack') {
       await message.ackAck().catch(() => false); // Unconfirmed: the event comes again, and the consumer is idempotent.
+    } else if (outcome.kind === 'retry' && !outcome.counted) {
+      // Stopping while it waited on another delivery of its fact: give it back at once. The server
+      // counts the delivery, as it counts one cut short by a crash (max_deliver keeps a spare).
+      message.nak();
     } else if (outcome.kind === 'retry') {
       if (firstFailedAt === undefined) {
         if (firstFailures.size >= FIRST_FAILURES_KEPT) firstFailures.delete(firstFailures.keys().next().value as string);
@@ -279,7 +283,7 @@ function createBus(nc: NatsConnection, js: JetStreamClient, jsm: JetStreamManage
         const { envelope, replayFor } = unwrapped;
         void lanes.run(partitioning.keyOf(envelope), (waited) => {
           if (waited) message.working(); // It queued behind its key: restart its ack wait now it runs.
-          return handle(message, envelope, replayFor, consumerName, handler as EventHandler<Topic>, policy);
+          return handle(message, envelope, replayFor, consumerName, handler as EventHandler<Topic>, policy, abort.signal);
         });
       };
       const loops = domains.map((domain) => pullLoop(streamNameOf(domain), consumerName, partitioning.concurrency, start, abort.signal));

@@ -39,6 +39,8 @@ interface Member {
   readonly partitioning: Partitioning;
   /** Its deliveries in flight, `partitioning.concurrency` at most. */
   readonly lanes: KeyedLanes;
+  /** Aborted by stop() or close(): a delivery waiting on a busy fact gives it back. */
+  readonly stopping: AbortController;
   stopped: boolean;
 }
 
@@ -147,7 +149,12 @@ export function createMemoryBus(options: { broker?: MemoryBroker; logger?: Event
     await new Promise<void>((resolve) => setImmediate(resolve));
     const { envelope, replayFor } = pending.event;
     const context = { consumer: durable.name, deliveryCount: pending.deliveryCount, replay: replayFor !== undefined };
-    const outcome = await runDelivery(member.handler, envelope, context, durable.policy);
+    const outcome = await runDelivery(member.handler, envelope, context, durable.policy, { inProgress: () => {}, stopping: member.stopping.signal });
+    if (outcome.kind === 'retry' && !outcome.counted) {
+      durable.retries.push({ ...pending, dueAt: Date.now() });
+      scheduleRetry(durable);
+      return;
+    }
     const firstFailedAt = pending.firstFailedAt ?? new Date().toISOString();
     if (outcome.kind === 'retry') {
       durable.retries.push({ event: pending.event, deliveryCount: pending.deliveryCount + 1, dueAt: Date.now() + outcome.delayMs, firstFailedAt });
@@ -200,7 +207,7 @@ export function createMemoryBus(options: { broker?: MemoryBroker; logger?: Event
         durable.policy = policy;
       }
       // The handler only ever sees its own topics (`wants` filters), so widening its type is safe.
-      const member: Member = { handler: handler as EventHandler<Topic>, partitioning, lanes: new KeyedLanes(partitioning.concurrency), stopped: false };
+      const member: Member = { handler: handler as EventHandler<Topic>, partitioning, lanes: new KeyedLanes(partitioning.concurrency), stopping: new AbortController(), stopped: false };
       durable.members.push(member);
       const owned = { durable, member };
       ownMembers.add(owned);
@@ -211,6 +218,7 @@ export function createMemoryBus(options: { broker?: MemoryBroker; logger?: Event
         topics: list,
         async stop() {
           member.stopped = true;
+          member.stopping.abort();
           target.members = target.members.filter((other) => other !== member);
           ownMembers.delete(owned);
           await member.lanes.idle();
@@ -234,6 +242,7 @@ export function createMemoryBus(options: { broker?: MemoryBroker; logger?: Event
       ownMembers.clear();
       for (const { durable, member } of owned) {
         member.stopped = true;
+        member.stopping.abort();
         durable.members = durable.members.filter((other) => other !== member);
       }
       await Promise.all(owned.map(({ member }) => member.lanes.idle()));

@@ -17,6 +17,7 @@ import {
   type EventBus,
   type Topic,
 } from '../../src/index.js';
+import { busyClaimsContract } from './busy-claims-contract.js';
 import { waitFor } from './wait.js';
 
 /** How the contract reaches one adapter. */
@@ -184,6 +185,8 @@ export function busContract(fixture: BusFixture): void {
       const claim = await processed.findById(`${consumer}|order.order-confirmed:${first.idempotencyKey}`).lean();
       assert.equal(claim?.state, 'DONE');
     });
+
+    busyClaimsContract(fixture.name, connect, () => connection);
 
     test('a handler that throws is redelivered after its backoff and acknowledged once it succeeds', async () => {
       const bus = await connect();
