@@ -12,7 +12,16 @@ import de.bwaldvogel.mongo.backend.h2.H2Database;
 import de.bwaldvogel.mongo.bson.Document;
 import org.h2.mvstore.MVStore;
 
+import de.bwaldvogel.mongo.backend.DatabaseResolver;
+import de.bwaldvogel.mongo.backend.DocumentWithPosition;
+import de.bwaldvogel.mongo.backend.IndexKey;
+import de.bwaldvogel.mongo.oplog.Oplog;
+import io.netty.channel.Channel;
+import org.h2.mvstore.MVMap;
+import org.h2.mvstore.type.DataType;
+
 import java.io.IOException;
+import java.util.Iterator;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
@@ -22,7 +31,7 @@ import java.util.stream.Stream;
  *
  * <pre>
  * java -cp target/classes:$(cat target/classpath.txt) EmbeddedMongo \
- *      --backend memory|h2 [--file path.h2] [--host 127.0.0.1] [--port 0]
+ *      --backend memory|h2 [--file path.h2] [--host 127.0.0.1] [--port 0] [--slow-ms N]
  * </pre>
  *
  * Prints exactly one line, {@code LISTENING <port>}, once it accepts connections.
@@ -59,6 +68,7 @@ public final class EmbeddedMongo {
                 case "--file" -> file = require(args[i], value);
                 case "--host" -> host = require(args[i], value);
                 case "--port" -> port = Integer.parseInt(require(args[i], value));
+                case "--slow-ms" -> QueryStats.logQueriesSlowerThan(Long.parseLong(require(args[i], value)));
                 default -> fail("unknown argument: " + args[i]);
             }
             i++;
@@ -125,24 +135,102 @@ public final class EmbeddedMongo {
                         return super.resolveOrCreateCollection(name);
                     }
 
+                    // Declared indexes are kept as ordered maps in memory (rebuilt from the documents
+                    // when a collection opens) and answer queries; a unique one still decides
+                    // uniqueness through the backend's own index, which it wraps.
+                    @Override
+                    protected Index<Object> openOrCreateUniqueIndex(String collectionName, String indexName,
+                            List<IndexKey> keys, boolean sparse) {
+                        Index<Object> uniqueness = super.openOrCreateUniqueIndex(collectionName, indexName, keys, sparse);
+                        return new OrderedIndex(indexName, keys, sparse, uniqueness, positionOrder(collectionName));
+                    }
+
+                    @Override
+                    protected Index<Object> openOrCreateSecondaryIndex(String collectionName, String indexName,
+                            List<IndexKey> keys, boolean sparse) {
+                        return new OrderedIndex(indexName, keys, sparse, null, positionOrder(collectionName));
+                    }
+
+                    /** The order a scan of the collection lists documents in: its map's key order. */
+                    private Comparator<Object> positionOrder(String collectionName) {
+                        MVMap<Object, Document> data = store.openMap("databases." + getFullCollectionNamespace(collectionName));
+                        DataType<Object> keyType = data.getKeyType();
+                        return keyType::compare;
+                    }
+
+                    @Override
+                    public Document handleCommand(Channel channel, String command, Document query,
+                            DatabaseResolver databaseResolver, Oplog oplog) {
+                        if (command.equals("meshQueryStats")) {
+                            return QueryStats.snapshot(Boolean.TRUE.equals(query.get("reset")));
+                        }
+                        if (command.equals("meshPlanner")) { // { meshPlanner: false } scans, as upstream
+                            QueryPlanner.enabled = !Boolean.FALSE.equals(query.get("meshPlanner"));
+                            return new Document("enabled", QueryPlanner.enabled).append("ok", 1.0);
+                        }
+                        return super.handleCommand(channel, command, query, databaseResolver, oplog);
+                    }
+
                     @Override
                     protected MongoCollection<Object> openOrCreateCollection(String name, CollectionOptions options) {
                         // Map names as H2Database chooses them, so files of the stock backend still open.
                         String namespace = getFullCollectionNamespace(name);
-                        return new H2Collection(this, name, options, store.openMap("databases." + namespace),
+                        MVMap<Object, Document> data = store.openMap("databases." + namespace);
+                        Comparator<Object> positionOrder = data.getKeyType()::compare;
+                        return new H2Collection(this, name, options, data,
                                 store.openMap("meta." + namespace), cursorRegistry) {
+                            @Override
+                            protected QueryResult queryDocuments(Document query, Document orderBy, int skip, int limit,
+                                    int batchSize, Document fieldSelector) {
+                                synchronized (this) { // reentrant: the writes and reads that call this hold it already
+                                    long started = System.nanoTime();
+                                    QueryPlanner.Plan plan = isNaturalDescending(orderBy) ? null
+                                        : QueryPlanner.plan(query, orderBy, limit, getIndexes(), positionOrder);
+                                    if (plan == null) {
+                                        long examined = count();
+                                        QueryResult result = matchDocuments(query, orderBy, skip, limit, batchSize, fieldSelector);
+                                        QueryStats.record(namespace, "COLLSCAN", 0, examined, sizeOf(result), started, query, orderBy);
+                                        return result;
+                                    }
+                                    long[] examined = {0};
+                                    Iterable<Object> positions = () -> new Iterator<>() {
+                                        private final Iterator<Object> walked = plan.positions().iterator();
+
+                                        @Override
+                                        public boolean hasNext() {
+                                            return walked.hasNext();
+                                        }
+
+                                        @Override
+                                        public Object next() {
+                                            examined[0]++;
+                                            return walked.next();
+                                        }
+                                    };
+                                    QueryResult result = matchDocuments(query, positions, plan.inRequestedOrder() ? null : orderBy,
+                                        skip, limit, batchSize, fieldSelector);
+                                    QueryStats.record(namespace, plan.index(), plan.candidates(), examined[0], sizeOf(result), started, query, orderBy);
+                                    return result;
+                                }
+                            }
+
                             // An index build reads every document: writes to the collection wait for it,
                             // as they wait for each other, so none is left out of the new index.
                             @Override
                             public synchronized void addIndex(Index<Object> index) {
                                 super.addIndex(index);
+                                if (index instanceof OrderedIndex ordered && getIndexes().contains(ordered)) {
+                                    // Upstream reads the documents into a new index only when it is empty,
+                                    // and a stored unique index is not: fill our map from them either way.
+                                    ordered.rebuild(streamAllDocumentsWithPosition().map(DocumentWithPosition::getDocument));
+                                }
                             }
 
                             @Override
                             protected QueryResult matchDocumentsFromStream(Document query, Stream<Document> documents,
                                     int skip, int limit, int batchSize, Comparator<Document> order, Document fields) {
                                 return super.matchDocumentsFromStream(query, documents
-                                    .filter(document -> documentMatchesQuery(document, query))
+                                    .filter(document -> document != null && documentMatchesQuery(document, query))
                                     .map(Document::cloneDeeply), skip, limit, batchSize, order, fields);
                             }
                         };
@@ -150,6 +238,15 @@ public final class EmbeddedMongo {
                 };
             }
         };
+    }
+
+    /** Documents in a query's first batch (what it returned at once). */
+    private static long sizeOf(QueryResult result) {
+        long size = 0;
+        for (Document ignored : result) {
+            size++;
+        }
+        return size;
     }
 
     private static String require(String flag, String value) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Resolves mongo-java-server's jars with Maven and compiles launcher/EmbeddedMongo.java.
+# Resolves mongo-java-server's jars with Maven and compiles the launcher (launcher/*.java).
 # Idempotent: when the classpath and class file are newer than their sources and every
 # jar is still in the local Maven repository, it returns at once without running Maven.
 set -euo pipefail
@@ -48,11 +48,15 @@ else
   mv "$tmp" "$classpath_file"
 fi
 
-if [[ ! -f "$class_file" || "$launcher/EmbeddedMongo.java" -nt "$class_file" || "$classpath_file" -nt "$class_file" ]]; then
+stale=""
+for source in "$launcher"/*.java; do
+  [[ "$source" -nt "$class_file" ]] && stale=1
+done
+if [[ ! -f "$class_file" || -n "$stale" || "$classpath_file" -nt "$class_file" ]]; then
   need javac
   # Compile beside the old classes and swap, so a launcher starting meanwhile never sees half a build.
   out="$(mktemp -d "$target/classes.XXXXXX")"
-  javac -nowarn -d "$out" -cp "$(cat "$classpath_file")" "$launcher/EmbeddedMongo.java" || { rm -rf "$out"; exit 1; }
+  javac -nowarn -d "$out" -cp "$(cat "$classpath_file")" "$launcher"/*.java || { rm -rf "$out"; exit 1; }
   rm -rf "$target/classes"
   mv "$out" "$target/classes"
 fi

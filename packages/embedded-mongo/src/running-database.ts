@@ -4,6 +4,8 @@ export interface RunningDatabase {
   readonly uri: string;
   /** Where the database comes from: MONGODB_URI, a `mongod` we started, or mongo-java-server. */
   readonly kind: 'external' | 'mongod' | 'embedded-memory' | 'embedded-h2';
+  /** The server's process id when this process started it (for CPU measurements), else undefined. */
+  readonly pid?: number;
   /** One human-readable line, for logs. Never contains credentials. */
   readonly description: string;
   /** Stops what was started (a no-op for `external`). Safe to call more than once. */

@@ -18,6 +18,12 @@ export interface EmbeddedMongoOptions {
   port?: number;
   /** How long to wait for the server to listen. Default 30 s. */
   startTimeoutMs?: number;
+  /**
+   * Queries slower than this are written to this process's stderr, one `[embedded-mongo] SLOW ...`
+   * line each (namespace, plan, documents examined, the filter's shape without values).
+   * Default: MESH_DB_SLOW_MS when set, else 250 for `h2` (`npm start`) and none for `memory` (tests).
+   */
+  slowQueryMs?: number;
 }
 
 /** mongo-java-server version pinned in launcher/pom.xml. */
@@ -39,6 +45,8 @@ const REMEDY =
 export async function startEmbeddedMongo(options: EmbeddedMongoOptions): Promise<RunningDatabase> {
   const { backend, port = 0, startTimeoutMs = 30_000 } = options;
   const args = ['--backend', backend, '--host', '127.0.0.1', '--port', String(port)];
+  const slowQueryMs = options.slowQueryMs ?? (process.env['MESH_DB_SLOW_MS'] ? Number(process.env['MESH_DB_SLOW_MS']) : backend === 'h2' ? 250 : undefined);
+  if (slowQueryMs !== undefined && Number.isFinite(slowQueryMs) && slowQueryMs >= 0) args.push('--slow-ms', String(Math.floor(slowQueryMs)));
   let dataFile: string | undefined;
   if (backend === 'h2') {
     if (!options.dataFile) throw new Error("startEmbeddedMongo: backend 'h2' needs a dataFile");
@@ -53,6 +61,9 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions): Promise
   });
   const stderr = new OutputTail();
   child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+  createInterface({ input: child.stderr }).on('line', (line) => {
+    if (line.startsWith('SLOW ')) process.stderr.write(`[embedded-mongo] ${line}\n`);
+  });
   const stop = stopper(child, 10_000);
 
   const listeningPort = await new Promise<number>((resolvePort, reject) => {
@@ -88,6 +99,7 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions): Promise
   return {
     uri: `mongodb://127.0.0.1:${listeningPort}`,
     kind: backend === 'h2' ? 'embedded-h2' : 'embedded-memory',
+    ...(child.pid !== undefined ? { pid: child.pid } : {}),
     description: `mongo-java-server ${MONGO_JAVA_SERVER_VERSION} (${where}) on 127.0.0.1:${listeningPort}, reporting MongoDB 5.0 / wire 13`,
     stop,
   };

@@ -12,6 +12,7 @@ const dir = await mkdtemp(join(tmpdir(), 'embedded-mongo-h2-'));
 after(() => rm(dir, { recursive: true, force: true }));
 
 const schema = new Schema({ sku: { type: String, unique: true }, price: Schema.Types.Decimal128, units: Number });
+schema.index({ units: 1, sku: 1 });
 
 const productModel = (on: mongoose.Connection) => on.model('Product', schema);
 
@@ -50,6 +51,29 @@ test('the H2 backend keeps documents and unique indexes across a restart of the 
       ],
     );
     await assert.rejects(Product.create({ sku: 'kettle' }), { code: 11000 });
+  });
+});
+
+test('after a restart the indexes are rebuilt from the stored documents and answer queries', async () => {
+  const dataFile = join(dir, 'indexes.h2');
+  await withServer(dataFile, async (Product) => {
+    await Product.init();
+    await Product.create(Array.from({ length: 300 }, (_, n) => ({ sku: `sku-${String(n).padStart(3, '0')}`, units: n % 7 })));
+    await Product.deleteOne({ sku: 'sku-010' });
+  });
+  await withServer(dataFile, async (Product) => {
+    const lastPlan = async () => {
+      const stats = await Product.db.db!.command({ meshQueryStats: 1 });
+      return stats['namespaces']['shop.products'];
+    };
+    assert.deepEqual((await Product.find({ sku: 'sku-042' }).lean()).map((p) => p.units), [0]);
+    assert.equal((await lastPlan()).lastPlan, 'sku_1');
+    assert.equal(await Product.findOne({ sku: 'sku-010' }).lean(), null, 'a deleted document is not in the rebuilt index');
+    const fives = await Product.find({ units: 5 }).sort({ sku: -1 }).limit(3).lean();
+    assert.deepEqual(fives.map((p) => p.sku), ['sku-299', 'sku-292', 'sku-285']);
+    const stats = await lastPlan();
+    assert.equal(stats.lastPlan, 'units_1_sku_1');
+    assert.equal(stats.scans, 0);
   });
 });
 

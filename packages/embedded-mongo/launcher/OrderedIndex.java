@@ -1,0 +1,250 @@
+import de.bwaldvogel.mongo.MongoCollection;
+import de.bwaldvogel.mongo.backend.Index;
+import de.bwaldvogel.mongo.backend.IndexKey;
+import de.bwaldvogel.mongo.backend.KeyValue;
+import de.bwaldvogel.mongo.backend.Missing;
+import de.bwaldvogel.mongo.backend.Utils;
+import de.bwaldvogel.mongo.backend.ValueComparator;
+import de.bwaldvogel.mongo.bson.Document;
+import de.bwaldvogel.mongo.exception.KeyConstraintError;
+
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.NavigableMap;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+/**
+ * A declared index kept in memory as an ordered map from key values to the positions (the _id
+ * values) of the documents that have them, so that queries can be answered from it (see
+ * {@link QueryPlanner}). It is rebuilt from the stored documents when a collection opens, and kept in
+ * step with every write by the collection, under the collection's lock.
+ *
+ * <p>For a unique index it wraps the backend's own unique index, which still decides uniqueness
+ * (E11000) exactly as before; this class only adds the ordered map beside it.
+ */
+final class OrderedIndex extends Index<Object> {
+
+    /** Sorts below every key value (a range's open lower end). */
+    static final Object LOWEST = new Object() {
+        @Override
+        public String toString() {
+            return "LOWEST";
+        }
+    };
+    /** Sorts above every key value (a range's open upper end). */
+    static final Object HIGHEST = new Object() {
+        @Override
+        public String toString() {
+            return "HIGHEST";
+        }
+    };
+
+    private final Index<Object> uniqueness;
+    private final boolean declaredSparse;
+    private final Comparator<Object> positionOrder;
+    private final TreeMap<KeyValue, TreeSet<Object>> entries;
+    private long entryCount;
+    /** Whether any document had an array on an indexed path: then order and two-sided ranges are unsafe. */
+    private boolean multikey;
+
+    /**
+     * @param uniqueness the backend's unique index to delegate uniqueness to, or null for a plain index
+     * @param positionOrder the collection's storage order of positions (its scan order)
+     */
+    OrderedIndex(String name, List<IndexKey> keys, boolean sparse, Index<Object> uniqueness, Comparator<Object> positionOrder) {
+        super(name, keys, sparse);
+        this.uniqueness = uniqueness;
+        this.declaredSparse = sparse;
+        this.positionOrder = positionOrder;
+        this.entries = new TreeMap<>(keyOrder(keys));
+    }
+
+    /** Component by component in each key's declared direction, in MongoDB's order of values. */
+    private static Comparator<KeyValue> keyOrder(List<IndexKey> keys) {
+        ValueComparator values = ValueComparator.asc();
+        return (left, right) -> {
+            for (int i = 0; i < keys.size(); i++) {
+                Object a = left.get(i);
+                Object b = right.get(i);
+                int order;
+                if (a == b) {
+                    order = 0;
+                } else if (a == LOWEST || b == HIGHEST) {
+                    return -1;
+                } else if (a == HIGHEST || b == LOWEST) {
+                    return 1;
+                } else {
+                    order = keys.get(i).isAscending() ? values.compare(a, b) : values.compare(b, a);
+                }
+                if (order != 0) {
+                    return order;
+                }
+            }
+            return 0;
+        };
+    }
+
+    boolean isMultikey() {
+        return multikey;
+    }
+
+    boolean sparse() {
+        return declaredSparse;
+    }
+
+    NavigableMap<KeyValue, TreeSet<Object>> entries() {
+        return entries;
+    }
+
+    Comparator<Object> positionOrder() {
+        return positionOrder;
+    }
+
+    /** Where the collection keeps the document: H2Collection stores it under its _id. */
+    private static Object positionOf(Document document) {
+        return Missing.ofNullable(document.get("_id"));
+    }
+
+    /** A sparse index leaves out documents that have none of its fields (null counts as having one). */
+    private boolean skips(Document document) {
+        if (!declaredSparse) {
+            return false;
+        }
+        for (IndexKey key : getKeys()) {
+            if (!(Utils.getSubdocumentValue(document, key.getKey()) instanceof Missing)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void index(Document document, Object position) {
+        if (skips(document)) {
+            return;
+        }
+        for (IndexKey key : getKeys()) {
+            if (Utils.getSubdocumentValueCollectionAware(document, key.getKey()) instanceof Collection) {
+                multikey = true;
+            }
+        }
+        Set<KeyValue> keyValues = getKeyValues(document);
+        for (KeyValue keyValue : keyValues) {
+            if (entries.computeIfAbsent(keyValue, ignored -> new TreeSet<>(positionOrder)).add(position)) {
+                entryCount++;
+            }
+        }
+    }
+
+    private boolean unindex(Document document) {
+        boolean found = false;
+        for (KeyValue keyValue : getKeyValues(document)) {
+            TreeSet<Object> positions = entries.get(keyValue);
+            if (positions != null && positions.remove(positionOf(document))) {
+                found = true;
+                entryCount--;
+                if (positions.isEmpty()) {
+                    entries.remove(keyValue);
+                }
+            }
+        }
+        return found;
+    }
+
+    /**
+     * Builds the ordered map anew from the collection's documents (when the index is added to a
+     * collection, and so when a stored collection opens). A wrapped unique index keeps what the
+     * store kept; only this map is filled.
+     */
+    synchronized void rebuild(Stream<Document> documents) {
+        entries.clear();
+        entryCount = 0;
+        multikey = false;
+        documents.forEach(document -> index(document, positionOf(document)));
+    }
+
+    @Override
+    public Object getPosition(Document document) {
+        return uniqueness != null ? uniqueness.getPosition(document) : null;
+    }
+
+    @Override
+    public void checkAdd(Document document, MongoCollection<Object> collection) {
+        if (uniqueness != null) {
+            uniqueness.checkAdd(document, collection);
+        }
+    }
+
+    @Override
+    public synchronized void add(Document document, Object position, MongoCollection<Object> collection) {
+        if (uniqueness != null) {
+            uniqueness.add(document, position, collection);
+        }
+        index(document, positionOf(document));
+    }
+
+    @Override
+    public synchronized Object remove(Document document) {
+        Object delegated = uniqueness != null ? uniqueness.remove(document) : null;
+        boolean found = unindex(document);
+        if (uniqueness != null) {
+            return delegated;
+        }
+        // The collection checks that every non-sparse index knew the document.
+        return found || !declaredSparse ? positionOf(document) : null;
+    }
+
+    @Override
+    public boolean canHandle(Document query) {
+        return false; // QueryPlanner reads this index; the collection's own lookup never does.
+    }
+
+    @Override
+    public Iterable<Object> getPositions(Document query) {
+        throw new UnsupportedOperationException("answered by QueryPlanner");
+    }
+
+    @Override
+    public long getCount() {
+        return uniqueness != null ? uniqueness.getCount() : entryCount;
+    }
+
+    @Override
+    public long getDataSize() {
+        return uniqueness != null ? uniqueness.getDataSize() : 0;
+    }
+
+    @Override
+    public void checkUpdate(Document oldDocument, Document newDocument, MongoCollection<Object> collection) {
+        if (uniqueness != null) {
+            uniqueness.checkUpdate(oldDocument, newDocument, collection);
+        }
+    }
+
+    @Override
+    public synchronized void updateInPlace(Document oldDocument, Document newDocument, Object position,
+            MongoCollection<Object> collection) throws KeyConstraintError {
+        if (uniqueness != null) {
+            uniqueness.updateInPlace(oldDocument, newDocument, position, collection);
+        }
+        unindex(oldDocument);
+        index(newDocument, positionOf(newDocument));
+    }
+
+    @Override
+    public boolean isUnique() {
+        return uniqueness != null;
+    }
+
+    @Override
+    public synchronized void drop() {
+        if (uniqueness != null) {
+            uniqueness.drop();
+        }
+        entries.clear();
+        entryCount = 0;
+    }
+}
