@@ -6,11 +6,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { GATEWAY_CREDENTIAL_HEADER } from '@mesh/server-kit';
 import { shareInflightQueries } from '../src/inflight-queries.js';
 
-// A real HTTP subgraph stand-in that answers after 150 ms and counts what reaches it.
+// A real HTTP subgraph stand-in that answers after 150 ms (or, while `holding`, when released)
+// and counts what reaches it.
 let server: Server;
 let url: string;
 let received: string[] = [];
 let served = 0;
+let holding = false;
+const held: (() => void)[] = [];
 
 before(async () => {
   server = createServer((request, response) => {
@@ -19,7 +22,9 @@ before(async () => {
     request.on('end', () => {
       received.push(body);
       const answer = JSON.stringify({ data: { n: ++served, credential: request.headers[GATEWAY_CREDENTIAL_HEADER] ?? null } });
-      setTimeout(() => response.writeHead(200, { 'content-type': 'application/json' }).end(answer), 150);
+      const reply = () => response.writeHead(200, { 'content-type': 'application/json' }).end(answer);
+      if (holding && body.startsWith('{"query":"query')) held.push(reply);
+      else setTimeout(reply, 150);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -37,6 +42,11 @@ const send = async (payload: string, credential = 'credential-a') =>
     data: { n: number; credential: string };
   };
 const QUERY = body('query Page__product__0($id:ID!){product(id:$id){name}}', { id: 'prod_1' });
+
+/** Polls `condition` every 10 ms; fails after 20 s (patience for a loaded machine) naming `what`. */
+async function until(condition: () => boolean, what: string): Promise<void> {
+  for (const deadline = Date.now() + 20_000; !condition(); await sleep(10)) if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+}
 
 describe('identical subgraph queries in flight share one fetch', () => {
   test('50 identical queries at once reach the subgraph once and each caller parses its own answer', async () => {
@@ -59,13 +69,19 @@ describe('identical subgraph queries in flight share one fetch', () => {
   });
 
   test('a query that starts after a mutation does not join one that started before it', async () => {
+    // The subgraph holds the first query's answer until the second query has been sent, so that the
+    // first is still in flight when the second starts (a pause would not promise that under load).
+    holding = true;
     const before = send(QUERY);
-    await sleep(20);
+    await until(() => received.includes(QUERY), 'the first query to reach the subgraph');
     await send(body('mutation { adjustStock { id } }'));
-    const afterMutation = await send(QUERY);
-    const beforeMutation = await before;
+    const afterMutation = send(QUERY);
+    await until(() => received.filter((text) => text === QUERY).length === 2, 'the second query to reach the subgraph on its own');
+    holding = false;
+    held.splice(0).forEach((reply) => reply());
+    const [beforeMutation, answered] = await Promise.all([before, afterMutation]);
     assert.equal(received.filter((text) => text === QUERY).length, 2);
-    assert.notEqual(afterMutation.data.n, beforeMutation.data.n);
+    assert.notEqual(answered.data.n, beforeMutation.data.n);
   });
 
   test('nothing is cached once the shared fetch has answered', async () => {

@@ -43,5 +43,8 @@ test('a subgraph that never answers costs the client the configured timeout, not
   const body = (await response.json()) as { data: unknown; errors: { extensions: { code: string; serviceName: string } }[] };
   assert.equal(body.errors[0]?.extensions.code, 'SUBGRAPH_TIMEOUT');
   assert.equal(body.errors[0]?.extensions.serviceName, 'product');
-  assert.ok(elapsed < 5000, `answered after ${elapsed} ms`);
+  // Without the timeout the request would wait as long as the socket lives (undici gives up on
+  // headers after 300 s): any bound far below that shows the 300 ms timeout answered, and leaves a
+  // loaded machine room to start the gateway's first plan.
+  assert.ok(elapsed < 30_000, `answered after ${elapsed} ms`);
 });

@@ -31,7 +31,9 @@ async function startTestGateway(env: Record<string, string> = {}): Promise<Runni
     CUSTOMER_URL: 'http://127.0.0.1:9/graphql',
     LEDGER_URL: 'http://127.0.0.1:9/graphql',
     WS_ALLOWED_ORIGINS: ALLOWED_ORIGIN,
-    WS_CONNECTION_INIT_TIMEOUT_MS: '300',
+    // Every client here sends connection_init as soon as its socket opens, but on a loaded machine
+    // that may take longer than a short timeout: the 4408 test starts a gateway with its own.
+    WS_CONNECTION_INIT_TIMEOUT_MS: '30000',
     WS_UPSTREAM_RETRY_MAX_MS: '300',
     ...env,
   });
@@ -47,9 +49,11 @@ interface Closed {
   reason: string;
 }
 
-function client(gateway: RunningHttpService, token?: string): Client & { closed: Promise<Closed> } {
+function client(gateway: RunningHttpService, token?: string): Client & { closed: Promise<Closed>; connected: Promise<boolean> } {
   let onClosed: (event: Closed) => void = () => {};
   const closed = new Promise<Closed>((resolve) => (onClosed = resolve));
+  let onConnected: (connected: boolean) => void = () => {};
+  const connected = new Promise<boolean>((resolve) => (onConnected = resolve));
   const created = createClient({
     url: wsUrl(gateway),
     webSocketImpl: WebSocket,
@@ -57,9 +61,15 @@ function client(gateway: RunningHttpService, token?: string): Client & { closed:
     lazy: false,
     onNonLazyError: () => {},
     connectionParams: token ? { authorization: `Bearer ${token}` } : {},
-    on: { closed: (event) => onClosed(event as Closed) },
+    on: {
+      connected: () => onConnected(true),
+      closed: (event) => {
+        onConnected(false);
+        onClosed(event as Closed);
+      },
+    },
   });
-  return Object.assign(created, { closed });
+  return Object.assign(created, { closed, connected });
 }
 
 /** Collects a subscription's results; `next(n)` waits until n have arrived. */
@@ -85,7 +95,7 @@ function subscribe(c: Client, query: string, variables: Record<string, unknown> 
       },
     },
   );
-  const until = async (condition: () => boolean, what: string, timeoutMs = 5000) => {
+  const until = async (condition: () => boolean, what: string, timeoutMs = 20_000) => { // patience for a loaded machine
     const deadline = Date.now() + timeoutMs;
     while (!condition()) {
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; results ${JSON.stringify(results)}, error ${JSON.stringify(error)}`);
@@ -113,7 +123,7 @@ function subscribe(c: Client, query: string, variables: Record<string, unknown> 
 /** Publishes ticks until the subscription has seen one more result (the upstream subscription starts asynchronously). */
 async function publishUntilReceived(sub: ReturnType<typeof subscribe>, tick: Tick): Promise<void> {
   const before = sub.results.length;
-  const deadline = Date.now() + 8000;
+  const deadline = Date.now() + 20_000; // patience for a loaded machine
   while (sub.results.length === before) {
     if (Date.now() > deadline) throw new Error(`no event arrived; error ${JSON.stringify(sub.error)}`);
     ticks.emit('tick', tick);
@@ -220,10 +230,16 @@ test('sockets past the per-client cap are refused, and subscriptions past the pe
   await Promise.all(
     [first, second].map((socket) => (socket instanceof WebSocket ? new Promise((resolve) => socket.once('close', resolve).close()) : undefined)),
   );
-  // The server frees the slots when its side of each TCP connection has closed.
-  await new Promise((resolve) => setTimeout(resolve, 100));
-
-  const c = client(capped);
+  // The server frees the slots when its side of each TCP connection has closed, which may come
+  // after the client saw its own close: connect until the gateway accepts the socket again (a
+  // refused upgrade takes no slot, so trying again holds nothing up).
+  let c = client(capped);
+  for (const deadline = Date.now() + 20_000; !(await c.connected); ) {
+    await c.dispose();
+    if (Date.now() > deadline) assert.fail('the gateway kept refusing sockets after the capped ones closed');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    c = client(capped);
+  }
   const subs = [1, 2, 3].map(() => subscribe(c, 'subscription { stockTicks(sku: "CAP") { sku } }'));
   await subs[2]!.settled();
   assert.equal((subs[2]!.error as { extensions?: { code?: string } }[])[0]?.extensions?.code, 'TOO_MANY_SUBSCRIPTIONS');
@@ -232,9 +248,10 @@ test('sockets past the per-client cap are refused, and subscriptions past the pe
 });
 
 test('a connection that never sends connection_init is closed with 4408 after the timeout', async () => {
+  const impatient = await startTestGateway({ WS_CONNECTION_INIT_TIMEOUT_MS: '300' });
   const started = Date.now();
   const code = await new Promise<number>((resolve) => {
-    const socket = new WebSocket(wsUrl(gateway), 'graphql-transport-ws');
+    const socket = new WebSocket(wsUrl(impatient), 'graphql-transport-ws');
     socket.once('close', (closeCode) => resolve(closeCode));
   });
   assert.equal(code, GATEWAY_SOCKET_CLOSE.ConnectionInitTimeout);

@@ -77,8 +77,13 @@ describe('the JetStream adapter beyond the contract', () => {
     }, 15_000, 'a publish to succeed after the restart');
     await bus.publish(afterRestart[1]!);
     await waitFor(() => received.seen.length === 4, 15_000, 'the events published after the restart');
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    assert.deepEqual(received.ids(), [...before, ...afterRestart].map((event) => event.id));
+    // A marker published last: the consumer takes the stream in order, one event at a time, so once
+    // it has the marker it delivered everything before it, and a position lost in the restart
+    // (events delivered again from the start) would show before the marker.
+    const marker = confirmed();
+    await bus.publish(marker);
+    await waitFor(() => received.seen.some((entry) => entry.envelope.id === marker.id), 20_000, 'the marker');
+    assert.deepEqual(received.ids(), [...before, ...afterRestart, marker].map((event) => event.id));
   });
 
   test('an event whose handler outlives ack wait is redelivered to another member of the consumer', async () => {
@@ -90,7 +95,8 @@ describe('the JetStream adapter beyond the contract', () => {
     await first.publish(event);
     await waitFor(() => stuck.seen.length === 1);
     await second.subscribe('order.order-confirmed', 'ack-wait', healthy.handler, { ackWaitMs: 1000 });
-    await waitFor(() => healthy.seen.length === 1, 5000, 'the redelivery');
+    // Patience only: ack wait is 1 s; a loaded machine may take several more to redeliver.
+    await waitFor(() => healthy.seen.length === 1, 20_000, 'the redelivery');
     assert.deepEqual(healthy.seen[0]!.context, { consumer: 'ack-wait', deliveryCount: 2, replay: false });
     assert.equal(healthy.seen[0]!.envelope.id, event.id);
   });
@@ -104,7 +110,7 @@ describe('the JetStream adapter beyond the contract', () => {
     await first.publish(event);
     await waitFor(() => stuck.seen.length === 1);
     await second.subscribe('order.order-confirmed', 'never-settled', healthy.handler, { ackWaitMs: 1000, maxDeliver: 1 });
-    await waitFor(async () => (await second.listDeadLetters()).length === 1, 5000, 'the dead letter');
+    await waitFor(async () => (await second.listDeadLetters()).length === 1, 20_000, 'the dead letter');
     const [letter] = await second.listDeadLetters();
     assert.equal(letter!.error.name, 'DeliveryNotSettled');
     assert.equal(letter!.deliveries, 1);

@@ -10,7 +10,7 @@ import { connectJetStreamBus, createOutboxModel, type EventBus } from '../src/in
 import { recorder } from './support/bus-contract.js';
 import { natsServerBinary, startNatsServer, type TestNatsServer } from '@mesh/mesh-runner';
 import { waitFor } from './support/wait.js';
-import { shelfModel } from './fixtures/shelf.js';
+import { receipt, shelfModel } from './fixtures/shelf.js';
 
 const DB = 'outbox_crash';
 const packageDir = new URL('..', import.meta.url).pathname;
@@ -52,6 +52,18 @@ describe('a process killed between its write and its publish', () => {
   test('loses no event: a new relay process publishes each recorded event exactly once', async () => {
     const received = recorder();
     await bus.subscribe('inventory.stock-movement-recorded', 'crash-observer', received.handler, { backoffMs: [50] });
+    /**
+     * Publishes a marker and waits until the observer has it: its consumer takes the stream in
+     * order, one event at a time, so what it has not seen by then was not published before the
+     * marker (a fixed pause proves nothing about an event that is merely late).
+     */
+    let markers = 0;
+    const drained = async () => {
+      const marker = receipt('SKU-MARKER', 0, `marker:${++markers}`);
+      await bus.publish(marker);
+      await waitFor(() => received.seen.some((entry) => entry.envelope.id === marker.id), 20_000, `marker ${markers}`);
+      return marker.id;
+    };
 
     const writer = await launch('outbox-writer.ts', [database.uri, DB]);
     writer.child.kill('SIGKILL');
@@ -63,19 +75,19 @@ describe('a process killed between its write and its publish', () => {
     assert.equal(shelf?.onHand, 7, 'both state changes were written');
     assert.deepEqual(shelf?.pendingEvents.map((event) => event.id), [embedded], 'the embedded event was written with its change');
     assert.equal((await createOutboxModel(connection).findById(held).lean())?.status, 'HELD', 'the second event was held and never released');
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    assert.equal(received.seen.length, 0, 'nothing was published before the kill');
+    const first = await drained();
+    assert.deepEqual(received.ids(), [first], 'nothing was published before the kill');
 
     const relay = await launch('outbox-relay.ts', [database.uri, DB, server.url]);
     assert.deepEqual(relay.line, { published: 2 });
     assert.equal((await relay.exited)[0], 0);
-    await waitFor(() => received.seen.length === 2);
+    await waitFor(() => received.seen.length === 3, 20_000, 'the two events');
 
     const again = await launch('outbox-relay.ts', [database.uri, DB, server.url]);
     assert.deepEqual(again.line, { published: 0 }, 'a second relay finds nothing left to publish');
     await again.exited;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    assert.deepEqual(received.ids(), [embedded, held], 'each event was delivered exactly once, in order');
+    const last = await drained();
+    assert.deepEqual(received.ids(), [first, embedded, held, last], 'each event was delivered exactly once, in order');
     assert.deepEqual((await shelfModel(connection).findById('SKU-CRASH').lean())?.pendingEvents, []);
     assert.equal((await createOutboxModel(connection).findById(held).lean())?.status, 'SENT');
   });

@@ -68,7 +68,17 @@ describe('the outbox and its relay', () => {
     relays.push(started);
     return started;
   };
-  const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
+  /**
+   * Publishes a marker after everything the test published and waits until the watcher has it:
+   * its consumer takes the stream in order, one event at a time, so an event it has not seen by
+   * then was never published (a fixed pause could end before a late duplicate arrives).
+   */
+  const drained = async () => {
+    const marker = receipt(`SKU-${run}`, 0, `receipt:${run}:marker`);
+    await bus.publish(marker);
+    await waitFor(() => received.seen.some((entry) => entry.envelope.id === marker.id), 20_000, 'the marker');
+    return marker;
+  };
 
   test('a state change and its embedded event are one write; the relay publishes the event and clears it from the document', async () => {
     const event = receipt(`SKU-${run}`, 5, `receipt:${run}:a`);
@@ -134,9 +144,8 @@ describe('the outbox and its relay', () => {
     await releaseEvent(outbox, kept.idempotencyKey);
     await discardEvent(outbox, refused.idempotencyKey);
     assert.equal(await relayed.runOnce(), 1);
-    await waitFor(() => received.seen.length === 1);
-    await settle();
-    assert.deepEqual(received.ids(), [kept.id]);
+    const marker = await drained();
+    assert.deepEqual(received.ids(), [kept.id, marker.id]);
     assert.equal(await outbox.countDocuments({ key: refused.idempotencyKey }), 0);
   });
 
@@ -154,9 +163,13 @@ describe('the outbox and its relay', () => {
     await holdEvent(outbox, applied);
     await shelves.create({ _id: `SKU-${run}`, onHand: 4, movementKeys: [applied.idempotencyKey] });
     await holdEvent(outbox, neverApplied);
-    const relayed = relay({ resolveHeld: resolveHeldReceipt(shelves), holdTimeoutMs: 200 });
+    // A hold times out `holdTimeoutMs` after it was recorded. The timeout is long, so that the pass
+    // below runs before it whatever the machine's load; then the holds are dated back past it, as
+    // if that long had passed.
+    const holdTimeoutMs = 60_000;
+    const relayed = relay({ resolveHeld: resolveHeldReceipt(shelves), holdTimeoutMs });
     assert.equal(await relayed.runOnce(), 0, 'not before the hold timeout');
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await outbox.updateMany({ status: 'HELD' }, { $set: { recordedAt: new Date(Date.now() - holdTimeoutMs - 1000) } });
     assert.equal(await relayed.runOnce(), 1);
     await waitFor(() => received.seen.length === 1);
     assert.deepEqual(received.ids(), [applied.id]);
@@ -170,9 +183,8 @@ describe('the outbox and its relay', () => {
     await bus.publish(event); // what the dead relay did before it could mark the entry sent
     assert.equal(await relay().runOnce(), 1);
     assert.equal((await outbox.findById(event.id).lean())?.status, 'SENT');
-    await waitFor(() => received.seen.length === 1);
-    await settle();
-    assert.deepEqual(received.ids(), [event.id]);
+    const marker = await drained();
+    assert.deepEqual(received.ids(), [event.id, marker.id]);
   });
 
   test('the relay makes a first pass when it starts and another at once when poked', async () => {
@@ -180,11 +192,13 @@ describe('the outbox and its relay', () => {
     await shelves.create({ _id: `SKU-${run}`, onHand: 0, movementKeys: [] });
     await shelves.updateOne({ _id: `SKU-${run}` }, withPendingEvents({ $inc: { onHand: 1 } }, early));
     const relayed = relay({ intervalMs: 60_000 });
-    await waitFor(() => received.seen.length === 1, 5000, 'the first pass');
+    // Any wait well below the 60 s interval shows a pass that did not wait for the timer; the
+    // budget is patience for a loaded machine.
+    await waitFor(() => received.seen.length === 1, 20_000, 'the first pass');
     const poked = receipt(`SKU-${run}`, 1, `receipt:${run}:poked`);
     await shelves.updateOne({ _id: `SKU-${run}` }, withPendingEvents({ $inc: { onHand: 1 } }, poked));
     relayed.poke();
-    await waitFor(() => received.seen.length === 2, 5000, 'the poked pass');
+    await waitFor(() => received.seen.length === 2, 20_000, 'the poked pass');
     assert.deepEqual(received.ids(), [early.id, poked.id]);
   });
 });

@@ -23,8 +23,9 @@ before(async () => {
   // The broken-chain cases are logged as unexpected errors by design; keep the test output quiet.
   process.env['LOG_LEVEL'] ??= 'silent';
   database = await startTestDatabase();
-  subgraph = await startTestSubgraph(customerSubgraph, { mongoUri: database.uri });
-  // Counting tests must not see background start-up work (relay passes, consumer stores).
+  // Counting tests must see only the commands of their own requests: no background work (the
+  // relay's sweep every 30 s could land inside a count), and nothing left of the start-up.
+  subgraph = await startTestSubgraph(customerSubgraph, { mongoUri: database.uri, background: false });
   await untilDatabaseQuiet(subgraph.url);
   // The merge mutation comes later; set up what it will leave behind directly through the model.
   const customers = subgraph.connection.model<CustomerRecord>('Customer');

@@ -10,8 +10,9 @@ let subgraph: TestSubgraph;
 
 before(async () => {
   database = await startTestDatabase();
-  subgraph = await startTestSubgraph(customerSubgraph, { mongoUri: database.uri });
-  // Counting tests must not see background start-up work (relay passes, consumer stores).
+  // Counting tests must see only the commands of their own requests: no background work (the
+  // relay's sweep every 30 s could land inside a count), and nothing left of the start-up.
+  subgraph = await startTestSubgraph(customerSubgraph, { mongoUri: database.uri, background: false });
   await untilDatabaseQuiet(subgraph.url);
 });
 after(async () => {

@@ -1,7 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { retailDataset } from '@mesh/seed-data';
-import { connectJetStreamBus, type AnyEnvelope, type EventBus } from '@mesh/events';
+import { connectJetStreamBus, createEnvelope, type AnyEnvelope, type EventBus } from '@mesh/events';
 import { startNatsServer, type TestNatsServer } from '@mesh/mesh-runner';
 import { principals, startTestDatabase, startTestSubgraph, type GraphQLResponse, type TestSubgraph } from '@mesh/test-kit';
 import type { RunningDatabase } from '@mesh/embedded-mongo';
@@ -54,12 +55,35 @@ function merge(survivorId: string, mergedId: string, idempotencyKey: string, pri
   return subgraph.request<MergeData>(MERGE, { input: { survivorId, mergedId, idempotencyKey } }, principal);
 }
 
-/** Polls until `count` merge events arrived (bounded), then waits a little longer for any that should not exist. */
+/** Polls `condition` every 25 ms until it holds; fails after `timeoutMs` naming `what` (patience for a loaded machine). */
+async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/**
+ * Resolves once the watcher has every event the customer subgraph recorded so far: the relay has
+ * published them all (none is left on any customer), then a marker published after them reaches
+ * the watcher, whose consumer takes the stream in order, one event at a time. So an event the
+ * watcher has not seen by then was never published (a fixed pause proves that only on a quiet
+ * machine). The marker, a merge of customers that do not exist, is left out of `published`.
+ */
+async function untilAllReceived(): Promise<void> {
+  await waitFor(async () => (await records().countDocuments({ 'pendingEvents.0': { $exists: true } })) === 0, 'the relay to publish every recorded event');
+  const marker = createEnvelope('customer.customers-merged', { survivorId: 'cus_marker', mergedId: `cus_marker_${randomUUID()}`, movedIdentityKinds: [] }, { correlationId: 'marker', idempotencyKey: `marker:${randomUUID()}` });
+  await watcher.publish(marker);
+  await waitFor(() => published.some((envelope) => envelope.id === marker.id), 'the marker event');
+  published.splice(published.findIndex((envelope) => envelope.id === marker.id), 1);
+}
+
+/** Waits until `count` merge events of `mergedId` arrived, then until every event published so far did; answers them all. */
 async function eventsFor(mergedId: string, count: number): Promise<AnyEnvelope<'customer.customers-merged'>[]> {
   const matching = () => published.filter((envelope) => envelope.data.mergedId === mergedId);
-  const deadline = Date.now() + 10_000;
-  while (matching().length < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  await waitFor(() => matching().length >= count, `${count} merge events of ${mergedId}`);
+  await untilAllReceived();
   return matching();
 }
 

@@ -6,7 +6,7 @@ import type { RunningDatabase } from '@mesh/embedded-mongo';
 import { startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
 import { createInventoryModels, createInventorySubgraph, type InventoryModels } from '../src/module.js';
 import { carryOutSaleKey, recordCarryOutSale } from '../src/services/record-carry-out-sale.service.js';
-import { pause, waitFor, watchInventoryEvents, type EventWatcher } from './event-fixtures.js';
+import { untilAllReceived, untilOrderEventsHandled, waitFor, watchInventoryEvents, type EventWatcher } from './event-fixtures.js';
 import { setLevel, storedLevel } from './inventory-fixtures.js';
 
 let database: RunningDatabase;
@@ -69,7 +69,10 @@ describe('carry-out sales at the till', () => {
     await watcher.bus.publish(createEnvelope('order.order-status-changed', completed.data, { correlationId: completed.correlationId, idempotencyKey: 'another-key' }));
     const recorded = () => watcher.of('inventory.stock-movement-recorded', (event) => event.data.orderId === 'ord_till_1');
     await waitFor(() => recorded().length >= 2, 'two SALE movements on the bus');
-    await pause(500);
+    // Every delivery handled (the consumer takes one order's events in order), then everything they
+    // recorded received: the availability changes too, and any movement recorded twice.
+    await untilOrderEventsHandled(watcher, subgraph.connection, 'ord_till_1');
+    await untilAllReceived(watcher, subgraph.connection);
 
     assert.equal(await models.reservations.countDocuments({ orderId: 'ord_till_1' }), 0);
     const sales = await models.movements.find({ orderId: 'ord_till_1' }).sort({ sku: 1 }).lean();

@@ -1,4 +1,7 @@
-import { connectJetStreamBus, type AnyEnvelope, type EventBus, type Topic } from '@mesh/events';
+import { randomUUID } from 'node:crypto';
+import { connectJetStreamBus, createEnvelope, type AnyEnvelope, type EventBus, type Topic } from '@mesh/events';
+import type { Connection } from 'mongoose';
+import { ORDER_EVENTS_CONSUMER } from '../src/events/order-events.consumer.js';
 
 /** Test helpers for the event suites (not a test file itself). */
 
@@ -10,8 +13,6 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, what:
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
-
-export const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const INVENTORY_TOPICS = [
   'inventory.stock-movement-recorded',
@@ -42,4 +43,33 @@ export async function watchInventoryEvents(natsUrl: string): Promise<EventWatche
     of: (type, match = () => true) => seen.filter((envelope): envelope is never => envelope.type === type && match(envelope as never)),
     close: () => bus.close(),
   };
+}
+
+/**
+ * Resolves once inventory's order-events consumer has handled every order event published so far
+ * about `orderId`: it takes one order's events in order, so a marker event about the order (a
+ * status change that moves no goods, which it completes without doing anything) is handled last.
+ */
+export async function untilOrderEventsHandled(watcher: EventWatcher, connection: Connection, orderId: string): Promise<void> {
+  const marker = createEnvelope('order.order-status-changed', { orderId, from: 'COMPLETED', to: 'COMPLETED' }, { correlationId: `marker-${orderId}`, idempotencyKey: `marker:${randomUUID()}` });
+  await watcher.bus.publish(marker);
+  const claim = `${ORDER_EVENTS_CONSUMER}|${marker.type}:${marker.idempotencyKey}`;
+  await waitFor(async () => (await connection.collection<{ _id: string; state: string }>('processed_events').findOne({ _id: claim }))?.state === 'DONE', `the consumer to handle the marker about ${orderId}`);
+}
+
+/**
+ * Resolves once the watcher has received every event inventory recorded so far, for checks that
+ * nothing more was published (which a fixed pause proves only on a quiet machine): first the relay
+ * has cleared every event hint (it deletes a hint only once its document has no event left to
+ * publish), then a marker published after that reaches the watcher, whose consumer takes the stream
+ * in order, one event at a time. The marker, a reservation-committed of no real reservation, is
+ * left out of `seen`.
+ */
+export async function untilAllReceived(watcher: EventWatcher, connection: Connection): Promise<void> {
+  await waitFor(async () => (await connection.collection('event_hints').countDocuments()) === 0, 'the relay to publish every recorded event');
+  const id = `marker_${randomUUID()}`;
+  const marker = createEnvelope('inventory.reservation-committed', { reservationId: id, orderId: id, locationId: 'loc_marker', lines: [], movementIds: [] }, { correlationId: id, idempotencyKey: id });
+  await watcher.bus.publish(marker);
+  await waitFor(() => watcher.seen.some((envelope) => envelope.id === marker.id), 'the marker');
+  watcher.seen.splice(watcher.seen.findIndex((envelope) => envelope.id === marker.id), 1);
 }

@@ -9,7 +9,7 @@ import { createInventoryModels, createInventorySubgraph, type InventoryModels } 
 import { commitReservation } from '../src/services/commit-reservation.service.js';
 import { releaseReservation } from '../src/services/release-reservation.service.js';
 import { reserveStock, type ReserveStockInput } from '../src/services/reserve-stock.service.js';
-import { watchInventoryEvents, waitFor, pause, type EventWatcher } from './event-fixtures.js';
+import { untilAllReceived, untilOrderEventsHandled, watchInventoryEvents, waitFor, type EventWatcher } from './event-fixtures.js';
 import { principals } from '@mesh/test-kit';
 import { errorCode, record, setLevel, storedLevel, type MovementInput } from './inventory-fixtures.js';
 
@@ -60,10 +60,11 @@ describe('reserving stock', () => {
     assert.equal(await models.reservations.countDocuments({ key: /^race:/, status: 'REJECTED' }), 900);
     // Each unit left available-to-sell exactly once: 99, 98, ... 0, never below.
     const changes = () => watcher.of('inventory.availability-changed', (event) => event.data.sku === sku && event.data.locationId === locationId);
-    await waitFor(() => changes().length >= 100, '100 availability changes');
-    await waitFor(() => watcher.of('inventory.stock-reserved', (event) => event.data.orderId.startsWith('ord_race_')).length === 100, '100 stock-reserved');
-    await waitFor(() => watcher.of('inventory.stock-reservation-rejected', (event) => event.data.orderId.startsWith('ord_race_')).length === 900, '900 rejections');
-    await pause(300);
+    // 1,100 events through the relay and nats-server: the budgets are patience for a loaded machine.
+    await waitFor(() => changes().length >= 100, '100 availability changes', 60_000);
+    await waitFor(() => watcher.of('inventory.stock-reserved', (event) => event.data.orderId.startsWith('ord_race_')).length === 100, '100 stock-reserved', 60_000);
+    await waitFor(() => watcher.of('inventory.stock-reservation-rejected', (event) => event.data.orderId.startsWith('ord_race_')).length === 900, '900 rejections', 60_000);
+    await untilAllReceived(watcher, subgraph.connection);
     assert.equal(changes().length, 100);
     assert.deepEqual(changes().map((event) => event.data.availableToSell).sort((a, b) => a - b), Array.from({ length: 100 }, (_, i) => i));
     assert.ok(changes().every((event) => event.data.previousAvailableToSell === event.data.availableToSell + 1 && event.data.reserved === 100 - event.data.availableToSell));
@@ -103,9 +104,16 @@ describe('reserving stock', () => {
     const sku = 'SKU-0023-01';
     const locationId = 'loc_par01';
     await setLevel(subgraph, sku, locationId, { onHand: 8, reserved: 0, safetyStock: 0 });
-    const outcome = await reserve({ locationId, lines: [{ sku, quantity: 5 }], ttlMs: 200 });
+    // A TTL that a loaded machine cannot outrun before the level is checked; then the reservation
+    // is dated to expire now, as if the TTL had passed (the job runs every 100 ms).
+    const ttlMs = HOUR;
+    const reservedAt = Date.now();
+    const outcome = await reserve({ locationId, lines: [{ sku, quantity: 5 }], ttlMs });
     assert.equal(outcome.kind, 'held');
+    const expiresAt = outcome.reservation.expiresAt.getTime();
+    assert.ok(expiresAt >= reservedAt + ttlMs && expiresAt <= Date.now() + ttlMs, 'the reservation expires its TTL after it was made');
     assert.equal((await storedLevel(subgraph, sku, locationId)).atp, 3);
+    await models.reservations.updateOne({ _id: outcome.reservation._id, status: 'HELD' }, { $set: { expiresAt: new Date() } });
     await waitFor(async () => (await models.reservations.findById(outcome.reservation._id).lean())?.status === 'EXPIRED', 'the expiry');
     assert.deepEqual(await storedLevel(subgraph, sku, locationId), { onHand: 8, reserved: 0, safetyStock: 0, free: 8, atp: 8 });
     await waitFor(() => watcher.of('inventory.reservation-released', (event) => event.data.reservationId === outcome.reservation._id).length === 1, 'reservation-released');
@@ -180,7 +188,8 @@ describe('the order-placed consumer', () => {
     await watcher.bus.publish(placed(first.id));
     await watcher.bus.publish(placed());
     await waitFor(() => watcher.of('inventory.stock-reserved', (event) => event.data.orderId === 'ord_consumer_1').length >= 1, 'stock-reserved');
-    await pause(500);
+    await untilOrderEventsHandled(watcher, subgraph.connection, 'ord_consumer_1');
+    await untilAllReceived(watcher, subgraph.connection);
     const reserved = watcher.of('inventory.stock-reserved', (event) => event.data.orderId === 'ord_consumer_1');
     assert.equal(reserved.length, 1);
     assert.equal(reserved[0]?.correlationId, 'corr-order-1');
@@ -207,7 +216,7 @@ describe('stock movements on the bus', () => {
     const recorded = () => watcher.of('inventory.stock-movement-recorded', (event) => event.data.movementId === movementId);
     const changed = () => watcher.of('inventory.availability-changed', (event) => event.data.sku === sku && event.data.locationId === locationId);
     await waitFor(() => recorded().length > 0 && changed().length > 0, 'the movement events');
-    await pause(500);
+    await untilAllReceived(watcher, subgraph.connection);
     assert.equal(recorded().length, 1);
     assert.equal(changed().length, 1);
     assert.deepEqual(recorded()[0]?.data, { movementId, sku, locationId, movementType: 'RECEIPT', quantity: 5, quantityDelta: 5, onHandAfter: 12, reason: 'PO 9', unitCostMinor: seedUnitCost(sku, 'USD'), currency: 'USD' });

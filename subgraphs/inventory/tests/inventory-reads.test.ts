@@ -13,8 +13,10 @@ const skuAt = (index: number) => data.variants[index]!.sku;
 
 before(async () => {
   database = await startTestDatabase();
-  // Background passes (relay, expiry) also send database commands; keep them out of the counts.
-  subgraph = await startTestSubgraph(createInventorySubgraph({ relayIntervalMs: 600_000, expiryIntervalMs: 600_000 }), { mongoUri: database.uri });
+  // Background passes (relay, expiry, the consumer's start-up) also send database commands, the
+  // relay's first pass right after start: these read-only tests run without them, so that counts
+  // hold only what their own requests cause.
+  subgraph = await startTestSubgraph(createInventorySubgraph({ relayIntervalMs: 600_000, expiryIntervalMs: 600_000 }), { mongoUri: database.uri, background: false });
 });
 after(async () => {
   await subgraph?.close();

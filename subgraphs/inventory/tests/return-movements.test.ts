@@ -8,7 +8,7 @@ import { startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/t
 import { createInventoryModels, createInventorySubgraph, type InventoryModels } from '../src/module.js';
 import { ORDER_EVENTS_CONSUMER } from '../src/events/order-events.consumer.js';
 import { recordReturnMovements, returnMovementKey } from '../src/services/record-return.service.js';
-import { watchInventoryEvents, waitFor, pause, type EventWatcher } from './event-fixtures.js';
+import { untilAllReceived, untilOrderEventsHandled, watchInventoryEvents, waitFor, type EventWatcher } from './event-fixtures.js';
 import { setLevel, storedLevel } from './inventory-fixtures.js';
 
 let database: RunningDatabase;
@@ -76,7 +76,7 @@ describe('returned goods', () => {
     await waitFor(() => recorded().length === 1 && availability(sellable).length === 1, 'the movement and availability events');
     assert.deepEqual([recorded()[0]?.data.movementType, recorded()[0]?.data.quantityDelta, recorded()[0]?.data.onHandAfter, recorded()[0]?.correlationId], ['RETURN', 2, 7, 'corr-ret_one']);
     assert.deepEqual([availability(sellable)[0]?.data.previousAvailableToSell, availability(sellable)[0]?.data.availableToSell], [3, 5]);
-    await pause(300);
+    await untilAllReceived(watcher, subgraph.connection);
     assert.equal(availability(damaged).length, 0);
     assert.equal(watcher.of('inventory.stock-movement-recorded', (envelope) => envelope.data.sku === damaged).length, 0);
   });
@@ -92,7 +92,10 @@ describe('returned goods', () => {
     // The handler itself, run again as after a crash before its event was marked done: the movement key holds.
     const rerun = await recordReturnMovements(models, event);
     assert.equal(rerun.length, 1);
-    await pause(500);
+    // The re-published copy handled too (after the first: one order's events go in order), and all
+    // that was recorded received.
+    await untilOrderEventsHandled(watcher, subgraph.connection, 'ord_ret_twice');
+    await untilAllReceived(watcher, subgraph.connection);
     assert.equal((await storedLevel(subgraph, skuId, STORE)).onHand, 13);
     const movements = await models.movements.find({ orderId: 'ord_ret_twice' }).lean();
     assert.equal(movements.length, 1);

@@ -4,11 +4,12 @@ import { retailDataset } from '@mesh/seed-data';
 import { connectJetStreamBus, createEnvelope, type EventBus } from '@mesh/events';
 import { startNatsServer, type TestNatsServer } from '@mesh/mesh-runner';
 import { customerSubgraph } from '@mesh/customer-subgraph';
-import { principals, startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
+import { principals, startTestDatabase, startTestSubgraph, untilDatabaseQuiet, type TestSubgraph } from '@mesh/test-kit';
 import type { RunningDatabase } from '@mesh/embedded-mongo';
 import type { Principal } from '@mesh/server-kit';
 import type { CustomerAliasRecord } from '../src/models/customer-alias.model.js';
 import type { ProcessedEventRecord } from '@mesh/events';
+import { CUSTOMER_MERGES_CONSUMER } from '../src/order-events.js';
 import { quietOrderSubgraph, busiestCustomers, CUSTOMER_ORDERS, customerRef, dbCommands, seededNewestFirst, type PageResult } from './order-harness.js';
 
 let database: RunningDatabase;
@@ -33,13 +34,24 @@ async function survivorOrders(principal: Principal = principals.associate) {
   return orders.request<EntitiesResult>(CUSTOMER_ORDERS, { r: [customerRef(SURVIVOR)], first: 20 }, principal);
 }
 
-/** Polls (bounded) until the order domain has recorded the merge of `mergedId`. */
+/** Polls (bounded: patience for a loaded machine) until the order domain has recorded the merge of `mergedId`. */
 async function aliasOf(mergedId: string): Promise<CustomerAliasRecord> {
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + 30_000;
   for (;;) {
     const alias = await aliases().findById(mergedId).lean();
     if (alias) return alias;
-    if (Date.now() > deadline) throw new Error(`the order subgraph did not record the merge of ${mergedId} within 10 s`);
+    if (Date.now() > deadline) throw new Error(`the order subgraph did not record the merge of ${mergedId} within 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** Waits (bounded: patience for a loaded machine) until the merges consumer has completed the merge of each id. */
+async function untilMergesHandled(mergedIds: readonly string[]): Promise<void> {
+  const processed = orders.connection.model<ProcessedEventRecord>('ProcessedEvent');
+  const ids = mergedIds.map((mergedId) => `${CUSTOMER_MERGES_CONSUMER}|customer.customers-merged:customer:${mergedId}:merged`);
+  const deadline = Date.now() + 30_000;
+  while ((await processed.countDocuments({ _id: { $in: ids }, state: 'DONE' })) < ids.length) {
+    if (Date.now() > deadline) throw new Error(`the merges consumer did not complete ${mergedIds.join(', ')} within 30 s`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
@@ -134,6 +146,9 @@ describe('orders follow customer merges', () => {
     // In order: cus_01945 into cus_00146, then cus_00146 into cus_00175.
     await publisher.publish(merged('cus_01945', 'cus_00146'));
     await publisher.publish(merged('cus_00146', 'cus_00175'));
+    // An alias exists as soon as the first merge naming it is handled; its survivor is final only
+    // once every merge of the chain is: wait for those, not for the first alias to appear.
+    await untilMergesHandled(['cus_00088', 'cus_01944', 'cus_01945', 'cus_00146']);
     assert.equal((await aliasOf('cus_01944')).survivorId, 'cus_00117');
     assert.equal((await aliasOf('cus_00146')).survivorId, 'cus_00175');
     assert.equal((await aliasOf('cus_00088')).survivorId, 'cus_00117');
@@ -144,6 +159,16 @@ describe('orders follow customer merges', () => {
   });
 
   test('Customer.orders for 10 and for 50 customers, merged survivors among them, costs the same three database commands', async () => {
+    // The merges consumer writes its alias first and marks the event done after: the tests above
+    // waited for the aliases only. Count once every merge it claimed is done and the relay's
+    // start-up pass is over, so that the counts hold the requests' own commands only.
+    const processed = orders.connection.model<ProcessedEventRecord>('ProcessedEvent');
+    const deadline = Date.now() + 30_000;
+    while ((await processed.countDocuments({ consumer: CUSTOMER_MERGES_CONSUMER, state: { $ne: 'DONE' } })) > 0) {
+      if (Date.now() > deadline) throw new Error('the merges consumer did not finish its events within 30 s');
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    await untilDatabaseQuiet(orders.url);
     const aliased = new Set([SURVIVOR, 'cus_00030', ...(await aliases().find().lean()).map((alias) => alias._id)]);
     const ids = [SURVIVOR, 'cus_00030', ...busiestCustomers().filter((id) => !aliased.has(id))];
     const costs: number[] = [];

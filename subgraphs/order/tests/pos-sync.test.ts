@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { retailDataset } from '@mesh/seed-data';
+import { connectJetStreamBus, createEnvelope, type EventBus } from '@mesh/events';
 import { startNatsServer, type TestNatsServer } from '@mesh/mesh-runner';
 import { inventorySubgraph } from '@mesh/inventory-subgraph';
 import { ledgerSubgraph } from '@mesh/ledger-subgraph';
@@ -19,6 +20,7 @@ let product: TestSubgraph;
 let inventory: TestSubgraph;
 let orders: TestSubgraph;
 let ledger: TestSubgraph;
+let publisher: EventBus;
 
 const dataset = retailDataset();
 const STORE = 'loc_nyc01'; // the test associate's store
@@ -92,14 +94,29 @@ async function onHand(skus: string[]): Promise<Map<string, number>> {
   return new Map(rows.map((row) => [row['sku'] as string, row['onHand'] as number]));
 }
 
-async function eventually(what: string, probe: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+async function eventually(what: string, probe: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await probe())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Resolves once inventory and the ledger have handled every event of these orders, for checks that
+ * nothing more arrives later (which a fixed pause proves only on a quiet machine): the relay has
+ * published them all (none is left on the orders), then a marker per order, a status change that
+ * moves no goods and posts nothing, is done in both consumers, which take one order's events in order.
+ */
+async function untilHandled(orderIds: readonly string[]): Promise<void> {
+  await eventually('the relay to publish the orders\' events', async () => (await orderDocs().countDocuments({ _id: { $in: [...orderIds] }, 'pendingEvents.0': { $exists: true } })) === 0);
+  const markers = orderIds.map((orderId) => createEnvelope('order.order-status-changed', { orderId, from: 'COMPLETED', to: 'COMPLETED' }, { correlationId: `marker-${orderId}`, idempotencyKey: `marker:${randomUUID()}` }));
+  for (const marker of markers) await publisher.publish(marker);
+  const claims = (consumer: string) => markers.map((marker) => `${consumer}|${marker.type}:${marker.idempotencyKey}`);
+  const done = async (service: TestSubgraph, consumer: string) =>
+    (await service.connection.collection<{ _id: string }>('processed_events').countDocuments({ _id: { $in: claims(consumer) }, state: 'DONE' })) === markers.length;
+  await eventually('inventory and the ledger to handle the markers', async () => (await done(inventory, 'inventory-order-events')) && (await done(ledger, 'ledger-orders')));
+}
 
 before(async () => {
   [database, nats] = await Promise.all([startTestDatabase(), startNatsServer()]);
@@ -109,8 +126,10 @@ before(async () => {
     startTestSubgraph(ledgerSubgraph, { mongoUri: database.uri, natsUrl: nats.url, dbName: `test_ledger_${randomUUID().slice(0, 8)}` }),
     startTestSubgraph(createOrderSubgraph({ productUrl: product.url, relayIntervalMs: 100 }), { mongoUri: database.uri, natsUrl: nats.url }),
   ]);
+  publisher = await connectJetStreamBus({ servers: nats.url, name: 'pos-sync-markers' });
 });
 after(async () => {
+  await publisher?.close();
   await Promise.all([orders?.close(), inventory?.close(), ledger?.close(), product?.close()]);
   await Promise.all([database?.stop(), nats?.stop()]);
 });
@@ -175,7 +194,7 @@ describe('syncing a store POS batch', () => {
     const expectedMovements = stored.reduce((sum, order) => sum + new Set(order.lines.map((line) => line.sku)).size, 0);
     const sales = () => movements().countDocuments({ type: 'SALE', orderId: { $in: stored.map((order) => order._id) }, status: 'APPLIED' });
     await eventually('every SALE movement', async () => (await sales()) === expectedMovements);
-    await pause(500);
+    await untilHandled(stored.map((order) => order._id));
     assert.equal(await sales(), expectedMovements);
     assert.equal(await inventory.connection.collection('reservations').countDocuments({ orderId: { $in: stored.map((order) => order._id) } }), 0);
     const after = await onHand(skus);
@@ -183,8 +202,8 @@ describe('syncing a store POS batch', () => {
 
     // The ledger posted the sale and its cost of goods, once each, for the anonymous sale too.
     const entries = () => ledger.connection.collection('journal_entries').find({ orderId: anonymous.id }).toArray();
+    // Every event of the sales was handled above: the entries are all there is.
     await eventually('the anonymous sale posted', async () => (await entries()).length === 2);
-    await pause(300);
     const posted = await entries();
     assert.deepEqual(posted.map((entry) => (entry['source'] as { type: string }).type).sort(), ['ORDER_CAPTURED', 'ORDER_FULFILLED']);
     assert.ok(posted.every((entry) => entry['customerId'] === undefined && entry['correlationId'] === anonymous.correlationId));
@@ -209,7 +228,7 @@ describe('syncing a store POS batch', () => {
     }
     const orderIds = (await orderDocs().find({ idempotencyKey: { $regex: `^pos:${STORE}:till-race:` } }, { _id: 1 }).lean()).map((order) => order._id);
     await eventually('eight SALE movements', async () => (await movements().countDocuments({ orderId: { $in: orderIds }, status: 'APPLIED' })) === 8);
-    await pause(500);
+    await untilHandled(orderIds);
     assert.equal(await movements().countDocuments({ orderId: { $in: orderIds } }), 8);
     const after = await onHand(skus);
     for (const skuId of skus) assert.equal(after.get(skuId), before.get(skuId)! - 4);

@@ -1,11 +1,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connectJetStreamBus, createEnvelope, type AnyEnvelope, type EventBus } from '@mesh/events';
+import { randomUUID } from 'node:crypto';
+import { connectJetStreamBus, createEnvelope, type AnyEnvelope, type EventBus, type ProcessedEventRecord } from '@mesh/events';
 import { startNatsServer, type TestNatsServer } from '@mesh/mesh-runner';
 import { startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
 import type { RunningDatabase } from '@mesh/embedded-mongo';
 import { createOrderSubgraph } from '../src/module.js';
 import type { OrderRecord } from '../src/models/order.model.js';
+import { RESERVATION_EXPIRIES_CONSUMER } from '../src/order-events.js';
 
 // An expired reservation (an uncollected pickup, a stale hold) cancels its order through the
 // lifecycle, against a real database and nats-server.
@@ -45,12 +47,47 @@ const released = (orderId: string, reason: 'EXPIRED' | 'ORDER_CANCELLED') =>
     { correlationId: `corr-${orderId}`, idempotencyKey: `reservation:res_${orderId}:released` },
   );
 
+/** Polls `condition` every 25 ms until it holds; fails after `timeoutMs` naming `what` (patience for a loaded machine). */
+async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/**
+ * Resolves once the expiry consumer has handled every release published so far: it takes them in
+ * order, one at a time, so a marker release (of no order: it changes nothing) is handled last.
+ */
+async function untilReleasesHandled(): Promise<void> {
+  const marker = released(`ord_marker_${randomUUID()}`, 'EXPIRED');
+  await bus.publish(marker);
+  const claim = `${RESERVATION_EXPIRIES_CONSUMER}|${marker.type}:${marker.idempotencyKey}`;
+  const processed = orders.connection.model<ProcessedEventRecord>('ProcessedEvent');
+  await waitFor(async () => (await processed.findById(claim).lean())?.state === 'DONE', 'the consumer to handle the marker release');
+}
+
+/**
+ * Resolves once the watcher has every event the order subgraph recorded for `orderId`: the relay
+ * has published them all (none is left on the order), then a marker published after them reaches
+ * the watcher, whose consumer takes the stream in order, one event at a time. The marker is left
+ * out of `published`.
+ */
+async function untilEventsReceived(orderId: string): Promise<void> {
+  await waitFor(async () => ((await orderModel().findById(orderId).lean<OrderRecord>())?.pendingEvents ?? []).length === 0, `the relay to publish the events of ${orderId}`);
+  const marker = createEnvelope('order.order-status-changed', { orderId: `ord_marker_${randomUUID()}`, from: null, to: 'PLACED' }, { correlationId: 'marker', idempotencyKey: `marker:${randomUUID()}` });
+  await bus.publish(marker);
+  await waitFor(() => published.some((envelope) => envelope.id === marker.id), 'the marker event');
+  published.splice(published.findIndex((envelope) => envelope.id === marker.id), 1);
+}
+
 async function statusOf(id: string, wanted: OrderRecord['status']): Promise<OrderRecord> {
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + 30_000;
   for (;;) {
     const order = await orderModel().findById(id).lean<OrderRecord>();
     if (order?.status === wanted) return order;
-    if (Date.now() > deadline) throw new Error(`${id} is ${order?.status}, not ${wanted}, after 15 s`);
+    if (Date.now() > deadline) throw new Error(`${id} is ${order?.status}, not ${wanted}, after 30 s`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -81,7 +118,8 @@ describe('expired reservations cancel their orders', () => {
     assert.deepEqual(cancelled.statusHistory.at(-1)?.reason, 'PICKUP_EXPIRED');
     // The same event again (a redelivery with a new envelope id, as a relay re-publish would be) changes nothing.
     await bus.publish(createEnvelope(event.type, event.data, { correlationId: event.correlationId, idempotencyKey: event.idempotencyKey }));
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await untilReleasesHandled();
+    await untilEventsReceived('ord_exp_ready');
     const after = await orderModel().findById('ord_exp_ready').lean<OrderRecord>();
     assert.equal(after?.statusHistory.filter((change) => change.status === 'CANCELLED').length, 1);
     const cancellations = published.filter((envelope) => envelope.type === 'order.order-cancelled' && (envelope.data as { orderId: string }).orderId === 'ord_exp_ready');
@@ -99,8 +137,7 @@ describe('expired reservations cancel their orders', () => {
   test('a fulfilled order, and a release for any other reason, are left alone', async () => {
     await bus.publish(released('ord_exp_done', 'EXPIRED'));
     await bus.publish(released('ord_exp_other', 'ORDER_CANCELLED'));
-    // Give the consumer time to handle both (it would have cancelled within ~100 ms, as above).
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await untilReleasesHandled();
     assert.equal((await orderModel().findById('ord_exp_done').lean<OrderRecord>())?.status, 'COMPLETED');
     assert.equal((await orderModel().findById('ord_exp_other').lean<OrderRecord>())?.status, 'CONFIRMED');
   });
