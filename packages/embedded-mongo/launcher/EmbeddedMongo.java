@@ -168,6 +168,11 @@ public final class EmbeddedMongo {
                             QueryPlanner.enabled = !Boolean.FALSE.equals(query.get("meshPlanner"));
                             return new Document("enabled", QueryPlanner.enabled).append("ok", 1.0);
                         }
+                        if (command.equalsIgnoreCase("aggregate")) {
+                            String namespace = getFullCollectionNamespace(String.valueOf(query.get(command)));
+                            return QueryPlanner.withPipelineMatch(namespace, query.get("pipeline"),
+                                () -> super.handleCommand(channel, command, query, databaseResolver, oplog));
+                        }
                         return super.handleCommand(channel, command, query, databaseResolver, oplog);
                     }
 
@@ -180,8 +185,9 @@ public final class EmbeddedMongo {
                         return new H2Collection(this, name, options, data,
                                 store.openMap("meta." + namespace), cursorRegistry) {
                             @Override
-                            protected QueryResult queryDocuments(Document query, Document orderBy, int skip, int limit,
+                            protected QueryResult queryDocuments(Document filter, Document orderBy, int skip, int limit,
                                     int batchSize, Document fieldSelector) {
+                                Document query = QueryPlanner.matchOfPipeline(namespace, filter);
                                 synchronized (this) { // reentrant: the writes and reads that call this hold it already
                                     long started = System.nanoTime();
                                     QueryPlanner.Plan plan = isNaturalDescending(orderBy) ? null

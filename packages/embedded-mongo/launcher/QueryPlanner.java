@@ -42,6 +42,44 @@ final class QueryPlanner {
     private QueryPlanner() {
     }
 
+    /** An aggregation's leading $match, for the collection it reads (see {@link #matchOfPipeline}). */
+    private record PipelineMatch(String namespace, Document filter) {
+    }
+
+    private static final ThreadLocal<PipelineMatch> pipelineMatch = new ThreadLocal<>();
+
+    /**
+     * Runs an aggregate command with its leading {@code $match} known to the planner: the pipeline
+     * reads its collection through a filterless query, which then plans with that filter instead
+     * ({@code countDocuments} is such a pipeline). The stage still applies the filter itself.
+     */
+    static <T> T withPipelineMatch(String namespace, Object pipeline, java.util.function.Supplier<T> command) {
+        if (!(pipeline instanceof List<?> stages) || stages.isEmpty() || !(stages.get(0) instanceof Document first)
+                || !(first.get("$match") instanceof Document filter)) {
+            return command.get();
+        }
+        pipelineMatch.set(new PipelineMatch(namespace, filter));
+        try {
+            return command.get();
+        } finally {
+            pipelineMatch.remove();
+        }
+    }
+
+    /**
+     * The filter a query of `namespace` may be answered with: its own, or for the filterless read
+     * of an aggregation, the pipeline's leading $match (once: a later read, say a $lookup of the
+     * same collection, reads everything as asked).
+     */
+    static Document matchOfPipeline(String namespace, Document query) {
+        PipelineMatch pending = pipelineMatch.get();
+        if (!query.isEmpty() || pending == null || !pending.namespace().equals(namespace)) {
+            return query;
+        }
+        pipelineMatch.remove();
+        return pending.filter();
+    }
+
     /** An index's answer: candidate positions, and whether they already come in the requested order. */
     record Plan(String index, Iterable<Object> positions, boolean inRequestedOrder, long candidates) {
     }
