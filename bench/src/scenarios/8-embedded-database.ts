@@ -14,6 +14,7 @@ import { percentile } from '../lib/stats.js';
 import { CUSTOMER_PAGE, PRODUCT_PAGE, REGION_AVAILABILITY, customerPageVariables, discoverRetailFixtures, productPageVariables, regionAvailabilityVariables } from '../queries.js';
 
 const ORDER_BY_NUMBER = `query OrderByNumber($number: String!) { orderByNumber(number: $number) { id number status lines { lineNumber quantity } } }`;
+const round = (value: number, digits: number) => Number(value.toFixed(digits));
 const SETTINGS = { full: { requests: 60, rounds: 3 }, tiny: { requests: 4, rounds: 1 } } as const;
 
 interface PageMeasure {
@@ -117,7 +118,7 @@ export const embeddedDatabase: Scenario = {
     const table: ResultTable = {
       title: 'Per page, each round (sequential requests through the gateway, one at a time)',
       columns: ['page', 'reads', 'p50 ms', 'p99 ms', 'database CPU ms/page', 'docs examined/page', 'docs returned/page', 'scans/page'],
-      rows: rows.map((row) => [row.page, row.mode, row.p50Ms.toFixed(1), row.p99Ms.toFixed(1), row.dbCpuMsPerPage.toFixed(2), row.docsExaminedPerPage.toFixed(1), row.returnedPerPage.toFixed(1), row.scansPerPage.toFixed(2)]),
+      rows: rows.map((row) => [row.page, row.mode, round(row.p50Ms, 1), round(row.p99Ms, 1), round(row.dbCpuMsPerPage, 2), round(row.docsExaminedPerPage, 1), round(row.returnedPerPage, 1), round(row.scansPerPage, 2)]),
     };
     return {
       id: '8',
