@@ -7,6 +7,7 @@ import { stockContention } from './5-stock-contention.js';
 import { subscriptionFanOut } from './6-subscription-fan-out.js';
 import { workflowLatency } from './7-workflow-latency.js';
 import { embeddedDatabase } from './8-embedded-database.js';
+import { flashSale } from './9-flash-sale.js';
 
 /** In run order: read-only scenarios first, then the ones that place orders. */
-export const SCENARIOS: readonly Scenario[] = [gatewayEngine, federationOverhead, nPlusOne, queryPlanCache, embeddedDatabase, subscriptionFanOut, stockContention, workflowLatency];
+export const SCENARIOS: readonly Scenario[] = [gatewayEngine, federationOverhead, nPlusOne, queryPlanCache, embeddedDatabase, subscriptionFanOut, stockContention, workflowLatency, flashSale];

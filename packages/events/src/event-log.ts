@@ -51,19 +51,31 @@ export function createEventLogModel(connection: Connection): EventLogModel {
 
 /** Records that `envelope` was published; recording the same envelope again changes nothing. */
 export async function recordPublished(model: EventLogModel, envelope: EventEnvelope, retentionMs: number, publishedAt = new Date()): Promise<void> {
-  const entry: PublishedEventRecord = {
-    _id: envelope.id,
-    type: envelope.type,
-    source: envelope.source,
-    correlationId: envelope.correlationId,
-    ...(envelope.causationId ? { causationId: envelope.causationId } : {}),
-    idempotencyKey: envelope.idempotencyKey,
-    occurredAt: new Date(envelope.occurredAt),
-    publishedAt,
-    expiresAt: new Date(publishedAt.getTime() + retentionMs),
-  };
+  await recordPublishedMany(model, [envelope], retentionMs, publishedAt);
+}
+
+/** Records a batch of published envelopes in one database command; entries already there keep their first publishedAt. */
+export async function recordPublishedMany(model: EventLogModel, envelopes: readonly EventEnvelope[], retentionMs: number, publishedAt = new Date()): Promise<void> {
+  if (envelopes.length === 0) return;
+  const expiresAt = new Date(publishedAt.getTime() + retentionMs);
   // $setOnInsert: the first record wins; a re-publish after a crash keeps the first publishedAt.
-  await model.updateOne({ _id: entry._id }, { $setOnInsert: entry }, { upsert: true });
+  await model.bulkWrite(
+    envelopes.map((envelope) => {
+      const entry: PublishedEventRecord = {
+        _id: envelope.id,
+        type: envelope.type,
+        source: envelope.source,
+        correlationId: envelope.correlationId,
+        ...(envelope.causationId ? { causationId: envelope.causationId } : {}),
+        idempotencyKey: envelope.idempotencyKey,
+        occurredAt: new Date(envelope.occurredAt),
+        publishedAt,
+        expiresAt,
+      };
+      return { updateOne: { filter: { _id: entry._id }, update: { $setOnInsert: entry }, upsert: true } };
+    }),
+    { ordered: false },
+  );
 }
 
 /** One event a consumer of this service completed (from the processed-events store). */

@@ -9,6 +9,7 @@ export { DEAD_LETTER_STREAM, REPLAY_FOR_HEADER } from './jetstream-dead-letters.
 export * from './memory-bus.js';
 export * from './outbox.js';
 export * from './outbox-relay.js';
+export * from './outbox-signal.js';
 export * from './payloads/common.payloads.js';
 export * from './payloads/customer.payloads.js';
 export * from './payloads/inventory.payloads.js';

@@ -1,15 +1,23 @@
 import { parseEnvelope, type AnyEnvelope, type EnvelopeOf } from './envelope.js';
 import { silentLogger, type EventBus, type EventLogger } from './event-bus.js';
-import { createEventLogModel, DEFAULT_EVENT_LOG_RETENTION_MS, recordPublished, type EventLogModel } from './event-log.js';
-import type { OutboxModel, PendingEventsSource } from './outbox.js';
+import { createEventLogModel, DEFAULT_EVENT_LOG_RETENTION_MS, recordPublishedMany, type EventLogModel } from './event-log.js';
+import type { OutboxModel, PendingEventsSource, PublishedEvents } from './outbox.js';
+import { onEventsAnnounced } from './outbox-signal.js';
 import type { Topic } from './topics.js';
 
 export interface OutboxRelayOptions {
   /** The service's outbox (`createOutboxModel`). */
   readonly model: OutboxModel;
   readonly bus: EventBus;
-  /** Pause between passes. Default 1000 ms; `poke()` starts one at once. */
+  /** Pause between passes. Default 1000 ms; `poke()` (and `announceEvents` on the outbox's connection) starts one at once. */
   readonly intervalMs?: number;
+  /**
+   * When set, the pause doubles after every pass that found nothing, up to this, and drops back to
+   * `intervalMs` when a pass publishes. Local writes wake the relay anyway (`announceEvents`), so
+   * the timer is only the safety net for other processes' writes and crashes; an idle service
+   * need not sweep every second.
+   */
+  readonly idleIntervalMs?: number;
   /** Collections whose documents carry `pendingEvents` (way 1, `pendingEventsSource(model)`); swept before the outbox on each pass. */
   readonly sources?: readonly PendingEventsSource[];
   /**
@@ -29,8 +37,6 @@ export interface OutboxRelayOptions {
   readonly eventLogRetentionMs?: number;
   /** Documents read per query. Default 100. */
   readonly batchSize?: number;
-  /** Documents of a source whose events are published at once (each document's in order). Default 16. */
-  readonly documentConcurrency?: number;
   readonly logger?: EventLogger;
 }
 
@@ -57,7 +63,8 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const logger = options.logger ?? silentLogger;
   const intervalMs = options.intervalMs ?? 1000;
   const batchSize = options.batchSize ?? 100;
-  const documentConcurrency = Math.max(1, options.documentConcurrency ?? 16);
+  const idleIntervalMs = Math.max(intervalMs, options.idleIntervalMs ?? intervalMs);
+  let pause = intervalMs;
   const holdTimeoutMs = options.holdTimeoutMs ?? 30_000;
   const eventLog = options.eventLog === false ? null : (options.eventLog ?? createEventLogModel(model.db));
   const retentionMs = options.eventLogRetentionMs ?? DEFAULT_EVENT_LOG_RETENTION_MS;
@@ -73,43 +80,50 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     await bus.publish(envelope);
     // Recorded before the event counts as sent: if this write fails, the next pass publishes again
     // (the bus drops the duplicate) and records it then.
-    if (eventLog) await recordPublished(eventLog, envelope, retentionMs);
+    if (eventLog) await recordPublishedMany(eventLog, [envelope], retentionMs);
     return envelope.id;
   }
 
-  /** Publishes one document's events in order; answers how many went out and whether all did. */
-  async function publishDocument(source: PendingEventsSource, documentId: unknown, pendingEvents: readonly unknown[]): Promise<{ sent: number; complete: boolean }> {
-    const sent: string[] = [];
-    try {
-      for (const envelope of pendingEvents) {
-        sent.push(await publish(envelope));
+  /**
+   * One batch of a source: every event of every document is handed to the bus at once (publishes
+   * leave in call order, so each document's events keep theirs) and the acks are awaited together,
+   * then the event log and the source are each written once for the whole batch. A document whose
+   * publish failed keeps that event and every later one for the next pass.
+   */
+  async function publishBatch(source: PendingEventsSource): Promise<{ published: number; full: boolean; failed: boolean }> {
+    const documents = await source.withPendingEvents(batchSize);
+    const attempts = documents.map((document) =>
+      document.pendingEvents.map((value) => {
+        const envelope = parseEnvelope(value) as EnvelopeOf<Topic>;
+        return bus.publish(envelope).then(() => envelope);
+      }),
+    );
+    const published: PublishedEvents[] = [];
+    const envelopes: EnvelopeOf<Topic>[] = [];
+    let failed = false;
+    for (const [index, document] of documents.entries()) {
+      const settled = await Promise.allSettled(attempts[index]!);
+      const firstFailure = settled.findIndex((outcome) => outcome.status === 'rejected');
+      const sent = (firstFailure === -1 ? settled : settled.slice(0, firstFailure)).map((outcome) => (outcome as PromiseFulfilledResult<EnvelopeOf<Topic>>).value);
+      if (firstFailure !== -1) {
+        failed = true;
+        logger.warn({ collection: source.collectionName, documentId: String(document.documentId), err: (settled[firstFailure] as PromiseRejectedResult).reason }, 'outbox relay: publish failed; will retry');
       }
-    } catch (error) {
-      logger.warn({ collection: source.collectionName, documentId: String(documentId), err: error }, 'outbox relay: publish failed; will retry');
+      envelopes.push(...sent);
+      if (sent.length > 0) published.push({ documentId: document.documentId, eventIds: sent.map((envelope) => envelope.id) });
     }
-    if (sent.length > 0) await source.pull(documentId, sent);
-    return { sent: sent.length, complete: sent.length === pendingEvents.length };
+    if (eventLog) await recordPublishedMany(eventLog, envelopes, retentionMs);
+    await source.markPublished(published);
+    return { published: envelopes.length, full: documents.length >= batchSize, failed };
   }
 
-  // Documents are independent (order matters within one, and consumers keep it per key), so up to
-  // `documentConcurrency` of them publish at once: one at a time, each event's publish, log
-  // write and pull round trips added up to a few dozen events a second under load.
   async function sweep(source: PendingEventsSource): Promise<number> {
-    const documents = await source.withPendingEvents(batchSize);
     let published = 0;
-    let failed = false;
-    let next = 0;
-    const worker = async () => {
-      while (!failed && next < documents.length) {
-        const { documentId, pendingEvents } = documents[next++]!;
-        const outcome = await publishDocument(source, documentId, pendingEvents);
-        published += outcome.sent;
-        // The bus is failing: stop starting documents; the next pass retries them.
-        if (!outcome.complete) failed = true;
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(documentConcurrency, documents.length) }, worker));
-    return published;
+    for (;;) {
+      const batch = await publishBatch(source);
+      published += batch.published;
+      if (!batch.full || batch.failed || stopped) return published;
+    }
   }
 
   async function resolveStaleHolds(): Promise<void> {
@@ -172,18 +186,24 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     if (stopped) return;
     void runOnce()
       .catch(() => 0)
+      .then((published) => {
+        pause = published > 0 ? intervalMs : Math.min(idleIntervalMs, pause * 2);
+      })
       .finally(() => {
         if (stopped) return;
-        timer = setTimeout(passThenWait, intervalMs);
+        timer = setTimeout(passThenWait, pause);
         timer.unref(); // The relay alone never keeps a process alive.
       });
   }
 
   passThenWait();
+  const poke = () => void runOnce().catch(() => 0);
+  const stopListening = onEventsAnnounced(model.db, poke);
   return {
     runOnce,
-    poke: () => void runOnce().catch(() => 0),
+    poke,
     async stop() {
+      stopListening();
       stopped = true;
       if (timer) clearTimeout(timer);
       timer = null;

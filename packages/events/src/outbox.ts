@@ -93,13 +93,29 @@ export function withPendingEvents<TUpdate extends object>(
   return { ...update, $push: { ...$push, pendingEvents: { $each: plain } } };
 }
 
-/** What the relay needs from a collection whose documents carry `pendingEvents`. */
+/** A document with events still to publish, in the order they were recorded. */
+export interface PendingDocument {
+  readonly documentId: unknown;
+  readonly pendingEvents: readonly unknown[];
+}
+
+/** Events the bus accepted, per document: the relay hands a whole batch back at once. */
+export interface PublishedEvents {
+  readonly documentId: unknown;
+  readonly eventIds: readonly string[];
+}
+
+/**
+ * What the relay needs from a collection whose documents carry their own events. Both reads and
+ * writes touch only the working set: documents with events to publish, found through a sparse
+ * index on the events' ids (on MongoDB and on the embedded server alike), never the collection.
+ */
 export interface PendingEventsSource {
   readonly collectionName: string;
   /** Up to `limit` documents that have pending events, with those events in the order they were pushed. */
-  withPendingEvents(limit: number): Promise<{ readonly documentId: unknown; readonly pendingEvents: readonly unknown[] }[]>;
-  /** Removes the given (published) events from a document. */
-  pull(documentId: unknown, eventIds: readonly string[]): Promise<void>;
+  withPendingEvents(limit: number): Promise<PendingDocument[]>;
+  /** Removes the published events from their documents, the whole batch in one database command. */
+  markPublished(published: readonly PublishedEvents[]): Promise<void>;
 }
 
 /** A relay source over a model whose schema uses `pendingEventsPlugin`. */
@@ -112,8 +128,12 @@ export function pendingEventsSource<TDocument extends WithPendingEvents>(model: 
       const found = await documents.find({ 'pendingEvents.id': { $exists: true } }, { pendingEvents: 1 }).limit(limit).lean();
       return found.map((document) => ({ documentId: document._id, pendingEvents: document.pendingEvents ?? [] }));
     },
-    async pull(documentId, eventIds) {
-      await documents.updateOne({ _id: documentId }, { $pull: { pendingEvents: { id: { $in: [...eventIds] } } } });
+    async markPublished(published) {
+      if (published.length === 0) return;
+      await documents.bulkWrite(
+        published.map(({ documentId, eventIds }) => ({ updateOne: { filter: { _id: documentId }, update: { $pull: { pendingEvents: { id: { $in: [...eventIds] } } } } } })),
+        { ordered: false },
+      );
     },
   };
 }

@@ -6,6 +6,7 @@ import mongoose, { type Connection, type Model } from 'mongoose';
 import { startTestDatabase } from '@mesh/embedded-mongo';
 import type { RunningDatabase } from '@mesh/embedded-mongo';
 import {
+  announceEvents,
   connectJetStreamBus,
   createOutboxModel,
   discardEvent,
@@ -46,7 +47,8 @@ describe('the outbox and its relay', () => {
   });
   beforeEach(async () => {
     run += 1;
-    connection = await mongoose.createConnection(database.uri, { dbName: `outbox_${run}` }).asPromise();
+    // Command monitoring on, for the test that counts the relay's commands.
+    connection = await mongoose.createConnection(database.uri, { dbName: `outbox_${run}`, monitorCommands: true }).asPromise();
     shelves = shelfModel(connection);
     outbox = createOutboxModel(connection);
     await Promise.all([shelves.init(), outbox.init()]);
@@ -200,5 +202,75 @@ describe('the outbox and its relay', () => {
     relayed.poke();
     await waitFor(() => received.seen.length === 2, 20_000, 'the poked pass');
     assert.deepEqual(received.ids(), [early.id, poked.id]);
+  });
+
+  test('a write that announces its events wakes the relay: no poke, no timer', async () => {
+    await shelves.create({ _id: `SKU-${run}`, onHand: 0, movementKeys: [] });
+    const relayed = relay({ intervalMs: 60_000 });
+    await relayed.runOnce(); // the first pass is over: only an announcement can start another
+    const announced = receipt(`SKU-${run}`, 1, `receipt:${run}:announced`);
+    await shelves.updateOne({ _id: `SKU-${run}` }, withPendingEvents({ $inc: { onHand: 1 } }, announced));
+    announceEvents(shelves);
+    await waitFor(() => received.seen.length === 1, 20_000, 'the announced pass');
+    assert.deepEqual(received.ids(), [announced.id]);
+  });
+
+  test('one pass hands a whole batch to the bus at once, keeps each document in order, and clears it in one write', async () => {
+    const documents = 30;
+    const perDocument = 3;
+    const expected = new Map<string, string[]>();
+    for (let index = 0; index < documents; index++) {
+      const id = `SKU-${run}-${index}`;
+      const events = Array.from({ length: perDocument }, (_, step) => receipt(id, step + 1, `receipt:${run}:${index}:${step}`));
+      expected.set(id, events.map((event) => event.id));
+      await shelves.create({ _id: id, onHand: 0, movementKeys: [] });
+      await shelves.updateOne({ _id: id }, withPendingEvents({ $inc: { onHand: 6 } }, ...events));
+    }
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const counting: EventBus = {
+      ...bus,
+      publish: (envelope) => {
+        inFlight += 1;
+        mostInFlight = Math.max(mostInFlight, inFlight);
+        return bus.publish(envelope).finally(() => (inFlight -= 1));
+      },
+    };
+    const commands: string[] = [];
+    const listener = (event: { commandName: string; command: Record<string, unknown> }) => {
+      const target = event.command[event.commandName];
+      // Reads and writes only: the event log's model creates its collection and indexes on first use.
+      if (['find', 'insert', 'update', 'delete'].includes(event.commandName) && (target === 'shelves' || target === 'event_log')) commands.push(`${event.commandName} ${String(target)}`);
+    };
+    const client = connection.getClient();
+    client.on('commandStarted', listener);
+    try {
+      assert.equal(await relay({ bus: counting }).runOnce(), documents * perDocument);
+    } finally {
+      client.off('commandStarted', listener);
+    }
+    assert.equal(mostInFlight, documents * perDocument, 'every event of the batch was in flight at once (one ack wait)');
+    assert.deepEqual(commands.sort(), ['find shelves', 'update event_log', 'update shelves'], 'one read, one event-log write and one clearing write for the batch');
+    await waitFor(() => received.seen.length === documents * perDocument, 20_000, 'every event');
+    for (const [id, ids] of expected) {
+      assert.deepEqual(received.seen.filter((entry) => (entry.envelope.data as { sku?: string }).sku === id).map((entry) => entry.envelope.id), ids, `${id}'s events in order`);
+    }
+    assert.equal(await shelves.countDocuments({ 'pendingEvents.id': { $exists: true } }), 0);
+  });
+
+  test('finding pending events examines the documents that have some, not the collection', async () => {
+    await shelves.insertMany(Array.from({ length: 3000 }, (_, index) => ({ _id: `quiet-${run}-${index}`, onHand: 1, movementKeys: [] })));
+    for (let index = 0; index < 5; index++) {
+      const id = `busy-${run}-${index}`;
+      await shelves.create({ _id: id, onHand: 0, movementKeys: [] });
+      await shelves.updateOne({ _id: id }, withPendingEvents({ $inc: { onHand: 1 } }, receipt(id, 1, `receipt:${run}:busy:${index}`)));
+      // One with its events already published: an emptied array must not count as pending.
+      if (index === 0) await shelves.updateOne({ _id: id }, { $pull: { pendingEvents: {} } });
+    }
+    const stats = async () => ((await connection.db!.command({ meshQueryStats: 1 }))['namespaces'] as Record<string, { docsExamined: number }>)[`outbox_${run}.shelves`]?.docsExamined ?? 0;
+    const before = await stats();
+    assert.equal(await relay().runOnce(), 4);
+    const examined = (await stats()) - before;
+    assert.ok(examined <= 4 * 3, `the relay examined ${examined} shelf documents for 4 with pending events among 3,005`);
   });
 });

@@ -5,9 +5,8 @@ import type { CustomerRecord } from './models/customer.model.js';
 import type { CustomerModels } from './models/index.js';
 
 /**
- * How often the relay sweeps for events a crashed or slow write left behind. Every write rings
- * `models.pendingEvents`, which starts a pass at once, so the sweep is only the safety net; it
- * is kept long because each pass costs three queries.
+ * How often the relay sweeps for events a crashed or slow write left behind. Every write that
+ * records events wakes it (`announceEvents`), so the sweep is only the safety net.
  */
 const SWEEP_INTERVAL_MS = 30_000;
 
@@ -21,10 +20,8 @@ export async function startCustomerEvents(runtime: SubgraphRuntime<CustomerModel
   const outbox = createOutboxModel(connection);
   await outbox.init();
   const relay = startOutboxRelay({ model: outbox, bus, logger, intervalMs: SWEEP_INTERVAL_MS, sources: [pendingEventsSource(withEvents(models.customers))] });
-  const stopListening = models.pendingEvents.listen(() => relay.poke());
   return {
     async stop() {
-      stopListening();
       await relay.stop();
     },
   };

@@ -7,10 +7,10 @@ export interface InventorySettings {
   readonly reservationTtlMs: number;
   /** How often the expiry job runs (INVENTORY_EXPIRY_INTERVAL_MS, default 30 s). */
   readonly expiryIntervalMs: number;
-  /** Pause between outbox relay passes (INVENTORY_RELAY_INTERVAL_MS, default 250 ms). */
+  /** Pause between outbox relay passes while they find events (INVENTORY_RELAY_INTERVAL_MS, default 250 ms); every write that records events also wakes the relay. */
   readonly relayIntervalMs: number;
-  /** How often the relay also scans for events whose hint a crash lost (INVENTORY_EVENT_RESCAN_MS, default 60 s). */
-  readonly eventRescanMs: number;
+  /** Longest pause while passes find nothing: the safety net for other replicas' and crashed writes (INVENTORY_RELAY_IDLE_INTERVAL_MS, default 5 s). */
+  readonly relayIdleIntervalMs: number;
   /** Delivery policy (retries, backoff) of the order-events consumer; not read from the environment (tests shorten it). Default: the bus's. */
   readonly orderEventsDelivery?: SubscribeOptions;
 }
@@ -20,6 +20,6 @@ export function readInventorySettings(env: Readonly<Record<string, string | unde
     reservationTtlMs: readInt(env, 'INVENTORY_RESERVATION_TTL_MS', 3 * 24 * 3600 * 1000, { min: 1000, max: 30 * 24 * 3600 * 1000 }),
     expiryIntervalMs: readInt(env, 'INVENTORY_EXPIRY_INTERVAL_MS', 30_000, { min: 10 }),
     relayIntervalMs: readInt(env, 'INVENTORY_RELAY_INTERVAL_MS', 250, { min: 10 }),
-    eventRescanMs: readInt(env, 'INVENTORY_EVENT_RESCAN_MS', 60_000, { min: 100 }),
+    relayIdleIntervalMs: readInt(env, 'INVENTORY_RELAY_IDLE_INTERVAL_MS', 5000, { min: 10 }),
   });
 }

@@ -60,13 +60,15 @@ export async function untilOrderEventsHandled(watcher: EventWatcher, connection:
 /**
  * Resolves once the watcher has received every event inventory recorded so far, for checks that
  * nothing more was published (which a fixed pause proves only on a quiet machine): first the relay
- * has cleared every event hint (it deletes a hint only once its document has no event left to
- * publish), then a marker published after that reaches the watcher, whose consumer takes the stream
+ * has published every queued level change and reservation event (it removes them only once the
+ * bus accepted them), then a marker published after that reaches the watcher, whose consumer takes the stream
  * in order, one event at a time. The marker, a reservation-committed of no real reservation, is
  * left out of `seen`.
  */
 export async function untilAllReceived(watcher: EventWatcher, connection: Connection): Promise<void> {
-  await waitFor(async () => (await connection.collection('event_hints').countDocuments()) === 0, 'the relay to publish every recorded event');
+  const queued = async () =>
+    (await connection.collection('stock_levels').countDocuments({ 'changes.id': { $exists: true } })) + (await connection.collection('reservations').countDocuments({ 'pendingEvents.id': { $exists: true } }));
+  await waitFor(async () => (await queued()) === 0, 'the relay to publish every recorded event');
   const id = `marker_${randomUUID()}`;
   const marker = createEnvelope('inventory.reservation-committed', { reservationId: id, orderId: id, locationId: 'loc_marker', lines: [], movementIds: [] }, { correlationId: id, idempotencyKey: id });
   await watcher.bus.publish(marker);

@@ -69,7 +69,7 @@ export function createOrderContext(base: RequestContext, models: OrderModels, ru
       list: (args) => listOrders(models, loaders, principal, args),
       ofCustomer: (customerId, args) => customerOrders(loaders, principal, customerId, args),
       place: (input) => placeOrder(models, runtime, base, input),
-      transition: (command, request) => transitionOrder(models, runtime, { principal, correlationId: base.correlationId, loaders }, command, request),
+      transition: (command, request) => transitionOrder(models, { principal, correlationId: base.correlationId, loaders }, command, request),
       syncPos: (storeId, transactions) => syncPosTransactions(models, runtime, base, storeId, transactions),
       watchStatus: async (args) => {
         const feed = liveFeed();

@@ -7,6 +7,7 @@ import { createOrderModels, type OrderModels } from './models/index.js';
 import { startOrderEvents } from './order-events.js';
 import { OrderRuntime, readOrderRuntimeSettings, type OrderRuntimeSettings } from './order-runtime.js';
 import { resolvers } from './resolvers/index.js';
+import { watchDecisionFeed } from './services/decision-feed.js';
 
 /**
  * The order subgraph as a unit: schema, resolvers, models, per-request context, event consumers
@@ -26,8 +27,10 @@ export function createOrderSubgraph(settings: Partial<OrderRuntimeSettings> = {}
       const feed = await connectLiveFeed(started);
       liveFeed = feed;
       const events = await startOrderEvents(started, runtime);
+      const decisionFeed = watchDecisionFeed(feed, runtime, started.logger);
       return {
         async stop() {
+          await decisionFeed.stop();
           await events.stop();
           liveFeed = undefined;
           await feed.close();

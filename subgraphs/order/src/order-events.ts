@@ -16,7 +16,8 @@ export const RESERVATION_EXPIRIES_CONSUMER = 'order-reservation-expiries';
 
 /**
  * The order subgraph's background work, stopped before the database closes:
- * - the outbox relay publishing the events orders carry (`pendingEvents`), poked after each write;
+ * - the outbox relay publishing the events orders carry (`pendingEvents`), woken by every write that
+ *   recorded some (`announceEvents`);
  * - the durable consumer of `customer.customers-merged`;
  * - the durable consumer of `inventory.stock-reserved` / `inventory.stock-reservation-rejected`
  *   (an order PLACED or PENDING becomes CONFIRMED or REJECTED), up to `config.eventConcurrency`
@@ -31,7 +32,6 @@ export async function startOrderEvents(runtime: SubgraphRuntime<OrderModels>, or
   const outbox = createOutboxModel(connection);
   await outbox.init();
   const relay = startOutboxRelay({ model: outbox, bus, sources: [pendingEventsSource(models.orders as unknown as Model<WithPendingEvents>)], intervalMs: orderRuntime.settings.relayIntervalMs, logger });
-  orderRuntime.pokeRelay = relay.poke;
   const processed = mongoProcessedEvents(models.processedEvents);
   const merges = await bus.subscribe(
     'customer.customers-merged',
@@ -43,6 +43,9 @@ export async function startOrderEvents(runtime: SubgraphRuntime<OrderModels>, or
     STOCK_DECISIONS_CONSUMER,
     idempotent(processed, async (envelope) => {
       if (await recordStockDecision(models, envelope)) relay.poke();
+      // Decided (now or by an earlier delivery): wake this replica's callers waiting on the order.
+      orderRuntime.intake.decided(envelope.data.orderId);
+      orderRuntime.decisions.notify(envelope.data.orderId);
     }),
     { concurrency: config.eventConcurrency ?? DEFAULT_EVENT_CONCURRENCY, partitionKey: (envelope) => envelope.data.orderId },
   );
@@ -50,12 +53,11 @@ export async function startOrderEvents(runtime: SubgraphRuntime<OrderModels>, or
     'inventory.reservation-released',
     RESERVATION_EXPIRIES_CONSUMER,
     idempotent(processed, async (envelope) => {
-      if (await cancelExpiredOrder(models, orderRuntime, envelope)) relay.poke();
+      if (await cancelExpiredOrder(models, envelope)) relay.poke();
     }),
   );
   return {
     async stop() {
-      orderRuntime.pokeRelay = () => undefined;
       await Promise.all([merges.stop(), decisions.stop(), expiries.stop()]);
       await relay.stop();
     },

@@ -1,12 +1,18 @@
 import { readInt, readString, secretKey } from '@mesh/server-kit';
+import type { CurrencyCode } from '@mesh/server-kit';
+import { fetchCatalogVariants, type CatalogVariant } from './product-client.js';
+import { DecisionWaiters } from './services/decision-waiters.js';
+import { IntakeGate } from './services/intake-gate.js';
 import { KeyedQueue } from './services/order-queue.js';
 
-/** How the order subgraph reaches the product subgraph, and the poke of its outbox relay. */
+/** How the order subgraph reaches the product subgraph, and how long placement waits. */
 export interface OrderRuntimeSettings {
   /** The product subgraph's GraphQL endpoint (PRODUCT_URL, default http://127.0.0.1:4001/graphql). */
   readonly productUrl: string;
-  /** How long placeOrder waits for inventory's answer (default 3000 ms). */
+  /** How long placeOrder waits, from the request's arrival, for inventory's answer before answering PENDING (ORDER_DECISION_WAIT_MS, default 3000 ms). */
   readonly decisionWaitMs: number;
+  /** Orders this replica may have placing or undecided before new ones are refused with INTAKE_SATURATED (ORDER_INTAKE_MAX_BACKLOG, default 2000). */
+  readonly intakeMaxBacklog: number;
   /** Pause between the outbox relay's safety-net passes (ORDER_RELAY_INTERVAL_MS, default 1000 ms); every write also pokes it. */
   readonly relayIntervalMs: number;
   /** Days after an order became COMPLETED during which its goods may be returned (ORDER_RETURN_WINDOW_DAYS, default 30). */
@@ -16,7 +22,8 @@ export interface OrderRuntimeSettings {
 export function readOrderRuntimeSettings(env: Readonly<Record<string, string | undefined>> = process.env): OrderRuntimeSettings {
   return {
     productUrl: readString(env, 'PRODUCT_URL', 'http://127.0.0.1:4001/graphql'),
-    decisionWaitMs: 3000,
+    decisionWaitMs: readInt(env, 'ORDER_DECISION_WAIT_MS', 3000, { min: 0, max: 8000 }),
+    intakeMaxBacklog: readInt(env, 'ORDER_INTAKE_MAX_BACKLOG', 2000, { min: 1 }),
     relayIntervalMs: readInt(env, 'ORDER_RELAY_INTERVAL_MS', 1000, { min: 10 }),
     returnWindowDays: readInt(env, 'ORDER_RETURN_WINDOW_DAYS', 30, { min: 0, max: 3650 }),
   };
@@ -24,14 +31,35 @@ export function readOrderRuntimeSettings(env: Readonly<Record<string, string | u
 
 /**
  * What request-time code shares with the module's start hook: set when the module starts (the
- * internal secret for signing calls to product, the relay to poke after a write).
+ * internal secret for signing calls to product).
  */
 export class OrderRuntime {
   secret: Uint8Array | null = null;
-  pokeRelay: () => void = () => undefined;
   /** Refunds and return receipts of one order run one at a time in this process (see KeyedQueue). */
   readonly orderQueue = new KeyedQueue();
-  constructor(readonly settings: OrderRuntimeSettings) {}
+  /** placeOrder callers waiting for inventory's decision, woken by it. */
+  readonly decisions = new DecisionWaiters();
+  readonly intake: IntakeGate;
+  private readonly catalogReads = new Map<string, Promise<(CatalogVariant | null)[]>>();
+
+  constructor(readonly settings: OrderRuntimeSettings) {
+    this.intake = new IntakeGate(settings.intakeMaxBacklog);
+  }
+
+  /**
+   * Prices and costs of `skus` from the catalog. Concurrent reads of the same SKUs share one request
+   * to the product subgraph (a flash sale prices the same SKU a thousand times at once); nothing is
+   * cached beyond the request in flight, so a price change applies to the next order.
+   */
+  readCatalog(skus: readonly string[], currency: CurrencyCode, correlationId: string): Promise<(CatalogVariant | null)[]> {
+    if (!this.secret) throw new Error('the order module has not been started (no internal secret)');
+    const key = `${currency}|${skus.join(',')}`;
+    const inFlight = this.catalogReads.get(key);
+    if (inFlight) return inFlight;
+    const read = fetchCatalogVariants(this.settings.productUrl, this.secret, skus, currency, correlationId).finally(() => this.catalogReads.delete(key));
+    this.catalogReads.set(key, read);
+    return read;
+  }
 
   useSecret(internalSecret: string): void {
     this.secret = secretKey(internalSecret);

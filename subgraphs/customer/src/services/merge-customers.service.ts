@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createEnvelope, withPendingEvents } from '@mesh/events';
+import { announceEvents, createEnvelope, withPendingEvents } from '@mesh/events';
 import { identifier, notFound, type Principal } from '@mesh/server-kit';
 import { requireMergeRight } from '../customer-access.js';
 import { idempotencyKeyReused, mergeInProgress } from '../errors.js';
@@ -169,7 +169,7 @@ async function execute(models: CustomerModels, caller: Caller, request: MergeCus
     if ((error as { code?: unknown }).code === 11000) throw idempotencyKeyReused(idempotencyKey);
     throw error;
   }
-  models.pendingEvents.ring();
+  announceEvents(models.customers);
   return answer(models, { ...merged, mergedInto: survivorId, mergedAt, mergeKey: idempotencyKey });
 }
 

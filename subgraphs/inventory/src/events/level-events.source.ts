@@ -1,8 +1,7 @@
-import { createEnvelope, type AnyEnvelope, type MovementType } from '@mesh/events';
+import { createEnvelope, type AnyEnvelope, type MovementType, type PendingDocument, type PendingEventsSource } from '@mesh/events';
 import type { LevelChange, StockLevelRecord } from '../models/stock-level.model.js';
 import type { InventoryModels } from '../models/index.js';
 import { LEVELS_COLLECTION } from '../services/level-change.js';
-import type { HintedCollection } from './hinted-source.js';
 
 type QueuedLevel = Pick<StockLevelRecord, 'sku' | 'locationId' | 'onHand' | 'reserved' | 'inTransit' | 'safetyStock'> & { _id: unknown; changes?: LevelChange[] };
 
@@ -75,34 +74,40 @@ export function eventsOfLevel(level: QueuedLevel): { events: AnyEnvelope[]; even
   return { events, eventIdsOf, silentHead };
 }
 
-/** The stock levels as a relay source: their queued changes become events. */
-export function levelEventsCollection(models: InventoryModels): HintedCollection {
+/**
+ * The stock levels as a relay source: their queued changes become events. Levels with queued
+ * changes are found through the sparse index on `changes.id`: the working set, not the catalog.
+ */
+export function levelEventsSource(models: InventoryModels): PendingEventsSource {
   const projection = { sku: 1, locationId: 1, onHand: 1, reserved: 1, inTransit: 1, safetyStock: 1, changes: 1 };
   return {
     collectionName: LEVELS_COLLECTION,
-    async pendingOf(documentIds) {
-      const levels = await models.levels.find({ _id: { $in: [...documentIds] } }, projection).lean<QueuedLevel[]>();
-      const pending: { documentId: unknown; pendingEvents: AnyEnvelope[] }[] = [];
+    async withPendingEvents(limit) {
+      const levels = await models.levels.find({ 'changes.id': { $exists: true } }, projection).limit(limit).lean<QueuedLevel[]>();
+      const pending: PendingDocument[] = [];
+      const silent: { _id: unknown; ids: string[] }[] = [];
       for (const level of levels) {
         const { events, silentHead } = eventsOfLevel(level);
-        if (silentHead.length > 0) await models.levels.updateOne({ _id: level._id }, { $pull: { changes: { id: { $in: silentHead } } } });
+        if (silentHead.length > 0) silent.push({ _id: level._id, ids: silentHead });
         if (events.length > 0) pending.push({ documentId: level._id, pendingEvents: events });
-        else if ((level.changes ?? []).length > silentHead.length) pending.push({ documentId: level._id, pendingEvents: [] });
+      }
+      // Changes that moved nothing visible have no event: dropped here, or they would be read again.
+      if (silent.length > 0) {
+        await models.levels.bulkWrite(silent.map(({ _id, ids }) => ({ updateOne: { filter: { _id }, update: { $pull: { changes: { id: { $in: ids } } } } } })), { ordered: false });
       }
       return pending;
     },
-    async scan(limit) {
-      const found = await models.levels.find({ 'changes.id': { $exists: true } }, { _id: 1 }).limit(limit).lean<{ _id: unknown }[]>();
-      return found.map((level) => level._id);
-    },
-    async pull(documentId, eventIds) {
+    async markPublished(published) {
+      if (published.length === 0) return;
       // A change goes once every event derived from it was published.
-      const level = await models.levels.findOne({ _id: documentId }, projection).lean<QueuedLevel>();
-      if (!level) return;
-      const published = new Set(eventIds);
-      const { eventIdsOf } = eventsOfLevel(level);
-      const done = [...eventIdsOf].filter(([, ids]) => ids.length > 0 && ids.every((id) => published.has(id))).map(([changeId]) => changeId);
-      if (done.length > 0) await models.levels.updateOne({ _id: documentId }, { $pull: { changes: { id: { $in: done } } } });
+      const levels = await models.levels.find({ _id: { $in: published.map((entry) => entry.documentId) } }, projection).lean<QueuedLevel[]>();
+      const sentOf = new Map(published.map((entry) => [String(entry.documentId), new Set(entry.eventIds)]));
+      const pulls = levels.flatMap((level) => {
+        const sent = sentOf.get(String(level._id)) ?? new Set<string>();
+        const done = [...eventsOfLevel(level).eventIdsOf].filter(([, ids]) => ids.length > 0 && ids.every((id) => sent.has(id))).map(([changeId]) => changeId);
+        return done.length > 0 ? [{ updateOne: { filter: { _id: level._id }, update: { $pull: { changes: { id: { $in: done } } } } } }] : [];
+      });
+      if (pulls.length > 0) await models.levels.bulkWrite(pulls, { ordered: false });
     },
   };
 }

@@ -1,7 +1,6 @@
 import type { Connection } from 'mongoose';
 import { createOutboxModel, createProcessedEventModel, type OutboxModel, type ProcessedEventRecord } from '@mesh/events';
 import type { Model } from 'mongoose';
-import { registerEventHintModel, type EventHintModel } from './event-hint.model.js';
 import { registerLocationModel, type LocationModel } from './location.model.js';
 import { registerReservationModel, type ReservationModel } from './reservation.model.js';
 import { registerSkuModel, type SkuModel } from './sku.model.js';
@@ -17,8 +16,6 @@ export interface InventoryModels {
   readonly movements: StockMovementModel;
   readonly reservations: ReservationModel;
   readonly transfers: TransferModel;
-  /** Which documents have events waiting for the relay. */
-  readonly eventHints: EventHintModel;
   /** The events package's outbox (the relay needs one; inventory's events ride in their documents). */
   readonly outbox: OutboxModel;
   /** Events the consumers have completed. */
@@ -33,7 +30,6 @@ export function createInventoryModels(connection: Connection): InventoryModels {
     movements: registerStockMovementModel(connection),
     reservations: registerReservationModel(connection),
     transfers: registerTransferModel(connection),
-    eventHints: registerEventHintModel(connection),
     outbox: createOutboxModel(connection),
     processedEvents: createProcessedEventModel(connection),
   };

@@ -1,5 +1,5 @@
+import { announceEvents } from '@mesh/events';
 import { randomUUID } from 'node:crypto';
-import { hintEvents } from '../models/event-hint.model.js';
 import type { InventoryModels } from '../models/index.js';
 import { DECISION_WINDOW, LEVEL_PROJECTION, type ChangeMovement, type LevelChange, type MovementDecision, type StockLevelRecord } from '../models/stock-level.model.js';
 
@@ -74,7 +74,7 @@ export async function applyLevelStep(
       .findOneAndUpdate({ ...undecided, ...step.guard }, levelChangeUpdate(marker, step.delta, step.lineage), { returnDocument: 'after', projection: LEVEL_PROJECTION })
       .lean<StockLevelRecord & { _id: unknown }>();
     if (applied) {
-      await hintEvents(models.eventHints, LEVELS_COLLECTION, applied._id);
+      announceEvents(models.levels);
       return { applied: true, level: applied, elsewhere: false };
     }
     const refused = await models.levels

@@ -1,11 +1,11 @@
+import { announceEvents } from '@mesh/events';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@mesh/server-kit';
 import { stockContention } from '../errors.js';
-import { hintEvents } from '../models/event-hint.model.js';
 import type { InventoryModels } from '../models/index.js';
 import { LEVEL_PROJECTION, snapshotOf, type StockLevelRecord } from '../models/stock-level.model.js';
 import type { MovementRecord } from '../models/stock-movement.model.js';
-import { ensureLevel, LEVELS_COLLECTION, levelChangeUpdate, type Lineage } from './level-change.js';
+import { ensureLevel, levelChangeUpdate, type Lineage } from './level-change.js';
 
 /** Goods sold and taken away at a store till (a POS sale): they left stock without a reservation. */
 export interface CarryOutSaleInput {
@@ -107,7 +107,7 @@ export async function settleCarryOutSale(models: InventoryModels, movement: Move
       .findOneAndUpdate({ sku, locationId, onHand: current.onHand, reserved: current.reserved, 'decisions.movementId': { $ne: movementId } }, update, { returnDocument: 'after', projection: LEVEL_PROJECTION })
       .lean<StockLevelRecord & { _id: unknown }>();
     if (applied) {
-      await hintEvents(models.eventHints, LEVELS_COLLECTION, applied._id);
+      announceEvents(models.levels);
       return finalise(models, movement, -taken, applied);
     }
     await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * (attempt + 1)));

@@ -1,11 +1,7 @@
-import { createEnvelope, type AnyEnvelope, type EnvelopeOf, type Topic } from '@mesh/events';
-import { hintEvents } from '../models/event-hint.model.js';
+import { announceEvents, createEnvelope, type AnyEnvelope, type EnvelopeOf, type Topic } from '@mesh/events';
 import type { InventoryModels } from '../models/index.js';
 import type { ReservationLineState, ReservationRecord } from '../models/reservation.model.js';
 import { applyLevelStep, type Lineage } from './level-change.js';
-
-/** The reservations collection name, for event hints. */
-export const RESERVATIONS_COLLECTION = 'reservations';
 
 export const lineageOf = (reservation: ReservationRecord): Lineage => ({ correlationId: reservation.correlationId, causationId: reservation.causationId ?? null });
 
@@ -42,7 +38,7 @@ export async function finalise<T extends Topic>(models: InventoryModels, reserva
     .findOneAndUpdate({ _id: reservation._id, status: from }, { $set: { ...set, updatedAt: new Date() }, $push: { pendingEvents: plain } }, { returnDocument: 'after' })
     .lean<ReservationRecord>();
   if (done) {
-    await hintEvents(models.eventHints, RESERVATIONS_COLLECTION, done._id);
+    announceEvents(models.reservations);
     return done;
   }
   const stored = await models.reservations.findById(reservation._id).lean<ReservationRecord>();

@@ -1,11 +1,11 @@
+import { announceEvents } from '@mesh/events';
 import type { Logger } from '@mesh/server-kit';
 import { stockContention } from '../errors.js';
-import { hintEvents } from '../models/event-hint.model.js';
 import type { InventoryModels } from '../models/index.js';
 import { LEVEL_PROJECTION, snapshotOf, type LevelSnapshot, type MovementDecision, type StockLevelRecord } from '../models/stock-level.model.js';
 import type { MovementRecord } from '../models/stock-movement.model.js';
 import { settleCarryOutSale } from './record-carry-out-sale.service.js';
-import { decisionPush, ensureLevel, LEVELS_COLLECTION, levelChangeUpdate, type LevelDelta } from './level-change.js';
+import { decisionPush, ensureLevel, levelChangeUpdate, type LevelDelta } from './level-change.js';
 import { valueMovement, type MovementValuation } from './value-movement.js';
 
 type Decision =
@@ -135,7 +135,7 @@ async function applyDelta(models: InventoryModels, filter: Record<string, unknow
     currency: valuation?.currency ?? null,
   });
   const applied = await models.levels.findOneAndUpdate(filter, update, { returnDocument: 'after', projection: LEVEL_PROJECTION }).lean<StockLevelRecord & { _id: unknown }>();
-  if (applied) await hintEvents(models.eventHints, LEVELS_COLLECTION, applied._id);
+  if (applied) announceEvents(models.levels);
   return applied;
 }
 

@@ -4,7 +4,6 @@ import { createOrderLoaders } from '../loaders.js';
 import type { OrderModels } from '../models/index.js';
 import type { OrderRecord } from '../models/order.model.js';
 import { ORDER_TRANSITIONS } from '../order-lifecycle.js';
-import type { OrderRuntime } from '../order-runtime.js';
 import { transitionOrder } from './transition-order.service.js';
 
 /** The order domain acting on inventory's word, not on a person's request (audit logs show this subject). */
@@ -17,14 +16,14 @@ const RESERVATION_EXPIRY: Principal = Object.freeze({ role: 'admin', subject: 's
  * An order that moved on meanwhile (fulfilled, already cancelled) is left as it is. Idempotent: the
  * command key is derived from the reservation, so a redelivery returns the first result.
  */
-export async function cancelExpiredOrder(models: OrderModels, runtime: OrderRuntime, envelope: EnvelopeOf<'inventory.reservation-released'>): Promise<OrderRecord | null> {
+export async function cancelExpiredOrder(models: OrderModels, envelope: EnvelopeOf<'inventory.reservation-released'>): Promise<OrderRecord | null> {
   const { orderId, reservationId, reason } = envelope.data;
   if (reason !== 'EXPIRED') return null;
   const order = await models.orders.findById(orderId).lean<OrderRecord>();
   if (!order || !ORDER_TRANSITIONS.cancel.from.includes(order.status)) return null;
   const caller = { principal: RESERVATION_EXPIRY, correlationId: envelope.correlationId, loaders: createOrderLoaders(models) };
   try {
-    return await transitionOrder(models, runtime, caller, 'cancel', { orderId, idempotencyKey: `expired:${reservationId}`, reason: 'PICKUP_EXPIRED' });
+    return await transitionOrder(models, caller, 'cancel', { orderId, idempotencyKey: `expired:${reservationId}`, reason: 'PICKUP_EXPIRED' });
   } catch (error) {
     // Fulfilled or cancelled between the read and the write: nothing left to cancel.
     if ((error as { extensions?: { code?: string } }).extensions?.code === 'ILLEGAL_TRANSITION') return null;

@@ -1,3 +1,4 @@
+import { announceEvents } from '@mesh/events';
 import { createHash, randomUUID } from 'node:crypto';
 import type { AnyEnvelope } from '@mesh/events';
 import { badUserInput, identifier, notFound, positiveQuantity, type Principal } from '@mesh/server-kit';
@@ -128,7 +129,7 @@ export async function createReturn(models: OrderModels, runtime: OrderRuntime, c
     const pending = JSON.parse(JSON.stringify(event)) as AnyEnvelope;
     const updated = await models.orders.findOneAndUpdate(filter, { $inc: inc, $push: { returns: record, pendingEvents: pending } }, { returnDocument: 'after' }).lean<OrderRecord>();
     if (updated) {
-      runtime.pokeRelay();
+      announceEvents(models.orders);
       return { kind: 'created', order: updated, record };
     }
     await backoff(attempt);

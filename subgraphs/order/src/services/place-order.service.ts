@@ -1,3 +1,4 @@
+import { announceEvents } from '@mesh/events';
 import { createHash, randomUUID } from 'node:crypto';
 import type { AnyEnvelope, OrderPlaced } from '@mesh/events';
 import { badUserInput, can, forbidden, identifier, isSelf, notFound, positiveQuantity, type Principal } from '@mesh/server-kit';
@@ -8,7 +9,6 @@ import type { OrderLineRecord, OrderRecord } from '../models/order.model.js';
 import { eventMoney, orderEnvelope, statusChanged } from '../order-envelopes.js';
 import { AWAITING_STOCK } from '../order-lifecycle.js';
 import type { OrderRuntime } from '../order-runtime.js';
-import { fetchCatalogVariants } from '../product-client.js';
 import { requireSignedIn } from './order-access.js';
 import { taxOf } from '../tax-rules.js';
 
@@ -83,18 +83,38 @@ export function resultOf(order: OrderRecord): PlaceOrderResult {
 
 /**
  * Places an order (see Mutation.placeOrder): validates, prices from the catalog, inserts the order
- * PLACED with its `order.order-placed` event in the same write, then waits (bounded) for inventory's
- * decision, which the stock-decision consumer writes into the order. When none came in time, the
- * order is moved PLACED -> PENDING (guarded) and answered as such; it completes by itself later.
+ * PLACED with its `order.order-placed` event in the same write, then waits for inventory's
+ * decision, which the stock-decision consumer writes into the order and signals (no polling).
+ * The wait ends `decisionWaitMs` after the request arrived: an order not decided by then is moved
+ * PLACED -> PENDING (guarded) and answered as such; it completes by itself later. A new order is
+ * admitted only while this replica's backlog allows (INTAKE_SATURATED, retryable, otherwise).
  */
 export async function placeOrder(models: OrderModels, runtime: OrderRuntime, caller: PlaceOrderCaller, rawInput: PlaceOrderInput): Promise<PlaceOrderResult> {
+  const deadline = Date.now() + runtime.settings.decisionWaitMs;
   const input = validate(rawInput);
   assertMayPlaceFor(caller.principal, input.customerId);
   const hash = requestHash(input);
 
   const existing = await models.orders.findOne({ idempotencyKey: input.idempotencyKey }).lean<OrderRecord>();
-  if (existing) return replay(models, runtime, existing, hash, input.idempotencyKey);
+  if (existing) return replay(models, runtime, existing, hash, input.idempotencyKey, deadline);
 
+  const settle = runtime.intake.admit();
+  try {
+    return await placeNew(models, runtime, caller, input, hash, deadline, settle);
+  } finally {
+    settle(); // Refused or failed before the insert: it leaves the backlog (a no-op once accepted).
+  }
+}
+
+async function placeNew(
+  models: OrderModels,
+  runtime: OrderRuntime,
+  caller: PlaceOrderCaller,
+  input: PlaceOrderInput,
+  hash: string,
+  deadline: number,
+  accepted: (orderId: string) => void,
+): Promise<PlaceOrderResult> {
   const order = await priceOrder(runtime, caller.correlationId, input, hash);
   const lineage = { correlationId: caller.correlationId };
   const placed: OrderPlaced = {
@@ -128,22 +148,22 @@ export async function placeOrder(models: OrderModels, runtime: OrderRuntime, cal
     // A concurrent request with the same key won the insert: answer as it does.
     const winner = await models.orders.findOne({ idempotencyKey: input.idempotencyKey }).lean<OrderRecord>();
     if (!winner) throw error;
-    return replay(models, runtime, winner, hash, input.idempotencyKey);
+    return replay(models, runtime, winner, hash, input.idempotencyKey, deadline);
   }
-  runtime.pokeRelay();
-  return awaitDecision(models, runtime, order._id);
+  accepted(order._id);
+  announceEvents(models.orders);
+  return awaitDecision(models, runtime, order._id, deadline);
 }
 
-async function replay(models: OrderModels, runtime: OrderRuntime, order: OrderRecord, hash: string, key: string): Promise<PlaceOrderResult> {
+async function replay(models: OrderModels, runtime: OrderRuntime, order: OrderRecord, hash: string, key: string, deadline: number): Promise<PlaceOrderResult> {
   if (order.requestHash !== hash) throw idempotencyKeyReused(key);
-  return AWAITING_STOCK.includes(order.status) ? awaitDecision(models, runtime, order._id) : resultOf(order);
+  return AWAITING_STOCK.includes(order.status) ? awaitDecision(models, runtime, order._id, deadline) : resultOf(order);
 }
 
 /** The order as it will be stored, priced and costed from the catalog; NOT_FOUND for an unknown SKU. */
 async function priceOrder(runtime: OrderRuntime, correlationId: string, input: PlaceOrderInput, hash: string): Promise<OrderRecord> {
-  if (!runtime.secret) throw new Error('the order module has not been started (no internal secret)');
   const skus = input.lines.map((line) => line.sku);
-  const catalog = await fetchCatalogVariants(runtime.settings.productUrl, runtime.secret, skus, input.currency, correlationId);
+  const catalog = await runtime.readCatalog(skus, input.currency, correlationId);
   const lines: OrderLineRecord[] = input.lines.map((line, index) => {
     const variant = catalog[index];
     if (!variant) throw notFound(`There is no SKU ${line.sku}`, { sku: line.sku });
@@ -183,21 +203,28 @@ async function priceOrder(runtime: OrderRuntime, correlationId: string, input: P
   };
 }
 
-/** Polls the order (bounded) for inventory's decision; on time-out marks it PENDING (guarded) and answers with it. */
-async function awaitDecision(models: OrderModels, runtime: OrderRuntime, orderId: string): Promise<PlaceOrderResult> {
-  const deadline = Date.now() + runtime.settings.decisionWaitMs;
+/**
+ * Waits until the order is decided or `deadline` passes, reading it once now and once per wake-up
+ * (the decision's signal, or the deadline): waiting callers cost no database work. On time-out a
+ * PLACED order is marked PENDING (guarded) and answered with it.
+ */
+async function awaitDecision(models: OrderModels, runtime: OrderRuntime, orderId: string, deadline: number): Promise<PlaceOrderResult> {
   for (;;) {
+    // Registered before the read, so a decision recorded in between still wakes this caller.
+    const waiter = runtime.decisions.wait(orderId, deadline - Date.now());
     const order = await models.orders.findById(orderId).lean<OrderRecord>();
     if (!order) throw new Error(`order ${orderId} disappeared`);
     if (!AWAITING_STOCK.includes(order.status) || Date.now() >= deadline) {
-      if (order.status === 'PLACED') return resultOf(await markPending(models, runtime, order));
+      waiter.cancel();
+      if (!AWAITING_STOCK.includes(order.status)) runtime.intake.decided(orderId);
+      if (order.status === 'PLACED') return resultOf(await markPending(models, order));
       return resultOf(order);
     }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await waiter.woken;
   }
 }
 
-async function markPending(models: OrderModels, runtime: OrderRuntime, order: OrderRecord): Promise<OrderRecord> {
+async function markPending(models: OrderModels, order: OrderRecord): Promise<OrderRecord> {
   const at = new Date();
   const event = statusChanged(order, 'PLACED', 'PENDING', { correlationId: order.correlationId }, at, { reason: 'inventory has not answered yet' });
   const updated = await models.orders
@@ -211,7 +238,7 @@ async function markPending(models: OrderModels, runtime: OrderRuntime, order: Or
     )
     .lean<OrderRecord>();
   if (updated) {
-    runtime.pokeRelay();
+    announceEvents(models.orders);
     return updated;
   }
   // Inventory decided in the meantime.

@@ -1,3 +1,4 @@
+import { announceEvents } from '@mesh/events';
 import { randomUUID } from 'node:crypto';
 import type { AnyEnvelope, EnvelopeOf, Topic } from '@mesh/events';
 import { badUserInput, identifier, notFound, type Principal } from '@mesh/server-kit';
@@ -59,10 +60,10 @@ export async function receiveReturn(models: OrderModels, runtime: OrderRuntime, 
   const input = validate(rawInput);
   const owner = await models.orders.findOne({ 'returns._id': input.returnId }, { _id: 1 }).lean<{ _id: string }>();
   if (!owner) throw notFound(`There is no return ${input.returnId}`);
-  return runtime.orderQueue.run(owner._id, () => attemptReceipt(models, runtime, input));
+  return runtime.orderQueue.run(owner._id, () => attemptReceipt(models, input));
 }
 
-async function attemptReceipt(models: OrderModels, runtime: OrderRuntime, input: ReceiveReturnInput): Promise<ReceiveReturnOutcome> {
+async function attemptReceipt(models: OrderModels, input: ReceiveReturnInput): Promise<ReceiveReturnOutcome> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
     const order = await models.orders.findOne({ 'returns._id': input.returnId }).lean<OrderRecord>();
     if (!order) throw notFound(`There is no return ${input.returnId}`);
@@ -165,7 +166,7 @@ async function attemptReceipt(models: OrderModels, runtime: OrderRuntime, input:
       )
       .lean<OrderRecord>();
     if (updated) {
-      runtime.pokeRelay();
+      announceEvents(models.orders);
       return { kind: 'received', order: updated, record: completed };
     }
     await backoff(attempt);

@@ -1,3 +1,4 @@
+import { announceEvents } from '@mesh/events';
 import { createHash, randomUUID } from 'node:crypto';
 import type { AnyEnvelope } from '@mesh/events';
 import { badUserInput, identifier, notFound, type Principal } from '@mesh/server-kit';
@@ -58,10 +59,10 @@ const requestHash = (input: CheckedInput) =>
 export async function refundPayment(models: OrderModels, runtime: OrderRuntime, principal: Principal, rawInput: RefundPaymentInput): Promise<RefundPaymentOutcome> {
   assertMayProcessReturns(principal);
   const input = validate(rawInput);
-  return runtime.orderQueue.run(input.orderId, () => attemptRefund(models, runtime, input));
+  return runtime.orderQueue.run(input.orderId, () => attemptRefund(models, input));
 }
 
-async function attemptRefund(models: OrderModels, runtime: OrderRuntime, input: CheckedInput): Promise<RefundPaymentOutcome> {
+async function attemptRefund(models: OrderModels, input: CheckedInput): Promise<RefundPaymentOutcome> {
   const hash = requestHash(input);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
     const order = await models.orders.findById(input.orderId).lean<OrderRecord>();
@@ -117,7 +118,7 @@ async function attemptRefund(models: OrderModels, runtime: OrderRuntime, input: 
       )
       .lean<OrderRecord>();
     if (updated) {
-      runtime.pokeRelay();
+      announceEvents(models.orders);
       return { kind: 'issued', order: updated, refund };
     }
     await backoff(attempt);

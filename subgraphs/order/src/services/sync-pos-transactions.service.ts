@@ -1,3 +1,4 @@
+import { announceEvents } from '@mesh/events';
 import { LIMITS, badUserInput, can, forbidden, identifier, type CurrencyCode, type Principal } from '@mesh/server-kit';
 import type { PosRejectionCode, PosTransactionInput, PosTransactionOutcome } from '../__generated__/resolvers-types.js';
 import type { OrderModels } from '../models/index.js';
@@ -82,7 +83,7 @@ export async function syncPosTransactions(models: OrderModels, runtime: OrderRun
     if (outcome.order) existing.set(entry.key, outcome.order);
     results[index] = { ...base, ...outcome };
   }
-  if (recorded) runtime.pokeRelay();
+  if (recorded) announceEvents(models.orders);
   return { storeId, results, devices: await recordDevices(models, storeId, transactions) };
 }
 

@@ -1,3 +1,4 @@
+import { announceEvents } from '@mesh/events';
 import type { AnyEnvelope, EnvelopeOf, Topic } from '@mesh/events';
 import { badUserInput, can, forbidden, identifier, notFound, type Principal } from '@mesh/server-kit';
 import type { OrderCancellationReason, OrderStatus } from '../__generated__/resolvers-types.js';
@@ -7,7 +8,6 @@ import type { OrderModels } from '../models/index.js';
 import type { OrderRecord } from '../models/order.model.js';
 import { eventMoney, fulfilledGoods, orderEnvelope, statusChanged } from '../order-envelopes.js';
 import { ORDER_TRANSITIONS, type OrderCommand } from '../order-lifecycle.js';
-import type { OrderRuntime } from '../order-runtime.js';
 import { assertMayReadOrdersOf, requireSignedIn } from './order-access.js';
 
 const plain = (envelope: object) => JSON.parse(JSON.stringify(envelope)) as AnyEnvelope;
@@ -45,7 +45,7 @@ async function assertMayRun(caller: TransitionCaller, command: OrderCommand, ord
  * A repeated idempotency key returns the order as it is (the first result); ILLEGAL_TRANSITION
  * (with from/to) when the current status does not allow it. Writes nothing on refusal.
  */
-export async function transitionOrder(models: OrderModels, runtime: OrderRuntime, caller: TransitionCaller, command: OrderCommand, request: TransitionRequest): Promise<OrderRecord> {
+export async function transitionOrder(models: OrderModels, caller: TransitionCaller, command: OrderCommand, request: TransitionRequest): Promise<OrderRecord> {
   const orderId = identifier(request.orderId, 'orderId');
   if (request.idempotencyKey.length < 1 || request.idempotencyKey.length > 128) throw badUserInput('idempotencyKey must be 1 to 128 characters', { argument: 'idempotencyKey' });
   const rule = ORDER_TRANSITIONS[command];
@@ -119,7 +119,7 @@ export async function transitionOrder(models: OrderModels, runtime: OrderRuntime
       )
       .lean<OrderRecord>();
     if (updated) {
-      runtime.pokeRelay();
+      announceEvents(models.orders);
       return updated;
     }
     // Someone moved the order (or ran this key) meanwhile: decide again from what is stored now.

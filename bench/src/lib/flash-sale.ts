@@ -1,0 +1,176 @@
+/**
+ * A flash sale as the intake issue measures it: every order of the burst sent at once (distinct
+ * idempotency keys plus resends of used ones), single-unit on one SKU, each call timed on its own.
+ * A retryable refusal (INTAKE_SATURATED) is retried after its hint, as a well-behaved storefront
+ * does; a gateway time-out is counted as a failure, then retried with the same key so that the
+ * run can still check its invariants.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { MongoClient } from 'mongodb';
+import type { RunningMesh, SubgraphName } from '@mesh/mesh-runner';
+import { GraphQLRequestError, type BenchClient } from './bench-client.js';
+import { waitUntilDecided, type DecidedOrder, type OrderRequest, type PlacedOrder } from './orders.js';
+import { readCounters } from './service-counters.js';
+import { percentile } from './stats.js';
+
+const PLACE = `mutation FlashPlaceOrder($input: PlaceOrderInput!) {
+  placeOrder(input: $input) {
+    __typename
+    ... on OrderPlaced { order { id status correlationId } }
+    ... on OrderRejected { order { id status correlationId } }
+  }
+}`;
+
+const SUBGRAPHS: readonly SubgraphName[] = ['product', 'inventory', 'order', 'customer', 'ledger'];
+
+/** One HTTP call of the burst. */
+export interface BurstCall {
+  readonly key: string;
+  readonly latencyMs: number;
+  /** The answered order status, or the error code (SUBGRAPH_TIMEOUT, INTAKE_SATURATED, ...). */
+  readonly outcome: string;
+}
+
+export interface BurstOutcome {
+  readonly calls: readonly BurstCall[];
+  readonly decided: readonly DecidedOrder[];
+  /** Distinct order ids answered per idempotency key (must be 1 for every key). */
+  readonly idsPerKey: ReadonlyMap<string, number>;
+  /** From the first send to the last order's decision (server clock), ms. */
+  readonly allFinalMs: number;
+  readonly counters: DatabaseWork;
+}
+
+export interface DatabaseWork {
+  readonly commands: number;
+  readonly docsExamined: number;
+  readonly returned: number;
+  readonly scans: number;
+}
+
+interface Attempt {
+  readonly latencyMs: number;
+  readonly placed?: { id: string; status: string; correlationId: string };
+  readonly code?: string;
+  readonly retryAfterMs?: number;
+}
+
+async function attempt(url: string, token: string, request: OrderRequest): Promise<Attempt> {
+  const input = {
+    idempotencyKey: request.idempotencyKey,
+    channel: 'WEB',
+    customerId: request.customerId,
+    currency: request.currency,
+    lines: [{ sku: request.sku, quantity: 1 }],
+    fulfillment: { type: 'SHIP', locationId: request.locationId },
+  };
+  const started = performance.now();
+  try {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: PLACE, variables: { input } }),
+      signal: AbortSignal.timeout(60_000),
+    });
+    const body = (await response.json()) as {
+      data?: { placeOrder: { order: { id: string; status: string; correlationId: string } } } | null;
+      errors?: { message: string; extensions?: Record<string, unknown> }[];
+    };
+    const latencyMs = performance.now() - started;
+    const error = body.errors?.[0];
+    if (error) {
+      const retryAfterMs = Number(error.extensions?.['retryAfterMs']);
+      return { latencyMs, code: String(error.extensions?.['code'] ?? `HTTP_${response.status}`), ...(Number.isFinite(retryAfterMs) ? { retryAfterMs } : {}) };
+    }
+    if (!body.data) return { latencyMs, code: `HTTP_${response.status}` };
+    return { latencyMs, placed: body.data.placeOrder.order };
+  } catch (error) {
+    return { latencyMs: performance.now() - started, code: (error as Error).name === 'TimeoutError' ? 'CLIENT_TIMEOUT' : 'NETWORK_ERROR' };
+  }
+}
+
+/** Sends `request` until it gets an order (each HTTP call recorded): refusals after their hint, failures after a pause. */
+async function placeUntilAnswered(url: string, token: string, request: OrderRequest, calls: BurstCall[]): Promise<PlacedOrder> {
+  const sentAt = Date.now();
+  const started = performance.now();
+  for (let tries = 1; tries <= 50; tries++) {
+    const answer = await attempt(url, token, request);
+    calls.push({ key: request.idempotencyKey, latencyMs: answer.latencyMs, outcome: answer.placed?.status ?? answer.code! });
+    if (answer.placed) {
+      return { request, id: answer.placed.id, correlationId: answer.placed.correlationId, answeredStatus: answer.placed.status, sentAt, latencyMs: performance.now() - started, timeouts: tries - 1 };
+    }
+    if (answer.code !== 'INTAKE_SATURATED' && answer.code !== 'SUBGRAPH_TIMEOUT' && answer.code !== 'CLIENT_TIMEOUT') {
+      throw new GraphQLRequestError(`placeOrder ${request.idempotencyKey}: ${answer.code}`, [answer.code!]);
+    }
+    await sleep(answer.retryAfterMs ?? 1000 + Math.random() * 1000);
+  }
+  throw new Error(`placeOrder ${request.idempotencyKey}: no answer after 50 calls`);
+}
+
+/** Every database command the subgraphs made, and what the embedded server examined for them. */
+export async function readDatabaseWork(mesh: RunningMesh, mongo: MongoClient | null): Promise<DatabaseWork> {
+  const counts = await readCounters(mesh.subgraphUrls, SUBGRAPHS);
+  const commands = Object.values(counts).reduce((sum, entry) => sum + entry.dbCommands, 0);
+  if (!mongo) return { commands, docsExamined: Number.NaN, returned: Number.NaN, scans: Number.NaN };
+  const totals = (await mongo.db('admin_stats').command({ meshQueryStats: 1 }))['totals'] as { docsExamined: number; returned: number; scans: number };
+  return { commands, docsExamined: totals.docsExamined, returned: totals.returned, scans: totals.scans };
+}
+
+export const workBetween = (before: DatabaseWork, after: DatabaseWork): DatabaseWork => ({
+  commands: after.commands - before.commands,
+  docsExamined: after.docsExamined - before.docsExamined,
+  returned: after.returned - before.returned,
+  scans: after.scans - before.scans,
+});
+
+/** Waits until the services stop issuing database commands (the burst's events all handled), at most `maxMs`. */
+export async function untilQuiet(mesh: RunningMesh, quietMs = 1500, maxMs = 60_000): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  let last = await readDatabaseWork(mesh, null);
+  let quietSince = Date.now();
+  while (Date.now() < deadline) {
+    await sleep(250);
+    const now = await readDatabaseWork(mesh, null);
+    // A few commands a second are the mesh's own background passes, not the burst.
+    if (now.commands - last.commands > 5) quietSince = Date.now();
+    last = now;
+    if (Date.now() - quietSince >= quietMs) return;
+  }
+}
+
+export function embeddedStatsClient(mesh: RunningMesh): Promise<MongoClient> | null {
+  return mesh.database.kind.startsWith('embedded') ? new MongoClient(mesh.database.uri).connect() : null;
+}
+
+/**
+ * Sends every request at once (resends included) and waits until every order is decided; the
+ * database work is counted from the first send until the mesh is quiet again.
+ */
+export async function runBurst(mesh: RunningMesh, client: BenchClient, token: string, requests: readonly OrderRequest[], mongo: MongoClient | null): Promise<BurstOutcome> {
+  await untilQuiet(mesh);
+  const before = await readDatabaseWork(mesh, mongo);
+  const calls: BurstCall[] = [];
+  const started = Date.now();
+  const placed = await Promise.all(requests.map((request) => placeUntilAnswered(mesh.gatewayUrl, token, request, calls)));
+  const decided = await waitUntilDecided(client, placed, 300_000);
+  await untilQuiet(mesh);
+  const after = await readDatabaseWork(mesh, mongo);
+  const idsPerKey = new Map<string, Set<string>>();
+  for (const order of placed) idsPerKey.set(order.request.idempotencyKey, (idsPerKey.get(order.request.idempotencyKey) ?? new Set()).add(order.id));
+  const lastDecision = Math.max(...decided.map((order) => order.decidedAt));
+  return {
+    calls,
+    decided,
+    idsPerKey: new Map([...idsPerKey].map(([key, ids]) => [key, ids.size])),
+    allFinalMs: lastDecision - started,
+    counters: workBetween(before, after),
+  };
+}
+
+/** The burst's answers in one row of figures. */
+export function describeCalls(calls: readonly BurstCall[]): { p50: number; p99: number; max: number; within3s: number; byOutcome: Record<string, number> } {
+  const latencies = calls.map((call) => call.latencyMs);
+  const byOutcome: Record<string, number> = {};
+  for (const call of calls) byOutcome[call.outcome] = (byOutcome[call.outcome] ?? 0) + 1;
+  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: Math.max(...latencies), within3s: calls.filter((call) => call.latencyMs <= 3000).length, byOutcome };
+}

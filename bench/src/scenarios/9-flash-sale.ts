@@ -1,0 +1,102 @@
+/**
+ * Scenario 9, flash sale: the intake issue's burst. Every order of the sale is sent at once (distinct
+ * keys plus resends of keys already used), single-unit on one SKU with far fewer units than orders.
+ * Every call must be answered within 3 s (PENDING allowed), every order be final within 10 s,
+ * exactly the units given be confirmed, and each key name one order. The database work per order
+ * (commands, documents examined) is counted by the services and the embedded server themselves.
+ */
+import { principals } from '@mesh/test-kit';
+import { BenchClient } from '../lib/bench-client.js';
+import { describeCalls, embeddedStatsClient, runBurst, type BurstOutcome } from '../lib/flash-sale.js';
+import { benchCustomers, catalogSkus, runKey, type OrderRequest } from '../lib/orders.js';
+import type { BenchContext, Scenario, ScenarioResult } from '../lib/scenario.js';
+import { round } from '../lib/stats.js';
+import { readLevels, setAvailable } from '../lib/stock.js';
+
+const LOCATION = 'loc_wh_nj';
+const SIZES = {
+  tiny: { units: 10, distinct: 60, resends: 12 },
+  full: { units: 100, distinct: 1000, resends: 200 },
+} as const;
+
+/** The burst: `distinct` keys, then `resends` of the first keys again, shuffled so resends race their originals. */
+export function flashSaleRequests(label: string, sku: string, distinct: number, resends: number): OrderRequest[] {
+  const key = runKey(label);
+  const customers = benchCustomers();
+  const originals = Array.from({ length: distinct }, (_, index): OrderRequest => ({ idempotencyKey: `${key}-${index}`, sku, locationId: LOCATION, currency: 'USD', customerId: customers[index % customers.length]! }));
+  const all = [...originals, ...originals.slice(0, resends)];
+  for (let index = all.length - 1; index > 0; index--) {
+    const other = Math.floor(Math.random() * (index + 1));
+    [all[index], all[other]] = [all[other]!, all[index]!];
+  }
+  return all;
+}
+
+/** Checks the sale's invariants (throws when broken) and answers its figures as a table row. */
+export function checkedRow(label: string, outcome: BurstOutcome, units: number, distinct: number): (string | number)[] {
+  const confirmed = outcome.decided.filter((order) => order.status === 'CONFIRMED');
+  const confirmedIds = new Set(confirmed.map((order) => order.id));
+  if (confirmedIds.size !== units) throw new Error(`${label}: ${confirmedIds.size} orders confirmed, ${units} units given`);
+  const split = [...outcome.idsPerKey].filter(([, ids]) => ids !== 1);
+  if (split.length > 0) throw new Error(`${label}: ${split.length} idempotency key(s) answered with more than one order`);
+  if (outcome.idsPerKey.size !== distinct) throw new Error(`${label}: ${outcome.idsPerKey.size} keys answered, ${distinct} sent`);
+  const calls = describeCalls(outcome.calls);
+  const failures = Object.entries(calls.byOutcome).filter(([code]) => !['PLACED', 'PENDING', 'CONFIRMED', 'REJECTED', 'INTAKE_SATURATED'].includes(code));
+  const work = outcome.counters;
+  return [
+    label,
+    outcome.calls.length,
+    Object.entries(calls.byOutcome).map(([code, count]) => `${code} ${count}`).join(', '),
+    failures.reduce((sum, [, count]) => sum + count, 0),
+    round(calls.p50),
+    round(calls.p99),
+    round(calls.max),
+    `${calls.within3s}/${outcome.calls.length}`,
+    round(outcome.allFinalMs / 1000),
+    confirmedIds.size,
+    round(distinct / (outcome.allFinalMs / 1000)),
+    round(work.commands / distinct),
+    round(work.docsExamined / distinct),
+    round(work.scans / distinct),
+  ];
+}
+
+export const FLASH_SALE_COLUMNS = [
+  'run', 'HTTP calls', 'answers', 'failed calls (time-outs, 5xx)', 'call p50 ms', 'call p99 ms', 'call max ms', 'calls answered within 3 s',
+  'all final after s', 'confirmed', 'orders decided per s', 'database commands per order', 'documents examined per order', 'collection scans per order',
+];
+
+export const flashSale: Scenario = {
+  id: '9',
+  title: 'Flash sale: 1,000 orders and 200 resends at once on one SKU with 100 units',
+  async run(context: BenchContext): Promise<ScenarioResult> {
+    const size = SIZES[context.size];
+    const token = await context.bearerFor(principals.admin);
+    const client = new BenchClient(context.mesh.gatewayUrl, token);
+    const sku = catalogSkus().at(-1)!;
+    const given = await setAvailable(client, [sku], LOCATION, size.units, runKey('s9-stock'));
+    if (given.get(sku)!.available !== size.units) throw new Error(`scenario 9: ${sku} does not hold the ${size.units} units given`);
+    const mongo = await embeddedStatsClient(context.mesh);
+    try {
+      const outcome = await runBurst(context.mesh, client, token, flashSaleRequests('s9', sku, size.distinct, size.resends), mongo);
+      const row = checkedRow('flash sale', outcome, size.units, size.distinct);
+      const after = (await readLevels(client, [sku], LOCATION)).get(sku)!;
+      if (after.available !== 0 || after.reserved - given.get(sku)!.reserved !== size.units) throw new Error(`scenario 9: after the sale ${sku} has ${after.available} available and ${after.reserved} reserved`);
+      context.log(`flash sale: ${row.join(' | ')}`);
+      return {
+        id: '9',
+        title: flashSale.title,
+        method:
+          `${size.distinct} single-unit WEB orders with distinct idempotency keys plus ${size.resends} resends of the same keys (shuffled in among them), all sent at once through the gateway, ` +
+          `on ${sku} at ${LOCATION} after a cycle count to ${size.units} available. A call refused with INTAKE_SATURATED is sent again after its retryAfterMs; a gateway or client time-out is counted as failed and sent again with the same key. ` +
+          'Then the orders are read back until every one is CONFIRMED or REJECTED. "All final" runs from the first send to the last decision (server clock). ' +
+          'Database commands are the subgraphs\' own counters (mesh_db_commands_total); documents examined and scans are the embedded server\'s (meshQueryStats), both from the first send until the mesh is quiet again (ledger postings and availability events included), divided by the distinct orders.',
+        tables: [{ title: 'Burst', columns: FLASH_SALE_COLUMNS, rows: [row] }],
+        ratios: [],
+        notes: [`Checked: exactly ${size.units} confirmed, one order per key, ${sku} ends with 0 available and exactly ${size.units} more reserved.`],
+      };
+    } finally {
+      await mongo?.close();
+    }
+  },
+};
