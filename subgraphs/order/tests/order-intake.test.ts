@@ -1,0 +1,165 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { retailDataset } from '@mesh/seed-data';
+import { startNatsServer, type TestNatsServer } from '@mesh/mesh-runner';
+import { inventorySubgraph } from '@mesh/inventory-subgraph';
+import { productSubgraph } from '@mesh/product-subgraph';
+import { principals, startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
+import type { RunningDatabase } from '@mesh/embedded-mongo';
+import { createOrderSubgraph } from '../src/module.js';
+import type { OrderRecord } from '../src/models/order.model.js';
+
+/**
+ * Order intake under load: callers waiting for inventory's decision are woken by it (no polling),
+ * and past its backlog the intake refuses new orders at once, retryably, writing nothing.
+ * Inventory is started and stopped by the tests, to hold decisions back when they need to.
+ */
+let database: RunningDatabase;
+let nats: TestNatsServer;
+let product: TestSubgraph;
+let inventory: TestSubgraph | null = null;
+const replicas: TestSubgraph[] = [];
+const orderDb = `test_intake_orders_${randomUUID().slice(0, 8)}`;
+const inventoryDb = `test_intake_inventory_${randomUUID().slice(0, 8)}`;
+
+const dataset = retailDataset();
+const LOCATION = dataset.locations.find((location) => location.currency === 'USD' && location.type === 'WAREHOUSE')!.id;
+const stocked = dataset.stockLevels
+  .filter((level) => level.locationId === LOCATION && level.onHand - level.reserved - level.safetyStock >= 5)
+  .map((level) => level.sku)
+  .filter((sku) => dataset.variants.find((variant) => variant.sku === sku)?.prices.some((price) => price.currency === 'USD'));
+
+const PLACE = `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) {
+  ... on OrderPlaced { order { id status } }
+  ... on OrderRejected { order { id status } }
+} }`;
+type Placed = { placeOrder: { order: { id: string; status: string } } };
+
+function input(key: string, sku: string) {
+  return { idempotencyKey: key, channel: 'WEB', customerId: 'cus_00001', currency: 'USD', lines: [{ sku, quantity: 1 }], fulfillment: { type: 'SHIP', locationId: LOCATION } };
+}
+
+async function startOrder(settings: { decisionWaitMs: number; intakeMaxBacklog?: number }): Promise<TestSubgraph> {
+  const replica = await startTestSubgraph(createOrderSubgraph({ productUrl: product.url, ...settings }), { mongoUri: database.uri, natsUrl: nats.url, dbName: orderDb });
+  replicas.push(replica);
+  return replica;
+}
+
+async function startInventory(): Promise<void> {
+  inventory = await startTestSubgraph(inventorySubgraph, { mongoUri: database.uri, natsUrl: nats.url, dbName: inventoryDb });
+}
+
+async function stopInventory(): Promise<void> {
+  await inventory?.close();
+  inventory = null;
+}
+
+/** Queries the embedded server answered on the orders collection, by index or by scan. */
+async function orderQueries(replica: TestSubgraph): Promise<number> {
+  const stats = await replica.connection.db!.command({ meshQueryStats: 1 });
+  const entry = (stats['namespaces'] as Record<string, { indexed: number; scans: number }>)[`${orderDb}.orders`];
+  return (entry?.indexed ?? 0) + (entry?.scans ?? 0);
+}
+
+before(async () => {
+  [database, nats] = await Promise.all([startTestDatabase(), startNatsServer()]);
+  product = await startTestSubgraph(productSubgraph, { mongoUri: database.uri, natsUrl: nats.url });
+  await startInventory();
+});
+after(async () => {
+  await Promise.all(replicas.map((replica) => replica.close()));
+  await stopInventory();
+  await product?.close();
+  await Promise.all([database?.stop(), nats?.stop()]);
+});
+
+describe('waiting for the decision', () => {
+  test('callers waiting for a decision cost no reads while they wait: 40 callers for 2 s read the orders a few times each, not every 50 ms', async () => {
+    const order = await startOrder({ decisionWaitMs: 2000 });
+    await stopInventory(); // no decision comes: every caller waits its whole bound
+    try {
+      const before = await orderQueries(order);
+      const answers = await Promise.all(Array.from({ length: 40 }, (_, index) => order.request<Placed>(PLACE, { input: input(`wait-${randomUUID()}`, stocked[index % stocked.length]!) }, principals.admin)));
+      const queries = (await orderQueries(order)) - before;
+      for (const answer of answers) assert.equal(answer.data?.placeOrder.order.status, 'PENDING', JSON.stringify(answer.errors));
+      // Per order: the key lookup, one read when the wait starts and one at its end, the PENDING
+      // transition, and the relay's passes (shared). Polling every 50 ms would be 40 reads each.
+      assert.ok(queries / 40 <= 8, `${queries} queries on orders for 40 waiting callers`);
+    } finally {
+      await startInventory();
+    }
+    // The undecided orders are decided once inventory is back (no caller retries).
+    await waitForOrders(order, (orders) => orders.filter((record) => record.status === 'PENDING').length === 0);
+  });
+
+  test('a decision recorded by another replica wakes the caller: 20 orders on one of two replicas all answer decided, none PENDING', async () => {
+    const [first] = await Promise.all([startOrder({ decisionWaitMs: 20_000 }), startOrder({ decisionWaitMs: 20_000 })]);
+    // Both replicas consume inventory's decisions (one durable consumer, shared), so about half of
+    // these orders are decided by the replica that is not waiting on them.
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, index) => first!.request<Placed>(PLACE, { input: input(`feed-${randomUUID()}`, stocked[index]!) }, principals.admin)));
+    for (const answer of answers) {
+      assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
+      assert.ok(['CONFIRMED', 'REJECTED'].includes(answer.data!.placeOrder.order.status), `answered ${answer.data!.placeOrder.order.status}`);
+    }
+  });
+});
+
+describe('admission control', () => {
+  test('past its backlog the intake refuses new orders at once with INTAKE_SATURATED and a retry hint, writes nothing, and admits them again once decided', async () => {
+    const order = await startOrder({ decisionWaitMs: 1000, intakeMaxBacklog: 5 });
+    const admittedBefore = await order.connection.model<OrderRecord>('Order').countDocuments();
+    await stopInventory(); // decisions held back: the first five orders stay in the backlog
+    const keys = Array.from({ length: 12 }, () => `gate-${randomUUID()}`);
+    let answers;
+    try {
+      answers = await Promise.all(keys.map((key, index) => order.request<Placed>(PLACE, { input: input(key, stocked[20 + index]!) }, principals.admin)));
+      const admitted = answers.filter((answer) => answer.data?.placeOrder);
+      const refused = answers.filter((answer) => answer.errors);
+      assert.equal(admitted.length, 5, 'the backlog admits five');
+      assert.equal(refused.length, 7);
+      for (const answer of refused) {
+        const extensions = answer.errors![0]!.extensions as { code: string; retryAfterMs: number; retryable: boolean };
+        assert.equal(extensions.code, 'INTAKE_SATURATED');
+        assert.equal(extensions.retryable, true);
+        assert.ok(extensions.retryAfterMs >= 200 && extensions.retryAfterMs <= 36_000, `retryAfterMs ${extensions.retryAfterMs}`);
+      }
+      // Nothing of a refused order was written; an admitted key sent again is answered, not refused.
+      assert.equal(await order.connection.model<OrderRecord>('Order').countDocuments(), admittedBefore + 5);
+      const refusedKeys = keys.filter((_, index) => answers![index]!.errors);
+      assert.equal(await order.connection.model<OrderRecord>('Order').countDocuments({ idempotencyKey: { $in: refusedKeys } }), 0);
+      const admittedKey = keys.find((_, index) => answers![index]!.data?.placeOrder)!;
+      const resent = await order.request<Placed>(PLACE, { input: input(admittedKey, stocked[20 + keys.indexOf(admittedKey)]!) }, principals.admin);
+      assert.equal(resent.errors, undefined, 'a resend of an accepted order is not new work');
+    } finally {
+      await startInventory();
+    }
+    // Decisions drain the backlog; the refused orders then go through with the same keys, sent
+    // again after the hint as a client would (this replica learns of decisions other replicas
+    // recorded from the status feed, a moment after they are stored).
+    await waitForOrders(order, (orders) => orders.filter((record) => ['PLACED', 'PENDING'].includes(record.status)).length === 0);
+    for (const [index, key] of keys.entries()) {
+      if (!answers![index]!.errors) continue;
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const retried = await order.request<Placed>(PLACE, { input: input(key, stocked[20 + index]!) }, principals.admin);
+        if (!retried.errors) break;
+        const extensions = retried.errors[0]!.extensions as { code: string; retryAfterMs: number };
+        assert.equal(extensions.code, 'INTAKE_SATURATED', JSON.stringify(retried.errors));
+        assert.ok(Date.now() < deadline, 'the backlog never drained');
+        await new Promise((resolve) => setTimeout(resolve, Math.min(extensions.retryAfterMs, 1000)));
+      }
+    }
+    assert.equal(await order.connection.model<OrderRecord>('Order').countDocuments({ idempotencyKey: { $in: keys } }), 12, 'one order per key');
+  });
+});
+
+async function waitForOrders(order: TestSubgraph, done: (orders: Pick<OrderRecord, 'status'>[]) => boolean, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const orders = await order.connection.model<OrderRecord>('Order').find({}, { status: 1 }).lean<Pick<OrderRecord, 'status'>[]>();
+    if (done(orders)) return;
+    if (Date.now() > deadline) throw new Error('timed out waiting for the orders to be decided');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
