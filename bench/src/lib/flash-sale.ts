@@ -46,6 +46,8 @@ export interface DatabaseWork {
   readonly docsExamined: number;
   readonly returned: number;
   readonly scans: number;
+  /** Documents examined per collection (`db.collection`), from the embedded server. */
+  readonly examinedByCollection: Readonly<Record<string, number>>;
 }
 
 interface Attempt {
@@ -111,9 +113,12 @@ async function placeUntilAnswered(url: string, token: string, request: OrderRequ
 export async function readDatabaseWork(mesh: RunningMesh, mongo: MongoClient | null): Promise<DatabaseWork> {
   const counts = await readCounters(mesh.subgraphUrls, SUBGRAPHS);
   const commands = Object.values(counts).reduce((sum, entry) => sum + entry.dbCommands, 0);
-  if (!mongo) return { commands, docsExamined: Number.NaN, returned: Number.NaN, scans: Number.NaN };
-  const totals = (await mongo.db('admin_stats').command({ meshQueryStats: 1 }))['totals'] as { docsExamined: number; returned: number; scans: number };
-  return { commands, docsExamined: totals.docsExamined, returned: totals.returned, scans: totals.scans };
+  if (!mongo) return { commands, docsExamined: Number.NaN, returned: Number.NaN, scans: Number.NaN, examinedByCollection: {} };
+  const stats = await mongo.db('admin_stats').command({ meshQueryStats: 1 });
+  const totals = stats['totals'] as { docsExamined: number; returned: number; scans: number };
+  const namespaces = stats['namespaces'] as Record<string, { docsExamined: number }>;
+  const examinedByCollection = Object.fromEntries(Object.entries(namespaces).map(([name, entry]) => [name, entry.docsExamined]));
+  return { commands, docsExamined: totals.docsExamined, returned: totals.returned, scans: totals.scans, examinedByCollection };
 }
 
 export const workBetween = (before: DatabaseWork, after: DatabaseWork): DatabaseWork => ({
@@ -121,7 +126,17 @@ export const workBetween = (before: DatabaseWork, after: DatabaseWork): Database
   docsExamined: after.docsExamined - before.docsExamined,
   returned: after.returned - before.returned,
   scans: after.scans - before.scans,
+  examinedByCollection: Object.fromEntries(Object.entries(after.examinedByCollection).map(([name, count]) => [name, count - (before.examinedByCollection[name] ?? 0)])),
 });
+
+/** The collections that examined the most documents, as "db.collection N per order". */
+export function topCollections(work: DatabaseWork, orders: number, count = 6): string {
+  return Object.entries(work.examinedByCollection)
+    .sort(([, a], [, b]) => b - a)
+    .slice(0, count)
+    .map(([name, examined]) => `${name} ${Math.round((examined / orders) * 10) / 10}`)
+    .join(', ');
+}
 
 /** Waits until the services stop issuing database commands (the burst's events all handled), at most `maxMs`. */
 export async function untilQuiet(mesh: RunningMesh, quietMs = 1500, maxMs = 60_000): Promise<void> {

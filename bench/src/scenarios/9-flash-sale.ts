@@ -7,7 +7,7 @@
  */
 import { principals } from '@mesh/test-kit';
 import { BenchClient } from '../lib/bench-client.js';
-import { describeCalls, embeddedStatsClient, runBurst, type BurstOutcome } from '../lib/flash-sale.js';
+import { describeCalls, embeddedStatsClient, runBurst, topCollections, type BurstOutcome } from '../lib/flash-sale.js';
 import { benchCustomers, catalogSkus, runKey, type OrderRequest } from '../lib/orders.js';
 import type { BenchContext, Scenario, ScenarioResult } from '../lib/scenario.js';
 import { round } from '../lib/stats.js';
@@ -93,7 +93,10 @@ export const flashSale: Scenario = {
           'Database commands are the subgraphs\' own counters (mesh_db_commands_total); documents examined and scans are the embedded server\'s (meshQueryStats), both from the first send until the mesh is quiet again (ledger postings and availability events included), divided by the distinct orders.',
         tables: [{ title: 'Burst', columns: FLASH_SALE_COLUMNS, rows: [row] }],
         ratios: [],
-        notes: [`Checked: exactly ${size.units} confirmed, one order per key, ${sku} ends with 0 available and exactly ${size.units} more reserved.`],
+        notes: [
+          `Checked: exactly ${size.units} confirmed, one order per key, ${sku} ends with 0 available and exactly ${size.units} more reserved.`,
+          `Documents examined per order by collection (the largest): ${topCollections(outcome.counters, size.distinct)}.`,
+        ],
       };
     } finally {
       await mongo?.close();

@@ -127,11 +127,14 @@ describe('dead letters of every consumer of the mesh', () => {
     await waitFor(() => seen.some((event) => event.type === 'inventory.reservation-committed' && event.data.orderId === orderId), 'the commit');
     assert.equal(firstCode(await ledger.request(REPLAY, { id: letter.id }, principals.admin)), 'NOT_FOUND');
     // Exactly once, shown without a pause: inventory has finished the replayed event, its relay has
-    // published everything recorded (no event hint left), and a marker published after that has
+    // published everything recorded (no queued level change or reservation event left), and a marker published after that has
     // reached the watcher, which takes the stream in order: a second commit would be before it.
     const claim = `inventory-order-events|${shipped.type}:${shipped.idempotencyKey}`;
     await waitFor(async () => (await inventory.connection.collection<{ _id: string; state: string }>('processed_events').findOne({ _id: claim }))?.state === 'DONE', 'inventory to finish the replayed event');
-    await waitFor(async () => (await inventory.connection.collection('event_hints').countDocuments()) === 0, "inventory's relay to publish what it recorded");
+    const queued = async () =>
+      (await inventory.connection.collection('stock_levels').countDocuments({ 'changes.id': { $exists: true } })) +
+      (await inventory.connection.collection('reservations').countDocuments({ 'pendingEvents.id': { $exists: true } }));
+    await waitFor(async () => (await queued()) === 0, "inventory's relay to publish what it recorded");
     const marker = createEnvelope('inventory.reservation-committed', { reservationId: 'res_marker', orderId: 'ord_marker', locationId: 'loc_marker', lines: [], movementIds: [] }, { correlationId: 'marker', idempotencyKey: 'marker:committed' });
     await orderDomain.publish(marker);
     await waitFor(() => seen.some((event) => event.id === marker.id), 'the marker');
