@@ -35,7 +35,8 @@ export class BenchClient {
     }
     if (body.errors?.length) {
       const codes = body.errors.map((error) => String(error.extensions?.['code'] ?? 'no code'));
-      throw new GraphQLRequestError(`${operation}: ${body.errors.map((error, index) => `${error.message} (${codes[index]})`).join('; ')}`, codes);
+      const retryAfterMs = Number(body.errors[0]!.extensions?.['retryAfterMs']);
+      throw new GraphQLRequestError(`${operation}: ${body.errors.map((error, index) => `${error.message} (${codes[index]})`).join('; ')}`, codes, Number.isFinite(retryAfterMs) ? retryAfterMs : undefined);
     }
     if (!body.data) throw new Error(`${operation}: HTTP ${response.status} without data`);
     return body.data;
@@ -47,6 +48,8 @@ export class GraphQLRequestError extends Error {
   constructor(
     message: string,
     readonly codes: readonly string[],
+    /** A saturated intake's hint (INTAKE_SATURATED). */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }

@@ -6,7 +6,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { retailDataset } from '@mesh/seed-data';
-import { isTimeout, type BenchClient } from './bench-client.js';
+import { GraphQLRequestError, isTimeout, type BenchClient } from './bench-client.js';
 
 const PLACE = `mutation BenchPlaceOrder($input: PlaceOrderInput!) {
   placeOrder(input: $input) {
@@ -88,6 +88,12 @@ export async function placeOrder(client: BenchClient, request: OrderRequest): Pr
       const { order } = data.placeOrder;
       return { request, id: order.id, correlationId: order.correlationId, answeredStatus: order.status, sentAt, latencyMs, timeouts: attempt - 1 };
     } catch (error) {
+      // A saturated intake wrote nothing: send again after its hint (not counted as an attempt).
+      if (error instanceof GraphQLRequestError && error.codes.every((code) => code === 'INTAKE_SATURATED')) {
+        attempt -= 1;
+        await sleep(Math.min(2000, error.retryAfterMs ?? 500));
+        continue;
+      }
       if (!isTimeout(error) || attempt >= PLACE_ATTEMPTS) throw error;
     }
   }

@@ -11,7 +11,7 @@ export interface OrderRuntimeSettings {
   readonly productUrl: string;
   /** How long placeOrder waits, from the request's arrival, for inventory's answer before answering PENDING (ORDER_DECISION_WAIT_MS, default 3000 ms). */
   readonly decisionWaitMs: number;
-  /** Orders this replica may have placing or undecided before new ones are refused with INTAKE_SATURATED (ORDER_INTAKE_MAX_BACKLOG, default 2000). */
+  /** Orders this replica may have placing or undecided before new ones are refused with INTAKE_SATURATED (ORDER_INTAKE_MAX_BACKLOG, default 200). */
   readonly intakeMaxBacklog: number;
   /** Pause between the outbox relay's safety-net passes (ORDER_RELAY_INTERVAL_MS, default 1000 ms); every write also pokes it. */
   readonly relayIntervalMs: number;
@@ -23,7 +23,7 @@ export function readOrderRuntimeSettings(env: Readonly<Record<string, string | u
   return {
     productUrl: readString(env, 'PRODUCT_URL', 'http://127.0.0.1:4001/graphql'),
     decisionWaitMs: readInt(env, 'ORDER_DECISION_WAIT_MS', 3000, { min: 0, max: 8000 }),
-    intakeMaxBacklog: readInt(env, 'ORDER_INTAKE_MAX_BACKLOG', 2000, { min: 1 }),
+    intakeMaxBacklog: readInt(env, 'ORDER_INTAKE_MAX_BACKLOG', 200, { min: 1 }),
     relayIntervalMs: readInt(env, 'ORDER_RELAY_INTERVAL_MS', 1000, { min: 10 }),
     returnWindowDays: readInt(env, 'ORDER_RETURN_WINDOW_DAYS', 30, { min: 0, max: 3650 }),
   };

@@ -122,15 +122,12 @@ describe('admission control', () => {
         const extensions = answer.errors![0]!.extensions as { code: string; retryAfterMs: number; retryable: boolean };
         assert.equal(extensions.code, 'INTAKE_SATURATED');
         assert.equal(extensions.retryable, true);
-        assert.ok(extensions.retryAfterMs >= 200 && extensions.retryAfterMs <= 36_000, `retryAfterMs ${extensions.retryAfterMs}`);
+        assert.ok(extensions.retryAfterMs >= 250 && extensions.retryAfterMs <= 45_000, `retryAfterMs ${extensions.retryAfterMs}`);
       }
-      // Nothing of a refused order was written; an admitted key sent again is answered, not refused.
+      // Nothing of a refused order was written.
       assert.equal(await order.connection.model<OrderRecord>('Order').countDocuments(), admittedBefore + 5);
       const refusedKeys = keys.filter((_, index) => answers![index]!.errors);
       assert.equal(await order.connection.model<OrderRecord>('Order').countDocuments({ idempotencyKey: { $in: refusedKeys } }), 0);
-      const admittedKey = keys.find((_, index) => answers![index]!.data?.placeOrder)!;
-      const resent = await order.request<Placed>(PLACE, { input: input(admittedKey, stocked[20 + keys.indexOf(admittedKey)]!) }, principals.admin);
-      assert.equal(resent.errors, undefined, 'a resend of an accepted order is not new work');
     } finally {
       await startInventory();
     }

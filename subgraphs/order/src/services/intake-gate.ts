@@ -10,7 +10,7 @@ const RATE_WINDOW_MS = 10_000;
  * backlog (orders being placed, plus orders it accepted that are not decided yet) is under
  * `maxBacklog`. Past it a caller is refused at once, before anything is written, with a retryable
  * INTAKE_SATURATED and a hint of when to come back: the backlog divided by the recent decision
- * rate. A refused order was never accepted, so retrying it with the same key is always safe.
+ * rate. A refused call wrote nothing, so retrying it with the same key is always safe.
  */
 export class IntakeGate {
   private admitting = 0;
@@ -50,13 +50,16 @@ export class IntakeGate {
     while (this.decidedAt.length > 0 && now - this.decidedAt[0]! > RATE_WINDOW_MS) this.decidedAt.shift();
   }
 
-  /** The backlog over the recent decision rate, within 0.25-30 s, with jitter so refused callers do not return together. */
+  /**
+   * The time the recent decision rate needs to work off the whole backlog, within 0.5-30 s, with
+   * jitter so that refused callers spread out instead of returning together.
+   */
   private retryAfterMs(backlog: number): number {
     const now = Date.now();
     const recent = this.decidedAt.filter((at) => now - at <= RATE_WINDOW_MS).length;
     const perSecond = Math.max(1, recent / (RATE_WINDOW_MS / 1000));
-    const estimate = ((backlog - this.maxBacklog + 1) / perSecond) * 1000 + 250;
-    return Math.round(Math.min(30_000, Math.max(250, estimate)) * (0.8 + Math.random() * 0.4));
+    const estimate = (backlog / perSecond) * 1000;
+    return Math.round(Math.min(30_000, Math.max(500, estimate)) * (0.5 + Math.random()));
   }
 
   private forgetStale(now: number): void {

@@ -86,7 +86,7 @@ export function resultOf(order: OrderRecord): PlaceOrderResult {
  * PLACED with its `order.order-placed` event in the same write, then waits for inventory's
  * decision, which the stock-decision consumer writes into the order and signals (no polling).
  * The wait ends `decisionWaitMs` after the request arrived: an order not decided by then is moved
- * PLACED -> PENDING (guarded) and answered as such; it completes by itself later. A new order is
+ * PLACED -> PENDING (guarded) and answered as such; it completes by itself later. A call is
  * admitted only while this replica's backlog allows (INTAKE_SATURATED, retryable, otherwise).
  */
 export async function placeOrder(models: OrderModels, runtime: OrderRuntime, caller: PlaceOrderCaller, rawInput: PlaceOrderInput): Promise<PlaceOrderResult> {
@@ -95,11 +95,12 @@ export async function placeOrder(models: OrderModels, runtime: OrderRuntime, cal
   assertMayPlaceFor(caller.principal, input.customerId);
   const hash = requestHash(input);
 
-  const existing = await models.orders.findOne({ idempotencyKey: input.idempotencyKey }).lean<OrderRecord>();
-  if (existing) return replay(models, runtime, existing, hash, input.idempotencyKey, deadline);
-
+  // Admission first, before any database work: a saturated intake refuses in microseconds (a
+  // resend of an accepted key is refused too, and retrying it later is as safe as any refusal).
   const settle = runtime.intake.admit();
   try {
+    const existing = await models.orders.findOne({ idempotencyKey: input.idempotencyKey }).lean<OrderRecord>();
+    if (existing) return await replay(models, runtime, existing, hash, input.idempotencyKey, deadline);
     return await placeNew(models, runtime, caller, input, hash, deadline, settle);
   } finally {
     settle(); // Refused or failed before the insert: it leaves the backlog (a no-op once accepted).
