@@ -5,9 +5,11 @@
  * exactly the units given be confirmed, and each key name one order. The database work per order
  * (commands, documents examined) is counted by the services and the embedded server themselves.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { principals } from '@mesh/test-kit';
 import { BenchClient } from '../lib/bench-client.js';
-import { describeCalls, embeddedStatsClient, runBurst, topCollections, type BurstOutcome } from '../lib/flash-sale.js';
+import { describeCalls, embeddedStatsClient, runBurst, topCollections, untilQuiet, type BurstOutcome } from '../lib/flash-sale.js';
+import { sampleProcessTree } from '../lib/process-stats.js';
 import { benchCustomers, catalogSkus, runKey, type OrderRequest } from '../lib/orders.js';
 import type { BenchContext, Scenario, ScenarioResult } from '../lib/scenario.js';
 import { round } from '../lib/stats.js';
@@ -15,9 +17,18 @@ import { readLevels, setAvailable } from '../lib/stock.js';
 
 const LOCATION = 'loc_wh_nj';
 const SIZES = {
-  tiny: { units: 10, distinct: 60, resends: 12 },
-  full: { units: 100, distinct: 1000, resends: 200 },
+  tiny: { units: 10, distinct: 60, resends: 12, restSeconds: 3 },
+  full: { units: 100, distinct: 1000, resends: 200, restSeconds: 30 },
 } as const;
+
+/** CPU of the whole mesh (every process this runner started, and the runner) while nothing is asked of it, in % of one core. */
+async function cpuAtRest(context: BenchContext, seconds: number): Promise<number> {
+  await untilQuiet(context.mesh);
+  const before = await sampleProcessTree(process.pid);
+  await sleep(seconds * 1000);
+  const after = await sampleProcessTree(process.pid);
+  return ((after.cpuSeconds - before.cpuSeconds) / seconds) * 100;
+}
 
 /** The burst: `distinct` keys, then `resends` of the first keys again, shuffled so resends race their originals. */
 export function flashSaleRequests(label: string, sku: string, distinct: number, resends: number): OrderRequest[] {
@@ -76,6 +87,7 @@ export const flashSale: Scenario = {
     const sku = catalogSkus().at(-1)!;
     const given = await setAvailable(client, [sku], LOCATION, size.units, runKey('s9-stock'));
     if (given.get(sku)!.available !== size.units) throw new Error(`scenario 9: ${sku} does not hold the ${size.units} units given`);
+    const restingCpu = await cpuAtRest(context, size.restSeconds);
     const mongo = await embeddedStatsClient(context.mesh);
     try {
       const outcome = await runBurst(context.mesh, client, token, flashSaleRequests('s9', sku, size.distinct, size.resends), mongo);
@@ -91,7 +103,10 @@ export const flashSale: Scenario = {
           `on ${sku} at ${LOCATION} after a cycle count to ${size.units} available. A call refused with INTAKE_SATURATED is sent again after its retryAfterMs; a gateway or client time-out is counted as failed and sent again with the same key. ` +
           'Then the orders are read back until every one is CONFIRMED or REJECTED. "All final" runs from the first send to the last decision (server clock). ' +
           'Database commands are the subgraphs\' own counters (mesh_db_commands_total); documents examined and scans are the embedded server\'s (meshQueryStats), both from the first send until the mesh is quiet again (ledger postings and availability events included), divided by the distinct orders.',
-        tables: [{ title: 'Burst', columns: FLASH_SALE_COLUMNS, rows: [row] }],
+        tables: [
+          { title: 'Burst', columns: FLASH_SALE_COLUMNS, rows: [row] },
+          { title: 'At rest, before the burst', columns: ['seconds sampled', 'CPU of the whole mesh, % of one core'], rows: [[size.restSeconds, round(restingCpu)]] },
+        ],
         ratios: [],
         notes: [
           `Checked: exactly ${size.units} confirmed, one order per key, ${sku} ends with 0 available and exactly ${size.units} more reserved.`,

@@ -8,6 +8,8 @@ import { subscriptionFanOut } from './6-subscription-fan-out.js';
 import { workflowLatency } from './7-workflow-latency.js';
 import { embeddedDatabase } from './8-embedded-database.js';
 import { flashSale } from './9-flash-sale.js';
+import { historyGrowth } from './10-history-growth.js';
+import { replicas } from './11-replicas.js';
 
 /** In run order: read-only scenarios first, then the ones that place orders. */
-export const SCENARIOS: readonly Scenario[] = [gatewayEngine, federationOverhead, nPlusOne, queryPlanCache, embeddedDatabase, subscriptionFanOut, stockContention, workflowLatency, flashSale];
+export const SCENARIOS: readonly Scenario[] = [gatewayEngine, federationOverhead, nPlusOne, queryPlanCache, embeddedDatabase, subscriptionFanOut, stockContention, workflowLatency, flashSale, historyGrowth, replicas];

@@ -7,6 +7,9 @@ import { recordCustomerMerge } from './services/record-customer-merge.service.js
 import { cancelExpiredOrder } from './services/cancel-expired-order.service.js';
 import { recordStockDecision } from './services/record-stock-decision.service.js';
 
+/** Longest pause of the relay's safety-net pass while idle: this process's writes wake it anyway (announceEvents). */
+const RELAY_IDLE_INTERVAL_MS = 5000;
+
 /** The durable consumer through which the order domain follows customer merges. */
 export const CUSTOMER_MERGES_CONSUMER = 'order-customer-merges';
 /** The durable consumer through which the order domain learns inventory's answer to its orders. */
@@ -31,7 +34,7 @@ export async function startOrderEvents(runtime: SubgraphRuntime<OrderModels>, or
   orderRuntime.useSecret(config.internalSecret);
   const outbox = createOutboxModel(connection);
   await outbox.init();
-  const relay = startOutboxRelay({ model: outbox, bus, sources: [pendingEventsSource(models.orders as unknown as Model<WithPendingEvents>)], intervalMs: orderRuntime.settings.relayIntervalMs, logger });
+  const relay = startOutboxRelay({ model: outbox, bus, sources: [pendingEventsSource(models.orders as unknown as Model<WithPendingEvents>)], intervalMs: orderRuntime.settings.relayIntervalMs, idleIntervalMs: RELAY_IDLE_INTERVAL_MS, logger });
   const processed = mongoProcessedEvents(models.processedEvents);
   const merges = await bus.subscribe(
     'customer.customers-merged',
