@@ -87,7 +87,8 @@ async function attempt(url: string, token: string, request: OrderRequest): Promi
     if (!body.data) return { latencyMs, code: `HTTP_${response.status}` };
     return { latencyMs, placed: body.data.placeOrder.order };
   } catch (error) {
-    return { latencyMs: performance.now() - started, code: (error as Error).name === 'TimeoutError' ? 'CLIENT_TIMEOUT' : 'NETWORK_ERROR' };
+    const cause = (error as { cause?: { code?: string } }).cause?.code;
+    return { latencyMs: performance.now() - started, code: (error as Error).name === 'TimeoutError' ? 'CLIENT_TIMEOUT' : `NETWORK_ERROR${cause ? `_${cause}` : ''}` };
   }
 }
 
@@ -101,7 +102,8 @@ async function placeUntilAnswered(url: string, token: string, request: OrderRequ
     if (answer.placed) {
       return { request, id: answer.placed.id, correlationId: answer.placed.correlationId, answeredStatus: answer.placed.status, sentAt, latencyMs: performance.now() - started, timeouts: tries - 1 };
     }
-    if (answer.code !== 'INTAKE_SATURATED' && answer.code !== 'SUBGRAPH_TIMEOUT' && answer.code !== 'CLIENT_TIMEOUT') {
+    // Refusals, time-outs and dropped connections are sent again (the key makes that safe); the failures are counted.
+    if (answer.code !== 'INTAKE_SATURATED' && answer.code !== 'SUBGRAPH_TIMEOUT' && answer.code !== 'CLIENT_TIMEOUT' && !answer.code!.startsWith('NETWORK_ERROR')) {
       throw new GraphQLRequestError(`placeOrder ${request.idempotencyKey}: ${answer.code}`, [answer.code!]);
     }
     await sleep(answer.retryAfterMs ?? 1000 + Math.random() * 1000);
