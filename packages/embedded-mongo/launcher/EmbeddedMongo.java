@@ -136,12 +136,12 @@ public final class EmbeddedMongo {
                     }
 
                     // Declared indexes are kept as ordered maps in memory (rebuilt from the documents
-                    // when a collection opens) and answer queries; a unique one decides uniqueness
-                    // through a hash index on the heap, rebuilt the same way (see HeapUniqueIndex).
+                    // when a collection opens) and answer queries; a unique one still decides
+                    // uniqueness through the backend's own index, which it wraps.
                     @Override
                     protected Index<Object> openOrCreateUniqueIndex(String collectionName, String indexName,
                             List<IndexKey> keys, boolean sparse) {
-                        Index<Object> uniqueness = new HeapUniqueIndex(indexName, keys, sparse);
+                        Index<Object> uniqueness = super.openOrCreateUniqueIndex(collectionName, indexName, keys, sparse);
                         return new OrderedIndex(indexName, keys, sparse, uniqueness, positionOrder(collectionName));
                     }
 
