@@ -1,4 +1,5 @@
 import de.bwaldvogel.mongo.MongoCollection;
+import de.bwaldvogel.mongo.backend.DefaultQueryMatcher;
 import de.bwaldvogel.mongo.backend.Index;
 import de.bwaldvogel.mongo.backend.IndexKey;
 import de.bwaldvogel.mongo.backend.KeyValue;
@@ -47,6 +48,13 @@ final class OrderedIndex extends Index<Object> {
     private final boolean declaredSparse;
     private final Comparator<Object> positionOrder;
     private final TreeMap<KeyValue, TreeSet<Object>> entries;
+    /**
+     * A sparse index's documents, in scan order: those that have at least one of its fields. It answers
+     * {@code $exists: true}, which key entries cannot (an empty array has a field but no key).
+     */
+    private final TreeSet<Object> withField;
+    /** Documents no key describes faithfully (see {@link UnkeyedPaths}): a candidate for every query. */
+    private final TreeSet<Object> unkeyed;
     private long entryCount;
     /** Whether any document had an array on an indexed path: then order and two-sided ranges are unsafe. */
     private boolean multikey;
@@ -61,6 +69,8 @@ final class OrderedIndex extends Index<Object> {
         this.declaredSparse = sparse;
         this.positionOrder = positionOrder;
         this.entries = new TreeMap<>(keyOrder(keys));
+        this.withField = new TreeSet<>(positionOrder);
+        this.unkeyed = new TreeSet<>(positionOrder);
     }
 
     /** Component by component in each key's declared direction, in MongoDB's order of values. */
@@ -104,18 +114,37 @@ final class OrderedIndex extends Index<Object> {
         return positionOrder;
     }
 
+    /**
+     * For a sparse index, every document that matches {@code {field: {$exists: true}}} for one of its
+     * fields, in scan order. Read it under the collection's lock (writes change it).
+     */
+    TreeSet<Object> documentsWithField() {
+        return withField;
+    }
+
+    /** Documents to add to the candidates of any range of keys (nearly always none). */
+    TreeSet<Object> unkeyedDocuments() {
+        return unkeyed;
+    }
+
     /** Where the collection keeps the document: H2Collection stores it under its _id. */
     private static Object positionOf(Document document) {
         return Missing.ofNullable(document.get("_id"));
     }
 
-    /** A sparse index leaves out documents that have none of its fields (null counts as having one). */
+    /**
+     * A sparse index leaves out documents that have none of its fields (null counts as having one).
+     * "Has" is decided by the query matcher's own {@code $exists}, so that the index holds exactly the
+     * documents a scan would find with it, also through arrays ({@code 'pendingEvents.id'} in
+     * {@code pendingEvents: [{id: 1}]}; not in {@code pendingEvents: []}).
+     */
     private boolean skips(Document document) {
         if (!declaredSparse) {
             return false;
         }
+        DefaultQueryMatcher matcher = new DefaultQueryMatcher(); // keeps state while matching: one per call
         for (IndexKey key : getKeys()) {
-            if (!(Utils.getSubdocumentValue(document, key.getKey()) instanceof Missing)) {
+            if (matcher.matches(document, new Document(key.getKey(), new Document("$exists", true)))) {
                 return false;
             }
         }
@@ -126,9 +155,16 @@ final class OrderedIndex extends Index<Object> {
         if (skips(document)) {
             return;
         }
+        if (declaredSparse) {
+            withField.add(position);
+        }
         for (IndexKey key : getKeys()) {
             if (Utils.getSubdocumentValueCollectionAware(document, key.getKey()) instanceof Collection) {
                 multikey = true;
+            }
+            if (UnkeyedPaths.reachesPastKeys(document, key.getKey())) {
+                unkeyed.add(position);
+                multikey = true; // arrays on the path: never walked for order
             }
         }
         Set<KeyValue> keyValues = getKeyValues(document);
@@ -140,7 +176,8 @@ final class OrderedIndex extends Index<Object> {
     }
 
     private boolean unindex(Document document) {
-        boolean found = false;
+        boolean found = declaredSparse && withField.remove(positionOf(document));
+        found |= unkeyed.remove(positionOf(document));
         for (KeyValue keyValue : getKeyValues(document)) {
             TreeSet<Object> positions = entries.get(keyValue);
             if (positions != null && positions.remove(positionOf(document))) {
@@ -161,6 +198,8 @@ final class OrderedIndex extends Index<Object> {
      */
     synchronized void rebuild(Stream<Document> documents) {
         entries.clear();
+        withField.clear();
+        unkeyed.clear();
         entryCount = 0;
         multikey = false;
         documents.forEach(document -> index(document, positionOf(document)));
@@ -245,6 +284,8 @@ final class OrderedIndex extends Index<Object> {
             uniqueness.drop();
         }
         entries.clear();
+        withField.clear();
+        unkeyed.clear();
         entryCount = 0;
     }
 }

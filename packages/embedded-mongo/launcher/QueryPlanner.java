@@ -1,6 +1,7 @@
 import de.bwaldvogel.mongo.backend.Index;
 import de.bwaldvogel.mongo.backend.IndexKey;
 import de.bwaldvogel.mongo.backend.KeyValue;
+import de.bwaldvogel.mongo.backend.Utils;
 import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.bson.ObjectId;
 
@@ -21,7 +22,8 @@ import java.util.UUID;
 
 /**
  * Chooses how a filter is answered: by the _id index, by the most selective {@link OrderedIndex}
- * whose leading fields the filter constrains (equality, $in, a range), by an index whose order is the
+ * whose leading fields the filter constrains (equality, $in, a range), by a sparse index that lists the
+ * documents having a field the filter asks {@code $exists: true} of, by an index whose order is the
  * requested sort (then only as many documents as the limit needs are read), or by a scan.
  *
  * <p>An index only narrows the candidates: the collection still matches every candidate against the
@@ -89,9 +91,16 @@ final class QueryPlanner {
         List<Object> equals;
         Object lower;
         Object upper;
+        /** {@code $exists: true}: only a sparse index's documents can match ($exists: false never narrows). */
+        boolean exists;
+
+        /** Whether it bounds the field's key values (so an index can be walked over a range of keys). */
+        boolean boundsKeys() {
+            return equals != null || lower != null || upper != null;
+        }
 
         boolean usable() {
-            return equals != null || lower != null || upper != null;
+            return boundsKeys() || exists;
         }
     }
 
@@ -110,6 +119,10 @@ final class QueryPlanner {
         for (Index<Object> index : indexes) {
             if (!(index instanceof OrderedIndex ordered0)) {
                 continue;
+            }
+            Plan present = planByPresence(ordered0, conditions);
+            if (present != null && (best == null || present.candidates() < best.candidates())) {
+                best = present;
             }
             Plan candidate = planWith(ordered0, conditions, orderBy, limit, best == null ? Long.MAX_VALUE : best.candidates());
             if (candidate == null) {
@@ -146,9 +159,14 @@ final class QueryPlanner {
                 }
             } else if (!field.startsWith("$")) {
                 Condition condition = conditionOf(entry.getValue());
-                // Two conditions on one field: either alone still gives a superset.
-                if (condition != null && !conditions.containsKey(field)) {
+                Condition earlier = conditions.get(field);
+                // Two conditions on one field: either alone still gives a superset. Keep one that
+                // bounds the keys if there is one, and what either says of existence.
+                if (condition != null && (earlier == null || !earlier.boundsKeys() && condition.boundsKeys())) {
+                    condition.exists |= earlier != null && earlier.exists;
                     conditions.put(field, condition);
+                } else if (condition != null) {
+                    earlier.exists |= condition.exists;
                 }
             }
         }
@@ -184,8 +202,9 @@ final class QueryPlanner {
                             condition.upper = operand;
                         }
                     }
+                    case "$exists" -> condition.exists = Utils.isTrue(operand); // as the matcher reads it
                     default -> {
-                        // Other operators ($ne, $exists, $elemMatch...) narrow nothing here; the match applies them.
+                        // Other operators ($ne, $elemMatch...) narrow nothing here; the match applies them.
                     }
                 }
             }
@@ -221,6 +240,30 @@ final class QueryPlanner {
         return null;
     }
 
+    /**
+     * A sparse index holds every document that has one of its fields, so it answers {@code $exists: true}
+     * on any of them: the candidates are those documents, however many the collection holds besides.
+     */
+    private static Plan planByPresence(OrderedIndex index, Map<String, Condition> conditions) {
+        if (!index.sparse() || !asksExistence(index, conditions)) {
+            return null;
+        }
+        // The live set: the collection reads it whole before releasing its lock, which writers take.
+        TreeSet<Object> positions = index.documentsWithField();
+        return new Plan(index.getName(), positions, false, positions.size());
+    }
+
+    /** Whether the filter asks {@code $exists: true} of one of the index's fields. */
+    private static boolean asksExistence(OrderedIndex index, Map<String, Condition> conditions) {
+        for (IndexKey key : index.getKeys()) {
+            Condition condition = conditions.get(key.getKey());
+            if (condition != null && condition.exists) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static Plan planWith(OrderedIndex index, Map<String, Condition> conditions, Document orderBy, int limit, long bestSoFar) {
         List<IndexKey> keys = index.getKeys();
         List<List<Object>> prefix = new ArrayList<>();
@@ -228,7 +271,7 @@ final class QueryPlanner {
         long probes = 1;
         for (IndexKey key : keys) {
             Condition condition = conditions.get(key.getKey());
-            if (condition == null) {
+            if (condition == null || !condition.boundsKeys()) {
                 break;
             }
             if (condition.equals != null) {
@@ -248,7 +291,7 @@ final class QueryPlanner {
         if (!constrained && !(sortable && limit > 0)) {
             return null;
         }
-        if (!constrained && index.sparse()) {
+        if (!constrained && index.sparse() && !asksExistence(index, conditions)) {
             return null; // a sparse index lacks documents without its fields: it cannot list them all
         }
         List<KeyValue[]> bounds = boundsOf(index, keys, prefix, range);
@@ -263,11 +306,12 @@ final class QueryPlanner {
                 }
             }
         }
-        if (sortable && bounds.size() == 1) {
+        candidates += index.unkeyedDocuments().size();
+        if (sortable && bounds.size() == 1 && index.unkeyedDocuments().isEmpty()) {
             NavigableMap<KeyValue, TreeSet<Object>> walked = entries.subMap(bounds.get(0)[0], true, bounds.get(0)[1], true);
             return new Plan(index.getName(), () -> flatten((reverse ? walked.descendingMap() : walked).values().iterator()), true, candidates);
         }
-        TreeSet<Object> positions = new TreeSet<>(index.positionOrder());
+        TreeSet<Object> positions = new TreeSet<>(index.unkeyedDocuments());
         for (KeyValue[] bound : bounds) {
             entries.subMap(bound[0], true, bound[1], true).values().forEach(positions::addAll);
         }

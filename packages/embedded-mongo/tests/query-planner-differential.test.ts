@@ -67,10 +67,23 @@ function randomDocument(id: number): Stored {
   if (random.next() < 0.6) document['u'] = `unique-${id}`;
   maybe('k', () => random.pick(['x', 'y', 'z']), 0.95);
   maybe('d', () => new Date(EPOCH + random.int(0, 90) * DAY));
+  maybe('pe', pendingEvents, 0.5);
   return document;
 }
 
-const FIELDS = ['a', 'b', 'c', 'n.x', 'tags', 's', 'u', 'k', 'd', '_id'] as const;
+/** An outbox's pending events: mostly an array of `{ id }`, sometimes empty, odd or not an array. */
+function pendingEvents(): unknown {
+  const event = () => random.weighted<() => unknown>([[() => ({ id: `evt-${random.int(0, 40)}` }), 10], [() => ({}), 1], [() => ({ id: null }), 1]])();
+  return random.weighted<() => unknown>([
+    [() => Array.from({ length: random.int(1, 3) }, event), 10],
+    [() => [], 5],
+    [() => event(), 2],
+    [() => [[event()]], 1],
+    [() => null, 1],
+  ])();
+}
+
+const FIELDS = ['a', 'b', 'c', 'n.x', 'tags', 's', 'u', 'k', 'd', '_id', 'pe.id', 'pe'] as const;
 
 /** A value like the ones the field holds (often), or of any type (sometimes). */
 function valueFor(field: string): unknown {
@@ -86,6 +99,8 @@ function valueFor(field: string): unknown {
       return random.pick(['x', 'y', 'z']);
     case 'tags':
       return random.pick(WORDS);
+    case 'pe.id':
+      return `evt-${random.int(0, 40)}`;
     case 'c':
     case 'd':
       return random.next() < 0.5 ? random.int(0, 50) : new Date(EPOCH + random.int(0, 90) * DAY);
@@ -104,7 +119,7 @@ function randomCondition(field: string): unknown {
     [() => ({ $gte: value(), $lt: value() }), 14],
     [() => ({ $lte: value() }), 6],
     [() => ({ $ne: value() }), 5],
-    [() => ({ $exists: random.int(0, 1) === 1 }), 5],
+    [() => ({ $exists: random.int(0, 1) === 1 }), field.startsWith('pe') || field === 's' || field === 'u' ? 25 : 5],
     [() => ({ $nin: [value(), value()] }), 3],
     [() => ({ $in: [value(), null] }), 3],
   ])();
@@ -139,6 +154,7 @@ const INDEXES: { key: Document; unique?: boolean; sparse?: boolean }[] = [
   { key: { u: 1 }, unique: true, sparse: true },
   { key: { k: 1, c: 1 } },
   { key: { d: -1 } },
+  { key: { 'pe.id': 1 }, sparse: true },
 ];
 
 async function queryStats(): Promise<{ indexed: number; scans: number; docsExamined: number }> {
@@ -166,12 +182,11 @@ async function compareQueries(count: number, round: string): Promise<void> {
       const [countedWithIndexes, countedByScan] = await Promise.all([indexed.countDocuments(filter), scanned.countDocuments(filter)]);
       assert.equal(countedWithIndexes, countedByScan, `seed ${seed}, ${round} query ${query}: countDocuments(${JSON.stringify(filter)}) differs`);
     }
-    const [fromIndexes, fromScan] = await Promise.all([run(indexed), run(scanned)]);
-    assert.deepEqual(
-      fromIndexes,
-      fromScan,
-      `seed ${seed}, ${round} query ${query}: find(${JSON.stringify(filter)}).sort(${JSON.stringify(sort)}).skip(${skip}).limit(${limit}) differs (MESH_PLANNER_SEED=${seed} reproduces it)`,
-    );
+    const described = `seed ${seed}, ${round} query ${query}: find(${JSON.stringify(filter)}).sort(${JSON.stringify(sort)}).skip(${skip}).limit(${limit})`;
+    const [fromIndexes, fromScan] = await Promise.all([run(indexed), run(scanned)]).catch((error: unknown) => {
+      throw new Error(`${described} failed (MESH_PLANNER_SEED=${seed} reproduces it)`, { cause: error });
+    });
+    assert.deepEqual(fromIndexes, fromScan, `${described} differs (MESH_PLANNER_SEED=${seed} reproduces it)`);
   }
 }
 
@@ -189,7 +204,7 @@ test(`answers from indexes equal a full scan's, documents and order, for thousan
   // Writes move documents between index entries: change indexed fields, delete some, add some.
   for (let change = 0; change < 400; change++) {
     const target = { _id: `doc-${String(random.int(0, 2100)).padStart(5, '0')}` };
-    const kind = random.int(0, 3);
+    const kind = random.int(0, 4);
     if (kind === 0) {
       await Promise.all([indexed.deleteOne(target), scanned.deleteOne(target)]);
     } else if (kind === 1) {
@@ -198,6 +213,18 @@ test(`answers from indexes equal a full scan's, documents and order, for thousan
     } else if (kind === 2) {
       const update = random.next() < 0.5 ? { $unset: { tags: '', s: '' } } : { $set: { tags: [random.pick(WORDS), random.pick(WORDS)] } };
       await Promise.all([indexed.updateOne(target, update), scanned.updateOne(target, update)]);
+    } else if (kind === 3) {
+      // Outbox traffic: events pushed, pulled (often leaving an empty array), the field dropped.
+      const id = `evt-${random.int(0, 40)}`;
+      const update = random.weighted<() => Document>([
+        [() => ({ $push: { pe: { id } } }), 3],
+        [() => ({ $pull: { pe: { id } } }), 3],
+        [() => ({ $set: { pe: [] } }), 1],
+        [() => ({ $unset: { pe: '' } }), 1],
+      ])();
+      // $push and $pull fail alike on both collections where `pe` is not an array.
+      const outcomes = await Promise.allSettled([indexed.updateOne(target, update), scanned.updateOne(target, update)]);
+      assert.equal(outcomes[0].status, outcomes[1].status, `seed ${seed}: ${JSON.stringify(update)} succeeded on one collection only`);
     } else {
       const fresh = randomDocument(3000 + change);
       await Promise.all([indexed.insertOne({ ...fresh }), scanned.insertOne({ ...fresh })]);
@@ -224,4 +251,38 @@ test('a query on an indexed field examines only the documents it returns, and th
   const counted = (await db.command({ meshQueryStats: 1 }))['namespaces']['planner_differential.orders'];
   assert.equal(counted.scans, 0, 'countDocuments read through the index too');
   assert.ok(counted.docsExamined - stats.docsExamined <= 20, `countDocuments examined ${counted.docsExamined - stats.docsExamined} documents for a count of 20`);
+});
+
+test('an outbox sweep ($exists: true on a sparse index) examines only the documents with pending events, and $exists: false never uses the index', async () => {
+  const outbox = db.collection<Stored>('outbox');
+  await outbox.createIndex({ 'pendingEvents.id': 1 }, { sparse: true, name: 'pending' });
+  await outbox.insertMany(
+    Array.from({ length: 5000 }, (_, n) => ({
+      _id: `res-${String(n).padStart(4, '0')}`,
+      // Most documents published long ago: an empty array, or no field at all.
+      ...(n % 250 === 0 ? { pendingEvents: [{ id: `evt-${n}` }, { id: `evt-${n}-b` }] } : n % 2 === 0 ? { pendingEvents: [] } : {}),
+    })),
+  );
+  const sweep = async () => (await outbox.find({ 'pendingEvents.id': { $exists: true } }, { projection: { pendingEvents: 1 } }).limit(100).toArray()).map((document) => document._id);
+  const stats = async () => (await db.command({ meshQueryStats: 1 }))['namespaces']['planner_differential.outbox'];
+
+  await db.command({ meshQueryStats: 1, reset: true });
+  assert.deepEqual(await sweep(), Array.from({ length: 20 }, (_, n) => `res-${String(n * 250).padStart(4, '0')}`));
+  assert.equal((await stats()).lastPlan, 'pending');
+  assert.equal((await stats()).docsExamined, 20);
+
+  // The relay pulls what it published: an emptied array leaves the index.
+  await outbox.updateOne({ _id: 'res-0250' }, { $pull: { pendingEvents: { id: { $in: ['evt-250', 'evt-250-b'] } } } });
+  await outbox.updateOne({ _id: 'res-0500' }, { $unset: { pendingEvents: '' } });
+  await outbox.updateOne({ _id: 'res-0002' }, { $push: { pendingEvents: { id: 'evt-late' } } });
+  await db.command({ meshQueryStats: 1, reset: true });
+  const swept = await sweep();
+  assert.equal(swept.length, 19);
+  assert.ok(swept.includes('res-0002') && !swept.includes('res-0250') && !swept.includes('res-0500'));
+  assert.equal((await stats()).docsExamined, 19);
+
+  const withoutEvents = await outbox.countDocuments({ 'pendingEvents.id': { $exists: false } });
+  assert.equal((await stats()).lastPlan, 'COLLSCAN');
+  // The 2,500 odd ones and the one unset; an empty array matches neither true nor false upstream.
+  assert.equal(withoutEvents, 2501);
 });
