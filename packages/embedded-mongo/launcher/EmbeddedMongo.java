@@ -9,6 +9,7 @@ import de.bwaldvogel.mongo.backend.QueryResult;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
 import de.bwaldvogel.mongo.backend.h2.H2Collection;
 import de.bwaldvogel.mongo.backend.h2.H2Database;
+import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import de.bwaldvogel.mongo.bson.Document;
 import org.h2.mvstore.MVStore;
 
@@ -31,8 +32,15 @@ import java.util.stream.Stream;
  *
  * <pre>
  * java -cp target/classes:$(cat target/classpath.txt) EmbeddedMongo \
- *      --backend memory|h2 [--file path.h2] [--host 127.0.0.1] [--port 0] [--slow-ms N]
+ *      --backend memory|h2|memory-stock [--file path.h2] [--host 127.0.0.1] [--port 0] [--slow-ms N]
+ *      [--write-every-ms N]
  * </pre>
+ *
+ * {@code memory-stock} is upstream's MemoryBackend as shipped, with neither our indexes nor copied
+ * replies; {@code --write-every-ms} makes H2 keep changes in memory and write them to its file once
+ * per period instead of about every second or every megabyte (a periodic snapshot). Both exist to
+ * compare storage choices (bench/src/embedded-backends.ts).
+
  *
  * Prints exactly one line, {@code LISTENING <port>}, once it accepts connections.
  * Stops cleanly (the H2 store is closed, so its data is flushed) on SIGTERM/SIGINT
@@ -61,6 +69,7 @@ public final class EmbeddedMongo {
         String file = null;
         String host = "127.0.0.1";
         int port = 0;
+        Integer writeEveryMs = null;
         for (int i = 0; i < args.length; i++) {
             String value = i + 1 < args.length ? args[i + 1] : null;
             switch (args[i]) {
@@ -69,6 +78,7 @@ public final class EmbeddedMongo {
                 case "--host" -> host = require(args[i], value);
                 case "--port" -> port = Integer.parseInt(require(args[i], value));
                 case "--slow-ms" -> QueryStats.logQueriesSlowerThan(Long.parseLong(require(args[i], value)));
+                case "--write-every-ms" -> writeEveryMs = Integer.parseInt(require(args[i], value));
                 default -> fail("unknown argument: " + args[i]);
             }
             i++;
@@ -76,8 +86,9 @@ public final class EmbeddedMongo {
 
         MongoBackend backend = switch (backendName) {
             case "memory" -> snapshotBackend(MVStore.open(null));
-            case "h2" -> snapshotBackend(MVStore.open(file != null ? file : fail("--backend h2 needs --file <path>")));
-            default -> fail("--backend must be memory or h2, not " + backendName);
+            case "h2" -> snapshotBackend(openFile(file != null ? file : fail("--backend h2 needs --file <path>"), writeEveryMs));
+            case "memory-stock" -> new MemoryBackend();
+            default -> fail("--backend must be memory, h2 or memory-stock, not " + backendName);
         };
         backend.version(MONGO_5_0_WIRE_13);
 
@@ -99,6 +110,16 @@ public final class EmbeddedMongo {
             // input is ignored
         }
         System.exit(0);
+    }
+
+    private static MVStore openFile(String file, Integer writeEveryMs) {
+        if (writeEveryMs == null) {
+            return MVStore.open(file);
+        }
+        // Unsaved changes otherwise trigger a write at 1 MB, whatever the delay.
+        MVStore store = new MVStore.Builder().fileName(file).autoCommitBufferSize(1 << 20).open();
+        store.setAutoCommitDelay(writeEveryMs);
+        return store;
     }
 
     /**
