@@ -32,6 +32,8 @@ export interface EmbeddedMongoOptions {
    * snapshot), instead of about every second or every megabyte. For benchmarks; a crash loses more.
    */
   writeEveryMs?: number;
+  /** `h2` only: the page cache in MB (default 256, which holds a development data set whole). */
+  cacheMb?: number;
 }
 
 /** mongo-java-server version pinned in launcher/pom.xml. */
@@ -62,6 +64,7 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions): Promise
     await mkdir(dirname(dataFile), { recursive: true });
     args.push('--file', dataFile);
     if (options.writeEveryMs !== undefined) args.push('--write-every-ms', String(Math.floor(options.writeEveryMs)));
+    if (options.cacheMb !== undefined) args.push('--cache-mb', String(Math.floor(options.cacheMb)));
   }
 
   const classpath = await prepareLauncher();
