@@ -12,6 +12,7 @@ import de.bwaldvogel.mongo.exception.KeyConstraintError;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 import java.util.NavigableMap;
 import java.util.Set;
 import java.util.TreeMap;
@@ -255,8 +256,22 @@ final class OrderedIndex extends Index<Object> {
         if (uniqueness != null) {
             uniqueness.updateInPlace(oldDocument, newDocument, position, collection);
         }
+        if (indexedFieldsEqual(oldDocument, newDocument)) {
+            return; // most updates ($inc of a counter) leave every index but one as it was
+        }
         unindex(oldDocument);
         index(newDocument, positionOf(newDocument));
+    }
+
+    /** Whether the top-level fields the index's paths start from are equal, so its entries would be too. */
+    private boolean indexedFieldsEqual(Document oldDocument, Document newDocument) {
+        for (IndexKey key : getKeys()) {
+            String field = key.getKey().split("\\.", 2)[0];
+            if (!Objects.equals(oldDocument.getOrMissing(field), newDocument.getOrMissing(field))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override
