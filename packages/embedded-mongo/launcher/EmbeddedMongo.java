@@ -9,11 +9,11 @@ import de.bwaldvogel.mongo.backend.QueryResult;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
 import de.bwaldvogel.mongo.backend.h2.H2Collection;
 import de.bwaldvogel.mongo.backend.h2.H2Database;
+import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import de.bwaldvogel.mongo.bson.Document;
 import org.h2.mvstore.MVStore;
 
 import de.bwaldvogel.mongo.backend.DatabaseResolver;
-import de.bwaldvogel.mongo.backend.DocumentWithPosition;
 import de.bwaldvogel.mongo.backend.IndexKey;
 import de.bwaldvogel.mongo.oplog.Oplog;
 import io.netty.channel.Channel;
@@ -31,8 +31,15 @@ import java.util.stream.Stream;
  *
  * <pre>
  * java -cp target/classes:$(cat target/classpath.txt) EmbeddedMongo \
- *      --backend memory|h2 [--file path.h2] [--host 127.0.0.1] [--port 0] [--slow-ms N]
+ *      --backend memory|h2|memory-stock [--file path.h2] [--host 127.0.0.1] [--port 0] [--slow-ms N]
+ *      [--cache-mb 256] [--write-every-ms N]
  * </pre>
+ *
+ * {@code memory-stock} is upstream's MemoryBackend as shipped, with neither our indexes nor copied
+ * replies; {@code --cache-mb} is H2's page cache; {@code --write-every-ms} makes H2 keep changes in memory and write them to its file once
+ * per period instead of about every second or every megabyte (a periodic snapshot). Both exist to
+ * compare storage choices (bench/src/embedded-backends.ts).
+
  *
  * Prints exactly one line, {@code LISTENING <port>}, once it accepts connections.
  * Stops cleanly (the H2 store is closed, so its data is flushed) on SIGTERM/SIGINT
@@ -61,6 +68,8 @@ public final class EmbeddedMongo {
         String file = null;
         String host = "127.0.0.1";
         int port = 0;
+        Integer writeEveryMs = null;
+        int cacheMb = DEFAULT_CACHE_MB;
         for (int i = 0; i < args.length; i++) {
             String value = i + 1 < args.length ? args[i + 1] : null;
             switch (args[i]) {
@@ -69,6 +78,8 @@ public final class EmbeddedMongo {
                 case "--host" -> host = require(args[i], value);
                 case "--port" -> port = Integer.parseInt(require(args[i], value));
                 case "--slow-ms" -> QueryStats.logQueriesSlowerThan(Long.parseLong(require(args[i], value)));
+                case "--write-every-ms" -> writeEveryMs = Integer.parseInt(require(args[i], value));
+                case "--cache-mb" -> cacheMb = Integer.parseInt(require(args[i], value));
                 default -> fail("unknown argument: " + args[i]);
             }
             i++;
@@ -76,8 +87,9 @@ public final class EmbeddedMongo {
 
         MongoBackend backend = switch (backendName) {
             case "memory" -> snapshotBackend(MVStore.open(null));
-            case "h2" -> snapshotBackend(MVStore.open(file != null ? file : fail("--backend h2 needs --file <path>")));
-            default -> fail("--backend must be memory or h2, not " + backendName);
+            case "h2" -> snapshotBackend(openFile(file != null ? file : fail("--backend h2 needs --file <path>"), cacheMb, writeEveryMs));
+            case "memory-stock" -> new MemoryBackend();
+            default -> fail("--backend must be memory, h2 or memory-stock, not " + backendName);
         };
         backend.version(MONGO_5_0_WIRE_13);
 
@@ -99,6 +111,25 @@ public final class EmbeddedMongo {
             // input is ignored
         }
         System.exit(0);
+    }
+
+    /**
+     * H2 keeps the file's pages it has read, as objects, in a cache of this size (its default is 16
+     * MB). A page that falls out is read and Java-deserialised again on its next use: with the
+     * default, a product page over 40,000 stock levels spent about a third of the server's CPU
+     * there. The cache counts deserialised documents, so it holds a development data set whole.
+     */
+    private static final int DEFAULT_CACHE_MB = 256;
+
+    private static MVStore openFile(String file, int cacheMb, Integer writeEveryMs) {
+        MVStore.Builder builder = new MVStore.Builder().fileName(file).cacheSize(cacheMb);
+        if (writeEveryMs == null) {
+            return builder.open();
+        }
+        // Unsaved changes otherwise trigger a write at 1 MB, whatever the delay.
+        MVStore store = builder.autoCommitBufferSize(1 << 20).open();
+        store.setAutoCommitDelay(writeEveryMs);
+        return store;
     }
 
     /**
@@ -136,12 +167,18 @@ public final class EmbeddedMongo {
                     }
 
                     // Declared indexes are kept as ordered maps in memory (rebuilt from the documents
-                    // when a collection opens) and answer queries; a unique one still decides
-                    // uniqueness through the backend's own index, which it wraps.
+                    // when a collection opens) and answer queries; a unique one decides uniqueness by
+                    // upstream's rules over its keys in a hash map (see HashUniqueIndex), also rebuilt.
+                    // The map upstream stored them in is removed: a launcher of the old kind finds
+                    // it empty and rebuilds it from the documents too.
                     @Override
                     protected Index<Object> openOrCreateUniqueIndex(String collectionName, String indexName,
                             List<IndexKey> keys, boolean sparse) {
-                        Index<Object> uniqueness = super.openOrCreateUniqueIndex(collectionName, indexName, keys, sparse);
+                        String storedKeys = getFullCollectionNamespace(collectionName) + "._index_" + indexName;
+                        if (store.hasMap(storedKeys)) {
+                            store.removeMap(storedKeys);
+                        }
+                        Index<Object> uniqueness = new HashUniqueIndex(indexName, keys, sparse);
                         return new OrderedIndex(indexName, keys, sparse, uniqueness, positionOrder(collectionName));
                     }
 
@@ -221,15 +258,12 @@ public final class EmbeddedMongo {
                             }
 
                             // An index build reads every document: writes to the collection wait for it,
-                            // as they wait for each other, so none is left out of the new index.
+                            // as they wait for each other, so none is left out of the new index. Our
+                            // indexes start empty (nothing of them is stored), so upstream fills them
+                            // from the documents, also when a stored collection opens.
                             @Override
                             public synchronized void addIndex(Index<Object> index) {
                                 super.addIndex(index);
-                                if (index instanceof OrderedIndex ordered && getIndexes().contains(ordered)) {
-                                    // Upstream reads the documents into a new index only when it is empty,
-                                    // and a stored unique index is not: fill our map from them either way.
-                                    ordered.rebuild(streamAllDocumentsWithPosition().map(DocumentWithPosition::getDocument));
-                                }
                             }
 
                             @Override

@@ -12,20 +12,21 @@ import de.bwaldvogel.mongo.exception.KeyConstraintError;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 import java.util.NavigableMap;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.stream.Stream;
 
 /**
  * A declared index kept in memory as an ordered map from key values to the positions (the _id
  * values) of the documents that have them, so that queries can be answered from it (see
- * {@link QueryPlanner}). It is rebuilt from the stored documents when a collection opens, and kept in
- * step with every write by the collection, under the collection's lock.
+ * {@link QueryPlanner}). It starts empty, is filled from the stored documents when a collection opens
+ * (or the index is created), and is kept in step with every write by the collection, under the
+ * collection's lock.
  *
- * <p>For a unique index it wraps the backend's own unique index, which still decides uniqueness
- * (E11000) exactly as before; this class only adds the ordered map beside it.
+ * <p>For a unique index it wraps a {@link HashUniqueIndex}, which decides uniqueness (E11000) by
+ * upstream's rules; this class only adds the ordered map beside it.
  */
 final class OrderedIndex extends Index<Object> {
 
@@ -60,7 +61,7 @@ final class OrderedIndex extends Index<Object> {
     private boolean multikey;
 
     /**
-     * @param uniqueness the backend's unique index to delegate uniqueness to, or null for a plain index
+     * @param uniqueness the unique index to delegate uniqueness to, or null for a plain index
      * @param positionOrder the collection's storage order of positions (its scan order)
      */
     OrderedIndex(String name, List<IndexKey> keys, boolean sparse, Index<Object> uniqueness, Comparator<Object> positionOrder) {
@@ -191,20 +192,6 @@ final class OrderedIndex extends Index<Object> {
         return found;
     }
 
-    /**
-     * Builds the ordered map anew from the collection's documents (when the index is added to a
-     * collection, and so when a stored collection opens). A wrapped unique index keeps what the
-     * store kept; only this map is filled.
-     */
-    synchronized void rebuild(Stream<Document> documents) {
-        entries.clear();
-        withField.clear();
-        unkeyed.clear();
-        entryCount = 0;
-        multikey = false;
-        documents.forEach(document -> index(document, positionOf(document)));
-    }
-
     @Override
     public Object getPosition(Document document) {
         return uniqueness != null ? uniqueness.getPosition(document) : null;
@@ -269,8 +256,22 @@ final class OrderedIndex extends Index<Object> {
         if (uniqueness != null) {
             uniqueness.updateInPlace(oldDocument, newDocument, position, collection);
         }
+        if (indexedFieldsEqual(oldDocument, newDocument)) {
+            return; // most updates ($inc of a counter) leave every index but one as it was
+        }
         unindex(oldDocument);
         index(newDocument, positionOf(newDocument));
+    }
+
+    /** Whether the top-level fields the index's paths start from are equal, so its entries would be too. */
+    private boolean indexedFieldsEqual(Document oldDocument, Document newDocument) {
+        for (IndexKey key : getKeys()) {
+            String field = key.getKey().split("\\.", 2)[0];
+            if (!Objects.equals(oldDocument.getOrMissing(field), newDocument.getOrMissing(field))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override

@@ -10,8 +10,11 @@ import { DatabaseUnavailableError, type RunningDatabase } from './running-databa
 
 /** Options for {@link startEmbeddedMongo}. */
 export interface EmbeddedMongoOptions {
-  /** `memory` forgets everything on stop; `h2` keeps data in `dataFile`. */
-  backend: 'memory' | 'h2';
+  /**
+   * `memory` forgets everything on stop; `h2` keeps data in `dataFile`. `memory-stock` is upstream's
+   * memory backend as shipped (no index use, replies not copied): for benchmarks only.
+   */
+  backend: 'memory' | 'h2' | 'memory-stock';
   /** The H2 store file; required for `h2`. Its directory is created if missing. */
   dataFile?: string;
   /** TCP port on 127.0.0.1; 0 or absent picks a free one. */
@@ -24,6 +27,13 @@ export interface EmbeddedMongoOptions {
    * Default: MESH_DB_SLOW_MS when set, else 250 for `h2` (`npm start`) and none for `memory` (tests).
    */
   slowQueryMs?: number;
+  /**
+   * `h2` only: keep changes in memory and write them to the file once per this many ms (a periodic
+   * snapshot), instead of about every second or every megabyte. For benchmarks; a crash loses more.
+   */
+  writeEveryMs?: number;
+  /** `h2` only: the page cache in MB (default 256, which holds a development data set whole). */
+  cacheMb?: number;
 }
 
 /** mongo-java-server version pinned in launcher/pom.xml. */
@@ -53,6 +63,8 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions): Promise
     dataFile = resolve(options.dataFile);
     await mkdir(dirname(dataFile), { recursive: true });
     args.push('--file', dataFile);
+    if (options.writeEveryMs !== undefined) args.push('--write-every-ms', String(Math.floor(options.writeEveryMs)));
+    if (options.cacheMb !== undefined) args.push('--cache-mb', String(Math.floor(options.cacheMb)));
   }
 
   const classpath = await prepareLauncher();

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
 
+import { MongoClient } from 'mongodb';
 import mongoose, { Schema } from 'mongoose';
 
 import { startEmbeddedMongo } from '../src/index.js';
@@ -75,6 +77,33 @@ test('after a restart the indexes are rebuilt from the stored documents and answ
     assert.equal(stats.lastPlan, 'units_1_sku_1');
     assert.equal(stats.scans, 0);
   });
+});
+
+test('a file written before unique keys moved out of it (launcher at f5777d9) opens with its documents, unique keys and indexes', async () => {
+  // tests/fixtures/h2-store-f5777d9.mv.db: shop.products (unique sku_1, units_1_sku_1; kettle 7,
+  // toaster 0, mixer 3) and shop.outbox (sparse pending; r1 with an event, r2 emptied, r3 without).
+  const dataFile = join(dir, 'before.mv.db');
+  await copyFile(fileURLToPath(new URL('fixtures/h2-store-f5777d9.mv.db', import.meta.url)), dataFile);
+  for (const restart of [1, 2]) {
+    const database = await startEmbeddedMongo({ backend: 'h2', dataFile });
+    const client = await new MongoClient(database.uri).connect();
+    try {
+      const shop = client.db('shop');
+      const products = shop.collection<{ _id: string; sku: string; units: number }>('products');
+      assert.deepEqual(await products.find({ units: { $gte: 3 } }).sort({ units: 1 }).toArray(), [{ _id: 'p3', sku: 'mixer', units: 3 }, { _id: 'p1', sku: 'kettle', units: 7 }]);
+      await assert.rejects(products.insertOne({ _id: `dup-${restart}`, sku: 'kettle', units: 1 }), { code: 11000 });
+      await products.updateOne({ _id: 'p2' }, { $inc: { units: 1 } });
+      const outbox = shop.collection('outbox');
+      assert.deepEqual(await outbox.find({ 'pendingEvents.id': { $exists: true } }).toArray(), [{ _id: 'r1', pendingEvents: [{ id: 'evt-1' }] }]);
+      const stats = await shop.command({ meshQueryStats: 1 });
+      assert.equal(stats['namespaces']['shop.outbox'].lastPlan, 'pending');
+      assert.equal(stats['namespaces']['shop.products'].scans, 0);
+      assert.equal((await products.findOne({ _id: 'p2' }))?.units, restart, 'an update survives the restart');
+    } finally {
+      await client.close();
+      await database.stop();
+    }
+  }
 });
 
 test('startEmbeddedMongo refuses the h2 backend without a data file', async () => {

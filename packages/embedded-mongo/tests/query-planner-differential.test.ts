@@ -254,7 +254,7 @@ test('a query on an indexed field examines only the documents it returns, and th
 });
 
 test('an outbox sweep ($exists: true on a sparse index) examines only the documents with pending events, and $exists: false never uses the index', async () => {
-  const outbox = db.collection<Stored>('outbox');
+  const outbox = db.collection<{ _id: string; pendingEvents?: { id: string }[] }>('outbox');
   await outbox.createIndex({ 'pendingEvents.id': 1 }, { sparse: true, name: 'pending' });
   await outbox.insertMany(
     Array.from({ length: 5000 }, (_, n) => ({
