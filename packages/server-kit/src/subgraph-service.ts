@@ -4,6 +4,7 @@ import { readBoolean, readEnvironment, readInt, readInternalSecret, readOptional
 import { connectDatabase, ensureIndexes } from './database.js';
 import { GatewayCredentialVerifier, secretKey } from './gateway-credential.js';
 import { createHttpHandler, listen } from './http-server.js';
+import { createJobLease } from './job-lease.js';
 import { createLogger, type Logger } from './logger.js';
 import { createServiceMetrics } from './metrics.js';
 import { createRequestIdentity, createSubgraphApollo, createSubgraphSchema, type RequestContext } from './subgraph-server.js';
@@ -69,7 +70,10 @@ export interface SubgraphModule<TModels, TContext extends RequestContext> {
   createModels(connection: Connection): TModels;
   /** Adds per-request state (fresh DataLoaders) to the request identity. */
   createContext(base: RequestContext, models: TModels): TContext;
-  /** Loads the subgraph's slice of the seed data when its database is empty. */
+  /**
+   * Loads the subgraph's slice of the seed data when its database is empty. Runs under the
+   * `<name>.seed-data` lease, so of replicas starting together one seeds at a time.
+   */
   seed?(models: TModels, logger: Logger): Promise<void>;
   /**
    * Starts what runs beside the HTTP server (event consumers, outbox relays, scheduled jobs) once
@@ -104,7 +108,11 @@ export async function startSubgraphService<TModels, TContext extends RequestCont
   const connection = await connectDatabase({ uri: config.mongoUri, dbName: config.dbName, metrics, logger });
   const models = module.createModels(connection);
   await ensureIndexes(connection);
-  if (module.seed && config.seed) await module.seed(models, logger);
+  const seed = module.seed;
+  if (seed && config.seed) {
+    // Replicas started together: one seeds under the lease, the others wait, then find the data there.
+    await createJobLease(connection, { job: `${module.name}.seed-data` }).runWhenFree(() => seed(models, logger));
+  }
   const bus = module.start ? await connectBus(config, logger) : undefined;
   const background = module.start && bus ? await module.start({ models, connection, bus, logger, config }) : undefined;
   const definition = { name: module.name, typeDefs: module.typeDefs, resolvers: module.resolvers };
