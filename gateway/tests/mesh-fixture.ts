@@ -65,6 +65,8 @@ export async function startMeshUnderTest(env: Record<string, string> = {}, optio
       ...env,
     },
     log: () => {},
+    // MESH_TEST_ECHO=1 prints every service's output (errors, at this LOG_LEVEL) to find a failure's cause.
+    echo: process.env['MESH_TEST_ECHO'] === '1',
     ...(options.history !== undefined ? { history: { size: options.history, adminToken: () => signDevToken(principals.admin) } } : {}),
   });
   if (options.history !== undefined) {
