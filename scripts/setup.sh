@@ -52,4 +52,7 @@ fi
 if [ -z "${MONGODB_URI:-}" ]; then
   npm run --silent prepare:launcher -w @mesh/embedded-mongo
 fi
+
+# kubeconform and the Kubernetes schemas that check deploy/k8s (gateway/tests/k8s-manifests.test.ts).
+bash scripts/setup-kubeconform.sh
 npx turbo run build --output-logs=errors-only

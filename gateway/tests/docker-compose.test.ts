@@ -4,19 +4,17 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { readSubgraphConfig } from '@mesh/server-kit';
 import { SUBGRAPHS } from '@mesh/mesh-runner';
-import { readOrderRuntimeSettings } from '@mesh/order-subgraph';
-import { DEFAULT_SUPERGRAPH_PATH, readGatewayConfig } from '../src/module.js';
+import { readGatewayEnvironment, readSubgraphEnvironment } from './service-environment.js';
 
 // There is no Docker engine here, so this keeps docker-compose.yml honest instead: every
-// variable it sets is one the service's own config reads, and the ports and URLs agree.
+// variable it sets is one the service's own config reads, and the ports and URLs agree
+// (service-environment.ts runs the readers; the Kubernetes manifests' test shares it).
 
 interface ComposeService {
   environment?: Record<string, string>;
   ports?: string[];
 }
 const compose = parse(readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8')) as { services: Record<string, ComposeService> };
-/** Read by something other than the config readers: the image's entry point and the logger. */
-const READ_ELSEWHERE = new Set(['SERVICE', 'LOG_LEVEL']);
 
 /** Resolves `${VAR:?message}` / `${VAR:-default}` the way compose would, with stand-in secrets. */
 function resolveEnvironment(environment: Record<string, string>): Record<string, string> {
@@ -30,18 +28,6 @@ function resolveEnvironment(environment: Record<string, string>): Record<string,
   );
 }
 
-/** Runs a config reader over an environment and returns the variable names it looked at. */
-function namesRead(environment: Record<string, string>, read: (env: Record<string, string | undefined>) => unknown): { result: unknown; names: Set<string> } {
-  const names = new Set<string>();
-  const env = new Proxy(environment, {
-    get(target, key) {
-      if (typeof key === 'string') names.add(key);
-      return Reflect.get(target, key);
-    },
-  });
-  return { result: read(env), names };
-}
-
 test('the compose file runs the database, the broker, the five subgraphs and the gateway', () => {
   assert.deepEqual(Object.keys(compose.services).sort(), ['customer', 'gateway', 'inventory', 'ledger', 'mongo', 'nats', 'order', 'product']);
   assert.deepEqual(compose.services['gateway']?.ports, ['4000:4000']);
@@ -49,16 +35,8 @@ test('the compose file runs the database, the broker, the five subgraphs and the
 
 for (const name of SUBGRAPHS) {
   test(`the ${name} service sets only variables its config reads, in production mode, on the replica set`, () => {
-    const environment = resolveEnvironment(compose.services[name]?.environment ?? {});
-    const { result, names } = namesRead(environment, (env) => readSubgraphConfig(name, 0, env));
-    const config = result as ReturnType<typeof readSubgraphConfig>;
-    // Domain-specific settings are read by the domain's own reader.
-    if (name === 'order') {
-      const order = namesRead(environment, (env) => readOrderRuntimeSettings(env));
-      for (const key of order.names) names.add(key);
-      assert.equal((order.result as ReturnType<typeof readOrderRuntimeSettings>).productUrl, 'http://product:4001/graphql');
-    }
-    for (const key of Object.keys(environment)) if (!READ_ELSEWHERE.has(key)) assert.ok(names.has(key), `${name} sets ${key}, which nothing reads`);
+    const { config, order } = readSubgraphEnvironment(name, resolveEnvironment(compose.services[name]?.environment ?? {}));
+    if (name === 'order') assert.equal(order?.productUrl, 'http://product:4001/graphql');
     assert.equal(config.environment, 'production');
     assert.equal(config.seed, false);
     assert.match(config.mongoUri, /^mongodb:\/\/mongo:27017\/.*replicaSet=rs0/);
@@ -68,10 +46,7 @@ for (const name of SUBGRAPHS) {
 }
 
 test('the gateway reaches each subgraph at the port that subgraph listens on, and verifies tokens by JWKS', () => {
-  const environment = resolveEnvironment(compose.services['gateway']?.environment ?? {});
-  const { result, names } = namesRead(environment, (env) => readGatewayConfig(env, DEFAULT_SUPERGRAPH_PATH));
-  const config = result as ReturnType<typeof readGatewayConfig>;
-  for (const key of Object.keys(environment)) if (!READ_ELSEWHERE.has(key)) assert.ok(names.has(key), `gateway sets ${key}, which nothing reads`);
+  const config = readGatewayEnvironment(resolveEnvironment(compose.services['gateway']?.environment ?? {}));
   assert.equal(config.tokens.kind, 'jwks');
   assert.equal(config.sandbox, false);
   for (const name of SUBGRAPHS) {

@@ -15,14 +15,20 @@ export interface GatewayResponse<TData> {
   readonly errors?: ReadonlyArray<{ message: string; path?: readonly (string | number)[]; extensions?: Record<string, unknown> }>;
 }
 
-export interface MeshUnderTest {
-  readonly mesh: RunningMesh;
+/** Something that sends operations to the graph: one gateway, or several taking turns. */
+export interface GatewayQuery {
   /** Sends an operation through the gateway over HTTP as `principal` (anonymous when omitted). */
   query<TData, TVariables extends Record<string, unknown>>(
     document: TypedDocumentNode<TData, TVariables> | DocumentNode | string,
     variables?: TVariables,
     principal?: Principal,
   ): Promise<GatewayResponse<TData>>;
+}
+
+export interface MeshUnderTest extends GatewayQuery {
+  readonly mesh: RunningMesh;
+  /** Sends each operation to the next of these gateways' /graphql URLs in turn (round robin), with the same tokens. */
+  alternating(gatewayUrls: readonly string[]): GatewayQuery;
   /** Prometheus text of one service (a subgraph name or 'gateway'). */
   metrics(service: keyof RunningMesh['subgraphUrls'] | 'gateway'): Promise<string>;
   stop(): Promise<void>;
@@ -59,6 +65,8 @@ export async function startMeshUnderTest(env: Record<string, string> = {}, optio
       ...env,
     },
     log: () => {},
+    // MESH_TEST_ECHO=1 prints every service's output (errors, at this LOG_LEVEL) to find a failure's cause.
+    echo: process.env['MESH_TEST_ECHO'] === '1',
     ...(options.history !== undefined ? { history: { size: options.history, adminToken: () => signDevToken(principals.admin) } } : {}),
   });
   if (options.history !== undefined) {
@@ -79,20 +87,26 @@ export async function startMeshUnderTest(env: Record<string, string> = {}, optio
     tokens.set(key, token);
     return token;
   };
+  const send = async <TData>(gatewayUrl: string, document: DocumentNode | string, variables: Record<string, unknown> | undefined, principal: Principal | undefined): Promise<GatewayResponse<TData>> => {
+    const query = typeof document === 'string' ? document : print(document);
+    const response = await fetch(gatewayUrl, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(principal && principal.role !== 'anonymous' ? { authorization: `Bearer ${await bearer(principal)}` } : {}),
+      },
+      body: JSON.stringify({ query, variables: variables ?? {} }),
+    });
+    const body = (await response.json()) as Omit<GatewayResponse<TData>, 'status'>;
+    return { status: response.status, ...body };
+  };
   return {
     mesh,
-    async query(document, variables, principal) {
-      const query = typeof document === 'string' ? document : print(document);
-      const response = await fetch(mesh.gatewayUrl, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...(principal && principal.role !== 'anonymous' ? { authorization: `Bearer ${await bearer(principal)}` } : {}),
-        },
-        body: JSON.stringify({ query, variables: variables ?? {} }),
-      });
-      const body = (await response.json()) as Omit<GatewayResponse<never>, 'status'>;
-      return { status: response.status, ...body };
+    query: (document, variables, principal) => send(mesh.gatewayUrl, document, variables, principal),
+    alternating(gatewayUrls) {
+      if (gatewayUrls.length === 0) throw new RangeError('alternating needs at least one gateway');
+      let turn = 0;
+      return { query: (document, variables, principal) => send(gatewayUrls[turn++ % gatewayUrls.length]!, document, variables, principal) };
     },
     async metrics(service) {
       const url = service === 'gateway' ? mesh.gatewayUrl : mesh.subgraphUrls[service];

@@ -12,7 +12,7 @@ import {
   type StockMovementLogQuery,
   type PlaceOrderInput,
 } from '../__generated__/operations.js';
-import type { GatewayResponse, MeshUnderTest } from '../mesh-fixture.js';
+import type { GatewayQuery, GatewayResponse } from '../mesh-fixture.js';
 
 /** Staff with every right: the workflow tests act as the back office. */
 export const admin = principals.admin;
@@ -65,12 +65,12 @@ export interface LevelFigures {
 }
 
 /** One SKU's level at one location, read through the gateway. */
-export async function stockOf(mesh: MeshUnderTest, sku: string, locationId: string): Promise<LevelFigures> {
+export async function stockOf(mesh: GatewayQuery, sku: string, locationId: string): Promise<LevelFigures> {
   return (await stocksOf(mesh, [sku], locationId))[0]!;
 }
 
 /** Several SKUs' levels at one location, in the order asked. */
-export async function stocksOf(mesh: MeshUnderTest, skus: readonly string[], locationId: string): Promise<LevelFigures[]> {
+export async function stocksOf(mesh: GatewayQuery, skus: readonly string[], locationId: string): Promise<LevelFigures[]> {
   const response = await mesh.query(StockSnapshotDocument, { skus: [...skus], locationId }, admin);
   assert.equal(response.errors, undefined, JSON.stringify(response.errors));
   return response.data!.availability.map((entry) => {
@@ -84,7 +84,7 @@ export async function stocksOf(mesh: MeshUnderTest, skus: readonly string[], loc
  * Makes `available` exactly `target` by a CYCLE_COUNT through the gateway (on hand = target +
  * reserved + safety stock), and checks the result.
  */
-export async function setAvailable(mesh: MeshUnderTest, sku: string, locationId: string, target: number): Promise<LevelFigures> {
+export async function setAvailable(mesh: GatewayQuery, sku: string, locationId: string, target: number): Promise<LevelFigures> {
   const before = await stockOf(mesh, sku, locationId);
   const counted = target + before.reserved + before.safetyStock;
   const response = await mesh.query(
@@ -101,7 +101,7 @@ export async function setAvailable(mesh: MeshUnderTest, sku: string, locationId:
 }
 
 /** The whole movement log of one SKU at one location. */
-export async function movementLog(mesh: MeshUnderTest, sku: string, locationId: string): Promise<{ type: string; quantityDelta: number; orderId?: string | null }[]> {
+export async function movementLog(mesh: GatewayQuery, sku: string, locationId: string): Promise<{ type: string; quantityDelta: number; orderId?: string | null }[]> {
   const movements: { type: string; quantityDelta: number; orderId?: string | null }[] = [];
   let after: string | null = null;
   do {
@@ -130,7 +130,7 @@ export interface PlacedAnswer {
  * refusal (INTAKE_SATURATED, which writes nothing) is sent again after its hint, as a storefront
  * does; no other error is retried.
  */
-export async function placeOrder(mesh: MeshUnderTest, input: PlaceOrderInput): Promise<PlacedAnswer> {
+export async function placeOrder(mesh: GatewayQuery, input: PlaceOrderInput): Promise<PlacedAnswer> {
   const startedAt = performance.now();
   let response = await mesh.query(PlaceOrderDocument, { input }, admin);
   for (let attempt = 1; attempt < 120 && response.errors?.every((error) => error.extensions?.['code'] === 'INTAKE_SATURATED'); attempt++) {
@@ -168,7 +168,7 @@ export interface SettleOptions {
  * then answers every such order as it stands (the caller asserts on them, so a stuck order is
  * reported, not hidden). Each test places its orders for its own customer.
  */
-export async function settle(mesh: MeshUnderTest, customerId: string, placedFrom: Date, options: SettleOptions): Promise<Map<string, OrderOutcome>> {
+export async function settle(mesh: GatewayQuery, customerId: string, placedFrom: Date, options: SettleOptions): Promise<Map<string, OrderOutcome>> {
   const started = Date.now();
   let lastProgress = started;
   let undecided = Number.POSITIVE_INFINITY;

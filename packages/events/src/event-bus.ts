@@ -98,6 +98,15 @@ export interface SubscribeOptions<T extends Topic = Topic> {
    * 1). It must not throw; if it does, the event joins one shared partition of such events.
    */
   partitionKey?(envelope: AnyEnvelope<T>): string;
+  /**
+   * One event at a time across every member of the consumer, in every process (JetStream
+   * `max_ack_pending` 1): for a handler whose check-then-write is safe only one at a time (a merge
+   * that reads aliases before it writes one). `concurrency` 1 serialises one member only; replicas
+   * joining the same consumer would otherwise each run one (per domain stream, for a subscription
+   * to several domains). Default false. The memory bus has no
+   * other process: there `concurrency` 1 already means it.
+   */
+  readonly exclusive?: boolean;
 }
 
 export interface Subscription {

@@ -154,8 +154,8 @@ function createBus(nc: NatsConnection, js: JetStreamClient, jsm: JetStreamManage
     } catch (error) {
       if (!(error instanceof JetStreamApiError) || error.code === JetStreamApiCodes.StreamNotFound) throw error;
       // The durable exists with other settings (a new deployment changed them): update what may change.
-      const { ack_wait, max_deliver, description } = config;
-      await jsm.consumers.update(stream, config.durable_name, { ack_wait, max_deliver, description });
+      const { ack_wait, max_deliver, max_ack_pending, description } = config;
+      await jsm.consumers.update(stream, config.durable_name, { ack_wait, max_deliver, max_ack_pending, description });
     }
   }
 
@@ -272,7 +272,8 @@ function createBus(nc: NatsConnection, js: JetStreamClient, jsm: JetStreamManage
           ack_wait: nanos(policy.ackWaitMs),
           // One spare delivery: the one that dead-letters an event whose last attempt never settled.
           max_deliver: policy.maxDeliver + 1,
-          max_ack_pending: 1000,
+          // Exclusive: the server hands out the next event only once the last one is settled, whichever member had it.
+          max_ack_pending: (options as SubscribeOptions).exclusive ? 1 : 1000,
         });
       }
       const abort = new AbortController();

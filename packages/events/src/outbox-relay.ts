@@ -57,6 +57,17 @@ export interface OutboxRelay {
  * last one stopped; an event published but not yet marked sent is published again and dropped by
  * the bus's de-duplication. Order holds per document for embedded events and by `occurredAt`
  * within the outbox.
+ *
+ * Replicas: every replica of a service runs this relay over the same collections, so two relays
+ * may read and publish the same pending events at once. That costs a duplicate publish and no
+ * duplicate effect: the bus drops a second publish of an envelope id (JetStream `Nats-Msg-Id`
+ * within the streams' duplicate window, 10 minutes by default, against milliseconds between two
+ * relays reading one document); each relay publishes a document's events in order from its first
+ * unpublished one, so whichever copy arrives first the stream holds them in order; marking is
+ * idempotent (`$pull` by event id, PENDING -> SENT guarded, the event log's `$setOnInsert` upsert
+ * on `_id`, which MongoDB retries itself on a concurrent insert); and consumers are idempotent by
+ * event key regardless. Each replica's relay is woken by its own writes, so races are rare: no
+ * lease is needed, and a relay never waits for another replica's.
  */
 export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { model, bus } = options;

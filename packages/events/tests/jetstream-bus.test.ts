@@ -86,6 +86,28 @@ describe('the JetStream adapter beyond the contract', () => {
     assert.deepEqual(received.ids(), [...before, ...afterRestart, marker].map((event) => event.id));
   });
 
+  test('an exclusive consumer hands out one event at a time across all its members, in stream order', async () => {
+    // Two members, as two replicas of a service would be; each handler takes a little while, so
+    // without exclusivity the members would overlap.
+    const members = [await connectBus(), await connectBus()];
+    let running = 0;
+    let most = 0;
+    const handled: string[] = [];
+    const work = async (envelope: { id: string }) => {
+      running += 1;
+      most = Math.max(most, running);
+      await new Promise((resolve) => setTimeout(resolve, 15));
+      handled.push(envelope.id);
+      running -= 1;
+    };
+    for (const member of members) await member.subscribe('order.order-confirmed', 'exclusive', work, { exclusive: true, ackWaitMs: 5000 });
+    const events = Array.from({ length: 20 }, () => confirmed());
+    for (const event of events) await members[0]!.publish(event);
+    await waitFor(() => handled.length === events.length, 30_000, 'every event handled');
+    assert.equal(most, 1, 'never two events at once');
+    assert.deepEqual(handled, events.map((event) => event.id));
+  });
+
   test('an event whose handler outlives ack wait is redelivered to another member of the consumer', async () => {
     const [first, second] = [await connectBus(), await connectBus()];
     const stuck = recorder(hang);

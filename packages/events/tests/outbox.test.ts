@@ -189,6 +189,43 @@ describe('the outbox and its relay', () => {
     assert.deepEqual(received.ids(), [event.id, marker.id]);
   });
 
+  test('two relays (two replicas) sweeping the same documents and outbox at once publish every event once, each document in order', async () => {
+    // The second replica: its own broker connection and its own relay over the same collections.
+    const otherBus = await connectJetStreamBus({ servers: server.url, name: 'outbox-test-replica' });
+    try {
+      const replicas = [relay(), relay({ bus: otherBus })];
+      const expected = new Map<string, string[]>();
+      const outboxEvents: string[] = [];
+      for (let round = 0; round < 3; round++) {
+        for (let index = 0; index < 10; index++) {
+          const id = `SKU-${run}-${index}`;
+          const events = [1, 2].map((step) => receipt(id, step, `receipt:${run}:${round}:${index}:${step}`));
+          expected.set(id, [...(expected.get(id) ?? []), ...events.map((event) => event.id)]);
+          await shelves.updateOne({ _id: id }, withPendingEvents({ $inc: { onHand: 3 } }, ...events), { upsert: true });
+          const held = receipt(`SKU-${run}-outbox`, 1, `receipt:${run}:${round}:${index}:outbox`, round * 10 + index, new Date(Date.now() + round * 10 + index));
+          await holdEvent(outbox, held);
+          await releaseEvent(outbox, held.idempotencyKey);
+          outboxEvents.push(held.id);
+        }
+        // Both replicas sweep at once (as their timers and their own writes' announcements would have them do).
+        await Promise.all(replicas.map((replica) => replica.runOnce()));
+      }
+      await Promise.all(replicas.map((replica) => replica.runOnce()));
+      const marker = await drained();
+      const ids = received.ids().filter((id) => id !== marker.id);
+      assert.equal(new Set(ids).size, ids.length, 'no event reached the stream twice');
+      assert.equal(ids.length, [...expected.values()].flat().length + outboxEvents.length, 'every event reached the stream');
+      for (const [id, events] of expected) {
+        assert.deepEqual(received.seen.filter((entry) => (entry.envelope.data as { sku?: string }).sku === id).map((entry) => entry.envelope.id), events, `${id}'s events in order`);
+      }
+      assert.equal(await shelves.countDocuments({ 'pendingEvents.id': { $exists: true } }), 0, 'nothing left pending');
+      assert.equal(await outbox.countDocuments({ _id: { $in: outboxEvents }, status: 'SENT' }), outboxEvents.length, 'every outbox entry marked sent');
+    } finally {
+      await Promise.all(relays.splice(0).map((started) => started.stop()));
+      await otherBus.close();
+    }
+  });
+
   test('the relay makes a first pass when it starts and another at once when poked', async () => {
     const early = receipt(`SKU-${run}`, 1, `receipt:${run}:early`);
     await shelves.create({ _id: `SKU-${run}`, onHand: 0, movementKeys: [] });

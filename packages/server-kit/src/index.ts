@@ -4,6 +4,7 @@ export * from './errors.js';
 export * from './gateway-credential.js';
 export * from './http-server.js';
 export * from './input-guards.js';
+export * from './job-lease.js';
 export * from './loader-options.js';
 export * from './logger.js';
 export * from './metrics.js';

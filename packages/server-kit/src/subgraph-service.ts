@@ -4,6 +4,7 @@ import { readBoolean, readEnvironment, readInt, readInternalSecret, readOptional
 import { connectDatabase, ensureIndexes } from './database.js';
 import { GatewayCredentialVerifier, secretKey } from './gateway-credential.js';
 import { createHttpHandler, listen } from './http-server.js';
+import { createJobLease } from './job-lease.js';
 import { createLogger, type Logger } from './logger.js';
 import { createServiceMetrics } from './metrics.js';
 import { createRequestIdentity, createSubgraphApollo, createSubgraphSchema, type RequestContext } from './subgraph-server.js';
@@ -29,6 +30,12 @@ export interface SubgraphConfig {
    */
   readonly eventRetentionHours?: number;
   /**
+   * How many nodes of a NATS cluster keep a copy of each domain stream (EVENT_STREAM_REPLICAS,
+   * 1 to 5, default 1); 3 on a three-node JetStream cluster survives the loss of a node. Applied to
+   * the streams at start, like the retention: every process should use the same value.
+   */
+  readonly eventStreamReplicas?: number;
+  /**
    * How many events one consumer member handles at once where the subgraph opted a consumer into
    * keyed concurrency (EVENT_CONCURRENCY, 1 to 256, default DEFAULT_EVENT_CONCURRENCY); events
    * of one partition (for example one order) stay in order. 1 handles every event one at a time.
@@ -41,7 +48,8 @@ export const DEFAULT_EVENT_CONCURRENCY = 16;
 
 /**
  * Reads `<NAME>_PORT` (or PORT), `HOST`, `MONGODB_URI`, `<NAME>_DB_NAME` (default `mesh_<name>`)
- * `MESH_INTERNAL_SECRET` and `SEED_DATA`.
+ * `MESH_INTERNAL_SECRET`, `SEED_DATA`, `NATS_URL` and the event settings (`EVENT_RETENTION_HOURS`,
+ * `EVENT_STREAM_REPLICAS`, `EVENT_CONCURRENCY`).
  */
 export function readSubgraphConfig(name: string, defaultPort: number, env: Readonly<Record<string, string | undefined>> = process.env): SubgraphConfig {
   const upper = name.toUpperCase();
@@ -52,6 +60,7 @@ export function readSubgraphConfig(name: string, defaultPort: number, env: Reado
     seed: readBoolean(env, 'SEED_DATA', environment !== 'production'),
     natsUrl: readOptionalString(env, 'NATS_URL'),
     eventRetentionHours: readInt(env, 'EVENT_RETENTION_HOURS', 72, { min: 1, max: 24 * 365 }),
+    eventStreamReplicas: readInt(env, 'EVENT_STREAM_REPLICAS', 1, { min: 1, max: 5 }),
     eventConcurrency: readInt(env, 'EVENT_CONCURRENCY', DEFAULT_EVENT_CONCURRENCY, { min: 1, max: 256 }),
     host: readString(env, 'HOST', '127.0.0.1'),
     port: readPort(env, `${upper}_PORT`, readPort(env, 'PORT', defaultPort)),
@@ -69,7 +78,10 @@ export interface SubgraphModule<TModels, TContext extends RequestContext> {
   createModels(connection: Connection): TModels;
   /** Adds per-request state (fresh DataLoaders) to the request identity. */
   createContext(base: RequestContext, models: TModels): TContext;
-  /** Loads the subgraph's slice of the seed data when its database is empty. */
+  /**
+   * Loads the subgraph's slice of the seed data when its database is empty. Runs under the
+   * `<name>.seed-data` lease, so of replicas starting together one seeds at a time.
+   */
   seed?(models: TModels, logger: Logger): Promise<void>;
   /**
    * Starts what runs beside the HTTP server (event consumers, outbox relays, scheduled jobs) once
@@ -104,7 +116,11 @@ export async function startSubgraphService<TModels, TContext extends RequestCont
   const connection = await connectDatabase({ uri: config.mongoUri, dbName: config.dbName, metrics, logger });
   const models = module.createModels(connection);
   await ensureIndexes(connection);
-  if (module.seed && config.seed) await module.seed(models, logger);
+  const seed = module.seed;
+  if (seed && config.seed) {
+    // Replicas started together: one seeds under the lease, the others wait, then find the data there.
+    await createJobLease(connection, { job: `${module.name}.seed-data` }).runWhenFree(() => seed(models, logger));
+  }
   const bus = module.start ? await connectBus(config, logger) : undefined;
   const background = module.start && bus ? await module.start({ models, connection, bus, logger, config }) : undefined;
   const definition = { name: module.name, typeDefs: module.typeDefs, resolvers: module.resolvers };
@@ -155,7 +171,8 @@ export async function startSubgraphService<TModels, TContext extends RequestCont
 async function connectBus(config: SubgraphConfig, logger: Logger): Promise<EventBus> {
   if (config.natsUrl) {
     const retention = config.eventRetentionHours ? { maxAgeMs: config.eventRetentionHours * 3600_000 } : {};
-    return connectJetStreamBus({ servers: config.natsUrl, name: `${config.name}-subgraph`, ...retention });
+    const replicas = config.eventStreamReplicas ? { replicas: config.eventStreamReplicas } : {};
+    return connectJetStreamBus({ servers: config.natsUrl, name: `${config.name}-subgraph`, ...retention, ...replicas });
   }
   logger.warn('NATS_URL is not set: events stay inside this process (fine for a single-process test, not for a mesh)');
   return createMemoryBus();

@@ -45,3 +45,4 @@ export { reserveStock, type ReserveStockInput, type ReserveStockOutcome } from '
 export { releaseReservation } from './services/release-reservation.service.js';
 export { commitReservation } from './services/commit-reservation.service.js';
 export { orderReservationKey, ORDER_EVENTS_CONSUMER } from './events/order-events.consumer.js';
+export { readInventorySettings, type InventorySettings } from './inventory-settings.js';

@@ -42,4 +42,4 @@ export function createOrderSubgraph(settings: Partial<OrderRuntimeSettings> = {}
 
 /** The order subgraph configured from the environment. */
 export const orderSubgraph: SubgraphModule<OrderModels, OrderContext> = createOrderSubgraph();
-export { readOrderRuntimeSettings } from './order-runtime.js';
+export { readOrderRuntimeSettings, type OrderRuntimeSettings } from './order-runtime.js';

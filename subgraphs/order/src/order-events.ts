@@ -21,7 +21,7 @@ export const RESERVATION_EXPIRIES_CONSUMER = 'order-reservation-expiries';
  * The order subgraph's background work, stopped before the database closes:
  * - the outbox relay publishing the events orders carry (`pendingEvents`), woken by every write that
  *   recorded some (`announceEvents`);
- * - the durable consumer of `customer.customers-merged`;
+ * - the durable consumer of `customer.customers-merged`, one merge at a time across replicas;
  * - the durable consumer of `inventory.stock-reserved` / `inventory.stock-reservation-rejected`
  *   (an order PLACED or PENDING becomes CONFIRMED or REJECTED), up to `config.eventConcurrency`
  *   decisions at once, partitioned by order id (one order's decisions stay in order);
@@ -40,6 +40,9 @@ export async function startOrderEvents(runtime: SubgraphRuntime<OrderModels>, or
     'customer.customers-merged',
     CUSTOMER_MERGES_CONSUMER,
     idempotent(processed, (envelope) => recordCustomerMerge(models, envelope)),
+    // A merge reads the survivor's alias, then repoints; two at once on two replicas could leave a
+    // chain two hops long, so merges run one at a time across every order replica.
+    { exclusive: true },
   );
   const decisions = await bus.subscribe(
     ['inventory.stock-reserved', 'inventory.stock-reservation-rejected'],

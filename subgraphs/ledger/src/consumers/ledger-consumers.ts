@@ -24,8 +24,8 @@ export interface LedgerConsumerOptions {
    * order events by order id (one order's placed, captures, refunds, fulfilment and returns stay
    * in order), stock movements by movement id. Safe because every posting is unique per source
    * and balances move by guarded single-document `$inc`s, which commute. The customer-merge
-   * consumer stays at 1: its cycle check reads aliases before it creates one, so two merges of the
-   * same customers at once could both pass it.
+   * consumer stays at 1, and exclusive across replicas: its cycle check reads aliases before it
+   * creates one, so two merges of the same customers at once could both pass it.
    */
   readonly concurrency?: number;
 }
@@ -47,7 +47,8 @@ export async function startLedgerConsumers(
   const plan: [readonly Topic[], string, SubscribeOptions<LedgerTopic>][] = [
     [ORDER_TOPICS, LEDGER_CONSUMERS.orders, { concurrency, partitionKey: (envelope) => orderIdOf(envelope) }],
     [INVENTORY_TOPICS, LEDGER_CONSUMERS.inventory, { concurrency, partitionKey: (envelope) => (envelope.type === 'inventory.stock-movement-recorded' ? envelope.data.movementId : envelope.id) }],
-    [CUSTOMER_TOPICS, LEDGER_CONSUMERS.customers, {}],
+    // One merge at a time across every ledger replica, not only within this one (see `concurrency`).
+    [CUSTOMER_TOPICS, LEDGER_CONSUMERS.customers, { exclusive: true }],
   ];
   const subscriptions: Subscription[] = [];
   const stop = async () => {

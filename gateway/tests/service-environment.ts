@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { readSubgraphConfig, type SubgraphConfig } from '@mesh/server-kit';
+import type { SubgraphName } from '@mesh/mesh-runner';
+import { readInventorySettings, type InventorySettings } from '@mesh/inventory-subgraph';
+import { readOrderRuntimeSettings, type OrderRuntimeSettings } from '@mesh/order-subgraph';
+import { DEFAULT_SUPERGRAPH_PATH, readGatewayConfig } from '../src/module.js';
+
+// Shared by the deployment files' tests (docker-compose, Kubernetes): a service's environment
+// is checked by the service's own config readers, not by a list kept beside them.
+
+/** Read by something other than the config readers: the image's entry point and the logger. */
+const READ_ELSEWHERE = new Set(['SERVICE', 'LOG_LEVEL']);
+
+/** Runs a config reader over an environment and returns the variable names it looked at. */
+function namesRead<T>(environment: Readonly<Record<string, string>>, read: (env: Record<string, string | undefined>) => T): { result: T; names: Set<string> } {
+  const names = new Set<string>();
+  const env = new Proxy({ ...environment }, {
+    get(target, key) {
+      if (typeof key === 'string') names.add(key);
+      return Reflect.get(target, key);
+    },
+  });
+  return { result: read(env), names };
+}
+
+function assertAllRead(service: string, environment: Readonly<Record<string, string>>, names: ReadonlySet<string>): void {
+  for (const key of Object.keys(environment)) if (!READ_ELSEWHERE.has(key)) assert.ok(names.has(key), `${service} sets ${key}, which nothing reads`);
+}
+
+export interface SubgraphEnvironment {
+  readonly config: SubgraphConfig;
+  /** The order domain's own settings (order only). */
+  readonly order?: OrderRuntimeSettings;
+  /** Inventory's own settings (inventory only). */
+  readonly inventory?: InventorySettings;
+}
+
+/**
+ * Reads a subgraph's environment with the kit's reader and the domain's own, and fails when it
+ * sets a variable none of them reads (a typo, or a setting that no longer exists).
+ */
+export function readSubgraphEnvironment(name: SubgraphName, environment: Readonly<Record<string, string>>): SubgraphEnvironment {
+  const kit = namesRead(environment, (env) => readSubgraphConfig(name, 0, env));
+  const names = new Set(kit.names);
+  let order: OrderRuntimeSettings | undefined;
+  let inventory: InventorySettings | undefined;
+  if (name === 'order') {
+    const read = namesRead(environment, (env) => readOrderRuntimeSettings(env));
+    read.names.forEach((key) => names.add(key));
+    order = read.result;
+  }
+  if (name === 'inventory') {
+    const read = namesRead(environment, (env) => readInventorySettings(env));
+    read.names.forEach((key) => names.add(key));
+    inventory = read.result;
+  }
+  assertAllRead(name, environment, names);
+  return { config: kit.result, ...(order ? { order } : {}), ...(inventory ? { inventory } : {}) };
+}
+
+/** Reads the gateway's environment with its own reader; fails on a variable it does not read. */
+export function readGatewayEnvironment(environment: Readonly<Record<string, string>>): ReturnType<typeof readGatewayConfig> {
+  const { result, names } = namesRead(environment, (env) => readGatewayConfig(env, DEFAULT_SUPERGRAPH_PATH));
+  assertAllRead('gateway', environment, names);
+  return result;
+}
