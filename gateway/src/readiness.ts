@@ -42,10 +42,15 @@ export function createReadinessRoute(source: SupergraphSource): (req: IncomingMe
   };
 }
 
+/**
+ * Our subgraphs answer /ready with 200, or 503 while their database is away. A subgraph from
+ * elsewhere may have no /ready at all: any answer below 500 shows it is up.
+ */
 async function answers(url: string): Promise<boolean> {
   try {
-    const response = await fetch(url.replace(/\/graphql$/, '/ready'), { signal: AbortSignal.timeout(2000) });
-    return response.ok;
+    const response = await fetch(new URL('/ready', url), { signal: AbortSignal.timeout(2000) });
+    await response.body?.cancel();
+    return response.status < 500;
   } catch {
     return false;
   }
