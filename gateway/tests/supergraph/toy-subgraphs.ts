@@ -133,6 +133,8 @@ export function composeToySupergraph(urls: Readonly<Record<string, string>>, sub
 
 export interface RunningToySubgraphs {
   readonly urls: Readonly<Record<string, string>>;
+  /** Operations the subgraphs have received, all together: proves a refused operation reached none. */
+  requests(): number;
   close(): Promise<void>;
 }
 
@@ -140,11 +142,13 @@ export interface RunningToySubgraphs {
 export async function startToySubgraphs(subgraphs: readonly ToySubgraph[] = TOY_SUBGRAPHS): Promise<RunningToySubgraphs> {
   const servers: ApolloServer[] = [];
   const urls: Record<string, string> = {};
+  let requests = 0;
+  const counting = { requestDidStart: async () => void (requests += 1) };
   for (const { name, typeDefs, resolvers } of subgraphs) {
-    const server = new ApolloServer({ schema: buildSubgraphSchema({ typeDefs: parse(typeDefs), resolvers }) });
+    const server = new ApolloServer({ schema: buildSubgraphSchema({ typeDefs: parse(typeDefs), resolvers }), plugins: [counting] });
     const { url } = await startStandaloneServer(server, { listen: { port: 0, host: '127.0.0.1' } });
     servers.push(server);
     urls[name] = url;
   }
-  return { urls, close: async () => void (await Promise.all(servers.map((server) => server.stop()))) };
+  return { urls, requests: () => requests, close: async () => void (await Promise.all(servers.map((server) => server.stop()))) };
 }
