@@ -57,10 +57,12 @@ export function createGateway(config: GatewayConfig, logger: Logger, options: Ga
     logger,
   });
   const { governance } = config;
-  // graphql-armor keeps the token limit (a parser option) and hides suggestions in production;
-  // depth, aliases, directives and cost are judged by the operation guard, which gives each refusal its code.
+  // graphql-armor only hides suggestions in production. Its token limit is not used: it throws
+  // from a parsing hook, which Apollo Server answers with HTTP 500; graphql's own parser limit
+  // (parseOptions) answers 400 GRAPHQL_PARSE_FAILED. Depth, aliases, directives and cost are
+  // judged by the operation guard, which gives each refusal its code.
   const armor = new ApolloArmor({
-    maxTokens: { enabled: true, n: governance.operationLimits.maxTokens },
+    maxTokens: { enabled: false },
     blockFieldSuggestion: { enabled: !governance.introspection },
     maxDepth: { enabled: false },
     maxAliases: { enabled: false },
@@ -84,6 +86,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, options: Ga
     gateway,
     introspection: governance.introspection,
     csrfPrevention: true,
+    parseOptions: { maxTokens: governance.operationLimits.maxTokens },
     allowBatchedHttpRequests: false,
     formatError: createErrorFormatter(logger),
     plugins,

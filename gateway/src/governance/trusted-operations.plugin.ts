@@ -1,4 +1,5 @@
-import type { ApolloServerPlugin, GraphQLRequest } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLRequest, GraphQLRequestListener } from '@apollo/server';
+import type { GraphQLError } from 'graphql';
 import type { Logger } from '@mesh/server-kit';
 import type { GatewayContext } from '../context.js';
 import type { TrustedOperationMode, TrustedOperationsConfig } from './governance-config.js';
@@ -17,6 +18,21 @@ const SANDBOX_ORIGINS = new Set(['https://sandbox.embed.apollographql.com', 'htt
 const STAFF_ROLES = new Set(['associate', 'analyst', 'admin']);
 /** Unknown operations logged per process, so a client stuck in a loop does not flood the log. */
 const MAX_LOGGED_UNKNOWN = 1000;
+
+/**
+ * Refuses the request from its first hook. Apollo Server answers an error thrown in
+ * requestDidStart with 500, but one thrown in didResolveOperation with the error's own status: so
+ * the request runs through a trivial document that never reaches a subgraph, to be refused there.
+ */
+function refuse(request: GraphQLRequest, error: GraphQLError): GraphQLRequestListener<GatewayContext> {
+  request.query = '{ __typename }';
+  if (request.extensions) delete request.extensions['persistedQuery'];
+  return {
+    didResolveOperation: async () => {
+      throw error;
+    },
+  };
+}
 
 export function trustedOperationsPlugin(config: TrustedOperationsConfig, manifest: PersistedManifest | undefined, logger: Logger): ApolloServerPlugin<GatewayContext> {
   const logged = new Set<string>();
@@ -37,14 +53,14 @@ export function trustedOperationsPlugin(config: TrustedOperationsConfig, manifes
           return;
         }
         if (request.query === undefined && (mode === 'enforce' || !hasApqExtension(request))) {
-          throw refusal('PERSISTED_QUERY_NOT_FOUND', `No persisted operation has the id "${id.slice(0, 80)}"`);
+          return refuse(request, refusal('PERSISTED_QUERY_NOT_FOUND', `No persisted operation has the id "${id.slice(0, 80)}"`));
         }
         if (request.query === undefined) return; // an APQ lookup: Apollo Server's cache answers it
       }
       if (mode === 'off' || request.query === undefined || manifest?.lists(request.query)) return;
       const exempt = config.freeFormForStaff && (STAFF_ROLES.has(contextValue.principal.role) || SANDBOX_ORIGINS.has(request.http?.headers.get('origin') ?? ''));
       if (mode === 'enforce' && !exempt) {
-        throw refusal('PERSISTED_QUERY_NOT_IN_LIST', `Client "${client || 'unnamed'}" may only send operations from the persisted-operation manifest`);
+        return refuse(request, refusal('PERSISTED_QUERY_NOT_IN_LIST', `Client "${client || 'unnamed'}" may only send operations from the persisted-operation manifest`));
       }
       const key = `${client}\n${request.operationName ?? ''}\n${request.query.length}`;
       if (!logged.has(key) && logged.size < MAX_LOGGED_UNKNOWN) {
