@@ -120,6 +120,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, options: Ga
         clientLimits: limits,
         validationRules: protection.validationRules,
         maxTokens: governance.operationLimits.maxTokens,
+        hideSuggestions: !governance.introspection,
         formatError: createErrorFormatter(logger),
         logger,
       }),

@@ -26,6 +26,7 @@ const MAX_LOGGED_UNKNOWN = 1000;
  */
 function refuse(request: GraphQLRequest, error: GraphQLError): GraphQLRequestListener<GatewayContext> {
   request.query = '{ __typename }';
+  request.operationName = undefined;
   if (request.extensions) delete request.extensions['persistedQuery'];
   return {
     didResolveOperation: async () => {

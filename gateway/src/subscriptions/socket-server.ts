@@ -60,6 +60,8 @@ export interface GatewaySubscriptionOptions {
   /** The HTTP validation rules (graphql-armor's). */
   readonly validationRules: readonly ValidationRule[];
   readonly maxTokens: number | undefined;
+  /** Production: "Did you mean ...?" is removed from errors, as graphql-armor does on HTTP. */
+  readonly hideSuggestions: boolean;
   /** The HTTP error formatter: deliberate codes pass, everything else is masked and logged. */
   readonly formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   readonly logger: Logger;
@@ -124,7 +126,8 @@ export function serveGatewaySubscriptions(options: GatewaySubscriptionOptions): 
   const formatAll = (errors: readonly GraphQLError[]) =>
     errors.map((error) => {
       const { http: _http, ...extensions } = error.extensions;
-      return options.formatError({ ...error.toJSON(), extensions }, error);
+      const message = options.hideSuggestions ? error.message.replace(/ ?Did you mean .+\?/g, '') : error.message;
+      return options.formatError({ ...error.toJSON(), message, extensions }, error);
     });
 
   const graphqlWs = useServer<Record<string, unknown>, SocketState>(

@@ -77,7 +77,7 @@ test('an enforced client type runs listed operations by id, and is refused unkno
   assert.deepEqual(named.body.data, { planet: { name: 'Gliese 581c' } });
 
   const before = toys.requests();
-  const unknown = await post(development.url, byHash('f'.repeat(64)), storefront);
+  const unknown = await post(development.url, { ...byHash('f'.repeat(64)), operationName: 'Missions' }, storefront);
   assert.equal(unknown.status, 400);
   assert.equal(codeOf(unknown), 'PERSISTED_QUERY_NOT_FOUND');
   const freeForm = await post(development.url, { query: FREE_FORM }, storefront);
