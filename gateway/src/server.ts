@@ -14,6 +14,7 @@ import { createClientLimits, type ClientLimits } from './governance/client-limit
 import { demandControlPlugin } from './governance/demand-control.plugin.js';
 import { createOperationGuard } from './governance/operation-guard.js';
 import { readPersistedManifest } from './governance/persisted-manifest.js';
+import { createTrustedOperations } from './governance/trusted-operations.js';
 import { trustedOperationsPlugin } from './governance/trusted-operations.plugin.js';
 import { createReadinessRoute } from './readiness.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
@@ -74,11 +75,12 @@ export function createGateway(config: GatewayConfig, logger: Logger, options: Ga
   const limits = createClientLimits(governance, logger);
   const guard = createOperationGuard(governance.operationLimits, () => supergraph.current);
   const manifest = governance.trustedOperations.manifestPath ? readPersistedManifest(governance.trustedOperations.manifestPath) : undefined;
+  const trustedOperations = createTrustedOperations(governance.trustedOperations, manifest, logger);
   // The armor and landing-page plugins are typed against @apollo/server's CommonJS declarations;
   // at run time they are the same objects, so the cast only bridges the two declaration copies.
   const plugins = [
     ...protection.plugins,
-    trustedOperationsPlugin(governance.trustedOperations, manifest, logger),
+    trustedOperationsPlugin(trustedOperations, governance.trustedOperations.clientHeader),
     demandControlPlugin(guard, limits),
     config.sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
   ] as unknown as ApolloServerPlugin<GatewayContext>[];
@@ -118,6 +120,8 @@ export function createGateway(config: GatewayConfig, logger: Logger, options: Ga
         identity,
         guard,
         clientLimits: limits,
+        trustedOperations,
+        clientHeader: governance.trustedOperations.clientHeader,
         validationRules: protection.validationRules,
         maxTokens: governance.operationLimits.maxTokens,
         hideSuggestions: !governance.introspection,

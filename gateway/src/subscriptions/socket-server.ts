@@ -14,6 +14,8 @@ import { executeEvent } from './event-execution.js';
 import type { ClientIdentity } from '../governance/client-identity.js';
 import type { ClientLimits } from '../governance/client-limits.js';
 import type { OperationGuard } from '../governance/operation-guard.js';
+import type { TrustedOperations } from '../governance/trusted-operations.js';
+import { persistedHashOf } from '../governance/trusted-operations.plugin.js';
 import { SocketQuota, isOriginAllowed } from './socket-limits.js';
 import type { SubscriptionPlan } from './subscription-planner.js';
 import type { SubscriptionRuntime } from './subscription-runtime.js';
@@ -55,6 +57,10 @@ export interface GatewaySubscriptionOptions {
   readonly guard: OperationGuard;
   /** Each subscription's cost is charged to the client's budget, as on HTTP. */
   readonly clientLimits: ClientLimits;
+  /** The persisted-operation policy, as on HTTP (ids by `extensions.persistedQuery`; no APQ registration over a socket). */
+  readonly trustedOperations: TrustedOperations;
+  /** Names the client type: a header on the upgrade request, or the same key in connection_init's payload. */
+  readonly clientHeader: string;
   /** The HTTP bearer authenticator. */
   readonly authenticate: (req: Pick<IncomingMessage, 'headers'>) => Promise<Principal>;
   /** The HTTP validation rules (graphql-armor's). */
@@ -167,7 +173,20 @@ export function serveGatewaySubscriptions(options: GatewaySubscriptionOptions): 
         }
         const principal = ctx.extra.principal;
         if (!principal) return [meshError('UNAUTHENTICATED', 'The connection is not initialised')];
-        const result = prepare(payload, principal, ctx.extra.clientKey ?? identity.key(ctx.extra.request, principal));
+        const { request } = ctx.extra;
+        const named = request.headers[options.clientHeader] ?? ctx.connectionParams?.[options.clientHeader];
+        const verdict = options.trustedOperations({
+          client: typeof named === 'string' ? named : '',
+          id: persistedHashOf(payload.extensions ?? undefined),
+          query: payload.query || undefined,
+          apq: false,
+          operationName: payload.operationName ?? undefined,
+          principal,
+          origin: request.headers.origin,
+        });
+        if (verdict.kind === 'refused') return [verdict.error];
+        const query = verdict.kind === 'listed' ? verdict.query : payload.query;
+        const result = prepare({ ...payload, query }, principal, ctx.extra.clientKey ?? identity.key(request, principal));
         if (Array.isArray(result)) return result;
         const args = result as ExecutionArgs;
         const prepared = preparedArgs.get(args);
