@@ -30,6 +30,18 @@ if [ -z "${NATS_SERVER_BIN:-}" ] && ! command -v nats-server >/dev/null 2>&1 && 
   fi
 fi
 
+# Redis: gateway replicas share per-client rate limits and cost budgets through it; the gateway's
+# tests start their own redis-server on a free port to prove two replicas share one count.
+if [ -z "${REDIS_SERVER_BIN:-}" ] && ! command -v redis-server >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing redis-server for the gateway's shared rate limits"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+  else
+    echo "setup: the gateway's rate-limit tests need redis-server (Debian: apt-get install redis-server), or REDIS_SERVER_BIN set to one." >&2
+    exit 1
+  fi
+fi
+
 # Headless Chromium: the clienteling page's browser test (gateway/tests/clienteling) drives it over CDP.
 if [ -z "${CHROMIUM_BIN:-}" ] && ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -10,8 +10,8 @@ import {
   type RuntimeEnvironment,
 } from '@mesh/server-kit';
 
-export const SUBGRAPH_NAMES = ['product', 'inventory', 'order', 'customer', 'ledger'] as const;
-export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
+import { readGovernanceConfig, type GovernanceConfig } from './governance/governance-config.js';
+import { readSubgraphUrlOverrides } from './supergraph/subgraph-routes.js';
 
 /** Where bearer tokens are verified: a dev secret in development, a JWKS URL in production. */
 export type TokenVerification =
@@ -23,7 +23,13 @@ export interface GatewayConfig {
   readonly host: string;
   readonly port: number;
   readonly supergraphPath: string;
-  readonly subgraphUrls: Readonly<Record<SubgraphName, string>>;
+  /** How often the supergraph file is checked for changes, in ms (SUPERGRAPH_POLL_MS, default 1000; 0 turns reloading off). */
+  readonly supergraphPollMs: number;
+  /**
+   * Subgraph URLs that replace the supergraph's own `join__graph` URLs, keyed by the subgraph's
+   * name upper-cased with non-alphanumerics as `_` (see subgraph-routes.ts).
+   */
+  readonly subgraphUrlOverrides: Readonly<Record<string, string>>;
   /** Every subgraph fetch is aborted after this many milliseconds. */
   readonly subgraphTimeoutMs: number;
   /** Identical subgraph queries in flight at once share one fetch (SHARE_INFLIGHT_QUERIES, default true). */
@@ -36,13 +42,15 @@ export interface GatewayConfig {
   /** The clienteling page at /clienteling (live availability and pickups): on outside production unless CLIENTELING=false. */
   readonly clienteling: boolean;
   readonly subscriptions: SubscriptionLimits;
+  /** Who a client is, how much it may ask, and which operations it may send. */
+  readonly governance: GovernanceConfig;
 }
 
 /** graphql-ws on /graphql: who may open a socket and how much each client may hold open. */
 export interface SubscriptionLimits {
   /** Browser origins allowed besides the gateway's own (WS_ALLOWED_ORIGINS, comma-separated). Requests without Origin (non-browser clients) pass. */
   readonly allowedOrigins: readonly string[];
-  /** Open sockets per client IP, and per signed-in subject (WS_MAX_SOCKETS_PER_CLIENT, default 10). */
+  /** Open sockets per client address (through the trusted proxy chain), and per signed-in subject (WS_MAX_SOCKETS_PER_CLIENT, default 10). */
   readonly maxSocketsPerClient: number;
   /** Active subscriptions per socket (WS_MAX_SUBSCRIPTIONS_PER_SOCKET, default 25). */
   readonly maxSubscriptionsPerSocket: number;
@@ -57,18 +65,15 @@ export interface SubscriptionLimits {
 export const DEV_TOKEN_SECRET = 'dev-only-token-secret-do-not-use-in-production';
 export const DEFAULT_ISSUER = 'retail-mesh-dev';
 export const DEFAULT_AUDIENCE = 'retail-mesh';
-const DEFAULT_PORTS: Readonly<Record<SubgraphName, number>> = { product: 4001, inventory: 4002, order: 4003, customer: 4004, ledger: 4005 };
 
 /**
- * Reads the gateway's configuration: GATEWAY_PORT, HOST, SUPERGRAPH_PATH, <NAME>_URL per subgraph,
+ * Reads the gateway's configuration: GATEWAY_PORT, HOST, SUPERGRAPH_PATH, SUPERGRAPH_POLL_MS,
+ * SUBGRAPH_URL_<NAME> / SUBGRAPH_URLS / <NAME>_URL overrides,
  * SUBGRAPH_TIMEOUT_MS, SHARE_INFLIGHT_QUERIES, MESH_INTERNAL_SECRET, AUTH_JWKS_URL / AUTH_DEV_SECRET, AUTH_ISSUER,
  * AUTH_AUDIENCE, MAX_BODY_BYTES, SANDBOX, CLIENTELING, and the WS_* subscription limits.
  */
 export function readGatewayConfig(env: Readonly<Record<string, string | undefined>> = process.env, defaultSupergraphPath: string): GatewayConfig {
   const environment = readEnvironment(env);
-  const subgraphUrls = Object.fromEntries(
-    SUBGRAPH_NAMES.map((name) => [name, readString(env, `${name.toUpperCase()}_URL`, `http://127.0.0.1:${DEFAULT_PORTS[name]}/graphql`)]),
-  ) as Record<SubgraphName, string>;
   const issuer = readString(env, 'AUTH_ISSUER', DEFAULT_ISSUER);
   const audience = readString(env, 'AUTH_AUDIENCE', DEFAULT_AUDIENCE);
   const jwksUrl = readOptionalString(env, 'AUTH_JWKS_URL');
@@ -81,7 +86,8 @@ export function readGatewayConfig(env: Readonly<Record<string, string | undefine
     host: readString(env, 'HOST', '127.0.0.1'),
     port: readPort(env, 'GATEWAY_PORT', readPort(env, 'PORT', 4000)),
     supergraphPath: readString(env, 'SUPERGRAPH_PATH', defaultSupergraphPath),
-    subgraphUrls: Object.freeze(subgraphUrls),
+    supergraphPollMs: readInt(env, 'SUPERGRAPH_POLL_MS', 1000, { min: 0, max: 3_600_000 }),
+    subgraphUrlOverrides: readSubgraphUrlOverrides(env),
     subgraphTimeoutMs: readInt(env, 'SUBGRAPH_TIMEOUT_MS', 10_000, { min: 10, max: 120_000 }),
     shareInflightQueries: readBoolean(env, 'SHARE_INFLIGHT_QUERIES', true),
     internalSecret: readInternalSecret(env),
@@ -97,6 +103,7 @@ export function readGatewayConfig(env: Readonly<Record<string, string | undefine
       keepAliveMs: readInt(env, 'WS_KEEP_ALIVE_MS', 12_000, { min: 100, max: 300_000 }),
       upstreamRetryMaxMs: readInt(env, 'WS_UPSTREAM_RETRY_MAX_MS', 10_000, { min: 50, max: 300_000 }),
     }),
+    governance: readGovernanceConfig(env, environment),
   });
 }
 

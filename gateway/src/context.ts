@@ -5,4 +5,6 @@ import type { Principal } from '@mesh/server-kit';
 export interface GatewayContext extends BaseContext {
   readonly principal: Principal;
   readonly correlationId: string;
+  /** What the client's limits are counted under: its token subject, else its address (client-identity.ts). */
+  readonly clientKey: string;
 }

@@ -3,11 +3,12 @@ import { createHttpHandler, createServiceMetrics, listen, type Logger, type Runn
 import { readGatewayConfig, type GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
 import { clientelingRoutes } from './clienteling/clienteling-routes.js';
-import { createReadinessCheck } from './readiness.js';
 import { createGateway, type GatewayOptions } from './server.js';
 
 export { readGatewayConfig, type GatewayConfig, type SubscriptionLimits } from './config.js';
 export type { GatewayOptions } from './server.js';
+export type { GatewayReadiness } from './readiness.js';
+export { REFUSALS, type RefusalCode } from './governance/refusals.js';
 export { GATEWAY_SOCKET_CLOSE } from './subscriptions/socket-server.js';
 export type { ResubscribeHook, UpstreamRequest } from './subscriptions/upstream-pool.js';
 
@@ -19,20 +20,21 @@ export function loadGatewayConfig(env: Readonly<Record<string, string | undefine
 }
 
 /**
- * Starts the gateway: loads the supergraph, then serves /graphql (HTTP and graphql-ws
- * subscriptions), /health, /ready and /metrics, and outside production the clienteling page.
+ * Starts the gateway: loads the supergraph (and reloads it when its file changes), then serves
+ * /graphql (HTTP and graphql-ws subscriptions), /health, /ready (JSON: subgraphs and supergraph)
+ * and /metrics, and outside production the clienteling page.
  */
 export async function startGateway(config: GatewayConfig, logger: Logger, options: GatewayOptions = {}): Promise<RunningHttpService> {
-  const { apollo, context, serveSubscriptions } = createGateway(config, logger, options);
+  const { apollo, context, serveSubscriptions, readiness, limits } = createGateway(config, logger, options);
   await apollo.start();
+  await limits.ready();
   const http = await listen(
     createHttpHandler<GatewayContext>({
       apollo,
       context,
       metrics: createServiceMetrics('gateway'),
-      ready: createReadinessCheck(config),
       maxBodyBytes: config.maxBodyBytes,
-      ...(config.clienteling ? { routes: clientelingRoutes(config.tokens) } : {}),
+      routes: { '/ready': readiness, ...(config.clienteling ? clientelingRoutes(config.tokens) : {}) },
     }),
     config.port,
     config.host,
@@ -46,6 +48,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
       await subscriptions.close();
       await http.close();
       await apollo.stop();
+      await limits.close();
     },
   };
 }

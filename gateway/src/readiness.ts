@@ -1,24 +1,57 @@
-import type { GatewayConfig } from './config.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SupergraphSource } from './supergraph/supergraph-source.js';
+
+/** What /ready answers: whether every subgraph answers, and which supergraph serves (with a refused reload, if any). */
+export interface GatewayReadiness {
+  readonly status: 'ready' | 'not-ready';
+  readonly supergraph: {
+    readonly id: string;
+    readonly loadedAt: string;
+    readonly subgraphs: readonly { readonly name: string; readonly url: string; readonly ready: boolean }[];
+    /** The last reload that was refused (the supergraph above keeps serving); null once one succeeds. */
+    readonly reloadError: { readonly message: string; readonly at: string } | null;
+  };
+}
 
 /**
- * The gateway is ready when every subgraph answers its /ready. Checked at most once a second so
- * a load balancer's probes do not multiply into subgraph traffic.
+ * The gateway's /ready: 200 when every subgraph of the serving supergraph answers its /ready,
+ * 503 otherwise. A refused reload does not make the gateway unready (it still serves the previous
+ * supergraph) but is shown, so a deploy can see that its new composition was not taken.
+ * Subgraphs are probed at most once a second so a load balancer's probes do not multiply.
  */
-export function createReadinessCheck(config: GatewayConfig): () => Promise<boolean> {
-  let last = { at: 0, ready: false };
-  return async () => {
-    if (Date.now() - last.at < 1000) return last.ready;
-    const results = await Promise.all(
-      Object.values(config.subgraphUrls).map(async (url) => {
-        try {
-          const response = await fetch(url.replace(/\/graphql$/, '/ready'), { signal: AbortSignal.timeout(2000) });
-          return response.ok;
-        } catch {
-          return false;
-        }
-      }),
-    );
-    last = { at: Date.now(), ready: results.every(Boolean) };
+export function createReadinessRoute(source: SupergraphSource): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  let last: { at: number; id: string; ready: Map<string, boolean> } = { at: 0, id: '', ready: new Map() };
+  async function probe(): Promise<Map<string, boolean>> {
+    const { id, routes } = source.current;
+    if (last.id === id && Date.now() - last.at < 1000) return last.ready;
+    const results = await Promise.all(routes.map(async (route) => [route.name, await answers(route.url)] as const));
+    last = { at: Date.now(), id, ready: new Map(results) };
     return last.ready;
+  }
+  return async (_req, res) => {
+    const ready = await probe();
+    const { id, loadedAt, routes } = source.current;
+    const failure = source.reloadFailure;
+    const subgraphs = routes.map((route) => ({ name: route.name, url: route.url, ready: ready.get(route.name) ?? false }));
+    const body: GatewayReadiness = {
+      status: subgraphs.every((subgraph) => subgraph.ready) ? 'ready' : 'not-ready',
+      supergraph: { id, loadedAt, subgraphs, reloadError: failure ? { message: failure.message, at: failure.at } : null },
+    };
+    res.writeHead(body.status === 'ready' ? 200 : 503, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
   };
+}
+
+/**
+ * Our subgraphs answer /ready with 200, or 503 while their database is away. A subgraph from
+ * elsewhere may have no /ready at all: any answer below 500 shows it is up.
+ */
+async function answers(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(new URL('/ready', url), { signal: AbortSignal.timeout(2000) });
+    await response.body?.cancel();
+    return response.status < 500;
+  } catch {
+    return false;
+  }
 }

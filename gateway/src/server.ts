@@ -1,6 +1,5 @@
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
@@ -8,19 +7,32 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { CORRELATION_ID_HEADER, GatewayCredentialCache, createErrorFormatter, secretKey, type Logger } from '@mesh/server-kit';
 import { createBearerAuthenticator } from './bearer-auth.js';
-import type { GatewayConfig, SubgraphName } from './config.js';
+import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
-import { OPERATION_LIMITS } from './operation-limits.js';
+import { createClientIdentity } from './governance/client-identity.js';
+import { createClientLimits, type ClientLimits } from './governance/client-limits.js';
+import { demandControlPlugin } from './governance/demand-control.plugin.js';
+import { createOperationGuard } from './governance/operation-guard.js';
+import { readPersistedManifest } from './governance/persisted-manifest.js';
+import { createTrustedOperations } from './governance/trusted-operations.js';
+import { trustedOperationsPlugin } from './governance/trusted-operations.plugin.js';
+import { createReadinessRoute } from './readiness.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
 import { shareInflightQueries } from './inflight-queries.js';
+import { SupergraphSource } from './supergraph/supergraph-source.js';
 import { serveGatewaySubscriptions, type GatewaySubscriptionServer } from './subscriptions/socket-server.js';
 import { resumeFromCursor } from './subscriptions/cursor-resume.js';
-import { SubscriptionPlanner } from './subscriptions/subscription-planner.js';
+import { subscriptionRuntimeFor } from './subscriptions/subscription-runtime.js';
 import { UpstreamPool, type ResubscribeHook } from './subscriptions/upstream-pool.js';
 
 export interface Gateway {
   readonly apollo: ApolloServer<GatewayContext>;
   readonly context: (args: { req: IncomingMessage }) => Promise<GatewayContext>;
+  /** The served supergraph: reloads itself from its file; `reload()` checks at once. */
+  readonly supergraph: SupergraphSource;
+  readonly limits: ClientLimits;
+  /** /ready: every subgraph of the serving supergraph, and a refused reload if any. */
+  readonly readiness: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   /** Serves graphql-ws subscriptions on the HTTP server that serves `apollo` (same /graphql URL). */
   serveSubscriptions(server: Server): GatewaySubscriptionServer;
 }
@@ -31,29 +43,52 @@ export interface GatewayOptions {
 }
 
 /**
- * Builds the gateway from the checked-in supergraph: no side effects until `apollo.start()`.
- * Subgraph URLs come from configuration, not from the supergraph file, so one supergraph serves
- * every environment.
+ * Builds the gateway from the supergraph file: no side effects until `apollo.start()`. Each
+ * subgraph is reached at its `join__graph` URL unless configuration moves it (subgraph-routes.ts).
  */
 export function createGateway(config: GatewayConfig, logger: Logger, options: GatewayOptions = {}): Gateway {
   const credentials = new GatewayCredentialCache(secretKey(config.internalSecret));
-  const supergraphSdl = readFileSync(config.supergraphPath, 'utf8');
+  const supergraph = new SupergraphSource({ path: config.supergraphPath, overrides: config.subgraphUrlOverrides, pollMs: config.supergraphPollMs, logger });
   // One sharing fetcher for HTTP queries and subscription events alike: both ask the same questions.
   const subgraphFetch = config.shareInflightQueries ? shareInflightQueries((url, init) => fetch(url, init)) : (url: string, init: RequestInit) => fetch(url, init);
-  const dataSource = (name: string) =>
-    new SubgraphDataSource({ name, url: config.subgraphUrls[name as SubgraphName] ?? missingSubgraph(name), timeoutMs: config.subgraphTimeoutMs, credentials, fetch: subgraphFetch });
-  const gateway = new ApolloGateway({ supergraphSdl, buildService: ({ name }) => dataSource(name), logger });
-  const armor = new ApolloArmor({ ...OPERATION_LIMITS, blockFieldSuggestion: { enabled: config.environment === 'production' } });
+  const dataSource = (name: string, url: string) => new SubgraphDataSource({ name, url, timeoutMs: config.subgraphTimeoutMs, credentials, fetch: subgraphFetch });
+  const gateway = new ApolloGateway({
+    supergraphSdl: supergraph.manager(),
+    buildService: ({ name, url }) => dataSource(name, supergraph.urlFor(name) ?? url ?? missingSubgraph(name)),
+    logger,
+  });
+  const { governance } = config;
+  // graphql-armor only hides suggestions in production. Its token limit is not used: it throws
+  // from a parsing hook, which Apollo Server answers with HTTP 500; graphql's own parser limit
+  // (parseOptions) answers 400 GRAPHQL_PARSE_FAILED. Depth, aliases, directives and cost are
+  // judged by the operation guard, which gives each refusal its code.
+  const armor = new ApolloArmor({
+    maxTokens: { enabled: false },
+    blockFieldSuggestion: { enabled: !governance.introspection },
+    maxDepth: { enabled: false },
+    maxAliases: { enabled: false },
+    maxDirectives: { enabled: false },
+    costLimit: { enabled: false },
+  });
   const protection = armor.protect();
+  const identity = createClientIdentity(governance.clientAddress);
+  const limits = createClientLimits(governance, logger);
+  const guard = createOperationGuard(governance.operationLimits, () => supergraph.current);
+  const manifest = governance.trustedOperations.manifestPath ? readPersistedManifest(governance.trustedOperations.manifestPath) : undefined;
+  const trustedOperations = createTrustedOperations(governance.trustedOperations, manifest, logger);
   // The armor and landing-page plugins are typed against @apollo/server's CommonJS declarations;
   // at run time they are the same objects, so the cast only bridges the two declaration copies.
   const plugins = [
     ...protection.plugins,
+    trustedOperationsPlugin(trustedOperations, governance.trustedOperations.clientHeader),
+    demandControlPlugin(guard, limits),
     config.sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
   ] as unknown as ApolloServerPlugin<GatewayContext>[];
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
-    introspection: true,
+    introspection: governance.introspection,
+    csrfPrevention: true,
+    parseOptions: { maxTokens: governance.operationLimits.maxTokens },
     allowBatchedHttpRequests: false,
     formatError: createErrorFormatter(logger),
     plugins,
@@ -65,14 +100,16 @@ export function createGateway(config: GatewayConfig, logger: Logger, options: Ga
   const authenticate = createBearerAuthenticator(config.tokens);
   return {
     apollo,
+    supergraph,
+    limits,
+    readiness: createReadinessRoute(supergraph),
     serveSubscriptions: (server) =>
       serveGatewaySubscriptions({
         server,
         limits: config.subscriptions,
-        planner: new SubscriptionPlanner(supergraphSdl),
-        services: Object.fromEntries(Object.keys(config.subgraphUrls).map((name) => [name, dataSource(name)])),
+        runtime: subscriptionRuntimeFor(supergraph, (name, url) => dataSource(name, url)),
         pool: new UpstreamPool({
-          urls: config.subgraphUrls,
+          urlFor: (name) => supergraph.urlFor(name),
           credentials,
           keepAliveMs: config.subscriptions.keepAliveMs,
           retryMaxMs: config.subscriptions.upstreamRetryMaxMs,
@@ -80,17 +117,26 @@ export function createGateway(config: GatewayConfig, logger: Logger, options: Ga
           resubscribe: options.resubscribe ?? resumeFromCursor,
         }),
         authenticate,
+        identity,
+        guard,
+        clientLimits: limits,
+        trustedOperations,
+        clientHeader: governance.trustedOperations.clientHeader,
         validationRules: protection.validationRules,
-        maxTokens: OPERATION_LIMITS.maxTokens?.n,
+        maxTokens: governance.operationLimits.maxTokens,
+        hideSuggestions: !governance.introspection,
         formatError: createErrorFormatter(logger),
         logger,
       }),
     context: async ({ req }) => {
       const principal = await authenticate(req);
+      const clientKey = identity.key(req, principal);
+      const refused = await limits.admitRequest(clientKey);
+      if (refused) throw refused;
       const header = req.headers[CORRELATION_ID_HEADER];
       const candidate = Array.isArray(header) ? header[0] : header;
       const correlationId = candidate && /^[A-Za-z0-9_.:-]{1,128}$/.test(candidate) ? candidate : randomUUID();
-      return { principal, correlationId };
+      return { principal, correlationId, clientKey };
     },
   };
 }

@@ -51,6 +51,6 @@ test('the gateway reaches each subgraph at the port that subgraph listens on, an
   assert.equal(config.sandbox, false);
   for (const name of SUBGRAPHS) {
     const subgraph = readSubgraphConfig(name, 0, resolveEnvironment(compose.services[name]?.environment ?? {}));
-    assert.equal(config.subgraphUrls[name], `http://${name}:${subgraph.port}/graphql`);
+    assert.equal(config.subgraphUrlOverrides[name.toUpperCase()], `http://${name}:${subgraph.port}/graphql`);
   }
 });

@@ -5,6 +5,7 @@ import { badInputSuite } from './suites/bad-input.suite.js';
 import { batchingSuite } from './suites/batching.suite.js';
 import { ledgerIntegritySuite } from './suites/ledger-integrity.suite.js';
 import { resilienceSuite } from './suites/resilience.suite.js';
+import { sixthSubgraphSuite } from './suites/sixth-subgraph.suite.js';
 import { spanningQuerySuite } from './suites/spanning-query.suite.js';
 
 // One mesh (real processes, real HTTP, real database) for every suite in this file: starting
@@ -27,6 +28,7 @@ after(async () => {
 });
 
 spanningQuerySuite(mesh);
+sixthSubgraphSuite(mesh);
 batchingSuite(mesh);
 ledgerIntegritySuite(mesh);
 accessSuite(mesh);

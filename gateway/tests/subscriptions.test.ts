@@ -258,13 +258,13 @@ test('a connection that never sends connection_init is closed with 4408 after th
   assert.ok(Date.now() - started >= 250, 'closed before the timeout');
 });
 
-test('the HTTP operation limits apply to subscriptions: too deep an operation is refused with a GraphQL error', async () => {
+test('the HTTP operation limits apply to subscriptions: too deep an operation is refused with OPERATION_TOO_DEEP, as on HTTP', async () => {
   const c = client(gateway);
   const deep = `subscription { stockTicks(sku: "D") { ${'similar { '.repeat(16)}sku${' }'.repeat(16)} } }`;
   const sub = subscribe(c, deep);
   await sub.settled();
   const errors = sub.error as { message: string; extensions?: { code?: string } }[];
-  assert.equal(errors[0]?.extensions?.code, 'BAD_USER_INPUT');
+  assert.equal(errors[0]?.extensions?.code, 'OPERATION_TOO_DEEP');
   assert.match(errors[0]?.message ?? '', /depth/i);
   const invalid = subscribe(c, 'subscription { stockTicks(sku: "D") { nope } }');
   await invalid.settled();

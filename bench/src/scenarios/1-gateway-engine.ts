@@ -9,6 +9,7 @@ import { ratio, type BenchContext, type MeasuredRatio, type Scenario, type Scena
 import { median } from '../lib/stats.js';
 import { PEER_GATEWAYS, PROPAGATED_HEADER, pidListeningOn, writeRoutedSupergraph, type PeerGateway, type RunningPeer } from '../peers/index.js';
 import { firstDifference, measureGateway, postGraphql, type GatewayRun, type GatewayTarget, type LoadTiming } from '../peers/gateway-run.js';
+import { GOVERNED_CLIENT, startOursGoverned } from '../peers/ours-governed.js';
 import { RETAIL_PAGE_SIZES, checkRetailAnswer, discoverRetailFixtures, ensureCustomerOrders, retailMixBodies, type FixtureCounts, type RetailBody } from '../queries.js';
 
 const SETTINGS = {
@@ -28,6 +29,10 @@ interface Measurement {
   readonly target: GatewayTarget;
   readonly run: GatewayRun;
 }
+
+/** Issue 11: our gateway with rate limits and trusted-operation checks on keeps this share of its throughput with them off. */
+const GOVERNANCE_TARGET = 0.95;
+const GOVERNED_ID = 'ours-governed';
 
 /** Issue targets against the two Hive peers; other peers are reported without one. */
 const TARGETS: Readonly<Record<string, { throughput?: number; lowerP99?: boolean; rssAtMost?: number }>> = {
@@ -128,6 +133,14 @@ function ratiosFor(peer: GatewayTarget, measurements: readonly Measurement[]): M
   ];
 }
 
+/** Throughput of our gateway with governance on over the same gateway with it off, per round. */
+function governanceRatio(measurements: readonly Measurement[]): MeasuredRatio {
+  const perRound = measurements
+    .filter((entry) => entry.target.id === GOVERNED_ID)
+    .map((entry) => entry.run.requestsPerSecond / measurements.find((other) => other.round === entry.round && other.target.id === 'ours')!.run.requestsPerSecond);
+  return ratio('throughput ours with rate limits and trusted operations on / off', perRound, { text: `>= ${GOVERNANCE_TARGET}`, met: (value) => value >= GOVERNANCE_TARGET });
+}
+
 async function run(context: BenchContext): Promise<ScenarioResult> {
   const settings = SETTINGS[context.size];
   const notes: string[] = [];
@@ -143,6 +156,17 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
   const supergraphPath = await writeRoutedSupergraph(context.workDir, context.mesh.subgraphUrls);
   const started: { gateway: PeerGateway; peer: RunningPeer; target: GatewayTarget }[] = [];
   const failedPeers: { gateway: PeerGateway; why: string }[] = [];
+  context.log('starting our gateway again with rate limits and trusted operations on...');
+  const governedProcess = await startOursGoverned({ workDir: context.workDir, supergraphPath, nodeEnv: MESH_NODE_ENV, bodies });
+  const governed: GatewayTarget = {
+    id: GOVERNED_ID,
+    label: 'ours, governance on',
+    url: governedProcess.url,
+    pid: governedProcess.pid,
+    version: governedProcess.version,
+    workers: governedProcess.workers,
+    headers: async () => ({ ...(await ours.headers()), 'apollographql-client-name': GOVERNED_CLIENT }),
+  };
   try {
     for (const gateway of PEER_GATEWAYS) {
       context.log(`starting ${gateway.label}...`);
@@ -162,6 +186,8 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
       if (peer.verify) notes.push(`${gateway.label}: ${await peer.verify(await target.headers())}.`);
     }
 
+    const governedMismatch = (await compareAnswers(ours, [governed], mix)).get(GOVERNED_ID);
+    if (governedMismatch) throw new Error(`our gateway with governance on answers differently: ${governedMismatch}`);
     const mismatches = await compareAnswers(ours, started.map((entry) => entry.target), mix);
     for (const [id, difference] of mismatches) {
       const entry = started.find((candidate) => candidate.gateway.id === id)!;
@@ -171,7 +197,7 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
     context.log(`every body answered identically by ours and ${measured.map((target) => target.id).join(', ') || 'no peer'}`);
 
     const measurements: Measurement[] = [];
-    const lineup = [ours, ...measured];
+    const lineup = [ours, governed, ...measured];
     // One unmeasured run each first: connection pools, JIT and caches of every gateway start warm.
     for (const target of lineup) await measureGateway(target, bodies, { ...settings.timing, warmupSeconds: 0, durationSeconds: settings.timing.warmupSeconds });
     for (let round = 1; round <= settings.rounds; round++) {
@@ -189,7 +215,7 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
     }
     return report(context, settings, mix, lineup, measurements, failedPeers, notes);
   } finally {
-    await Promise.all(started.map((entry) => entry.peer.stop()));
+    await Promise.all([governedProcess.stop(), ...started.map((entry) => entry.peer.stop())]);
   }
 }
 
@@ -208,6 +234,7 @@ function report(
   notes.push(
     'Peers forward the x-mesh-principal header the load sends (a credential the subgraphs require and only our gateway can sign, signed by the bench before each run); ours gets a bearer token instead, verifies it and signs the credential itself, work the peers do not do.',
     'Peers route by a copy of our supergraph whose @join__graph URLs point at the running subgraphs; Cosmo cannot read an Apollo supergraph, so wgc composes its execution config from the same subgraph SDLs.',
+    `"ours, governance on" is the same build as ours in its own process, with per-client rate limits and cost budgets counted (limits far above the load, so none is refused) and the persisted-operation manifest enforced for the load's client type (every body is a listed operation); ours runs with all of it off.`,
     'Peak RSS is the highest resident set of the gateway process tree sampled every 250 ms during the measured part; CPU is user+system seconds of that tree during the measured part.',
     ...failedPeers.map((entry) => `${entry.gateway.label}: ${entry.why}`),
   );
@@ -245,7 +272,7 @@ function report(
         rows: measurements.map(({ round, target, run }) => [round, target.label, run.requestsPerSecond, run.p50Ms, run.p99Ms, run.cpuSecondsPer1000, run.peakRssMiB, run.requests, run.errors, run.non2xx]),
       },
     ],
-    ratios: lineup.filter((target) => target.id !== 'ours').flatMap((peer) => ratiosFor(peer, measurements)),
+    ratios: [governanceRatio(measurements), ...lineup.filter((target) => target.id !== 'ours' && target.id !== GOVERNED_ID).flatMap((peer) => ratiosFor(peer, measurements))],
     notes: context.size === 'tiny' ? [...notes, 'Tiny size: one short round, a smoke test, not a measurement.'] : notes,
   };
 }

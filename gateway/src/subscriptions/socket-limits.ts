@@ -22,12 +22,7 @@ export function isOriginAllowed(req: IncomingMessage, allowedOrigins: readonly s
   return req.headers.host !== undefined && parsed.host === req.headers.host;
 }
 
-/** The client's address as the gateway sees it (the peer of the TCP connection). */
-export function clientAddress(req: IncomingMessage): string {
-  return req.socket.remoteAddress ?? 'unknown';
-}
-
-/** Counts open sockets per key (a client IP, a token subject) against one cap. */
+/** Counts open sockets per key (a client address, a token subject) against one cap. */
 export class SocketQuota {
   private readonly open = new Map<string, number>();
   constructor(private readonly max: number) {}

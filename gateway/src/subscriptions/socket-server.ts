@@ -1,7 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
-import type { ServiceMap } from '@apollo/gateway';
 import { CloseCode, type Context, type ExecutionResult, type SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -12,8 +11,14 @@ import type { SubscriptionLimits } from '../config.js';
 import type { GatewayContext } from '../context.js';
 import { EventChannel } from './event-channel.js';
 import { executeEvent } from './event-execution.js';
-import { SocketQuota, clientAddress, isOriginAllowed } from './socket-limits.js';
-import type { SubscriptionPlan, SubscriptionPlanner } from './subscription-planner.js';
+import type { ClientIdentity } from '../governance/client-identity.js';
+import type { ClientLimits } from '../governance/client-limits.js';
+import type { OperationGuard } from '../governance/operation-guard.js';
+import type { TrustedOperations } from '../governance/trusted-operations.js';
+import { persistedHashOf } from '../governance/trusted-operations.plugin.js';
+import { SocketQuota, isOriginAllowed } from './socket-limits.js';
+import type { SubscriptionPlan } from './subscription-planner.js';
+import type { SubscriptionRuntime } from './subscription-runtime.js';
 import type { UpstreamPool } from './upstream-pool.js';
 
 // Why: clients subscribe on the gateway's one /graphql URL over graphql-ws. This file owns the
@@ -24,7 +29,7 @@ import type { UpstreamPool } from './upstream-pool.js';
 /**
  * How the gateway ends a client socket (besides graphql-ws's protocol codes such as 4400).
  * Refusals before the socket exists are HTTP answers to the upgrade: 403 for a foreign Origin,
- * 429 when the client IP already holds the maximum number of sockets.
+ * 429 when the client's address (through the trusted proxy chain) already holds the maximum number of sockets.
  */
 export const GATEWAY_SOCKET_CLOSE = {
   /** The bearer token in connection_init's `authorization` is malformed, invalid or expired. */
@@ -43,15 +48,26 @@ const MAX_BUFFERED_EVENTS = 1000;
 export interface GatewaySubscriptionOptions {
   readonly server: Server;
   readonly limits: SubscriptionLimits;
-  readonly planner: SubscriptionPlanner;
-  /** The gateway's subgraph data sources, which resolve the rest of each event's selection. */
-  readonly services: ServiceMap;
+  /** The planner and data sources of the supergraph being served (a reload swaps them for new subscriptions). */
+  readonly runtime: () => SubscriptionRuntime;
   readonly pool: UpstreamPool;
+  /** The HTTP client identity: socket caps count the same address and subject as the rate limits. */
+  readonly identity: ClientIdentity;
+  /** Depth, aliases, directives and cost, as on HTTP. */
+  readonly guard: OperationGuard;
+  /** Each subscription's cost is charged to the client's budget, as on HTTP. */
+  readonly clientLimits: ClientLimits;
+  /** The persisted-operation policy, as on HTTP (ids by `extensions.persistedQuery`; no APQ registration over a socket). */
+  readonly trustedOperations: TrustedOperations;
+  /** Names the client type: a header on the upgrade request, or the same key in connection_init's payload. */
+  readonly clientHeader: string;
   /** The HTTP bearer authenticator. */
   readonly authenticate: (req: Pick<IncomingMessage, 'headers'>) => Promise<Principal>;
-  /** The HTTP operation-limit rules (graphql-armor). */
+  /** The HTTP validation rules (graphql-armor's). */
   readonly validationRules: readonly ValidationRule[];
   readonly maxTokens: number | undefined;
+  /** Production: "Did you mean ...?" is removed from errors, as graphql-armor does on HTTP. */
+  readonly hideSuggestions: boolean;
   /** The HTTP error formatter: deliberate codes pass, everything else is masked and logged. */
   readonly formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   readonly logger: Logger;
@@ -65,6 +81,8 @@ export interface GatewaySubscriptionServer {
 type SocketState = {
   principal?: Principal;
   subjectKey?: string;
+  /** The client key its limits count under (its subject, else its address). */
+  clientKey?: string;
 };
 
 interface Prepared {
@@ -73,6 +91,8 @@ interface Prepared {
   readonly operationName: string | undefined;
   readonly variables: Readonly<Record<string, unknown>>;
   readonly context: GatewayContext;
+  readonly runtime: SubscriptionRuntime;
+  readonly cost: number;
 }
 
 /** A subscription document that parsed, validated and planned (shared by every subscriber sending it). */
@@ -80,6 +100,7 @@ interface PreparedDocument {
   readonly document: DocumentNode;
   readonly operation: OperationDefinitionNode;
   readonly plan: SubscriptionPlan;
+  readonly runtime: SubscriptionRuntime;
 }
 
 /** Distinct subscription documents remembered (oldest forgotten first). */
@@ -88,7 +109,7 @@ const PREPARED_DOCUMENTS = 500;
 const isErrorList = (value: PreparedDocument | readonly GraphQLError[]): value is readonly GraphQLError[] => Array.isArray(value);
 
 export function serveGatewaySubscriptions(options: GatewaySubscriptionOptions): GatewaySubscriptionServer {
-  const { limits, planner, pool, logger } = options;
+  const { limits, pool, logger, identity } = options;
   const sockets = new WebSocketServer({ noServer: true, maxPayload: 256 * 1024 });
   const perAddress = new SocketQuota(limits.maxSocketsPerClient);
   const perSubject = new SocketQuota(limits.maxSocketsPerClient);
@@ -100,14 +121,20 @@ export function serveGatewaySubscriptions(options: GatewaySubscriptionOptions): 
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path !== '/graphql' && path !== '/') return refuse(socket, 404, 'Not Found');
     if (!isOriginAllowed(req, limits.allowedOrigins)) return refuse(socket, 403, 'Forbidden');
-    const address = clientAddress(req);
+    const address = identity.address(req);
     if (!perAddress.acquire(address)) return refuse(socket, 429, 'Too Many Requests');
     socket.once('close', () => perAddress.release(address));
     sockets.handleUpgrade(req, socket, head, (ws) => sockets.emit('connection', ws, req));
   };
   options.server.on('upgrade', onUpgrade);
 
-  const formatAll = (errors: readonly GraphQLError[]) => errors.map((error) => options.formatError(error.toJSON(), error));
+  // Refusals carry `http` (status, Retry-After) for Apollo Server; a socket has no use for it.
+  const formatAll = (errors: readonly GraphQLError[]) =>
+    errors.map((error) => {
+      const { http: _http, ...extensions } = error.extensions;
+      const message = options.hideSuggestions ? error.message.replace(/ ?Did you mean .+\?/g, '') : error.message;
+      return options.formatError({ ...error.toJSON(), message, extensions }, error);
+    });
 
   const graphqlWs = useServer<Record<string, unknown>, SocketState>(
     {
@@ -122,8 +149,10 @@ export function serveGatewaySubscriptions(options: GatewaySubscriptionOptions): 
           ctx.extra.socket.close(GATEWAY_SOCKET_CLOSE.Unauthorized, reason);
           return false;
         }
+        // The same key the HTTP rate limits use: the token subject, else the forwarded address.
+        ctx.extra.clientKey = identity.key(ctx.extra.request, principal);
         if (principal.subject) {
-          const subjectKey = `${principal.role}:${principal.subject}`;
+          const subjectKey = ctx.extra.clientKey;
           if (!perSubject.acquire(subjectKey)) {
             ctx.extra.socket.close(GATEWAY_SOCKET_CLOSE.TooManySockets, 'Too many sockets for this client');
             return false;
@@ -138,15 +167,33 @@ export function serveGatewaySubscriptions(options: GatewaySubscriptionOptions): 
         connections.delete(ctx);
         if (ctx.extra.subjectKey) perSubject.release(ctx.extra.subjectKey);
       },
-      onSubscribe: (ctx, _id, payload) => {
+      onSubscribe: async (ctx, _id, payload) => {
         if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerSocket) {
           return [meshError('TOO_MANY_SUBSCRIPTIONS', `A socket may hold at most ${limits.maxSubscriptionsPerSocket} subscriptions`)];
         }
         const principal = ctx.extra.principal;
         if (!principal) return [meshError('UNAUTHENTICATED', 'The connection is not initialised')];
-        const result = prepare(payload, principal);
+        const { request } = ctx.extra;
+        const named = request.headers[options.clientHeader] ?? ctx.connectionParams?.[options.clientHeader];
+        const verdict = options.trustedOperations({
+          client: typeof named === 'string' ? named : '',
+          id: persistedHashOf(payload.extensions ?? undefined),
+          query: payload.query || undefined,
+          apq: false,
+          operationName: payload.operationName ?? undefined,
+          principal,
+          origin: request.headers.origin,
+        });
+        if (verdict.kind === 'refused') return [verdict.error];
+        const query = verdict.kind === 'listed' ? verdict.query : payload.query;
+        const result = prepare({ ...payload, query }, principal, ctx.extra.clientKey ?? identity.key(request, principal));
         if (Array.isArray(result)) return result;
         const args = result as ExecutionArgs;
+        const prepared = preparedArgs.get(args);
+        if (prepared) {
+          const charge = await options.clientLimits.chargeCost(prepared.context.clientKey, prepared.cost);
+          if (charge.refusal) return [charge.refusal];
+        }
         return args;
       },
       subscribe: (args) => federate(args),
@@ -161,22 +208,24 @@ export function serveGatewaySubscriptions(options: GatewaySubscriptionOptions): 
   // text (validation and plans depend on the document and schema only), coerce variables per call.
   const documents = new Map<string, PreparedDocument | readonly GraphQLError[]>();
   function prepareDocument(query: string, operationName: string | undefined): PreparedDocument | readonly GraphQLError[] {
-    const key = `${operationName ?? ''}\n${query}`;
+    const runtime = options.runtime();
+    const key = `${runtime.id}\n${operationName ?? ''}\n${query}`;
     const hit = documents.get(key);
     if (hit) return hit;
-    const prepared = prepareUncached(query, operationName);
+    const prepared = prepareUncached(runtime, query, operationName);
     if (documents.size >= PREPARED_DOCUMENTS) documents.delete(documents.keys().next().value as string);
     documents.set(key, prepared);
     return prepared;
   }
 
-  function prepareUncached(query: string, operationName: string | undefined): PreparedDocument | readonly GraphQLError[] {
+  function prepareUncached(runtime: SubscriptionRuntime, query: string, operationName: string | undefined): PreparedDocument | readonly GraphQLError[] {
     let document: DocumentNode;
     try {
       document = parse(query, options.maxTokens ? { maxTokens: options.maxTokens } : {});
     } catch (error) {
       return [meshError('GRAPHQL_PARSE_FAILED', error instanceof Error ? error.message : 'The operation does not parse')];
     }
+    const { planner } = runtime;
     const schema = planner.apiGraphQLSchema;
     const errors = validate(schema, document, [...specifiedRules, ...options.validationRules]);
     if (errors.length > 0) {
@@ -190,31 +239,33 @@ export function serveGatewaySubscriptions(options: GatewaySubscriptionOptions): 
       return [meshError('BAD_REQUEST', 'Over WebSocket the gateway serves subscriptions; send queries and mutations over HTTP')];
     }
     try {
-      return { document, operation, plan: planner.plan(document, operationName) };
+      return { document, operation, plan: planner.plan(document, operationName), runtime };
     } catch (error) {
       if (error instanceof GraphQLError) return [error];
       throw error;
     }
   }
 
-  function prepare(payload: SubscribePayload, principal: Principal): ExecutionArgs | readonly GraphQLError[] {
+  function prepare(payload: SubscribePayload, principal: Principal, clientKey: string): ExecutionArgs | readonly GraphQLError[] {
     const operationName = payload.operationName ?? undefined;
     const prepared = prepareDocument(payload.query, operationName);
     if (isErrorList(prepared)) return prepared;
-    const { document, operation, plan } = prepared;
-    const schema = planner.apiGraphQLSchema;
+    const { document, operation, plan, runtime } = prepared;
+    const schema = runtime.planner.apiGraphQLSchema;
     const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {});
     if (coerced.errors) return coerced.errors.map((error) => meshError('BAD_USER_INPUT', error.message));
-    const context: GatewayContext = { principal, correlationId: randomUUID() };
+    const verdict = options.guard.judge(schema, document, operation, coerced.coerced);
+    if ('refusal' in verdict) return [verdict.refusal];
+    const context: GatewayContext = { principal, correlationId: randomUUID(), clientKey };
     const args: ExecutionArgs = { schema, document, operationName: operationName ?? null, variableValues: coerced.coerced, contextValue: context };
-    preparedArgs.set(args, { plan, document, operationName, variables: coerced.coerced, context });
+    preparedArgs.set(args, { plan, document, operationName, variables: coerced.coerced, context, runtime, cost: verdict.cost });
     return args;
   }
 
   function federate(args: ExecutionArgs): AsyncIterableIterator<ExecutionResult> {
     const entry = preparedArgs.get(args);
     if (!entry) throw new Error('a subscription reached execution without being prepared');
-    const { plan, context } = entry;
+    const { plan, context, runtime } = entry;
     const eventLogger = logger.child({ correlationId: context.correlationId });
     let stopUpstream: () => void = () => {};
     const channel = new EventChannel<ExecutionResult>(
@@ -238,7 +289,7 @@ export function serveGatewaySubscriptions(options: GatewaySubscriptionOptions): 
       {
         next: (event) =>
           enqueue(async () => {
-            channel.push(await executeEvent({ ...entry, planner, services: options.services, logger: eventLogger }, event));
+            channel.push(await executeEvent({ ...entry, planner: runtime.planner, services: runtime.services, logger: eventLogger }, event));
           }),
         error: (errors) =>
           enqueue(() => {

@@ -13,7 +13,7 @@ export interface SubscriptionPlan {
   readonly rest: PlanNode | undefined;
 }
 
-/** The supergraph's schemas and planner, built once from its SDL (the same file the HTTP gateway loads). */
+/** The supergraph's schemas and planner, built once per supergraph (the one the HTTP gateway serves). */
 export class SubscriptionPlanner {
   /** The API schema clients validate against (federation-internals form, for the executor). */
   readonly apiSchema: Schema;
@@ -24,8 +24,7 @@ export class SubscriptionPlanner {
   private readonly planner: QueryPlanner;
   private readonly cache = new Map<string, SubscriptionPlan>();
 
-  constructor(supergraphSdl: string) {
-    const supergraph = Supergraph.build(supergraphSdl);
+  constructor(supergraph: Supergraph) {
     this.apiSchema = supergraph.apiSchema();
     this.apiGraphQLSchema = this.apiSchema.toGraphQLJSSchema();
     this.supergraphGraphQLSchema = supergraph.schema.toGraphQLJSSchema();

@@ -44,7 +44,8 @@ export interface UpstreamCaller {
 }
 
 export interface UpstreamPoolOptions {
-  readonly urls: Readonly<Record<string, string>>;
+  /** Where a subgraph listens now (the served supergraph's route); read for each new socket. */
+  readonly urlFor: (subgraph: string) => string | undefined;
   readonly credentials: GatewayCredentialCache;
   readonly keepAliveMs: number;
   readonly retryMaxMs: number;
@@ -149,11 +150,13 @@ export class UpstreamPool {
     this.clients.clear();
   }
 
+  // Sockets are kept per URL, not per name: after a reload moves a subgraph, open subscriptions
+  // stay on the socket they use and new ones go to the new address.
   private client(subgraph: string): Client {
-    const existing = this.clients.get(subgraph);
-    if (existing) return existing;
-    const url = this.options.urls[subgraph];
+    const url = this.options.urlFor(subgraph);
     if (!url) throw new Error(`no URL is configured for subgraph "${subgraph}"`);
+    const existing = this.clients.get(url);
+    if (existing) return existing;
     const client = createClient({
       url: url.replace(/^http/, 'ws'),
       webSocketImpl: WebSocket,
@@ -165,7 +168,7 @@ export class UpstreamPool {
       // The socket's own credential proves it comes from the gateway; it grants nothing beyond anonymous.
       connectionParams: async () => ({ [GATEWAY_CREDENTIAL_HEADER]: await this.options.credentials.credentialFor(ANONYMOUS) }),
     });
-    this.clients.set(subgraph, client);
+    this.clients.set(url, client);
     return client;
   }
 }

@@ -14,6 +14,7 @@ import {
   secretKey,
   serveSubgraphSubscriptions,
   type RequestContext,
+  type SubgraphDefinition,
 } from '@mesh/server-kit';
 
 // Three tiny subgraphs with the names the gateway knows. `inventory` owns the subscription and
@@ -125,8 +126,8 @@ export const order = {
 
 export const TEST_SUBGRAPHS = [inventory, product, order] as const;
 
-export function composeTestSupergraph(urls: Readonly<Record<string, string>>): string {
-  const result = composeServices(TEST_SUBGRAPHS.map(({ name, typeDefs }) => ({ name, typeDefs: parse(typeDefs), url: urls[name] ?? '' })));
+export function composeTestSupergraph(urls: Readonly<Record<string, string>>, subgraphs: readonly SubgraphDefinition[] = TEST_SUBGRAPHS): string {
+  const result = composeServices(subgraphs.map(({ name, typeDefs }) => ({ name, typeDefs: parse(typeDefs), url: urls[name] ?? '' })));
   if (result.errors) throw new Error(result.errors.map((error) => error.message).join('\n'));
   return result.supergraphSdl;
 }
@@ -139,7 +140,7 @@ export interface RunningTestSubgraph {
 
 /** Serves a test subgraph over HTTP and graphql-ws exactly as startSubgraphService does, without a database. */
 export async function startTestSubgraphServer(
-  definition: (typeof TEST_SUBGRAPHS)[number],
+  definition: SubgraphDefinition,
   internalSecret: string,
   port = 0,
 ): Promise<RunningTestSubgraph> {
