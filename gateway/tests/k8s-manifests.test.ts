@@ -191,7 +191,7 @@ describe('the Kubernetes manifests (deploy/k8s)', () => {
     assert.equal(config.sandbox, false);
     assertProbes('gateway', container, config.port);
     assert.equal(servicePort, config.port);
-    for (const name of SUBGRAPHS) assert.equal(config.subgraphUrls[name], `http://${name}:${serviceContainer(name).servicePort}/graphql`);
+    for (const name of SUBGRAPHS) assert.equal(config.subgraphUrlOverrides[name.toUpperCase()], `http://${name}:${serviceContainer(name).servicePort}/graphql`);
     const images = new Set((['gateway', ...SUBGRAPHS] as const).map((service) => serviceContainer(service).container.image));
     assert.equal(images.size, 1, 'one image runs every service (the Dockerfile picks by SERVICE)');
   });
