@@ -126,14 +126,14 @@ export interface PlacedAnswer {
 }
 
 /**
- * Sends one placeOrder through the gateway and fails on a GraphQL error. A saturated intake's
- * refusal (INTAKE_SATURATED, which writes nothing) is sent again after its hint, as a storefront
- * does; no other error is retried.
+ * Sends one placeOrder through the gateway and fails on a GraphQL error. A refusal marked
+ * retryable (INTAKE_SATURATED, CATALOG_UNAVAILABLE: nothing was written) is sent again with the same
+ * key after its hint, as a storefront does; no other error is retried.
  */
 export async function placeOrder(mesh: GatewayQuery, input: PlaceOrderInput): Promise<PlacedAnswer> {
   const startedAt = performance.now();
   let response = await mesh.query(PlaceOrderDocument, { input }, admin);
-  for (let attempt = 1; attempt < 120 && response.errors?.every((error) => error.extensions?.['code'] === 'INTAKE_SATURATED'); attempt++) {
+  for (let attempt = 1; attempt < 120 && response.errors?.every((error) => error.extensions?.['retryable'] === true); attempt++) {
     await new Promise((resolve) => setTimeout(resolve, Math.min(2000, Number(response.errors![0]!.extensions?.['retryAfterMs']) || 500)));
     response = await mesh.query(PlaceOrderDocument, { input }, admin);
   }

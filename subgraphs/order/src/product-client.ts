@@ -1,4 +1,5 @@
 import { CORRELATION_ID_HEADER, GATEWAY_CREDENTIAL_HEADER, signGatewayCredential, type CurrencyCode, type Principal } from '@mesh/server-kit';
+import { catalogUnavailable } from './errors.js';
 
 /** What the order domain takes from the catalog for one SKU, in one currency. */
 export interface CatalogVariant {
@@ -33,13 +34,21 @@ export async function fetchCatalogVariants(
   correlationId: string,
 ): Promise<(CatalogVariant | null)[]> {
   const credential = await signGatewayCredential(ORDER_SERVICE_PRINCIPAL, secret);
-  const response = await fetch(productUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', [GATEWAY_CREDENTIAL_HEADER]: credential, [CORRELATION_ID_HEADER]: correlationId },
-    body: JSON.stringify({ query: VARIANTS, variables: { skus, currency } }),
-    signal: AbortSignal.timeout(5000),
-  });
-  const body = (await response.json()) as VariantsResponse;
+  let response: Response;
+  let body: VariantsResponse;
+  try {
+    response = await fetch(productUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [GATEWAY_CREDENTIAL_HEADER]: credential, [CORRELATION_ID_HEADER]: correlationId },
+      body: JSON.stringify({ query: VARIANTS, variables: { skus, currency } }),
+      signal: AbortSignal.timeout(5000),
+    });
+    body = (await response.json()) as VariantsResponse;
+  } catch (error) {
+    // Slow, restarting or unreachable: nothing was written yet, so the caller may simply retry.
+    throw catalogUnavailable((error as Error).name === 'TimeoutError' ? 'no answer within 5 s' : (error as Error).message);
+  }
+  if (response.status >= 500) throw catalogUnavailable(`HTTP ${response.status}`);
   if (!response.ok || body.errors?.length || !body.data) {
     throw new Error(`product subgraph answered ${response.status}: ${body.errors?.map((error) => error.message).join('; ') ?? 'no data'}`);
   }

@@ -40,7 +40,7 @@ function input(key: string, sku: string) {
   return { idempotencyKey: key, channel: 'WEB', customerId: 'cus_00001', currency: 'USD', lines: [{ sku, quantity: 1 }], fulfillment: { type: 'SHIP', locationId: LOCATION } };
 }
 
-async function startOrder(settings: { decisionWaitMs: number; intakeMaxBacklog?: number }): Promise<TestSubgraph> {
+async function startOrder(settings: { decisionWaitMs: number; intakeMaxBacklog?: number; productUrl?: string }): Promise<TestSubgraph> {
   const replica = await startTestSubgraph(createOrderSubgraph({ productUrl: product.url, ...settings }), { mongoUri: database.uri, natsUrl: nats.url, dbName: orderDb });
   replicas.push(replica);
   return replica;
@@ -148,6 +148,20 @@ describe('admission control', () => {
       }
     }
     assert.equal(await order.connection.model<OrderRecord>('Order').countDocuments({ idempotencyKey: { $in: keys } }), 12, 'one order per key');
+  });
+});
+
+describe('when the catalog cannot price an order', () => {
+  test('placeOrder answers CATALOG_UNAVAILABLE, retryable with a hint, and writes nothing', async () => {
+    // Nothing listens on port 1: the product subgraph is "down" for this replica.
+    const order = await startOrder({ decisionWaitMs: 1000, productUrl: 'http://127.0.0.1:1/graphql' });
+    const key = `catalog-${randomUUID()}`;
+    const answer = await order.request<Placed>(PLACE, { input: input(key, stocked[40]!) }, principals.admin);
+    const extensions = answer.errors?.[0]?.extensions as { code: string; retryable: boolean; retryAfterMs: number } | undefined;
+    assert.equal(extensions?.code, 'CATALOG_UNAVAILABLE', JSON.stringify(answer.errors));
+    assert.equal(extensions?.retryable, true);
+    assert.ok(extensions!.retryAfterMs > 0);
+    assert.equal(await order.connection.model<OrderRecord>('Order').countDocuments({ idempotencyKey: key }), 0);
   });
 });
 
