@@ -190,7 +190,7 @@ public final class EmbeddedMongo {
 
                     /** The order a scan of the collection lists documents in: its map's key order. */
                     private Comparator<Object> positionOrder(String collectionName) {
-                        MVMap<Object, Document> data = store.openMap("databases." + getFullCollectionNamespace(collectionName));
+                        MVMap<Object, Document> data = documents(store, getFullCollectionNamespace(collectionName));
                         DataType<Object> keyType = data.getKeyType();
                         return keyType::compare;
                     }
@@ -217,7 +217,7 @@ public final class EmbeddedMongo {
                     protected MongoCollection<Object> openOrCreateCollection(String name, CollectionOptions options) {
                         // Map names as H2Database chooses them, so files of the stock backend still open.
                         String namespace = getFullCollectionNamespace(name);
-                        MVMap<Object, Document> data = store.openMap("databases." + namespace);
+                        MVMap<Object, Document> data = documents(store, namespace);
                         Comparator<Object> positionOrder = data.getKeyType()::compare;
                         return new H2Collection(this, name, options, data,
                                 store.openMap("meta." + namespace), cursorRegistry) {
@@ -279,6 +279,17 @@ public final class EmbeddedMongo {
             }
         };
     }
+
+    /**
+     * A collection's documents, under the map name H2Database chooses (so files of the stock backend
+     * open), stored as BSON ({@link BsonDocumentType}). Every opening must name the type: H2 keeps
+     * the first instance a name is opened with.
+     */
+    private static MVMap<Object, Document> documents(MVStore store, String namespace) {
+        return store.openMap("databases." + namespace, new MVMap.Builder<Object, Document>().valueType(DOCUMENT_TYPE));
+    }
+
+    private static final BsonDocumentType DOCUMENT_TYPE = new BsonDocumentType();
 
     /** Documents in a query's first batch (what it returned at once). */
     private static long sizeOf(QueryResult result) {
