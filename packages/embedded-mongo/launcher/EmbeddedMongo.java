@@ -169,8 +169,7 @@ public final class EmbeddedMongo {
                     // Declared indexes are kept as ordered maps in memory (rebuilt from the documents
                     // when a collection opens) and answer queries; a unique one decides uniqueness by
                     // upstream's rules over its keys in a hash map (see HashUniqueIndex), also rebuilt.
-                    // The map upstream stored them in is removed: a launcher of the old kind finds
-                    // it empty and rebuilds it from the documents too.
+                    // The map upstream stored them in is removed, as nothing keeps it current.
                     @Override
                     protected Index<Object> openOrCreateUniqueIndex(String collectionName, String indexName,
                             List<IndexKey> keys, boolean sparse) {
