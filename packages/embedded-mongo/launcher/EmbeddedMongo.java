@@ -169,8 +169,7 @@ public final class EmbeddedMongo {
                     // Declared indexes are kept as ordered maps in memory (rebuilt from the documents
                     // when a collection opens) and answer queries; a unique one decides uniqueness by
                     // upstream's rules over its keys in a hash map (see HashUniqueIndex), also rebuilt.
-                    // The map upstream stored them in is removed: a launcher of the old kind finds
-                    // it empty and rebuilds it from the documents too.
+                    // The map upstream stored them in is removed, as nothing keeps it current.
                     @Override
                     protected Index<Object> openOrCreateUniqueIndex(String collectionName, String indexName,
                             List<IndexKey> keys, boolean sparse) {
@@ -190,7 +189,7 @@ public final class EmbeddedMongo {
 
                     /** The order a scan of the collection lists documents in: its map's key order. */
                     private Comparator<Object> positionOrder(String collectionName) {
-                        MVMap<Object, Document> data = store.openMap("databases." + getFullCollectionNamespace(collectionName));
+                        MVMap<Object, Document> data = documents(store, getFullCollectionNamespace(collectionName));
                         DataType<Object> keyType = data.getKeyType();
                         return keyType::compare;
                     }
@@ -217,7 +216,7 @@ public final class EmbeddedMongo {
                     protected MongoCollection<Object> openOrCreateCollection(String name, CollectionOptions options) {
                         // Map names as H2Database chooses them, so files of the stock backend still open.
                         String namespace = getFullCollectionNamespace(name);
-                        MVMap<Object, Document> data = store.openMap("databases." + namespace);
+                        MVMap<Object, Document> data = documents(store, namespace);
                         Comparator<Object> positionOrder = data.getKeyType()::compare;
                         return new H2Collection(this, name, options, data,
                                 store.openMap("meta." + namespace), cursorRegistry) {
@@ -279,6 +278,17 @@ public final class EmbeddedMongo {
             }
         };
     }
+
+    /**
+     * A collection's documents, under the map name H2Database chooses (so files of the stock backend
+     * open), stored as BSON ({@link BsonDocumentType}). Every opening must name the type: H2 keeps
+     * the first instance a name is opened with.
+     */
+    private static MVMap<Object, Document> documents(MVStore store, String namespace) {
+        return store.openMap("databases." + namespace, new MVMap.Builder<Object, Document>().valueType(DOCUMENT_TYPE));
+    }
+
+    private static final BsonDocumentType DOCUMENT_TYPE = new BsonDocumentType();
 
     /** Documents in a query's first batch (what it returned at once). */
     private static long sizeOf(QueryResult result) {
