@@ -9,17 +9,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { MongoClient } from 'mongodb';
 import type { RunningMesh, SubgraphName } from '@mesh/mesh-runner';
 import { GraphQLRequestError, type BenchClient } from './bench-client.js';
-import { waitUntilDecided, type DecidedOrder, type OrderRequest, type PlacedOrder } from './orders.js';
+import { PLACE_ORDER, placeOrderInput, waitUntilDecided, type DecidedOrder, type OrderRequest, type PlacedOrder } from './orders.js';
 import { readCounters } from './service-counters.js';
 import { percentile } from './stats.js';
-
-const PLACE = `mutation FlashPlaceOrder($input: PlaceOrderInput!) {
-  placeOrder(input: $input) {
-    __typename
-    ... on OrderPlaced { order { id status correlationId } }
-    ... on OrderRejected { order { id status correlationId } }
-  }
-}`;
 
 const SUBGRAPHS: readonly SubgraphName[] = ['product', 'inventory', 'order', 'customer', 'ledger'];
 
@@ -58,20 +50,13 @@ interface Attempt {
 }
 
 async function attempt(url: string, token: string, request: OrderRequest): Promise<Attempt> {
-  const input = {
-    idempotencyKey: request.idempotencyKey,
-    channel: 'WEB',
-    customerId: request.customerId,
-    currency: request.currency,
-    lines: [{ sku: request.sku, quantity: 1 }],
-    fulfillment: { type: 'SHIP', locationId: request.locationId },
-  };
+  const input = placeOrderInput(request);
   const started = performance.now();
   try {
     const response = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query: PLACE, variables: { input } }),
+      body: JSON.stringify({ query: PLACE_ORDER, variables: { input } }),
       signal: AbortSignal.timeout(60_000),
     });
     const body = (await response.json()) as {

@@ -8,13 +8,25 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { retailDataset } from '@mesh/seed-data';
 import { GraphQLRequestError, isTimeout, type BenchClient } from './bench-client.js';
 
-const PLACE = `mutation BenchPlaceOrder($input: PlaceOrderInput!) {
+export const PLACE_ORDER = `mutation BenchPlaceOrder($input: PlaceOrderInput!) {
   placeOrder(input: $input) {
     __typename
     ... on OrderPlaced { order { id status correlationId } }
     ... on OrderRejected { order { id status correlationId } }
   }
 }`;
+
+/** The placeOrder input of a request: one unit, shipped from the request's location. */
+export function placeOrderInput(request: OrderRequest) {
+  return {
+    idempotencyKey: request.idempotencyKey,
+    channel: 'WEB',
+    customerId: request.customerId,
+    currency: request.currency,
+    lines: [{ sku: request.sku, quantity: 1 }],
+    fulfillment: { type: 'SHIP', locationId: request.locationId },
+  };
+}
 
 /** Statuses still waiting for inventory's answer. */
 const UNDECIDED: ReadonlySet<string> = new Set(['PLACED', 'PENDING']);
@@ -73,17 +85,10 @@ export const runKey = (label: string): string => `bench-${label}-${Date.now().to
 export async function placeOrder(client: BenchClient, request: OrderRequest): Promise<PlacedOrder> {
   const sentAt = Date.now();
   const started = performance.now();
-  const input = {
-    idempotencyKey: request.idempotencyKey,
-    channel: 'WEB',
-    customerId: request.customerId,
-    currency: request.currency,
-    lines: [{ sku: request.sku, quantity: 1 }],
-    fulfillment: { type: 'SHIP', locationId: request.locationId },
-  };
+  const input = placeOrderInput(request);
   for (let attempt = 1; ; attempt++) {
     try {
-      const data = await client.request<{ placeOrder: { __typename: string; order: { id: string; status: string; correlationId: string } } }>('placeOrder', PLACE, { input }, 1);
+      const data = await client.request<{ placeOrder: { __typename: string; order: { id: string; status: string; correlationId: string } } }>('placeOrder', PLACE_ORDER, { input }, 1);
       const latencyMs = performance.now() - started;
       const { order } = data.placeOrder;
       return { request, id: order.id, correlationId: order.correlationId, answeredStatus: order.status, sentAt, latencyMs, timeouts: attempt - 1 };
