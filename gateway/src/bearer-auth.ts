@@ -12,10 +12,14 @@ export function createBearerAuthenticator(verification: TokenVerification) {
   const key =
     verification.kind === 'jwks' ? createRemoteJWKSet(new URL(verification.jwksUrl)) : new TextEncoder().encode(verification.secret);
   const options = { issuer: verification.issuer, audience: verification.audience };
+  const verified = new VerifiedTokens();
 
   async function verify(token: string): Promise<JWTPayload> {
+    const known = verified.get(token);
+    if (known) return known;
     try {
       const { payload } = key instanceof Uint8Array ? await jwtVerify(token, key, { ...options, algorithms: ['HS256'] }) : await jwtVerify(token, key, options);
+      verified.add(token, payload);
       return payload;
     } catch {
       throw unauthenticated('The bearer token is invalid or expired');
@@ -40,4 +44,34 @@ export function createBearerAuthenticator(verification: TokenVerification) {
       ...(typeof storeId === 'string' ? { storeId } : {}),
     });
   };
+}
+
+/** Tokens remembered at most: the newest this many. */
+const VERIFIED_TOKENS_KEPT = 10_000;
+/** How long a verified token is remembered at most, even when it expires later (JWKS keys rotate). */
+const VERIFIED_TOKEN_TTL_MS = 5 * 60_000;
+
+/**
+ * Bearer tokens that verified, remembered until they expire (or VERIFIED_TOKEN_TTL_MS): a client
+ * sends the same token with every request, and verifying its signature each time cost the gateway
+ * more CPU than planning and forwarding a cached query. Keyed by the whole token string, so only
+ * that exact token, signature included, is ever answered from memory.
+ */
+class VerifiedTokens {
+  private readonly tokens = new Map<string, { payload: JWTPayload; until: number }>();
+
+  get(token: string): JWTPayload | undefined {
+    const entry = this.tokens.get(token);
+    if (!entry) return undefined;
+    if (Date.now() < entry.until) return entry.payload;
+    this.tokens.delete(token);
+    return undefined;
+  }
+
+  add(token: string, payload: JWTPayload): void {
+    const expires = payload.exp === undefined ? Number.POSITIVE_INFINITY : payload.exp * 1000;
+    const until = Math.min(expires, Date.now() + VERIFIED_TOKEN_TTL_MS);
+    if (this.tokens.size >= VERIFIED_TOKENS_KEPT) this.tokens.delete(this.tokens.keys().next().value as string);
+    this.tokens.set(token, { payload, until });
+  }
 }

@@ -11,6 +11,7 @@ import type { RunningMesh, SubgraphName } from '@mesh/mesh-runner';
 import { GraphQLRequestError, type BenchClient } from './bench-client.js';
 import { PLACE_ORDER, placeOrderInput, waitUntilDecided, type DecidedOrder, type OrderRequest, type PlacedOrder } from './orders.js';
 import { readCounters } from './service-counters.js';
+import { cpuSecondsByRole } from './process-stats.js';
 import { percentile } from './stats.js';
 
 const SUBGRAPHS: readonly SubgraphName[] = ['product', 'inventory', 'order', 'customer', 'ledger'];
@@ -31,6 +32,8 @@ export interface BurstOutcome {
   /** From the first send to the last order's decision (server clock), ms. */
   readonly allFinalMs: number;
   readonly counters: DatabaseWork;
+  /** CPU seconds each kind of process used from the first send until the mesh was quiet (see cpuSecondsByRole). */
+  readonly cpuSecondsByRole: Readonly<Record<string, number>>;
 }
 
 export interface DatabaseWork {
@@ -40,6 +43,10 @@ export interface DatabaseWork {
   readonly scans: number;
   /** Documents examined per collection (`db.collection`), from the embedded server. */
   readonly examinedByCollection: Readonly<Record<string, number>>;
+  /** Queries (reads and updates by filter) per collection, from the embedded server. */
+  readonly queriesByCollection: Readonly<Record<string, number>>;
+  /** Commands per `service command` (for example `order find`), from the services' counters. */
+  readonly commandsByService: Readonly<Record<string, number>>;
 }
 
 interface Attempt {
@@ -100,25 +107,32 @@ async function placeUntilAnswered(url: string, token: string, request: OrderRequ
 export async function readDatabaseWork(mesh: RunningMesh, mongo: MongoClient | null): Promise<DatabaseWork> {
   const counts = await readCounters(mesh.subgraphUrls, SUBGRAPHS);
   const commands = Object.values(counts).reduce((sum, entry) => sum + entry.dbCommands, 0);
-  if (!mongo) return { commands, docsExamined: Number.NaN, returned: Number.NaN, scans: Number.NaN, examinedByCollection: {} };
+  const commandsByService = Object.fromEntries(Object.entries(counts).flatMap(([service, entry]) => Object.entries(entry.dbCommandsByName ?? {}).map(([name, count]) => [`${service} ${name}`, count])));
+  if (!mongo) return { commands, docsExamined: Number.NaN, returned: Number.NaN, scans: Number.NaN, examinedByCollection: {}, queriesByCollection: {}, commandsByService };
   const stats = await mongo.db('admin_stats').command({ meshQueryStats: 1 });
   const totals = stats['totals'] as { docsExamined: number; returned: number; scans: number };
-  const namespaces = stats['namespaces'] as Record<string, { docsExamined: number }>;
+  const namespaces = stats['namespaces'] as Record<string, { docsExamined: number; indexed: number; scans: number }>;
   const examinedByCollection = Object.fromEntries(Object.entries(namespaces).map(([name, entry]) => [name, entry.docsExamined]));
-  return { commands, docsExamined: totals.docsExamined, returned: totals.returned, scans: totals.scans, examinedByCollection };
+  const queriesByCollection = Object.fromEntries(Object.entries(namespaces).map(([name, entry]) => [name, entry.indexed + entry.scans]));
+  return { commands, docsExamined: totals.docsExamined, returned: totals.returned, scans: totals.scans, examinedByCollection, queriesByCollection, commandsByService };
 }
+
+const difference = (before: Readonly<Record<string, number>>, after: Readonly<Record<string, number>>) =>
+  Object.fromEntries(Object.entries(after).map(([name, count]) => [name, count - (before[name] ?? 0)]));
 
 export const workBetween = (before: DatabaseWork, after: DatabaseWork): DatabaseWork => ({
   commands: after.commands - before.commands,
   docsExamined: after.docsExamined - before.docsExamined,
   returned: after.returned - before.returned,
   scans: after.scans - before.scans,
-  examinedByCollection: Object.fromEntries(Object.entries(after.examinedByCollection).map(([name, count]) => [name, count - (before.examinedByCollection[name] ?? 0)])),
+  examinedByCollection: difference(before.examinedByCollection, after.examinedByCollection),
+  queriesByCollection: difference(before.queriesByCollection, after.queriesByCollection),
+  commandsByService: difference(before.commandsByService, after.commandsByService),
 });
 
-/** The collections that examined the most documents, as "db.collection N per order". */
-export function topCollections(work: DatabaseWork, orders: number, count = 6): string {
-  return Object.entries(work.examinedByCollection)
+/** The largest entries of a per-name count, as "name N per order" (by default: documents examined per collection). */
+export function topCollections(work: DatabaseWork, orders: number, count = 6, of: Readonly<Record<string, number>> = work.examinedByCollection): string {
+  return Object.entries(of)
     .sort(([, a], [, b]) => b - a)
     .slice(0, count)
     .map(([name, examined]) => `${name} ${Math.round((examined / orders) * 10) / 10}`)
@@ -151,12 +165,14 @@ export function embeddedStatsClient(mesh: RunningMesh): Promise<MongoClient> | n
 export async function runBurst(mesh: RunningMesh, client: BenchClient, token: string, requests: readonly OrderRequest[], mongo: MongoClient | null): Promise<BurstOutcome> {
   await untilQuiet(mesh);
   const before = await readDatabaseWork(mesh, mongo);
+  const cpuBefore = await cpuSecondsByRole(process.pid);
   const calls: BurstCall[] = [];
   const started = Date.now();
   const placed = await Promise.all(requests.map((request) => placeUntilAnswered(mesh.gatewayUrl, token, request, calls)));
   const decided = await waitUntilDecided(client, placed, 300_000);
   await untilQuiet(mesh);
   const after = await readDatabaseWork(mesh, mongo);
+  const cpuAfter = await cpuSecondsByRole(process.pid);
   const idsPerKey = new Map<string, Set<string>>();
   for (const order of placed) idsPerKey.set(order.request.idempotencyKey, (idsPerKey.get(order.request.idempotencyKey) ?? new Set()).add(order.id));
   const lastDecision = Math.max(...decided.map((order) => order.decidedAt));
@@ -166,6 +182,7 @@ export async function runBurst(mesh: RunningMesh, client: BenchClient, token: st
     idsPerKey: new Map([...idsPerKey].map(([key, ids]) => [key, ids.size])),
     allFinalMs: lastDecision - started,
     counters: workBetween(before, after),
+    cpuSecondsByRole: difference(cpuBefore, cpuAfter),
   };
 }
 

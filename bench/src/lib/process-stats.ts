@@ -53,3 +53,25 @@ export async function sampleProcessTree(pid: number): Promise<ProcessTreeSample>
     processes: samples.length,
   };
 }
+
+/** What a process of the mesh is, from its command line: a subgraph or gateway by its entry, the embedded database, nats-server. */
+function roleOf(commandLine: string): string {
+  const service = /(subgraphs\/([a-z-]+)|gateway)\/dist\/index\.js/.exec(commandLine);
+  if (service) return service[2] ?? 'gateway';
+  if (/\bjava\b/.test(commandLine)) return 'database';
+  if (/nats-server/.test(commandLine)) return 'nats';
+  return 'other';
+}
+
+/** CPU seconds of every process under `pid`, summed per role (order, inventory, gateway, database, nats, other). */
+export async function cpuSecondsByRole(pid: number): Promise<Record<string, number>> {
+  const byRole: Record<string, number> = {};
+  for (const child of await treeOf(pid)) {
+    const commandLine = (await readFile(`/proc/${child}/cmdline`, 'utf8').catch(() => '')).replaceAll('\0', ' ');
+    const sample = await sampleOne(child);
+    if (!sample || commandLine === '') continue;
+    const role = child === pid ? 'bench runner' : roleOf(commandLine);
+    byRole[role] = (byRole[role] ?? 0) + sample.cpu;
+  }
+  return byRole;
+}

@@ -8,6 +8,8 @@ import type { SubgraphName } from '@mesh/mesh-runner';
 
 export interface ServiceCounts {
   readonly dbCommands: number;
+  /** Database commands by command name (find, update, insert...). */
+  readonly dbCommandsByName?: Readonly<Record<string, number>>;
   readonly graphqlRequests: number;
 }
 
@@ -20,10 +22,21 @@ export async function readCounters(subgraphUrls: Readonly<Record<SubgraphName, s
       const response = await fetch(url);
       if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
       const text = await response.text();
-      return [name, { dbCommands: sumCounter(text, 'mesh_db_commands_total'), graphqlRequests: sumCounter(text, 'mesh_graphql_requests_total') }] as const;
+      return [name, { dbCommands: sumCounter(text, 'mesh_db_commands_total'), dbCommandsByName: countsByLabel(text, 'mesh_db_commands_total', 'command'), graphqlRequests: sumCounter(text, 'mesh_graphql_requests_total') }] as const;
     }),
   );
   return Object.fromEntries(entries);
+}
+
+/** A counter's values per value of one label, from Prometheus text. */
+function countsByLabel(prometheusText: string, name: string, label: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  const pattern = new RegExp(`^${name}\\{[^}]*\\b${label}="([^"]*)"[^}]*\\} (\\S+)$`);
+  for (const line of prometheusText.split('\n')) {
+    const match = pattern.exec(line);
+    if (match) counts[match[1]!] = (counts[match[1]!] ?? 0) + Number(match[2]);
+  }
+  return counts;
 }
 
 /** (after - before) / requests, per subgraph. */

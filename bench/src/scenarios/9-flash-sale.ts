@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { principals } from '@mesh/test-kit';
 import { BenchClient } from '../lib/bench-client.js';
 import { describeCalls, embeddedStatsClient, runBurst, topCollections, untilQuiet, type BurstOutcome } from '../lib/flash-sale.js';
-import { sampleProcessTree } from '../lib/process-stats.js';
+import { cpuSecondsByRole } from '../lib/process-stats.js';
 import { benchCustomers, catalogSkus, runKey, type OrderRequest } from '../lib/orders.js';
 import type { BenchContext, Scenario, ScenarioResult } from '../lib/scenario.js';
 import { round } from '../lib/stats.js';
@@ -21,14 +21,19 @@ const SIZES = {
   full: { units: 100, distinct: 1000, resends: 200, restSeconds: 30 },
 } as const;
 
-/** CPU of the whole mesh (every process this runner started, and the runner) while nothing is asked of it, in % of one core. */
-async function cpuAtRest(context: BenchContext, seconds: number): Promise<number> {
+/** CPU of the whole mesh (every process this runner started, and the runner) while nothing is asked of it, in % of one core, in all and per process kind. */
+async function cpuAtRest(context: BenchContext, seconds: number): Promise<{ total: number; byRole: Record<string, number> }> {
   await untilQuiet(context.mesh);
-  const before = await sampleProcessTree(process.pid);
+  const before = await cpuSecondsByRole(process.pid);
   await sleep(seconds * 1000);
-  const after = await sampleProcessTree(process.pid);
-  return ((after.cpuSeconds - before.cpuSeconds) / seconds) * 100;
+  const after = await cpuSecondsByRole(process.pid);
+  const byRole = Object.fromEntries(Object.entries(after).map(([role, cpu]) => [role, ((cpu - (before[role] ?? 0)) / seconds) * 100]));
+  return { total: Object.values(byRole).reduce((sum, share) => sum + share, 0), byRole };
 }
+
+/** CPU seconds per process kind, largest first. */
+const describeCpu = (byRole: Readonly<Record<string, number>>) =>
+  Object.entries(byRole).sort(([, a], [, b]) => b - a).map(([role, seconds]) => `${role} ${round(seconds)}`).join(', ');
 
 /** The burst: `distinct` keys, then `resends` of the first keys again, shuffled so resends race their originals. */
 export function flashSaleRequests(label: string, sku: string, distinct: number, resends: number): OrderRequest[] {
@@ -105,12 +110,16 @@ export const flashSale: Scenario = {
           'Database commands are the subgraphs\' own counters (mesh_db_commands_total); documents examined and scans are the embedded server\'s (meshQueryStats), both from the first send until the mesh is quiet again (ledger postings and availability events included), divided by the distinct orders.',
         tables: [
           { title: 'Burst', columns: FLASH_SALE_COLUMNS, rows: [row] },
-          { title: 'At rest, before the burst', columns: ['seconds sampled', 'CPU of the whole mesh, % of one core'], rows: [[size.restSeconds, round(restingCpu)]] },
+          { title: 'At rest, before the burst', columns: ['seconds sampled', 'CPU of the whole mesh, % of one core'], rows: [[size.restSeconds, round(restingCpu.total)]] },
         ],
         ratios: [],
         notes: [
           `Checked: exactly ${size.units} confirmed, one order per key, ${sku} ends with 0 available and exactly ${size.units} more reserved.`,
           `Documents examined per order by collection (the largest): ${topCollections(outcome.counters, size.distinct)}.`,
+          `Queries per order by collection (the largest): ${topCollections(outcome.counters, size.distinct, 8, outcome.counters.queriesByCollection)}.`,
+          `Database commands per order by service (the largest): ${topCollections(outcome.counters, size.distinct, 10, outcome.counters.commandsByService)}.`,
+          `CPU seconds per process kind during the burst: ${describeCpu(outcome.cpuSecondsByRole)}.`,
+          `At rest, % of one core per process kind: ${describeCpu(restingCpu.byRole)}.`,
         ],
       };
     } finally {

@@ -40,6 +40,17 @@ export interface HandledEvent {
   readonly correlationId: string;
 }
 
+export interface IdempotentOptions<T extends Topic> {
+  /** How long a claim lasts before another delivery may take it over (default 60 s). */
+  readonly leaseMs?: number;
+  /**
+   * Which events the handler acts on. Others are acknowledged without a claim and without running
+   * the handler, and leave no processed-event record (so no "handled" step in traces): give it
+   * only for events the handler provably ignores, such as status changes that carry nothing for it.
+   */
+  readonly handles?: (envelope: Parameters<EventHandler<T>>[0]) => boolean;
+}
+
 /**
  * Wraps a handler so that a redelivered or re-published event (same topic and idempotency key)
  * runs it to completion at most once per consumer: a completed event is acknowledged and skipped,
@@ -50,9 +61,11 @@ export interface HandledEvent {
  * effects that must be exactly once also need their own guard in the same write (a marker in the
  * updated document, a unique key).
  */
-export function idempotent<T extends Topic>(store: ProcessedEventStore, handler: EventHandler<T>, options: { leaseMs?: number } = {}): EventHandler<T> {
+export function idempotent<T extends Topic>(store: ProcessedEventStore, handler: EventHandler<T>, options: IdempotentOptions<T> = {}): EventHandler<T> {
   const leaseMs = options.leaseMs ?? 60_000;
   return async (envelope, context) => {
+    // An event the handler would do nothing with costs no claim (two writes each, for every order's status changes).
+    if (options.handles && !options.handles(envelope)) return;
     const key = `${envelope.type}:${envelope.idempotencyKey}`;
     const claim = await store.claim(context.consumer, key, leaseMs);
     if (claim.outcome === 'done') return;

@@ -182,7 +182,9 @@ function createBus(nc: NatsConnection, js: JetStreamClient, jsm: JetStreamManage
     const firstFailedAt = firstFailures.get(failureKey);
     if (outcome.kind !== 'retry') firstFailures.delete(failureKey);
     if (outcome.kind === 'ack') {
-      await message.ackAck().catch(() => false); // Unconfirmed: the event comes again, and the consumer is idempotent.
+      // Not confirmed (a round trip per event, and a request object each, cost more than the rare
+      // redelivery of an ack lost on the way): a lost ack brings the event again, and consumers are idempotent.
+      message.ack();
     } else if (outcome.kind === 'retry' && !outcome.counted) {
       // Stopping while it waited on another delivery of its fact: give it back at once. The server
       // counts the delivery, as it counts one cut short by a crash (max_deliver keeps a spare).

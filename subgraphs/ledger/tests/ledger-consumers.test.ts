@@ -67,7 +67,7 @@ describe('the ledger consuming commerce events', () => {
 
   test('a handler that crashed after posting but before completing its claim posts nothing more when the event comes again', async () => {
     const envelope = capture('ord_crash_1', 2_000, 100);
-    await postJournalEntry(rig.models, captureEntry(envelope)); // what the crashed delivery had written
+    await postJournalEntry(rig.models, captureEntry(envelope)!); // what the crashed delivery had written
     await rig.publisher.publish(envelope);
     await drainOrders(rig);
     assert.equal((await entriesOf({ orderId: 'ord_crash_1' })).length, 1);
@@ -125,6 +125,16 @@ describe('the ledger consuming commerce events', () => {
     const letter = (await deadLetters()).find((candidate) => candidate.eventId === bad.id)!;
     assert.match(letter.errorMessage, /subtotal \(900\) \+ tax \(50\) differs from amount \(1000\)/);
     assert.equal(await rig.models.entries.countDocuments({ orderId: 'ord_unbalanced' }), 0);
+  });
+
+  test('a capture of nothing (a till sale of free goods) posts nothing and is not a dead letter', async () => {
+    const free = capture('ord_free_goods', 0, 0);
+    await rig.publisher.publish(free);
+    await drainOrders(rig);
+    assert.equal(await rig.models.entries.countDocuments({ orderId: 'ord_free_goods' }), 0);
+    assert.deepEqual((await deadLetters()).filter((letter) => letter.eventId === free.id), []);
+    const claim = await rig.models.processedEvents.findById(`${LEDGER_CONSUMERS.orders}|order.payment-captured:${free.idempotencyKey}`).lean();
+    assert.equal(claim?.state, 'DONE', 'handled, not skipped');
   });
 
   test('after a merge the survivor’s lifetime value includes the merged customer’s captures and refunds', async () => {

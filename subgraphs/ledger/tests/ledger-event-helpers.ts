@@ -1,13 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { connectJetStreamBus, createEnvelope, type EnvelopeOf, type EventBus, type Money, type Topic, type TopicPayload } from '@mesh/events';
+import { connectJetStreamBus, createEnvelope, openConsumerProbe, type ConsumerProbe, type EnvelopeOf, type EventBus, type Money, type Topic, type TopicPayload } from '@mesh/events';
 import { startNatsServer, type TestNatsServer } from '@mesh/mesh-runner';
 import { retailDataset } from '@mesh/seed-data';
 import { startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
 import type { RunningDatabase } from '@mesh/embedded-mongo';
 import { createLedgerModels, createLedgerSubgraph, LEDGER_CONSUMERS, type LedgerModels } from '../src/module.js';
-
-/** Orders the rig's publisher sent order events about since the last drainOrders. */
-const publishedOrders = new Set<string>();
 
 /** Short retries so that a poison event is dead-lettered within a second. */
 export const TEST_DELIVERY = { maxDeliver: 3, backoffMs: [50, 100], ackWaitMs: 5000 } as const;
@@ -17,6 +14,8 @@ export interface LedgerEventRig {
   readonly nats: TestNatsServer;
   readonly database: RunningDatabase;
   readonly publisher: EventBus;
+  /** How far the ledger's durable consumers are behind (see drainOrders). */
+  readonly probe: ConsumerProbe;
   readonly dbName: string;
   subgraph: TestSubgraph;
   models: LedgerModels;
@@ -37,21 +36,13 @@ export async function startLedgerEventRig(): Promise<LedgerEventRig> {
   if ((await first.models.accounts.estimatedDocumentCount()) === 0) {
     await first.models.accounts.insertMany(retailDataset().accounts.map(({ code, ...rest }) => ({ _id: code, ...rest })));
   }
-  const bus = await connectJetStreamBus({ servers: nats.url, name: 'ledger-test-publisher' });
-  // Remembers the orders published events are about: the ledger handles different orders in
-  // parallel, so drainOrders sends its marker down each order's partition.
-  const publisher: EventBus = {
-    ...bus,
-    publish(envelope) {
-      const orderId = (envelope.data as { orderId?: unknown }).orderId;
-      if (envelope.type.startsWith('order.') && typeof orderId === 'string') publishedOrders.add(orderId);
-      return bus.publish(envelope);
-    },
-  };
+  const publisher = await connectJetStreamBus({ servers: nats.url, name: 'ledger-test-publisher' });
+  const probe = await openConsumerProbe(nats.url);
   const rig: LedgerEventRig = {
     nats,
     database,
     publisher,
+    probe,
     dbName,
     ...first,
     async restart() {
@@ -60,6 +51,7 @@ export async function startLedgerEventRig(): Promise<LedgerEventRig> {
     },
     async close() {
       await rig.subgraph.close();
+      await probe.close();
       await publisher.close();
       await nats.stop();
       await database.stop();
@@ -100,26 +92,12 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, what:
 }
 
 /**
- * Publishes a marker order event and waits until the orders consumer has handled it: every order
- * event published before it (and its duplicates) has then been handled too, or dead-lettered.
+ * Waits until the orders consumer has settled every order event published so far (handled, or
+ * dead-lettered after its retries): nothing left to deliver, nothing unacknowledged. Events it
+ * skips leave no claim, so the consumer's own position is what tells.
  */
 export async function drainOrders(rig: LedgerEventRig): Promise<void> {
-  // One marker per order published to (a status change without goods posts nothing), since the
-  // orders consumer keeps only each order's events in order; then the global marker below.
-  const markers = [...publishedOrders].map((orderId) => envelopeOf('order.order-status-changed', { orderId, from: 'COMPLETED', to: 'COMPLETED' }, `${orderId}:drain-${randomUUID().slice(0, 8)}`));
-  publishedOrders.clear();
-  for (const marker of markers) await rig.publisher.publish(marker);
-  const claimIds = markers.map((marker) => `${LEDGER_CONSUMERS.orders}|${marker.type}:${marker.idempotencyKey}`);
-  await waitFor(async () => (await rig.models.processedEvents.countDocuments({ _id: { $in: claimIds }, state: 'DONE' })) === claimIds.length, 'the per-order drain markers');
-  const orderId = `ord_marker_${randomUUID().slice(0, 8)}`;
-  await rig.publisher.publish(
-    envelopeOf('order.order-placed', {
-      orderId, channel: 'WEB', locationId: 'loc_marker', orderNumber: orderId, customerId: 'cus_marker',
-      fulfillment: { type: 'SHIP', locationId: 'loc_marker' }, lines: [], subtotal: usd(0), tax: usd(0), total: usd(0), status: 'PLACED',
-    }, `${orderId}:placed`),
-  );
-  await waitFor(async () => (await rig.models.orderSummaries.exists({ _id: orderId })) !== null, `the marker ${orderId}`);
-  await rig.models.orderSummaries.deleteOne({ _id: orderId });
+  await waitFor(async () => (await rig.probe.backlog(LEDGER_CONSUMERS.orders, 'order')) === 0, 'the orders consumer to settle every order event');
 }
 
 /** Sum of debits and of credits of an entry's lines. */

@@ -48,10 +48,12 @@ export async function startOrderEvents(runtime: SubgraphRuntime<OrderModels>, or
     ['inventory.stock-reserved', 'inventory.stock-reservation-rejected'],
     STOCK_DECISIONS_CONSUMER,
     idempotent(processed, async (envelope) => {
-      if (await recordStockDecision(models, envelope)) relay.poke();
-      // Decided (now or by an earlier delivery): wake this replica's callers waiting on the order.
+      const decided = await recordStockDecision(models, envelope);
+      if (decided) relay.poke();
+      // Decided (now or by an earlier delivery): wake this replica's callers waiting on the order,
+      // handing them the decided order when this delivery decided it (they need not read it).
       orderRuntime.intake.decided(envelope.data.orderId);
-      orderRuntime.decisions.notify(envelope.data.orderId);
+      orderRuntime.decisions.notify(envelope.data.orderId, decided ?? undefined);
     }),
     { concurrency: config.eventConcurrency ?? DEFAULT_EVENT_CONCURRENCY, partitionKey: (envelope) => envelope.data.orderId },
   );

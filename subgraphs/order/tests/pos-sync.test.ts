@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { retailDataset } from '@mesh/seed-data';
-import { connectJetStreamBus, createEnvelope, type EventBus } from '@mesh/events';
+import { openConsumerProbe, type ConsumerProbe } from '@mesh/events';
 import { startNatsServer, type TestNatsServer } from '@mesh/mesh-runner';
 import { inventorySubgraph } from '@mesh/inventory-subgraph';
 import { ledgerSubgraph } from '@mesh/ledger-subgraph';
@@ -20,7 +20,7 @@ let product: TestSubgraph;
 let inventory: TestSubgraph;
 let orders: TestSubgraph;
 let ledger: TestSubgraph;
-let publisher: EventBus;
+let probe: ConsumerProbe;
 
 const dataset = retailDataset();
 const STORE = 'loc_nyc01'; // the test associate's store
@@ -105,17 +105,13 @@ async function eventually(what: string, probe: () => Promise<boolean>, timeoutMs
 /**
  * Resolves once inventory and the ledger have handled every event of these orders, for checks that
  * nothing more arrives later (which a fixed pause proves only on a quiet machine): the relay has
- * published them all (none is left on the orders), then a marker per order, a status change that
- * moves no goods and posts nothing, is done in both consumers, which take one order's events in order.
+ * published them all (none is left on the orders), then both consumers have settled everything in
+ * the order stream (nothing left to deliver, nothing unacknowledged).
  */
 async function untilHandled(orderIds: readonly string[]): Promise<void> {
   await eventually('the relay to publish the orders\' events', async () => (await orderDocs().countDocuments({ _id: { $in: [...orderIds] }, 'pendingEvents.0': { $exists: true } })) === 0);
-  const markers = orderIds.map((orderId) => createEnvelope('order.order-status-changed', { orderId, from: 'COMPLETED', to: 'COMPLETED' }, { correlationId: `marker-${orderId}`, idempotencyKey: `marker:${randomUUID()}` }));
-  for (const marker of markers) await publisher.publish(marker);
-  const claims = (consumer: string) => markers.map((marker) => `${consumer}|${marker.type}:${marker.idempotencyKey}`);
-  const done = async (service: TestSubgraph, consumer: string) =>
-    (await service.connection.collection<{ _id: string }>('processed_events').countDocuments({ _id: { $in: claims(consumer) }, state: 'DONE' })) === markers.length;
-  await eventually('inventory and the ledger to handle the markers', async () => (await done(inventory, 'inventory-order-events')) && (await done(ledger, 'ledger-orders')));
+  const settled = async (consumer: string) => (await probe.backlog(consumer, 'order')) === 0;
+  await eventually('inventory and the ledger to settle the order events', async () => (await settled('inventory-order-events')) && (await settled('ledger-orders')));
 }
 
 before(async () => {
@@ -126,10 +122,10 @@ before(async () => {
     startTestSubgraph(ledgerSubgraph, { mongoUri: database.uri, natsUrl: nats.url, dbName: `test_ledger_${randomUUID().slice(0, 8)}` }),
     startTestSubgraph(createOrderSubgraph({ productUrl: product.url, relayIntervalMs: 100 }), { mongoUri: database.uri, natsUrl: nats.url }),
   ]);
-  publisher = await connectJetStreamBus({ servers: nats.url, name: 'pos-sync-markers' });
+  probe = await openConsumerProbe(nats.url);
 });
 after(async () => {
-  await publisher?.close();
+  await probe?.close();
   await Promise.all([orders?.close(), inventory?.close(), ledger?.close(), product?.close()]);
   await Promise.all([database?.stop(), nats?.stop()]);
 });

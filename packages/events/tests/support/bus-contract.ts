@@ -186,6 +186,25 @@ export function busContract(fixture: BusFixture): void {
       assert.equal(claim?.state, 'DONE');
     });
 
+    test('events the handler does not handle are acknowledged without a claim; the ones it handles are claimed as usual', async () => {
+      const bus = await connect();
+      const processed = createProcessedEventModel(connection);
+      const consumer = `idempotent-handles-${fixture.name}`;
+      const skipped = confirmed();
+      const wanted = confirmed();
+      const inner = recorder(() => undefined);
+      const delivered = recorder(idempotent(mongoProcessedEvents(processed), inner.handler, { handles: (envelope) => envelope.id === wanted.id }));
+      await bus.subscribe('order.order-confirmed', consumer, delivered.handler, FAST);
+      await bus.publish(skipped);
+      await bus.publish(wanted);
+      await waitFor(() => delivered.ids().includes(skipped.id) && delivered.ids().includes(wanted.id), 30_000, 'both delivered');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.deepEqual(inner.ids(), [wanted.id], 'the handler ran for the wanted event only');
+      assert.equal(delivered.ids().filter((id) => id === skipped.id).length, 1, 'the skipped event was acknowledged, not redelivered');
+      const claims = await processed.find({ consumer }).lean();
+      assert.deepEqual(claims.map((claim) => [claim._id, claim.state]), [[`${consumer}|order.order-confirmed:${wanted.idempotencyKey}`, 'DONE']], 'only the handled event left a claim');
+    });
+
     busyClaimsContract(fixture.name, connect, () => connection);
 
     test('a handler that throws is redelivered after its backoff and acknowledged once it succeeds', async () => {

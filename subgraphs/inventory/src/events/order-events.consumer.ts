@@ -1,4 +1,4 @@
-import { idempotent, mongoProcessedEvents, type EventBus, type SubscribeOptions, type Subscription } from '@mesh/events';
+import { idempotent, mongoProcessedEvents, type AnyEnvelope, type EventBus, type SubscribeOptions, type Subscription } from '@mesh/events';
 import type { Logger } from '@mesh/server-kit';
 import type { InventoryModels } from '../models/index.js';
 import { commitReservation } from '../services/commit-reservation.service.js';
@@ -7,11 +7,25 @@ import { recordReturnMovements } from '../services/record-return.service.js';
 import { releaseReservation } from '../services/release-reservation.service.js';
 import { reserveStock } from '../services/reserve-stock.service.js';
 
+/** The order events inventory consumes. */
+export const INVENTORY_ORDER_TOPICS = ['order.order-placed', 'order.order-cancelled', 'order.order-status-changed', 'order.return-received'] as const;
+type InventoryOrderTopic = (typeof INVENTORY_ORDER_TOPICS)[number];
+
 /** The durable consumer name inventory reads order events with. */
 export const ORDER_EVENTS_CONSUMER = 'inventory-order-events';
 
 /** The reservation key of an order: one reservation per order, whatever redelivers its event. */
 export const orderReservationKey = (orderId: string) => `order:${orderId}`;
+
+/**
+ * Whether an order event moves stock: a till sale's placement does not (the goods already left),
+ * nor does a status change without `fulfillment` (most of them: PLACED, CONFIRMED, REJECTED...).
+ */
+export function concernsStock(envelope: AnyEnvelope<InventoryOrderTopic>): boolean {
+  if (envelope.type === 'order.order-placed') return envelope.data.status !== 'COMPLETED';
+  if (envelope.type === 'order.order-status-changed') return envelope.data.fulfillment != null;
+  return true;
+}
 
 /**
  * Reserves stock for every placed order (all lines at the fulfilment location, or none) and
@@ -30,14 +44,12 @@ export const orderReservationKey = (orderId: string) => `order:${orderId}`;
 export function subscribeToOrderEvents(models: InventoryModels, bus: EventBus, options: { reservationTtlMs: number; logger: Logger; afterChange?: () => void; delivery?: SubscribeOptions; concurrency?: number }): Promise<Subscription> {
   const store = mongoProcessedEvents(models.processedEvents);
   return bus.subscribe(
-    ['order.order-placed', 'order.order-cancelled', 'order.order-status-changed', 'order.return-received'],
+    INVENTORY_ORDER_TOPICS,
     ORDER_EVENTS_CONSUMER,
     idempotent(store, async (envelope) => {
       const lineage = { correlationId: envelope.correlationId, causationId: envelope.id };
       if (envelope.type === 'order.order-placed') {
-        const order = envelope.data;
-        // A till (POS) sale arrives COMPLETED: the goods already left, so nothing is reserved.
-        if (order.status === 'COMPLETED') return;
+        const order = envelope.data; // Never a till sale (COMPLETED): see concernsStock.
         await reserveStock(models, lineage, {
           key: orderReservationKey(order.orderId),
           orderId: order.orderId,
@@ -46,7 +58,7 @@ export function subscribeToOrderEvents(models: InventoryModels, bus: EventBus, o
           ttlMs: options.reservationTtlMs,
         });
       } else if (envelope.type === 'order.order-status-changed') {
-        // Only the transition at which goods leave stock carries fulfillment: the reservation becomes SALE movements.
+        // Only the transition at which goods leave stock carries fulfillment (see concernsStock): the reservation becomes SALE movements.
         const fulfillment = envelope.data.fulfillment;
         if (!fulfillment) return;
         if (fulfillment.type === 'CARRY_OUT' && !(await models.reservations.exists({ key: orderReservationKey(envelope.data.orderId) }))) {
@@ -71,7 +83,7 @@ export function subscribeToOrderEvents(models: InventoryModels, bus: EventBus, o
         }
       }
       options.afterChange?.();
-    }),
+    }, { handles: concernsStock }),
     { ...options.delivery, concurrency: options.concurrency ?? 1, partitionKey: (envelope) => envelope.data.orderId },
   );
 }

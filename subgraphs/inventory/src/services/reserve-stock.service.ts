@@ -91,13 +91,16 @@ export async function decideReservation(models: InventoryModels, reservation: Re
       guard: { atp: { $gte: line.quantity } },
       lineage,
     });
+    // Each line's outcome is recorded before the next line is tried; the last one's is recorded by
+    // the final write below (no sooner: a crash in between is recovered the same way either way).
+    const more = index < lines.length - 1;
     if (step.applied) {
       line.state = 'HELD';
-      await setLineState(models, reservation._id, index, 'PENDING', { state: 'HELD' });
+      if (more) await setLineState(models, reservation._id, index, 'PENDING', { state: 'HELD' });
     } else {
       line.state = 'SHORT';
       line.available = availableOf(step.level);
-      await setLineState(models, reservation._id, index, 'PENDING', { state: 'SHORT', available: line.available });
+      if (more) await setLineState(models, reservation._id, index, 'PENDING', { state: 'SHORT', available: line.available });
     }
   }
   const shortages = lines.filter((line) => line.state === 'SHORT');

@@ -58,15 +58,16 @@ export function common(envelope: AnyEnvelope) {
   return { correlationId: envelope.correlationId, postedAt: new Date(envelope.occurredAt) };
 }
 
-/** Payment captured: Dr 1100 clearing (amount), Cr 4000 revenue (subtotal), Cr 2100 tax. One entry per idempotency key. */
-export function captureEntry(envelope: EnvelopeOf<'order.payment-captured'>): PostJournalEntryInput {
+/** Payment captured: Dr 1100 clearing (amount), Cr 4000 revenue (subtotal), Cr 2100 tax. One entry per idempotency key; null for a capture of nothing. */
+export function captureEntry(envelope: EnvelopeOf<'order.payment-captured'>): PostJournalEntryInput | null {
   const data = envelope.data;
   const amount = minorOf(envelope, data.amount, 'amount');
   const currency = data.amount.currency;
   const subtotal = minorOf(envelope, data.subtotal, 'subtotal', currency);
   const tax = minorOf(envelope, data.tax, 'tax', currency);
-  if (amount === 0n) throw new UnpostableEventError(envelope, 'amount must be above zero');
   if (subtotal + tax !== amount) throw new UnpostableEventError(envelope, `subtotal (${subtotal}) + tax (${tax}) differs from amount (${amount})`);
+  // Nothing was taken (a till sale of free goods): no money moved, so nothing is posted.
+  if (amount === 0n) return null;
   return {
     ...common(envelope),
     source: { type: 'ORDER_CAPTURED', id: envelope.idempotencyKey },

@@ -13,6 +13,15 @@ export const CUSTOMER_TOPICS = ['customer.customers-merged'] as const;
 export type LedgerTopic = (typeof ORDER_TOPICS)[number] | (typeof INVENTORY_TOPICS)[number] | (typeof CUSTOMER_TOPICS)[number];
 
 /**
+ * Whether an event can change the ledger: every one except a status change that moves no goods
+ * (no `fulfillment`, and not a transition that must carry it, which handleLedgerEvent refuses).
+ */
+export function concernsLedger(envelope: AnyEnvelope<LedgerTopic>): boolean {
+  if (envelope.type !== 'order.order-status-changed') return true;
+  return envelope.data.fulfillment != null || envelope.data.to === 'SHIPPED' || envelope.data.to === 'PICKED_UP';
+}
+
+/**
  * Applies one event to the ledger: at most one journal entry (a single insert, unique per source,
  * so it is all or nothing and never twice), plus the order summary reconciliation compares it with,
  * or a customer alias. Safe to run again for the same event. Throws for an event that cannot be
@@ -33,7 +42,8 @@ export async function handleLedgerEvent(models: LedgerModels, envelope: AnyEnvel
       // The expectation is recorded first: a capture whose posting then fails shows in reconciliation as MISSING_POSTING.
       const movement = { key: envelope.idempotencyKey, amountMinor: amount.minorUnits, at: new Date(envelope.occurredAt) };
       await recordOrderMovement(models, 'captures', { orderId, channel, locationId, customerId, currency: amount.currency }, movement);
-      await postJournalEntry(models, captureEntry(envelope));
+      const entry = captureEntry(envelope);
+      if (entry) await postJournalEntry(models, entry);
       return;
     }
     case 'order.payment-refunded': {

@@ -1,7 +1,7 @@
 import { idempotent, mongoProcessedEvents, type AnyEnvelope, type EventBus, type SubscribeOptions, type Subscription, type Topic } from '@mesh/events';
 import type { Logger } from '@mesh/server-kit';
 import type { LedgerModels } from '../models/index.js';
-import { CUSTOMER_TOPICS, INVENTORY_TOPICS, ORDER_TOPICS, handleLedgerEvent, type LedgerTopic } from './handle-ledger-event.js';
+import { CUSTOMER_TOPICS, INVENTORY_TOPICS, ORDER_TOPICS, concernsLedger, handleLedgerEvent, type LedgerTopic } from './handle-ledger-event.js';
 
 /**
  * The ledger's durable consumer names, one per source domain: each keeps its own position and its
@@ -42,7 +42,7 @@ export async function startLedgerConsumers(
   options: LedgerConsumerOptions = {},
 ): Promise<{ stop(): Promise<void> }> {
   const store = mongoProcessedEvents(models.processedEvents);
-  const handler = idempotent<LedgerTopic>(store, (envelope) => handleLedgerEvent(models, envelope), options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs });
+  const handler = idempotent<LedgerTopic>(store, (envelope) => handleLedgerEvent(models, envelope), { handles: concernsLedger, ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }) });
   const concurrency = options.concurrency ?? 1;
   const plan: [readonly Topic[], string, SubscribeOptions<LedgerTopic>][] = [
     [ORDER_TOPICS, LEDGER_CONSUMERS.orders, { concurrency, partitionKey: (envelope) => orderIdOf(envelope) }],

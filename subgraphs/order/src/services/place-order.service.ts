@@ -153,7 +153,8 @@ async function placeNew(
   }
   accepted(order._id);
   announceEvents(models.orders);
-  return awaitDecision(models, runtime, order._id, deadline);
+  // Just inserted PLACED: nothing to read before waiting (a decision that is quicker still wakes it).
+  return awaitDecision(models, runtime, order._id, deadline, order);
 }
 
 async function replay(models: OrderModels, runtime: OrderRuntime, order: OrderRecord, hash: string, key: string, deadline: number): Promise<PlaceOrderResult> {
@@ -205,24 +206,38 @@ async function priceOrder(runtime: OrderRuntime, correlationId: string, input: P
 }
 
 /**
- * Waits until the order is decided or `deadline` passes, reading it once now and once per wake-up
- * (the decision's signal, or the deadline): waiting callers cost no database work. On time-out a
- * PLACED order is marked PENDING (guarded) and answered with it.
+ * Waits until the order is decided or `deadline` passes, reading it at most once at the start
+ * (not when the caller already holds it as `known`) and once per wake-up that does not bring the
+ * decided order along: waiting callers cost no database work. On time-out a PLACED order is
+ * marked PENDING (guarded) and answered with it.
  */
-async function awaitDecision(models: OrderModels, runtime: OrderRuntime, orderId: string, deadline: number): Promise<PlaceOrderResult> {
+async function awaitDecision(models: OrderModels, runtime: OrderRuntime, orderId: string, deadline: number, known?: OrderRecord): Promise<PlaceOrderResult> {
+  let order = known;
   for (;;) {
     // Registered before the read, so a decision recorded in between still wakes this caller.
     const waiter = runtime.decisions.wait(orderId, deadline - Date.now());
-    const order = await models.orders.findById(orderId).lean<OrderRecord>();
-    if (!order) throw new Error(`order ${orderId} disappeared`);
+    order ??= await readOrder(models, orderId);
     if (!AWAITING_STOCK.includes(order.status) || Date.now() >= deadline) {
       waiter.cancel();
       if (!AWAITING_STOCK.includes(order.status)) runtime.intake.decided(orderId);
       if (order.status === 'PLACED') return resultOf(await markPending(models, order));
       return resultOf(order);
     }
-    await waiter.woken;
+    const wakeUp = await waiter.woken;
+    if (wakeUp.kind === 'decided' && wakeUp.order) {
+      order = wakeUp.order;
+      continue;
+    }
+    order = await readOrder(models, orderId);
+    // Told "decided" but it is not (yet) as read: wait for the next signal instead of the memory of this one.
+    if (wakeUp.kind === 'decided' && AWAITING_STOCK.includes(order.status)) runtime.decisions.forget(orderId);
   }
+}
+
+async function readOrder(models: OrderModels, orderId: string): Promise<OrderRecord> {
+  const order = await models.orders.findById(orderId).lean<OrderRecord>();
+  if (!order) throw new Error(`order ${orderId} disappeared`);
+  return order;
 }
 
 async function markPending(models: OrderModels, order: OrderRecord): Promise<OrderRecord> {

@@ -11,14 +11,14 @@ const plain = (envelope: object) => JSON.parse(JSON.stringify(envelope)) as AnyE
  * (order-status-changed, order-confirmed, payment-authorized), rejected -> REJECTED with the
  * shortages (order-status-changed, order-rejected). One guarded update on PLACED/PENDING, events in
  * the same write; an order already decided (a redelivery, or cancelled meanwhile) is left alone.
- * Returns whether the order changed.
+ * Returns the decided order when this call decided it, null when it changed nothing.
  */
 export async function recordStockDecision(
   models: OrderModels,
   envelope: EnvelopeOf<'inventory.stock-reserved'> | EnvelopeOf<'inventory.stock-reservation-rejected'>,
-): Promise<boolean> {
+): Promise<OrderRecord | null> {
   const order = await models.orders.findById(envelope.data.orderId).lean<OrderRecord>();
-  if (!order || !AWAITING_STOCK.includes(order.status)) return false;
+  if (!order || !AWAITING_STOCK.includes(order.status)) return null;
   const at = new Date();
   const lineage = { causedBy: envelope };
   if (envelope.type === 'inventory.stock-reserved') {
@@ -34,14 +34,17 @@ export async function recordStockDecision(
         at,
       ),
     ];
-    const updated = await models.orders.updateOne(
-      { _id: order._id, status: order.status },
-      {
-        $set: { status: 'CONFIRMED', reservationId: envelope.data.reservationId, 'payment.authorizedMinor': order.totals.totalMinor },
-        $push: { statusHistory: { status: 'CONFIRMED', at }, pendingEvents: { $each: events.map(plain) } },
-      },
-    );
-    return updated.modifiedCount === 1 || retry(models, envelope, order);
+    const updated = await models.orders
+      .findOneAndUpdate(
+        { _id: order._id, status: order.status },
+        {
+          $set: { status: 'CONFIRMED', reservationId: envelope.data.reservationId, 'payment.authorizedMinor': order.totals.totalMinor },
+          $push: { statusHistory: { status: 'CONFIRMED', at }, pendingEvents: { $each: events.map(plain) } },
+        },
+        { returnDocument: 'after' },
+      )
+      .lean<OrderRecord>();
+    return updated ?? retry(models, envelope, order);
   }
   const shortages = envelope.data.shortages.map(({ sku, quantity, available }) => ({ sku, quantity, available }));
   const reason = 'INSUFFICIENT_STOCK' as const;
@@ -49,19 +52,22 @@ export async function recordStockDecision(
     statusChanged(order, order.status, 'REJECTED', lineage, at, { reason }),
     orderEnvelope('order.order-rejected', { orderId: order._id, reason, shortages }, order._id, 'rejected', lineage, at),
   ];
-  const updated = await models.orders.updateOne(
-    { _id: order._id, status: order.status },
-    {
-      $set: { status: 'REJECTED', rejection: { reason, shortages } },
-      $push: { statusHistory: { status: 'REJECTED', at, reason }, pendingEvents: { $each: events.map(plain) } },
-    },
-  );
-  return updated.modifiedCount === 1 || retry(models, envelope, order);
+  const updated = await models.orders
+    .findOneAndUpdate(
+      { _id: order._id, status: order.status },
+      {
+        $set: { status: 'REJECTED', rejection: { reason, shortages } },
+        $push: { statusHistory: { status: 'REJECTED', at, reason }, pendingEvents: { $each: events.map(plain) } },
+      },
+      { returnDocument: 'after' },
+    )
+    .lean<OrderRecord>();
+  return updated ?? retry(models, envelope, order);
 }
 
 /** The status moved under us (PLACED -> PENDING by the waiting request): decide again from the new status. */
-async function retry(models: OrderModels, envelope: Parameters<typeof recordStockDecision>[1], seen: OrderRecord): Promise<boolean> {
+async function retry(models: OrderModels, envelope: Parameters<typeof recordStockDecision>[1], seen: OrderRecord): Promise<OrderRecord | null> {
   const current = await models.orders.findById(seen._id, { status: 1 }).lean<Pick<OrderRecord, 'status'>>();
-  if (!current || current.status === seen.status) return false;
+  if (!current || current.status === seen.status) return null;
   return recordStockDecision(models, envelope);
 }
