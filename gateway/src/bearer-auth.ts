@@ -14,17 +14,17 @@ export function createBearerAuthenticator(verification: TokenVerification) {
   const options = { issuer: verification.issuer, audience: verification.audience };
   const verified = new VerifiedTokens();
 
-  async function verify(token: string): Promise<JWTPayload> {
-    const known = verified.get(token);
-    if (known) return known;
+  async function check(token: string): Promise<JWTPayload> {
     try {
       const { payload } = key instanceof Uint8Array ? await jwtVerify(token, key, { ...options, algorithms: ['HS256'] }) : await jwtVerify(token, key, options);
-      verified.add(token, payload);
       return payload;
     } catch {
       throw unauthenticated('The bearer token is invalid or expired');
     }
   }
+
+  // Concurrent requests with the same token (a burst from one client) share one verification.
+  const verify = (token: string): Promise<JWTPayload> => verified.get(token) ?? verified.add(token, check(token));
 
   return async function authenticate(req: Pick<IncomingMessage, 'headers'>): Promise<Principal> {
     const header = req.headers.authorization;
@@ -52,26 +52,35 @@ const VERIFIED_TOKENS_KEPT = 10_000;
 const VERIFIED_TOKEN_TTL_MS = 5 * 60_000;
 
 /**
- * Bearer tokens that verified, remembered until they expire (or VERIFIED_TOKEN_TTL_MS): a client
- * sends the same token with every request, and verifying its signature each time cost the gateway
- * more CPU than planning and forwarding a cached query. Keyed by the whole token string, so only
- * that exact token, signature included, is ever answered from memory.
+ * Bearer tokens being verified or verified, remembered until they expire (or
+ * VERIFIED_TOKEN_TTL_MS): a client sends the same token with every request, and verifying its
+ * signature each time cost the gateway more CPU than planning and forwarding a cached query. Keyed
+ * by the whole token string, so only that exact token, signature included, is ever answered from
+ * memory; a token that fails verification is forgotten at once.
  */
 class VerifiedTokens {
-  private readonly tokens = new Map<string, { payload: JWTPayload; until: number }>();
+  private readonly tokens = new Map<string, { verification: Promise<JWTPayload>; until: number }>();
 
-  get(token: string): JWTPayload | undefined {
+  get(token: string): Promise<JWTPayload> | undefined {
     const entry = this.tokens.get(token);
     if (!entry) return undefined;
-    if (Date.now() < entry.until) return entry.payload;
+    if (Date.now() < entry.until) return entry.verification;
     this.tokens.delete(token);
     return undefined;
   }
 
-  add(token: string, payload: JWTPayload): void {
-    const expires = payload.exp === undefined ? Number.POSITIVE_INFINITY : payload.exp * 1000;
-    const until = Math.min(expires, Date.now() + VERIFIED_TOKEN_TTL_MS);
+  add(token: string, verification: Promise<JWTPayload>): Promise<JWTPayload> {
     if (this.tokens.size >= VERIFIED_TOKENS_KEPT) this.tokens.delete(this.tokens.keys().next().value as string);
-    this.tokens.set(token, { payload, until });
+    const entry = { verification, until: Date.now() + VERIFIED_TOKEN_TTL_MS };
+    this.tokens.set(token, entry);
+    verification.then(
+      (payload) => {
+        if (payload.exp !== undefined) entry.until = Math.min(entry.until, payload.exp * 1000);
+      },
+      () => {
+        if (this.tokens.get(token) === entry) this.tokens.delete(token);
+      },
+    );
+    return verification;
   }
 }

@@ -26,6 +26,11 @@ export interface GatewayConfig {
   /** How often the supergraph file is checked for changes, in ms (SUPERGRAPH_POLL_MS, default 1000; 0 turns reloading off). */
   readonly supergraphPollMs: number;
   /**
+   * Whether @apollo/gateway may send its usage data (uptime, CPU, memory, cloud metadata) to
+   * Apollo (APOLLO_TELEMETRY=true; default off: a retailer's gateway calls nobody it was not told to).
+   */
+  readonly apolloTelemetry: boolean;
+  /**
    * Subgraph URLs that replace the supergraph's own `join__graph` URLs, keyed by the subgraph's
    * name upper-cased with non-alphanumerics as `_` (see subgraph-routes.ts).
    */
@@ -67,7 +72,7 @@ export const DEFAULT_ISSUER = 'retail-mesh-dev';
 export const DEFAULT_AUDIENCE = 'retail-mesh';
 
 /**
- * Reads the gateway's configuration: GATEWAY_PORT, HOST, SUPERGRAPH_PATH, SUPERGRAPH_POLL_MS,
+ * Reads the gateway's configuration: GATEWAY_PORT, HOST, SUPERGRAPH_PATH, SUPERGRAPH_POLL_MS, APOLLO_TELEMETRY,
  * SUBGRAPH_URL_<NAME> / SUBGRAPH_URLS / <NAME>_URL overrides,
  * SUBGRAPH_TIMEOUT_MS, SHARE_INFLIGHT_QUERIES, MESH_INTERNAL_SECRET, AUTH_JWKS_URL / AUTH_DEV_SECRET, AUTH_ISSUER,
  * AUTH_AUDIENCE, MAX_BODY_BYTES, SANDBOX, CLIENTELING, and the WS_* subscription limits.
@@ -87,6 +92,7 @@ export function readGatewayConfig(env: Readonly<Record<string, string | undefine
     port: readPort(env, 'GATEWAY_PORT', readPort(env, 'PORT', 4000)),
     supergraphPath: readString(env, 'SUPERGRAPH_PATH', defaultSupergraphPath),
     supergraphPollMs: readInt(env, 'SUPERGRAPH_POLL_MS', 1000, { min: 0, max: 3_600_000 }),
+    apolloTelemetry: readBoolean(env, 'APOLLO_TELEMETRY', false),
     subgraphUrlOverrides: readSubgraphUrlOverrides(env),
     subgraphTimeoutMs: readInt(env, 'SUBGRAPH_TIMEOUT_MS', 10_000, { min: 10, max: 120_000 }),
     shareInflightQueries: readBoolean(env, 'SHARE_INFLIGHT_QUERIES', true),

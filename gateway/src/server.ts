@@ -52,6 +52,9 @@ export function createGateway(config: GatewayConfig, logger: Logger, options: Ga
   // One sharing fetcher for HTTP queries and subscription events alike: both ask the same questions.
   const subgraphFetch = config.shareInflightQueries ? shareInflightQueries((url, init) => fetch(url, init)) : (url: string, init: RequestInit) => fetch(url, init);
   const dataSource = (name: string, url: string) => new SubgraphDataSource({ name, url, timeoutMs: config.subgraphTimeoutMs, credentials, fetch: subgraphFetch });
+  // @apollo/gateway otherwise probes cloud metadata endpoints and exports usage data to Apollo
+  // (hourly and at every shutdown); its only switch is this variable, read by the constructor.
+  if (!config.apolloTelemetry) process.env['APOLLO_TELEMETRY_DISABLED'] = 'true';
   const gateway = new ApolloGateway({
     supergraphSdl: supergraph.manager(),
     buildService: ({ name, url }) => dataSource(name, supergraph.urlFor(name) ?? url ?? missingSubgraph(name)),

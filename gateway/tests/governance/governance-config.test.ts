@@ -20,6 +20,11 @@ test('subgraph URLs are read by name from SUBGRAPH_URL_<NAME>, SUBGRAPH_URLS and
   assert.equal(config.subgraphUrlOverrides['NATS'], undefined);
 });
 
+test('@apollo/gateway sends Apollo nothing unless APOLLO_TELEMETRY=true says it may', () => {
+  assert.equal(read({}).apolloTelemetry, false);
+  assert.equal(read({ APOLLO_TELEMETRY: 'true' }).apolloTelemetry, true);
+});
+
 for (const [what, env, message] of [
   ['a malformed SUBGRAPH_URLS', { SUBGRAPH_URLS: '{product:' }, /SUBGRAPH_URLS/],
   ['a subgraph URL that is not http(s)', { SUBGRAPH_URL_PRODUCT: 'ftp://x' }, /SUBGRAPH_URL_PRODUCT/],

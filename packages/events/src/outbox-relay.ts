@@ -9,7 +9,11 @@ export interface OutboxRelayOptions {
   /** The service's outbox (`createOutboxModel`). */
   readonly model: OutboxModel;
   readonly bus: EventBus;
-  /** Pause between passes. Default 1000 ms; `poke()` (and `announceEvents` on the outbox's connection) starts one at once. */
+  /**
+   * Pause between passes. Default 1000 ms. `announceEvents` on the outbox's connection starts a
+   * pass at once over the announced source alone (and `poke()` over every source); the outbox
+   * collection itself (way 2) is read by the timed passes.
+   */
   readonly intervalMs?: number;
   /**
    * When set, the pause doubles after every pass that found nothing, up to this, and drops back to
@@ -83,6 +87,8 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const reportedHeld = new Set<string>();
   let running: Promise<number> = Promise.resolve(0);
   let queued: Promise<number> | null = null;
+  /** What the queued pass covers: every source and the outbox, or only the sources named. */
+  let queuedScope: 'all' | Set<string> = 'all';
   let timer: NodeJS.Timeout | null = null;
   let stopped = false;
 
@@ -170,19 +176,30 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     }
   }
 
-  async function pass(): Promise<number> {
+  /** Sweeps the sources in scope; a full pass also settles stale holds and drains the outbox collection. */
+  async function pass(scope: 'all' | ReadonlySet<string>): Promise<number> {
     let published = 0;
-    for (const source of options.sources ?? []) published += await sweep(source);
+    for (const source of options.sources ?? []) if (scope === 'all' || scope.has(source.collectionName)) published += await sweep(source);
+    if (scope !== 'all') return published;
     await resolveStaleHolds();
     return published + (await drainOutbox());
   }
 
-  function runOnce(): Promise<number> {
-    // Coalesce: while a pass waits for the running one, later requests share it.
-    if (queued) return queued;
+  /**
+   * A pass after the running one. Coalesced: while a pass waits for the running one, later
+   * requests share it and widen its scope. A write announced in one collection costs a sweep of
+   * that source only, not a read of every source and of the outbox (which the timed passes cover).
+   */
+  function runOnce(scope: 'all' | string = 'all'): Promise<number> {
+    if (queued) {
+      if (scope === 'all') queuedScope = 'all';
+      else if (queuedScope !== 'all') queuedScope.add(scope);
+      return queued;
+    }
+    queuedScope = scope === 'all' ? 'all' : new Set([scope]);
     const next = running.then(() => {
       queued = null;
-      return pass();
+      return pass(queuedScope);
     });
     queued = next;
     running = next.catch((error: unknown) => {
@@ -208,10 +225,17 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   }
 
   passThenWait();
-  const poke = () => void runOnce().catch(() => 0);
-  const stopListening = onEventsAnnounced(model.db, poke);
+  const sweepSources = (collection?: string) => {
+    const names = collection === undefined ? (options.sources ?? []).map((source) => source.collectionName) : [collection];
+    for (const name of names) void runOnce(name).catch(() => 0);
+  };
+  const poke = () => sweepSources();
+  const stopListening = onEventsAnnounced(model.db, (collection) => {
+    if ((options.sources ?? []).some((source) => source.collectionName === collection)) sweepSources(collection);
+    else void runOnce().catch(() => 0); // the outbox collection, or a collection this relay does not sweep: a full pass
+  });
   return {
-    runOnce,
+    runOnce: () => runOnce(),
     poke,
     async stop() {
       stopListening();

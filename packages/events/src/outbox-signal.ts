@@ -7,15 +7,15 @@ import type { Connection } from 'mongoose';
  * writer needs nothing but the model it wrote with. Only a wake-up: the relay finds the events
  * themselves in the database, which is also how it finds those of other processes.
  */
-const listeners = new WeakMap<Connection, Set<() => void>>();
+const listeners = new WeakMap<Connection, Set<(collection: string) => void>>();
 
-/** Called by a writer after a write that recorded events (`withPendingEvents`, a queued change). */
-export function announceEvents(model: { readonly db: Connection }): void {
-  listeners.get(model.db)?.forEach((listener) => listener());
+/** Called by a writer after a write that recorded events (`withPendingEvents`, a queued change) in `model`'s collection. */
+export function announceEvents(model: { readonly db: Connection; readonly collection: { readonly name: string } }): void {
+  listeners.get(model.db)?.forEach((listener) => listener(model.collection.name));
 }
 
-/** Calls `listener` after every announcement on `connection`; returns the function that stops it. */
-export function onEventsAnnounced(connection: Connection, listener: () => void): () => void {
+/** Calls `listener` with the collection after every announcement on `connection`; returns the function that stops it. */
+export function onEventsAnnounced(connection: Connection, listener: (collection: string) => void): () => void {
   let set = listeners.get(connection);
   if (!set) listeners.set(connection, (set = new Set()));
   set.add(listener);

@@ -14,7 +14,10 @@ export interface ServiceMetrics {
 export function createServiceMetrics(service: string): ServiceMetrics {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
-  collectDefaultMetrics({ register: registry });
+  // Event-loop delay sampled every 100 ms, not prom-client's 10 ms: at 10 ms the sampling timer
+  // alone cost each idle service about 0.25% of a core (measured), the largest part of the mesh's
+  // CPU at rest; 100 ms still shows any stall that matters to a request.
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
   return {
     registry,
     dbCommands: new Counter({
