@@ -82,6 +82,53 @@ export type CustomerOrdersArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** An order a channel outside the mesh already took payment for. */
+export type ExternalOrderInput = {
+  /** The channel the order was placed in. */
+  channel: SalesChannel;
+  /** The currency the channel charged in. */
+  currency: CurrencyCode;
+  /** The customer the order is for; null for a guest checkout the mesh knows no customer of. */
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  /** How and from where the order is fulfilled (SHIP, SHIP_FROM_STORE or PICKUP_IN_STORE). */
+  fulfillment: FulfillmentInput;
+  /** Unique per external order (1 to 128 characters), e.g. shopify:<shop>:order:<id>; a retry with it returns the first order. */
+  idempotencyKey: Scalars['String']['input'];
+  /** 1 to 50 lines, each SKU at most once. */
+  lines: Array<ExternalOrderLineInput>;
+  /** The payment the channel took. */
+  payment: ExternalPaymentInput;
+};
+
+/** One line of an external order, at the price the channel charged. */
+export type ExternalOrderLineInput = {
+  /** Units sold, 1 to 1000. */
+  quantity: Scalars['Int']['input'];
+  /** The SKU sold. */
+  sku: Scalars['ID']['input'];
+  /** Net unit price the channel charged, in minor units (before tax). */
+  unitPriceMinor: Scalars['Long']['input'];
+};
+
+/** A payment a channel outside the mesh took for an order (for example a Shopify storefront). */
+export type ExternalPayment = {
+  __typename?: 'ExternalPayment';
+  /** Who took the payment, e.g. shopify. */
+  provider: Scalars['String']['output'];
+  /** The channel's reference of the payment (for example its order or transaction id). */
+  reference: Scalars['String']['output'];
+};
+
+/** The payment a channel took for an external order. */
+export type ExternalPaymentInput = {
+  /** The amount taken in minor units; must equal the order total. */
+  amountMinor: Scalars['Long']['input'];
+  /** Who took it, 1 to 64 characters (e.g. shopify). */
+  provider: Scalars['String']['input'];
+  /** The channel's reference, 1 to 128 characters. */
+  reference: Scalars['String']['input'];
+};
+
 /** How an order reaches the customer. */
 export type Fulfillment = {
   __typename?: 'Fulfillment';
@@ -168,6 +215,17 @@ export type Mutation = {
    */
   receiveReturn: ReceiveReturnResult;
   /**
+   * Records an order a storefront or marketplace already took payment for (the integration subgraph
+   * calls it for storefront webhooks). Lines carry the prices the channel charged; tax follows the
+   * order domain's rule and unit costs come from the catalog. The payment taken must equal the total
+   * (PAYMENT_MISMATCH otherwise); an unknown SKU is NOT_FOUND; both write nothing. The order is
+   * recorded PLACED and inventory reserves it as for placeOrder (CONFIRMED with the total authorised,
+   * or REJECTED); it is captured at fulfilment and posted to the ledger like any online order. Answers
+   * at once without waiting for inventory. Repeating the idempotency key returns the same order; with
+   * other content it fails with IDEMPOTENCY_KEY_REUSED. Associates and admins.
+   */
+  recordExternalOrder: Order;
+  /**
    * Pays money back without goods (goodwill, price adjustment, late delivery) on a fulfilled order
    * (SHIPPED, PICKED_UP, COMPLETED or PARTIALLY_RETURNED) that has a capture. The tax part is the
    * order's tax share of the amount (rounded down). Never above what was captured minus what was
@@ -224,6 +282,11 @@ export type MutationReceiveReturnArgs = {
 };
 
 
+export type MutationRecordExternalOrderArgs = {
+  input: ExternalOrderInput;
+};
+
+
 export type MutationRefundPaymentArgs = {
   input: RefundPaymentInput;
 };
@@ -255,6 +318,8 @@ export type Order = {
   currency: CurrencyCode;
   /** The customer who placed the order. Null only for an anonymous store sale: a till (POS) transaction without a loyalty card names no customer. */
   customer?: Maybe<Customer>;
+  /** For an order a storefront or marketplace already took payment for (recordExternalOrder): who took the payment and its reference. Null otherwise. */
+  externalPayment?: Maybe<ExternalPayment>;
   /** How and from where the order is fulfilled. */
   fulfillment: Fulfillment;
   /** Stable order identifier, e.g. ord_00001. */
@@ -1089,6 +1154,10 @@ export type ResolversTypes = {
   Customer: ResolverTypeWrapper<CustomerRef>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  ExternalOrderInput: ExternalOrderInput;
+  ExternalOrderLineInput: ExternalOrderLineInput;
+  ExternalPayment: ResolverTypeWrapper<ExternalPayment>;
+  ExternalPaymentInput: ExternalPaymentInput;
   Fulfillment: ResolverTypeWrapper<Fulfillment>;
   FulfillmentInput: FulfillmentInput;
   FulfillmentType: FulfillmentType;
@@ -1166,6 +1235,10 @@ export type ResolversParentTypes = {
   Customer: CustomerRef;
   Int: Scalars['Int']['output'];
   DateTime: Scalars['DateTime']['output'];
+  ExternalOrderInput: ExternalOrderInput;
+  ExternalOrderLineInput: ExternalOrderLineInput;
+  ExternalPayment: ExternalPayment;
+  ExternalPaymentInput: ExternalPaymentInput;
   Fulfillment: Fulfillment;
   FulfillmentInput: FulfillmentInput;
   Location: Location;
@@ -1231,6 +1304,11 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type ExternalPaymentResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['ExternalPayment'] = ResolversParentTypes['ExternalPayment']> = {
+  provider?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reference?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type FulfillmentResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['Fulfillment'] = ResolversParentTypes['Fulfillment']> = {
   location?: Resolver<ResolversTypes['Location'], ParentType, ContextType>;
   type?: Resolver<ResolversTypes['FulfillmentType'], ParentType, ContextType>;
@@ -1257,6 +1335,7 @@ export type MutationResolvers<ContextType = OrderContext, ParentType extends Res
   markReadyForPickup?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationMarkReadyForPickupArgs, 'idempotencyKey' | 'orderId'>>;
   placeOrder?: Resolver<ResolversTypes['PlaceOrderResult'], ParentType, ContextType, RequireFields<MutationPlaceOrderArgs, 'input'>>;
   receiveReturn?: Resolver<ResolversTypes['ReceiveReturnResult'], ParentType, ContextType, RequireFields<MutationReceiveReturnArgs, 'input'>>;
+  recordExternalOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationRecordExternalOrderArgs, 'input'>>;
   refundPayment?: Resolver<ResolversTypes['RefundPaymentResult'], ParentType, ContextType, RequireFields<MutationRefundPaymentArgs, 'input'>>;
   shipOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationShipOrderArgs, 'idempotencyKey' | 'orderId'>>;
   syncPosTransactions?: Resolver<ResolversTypes['PosSyncResult'], ParentType, ContextType, RequireFields<MutationSyncPosTransactionsArgs, 'storeId' | 'transactions'>>;
@@ -1268,6 +1347,7 @@ export type OrderResolvers<ContextType = OrderContext, ParentType extends Resolv
   correlationId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   currency?: Resolver<ResolversTypes['CurrencyCode'], ParentType, ContextType>;
   customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
+  externalPayment?: Resolver<Maybe<ResolversTypes['ExternalPayment']>, ParentType, ContextType>;
   fulfillment?: Resolver<ResolversTypes['Fulfillment'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lines?: Resolver<Array<ResolversTypes['OrderLine']>, ParentType, ContextType>;
@@ -1486,6 +1566,7 @@ export type Resolvers<ContextType = OrderContext> = {
   CreateReturnResult?: CreateReturnResultResolvers<ContextType>;
   Customer?: CustomerResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  ExternalPayment?: ExternalPaymentResolvers<ContextType>;
   Fulfillment?: FulfillmentResolvers<ContextType>;
   Location?: LocationResolvers<ContextType>;
   Long?: GraphQLScalarType;

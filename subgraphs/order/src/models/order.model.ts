@@ -60,6 +60,8 @@ export interface OrderRecord {
   reservationId?: string;
   /** Idempotency keys of the lifecycle commands already applied, with the status each led to. */
   appliedCommands?: { key: string; status: OrderStatus }[];
+  /** For an order a storefront or marketplace already took payment for (recordExternalOrder): who took it, its reference and amount. */
+  externalPayment?: { provider: string; reference: string; amountMinor: number };
   /** The order's returns, oldest first (see Mutation.createReturn / receiveReturn). */
   returns?: ReturnRecord[];
   /** Every refund paid on the order, oldest first; their amounts sum to payment.refundedMinor. */
@@ -120,6 +122,10 @@ const orderSchema = new Schema<OrderRecord>(
     },
     reservationId: String,
     appliedCommands: { type: [{ key: { type: String, required: true }, status: { type: String, required: true }, _id: false }], default: undefined },
+    externalPayment: {
+      type: new Schema({ provider: { type: String, required: true }, reference: { type: String, required: true }, amountMinor: minor }, { _id: false }),
+      default: undefined,
+    },
     returns: { type: [returnSchema], default: undefined },
     refunds: { type: [refundSchema], default: undefined },
   },

@@ -9,6 +9,7 @@ export const Mutation: MutationResolvers = {
   createReturn: (_parent, { input }, { returns }) => returns.create(input),
   receiveReturn: (_parent, { input }, { returns }) => returns.receive(input),
   refundPayment: (_parent, { input }, { returns }) => returns.refund(input),
+  recordExternalOrder: (_parent, { input }, { orders }) => orders.recordExternal(input),
   syncPosTransactions: (_parent, { storeId, transactions }, { orders }) => orders.syncPos(storeId, transactions),
 };
 

@@ -1,0 +1,18 @@
+import type { Connection } from 'mongoose';
+import { registerInboundMessageModel, type InboundMessageModel } from './inbound-message.model.js';
+import { registerMappingModel, type MappingModel } from './mapping.model.js';
+import { registerOrderLinkModel, type OrderLinkModel } from './order-link.model.js';
+
+export interface IntegrationModels {
+  readonly inboundMessages: InboundMessageModel;
+  readonly mappings: MappingModel;
+  readonly orderLinks: OrderLinkModel;
+}
+
+export function createIntegrationModels(connection: Connection): IntegrationModels {
+  return {
+    inboundMessages: registerInboundMessageModel(connection),
+    mappings: registerMappingModel(connection),
+    orderLinks: registerOrderLinkModel(connection),
+  };
+}

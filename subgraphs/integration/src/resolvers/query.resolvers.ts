@@ -1,0 +1,7 @@
+import type { QueryResolvers } from '../__generated__/resolvers-types.js';
+
+export const Query: QueryResolvers = {
+  inboundMessages: (_parent, { status, first }, { inbox }) => inbox.list(status, first),
+  inboundMessage: (_parent, { id }, { inbox }) => inbox.read(id),
+  integrationMappings: (_parent, { kind, system, first }, { mappings }) => mappings.list(kind, system, first),
+};
