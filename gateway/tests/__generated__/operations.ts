@@ -69,6 +69,15 @@ export type CurrencyCode =
   /** US dollar. */
   | 'USD';
 
+/** Where a delivery to a subscriber is. */
+export type EventDeliveryStatus =
+  /** Every attempt failed; replayDeadDeliveries sends it again. */
+  | 'DEAD'
+  /** The subscriber answered 2xx. */
+  | 'DELIVERED'
+  /** Waiting to be sent, or to be retried after a failure. */
+  | 'PENDING';
+
 /** An order a channel outside the mesh already took payment for. */
 export type ExternalOrderInput = {
   /** The channel the order was placed in. */
@@ -503,6 +512,16 @@ export type RefundRefusalReason =
   | 'ORDER_NOT_REFUNDABLE'
   /** The amount is more than was captured minus what was already refunded. */
   | 'REFUND_EXCEEDS_CAPTURED';
+
+/** Registers a subscriber. */
+export type RegisterEventSubscriptionInput = {
+  /** What the subscriber is. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** 1 to 50 of the mesh's topics, e.g. order.order-status-changed, inventory.availability-changed. */
+  topics: Array<Scalars['String']['input']>;
+  /** An absolute http(s) URL without credentials (deliveries are signed instead). */
+  url: Scalars['String']['input'];
+};
 
 /** What returned goods are fit for, decided when they are received. */
 export type ReturnDisposition =

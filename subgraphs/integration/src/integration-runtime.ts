@@ -8,6 +8,7 @@ import type { OrderCommandTarget } from './services/order-commands.js';
  */
 export class IntegrationRuntime {
   private wakeWorker: () => void = () => {};
+  private wakeLanes: (subscriptionIds: readonly string[]) => void = () => {};
   private secret: Uint8Array | null = null;
 
   constructor(readonly settings: IntegrationSettings) {}
@@ -22,8 +23,19 @@ export class IntegrationRuntime {
     this.wakeWorker = wake;
   }
 
+  /** Called by the start hook once the subscriber lanes run. */
+  useSubscriberDelivery(wake: (subscriptionIds: readonly string[]) => void): void {
+    this.wakeLanes = wake;
+  }
+
   stopped(): void {
     this.wakeWorker = () => {};
+    this.wakeLanes = () => {};
+  }
+
+  /** Subscriptions were registered, changed or replayed: their lanes look now. */
+  wakeSubscribers(subscriptionIds: readonly string[]): void {
+    this.wakeLanes(subscriptionIds);
   }
 
   /** A message is due: the worker looks now instead of at its next pass. */

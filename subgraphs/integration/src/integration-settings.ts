@@ -11,6 +11,20 @@ export interface IntegrationSettings {
   readonly shopifyWebhookSecret: string;
   /** Pause between the inbound worker's safety-net passes (INTEGRATION_WORKER_INTERVAL_MS, default 1000); every accepted webhook also wakes it. */
   readonly workerIntervalMs: number;
+  /** Outbound deliveries to subscribers (see outbound/). */
+  readonly subscribers: SubscriberDeliverySettings;
+}
+
+/** How events are pushed to registered subscribers. */
+export interface SubscriberDeliverySettings {
+  /** How long one delivery may take before it counts as failed (SUBSCRIBER_TIMEOUT_MS, default 5000). */
+  readonly timeoutMs: number;
+  /** Attempts before a delivery is dead-lettered (SUBSCRIBER_MAX_ATTEMPTS, default 8). */
+  readonly maxAttempts: number;
+  /** The first retry's delay; each further one doubles it, up to 10 minutes (SUBSCRIBER_RETRY_BASE_MS, default 1000). */
+  readonly retryBaseMs: number;
+  /** Deliveries in flight per subscriber, each of another ordering key (SUBSCRIBER_CONCURRENCY, default 4). */
+  readonly concurrency: number;
 }
 
 /** The development default of SHOPIFY_WEBHOOK_SECRET (refused in production). */
@@ -24,5 +38,11 @@ export function readIntegrationSettings(env: Readonly<Record<string, string | un
     orderUrl: readString(env, 'ORDER_URL', 'http://127.0.0.1:4003/graphql'),
     shopifyWebhookSecret: secret ?? DEV_SHOPIFY_WEBHOOK_SECRET,
     workerIntervalMs: readInt(env, 'INTEGRATION_WORKER_INTERVAL_MS', 1000, { min: 10 }),
+    subscribers: Object.freeze({
+      timeoutMs: readInt(env, 'SUBSCRIBER_TIMEOUT_MS', 5000, { min: 100, max: 60_000 }),
+      maxAttempts: readInt(env, 'SUBSCRIBER_MAX_ATTEMPTS', 8, { min: 1, max: 50 }),
+      retryBaseMs: readInt(env, 'SUBSCRIBER_RETRY_BASE_MS', 1000, { min: 10, max: 600_000 }),
+      concurrency: readInt(env, 'SUBSCRIBER_CONCURRENCY', 4, { min: 1, max: 64 }),
+    }),
   });
 }

@@ -5,12 +5,14 @@ import { IntegrationRuntime } from './integration-runtime.js';
 import { readIntegrationSettings, type IntegrationSettings } from './integration-settings.js';
 import { createIntegrationModels, type IntegrationModels } from './models/index.js';
 import { resolvers } from './resolvers/index.js';
+import { startFanOut } from './outbound/fan-out-consumer.js';
+import { startSubscriberDelivery } from './outbound/subscriber-delivery.js';
 import { startInboundWorker } from './services/inbound-worker.js';
 import { shopifyWebhookRoute } from './shopify/shopify-webhook.route.js';
 
 /**
  * The integration subgraph as a unit: schema, resolvers, models, the storefront webhook route and
- * the inbound worker. No side effects until started. `settings` default to the environment
+ * the inbound worker, and the outbound fan-out and subscriber lanes. No side effects until started. `settings` default to the environment
  * (ORDER_URL, SHOPIFY_WEBHOOK_SECRET, INTEGRATION_WORKER_INTERVAL_MS).
  */
 export function createIntegrationSubgraph(settings: Partial<IntegrationSettings> = {}): SubgraphModule<IntegrationModels, IntegrationContext> {
@@ -24,13 +26,18 @@ export function createIntegrationSubgraph(settings: Partial<IntegrationSettings>
     routes: (models, logger) => ({
       '/webhooks/shopify': shopifyWebhookRoute({ models, logger, secret: runtime.settings.shopifyWebhookSecret, recorded: () => runtime.wake() }),
     }),
-    start: async ({ models, logger, config }) => {
+    start: async ({ models, logger, config, bus }) => {
       runtime.useSecret(config.internalSecret);
       const worker = startInboundWorker({ models, logger, intervalMs: runtime.settings.workerIntervalMs, target: (correlationId) => runtime.orderTarget(correlationId) });
       runtime.useWorker(() => worker.wake());
+      const delivery = startSubscriberDelivery(models, runtime.settings.subscribers, logger);
+      runtime.useSubscriberDelivery((ids) => delivery.wake(ids));
+      const fanOut = await startFanOut(bus, models, (ids) => delivery.wake(ids));
       return {
         async stop() {
           runtime.stopped();
+          await fanOut.stop();
+          await delivery.stop();
           await worker.stop();
         },
       };
@@ -42,3 +49,4 @@ export function createIntegrationSubgraph(settings: Partial<IntegrationSettings>
 export const integrationSubgraph: SubgraphModule<IntegrationModels, IntegrationContext> = createIntegrationSubgraph();
 export { readIntegrationSettings, type IntegrationSettings } from './integration-settings.js';
 export { shopifySignature } from './shopify/shopify-signature.js';
+export { DELIVERY_HEADERS, verifyDeliverySignature } from './outbound/delivery-signature.js';

@@ -2,6 +2,9 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { InboundMessageRecord } from '../models/inbound-message.model.js';
 import type { MappingRecord } from '../models/mapping.model.js';
+import type { EventSubscriptionRecord } from '../models/event-subscription.model.js';
+import type { SubscriptionRegistered } from '../services/event-subscriptions.service.js';
+import type { EventDeliveryRecord } from '../models/event-delivery.model.js';
 import type { IntegrationContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -21,6 +24,79 @@ export type Scalars = {
   /** An instant in time, as an ISO 8601 string in UTC. */
   DateTime: { input: Date; output: Date | string; }
   _FieldSet: { input: any; output: any; }
+};
+
+/** One event on its way to one subscriber. */
+export type EventDelivery = {
+  __typename?: 'EventDelivery';
+  /** Attempts so far. */
+  attempts: Scalars['Int']['output'];
+  /** When the subscriber accepted it. */
+  deliveredAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The event's envelope id (X-Mesh-Event-Id). */
+  eventId: Scalars['ID']['output'];
+  /** `<subscription id>:<event id>`. */
+  id: Scalars['ID']['output'];
+  /** What went wrong last (an HTTP status, a refused connection, a time-out). */
+  lastError?: Maybe<Scalars['String']['output']>;
+  /** When the event happened. */
+  occurredAt: Scalars['DateTime']['output'];
+  /** Deliveries of one key go out one at a time, in the order their events happened. */
+  orderingKey: Scalars['String']['output'];
+  /** Where it is. */
+  status: EventDeliveryStatus;
+  /** The event's topic. */
+  topic: Scalars['String']['output'];
+};
+
+/** Where a delivery to a subscriber is. */
+export type EventDeliveryStatus =
+  /** Every attempt failed; replayDeadDeliveries sends it again. */
+  | 'DEAD'
+  /** The subscriber answered 2xx. */
+  | 'DELIVERED'
+  /** Waiting to be sent, or to be retried after a failure. */
+  | 'PENDING';
+
+/**
+ * An outside system (a WMS that must pick, a CRM, an ERP) that receives the mesh's events over
+ * HTTP: every event of its topics is POSTed to its url as the event envelope (JSON), signed with its
+ * secret, in order per entity (order, stock level, product...), retried with backoff and
+ * dead-lettered after the last attempt. A slow or dead subscriber delays only itself.
+ */
+export type EventSubscription = {
+  __typename?: 'EventSubscription';
+  /** False once deactivated: nothing more is queued or sent. */
+  active: Scalars['Boolean']['output'];
+  /** When it was registered. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Deliveries dead-lettered after the last attempt; replayDeadDeliveries sends them again. */
+  deadDeliveries: Scalars['Int']['output'];
+  /** Deliveries the subscriber accepted (2xx). */
+  deliveredDeliveries: Scalars['Int']['output'];
+  /** What the subscriber is, for the people running it. */
+  description?: Maybe<Scalars['String']['output']>;
+  /** Stable id, e.g. sub_... */
+  id: Scalars['ID']['output'];
+  /** Deliveries waiting to be sent or retried. */
+  pendingDeliveries: Scalars['Int']['output'];
+  /** The topics it receives, e.g. order.order-status-changed. */
+  topics: Array<Scalars['String']['output']>;
+  /** Where deliveries are POSTed. */
+  url: Scalars['String']['output'];
+};
+
+/** A registration: the subscription and its signing secret, which is shown only here. */
+export type EventSubscriptionRegistered = {
+  __typename?: 'EventSubscriptionRegistered';
+  /**
+   * The HMAC-SHA256 key of its deliveries' signatures. Every delivery carries X-Mesh-Timestamp
+   * (Unix seconds) and X-Mesh-Signature: v1=<hex HMAC-SHA256 of "<timestamp>.<raw body>">; refuse
+   * a delivery whose signature is wrong or whose timestamp is more than 5 minutes off.
+   */
+  secret: Scalars['String']['output'];
+  /** The new subscription. */
+  subscription: EventSubscription;
 };
 
 /**
@@ -127,14 +203,36 @@ export type MappingKind =
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Registers a subscriber for some topics; events published from now on are pushed to it. BAD_USER_INPUT for a bad URL or an unknown topic. Admins. */
+  registerEventSubscription: EventSubscriptionRegistered;
+  /** Sends a subscriber's dead-lettered deliveries again with a fresh budget of attempts; returns how many. Admins. */
+  replayDeadDeliveries: Scalars['Int']['output'];
   /** Sends an EXCEPTION message through processing again (after its cause was fixed); its commands keep their keys, so nothing happens twice. NOT_REPLAYABLE for any other status. Admins. */
   replayInboundMessage: InboundMessage;
+  /** Stops (false) or resumes (true) pushing to a subscriber; queued deliveries stay. Admins. */
+  setEventSubscriptionActive: EventSubscription;
   /** Creates or replaces one mapping. It applies to messages processed from now on; replay the exceptions it fixes. Admins. */
   setIntegrationMapping: IntegrationMapping;
 };
 
 
+export type MutationRegisterEventSubscriptionArgs = {
+  input: RegisterEventSubscriptionInput;
+};
+
+
+export type MutationReplayDeadDeliveriesArgs = {
+  subscriptionId: Scalars['ID']['input'];
+};
+
+
 export type MutationReplayInboundMessageArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationSetEventSubscriptionActiveArgs = {
+  active: Scalars['Boolean']['input'];
   id: Scalars['ID']['input'];
 };
 
@@ -152,12 +250,23 @@ export type Order = {
 
 export type Query = {
   __typename?: 'Query';
+  /** A subscriber's deliveries in one status, oldest first; at most `first` (1 to 100, default 20). Analysts and admins. */
+  eventDeliveries: Array<EventDelivery>;
+  /** Every event subscription, oldest first. Analysts and admins. */
+  eventSubscriptions: Array<EventSubscription>;
   /** One inbound message by id, or null. Analysts and admins. */
   inboundMessage?: Maybe<InboundMessage>;
   /** Inbound messages, newest first, in one status (all when omitted); at most `first` (1 to 100, default 20). Analysts and admins. */
   inboundMessages: Array<InboundMessage>;
   /** The mappings of one kind (and system), by external id; at most `first` (1 to 100, default 20). Analysts and admins. */
   integrationMappings: Array<IntegrationMapping>;
+};
+
+
+export type QueryEventDeliveriesArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status: EventDeliveryStatus;
+  subscriptionId: Scalars['ID']['input'];
 };
 
 
@@ -176,6 +285,16 @@ export type QueryIntegrationMappingsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   kind: MappingKind;
   system?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Registers a subscriber. */
+export type RegisterEventSubscriptionInput = {
+  /** What the subscriber is. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** 1 to 50 of the mesh's topics, e.g. order.order-status-changed, inventory.availability-changed. */
+  topics: Array<Scalars['String']['input']>;
+  /** An absolute http(s) URL without credentials (deliveries are signed instead). */
+  url: Scalars['String']['input'];
 };
 
 /** Sets one mapping (creating or replacing it). */
@@ -264,10 +383,15 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
-  InboundMessage: ResolverTypeWrapper<InboundMessageRecord>;
+  EventDelivery: ResolverTypeWrapper<EventDeliveryRecord>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  EventDeliveryStatus: EventDeliveryStatus;
+  EventSubscription: ResolverTypeWrapper<EventSubscriptionRecord>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  EventSubscriptionRegistered: ResolverTypeWrapper<SubscriptionRegistered>;
+  InboundMessage: ResolverTypeWrapper<InboundMessageRecord>;
   InboundMessageStatus: InboundMessageStatus;
   IntegrationException: ResolverTypeWrapper<IntegrationException>;
   IntegrationExceptionCode: IntegrationExceptionCode;
@@ -276,29 +400,62 @@ export type ResolversTypes = {
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Order: ResolverTypeWrapper<Order>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RegisterEventSubscriptionInput: RegisterEventSubscriptionInput;
   SetIntegrationMappingInput: SetIntegrationMappingInput;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
   DateTime: Scalars['DateTime']['output'];
-  InboundMessage: InboundMessageRecord;
+  EventDelivery: EventDeliveryRecord;
   Int: Scalars['Int']['output'];
-  String: Scalars['String']['output'];
   ID: Scalars['ID']['output'];
+  String: Scalars['String']['output'];
+  EventSubscription: EventSubscriptionRecord;
+  Boolean: Scalars['Boolean']['output'];
+  EventSubscriptionRegistered: SubscriptionRegistered;
+  InboundMessage: InboundMessageRecord;
   IntegrationException: IntegrationException;
   IntegrationMapping: MappingRecord;
   Mutation: Record<PropertyKey, never>;
   Order: Order;
   Query: Record<PropertyKey, never>;
+  RegisterEventSubscriptionInput: RegisterEventSubscriptionInput;
   SetIntegrationMappingInput: SetIntegrationMappingInput;
-  Boolean: Scalars['Boolean']['output'];
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type EventDeliveryResolvers<ContextType = IntegrationContext, ParentType extends ResolversParentTypes['EventDelivery'] = ResolversParentTypes['EventDelivery']> = {
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  deliveredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  eventId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  orderingKey?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['EventDeliveryStatus'], ParentType, ContextType>;
+  topic?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type EventSubscriptionResolvers<ContextType = IntegrationContext, ParentType extends ResolversParentTypes['EventSubscription'] = ResolversParentTypes['EventSubscription']> = {
+  active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  deadDeliveries?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  deliveredDeliveries?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  pendingDeliveries?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  topics?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type EventSubscriptionRegisteredResolvers<ContextType = IntegrationContext, ParentType extends ResolversParentTypes['EventSubscriptionRegistered'] = ResolversParentTypes['EventSubscriptionRegistered']> = {
+  secret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  subscription?: Resolver<ResolversTypes['EventSubscription'], ParentType, ContextType>;
+};
 
 export type InboundMessageResolvers<ContextType = IntegrationContext, ParentType extends ResolversParentTypes['InboundMessage'] = ResolversParentTypes['InboundMessage']> = {
   attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -333,7 +490,10 @@ export type IntegrationMappingResolvers<ContextType = IntegrationContext, Parent
 };
 
 export type MutationResolvers<ContextType = IntegrationContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  registerEventSubscription?: Resolver<ResolversTypes['EventSubscriptionRegistered'], ParentType, ContextType, RequireFields<MutationRegisterEventSubscriptionArgs, 'input'>>;
+  replayDeadDeliveries?: Resolver<ResolversTypes['Int'], ParentType, ContextType, RequireFields<MutationReplayDeadDeliveriesArgs, 'subscriptionId'>>;
   replayInboundMessage?: Resolver<ResolversTypes['InboundMessage'], ParentType, ContextType, RequireFields<MutationReplayInboundMessageArgs, 'id'>>;
+  setEventSubscriptionActive?: Resolver<ResolversTypes['EventSubscription'], ParentType, ContextType, RequireFields<MutationSetEventSubscriptionActiveArgs, 'active' | 'id'>>;
   setIntegrationMapping?: Resolver<ResolversTypes['IntegrationMapping'], ParentType, ContextType, RequireFields<MutationSetIntegrationMappingArgs, 'input'>>;
 };
 
@@ -342,6 +502,8 @@ export type OrderResolvers<ContextType = IntegrationContext, ParentType extends 
 };
 
 export type QueryResolvers<ContextType = IntegrationContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  eventDeliveries?: Resolver<Array<ResolversTypes['EventDelivery']>, ParentType, ContextType, RequireFields<QueryEventDeliveriesArgs, 'status' | 'subscriptionId'>>;
+  eventSubscriptions?: Resolver<Array<ResolversTypes['EventSubscription']>, ParentType, ContextType>;
   inboundMessage?: Resolver<Maybe<ResolversTypes['InboundMessage']>, ParentType, ContextType, RequireFields<QueryInboundMessageArgs, 'id'>>;
   inboundMessages?: Resolver<Array<ResolversTypes['InboundMessage']>, ParentType, ContextType, Partial<QueryInboundMessagesArgs>>;
   integrationMappings?: Resolver<Array<ResolversTypes['IntegrationMapping']>, ParentType, ContextType, RequireFields<QueryIntegrationMappingsArgs, 'kind'>>;
@@ -349,6 +511,9 @@ export type QueryResolvers<ContextType = IntegrationContext, ParentType extends 
 
 export type Resolvers<ContextType = IntegrationContext> = {
   DateTime?: GraphQLScalarType;
+  EventDelivery?: EventDeliveryResolvers<ContextType>;
+  EventSubscription?: EventSubscriptionResolvers<ContextType>;
+  EventSubscriptionRegistered?: EventSubscriptionRegisteredResolvers<ContextType>;
   InboundMessage?: InboundMessageResolvers<ContextType>;
   IntegrationException?: IntegrationExceptionResolvers<ContextType>;
   IntegrationMapping?: IntegrationMappingResolvers<ContextType>;

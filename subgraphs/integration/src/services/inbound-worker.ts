@@ -3,6 +3,7 @@ import type { IntegrationModels } from '../models/index.js';
 import type { InboundMessageRecord } from '../models/inbound-message.model.js';
 import type { OrderCommandTarget } from './order-commands.js';
 import { processInboundMessage, type ProcessOutcome } from './process-inbound-message.service.js';
+import { WakeablePause } from './wakeable-pause.js';
 
 /** How long a claimed message is left to its worker before another may take it (a crash mid-way). */
 const CLAIM_LEASE_MS = 60_000;
@@ -33,29 +34,13 @@ export const retryDelayMs = (attempts: number) => Math.min(MAX_BACKOFF_MS, 500 *
  */
 export function startInboundWorker(options: InboundWorkerOptions): InboundWorker {
   let running = true;
-  let wakeUp: (() => void) | undefined;
-  let woken = false;
-  const pause = () =>
-    new Promise<void>((resolve) => {
-      if (woken) {
-        woken = false;
-        return resolve();
-      }
-      const timer = setTimeout(done, options.intervalMs);
-      function done() {
-        clearTimeout(timer);
-        wakeUp = undefined;
-        woken = false;
-        resolve();
-      }
-      wakeUp = done;
-    });
+  const pause = new WakeablePause();
   const loop = (async () => {
     while (running) {
       try {
         const message = await claimNext(options.models);
         if (!message) {
-          await pause();
+          await pause.sleep(options.intervalMs);
           continue;
         }
         const outcome = await processInboundMessage(options.models, options.target(message.correlationId), message);
@@ -63,18 +48,15 @@ export function startInboundWorker(options: InboundWorkerOptions): InboundWorker
         if (outcome.kind !== 'processed') options.logger.info({ id: message._id, topic: message.topic, outcome }, 'inbound message not processed');
       } catch (error) {
         options.logger.error({ err: error }, 'inbound worker pass failed');
-        await pause();
+        await pause.sleep(options.intervalMs);
       }
     }
   })();
   return {
-    wake() {
-      if (wakeUp) wakeUp();
-      else woken = true;
-    },
+    wake: () => pause.wake(),
     async stop() {
       running = false;
-      wakeUp?.();
+      pause.wake();
       await loop;
     },
   };
