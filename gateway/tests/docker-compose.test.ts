@@ -22,7 +22,7 @@ function resolveEnvironment(environment: Record<string, string>): Record<string,
     Object.entries(environment).map(([key, value]) => [
       key,
       String(value).replace(/\$\{([A-Z_]+)(?::[-?]([^}]*))?\}/g, (_match, name: string, fallback?: string) =>
-        name === 'MESH_INTERNAL_SECRET' ? 's'.repeat(40) : name === 'SHOPIFY_WEBHOOK_SECRET' ? 'shopify-signing-key' : name === 'AUTH_JWKS_URL' ? 'https://idp.example.com/.well-known/jwks.json' : (fallback ?? name.toLowerCase()),
+        name === 'MESH_INTERNAL_SECRET' ? 's'.repeat(40) : name === 'SHOPIFY_WEBHOOK_SECRET' || name === 'FULFILMENT_WEBHOOK_SECRET' ? 'webhook-signing-key' : name === 'AUTH_JWKS_URL' ? 'https://idp.example.com/.well-known/jwks.json' : (fallback ?? name.toLowerCase()),
       ),
     ]),
   );

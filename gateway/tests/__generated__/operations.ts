@@ -601,6 +601,14 @@ export type SetIntegrationMappingInput = {
   system: Scalars['String']['input'];
 };
 
+/** A shipment's carrier and tracking number. */
+export type ShipmentTrackingInput = {
+  /** The carrier, 1 to 128 characters. */
+  carrier: Scalars['String']['input'];
+  /** The carrier's tracking number, 1 to 128 characters. */
+  trackingNumber: Scalars['String']['input'];
+};
+
 /** Movements that can be recorded by hand (sales, returns and transfers come from their workflows). */
 export type StockMovementType =
   /** A correction upwards (found stock): on hand goes up by quantity. */

@@ -2,10 +2,12 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { principals } from '@mesh/test-kit';
 import { errorCodes, startMeshUnderTest, type MeshUnderTest } from '../mesh-fixture.js';
-import { setAvailable, stockOf, until } from '../workflows/workflow-kit.js';
+import { DELIVERY_HEADERS, signDelivery, SOURCE_HEADER } from '@mesh/integration-subgraph';
+import { placeOrder, setAvailable, stockOf, until, webOrder } from '../workflows/workflow-kit.js';
 import { deliver, SHOP, shopifyCancelledOrder, shopifyOrder, shopifyRefund, WEBHOOK_SECRET, type FixtureLine } from './shopify-fixtures.js';
+import { startReceiver, type TestReceiver } from './test-receivers.js';
 
-// Storefront webhooks in (issue 13), through the integration subgraph's real HTTP endpoint, with
+// Storefront webhooks and fulfilment milestones in (issue 13), through the integration subgraph's real HTTP endpoint, with
 // the whole mesh running as separate processes: a Shopify-shaped orders/create becomes a paid WEB
 // order that inventory reserves; orders/cancelled and refunds/create become the order domain's
 // cancel and refund; bad signatures are refused; unknown SKUs and locations become exceptions that
@@ -15,6 +17,8 @@ const WAREHOUSE = 'loc_wh_nj';
 const SHOPIFY_LOCATION = 655441491;
 const RUN = Date.now() % 1_000_000;
 const { admin, analyst, associate } = principals;
+const CARRIER_SECRET = 'carrier-test-signing-key';
+const receivers: TestReceiver[] = [];
 
 let meshUnderTest: MeshUnderTest | undefined;
 const mesh = (): MeshUnderTest => {
@@ -31,7 +35,7 @@ const MESSAGE = `query Message($id: ID!) {
 const ORDER = `query Order($id: ID!) {
   order(id: $id) {
     id status channel currency customer { id }
-    fulfillment { type location { id } }
+    fulfillment { type location { id } tracking { carrier trackingNumber } deliveredAt }
     totals { total { minorUnits } }
     payment { authorized { minorUnits } captured { minorUnits } refunded { minorUnits } }
     externalPayment { provider reference }
@@ -55,7 +59,7 @@ interface OrderView {
   channel: string;
   currency: string;
   customer: { id: string } | null;
-  fulfillment: { type: string; location: { id: string } };
+  fulfillment: { type: string; location: { id: string }; tracking?: { carrier: string; trackingNumber: string } | null; deliveredAt?: string | null };
   totals: { total: { minorUnits: string } };
   payment: { authorized: { minorUnits: string }; captured: { minorUnits: string }; refunded: { minorUnits: string } };
   externalPayment: { provider: string; reference: string } | null;
@@ -98,10 +102,11 @@ const messageId = (webhookId: string) => `shopify:${SHOP}:${webhookId}`;
 const total = (lines: readonly FixtureLine[]) => lines.reduce((sum, line) => sum + line.priceMinor * line.quantity + Math.round((line.priceMinor * line.quantity * 800) / 10_000), 0);
 
 before(async () => {
-  meshUnderTest = await startMeshUnderTest({ SHOPIFY_WEBHOOK_SECRET: WEBHOOK_SECRET, INVENTORY_RELAY_INTERVAL_MS: '250', INVENTORY_EXPIRY_INTERVAL_MS: '30000', INTEGRATION_WORKER_INTERVAL_MS: '250' });
+  meshUnderTest = await startMeshUnderTest({ SHOPIFY_WEBHOOK_SECRET: WEBHOOK_SECRET, FULFILMENT_WEBHOOK_SECRET: CARRIER_SECRET, INVENTORY_RELAY_INTERVAL_MS: '250', INVENTORY_EXPIRY_INTERVAL_MS: '30000', INTEGRATION_WORKER_INTERVAL_MS: '250' });
   await map('LOCATION', String(SHOPIFY_LOCATION), WAREHOUSE);
 }, { timeout: 300_000 });
 after(async () => {
+  await Promise.all(receivers.map((receiver) => receiver.close()));
   await meshUnderTest?.stop();
 });
 
@@ -137,7 +142,7 @@ describe('storefront webhooks in (Shopify)', () => {
     assert.equal(placed.channel, 'WEB');
     assert.equal(placed.currency, 'USD');
     assert.equal(placed.customer?.id, 'cus_00021');
-    assert.deepEqual(placed.fulfillment, { type: 'SHIP', location: { id: WAREHOUSE } });
+    assert.deepEqual(placed.fulfillment, { type: 'SHIP', location: { id: WAREHOUSE }, tracking: null, deliveredAt: null });
     assert.equal(placed.totals.total.minorUnits, String(total(lines)));
     assert.equal(placed.payment.authorized.minorUnits, String(total(lines)));
     assert.deepEqual(placed.externalPayment, { provider: 'shopify', reference: `${SHOP}/orders/${shopifyId(2)}` });
@@ -273,5 +278,100 @@ describe('storefront webhooks in (Shopify)', () => {
     assert.deepEqual(errorCodes(await mesh().query(`{ inboundMessages { id } }`, {})), ['UNAUTHENTICATED']);
     const listed = await mesh().query<{ integrationMappings: { externalId: string }[] }, Record<string, never>>(`{ integrationMappings(kind: SKU, system: "shopify", first: 100) { externalId } }`, {}, admin);
     assert.ok(!listed.data?.integrationMappings.some((mapping) => mapping.externalId === `X-${RUN}`), 'the refused mappings were not written');
+  });
+});
+
+/** POSTs a milestone to the fulfilment endpoint as a carrier would: signed with the shared key at `timestamp` (now by default). */
+async function milestone(eventId: string, body: Record<string, unknown>, options: { secret?: string; timestamp?: number } = {}): Promise<{ status: number; body: { status?: string } }> {
+  const raw = JSON.stringify(body);
+  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+  const response = await fetch(mesh().mesh.subgraphUrls.integration.replace(/\/graphql$/, '/webhooks/fulfilment'), {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      [DELIVERY_HEADERS.eventId]: eventId,
+      [SOURCE_HEADER]: 'ups',
+      [DELIVERY_HEADERS.timestamp]: String(timestamp),
+      [DELIVERY_HEADERS.signature]: signDelivery(raw, timestamp, options.secret ?? CARRIER_SECRET),
+    },
+    body: raw,
+  });
+  return { status: response.status, body: (await response.json()) as { status?: string } };
+}
+const milestoneId = (eventId: string) => `fulfilment:ups:${eventId}`;
+
+describe('fulfilment milestones in (carrier, WMS)', () => {
+  test('a milestone with a wrong signature or a stale timestamp is refused with 401 and nothing is recorded', async () => {
+    const body = { orderId: 'ord_x', milestone: 'SHIPPED', carrier: 'UPS', trackingNumber: '1Z999', occurredAt: new Date().toISOString() };
+    assert.equal((await milestone(`bad-key-${RUN}`, body, { secret: 'not-the-key' })).status, 401);
+    assert.equal((await milestone(`stale-${RUN}`, body, { timestamp: Math.floor(Date.now() / 1000) - 3600 })).status, 401);
+    for (const id of [`bad-key-${RUN}`, `stale-${RUN}`]) assert.equal(await message(milestoneId(id)), null);
+  });
+
+  test('shipped and delivered milestones move a storefront order and reach subscribers like every other transition; delivered before shipped waits for a replay', async () => {
+    const subscriber = await startReceiver('ok');
+    receivers.push(subscriber);
+    const registered = await mesh().query(
+      `mutation R($input: RegisterEventSubscriptionInput!) { registerEventSubscription(input: $input) { subscription { id } } }`,
+      { input: { url: subscriber.url, topics: ['order.order-status-changed', 'order.shipment-delivered'] } },
+      admin,
+    );
+    assert.equal(registered.errors, undefined, JSON.stringify(registered.errors));
+    const sku = 'SKU-0003-03';
+    await setAvailable(mesh(), sku, WAREHOUSE, 5);
+    await deliver(webhookUrl(), 'orders/create', `create-${RUN}-ship`, shopifyOrder(shopifyId(20), [{ sku, quantity: 1, priceMinor: 3000 }]));
+    const orderId = (await settled(messageId(`create-${RUN}-ship`))).order!.id;
+    await orderWhen(orderId, ['CONFIRMED']);
+    const at = new Date().toISOString();
+
+    const early = await milestone(`delivered-${RUN}`, { orderId, milestone: 'DELIVERED', carrier: 'UPS', trackingNumber: `1Z${RUN}`, occurredAt: at });
+    assert.deepEqual([early.status, early.body.status], [200, 'accepted']);
+    const refused = await settled(milestoneId(`delivered-${RUN}`));
+    assert.equal(refused.exception?.code, 'COMMAND_REFUSED');
+    assert.match(refused.exception?.message ?? '', /ILLEGAL_TRANSITION/);
+
+    await milestone(`shipped-${RUN}`, { orderId, milestone: 'SHIPPED', carrier: 'UPS', trackingNumber: `1Z${RUN}`, occurredAt: at, depot: 'ignored' });
+    assert.equal((await settled(milestoneId(`shipped-${RUN}`))).status, 'PROCESSED');
+    const shipped = await order(orderId);
+    assert.equal(shipped.status, 'COMPLETED');
+    assert.deepEqual(shipped.fulfillment.tracking, { carrier: 'UPS', trackingNumber: `1Z${RUN}` });
+    assert.equal(shipped.payment.captured.minorUnits, shipped.totals.total.minorUnits);
+    const again = await milestone(`shipped-${RUN}`, { orderId, milestone: 'SHIPPED', carrier: 'UPS', trackingNumber: `1Z${RUN}`, occurredAt: at });
+    assert.equal(again.body.status, 'duplicate');
+
+    await mesh().query(REPLAY, { id: milestoneId(`delivered-${RUN}`) }, admin);
+    assert.equal((await settled(milestoneId(`delivered-${RUN}`))).status, 'PROCESSED');
+    assert.equal((await order(orderId)).fulfillment.deliveredAt, at);
+
+    const pushed = await until('the subscriber to hear of shipment and delivery', 20_000, async () => {
+      const ofOrder = subscriber.accepted.filter((delivery) => delivery.envelope.data['orderId'] === orderId);
+      return ofOrder.some((delivery) => delivery.topic === 'order.shipment-delivered') ? ofOrder : undefined;
+    });
+    const shippedChange = pushed.find((delivery) => delivery.envelope.data['to'] === 'SHIPPED');
+    assert.deepEqual(shippedChange?.envelope.data['tracking'], { carrier: 'UPS', trackingNumber: `1Z${RUN}` });
+    assert.deepEqual(
+      pushed.filter((delivery) => delivery.topic === 'order.order-status-changed').map((delivery) => delivery.envelope.data['to']),
+      ['PLACED', 'CONFIRMED', 'SHIPPED', 'COMPLETED'],
+    );
+  });
+
+  test('ready-for-pickup and picked-up milestones move a pickup order; a malformed milestone is an INVALID_PAYLOAD exception', async () => {
+    const store = 'loc_nyc01';
+    const sku = 'SKU-0003-04';
+    await setAvailable(mesh(), sku, store, 3);
+    const placed = await placeOrder(mesh(), { ...webOrder(`pickup-${RUN}`, 'cus_00041', store, [{ sku, quantity: 1 }]), fulfillment: { type: 'PICKUP_IN_STORE', locationId: store } });
+    assert.equal(placed.status, 'CONFIRMED');
+    const at = new Date().toISOString();
+    await milestone(`ready-${RUN}`, { orderId: placed.orderId, milestone: 'READY_FOR_PICKUP', occurredAt: at });
+    assert.equal((await settled(milestoneId(`ready-${RUN}`))).status, 'PROCESSED');
+    assert.equal((await order(placed.orderId)).status, 'READY_FOR_PICKUP');
+    await milestone(`picked-${RUN}`, { orderId: placed.orderId, milestone: 'PICKED_UP', occurredAt: at });
+    assert.equal((await settled(milestoneId(`picked-${RUN}`))).status, 'PROCESSED');
+    assert.equal((await order(placed.orderId)).status, 'COMPLETED');
+
+    await milestone(`lost-${RUN}`, { orderId: placed.orderId, milestone: 'LOST_IN_TRANSIT', occurredAt: at });
+    const invalid = await settled(milestoneId(`lost-${RUN}`));
+    assert.equal(invalid.exception?.code, 'INVALID_PAYLOAD');
+    assert.match(invalid.exception?.message ?? '', /milestone/);
   });
 });

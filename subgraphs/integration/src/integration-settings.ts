@@ -9,6 +9,8 @@ export interface IntegrationSettings {
    * or the store's webhook signing key). Required in production; development and tests get a fixed one.
    */
   readonly shopifyWebhookSecret: string;
+  /** The shared secret carriers and WMSs sign fulfilment milestones with (FULFILMENT_WEBHOOK_SECRET); required in production. */
+  readonly fulfilmentWebhookSecret: string;
   /** Pause between the inbound worker's safety-net passes (INTEGRATION_WORKER_INTERVAL_MS, default 1000); every accepted webhook also wakes it. */
   readonly workerIntervalMs: number;
   /** Outbound deliveries to subscribers (see outbound/). */
@@ -29,14 +31,19 @@ export interface SubscriberDeliverySettings {
 
 /** The development default of SHOPIFY_WEBHOOK_SECRET (refused in production). */
 export const DEV_SHOPIFY_WEBHOOK_SECRET = 'dev-only-shopify-webhook-secret';
+/** The development default of FULFILMENT_WEBHOOK_SECRET (refused in production). */
+export const DEV_FULFILMENT_WEBHOOK_SECRET = 'dev-only-fulfilment-webhook-secret';
 
 export function readIntegrationSettings(env: Readonly<Record<string, string | undefined>> = process.env): IntegrationSettings {
   const environment = readEnvironment(env);
   const secret = readOptionalString(env, 'SHOPIFY_WEBHOOK_SECRET');
   if (!secret && environment === 'production') throw new ConfigError('SHOPIFY_WEBHOOK_SECRET is required in production');
+  const fulfilmentSecret = readOptionalString(env, 'FULFILMENT_WEBHOOK_SECRET');
+  if (!fulfilmentSecret && environment === 'production') throw new ConfigError('FULFILMENT_WEBHOOK_SECRET is required in production');
   return Object.freeze({
     orderUrl: readString(env, 'ORDER_URL', 'http://127.0.0.1:4003/graphql'),
     shopifyWebhookSecret: secret ?? DEV_SHOPIFY_WEBHOOK_SECRET,
+    fulfilmentWebhookSecret: fulfilmentSecret ?? DEV_FULFILMENT_WEBHOOK_SECRET,
     workerIntervalMs: readInt(env, 'INTEGRATION_WORKER_INTERVAL_MS', 1000, { min: 10 }),
     subscribers: Object.freeze({
       timeoutMs: readInt(env, 'SUBSCRIBER_TIMEOUT_MS', 5000, { min: 100, max: 60_000 }),

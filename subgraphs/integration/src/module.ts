@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { SubgraphModule } from '@mesh/server-kit';
 import { createIntegrationContext, type IntegrationContext } from './context.js';
+import { fulfilmentWebhookRoute } from './fulfilment/fulfilment-webhook.route.js';
 import { IntegrationRuntime } from './integration-runtime.js';
 import { readIntegrationSettings, type IntegrationSettings } from './integration-settings.js';
 import { createIntegrationModels, type IntegrationModels } from './models/index.js';
@@ -11,9 +12,9 @@ import { startInboundWorker } from './services/inbound-worker.js';
 import { shopifyWebhookRoute } from './shopify/shopify-webhook.route.js';
 
 /**
- * The integration subgraph as a unit: schema, resolvers, models, the storefront webhook route and
+ * The integration subgraph as a unit: schema, resolvers, models, the storefront and fulfilment webhook routes and
  * the inbound worker, and the outbound fan-out and subscriber lanes. No side effects until started. `settings` default to the environment
- * (ORDER_URL, SHOPIFY_WEBHOOK_SECRET, INTEGRATION_WORKER_INTERVAL_MS).
+ * (ORDER_URL, SHOPIFY_WEBHOOK_SECRET, FULFILMENT_WEBHOOK_SECRET, INTEGRATION_WORKER_INTERVAL_MS, SUBSCRIBER_*).
  */
 export function createIntegrationSubgraph(settings: Partial<IntegrationSettings> = {}): SubgraphModule<IntegrationModels, IntegrationContext> {
   const runtime = new IntegrationRuntime({ ...readIntegrationSettings(), ...settings });
@@ -25,6 +26,7 @@ export function createIntegrationSubgraph(settings: Partial<IntegrationSettings>
     createContext: (base, models) => createIntegrationContext(base, models, runtime),
     routes: (models, logger) => ({
       '/webhooks/shopify': shopifyWebhookRoute({ models, logger, secret: runtime.settings.shopifyWebhookSecret, recorded: () => runtime.wake() }),
+      '/webhooks/fulfilment': fulfilmentWebhookRoute({ models, logger, secret: runtime.settings.fulfilmentWebhookSecret, recorded: () => runtime.wake() }),
     }),
     start: async ({ models, logger, config, bus }) => {
       runtime.useSecret(config.internalSecret);
@@ -49,4 +51,5 @@ export function createIntegrationSubgraph(settings: Partial<IntegrationSettings>
 export const integrationSubgraph: SubgraphModule<IntegrationModels, IntegrationContext> = createIntegrationSubgraph();
 export { readIntegrationSettings, type IntegrationSettings } from './integration-settings.js';
 export { shopifySignature } from './shopify/shopify-signature.js';
-export { DELIVERY_HEADERS, verifyDeliverySignature } from './outbound/delivery-signature.js';
+export { DELIVERY_HEADERS, signDelivery, verifyDeliverySignature } from './outbound/delivery-signature.js';
+export { SOURCE_HEADER } from './fulfilment/fulfilment-webhook.route.js';

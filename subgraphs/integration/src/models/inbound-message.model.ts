@@ -1,5 +1,9 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 
+/** Who sends messages in: a Shopify storefront, or a carrier or WMS reporting fulfilment milestones. */
+export const INBOUND_SYSTEMS = ['shopify', 'fulfilment'] as const;
+export type InboundSystem = (typeof INBOUND_SYSTEMS)[number];
+
 export const INBOUND_STATUSES = ['RECEIVED', 'PROCESSED', 'EXCEPTION'] as const;
 export type InboundStatus = (typeof INBOUND_STATUSES)[number];
 
@@ -15,13 +19,13 @@ export interface InboundExceptionRecord {
 
 /**
  * One webhook as it arrived, kept verbatim (the raw body the signature covered): the inbox the
- * worker processes from. `_id` is `<system>:<shop>:<webhook id>`, so a redelivery cannot be
+ * worker processes from. `_id` is `<system>:<sender>:<webhook id>`, so a redelivery cannot be
  * recorded twice; it only counts in `duplicateDeliveries`.
  */
 export interface InboundMessageRecord {
   _id: string;
-  system: 'shopify';
-  shopDomain: string;
+  system: InboundSystem;
+  sender: string;
   webhookId: string;
   topic: string;
   body: string;
@@ -44,8 +48,8 @@ export interface InboundMessageRecord {
 const inboundMessageSchema = new Schema<InboundMessageRecord>(
   {
     _id: { type: String, required: true },
-    system: { type: String, required: true, enum: ['shopify'] },
-    shopDomain: { type: String, required: true },
+    system: { type: String, required: true, enum: INBOUND_SYSTEMS },
+    sender: { type: String, required: true },
     webhookId: { type: String, required: true },
     topic: { type: String, required: true },
     body: { type: String, required: true },

@@ -57,6 +57,32 @@ export async function cancelOrder(target: OrderCommandTarget, orderId: string, r
   await send(target, CANCEL_ORDER, { orderId, reason, key });
 }
 
+const SHIP_ORDER = `mutation IntegrationShipOrder($orderId: ID!, $key: String!, $tracking: ShipmentTrackingInput) { shipOrder(orderId: $orderId, idempotencyKey: $key, tracking: $tracking) { id status } }`;
+const MARK_READY = `mutation IntegrationMarkReady($orderId: ID!, $key: String!) { markReadyForPickup(orderId: $orderId, idempotencyKey: $key) { id status } }`;
+const CONFIRM_PICKUP = `mutation IntegrationConfirmPickup($orderId: ID!, $key: String!) { confirmPickup(orderId: $orderId, idempotencyKey: $key) { id status } }`;
+const RECORD_DELIVERY = `mutation IntegrationRecordDelivery($orderId: ID!, $tracking: ShipmentTrackingInput!, $at: DateTime!) { recordDelivery(orderId: $orderId, tracking: $tracking, deliveredAt: $at) { id status } }`;
+
+export interface Tracking {
+  readonly carrier: string;
+  readonly trackingNumber: string;
+}
+
+export async function shipOrder(target: OrderCommandTarget, orderId: string, key: string, tracking: Tracking | undefined): Promise<void> {
+  await send(target, SHIP_ORDER, { orderId, key, tracking: tracking ?? null });
+}
+
+export async function markReadyForPickup(target: OrderCommandTarget, orderId: string, key: string): Promise<void> {
+  await send(target, MARK_READY, { orderId, key });
+}
+
+export async function confirmPickup(target: OrderCommandTarget, orderId: string, key: string): Promise<void> {
+  await send(target, CONFIRM_PICKUP, { orderId, key });
+}
+
+export async function recordDelivery(target: OrderCommandTarget, orderId: string, tracking: Tracking, deliveredAt: string): Promise<void> {
+  await send(target, RECORD_DELIVERY, { orderId, tracking, at: deliveredAt });
+}
+
 /** refundPayment (money only); a RefundRefused answer is thrown as CommandRefused with its reason as the code. */
 export async function refundPayment(target: OrderCommandTarget, input: { idempotencyKey: string; orderId: string; amountMinor: number; currency: CurrencyCode }): Promise<void> {
   const data = await send<{ refundPayment: { __typename: string; reason?: string } }>(target, REFUND_PAYMENT, {

@@ -1,6 +1,6 @@
 import type { CurrencyCode } from '@mesh/server-kit';
 import type { IntegrationModels } from '../models/index.js';
-import type { ExceptionCode, InboundMessageRecord } from '../models/inbound-message.model.js';
+import type { InboundMessageRecord } from '../models/inbound-message.model.js';
 import { mappingId, type MappingKind } from '../models/mapping.model.js';
 import {
   isShopifyTopic,
@@ -12,38 +12,28 @@ import {
   type ShopifyOrder,
   type ShopifyRefund,
 } from '../shopify/shopify-payloads.js';
-import { cancelOrder, CommandRefused, recordExternalOrder, refundPayment, type OrderCommandTarget } from './order-commands.js';
+import { MessageException, outcomeOfFailure, parse, parseJson, WaitForEarlier, type ProcessOutcome } from './message-outcome.js';
+import { cancelOrder, recordExternalOrder, refundPayment, type OrderCommandTarget } from './order-commands.js';
+import { processFulfilmentMessage } from './process-fulfilment-message.js';
 
-/** What became of one message: done (with the order it made or touched), an exception to fix, or not yet (retry later). */
-export type ProcessOutcome =
-  | { readonly kind: 'processed'; readonly orderId: string }
-  | { readonly kind: 'exception'; readonly code: ExceptionCode; readonly message: string }
-  | { readonly kind: 'retry'; readonly reason: string };
+export type { ProcessOutcome } from './message-outcome.js';
 
 const SUPPORTED_CURRENCIES: readonly CurrencyCode[] = ['USD', 'EUR'];
 
-class MessageException extends Error {
-  constructor(readonly code: ExceptionCode, message: string) {
-    super(message);
-  }
-}
-
-/** A message of this order that arrived earlier is still waiting: this one must wait for it. */
-class WaitForEarlier extends Error {}
-
 /**
- * Translates one recorded Shopify message into the order domain's command and runs it:
- * orders/create -> recordExternalOrder (SKUs, location and customer through the mapping tables),
+ * Translates one recorded message into the order domain's command and runs it (fulfilment
+ * milestones: process-fulfilment-message.ts). A Shopify message: orders/create -> recordExternalOrder (SKUs, location and customer through the mapping tables),
  * orders/cancelled -> cancelOrder, refunds/create -> refundPayment (the refund's successful
  * transactions). Every command carries a key derived from Shopify's ids, so running a message
  * again (a replay, a crash mid-way) changes nothing twice. A refusal by the order domain is an
  * exception with its code; a failure to reach it is a retry.
  */
 export async function processInboundMessage(models: IntegrationModels, target: OrderCommandTarget, message: InboundMessageRecord): Promise<ProcessOutcome> {
+  if (message.system === 'fulfilment') return processFulfilmentMessage(target, message);
   try {
     if (!isShopifyTopic(message.topic)) throw new MessageException('UNSUPPORTED_TOPIC', `the mesh does not act on ${message.topic}`);
     const body = parseJson(message.body);
-    const shop = message.shopDomain;
+    const shop = message.sender;
     switch (message.topic) {
       case 'orders/create':
         return { kind: 'processed', orderId: await placeStorefrontOrder(models, target, shop, parse(shopifyOrderSchema, body)) };
@@ -53,32 +43,8 @@ export async function processInboundMessage(models: IntegrationModels, target: O
         return { kind: 'processed', orderId: await refundStorefrontOrder(models, target, message, parse(shopifyRefundSchema, body)) };
     }
   } catch (error) {
-    if (error instanceof MessageException) return { kind: 'exception', code: error.code, message: error.message };
-    if (error instanceof WaitForEarlier) return { kind: 'retry', reason: error.message };
-    if (error instanceof CommandRefused) return { kind: 'exception', ...refusalOf(error) };
-    return { kind: 'retry', reason: (error as Error).message };
+    return outcomeOfFailure(error);
   }
-}
-
-function parseJson(raw: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    throw new MessageException('INVALID_PAYLOAD', 'the body is not JSON');
-  }
-}
-
-function parse<T>(schema: { safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } } }, body: unknown): T {
-  const result = schema.safeParse(body);
-  if (result.success) return result.data;
-  const issues = result.error.issues.slice(0, 5).map((issue) => `${issue.path.map(String).join('.') || '(body)'}: ${issue.message}`);
-  throw new MessageException('INVALID_PAYLOAD', issues.join('; '));
-}
-
-function refusalOf(error: CommandRefused): { code: ExceptionCode; message: string } {
-  if (error.code === 'NOT_FOUND' && typeof error.extensions['sku'] === 'string') return { code: 'UNKNOWN_SKU', message: error.message };
-  if (error.code === 'PAYMENT_MISMATCH') return { code: 'PAYMENT_MISMATCH', message: error.message };
-  return { code: 'COMMAND_REFUSED', message: `${error.code}: ${error.message}` };
 }
 
 async function mapped(models: IntegrationModels, kind: MappingKind, externalId: string): Promise<string | undefined> {
@@ -118,7 +84,7 @@ async function placeStorefrontOrder(models: IntegrationModels, target: OrderComm
 
 /** The mesh order an external order became; waits for an earlier message of it, else ORDER_NOT_RECORDED. */
 async function linkedOrder(models: IntegrationModels, message: InboundMessageRecord, externalOrderId: string) {
-  const link = await models.orderLinks.findById(`shopify:${message.shopDomain}:${externalOrderId}`).lean();
+  const link = await models.orderLinks.findById(`shopify:${message.sender}:${externalOrderId}`).lean();
   if (link) return link;
   const earlier = await models.inboundMessages.exists({ partitionKey: message.partitionKey, status: 'RECEIVED', receivedAt: { $lt: message.receivedAt } });
   if (earlier) throw new WaitForEarlier(`an earlier message of Shopify order ${externalOrderId} is still waiting`);
@@ -128,7 +94,7 @@ async function linkedOrder(models: IntegrationModels, message: InboundMessageRec
 async function cancelStorefrontOrder(models: IntegrationModels, target: OrderCommandTarget, message: InboundMessageRecord, order: ShopifyCancelledOrder): Promise<string> {
   const link = await linkedOrder(models, message, order.id);
   const reason = order.cancel_reason === 'customer' ? 'CUSTOMER_REQUEST' : 'STORE_REQUEST';
-  await cancelOrder(target, link.orderId, reason, `shopify:${message.shopDomain}:cancel:${order.id}`);
+  await cancelOrder(target, link.orderId, reason, `shopify:${message.sender}:cancel:${order.id}`);
   return link.orderId;
 }
 
@@ -136,6 +102,6 @@ async function refundStorefrontOrder(models: IntegrationModels, target: OrderCom
   const link = await linkedOrder(models, message, refund.order_id);
   const amountMinor = refund.transactions.filter((transaction) => transaction.kind === 'refund' && transaction.status === 'success').reduce((sum, transaction) => sum + minorUnitsOf(transaction.amount), 0);
   if (amountMinor === 0) throw new MessageException('INVALID_PAYLOAD', `refund ${refund.id} has no successful refund transaction`);
-  await refundPayment(target, { idempotencyKey: `shopify:${message.shopDomain}:refund:${refund.id}`, orderId: link.orderId, amountMinor, currency: link.currency });
+  await refundPayment(target, { idempotencyKey: `shopify:${message.sender}:refund:${refund.id}`, orderId: link.orderId, amountMinor, currency: link.currency });
   return link.orderId;
 }

@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { IntegrationModels } from '../models/index.js';
-import type { InboundMessageRecord } from '../models/inbound-message.model.js';
-import { isShopifyTopic, orderIdOf } from '../shopify/shopify-payloads.js';
+import type { InboundMessageRecord, InboundSystem } from '../models/inbound-message.model.js';
 
 /** A verified webhook, as the HTTP edge read it. */
 export interface VerifiedWebhook {
-  readonly shopDomain: string;
+  readonly system: InboundSystem;
+  readonly sender: string;
   readonly webhookId: string;
   readonly topic: string;
   readonly rawBody: string;
+  /** The entity the message is about (its messages are processed in arrival order); the message alone when absent. */
+  readonly partitionKey: string | undefined;
 }
 
 export type ReceiveOutcome = { readonly kind: 'accepted'; readonly id: string } | { readonly kind: 'duplicate'; readonly id: string };
@@ -21,29 +23,22 @@ export type ReceiveOutcome = { readonly kind: 'accepted'; readonly id: string } 
  * the answer is fast and every accepted webhook is kept.
  */
 export async function receiveWebhook(models: IntegrationModels, webhook: VerifiedWebhook): Promise<ReceiveOutcome> {
-  const id = `shopify:${webhook.shopDomain}:${webhook.webhookId}`;
+  const id = `${webhook.system}:${webhook.sender}:${webhook.webhookId}`;
   const now = new Date();
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(webhook.rawBody);
-  } catch {
-    parsed = undefined;
-  }
-  const externalOrder = isShopifyTopic(webhook.topic) ? orderIdOf(webhook.topic, parsed) : undefined;
   const record: InboundMessageRecord = {
     _id: id,
-    system: 'shopify',
-    shopDomain: webhook.shopDomain,
+    system: webhook.system,
+    sender: webhook.sender,
     webhookId: webhook.webhookId,
     topic: webhook.topic,
     body: webhook.rawBody,
-    partitionKey: externalOrder ? `shopify:${webhook.shopDomain}:${externalOrder}` : id,
+    partitionKey: webhook.partitionKey ?? id,
     receivedAt: now,
     status: 'RECEIVED',
     nextAttemptAt: now,
     attempts: 0,
     duplicateDeliveries: 0,
-    correlationId: `shopify-${randomUUID()}`,
+    correlationId: `${webhook.system}-${randomUUID()}`,
   };
   try {
     await models.inboundMessages.create(record);

@@ -132,8 +132,12 @@ export type ExternalPaymentInput = {
 /** How an order reaches the customer. */
 export type Fulfillment = {
   __typename?: 'Fulfillment';
+  /** When the carrier delivered it (recordDelivery); null until then, and for orders that are not shipped. */
+  deliveredAt?: Maybe<Scalars['DateTime']['output']>;
   /** The store or warehouse that fulfils the order (resolved by the inventory subgraph). */
   location: Location;
+  /** The carrier and tracking number, once shipped with them (shipOrder's tracking, or a carrier's delivery report). */
+  tracking?: Maybe<ShipmentTracking>;
   /** The fulfilment method. */
   type: FulfillmentType;
 };
@@ -215,6 +219,13 @@ export type Mutation = {
    */
   receiveReturn: ReceiveReturnResult;
   /**
+   * Records that the carrier delivered a shipped order (a carrier's or WMS's report, through the
+   * integration subgraph): sets fulfillment.deliveredAt (and the tracking, when the order has none)
+   * and publishes order.shipment-delivered; the status stays as it is. Recording it again changes
+   * nothing. ILLEGAL_TRANSITION for an order not shipped. Associates and admins.
+   */
+  recordDelivery: Order;
+  /**
    * Records an order a storefront or marketplace already took payment for (the integration subgraph
    * calls it for storefront webhooks). Lines carry the prices the channel charged; tax follows the
    * order domain's rule and unit costs come from the catalog. The payment taken must equal the total
@@ -234,7 +245,7 @@ export type Mutation = {
    * result. Associates and admins.
    */
   refundPayment: RefundPaymentResult;
-  /** Hands a CONFIRMED ship order to the carrier: the payment is captured and the order COMPLETED. ILLEGAL_TRANSITION from any other status. Associates and admins. */
+  /** Hands a CONFIRMED ship order to the carrier, optionally with its tracking (kept on the order and told on the SHIPPED status change): the payment is captured and the order COMPLETED. ILLEGAL_TRANSITION from any other status. Associates and admins. */
   shipOrder: Order;
   /**
    * Uploads a store's till (POS) transactions, for example after the store was offline: 1 to 500 per
@@ -282,6 +293,13 @@ export type MutationReceiveReturnArgs = {
 };
 
 
+export type MutationRecordDeliveryArgs = {
+  deliveredAt: Scalars['DateTime']['input'];
+  orderId: Scalars['ID']['input'];
+  tracking: ShipmentTrackingInput;
+};
+
+
 export type MutationRecordExternalOrderArgs = {
   input: ExternalOrderInput;
 };
@@ -295,6 +313,7 @@ export type MutationRefundPaymentArgs = {
 export type MutationShipOrderArgs = {
   idempotencyKey: Scalars['String']['input'];
   orderId: Scalars['ID']['input'];
+  tracking?: InputMaybe<ShipmentTrackingInput>;
 };
 
 
@@ -959,6 +978,23 @@ export type SalesChannel =
   /** The web storefront. */
   | 'WEB';
 
+/** A shipment's carrier and tracking number. */
+export type ShipmentTracking = {
+  __typename?: 'ShipmentTracking';
+  /** The carrier, e.g. UPS. */
+  carrier: Scalars['String']['output'];
+  /** The carrier's tracking number. */
+  trackingNumber: Scalars['String']['output'];
+};
+
+/** A shipment's carrier and tracking number. */
+export type ShipmentTrackingInput = {
+  /** The carrier, 1 to 128 characters. */
+  carrier: Scalars['String']['input'];
+  /** The carrier's tracking number, 1 to 128 characters. */
+  trackingNumber: Scalars['String']['input'];
+};
+
 export type Subscription = {
   __typename?: 'Subscription';
   /**
@@ -1220,6 +1256,8 @@ export type ResolversTypes = {
   ReturnStatus: ReturnStatus;
   ReturnableLine: ResolverTypeWrapper<ReturnableLine>;
   SalesChannel: SalesChannel;
+  ShipmentTracking: ResolverTypeWrapper<ShipmentTracking>;
+  ShipmentTrackingInput: ShipmentTrackingInput;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Trace: ResolverTypeWrapper<Trace>;
   TraceDomain: TraceDomain;
@@ -1285,6 +1323,8 @@ export type ResolversParentTypes = {
   ReturnReceived: ReturnReceivedOutcome;
   ReturnRefused: ReturnRefusedOutcome;
   ReturnableLine: ReturnableLine;
+  ShipmentTracking: ShipmentTracking;
+  ShipmentTrackingInput: ShipmentTrackingInput;
   Subscription: Record<PropertyKey, never>;
   Trace: Trace | FederationReferenceTypes['Trace'];
   TraceStep: TraceStep;
@@ -1310,7 +1350,9 @@ export type ExternalPaymentResolvers<ContextType = OrderContext, ParentType exte
 };
 
 export type FulfillmentResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['Fulfillment'] = ResolversParentTypes['Fulfillment']> = {
+  deliveredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   location?: Resolver<ResolversTypes['Location'], ParentType, ContextType>;
+  tracking?: Resolver<Maybe<ResolversTypes['ShipmentTracking']>, ParentType, ContextType>;
   type?: Resolver<ResolversTypes['FulfillmentType'], ParentType, ContextType>;
 };
 
@@ -1335,6 +1377,7 @@ export type MutationResolvers<ContextType = OrderContext, ParentType extends Res
   markReadyForPickup?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationMarkReadyForPickupArgs, 'idempotencyKey' | 'orderId'>>;
   placeOrder?: Resolver<ResolversTypes['PlaceOrderResult'], ParentType, ContextType, RequireFields<MutationPlaceOrderArgs, 'input'>>;
   receiveReturn?: Resolver<ResolversTypes['ReceiveReturnResult'], ParentType, ContextType, RequireFields<MutationReceiveReturnArgs, 'input'>>;
+  recordDelivery?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationRecordDeliveryArgs, 'deliveredAt' | 'orderId' | 'tracking'>>;
   recordExternalOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationRecordExternalOrderArgs, 'input'>>;
   refundPayment?: Resolver<ResolversTypes['RefundPaymentResult'], ParentType, ContextType, RequireFields<MutationRefundPaymentArgs, 'input'>>;
   shipOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationShipOrderArgs, 'idempotencyKey' | 'orderId'>>;
@@ -1544,6 +1587,11 @@ export type ReturnableLineResolvers<ContextType = OrderContext, ParentType exten
   returnable?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type ShipmentTrackingResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['ShipmentTracking'] = ResolversParentTypes['ShipmentTracking']> = {
+  carrier?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  trackingNumber?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type SubscriptionResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
   orderStatusChanged?: SubscriptionResolver<ResolversTypes['OrderStatusUpdate'], "orderStatusChanged", ParentType, ContextType, RequireFields<SubscriptionOrderStatusChangedArgs, 'snapshot'>>;
 };
@@ -1601,6 +1649,7 @@ export type Resolvers<ContextType = OrderContext> = {
   ReturnReceived?: ReturnReceivedResolvers<ContextType>;
   ReturnRefused?: ReturnRefusedResolvers<ContextType>;
   ReturnableLine?: ReturnableLineResolvers<ContextType>;
+  ShipmentTracking?: ShipmentTrackingResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   Trace?: TraceResolvers<ContextType>;
   TraceStep?: TraceStepResolvers<ContextType>;

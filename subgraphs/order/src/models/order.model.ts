@@ -46,7 +46,14 @@ export interface OrderRecord {
   /** The customer the order is for; absent only for an anonymous till (POS) sale, which names no customer. */
   customerId?: string;
   currency: CurrencyCode;
-  fulfillment: { type: FulfillmentType; locationId: string };
+  fulfillment: {
+    type: FulfillmentType;
+    locationId: string;
+    /** The carrier's tracking, once shipped with one (shipOrder's `tracking`, or recordDelivery). */
+    tracking?: { carrier: string; trackingNumber: string };
+    /** When the carrier delivered it (recordDelivery). */
+    deliveredAt?: Date;
+  };
   lines: OrderLineRecord[];
   totals: { subtotalMinor: number; taxMinor: number; totalMinor: number };
   payment: { authorizedMinor: number; capturedMinor: number; refundedMinor: number };
@@ -100,6 +107,8 @@ const orderSchema = new Schema<OrderRecord>(
     fulfillment: {
       type: { type: String, required: true, enum: FULFILLMENT_TYPES },
       locationId: { type: String, required: true },
+      tracking: { type: new Schema({ carrier: { type: String, required: true }, trackingNumber: { type: String, required: true } }, { _id: false }), default: undefined },
+      deliveredAt: Date,
     },
     lines: { type: [lineSchema], required: true },
     totals: { subtotalMinor: minor, taxMinor: minor, totalMinor: minor },
