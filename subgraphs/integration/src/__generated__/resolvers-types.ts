@@ -116,7 +116,7 @@ export type InboundMessage = {
   duplicateDeliveries: Scalars['Int']['output'];
   /** Why it is an exception (status EXCEPTION); null otherwise. */
   exception?: Maybe<IntegrationException>;
-  /** `<system>:<shop domain>:<webhook id>`: the de-duplication key. */
+  /** `<system>:<sender>:<webhook id>`: the de-duplication key. */
   id: Scalars['ID']['output'];
   /** The last transient failure while it waits for a retry (the order domain unreachable), if any. */
   lastError?: Maybe<Scalars['String']['output']>;
@@ -126,15 +126,15 @@ export type InboundMessage = {
   processedAt?: Maybe<Scalars['DateTime']['output']>;
   /** When the mesh recorded it. */
   receivedAt: Scalars['DateTime']['output'];
-  /** The sending shop, e.g. example.myshopify.com. */
-  shopDomain: Scalars['String']['output'];
+  /** Who sent it: the shop (X-Shopify-Shop-Domain, e.g. example.myshopify.com) or the carrier/WMS (X-Mesh-Source, e.g. ups). */
+  sender: Scalars['String']['output'];
   /** Where it is in processing. */
   status: InboundMessageStatus;
-  /** The sending system, e.g. shopify. */
+  /** The sending system: shopify, or fulfilment (a carrier or WMS). */
   system: Scalars['String']['output'];
-  /** The sender's topic (X-Shopify-Topic), e.g. orders/create. */
+  /** What it reports: orders/create, orders/cancelled, refunds/create, or fulfilment/<milestone> (shipped, delivered, ready_for_pickup, picked_up). */
   topic: Scalars['String']['output'];
-  /** The sender's webhook id (X-Shopify-Webhook-Id). */
+  /** The sender's id of the message (X-Shopify-Webhook-Id, or the fulfilment event's eventId). */
   webhookId: Scalars['String']['output'];
 };
 
@@ -468,7 +468,7 @@ export type InboundMessageResolvers<ContextType = IntegrationContext, ParentType
   order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType>;
   processedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   receivedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
-  shopDomain?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  sender?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['InboundMessageStatus'], ParentType, ContextType>;
   system?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   topic?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
