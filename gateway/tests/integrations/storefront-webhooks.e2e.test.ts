@@ -188,8 +188,12 @@ describe('storefront webhooks in (Shopify)', () => {
     assert.match(failed.exception?.message ?? '', new RegExp(storefrontSku));
     assert.equal(failed.order, null);
 
-    const listed = await mesh().query<{ inboundMessages: { id: string }[] }, Record<string, never>>(`{ inboundMessages(status: EXCEPTION, first: 50) { id } }`, {}, analyst);
-    assert.ok(listed.data?.inboundMessages.some((entry) => entry.id === messageId(webhookId)), 'analysts see the exception');
+    const listed = await mesh().query<{ inboundMessages: { id: string; body: string | null }[] }, Record<string, never>>(`{ inboundMessages(status: EXCEPTION, first: 50) { id body } }`, {}, analyst);
+    const seen = listed.data?.inboundMessages.find((entry) => entry.id === messageId(webhookId));
+    assert.ok(seen, 'analysts see the exception');
+    assert.equal(seen.body, null, "but not the shopper's personal data in its body");
+    const asAdmin = await mesh().query<{ inboundMessage: { body: string | null } }, { id: string }>(`query($id: ID!) { inboundMessage(id: $id) { body } }`, { id: messageId(webhookId) }, admin);
+    assert.match(asAdmin.data?.inboundMessage.body ?? '', new RegExp(storefrontSku));
 
     await map('SKU', storefrontSku, sku);
     const replay = await mesh().query<{ replayInboundMessage: { status: string } }, { id: string }>(REPLAY, { id: messageId(webhookId) }, admin);

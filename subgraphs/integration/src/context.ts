@@ -1,4 +1,4 @@
-import type { RequestContext } from '@mesh/server-kit';
+import { can, type RequestContext } from '@mesh/server-kit';
 import type { IntegrationRuntime } from './integration-runtime.js';
 import type { IntegrationModels } from './models/index.js';
 import type { InboundMessageRecord, InboundStatus } from './models/inbound-message.model.js';
@@ -24,6 +24,8 @@ export interface IntegrationContext extends RequestContext {
     readonly list: (status: InboundStatus | null | undefined, first: number | null | undefined) => Promise<InboundMessageRecord[]>;
     readonly read: (id: string) => Promise<InboundMessageRecord | null>;
     readonly replay: (id: string) => Promise<InboundMessageRecord>;
+    /** Whether this caller may see a message's raw body (it carries the shopper's personal data). */
+    readonly mayReadBodies: boolean;
   };
   readonly mappings: {
     readonly list: (kind: MappingKind, system: string | null | undefined, first: number | null | undefined) => Promise<MappingRecord[]>;
@@ -48,9 +50,10 @@ export function createIntegrationContext(base: RequestContext, models: Integrati
       list: (status, first) => listInboundMessages(models, principal, status, first),
       read: (id) => readInboundMessage(models, principal, id),
       replay: (id) => replayInboundMessage(models, principal, id, () => runtime.wake()),
+      mayReadBodies: can(principal, 'pii:read'),
     },
     mappings: {
-      list: (kind, system, first) => listMappings(models, principal, kind, system, first ?? 20),
+      list: (kind, system, first) => listMappings(models, principal, kind, system, first),
       set: (input) => setMapping(models, principal, input),
     },
     subscribers: {

@@ -108,8 +108,8 @@ export type InboundMessage = {
   __typename?: 'InboundMessage';
   /** How many times the worker took it (retries and replays count). */
   attempts: Scalars['Int']['output'];
-  /** The raw body as it arrived (the signed bytes). */
-  body: Scalars['String']['output'];
+  /** The raw body as it arrived (the signed bytes). It carries the shopper's personal data: null for callers who may not see it unmasked (analysts). */
+  body?: Maybe<Scalars['String']['output']>;
   /** The correlation id its commands carry: Query.trace shows the whole workflow it started. */
   correlationId: Scalars['String']['output'];
   /** How many more times the sender delivered the same webhook id; each was answered 200 and changed nothing. */
@@ -459,7 +459,7 @@ export type EventSubscriptionRegisteredResolvers<ContextType = IntegrationContex
 
 export type InboundMessageResolvers<ContextType = IntegrationContext, ParentType extends ResolversParentTypes['InboundMessage'] = ResolversParentTypes['InboundMessage']> = {
   attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  body?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  body?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   correlationId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   duplicateDeliveries?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   exception?: Resolver<Maybe<ResolversTypes['IntegrationException']>, ParentType, ContextType>;

@@ -1,4 +1,4 @@
-import { identifier, type Principal } from '@mesh/server-kit';
+import { identifier, pageSize, type Principal } from '@mesh/server-kit';
 import type { IntegrationModels } from '../models/index.js';
 import { mappingId, type MappingKind, type MappingRecord } from '../models/mapping.model.js';
 import { assertMayManageIntegrations, assertMayReadIntegrations } from './integration-access.js';
@@ -27,8 +27,9 @@ export async function setMapping(models: IntegrationModels, principal: Principal
   return record;
 }
 
-/** The mappings of one kind (and system), ordered by external id, at most `limit`. */
-export async function listMappings(models: IntegrationModels, principal: Principal, kind: MappingKind, system: string | null | undefined, limit: number): Promise<MappingRecord[]> {
+/** The mappings of one kind (and system), ordered by external id, at most `first` (default 20, at most 100). */
+export async function listMappings(models: IntegrationModels, principal: Principal, kind: MappingKind, system: string | null | undefined, first: number | null | undefined): Promise<MappingRecord[]> {
   assertMayReadIntegrations(principal);
+  const limit = pageSize(first);
   return models.mappings.find({ kind, ...(system ? { system } : {}) }).sort({ externalId: 1 }).limit(limit).lean<MappingRecord[]>();
 }
