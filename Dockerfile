@@ -1,5 +1,5 @@
 # One image for every mesh service; SERVICE picks which one runs (gateway, product, inventory,
-# order, customer, ledger). Build: docker build -t retail-mesh .
+# order, customer, ledger, integration). Build: docker build -t retail-mesh .
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY . .

@@ -1,5 +1,5 @@
 /**
- * Composes the five subgraph schemas into schema/supergraph.graphql (what the gateway loads) and
+ * Composes the six subgraph schemas into schema/supergraph.graphql (what the gateway loads) and
  * schema/api-schema.graphql (what clients see; typed test operations are checked against it).
  * With --check it writes nothing and fails when composition fails or either file is stale.
  */
@@ -13,6 +13,7 @@ const SUBGRAPHS = [
   { name: 'order', port: 4003 },
   { name: 'customer', port: 4004 },
   { name: 'ledger', port: 4005 },
+  { name: 'integration', port: 4006 },
 ] as const;
 
 // MESH_ROOT lets the staleness tests run this script against a scratch copy of the repository.

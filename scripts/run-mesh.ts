@@ -1,7 +1,7 @@
 /**
  * Runs the mesh for a human: the database (MONGODB_URI, a local mongod, or the embedded
- * mongo-java-server with data under .data/), the five subgraphs and the gateway, each its own
- * process on ports 4000-4005. Ctrl-C stops everything cleanly; data survives a restart.
+ * mongo-java-server with data under .data/), the six subgraphs and the gateway, each its own
+ * process on ports 4000-4006. Ctrl-C stops everything cleanly; data survives a restart.
  */
 import { signDevToken } from '@mesh/gateway';
 import { startMesh } from '@mesh/mesh-runner';

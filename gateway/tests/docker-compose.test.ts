@@ -22,21 +22,22 @@ function resolveEnvironment(environment: Record<string, string>): Record<string,
     Object.entries(environment).map(([key, value]) => [
       key,
       String(value).replace(/\$\{([A-Z_]+)(?::[-?]([^}]*))?\}/g, (_match, name: string, fallback?: string) =>
-        name === 'MESH_INTERNAL_SECRET' ? 's'.repeat(40) : name === 'AUTH_JWKS_URL' ? 'https://idp.example.com/.well-known/jwks.json' : (fallback ?? name.toLowerCase()),
+        name === 'MESH_INTERNAL_SECRET' ? 's'.repeat(40) : name === 'SHOPIFY_WEBHOOK_SECRET' || name === 'FULFILMENT_WEBHOOK_SECRET' ? 'webhook-signing-key' : name === 'AUTH_JWKS_URL' ? 'https://idp.example.com/.well-known/jwks.json' : (fallback ?? name.toLowerCase()),
       ),
     ]),
   );
 }
 
-test('the compose file runs the database, the broker, the five subgraphs and the gateway', () => {
-  assert.deepEqual(Object.keys(compose.services).sort(), ['customer', 'gateway', 'inventory', 'ledger', 'mongo', 'nats', 'order', 'product']);
+test('the compose file runs the database, the broker, the six subgraphs and the gateway', () => {
+  assert.deepEqual(Object.keys(compose.services).sort(), ['customer', 'gateway', 'integration', 'inventory', 'ledger', 'mongo', 'nats', 'order', 'product']);
   assert.deepEqual(compose.services['gateway']?.ports, ['4000:4000']);
 });
 
 for (const name of SUBGRAPHS) {
   test(`the ${name} service sets only variables its config reads, in production mode, on the replica set`, () => {
-    const { config, order } = readSubgraphEnvironment(name, resolveEnvironment(compose.services[name]?.environment ?? {}));
+    const { config, order, integration } = readSubgraphEnvironment(name, resolveEnvironment(compose.services[name]?.environment ?? {}));
     if (name === 'order') assert.equal(order?.productUrl, 'http://product:4001/graphql');
+    if (name === 'integration') assert.equal(integration?.orderUrl, 'http://order:4003/graphql');
     assert.equal(config.environment, 'production');
     assert.equal(config.seed, false);
     assert.match(config.mongoUri, /^mongodb:\/\/mongo:27017\/.*replicaSet=rs0/);

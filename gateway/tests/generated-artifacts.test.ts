@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 // prove that both checks actually fail when a schema changes without regenerating.
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
-const SUBGRAPHS = ['product', 'inventory', 'order', 'customer', 'ledger'];
+const SUBGRAPHS = ['product', 'inventory', 'order', 'customer', 'ledger', 'integration'];
 
 function scratchCopy(): string {
   const dir = mkdtempSync(join(tmpdir(), 'mesh-artifacts-'));

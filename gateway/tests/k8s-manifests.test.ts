@@ -162,7 +162,7 @@ describe('the Kubernetes manifests (deploy/k8s)', () => {
       assert.ok(replicas >= 2, `${name} runs at least two replicas (${replicas})`);
       const environment = environmentOf(container);
       assert.equal(environment['SERVICE'], name, 'the image runs this service');
-      const { config, order } = readSubgraphEnvironment(name, environment);
+      const { config, order, integration } = readSubgraphEnvironment(name, environment);
       assert.equal(config.environment, 'production');
       assert.equal(config.seed, false);
       assert.equal(config.host, '0.0.0.0');
@@ -178,6 +178,7 @@ describe('the Kubernetes manifests (deploy/k8s)', () => {
       assert.equal(config.natsUrl, `nats://nats:${named('Service', 'nats').spec?.ports?.[0]?.port}`);
       assert.equal(config.eventStreamReplicas, named('StatefulSet', 'nats').spec?.replicas, 'streams are replicated on every NATS node');
       if (name === 'order') assert.equal(order?.productUrl, `http://product:${serviceContainer('product').servicePort}/graphql`);
+      if (name === 'integration') assert.equal(integration?.orderUrl, `http://order:${serviceContainer('order').servicePort}/graphql`);
     });
   }
 

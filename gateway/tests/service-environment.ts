@@ -3,6 +3,7 @@ import { readSubgraphConfig, type SubgraphConfig } from '@mesh/server-kit';
 import type { SubgraphName } from '@mesh/mesh-runner';
 import { readInventorySettings, type InventorySettings } from '@mesh/inventory-subgraph';
 import { readOrderRuntimeSettings, type OrderRuntimeSettings } from '@mesh/order-subgraph';
+import { readIntegrationSettings, type IntegrationSettings } from '@mesh/integration-subgraph';
 import { DEFAULT_SUPERGRAPH_PATH, readGatewayConfig } from '../src/module.js';
 
 // Shared by the deployment files' tests (docker-compose, Kubernetes): a service's environment
@@ -33,6 +34,8 @@ export interface SubgraphEnvironment {
   readonly order?: OrderRuntimeSettings;
   /** Inventory's own settings (inventory only). */
   readonly inventory?: InventorySettings;
+  /** The integration domain's own settings (integration only). */
+  readonly integration?: IntegrationSettings;
 }
 
 /**
@@ -54,8 +57,14 @@ export function readSubgraphEnvironment(name: SubgraphName, environment: Readonl
     read.names.forEach((key) => names.add(key));
     inventory = read.result;
   }
+  let integration: IntegrationSettings | undefined;
+  if (name === 'integration') {
+    const read = namesRead(environment, (env) => readIntegrationSettings(env));
+    read.names.forEach((key) => names.add(key));
+    integration = read.result;
+  }
   assertAllRead(name, environment, names);
-  return { config: kit.result, ...(order ? { order } : {}), ...(inventory ? { inventory } : {}) };
+  return { config: kit.result, ...(order ? { order } : {}), ...(inventory ? { inventory } : {}), ...(integration ? { integration } : {}) };
 }
 
 /** Reads the gateway's environment with its own reader; fails on a variable it does not read. */

@@ -69,6 +69,53 @@ export type CurrencyCode =
   /** US dollar. */
   | 'USD';
 
+/** Where a delivery to a subscriber is. */
+export type EventDeliveryStatus =
+  /** Every attempt failed; replayDeadDeliveries sends it again. */
+  | 'DEAD'
+  /** The subscriber answered 2xx. */
+  | 'DELIVERED'
+  /** Waiting to be sent, or to be retried after a failure. */
+  | 'PENDING';
+
+/** An order a channel outside the mesh already took payment for. */
+export type ExternalOrderInput = {
+  /** The channel the order was placed in. */
+  channel: SalesChannel;
+  /** The currency the channel charged in. */
+  currency: CurrencyCode;
+  /** The customer the order is for; null for a guest checkout the mesh knows no customer of. */
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  /** How and from where the order is fulfilled (SHIP, SHIP_FROM_STORE or PICKUP_IN_STORE). */
+  fulfillment: FulfillmentInput;
+  /** Unique per external order (1 to 128 characters), e.g. shopify:<shop>:order:<id>; a retry with it returns the first order. */
+  idempotencyKey: Scalars['String']['input'];
+  /** 1 to 50 lines, each SKU at most once. */
+  lines: Array<ExternalOrderLineInput>;
+  /** The payment the channel took. */
+  payment: ExternalPaymentInput;
+};
+
+/** One line of an external order, at the price the channel charged. */
+export type ExternalOrderLineInput = {
+  /** Units sold, 1 to 1000. */
+  quantity: Scalars['Int']['input'];
+  /** The SKU sold. */
+  sku: Scalars['ID']['input'];
+  /** Net unit price the channel charged, in minor units (before tax). */
+  unitPriceMinor: Scalars['Long']['input'];
+};
+
+/** The payment a channel took for an external order. */
+export type ExternalPaymentInput = {
+  /** The amount taken in minor units; must equal the order total. */
+  amountMinor: Scalars['Long']['input'];
+  /** Who took it, 1 to 64 characters (e.g. shopify). */
+  provider: Scalars['String']['input'];
+  /** The channel's reference, 1 to 128 characters. */
+  reference: Scalars['String']['input'];
+};
+
 /** The fulfilment of an order being placed. */
 export type FulfillmentInput = {
   /** The store or warehouse that fulfils (and reserves stock for) the order. */
@@ -100,6 +147,34 @@ export type IdentityKind =
   | 'PHONE'
   /** A web or app storefront account id. */
   | 'WEB_ACCOUNT';
+
+/** Where an inbound message is in processing. */
+export type InboundMessageStatus =
+  /** Could not become a command; fix the cause (usually a mapping) and replay it. */
+  | 'EXCEPTION'
+  /** Turned into the order domain's command. */
+  | 'PROCESSED'
+  /** Recorded; the worker has not finished it yet (or retries it after a transient failure). */
+  | 'RECEIVED';
+
+/** The kinds of integration exception. */
+export type IntegrationExceptionCode =
+  /** The order domain refused the command for another reason (the message says which), e.g. a refund of an unshipped order. */
+  | 'COMMAND_REFUSED'
+  /** The body is not JSON, or a required field is missing or of the wrong type (unknown fields are ignored). */
+  | 'INVALID_PAYLOAD'
+  /** An order the storefront has not been paid for (financial_status other than paid). */
+  | 'NOT_PAID'
+  /** A cancellation or refund of an order that never became a mesh order. */
+  | 'ORDER_NOT_RECORDED'
+  /** The amount the storefront took is not the total the mesh computes (discounts, shipping or another tax rule). */
+  | 'PAYMENT_MISMATCH'
+  /** The order's location (location_id, or 'default' when it has none) has no LOCATION mapping: add one, then replay. */
+  | 'UNKNOWN_LOCATION'
+  /** A line's SKU is neither mapped nor a SKU of the catalog: add a SKU mapping, then replay. */
+  | 'UNKNOWN_SKU'
+  /** A topic the mesh does not act on. */
+  | 'UNSUPPORTED_TOPIC';
 
 /** Narrows a journal listing. All given conditions must hold. */
 export type JournalEntryFilter = {
@@ -140,6 +215,15 @@ export type LoyaltyTier =
   | 'PLATINUM'
   /** Entry tier. */
   | 'SILVER';
+
+/** What an outside id is translated into. */
+export type MappingKind =
+  /** A storefront customer id -> the mesh's customer id (unmapped customers order as guests). */
+  | 'CUSTOMER'
+  /** A storefront location id (or 'default' for orders without one) -> the mesh location that ships it. */
+  | 'LOCATION'
+  /** A storefront SKU -> the mesh's SKU (unmapped SKUs are taken as the mesh's own). */
+  | 'SKU';
 
 /** Two records of the same shopper to merge into one golden record. */
 export type MergeCustomersInput = {
@@ -429,6 +513,16 @@ export type RefundRefusalReason =
   /** The amount is more than was captured minus what was already refunded. */
   | 'REFUND_EXCEEDS_CAPTURED';
 
+/** Registers a subscriber. */
+export type RegisterEventSubscriptionInput = {
+  /** What the subscriber is. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** 1 to 50 of the mesh's topics, e.g. order.order-status-changed, inventory.availability-changed. */
+  topics: Array<Scalars['String']['input']>;
+  /** An absolute http(s) URL without credentials (deliveries are signed instead). */
+  url: Scalars['String']['input'];
+};
+
 /** What returned goods are fit for, decided when they are received. */
 export type ReturnDisposition =
   /** Not sellable: written off (shrinkage); stock does not change. */
@@ -494,6 +588,26 @@ export type SalesChannel =
   | 'POS'
   /** The web storefront. */
   | 'WEB';
+
+/** Sets one mapping (creating or replacing it). */
+export type SetIntegrationMappingInput = {
+  /** The outside system's id (1 to 128 letters, digits or _-:.@+). */
+  externalId: Scalars['String']['input'];
+  /** The mesh's id. */
+  internalId: Scalars['String']['input'];
+  /** What kind of id it translates. */
+  kind: MappingKind;
+  /** The outside system, e.g. shopify. */
+  system: Scalars['String']['input'];
+};
+
+/** A shipment's carrier and tracking number. */
+export type ShipmentTrackingInput = {
+  /** The carrier, 1 to 128 characters. */
+  carrier: Scalars['String']['input'];
+  /** The carrier's tracking number, 1 to 128 characters. */
+  trackingNumber: Scalars['String']['input'];
+};
 
 /** Movements that can be recorded by hand (sales, returns and transfers come from their workflows). */
 export type StockMovementType =

@@ -19,6 +19,7 @@ import type {
   PaymentCaptured,
   PaymentRefunded,
   ReturnCompleted,
+  ShipmentDelivered,
   ReturnReceived,
   ReturnRequested,
 } from './payloads/order.payloads.js';
@@ -72,6 +73,8 @@ export const EVENT_TOPICS = {
   'order.payment-captured': { version: 1, payload: payload<PaymentCaptured>() },
   /** Fires for each refund paid back to the customer (after a return or a cancellation after capture); the ledger reverses it. */
   'order.payment-refunded': { version: 1, payload: payload<PaymentRefunded>() },
+  /** Fires once when a carrier or WMS reports a shipped order delivered to the customer (recordDelivery); the order's status does not change. */
+  'order.shipment-delivered': { version: 1, payload: payload<ShipmentDelivered>() },
   /** Fires when a return is opened on a completed order (its units are claimed); nothing is received or refunded yet. */
   'order.return-requested': { version: 1, payload: payload<ReturnRequested>() },
   /** Fires when returned goods are received at a location with their disposition (sellable or damaged), before the refund. */

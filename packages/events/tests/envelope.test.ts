@@ -93,6 +93,7 @@ describe('the topic map', () => {
       'order.return-completed',
       'order.return-received',
       'order.return-requested',
+      'order.shipment-delivered',
       'product.price-changed',
       'product.product-upserted',
     ]);

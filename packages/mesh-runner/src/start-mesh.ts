@@ -6,16 +6,16 @@ import { spawnService, type ServiceProcess } from './service-process.js';
 import { replayHistoryIfNeeded, type HistoryOption } from './history-wiring.js';
 import type { SeedHistorySummary } from './seed-history.js';
 
-export const SUBGRAPHS = ['product', 'inventory', 'order', 'customer', 'ledger'] as const;
+export const SUBGRAPHS = ['product', 'inventory', 'order', 'customer', 'ledger', 'integration'] as const;
 export type SubgraphName = (typeof SUBGRAPHS)[number];
-const FIXED_PORTS: Readonly<Record<SubgraphName | 'gateway', number>> = { gateway: 4000, product: 4001, inventory: 4002, order: 4003, customer: 4004, ledger: 4005 };
+const FIXED_PORTS: Readonly<Record<SubgraphName | 'gateway', number>> = { gateway: 4000, product: 4001, inventory: 4002, order: 4003, customer: 4004, ledger: 4005, integration: 4006 };
 
 export interface MeshOptions {
   /** Keep data across runs (embedded H2 file or mongod data dir under dataDir). */
   readonly persistent: boolean;
   /** Where a started database keeps its files. */
   readonly dataDir: string;
-  /** Use the well-known ports 4000-4005 (for humans) instead of free ephemeral ones (tests). */
+  /** Use the well-known ports 4000-4006 (for humans) instead of free ephemeral ones (tests). */
   readonly fixedPorts?: boolean;
   /** Print every service's output. */
   readonly echo?: boolean;
@@ -69,7 +69,7 @@ const entryOf = (name: SubgraphName | 'gateway') => (name === 'gateway' ? `${rep
 
 /**
  * Starts the mesh as separate processes over real HTTP: the database (resolved as
- * resolveDatabase says), the five subgraphs (each seeds its own database when empty), then the
+ * resolveDatabase says), the six subgraphs (each seeds its own database when empty), then the
  * gateway. Requires a build (`turbo run build`).
  */
 export async function startMesh(options: MeshOptions): Promise<RunningMesh> {
@@ -102,6 +102,8 @@ export async function startMesh(options: MeshOptions): Promise<RunningMesh> {
           [`${name.toUpperCase()}_PORT`]: String(port),
           // The order domain prices lines by asking the product domain directly.
           ...(name === 'order' ? { PRODUCT_URL: urls.product } : {}),
+          // Storefront webhooks become orders by commands sent straight to the order domain.
+          ...(name === 'integration' ? { ORDER_URL: urls.order } : {}),
         };
   const start = async (name: SubgraphName | 'gateway') => {
     running.set(name, await spawnService({ name, entry: entryOf(name), baseUrl: baseUrl(name), env: envOf(name, ports[name]), echo: options.echo ?? false }));

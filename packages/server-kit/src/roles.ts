@@ -44,7 +44,9 @@ export type Capability =
   /** Read the event trail: traces of a correlation id across domains, and dead letters. */
   | 'events:read'
   /** Replay a dead-lettered event after its cause is fixed. */
-  | 'events:replay';
+  | 'events:replay'
+  /** Connect outside systems: set mapping tables, replay integration exceptions. */
+  | 'integrations:manage';
 
 const GRANTS: Readonly<Record<Role, ReadonlySet<Capability>>> = {
   anonymous: new Set(['catalog:read']),
@@ -56,7 +58,7 @@ const GRANTS: Readonly<Record<Role, ReadonlySet<Capability>>> = {
   analyst: new Set(['catalog:read', 'customers:read-any', 'orders:read-any', 'stock:read-movements', 'ledger:read', 'events:read']),
   admin: new Set([
     'catalog:read', 'customers:read-any', 'pii:read', 'orders:read-any', 'stock:write', 'stock:read-movements', 'ledger:read',
-    'orders:place-any', 'orders:fulfil', 'returns:process', 'pos:sync', 'events:read', 'events:replay',
+    'orders:place-any', 'orders:fulfil', 'returns:process', 'pos:sync', 'events:read', 'events:replay', 'integrations:manage',
   ]),
 };
 

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Connection } from 'mongoose';
 import { connectJetStreamBus, createMemoryBus, type EventBus } from '@mesh/events';
 import { readBoolean, readEnvironment, readInt, readInternalSecret, readOptionalString, readPort, readString, type RuntimeEnvironment } from './config.js';
@@ -84,6 +85,11 @@ export interface SubgraphModule<TModels, TContext extends RequestContext> {
    */
   seed?(models: TModels, logger: Logger): Promise<void>;
   /**
+   * Extra HTTP routes (exact path, served before GraphQL and without the gateway credential: each
+   * route authenticates its caller itself, e.g. a webhook's signature), such as inbound webhooks.
+   */
+  routes?(models: TModels, logger: Logger): Readonly<Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>>>;
+  /**
    * Starts what runs beside the HTTP server (event consumers, outbox relays, scheduled jobs) once
    * the database is ready; the returned handle is stopped before the database closes.
    */
@@ -134,6 +140,7 @@ export async function startSubgraphService<TModels, TContext extends RequestCont
     metrics,
     context: async ({ req }) => module.createContext(await identify(req), models),
     ready: () => connection.readyState === 1,
+    ...(module.routes ? { routes: module.routes(models, logger) } : {}),
   });
   const http = await listen(handler, config.port, config.host);
   // A module opts in to subscriptions by resolving `Subscription` fields: they are served over

@@ -15,7 +15,9 @@ import { readOrderTraceSteps } from './services/read-trace-steps.service.js';
 import { readOrder, type OrderLookup } from './services/read-order.service.js';
 import { watchOrderStatus, type OrderStatusUpdateView, type WatchOrderStatusArgs } from './services/watch-order-status.service.js';
 import { syncPosTransactions, type PosSyncResult } from './services/sync-pos-transactions.service.js';
-import type { PosTransactionInput } from './__generated__/resolvers-types.js';
+import type { ExternalOrderInput, PosTransactionInput } from './__generated__/resolvers-types.js';
+import { recordExternalOrder } from './services/record-external-order.service.js';
+import { recordDelivery, type RecordDeliveryRequest } from './services/record-delivery.service.js';
 
 import { createReturn, type CreateReturnOutcome } from './services/create-return.service.js';
 import { receiveReturn, type ReceiveReturnOutcome } from './services/receive-return.service.js';
@@ -42,6 +44,10 @@ export interface OrderContext extends RequestContext {
     readonly transition: (command: OrderCommand, request: TransitionRequest) => Promise<OrderRecord>;
     /** Mutation.syncPosTransactions. */
     readonly syncPos: (storeId: string, transactions: readonly PosTransactionInput[]) => Promise<PosSyncResult>;
+    /** Mutation.recordDelivery. */
+    readonly recordDelivery: (request: RecordDeliveryRequest) => Promise<OrderRecord>;
+    /** Mutation.recordExternalOrder. */
+    readonly recordExternal: (input: ExternalOrderInput) => Promise<OrderRecord>;
     /** Subscription.orderStatusChanged. */
     readonly watchStatus: (args: WatchOrderStatusArgs) => Promise<AsyncIterableIterator<OrderStatusUpdateView | Error>>;
   };
@@ -70,6 +76,8 @@ export function createOrderContext(base: RequestContext, models: OrderModels, ru
       ofCustomer: (customerId, args) => customerOrders(loaders, principal, customerId, args),
       place: (input) => placeOrder(models, runtime, base, input),
       transition: (command, request) => transitionOrder(models, { principal, correlationId: base.correlationId, loaders }, command, request),
+      recordDelivery: (request) => recordDelivery(models, principal, request),
+      recordExternal: (input) => recordExternalOrder(models, runtime, base, input),
       syncPos: (storeId, transactions) => syncPosTransactions(models, runtime, base, storeId, transactions),
       watchStatus: async (args) => {
         const feed = liveFeed();

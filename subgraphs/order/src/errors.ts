@@ -6,6 +6,7 @@ export const ORDER_ERROR_CODES = {
   IDEMPOTENCY_KEY_REUSED: 'The idempotency key was already used for a different request; nothing was changed.',
   ILLEGAL_TRANSITION: 'The order cannot move from its current status to the one asked for; nothing was changed.',
   INTAKE_SATURATED: 'Order intake is saturated; nothing was written. Retry with the same idempotency key after extensions.retryAfterMs.',
+  PAYMENT_MISMATCH: 'The payment a channel already took does not equal the order total the order domain computes; nothing was written.',
   CATALOG_UNAVAILABLE: 'The product catalog did not answer in time to price the order; nothing was written. Retry with the same idempotency key after extensions.retryAfterMs.',
 } as const;
 
@@ -17,6 +18,9 @@ export const illegalTransition = (orderId: string, from: OrderStatus, to: OrderS
 
 export const intakeSaturated = (retryAfterMs: number, backlog: number) =>
   meshError('INTAKE_SATURATED', `Order intake is saturated (${backlog} orders waiting for a decision); retry after ${retryAfterMs} ms`, { retryAfterMs, retryable: true });
+
+export const paymentMismatch = (paidMinor: number, totalMinor: number, subtotalMinor: number, taxMinor: number, currency: string) =>
+  meshError('PAYMENT_MISMATCH', `The payment ${paidMinor} does not equal the total ${totalMinor} (subtotal ${subtotalMinor} + tax ${taxMinor}) in ${currency} minor units`, { paidMinor, totalMinor });
 
 /** Pause suggested to a caller whose order could not be priced: the catalog is slow or restarting. */
 const CATALOG_RETRY_AFTER_MS = 1000;

@@ -1,4 +1,4 @@
-import { createEnvelope, type EnvelopeLineage, type EnvelopeOf, type FulfilledGoods, type Topic, type TopicPayload } from '@mesh/events';
+import { createEnvelope, type EnvelopeLineage, type EnvelopeOf, type FulfilledGoods, type ShipmentTracking, type Topic, type TopicPayload } from '@mesh/events';
 import type { OrderStatus } from './__generated__/resolvers-types.js';
 import type { OrderRecord } from './models/order.model.js';
 
@@ -8,7 +8,7 @@ export function orderEnvelope<T extends Topic>(type: T, data: TopicPayload<T>, o
 }
 
 /** `order.order-status-changed` for one transition, with what left stock when it fulfils. */
-export function statusChanged(order: OrderRecord, from: OrderStatus | null, to: OrderStatus, lineage: EnvelopeLineage, at: Date, extra: { reason?: string; fulfillment?: FulfilledGoods } = {}) {
+export function statusChanged(order: OrderRecord, from: OrderStatus | null, to: OrderStatus, lineage: EnvelopeLineage, at: Date, extra: { reason?: string; fulfillment?: FulfilledGoods; tracking?: ShipmentTracking } = {}) {
   return orderEnvelope('order.order-status-changed', { orderId: order._id, from, to, ...extra }, order._id, `status:${to}`, lineage, at);
 }
 

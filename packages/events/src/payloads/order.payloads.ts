@@ -65,6 +65,21 @@ export interface OrderStatusChanged {
    * (order, SKU), never taking on hand below zero (units sold beyond it are noted on the movement).
    */
   readonly fulfillment?: FulfilledGoods;
+  /** On the transition to SHIPPED when the carrier's tracking was given (shipOrder's `tracking`). */
+  readonly tracking?: ShipmentTracking;
+}
+
+/** A carrier and its tracking number of a shipment. */
+export interface ShipmentTracking {
+  readonly carrier: string;
+  readonly trackingNumber: string;
+}
+
+export interface ShipmentDelivered {
+  readonly orderId: string;
+  readonly tracking: ShipmentTracking;
+  /** ISO 8601: when the carrier delivered it. */
+  readonly deliveredAt: string;
 }
 
 /** One line of goods that left stock, valued at cost. */

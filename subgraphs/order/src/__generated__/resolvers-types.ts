@@ -82,11 +82,62 @@ export type CustomerOrdersArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** An order a channel outside the mesh already took payment for. */
+export type ExternalOrderInput = {
+  /** The channel the order was placed in. */
+  channel: SalesChannel;
+  /** The currency the channel charged in. */
+  currency: CurrencyCode;
+  /** The customer the order is for; null for a guest checkout the mesh knows no customer of. */
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  /** How and from where the order is fulfilled (SHIP, SHIP_FROM_STORE or PICKUP_IN_STORE). */
+  fulfillment: FulfillmentInput;
+  /** Unique per external order (1 to 128 characters), e.g. shopify:<shop>:order:<id>; a retry with it returns the first order. */
+  idempotencyKey: Scalars['String']['input'];
+  /** 1 to 50 lines, each SKU at most once. */
+  lines: Array<ExternalOrderLineInput>;
+  /** The payment the channel took. */
+  payment: ExternalPaymentInput;
+};
+
+/** One line of an external order, at the price the channel charged. */
+export type ExternalOrderLineInput = {
+  /** Units sold, 1 to 1000. */
+  quantity: Scalars['Int']['input'];
+  /** The SKU sold. */
+  sku: Scalars['ID']['input'];
+  /** Net unit price the channel charged, in minor units (before tax). */
+  unitPriceMinor: Scalars['Long']['input'];
+};
+
+/** A payment a channel outside the mesh took for an order (for example a Shopify storefront). */
+export type ExternalPayment = {
+  __typename?: 'ExternalPayment';
+  /** Who took the payment, e.g. shopify. */
+  provider: Scalars['String']['output'];
+  /** The channel's reference of the payment (for example its order or transaction id). */
+  reference: Scalars['String']['output'];
+};
+
+/** The payment a channel took for an external order. */
+export type ExternalPaymentInput = {
+  /** The amount taken in minor units; must equal the order total. */
+  amountMinor: Scalars['Long']['input'];
+  /** Who took it, 1 to 64 characters (e.g. shopify). */
+  provider: Scalars['String']['input'];
+  /** The channel's reference, 1 to 128 characters. */
+  reference: Scalars['String']['input'];
+};
+
 /** How an order reaches the customer. */
 export type Fulfillment = {
   __typename?: 'Fulfillment';
+  /** When the carrier delivered it (recordDelivery); null until then, and for orders that are not shipped. */
+  deliveredAt?: Maybe<Scalars['DateTime']['output']>;
   /** The store or warehouse that fulfils the order (resolved by the inventory subgraph). */
   location: Location;
+  /** The carrier and tracking number, once shipped with them (shipOrder's tracking, or a carrier's delivery report). */
+  tracking?: Maybe<ShipmentTracking>;
   /** The fulfilment method. */
   type: FulfillmentType;
 };
@@ -168,6 +219,24 @@ export type Mutation = {
    */
   receiveReturn: ReceiveReturnResult;
   /**
+   * Records that the carrier delivered a shipped order (a carrier's or WMS's report, through the
+   * integration subgraph): sets fulfillment.deliveredAt (and the tracking, when the order has none)
+   * and publishes order.shipment-delivered; the status stays as it is. Recording it again changes
+   * nothing. ILLEGAL_TRANSITION for an order not shipped. Associates and admins.
+   */
+  recordDelivery: Order;
+  /**
+   * Records an order a storefront or marketplace already took payment for (the integration subgraph
+   * calls it for storefront webhooks). Lines carry the prices the channel charged; tax follows the
+   * order domain's rule and unit costs come from the catalog. The payment taken must equal the total
+   * (PAYMENT_MISMATCH otherwise); an unknown SKU is NOT_FOUND; both write nothing. The order is
+   * recorded PLACED and inventory reserves it as for placeOrder (CONFIRMED with the total authorised,
+   * or REJECTED); it is captured at fulfilment and posted to the ledger like any online order. Answers
+   * at once without waiting for inventory. Repeating the idempotency key returns the same order; with
+   * other content it fails with IDEMPOTENCY_KEY_REUSED. Associates and admins.
+   */
+  recordExternalOrder: Order;
+  /**
    * Pays money back without goods (goodwill, price adjustment, late delivery) on a fulfilled order
    * (SHIPPED, PICKED_UP, COMPLETED or PARTIALLY_RETURNED) that has a capture. The tax part is the
    * order's tax share of the amount (rounded down). Never above what was captured minus what was
@@ -176,7 +245,7 @@ export type Mutation = {
    * result. Associates and admins.
    */
   refundPayment: RefundPaymentResult;
-  /** Hands a CONFIRMED ship order to the carrier: the payment is captured and the order COMPLETED. ILLEGAL_TRANSITION from any other status. Associates and admins. */
+  /** Hands a CONFIRMED ship order to the carrier, optionally with its tracking (kept on the order and told on the SHIPPED status change): the payment is captured and the order COMPLETED. ILLEGAL_TRANSITION from any other status. Associates and admins. */
   shipOrder: Order;
   /**
    * Uploads a store's till (POS) transactions, for example after the store was offline: 1 to 500 per
@@ -224,6 +293,18 @@ export type MutationReceiveReturnArgs = {
 };
 
 
+export type MutationRecordDeliveryArgs = {
+  deliveredAt: Scalars['DateTime']['input'];
+  orderId: Scalars['ID']['input'];
+  tracking: ShipmentTrackingInput;
+};
+
+
+export type MutationRecordExternalOrderArgs = {
+  input: ExternalOrderInput;
+};
+
+
 export type MutationRefundPaymentArgs = {
   input: RefundPaymentInput;
 };
@@ -232,6 +313,7 @@ export type MutationRefundPaymentArgs = {
 export type MutationShipOrderArgs = {
   idempotencyKey: Scalars['String']['input'];
   orderId: Scalars['ID']['input'];
+  tracking?: InputMaybe<ShipmentTrackingInput>;
 };
 
 
@@ -255,6 +337,8 @@ export type Order = {
   currency: CurrencyCode;
   /** The customer who placed the order. Null only for an anonymous store sale: a till (POS) transaction without a loyalty card names no customer. */
   customer?: Maybe<Customer>;
+  /** For an order a storefront or marketplace already took payment for (recordExternalOrder): who took the payment and its reference. Null otherwise. */
+  externalPayment?: Maybe<ExternalPayment>;
   /** How and from where the order is fulfilled. */
   fulfillment: Fulfillment;
   /** Stable order identifier, e.g. ord_00001. */
@@ -894,6 +978,23 @@ export type SalesChannel =
   /** The web storefront. */
   | 'WEB';
 
+/** A shipment's carrier and tracking number. */
+export type ShipmentTracking = {
+  __typename?: 'ShipmentTracking';
+  /** The carrier, e.g. UPS. */
+  carrier: Scalars['String']['output'];
+  /** The carrier's tracking number. */
+  trackingNumber: Scalars['String']['output'];
+};
+
+/** A shipment's carrier and tracking number. */
+export type ShipmentTrackingInput = {
+  /** The carrier, 1 to 128 characters. */
+  carrier: Scalars['String']['input'];
+  /** The carrier's tracking number, 1 to 128 characters. */
+  trackingNumber: Scalars['String']['input'];
+};
+
 export type Subscription = {
   __typename?: 'Subscription';
   /**
@@ -1089,6 +1190,10 @@ export type ResolversTypes = {
   Customer: ResolverTypeWrapper<CustomerRef>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  ExternalOrderInput: ExternalOrderInput;
+  ExternalOrderLineInput: ExternalOrderLineInput;
+  ExternalPayment: ResolverTypeWrapper<ExternalPayment>;
+  ExternalPaymentInput: ExternalPaymentInput;
   Fulfillment: ResolverTypeWrapper<Fulfillment>;
   FulfillmentInput: FulfillmentInput;
   FulfillmentType: FulfillmentType;
@@ -1151,6 +1256,8 @@ export type ResolversTypes = {
   ReturnStatus: ReturnStatus;
   ReturnableLine: ResolverTypeWrapper<ReturnableLine>;
   SalesChannel: SalesChannel;
+  ShipmentTracking: ResolverTypeWrapper<ShipmentTracking>;
+  ShipmentTrackingInput: ShipmentTrackingInput;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Trace: ResolverTypeWrapper<Trace>;
   TraceDomain: TraceDomain;
@@ -1166,6 +1273,10 @@ export type ResolversParentTypes = {
   Customer: CustomerRef;
   Int: Scalars['Int']['output'];
   DateTime: Scalars['DateTime']['output'];
+  ExternalOrderInput: ExternalOrderInput;
+  ExternalOrderLineInput: ExternalOrderLineInput;
+  ExternalPayment: ExternalPayment;
+  ExternalPaymentInput: ExternalPaymentInput;
   Fulfillment: Fulfillment;
   FulfillmentInput: FulfillmentInput;
   Location: Location;
@@ -1212,6 +1323,8 @@ export type ResolversParentTypes = {
   ReturnReceived: ReturnReceivedOutcome;
   ReturnRefused: ReturnRefusedOutcome;
   ReturnableLine: ReturnableLine;
+  ShipmentTracking: ShipmentTracking;
+  ShipmentTrackingInput: ShipmentTrackingInput;
   Subscription: Record<PropertyKey, never>;
   Trace: Trace | FederationReferenceTypes['Trace'];
   TraceStep: TraceStep;
@@ -1231,8 +1344,15 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type ExternalPaymentResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['ExternalPayment'] = ResolversParentTypes['ExternalPayment']> = {
+  provider?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reference?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type FulfillmentResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['Fulfillment'] = ResolversParentTypes['Fulfillment']> = {
+  deliveredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   location?: Resolver<ResolversTypes['Location'], ParentType, ContextType>;
+  tracking?: Resolver<Maybe<ResolversTypes['ShipmentTracking']>, ParentType, ContextType>;
   type?: Resolver<ResolversTypes['FulfillmentType'], ParentType, ContextType>;
 };
 
@@ -1257,6 +1377,8 @@ export type MutationResolvers<ContextType = OrderContext, ParentType extends Res
   markReadyForPickup?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationMarkReadyForPickupArgs, 'idempotencyKey' | 'orderId'>>;
   placeOrder?: Resolver<ResolversTypes['PlaceOrderResult'], ParentType, ContextType, RequireFields<MutationPlaceOrderArgs, 'input'>>;
   receiveReturn?: Resolver<ResolversTypes['ReceiveReturnResult'], ParentType, ContextType, RequireFields<MutationReceiveReturnArgs, 'input'>>;
+  recordDelivery?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationRecordDeliveryArgs, 'deliveredAt' | 'orderId' | 'tracking'>>;
+  recordExternalOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationRecordExternalOrderArgs, 'input'>>;
   refundPayment?: Resolver<ResolversTypes['RefundPaymentResult'], ParentType, ContextType, RequireFields<MutationRefundPaymentArgs, 'input'>>;
   shipOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationShipOrderArgs, 'idempotencyKey' | 'orderId'>>;
   syncPosTransactions?: Resolver<ResolversTypes['PosSyncResult'], ParentType, ContextType, RequireFields<MutationSyncPosTransactionsArgs, 'storeId' | 'transactions'>>;
@@ -1268,6 +1390,7 @@ export type OrderResolvers<ContextType = OrderContext, ParentType extends Resolv
   correlationId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   currency?: Resolver<ResolversTypes['CurrencyCode'], ParentType, ContextType>;
   customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
+  externalPayment?: Resolver<Maybe<ResolversTypes['ExternalPayment']>, ParentType, ContextType>;
   fulfillment?: Resolver<ResolversTypes['Fulfillment'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lines?: Resolver<Array<ResolversTypes['OrderLine']>, ParentType, ContextType>;
@@ -1464,6 +1587,11 @@ export type ReturnableLineResolvers<ContextType = OrderContext, ParentType exten
   returnable?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type ShipmentTrackingResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['ShipmentTracking'] = ResolversParentTypes['ShipmentTracking']> = {
+  carrier?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  trackingNumber?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type SubscriptionResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
   orderStatusChanged?: SubscriptionResolver<ResolversTypes['OrderStatusUpdate'], "orderStatusChanged", ParentType, ContextType, RequireFields<SubscriptionOrderStatusChangedArgs, 'snapshot'>>;
 };
@@ -1486,6 +1614,7 @@ export type Resolvers<ContextType = OrderContext> = {
   CreateReturnResult?: CreateReturnResultResolvers<ContextType>;
   Customer?: CustomerResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  ExternalPayment?: ExternalPaymentResolvers<ContextType>;
   Fulfillment?: FulfillmentResolvers<ContextType>;
   Location?: LocationResolvers<ContextType>;
   Long?: GraphQLScalarType;
@@ -1520,6 +1649,7 @@ export type Resolvers<ContextType = OrderContext> = {
   ReturnReceived?: ReturnReceivedResolvers<ContextType>;
   ReturnRefused?: ReturnRefusedResolvers<ContextType>;
   ReturnableLine?: ReturnableLineResolvers<ContextType>;
+  ShipmentTracking?: ShipmentTrackingResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   Trace?: TraceResolvers<ContextType>;
   TraceStep?: TraceStepResolvers<ContextType>;

@@ -46,7 +46,14 @@ export interface OrderRecord {
   /** The customer the order is for; absent only for an anonymous till (POS) sale, which names no customer. */
   customerId?: string;
   currency: CurrencyCode;
-  fulfillment: { type: FulfillmentType; locationId: string };
+  fulfillment: {
+    type: FulfillmentType;
+    locationId: string;
+    /** The carrier's tracking, once shipped with one (shipOrder's `tracking`, or recordDelivery). */
+    tracking?: { carrier: string; trackingNumber: string };
+    /** When the carrier delivered it (recordDelivery). */
+    deliveredAt?: Date;
+  };
   lines: OrderLineRecord[];
   totals: { subtotalMinor: number; taxMinor: number; totalMinor: number };
   payment: { authorizedMinor: number; capturedMinor: number; refundedMinor: number };
@@ -60,6 +67,8 @@ export interface OrderRecord {
   reservationId?: string;
   /** Idempotency keys of the lifecycle commands already applied, with the status each led to. */
   appliedCommands?: { key: string; status: OrderStatus }[];
+  /** For an order a storefront or marketplace already took payment for (recordExternalOrder): who took it, its reference and amount. */
+  externalPayment?: { provider: string; reference: string; amountMinor: number };
   /** The order's returns, oldest first (see Mutation.createReturn / receiveReturn). */
   returns?: ReturnRecord[];
   /** Every refund paid on the order, oldest first; their amounts sum to payment.refundedMinor. */
@@ -98,6 +107,8 @@ const orderSchema = new Schema<OrderRecord>(
     fulfillment: {
       type: { type: String, required: true, enum: FULFILLMENT_TYPES },
       locationId: { type: String, required: true },
+      tracking: { type: new Schema({ carrier: { type: String, required: true }, trackingNumber: { type: String, required: true } }, { _id: false }), default: undefined },
+      deliveredAt: Date,
     },
     lines: { type: [lineSchema], required: true },
     totals: { subtotalMinor: minor, taxMinor: minor, totalMinor: minor },
@@ -120,6 +131,10 @@ const orderSchema = new Schema<OrderRecord>(
     },
     reservationId: String,
     appliedCommands: { type: [{ key: { type: String, required: true }, status: { type: String, required: true }, _id: false }], default: undefined },
+    externalPayment: {
+      type: new Schema({ provider: { type: String, required: true }, reference: { type: String, required: true }, amountMinor: minor }, { _id: false }),
+      default: undefined,
+    },
     returns: { type: [returnSchema], default: undefined },
     refunds: { type: [refundSchema], default: undefined },
   },

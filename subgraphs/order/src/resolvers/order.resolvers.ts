@@ -27,7 +27,7 @@ export const Order: OrderResolvers = {
     captured: money(payment.capturedMinor, currency),
     refunded: money(payment.refundedMinor, currency),
   }),
-  fulfillment: ({ fulfillment }) => ({ type: fulfillment.type, location: { id: fulfillment.locationId } }),
+  fulfillment: ({ fulfillment }) => ({ type: fulfillment.type, location: { id: fulfillment.locationId }, tracking: fulfillment.tracking ?? null, deliveredAt: fulfillment.deliveredAt ?? null }),
   returns: (order) => (order.returns ?? []).map((record) => returnView(order, record)),
   statusHistory: (order) => order.statusHistory.map((change) => ({ status: change.status, at: change.at, reason: change.reason ?? null })),
 };

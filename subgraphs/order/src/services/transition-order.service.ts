@@ -1,5 +1,5 @@
 import { announceEvents } from '@mesh/events';
-import type { AnyEnvelope, EnvelopeOf, Topic } from '@mesh/events';
+import type { AnyEnvelope, EnvelopeOf, ShipmentTracking, Topic } from '@mesh/events';
 import { badUserInput, can, forbidden, identifier, notFound, type Principal } from '@mesh/server-kit';
 import type { OrderCancellationReason, OrderStatus } from '../__generated__/resolvers-types.js';
 import { illegalTransition } from '../errors.js';
@@ -23,6 +23,15 @@ export interface TransitionRequest {
   readonly idempotencyKey: string;
   /** For cancel: a caller's reason, or PICKUP_EXPIRED when the reservation expired (cancel-expired-order.service.ts). */
   readonly reason?: OrderCancellationReason | 'PICKUP_EXPIRED';
+  /** For ship: the carrier and tracking number, kept on the order and told on the SHIPPED status change. */
+  readonly tracking?: ShipmentTracking;
+}
+
+/** A carrier and tracking number, each 1 to 128 characters. */
+export function checkedTracking(tracking: ShipmentTracking): ShipmentTracking {
+  if (tracking.carrier.length < 1 || tracking.carrier.length > 128) throw badUserInput('tracking.carrier must be 1 to 128 characters', { argument: 'tracking.carrier' });
+  if (tracking.trackingNumber.length < 1 || tracking.trackingNumber.length > 128) throw badUserInput('tracking.trackingNumber must be 1 to 128 characters', { argument: 'tracking.trackingNumber' });
+  return { carrier: tracking.carrier, trackingNumber: tracking.trackingNumber };
 }
 
 /** Fulfilment commands are store work (associates, admins); a customer may only cancel their own order. */
@@ -67,7 +76,9 @@ export async function transitionOrder(models: OrderModels, caller: TransitionCal
     const set: Record<string, unknown> = {};
     let final: OrderStatus = rule.to;
     if (rule.fulfils) {
-      events.push(statusChanged(order, order.status, rule.to, lineage, at, { fulfillment: fulfilledGoods(order) }));
+      const tracking = command === 'ship' && request.tracking ? checkedTracking(request.tracking) : undefined;
+      if (tracking) set['fulfillment.tracking'] = tracking;
+      events.push(statusChanged(order, order.status, rule.to, lineage, at, { fulfillment: fulfilledGoods(order), ...(tracking ? { tracking } : {}) }));
       const capture = order.totals.totalMinor - order.payment.capturedMinor;
       events.push(
         orderEnvelope(
