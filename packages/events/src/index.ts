@@ -1,6 +1,7 @@
 export * from './envelope.js';
 export * from './event-bus.js';
 export * from './event-log.js';
+export * from './event-tracing.js';
 export * from './idempotent-consumer.js';
 export * from './jetstream-bus.js';
 export * from './live-feed.js';

@@ -19,6 +19,7 @@ import {
 } from '@nats-io/jetstream';
 import { parseEnvelope, type AnyEnvelope, type EnvelopeOf } from './envelope.js';
 import { runDelivery } from './delivery.js';
+import { tracePublish } from './event-tracing.js';
 import {
   deliveryPolicyOf,
   partitioningOf,
@@ -249,7 +250,7 @@ function createBus(nc: NatsConnection, js: JetStreamClient, jsm: JetStreamManage
       if (!isTopic(envelope.type)) throw new RangeError(`unknown topic ${String(envelope.type)}`);
       const json = JSON.stringify(envelope);
       parseEnvelope(JSON.parse(json)); // Refuse what no consumer could read, as the memory bus does.
-      const ack = await js.publish(envelope.type, json, { msgID: envelope.id });
+      const ack = await tracePublish(envelope, () => js.publish(envelope.type, json, { msgID: envelope.id }));
       return { duplicate: ack.duplicate };
     },
 

@@ -1,5 +1,6 @@
 import type { Connection } from 'mongoose';
 import { connectJetStreamBus, createMemoryBus, type EventBus } from '@mesh/events';
+import { flushTraces } from '@mesh/telemetry';
 import { readBoolean, readEnvironment, readInt, readInternalSecret, readOptionalString, readPort, readString, type RuntimeEnvironment } from './config.js';
 import { connectDatabase, ensureIndexes } from './database.js';
 import { GatewayCredentialVerifier, secretKey } from './gateway-credential.js';
@@ -185,7 +186,8 @@ export function closeOnSignals(service: { close(): Promise<void> }, logger: Logg
     if (closing) return;
     closing = true;
     logger.info({ signal }, 'shutting down');
-    service.close().then(
+    // Spans are exported in batches: the last ones (the shutdown's own included) leave before exit.
+    service.close().then(() => flushTraces()).then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
