@@ -5,7 +5,7 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import { CORRELATION_ID_HEADER, GatewayCredentialCache, createErrorFormatter, secretKey, type Logger } from '@mesh/server-kit';
+import { CORRELATION_ID_HEADER, GatewayCredentialCache, createErrorFormatter, createServiceMetrics, operationMetricsPlugin, secretKey, type Logger, type ServiceMetrics } from '@mesh/server-kit';
 import { createBearerAuthenticator } from './bearer-auth.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
@@ -18,6 +18,7 @@ import { createTrustedOperations } from './governance/trusted-operations.js';
 import { trustedOperationsPlugin } from './governance/trusted-operations.plugin.js';
 import { createReadinessRoute } from './readiness.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
+import { createSubgraphFetchHistogram, timedSubgraphFetch } from './subgraph-fetch-metrics.js';
 import { shareInflightQueries } from './inflight-queries.js';
 import { SupergraphSource } from './supergraph/supergraph-source.js';
 import { serveGatewaySubscriptions, type GatewaySubscriptionServer } from './subscriptions/socket-server.js';
@@ -31,6 +32,8 @@ export interface Gateway {
   /** The served supergraph: reloads itself from its file; `reload()` checks at once. */
   readonly supergraph: SupergraphSource;
   readonly limits: ClientLimits;
+  /** What /metrics serves: operations, subgraph fetches, the process. */
+  readonly metrics: ServiceMetrics;
   /** /ready: every subgraph of the serving supergraph, and a refused reload if any. */
   readonly readiness: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   /** Serves graphql-ws subscriptions on the HTTP server that serves `apollo` (same /graphql URL). */
@@ -51,7 +54,10 @@ export function createGateway(config: GatewayConfig, logger: Logger, options: Ga
   const supergraph = new SupergraphSource({ path: config.supergraphPath, overrides: config.subgraphUrlOverrides, pollMs: config.supergraphPollMs, logger });
   // One sharing fetcher for HTTP queries and subscription events alike: both ask the same questions.
   const subgraphFetch = config.shareInflightQueries ? shareInflightQueries((url, init) => fetch(url, init)) : (url: string, init: RequestInit) => fetch(url, init);
-  const dataSource = (name: string, url: string) => new SubgraphDataSource({ name, url, timeoutMs: config.subgraphTimeoutMs, credentials, fetch: subgraphFetch });
+  const metrics = createServiceMetrics('gateway');
+  const fetchHistogram = createSubgraphFetchHistogram(metrics.registry);
+  const dataSource = (name: string, url: string) =>
+    new SubgraphDataSource({ name, url, timeoutMs: config.subgraphTimeoutMs, credentials, fetch: timedSubgraphFetch(subgraphFetch, name, fetchHistogram) });
   const gateway = new ApolloGateway({
     supergraphSdl: supergraph.manager(),
     buildService: ({ name, url }) => dataSource(name, supergraph.urlFor(name) ?? url ?? missingSubgraph(name)),
@@ -82,6 +88,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, options: Ga
     ...protection.plugins,
     trustedOperationsPlugin(trustedOperations, governance.trustedOperations.clientHeader),
     demandControlPlugin(guard, limits),
+    operationMetricsPlugin<GatewayContext>(metrics),
     config.sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
   ] as unknown as ApolloServerPlugin<GatewayContext>[];
   const apollo = new ApolloServer<GatewayContext>({
@@ -102,6 +109,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, options: Ga
     apollo,
     supergraph,
     limits,
+    metrics,
     readiness: createReadinessRoute(supergraph),
     serveSubscriptions: (server) =>
       serveGatewaySubscriptions({

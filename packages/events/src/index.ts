@@ -8,6 +8,7 @@ export * from './live-feed.js';
 export * from './live-updates.js';
 export { DEAD_LETTER_STREAM, REPLAY_FOR_HEADER } from './jetstream-dead-letters.js';
 export * from './memory-bus.js';
+export * from './observed-bus.js';
 export * from './outbox.js';
 export * from './outbox-relay.js';
 export * from './outbox-signal.js';

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { EventBus } from '@mesh/events';
 import { DEFAULT_EVENT_CONCURRENCY, type SubgraphModule } from '@mesh/server-kit';
 import { startLedgerConsumers, type LedgerConsumerOptions } from './consumers/ledger-consumers.js';
+import { createLedgerKpis } from './consumers/ledger-kpis.js';
 import { createLedgerContext, type LedgerContext } from './context.js';
 import { createLedgerModels, type LedgerModels } from './models/index.js';
 import { resolvers } from './resolvers/index.js';
@@ -25,11 +26,12 @@ export function createLedgerSubgraph(options: LedgerConsumerOptions = {}): Subgr
     seed: async (models, logger) => {
       await seedLedger(models, logger);
     },
-    start: async ({ models, bus, logger, config }) => {
+    start: async ({ models, bus, logger, config, metrics }) => {
       // Finishes postings a crash interrupted before any new event is posted (also without seeding).
       await repairBalances(models, logger);
       buses.set(models, bus);
-      const consumers = await startLedgerConsumers(models, bus, logger, { concurrency: config.eventConcurrency ?? DEFAULT_EVENT_CONCURRENCY, ...options });
+      const kpis = createLedgerKpis(metrics.registry);
+      const consumers = await startLedgerConsumers(models, bus, logger, { concurrency: config.eventConcurrency ?? DEFAULT_EVENT_CONCURRENCY, kpis, ...options });
       return {
         async stop() {
           await consumers.stop();

@@ -1,0 +1,89 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { PlaceOrderDocument } from '../__generated__/operations.js';
+import { errorCodes, startMeshUnderTest, type MeshUnderTest } from '../mesh-fixture.js';
+import { admin, placeOrder, webOrder } from '../workflows/workflow-kit.js';
+import { parseSamples, valueOf } from './prometheus-text.js';
+
+// The metrics every service serves on /metrics, read from the running mesh (separate processes,
+// real NATS) after real workflows: operations and subgraph fetches at the gateway, events and
+// consumer backlog in each domain, and the retailer's KPIs, with labels that never carry an id.
+const SERVICES = ['gateway', 'product', 'inventory', 'order', 'customer', 'ledger'] as const;
+const RUN = Date.now().toString(36);
+
+let meshUnderTest: MeshUnderTest | undefined;
+const mesh = () => meshUnderTest ?? assert.fail('mesh not started');
+
+before(async () => {
+  meshUnderTest = await startMeshUnderTest({ INVENTORY_RELAY_INTERVAL_MS: '250' });
+}, { timeout: 300_000 });
+after(async () => {
+  await meshUnderTest?.stop();
+});
+
+/** Polls one service's /metrics until `metric` (with `labels`) reaches `atLeast`; answers the text. */
+async function untilMetric(service: (typeof SERVICES)[number], metric: string, labels: Record<string, string>, atLeast = 1, timeoutMs = 60_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = await mesh().metrics(service);
+    if ((valueOf(text, metric, labels) ?? 0) >= atLeast) return text;
+    if (Date.now() > deadline) assert.fail(`${service}: ${metric}${JSON.stringify(labels)} stayed below ${atLeast}`);
+    await sleep(250);
+  }
+}
+
+describe('business and service metrics on every /metrics', () => {
+  test('placing an order shows up as operations, subgraph fetches, events and KPIs in the services that took part', { timeout: 120_000 }, async () => {
+    const placed = await placeOrder(mesh(), webOrder(`${RUN}-metrics`, 'cus_00031', 'loc_wh_nj', [{ sku: 'SKU-0005-01', quantity: 1 }]));
+    assert.equal(placed.typename, 'OrderPlaced');
+    const refused = await mesh().query(PlaceOrderDocument, { input: webOrder(`${RUN}-bad`, 'cus_00031', 'loc_wh_nj', [{ sku: 'SKU-0005-01', quantity: 0 }]) }, admin);
+    assert.deepEqual(errorCodes(refused), ['BAD_USER_INPUT']);
+
+    const gateway = await mesh().metrics('gateway');
+    assert.ok(valueOf(gateway, 'mesh_graphql_operation_duration_seconds_count', { operation: 'placeOrder', operation_type: 'mutation', outcome: 'ok' })! >= 1);
+    assert.ok(valueOf(gateway, 'mesh_graphql_errors_total', { operation: 'placeOrder', code: 'BAD_USER_INPUT' })! >= 1);
+    assert.ok(valueOf(gateway, 'mesh_subgraph_fetch_duration_seconds_count', { subgraph: 'order', outcome: 'ok' })! >= 1);
+
+    const order = await untilMetric('order', 'mesh_events_published_total', { topic: 'order.order-placed', outcome: 'accepted' });
+    assert.ok(valueOf(order, 'mesh_graphql_operation_duration_seconds_count', { operation: 'placeOrder', outcome: 'ok' })! >= 1);
+    assert.ok(valueOf(order, 'mesh_events_handled_total', { consumer: 'order-stock-decisions', topic: 'inventory.stock-reserved', outcome: 'ack' }) !== undefined);
+    assert.equal(typeof valueOf(order, 'mesh_kpi_oldest_pending_order_age_seconds'), 'number');
+
+    const inventory = await untilMetric('inventory', 'mesh_kpi_stock_movement_to_availability_seconds_count', {});
+    assert.ok(valueOf(inventory, 'mesh_events_handled_total', { topic: 'order.order-placed', outcome: 'ack' })! >= 1);
+    assert.ok(valueOf(inventory, 'mesh_event_delivery_delay_seconds_count', { topic: 'order.order-placed' })! >= 1);
+    assert.equal(valueOf(inventory, 'mesh_kpi_oversells_total'), 0, 'no oversell');
+    assert.ok(valueOf(inventory, 'mesh_event_consumer_backlog', { domain: 'order' }) !== undefined, 'the backlog of the order-events consumer is reported');
+
+    const ledger = await untilMetric('ledger', 'mesh_kpi_order_placed_to_ledger_seconds_count', { channel: 'WEB' });
+    assert.ok(valueOf(ledger, 'mesh_kpi_order_placed_to_ledger_seconds_sum', { channel: 'WEB' })! > 0);
+    assert.equal(valueOf(ledger, 'mesh_events_handled_total', { outcome: 'dead-letter' }) ?? 0, 0);
+  });
+
+  test('no metric label on any service carries an id, an email, a SKU, an order number or a UUID', async () => {
+    const unbounded = [
+      /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i, // UUIDs (correlation ids, event ids)
+      /@/, // emails
+      /^(ord|cus|mov|res|loc|je|ret|ref|trf)_/, // entity ids
+      /SKU-/i,
+      /^[A-Z]-[A-Z0-9]{8,}$/, // order numbers
+      /\d{6,}/, // long numbers (timestamps, counters as labels)
+    ];
+    for (const service of SERVICES) {
+      const samples = parseSamples(await mesh().metrics(service));
+      assert.ok(samples.length > 0, `${service} serves metrics`);
+      for (const sample of samples) {
+        for (const [label, value] of Object.entries(sample.labels)) {
+          if (label === 'le' || label === 'quantile') continue;
+          const pattern = unbounded.find((candidate) => candidate.test(value));
+          assert.equal(pattern, undefined, `${service} ${sample.name}{${label}="${value}"} looks unbounded`);
+        }
+      }
+      // Bounded label sets: the number of distinct series per metric stays small.
+      const series = new Map<string, number>();
+      for (const sample of samples) series.set(sample.name, (series.get(sample.name) ?? 0) + 1);
+      for (const [name, count] of series) assert.ok(count < 400, `${service} ${name} has ${count} series`);
+    }
+  });
+});
