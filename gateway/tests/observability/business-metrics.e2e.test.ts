@@ -1,9 +1,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PlaceOrderDocument } from '../__generated__/operations.js';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { streamNameOf } from '@mesh/events';
+import { LEDGER_CONSUMERS } from '@mesh/ledger-subgraph';
+import { PlaceOrderDocument, ShipOrderDocument } from '../__generated__/operations.js';
 import { errorCodes, startMeshUnderTest, type MeshUnderTest } from '../mesh-fixture.js';
-import { admin, placeOrder, webOrder } from '../workflows/workflow-kit.js';
+import { admin, placeOrder, until, webOrder } from '../workflows/workflow-kit.js';
 import { parseSamples, valueOf } from './prometheus-text.js';
 
 // The metrics every service serves on /metrics, read from the running mesh (separate processes,
@@ -85,5 +89,73 @@ describe('business and service metrics on every /metrics', () => {
       for (const sample of samples) series.set(sample.name, (series.get(sample.name) ?? 0) + 1);
       for (const [name, count] of series) assert.ok(count < 400, `${service} ${name} has ${count} series`);
     }
+  });
+});
+
+interface ReconciliationAnswer {
+  reconciliation: {
+    reconciled: boolean;
+    expectedFrom: string;
+    mismatches: { orderId: string; kind: string; mismatch: string }[];
+    groups: { channel: string; orderCount: number; capturedExpected: { minorUnits: string }; capturedPosted: { minorUnits: string } }[];
+  };
+}
+const RECONCILIATION = `query Reconciliation($date: String!) {
+  reconciliation(date: $date) {
+    reconciled expectedFrom
+    mismatches { orderId kind mismatch }
+    groups { channel orderCount capturedExpected { minorUnits } capturedPosted { minorUnits } }
+  }
+}`;
+
+/** Places a one-unit web order, waits until it is CONFIRMED and ships it: its payment is captured now. */
+async function placeAndShip(key: string): Promise<string> {
+  const placed = await placeOrder(mesh(), webOrder(key, 'cus_00032', 'loc_wh_nj', [{ sku: 'SKU-0006-01', quantity: 1 }]));
+  assert.equal(placed.typename, 'OrderPlaced');
+  await until(`order ${placed.orderId} confirmed`, 60_000, async () => {
+    const response = await mesh().query<{ order: { status: string } | null }, { id: string }>('query ($id: ID!) { order(id: $id) { status } }', { id: placed.orderId }, admin);
+    return response.data?.order?.status === 'CONFIRMED' ? true : undefined;
+  });
+  const shipped = await mesh().query(ShipOrderDocument, { orderId: placed.orderId, idempotencyKey: `${key}-ship` }, admin);
+  assert.equal(shipped.errors, undefined, JSON.stringify(shipped.errors));
+  return placed.orderId;
+}
+
+async function reconciliationOfToday(): Promise<ReconciliationAnswer['reconciliation']> {
+  const response = await mesh().query<ReconciliationAnswer, { date: string }>(RECONCILIATION, { date: new Date().toISOString().slice(0, 10) }, admin);
+  assert.equal(response.errors, undefined, JSON.stringify(response.errors));
+  return response.data!.reconciliation;
+}
+
+describe('reconciliation against the order domain', () => {
+  test('a healthy day reconciles; once the ledger consumer of order events is lost, the next capture shows as a missing posting', { timeout: 180_000 }, async () => {
+    const first = await placeAndShip(`${RUN}-reconciled`);
+    const healthy = await until('the capture posted and reconciled', 60_000, async () => {
+      const report = await reconciliationOfToday();
+      return report.reconciled && report.groups.some((group) => group.channel === 'WEB' && group.orderCount >= 1) ? report : undefined;
+    });
+    assert.equal(healthy.expectedFrom, 'ORDER_DOMAIN');
+    assert.deepEqual(healthy.mismatches, []);
+    assert.ok(first);
+
+    // The ledger's durable consumer of order events disappears (an operator deleted it, a stream
+    // was recreated): the ledger process keeps running and answering, but receives nothing more.
+    const nc = await connect({ servers: mesh().mesh.natsUrl });
+    try {
+      const jsm = await jetstreamManager(nc);
+      await jsm.consumers.delete(streamNameOf('order'), LEDGER_CONSUMERS.orders);
+    } finally {
+      await nc.close();
+    }
+    const second = await placeAndShip(`${RUN}-unposted`);
+    const stuck = await until('the missing posting reported', 30_000, async () => {
+      const report = await reconciliationOfToday();
+      return report.mismatches.some((mismatch) => mismatch.orderId === second) ? report : undefined;
+    });
+    assert.equal(stuck.reconciled, false);
+    assert.equal(stuck.expectedFrom, 'ORDER_DOMAIN');
+    assert.deepEqual(stuck.mismatches, [{ orderId: second, kind: 'CAPTURE', mismatch: 'MISSING_POSTING' }]);
+    const web = stuck.groups.find((group) => group.channel === 'WEB')!;
+    assert.ok(BigInt(web.capturedExpected.minorUnits) > BigInt(web.capturedPosted.minorUnits), 'the group shows more captured than posted');
   });
 });

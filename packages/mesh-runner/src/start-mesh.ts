@@ -100,8 +100,10 @@ export async function startMesh(options: MeshOptions): Promise<RunningMesh> {
       : {
           ...commonEnv,
           [`${name.toUpperCase()}_PORT`]: String(port),
-          // The order domain prices lines by asking the product domain directly.
+          // The order domain prices lines by asking the product domain directly; the ledger
+          // reconciles against the order domain's own payments.
           ...(name === 'order' ? { PRODUCT_URL: urls.product } : {}),
+          ...(name === 'ledger' ? { ORDER_URL: urls.order } : {}),
         };
   const start = async (name: SubgraphName | 'gateway') => {
     running.set(name, await spawnService({ name, entry: entryOf(name), baseUrl: baseUrl(name), env: envOf(name, ports[name]), echo: options.echo ?? false }));

@@ -9,6 +9,18 @@
  * ratio of `parentbased_traceidratio`), `OTEL_EXPORTER_OTLP_PROTOCOL` (default `http/protobuf`),
  * `OTEL_BSP_SCHEDULE_DELAY`.
  */
+/** Variables the OpenTelemetry SDK itself reads once tracing is on (the deployment files set some of them). */
+export const OTEL_SDK_VARIABLES: readonly string[] = Object.freeze([
+  'OTEL_SERVICE_NAME',
+  'OTEL_RESOURCE_ATTRIBUTES',
+  'OTEL_TRACES_SAMPLER',
+  'OTEL_TRACES_SAMPLER_ARG',
+  'OTEL_EXPORTER_OTLP_PROTOCOL',
+  'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL',
+  'OTEL_BSP_SCHEDULE_DELAY',
+  'OTEL_BSP_MAX_QUEUE_SIZE',
+]);
+
 export interface TelemetrySettings {
   readonly enabled: boolean;
   /** Where spans go, for the start-up log line; undefined when tracing is off. */

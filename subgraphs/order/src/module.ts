@@ -28,10 +28,11 @@ export function createOrderSubgraph(settings: Partial<OrderRuntimeSettings> = {}
       const feed = await connectLiveFeed(started);
       liveFeed = feed;
       const events = await startOrderEvents(started, runtime);
-      trackOldestPendingOrder(started.metrics.registry, started.models);
+      const pendingAge = trackOldestPendingOrder(started.metrics.registry, started.models, { intervalMs: runtime.settings.kpiIntervalMs, logger: started.logger });
       const decisionFeed = watchDecisionFeed(feed, runtime, started.logger);
       return {
         async stop() {
+          pendingAge.stop();
           await decisionFeed.stop();
           await events.stop();
           liveFeed = undefined;
