@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -89,6 +90,24 @@ describe('business and service metrics on every /metrics', () => {
       for (const sample of samples) series.set(sample.name, (series.get(sample.name) ?? 0) + 1);
       for (const [name, count] of series) assert.ok(count < 400, `${service} ${name} has ${count} series`);
     }
+  });
+});
+
+describe('the provisioned Grafana dashboard', () => {
+  test('asks only for metrics the running services declare', async () => {
+    const declared = new Set<string>();
+    for (const service of SERVICES) {
+      for (const line of (await mesh().metrics(service)).split('\n')) {
+        const [hash, kind, name, type] = line.split(' ');
+        if (hash !== '#' || kind !== 'TYPE' || !name) continue;
+        declared.add(name);
+        if (type === 'histogram') for (const suffix of ['_bucket', '_count', '_sum']) declared.add(`${name}${suffix}`);
+      }
+    }
+    const dashboard = JSON.parse(readFileSync(new URL('../../../deploy/observability/grafana/dashboards/retail-mesh.json', import.meta.url), 'utf8')) as { panels: { targets?: { expr: string }[] }[] };
+    const asked = new Set(dashboard.panels.flatMap((panel) => (panel.targets ?? []).flatMap((target) => target.expr.match(/mesh_[a-z_]+/g) ?? [])));
+    assert.ok(asked.size >= 10);
+    for (const name of asked) assert.ok(declared.has(name), `the dashboard asks for ${name}, which no service declares`);
   });
 });
 
