@@ -8,6 +8,7 @@ import { streamNameOf } from '@mesh/events';
 import { LEDGER_CONSUMERS } from '@mesh/ledger-subgraph';
 import { PlaceOrderDocument, ShipOrderDocument } from '../__generated__/operations.js';
 import { errorCodes, startMeshUnderTest, type MeshUnderTest } from '../mesh-fixture.js';
+import { principals } from '@mesh/test-kit';
 import { admin, placeOrder, until, webOrder } from '../workflows/workflow-kit.js';
 import { parseSamples, valueOf } from './prometheus-text.js';
 
@@ -116,14 +117,14 @@ interface ReconciliationAnswer {
     reconciled: boolean;
     expectedFrom: string;
     mismatches: { orderId: string; kind: string; mismatch: string }[];
-    groups: { channel: string; orderCount: number; capturedExpected: { minorUnits: string }; capturedPosted: { minorUnits: string } }[];
+    groups: { channel: string; orderCount: number; capturedExpected: { minorUnits: string }; capturedPosted: { minorUnits: string }; refundedExpected: { minorUnits: string }; refundedPosted: { minorUnits: string } }[];
   };
 }
 const RECONCILIATION = `query Reconciliation($date: String!) {
   reconciliation(date: $date) {
     reconciled expectedFrom
     mismatches { orderId kind mismatch }
-    groups { channel orderCount capturedExpected { minorUnits } capturedPosted { minorUnits } }
+    groups { channel orderCount capturedExpected { minorUnits } capturedPosted { minorUnits } refundedExpected { minorUnits } refundedPosted { minorUnits } }
   }
 }`;
 
@@ -149,13 +150,29 @@ async function reconciliationOfToday(): Promise<ReconciliationAnswer['reconcilia
 describe('reconciliation against the order domain', () => {
   test('a healthy day reconciles; once the ledger consumer of order events is lost, the next capture shows as a missing posting', { timeout: 180_000 }, async () => {
     const first = await placeAndShip(`${RUN}-reconciled`);
-    const healthy = await until('the capture posted and reconciled', 60_000, async () => {
+    // Returned and refunded the same day: the refund is reconciled too, and its KPI measured.
+    const created = await mesh().query<{ createReturn: { __typename: string; return?: { id: string } } }, Record<string, unknown>>(
+      `mutation($input: CreateReturnInput!) { createReturn(input: $input) { __typename ... on ReturnCreated { return { id } } } }`,
+      { input: { idempotencyKey: `${RUN}-return`, orderId: first, lines: [{ lineNumber: 1, quantity: 1 }], reason: 'CHANGED_MIND' } },
+      principals.customer('cus_00032'),
+    );
+    assert.equal(created.data?.createReturn.__typename, 'ReturnCreated', JSON.stringify(created));
+    const received = await mesh().query<{ receiveReturn: { __typename: string } }, Record<string, unknown>>(
+      `mutation($input: ReceiveReturnInput!) { receiveReturn(input: $input) { __typename } }`,
+      { input: { returnId: created.data!.createReturn.return!.id, idempotencyKey: `${RUN}-receive`, locationId: 'loc_wh_nj', lines: [{ lineNumber: 1, disposition: 'SELLABLE' }] } },
+      admin,
+    );
+    assert.equal(received.data?.receiveReturn.__typename, 'ReturnReceived', JSON.stringify(received));
+    assert.equal(valueOf(await mesh().metrics('order'), 'mesh_kpi_return_to_refund_seconds_count', { channel: 'WEB' }), 1);
+    const healthy = await until('the capture and the refund posted and reconciled', 60_000, async () => {
       const report = await reconciliationOfToday();
-      return report.reconciled && report.groups.some((group) => group.channel === 'WEB' && group.orderCount >= 1) ? report : undefined;
+      const web = report.groups.find((group) => group.channel === 'WEB');
+      return report.reconciled && web && BigInt(web.refundedPosted.minorUnits) > 0n ? report : undefined;
     });
     assert.equal(healthy.expectedFrom, 'ORDER_DOMAIN');
     assert.deepEqual(healthy.mismatches, []);
-    assert.ok(first);
+    const healthyWeb = healthy.groups.find((group) => group.channel === 'WEB')!;
+    assert.equal(healthyWeb.refundedExpected.minorUnits, healthyWeb.refundedPosted.minorUnits);
 
     // The ledger's durable consumer of order events disappears (an operator deleted it, a stream
     // was recreated): the ledger process keeps running and answering, but receives nothing more.

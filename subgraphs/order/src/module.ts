@@ -4,7 +4,7 @@ import type { SubgraphModule } from '@mesh/server-kit';
 import { connectLiveFeed } from './live/live-feed.js';
 import { createOrderContext, type OrderContext } from './context.js';
 import { createOrderModels, type OrderModels } from './models/index.js';
-import { trackOldestPendingOrder } from './order-kpis.js';
+import { createOrderKpis, trackOldestPendingOrder } from './order-kpis.js';
 import { startOrderEvents } from './order-events.js';
 import { OrderRuntime, readOrderRuntimeSettings, type OrderRuntimeSettings } from './order-runtime.js';
 import { resolvers } from './resolvers/index.js';
@@ -28,6 +28,7 @@ export function createOrderSubgraph(settings: Partial<OrderRuntimeSettings> = {}
       const feed = await connectLiveFeed(started);
       liveFeed = feed;
       const events = await startOrderEvents(started, runtime);
+      runtime.kpis = createOrderKpis(started.metrics.registry);
       const pendingAge = trackOldestPendingOrder(started.metrics.registry, started.models, { intervalMs: runtime.settings.kpiIntervalMs, logger: started.logger });
       const decisionFeed = watchDecisionFeed(feed, runtime, started.logger);
       return {

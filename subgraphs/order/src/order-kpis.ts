@@ -1,6 +1,27 @@
-import { Gauge, type Registry } from 'prom-client';
-import type { Logger } from '@mesh/server-kit';
+import { Gauge, Histogram, type Registry } from 'prom-client';
+import { WORKFLOW_BUCKETS, type Logger } from '@mesh/server-kit';
+import type { SalesChannel } from './__generated__/resolvers-types.js';
 import type { OrderModels } from './models/index.js';
+
+/** What request-time code reports to the order domain's KPIs (OrderRuntime.kpis). */
+export interface OrderKpis {
+  /** A return was received and refunded (once per return). */
+  returnRefunded(channel: SalesChannel, requestedAt: Date): void;
+}
+
+/** mesh_kpi_return_to_refund_seconds{channel}: from a return being requested to its refund. */
+export function createOrderKpis(registry: Registry): OrderKpis {
+  const returnToRefund = new Histogram({
+    name: 'mesh_kpi_return_to_refund_seconds',
+    help: 'KPI: from a return being requested to its goods being received and refunded',
+    labelNames: ['channel'],
+    buckets: [...WORKFLOW_BUCKETS, 86_400, 7 * 86_400, 30 * 86_400],
+    registers: [registry],
+  });
+  return {
+    returnRefunded: (channel, requestedAt) => returnToRefund.observe({ channel }, Math.max(0, (Date.now() - requestedAt.getTime()) / 1000)),
+  };
+}
 
 /**
  * mesh_kpi_oldest_pending_order_age_seconds: how long the oldest order still PENDING (placed while

@@ -4,6 +4,7 @@ import { fetchCatalogVariants, type CatalogVariant } from './product-client.js';
 import { DecisionWaiters } from './services/decision-waiters.js';
 import { IntakeGate } from './services/intake-gate.js';
 import { KeyedQueue } from './services/order-queue.js';
+import type { OrderKpis } from './order-kpis.js';
 
 /** How the order subgraph reaches the product subgraph, and how long placement waits. */
 export interface OrderRuntimeSettings {
@@ -43,6 +44,8 @@ export class OrderRuntime {
   /** placeOrder callers waiting for inventory's decision, woken by it. */
   readonly decisions = new DecisionWaiters();
   readonly intake: IntakeGate;
+  /** The KPI instruments, once the module has started (on the service's /metrics). */
+  kpis: OrderKpis | null = null;
   private readonly catalogReads = new Map<string, Promise<(CatalogVariant | null)[]>>();
 
   constructor(readonly settings: OrderRuntimeSettings) {
