@@ -16,6 +16,7 @@ import { createOperationGuard } from './governance/operation-guard.js';
 import { readPersistedManifest } from './governance/persisted-manifest.js';
 import { createTrustedOperations } from './governance/trusted-operations.js';
 import { trustedOperationsPlugin } from './governance/trusted-operations.plugin.js';
+import { createRefusalMetrics } from './governance/refusal-metrics.js';
 import { createReadinessRoute } from './readiness.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
 import { createSubgraphFetchHistogram, timedSubgraphFetch } from './subgraph-fetch-metrics.js';
@@ -56,6 +57,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, options: Ga
   const subgraphFetch = config.shareInflightQueries ? shareInflightQueries((url, init) => fetch(url, init)) : (url: string, init: RequestInit) => fetch(url, init);
   const metrics = createServiceMetrics('gateway');
   const fetchHistogram = createSubgraphFetchHistogram(metrics.registry);
+  const refusals = createRefusalMetrics(metrics.registry);
   const dataSource = (name: string, url: string) =>
     new SubgraphDataSource({ name, url, timeoutMs: config.subgraphTimeoutMs, credentials, fetch: timedSubgraphFetch(subgraphFetch, name, fetchHistogram) });
   const gateway = new ApolloGateway({
@@ -89,6 +91,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, options: Ga
     trustedOperationsPlugin(trustedOperations, governance.trustedOperations.clientHeader),
     demandControlPlugin(guard, limits),
     operationMetricsPlugin<GatewayContext>(metrics),
+    refusals.plugin,
     config.sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
   ] as unknown as ApolloServerPlugin<GatewayContext>[];
   const apollo = new ApolloServer<GatewayContext>({
@@ -137,16 +140,27 @@ export function createGateway(config: GatewayConfig, logger: Logger, options: Ga
         logger,
       }),
     context: async ({ req }) => {
-      const principal = await authenticate(req);
-      const clientKey = identity.key(req, principal);
-      const refused = await limits.admitRequest(clientKey);
-      if (refused) throw refused;
-      const header = req.headers[CORRELATION_ID_HEADER];
-      const candidate = Array.isArray(header) ? header[0] : header;
-      const correlationId = candidate && /^[A-Za-z0-9_.:-]{1,128}$/.test(candidate) ? candidate : randomUUID();
-      return { principal, correlationId, clientKey };
+      let role = 'anonymous';
+      try {
+        const principal = await authenticate(req);
+        role = principal.role;
+        const clientKey = identity.key(req, principal);
+        const refused = await limits.admitRequest(clientKey);
+        if (refused) throw refused;
+        return { principal, correlationId: correlationIdOf(req), clientKey };
+      } catch (error) {
+        refusals.count(error, role);
+        throw error;
+      }
     },
   };
+}
+
+/** The caller's correlation id when it is well formed, otherwise a new one. */
+function correlationIdOf(req: IncomingMessage): string {
+  const header = req.headers[CORRELATION_ID_HEADER];
+  const candidate = Array.isArray(header) ? header[0] : header;
+  return candidate && /^[A-Za-z0-9_.:-]{1,128}$/.test(candidate) ? candidate : randomUUID();
 }
 
 function missingSubgraph(name: string): never {

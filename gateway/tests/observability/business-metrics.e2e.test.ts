@@ -67,6 +67,21 @@ describe('business and service metrics on every /metrics', () => {
     assert.equal(valueOf(ledger, 'mesh_events_handled_total', { outcome: 'dead-letter' }) ?? 0, 0);
   });
 
+  test('policy refusals are counted by code and by the role of the caller, not by who the caller is', async () => {
+    const forged = await fetch(mesh().mesh.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer not-a-token' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    assert.equal(forged.status, 401);
+    const aliases = Array.from({ length: 40 }, (_, index) => `a${index}: accounts { code }`).join(' ');
+    const aliased = await mesh().query(`{ ${aliases} }`, {}, admin);
+    assert.deepEqual(errorCodes(aliased), ['TOO_MANY_ALIASES']);
+    const gateway = await mesh().metrics('gateway');
+    assert.equal(valueOf(gateway, 'mesh_gateway_refusals_total', { code: 'UNAUTHENTICATED', role: 'anonymous' }), 1);
+    assert.equal(valueOf(gateway, 'mesh_gateway_refusals_total', { code: 'TOO_MANY_ALIASES', role: 'admin' }), 1);
+  });
+
   test('no metric label on any service carries an id, an email, a SKU, an order number or a UUID', async () => {
     const unbounded = [
       /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i, // UUIDs (correlation ids, event ids)
