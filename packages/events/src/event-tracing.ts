@@ -49,11 +49,19 @@ function messagingAttributes(envelope: EventEnvelope, operation: 'publish' | 'pr
   };
 }
 
-/** Runs `work` in a span; records a throw on the span and rethrows it. */
+/**
+ * Runs `work` in a span; records a throw on the span and rethrows it. A handler that found its
+ * fact being handled elsewhere (EventInProgressError, named here to keep this module free of the
+ * bus) did not fail: its span says so without an error status.
+ */
 async function inSpan<T>(span: Span, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
+    if ((error as Error).name === 'EventInProgressError') {
+      span.setAttribute('mesh.in_progress_elsewhere', true);
+      throw error;
+    }
     span.recordException(error as Error);
     span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
     throw error;
