@@ -12,4 +12,4 @@ COPY --from=build /app /app
 USER node
 ARG SERVICE=gateway
 ENV SERVICE=${SERVICE}
-CMD ["sh", "-c", "if [ \"$SERVICE\" = gateway ]; then exec node --enable-source-maps gateway/dist/index.js; else exec node --enable-source-maps subgraphs/$SERVICE/dist/index.js; fi"]
+CMD ["sh", "-c", "if [ \"$SERVICE\" = gateway ]; then exec node --enable-source-maps --import ./packages/telemetry/dist/register.js gateway/dist/index.js; else exec node --enable-source-maps --import ./packages/telemetry/dist/register.js subgraphs/$SERVICE/dist/index.js; fi"]

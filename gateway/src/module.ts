@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { createHttpHandler, createServiceMetrics, listen, type Logger, type RunningHttpService } from '@mesh/server-kit';
+import { createHttpHandler, listen, type Logger, type RunningHttpService } from '@mesh/server-kit';
 import { readGatewayConfig, type GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
 import { clientelingRoutes } from './clienteling/clienteling-routes.js';
@@ -25,14 +25,14 @@ export function loadGatewayConfig(env: Readonly<Record<string, string | undefine
  * and /metrics, and outside production the clienteling page.
  */
 export async function startGateway(config: GatewayConfig, logger: Logger, options: GatewayOptions = {}): Promise<RunningHttpService> {
-  const { apollo, context, serveSubscriptions, readiness, limits } = createGateway(config, logger, options);
+  const { apollo, context, serveSubscriptions, readiness, limits, metrics } = createGateway(config, logger, options);
   await apollo.start();
   await limits.ready();
   const http = await listen(
     createHttpHandler<GatewayContext>({
       apollo,
       context,
-      metrics: createServiceMetrics('gateway'),
+      metrics,
       maxBodyBytes: config.maxBodyBytes,
       routes: { '/ready': readiness, ...(config.clienteling ? clientelingRoutes(config.tokens) : {}) },
     }),

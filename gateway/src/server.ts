@@ -5,7 +5,7 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import { CORRELATION_ID_HEADER, GatewayCredentialCache, createErrorFormatter, secretKey, type Logger } from '@mesh/server-kit';
+import { CORRELATION_ID_HEADER, GatewayCredentialCache, createErrorFormatter, createServiceMetrics, operationMetricsPlugin, secretKey, type Logger, type ServiceMetrics } from '@mesh/server-kit';
 import { createBearerAuthenticator } from './bearer-auth.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
@@ -16,8 +16,10 @@ import { createOperationGuard } from './governance/operation-guard.js';
 import { readPersistedManifest } from './governance/persisted-manifest.js';
 import { createTrustedOperations } from './governance/trusted-operations.js';
 import { trustedOperationsPlugin } from './governance/trusted-operations.plugin.js';
+import { createRefusalMetrics } from './governance/refusal-metrics.js';
 import { createReadinessRoute } from './readiness.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
+import { createSubgraphFetchHistogram, timedSubgraphFetch } from './subgraph-fetch-metrics.js';
 import { shareInflightQueries } from './inflight-queries.js';
 import { SupergraphSource } from './supergraph/supergraph-source.js';
 import { serveGatewaySubscriptions, type GatewaySubscriptionServer } from './subscriptions/socket-server.js';
@@ -31,6 +33,8 @@ export interface Gateway {
   /** The served supergraph: reloads itself from its file; `reload()` checks at once. */
   readonly supergraph: SupergraphSource;
   readonly limits: ClientLimits;
+  /** What /metrics serves: operations, subgraph fetches, the process. */
+  readonly metrics: ServiceMetrics;
   /** /ready: every subgraph of the serving supergraph, and a refused reload if any. */
   readonly readiness: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   /** Serves graphql-ws subscriptions on the HTTP server that serves `apollo` (same /graphql URL). */
@@ -51,7 +55,11 @@ export function createGateway(config: GatewayConfig, logger: Logger, options: Ga
   const supergraph = new SupergraphSource({ path: config.supergraphPath, overrides: config.subgraphUrlOverrides, pollMs: config.supergraphPollMs, logger });
   // One sharing fetcher for HTTP queries and subscription events alike: both ask the same questions.
   const subgraphFetch = config.shareInflightQueries ? shareInflightQueries((url, init) => fetch(url, init)) : (url: string, init: RequestInit) => fetch(url, init);
-  const dataSource = (name: string, url: string) => new SubgraphDataSource({ name, url, timeoutMs: config.subgraphTimeoutMs, credentials, fetch: subgraphFetch });
+  const metrics = createServiceMetrics('gateway');
+  const fetchHistogram = createSubgraphFetchHistogram(metrics.registry);
+  const refusals = createRefusalMetrics(metrics.registry);
+  const dataSource = (name: string, url: string) =>
+    new SubgraphDataSource({ name, url, timeoutMs: config.subgraphTimeoutMs, credentials, fetch: timedSubgraphFetch(subgraphFetch, name, fetchHistogram) });
   // @apollo/gateway otherwise probes cloud metadata endpoints and exports usage data to Apollo
   // (hourly and at every shutdown); its only switch is this variable, read by the constructor.
   if (!config.apolloTelemetry) process.env['APOLLO_TELEMETRY_DISABLED'] = 'true';
@@ -85,6 +93,8 @@ export function createGateway(config: GatewayConfig, logger: Logger, options: Ga
     ...protection.plugins,
     trustedOperationsPlugin(trustedOperations, governance.trustedOperations.clientHeader),
     demandControlPlugin(guard, limits),
+    operationMetricsPlugin<GatewayContext>(metrics),
+    refusals.plugin,
     config.sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
   ] as unknown as ApolloServerPlugin<GatewayContext>[];
   const apollo = new ApolloServer<GatewayContext>({
@@ -105,6 +115,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, options: Ga
     apollo,
     supergraph,
     limits,
+    metrics,
     readiness: createReadinessRoute(supergraph),
     serveSubscriptions: (server) =>
       serveGatewaySubscriptions({
@@ -132,16 +143,27 @@ export function createGateway(config: GatewayConfig, logger: Logger, options: Ga
         logger,
       }),
     context: async ({ req }) => {
-      const principal = await authenticate(req);
-      const clientKey = identity.key(req, principal);
-      const refused = await limits.admitRequest(clientKey);
-      if (refused) throw refused;
-      const header = req.headers[CORRELATION_ID_HEADER];
-      const candidate = Array.isArray(header) ? header[0] : header;
-      const correlationId = candidate && /^[A-Za-z0-9_.:-]{1,128}$/.test(candidate) ? candidate : randomUUID();
-      return { principal, correlationId, clientKey };
+      let role = 'anonymous';
+      try {
+        const principal = await authenticate(req);
+        role = principal.role;
+        const clientKey = identity.key(req, principal);
+        const refused = await limits.admitRequest(clientKey);
+        if (refused) throw refused;
+        return { principal, correlationId: correlationIdOf(req), clientKey };
+      } catch (error) {
+        refusals.count(error, role);
+        throw error;
+      }
     },
   };
+}
+
+/** The caller's correlation id when it is well formed, otherwise a new one. */
+function correlationIdOf(req: IncomingMessage): string {
+  const header = req.headers[CORRELATION_ID_HEADER];
+  const candidate = Array.isArray(header) ? header[0] : header;
+  return candidate && /^[A-Za-z0-9_.:-]{1,128}$/.test(candidate) ? candidate : randomUUID();
 }
 
 function missingSubgraph(name: string): never {

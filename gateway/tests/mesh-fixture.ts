@@ -55,13 +55,15 @@ export async function startMeshUnderTest(env: Record<string, string> = {}, optio
   const mesh = await startMesh({
     persistent: false,
     dataDir,
-    // Inventory's relay (poked by every change anyway) and expiry job poll its database in the
-    // background; slowed down here so the N+1 suite counts only the commands its queries cause.
+    // Inventory's relay (poked by every change anyway) and expiry job and order's KPI measurement
+    // poll their databases in the background; slowed down here so the N+1 suite counts only the
+    // commands its queries cause.
     env: {
       NODE_ENV: 'test',
       LOG_LEVEL: 'error',
       INVENTORY_RELAY_INTERVAL_MS: '600000',
       INVENTORY_EXPIRY_INTERVAL_MS: '600000',
+      ORDER_KPI_INTERVAL_MS: '600000',
       ...env,
     },
     log: () => {},

@@ -4,13 +4,15 @@ import type { SubgraphName } from '@mesh/mesh-runner';
 import { readInventorySettings, type InventorySettings } from '@mesh/inventory-subgraph';
 import { readOrderRuntimeSettings, type OrderRuntimeSettings } from '@mesh/order-subgraph';
 import { readIntegrationSettings, type IntegrationSettings } from '@mesh/integration-subgraph';
+import { readLedgerSettings, type LedgerSettings } from '@mesh/ledger-subgraph';
+import { OTEL_SDK_VARIABLES, readTelemetrySettings } from '@mesh/telemetry';
 import { DEFAULT_SUPERGRAPH_PATH, readGatewayConfig } from '../src/module.js';
 
 // Shared by the deployment files' tests (docker-compose, Kubernetes): a service's environment
 // is checked by the service's own config readers, not by a list kept beside them.
 
-/** Read by something other than the config readers: the image's entry point and the logger. */
-const READ_ELSEWHERE = new Set(['SERVICE', 'LOG_LEVEL']);
+/** Read by something other than the config readers: the image's entry point, the logger, the OpenTelemetry SDK. */
+const READ_ELSEWHERE = new Set(['SERVICE', 'LOG_LEVEL', ...OTEL_SDK_VARIABLES]);
 
 /** Runs a config reader over an environment and returns the variable names it looked at. */
 function namesRead<T>(environment: Readonly<Record<string, string>>, read: (env: Record<string, string | undefined>) => T): { result: T; names: Set<string> } {
@@ -36,6 +38,8 @@ export interface SubgraphEnvironment {
   readonly inventory?: InventorySettings;
   /** The integration domain's own settings (integration only). */
   readonly integration?: IntegrationSettings;
+  /** The ledger's own settings (ledger only). */
+  readonly ledger?: LedgerSettings;
 }
 
 /**
@@ -45,8 +49,10 @@ export interface SubgraphEnvironment {
 export function readSubgraphEnvironment(name: SubgraphName, environment: Readonly<Record<string, string>>): SubgraphEnvironment {
   const kit = namesRead(environment, (env) => readSubgraphConfig(name, 0, env));
   const names = new Set(kit.names);
+  namesRead(environment, (env) => readTelemetrySettings(env)).names.forEach((key) => names.add(key));
   let order: OrderRuntimeSettings | undefined;
   let inventory: InventorySettings | undefined;
+  let ledger: LedgerSettings | undefined;
   if (name === 'order') {
     const read = namesRead(environment, (env) => readOrderRuntimeSettings(env));
     read.names.forEach((key) => names.add(key));
@@ -63,13 +69,19 @@ export function readSubgraphEnvironment(name: SubgraphName, environment: Readonl
     read.names.forEach((key) => names.add(key));
     integration = read.result;
   }
+  if (name === 'ledger') {
+    const read = namesRead(environment, (env) => readLedgerSettings(env));
+    read.names.forEach((key) => names.add(key));
+    ledger = read.result;
+  }
   assertAllRead(name, environment, names);
-  return { config: kit.result, ...(order ? { order } : {}), ...(inventory ? { inventory } : {}), ...(integration ? { integration } : {}) };
+  return { config: kit.result, ...(order ? { order } : {}), ...(inventory ? { inventory } : {}), ...(ledger ? { ledger } : {}), ...(integration ? { integration } : {}) };
 }
 
 /** Reads the gateway's environment with its own reader; fails on a variable it does not read. */
 export function readGatewayEnvironment(environment: Readonly<Record<string, string>>): ReturnType<typeof readGatewayConfig> {
   const { result, names } = namesRead(environment, (env) => readGatewayConfig(env, DEFAULT_SUPERGRAPH_PATH));
+  namesRead(environment, (env) => readTelemetrySettings(env)).names.forEach((key) => names.add(key));
   assertAllRead('gateway', environment, names);
   return result;
 }

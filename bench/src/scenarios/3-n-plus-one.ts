@@ -30,9 +30,10 @@ const UNTOUCHED: readonly SubgraphName[] = ['customer', 'ledger'];
 const REQUESTS_PER_COUNT = { full: 5, tiny: 3 } as const;
 /** Counts are taken this many times per N, the smallest kept: background work can only add commands. */
 const ATTEMPTS = 2;
-/** While counting: no background passes (outbox relays, reservation expiry) in the touched subgraphs. */
+/** While counting: no background passes (outbox relays, reservation expiry, KPI measurement) in the touched subgraphs. */
 const QUIET_ENV: Readonly<Record<string, string>> = {
   ORDER_RELAY_INTERVAL_MS: '3600000',
+  ORDER_KPI_INTERVAL_MS: '3600000',
   INVENTORY_RELAY_INTERVAL_MS: '3600000',
   INVENTORY_EXPIRY_INTERVAL_MS: '3600000',
 };

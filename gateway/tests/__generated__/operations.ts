@@ -454,10 +454,17 @@ export type ReconciliationKind =
 export type ReconciliationMismatchKind =
   /** Both sides exist but their amounts differ. */
   | 'AMOUNT_MISMATCH'
-  /** The order domain reported the payment, but nothing was posted for it that day (for example its event is dead-lettered). */
+  /** The order domain recorded the payment, but nothing was posted for it that day (its event is dead-lettered, or the ledger never consumed it: a stopped or lagging consumer). */
   | 'MISSING_POSTING'
   /** A posting exists that no order event of that day accounts for. */
   | 'UNEXPECTED_POSTING';
+
+/** Where a reconciliation's expected amounts came from. */
+export type ReconciliationSource =
+  /** The ledger's records of the order events it consumed (when the order domain could not be asked). */
+  | 'LEDGER_RECORDS'
+  /** The order domain's own records of the day's captures and refunds (sees events the ledger never consumed). */
+  | 'ORDER_DOMAIN';
 
 /** A stock movement to record. */
 export type RecordStockMovementInput = {

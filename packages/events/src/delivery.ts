@@ -1,4 +1,5 @@
 import type { AnyEnvelope } from './envelope.js';
+import { traceDelivery } from './event-tracing.js';
 import { EventInProgressError, type DeadLetter, type DeliveryContext, type DeliveryPolicy, type EventHandler } from './event-bus.js';
 import type { Topic } from './topics.js';
 
@@ -41,7 +42,7 @@ export async function runDelivery<T extends Topic>(
   }
   for (let waits = 0; ; waits++) {
     try {
-      await handler(envelope, context);
+      await traceDelivery(envelope, context.consumer, context.deliveryCount, async () => handler(envelope, context));
       return { kind: 'ack' };
     } catch (thrown) {
       if (thrown instanceof EventInProgressError) {

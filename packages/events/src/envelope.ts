@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Domain } from './payloads/common.payloads.js';
+import { activeTraceContext, readTraceContext, type EnvelopeTraceContext } from './event-tracing.js';
 import { EVENT_TOPICS, domainOf, isTopic, type Topic, type TopicPayload, type TopicVersion } from './topics.js';
 
 /**
@@ -26,6 +27,11 @@ export interface EventEnvelope<TType extends string = string, TData = unknown> {
    * same key. Unique per topic, so derive it from the state change (`order:<id>:confirmed`).
    */
   readonly idempotencyKey: string;
+  /**
+   * The W3C trace context of the span in which the event was created, when tracing is on: the
+   * publish and every consumer's handling continue that trace. Not part of the fact's identity.
+   */
+  readonly traceContext?: EnvelopeTraceContext;
   readonly data: TData;
 }
 
@@ -60,6 +66,7 @@ export function createEnvelope<T extends Topic>(type: T, data: TopicPayload<T>, 
   if (!options.idempotencyKey) throw new RangeError(`${type}: idempotencyKey must not be empty`);
   const occurredAt = new Date(options.occurredAt ?? Date.now());
   if (Number.isNaN(occurredAt.getTime())) throw new RangeError(`${type}: occurredAt is not a valid date`);
+  const traceContext = activeTraceContext();
   const envelope = {
     id: options.id ?? randomUUID(),
     type,
@@ -69,6 +76,7 @@ export function createEnvelope<T extends Topic>(type: T, data: TopicPayload<T>, 
     correlationId,
     ...(causationId ? { causationId } : {}),
     idempotencyKey: options.idempotencyKey,
+    ...(traceContext ? { traceContext } : {}),
     data,
   };
   return Object.freeze(envelope) as EnvelopeOf<T>;
@@ -98,5 +106,7 @@ export function parseEnvelope(value: unknown): AnyEnvelope {
     throw new InvalidEnvelopeError('envelope field causationId must be a string');
   }
   if (!('data' in candidate)) throw new InvalidEnvelopeError('envelope has no data');
-  return Object.freeze({ ...candidate }) as unknown as AnyEnvelope;
+  const { traceContext, ...fields } = candidate;
+  const trusted = readTraceContext(traceContext);
+  return Object.freeze({ ...fields, ...(trusted ? { traceContext: trusted } : {}) }) as unknown as AnyEnvelope;
 }

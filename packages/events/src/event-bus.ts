@@ -39,8 +39,22 @@ export interface EventBus {
    * becomes a new dead letter. Throws DeadLetterNotFoundError for an unknown (or already replayed) id.
    */
   replayDeadLetter(id: string): Promise<void>;
+  /**
+   * How far behind each durable consumer this bus has subscribed (in this process, stopped ones
+   * included) is: per domain stream, the events not yet delivered plus those delivered and not yet
+   * acknowledged. Shared by every member of the consumer, wherever it runs.
+   */
+  consumerBacklog(): Promise<ConsumerBacklog[]>;
   /** Stops every subscription of this bus (waiting for running handlers) and disconnects. */
   close(): Promise<void>;
+}
+
+/** One durable consumer's backlog on one domain stream (see EventBus.consumerBacklog). */
+export interface ConsumerBacklog {
+  readonly consumer: string;
+  /** The domain whose stream it reads. */
+  readonly domain: string;
+  readonly pending: number;
 }
 
 export interface PublishResult {

@@ -1,6 +1,7 @@
 export * from './envelope.js';
 export * from './event-bus.js';
 export * from './event-log.js';
+export * from './event-tracing.js';
 export * from './idempotent-consumer.js';
 export * from './jetstream-bus.js';
 export * from './consumer-probe.js';
@@ -8,6 +9,7 @@ export * from './live-feed.js';
 export * from './live-updates.js';
 export { DEAD_LETTER_STREAM, REPLAY_FOR_HEADER } from './jetstream-dead-letters.js';
 export * from './memory-bus.js';
+export * from './observed-bus.js';
 export * from './outbox.js';
 export * from './outbox-relay.js';
 export * from './outbox-signal.js';

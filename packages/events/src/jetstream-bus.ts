@@ -19,6 +19,7 @@ import {
 } from '@nats-io/jetstream';
 import { parseEnvelope, type AnyEnvelope, type EnvelopeOf } from './envelope.js';
 import { runDelivery } from './delivery.js';
+import { tracePublish } from './event-tracing.js';
 import {
   deliveryPolicyOf,
   partitioningOf,
@@ -149,6 +150,8 @@ interface BusSettings {
 function createBus(nc: NatsConnection, js: JetStreamClient, jsm: JetStreamManager, deadLetters: DeadLetterStore, settings: BusSettings): EventBus {
   const { logger } = settings;
   const subscriptions = new Set<Subscription>();
+  /** Every (domain, durable) this bus subscribed, for consumerBacklog. */
+  const durables = new Map<string, { readonly domain: Domain; readonly consumer: string }>();
   /** First failure per (consumer, stream, seq) while its retries run in this process; bounded. */
   const firstFailures = new Map<string, string>();
   const FIRST_FAILURES_KEPT = 10_000;
@@ -262,7 +265,7 @@ function createBus(nc: NatsConnection, js: JetStreamClient, jsm: JetStreamManage
       if (!isTopic(envelope.type)) throw new RangeError(`unknown topic ${String(envelope.type)}`);
       const json = JSON.stringify(envelope);
       parseEnvelope(JSON.parse(json)); // Refuse what no consumer could read, as the memory bus does.
-      const ack = await js.publish(envelope.type, json, { msgID: envelope.id });
+      const ack = await tracePublish(envelope, () => js.publish(envelope.type, json, { msgID: envelope.id }));
       return { duplicate: ack.duplicate };
     },
 
@@ -276,6 +279,7 @@ function createBus(nc: NatsConnection, js: JetStreamClient, jsm: JetStreamManage
       // One durable per domain stream. Its filter is the whole domain (servers before 2.10 take one
       // filter subject); topics outside the subscription are acknowledged and skipped.
       for (const domain of domains) {
+        durables.set(`${domain}|${consumerName}`, { domain, consumer: consumerName });
         await ensureConsumer(streamNameOf(domain), {
           durable_name: consumerName,
           description: `topics: ${list.filter((topic) => domainOf(topic) === domain).join(', ')}`,
@@ -315,6 +319,20 @@ function createBus(nc: NatsConnection, js: JetStreamClient, jsm: JetStreamManage
     },
 
     listDeadLetters: (filter = {}) => deadLetters.list(filter.consumer),
+
+    async consumerBacklog() {
+      const found = await Promise.all(
+        [...durables.values()].map(async ({ domain, consumer }) => {
+          try {
+            const info = await jsm.consumers.info(streamNameOf(domain), consumer);
+            return [{ consumer, domain, pending: info.num_pending + info.num_ack_pending }];
+          } catch {
+            return []; // Deleted, or the server is away: nothing to report this time.
+          }
+        }),
+      );
+      return found.flat();
+    },
 
     async replayDeadLetter(id: string): Promise<void> {
       await deadLetters.replay(id);

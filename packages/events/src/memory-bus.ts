@@ -17,7 +17,7 @@ import {
   type Subscription,
 } from './event-bus.js';
 import { KeyedLanes } from './keyed-lanes.js';
-import { isTopic, type Topic } from './topics.js';
+import { domainOf, isTopic, type Topic } from './topics.js';
 
 interface LoggedEvent {
   readonly seq: number;
@@ -95,6 +95,8 @@ export function createMemoryBus(options: { broker?: MemoryBroker; logger?: Event
   const broker = (options.broker ?? createMemoryBroker()) as BrokerState;
   const logger = options.logger ?? silentLogger;
   const ownMembers = new Set<{ durable: Durable; member: Member }>();
+  /** Every durable this bus subscribed, stopped ones too (consumerBacklog). */
+  const subscribedDurables = new Set<Durable>();
 
   function pump(durable: Durable): void {
     for (;;) {
@@ -211,6 +213,7 @@ export function createMemoryBus(options: { broker?: MemoryBroker; logger?: Event
       durable.members.push(member);
       const owned = { durable, member };
       ownMembers.add(owned);
+      subscribedDurables.add(owned.durable);
       pump(durable);
       const target = durable;
       return {
@@ -224,6 +227,17 @@ export function createMemoryBus(options: { broker?: MemoryBroker; logger?: Event
           await member.lanes.idle();
         },
       };
+    },
+
+    async consumerBacklog() {
+      return [...subscribedDurables].flatMap((durable) => {
+        const byDomain = new Map<string, number>();
+        const count = (envelope: AnyEnvelope) => byDomain.set(domainOf(envelope.type), (byDomain.get(domainOf(envelope.type)) ?? 0) + 1);
+        for (const event of broker.log.slice(durable.cursor)) if (wants(durable, event)) count(event.envelope);
+        for (const retry of durable.retries) count(retry.event.envelope);
+        for (const domain of new Set([...durable.topics].map(domainOf))) byDomain.set(domain, byDomain.get(domain) ?? 0);
+        return [...byDomain].map(([domain, pending]) => ({ consumer: durable.name, domain, pending }));
+      });
     },
 
     async listDeadLetters(filter = {}): Promise<DeadLetter[]> {

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** One mesh service running as its own Node process. */
@@ -27,10 +28,16 @@ export interface SpawnServiceOptions {
  */
 const serviceNodeFlags = (): string[] => (process.env['MESH_SERVICE_NODE_FLAGS'] ?? '').split(' ').filter((flag) => flag.length > 0);
 
-/** Spawns `node <entry>` and resolves once its /ready answers 200. */
+/**
+ * Loaded before every service's own modules: starts OpenTelemetry tracing when an OTLP endpoint is
+ * configured (OTEL_EXPORTER_OTLP_ENDPOINT), and does nothing otherwise.
+ */
+const TELEMETRY_REGISTER = pathToFileURL(fileURLToPath(new URL('../../telemetry/dist/register.js', import.meta.url))).href;
+
+/** Spawns `node <entry>` (named `name` in its traces) and resolves once its /ready answers 200. */
 export async function spawnService(options: SpawnServiceOptions): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ['--enable-source-maps', ...serviceNodeFlags(), options.entry], {
-    env: { ...process.env, ...options.env },
+  const child = spawn(process.execPath, ['--enable-source-maps', '--import', TELEMETRY_REGISTER, ...serviceNodeFlags(), options.entry], {
+    env: { ...process.env, OTEL_SERVICE_NAME: options.name.replace(/-replica-\d+$/, ''), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];

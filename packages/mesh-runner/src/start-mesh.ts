@@ -104,6 +104,8 @@ export async function startMesh(options: MeshOptions): Promise<RunningMesh> {
           ...(name === 'order' ? { PRODUCT_URL: urls.product } : {}),
           // Storefront webhooks become orders by commands sent straight to the order domain.
           ...(name === 'integration' ? { ORDER_URL: urls.order } : {}),
+          // The ledger reconciles against the order domain's own payments.
+          ...(name === 'ledger' ? { ORDER_URL: urls.order } : {}),
         };
   const start = async (name: SubgraphName | 'gateway') => {
     running.set(name, await spawnService({ name, entry: entryOf(name), baseUrl: baseUrl(name), env: envOf(name, ports[name]), echo: options.echo ?? false }));

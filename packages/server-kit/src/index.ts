@@ -1,6 +1,7 @@
 export * from './config.js';
 export * from './database.js';
 export * from './errors.js';
+export * from './event-metrics.js';
 export * from './gateway-credential.js';
 export * from './http-server.js';
 export * from './input-guards.js';
@@ -9,6 +10,7 @@ export * from './loader-options.js';
 export * from './logger.js';
 export * from './metrics.js';
 export * from './money.js';
+export * from './operation-metrics.plugin.js';
 export * from './pagination.js';
 export * from './roles.js';
 export * from './subgraph-server.js';

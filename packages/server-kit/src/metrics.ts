@@ -1,15 +1,45 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
- * Prometheus metrics a service exposes on /metrics. The database command counter is also how
- * tests and benchmarks prove that N+1 is gone: they read it before and after a request.
+ * Prometheus metrics a service exposes on /metrics. Every label value comes from a bounded set
+ * the code defines (schema field names, topics, consumer names, error codes, outcomes), never
+ * from a request's ids or a person's data. The database command counter is also how tests and
+ * benchmarks prove that N+1 is gone: they read it before and after a request.
  */
 export interface ServiceMetrics {
   readonly registry: Registry;
   readonly dbCommands: Counter<'command'>;
   readonly graphqlRequests: Counter<'operation_type'>;
   readonly requestDuration: Histogram<'route'>;
+  /** One GraphQL operation: its first root field (`placeOrder`, `_entities`), its type, ok or error. */
+  readonly operationDuration: Histogram<'operation' | 'operation_type' | 'outcome'>;
+  /** Errors answered, by the operation's root field and the error's extensions.code. */
+  readonly operationErrors: Counter<'operation' | 'code'>;
+  readonly eventsPublished: Counter<'topic' | 'outcome'>;
+  /** Handler runs by outcome: ack, retry (will be redelivered), dead-letter. */
+  readonly eventsHandled: Counter<'consumer' | 'topic' | 'outcome'>;
+  readonly eventHandlingDuration: Histogram<'consumer' | 'topic'>;
+  /** From the fact (envelope occurredAt) to the end of a successful handling: end-to-end processing latency. */
+  readonly eventDeliveryDelay: Histogram<'consumer' | 'topic'>;
+  readonly deadLettersReplayed: Counter<'consumer' | 'topic'>;
+  /** KPI: from an event's dead-lettering to its replay (how long a failure waited for a person). */
+  readonly deadLetterRecovery: Histogram<'consumer'>;
+  /** Events waiting for a durable consumer (not yet delivered or not yet acknowledged), by domain stream. */
+  readonly consumerBacklog: Gauge<'consumer' | 'domain'>;
+  /** Where the backlog gauge reads at each scrape (the service's event bus); until set it stays empty. */
+  readBacklogFrom(source: () => Promise<readonly BacklogReading[]>): void;
 }
+
+export interface BacklogReading {
+  readonly consumer: string;
+  readonly domain: string;
+  readonly pending: number;
+}
+
+/** Seconds buckets for request-scale work: 1 ms to 10 s. */
+export const REQUEST_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10];
+/** Seconds buckets for workflow-scale latencies: 10 ms to 1 hour. */
+export const WORKFLOW_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
 
 export function createServiceMetrics(service: string): ServiceMetrics {
   const registry = new Registry();
@@ -18,27 +48,48 @@ export function createServiceMetrics(service: string): ServiceMetrics {
   // alone cost each idle service about 0.25% of a core (measured), the largest part of the mesh's
   // CPU at rest; 100 ms still shows any stall that matters to a request.
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
+  const registers = [registry];
+  let backlogSource: (() => Promise<readonly BacklogReading[]>) | undefined;
   return {
     registry,
-    dbCommands: new Counter({
-      name: 'mesh_db_commands_total',
-      help: 'MongoDB commands sent by this service',
-      labelNames: ['command'],
-      registers: [registry],
+    dbCommands: new Counter({ name: 'mesh_db_commands_total', help: 'MongoDB commands sent by this service', labelNames: ['command'], registers }),
+    graphqlRequests: new Counter({ name: 'mesh_graphql_requests_total', help: 'GraphQL requests served by this service', labelNames: ['operation_type'], registers }),
+    requestDuration: new Histogram({ name: 'mesh_http_request_duration_seconds', help: 'HTTP request duration', labelNames: ['route'], buckets: REQUEST_BUCKETS, registers }),
+    operationDuration: new Histogram({
+      name: 'mesh_graphql_operation_duration_seconds',
+      help: 'GraphQL operations served, by first root field, operation type and outcome (error when the response carries any error)',
+      labelNames: ['operation', 'operation_type', 'outcome'],
+      buckets: REQUEST_BUCKETS,
+      registers,
     }),
-    graphqlRequests: new Counter({
-      name: 'mesh_graphql_requests_total',
-      help: 'GraphQL requests served by this service',
-      labelNames: ['operation_type'],
-      registers: [registry],
+    operationErrors: new Counter({ name: 'mesh_graphql_errors_total', help: 'GraphQL errors answered, by first root field and extensions.code', labelNames: ['operation', 'code'], registers }),
+    eventsPublished: new Counter({ name: 'mesh_events_published_total', help: 'Events handed to the bus, by topic and outcome (accepted, duplicate, failed)', labelNames: ['topic', 'outcome'], registers }),
+    eventsHandled: new Counter({ name: 'mesh_events_handled_total', help: 'Event handler runs, by consumer, topic and outcome (ack, retry, dead-letter)', labelNames: ['consumer', 'topic', 'outcome'], registers }),
+    eventHandlingDuration: new Histogram({ name: 'mesh_event_handling_duration_seconds', help: 'Time one handler run took', labelNames: ['consumer', 'topic'], buckets: REQUEST_BUCKETS, registers }),
+    eventDeliveryDelay: new Histogram({
+      name: 'mesh_event_delivery_delay_seconds',
+      help: 'From the moment an event happened (occurredAt) to the end of its successful handling by a consumer',
+      labelNames: ['consumer', 'topic'],
+      buckets: WORKFLOW_BUCKETS,
+      registers,
     }),
-    requestDuration: new Histogram({
-      name: 'mesh_http_request_duration_seconds',
-      help: 'HTTP request duration',
-      labelNames: ['route'],
-      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      registers: [registry],
+    deadLettersReplayed: new Counter({ name: 'mesh_dead_letters_replayed_total', help: 'Dead letters sent back to their consumer', labelNames: ['consumer', 'topic'], registers }),
+    deadLetterRecovery: new Histogram({ name: 'mesh_kpi_dead_letter_recovery_seconds', help: 'KPI: from an event being dead-lettered to its replay', labelNames: ['consumer'], buckets: WORKFLOW_BUCKETS, registers }),
+    consumerBacklog: new Gauge({
+      name: 'mesh_event_consumer_backlog',
+      help: 'Events a durable consumer has not yet handled (undelivered plus unacknowledged), by domain stream',
+      labelNames: ['consumer', 'domain'],
+      registers,
+      async collect() {
+        if (!backlogSource) return;
+        const readings = await backlogSource().catch(() => []);
+        this.reset();
+        for (const { consumer, domain, pending } of readings) this.set({ consumer, domain }, pending);
+      },
     }),
+    readBacklogFrom(source) {
+      backlogSource = source;
+    },
   };
 }
 

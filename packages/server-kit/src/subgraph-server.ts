@@ -8,6 +8,8 @@ import { parse, type GraphQLSchema } from 'graphql';
 import { createErrorFormatter, unauthenticated } from './errors.js';
 import { GATEWAY_CREDENTIAL_HEADER, GatewayCredentialVerifier, InvalidGatewayCredential } from './gateway-credential.js';
 import type { Logger } from './logger.js';
+import type { ServiceMetrics } from './metrics.js';
+import { operationMetricsPlugin } from './operation-metrics.plugin.js';
 import type { Principal } from './roles.js';
 
 export const CORRELATION_ID_HEADER = 'x-correlation-id';
@@ -42,6 +44,7 @@ export function createSubgraphApollo<TContext extends RequestContext>(
   definition: SubgraphDefinition,
   logger: Logger,
   schema: GraphQLSchema = createSubgraphSchema(definition),
+  metrics?: ServiceMetrics,
 ): ApolloServer<TContext> {
   return new ApolloServer<TContext>({
     schema,
@@ -52,7 +55,7 @@ export function createSubgraphApollo<TContext extends RequestContext>(
     logger,
     // closeOnSignals owns shutdown; Apollo's own signal handler would race it and keep the process alive.
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ...(metrics ? [operationMetricsPlugin<TContext>(metrics)] : [])],
   });
 }
 

@@ -1,13 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Connection } from 'mongoose';
-import { connectJetStreamBus, createMemoryBus, type EventBus } from '@mesh/events';
+import { connectJetStreamBus, createMemoryBus, observeBus, type EventBus } from '@mesh/events';
+import { flushTraces } from '@mesh/telemetry';
 import { readBoolean, readEnvironment, readInt, readInternalSecret, readOptionalString, readPort, readString, type RuntimeEnvironment } from './config.js';
 import { connectDatabase, ensureIndexes } from './database.js';
 import { GatewayCredentialVerifier, secretKey } from './gateway-credential.js';
 import { createHttpHandler, listen } from './http-server.js';
 import { createJobLease } from './job-lease.js';
 import { createLogger, type Logger } from './logger.js';
-import { createServiceMetrics } from './metrics.js';
+import { busMetricsObserver } from './event-metrics.js';
+import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
 import { createRequestIdentity, createSubgraphApollo, createSubgraphSchema, type RequestContext } from './subgraph-server.js';
 import { hasSubscriptions, serveSubgraphSubscriptions } from './subgraph-subscriptions.js';
 
@@ -103,6 +105,8 @@ export interface SubgraphRuntime<TModels> {
   readonly bus: EventBus;
   readonly logger: Logger;
   readonly config: SubgraphConfig;
+  /** The service's /metrics registry and instruments; a domain registers its KPIs on `metrics.registry`. */
+  readonly metrics: ServiceMetrics;
 }
 
 export interface RunningSubgraph {
@@ -127,11 +131,12 @@ export async function startSubgraphService<TModels, TContext extends RequestCont
     // Replicas started together: one seeds under the lease, the others wait, then find the data there.
     await createJobLease(connection, { job: `${module.name}.seed-data` }).runWhenFree(() => seed(models, logger));
   }
-  const bus = module.start ? await connectBus(config, logger) : undefined;
-  const background = module.start && bus ? await module.start({ models, connection, bus, logger, config }) : undefined;
+  const bus = module.start ? observeBus(await connectBus(config, logger), busMetricsObserver(metrics)) : undefined;
+  if (bus) metrics.readBacklogFrom(() => bus.consumerBacklog());
+  const background = module.start && bus ? await module.start({ models, connection, bus, logger, config, metrics }) : undefined;
   const definition = { name: module.name, typeDefs: module.typeDefs, resolvers: module.resolvers };
   const schema = createSubgraphSchema(definition);
-  const apollo = createSubgraphApollo<TContext>(definition, logger, schema);
+  const apollo = createSubgraphApollo<TContext>(definition, logger, schema, metrics);
   await apollo.start();
   const verifier = new GatewayCredentialVerifier(secretKey(config.internalSecret));
   const identify = createRequestIdentity(verifier, logger);
@@ -192,7 +197,8 @@ export function closeOnSignals(service: { close(): Promise<void> }, logger: Logg
     if (closing) return;
     closing = true;
     logger.info({ signal }, 'shutting down');
-    service.close().then(
+    // Spans are exported in batches: the last ones (the shutdown's own included) leave before exit.
+    service.close().then(() => flushTraces()).then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');

@@ -1,5 +1,6 @@
 import { pendingEventsSource, startOutboxRelay } from '@mesh/events';
 import { DEFAULT_EVENT_CONCURRENCY, type SubgraphRuntime } from '@mesh/server-kit';
+import { measuringInventoryKpis } from './events/inventory-kpis.js';
 import { levelEventsSource } from './events/level-events.source.js';
 import { subscribeToOrderEvents } from './events/order-events.consumer.js';
 import type { InventorySettings } from './inventory-settings.js';
@@ -15,11 +16,12 @@ import { settlePendingMovements } from './services/settle-movement.service.js';
  */
 export async function startInventoryBackground(runtime: SubgraphRuntime<InventoryModels>, settings: InventorySettings): Promise<{ stop(): Promise<void> }> {
   const { models, bus, logger } = runtime;
+  const measured = measuringInventoryKpis(bus, runtime.metrics.registry);
   // Movements a crash left PENDING (seed runs this too, but not in production).
   await settlePendingMovements(models, logger);
   const relay = startOutboxRelay({
     model: models.outbox,
-    bus,
+    bus: measured,
     logger,
     intervalMs: settings.relayIntervalMs,
     idleIntervalMs: settings.relayIdleIntervalMs,

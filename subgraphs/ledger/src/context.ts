@@ -5,6 +5,7 @@ import type { AccountRecord } from './models/account.model.js';
 import type { LedgerModels } from './models/index.js';
 import { listDeadLetters, replayDeadLetter, type DeadLetterFilter } from './services/dead-letters.service.js';
 import { listJournalEntries } from './services/list-journal-entries.service.js';
+import type { OrderDomainReader } from './services/order-payments-client.js';
 import { reconcileDay } from './services/reconciliation.service.js';
 import { readLedgerTraceSteps, type TraceStepValue } from './services/trace.service.js';
 import { trialBalance } from './services/trial-balance.service.js';
@@ -26,8 +27,12 @@ export interface LedgerContext extends RequestContext {
   };
 }
 
-/** `bus` is the process's event bus once the module has started (dead letters need it). */
-export function createLedgerContext(base: RequestContext, models: LedgerModels, bus?: EventBus): LedgerContext {
+/**
+ * `bus` is the process's event bus once the module has started (dead letters need it);
+ * `orderDomain` reads the order domain's payments for reconciliation (without it the ledger's own
+ * records of the order events are the expectation).
+ */
+export function createLedgerContext(base: RequestContext, models: LedgerModels, bus?: EventBus, orderDomain?: OrderDomainReader): LedgerContext {
   const requireBus = (): EventBus => {
     if (!bus) throw new Error('the ledger has no event bus: its consumers were not started');
     return bus;
@@ -44,7 +49,8 @@ export function createLedgerContext(base: RequestContext, models: LedgerModels, 
       },
       trialBalance: (args) => trialBalance(models, args),
       listJournalEntries: (args) => listJournalEntries(models, args),
-      reconciliation: (args) => reconcileDay(models, args),
+      reconciliation: (args) =>
+        reconcileDay(models, args, async () => (orderDomain ? orderDomain({ date: args.date, currency: args.currency ?? null, correlationId: base.correlationId }) : null)),
       deadLetters: (filter) => listDeadLetters(requireBus(), filter),
       replayDeadLetter: (id) => replayDeadLetter(requireBus(), id),
       traceSteps: (correlationId) => readLedgerTraceSteps(models, correlationId),

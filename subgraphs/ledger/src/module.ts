@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
 import type { EventBus } from '@mesh/events';
-import { DEFAULT_EVENT_CONCURRENCY, type SubgraphModule } from '@mesh/server-kit';
+import { DEFAULT_EVENT_CONCURRENCY, secretKey, type SubgraphModule } from '@mesh/server-kit';
 import { startLedgerConsumers, type LedgerConsumerOptions } from './consumers/ledger-consumers.js';
+import { createLedgerKpis } from './consumers/ledger-kpis.js';
 import { createLedgerContext, type LedgerContext } from './context.js';
+import { readLedgerSettings } from './ledger-settings.js';
 import { createLedgerModels, type LedgerModels } from './models/index.js';
+import { orderDomainReader, type OrderDomainReader } from './services/order-payments-client.js';
 import { resolvers } from './resolvers/index.js';
 import { seedLedger } from './seed.js';
 import { repairBalances } from './services/apply-balances.service.js';
@@ -16,24 +19,32 @@ import { repairBalances } from './services/apply-balances.service.js';
 export function createLedgerSubgraph(options: LedgerConsumerOptions = {}): SubgraphModule<LedgerModels, LedgerContext> {
   // The kit hands the bus to `start` only; requests find it through their models (one per running instance).
   const buses = new WeakMap<LedgerModels, EventBus>();
+  const orderDomains = new WeakMap<LedgerModels, OrderDomainReader>();
   return {
     name: 'ledger',
     typeDefs: readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'),
     resolvers,
     createModels: createLedgerModels,
-    createContext: (base, models) => createLedgerContext(base, models, buses.get(models)),
+    createContext: (base, models) => createLedgerContext(base, models, buses.get(models), orderDomains.get(models)),
     seed: async (models, logger) => {
       await seedLedger(models, logger);
     },
-    start: async ({ models, bus, logger, config }) => {
+    start: async ({ models, bus, logger, config, metrics }) => {
       // Finishes postings a crash interrupted before any new event is posted (also without seeding).
       await repairBalances(models, logger);
       buses.set(models, bus);
-      const consumers = await startLedgerConsumers(models, bus, logger, { concurrency: config.eventConcurrency ?? DEFAULT_EVENT_CONCURRENCY, ...options });
+      const { orderUrl } = readLedgerSettings();
+      if (orderUrl) {
+        const warn = (reason: string) => logger.warn({ orderUrl, reason }, 'reconciliation could not ask the order domain; using the ledger records');
+        orderDomains.set(models, orderDomainReader(orderUrl, secretKey(config.internalSecret), warn));
+      }
+      const kpis = createLedgerKpis(metrics.registry);
+      const consumers = await startLedgerConsumers(models, bus, logger, { concurrency: config.eventConcurrency ?? DEFAULT_EVENT_CONCURRENCY, kpis, ...options });
       return {
         async stop() {
           await consumers.stop();
           buses.delete(models);
+          orderDomains.delete(models);
         },
       };
     },
@@ -45,6 +56,7 @@ export const ledgerSubgraph = createLedgerSubgraph();
 
 export { createLedgerModels, type LedgerModels } from './models/index.js';
 export { LEDGER_CONSUMERS, type LedgerConsumerOptions } from './consumers/ledger-consumers.js';
+export { readLedgerSettings, type LedgerSettings } from './ledger-settings.js';
 export { postJournalEntry, type PostJournalEntryInput, type PostingResult } from './services/post-journal-entry.service.js';
 export { reverseJournalEntry, type ReverseJournalEntryInput } from './services/reverse-journal-entry.service.js';
 export { repairBalances } from './services/apply-balances.service.js';

@@ -1,5 +1,6 @@
 import type { LiveFeed } from '@mesh/events';
-import { meshError, type RequestContext } from '@mesh/server-kit';
+import { meshError, type CurrencyCode, type RequestContext } from '@mesh/server-kit';
+import { readPaymentsOfDay, type OrderDayPaymentsView } from './services/payments-of-day.service.js';
 import { createOrderLoaders, type OrderLoaders } from './loaders.js';
 import type { OrderModels } from './models/index.js';
 import type { OrderRecord } from './models/order.model.js';
@@ -38,6 +39,8 @@ export interface OrderContext extends RequestContext {
     readonly list: (args: Parameters<typeof listOrders>[3]) => Promise<OrderPage>;
     /** Customer.orders. */
     readonly ofCustomer: (customerId: string, args: PageArgs) => Promise<OrderPage>;
+    /** Query.paymentsOfDay (the ledger's reconciliation). */
+    readonly paymentsOfDay: (args: { date: string; currency?: CurrencyCode | null }) => Promise<OrderDayPaymentsView[]>;
     /** Mutation.placeOrder. */
     readonly place: (input: PlaceOrderInput) => Promise<PlaceOrderResult>;
     /** The lifecycle mutations (order-lifecycle.ts). */
@@ -74,6 +77,7 @@ export function createOrderContext(base: RequestContext, models: OrderModels, ru
       read: (lookup) => readOrder(loaders, principal, lookup),
       list: (args) => listOrders(models, loaders, principal, args),
       ofCustomer: (customerId, args) => customerOrders(loaders, principal, customerId, args),
+      paymentsOfDay: (args) => readPaymentsOfDay(models, principal, args),
       place: (input) => placeOrder(models, runtime, base, input),
       transition: (command, request) => transitionOrder(models, { principal, correlationId: base.correlationId, loaders }, command, request),
       recordDelivery: (request) => recordDelivery(models, principal, request),

@@ -4,6 +4,7 @@ import type { SubgraphModule } from '@mesh/server-kit';
 import { connectLiveFeed } from './live/live-feed.js';
 import { createOrderContext, type OrderContext } from './context.js';
 import { createOrderModels, type OrderModels } from './models/index.js';
+import { createOrderKpis, trackOldestPendingOrder } from './order-kpis.js';
 import { startOrderEvents } from './order-events.js';
 import { OrderRuntime, readOrderRuntimeSettings, type OrderRuntimeSettings } from './order-runtime.js';
 import { resolvers } from './resolvers/index.js';
@@ -27,9 +28,12 @@ export function createOrderSubgraph(settings: Partial<OrderRuntimeSettings> = {}
       const feed = await connectLiveFeed(started);
       liveFeed = feed;
       const events = await startOrderEvents(started, runtime);
+      runtime.kpis = createOrderKpis(started.metrics.registry);
+      const pendingAge = trackOldestPendingOrder(started.metrics.registry, started.models, { intervalMs: runtime.settings.kpiIntervalMs, logger: started.logger });
       const decisionFeed = watchDecisionFeed(feed, runtime, started.logger);
       return {
         async stop() {
+          pendingAge.stop();
           await decisionFeed.stop();
           await events.stop();
           liveFeed = undefined;

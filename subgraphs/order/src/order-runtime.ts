@@ -4,6 +4,7 @@ import { fetchCatalogVariants, type CatalogVariant } from './product-client.js';
 import { DecisionWaiters } from './services/decision-waiters.js';
 import { IntakeGate } from './services/intake-gate.js';
 import { KeyedQueue } from './services/order-queue.js';
+import type { OrderKpis } from './order-kpis.js';
 
 /** How the order subgraph reaches the product subgraph, and how long placement waits. */
 export interface OrderRuntimeSettings {
@@ -17,6 +18,8 @@ export interface OrderRuntimeSettings {
   readonly relayIntervalMs: number;
   /** Days after an order became COMPLETED during which its goods may be returned (ORDER_RETURN_WINDOW_DAYS, default 30). */
   readonly returnWindowDays: number;
+  /** How often the age of the oldest PENDING order is measured for /metrics (ORDER_KPI_INTERVAL_MS, default 15000 ms). */
+  readonly kpiIntervalMs: number;
 }
 
 export function readOrderRuntimeSettings(env: Readonly<Record<string, string | undefined>> = process.env): OrderRuntimeSettings {
@@ -26,6 +29,7 @@ export function readOrderRuntimeSettings(env: Readonly<Record<string, string | u
     intakeMaxBacklog: readInt(env, 'ORDER_INTAKE_MAX_BACKLOG', 200, { min: 1 }),
     relayIntervalMs: readInt(env, 'ORDER_RELAY_INTERVAL_MS', 1000, { min: 10 }),
     returnWindowDays: readInt(env, 'ORDER_RETURN_WINDOW_DAYS', 30, { min: 0, max: 3650 }),
+    kpiIntervalMs: readInt(env, 'ORDER_KPI_INTERVAL_MS', 15_000, { min: 100 }),
   };
 }
 
@@ -40,6 +44,8 @@ export class OrderRuntime {
   /** placeOrder callers waiting for inventory's decision, woken by it. */
   readonly decisions = new DecisionWaiters();
   readonly intake: IntakeGate;
+  /** The KPI instruments, once the module has started (on the service's /metrics). */
+  kpis: OrderKpis | null = null;
   private readonly catalogReads = new Map<string, Promise<(CatalogVariant | null)[]>>();
 
   constructor(readonly settings: OrderRuntimeSettings) {

@@ -9,7 +9,7 @@ import { insertSeededOrderFixtures } from './fixtures/seeded-orders.js';
  * database commands; writes still poke the relay), and the plan's orders inserted as fixture
  * documents at start-up, so that reads have thousands of orders to page through.
  */
-export const quietOrderSubgraph = { ...createOrderSubgraph({ relayIntervalMs: 600_000 }), seed: insertSeededOrderFixtures };
+export const quietOrderSubgraph = { ...createOrderSubgraph({ relayIntervalMs: 600_000, kpiIntervalMs: 600_000 }), seed: insertSeededOrderFixtures };
 
 /** An order subgraph holding the fixture orders, on its own database, for one test file. */
 export interface OrderTestBed {

@@ -16,7 +16,7 @@ describe("the order domain's steps of a trace", () => {
 
   before(async () => {
     database = await startTestDatabase();
-    subgraph = await startTestSubgraph(createOrderSubgraph({ relayIntervalMs: 600_000 }), { mongoUri: database.uri, seed: false });
+    subgraph = await startTestSubgraph(createOrderSubgraph({ relayIntervalMs: 600_000, kpiIntervalMs: 600_000 }), { mongoUri: database.uri, seed: false });
     const models = createOrderModels(subgraph.connection);
     await models.orders.collection.insertOne({
       _id: 'ord_trace_1' as never, number: 'W-TRACE-1', idempotencyKey: 'place:trace:1', correlationId: 'corr-ord-1', channel: 'WEB', status: 'SHIPPED',

@@ -11,7 +11,9 @@ import {
   idempotent,
   InvalidEnvelopeError,
   mongoProcessedEvents,
+  observeBus,
   type AnyEnvelope,
+  type BusObserver,
   type DeliveryContext,
   type EnvelopeOf,
   type EventBus,
@@ -392,6 +394,61 @@ export function busContract(fixture: BusFixture): void {
       await waitFor(() => again.seen.length >= 1);
       await new Promise((resolve) => setTimeout(resolve, 1500)); // beyond ack wait: an unacknowledged event would be back
       assert.deepEqual(again.ids(), [later.id]);
+    });
+
+    test('an observed bus reports publishes, acknowledged, retried and dead-lettered handling, and a replay with its waiting time', async () => {
+      const reports: string[] = [];
+      const observer: BusObserver = {
+        published: (topic, outcome) => reports.push(`published ${topic} ${outcome}`),
+        handled: ({ consumer, envelope, outcome, seconds }) => {
+          assert.ok(seconds >= 0);
+          reports.push(`handled ${consumer} ${envelope.type} ${outcome}`);
+        },
+        replayed: ({ consumer, topic, seconds }) => {
+          assert.ok(seconds >= 0);
+          reports.push(`replayed ${consumer} ${topic}`);
+        },
+      };
+      const bus = observeBus(await connect(), observer);
+      let failing = true;
+      await bus.subscribe('order.order-confirmed', 'observed', () => {
+        if (failing) throw new Error('poison');
+      }, { ...FAST, maxDeliver: 2 });
+      const event = confirmed();
+      await bus.publish(event);
+      await bus.publish(event);
+      await waitFor(async () => (await bus.listDeadLetters({ consumer: 'observed' })).length === 1, 10_000, 'the dead letter');
+      failing = false;
+      await bus.replayDeadLetter((await bus.listDeadLetters({ consumer: 'observed' }))[0]!.id);
+      await waitFor(() => reports.includes('handled observed order.order-confirmed ack'), 10_000, 'the replayed handling');
+      // Publishing and handling run side by side: the reports are compared as a set.
+      assert.deepEqual(reports.sort(), [
+        'handled observed order.order-confirmed ack',
+        'handled observed order.order-confirmed dead-letter',
+        'handled observed order.order-confirmed retry',
+        'published order.order-confirmed accepted',
+        'published order.order-confirmed duplicate',
+        'replayed observed order.order-confirmed',
+      ]);
+    });
+
+    test('consumerBacklog counts the events a stopped durable consumer has not handled, per domain, and zero once it caught up', async () => {
+      const bus = await connect();
+      const received = recorder();
+      const subscription = await bus.subscribe(['order.order-confirmed', 'inventory.stock-reserved'], 'backlog', received.handler, FAST);
+      await bus.publish(confirmed());
+      await waitFor(() => received.seen.length === 1);
+      await waitFor(async () => (await bus.consumerBacklog()).every((entry) => entry.pending === 0), 10_000, 'an empty backlog');
+      await subscription.stop();
+      for (let index = 0; index < 3; index++) await bus.publish(confirmed());
+      const backlog = await bus.consumerBacklog();
+      assert.deepEqual(
+        backlog.filter((entry) => entry.consumer === 'backlog').sort((a, b) => a.domain.localeCompare(b.domain)),
+        [
+          { consumer: 'backlog', domain: 'inventory', pending: 0 },
+          { consumer: 'backlog', domain: 'order', pending: 3 },
+        ],
+      );
     });
 
     test('an invalid consumer name, an unknown topic, a bad option or a malformed envelope is refused', async () => {

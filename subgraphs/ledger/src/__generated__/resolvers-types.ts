@@ -339,10 +339,14 @@ export type QueryTrialBalanceArgs = {
 };
 
 /**
- * How one UTC day's payments, as the order domain reported them in its events, compare with the
- * ledger's postings of that day. What is compared, per order and per kind (CAPTURE, REFUND):
- * - expected: the sum of the `order.payment-captured` (kind CAPTURE) or `order.payment-refunded`
- *   (kind REFUND) amounts whose event occurred on that day, as recorded when the ledger consumed them;
+ * How one UTC day's payments, as the order domain recorded them, compare with the ledger's
+ * postings of that day. What is compared, per order and per kind (CAPTURE, REFUND):
+ * - expected: what the order domain itself recorded for that day (the capture made that day, the
+ *   refunds paid that day), asked of the order subgraph when the report is made. A ledger consumer
+ *   that stopped, fell behind or lost an event therefore shows as MISSING_POSTING instead of a clean
+ *   report. When the order subgraph cannot be asked, expectedFrom is LEDGER_RECORDS and the expected
+ *   side is the `order.payment-captured` / `order.payment-refunded` amounts whose event occurred that
+ *   day, as recorded when the ledger consumed them;
  * - actual: the net movement of the payment accounts (1000 cash, 1100 card clearing) in the journal
  *   entries posted on that day for that order from those events (source ORDER_CAPTURED: debits;
  *   REFUND: credits), including reversals of such entries.
@@ -354,6 +358,8 @@ export type Reconciliation = {
   currency?: Maybe<CurrencyCode>;
   /** The day, YYYY-MM-DD (UTC). */
   date: Scalars['String']['output'];
+  /** Where the expected amounts came from (ORDER_DOMAIN unless the order subgraph could not be asked). */
+  expectedFrom: ReconciliationSource;
   /** One line per channel, store (location) and currency with any expected or posted payment that day, sorted by channel, location, currency. */
   groups: Array<ReconciliationGroup>;
   /** Every order whose expected and posted amounts differ, sorted by order id then kind. */
@@ -415,10 +421,17 @@ export type ReconciliationMismatch = {
 export type ReconciliationMismatchKind =
   /** Both sides exist but their amounts differ. */
   | 'AMOUNT_MISMATCH'
-  /** The order domain reported the payment, but nothing was posted for it that day (for example its event is dead-lettered). */
+  /** The order domain recorded the payment, but nothing was posted for it that day (its event is dead-lettered, or the ledger never consumed it: a stopped or lagging consumer). */
   | 'MISSING_POSTING'
   /** A posting exists that no order event of that day accounts for. */
   | 'UNEXPECTED_POSTING';
+
+/** Where a reconciliation's expected amounts came from. */
+export type ReconciliationSource =
+  /** The ledger's records of the order events it consumed (when the order domain could not be asked). */
+  | 'LEDGER_RECORDS'
+  /** The order domain's own records of the day's captures and refunds (sees events the ledger never consumed). */
+  | 'ORDER_DOMAIN';
 
 /**
  * One workflow across the mesh: everything carrying its correlation id (the id of the request that
@@ -635,6 +648,7 @@ export type ResolversTypes = {
   ReconciliationKind: ReconciliationKind;
   ReconciliationMismatch: ResolverTypeWrapper<ReconciliationMismatchValue>;
   ReconciliationMismatchKind: ReconciliationMismatchKind;
+  ReconciliationSource: ReconciliationSource;
   Trace: ResolverTypeWrapper<TraceValue>;
   TraceDomain: TraceDomain;
   TraceStep: ResolverTypeWrapper<TraceStepValue>;
@@ -789,6 +803,7 @@ export type QueryResolvers<ContextType = LedgerContext, ParentType extends Resol
 export type ReconciliationResolvers<ContextType = LedgerContext, ParentType extends ResolversParentTypes['Reconciliation'] = ResolversParentTypes['Reconciliation']> = {
   currency?: Resolver<Maybe<ResolversTypes['CurrencyCode']>, ParentType, ContextType>;
   date?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  expectedFrom?: Resolver<ResolversTypes['ReconciliationSource'], ParentType, ContextType>;
   groups?: Resolver<Array<ResolversTypes['ReconciliationGroup']>, ParentType, ContextType>;
   mismatches?: Resolver<Array<ResolversTypes['ReconciliationMismatch']>, ParentType, ContextType>;
   reconciled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;

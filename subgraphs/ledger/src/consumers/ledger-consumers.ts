@@ -2,6 +2,7 @@ import { idempotent, mongoProcessedEvents, type AnyEnvelope, type EventBus, type
 import type { Logger } from '@mesh/server-kit';
 import type { LedgerModels } from '../models/index.js';
 import { CUSTOMER_TOPICS, INVENTORY_TOPICS, ORDER_TOPICS, concernsLedger, handleLedgerEvent, type LedgerTopic } from './handle-ledger-event.js';
+import type { LedgerKpis } from './ledger-kpis.js';
 
 /**
  * The ledger's durable consumer names, one per source domain: each keeps its own position and its
@@ -28,6 +29,8 @@ export interface LedgerConsumerOptions {
    * creates one, so two merges of the same customers at once could both pass it.
    */
   readonly concurrency?: number;
+  /** Told about every event once recorded (the service's KPI histograms). */
+  readonly kpis?: LedgerKpis;
 }
 
 /**
@@ -42,7 +45,11 @@ export async function startLedgerConsumers(
   options: LedgerConsumerOptions = {},
 ): Promise<{ stop(): Promise<void> }> {
   const store = mongoProcessedEvents(models.processedEvents);
-  const handler = idempotent<LedgerTopic>(store, (envelope) => handleLedgerEvent(models, envelope), { handles: concernsLedger, ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }) });
+  const record = async (envelope: AnyEnvelope<LedgerTopic>) => {
+    await handleLedgerEvent(models, envelope);
+    options.kpis?.recorded(envelope);
+  };
+  const handler = idempotent<LedgerTopic>(store, record, { handles: concernsLedger, ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }) });
   const concurrency = options.concurrency ?? 1;
   const plan: [readonly Topic[], string, SubscribeOptions<LedgerTopic>][] = [
     [ORDER_TOPICS, LEDGER_CONSUMERS.orders, { concurrency, partitionKey: (envelope) => orderIdOf(envelope) }],

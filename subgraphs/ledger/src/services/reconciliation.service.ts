@@ -4,6 +4,7 @@ import { INT64_AS_BIGINT } from '../models/int64.js';
 import type { JournalEntryRecord } from '../models/journal-entry.model.js';
 import type { OrderSummaryRecord } from '../models/order-summary.model.js';
 import { PAYMENT_ACCOUNT_CODES } from '../loaders.js';
+import type { OrderDomainPayments } from './order-payments-client.js';
 
 export type ReconciliationKind = 'CAPTURE' | 'REFUND';
 export type ReconciliationMismatchKind = 'MISSING_POSTING' | 'AMOUNT_MISMATCH' | 'UNEXPECTED_POSTING';
@@ -30,9 +31,17 @@ export interface ReconciliationGroupValue {
   readonly mismatchCount: number;
 }
 
+/**
+ * Where the expected side came from: the order domain's own records of the day (the default: a
+ * consumer that stopped or lost events shows as missing postings), or, when the order domain
+ * could not be asked, what the ledger recorded from the order events it consumed.
+ */
+export type ExpectationSource = 'ORDER_DOMAIN' | 'LEDGER_RECORDS';
+
 export interface ReconciliationReport {
   readonly date: string;
   readonly currency: CurrencyCode | null;
+  readonly expectedFrom: ExpectationSource;
   readonly reconciled: boolean;
   readonly groups: readonly ReconciliationGroupValue[];
   readonly mismatches: readonly ReconciliationMismatchValue[];
@@ -57,15 +66,22 @@ interface OrderDay {
 
 /**
  * One UTC day's reconciliation (see the Reconciliation type in the SDL for exactly what is
- * compared). Throws BAD_USER_INPUT for a date that is not a real YYYY-MM-DD day.
+ * compared). `readOrderDomain` answers the order domain's own payments of the day, or null when
+ * it cannot be asked (then the ledger's records of the order events stand in for them). Throws
+ * BAD_USER_INPUT for a date that is not a real YYYY-MM-DD day.
  */
-export async function reconcileDay(models: LedgerModels, args: { date: string; currency?: CurrencyCode | null }): Promise<ReconciliationReport> {
+export async function reconcileDay(
+  models: LedgerModels,
+  args: { date: string; currency?: CurrencyCode | null },
+  readOrderDomain: () => Promise<readonly OrderDomainPayments[] | null> = async () => null,
+): Promise<ReconciliationReport> {
   const start = parseDay(args.date);
   const range = { $gte: start, $lt: new Date(start.getTime() + DAY_MS) };
   const currency = args.currency ?? null;
   const inCurrency = currency ? { currency } : {};
+  const orderDomain = await readOrderDomain();
   const [summaries, entries] = await Promise.all([
-    models.orderSummaries.find({ ...inCurrency, $or: [{ 'captures.at': range }, { 'refunds.at': range }] }).lean<OrderSummaryRecord[]>(),
+    orderDomain ? [] : models.orderSummaries.find({ ...inCurrency, $or: [{ 'captures.at': range }, { 'refunds.at': range }] }).lean<OrderSummaryRecord[]>(),
     models.entries
       .find({ ...inCurrency, postedAt: range, orderId: { $exists: true }, 'source.type': { $in: [...Object.keys(SOURCE_KIND), 'REVERSAL'] } }, { source: 1, currency: 1, lines: 1, orderId: 1, channel: 1, locationId: 1, reversalOf: 1 })
       .setOptions(INT64_AS_BIGINT)
@@ -84,6 +100,11 @@ export async function reconcileDay(models: LedgerModels, args: { date: string; c
     return day;
   };
   const inDay = (at: Date) => at >= range.$gte && at < range.$lt;
+  for (const reported of orderDomain ?? []) {
+    const day = orderDay(reported.orderId, reported.currency, reported.channel, reported.locationId);
+    if (reported.capturedMinor > 0n) add(day.expected.CAPTURE, reported.capturedMinor);
+    if (reported.refundedMinor > 0n) add(day.expected.REFUND, reported.refundedMinor);
+  }
   for (const summary of summaries) {
     if (!summary.currency) continue;
     const day = orderDay(summary._id, summary.currency, summary.channel, summary.locationId);
@@ -99,10 +120,10 @@ export async function reconcileDay(models: LedgerModels, args: { date: string; c
     // Captures debit the payment accounts, refunds credit them; a reversal moves its kind back.
     add(orderDay(entry.orderId, entry.currency, entry.channel, entry.locationId).actual[kind], kind === 'CAPTURE' ? net : -net);
   }
-  return report(args.date, currency, [...orders.values()]);
+  return report(args.date, currency, orderDomain ? 'ORDER_DOMAIN' : 'LEDGER_RECORDS', [...orders.values()]);
 }
 
-function report(date: string, currency: CurrencyCode | null, days: OrderDay[]): ReconciliationReport {
+function report(date: string, currency: CurrencyCode | null, expectedFrom: ExpectationSource, days: OrderDay[]): ReconciliationReport {
   const mismatches: ReconciliationMismatchValue[] = [];
   const groups = new Map<string, { value: Omit<ReconciliationGroupValue, 'capturedExpected' | 'capturedPosted' | 'refundedExpected' | 'refundedPosted'>; sums: Record<string, bigint> }>();
   for (const day of days.sort((a, b) => a.orderId.localeCompare(b.orderId))) {
@@ -141,7 +162,7 @@ function report(date: string, currency: CurrencyCode | null, days: OrderDay[]): 
       refundedPosted: money(sums['rp'] ?? 0n, value.currency),
     }))
     .sort((a, b) => a.channel.localeCompare(b.channel) || a.locationId.localeCompare(b.locationId) || a.currency.localeCompare(b.currency));
-  return { date, currency, reconciled: mismatches.length === 0, groups: groupValues, mismatches };
+  return { date, currency, expectedFrom, reconciled: mismatches.length === 0, groups: groupValues, mismatches };
 }
 
 function compare(expected: Side, actual: Side): ReconciliationMismatchKind | null {

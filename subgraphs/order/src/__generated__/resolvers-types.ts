@@ -2,6 +2,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { OrderRecord } from '../models/order.model.js';
 import type { OrderPage } from '../services/order-connection.js';
+import type { OrderDayPaymentsView } from '../services/payments-of-day.service.js';
 import type { CustomerRef } from '../services/order-access.js';
 import type { MoneyValue } from '@mesh/server-kit';
 import type { OrderPlacedResult, OrderRejectedResult } from '../services/place-order.service.js';
@@ -379,6 +380,23 @@ export type OrderConnection = {
   totalCount: Scalars['Int']['output'];
 };
 
+/** One order's payments on one UTC day, from the order itself (internal: see Query.paymentsOfDay). */
+export type OrderDayPayments = {
+  __typename?: 'OrderDayPayments';
+  /** The capture made that day; zero when none. */
+  captured: Money;
+  /** The channel it was sold through. */
+  channel: SalesChannel;
+  /** The order's currency. */
+  currency: CurrencyCode;
+  /** The fulfilling or selling location, as the order's events attribute it. */
+  locationId: Scalars['ID']['output'];
+  /** The order. */
+  orderId: Scalars['ID']['output'];
+  /** The refunds paid that day, summed; zero when none. */
+  refunded: Money;
+};
+
 /** An order and its position in a listing. */
 export type OrderEdge = {
   __typename?: 'OrderEdge';
@@ -719,6 +737,8 @@ export type Query = {
   orderByNumber?: Maybe<Order>;
   /** Orders newest first, a page at a time (first: 1 to 100). A signed-in customer sees only their own. */
   orders: OrderConnection;
+  /** Every order with a capture or a refund on one UTC day (date: YYYY-MM-DD), optionally in one currency, as the orders themselves record them: the order domain's side of the ledger's reconciliation, whether or not its events reached the ledger. Internal: the ledger reads it from this subgraph directly. Needs orders:read-any; BAD_USER_INPUT for a malformed date. */
+  paymentsOfDay: Array<OrderDayPayments>;
 };
 
 
@@ -736,6 +756,12 @@ export type QueryOrdersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<OrderFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryPaymentsOfDayArgs = {
+  currency?: InputMaybe<CurrencyCode>;
+  date: Scalars['String']['input'];
 };
 
 /** The receipt of a return's goods. */
@@ -1204,6 +1230,7 @@ export type ResolversTypes = {
   Order: ResolverTypeWrapper<OrderRecord>;
   OrderCancellationReason: OrderCancellationReason;
   OrderConnection: ResolverTypeWrapper<OrderPage>;
+  OrderDayPayments: ResolverTypeWrapper<OrderDayPaymentsView>;
   OrderEdge: ResolverTypeWrapper<Omit<OrderEdge, 'node'> & { node: ResolversTypes['Order'] }>;
   OrderFilter: OrderFilter;
   OrderLine: ResolverTypeWrapper<Omit<OrderLine, 'lineTotal' | 'tax' | 'unitPrice'> & { lineTotal: ResolversTypes['Money'], tax: ResolversTypes['Money'], unitPrice: ResolversTypes['Money'] }>;
@@ -1285,6 +1312,7 @@ export type ResolversParentTypes = {
   Mutation: Record<PropertyKey, never>;
   Order: OrderRecord;
   OrderConnection: OrderPage;
+  OrderDayPayments: OrderDayPaymentsView;
   OrderEdge: Omit<OrderEdge, 'node'> & { node: ResolversParentTypes['Order'] };
   OrderFilter: OrderFilter;
   OrderLine: Omit<OrderLine, 'lineTotal' | 'tax' | 'unitPrice'> & { lineTotal: ResolversParentTypes['Money'], tax: ResolversParentTypes['Money'], unitPrice: ResolversParentTypes['Money'] };
@@ -1409,6 +1437,15 @@ export type OrderConnectionResolvers<ContextType = OrderContext, ParentType exte
   totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type OrderDayPaymentsResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['OrderDayPayments'] = ResolversParentTypes['OrderDayPayments']> = {
+  captured?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  channel?: Resolver<ResolversTypes['SalesChannel'], ParentType, ContextType>;
+  currency?: Resolver<ResolversTypes['CurrencyCode'], ParentType, ContextType>;
+  locationId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  orderId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  refunded?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+};
+
 export type OrderEdgeResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['OrderEdge'] = ResolversParentTypes['OrderEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Order'], ParentType, ContextType>;
@@ -1511,6 +1548,7 @@ export type QueryResolvers<ContextType = OrderContext, ParentType extends Resolv
   order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType, RequireFields<QueryOrderArgs, 'id'>>;
   orderByNumber?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType, RequireFields<QueryOrderByNumberArgs, 'number'>>;
   orders?: Resolver<ResolversTypes['OrderConnection'], ParentType, ContextType, RequireFields<QueryOrdersArgs, 'first'>>;
+  paymentsOfDay?: Resolver<Array<ResolversTypes['OrderDayPayments']>, ParentType, ContextType, RequireFields<QueryPaymentsOfDayArgs, 'date'>>;
 };
 
 export type ReceiveReturnResultResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['ReceiveReturnResult'] = ResolversParentTypes['ReceiveReturnResult']> = {
@@ -1622,6 +1660,7 @@ export type Resolvers<ContextType = OrderContext> = {
   Mutation?: MutationResolvers<ContextType>;
   Order?: OrderResolvers<ContextType>;
   OrderConnection?: OrderConnectionResolvers<ContextType>;
+  OrderDayPayments?: OrderDayPaymentsResolvers<ContextType>;
   OrderEdge?: OrderEdgeResolvers<ContextType>;
   OrderLine?: OrderLineResolvers<ContextType>;
   OrderPlaced?: OrderPlacedResolvers<ContextType>;

@@ -56,7 +56,8 @@ export interface OrderRecord {
   };
   lines: OrderLineRecord[];
   totals: { subtotalMinor: number; taxMinor: number; totalMinor: number };
-  payment: { authorizedMinor: number; capturedMinor: number; refundedMinor: number };
+  /** `capturedAt`: when the payment was captured (absent until then, and on orders captured before it was recorded). */
+  payment: { authorizedMinor: number; capturedMinor: number; refundedMinor: number; capturedAt?: Date };
   placedAt: Date;
   statusHistory: { status: OrderStatus; at: Date; reason?: string }[];
   /** A fingerprint of the placing request: the same key with another request is refused. Absent on seeded history. */
@@ -112,7 +113,7 @@ const orderSchema = new Schema<OrderRecord>(
     },
     lines: { type: [lineSchema], required: true },
     totals: { subtotalMinor: minor, taxMinor: minor, totalMinor: minor },
-    payment: { authorizedMinor: minor, capturedMinor: minor, refundedMinor: minor },
+    payment: { authorizedMinor: minor, capturedMinor: minor, refundedMinor: minor, capturedAt: Date },
     placedAt: { type: Date, required: true },
     statusHistory: {
       type: [{ status: { type: String, required: true, enum: ORDER_STATUSES }, at: { type: Date, required: true }, reason: String, _id: false }],
@@ -155,6 +156,9 @@ orderSchema.index({ placedAt: -1, _id: -1 });
 orderSchema.index({ 'returns._id': 1 });
 orderSchema.index({ 'returns.idempotencyKey': 1 });
 orderSchema.index({ 'refunds.idempotencyKey': 1 });
+// The day's payments for reconciliation (paymentsOfDay): captures and refunds by when they happened.
+orderSchema.index({ 'payment.capturedAt': 1 }, { sparse: true });
+orderSchema.index({ 'refunds.at': 1 }, { sparse: true });
 
 export type OrderModel = Model<OrderRecord>;
 

@@ -136,7 +136,7 @@ export function posOrderOf(sale: PosSale, catalog: ReadonlyMap<string, CatalogVa
     fulfillment: { type: 'CARRY_OUT', locationId: sale.storeId },
     lines,
     totals: { subtotalMinor, taxMinor, totalMinor },
-    payment: { authorizedMinor: totalMinor, capturedMinor: totalMinor, refundedMinor: 0 },
+    payment: { authorizedMinor: totalMinor, capturedMinor: totalMinor, refundedMinor: 0, capturedAt: at },
     placedAt: at,
     statusHistory: [
       { status: 'PLACED', at, reason: `till ${sale.deviceId} #${sale.sequence} (${sale.localId}), paid by ${sale.payment.method}` },

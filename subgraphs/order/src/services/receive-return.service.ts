@@ -17,6 +17,8 @@ export interface ReturnReceivedOutcome {
   readonly kind: 'received';
   readonly order: OrderRecord;
   readonly record: ReturnRecord;
+  /** True when this call received and refunded it; false for a repeat of the same key. */
+  readonly now: boolean;
 }
 
 export interface ReturnNotReceivableOutcome {
@@ -60,7 +62,9 @@ export async function receiveReturn(models: OrderModels, runtime: OrderRuntime, 
   const input = validate(rawInput);
   const owner = await models.orders.findOne({ 'returns._id': input.returnId }, { _id: 1 }).lean<{ _id: string }>();
   if (!owner) throw notFound(`There is no return ${input.returnId}`);
-  return runtime.orderQueue.run(owner._id, () => attemptReceipt(models, input));
+  const outcome = await runtime.orderQueue.run(owner._id, () => attemptReceipt(models, input));
+  if (outcome.kind === 'received' && outcome.now) runtime.kpis?.returnRefunded(outcome.order.channel, outcome.record.requestedAt);
+  return outcome;
 }
 
 async function attemptReceipt(models: OrderModels, input: ReceiveReturnInput): Promise<ReceiveReturnOutcome> {
@@ -70,7 +74,7 @@ async function attemptReceipt(models: OrderModels, input: ReceiveReturnInput): P
     const returnIndex = (order.returns ?? []).findIndex((candidate) => candidate._id === input.returnId);
     const record = order.returns![returnIndex]!;
     if (record.status === 'COMPLETED') {
-      if (record.receiveKey === input.idempotencyKey) return { kind: 'received', order, record };
+      if (record.receiveKey === input.idempotencyKey) return { kind: 'received', order, record, now: false };
       return { kind: 'not-receivable', returnId: record._id, reason: 'ALREADY_RECEIVED', order };
     }
     const dispositions = new Map(input.lines.map((line) => [line.lineNumber, line.disposition]));
@@ -167,7 +171,7 @@ async function attemptReceipt(models: OrderModels, input: ReceiveReturnInput): P
       .lean<OrderRecord>();
     if (updated) {
       announceEvents(models.orders);
-      return { kind: 'received', order: updated, record: completed };
+      return { kind: 'received', order: updated, record: completed, now: true };
     }
     await backoff(attempt);
   }

@@ -103,6 +103,7 @@ export async function transitionOrder(models: OrderModels, caller: TransitionCal
       events.push(statusChanged(order, rule.to, 'COMPLETED', lineage, at));
       history.push({ status: rule.to, at }, { status: 'COMPLETED', at });
       set['payment.capturedMinor'] = order.totals.totalMinor;
+      set['payment.capturedAt'] = at;
       set['payment.authorizedMinor'] = Math.max(order.payment.authorizedMinor, order.totals.totalMinor);
       final = 'COMPLETED';
     } else if (command === 'cancel') {

@@ -1,0 +1,3 @@
+export * from './flush-traces.js';
+export * from './start-tracing.js';
+export * from './telemetry-settings.js';

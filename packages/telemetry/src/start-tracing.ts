@@ -1,0 +1,43 @@
+import { createRequire } from 'node:module';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { MongoDBInstrumentation } from '@opentelemetry/instrumentation-mongodb';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
+import { readTelemetrySettings, type TelemetrySettings } from './telemetry-settings.js';
+
+/** Paths whose requests are probes and scrapes, not business: never traced. */
+const UNTRACED_PATHS: ReadonlySet<string> = new Set(['/health', '/ready', '/metrics']);
+
+/**
+ * Starts the OpenTelemetry SDK when the settings say so (see readTelemetrySettings), with the
+ * instrumentations of every hop a mesh service makes: incoming HTTP (GraphQL requests, W3C
+ * `traceparent` read), outgoing fetch (the gateway's subgraph fetches, `traceparent` written) and
+ * the MongoDB driver under mongoose. Events carry their context in the envelope (@mesh/events).
+ * Must run before mongoose is loaded: services start it with `node --import @mesh/telemetry/register`.
+ * Returns the settings it applied; calling it twice starts nothing more.
+ */
+export function startTracing(env: Readonly<Record<string, string | undefined>> = process.env): TelemetrySettings {
+  const settings = readTelemetrySettings(env);
+  if (!settings.enabled || started) return settings;
+  started = true;
+  const sdk = new NodeSDK({
+    instrumentations: [
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (request) => UNTRACED_PATHS.has(new URL(request.url ?? '/', 'http://localhost').pathname),
+        // Readiness polls and the like from this process are not part of any workflow.
+        ignoreOutgoingRequestHook: () => true,
+      }),
+      new UndiciInstrumentation({
+        ignoreRequestHook: (request) => UNTRACED_PATHS.has(new URL(request.path, 'http://localhost').pathname),
+      }),
+      new MongoDBInstrumentation({ enhancedDatabaseReporting: false }),
+    ],
+  });
+  sdk.start();
+  // Services import node:http as an ES module, which the CommonJS hook does not see: requiring it
+  // once here lets the HTTP instrumentation patch the server prototype every server shares.
+  createRequire(import.meta.url)('node:http');
+  return settings;
+}
+
+let started = false;
