@@ -495,6 +495,34 @@ export type SalesChannel =
   /** The web storefront. */
   | 'WEB';
 
+/**
+ * A price to schedule. It is appended to the price list of its scope (SKU, currency, and optionally
+ * channel, store and tier): it starts after the list's last period started, and not in the past; an
+ * open-ended last period is closed where it starts; after a closed last period it must start exactly
+ * at its end. Refusals: PRICE_NOT_POSITIVE, PRICE_PERIOD_EMPTY, PRICE_PERIOD_OVERLAP, PRICE_PERIOD_GAP,
+ * PRICE_CHANGE_IN_PAST, IDEMPOTENCY_KEY_REUSED.
+ */
+export type SchedulePriceInput = {
+  /** The price in minor units, above zero. */
+  amountMinor: Scalars['Long']['input'];
+  /** Only sales in this channel; omit for the default price. */
+  channel?: InputMaybe<SalesChannel>;
+  /** The currency of the price. */
+  currency: CurrencyCode;
+  /** When it takes effect; default now. */
+  effectiveFrom?: InputMaybe<Scalars['DateTime']['input']>;
+  /** When it ends; default never (until the next change). */
+  effectiveTo?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Unique per change (1 to 128 letters, digits or _-:.@+): a repeat returns the period it scheduled. */
+  idempotencyKey: Scalars['String']['input'];
+  /** The SKU priced. */
+  sku: Scalars['ID']['input'];
+  /** Only sales at this store; omit for every location. */
+  storeId?: InputMaybe<Scalars['ID']['input']>;
+  /** Only customers of this loyalty tier; omit for everyone. */
+  tier?: InputMaybe<LoyaltyTier>;
+};
+
 /** Movements that can be recorded by hand (sales, returns and transfers come from their workflows). */
 export type StockMovementType =
   /** A correction upwards (found stock): on hand goes up by quantity. */

@@ -4,6 +4,7 @@ import type { ProductRecord } from '../models/product.model.js';
 import type { VariantRecord } from '../models/variant.model.js';
 import type { MoneyValue } from '@mesh/server-kit';
 import type { ProductPage } from '../services/list-products.service.js';
+import type { PricePeriodView } from '../pricing/price-list.model.js';
 import type { ProductContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -21,6 +22,8 @@ export type Scalars = {
   Boolean: { input: boolean; output: boolean; }
   Int: { input: number; output: number; }
   Float: { input: number; output: number; }
+  /** An instant in time, as an ISO 8601 string in UTC. */
+  DateTime: { input: Date; output: Date | string; }
   /** A signed 64-bit integer, serialised as a string of decimal digits. */
   Long: { input: bigint; output: bigint | number | string; }
   _FieldSet: { input: any; output: any; }
@@ -50,6 +53,17 @@ export type CurrencyCode =
   /** US dollar. */
   | 'USD';
 
+/** Loyalty programme tiers, lowest first. */
+export type LoyaltyTier =
+  /** Middle tier. */
+  | 'GOLD'
+  /** Not enrolled, or no tier earned yet. */
+  | 'NONE'
+  /** Top tier. */
+  | 'PLATINUM'
+  /** Entry tier. */
+  | 'SILVER';
+
 /** An exact amount of money: integer minor units inside, never floating point. */
 export type Money = {
   __typename?: 'Money';
@@ -61,6 +75,17 @@ export type Money = {
   minorUnits: Scalars['Long']['output'];
 };
 
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Schedules a list price (pricing administrators only): `product.price-changed` is published when it takes effect, not now. */
+  schedulePrice: PricePeriod;
+};
+
+
+export type MutationSchedulePriceArgs = {
+  input: SchedulePriceInput;
+};
+
 /** Relay-style page information. */
 export type PageInfo = {
   __typename?: 'PageInfo';
@@ -68,6 +93,21 @@ export type PageInfo = {
   endCursor?: Maybe<Scalars['String']['output']>;
   /** True when more items follow this page. */
   hasNextPage: Scalars['Boolean']['output'];
+};
+
+/** One period of a price list: a price in force from `effectiveFrom` until `effectiveTo`. Periods are never deleted: they are the price history. */
+export type PricePeriod = {
+  __typename?: 'PricePeriod';
+  /** True once product.price-changed was published for it taking effect. */
+  announced: Scalars['Boolean']['output'];
+  /** When it takes (or took) effect. */
+  effectiveFrom: Scalars['DateTime']['output'];
+  /** When it ends (exclusive); null while it is the last, open-ended period. */
+  effectiveTo?: Maybe<Scalars['DateTime']['output']>;
+  /** The list price. */
+  price: Money;
+  /** When it was scheduled. */
+  recordedAt: Scalars['DateTime']['output'];
 };
 
 /**
@@ -132,9 +172,16 @@ export type ProductVariant = {
   attributes: Array<Attribute>;
   /** Display name including the distinguishing attribute, e.g. "Classic Crew Tee / M". */
   name: Scalars['String']['output'];
-  /** Shelf price in the given currency, or null when the variant is not sold in it. */
+  /**
+   * List price in the given currency at `at` (default: now), from the most specific price list that
+   * applies and has a price then: one for the store beats one for the loyalty tier beats one for the
+   * channel beats the default price (no channel). Null when the variant is not sold there then.
+   * Promotions are not applied here: see Query.priceCart.
+   */
   price?: Maybe<Money>;
-  /** Shelf prices in every currency the variant is sold in. */
+  /** Every period of one price list of the variant (exactly this scope, no fallback), oldest first: the price history and what is scheduled. */
+  priceHistory: Array<PricePeriod>;
+  /** Default list prices (any channel) in force now, in every currency the variant is sold in. */
   prices: Array<Money>;
   /** The product this variant belongs to. */
   product: Product;
@@ -150,7 +197,23 @@ export type ProductVariant = {
  * Stock, orders and postings all refer to a SKU.
  */
 export type ProductVariantPriceArgs = {
+  at?: InputMaybe<Scalars['DateTime']['input']>;
+  channel?: InputMaybe<SalesChannel>;
   currency?: CurrencyCode;
+  storeId?: InputMaybe<Scalars['ID']['input']>;
+  tier?: InputMaybe<LoyaltyTier>;
+};
+
+
+/**
+ * The sellable unit: one SKU of a product, with its attributes and a price per currency.
+ * Stock, orders and postings all refer to a SKU.
+ */
+export type ProductVariantPriceHistoryArgs = {
+  channel?: InputMaybe<SalesChannel>;
+  currency: CurrencyCode;
+  storeId?: InputMaybe<Scalars['ID']['input']>;
+  tier?: InputMaybe<LoyaltyTier>;
 };
 
 
@@ -194,6 +257,47 @@ export type QueryVariantArgs = {
 
 export type QueryVariantsArgs = {
   skus: Array<Scalars['ID']['input']>;
+};
+
+/** Where an order was placed. */
+export type SalesChannel =
+  /** The mobile app. */
+  | 'APP'
+  /** An associate selling on a customer's behalf (clienteling app). */
+  | 'CLIENTELING'
+  /** A third-party marketplace. */
+  | 'MARKETPLACE'
+  /** A store till (point of sale). */
+  | 'POS'
+  /** The web storefront. */
+  | 'WEB';
+
+/**
+ * A price to schedule. It is appended to the price list of its scope (SKU, currency, and optionally
+ * channel, store and tier): it starts after the list's last period started, and not in the past; an
+ * open-ended last period is closed where it starts; after a closed last period it must start exactly
+ * at its end. Refusals: PRICE_NOT_POSITIVE, PRICE_PERIOD_EMPTY, PRICE_PERIOD_OVERLAP, PRICE_PERIOD_GAP,
+ * PRICE_CHANGE_IN_PAST, IDEMPOTENCY_KEY_REUSED.
+ */
+export type SchedulePriceInput = {
+  /** The price in minor units, above zero. */
+  amountMinor: Scalars['Long']['input'];
+  /** Only sales in this channel; omit for the default price. */
+  channel?: InputMaybe<SalesChannel>;
+  /** The currency of the price. */
+  currency: CurrencyCode;
+  /** When it takes effect; default now. */
+  effectiveFrom?: InputMaybe<Scalars['DateTime']['input']>;
+  /** When it ends; default never (until the next change). */
+  effectiveTo?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Unique per change (1 to 128 letters, digits or _-:.@+): a repeat returns the period it scheduled. */
+  idempotencyKey: Scalars['String']['input'];
+  /** The SKU priced. */
+  sku: Scalars['ID']['input'];
+  /** Only sales at this store; omit for every location. */
+  storeId?: InputMaybe<Scalars['ID']['input']>;
+  /** Only customers of this loyalty tier; omit for everyone. */
+  tier?: InputMaybe<LoyaltyTier>;
 };
 
 
@@ -298,10 +402,14 @@ export type ResolversTypes = {
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   AttributeFilter: AttributeFilter;
   CurrencyCode: CurrencyCode;
+  DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Long: ResolverTypeWrapper<Scalars['Long']['output']>;
+  LoyaltyTier: LoyaltyTier;
   Money: ResolverTypeWrapper<MoneyValue>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  PricePeriod: ResolverTypeWrapper<PricePeriodView>;
   Product: ResolverTypeWrapper<ProductRecord>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   ProductConnection: ResolverTypeWrapper<ProductPage>;
@@ -310,6 +418,8 @@ export type ResolversTypes = {
   ProductFilter: ProductFilter;
   ProductVariant: ResolverTypeWrapper<VariantRecord>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  SalesChannel: SalesChannel;
+  SchedulePriceInput: SchedulePriceInput;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -317,10 +427,13 @@ export type ResolversParentTypes = {
   Attribute: Attribute;
   String: Scalars['String']['output'];
   AttributeFilter: AttributeFilter;
+  DateTime: Scalars['DateTime']['output'];
   Long: Scalars['Long']['output'];
   Money: MoneyValue;
+  Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
   Boolean: Scalars['Boolean']['output'];
+  PricePeriod: PricePeriodView;
   Product: ProductRecord;
   ID: Scalars['ID']['output'];
   ProductConnection: ProductPage;
@@ -329,12 +442,17 @@ export type ResolversParentTypes = {
   ProductFilter: ProductFilter;
   ProductVariant: VariantRecord;
   Query: Record<PropertyKey, never>;
+  SchedulePriceInput: SchedulePriceInput;
 };
 
 export type AttributeResolvers<ContextType = ProductContext, ParentType extends ResolversParentTypes['Attribute'] = ResolversParentTypes['Attribute']> = {
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
+
+export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
+  name: 'DateTime';
+}
 
 export interface LongScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Long'], any> {
   name: 'Long';
@@ -346,9 +464,21 @@ export type MoneyResolvers<ContextType = ProductContext, ParentType extends Reso
   minorUnits?: Resolver<ResolversTypes['Long'], ParentType, ContextType>;
 };
 
+export type MutationResolvers<ContextType = ProductContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  schedulePrice?: Resolver<ResolversTypes['PricePeriod'], ParentType, ContextType, RequireFields<MutationSchedulePriceArgs, 'input'>>;
+};
+
 export type PageInfoResolvers<ContextType = ProductContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
+export type PricePeriodResolvers<ContextType = ProductContext, ParentType extends ResolversParentTypes['PricePeriod'] = ResolversParentTypes['PricePeriod']> = {
+  announced?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  effectiveFrom?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  effectiveTo?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  price?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  recordedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 };
 
 export type ProductResolvers<ContextType = ProductContext, ParentType extends ResolversParentTypes['Product'] = ResolversParentTypes['Product'], FederationReferenceType extends FederationReferenceTypes['Product'] = FederationReferenceTypes['Product']> = {
@@ -377,6 +507,7 @@ export type ProductVariantResolvers<ContextType = ProductContext, ParentType ext
   attributes?: Resolver<Array<ResolversTypes['Attribute']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   price?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType, RequireFields<ProductVariantPriceArgs, 'currency'>>;
+  priceHistory?: Resolver<Array<ResolversTypes['PricePeriod']>, ParentType, ContextType, RequireFields<ProductVariantPriceHistoryArgs, 'currency'>>;
   prices?: Resolver<Array<ResolversTypes['Money']>, ParentType, ContextType>;
   product?: Resolver<ResolversTypes['Product'], ParentType, ContextType>;
   sku?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -392,9 +523,12 @@ export type QueryResolvers<ContextType = ProductContext, ParentType extends Reso
 
 export type Resolvers<ContextType = ProductContext> = {
   Attribute?: AttributeResolvers<ContextType>;
+  DateTime?: GraphQLScalarType;
   Long?: GraphQLScalarType;
   Money?: MoneyResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  PricePeriod?: PricePeriodResolvers<ContextType>;
   Product?: ProductResolvers<ContextType>;
   ProductConnection?: ProductConnectionResolvers<ContextType>;
   ProductEdge?: ProductEdgeResolvers<ContextType>;

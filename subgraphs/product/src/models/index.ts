@@ -1,12 +1,24 @@
 import type { Connection } from 'mongoose';
+import { createOutboxModel, type OutboxModel } from '@mesh/events';
+import { registerPriceListModel, type PriceListModel } from '../pricing/price-list.model.js';
 import { registerProductModel, type ProductModel } from './product.model.js';
 import { registerVariantModel, type VariantModel } from './variant.model.js';
 
+/** The product database: its collections, each with its indexes. */
 export interface ProductModels {
   readonly products: ProductModel;
   readonly variants: VariantModel;
+  /** One document per price scope with its whole timeline (pricing/price-list.model.ts). */
+  readonly priceLists: PriceListModel;
+  /** The events package's outbox (the relay needs one; price events ride in their price lists). */
+  readonly outbox: OutboxModel;
 }
 
 export function createProductModels(connection: Connection): ProductModels {
-  return { products: registerProductModel(connection), variants: registerVariantModel(connection) };
+  return {
+    products: registerProductModel(connection),
+    variants: registerVariantModel(connection),
+    priceLists: registerPriceListModel(connection),
+    outbox: createOutboxModel(connection),
+  };
 }
