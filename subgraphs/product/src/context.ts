@@ -1,7 +1,11 @@
-import type { RequestContext } from '@mesh/server-kit';
-import type { SchedulePriceInput } from './__generated__/resolvers-types.js';
+import { can, forbidden, identifier, type RequestContext } from '@mesh/server-kit';
+import type { CartInput, CreatePromotionInput, RedeemCouponsInput, SchedulePriceInput } from './__generated__/resolvers-types.js';
 import { createProductLoaders, type ProductLoaders } from './loaders.js';
 import type { ProductModels } from './models/index.js';
+import { createPromotion } from './pricing/create-promotion.service.js';
+import { priceCart, type PricedCartResult } from './pricing/price-cart.service.js';
+import type { PromotionRecord } from './pricing/promotion.model.js';
+import { redeemCoupons, releaseCoupons, type CouponVerdict } from './pricing/redeem-coupons.service.js';
 import { schedulePrice, type ScheduledPrice } from './pricing/schedule-price.service.js';
 import { listProducts } from './services/list-products.service.js';
 
@@ -11,17 +15,51 @@ export interface ProductContext extends RequestContext {
   readonly catalog: {
     readonly listProducts: (args: Parameters<typeof listProducts>[1]) => ReturnType<typeof listProducts>;
   };
+  /** Prices, promotions and coupons (pricing/). */
   readonly pricing: {
     /** Mutation.schedulePrice. */
     readonly schedulePrice: (input: SchedulePriceInput) => Promise<ScheduledPrice>;
+    /** Query.priceCart. */
+    readonly priceCart: (input: CartInput) => Promise<PricedCartResult>;
+    /** Query.promotions. */
+    readonly promotionsInForce: (at: Date) => Promise<PromotionRecord[]>;
+    /** Mutation.createPromotion. */
+    readonly createPromotion: (input: CreatePromotionInput) => Promise<PromotionRecord>;
+    /** Mutation.redeemCoupons (callers who may place orders for anyone: associates, the order service). */
+    readonly redeemCoupons: (input: RedeemCouponsInput) => Promise<CouponVerdict[]>;
+    /** Mutation.releaseCoupons (same callers). */
+    readonly releaseCoupons: (key: string, codes: readonly string[]) => Promise<number>;
   };
 }
 
 export function createProductContext(base: RequestContext, models: ProductModels): ProductContext {
+  const loaders = createProductLoaders(models);
+  const { principal } = base;
+  const mayUseCoupons = () => {
+    if (!can(principal, 'orders:place-any')) throw forbidden('Only the order service and associates may use coupons');
+  };
   return {
     ...base,
-    loaders: createProductLoaders(models),
+    loaders,
     catalog: { listProducts: (args) => listProducts(models, args) },
-    pricing: { schedulePrice: (input) => schedulePrice(models, base.principal, input) },
+    pricing: {
+      schedulePrice: (input) => schedulePrice(models, principal, input),
+      priceCart: (input) => priceCart(models, loaders, input),
+      promotionsInForce: (at) => models.promotions.find({ endsAt: { $gt: at }, startsAt: { $lte: at } }).sort({ priority: -1, _id: 1 }).lean<PromotionRecord[]>(),
+      createPromotion: (input) => createPromotion(models, principal, input),
+      redeemCoupons: async (input) => {
+        mayUseCoupons();
+        return redeemCoupons(models, {
+          key: identifier(input.key, 'key'),
+          customerId: input.customerId ? identifier(input.customerId, 'customerId') : undefined,
+          codes: input.codes.map((code) => identifier(code, 'codes')),
+          at: input.at ?? new Date(),
+        });
+      },
+      releaseCoupons: async (key, codes) => {
+        mayUseCoupons();
+        return releaseCoupons(models, identifier(key, 'key'), codes.map((code) => identifier(code, 'codes')));
+      },
+    },
   };
 }

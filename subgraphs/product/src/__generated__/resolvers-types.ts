@@ -5,6 +5,9 @@ import type { VariantRecord } from '../models/variant.model.js';
 import type { MoneyValue } from '@mesh/server-kit';
 import type { ProductPage } from '../services/list-products.service.js';
 import type { PricePeriodView } from '../pricing/price-list.model.js';
+import type { PromotionRecord } from '../pricing/promotion.model.js';
+import type { PricedCartResult, PricedCartLineView, LineDiscountView, AppliedPromotionView } from '../pricing/price-cart.service.js';
+import type { CouponVerdict } from '../pricing/redeem-coupons.service.js';
 import type { ProductContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -29,6 +32,19 @@ export type Scalars = {
   _FieldSet: { input: any; output: any; }
 };
 
+/** A promotion that applied to a cart, and why. */
+export type AppliedPromotion = {
+  __typename?: 'AppliedPromotion';
+  /** What it took off the cart in all. */
+  amount: Money;
+  couponCode?: Maybe<Scalars['String']['output']>;
+  kind: PromotionKind;
+  name: Scalars['String']['output'];
+  promotionId: Scalars['ID']['output'];
+  /** Why it applied, in words. */
+  reason: Scalars['String']['output'];
+};
+
 /** A named attribute of a variant. */
 export type Attribute = {
   __typename?: 'Attribute';
@@ -46,12 +62,86 @@ export type AttributeFilter = {
   value: Scalars['String']['input'];
 };
 
+/** A basket to price. */
+export type CartInput = {
+  /** The instant to price at; default now (a till batch prices at each sale's time). */
+  at?: InputMaybe<Scalars['DateTime']['input']>;
+  channel: SalesChannel;
+  couponCodes?: InputMaybe<Array<Scalars['String']['input']>>;
+  currency: CurrencyCode;
+  /** The customer (per-customer coupon limits). */
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  /** 1 to 50 lines, one per SKU. */
+  lines: Array<CartLineInput>;
+  /** The store selling or fulfilling (store price lists and store-scoped promotions). */
+  storeId?: InputMaybe<Scalars['ID']['input']>;
+  /** The customer's loyalty tier (tier price lists and promotions). */
+  tier?: InputMaybe<LoyaltyTier>;
+};
+
+export type CartLineInput = {
+  /** 1 to 1000. */
+  quantity: Scalars['Int']['input'];
+  sku: Scalars['ID']['input'];
+};
+
+/** Whether a coupon can be (or was) used: `refusal` is null when it can. */
+export type CouponCheck = {
+  __typename?: 'CouponCheck';
+  code: Scalars['String']['output'];
+  /** COUPON_UNKNOWN, COUPON_NOT_IN_FORCE, COUPON_EXHAUSTED, COUPON_CUSTOMER_LIMIT or COUPON_NEEDS_CUSTOMER. */
+  refusal?: Maybe<Scalars['String']['output']>;
+};
+
+/** A coupon to create with its promotion. */
+export type CouponInput = {
+  /** The code shoppers type (case-insensitive). */
+  code: Scalars['String']['input'];
+  /** How many times it may be used in all. */
+  maxUses: Scalars['Int']['input'];
+  /** How many times one customer may use it; omit for no limit. */
+  perCustomerLimit?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/**
+ * A promotion to create. Refusals: PROMOTION_PERCENT_OUT_OF_RANGE, PROMOTION_AMOUNT_NOT_POSITIVE,
+ * PROMOTION_PARAMETERS_MISSING, PROMOTION_PERIOD_EMPTY, PROMOTION_EXCLUSIVE_OVERLAP, PROMOTION_ID_TAKEN,
+ * COUPON_CODE_TAKEN. Money parameters are minor units in `currency`.
+ */
+export type CreatePromotionInput = {
+  amountMinor?: InputMaybe<Scalars['Long']['input']>;
+  bundleSkus?: InputMaybe<Array<Scalars['ID']['input']>>;
+  buyQuantity?: InputMaybe<Scalars['Int']['input']>;
+  coupon?: InputMaybe<CouponInput>;
+  currency?: InputMaybe<CurrencyCode>;
+  endsAt: Scalars['DateTime']['input'];
+  getQuantity?: InputMaybe<Scalars['Int']['input']>;
+  id: Scalars['ID']['input'];
+  idempotencyKey: Scalars['String']['input'];
+  kind: PromotionKind;
+  name: Scalars['String']['input'];
+  percent?: InputMaybe<Scalars['Int']['input']>;
+  /** Higher first; default 0. */
+  priority?: InputMaybe<Scalars['Int']['input']>;
+  scope?: InputMaybe<PromotionScopeInput>;
+  stacking: PromotionStacking;
+  startsAt: Scalars['DateTime']['input'];
+  thresholdMinor?: InputMaybe<Scalars['Long']['input']>;
+};
+
 /** Currencies the retailer trades in. */
 export type CurrencyCode =
   /** Euro. */
   | 'EUR'
   /** US dollar. */
   | 'USD';
+
+/** What one promotion took off one line. */
+export type LineDiscount = {
+  __typename?: 'LineDiscount';
+  amount: Money;
+  promotionId: Scalars['ID']['output'];
+};
 
 /** Loyalty programme tiers, lowest first. */
 export type LoyaltyTier =
@@ -77,8 +167,34 @@ export type Money = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Creates a promotion, and its coupon when it has one (pricing administrators only). */
+  createPromotion: Promotion;
+  /**
+   * Uses coupons for one sale (the order domain calls this when placing), all or none: each use is
+   * a guarded update, so a coupon with N uses is redeemed at most N times however many sales race.
+   * A repeat with the same key succeeds again without counting twice.
+   */
+  redeemCoupons: Array<CouponCheck>;
+  /** Gives back the coupon uses of a sale whose order was cancelled or rejected. Idempotent: returns the uses given back by this call. */
+  releaseCoupons: Scalars['Int']['output'];
   /** Schedules a list price (pricing administrators only): `product.price-changed` is published when it takes effect, not now. */
   schedulePrice: PricePeriod;
+};
+
+
+export type MutationCreatePromotionArgs = {
+  input: CreatePromotionInput;
+};
+
+
+export type MutationRedeemCouponsArgs = {
+  input: RedeemCouponsInput;
+};
+
+
+export type MutationReleaseCouponsArgs = {
+  codes: Array<Scalars['String']['input']>;
+  key: Scalars['String']['input'];
 };
 
 
@@ -108,6 +224,41 @@ export type PricePeriod = {
   price: Money;
   /** When it was scheduled. */
   recordedAt: Scalars['DateTime']['output'];
+};
+
+/**
+ * A priced basket. Every discount is whole minor units on named lines, so the lines' net amounts add
+ * up to `total` exactly; an order-level discount is split over the lines it came from in proportion
+ * to their amounts (that split is what a partial return refunds by). Amounts are before tax.
+ */
+export type PricedCart = {
+  __typename?: 'PricedCart';
+  /** The promotions that took something off, in the order they applied. */
+  appliedPromotions: Array<AppliedPromotion>;
+  /** The verdict on each coupon presented. */
+  coupons: Array<CouponCheck>;
+  currency: CurrencyCode;
+  discountTotal: Money;
+  lines: Array<PricedCartLine>;
+  pricedAt: Scalars['DateTime']['output'];
+  /** Sum of list amounts. */
+  subtotal: Money;
+  /** subtotal - discountTotal. */
+  total: Money;
+};
+
+export type PricedCartLine = {
+  __typename?: 'PricedCartLine';
+  discountTotal: Money;
+  discounts: Array<LineDiscount>;
+  lineNumber: Scalars['Int']['output'];
+  /** unitListPrice x quantity. */
+  listAmount: Money;
+  /** listAmount - discountTotal: what the line sells for, before tax. */
+  netAmount: Money;
+  quantity: Scalars['Int']['output'];
+  sku: Scalars['ID']['output'];
+  unitListPrice: Money;
 };
 
 /**
@@ -225,16 +376,98 @@ export type ProductVariantUnitCostArgs = {
   currency?: CurrencyCode;
 };
 
+/**
+ * A promotion. Candidates for a cart are those in force, in its currency, for its channel, store and
+ * tier, with their coupon presented if they need one; they are tried from the highest priority down:
+ * an EXCLUSIVE one applies only if nothing applied before it and then alone; COMBINABLE ones apply one
+ * after another on what the ones before left.
+ */
+export type Promotion = {
+  __typename?: 'Promotion';
+  /** AMOUNT_OFF per unit, FIXED_PRICE per unit, BUNDLE_PRICE per bundle, SPEND_THRESHOLD saving. */
+  amount?: Maybe<Money>;
+  bundleSkus?: Maybe<Array<Scalars['ID']['output']>>;
+  buyQuantity?: Maybe<Scalars['Int']['output']>;
+  /** The coupon code that unlocks it, when it needs one. */
+  couponCode?: Maybe<Scalars['String']['output']>;
+  endsAt: Scalars['DateTime']['output'];
+  getQuantity?: Maybe<Scalars['Int']['output']>;
+  id: Scalars['ID']['output'];
+  kind: PromotionKind;
+  name: Scalars['String']['output'];
+  percent?: Maybe<Scalars['Int']['output']>;
+  priority: Scalars['Int']['output'];
+  scope: PromotionScope;
+  stacking: PromotionStacking;
+  startsAt: Scalars['DateTime']['output'];
+  /** SPEND_THRESHOLD: what the eligible lines must come to. */
+  threshold?: Maybe<Money>;
+};
+
+/** What a promotion does (its parameters in Promotion). */
+export type PromotionKind =
+  /** `amount` off each eligible unit. */
+  | 'AMOUNT_OFF'
+  /** One of each of bundleSkus together for `amount`. */
+  | 'BUNDLE_PRICE'
+  /** Of every buyQuantity + getQuantity eligible units, the getQuantity cheapest are free. */
+  | 'BUY_X_GET_Y'
+  /** Eligible units sell for `amount` each. */
+  | 'FIXED_PRICE'
+  /** `percent` off each eligible line. */
+  | 'PERCENT_OFF'
+  /** `amount` off when the eligible lines come to `threshold` or more. */
+  | 'SPEND_THRESHOLD';
+
+/** Who and what a promotion is for. Absent or empty lists do not narrow. */
+export type PromotionScope = {
+  __typename?: 'PromotionScope';
+  categories?: Maybe<Array<Scalars['String']['output']>>;
+  channels?: Maybe<Array<SalesChannel>>;
+  /** With categories: a line is eligible when its SKU or its category is listed. */
+  skus?: Maybe<Array<Scalars['ID']['output']>>;
+  storeIds?: Maybe<Array<Scalars['ID']['output']>>;
+  tiers?: Maybe<Array<LoyaltyTier>>;
+};
+
+export type PromotionScopeInput = {
+  categories?: InputMaybe<Array<Scalars['String']['input']>>;
+  channels?: InputMaybe<Array<SalesChannel>>;
+  skus?: InputMaybe<Array<Scalars['ID']['input']>>;
+  storeIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  tiers?: InputMaybe<Array<LoyaltyTier>>;
+};
+
+/** How a promotion stacks with others. */
+export type PromotionStacking =
+  /** Applies after any others of higher priority, on what they left. */
+  | 'COMBINABLE'
+  /** Applies only if no promotion of higher priority applied, and then alone. */
+  | 'EXCLUSIVE';
+
 export type Query = {
   __typename?: 'Query';
+  /**
+   * Prices a basket as every channel does (web, app, marketplace, clienteling, the till, and
+   * placeOrder itself): list prices from the price lists, then the promotions in force by the one
+   * rule (see PricedCart). Reads only; coupons are checked, not used. Amounts are before tax.
+   */
+  priceCart: PricedCart;
   /** One product by id, or null when there is none. */
   product?: Maybe<Product>;
   /** Products in id order, a page at a time (first: 1 to 100). */
   products: ProductConnection;
+  /** Promotions in force at `at` (default now), highest priority first. */
+  promotions: Array<Promotion>;
   /** One variant by SKU, or null when there is none. */
   variant?: Maybe<ProductVariant>;
   /** Variants by SKU, in the order asked, null for each unknown SKU (at most 200). */
   variants: Array<Maybe<ProductVariant>>;
+};
+
+
+export type QueryPriceCartArgs = {
+  input: CartInput;
 };
 
 
@@ -250,6 +483,11 @@ export type QueryProductsArgs = {
 };
 
 
+export type QueryPromotionsArgs = {
+  at?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+
 export type QueryVariantArgs = {
   sku: Scalars['ID']['input'];
 };
@@ -257,6 +495,16 @@ export type QueryVariantArgs = {
 
 export type QueryVariantsArgs = {
   skus: Array<Scalars['ID']['input']>;
+};
+
+/** Coupon uses for one sale. */
+export type RedeemCouponsInput = {
+  /** The sale's instant (the coupon's promotion must be in force then); default now. */
+  at?: InputMaybe<Scalars['DateTime']['input']>;
+  codes: Array<Scalars['String']['input']>;
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  /** The sale's key (the order id): one use per coupon per key. */
+  key: Scalars['String']['input'];
 };
 
 /** Where an order was placed. */
@@ -398,11 +646,20 @@ export type FederationReferenceTypes = {
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
-  Attribute: ResolverTypeWrapper<Attribute>;
+  AppliedPromotion: ResolverTypeWrapper<AppliedPromotionView>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Attribute: ResolverTypeWrapper<Attribute>;
   AttributeFilter: AttributeFilter;
+  CartInput: CartInput;
+  CartLineInput: CartLineInput;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  CouponCheck: ResolverTypeWrapper<CouponVerdict>;
+  CouponInput: CouponInput;
+  CreatePromotionInput: CreatePromotionInput;
   CurrencyCode: CurrencyCode;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  LineDiscount: ResolverTypeWrapper<LineDiscountView>;
   Long: ResolverTypeWrapper<Scalars['Long']['output']>;
   LoyaltyTier: LoyaltyTier;
   Money: ResolverTypeWrapper<MoneyValue>;
@@ -410,39 +667,67 @@ export type ResolversTypes = {
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   PricePeriod: ResolverTypeWrapper<PricePeriodView>;
+  PricedCart: ResolverTypeWrapper<PricedCartResult>;
+  PricedCartLine: ResolverTypeWrapper<PricedCartLineView>;
   Product: ResolverTypeWrapper<ProductRecord>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   ProductConnection: ResolverTypeWrapper<ProductPage>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   ProductEdge: ResolverTypeWrapper<Omit<ProductEdge, 'node'> & { node: ResolversTypes['Product'] }>;
   ProductFilter: ProductFilter;
   ProductVariant: ResolverTypeWrapper<VariantRecord>;
+  Promotion: ResolverTypeWrapper<PromotionRecord>;
+  PromotionKind: PromotionKind;
+  PromotionScope: ResolverTypeWrapper<PromotionScope>;
+  PromotionScopeInput: PromotionScopeInput;
+  PromotionStacking: PromotionStacking;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RedeemCouponsInput: RedeemCouponsInput;
   SalesChannel: SalesChannel;
   SchedulePriceInput: SchedulePriceInput;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
-  Attribute: Attribute;
+  AppliedPromotion: AppliedPromotionView;
   String: Scalars['String']['output'];
+  ID: Scalars['ID']['output'];
+  Attribute: Attribute;
   AttributeFilter: AttributeFilter;
+  CartInput: CartInput;
+  CartLineInput: CartLineInput;
+  Int: Scalars['Int']['output'];
+  CouponCheck: CouponVerdict;
+  CouponInput: CouponInput;
+  CreatePromotionInput: CreatePromotionInput;
   DateTime: Scalars['DateTime']['output'];
+  LineDiscount: LineDiscountView;
   Long: Scalars['Long']['output'];
   Money: MoneyValue;
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
   Boolean: Scalars['Boolean']['output'];
   PricePeriod: PricePeriodView;
+  PricedCart: PricedCartResult;
+  PricedCartLine: PricedCartLineView;
   Product: ProductRecord;
-  ID: Scalars['ID']['output'];
   ProductConnection: ProductPage;
-  Int: Scalars['Int']['output'];
   ProductEdge: Omit<ProductEdge, 'node'> & { node: ResolversParentTypes['Product'] };
   ProductFilter: ProductFilter;
   ProductVariant: VariantRecord;
+  Promotion: PromotionRecord;
+  PromotionScope: PromotionScope;
+  PromotionScopeInput: PromotionScopeInput;
   Query: Record<PropertyKey, never>;
+  RedeemCouponsInput: RedeemCouponsInput;
   SchedulePriceInput: SchedulePriceInput;
+};
+
+export type AppliedPromotionResolvers<ContextType = ProductContext, ParentType extends ResolversParentTypes['AppliedPromotion'] = ResolversParentTypes['AppliedPromotion']> = {
+  amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  couponCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['PromotionKind'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  promotionId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type AttributeResolvers<ContextType = ProductContext, ParentType extends ResolversParentTypes['Attribute'] = ResolversParentTypes['Attribute']> = {
@@ -450,9 +735,19 @@ export type AttributeResolvers<ContextType = ProductContext, ParentType extends 
   value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type CouponCheckResolvers<ContextType = ProductContext, ParentType extends ResolversParentTypes['CouponCheck'] = ResolversParentTypes['CouponCheck']> = {
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  refusal?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type LineDiscountResolvers<ContextType = ProductContext, ParentType extends ResolversParentTypes['LineDiscount'] = ResolversParentTypes['LineDiscount']> = {
+  amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  promotionId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
 
 export interface LongScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Long'], any> {
   name: 'Long';
@@ -465,6 +760,9 @@ export type MoneyResolvers<ContextType = ProductContext, ParentType extends Reso
 };
 
 export type MutationResolvers<ContextType = ProductContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  createPromotion?: Resolver<ResolversTypes['Promotion'], ParentType, ContextType, RequireFields<MutationCreatePromotionArgs, 'input'>>;
+  redeemCoupons?: Resolver<Array<ResolversTypes['CouponCheck']>, ParentType, ContextType, RequireFields<MutationRedeemCouponsArgs, 'input'>>;
+  releaseCoupons?: Resolver<ResolversTypes['Int'], ParentType, ContextType, RequireFields<MutationReleaseCouponsArgs, 'codes' | 'key'>>;
   schedulePrice?: Resolver<ResolversTypes['PricePeriod'], ParentType, ContextType, RequireFields<MutationSchedulePriceArgs, 'input'>>;
 };
 
@@ -479,6 +777,28 @@ export type PricePeriodResolvers<ContextType = ProductContext, ParentType extend
   effectiveTo?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   price?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   recordedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type PricedCartResolvers<ContextType = ProductContext, ParentType extends ResolversParentTypes['PricedCart'] = ResolversParentTypes['PricedCart']> = {
+  appliedPromotions?: Resolver<Array<ResolversTypes['AppliedPromotion']>, ParentType, ContextType>;
+  coupons?: Resolver<Array<ResolversTypes['CouponCheck']>, ParentType, ContextType>;
+  currency?: Resolver<ResolversTypes['CurrencyCode'], ParentType, ContextType>;
+  discountTotal?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  lines?: Resolver<Array<ResolversTypes['PricedCartLine']>, ParentType, ContextType>;
+  pricedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  subtotal?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+};
+
+export type PricedCartLineResolvers<ContextType = ProductContext, ParentType extends ResolversParentTypes['PricedCartLine'] = ResolversParentTypes['PricedCartLine']> = {
+  discountTotal?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  discounts?: Resolver<Array<ResolversTypes['LineDiscount']>, ParentType, ContextType>;
+  lineNumber?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  listAmount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  netAmount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  sku?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  unitListPrice?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
 };
 
 export type ProductResolvers<ContextType = ProductContext, ParentType extends ResolversParentTypes['Product'] = ResolversParentTypes['Product'], FederationReferenceType extends FederationReferenceTypes['Product'] = FederationReferenceTypes['Product']> = {
@@ -514,25 +834,60 @@ export type ProductVariantResolvers<ContextType = ProductContext, ParentType ext
   unitCost?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType, RequireFields<ProductVariantUnitCostArgs, 'currency'>>;
 };
 
+export type PromotionResolvers<ContextType = ProductContext, ParentType extends ResolversParentTypes['Promotion'] = ResolversParentTypes['Promotion']> = {
+  amount?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  bundleSkus?: Resolver<Maybe<Array<ResolversTypes['ID']>>, ParentType, ContextType>;
+  buyQuantity?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  couponCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  endsAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  getQuantity?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['PromotionKind'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  percent?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  priority?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  scope?: Resolver<ResolversTypes['PromotionScope'], ParentType, ContextType>;
+  stacking?: Resolver<ResolversTypes['PromotionStacking'], ParentType, ContextType>;
+  startsAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  threshold?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+};
+
+export type PromotionScopeResolvers<ContextType = ProductContext, ParentType extends ResolversParentTypes['PromotionScope'] = ResolversParentTypes['PromotionScope']> = {
+  categories?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  channels?: Resolver<Maybe<Array<ResolversTypes['SalesChannel']>>, ParentType, ContextType>;
+  skus?: Resolver<Maybe<Array<ResolversTypes['ID']>>, ParentType, ContextType>;
+  storeIds?: Resolver<Maybe<Array<ResolversTypes['ID']>>, ParentType, ContextType>;
+  tiers?: Resolver<Maybe<Array<ResolversTypes['LoyaltyTier']>>, ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = ProductContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  priceCart?: Resolver<ResolversTypes['PricedCart'], ParentType, ContextType, RequireFields<QueryPriceCartArgs, 'input'>>;
   product?: Resolver<Maybe<ResolversTypes['Product']>, ParentType, ContextType, RequireFields<QueryProductArgs, 'id'>>;
   products?: Resolver<ResolversTypes['ProductConnection'], ParentType, ContextType, RequireFields<QueryProductsArgs, 'first'>>;
+  promotions?: Resolver<Array<ResolversTypes['Promotion']>, ParentType, ContextType, Partial<QueryPromotionsArgs>>;
   variant?: Resolver<Maybe<ResolversTypes['ProductVariant']>, ParentType, ContextType, RequireFields<QueryVariantArgs, 'sku'>>;
   variants?: Resolver<Array<Maybe<ResolversTypes['ProductVariant']>>, ParentType, ContextType, RequireFields<QueryVariantsArgs, 'skus'>>;
 };
 
 export type Resolvers<ContextType = ProductContext> = {
+  AppliedPromotion?: AppliedPromotionResolvers<ContextType>;
   Attribute?: AttributeResolvers<ContextType>;
+  CouponCheck?: CouponCheckResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  LineDiscount?: LineDiscountResolvers<ContextType>;
   Long?: GraphQLScalarType;
   Money?: MoneyResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   PricePeriod?: PricePeriodResolvers<ContextType>;
+  PricedCart?: PricedCartResolvers<ContextType>;
+  PricedCartLine?: PricedCartLineResolvers<ContextType>;
   Product?: ProductResolvers<ContextType>;
   ProductConnection?: ProductConnectionResolvers<ContextType>;
   ProductEdge?: ProductEdgeResolvers<ContextType>;
   ProductVariant?: ProductVariantResolvers<ContextType>;
+  Promotion?: PromotionResolvers<ContextType>;
+  PromotionScope?: PromotionScopeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
 };
 

@@ -1,6 +1,8 @@
 import type { Connection } from 'mongoose';
 import { createOutboxModel, type OutboxModel } from '@mesh/events';
+import { registerCouponModel, type CouponModel } from '../pricing/coupon.model.js';
 import { registerPriceListModel, type PriceListModel } from '../pricing/price-list.model.js';
+import { registerPromotionModel, type PromotionModel } from '../pricing/promotion.model.js';
 import { registerProductModel, type ProductModel } from './product.model.js';
 import { registerVariantModel, type VariantModel } from './variant.model.js';
 
@@ -10,6 +12,9 @@ export interface ProductModels {
   readonly variants: VariantModel;
   /** One document per price scope with its whole timeline (pricing/price-list.model.ts). */
   readonly priceLists: PriceListModel;
+  readonly promotions: PromotionModel;
+  /** One document per coupon code with its uses (pricing/coupon.model.ts). */
+  readonly coupons: CouponModel;
   /** The events package's outbox (the relay needs one; price events ride in their price lists). */
   readonly outbox: OutboxModel;
 }
@@ -19,6 +24,8 @@ export function createProductModels(connection: Connection): ProductModels {
     products: registerProductModel(connection),
     variants: registerVariantModel(connection),
     priceLists: registerPriceListModel(connection),
+    promotions: registerPromotionModel(connection),
+    coupons: registerCouponModel(connection),
     outbox: createOutboxModel(connection),
   };
 }

@@ -5,4 +5,7 @@ export const Mutation: MutationResolvers = {
     const { list, period } = await pricing.schedulePrice(input);
     return { ...period, currency: list.currency };
   },
+  createPromotion: (_parent, { input }, { pricing }) => pricing.createPromotion(input),
+  redeemCoupons: (_parent, { input }, { pricing }) => pricing.redeemCoupons(input),
+  releaseCoupons: (_parent, { key, codes }, { pricing }) => pricing.releaseCoupons(key, codes),
 };
