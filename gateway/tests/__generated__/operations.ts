@@ -50,6 +50,65 @@ export type AvailabilityUpdateKind =
   /** The current level when the subscription started (or after RETENTION_EXCEEDED). */
   | 'SNAPSHOT';
 
+/** A basket to price. */
+export type CartInput = {
+  /** The instant to price at; default now (a till batch prices at each sale's time). */
+  at?: InputMaybe<Scalars['DateTime']['input']>;
+  channel: SalesChannel;
+  couponCodes?: InputMaybe<Array<Scalars['String']['input']>>;
+  currency: CurrencyCode;
+  /** The customer (per-customer coupon limits). */
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  /** 1 to 50 lines, one per SKU. */
+  lines: Array<CartLineInput>;
+  /** The store selling or fulfilling (store price lists and store-scoped promotions). */
+  storeId?: InputMaybe<Scalars['ID']['input']>;
+  /** The customer's loyalty tier (tier price lists and promotions). */
+  tier?: InputMaybe<LoyaltyTier>;
+};
+
+export type CartLineInput = {
+  /** 1 to 1000. */
+  quantity: Scalars['Int']['input'];
+  sku: Scalars['ID']['input'];
+};
+
+/** A coupon to create with its promotion. */
+export type CouponInput = {
+  /** The code shoppers type (case-insensitive). */
+  code: Scalars['String']['input'];
+  /** How many times it may be used in all. */
+  maxUses: Scalars['Int']['input'];
+  /** How many times one customer may use it; omit for no limit. */
+  perCustomerLimit?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/**
+ * A promotion to create. Refusals: PROMOTION_PERCENT_OUT_OF_RANGE, PROMOTION_AMOUNT_NOT_POSITIVE,
+ * PROMOTION_PARAMETERS_MISSING, PROMOTION_PERIOD_EMPTY, PROMOTION_EXCLUSIVE_OVERLAP, PROMOTION_ID_TAKEN,
+ * COUPON_CODE_TAKEN. Money parameters are minor units in `currency`.
+ */
+export type CreatePromotionInput = {
+  amountMinor?: InputMaybe<Scalars['Long']['input']>;
+  bundleSkus?: InputMaybe<Array<Scalars['ID']['input']>>;
+  buyQuantity?: InputMaybe<Scalars['Int']['input']>;
+  coupon?: InputMaybe<CouponInput>;
+  currency?: InputMaybe<CurrencyCode>;
+  endsAt: Scalars['DateTime']['input'];
+  getQuantity?: InputMaybe<Scalars['Int']['input']>;
+  id: Scalars['ID']['input'];
+  idempotencyKey: Scalars['String']['input'];
+  kind: PromotionKind;
+  name: Scalars['String']['input'];
+  percent?: InputMaybe<Scalars['Int']['input']>;
+  /** Higher first; default 0. */
+  priority?: InputMaybe<Scalars['Int']['input']>;
+  scope?: InputMaybe<PromotionScopeInput>;
+  stacking: PromotionStacking;
+  startsAt: Scalars['DateTime']['input'];
+  thresholdMinor?: InputMaybe<Scalars['Long']['input']>;
+};
+
 /** A return to open. */
 export type CreateReturnInput = {
   /** Unique per return the caller means to open (1 to 128 characters); a retry with it returns the first result. */
@@ -339,6 +398,36 @@ export type ProductFilter = {
   search?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** What a promotion does (its parameters in Promotion). */
+export type PromotionKind =
+  /** `amount` off each eligible unit. */
+  | 'AMOUNT_OFF'
+  /** One of each of bundleSkus together for `amount`. */
+  | 'BUNDLE_PRICE'
+  /** Of every buyQuantity + getQuantity eligible units, the getQuantity cheapest are free. */
+  | 'BUY_X_GET_Y'
+  /** Eligible units sell for `amount` each. */
+  | 'FIXED_PRICE'
+  /** `percent` off each eligible line. */
+  | 'PERCENT_OFF'
+  /** `amount` off when the eligible lines come to `threshold` or more. */
+  | 'SPEND_THRESHOLD';
+
+export type PromotionScopeInput = {
+  categories?: InputMaybe<Array<Scalars['String']['input']>>;
+  channels?: InputMaybe<Array<SalesChannel>>;
+  skus?: InputMaybe<Array<Scalars['ID']['input']>>;
+  storeIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  tiers?: InputMaybe<Array<LoyaltyTier>>;
+};
+
+/** How a promotion stacks with others. */
+export type PromotionStacking =
+  /** Applies after any others of higher priority, on what they left. */
+  | 'COMBINABLE'
+  /** Applies only if no promotion of higher priority applied, and then alone. */
+  | 'EXCLUSIVE';
+
 /** The receipt of a return's goods. */
 export type ReceiveReturnInput = {
   /** Unique per receipt (1 to 128 characters); a retry with it returns the first result. */
@@ -393,6 +482,16 @@ export type RecordStockMovementInput = {
   sku: Scalars['ID']['input'];
   /** What kind of movement this is. */
   type: StockMovementType;
+};
+
+/** Coupon uses for one sale. */
+export type RedeemCouponsInput = {
+  /** The sale's instant (the coupon's promotion must be in force then); default now. */
+  at?: InputMaybe<Scalars['DateTime']['input']>;
+  codes: Array<Scalars['String']['input']>;
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  /** The sale's key (the order id): one use per coupon per key. */
+  key: Scalars['String']['input'];
 };
 
 /** A refund without goods. */

@@ -27,6 +27,8 @@ export const ACCOUNTS = {
   taxPayable: '2100',
   revenue: '4000',
   returns: '4100',
+  /** The prefix of the per-promotion contra-revenue accounts: 4200-<promotionId> (discountAccount). */
+  discounts: '4200',
   costOfGoods: '5000',
   shrinkage: '5100',
 } as const;
@@ -58,13 +60,22 @@ export function common(envelope: AnyEnvelope) {
   return { correlationId: envelope.correlationId, postedAt: new Date(envelope.occurredAt) };
 }
 
-/** Payment captured: Dr 1100 clearing (amount), Cr 4000 revenue (subtotal), Cr 2100 tax. One entry per idempotency key. */
+/** The contra-revenue account of one promotion's discounts, so that finance sees what each promotion cost. */
+export const discountAccount = (promotionId: string) => `${ACCOUNTS.discounts}-${promotionId}`;
+
+/**
+ * Payment captured: Dr 1100 clearing (amount), Dr 4200-<promotion> for each promotion's discount,
+ * Cr 4000 revenue gross (subtotal + discounts), Cr 2100 tax. Balanced by construction: amount =
+ * subtotal + tax. One entry per idempotency key.
+ */
 export function captureEntry(envelope: EnvelopeOf<'order.payment-captured'>): PostJournalEntryInput {
   const data = envelope.data;
   const amount = minorOf(envelope, data.amount, 'amount');
   const currency = data.amount.currency;
   const subtotal = minorOf(envelope, data.subtotal, 'subtotal', currency);
   const tax = minorOf(envelope, data.tax, 'tax', currency);
+  const discounts = (data.discounts ?? []).map((discount, index) => ({ account: discountAccount(discount.promotionId), minor: minorOf(envelope, discount.amount, `discounts[${index}].amount`, currency) }));
+  const discountTotal = discounts.reduce((sum, discount) => sum + discount.minor, 0n);
   if (amount === 0n) throw new UnpostableEventError(envelope, 'amount must be above zero');
   if (subtotal + tax !== amount) throw new UnpostableEventError(envelope, `subtotal (${subtotal}) + tax (${tax}) differs from amount (${amount})`);
   return {
@@ -72,7 +83,12 @@ export function captureEntry(envelope: EnvelopeOf<'order.payment-captured'>): Po
     source: { type: 'ORDER_CAPTURED', id: envelope.idempotencyKey },
     memo: `Payment captured for order ${data.orderId}`,
     currency,
-    lines: nonZero([debit(ACCOUNTS.clearing, amount), credit(ACCOUNTS.revenue, subtotal), credit(ACCOUNTS.taxPayable, tax)]),
+    lines: nonZero([
+      debit(ACCOUNTS.clearing, amount),
+      ...discounts.map((discount) => debit(discount.account, discount.minor)),
+      credit(ACCOUNTS.revenue, subtotal + discountTotal),
+      credit(ACCOUNTS.taxPayable, tax),
+    ]),
     orderId: data.orderId,
     ...(data.customerId ? { customerId: data.customerId } : {}),
     channel: data.channel,

@@ -267,6 +267,8 @@ export type Order = {
   payment: Payment;
   /** When the order was placed. */
   placedAt: Scalars['DateTime']['output'];
+  /** The promotions that priced the order when it was placed (the product domain's one pricing rule), in the order they applied. */
+  promotions: Array<OrderPromotion>;
   /** The order's returns, oldest first: requested ones and received (refunded) ones. */
   returns: Array<Return>;
   /** Where the order is in its lifecycle. */
@@ -325,9 +327,11 @@ export type OrderFilter = {
 /** One line of an order: a quantity of one SKU at a unit price. */
 export type OrderLine = {
   __typename?: 'OrderLine';
+  /** What promotions took off the line in all, before tax (0 when none); a partial return refunds the discounted price. */
+  discount: Money;
   /** Position of the line in the order, from 1; returns refer to lines by this number. */
   lineNumber: Scalars['Int']['output'];
-  /** unitPrice times quantity, plus tax. */
+  /** unitPrice times quantity, minus discount, plus tax. */
   lineTotal: Money;
   /** Units bought, at least 1. */
   quantity: Scalars['Int']['output'];
@@ -335,9 +339,9 @@ export type OrderLine = {
   returnableQuantity: Scalars['Int']['output'];
   /** Units of this line received back and refunded so far (0 to quantity). */
   returnedQuantity: Scalars['Int']['output'];
-  /** Tax charged on the whole line. */
+  /** Tax charged on the whole line, on its discounted amount. */
   tax: Money;
-  /** Price of one unit before tax, as charged. */
+  /** List price of one unit before tax and discounts, when the order was placed. */
   unitPrice: Money;
   /** The SKU bought (resolved by the product subgraph). */
   variant: ProductVariant;
@@ -348,6 +352,19 @@ export type OrderPlaced = {
   __typename?: 'OrderPlaced';
   /** The order. */
   order: Order;
+};
+
+/** A promotion applied to an order when it was placed. */
+export type OrderPromotion = {
+  __typename?: 'OrderPromotion';
+  /** What it took off the order, before tax. */
+  amount: Money;
+  /** The coupon code that unlocked it, if one did. */
+  couponCode?: Maybe<Scalars['String']['output']>;
+  /** Its name when the order was placed. */
+  name: Scalars['String']['output'];
+  /** The product domain's promotion id. */
+  promotionId: Scalars['ID']['output'];
 };
 
 /** The order was refused; it is stored REJECTED and holds no stock. */
@@ -452,7 +469,9 @@ export type OrderStatusUpdateKind =
 /** The amounts of an order; total always equals subtotal plus tax. */
 export type OrderTotals = {
   __typename?: 'OrderTotals';
-  /** Sum of unit price times quantity over all lines, before tax. */
+  /** Sum of the lines' discounts (already taken off subtotal). */
+  discount: Money;
+  /** Sum over the lines of unit price times quantity minus discount, before tax. */
   subtotal: Money;
   /** Sum of the lines' tax. */
   tax: Money;
@@ -484,6 +503,8 @@ export type Payment = {
 export type PlaceOrderInput = {
   /** The channel the order is placed in. */
   channel: SalesChannel;
+  /** Coupon codes to apply (at most 5); a coupon that cannot be used refuses the order with COUPON_REFUSED and nothing is written. */
+  couponCodes?: InputMaybe<Array<Scalars['String']['input']>>;
   /** The currency the order is priced in (the fulfilment location's currency). */
   currency: CurrencyCode;
   /** The customer the order is for; a signed-in customer may only give their own id. */
@@ -1101,8 +1122,9 @@ export type ResolversTypes = {
   OrderConnection: ResolverTypeWrapper<OrderPage>;
   OrderEdge: ResolverTypeWrapper<Omit<OrderEdge, 'node'> & { node: ResolversTypes['Order'] }>;
   OrderFilter: OrderFilter;
-  OrderLine: ResolverTypeWrapper<Omit<OrderLine, 'lineTotal' | 'tax' | 'unitPrice'> & { lineTotal: ResolversTypes['Money'], tax: ResolversTypes['Money'], unitPrice: ResolversTypes['Money'] }>;
+  OrderLine: ResolverTypeWrapper<Omit<OrderLine, 'discount' | 'lineTotal' | 'tax' | 'unitPrice'> & { discount: ResolversTypes['Money'], lineTotal: ResolversTypes['Money'], tax: ResolversTypes['Money'], unitPrice: ResolversTypes['Money'] }>;
   OrderPlaced: ResolverTypeWrapper<OrderPlacedResult>;
+  OrderPromotion: ResolverTypeWrapper<Omit<OrderPromotion, 'amount'> & { amount: ResolversTypes['Money'] }>;
   OrderRejected: ResolverTypeWrapper<OrderRejectedResult>;
   OrderRejectionReason: OrderRejectionReason;
   OrderShortage: ResolverTypeWrapper<OrderShortage>;
@@ -1110,7 +1132,7 @@ export type ResolversTypes = {
   OrderStatusChange: ResolverTypeWrapper<OrderStatusChange>;
   OrderStatusUpdate: ResolverTypeWrapper<OrderStatusUpdateView>;
   OrderStatusUpdateKind: OrderStatusUpdateKind;
-  OrderTotals: ResolverTypeWrapper<Omit<OrderTotals, 'subtotal' | 'tax' | 'total'> & { subtotal: ResolversTypes['Money'], tax: ResolversTypes['Money'], total: ResolversTypes['Money'] }>;
+  OrderTotals: ResolverTypeWrapper<Omit<OrderTotals, 'discount' | 'subtotal' | 'tax' | 'total'> & { discount: ResolversTypes['Money'], subtotal: ResolversTypes['Money'], tax: ResolversTypes['Money'], total: ResolversTypes['Money'] }>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Payment: ResolverTypeWrapper<Omit<Payment, 'authorized' | 'captured' | 'refunded'> & { authorized: ResolversTypes['Money'], captured: ResolversTypes['Money'], refunded: ResolversTypes['Money'] }>;
@@ -1176,13 +1198,14 @@ export type ResolversParentTypes = {
   OrderConnection: OrderPage;
   OrderEdge: Omit<OrderEdge, 'node'> & { node: ResolversParentTypes['Order'] };
   OrderFilter: OrderFilter;
-  OrderLine: Omit<OrderLine, 'lineTotal' | 'tax' | 'unitPrice'> & { lineTotal: ResolversParentTypes['Money'], tax: ResolversParentTypes['Money'], unitPrice: ResolversParentTypes['Money'] };
+  OrderLine: Omit<OrderLine, 'discount' | 'lineTotal' | 'tax' | 'unitPrice'> & { discount: ResolversParentTypes['Money'], lineTotal: ResolversParentTypes['Money'], tax: ResolversParentTypes['Money'], unitPrice: ResolversParentTypes['Money'] };
   OrderPlaced: OrderPlacedResult;
+  OrderPromotion: Omit<OrderPromotion, 'amount'> & { amount: ResolversParentTypes['Money'] };
   OrderRejected: OrderRejectedResult;
   OrderShortage: OrderShortage;
   OrderStatusChange: OrderStatusChange;
   OrderStatusUpdate: OrderStatusUpdateView;
-  OrderTotals: Omit<OrderTotals, 'subtotal' | 'tax' | 'total'> & { subtotal: ResolversParentTypes['Money'], tax: ResolversParentTypes['Money'], total: ResolversParentTypes['Money'] };
+  OrderTotals: Omit<OrderTotals, 'discount' | 'subtotal' | 'tax' | 'total'> & { discount: ResolversParentTypes['Money'], subtotal: ResolversParentTypes['Money'], tax: ResolversParentTypes['Money'], total: ResolversParentTypes['Money'] };
   PageInfo: PageInfo;
   Boolean: Scalars['Boolean']['output'];
   Payment: Omit<Payment, 'authorized' | 'captured' | 'refunded'> & { authorized: ResolversParentTypes['Money'], captured: ResolversParentTypes['Money'], refunded: ResolversParentTypes['Money'] };
@@ -1274,6 +1297,7 @@ export type OrderResolvers<ContextType = OrderContext, ParentType extends Resolv
   number?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   payment?: Resolver<ResolversTypes['Payment'], ParentType, ContextType>;
   placedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  promotions?: Resolver<Array<ResolversTypes['OrderPromotion']>, ParentType, ContextType>;
   returns?: Resolver<Array<ResolversTypes['Return']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['OrderStatus'], ParentType, ContextType>;
   statusHistory?: Resolver<Array<ResolversTypes['OrderStatusChange']>, ParentType, ContextType>;
@@ -1292,6 +1316,7 @@ export type OrderEdgeResolvers<ContextType = OrderContext, ParentType extends Re
 };
 
 export type OrderLineResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['OrderLine'] = ResolversParentTypes['OrderLine']> = {
+  discount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   lineNumber?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   lineTotal?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -1305,6 +1330,13 @@ export type OrderLineResolvers<ContextType = OrderContext, ParentType extends Re
 export type OrderPlacedResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['OrderPlaced'] = ResolversParentTypes['OrderPlaced']> = {
   order?: Resolver<ResolversTypes['Order'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type OrderPromotionResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['OrderPromotion'] = ResolversParentTypes['OrderPromotion']> = {
+  amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  couponCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  promotionId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
 export type OrderRejectedResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['OrderRejected'] = ResolversParentTypes['OrderRejected']> = {
@@ -1337,6 +1369,7 @@ export type OrderStatusUpdateResolvers<ContextType = OrderContext, ParentType ex
 };
 
 export type OrderTotalsResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['OrderTotals'] = ResolversParentTypes['OrderTotals']> = {
+  discount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   subtotal?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   tax?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   total?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
@@ -1496,6 +1529,7 @@ export type Resolvers<ContextType = OrderContext> = {
   OrderEdge?: OrderEdgeResolvers<ContextType>;
   OrderLine?: OrderLineResolvers<ContextType>;
   OrderPlaced?: OrderPlacedResolvers<ContextType>;
+  OrderPromotion?: OrderPromotionResolvers<ContextType>;
   OrderRejected?: OrderRejectedResolvers<ContextType>;
   OrderShortage?: OrderShortageResolvers<ContextType>;
   OrderStatusChange?: OrderStatusChangeResolvers<ContextType>;

@@ -1,5 +1,6 @@
 import type { Connection } from 'mongoose';
-import { createOutboxModel, type OutboxModel } from '@mesh/events';
+import { createOutboxModel, createProcessedEventModel, type OutboxModel, type ProcessedEventRecord } from '@mesh/events';
+import type { Model } from 'mongoose';
 import { registerCouponModel, type CouponModel } from '../pricing/coupon.model.js';
 import { registerPriceListModel, type PriceListModel } from '../pricing/price-list.model.js';
 import { registerPromotionModel, type PromotionModel } from '../pricing/promotion.model.js';
@@ -17,6 +18,8 @@ export interface ProductModels {
   readonly coupons: CouponModel;
   /** The events package's outbox (the relay needs one; price events ride in their price lists). */
   readonly outbox: OutboxModel;
+  /** Events the order-events consumer has completed. */
+  readonly processedEvents: Model<ProcessedEventRecord>;
 }
 
 export function createProductModels(connection: Connection): ProductModels {
@@ -27,5 +30,6 @@ export function createProductModels(connection: Connection): ProductModels {
     promotions: registerPromotionModel(connection),
     coupons: registerCouponModel(connection),
     outbox: createOutboxModel(connection),
+    processedEvents: createProcessedEventModel(connection),
   };
 }

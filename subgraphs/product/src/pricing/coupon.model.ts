@@ -40,6 +40,8 @@ const couponSchema = new Schema<CouponRecord>(
   { versionKey: false, minimize: false, collection: 'coupons' },
 );
 couponSchema.index({ promotionId: 1 });
+// A rejected or cancelled order's uses are found by its key.
+couponSchema.index({ 'redemptions.key': 1 });
 
 export type CouponModel = Model<CouponRecord>;
 

@@ -97,3 +97,9 @@ async function releaseOne(models: ProductModels, code: string, key: string): Pro
   const written = await models.coupons.updateOne({ _id: code, 'redemptions.key': key }, { $inc: { uses: -1, ...counter }, $pull: { redemptions: { key } } });
   return written.modifiedCount;
 }
+
+/** Gives back every coupon use redeemed under the sale `key`, whatever the codes (an order's rejection or cancellation). */
+export async function releaseCouponsOfSale(models: ProductModels, key: string): Promise<number> {
+  const coupons = await models.coupons.find({ 'redemptions.key': key }, { _id: 1 }).lean<{ _id: string }[]>();
+  return releaseCoupons(models, key, coupons.map((coupon) => coupon._id));
+}
