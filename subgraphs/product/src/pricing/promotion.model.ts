@@ -53,5 +53,6 @@ export function registerPromotionModel(connection: Connection): PromotionModel {
 /** The rule of a stored promotion. */
 export function ruleOf(record: PromotionRecord): PromotionRule {
   const { _id, key: _key, createdAt: _createdAt, createdBy: _createdBy, ...rule } = record;
-  return { id: _id, ...rule };
+  // A scope with no list set is not stored (mongoose leaves out empty nested objects).
+  return { id: _id, ...rule, scope: rule.scope ?? {} };
 }

@@ -3,6 +3,7 @@ import type { AppliedPromotionResolvers, LineDiscountResolvers, PricedCartLineRe
 
 export const Promotion: PromotionResolvers = {
   id: (promotion) => promotion._id,
+  scope: (promotion) => promotion.scope ?? {},
   amount: (promotion) => (promotion.amountMinor !== undefined && promotion.currency ? money(promotion.amountMinor, promotion.currency) : null),
   threshold: (promotion) => (promotion.thresholdMinor !== undefined && promotion.currency ? money(promotion.thresholdMinor, promotion.currency) : null),
   couponCode: (promotion) => promotion.couponCode ?? null,
