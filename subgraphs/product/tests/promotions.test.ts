@@ -119,6 +119,26 @@ describe('promotions and priceCart', () => {
   });
 });
 
+describe('seeded promotions', () => {
+  test('the weekend store sale, the loyalty-tier discount and the welcome coupon apply only where they are meant to', async () => {
+    const apparel = await subgraph.request<{ products: { edges: { node: { variants: { sku: string }[] } }[] } }>('{ products(first: 1, filter: { category: "Apparel" }) { edges { node { variants { sku } } } } }', {}, principals.anonymous);
+    const sku = apparel.data!.products.edges[0]!.node.variants[0]!.sku;
+    const weekend = await models.promotions.findById('promo_weekend_stores').lean();
+    const saturdayNoon = new Date(weekend!.startsAt.getTime() + 12 * 3600_000).toISOString();
+    const lines = [{ sku, quantity: 1 }];
+    const atTill = await priceCart({ channel: 'POS', storeId: 'loc_nyc01', at: saturdayNoon, lines });
+    assert.deepEqual(atTill.appliedPromotions.map((applied) => applied.promotionId), ['promo_weekend_stores']);
+    assert.equal(minor(atTill.discountTotal), Math.round(minor(atTill.subtotal) / 5));
+    const online = await priceCart({ at: saturdayNoon, lines });
+    assert.deepEqual(online.appliedPromotions, []);
+    const gold = await priceCart({ tier: 'GOLD', lines });
+    assert.deepEqual(gold.appliedPromotions.map((applied) => applied.promotionId), ['promo_loyalty_gold']);
+    const welcome = await priceCart({ customerId: 'cus_00007', couponCodes: ['welcome10'], lines });
+    assert.deepEqual(welcome.appliedPromotions.map((applied) => applied.couponCode), ['WELCOME10']);
+    assert.deepEqual(welcome.coupons, [{ code: 'WELCOME10', refusal: null }]);
+  });
+});
+
 describe('coupon limits under races', () => {
   test('150 concurrent redemptions of a coupon with 100 uses: exactly 100 succeed', async () => {
     assert.equal((await create({ id: 'race_100', kind: 'PERCENT_OFF', percent: 5, coupon: { code: 'RACE100', maxUses: 100 } })).errors, undefined);
