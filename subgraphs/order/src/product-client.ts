@@ -71,6 +71,8 @@ export interface CartRequest {
   readonly storeId?: string;
   readonly customerId?: string;
   readonly couponCodes?: readonly string[];
+  /** The instant to price at (ISO 8601); default now. */
+  readonly at?: string;
   readonly lines: readonly { readonly sku: string; readonly quantity: number }[];
 }
 

@@ -40,8 +40,43 @@ type Placed = {
     reason?: string;
   };
 };
-const PRICE_CART = `query($input: CartInput!) { priceCart(input: $input) { subtotal { minorUnits } discountTotal { minorUnits } total { minorUnits } lines { netAmount { minorUnits } } } }`;
-type Cart = { priceCart: { subtotal: { minorUnits: string }; discountTotal: { minorUnits: string }; total: { minorUnits: string }; lines: { netAmount: { minorUnits: string } }[] } };
+const PRICE_CART = `query($input: CartInput!) { priceCart(input: $input) {
+  subtotal { minorUnits } discountTotal { minorUnits } total { minorUnits }
+  lines { sku quantity unitListPrice { minorUnits } discountTotal { minorUnits } netAmount { minorUnits } }
+  appliedPromotions { promotionId }
+} }`;
+type Minor = { minorUnits: string };
+type Cart = {
+  priceCart: {
+    subtotal: Minor; discountTotal: Minor; total: Minor;
+    lines: { sku: string; quantity: number; unitListPrice: Minor; discountTotal: Minor; netAmount: Minor }[];
+    appliedPromotions: { promotionId: string }[];
+  };
+};
+const SYNC = `mutation($storeId: ID!, $transactions: [PosTransactionInput!]!) { syncPosTransactions(storeId: $storeId, transactions: $transactions) {
+  results { outcome rejection reason order { id totals { subtotal { minorUnits } discount { minorUnits } total { minorUnits } } promotions { promotionId amount { minorUnits } } } }
+} }`;
+type SyncResult = { syncPosTransactions: { results: { outcome: string; rejection: string | null; reason: string | null; order: { id: string; totals: Record<'subtotal' | 'discount' | 'total', Minor>; promotions: { promotionId: string }[] } | null }[] } };
+const STORE = 'loc_nyc01'; // the test associate's store
+let tillSequence = 0;
+const taxOf = (net: number) => Math.round((net * 800) / 10_000);
+
+/** A till transaction priced as an offline till with the same rules would price it: from priceCart (POS) at `at`. */
+function tillSale(cart: Cart['priceCart'], at: string, promotionIds = cart.appliedPromotions.map((applied) => applied.promotionId)) {
+  tillSequence += 1;
+  const paid = cart.lines.reduce((sum, line) => sum + Number(line.netAmount.minorUnits) + taxOf(Number(line.netAmount.minorUnits)), 0);
+  return {
+    localId: `till-${randomUUID()}`, deviceId: 'till-promo', sequence: tillSequence, occurredAt: at, currency: 'USD',
+    lines: cart.lines.map((line) => ({ sku: line.sku, quantity: line.quantity, unitPriceMinor: line.unitListPrice.minorUnits, discountMinor: line.discountTotal.minorUnits })),
+    payment: { method: 'CARD', amountMinor: String(paid) },
+    promotionIds,
+  };
+}
+const syncTill = async (transactions: unknown[]) => {
+  const response = await orders.request<SyncResult>(SYNC, { storeId: STORE, transactions }, principals.associate);
+  assert.equal(response.errors, undefined, JSON.stringify(response.errors));
+  return response.data!.syncPosTransactions.results;
+};
 const CREATE = `mutation($input: CreatePromotionInput!) { createPromotion(input: $input) { id } }`;
 
 const hours = (h: number) => new Date(Date.now() + h * 3600_000).toISOString();
@@ -51,8 +86,8 @@ async function promote(input: Record<string, unknown>): Promise<void> {
 }
 const place = (lines: { sku: string; quantity: number }[], couponCodes?: string[], key: string = randomUUID()) =>
   orders.request<Placed>(PLACE, { input: { idempotencyKey: key, channel: 'WEB', customerId: CUSTOMER, currency: 'USD', lines, fulfillment: { type: 'SHIP', locationId: LOCATION }, ...(couponCodes ? { couponCodes } : {}) } }, principals.customer(CUSTOMER));
-const priceCart = async (lines: { sku: string; quantity: number }[]) => {
-  const response = await product.request<Cart>(PRICE_CART, { input: { currency: 'USD', channel: 'WEB', storeId: LOCATION, lines } }, principals.anonymous);
+const priceCart = async (lines: { sku: string; quantity: number }[], setting: { channel?: string; storeId?: string; at?: string } = {}) => {
+  const response = await product.request<Cart>(PRICE_CART, { input: { currency: 'USD', channel: 'WEB', storeId: LOCATION, lines, ...setting } }, principals.anonymous);
   assert.equal(response.errors, undefined, JSON.stringify(response.errors));
   return response.data!.priceCart;
 };
@@ -153,12 +188,38 @@ describe('promotions in placed orders and in the books', () => {
     await eventually('the coupon use to come back', async () => (await coupons().findById('BACK-AGAIN').lean())?.uses === 0);
   });
 
-  test('a seeded random mix of baskets: placeOrder totals equal priceCart totals', async () => {
+  test('a till batch claiming a promotion that was not in force, or a wrong discount, is reported per transaction; a matching one records its promotions', async () => {
+    await promote({ id: 'till_pct', kind: 'PERCENT_OFF', percent: 25, scope: { skus: [sku(10)] }, startsAt: hours(-2), endsAt: hours(-1) });
+    await promote({ id: 'till_amount', kind: 'AMOUNT_OFF', amountMinor: '50', currency: 'USD', scope: { skus: [sku(11)] }, startsAt: hours(-3) });
+    const lines = [{ sku: sku(10), quantity: 2 }, { sku: sku(11), quantity: 1 }];
+    const during = hours(-1.5);
+    const now = new Date().toISOString();
+    const then = await priceCart(lines, { channel: 'POS', storeId: STORE, at: during });
+    const current = await priceCart(lines, { channel: 'POS', storeId: STORE, at: now });
+    assert.deepEqual(then.appliedPromotions.map((applied) => applied.promotionId).sort(), ['till_amount', 'till_pct']);
+    // Priced as it was an hour and a half ago, but sold now: till_pct had ended.
+    const stale = tillSale(then, now);
+    const wrongDiscount = tillSale(current, now);
+    wrongDiscount.lines[1]!.discountMinor = '60';
+    const right = tillSale(current, now);
+    const inItsTime = tillSale(then, during);
+    const results = await syncTill([stale, wrongDiscount, right, inItsTime]);
+    assert.deepEqual(results.map((result) => result.rejection), ['PRICING_MISMATCH', 'PRICING_MISMATCH', null, null]);
+    assert.match(results[0]!.reason!, /not applicable at .*: till_pct/);
+    assert.match(results[1]!.reason!, /discount 50, till 60/);
+    assert.equal(await orderDocs().countDocuments({ idempotencyKey: { $in: [stale, wrongDiscount].map((sale) => `pos:${STORE}:till-promo:${sale.localId}`) } }), 0);
+    assert.equal(results[2]!.order!.totals.subtotal.minorUnits, current.total.minorUnits);
+    assert.deepEqual(results[3]!.order!.promotions.map((promotion) => promotion.promotionId).sort(), ['till_amount', 'till_pct']);
+    assert.equal(results[3]!.order!.totals.discount.minorUnits, then.discountTotal.minorUnits);
+  });
+
+  test('a seeded random mix of baskets: priceCart, placeOrder and a till upload of the same basket at the same time give identical totals', async () => {
     await promote({ id: 'mix_b2g1', kind: 'BUY_X_GET_Y', buyQuantity: 2, getQuantity: 1, scope: { skus: [sku(4), sku(5), sku(6)] } });
     await promote({ id: 'mix_bundle', kind: 'BUNDLE_PRICE', bundleSkus: [sku(7), sku(8)], amountMinor: '1000', currency: 'USD' });
     await promote({ id: 'mix_fixed', kind: 'FIXED_PRICE', amountMinor: '999', currency: 'USD', scope: { skus: [sku(9)] }, priority: 5 });
     let state = 42;
     const next = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
+    let compared = 0;
     for (let round = 0; round < 8; round++) {
       const lines = [4, 5, 6, 7, 8, 9].filter(() => next() < 0.6).map((index) => ({ sku: sku(index), quantity: 1 + Math.floor(next() * 3) }));
       if (lines.length === 0) continue;
@@ -168,7 +229,19 @@ describe('promotions in placed orders and in the books', () => {
       const totals = response.data!.placeOrder.order.totals!;
       assert.equal(totals.subtotal.minorUnits, preview.total.minorUnits, `round ${round}`);
       assert.equal(totals.discount.minorUnits, preview.discountTotal.minorUnits, `round ${round}`);
+      const at = new Date().toISOString();
+      const atTill = await priceCart(lines, { channel: 'POS', storeId: STORE, at });
+      const [result] = await syncTill([tillSale(atTill, at)]);
+      assert.equal(result?.outcome, 'RECORDED', result?.reason ?? '');
+      assert.equal(result?.order?.totals.subtotal.minorUnits, atTill.total.minorUnits, `round ${round}`);
+      // The same promotions in force for both channels (the seeded store weekend sale is POS only): the same total.
+      const ids = (cart: Cart['priceCart']) => cart.appliedPromotions.map((applied) => applied.promotionId).join(',');
+      if (ids(atTill) === ids(preview)) {
+        assert.equal(atTill.total.minorUnits, preview.total.minorUnits, `round ${round}`);
+        compared += 1;
+      }
     }
+    assert.ok(compared > 0);
   });
 });
 
