@@ -299,6 +299,8 @@ export type OrderStatusUpdateKind =
 export type PlaceOrderInput = {
   /** The channel the order is placed in. */
   channel: SalesChannel;
+  /** Coupon codes to apply (at most 5); a coupon that cannot be used refuses the order with COUPON_REFUSED and nothing is written. */
+  couponCodes?: InputMaybe<Array<Scalars['String']['input']>>;
   /** The currency the order is priced in (the fulfilment location's currency). */
   currency: CurrencyCode;
   /** The customer the order is for; a signed-in customer may only give their own id. */
@@ -321,11 +323,13 @@ export type PlaceOrderLineInput = {
 
 /** One line of a till sale. */
 export type PosLineInput = {
+  /** What promotions took off the whole line, in minor units (default 0); the line's net is unitPriceMinor x quantity - discountMinor. */
+  discountMinor?: InputMaybe<Scalars['Long']['input']>;
   /** Units sold, 1 to 1000. */
   quantity: Scalars['Int']['input'];
   /** The SKU sold. */
   sku: Scalars['ID']['input'];
-  /** Price of one unit before tax as charged at the till, in minor units (0 or more). */
+  /** Price of one unit before tax as charged at the till, in minor units (0 or more): the list price when the transaction names promotionIds. */
   unitPriceMinor: Scalars['Long']['input'];
 };
 
@@ -354,6 +358,8 @@ export type PosRejectionCode =
   | 'INVALID_TRANSACTION'
   /** The payment amount differs from the computed total (subtotal plus tax). */
   | 'PAYMENT_MISMATCH'
+  /** The till's list prices, discounts or promotions differ from the rules in force at the sale's time (a promotion not in force, a wrong discount). */
+  | 'PRICING_MISMATCH'
   /** A line names a SKU the catalog does not know. */
   | 'UNKNOWN_SKU';
 
@@ -373,6 +379,13 @@ export type PosTransactionInput = {
   occurredAt: Scalars['DateTime']['input'];
   /** How the sale was paid. */
   payment: PosPaymentInput;
+  /**
+   * The promotions the till applied (its offline copy of the rules). When given, even empty, the sale
+   * is checked against the product domain's rules in force at occurredAt (priceCart, channel POS, this
+   * store): each line's list price and discount and the set of promotions must match, each SKU on one
+   * line, or the transaction is REJECTED with PRICING_MISMATCH. Omitted: the till's prices stand as sent.
+   */
+  promotionIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   /** The device's running number of the transaction, from 1 without gaps; gaps are reported back so the store can resend. */
   sequence: Scalars['Int']['input'];
 };
