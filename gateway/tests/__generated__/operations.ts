@@ -399,6 +399,13 @@ export type PosTransactionOutcome =
   /** Refused; nothing was recorded. The rejection code and reason say why. */
   | 'REJECTED';
 
+/** What a PriceChange update is. */
+export type PriceChangeKind =
+  /** A price took effect. */
+  | 'CHANGE'
+  /** The cursor given is older than the events kept: changes may have been missed. */
+  | 'RETENTION_EXCEEDED';
+
 /** Narrows a product listing. All given conditions must hold. */
 export type ProductFilter = {
   /** Products with at least one variant having every one of these attributes. */

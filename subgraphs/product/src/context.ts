@@ -1,4 +1,5 @@
-import { can, forbidden, identifier, type RequestContext } from '@mesh/server-kit';
+import type { LiveFeed } from '@mesh/events';
+import { can, forbidden, identifier, meshError, type RequestContext } from '@mesh/server-kit';
 import type { CartInput, CreatePromotionInput, RedeemCouponsInput, SchedulePriceInput } from './__generated__/resolvers-types.js';
 import { createProductLoaders, type ProductLoaders } from './loaders.js';
 import type { ProductModels } from './models/index.js';
@@ -7,6 +8,7 @@ import { priceCart, type PricedCartResult } from './pricing/price-cart.service.j
 import type { PromotionRecord } from './pricing/promotion.model.js';
 import { redeemCoupons, releaseCoupons, type CouponVerdict } from './pricing/redeem-coupons.service.js';
 import { schedulePrice, type ScheduledPrice } from './pricing/schedule-price.service.js';
+import { watchPriceChanges, type PriceChangeView } from './pricing/watch-price-changes.service.js';
 import { listProducts } from './services/list-products.service.js';
 
 /** What product resolvers receive: the caller, fresh loaders, and the use cases bound to this database. */
@@ -29,10 +31,13 @@ export interface ProductContext extends RequestContext {
     readonly redeemCoupons: (input: RedeemCouponsInput) => Promise<CouponVerdict[]>;
     /** Mutation.releaseCoupons (same callers). */
     readonly releaseCoupons: (key: string, codes: readonly string[]) => Promise<number>;
+    /** Subscription.priceChanged. */
+    readonly watchPriceChanges: (args: { skus: readonly string[]; after?: string | null }) => Promise<AsyncIterableIterator<PriceChangeView | Error>>;
   };
 }
 
-export function createProductContext(base: RequestContext, models: ProductModels): ProductContext {
+/** `liveFeed` is the module's feed once its background work started (subscriptions need it). */
+export function createProductContext(base: RequestContext, models: ProductModels, liveFeed: () => LiveFeed | undefined = () => undefined): ProductContext {
   const loaders = createProductLoaders(models);
   const { principal } = base;
   const mayUseCoupons = () => {
@@ -59,6 +64,11 @@ export function createProductContext(base: RequestContext, models: ProductModels
       releaseCoupons: async (key, codes) => {
         mayUseCoupons();
         return releaseCoupons(models, identifier(key, 'key'), codes.map((code) => identifier(code, 'codes')));
+      },
+      watchPriceChanges: async (args) => {
+        const feed = liveFeed();
+        if (!feed) throw meshError('UNAVAILABLE', 'Live updates are not running in this process');
+        return watchPriceChanges(feed, args);
       },
     },
   };

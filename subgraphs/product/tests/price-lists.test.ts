@@ -3,8 +3,10 @@ import assert from 'node:assert/strict';
 import { connectJetStreamBus, type AnyEnvelope, type EventBus } from '@mesh/events';
 import { startNatsServer, type TestNatsServer } from '@mesh/mesh-runner';
 import type { RunningDatabase } from '@mesh/embedded-mongo';
-import type { Principal } from '@mesh/server-kit';
-import { principals, startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { GATEWAY_CREDENTIAL_HEADER, secretKey, signGatewayCredential, type Principal } from '@mesh/server-kit';
+import { TEST_INTERNAL_SECRET, principals, startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
 import { createProductModels, createProductSubgraph, type ProductModels } from '../src/module.js';
 import { announceDuePrices } from '../src/pricing/announce-due-prices.js';
 
@@ -172,5 +174,33 @@ describe('price lists', () => {
     const list = await models.priceLists.findById(`${sku}|USD|*|*|*`).lean();
     assert.equal(list?.nextDueAt, undefined);
     assert.ok(list?.periods.every((period) => period.announced));
+  });
+
+  test('a clienteling app subscribed to its SKUs is told of each price change as it takes effect, and of no other SKU', async () => {
+    const watched = 'SKU-0008-01';
+    const credential = await signGatewayCredential(principals.associate, secretKey(TEST_INTERNAL_SECRET));
+    const client = createClient({ url: subgraph.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { [GATEWAY_CREDENTIAL_HEADER]: credential } });
+    type Change = { priceChanged: { kind: string; channel: string | null; variant: { sku: string } | null; previous: { minorUnits: string } | null; current: { minorUnits: string } | null; effectiveFrom: string } };
+    const received: Change['priceChanged'][] = [];
+    let failed: unknown;
+    const stop = client.subscribe<Change>(
+      { query: 'subscription($skus: [ID!]!) { priceChanged(skus: $skus) { kind channel variant { sku } previous { minorUnits } current { minorUnits } effectiveFrom } }', variables: { skus: [watched] } },
+      { next: (value) => void received.push(value.data!.priceChanged), error: (error) => (failed = error), complete: () => undefined },
+    );
+    try {
+      // The subscription starts asynchronously: schedule the changes once it is surely listening.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const at = inMs(300);
+      assert.equal((await schedule({ idempotencyKey: 'live-0008', sku: watched, channel: 'CLIENTELING', amountMinor: '4321', effectiveFrom: at })).errors, undefined);
+      assert.equal((await schedule({ idempotencyKey: 'live-0009', sku: 'SKU-0009-01', amountMinor: '1234', effectiveFrom: at })).errors, undefined);
+      await waitFor(() => received.length >= 1 || failed !== undefined, 'the price change to be pushed');
+      await waitFor(() => priceChanges('SKU-0009-01').length === 1, 'the other SKU to change too');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(failed, undefined);
+      assert.deepEqual(received, [{ kind: 'CHANGE', channel: 'CLIENTELING', variant: { sku: watched }, previous: null, current: { minorUnits: '4321' }, effectiveFrom: at }]);
+    } finally {
+      stop();
+      await client.dispose();
+    }
   });
 });

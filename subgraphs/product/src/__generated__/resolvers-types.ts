@@ -8,6 +8,7 @@ import type { PricePeriodView } from '../pricing/price-list.model.js';
 import type { PromotionRecord } from '../pricing/promotion.model.js';
 import type { PricedCartResult, PricedCartLineView, LineDiscountView, AppliedPromotionView } from '../pricing/price-cart.service.js';
 import type { CouponVerdict } from '../pricing/redeem-coupons.service.js';
+import type { PriceChangeView } from '../pricing/watch-price-changes.service.js';
 import type { ProductContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -210,6 +211,35 @@ export type PageInfo = {
   /** True when more items follow this page. */
   hasNextPage: Scalars['Boolean']['output'];
 };
+
+/** A list price that took effect (CHANGE), or a marker (RETENTION_EXCEEDED, with only cursor and kind). */
+export type PriceChange = {
+  __typename?: 'PriceChange';
+  /** The channel of the price list; null for the default price. */
+  channel?: Maybe<SalesChannel>;
+  /** The price now in force. */
+  current?: Maybe<Money>;
+  /** Pass as `after` to resume right after this update. */
+  cursor: Scalars['String']['output'];
+  /** When it took effect. */
+  effectiveFrom?: Maybe<Scalars['DateTime']['output']>;
+  kind: PriceChangeKind;
+  /** The list's price before; null when it had none. */
+  previous?: Maybe<Money>;
+  /** The store of the price list, if it is narrowed to one. */
+  storeId?: Maybe<Scalars['ID']['output']>;
+  /** The loyalty tier of the price list, if it is narrowed to one. */
+  tier?: Maybe<LoyaltyTier>;
+  /** The SKU whose price changed. */
+  variant?: Maybe<ProductVariant>;
+};
+
+/** What a PriceChange update is. */
+export type PriceChangeKind =
+  /** A price took effect. */
+  | 'CHANGE'
+  /** The cursor given is older than the events kept: changes may have been missed. */
+  | 'RETENTION_EXCEEDED';
 
 /** One period of a price list: a price in force from `effectiveFrom` until `effectiveTo`. Periods are never deleted: they are the price history. */
 export type PricePeriod = {
@@ -548,6 +578,24 @@ export type SchedulePriceInput = {
   tier?: InputMaybe<LoyaltyTier>;
 };
 
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * List price changes of the given SKUs (1 to 200) as they take effect, whichever replica announced
+   * them: what a clienteling app shows an associate about the SKUs of their clients. With `after`,
+   * the changes since that cursor come first; beyond the retention window (EVENT_RETENTION_HOURS) a
+   * RETENTION_EXCEEDED update comes first (read ProductVariant.price for the prices now). A reader
+   * slower than the changes gets the newest change per price list, never an unbounded backlog.
+   */
+  priceChanged: PriceChange;
+};
+
+
+export type SubscriptionPriceChangedArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  skus: Array<Scalars['ID']['input']>;
+};
+
 
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -666,6 +714,8 @@ export type ResolversTypes = {
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  PriceChange: ResolverTypeWrapper<PriceChangeView>;
+  PriceChangeKind: PriceChangeKind;
   PricePeriod: ResolverTypeWrapper<PricePeriodView>;
   PricedCart: ResolverTypeWrapper<PricedCartResult>;
   PricedCartLine: ResolverTypeWrapper<PricedCartLineView>;
@@ -683,6 +733,7 @@ export type ResolversTypes = {
   RedeemCouponsInput: RedeemCouponsInput;
   SalesChannel: SalesChannel;
   SchedulePriceInput: SchedulePriceInput;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -705,6 +756,7 @@ export type ResolversParentTypes = {
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
   Boolean: Scalars['Boolean']['output'];
+  PriceChange: PriceChangeView;
   PricePeriod: PricePeriodView;
   PricedCart: PricedCartResult;
   PricedCartLine: PricedCartLineView;
@@ -719,6 +771,7 @@ export type ResolversParentTypes = {
   Query: Record<PropertyKey, never>;
   RedeemCouponsInput: RedeemCouponsInput;
   SchedulePriceInput: SchedulePriceInput;
+  Subscription: Record<PropertyKey, never>;
 };
 
 export type AppliedPromotionResolvers<ContextType = ProductContext, ParentType extends ResolversParentTypes['AppliedPromotion'] = ResolversParentTypes['AppliedPromotion']> = {
@@ -769,6 +822,18 @@ export type MutationResolvers<ContextType = ProductContext, ParentType extends R
 export type PageInfoResolvers<ContextType = ProductContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
+export type PriceChangeResolvers<ContextType = ProductContext, ParentType extends ResolversParentTypes['PriceChange'] = ResolversParentTypes['PriceChange']> = {
+  channel?: Resolver<Maybe<ResolversTypes['SalesChannel']>, ParentType, ContextType>;
+  current?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  effectiveFrom?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['PriceChangeKind'], ParentType, ContextType>;
+  previous?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  storeId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  tier?: Resolver<Maybe<ResolversTypes['LoyaltyTier']>, ParentType, ContextType>;
+  variant?: Resolver<Maybe<ResolversTypes['ProductVariant']>, ParentType, ContextType>;
 };
 
 export type PricePeriodResolvers<ContextType = ProductContext, ParentType extends ResolversParentTypes['PricePeriod'] = ResolversParentTypes['PricePeriod']> = {
@@ -869,6 +934,10 @@ export type QueryResolvers<ContextType = ProductContext, ParentType extends Reso
   variants?: Resolver<Array<Maybe<ResolversTypes['ProductVariant']>>, ParentType, ContextType, RequireFields<QueryVariantsArgs, 'skus'>>;
 };
 
+export type SubscriptionResolvers<ContextType = ProductContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  priceChanged?: SubscriptionResolver<ResolversTypes['PriceChange'], "priceChanged", ParentType, ContextType, RequireFields<SubscriptionPriceChangedArgs, 'skus'>>;
+};
+
 export type Resolvers<ContextType = ProductContext> = {
   AppliedPromotion?: AppliedPromotionResolvers<ContextType>;
   Attribute?: AttributeResolvers<ContextType>;
@@ -879,6 +948,7 @@ export type Resolvers<ContextType = ProductContext> = {
   Money?: MoneyResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  PriceChange?: PriceChangeResolvers<ContextType>;
   PricePeriod?: PricePeriodResolvers<ContextType>;
   PricedCart?: PricedCartResolvers<ContextType>;
   PricedCartLine?: PricedCartLineResolvers<ContextType>;
@@ -889,5 +959,6 @@ export type Resolvers<ContextType = ProductContext> = {
   Promotion?: PromotionResolvers<ContextType>;
   PromotionScope?: PromotionScopeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
 };
 

@@ -1,5 +1,7 @@
 import { money } from '@mesh/server-kit';
-import type { AppliedPromotionResolvers, LineDiscountResolvers, PricedCartLineResolvers, PricedCartResolvers, PromotionResolvers } from '../__generated__/resolvers-types.js';
+import { can, forbidden } from '@mesh/server-kit';
+import type { PriceChangeView } from '../pricing/watch-price-changes.service.js';
+import type { PriceChangeResolvers, SubscriptionResolvers, AppliedPromotionResolvers, LineDiscountResolvers, PricedCartLineResolvers, PricedCartResolvers, PromotionResolvers } from '../__generated__/resolvers-types.js';
 
 export const Promotion: PromotionResolvers = {
   id: (promotion) => promotion._id,
@@ -32,4 +34,24 @@ export const LineDiscount: LineDiscountResolvers = {
 export const AppliedPromotion: AppliedPromotionResolvers = {
   amount: (applied) => money(applied.amountMinor, applied.currency),
   couponCode: (applied) => applied.couponCode ?? null,
+};
+
+export const Subscription: SubscriptionResolvers = {
+  priceChanged: {
+    subscribe: (_root, args, { principal, pricing }) => {
+      if (!can(principal, 'catalog:read')) throw forbidden();
+      return pricing.watchPriceChanges(args);
+    },
+    // The stream's last value may be an Error (slow reader, feed failure): it becomes the event's error.
+    resolve: (payload: PriceChangeView | Error) => {
+      if (payload instanceof Error) throw payload;
+      return payload;
+    },
+  },
+};
+
+export const PriceChange: PriceChangeResolvers = {
+  variant: (change, _args, { loaders }) => (change.sku ? loaders.variantBySku.load(change.sku) : null),
+  previous: (change) => (change.previousMinor !== null && change.currency ? money(change.previousMinor, change.currency) : null),
+  current: (change) => (change.currentMinor !== null && change.currency ? money(change.currentMinor, change.currency) : null),
 };
