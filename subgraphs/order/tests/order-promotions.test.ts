@@ -93,7 +93,7 @@ const priceCart = async (lines: { sku: string; quantity: number }[], setting: { 
 };
 const orderDocs = () => orders.connection.model<OrderRecord>('Order');
 const coupons = () => product.connection.model<{ _id: string; uses: number }>('Coupon');
-type Entry = { source: { type: string }; lines: { accountCode: string; debitMinor: bigint; creditMinor: bigint }[] };
+type Entry = { source: { type: string }; postedAt: Date; lines: { accountCode: string; debitMinor: bigint; creditMinor: bigint }[] };
 const entries = () => ledger.connection.model<Entry>('JournalEntry');
 
 async function eventually<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
@@ -158,6 +158,16 @@ describe('promotions in placed orders and in the books', () => {
     }
     const accounts = ledger.connection.model<{ _id: string; type: string; name: string }>('Account');
     assert.deepEqual(await accounts.findById('4200-order_pct').lean(), { _id: '4200-order_pct', name: 'Discounts: Promotion order_pct', type: 'REVENUE' });
+    // Reconciliation shows what each promotion cost that day in this channel and store.
+    const day = capture.postedAt.toISOString().slice(0, 10);
+    const report = await ledger.request<{ reconciliation: { groups: { channel: string; location: { id: string }; discounts: { promotionId: string; amount: { minorUnits: string } }[] }[] } }>(
+      'query($date: String!) { reconciliation(date: $date, currency: USD) { groups { channel location { id } discounts { promotionId amount { minorUnits } } } } }',
+      { date: day },
+      principals.admin,
+    );
+    assert.equal(report.errors, undefined, JSON.stringify(report.errors));
+    const group = report.data!.reconciliation.groups.find((candidate) => candidate.channel === 'WEB' && candidate.location.id === LOCATION);
+    assert.deepEqual(group?.discounts, stored.promotions!.map((promotion) => ({ promotionId: promotion.promotionId, amount: { minorUnits: String(promotion.amountMinor) } })));
   });
 
   test('a used-up coupon refuses the order and writes nothing; a cancelled order gives its use back', async () => {

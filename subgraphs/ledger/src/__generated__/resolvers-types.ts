@@ -285,6 +285,15 @@ export type PageInfo = {
   hasNextPage: Scalars['Boolean']['output'];
 };
 
+/** What one promotion's discounts came to. */
+export type PromotionDiscountTotal = {
+  __typename?: 'PromotionDiscountTotal';
+  /** The discounts posted, before tax. */
+  amount: Money;
+  /** The product domain's promotion id. */
+  promotionId: Scalars['ID']['output'];
+};
+
 export type Query = {
   __typename?: 'Query';
   /** One account by code, or null when the chart has none. Needs ledger access. */
@@ -373,6 +382,8 @@ export type ReconciliationGroup = {
   channel: Scalars['String']['output'];
   /** The currency of every amount in this group. */
   currency: CurrencyCode;
+  /** Discounts posted that day per promotion (its contra-revenue account 4200-<promotionId>): what each promotion cost in this channel and store, by promotion id. */
+  discounts: Array<PromotionDiscountTotal>;
   /** The selling or fulfilling store or warehouse, as the order events carried it. */
   location: Location;
   /** How many of the mismatches belong to this group. */
@@ -629,6 +640,7 @@ export type ResolversTypes = {
   Order: ResolverTypeWrapper<EntityRef>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  PromotionDiscountTotal: ResolverTypeWrapper<Omit<PromotionDiscountTotal, 'amount'> & { amount: ResolversTypes['Money'] }>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Reconciliation: ResolverTypeWrapper<ReconciliationReport>;
   ReconciliationGroup: ResolverTypeWrapper<ReconciliationGroupValue>;
@@ -664,6 +676,7 @@ export type ResolversParentTypes = {
   Order: EntityRef;
   PageInfo: PageInfo;
   Boolean: Scalars['Boolean']['output'];
+  PromotionDiscountTotal: Omit<PromotionDiscountTotal, 'amount'> & { amount: ResolversParentTypes['Money'] };
   Query: Record<PropertyKey, never>;
   Reconciliation: ReconciliationReport;
   ReconciliationGroup: ReconciliationGroupValue;
@@ -776,6 +789,11 @@ export type PageInfoResolvers<ContextType = LedgerContext, ParentType extends Re
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
+export type PromotionDiscountTotalResolvers<ContextType = LedgerContext, ParentType extends ResolversParentTypes['PromotionDiscountTotal'] = ResolversParentTypes['PromotionDiscountTotal']> = {
+  amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  promotionId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = LedgerContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   account?: Resolver<Maybe<ResolversTypes['Account']>, ParentType, ContextType, RequireFields<QueryAccountArgs, 'code'>>;
   accounts?: Resolver<Array<ResolversTypes['Account']>, ParentType, ContextType>;
@@ -799,6 +817,7 @@ export type ReconciliationGroupResolvers<ContextType = LedgerContext, ParentType
   capturedPosted?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   channel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   currency?: Resolver<ResolversTypes['CurrencyCode'], ParentType, ContextType>;
+  discounts?: Resolver<Array<ResolversTypes['PromotionDiscountTotal']>, ParentType, ContextType>;
   location?: Resolver<ResolversTypes['Location'], ParentType, ContextType>;
   mismatchCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   orderCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -862,6 +881,7 @@ export type Resolvers<ContextType = LedgerContext> = {
   Mutation?: MutationResolvers<ContextType>;
   Order?: OrderResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  PromotionDiscountTotal?: PromotionDiscountTotalResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Reconciliation?: ReconciliationResolvers<ContextType>;
   ReconciliationGroup?: ReconciliationGroupResolvers<ContextType>;
