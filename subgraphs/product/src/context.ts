@@ -5,7 +5,7 @@ import { createProductLoaders, type ProductLoaders } from './loaders.js';
 import type { ProductModels } from './models/index.js';
 import { createPromotion } from './pricing/create-promotion.service.js';
 import { priceCart, type PricedCartResult } from './pricing/price-cart.service.js';
-import type { PromotionRecord } from './pricing/promotion.model.js';
+import { promotionsInForce, type PromotionRecord } from './pricing/promotion.model.js';
 import { redeemCoupons, releaseCoupons, type CouponVerdict } from './pricing/redeem-coupons.service.js';
 import { schedulePrice, type ScheduledPrice } from './pricing/schedule-price.service.js';
 import { watchPriceChanges, type PriceChangeView } from './pricing/watch-price-changes.service.js';
@@ -50,7 +50,7 @@ export function createProductContext(base: RequestContext, models: ProductModels
     pricing: {
       schedulePrice: (input) => schedulePrice(models, principal, input),
       priceCart: (input) => priceCart(models, loaders, input),
-      promotionsInForce: (at) => models.promotions.find({ endsAt: { $gt: at }, startsAt: { $lte: at } }).sort({ priority: -1, _id: 1 }).lean<PromotionRecord[]>(),
+      promotionsInForce: (at) => promotionsInForce(models.promotions, at),
       createPromotion: (input) => createPromotion(models, principal, input),
       redeemCoupons: async (input) => {
         mayUseCoupons();

@@ -5,7 +5,7 @@ import type { ProductLoaders } from '../loaders.js';
 import type { ProductModels } from '../models/index.js';
 import type { CouponRecord } from './coupon.model.js';
 import { evaluateCart, type AppliedPromotion, type CartLine, type EvaluatedCart, type EvaluatedLine, type LineDiscount } from './evaluate-cart.js';
-import { ruleOf, type PromotionRecord } from './promotion.model.js';
+import { promotionsInForce, ruleOf, type PromotionRecord } from './promotion.model.js';
 import { checkCoupon, normaliseCode, type CouponVerdict } from './redeem-coupons.service.js';
 import { resolvePrice } from './resolve-price.js';
 
@@ -49,7 +49,7 @@ export async function priceCart(models: ProductModels, loaders: ProductLoaders, 
 
   const [lines, promotions, coupons] = await Promise.all([
     cartLines(loaders, input, storeId, at),
-    models.promotions.find({ endsAt: { $gt: at }, startsAt: { $lte: at } }).lean<PromotionRecord[]>(),
+    promotionsInForce(models.promotions, at),
     codes.length ? models.coupons.find({ _id: { $in: codes } }, { redemptions: 0 }).lean<CouponRecord[]>() : Promise.resolve([]),
   ]);
   const promotionById = new Map(promotions.map((promotion) => [promotion._id, promotion]));

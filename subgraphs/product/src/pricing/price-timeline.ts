@@ -23,8 +23,8 @@ export function appendPeriod(periods: readonly PricePeriodRecord[], period: NewP
   if (!Number.isSafeInteger(period.amountMinor) || period.amountMinor <= 0) return 'PRICE_NOT_POSITIVE';
   if (period.to && period.to.getTime() <= period.from.getTime()) return 'PRICE_PERIOD_EMPTY';
   if (period.from.getTime() < now.getTime()) return 'PRICE_CHANGE_IN_PAST';
-  const added: PricePeriodRecord = { ...period, ...(period.to ? { to: period.to } : {}) };
-  if (!period.to) delete added.to;
+  const { to, ...rest } = period;
+  const added: PricePeriodRecord = { ...rest, ...(to ? { to } : {}) };
   const last = periods.at(-1);
   if (!last) return [added];
   if (period.from.getTime() <= last.from.getTime()) return 'PRICE_PERIOD_OVERLAP';

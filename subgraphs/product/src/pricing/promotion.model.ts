@@ -50,6 +50,11 @@ export function registerPromotionModel(connection: Connection): PromotionModel {
   return connection.model<PromotionRecord>('Promotion', promotionSchema);
 }
 
+/** The promotions in force at `at`, highest priority first (ties by id): read through the index on endsAt. */
+export function promotionsInForce(model: PromotionModel, at: Date): Promise<PromotionRecord[]> {
+  return model.find({ endsAt: { $gt: at }, startsAt: { $lte: at } }).sort({ priority: -1, _id: 1 }).lean<PromotionRecord[]>().exec();
+}
+
 /** The rule of a stored promotion. */
 export function ruleOf(record: PromotionRecord): PromotionRule {
   const { _id, key: _key, createdAt: _createdAt, createdBy: _createdBy, ...rule } = record;
