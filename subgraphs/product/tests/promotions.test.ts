@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunningDatabase } from '@mesh/embedded-mongo';
 import type { Principal } from '@mesh/server-kit';
-import { principals, startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
+import { dbCommands, principals, startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
 import { createProductModels, createProductSubgraph, type ProductModels } from '../src/module.js';
 import { redeemCoupons, releaseCoupons } from '../src/pricing/redeem-coupons.service.js';
 
@@ -107,6 +107,16 @@ describe('promotions and priceCart', () => {
     const exhausted = await priceCart({ lines: [{ sku, quantity: 1 }], couponCodes: ['TEN-OFF'] });
     assert.deepEqual(exhausted.coupons, [{ code: 'TEN-OFF', refusal: 'COUPON_EXHAUSTED' }]);
     assert.equal(minor(exhausted.discountTotal), 0);
+  });
+
+  test('pricing a 20-line cart costs four database commands: variants, price lists, products, promotions in force', async () => {
+    const lines = Array.from({ length: 20 }, (_, i) => ({ sku: `SKU-${String(i + 30).padStart(4, '0')}-01`, quantity: 1 + (i % 3) }));
+    await priceCart({ lines });
+    const before = await dbCommands(subgraph);
+    const cart = await priceCart({ lines });
+    const after = await dbCommands(subgraph);
+    assert.equal(cart.lines.length, 20);
+    assert.equal(after - before, 4);
   });
 
   test('an unknown SKU is NOT_FOUND and malformed carts are BAD_USER_INPUT', async () => {
