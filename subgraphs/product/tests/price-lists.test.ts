@@ -164,15 +164,21 @@ describe('price lists', () => {
   test('a due change is announced exactly once however many passes run at once', async () => {
     const sku = 'SKU-0007-01';
     const at = new Date(Date.now() + 200);
-    // Written straight to the list, so that the running announcer and these passes race for it.
+    // Scheduled through the API; the running announcer and five passes started here race for it.
     assert.equal((await schedule({ idempotencyKey: 'race-0007', sku, amountMinor: '777', effectiveFrom: at.toISOString() })).errors, undefined);
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    // The change must be due before the passes start: this waits for the clock, not for a result.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, at.getTime() - Date.now())));
     await Promise.all(Array.from({ length: 5 }, () => announceDuePrices(models, new Date(), 100)));
     await waitFor(() => priceChanges(sku).length >= 1, 'the change to be published');
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Drained: the list has nothing left to announce and nothing left to publish, so every event
+    // ever recorded for the change is in the relay's event log by now.
+    await waitFor(async () => {
+      const drained = await models.priceLists.findById(`${sku}|USD|*|*|*`).lean();
+      return drained !== null && drained.nextDueAt === undefined && (drained.pendingEvents ?? []).length === 0;
+    }, 'the list to be drained');
+    assert.equal(await subgraph.connection.collection('event_log').countDocuments({ correlationId: 'price:race-0007' }), 1);
     assert.equal(priceChanges(sku).length, 1);
     const list = await models.priceLists.findById(`${sku}|USD|*|*|*`).lean();
-    assert.equal(list?.nextDueAt, undefined);
     assert.ok(list?.periods.every((period) => period.announced));
   });
 
@@ -188,16 +194,30 @@ describe('price lists', () => {
       { next: (value) => void received.push(value.data!.priceChanged), error: (error) => (failed = error), complete: () => undefined },
     );
     try {
-      // The subscription starts asynchronously: schedule the changes once it is surely listening.
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      // The subscription starts listening asynchronously: price changes are scheduled for the
+      // watched SKU until one arrives, so the subscription surely listens before the real ones.
+      for (let attempt = 0; received.length === 0; attempt++) {
+        assert.equal((await schedule({ idempotencyKey: `live-warmup-${attempt}`, sku: watched, channel: 'APP', amountMinor: String(1000 + attempt), effectiveFrom: inMs(50) })).errors, undefined);
+        await waitFor(() => priceChanges(watched).length > attempt, 'the warm-up change to be published');
+        // Published: a subscription already listening gets it promptly, one not yet listening never will.
+        await waitFor(() => received.length > 0, 'the warm-up change to be pushed', 2000).catch(() => undefined);
+      }
+      const clienteling = () => received.filter((change) => change.channel === 'CLIENTELING');
       const at = inMs(300);
       assert.equal((await schedule({ idempotencyKey: 'live-0008', sku: watched, channel: 'CLIENTELING', amountMinor: '4321', effectiveFrom: at })).errors, undefined);
       assert.equal((await schedule({ idempotencyKey: 'live-0009', sku: 'SKU-0009-01', amountMinor: '1234', effectiveFrom: at })).errors, undefined);
-      await waitFor(() => received.length >= 1 || failed !== undefined, 'the price change to be pushed');
-      await waitFor(() => priceChanges('SKU-0009-01').length === 1, 'the other SKU to change too');
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await waitFor(() => priceChanges('SKU-0009-01').length === 1, 'the other SKU to change');
+      // A later change of the watched SKU, published after the other SKU's: the feed is in order,
+      // so once it arrives, anything about the other SKU would have arrived before it.
+      const marker = inMs(300);
+      assert.equal((await schedule({ idempotencyKey: 'live-0008-marker', sku: watched, channel: 'CLIENTELING', amountMinor: '4322', effectiveFrom: marker })).errors, undefined);
+      await waitFor(() => clienteling().length >= 2 || failed !== undefined, 'both changes of the watched SKU to be pushed');
       assert.equal(failed, undefined);
-      assert.deepEqual(received, [{ kind: 'CHANGE', channel: 'CLIENTELING', variant: { sku: watched }, previous: null, current: { minorUnits: '4321' }, effectiveFrom: at }]);
+      assert.ok(received.every((change) => change.variant?.sku === watched));
+      assert.deepEqual(clienteling(), [
+        { kind: 'CHANGE', channel: 'CLIENTELING', variant: { sku: watched }, previous: null, current: { minorUnits: '4321' }, effectiveFrom: at },
+        { kind: 'CHANGE', channel: 'CLIENTELING', variant: { sku: watched }, previous: { minorUnits: '4321' }, current: { minorUnits: '4322' }, effectiveFrom: marker },
+      ]);
     } finally {
       stop();
       await client.dispose();
