@@ -233,6 +233,7 @@ describe('promotions in placed orders and in the books', () => {
     let state = 42;
     const next = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
     let compared = 0;
+    const tillOrders: { id: string; discount: bigint }[] = [];
     for (let round = 0; round < 8; round++) {
       const lines = [4, 5, 6, 7, 8, 9].filter(() => next() < 0.6).map((index) => ({ sku: sku(index), quantity: 1 + Math.floor(next() * 3) }));
       if (lines.length === 0) continue;
@@ -247,6 +248,7 @@ describe('promotions in placed orders and in the books', () => {
       const [result] = await syncTill([tillSale(atTill, at)]);
       assert.equal(result?.outcome, 'RECORDED', result?.reason ?? '');
       assert.equal(result?.order?.totals.subtotal.minorUnits, atTill.total.minorUnits, `round ${round}`);
+      tillOrders.push({ id: result!.order!.id, discount: BigInt(atTill.discountTotal.minorUnits) });
       // The same promotions in force for both channels (the seeded store weekend sale is POS only): the same total.
       const ids = (cart: Cart['priceCart']) => cart.appliedPromotions.map((applied) => applied.promotionId).join(',');
       if (ids(atTill) === ids(preview)) {
@@ -255,6 +257,13 @@ describe('promotions in placed orders and in the books', () => {
       }
     }
     assert.ok(compared > 0);
+    // The till sales are in the books: revenue gross, each discount on its promotion's account, balanced.
+    for (const till of tillOrders) {
+      const capture = await eventually(`the capture of till order ${till.id}`, () => entries().findOne({ orderId: till.id, 'source.type': 'ORDER_CAPTURED' }).lean());
+      const sum = (side: 'debitMinor' | 'creditMinor', match: (code: string) => boolean = () => true) => capture.lines.filter((line) => match(line.accountCode)).reduce((total, line) => total + BigInt(line[side]), 0n);
+      assert.equal(sum('debitMinor'), sum('creditMinor'));
+      assert.equal(sum('debitMinor', (code) => code.startsWith('4200-')), till.discount);
+    }
   });
 });
 
