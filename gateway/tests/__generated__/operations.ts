@@ -54,8 +54,11 @@ export type AvailabilityUpdateKind =
 export type CartInput = {
   /** The instant to price at; default now (a till batch prices at each sale's time). */
   at?: InputMaybe<Scalars['DateTime']['input']>;
+  /** The channel selling. */
   channel: SalesChannel;
+  /** Coupon codes presented (at most 5, case-insensitive). */
   couponCodes?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** The currency to price in. */
   currency: CurrencyCode;
   /** The customer (per-customer coupon limits). */
   customerId?: InputMaybe<Scalars['ID']['input']>;
@@ -67,9 +70,11 @@ export type CartInput = {
   tier?: InputMaybe<LoyaltyTier>;
 };
 
+/** One line of a basket to price. */
 export type CartLineInput = {
   /** 1 to 1000. */
   quantity: Scalars['Int']['input'];
+  /** The SKU. */
   sku: Scalars['ID']['input'];
 };
 
@@ -89,23 +94,39 @@ export type CouponInput = {
  * COUPON_CODE_TAKEN. Money parameters are minor units in `currency`.
  */
 export type CreatePromotionInput = {
+  /** AMOUNT_OFF and FIXED_PRICE per unit, BUNDLE_PRICE per bundle, SPEND_THRESHOLD saving; minor units in `currency`, above zero. */
   amountMinor?: InputMaybe<Scalars['Long']['input']>;
+  /** BUNDLE_PRICE: at least two SKUs. */
   bundleSkus?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** BUY_X_GET_Y: units to buy per group. */
   buyQuantity?: InputMaybe<Scalars['Int']['input']>;
+  /** A coupon that unlocks it; without one it applies to every eligible cart. */
   coupon?: InputMaybe<CouponInput>;
+  /** The currency of the money parameters (required by every kind but PERCENT_OFF and BUY_X_GET_Y). */
   currency?: InputMaybe<CurrencyCode>;
+  /** When it ends (exclusive), after startsAt. */
   endsAt: Scalars['DateTime']['input'];
+  /** BUY_X_GET_Y: units free per group. */
   getQuantity?: InputMaybe<Scalars['Int']['input']>;
+  /** The new promotion id. */
   id: Scalars['ID']['input'];
+  /** Unique per promotion to create (1 to 128 letters, digits or _-:.@+): a repeat returns the promotion it created. */
   idempotencyKey: Scalars['String']['input'];
+  /** What it does. */
   kind: PromotionKind;
+  /** Its name. */
   name: Scalars['String']['input'];
+  /** PERCENT_OFF: 1 to 100. */
   percent?: InputMaybe<Scalars['Int']['input']>;
   /** Higher first; default 0. */
   priority?: InputMaybe<Scalars['Int']['input']>;
+  /** Who and what it is for; omit for everyone and everything. */
   scope?: InputMaybe<PromotionScopeInput>;
+  /** How it stacks with others. */
   stacking: PromotionStacking;
+  /** When it starts (inclusive). */
   startsAt: Scalars['DateTime']['input'];
+  /** SPEND_THRESHOLD: what the eligible lines must come to, minor units in `currency`. */
   thresholdMinor?: InputMaybe<Scalars['Long']['input']>;
 };
 
@@ -433,11 +454,17 @@ export type PromotionKind =
   /** `amount` off when the eligible lines come to `threshold` or more. */
   | 'SPEND_THRESHOLD';
 
+/** Who and what a promotion is for. Absent or empty lists do not narrow. */
 export type PromotionScopeInput = {
+  /** Only SKUs of products in these categories. */
   categories?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Only sales in these channels. */
   channels?: InputMaybe<Array<SalesChannel>>;
+  /** Only these SKUs (or, with categories, these SKUs too). */
   skus?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** Only sales at (or fulfilled from) these stores. */
   storeIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** Only customers of these loyalty tiers. */
   tiers?: InputMaybe<Array<LoyaltyTier>>;
 };
 
@@ -508,7 +535,9 @@ export type RecordStockMovementInput = {
 export type RedeemCouponsInput = {
   /** The sale's instant (the coupon's promotion must be in force then); default now. */
   at?: InputMaybe<Scalars['DateTime']['input']>;
+  /** The coupon codes to use, all or none. */
   codes: Array<Scalars['String']['input']>;
+  /** The customer (required by coupons with a per-customer limit). */
   customerId?: InputMaybe<Scalars['ID']['input']>;
   /** The sale's key (the order id): one use per coupon per key. */
   key: Scalars['String']['input'];

@@ -38,9 +38,13 @@ export type AppliedPromotion = {
   __typename?: 'AppliedPromotion';
   /** What it took off the cart in all. */
   amount: Money;
+  /** The coupon that unlocked it, if it needs one. */
   couponCode?: Maybe<Scalars['String']['output']>;
+  /** What it does. */
   kind: PromotionKind;
+  /** Its name. */
   name: Scalars['String']['output'];
+  /** The promotion. */
   promotionId: Scalars['ID']['output'];
   /** Why it applied, in words. */
   reason: Scalars['String']['output'];
@@ -67,8 +71,11 @@ export type AttributeFilter = {
 export type CartInput = {
   /** The instant to price at; default now (a till batch prices at each sale's time). */
   at?: InputMaybe<Scalars['DateTime']['input']>;
+  /** The channel selling. */
   channel: SalesChannel;
+  /** Coupon codes presented (at most 5, case-insensitive). */
   couponCodes?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** The currency to price in. */
   currency: CurrencyCode;
   /** The customer (per-customer coupon limits). */
   customerId?: InputMaybe<Scalars['ID']['input']>;
@@ -80,15 +87,18 @@ export type CartInput = {
   tier?: InputMaybe<LoyaltyTier>;
 };
 
+/** One line of a basket to price. */
 export type CartLineInput = {
   /** 1 to 1000. */
   quantity: Scalars['Int']['input'];
+  /** The SKU. */
   sku: Scalars['ID']['input'];
 };
 
 /** Whether a coupon can be (or was) used: `refusal` is null when it can. */
 export type CouponCheck = {
   __typename?: 'CouponCheck';
+  /** The code, upper case. */
   code: Scalars['String']['output'];
   /** COUPON_UNKNOWN, COUPON_NOT_IN_FORCE, COUPON_EXHAUSTED, COUPON_CUSTOMER_LIMIT or COUPON_NEEDS_CUSTOMER. */
   refusal?: Maybe<Scalars['String']['output']>;
@@ -110,23 +120,39 @@ export type CouponInput = {
  * COUPON_CODE_TAKEN. Money parameters are minor units in `currency`.
  */
 export type CreatePromotionInput = {
+  /** AMOUNT_OFF and FIXED_PRICE per unit, BUNDLE_PRICE per bundle, SPEND_THRESHOLD saving; minor units in `currency`, above zero. */
   amountMinor?: InputMaybe<Scalars['Long']['input']>;
+  /** BUNDLE_PRICE: at least two SKUs. */
   bundleSkus?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** BUY_X_GET_Y: units to buy per group. */
   buyQuantity?: InputMaybe<Scalars['Int']['input']>;
+  /** A coupon that unlocks it; without one it applies to every eligible cart. */
   coupon?: InputMaybe<CouponInput>;
+  /** The currency of the money parameters (required by every kind but PERCENT_OFF and BUY_X_GET_Y). */
   currency?: InputMaybe<CurrencyCode>;
+  /** When it ends (exclusive), after startsAt. */
   endsAt: Scalars['DateTime']['input'];
+  /** BUY_X_GET_Y: units free per group. */
   getQuantity?: InputMaybe<Scalars['Int']['input']>;
+  /** The new promotion id. */
   id: Scalars['ID']['input'];
+  /** Unique per promotion to create (1 to 128 letters, digits or _-:.@+): a repeat returns the promotion it created. */
   idempotencyKey: Scalars['String']['input'];
+  /** What it does. */
   kind: PromotionKind;
+  /** Its name. */
   name: Scalars['String']['input'];
+  /** PERCENT_OFF: 1 to 100. */
   percent?: InputMaybe<Scalars['Int']['input']>;
   /** Higher first; default 0. */
   priority?: InputMaybe<Scalars['Int']['input']>;
+  /** Who and what it is for; omit for everyone and everything. */
   scope?: InputMaybe<PromotionScopeInput>;
+  /** How it stacks with others. */
   stacking: PromotionStacking;
+  /** When it starts (inclusive). */
   startsAt: Scalars['DateTime']['input'];
+  /** SPEND_THRESHOLD: what the eligible lines must come to, minor units in `currency`. */
   thresholdMinor?: InputMaybe<Scalars['Long']['input']>;
 };
 
@@ -140,7 +166,9 @@ export type CurrencyCode =
 /** What one promotion took off one line. */
 export type LineDiscount = {
   __typename?: 'LineDiscount';
+  /** What it took off the line. */
   amount: Money;
+  /** The promotion. */
   promotionId: Scalars['ID']['output'];
 };
 
@@ -223,6 +251,7 @@ export type PriceChange = {
   cursor: Scalars['String']['output'];
   /** When it took effect. */
   effectiveFrom?: Maybe<Scalars['DateTime']['output']>;
+  /** CHANGE, or RETENTION_EXCEEDED (only cursor and kind are set). */
   kind: PriceChangeKind;
   /** The list's price before; null when it had none. */
   previous?: Maybe<Money>;
@@ -267,9 +296,13 @@ export type PricedCart = {
   appliedPromotions: Array<AppliedPromotion>;
   /** The verdict on each coupon presented. */
   coupons: Array<CouponCheck>;
+  /** The currency of every amount. */
   currency: CurrencyCode;
+  /** Sum of every discount. */
   discountTotal: Money;
+  /** The lines, in the order given. */
   lines: Array<PricedCartLine>;
+  /** The instant priced at: the price lists and promotions in force then. */
   pricedAt: Scalars['DateTime']['output'];
   /** Sum of list amounts. */
   subtotal: Money;
@@ -277,17 +310,24 @@ export type PricedCart = {
   total: Money;
 };
 
+/** One priced line: its list price, the discounts on it and what it sells for. */
 export type PricedCartLine = {
   __typename?: 'PricedCartLine';
+  /** Sum of the line's discounts. */
   discountTotal: Money;
+  /** What each promotion took off the line, in the order they applied. */
   discounts: Array<LineDiscount>;
+  /** Position in the cart, from 1. */
   lineNumber: Scalars['Int']['output'];
   /** unitListPrice x quantity. */
   listAmount: Money;
   /** listAmount - discountTotal: what the line sells for, before tax. */
   netAmount: Money;
+  /** Units. */
   quantity: Scalars['Int']['output'];
+  /** The SKU. */
   sku: Scalars['ID']['output'];
+  /** List price of one unit (price lists: store, tier, channel or default). */
   unitListPrice: Money;
 };
 
@@ -416,19 +456,31 @@ export type Promotion = {
   __typename?: 'Promotion';
   /** AMOUNT_OFF per unit, FIXED_PRICE per unit, BUNDLE_PRICE per bundle, SPEND_THRESHOLD saving. */
   amount?: Maybe<Money>;
+  /** BUNDLE_PRICE: the SKUs of the bundle, one unit of each. */
   bundleSkus?: Maybe<Array<Scalars['ID']['output']>>;
+  /** BUY_X_GET_Y: units to buy per group. */
   buyQuantity?: Maybe<Scalars['Int']['output']>;
   /** The coupon code that unlocks it, when it needs one. */
   couponCode?: Maybe<Scalars['String']['output']>;
+  /** When it ends (exclusive). */
   endsAt: Scalars['DateTime']['output'];
+  /** BUY_X_GET_Y: units free per group (the cheapest). */
   getQuantity?: Maybe<Scalars['Int']['output']>;
+  /** Stable promotion id, e.g. promo_weekend_sale. */
   id: Scalars['ID']['output'];
+  /** What it does. */
   kind: PromotionKind;
+  /** What shoppers and finance see (the contra-revenue account is named after it). */
   name: Scalars['String']['output'];
+  /** PERCENT_OFF: the percentage, 1 to 100. */
   percent?: Maybe<Scalars['Int']['output']>;
+  /** Higher is tried first. */
   priority: Scalars['Int']['output'];
+  /** Who and what it is for. */
   scope: PromotionScope;
+  /** How it stacks with others. */
   stacking: PromotionStacking;
+  /** When it starts (inclusive). */
   startsAt: Scalars['DateTime']['output'];
   /** SPEND_THRESHOLD: what the eligible lines must come to. */
   threshold?: Maybe<Money>;
@@ -452,19 +504,29 @@ export type PromotionKind =
 /** Who and what a promotion is for. Absent or empty lists do not narrow. */
 export type PromotionScope = {
   __typename?: 'PromotionScope';
+  /** Only SKUs of products in these categories. */
   categories?: Maybe<Array<Scalars['String']['output']>>;
+  /** Only sales in these channels. */
   channels?: Maybe<Array<SalesChannel>>;
-  /** With categories: a line is eligible when its SKU or its category is listed. */
+  /** Only these SKUs (with categories: a line is eligible when its SKU or its category is listed). */
   skus?: Maybe<Array<Scalars['ID']['output']>>;
+  /** Only sales at (or fulfilled from) these stores. */
   storeIds?: Maybe<Array<Scalars['ID']['output']>>;
+  /** Only customers of these loyalty tiers. */
   tiers?: Maybe<Array<LoyaltyTier>>;
 };
 
+/** Who and what a promotion is for. Absent or empty lists do not narrow. */
 export type PromotionScopeInput = {
+  /** Only SKUs of products in these categories. */
   categories?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Only sales in these channels. */
   channels?: InputMaybe<Array<SalesChannel>>;
+  /** Only these SKUs (or, with categories, these SKUs too). */
   skus?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** Only sales at (or fulfilled from) these stores. */
   storeIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** Only customers of these loyalty tiers. */
   tiers?: InputMaybe<Array<LoyaltyTier>>;
 };
 
@@ -531,7 +593,9 @@ export type QueryVariantsArgs = {
 export type RedeemCouponsInput = {
   /** The sale's instant (the coupon's promotion must be in force then); default now. */
   at?: InputMaybe<Scalars['DateTime']['input']>;
+  /** The coupon codes to use, all or none. */
   codes: Array<Scalars['String']['input']>;
+  /** The customer (required by coupons with a per-customer limit). */
   customerId?: InputMaybe<Scalars['ID']['input']>;
   /** The sale's key (the order id): one use per coupon per key. */
   key: Scalars['String']['input'];
