@@ -50,6 +50,86 @@ export type AvailabilityUpdateKind =
   /** The current level when the subscription started (or after RETENTION_EXCEEDED). */
   | 'SNAPSHOT';
 
+/** A basket to price. */
+export type CartInput = {
+  /** The instant to price at; default now (a till batch prices at each sale's time). */
+  at?: InputMaybe<Scalars['DateTime']['input']>;
+  /** The channel selling. */
+  channel: SalesChannel;
+  /** Coupon codes presented (at most 5, case-insensitive). */
+  couponCodes?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** The currency to price in. */
+  currency: CurrencyCode;
+  /** The customer (per-customer coupon limits). */
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  /** 1 to 50 lines, one per SKU. */
+  lines: Array<CartLineInput>;
+  /** The store selling or fulfilling (store price lists and store-scoped promotions). */
+  storeId?: InputMaybe<Scalars['ID']['input']>;
+  /** The customer's loyalty tier (tier price lists and promotions). */
+  tier?: InputMaybe<LoyaltyTier>;
+};
+
+/** One line of a basket to price. */
+export type CartLineInput = {
+  /** 1 to 1000. */
+  quantity: Scalars['Int']['input'];
+  /** The SKU. */
+  sku: Scalars['ID']['input'];
+};
+
+/** A coupon to create with its promotion. */
+export type CouponInput = {
+  /** The code shoppers type (case-insensitive). */
+  code: Scalars['String']['input'];
+  /** How many times it may be used in all. */
+  maxUses: Scalars['Int']['input'];
+  /** How many times one customer may use it; omit for no limit. */
+  perCustomerLimit?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/**
+ * A promotion to create. Refusals: PROMOTION_PERCENT_OUT_OF_RANGE, PROMOTION_AMOUNT_NOT_POSITIVE,
+ * PROMOTION_PARAMETERS_MISSING, PROMOTION_PERIOD_EMPTY, PROMOTION_EXCLUSIVE_OVERLAP, PROMOTION_ID_TAKEN,
+ * COUPON_CODE_TAKEN. Money parameters are minor units in `currency`.
+ */
+export type CreatePromotionInput = {
+  /** AMOUNT_OFF and FIXED_PRICE per unit, BUNDLE_PRICE per bundle, SPEND_THRESHOLD saving; minor units in `currency`, above zero. */
+  amountMinor?: InputMaybe<Scalars['Long']['input']>;
+  /** BUNDLE_PRICE: at least two SKUs. */
+  bundleSkus?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** BUY_X_GET_Y: units to buy per group. */
+  buyQuantity?: InputMaybe<Scalars['Int']['input']>;
+  /** A coupon that unlocks it; without one it applies to every eligible cart. */
+  coupon?: InputMaybe<CouponInput>;
+  /** The currency of the money parameters (required by every kind but PERCENT_OFF and BUY_X_GET_Y). */
+  currency?: InputMaybe<CurrencyCode>;
+  /** When it ends (exclusive), after startsAt. */
+  endsAt: Scalars['DateTime']['input'];
+  /** BUY_X_GET_Y: units free per group. */
+  getQuantity?: InputMaybe<Scalars['Int']['input']>;
+  /** The new promotion id. */
+  id: Scalars['ID']['input'];
+  /** Unique per promotion to create (1 to 128 letters, digits or _-:.@+): a repeat returns the promotion it created. */
+  idempotencyKey: Scalars['String']['input'];
+  /** What it does. */
+  kind: PromotionKind;
+  /** Its name. */
+  name: Scalars['String']['input'];
+  /** PERCENT_OFF: 1 to 100. */
+  percent?: InputMaybe<Scalars['Int']['input']>;
+  /** Higher first; default 0. */
+  priority?: InputMaybe<Scalars['Int']['input']>;
+  /** Who and what it is for; omit for everyone and everything. */
+  scope?: InputMaybe<PromotionScopeInput>;
+  /** How it stacks with others. */
+  stacking: PromotionStacking;
+  /** When it starts (inclusive). */
+  startsAt: Scalars['DateTime']['input'];
+  /** SPEND_THRESHOLD: what the eligible lines must come to, minor units in `currency`. */
+  thresholdMinor?: InputMaybe<Scalars['Long']['input']>;
+};
+
 /** A return to open. */
 export type CreateReturnInput = {
   /** Unique per return the caller means to open (1 to 128 characters); a retry with it returns the first result. */
@@ -324,6 +404,8 @@ export type OrderStatusUpdateKind =
 export type PlaceOrderInput = {
   /** The channel the order is placed in. */
   channel: SalesChannel;
+  /** Coupon codes to apply (at most 5); a coupon that cannot be used refuses the order with COUPON_REFUSED and nothing is written. */
+  couponCodes?: InputMaybe<Array<Scalars['String']['input']>>;
   /** The currency the order is priced in (the fulfilment location's currency). */
   currency: CurrencyCode;
   /** The customer the order is for; a signed-in customer may only give their own id. */
@@ -346,11 +428,13 @@ export type PlaceOrderLineInput = {
 
 /** One line of a till sale. */
 export type PosLineInput = {
+  /** What promotions took off the whole line, in minor units (default 0); the line's net is unitPriceMinor x quantity - discountMinor. */
+  discountMinor?: InputMaybe<Scalars['Long']['input']>;
   /** Units sold, 1 to 1000. */
   quantity: Scalars['Int']['input'];
   /** The SKU sold. */
   sku: Scalars['ID']['input'];
-  /** Price of one unit before tax as charged at the till, in minor units (0 or more). */
+  /** Price of one unit before tax as charged at the till, in minor units (0 or more): the list price when the transaction names promotionIds. */
   unitPriceMinor: Scalars['Long']['input'];
 };
 
@@ -379,6 +463,8 @@ export type PosRejectionCode =
   | 'INVALID_TRANSACTION'
   /** The payment amount differs from the computed total (subtotal plus tax). */
   | 'PAYMENT_MISMATCH'
+  /** The till's list prices, discounts or promotions differ from the rules in force at the sale's time (a promotion not in force, a wrong discount). */
+  | 'PRICING_MISMATCH'
   /** A line names a SKU the catalog does not know. */
   | 'UNKNOWN_SKU';
 
@@ -398,6 +484,13 @@ export type PosTransactionInput = {
   occurredAt: Scalars['DateTime']['input'];
   /** How the sale was paid. */
   payment: PosPaymentInput;
+  /**
+   * The promotions the till applied (its offline copy of the rules). When given, even empty, the sale
+   * is checked against the product domain's rules in force at occurredAt (priceCart, channel POS, this
+   * store): each line's list price and discount and the set of promotions must match, each SKU on one
+   * line, or the transaction is REJECTED with PRICING_MISMATCH. Omitted: the till's prices stand as sent.
+   */
+  promotionIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   /** The device's running number of the transaction, from 1 without gaps; gaps are reported back so the store can resend. */
   sequence: Scalars['Int']['input'];
 };
@@ -411,6 +504,13 @@ export type PosTransactionOutcome =
   /** Refused; nothing was recorded. The rejection code and reason say why. */
   | 'REJECTED';
 
+/** What a PriceChange update is. */
+export type PriceChangeKind =
+  /** A price took effect. */
+  | 'CHANGE'
+  /** The cursor given is older than the events kept: changes may have been missed. */
+  | 'RETENTION_EXCEEDED';
+
 /** Narrows a product listing. All given conditions must hold. */
 export type ProductFilter = {
   /** Products with at least one variant having every one of these attributes. */
@@ -422,6 +522,42 @@ export type ProductFilter = {
   /** Case-insensitive text matched against the product name (literally, not as a pattern). */
   search?: InputMaybe<Scalars['String']['input']>;
 };
+
+/** What a promotion does (its parameters in Promotion). */
+export type PromotionKind =
+  /** `amount` off each eligible unit. */
+  | 'AMOUNT_OFF'
+  /** One of each of bundleSkus together for `amount`. */
+  | 'BUNDLE_PRICE'
+  /** Of every buyQuantity + getQuantity eligible units, the getQuantity cheapest are free. */
+  | 'BUY_X_GET_Y'
+  /** Eligible units sell for `amount` each. */
+  | 'FIXED_PRICE'
+  /** `percent` off each eligible line. */
+  | 'PERCENT_OFF'
+  /** `amount` off when the eligible lines come to `threshold` or more. */
+  | 'SPEND_THRESHOLD';
+
+/** Who and what a promotion is for. Absent or empty lists do not narrow. */
+export type PromotionScopeInput = {
+  /** Only SKUs of products in these categories. */
+  categories?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Only sales in these channels. */
+  channels?: InputMaybe<Array<SalesChannel>>;
+  /** Only these SKUs (or, with categories, these SKUs too). */
+  skus?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** Only sales at (or fulfilled from) these stores. */
+  storeIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** Only customers of these loyalty tiers. */
+  tiers?: InputMaybe<Array<LoyaltyTier>>;
+};
+
+/** How a promotion stacks with others. */
+export type PromotionStacking =
+  /** Applies after any others of higher priority, on what they left. */
+  | 'COMBINABLE'
+  /** Applies only if no promotion of higher priority applied, and then alone. */
+  | 'EXCLUSIVE';
 
 /** The receipt of a return's goods. */
 export type ReceiveReturnInput = {
@@ -484,6 +620,18 @@ export type RecordStockMovementInput = {
   sku: Scalars['ID']['input'];
   /** What kind of movement this is. */
   type: StockMovementType;
+};
+
+/** Coupon uses for one sale. */
+export type RedeemCouponsInput = {
+  /** The sale's instant (the coupon's promotion must be in force then); default now. */
+  at?: InputMaybe<Scalars['DateTime']['input']>;
+  /** The coupon codes to use, all or none. */
+  codes: Array<Scalars['String']['input']>;
+  /** The customer (required by coupons with a per-customer limit). */
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  /** The sale's key (the order id): one use per coupon per key. */
+  key: Scalars['String']['input'];
 };
 
 /** A refund without goods. */
@@ -595,6 +743,34 @@ export type SalesChannel =
   | 'POS'
   /** The web storefront. */
   | 'WEB';
+
+/**
+ * A price to schedule. It is appended to the price list of its scope (SKU, currency, and optionally
+ * channel, store and tier): it starts after the list's last period started, and not in the past; an
+ * open-ended last period is closed where it starts; after a closed last period it must start exactly
+ * at its end. Refusals: PRICE_NOT_POSITIVE, PRICE_PERIOD_EMPTY, PRICE_PERIOD_OVERLAP, PRICE_PERIOD_GAP,
+ * PRICE_CHANGE_IN_PAST, IDEMPOTENCY_KEY_REUSED.
+ */
+export type SchedulePriceInput = {
+  /** The price in minor units, above zero. */
+  amountMinor: Scalars['Long']['input'];
+  /** Only sales in this channel; omit for the default price. */
+  channel?: InputMaybe<SalesChannel>;
+  /** The currency of the price. */
+  currency: CurrencyCode;
+  /** When it takes effect; default now. */
+  effectiveFrom?: InputMaybe<Scalars['DateTime']['input']>;
+  /** When it ends; default never (until the next change). */
+  effectiveTo?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Unique per change (1 to 128 letters, digits or _-:.@+): a repeat returns the period it scheduled. */
+  idempotencyKey: Scalars['String']['input'];
+  /** The SKU priced. */
+  sku: Scalars['ID']['input'];
+  /** Only sales at this store; omit for every location. */
+  storeId?: InputMaybe<Scalars['ID']['input']>;
+  /** Only customers of this loyalty tier; omit for everyone. */
+  tier?: InputMaybe<LoyaltyTier>;
+};
 
 /** Sets one mapping (creating or replacing it). */
 export type SetIntegrationMappingInput = {

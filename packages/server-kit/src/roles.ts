@@ -33,6 +33,8 @@ export type Capability =
   | 'stock:read-movements'
   /** Journal entries, accounts, trial balance. */
   | 'ledger:read'
+  /** Schedule list prices and manage promotions and coupons. */
+  | 'pricing:write'
   /** Place orders on any customer's behalf (not only one's own). */
   | 'orders:place-any'
   /** Fulfil orders: ship, ready for pickup, confirm pickup. */
@@ -58,7 +60,7 @@ const GRANTS: Readonly<Record<Role, ReadonlySet<Capability>>> = {
   analyst: new Set(['catalog:read', 'customers:read-any', 'orders:read-any', 'stock:read-movements', 'ledger:read', 'events:read']),
   admin: new Set([
     'catalog:read', 'customers:read-any', 'pii:read', 'orders:read-any', 'stock:write', 'stock:read-movements', 'ledger:read',
-    'orders:place-any', 'orders:fulfil', 'returns:process', 'pos:sync', 'events:read', 'events:replay', 'integrations:manage',
+    'orders:place-any', 'orders:fulfil', 'returns:process', 'pos:sync', 'events:read', 'events:replay', 'integrations:manage', 'pricing:write',
   ]),
 };
 

@@ -42,6 +42,7 @@ test('the role matrix grants what the README says and nothing more', () => {
   assert.deepEqual(ROLES.filter((role) => can({ role }, 'ledger:read')), ['analyst', 'admin']);
   assert.deepEqual(ROLES.filter((role) => can({ role }, 'stock:write')), ['associate', 'admin']);
   assert.deepEqual(ROLES.filter((role) => can({ role }, 'catalog:read')), [...ROLES]);
+  assert.deepEqual(ROLES.filter((role) => can({ role }, 'pricing:write')), ['admin']);
   assert.equal(isSelf({ role: 'customer', customerId: 'cus_1' }, 'cus_1'), true);
   assert.equal(isSelf({ role: 'admin', customerId: 'cus_1' }, 'cus_1'), false);
 });

@@ -1,6 +1,6 @@
 import { readInt, readString, secretKey } from '@mesh/server-kit';
 import type { CurrencyCode } from '@mesh/server-kit';
-import { fetchCatalogVariants, type CatalogVariant } from './product-client.js';
+import { fetchCartPricing, fetchCatalogVariants, redeemOrderCoupons, releaseOrderCoupons, type CartPricing, type CartRequest, type CatalogVariant } from './product-client.js';
 import { DecisionWaiters } from './services/decision-waiters.js';
 import { IntakeGate } from './services/intake-gate.js';
 import { KeyedQueue } from './services/order-queue.js';
@@ -47,6 +47,7 @@ export class OrderRuntime {
   /** The KPI instruments, once the module has started (on the service's /metrics). */
   kpis: OrderKpis | null = null;
   private readonly catalogReads = new Map<string, Promise<(CatalogVariant | null)[]>>();
+  private readonly cartPricings = new Map<string, Promise<CartPricing>>();
 
   constructor(readonly settings: OrderRuntimeSettings) {
     this.intake = new IntakeGate(settings.intakeMaxBacklog);
@@ -65,6 +66,35 @@ export class OrderRuntime {
     const read = fetchCatalogVariants(this.settings.productUrl, this.secret, skus, currency, correlationId).finally(() => this.catalogReads.delete(key));
     this.catalogReads.set(key, read);
     return read;
+  }
+
+  /**
+   * A basket priced by the product domain's priceCart (list prices, promotions in force, coupon
+   * verdicts) with unit costs. Concurrent identical baskets share one request, as readCatalog does.
+   */
+  priceCart(cart: CartRequest, correlationId: string): Promise<CartPricing> {
+    const secret = this.requireSecret();
+    const key = JSON.stringify(cart);
+    const inFlight = this.cartPricings.get(key);
+    if (inFlight) return inFlight;
+    const pricing = fetchCartPricing(this.settings.productUrl, secret, cart, correlationId).finally(() => this.cartPricings.delete(key));
+    this.cartPricings.set(key, pricing);
+    return pricing;
+  }
+
+  /** Uses the order's coupons (all or none); each code's refusal, or null when used. */
+  redeemCoupons(request: { orderId: string; customerId?: string; codes: readonly string[] }, correlationId: string) {
+    return redeemOrderCoupons(this.settings.productUrl, this.requireSecret(), request, correlationId);
+  }
+
+  /** Gives the order's coupon uses back (idempotent). */
+  releaseCoupons(orderId: string, codes: readonly string[], correlationId: string): Promise<number> {
+    return releaseOrderCoupons(this.settings.productUrl, this.requireSecret(), orderId, codes, correlationId);
+  }
+
+  private requireSecret(): Uint8Array {
+    if (!this.secret) throw new Error('the order module has not been started (no internal secret)');
+    return this.secret;
   }
 
   useSecret(internalSecret: string): void {

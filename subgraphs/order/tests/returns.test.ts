@@ -53,7 +53,7 @@ after(async () => {
 
 const orderDocs = () => orders.connection.model<OrderRecord>('Order');
 
-interface FixtureLine { sku: string; quantity: number; unitPriceMinor: number; unitCostMinor: number }
+interface FixtureLine { sku: string; quantity: number; unitPriceMinor: number; unitCostMinor: number; discountMinor?: number }
 
 /** A captured order inserted as it stands after fulfilment: COMPLETED `completedDaysAgo` days ago (or in `status`). */
 async function fixtureOrder(lines: FixtureLine[], options: { channel?: OrderRecord['channel']; completedDaysAgo?: number; status?: OrderRecord['status'] } = {}): Promise<OrderRecord> {
@@ -61,11 +61,15 @@ async function fixtureOrder(lines: FixtureLine[], options: { channel?: OrderReco
   const completedAt = new Date(Date.now() - (options.completedDaysAgo ?? 1) * DAY);
   const status = options.status ?? 'COMPLETED';
   const stored = lines.map((line, index) => {
-    const net = line.unitPriceMinor * line.quantity;
+    const net = line.unitPriceMinor * line.quantity - (line.discountMinor ?? 0);
     const tax = taxOf(net, 'USD');
-    return { lineNumber: index + 1, sku: line.sku, quantity: line.quantity, unitPriceMinor: line.unitPriceMinor, taxMinor: tax, lineTotalMinor: net + tax, unitCostMinor: line.unitCostMinor };
+    return {
+      lineNumber: index + 1, sku: line.sku, quantity: line.quantity, unitPriceMinor: line.unitPriceMinor,
+      ...(line.discountMinor ? { discountMinor: line.discountMinor, discounts: [{ promotionId: 'promo_fixture', amountMinor: line.discountMinor }] } : {}),
+      taxMinor: tax, lineTotalMinor: net + tax, unitCostMinor: line.unitCostMinor,
+    };
   });
-  const subtotalMinor = stored.reduce((sum, line) => sum + line.unitPriceMinor * line.quantity, 0);
+  const subtotalMinor = stored.reduce((sum, line) => sum + line.unitPriceMinor * line.quantity - (line.discountMinor ?? 0), 0);
   const taxMinor = stored.reduce((sum, line) => sum + line.taxMinor, 0);
   const captured = status === 'CONFIRMED' ? 0 : subtotalMinor + taxMinor;
   const placedAt = new Date(completedAt.getTime() - 2 * DAY);
@@ -159,6 +163,23 @@ const SKU_A = 'SKU-0001-01';
 const SKU_B = 'SKU-0002-01';
 
 describe('returning goods', () => {
+  test('a partial return of a discounted line refunds the discounted price of what came back, never the list price, and all returns add up to the line total', async () => {
+    // 3 units at 10.00 list with 3.01 off the line (as the promotions allocated it): net 26.99, tax 2.16.
+    const order = await fixtureOrder([{ sku: SKU_A, quantity: 3, unitPriceMinor: 1000, unitCostMinor: 500, discountMinor: 301 }]);
+    assert.equal(order.lines[0]!.lineTotalMinor, 2699 + 216);
+    const first = await createReturn(order._id, [{ lineNumber: 1, quantity: 1 }]);
+    assert.equal(first.data?.createReturn.__typename, 'ReturnCreated');
+    const received = await receiveReturn(first.data!.createReturn.return!.id, [{ lineNumber: 1, disposition: 'SELLABLE' }]);
+    assert.equal(received.errors, undefined, JSON.stringify(received.errors));
+    // floor(26.99 / 3) = 8.99 of the net and floor(2.16 / 3) = 0.72 of the tax: not the 10.00 list price.
+    assert.equal(received.data?.receiveReturn.return?.refund?.minorUnits, String(899 + 72));
+    const rest = await createReturn(order._id, [{ lineNumber: 1, quantity: 2 }]);
+    const restReceived = await receiveReturn(rest.data!.createReturn.return!.id, [{ lineNumber: 1, disposition: 'SELLABLE' }]);
+    assert.equal(restReceived.data?.receiveReturn.return?.refund?.minorUnits, String(1800 + 144));
+    assert.equal(restReceived.data?.receiveReturn.order?.payment.refunded.minorUnits, String(order.lines[0]!.lineTotalMinor));
+    assert.equal(restReceived.data?.receiveReturn.order?.status, 'RETURNED');
+  });
+
   test('a WEB order returned at a store: the units are claimed, then received and refunded at unit price plus their tax share, and the order is PARTIALLY_RETURNED', async () => {
     const order = await fixtureOrder([{ sku: SKU_A, quantity: 7, unitPriceMinor: 1235, unitCostMinor: 600 }, { sku: SKU_B, quantity: 2, unitPriceMinor: 5000, unitCostMinor: 2000 }]);
     assert.equal(order.lines[0]!.taxMinor, 692);

@@ -3,12 +3,15 @@ import { loaderOptions } from '@mesh/server-kit';
 import type { ProductModels } from './models/index.js';
 import type { ProductRecord } from './models/product.model.js';
 import type { VariantRecord } from './models/variant.model.js';
+import type { PriceListRecord } from './pricing/price-list.model.js';
 
 /** Per-request loaders: every entity and list field of this subgraph reads through these. */
 export interface ProductLoaders {
   readonly productById: DataLoader<string, ProductRecord | null>;
   readonly variantBySku: DataLoader<string, VariantRecord | null>;
   readonly variantsByProductId: DataLoader<string, VariantRecord[]>;
+  /** Every price list of a SKU (all currencies and scopes): a price is resolved from these. */
+  readonly priceListsBySku: DataLoader<string, PriceListRecord[]>;
 }
 
 export function createProductLoaders(models: ProductModels): ProductLoaders {
@@ -28,6 +31,12 @@ export function createProductLoaders(models: ProductModels): ProductLoaders {
       const grouped = new Map<string, VariantRecord[]>();
       for (const row of rows) grouped.set(row.productId, [...(grouped.get(row.productId) ?? []), row]);
       return productIds.map((id) => grouped.get(id) ?? []);
+    }, loaderOptions()),
+    priceListsBySku: new DataLoader(async (skus) => {
+      const rows = await models.priceLists.find({ sku: { $in: [...skus] } }, { pendingEvents: 0 }).lean<PriceListRecord[]>();
+      const grouped = new Map<string, PriceListRecord[]>();
+      for (const row of rows) grouped.set(row.sku, [...(grouped.get(row.sku) ?? []), row]);
+      return skus.map((sku) => grouped.get(sku) ?? []);
     }, loaderOptions()),
   };
 }

@@ -9,7 +9,8 @@ let subgraph: TestSubgraph;
 
 before(async () => {
   database = await startTestDatabase();
-  subgraph = await startTestSubgraph(productSubgraph, { mongoUri: database.uri });
+  // No background work: the batching test counts database commands, and the price announcer runs on a timer.
+  subgraph = await startTestSubgraph(productSubgraph, { mongoUri: database.uri, background: false });
 });
 after(async () => {
   await subgraph?.close();

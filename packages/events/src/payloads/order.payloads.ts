@@ -4,9 +4,19 @@ export interface OrderLinePayload {
   readonly lineNumber: number;
   readonly sku: string;
   readonly quantity: number;
+  /** The list price of one unit, before discounts. */
   readonly unitPrice: Money;
+  /** What promotions took off the line (absent: none); lineTotal = unitPrice x quantity - discount + tax. */
+  readonly discount?: Money;
   readonly tax: Money;
   readonly lineTotal: Money;
+}
+
+/** What one promotion took off an order, before tax: the ledger posts it to the promotion's contra-revenue account. */
+export interface PromotionDiscount {
+  readonly promotionId: string;
+  readonly name: string;
+  readonly amount: Money;
 }
 
 /** What the ledger and reconciliation need to attribute money to a channel and a store. */
@@ -127,6 +137,11 @@ export interface PaymentCaptured extends OrderAttribution {
   readonly subtotal?: Money;
   /** The tax part of this capture (tax payable): subtotal + tax = amount, same currency. See subtotal. */
   readonly tax?: Money;
+  /**
+   * The promotions' discounts on the order (absent: none). subtotal is net of them: revenue is
+   * posted gross (subtotal + discounts) with each discount on its promotion's contra-revenue account.
+   */
+  readonly discounts?: readonly PromotionDiscount[];
   /** Everything captured on the order so far, this capture included. */
   readonly capturedTotal: Money;
 }

@@ -285,6 +285,15 @@ export type PageInfo = {
   hasNextPage: Scalars['Boolean']['output'];
 };
 
+/** What one promotion's discounts came to. */
+export type PromotionDiscountTotal = {
+  __typename?: 'PromotionDiscountTotal';
+  /** The discounts posted, before tax. */
+  amount: Money;
+  /** The product domain's promotion id. */
+  promotionId: Scalars['ID']['output'];
+};
+
 export type Query = {
   __typename?: 'Query';
   /** One account by code, or null when the chart has none. Needs ledger access. */
@@ -379,6 +388,8 @@ export type ReconciliationGroup = {
   channel: Scalars['String']['output'];
   /** The currency of every amount in this group. */
   currency: CurrencyCode;
+  /** Discounts posted that day per promotion (its contra-revenue account 4200-<promotionId>): what each promotion cost in this channel and store, by promotion id. */
+  discounts: Array<PromotionDiscountTotal>;
   /** The selling or fulfilling store or warehouse, as the order events carried it. */
   location: Location;
   /** How many of the mismatches belong to this group. */
@@ -642,6 +653,7 @@ export type ResolversTypes = {
   Order: ResolverTypeWrapper<EntityRef>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  PromotionDiscountTotal: ResolverTypeWrapper<Omit<PromotionDiscountTotal, 'amount'> & { amount: ResolversTypes['Money'] }>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Reconciliation: ResolverTypeWrapper<ReconciliationReport>;
   ReconciliationGroup: ResolverTypeWrapper<ReconciliationGroupValue>;
@@ -678,6 +690,7 @@ export type ResolversParentTypes = {
   Order: EntityRef;
   PageInfo: PageInfo;
   Boolean: Scalars['Boolean']['output'];
+  PromotionDiscountTotal: Omit<PromotionDiscountTotal, 'amount'> & { amount: ResolversParentTypes['Money'] };
   Query: Record<PropertyKey, never>;
   Reconciliation: ReconciliationReport;
   ReconciliationGroup: ReconciliationGroupValue;
@@ -790,6 +803,11 @@ export type PageInfoResolvers<ContextType = LedgerContext, ParentType extends Re
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
+export type PromotionDiscountTotalResolvers<ContextType = LedgerContext, ParentType extends ResolversParentTypes['PromotionDiscountTotal'] = ResolversParentTypes['PromotionDiscountTotal']> = {
+  amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  promotionId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = LedgerContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   account?: Resolver<Maybe<ResolversTypes['Account']>, ParentType, ContextType, RequireFields<QueryAccountArgs, 'code'>>;
   accounts?: Resolver<Array<ResolversTypes['Account']>, ParentType, ContextType>;
@@ -814,6 +832,7 @@ export type ReconciliationGroupResolvers<ContextType = LedgerContext, ParentType
   capturedPosted?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   channel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   currency?: Resolver<ResolversTypes['CurrencyCode'], ParentType, ContextType>;
+  discounts?: Resolver<Array<ResolversTypes['PromotionDiscountTotal']>, ParentType, ContextType>;
   location?: Resolver<ResolversTypes['Location'], ParentType, ContextType>;
   mismatchCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   orderCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -877,6 +896,7 @@ export type Resolvers<ContextType = LedgerContext> = {
   Mutation?: MutationResolvers<ContextType>;
   Order?: OrderResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  PromotionDiscountTotal?: PromotionDiscountTotalResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Reconciliation?: ReconciliationResolvers<ContextType>;
   ReconciliationGroup?: ReconciliationGroupResolvers<ContextType>;

@@ -27,6 +27,8 @@ export const ACCOUNTS = {
   taxPayable: '2100',
   revenue: '4000',
   returns: '4100',
+  /** The prefix of the per-promotion contra-revenue accounts: 4200-<promotionId> (discountAccount). */
+  discounts: '4200',
   costOfGoods: '5000',
   shrinkage: '5100',
 } as const;
@@ -58,22 +60,36 @@ export function common(envelope: AnyEnvelope) {
   return { correlationId: envelope.correlationId, postedAt: new Date(envelope.occurredAt) };
 }
 
-/** Payment captured: Dr 1100 clearing (amount), Cr 4000 revenue (subtotal), Cr 2100 tax. One entry per idempotency key; null for a capture of nothing. */
+/** The contra-revenue account of one promotion's discounts, so that finance sees what each promotion cost. */
+export const discountAccount = (promotionId: string) => `${ACCOUNTS.discounts}-${promotionId}`;
+
+/**
+ * Payment captured: Dr 1100 clearing (amount), Dr 4200-<promotion> for each promotion's discount,
+ * Cr 4000 revenue gross (subtotal + discounts), Cr 2100 tax. Balanced by construction: amount =
+ * subtotal + tax. One entry per idempotency key; null when nothing was taken or discounted.
+ */
 export function captureEntry(envelope: EnvelopeOf<'order.payment-captured'>): PostJournalEntryInput | null {
   const data = envelope.data;
   const amount = minorOf(envelope, data.amount, 'amount');
   const currency = data.amount.currency;
   const subtotal = minorOf(envelope, data.subtotal, 'subtotal', currency);
   const tax = minorOf(envelope, data.tax, 'tax', currency);
+  const discounts = (data.discounts ?? []).map((discount, index) => ({ account: discountAccount(discount.promotionId), minor: minorOf(envelope, discount.amount, `discounts[${index}].amount`, currency) }));
+  const discountTotal = discounts.reduce((sum, discount) => sum + discount.minor, 0n);
   if (subtotal + tax !== amount) throw new UnpostableEventError(envelope, `subtotal (${subtotal}) + tax (${tax}) differs from amount (${amount})`);
-  // Nothing was taken (a till sale of free goods): no money moved, so nothing is posted.
-  if (amount === 0n) return null;
+  // Nothing was taken and nothing discounted (a till sale of free goods): nothing to post.
+  if (amount === 0n && discountTotal === 0n) return null;
   return {
     ...common(envelope),
     source: { type: 'ORDER_CAPTURED', id: envelope.idempotencyKey },
     memo: `Payment captured for order ${data.orderId}`,
     currency,
-    lines: nonZero([debit(ACCOUNTS.clearing, amount), credit(ACCOUNTS.revenue, subtotal), credit(ACCOUNTS.taxPayable, tax)]),
+    lines: nonZero([
+      debit(ACCOUNTS.clearing, amount),
+      ...discounts.map((discount) => debit(discount.account, discount.minor)),
+      credit(ACCOUNTS.revenue, subtotal + discountTotal),
+      credit(ACCOUNTS.taxPayable, tax),
+    ]),
     orderId: data.orderId,
     ...(data.customerId ? { customerId: data.customerId } : {}),
     channel: data.channel,

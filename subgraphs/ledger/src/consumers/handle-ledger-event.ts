@@ -3,6 +3,7 @@ import type { LedgerModels } from '../models/index.js';
 import { recordCustomerMerge } from '../services/merge-customers.service.js';
 import { postJournalEntry } from '../services/post-journal-entry.service.js';
 import { recordOrderMovement, recordOrderPlaced } from '../services/record-order-summary.service.js';
+import { openDiscountAccounts } from '../services/discount-accounts.service.js';
 import { captureEntry, fulfilmentEntry, minorOf, refundEntry, returnEntry } from './event-entries.js';
 import { movementEntry } from './inventory-entries.js';
 
@@ -42,6 +43,7 @@ export async function handleLedgerEvent(models: LedgerModels, envelope: AnyEnvel
       // The expectation is recorded first: a capture whose posting then fails shows in reconciliation as MISSING_POSTING.
       const movement = { key: envelope.idempotencyKey, amountMinor: amount.minorUnits, at: new Date(envelope.occurredAt) };
       await recordOrderMovement(models, 'captures', { orderId, channel, locationId, customerId, currency: amount.currency }, movement);
+      await openDiscountAccounts(models, envelope.data.discounts ?? []);
       const entry = captureEntry(envelope);
       if (entry) await postJournalEntry(models, entry);
       return;

@@ -5,6 +5,7 @@ import type { JournalEntryRecord } from '../models/journal-entry.model.js';
 import type { OrderSummaryRecord } from '../models/order-summary.model.js';
 import { PAYMENT_ACCOUNT_CODES } from '../loaders.js';
 import type { OrderDomainPayments } from './order-payments-client.js';
+import { ACCOUNTS } from '../consumers/event-entries.js';
 
 export type ReconciliationKind = 'CAPTURE' | 'REFUND';
 export type ReconciliationMismatchKind = 'MISSING_POSTING' | 'AMOUNT_MISMATCH' | 'UNEXPECTED_POSTING';
@@ -29,6 +30,8 @@ export interface ReconciliationGroupValue {
   readonly refundedExpected: MoneyValue;
   readonly refundedPosted: MoneyValue;
   readonly mismatchCount: number;
+  /** Discounts posted that day per promotion (its contra-revenue account), by promotion id. */
+  readonly discounts: readonly { readonly promotionId: string; readonly amount: MoneyValue }[];
 }
 
 /**
@@ -62,6 +65,8 @@ interface OrderDay {
   currency: CurrencyCode;
   expected: Record<ReconciliationKind, Side>;
   actual: Record<ReconciliationKind, Side>;
+  /** Debits minus credits on each promotion's discount account in the day's capture postings. */
+  discounts: Map<string, bigint>;
 }
 
 /**
@@ -92,7 +97,7 @@ export async function reconcileDay(
     const key = `${orderId}|${currency}`;
     let day = orders.get(key);
     if (!day) {
-      day = { orderId, channel: channel ?? null, locationId: locationId ?? null, currency, expected: emptySides(), actual: emptySides() };
+      day = { orderId, channel: channel ?? null, locationId: locationId ?? null, currency, expected: emptySides(), actual: emptySides(), discounts: new Map() };
       orders.set(key, day);
     }
     day.channel ??= channel ?? null;
@@ -118,20 +123,24 @@ export async function reconcileDay(
     if (!kind || !entry.orderId) continue;
     const net = paymentNet(entry);
     // Captures debit the payment accounts, refunds credit them; a reversal moves its kind back.
-    add(orderDay(entry.orderId, entry.currency, entry.channel, entry.locationId).actual[kind], kind === 'CAPTURE' ? net : -net);
+    const day = orderDay(entry.orderId, entry.currency, entry.channel, entry.locationId);
+    add(day.actual[kind], kind === 'CAPTURE' ? net : -net);
+    if (kind === 'CAPTURE') addDiscounts(day.discounts, entry);
   }
   return report(args.date, currency, orderDomain ? 'ORDER_DOMAIN' : 'LEDGER_RECORDS', [...orders.values()]);
 }
 
 function report(date: string, currency: CurrencyCode | null, expectedFrom: ExpectationSource, days: OrderDay[]): ReconciliationReport {
   const mismatches: ReconciliationMismatchValue[] = [];
-  const groups = new Map<string, { value: Omit<ReconciliationGroupValue, 'capturedExpected' | 'capturedPosted' | 'refundedExpected' | 'refundedPosted'>; sums: Record<string, bigint> }>();
+  const groups = new Map<string, { value: Omit<ReconciliationGroupValue, 'capturedExpected' | 'capturedPosted' | 'refundedExpected' | 'refundedPosted' | 'discounts'>; sums: Record<string, bigint>; discounts: Map<string, bigint> }>();
   for (const day of days.sort((a, b) => a.orderId.localeCompare(b.orderId))) {
     const groupKey = `${day.channel ?? ''}|${day.locationId ?? ''}|${day.currency}`;
     const group = groups.get(groupKey) ?? {
       value: { channel: day.channel ?? 'UNKNOWN', locationId: day.locationId ?? 'UNKNOWN', currency: day.currency, orderCount: 0, mismatchCount: 0 },
       sums: { ce: 0n, cp: 0n, re: 0n, rp: 0n },
+      discounts: new Map<string, bigint>(),
     };
+    for (const [promotionId, minor] of day.discounts) group.discounts.set(promotionId, (group.discounts.get(promotionId) ?? 0n) + minor);
     groups.set(groupKey, group);
     group.value = { ...group.value, orderCount: group.value.orderCount + 1 };
     group.sums['ce'] = (group.sums['ce'] ?? 0n) + day.expected.CAPTURE.minor;
@@ -154,8 +163,9 @@ function report(date: string, currency: CurrencyCode | null, expectedFrom: Expec
     }
   }
   const groupValues = [...groups.values()]
-    .map(({ value, sums }) => ({
+    .map(({ value, sums, discounts }) => ({
       ...value,
+      discounts: [...discounts].sort(([a], [b]) => a.localeCompare(b)).map(([promotionId, minor]) => ({ promotionId, amount: money(minor, value.currency) })),
       capturedExpected: money(sums['ce'] ?? 0n, value.currency),
       capturedPosted: money(sums['cp'] ?? 0n, value.currency),
       refundedExpected: money(sums['re'] ?? 0n, value.currency),
@@ -182,6 +192,16 @@ async function reversedKinds(models: LedgerModels, entries: readonly JournalEntr
     if (kind) kinds.set(original._id, kind);
   }
   return kinds;
+}
+
+/** Adds the entry's debits minus credits on each promotion's discount account (4200-<promotionId>). */
+function addDiscounts(discounts: Map<string, bigint>, entry: JournalEntryRecord): void {
+  const prefix = `${ACCOUNTS.discounts}-`;
+  for (const line of entry.lines) {
+    if (!line.accountCode.startsWith(prefix)) continue;
+    const promotionId = line.accountCode.slice(prefix.length);
+    discounts.set(promotionId, (discounts.get(promotionId) ?? 0n) + BigInt(line.debitMinor) - BigInt(line.creditMinor));
+  }
 }
 
 /** Debits minus credits on the payment accounts. */

@@ -352,6 +352,8 @@ export type Order = {
   payment: Payment;
   /** When the order was placed. */
   placedAt: Scalars['DateTime']['output'];
+  /** The promotions that priced the order when it was placed (the product domain's one pricing rule), in the order they applied. */
+  promotions: Array<OrderPromotion>;
   /** The order's returns, oldest first: requested ones and received (refunded) ones. */
   returns: Array<Return>;
   /** Where the order is in its lifecycle. */
@@ -427,9 +429,11 @@ export type OrderFilter = {
 /** One line of an order: a quantity of one SKU at a unit price. */
 export type OrderLine = {
   __typename?: 'OrderLine';
+  /** What promotions took off the line in all, before tax (0 when none); a partial return refunds the discounted price. */
+  discount: Money;
   /** Position of the line in the order, from 1; returns refer to lines by this number. */
   lineNumber: Scalars['Int']['output'];
-  /** unitPrice times quantity, plus tax. */
+  /** unitPrice times quantity, minus discount, plus tax. */
   lineTotal: Money;
   /** Units bought, at least 1. */
   quantity: Scalars['Int']['output'];
@@ -437,9 +441,9 @@ export type OrderLine = {
   returnableQuantity: Scalars['Int']['output'];
   /** Units of this line received back and refunded so far (0 to quantity). */
   returnedQuantity: Scalars['Int']['output'];
-  /** Tax charged on the whole line. */
+  /** Tax charged on the whole line, on its discounted amount. */
   tax: Money;
-  /** Price of one unit before tax, as charged. */
+  /** List price of one unit before tax and discounts, when the order was placed. */
   unitPrice: Money;
   /** The SKU bought (resolved by the product subgraph). */
   variant: ProductVariant;
@@ -450,6 +454,19 @@ export type OrderPlaced = {
   __typename?: 'OrderPlaced';
   /** The order. */
   order: Order;
+};
+
+/** A promotion applied to an order when it was placed. */
+export type OrderPromotion = {
+  __typename?: 'OrderPromotion';
+  /** What it took off the order, before tax. */
+  amount: Money;
+  /** The coupon code that unlocked it, if one did. */
+  couponCode?: Maybe<Scalars['String']['output']>;
+  /** Its name when the order was placed. */
+  name: Scalars['String']['output'];
+  /** The product domain's promotion id. */
+  promotionId: Scalars['ID']['output'];
 };
 
 /** The order was refused; it is stored REJECTED and holds no stock. */
@@ -554,7 +571,9 @@ export type OrderStatusUpdateKind =
 /** The amounts of an order; total always equals subtotal plus tax. */
 export type OrderTotals = {
   __typename?: 'OrderTotals';
-  /** Sum of unit price times quantity over all lines, before tax. */
+  /** Sum of the lines' discounts (already taken off subtotal). */
+  discount: Money;
+  /** Sum over the lines of unit price times quantity minus discount, before tax. */
   subtotal: Money;
   /** Sum of the lines' tax. */
   tax: Money;
@@ -586,6 +605,8 @@ export type Payment = {
 export type PlaceOrderInput = {
   /** The channel the order is placed in. */
   channel: SalesChannel;
+  /** Coupon codes to apply (at most 5); a coupon that cannot be used refuses the order with COUPON_REFUSED and nothing is written. */
+  couponCodes?: InputMaybe<Array<Scalars['String']['input']>>;
   /** The currency the order is priced in (the fulfilment location's currency). */
   currency: CurrencyCode;
   /** The customer the order is for; a signed-in customer may only give their own id. */
@@ -624,11 +645,13 @@ export type PosDeviceProgress = {
 
 /** One line of a till sale. */
 export type PosLineInput = {
+  /** What promotions took off the whole line, in minor units (default 0); the line's net is unitPriceMinor x quantity - discountMinor. */
+  discountMinor?: InputMaybe<Scalars['Long']['input']>;
   /** Units sold, 1 to 1000. */
   quantity: Scalars['Int']['input'];
   /** The SKU sold. */
   sku: Scalars['ID']['input'];
-  /** Price of one unit before tax as charged at the till, in minor units (0 or more). */
+  /** Price of one unit before tax as charged at the till, in minor units (0 or more): the list price when the transaction names promotionIds. */
   unitPriceMinor: Scalars['Long']['input'];
 };
 
@@ -657,6 +680,8 @@ export type PosRejectionCode =
   | 'INVALID_TRANSACTION'
   /** The payment amount differs from the computed total (subtotal plus tax). */
   | 'PAYMENT_MISMATCH'
+  /** The till's list prices, discounts or promotions differ from the rules in force at the sale's time (a promotion not in force, a wrong discount). */
+  | 'PRICING_MISMATCH'
   /** A line names a SKU the catalog does not know. */
   | 'UNKNOWN_SKU';
 
@@ -687,6 +712,13 @@ export type PosTransactionInput = {
   occurredAt: Scalars['DateTime']['input'];
   /** How the sale was paid. */
   payment: PosPaymentInput;
+  /**
+   * The promotions the till applied (its offline copy of the rules). When given, even empty, the sale
+   * is checked against the product domain's rules in force at occurredAt (priceCart, channel POS, this
+   * store): each line's list price and discount and the set of promotions must match, each SKU on one
+   * line, or the transaction is REJECTED with PRICING_MISMATCH. Omitted: the till's prices stand as sent.
+   */
+  promotionIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   /** The device's running number of the transaction, from 1 without gaps; gaps are reported back so the store can resend. */
   sequence: Scalars['Int']['input'];
 };
@@ -1233,8 +1265,9 @@ export type ResolversTypes = {
   OrderDayPayments: ResolverTypeWrapper<OrderDayPaymentsView>;
   OrderEdge: ResolverTypeWrapper<Omit<OrderEdge, 'node'> & { node: ResolversTypes['Order'] }>;
   OrderFilter: OrderFilter;
-  OrderLine: ResolverTypeWrapper<Omit<OrderLine, 'lineTotal' | 'tax' | 'unitPrice'> & { lineTotal: ResolversTypes['Money'], tax: ResolversTypes['Money'], unitPrice: ResolversTypes['Money'] }>;
+  OrderLine: ResolverTypeWrapper<Omit<OrderLine, 'discount' | 'lineTotal' | 'tax' | 'unitPrice'> & { discount: ResolversTypes['Money'], lineTotal: ResolversTypes['Money'], tax: ResolversTypes['Money'], unitPrice: ResolversTypes['Money'] }>;
   OrderPlaced: ResolverTypeWrapper<OrderPlacedResult>;
+  OrderPromotion: ResolverTypeWrapper<Omit<OrderPromotion, 'amount'> & { amount: ResolversTypes['Money'] }>;
   OrderRejected: ResolverTypeWrapper<OrderRejectedResult>;
   OrderRejectionReason: OrderRejectionReason;
   OrderShortage: ResolverTypeWrapper<OrderShortage>;
@@ -1242,7 +1275,7 @@ export type ResolversTypes = {
   OrderStatusChange: ResolverTypeWrapper<OrderStatusChange>;
   OrderStatusUpdate: ResolverTypeWrapper<OrderStatusUpdateView>;
   OrderStatusUpdateKind: OrderStatusUpdateKind;
-  OrderTotals: ResolverTypeWrapper<Omit<OrderTotals, 'subtotal' | 'tax' | 'total'> & { subtotal: ResolversTypes['Money'], tax: ResolversTypes['Money'], total: ResolversTypes['Money'] }>;
+  OrderTotals: ResolverTypeWrapper<Omit<OrderTotals, 'discount' | 'subtotal' | 'tax' | 'total'> & { discount: ResolversTypes['Money'], subtotal: ResolversTypes['Money'], tax: ResolversTypes['Money'], total: ResolversTypes['Money'] }>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Payment: ResolverTypeWrapper<Omit<Payment, 'authorized' | 'captured' | 'refunded'> & { authorized: ResolversTypes['Money'], captured: ResolversTypes['Money'], refunded: ResolversTypes['Money'] }>;
@@ -1315,13 +1348,14 @@ export type ResolversParentTypes = {
   OrderDayPayments: OrderDayPaymentsView;
   OrderEdge: Omit<OrderEdge, 'node'> & { node: ResolversParentTypes['Order'] };
   OrderFilter: OrderFilter;
-  OrderLine: Omit<OrderLine, 'lineTotal' | 'tax' | 'unitPrice'> & { lineTotal: ResolversParentTypes['Money'], tax: ResolversParentTypes['Money'], unitPrice: ResolversParentTypes['Money'] };
+  OrderLine: Omit<OrderLine, 'discount' | 'lineTotal' | 'tax' | 'unitPrice'> & { discount: ResolversParentTypes['Money'], lineTotal: ResolversParentTypes['Money'], tax: ResolversParentTypes['Money'], unitPrice: ResolversParentTypes['Money'] };
   OrderPlaced: OrderPlacedResult;
+  OrderPromotion: Omit<OrderPromotion, 'amount'> & { amount: ResolversParentTypes['Money'] };
   OrderRejected: OrderRejectedResult;
   OrderShortage: OrderShortage;
   OrderStatusChange: OrderStatusChange;
   OrderStatusUpdate: OrderStatusUpdateView;
-  OrderTotals: Omit<OrderTotals, 'subtotal' | 'tax' | 'total'> & { subtotal: ResolversParentTypes['Money'], tax: ResolversParentTypes['Money'], total: ResolversParentTypes['Money'] };
+  OrderTotals: Omit<OrderTotals, 'discount' | 'subtotal' | 'tax' | 'total'> & { discount: ResolversParentTypes['Money'], subtotal: ResolversParentTypes['Money'], tax: ResolversParentTypes['Money'], total: ResolversParentTypes['Money'] };
   PageInfo: PageInfo;
   Boolean: Scalars['Boolean']['output'];
   Payment: Omit<Payment, 'authorized' | 'captured' | 'refunded'> & { authorized: ResolversParentTypes['Money'], captured: ResolversParentTypes['Money'], refunded: ResolversParentTypes['Money'] };
@@ -1425,6 +1459,7 @@ export type OrderResolvers<ContextType = OrderContext, ParentType extends Resolv
   number?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   payment?: Resolver<ResolversTypes['Payment'], ParentType, ContextType>;
   placedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  promotions?: Resolver<Array<ResolversTypes['OrderPromotion']>, ParentType, ContextType>;
   returns?: Resolver<Array<ResolversTypes['Return']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['OrderStatus'], ParentType, ContextType>;
   statusHistory?: Resolver<Array<ResolversTypes['OrderStatusChange']>, ParentType, ContextType>;
@@ -1452,6 +1487,7 @@ export type OrderEdgeResolvers<ContextType = OrderContext, ParentType extends Re
 };
 
 export type OrderLineResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['OrderLine'] = ResolversParentTypes['OrderLine']> = {
+  discount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   lineNumber?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   lineTotal?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -1465,6 +1501,13 @@ export type OrderLineResolvers<ContextType = OrderContext, ParentType extends Re
 export type OrderPlacedResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['OrderPlaced'] = ResolversParentTypes['OrderPlaced']> = {
   order?: Resolver<ResolversTypes['Order'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type OrderPromotionResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['OrderPromotion'] = ResolversParentTypes['OrderPromotion']> = {
+  amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  couponCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  promotionId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
 export type OrderRejectedResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['OrderRejected'] = ResolversParentTypes['OrderRejected']> = {
@@ -1497,6 +1540,7 @@ export type OrderStatusUpdateResolvers<ContextType = OrderContext, ParentType ex
 };
 
 export type OrderTotalsResolvers<ContextType = OrderContext, ParentType extends ResolversParentTypes['OrderTotals'] = ResolversParentTypes['OrderTotals']> = {
+  discount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   subtotal?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   tax?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   total?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
@@ -1664,6 +1708,7 @@ export type Resolvers<ContextType = OrderContext> = {
   OrderEdge?: OrderEdgeResolvers<ContextType>;
   OrderLine?: OrderLineResolvers<ContextType>;
   OrderPlaced?: OrderPlacedResolvers<ContextType>;
+  OrderPromotion?: OrderPromotionResolvers<ContextType>;
   OrderRejected?: OrderRejectedResolvers<ContextType>;
   OrderShortage?: OrderShortageResolvers<ContextType>;
   OrderStatusChange?: OrderStatusChangeResolvers<ContextType>;

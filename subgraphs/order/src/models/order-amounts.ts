@@ -1,13 +1,14 @@
 /** The money fields of an order, as stored: integer minor units. */
 export interface OrderAmounts {
-  lines: ReadonlyArray<{ lineNumber: number; quantity: number; unitPriceMinor: number; taxMinor: number; lineTotalMinor: number }>;
+  lines: ReadonlyArray<{ lineNumber: number; quantity: number; unitPriceMinor: number; discountMinor?: number | undefined; taxMinor: number; lineTotalMinor: number }>;
   totals: { subtotalMinor: number; taxMinor: number; totalMinor: number };
   payment: { authorizedMinor: number; capturedMinor: number; refundedMinor: number };
 }
 
 /**
  * The arithmetic every stored order obeys, as a list of what is wrong (empty when the order is
- * consistent): every amount a non-negative safe integer, line totals = unit price x quantity + tax,
+ * consistent): every amount a non-negative safe integer, line totals = unit price x quantity -
+ * discount + tax (a discount never above unit price x quantity),
  * subtotal and tax = the sums over the lines, total = subtotal + tax, and captured <= authorised,
  * refunded <= captured. Sums are checked in bigint so the check itself cannot round.
  */
@@ -24,9 +25,12 @@ export function orderAmountProblems(order: OrderAmounts): string[] {
     const label = `line ${index + 1}`;
     if (line.lineNumber !== index + 1) problems.push(`${label} is numbered ${line.lineNumber}`);
     if (!Number.isSafeInteger(line.quantity) || line.quantity < 1) problems.push(`${label} quantity must be a whole number from 1`);
-    const net = amount(line.unitPriceMinor, `${label} unit price`) * BigInt(Math.max(0, Math.trunc(line.quantity) || 0));
+    const gross = amount(line.unitPriceMinor, `${label} unit price`) * BigInt(Math.max(0, Math.trunc(line.quantity) || 0));
+    const discount = amount(line.discountMinor ?? 0, `${label} discount`);
+    if (discount > gross) problems.push(`${label} discount exceeds unit price x quantity`);
+    const net = gross - discount;
     const lineTax = amount(line.taxMinor, `${label} tax`);
-    if (amount(line.lineTotalMinor, `${label} total`) !== net + lineTax) problems.push(`${label} total is not unit price x quantity + tax`);
+    if (amount(line.lineTotalMinor, `${label} total`) !== net + lineTax) problems.push(`${label} total is not unit price x quantity - discount + tax`);
     subtotal += net;
     tax += lineTax;
   });

@@ -17,7 +17,12 @@ export interface OrderLineRecord {
   lineNumber: number;
   sku: string;
   quantity: number;
+  /** List price of one unit, before discounts. */
   unitPriceMinor: number;
+  /** What promotions took off the whole line (absent: none): net = unitPriceMinor x quantity - discountMinor. */
+  discountMinor?: number;
+  /** The promotions behind discountMinor, each's share; they add up to it. */
+  discounts?: { promotionId: string; amountMinor: number }[];
   taxMinor: number;
   lineTotalMinor: number;
   /** Cost of one unit in the order's currency, from the catalog at placement (absent on seeded history). */
@@ -26,6 +31,14 @@ export interface OrderLineRecord {
   claimedQuantity?: number;
   /** Units of this line received back and refunded (absent: none); never above claimedQuantity. */
   returnedQuantity?: number;
+}
+
+/** A promotion applied to an order at placing. */
+export interface OrderPromotionRecord {
+  promotionId: string;
+  name: string;
+  couponCode?: string;
+  amountMinor: number;
 }
 
 /** Why an order was refused, as inventory (or payment) decided it. */
@@ -74,6 +87,10 @@ export interface OrderRecord {
   returns?: ReturnRecord[];
   /** Every refund paid on the order, oldest first; their amounts sum to payment.refundedMinor. */
   refunds?: RefundRecord[];
+  /** The promotions that priced the order at placing (absent: none), in the order they applied; their amounts add up to the lines' discounts. */
+  promotions?: OrderPromotionRecord[];
+  /** Coupon codes redeemed for the order (their uses are given back if it is rejected or cancelled). */
+  couponCodes?: string[];
   /** Events recorded with a state change and not yet published (the outbox relay publishes and pulls them). */
   pendingEvents?: AnyEnvelope[];
 }
@@ -86,6 +103,8 @@ const lineSchema = new Schema<OrderLineRecord>(
     sku: { type: String, required: true },
     quantity: { type: Number, required: true, min: 1, validate: Number.isSafeInteger },
     unitPriceMinor: minor,
+    discountMinor: { type: Number, min: 0, validate: Number.isSafeInteger },
+    discounts: { type: [{ promotionId: { type: String, required: true }, amountMinor: minor, _id: false }], default: undefined },
     taxMinor: minor,
     lineTotalMinor: minor,
     unitCostMinor: { type: Number, min: 0, validate: Number.isSafeInteger },
@@ -138,6 +157,11 @@ const orderSchema = new Schema<OrderRecord>(
     },
     returns: { type: [returnSchema], default: undefined },
     refunds: { type: [refundSchema], default: undefined },
+    promotions: {
+      type: [{ promotionId: { type: String, required: true }, name: { type: String, required: true }, couponCode: String, amountMinor: minor, _id: false }],
+      default: undefined,
+    },
+    couponCodes: { type: [String], default: undefined },
   },
   { versionKey: false, collection: 'orders' },
 );

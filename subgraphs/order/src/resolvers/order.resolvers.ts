@@ -12,13 +12,15 @@ export const Order: OrderResolvers = {
       variant: { sku: line.sku },
       quantity: line.quantity,
       unitPrice: money(line.unitPriceMinor, order.currency),
+      discount: money(line.discountMinor ?? 0, order.currency),
       tax: money(line.taxMinor, order.currency),
       lineTotal: money(line.lineTotalMinor, order.currency),
       returnedQuantity: line.returnedQuantity ?? 0,
       returnableQuantity: returnableOf(line),
     })),
-  totals: ({ totals, currency }) => ({
+  totals: ({ totals, lines, currency }) => ({
     subtotal: money(totals.subtotalMinor, currency),
+    discount: money(lines.reduce((sum, line) => sum + (line.discountMinor ?? 0), 0), currency),
     tax: money(totals.taxMinor, currency),
     total: money(totals.totalMinor, currency),
   }),
@@ -28,6 +30,7 @@ export const Order: OrderResolvers = {
     refunded: money(payment.refundedMinor, currency),
   }),
   fulfillment: ({ fulfillment }) => ({ type: fulfillment.type, location: { id: fulfillment.locationId }, tracking: fulfillment.tracking ?? null, deliveredAt: fulfillment.deliveredAt ?? null }),
+  promotions: (order) => (order.promotions ?? []).map((promotion) => ({ ...promotion, couponCode: promotion.couponCode ?? null, amount: money(promotion.amountMinor, order.currency) })),
   returns: (order) => (order.returns ?? []).map((record) => returnView(order, record)),
   statusHistory: (order) => order.statusHistory.map((change) => ({ status: change.status, at: change.at, reason: change.reason ?? null })),
 };

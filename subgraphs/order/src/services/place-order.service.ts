@@ -1,9 +1,9 @@
 import { announceEvents } from '@mesh/events';
 import { createHash, randomUUID } from 'node:crypto';
 import type { AnyEnvelope, OrderPlaced } from '@mesh/events';
-import { badUserInput, can, forbidden, identifier, isSelf, notFound, positiveQuantity, type Principal } from '@mesh/server-kit';
+import { badUserInput, can, forbidden, identifier, isSelf, positiveQuantity, type Principal } from '@mesh/server-kit';
 import type { PlaceOrderInput } from '../__generated__/resolvers-types.js';
-import { idempotencyKeyReused } from '../errors.js';
+import { couponRefused, idempotencyKeyReused } from '../errors.js';
 import type { OrderModels } from '../models/index.js';
 import type { OrderLineRecord, OrderRecord } from '../models/order.model.js';
 import { eventMoney, orderEnvelope, statusChanged } from '../order-envelopes.js';
@@ -14,6 +14,7 @@ import { taxOf } from '../tax-rules.js';
 
 export const MAX_ORDER_LINES = 50;
 export const MAX_LINE_QUANTITY = 1000;
+export const MAX_ORDER_COUPONS = 5;
 
 export interface OrderPlacedResult {
   readonly kind: 'placed';
@@ -53,7 +54,10 @@ function validate(input: PlaceOrderInput): PlaceOrderInput {
     if (seen.has(line.sku)) throw badUserInput(`SKU ${line.sku} appears on more than one line`, { argument: 'lines' });
     seen.add(line.sku);
   });
-  return input;
+  const coupons = input.couponCodes ?? [];
+  if (coupons.length > MAX_ORDER_COUPONS) throw badUserInput(`at most ${MAX_ORDER_COUPONS} coupon codes`, { argument: 'couponCodes' });
+  coupons.forEach((code, index) => identifier(code, `couponCodes[${index}]`));
+  return { ...input, couponCodes: [...new Set(coupons.map((code) => code.trim().toUpperCase()))].sort() };
 }
 
 /** A fingerprint of everything the request asks for (not who asks): a reused key must carry the same. */
@@ -64,6 +68,8 @@ function requestHash(input: PlaceOrderInput): string {
     currency: input.currency,
     fulfillment: { type: input.fulfillment.type, locationId: input.fulfillment.locationId },
     lines: input.lines.map((line) => [line.sku, line.quantity]),
+    // Only when given, so that the fingerprint of an order without coupons is what it always was.
+    ...(input.couponCodes?.length ? { couponCodes: input.couponCodes } : {}),
   };
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }
@@ -117,6 +123,7 @@ async function placeNew(
   accepted: (orderId: string) => void,
 ): Promise<PlaceOrderResult> {
   const order = await priceOrder(runtime, caller.correlationId, input, hash);
+  await redeemCoupons(runtime, order);
   const lineage = { correlationId: caller.correlationId };
   const placed: OrderPlaced = {
     orderId: order._id,
@@ -130,6 +137,7 @@ async function placeNew(
       sku: line.sku,
       quantity: line.quantity,
       unitPrice: eventMoney(line.unitPriceMinor, order),
+      ...(line.discountMinor ? { discount: eventMoney(line.discountMinor, order) } : {}),
       tax: eventMoney(line.taxMinor, order),
       lineTotal: eventMoney(line.lineTotalMinor, order),
     })),
@@ -147,6 +155,8 @@ async function placeNew(
     // document construction and validation (about 1.5 ms of CPU per order) would only repeat it.
     await models.orders.insertMany([{ ...order, pendingEvents: events.map((event) => JSON.parse(JSON.stringify(event)) as AnyEnvelope) }], { lean: true });
   } catch (error) {
+    // No order was stored under this id: its coupon uses go back (the winner of a same-key race redeemed its own).
+    if (order.couponCodes?.length) await runtime.releaseCoupons(order._id, order.couponCodes, caller.correlationId);
     if ((error as { code?: unknown }).code !== 11000) throw error;
     // A concurrent request with the same key won the insert: answer as it does.
     const winner = await models.orders.findOne({ idempotencyKey: input.idempotencyKey }).lean<OrderRecord>();
@@ -164,27 +174,44 @@ async function replay(models: OrderModels, runtime: OrderRuntime, order: OrderRe
   return AWAITING_STOCK.includes(order.status) ? awaitDecision(models, runtime, order._id, deadline) : resultOf(order);
 }
 
-/** The order as it will be stored, priced and costed from the catalog; NOT_FOUND for an unknown SKU. */
+/**
+ * The order as it will be stored, priced by the product domain's priceCart (list prices and the
+ * promotions in force now, the same answer every channel gets) and costed from the catalog.
+ * NOT_FOUND for an unknown SKU, NOT_SOLD for a SKU without a price there, COUPON_REFUSED for a
+ * coupon that cannot be used. Tax is the order domain's rule, on each line's discounted amount.
+ */
 async function priceOrder(runtime: OrderRuntime, correlationId: string, input: PlaceOrderInput, hash: string): Promise<OrderRecord> {
-  const skus = input.lines.map((line) => line.sku);
-  const catalog = await runtime.readCatalog(skus, input.currency, correlationId);
+  const coupons = input.couponCodes ?? [];
+  const pricing = await runtime.priceCart(
+    {
+      currency: input.currency,
+      channel: input.channel,
+      storeId: input.fulfillment.locationId,
+      // The customer matters to pricing only through per-customer coupon limits: without coupons,
+      // identical baskets of different customers share one pricing request (a flash sale).
+      ...(coupons.length ? { customerId: input.customerId, couponCodes: coupons } : {}),
+      lines: input.lines.map((line) => ({ sku: line.sku, quantity: line.quantity })),
+    },
+    correlationId,
+  );
+  const refused = pricing.coupons.find((coupon) => coupon.refusal !== null);
+  if (refused) throw couponRefused(refused.code, refused.refusal!);
   const lines: OrderLineRecord[] = input.lines.map((line, index) => {
-    const variant = catalog[index];
-    if (!variant) throw notFound(`There is no SKU ${line.sku}`, { sku: line.sku });
-    if (variant.priceMinor === null) throw badUserInput(`SKU ${line.sku} is not sold in ${input.currency}`, { sku: line.sku });
-    const net = variant.priceMinor * line.quantity;
+    const priced = pricing.lines[index]!;
+    const net = priced.unitListPriceMinor * line.quantity - priced.discountMinor;
     const tax = taxOf(net, input.currency);
     return {
       lineNumber: index + 1,
       sku: line.sku,
       quantity: line.quantity,
-      unitPriceMinor: variant.priceMinor,
+      unitPriceMinor: priced.unitListPriceMinor,
+      ...(priced.discountMinor > 0 ? { discountMinor: priced.discountMinor, discounts: priced.discounts.map((discount) => ({ ...discount })) } : {}),
       taxMinor: tax,
       lineTotalMinor: net + tax,
-      unitCostMinor: variant.unitCostMinor ?? 0,
+      unitCostMinor: priced.unitCostMinor ?? 0,
     };
   });
-  const subtotalMinor = lines.reduce((sum, line) => sum + line.unitPriceMinor * line.quantity, 0);
+  const subtotalMinor = lines.reduce((sum, line) => sum + line.unitPriceMinor * line.quantity - (line.discountMinor ?? 0), 0);
   const taxMinor = lines.reduce((sum, line) => sum + line.taxMinor, 0);
   const id = `ord_${randomUUID()}`;
   const now = new Date();
@@ -204,7 +231,17 @@ async function priceOrder(runtime: OrderRuntime, correlationId: string, input: P
     payment: { authorizedMinor: 0, capturedMinor: 0, refundedMinor: 0 },
     placedAt: now,
     statusHistory: [{ status: 'PLACED', at: now }],
+    ...(pricing.promotions.length ? { promotions: pricing.promotions.map((promotion) => ({ ...promotion })) } : {}),
+    ...(coupons.length ? { couponCodes: [...coupons] } : {}),
   };
+}
+
+/** Uses the order's coupons before it is stored (all or none); COUPON_REFUSED when one was used up meanwhile. */
+async function redeemCoupons(runtime: OrderRuntime, order: OrderRecord): Promise<void> {
+  if (!order.couponCodes?.length) return;
+  const checks = await runtime.redeemCoupons({ orderId: order._id, ...(order.customerId ? { customerId: order.customerId } : {}), codes: order.couponCodes }, order.correlationId);
+  const refused = checks.find((check) => check.refusal !== null);
+  if (refused) throw couponRefused(refused.code, refused.refusal!);
 }
 
 /**

@@ -4,11 +4,12 @@ import { identifier } from '@mesh/server-kit';
 import type { PosRejectionCode, PosTransactionInput } from '../__generated__/resolvers-types.js';
 import type { OrderLineRecord, OrderRecord } from '../models/order.model.js';
 import { eventMoney, fulfilledGoods, orderEnvelope, statusChanged } from '../order-envelopes.js';
-import type { CatalogVariant } from '../product-client.js';
+import type { CartPricing, CatalogVariant } from '../product-client.js';
 import { taxOf } from '../tax-rules.js';
 
 export const MAX_POS_LINES = 50;
 export const MAX_POS_LINE_QUANTITY = 1000;
+const MAX_POS_PROMOTIONS = 20;
 /** How far ahead of the server's clock a till's timestamp may be (clock drift), before it is refused. */
 const MAX_CLOCK_AHEAD_MS = 24 * 3600_000;
 
@@ -21,7 +22,10 @@ export interface PosSale {
   readonly occurredAt: Date;
   readonly customerId: string | undefined;
   readonly currency: PosTransactionInput['currency'];
-  readonly lines: readonly { sku: string; quantity: number; unitPriceMinor: number }[];
+  /** discountMinor: what the till's promotions took off the line (0 when none). */
+  readonly lines: readonly { sku: string; quantity: number; unitPriceMinor: number; discountMinor: number }[];
+  /** The promotions the till says it applied; null when the till does not say (its prices stand as sent). */
+  readonly promotionIds: readonly string[] | null;
   readonly payment: { method: PosTransactionInput['payment']['method']; amountMinor: number };
   /** `pos:<storeId>:<deviceId>:<localId>`: the order's idempotency key. */
   readonly key: string;
@@ -61,12 +65,29 @@ export function checkPosTransaction(storeId: string, input: PosTransactionInput,
   if (Number.isNaN(input.occurredAt.getTime())) return invalid('occurredAt is not a valid instant');
   if (input.occurredAt.getTime() > now.getTime() + MAX_CLOCK_AHEAD_MS) return invalid('occurredAt is more than a day in the future');
   if (input.lines.length < 1 || input.lines.length > MAX_POS_LINES) return invalid(`a transaction holds 1 to ${MAX_POS_LINES} lines`);
-  const lines: { sku: string; quantity: number; unitPriceMinor: number }[] = [];
+  const lines: { sku: string; quantity: number; unitPriceMinor: number; discountMinor: number }[] = [];
   for (const [index, line] of input.lines.entries()) {
     if (!Number.isInteger(line.quantity) || line.quantity < 1 || line.quantity > MAX_POS_LINE_QUANTITY) return invalid(`lines[${index}].quantity must be a whole number from 1 to ${MAX_POS_LINE_QUANTITY}`);
     const price = safeMinor(line.unitPriceMinor);
     if (price === null || !Number.isSafeInteger(price * line.quantity)) return invalid(`lines[${index}].unitPriceMinor must be a whole number of minor units from 0`);
-    lines.push({ sku: line.sku, quantity: line.quantity, unitPriceMinor: price });
+    const discount = safeMinor(line.discountMinor ?? 0n);
+    if (discount === null || discount > price * line.quantity) return invalid(`lines[${index}].discountMinor must be a whole number of minor units from 0 to the line's amount`);
+    lines.push({ sku: line.sku, quantity: line.quantity, unitPriceMinor: price, discountMinor: discount });
+  }
+  const promotionIds = input.promotionIds == null ? null : [...new Set(input.promotionIds)].sort();
+  if (promotionIds) {
+    if (promotionIds.length > MAX_POS_PROMOTIONS) return invalid(`at most ${MAX_POS_PROMOTIONS} promotions`);
+    for (const id of promotionIds) {
+      try {
+        identifier(id, 'promotionIds');
+      } catch {
+        return invalid('promotionIds must be 1 to 128 letters, digits or _-:.@+');
+      }
+    }
+    // Checked against the rules, the sale is priced as a basket: one line per SKU.
+    if (new Set(lines.map((line) => line.sku)).size !== lines.length) return invalid('a transaction naming promotionIds has each SKU on one line');
+  } else if (lines.some((line) => line.discountMinor > 0)) {
+    return invalid('line discounts need the promotionIds that gave them');
   }
   const amountMinor = safeMinor(input.payment.amountMinor);
   if (amountMinor === null) return invalid('payment.amountMinor must be a whole number of minor units from 0');
@@ -74,6 +95,8 @@ export function checkPosTransaction(storeId: string, input: PosTransactionInput,
   const canonical = JSON.stringify([
     storeId, input.deviceId, input.localId, input.sequence, input.occurredAt.toISOString(), customerId ?? null, input.currency,
     lines.map((line) => [line.sku, line.quantity, line.unitPriceMinor]), [input.payment.method, amountMinor],
+    // Only when the till names promotions, so that the fingerprints of earlier uploads stay as they were.
+    ...(promotionIds ? [promotionIds, lines.map((line) => line.discountMinor)] : []),
   ]);
   return {
     storeId,
@@ -84,6 +107,7 @@ export function checkPosTransaction(storeId: string, input: PosTransactionInput,
     customerId,
     currency: input.currency,
     lines,
+    promotionIds,
     payment: { method: input.payment.method, amountMinor },
     key: posOrderKey(storeId, input.deviceId, input.localId),
     fingerprint: createHash('sha256').update(canonical).digest('hex'),
@@ -105,16 +129,22 @@ function safeMinor(value: bigint): number | null {
  * - order.order-status-changed PLACED -> COMPLETED carrying `fulfillment` (type CARRY_OUT): inventory
  *   records the SALE movements and the ledger posts cost of goods.
  */
-export function posOrderOf(sale: PosSale, catalog: ReadonlyMap<string, CatalogVariant>, correlationId: string): { order: OrderRecord; events: AnyEnvelope[] } | PosRejection {
+export function posOrderOf(sale: PosSale, catalog: ReadonlyMap<string, CatalogVariant>, correlationId: string, pricing?: CartPricing): { order: OrderRecord; events: AnyEnvelope[] } | PosRejection {
   const lines: OrderLineRecord[] = [];
   for (const [index, line] of sale.lines.entries()) {
     const variant = catalog.get(line.sku);
     if (!variant) return new PosRejection('UNKNOWN_SKU', `There is no SKU ${line.sku}`);
-    const net = line.unitPriceMinor * line.quantity;
+    const net = line.unitPriceMinor * line.quantity - line.discountMinor;
     const tax = taxOf(net, sale.currency);
-    lines.push({ lineNumber: index + 1, sku: line.sku, quantity: line.quantity, unitPriceMinor: line.unitPriceMinor, taxMinor: tax, lineTotalMinor: net + tax, unitCostMinor: variant.unitCostMinor ?? 0 });
+    // Checked against the rules (tillPricingProblem), the line's discount is split by promotion as priceCart split it.
+    const discounts = pricing?.lines[index]?.discounts ?? [];
+    lines.push({
+      lineNumber: index + 1, sku: line.sku, quantity: line.quantity, unitPriceMinor: line.unitPriceMinor,
+      ...(line.discountMinor > 0 ? { discountMinor: line.discountMinor, discounts: discounts.map((discount) => ({ ...discount })) } : {}),
+      taxMinor: tax, lineTotalMinor: net + tax, unitCostMinor: variant.unitCostMinor ?? 0,
+    });
   }
-  const subtotalMinor = lines.reduce((sum, line) => sum + line.unitPriceMinor * line.quantity, 0);
+  const subtotalMinor = lines.reduce((sum, line) => sum + line.unitPriceMinor * line.quantity - (line.discountMinor ?? 0), 0);
   const taxMinor = lines.reduce((sum, line) => sum + line.taxMinor, 0);
   const totalMinor = subtotalMinor + taxMinor;
   if (!Number.isSafeInteger(totalMinor)) return new PosRejection('INVALID_TRANSACTION', 'the total is too large');
@@ -138,6 +168,7 @@ export function posOrderOf(sale: PosSale, catalog: ReadonlyMap<string, CatalogVa
     totals: { subtotalMinor, taxMinor, totalMinor },
     payment: { authorizedMinor: totalMinor, capturedMinor: totalMinor, refundedMinor: 0, capturedAt: at },
     placedAt: at,
+    ...(pricing?.promotions.length ? { promotions: pricing.promotions.map((promotion) => ({ ...promotion })) } : {}),
     statusHistory: [
       { status: 'PLACED', at, reason: `till ${sale.deviceId} #${sale.sequence} (${sale.localId}), paid by ${sale.payment.method}` },
       { status: 'COMPLETED', at },
@@ -156,6 +187,7 @@ export function posOrderOf(sale: PosSale, catalog: ReadonlyMap<string, CatalogVa
       sku: line.sku,
       quantity: line.quantity,
       unitPrice: eventMoney(line.unitPriceMinor, order),
+      ...(line.discountMinor ? { discount: eventMoney(line.discountMinor, order) } : {}),
       tax: eventMoney(line.taxMinor, order),
       lineTotal: eventMoney(line.lineTotalMinor, order),
     })),
@@ -175,6 +207,7 @@ export function posOrderOf(sale: PosSale, catalog: ReadonlyMap<string, CatalogVa
       amount: eventMoney(totalMinor, order),
       subtotal: eventMoney(subtotalMinor, order),
       tax: eventMoney(taxMinor, order),
+      ...(order.promotions?.length ? { discounts: order.promotions.map((promotion) => ({ promotionId: promotion.promotionId, name: promotion.name, amount: eventMoney(promotion.amountMinor, order) })) } : {}),
       capturedTotal: eventMoney(totalMinor, order),
     },
     id,

@@ -54,13 +54,23 @@ function taxShare(line: OrderLineRecord, units: number): bigint {
 }
 
 /**
+ * The discounted amount of the first `units` units of a line, rounded down: the line's net
+ * (unit price x quantity - discount, as the promotions allocated it at placing) shared by unit,
+ * never the list price. Without a discount it is exactly unit price x units.
+ */
+function netShare(line: OrderLineRecord, units: number): bigint {
+  const net = BigInt(line.unitPriceMinor) * BigInt(line.quantity) - BigInt(line.discountMinor ?? 0);
+  return (net * BigInt(units)) / BigInt(line.quantity);
+}
+
+/**
  * What returning `units` more units of a line refunds, given `returnedBefore` already returned:
- * unit price x units, plus the tax share of units returnedBefore+1 .. returnedBefore+units. The
- * shares telescope, so returning a whole line (in any number of returns) refunds exactly its lineTotal.
+ * the net share plus the tax share of units returnedBefore+1 .. returnedBefore+units. The shares
+ * telescope, so returning a whole line (in any number of returns) refunds exactly its lineTotal.
  */
 export function lineRefund(line: OrderLineRecord, returnedBefore: number, units: number): { refundMinor: number; taxMinor: number } {
   const tax = taxShare(line, returnedBefore + units) - taxShare(line, returnedBefore);
-  const refund = BigInt(line.unitPriceMinor) * BigInt(units) + tax;
+  const refund = netShare(line, returnedBefore + units) - netShare(line, returnedBefore) + tax;
   return { refundMinor: Number(refund), taxMinor: Number(tax) };
 }
 

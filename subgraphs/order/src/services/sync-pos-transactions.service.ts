@@ -7,7 +7,9 @@ import type { OrderRuntime } from '../order-runtime.js';
 import { fetchCatalogVariants, type CatalogVariant } from '../product-client.js';
 import { requireSignedIn } from './order-access.js';
 import { recordPosSequences, type PosDeviceProgress } from './pos-device-progress.service.js';
+import { rulesPricingOf, tillPricingProblem } from './pos-pricing-check.js';
 import { checkPosTransaction, deviceSequenceOf, PosRejection, posOrderOf, type PosSale } from './pos-sale.js';
+import type { CartPricing } from '../product-client.js';
 
 export const MAX_POS_TRANSACTIONS = 500;
 
@@ -48,6 +50,9 @@ function assertMaySync(principal: Principal, storeId: string): void {
  * - its key (pos:<store>:<device>:<localId>) already holds an order -> ALREADY_RECORDED with that
  *   order when the content fingerprint matches, else REJECTED CONFLICT (the first recording stands);
  * - an unknown SKU -> REJECTED UNKNOWN_SKU; payment not equal to the computed total -> PAYMENT_MISMATCH;
+ * - a sale naming its promotions whose list prices, line discounts or promotions differ from the
+ *   product domain's rules in force at its time (priceCart, channel POS) -> PRICING_MISMATCH, with
+ *   what differs in `reason` (pos-pricing-check.ts); one that matches records its promotions;
  * - otherwise one insert of the COMPLETED order with its events (see posOrderOf) -> RECORDED. A
  *   concurrent upload of the same transaction loses on the unique idempotency key and answers
  *   ALREADY_RECORDED, so each sale is recorded once however often or concurrently it is sent.
@@ -65,7 +70,9 @@ export async function syncPosTransactions(models: OrderModels, runtime: OrderRun
   const checked = transactions.map((input) => checkPosTransaction(storeId, input, now));
   const sales = checked.filter((entry): entry is PosSale => !(entry instanceof PosRejection));
   const existing = await recordedOrders(models, sales.map((sale) => sale.key));
-  const catalog = await catalogOf(runtime, caller.correlationId, sales.filter((sale) => !existing.has(sale.key)));
+  const fresh = sales.filter((sale) => !existing.has(sale.key));
+  const catalog = await catalogOf(runtime, caller.correlationId, fresh);
+  const rules = await rulesPricingOf(runtime, caller.correlationId, storeId, fresh);
 
   const results: PosTransactionResult[] = new Array(transactions.length);
   const order = transactions.map((_, index) => index).sort((a, b) => compareDeviceSequence(transactions[a]!, transactions[b]!) || a - b);
@@ -78,7 +85,7 @@ export async function syncPosTransactions(models: OrderModels, runtime: OrderRun
       results[index] = { ...base, outcome: 'REJECTED', order: null, rejection: entry.code, reason: entry.reason };
       continue;
     }
-    const outcome = await decide(models, entry, existing.get(entry.key), catalog.get(entry.currency) ?? new Map(), `${caller.correlationId}:${entry.deviceId}:${entry.localId}`);
+    const outcome = await decide(models, entry, existing.get(entry.key), catalog.get(entry.currency) ?? new Map(), rules.get(entry.key), `${caller.correlationId}:${entry.deviceId}:${entry.localId}`);
     if (outcome.outcome === 'RECORDED') recorded = true;
     if (outcome.order) existing.set(entry.key, outcome.order);
     results[index] = { ...base, ...outcome };
@@ -89,9 +96,12 @@ export async function syncPosTransactions(models: OrderModels, runtime: OrderRun
 
 type Decision = Pick<PosTransactionResult, 'outcome' | 'order' | 'rejection' | 'reason'>;
 
-async function decide(models: OrderModels, sale: PosSale, stored: OrderRecord | undefined, catalog: ReadonlyMap<string, CatalogVariant>, correlationId: string): Promise<Decision> {
+async function decide(models: OrderModels, sale: PosSale, stored: OrderRecord | undefined, catalog: ReadonlyMap<string, CatalogVariant>, rules: CartPricing | PosRejection | undefined, correlationId: string): Promise<Decision> {
   if (stored) return replayOf(sale, stored);
-  const built = posOrderOf(sale, catalog, correlationId);
+  if (rules instanceof PosRejection) return { outcome: 'REJECTED', order: null, rejection: rules.code, reason: rules.reason };
+  const problem = rules ? tillPricingProblem(sale, rules) : null;
+  if (problem) return { outcome: 'REJECTED', order: null, rejection: 'PRICING_MISMATCH', reason: problem };
+  const built = posOrderOf(sale, catalog, correlationId, rules);
   if (built instanceof PosRejection) return { outcome: 'REJECTED', order: null, rejection: built.code, reason: built.reason };
   try {
     await models.orders.create({ ...built.order, pendingEvents: built.events });

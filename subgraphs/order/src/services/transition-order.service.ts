@@ -92,6 +92,7 @@ export async function transitionOrder(models: OrderModels, caller: TransitionCal
             amount: eventMoney(capture, order),
             subtotal: eventMoney(order.totals.subtotalMinor, order),
             tax: eventMoney(order.totals.taxMinor, order),
+            ...(order.promotions?.length ? { discounts: order.promotions.map((promotion) => ({ promotionId: promotion.promotionId, name: promotion.name, amount: eventMoney(promotion.amountMinor, order) })) } : {}),
             capturedTotal: eventMoney(order.totals.totalMinor, order),
           },
           order._id,

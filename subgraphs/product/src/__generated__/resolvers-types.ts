@@ -4,6 +4,11 @@ import type { ProductRecord } from '../models/product.model.js';
 import type { VariantRecord } from '../models/variant.model.js';
 import type { MoneyValue } from '@mesh/server-kit';
 import type { ProductPage } from '../services/list-products.service.js';
+import type { PricePeriodView } from '../pricing/price-list.model.js';
+import type { PromotionRecord } from '../pricing/promotion.model.js';
+import type { PricedCartResult, PricedCartLineView, LineDiscountView, AppliedPromotionView } from '../pricing/price-cart.service.js';
+import type { CouponVerdict } from '../pricing/redeem-coupons.service.js';
+import type { PriceChangeView } from '../pricing/watch-price-changes.service.js';
 import type { ProductContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -21,9 +26,28 @@ export type Scalars = {
   Boolean: { input: boolean; output: boolean; }
   Int: { input: number; output: number; }
   Float: { input: number; output: number; }
+  /** An instant in time, as an ISO 8601 string in UTC. */
+  DateTime: { input: Date; output: Date | string; }
   /** A signed 64-bit integer, serialised as a string of decimal digits. */
   Long: { input: bigint; output: bigint | number | string; }
   _FieldSet: { input: any; output: any; }
+};
+
+/** A promotion that applied to a cart, and why. */
+export type AppliedPromotion = {
+  __typename?: 'AppliedPromotion';
+  /** What it took off the cart in all. */
+  amount: Money;
+  /** The coupon that unlocked it, if it needs one. */
+  couponCode?: Maybe<Scalars['String']['output']>;
+  /** What it does. */
+  kind: PromotionKind;
+  /** Its name. */
+  name: Scalars['String']['output'];
+  /** The promotion. */
+  promotionId: Scalars['ID']['output'];
+  /** Why it applied, in words. */
+  reason: Scalars['String']['output'];
 };
 
 /** A named attribute of a variant. */
@@ -43,12 +67,121 @@ export type AttributeFilter = {
   value: Scalars['String']['input'];
 };
 
+/** A basket to price. */
+export type CartInput = {
+  /** The instant to price at; default now (a till batch prices at each sale's time). */
+  at?: InputMaybe<Scalars['DateTime']['input']>;
+  /** The channel selling. */
+  channel: SalesChannel;
+  /** Coupon codes presented (at most 5, case-insensitive). */
+  couponCodes?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** The currency to price in. */
+  currency: CurrencyCode;
+  /** The customer (per-customer coupon limits). */
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  /** 1 to 50 lines, one per SKU. */
+  lines: Array<CartLineInput>;
+  /** The store selling or fulfilling (store price lists and store-scoped promotions). */
+  storeId?: InputMaybe<Scalars['ID']['input']>;
+  /** The customer's loyalty tier (tier price lists and promotions). */
+  tier?: InputMaybe<LoyaltyTier>;
+};
+
+/** One line of a basket to price. */
+export type CartLineInput = {
+  /** 1 to 1000. */
+  quantity: Scalars['Int']['input'];
+  /** The SKU. */
+  sku: Scalars['ID']['input'];
+};
+
+/** Whether a coupon can be (or was) used: `refusal` is null when it can. */
+export type CouponCheck = {
+  __typename?: 'CouponCheck';
+  /** The code, upper case. */
+  code: Scalars['String']['output'];
+  /** COUPON_UNKNOWN, COUPON_NOT_IN_FORCE, COUPON_EXHAUSTED, COUPON_CUSTOMER_LIMIT or COUPON_NEEDS_CUSTOMER. */
+  refusal?: Maybe<Scalars['String']['output']>;
+};
+
+/** A coupon to create with its promotion. */
+export type CouponInput = {
+  /** The code shoppers type (case-insensitive). */
+  code: Scalars['String']['input'];
+  /** How many times it may be used in all. */
+  maxUses: Scalars['Int']['input'];
+  /** How many times one customer may use it; omit for no limit. */
+  perCustomerLimit?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/**
+ * A promotion to create. Refusals: PROMOTION_PERCENT_OUT_OF_RANGE, PROMOTION_AMOUNT_NOT_POSITIVE,
+ * PROMOTION_PARAMETERS_MISSING, PROMOTION_PERIOD_EMPTY, PROMOTION_EXCLUSIVE_OVERLAP, PROMOTION_ID_TAKEN,
+ * COUPON_CODE_TAKEN. Money parameters are minor units in `currency`.
+ */
+export type CreatePromotionInput = {
+  /** AMOUNT_OFF and FIXED_PRICE per unit, BUNDLE_PRICE per bundle, SPEND_THRESHOLD saving; minor units in `currency`, above zero. */
+  amountMinor?: InputMaybe<Scalars['Long']['input']>;
+  /** BUNDLE_PRICE: at least two SKUs. */
+  bundleSkus?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** BUY_X_GET_Y: units to buy per group. */
+  buyQuantity?: InputMaybe<Scalars['Int']['input']>;
+  /** A coupon that unlocks it; without one it applies to every eligible cart. */
+  coupon?: InputMaybe<CouponInput>;
+  /** The currency of the money parameters (required by every kind but PERCENT_OFF and BUY_X_GET_Y). */
+  currency?: InputMaybe<CurrencyCode>;
+  /** When it ends (exclusive), after startsAt. */
+  endsAt: Scalars['DateTime']['input'];
+  /** BUY_X_GET_Y: units free per group. */
+  getQuantity?: InputMaybe<Scalars['Int']['input']>;
+  /** The new promotion id. */
+  id: Scalars['ID']['input'];
+  /** Unique per promotion to create (1 to 128 letters, digits or _-:.@+): a repeat returns the promotion it created. */
+  idempotencyKey: Scalars['String']['input'];
+  /** What it does. */
+  kind: PromotionKind;
+  /** Its name. */
+  name: Scalars['String']['input'];
+  /** PERCENT_OFF: 1 to 100. */
+  percent?: InputMaybe<Scalars['Int']['input']>;
+  /** Higher first; default 0. */
+  priority?: InputMaybe<Scalars['Int']['input']>;
+  /** Who and what it is for; omit for everyone and everything. */
+  scope?: InputMaybe<PromotionScopeInput>;
+  /** How it stacks with others. */
+  stacking: PromotionStacking;
+  /** When it starts (inclusive). */
+  startsAt: Scalars['DateTime']['input'];
+  /** SPEND_THRESHOLD: what the eligible lines must come to, minor units in `currency`. */
+  thresholdMinor?: InputMaybe<Scalars['Long']['input']>;
+};
+
 /** Currencies the retailer trades in. */
 export type CurrencyCode =
   /** Euro. */
   | 'EUR'
   /** US dollar. */
   | 'USD';
+
+/** What one promotion took off one line. */
+export type LineDiscount = {
+  __typename?: 'LineDiscount';
+  /** What it took off the line. */
+  amount: Money;
+  /** The promotion. */
+  promotionId: Scalars['ID']['output'];
+};
+
+/** Loyalty programme tiers, lowest first. */
+export type LoyaltyTier =
+  /** Middle tier. */
+  | 'GOLD'
+  /** Not enrolled, or no tier earned yet. */
+  | 'NONE'
+  /** Top tier. */
+  | 'PLATINUM'
+  /** Entry tier. */
+  | 'SILVER';
 
 /** An exact amount of money: integer minor units inside, never floating point. */
 export type Money = {
@@ -61,6 +194,43 @@ export type Money = {
   minorUnits: Scalars['Long']['output'];
 };
 
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Creates a promotion, and its coupon when it has one (pricing administrators only). */
+  createPromotion: Promotion;
+  /**
+   * Uses coupons for one sale (the order domain calls this when placing), all or none: each use is
+   * a guarded update, so a coupon with N uses is redeemed at most N times however many sales race.
+   * A repeat with the same key succeeds again without counting twice.
+   */
+  redeemCoupons: Array<CouponCheck>;
+  /** Gives back the coupon uses of a sale whose order was cancelled or rejected. Idempotent: returns the uses given back by this call. */
+  releaseCoupons: Scalars['Int']['output'];
+  /** Schedules a list price (pricing administrators only): `product.price-changed` is published when it takes effect, not now. */
+  schedulePrice: PricePeriod;
+};
+
+
+export type MutationCreatePromotionArgs = {
+  input: CreatePromotionInput;
+};
+
+
+export type MutationRedeemCouponsArgs = {
+  input: RedeemCouponsInput;
+};
+
+
+export type MutationReleaseCouponsArgs = {
+  codes: Array<Scalars['String']['input']>;
+  key: Scalars['String']['input'];
+};
+
+
+export type MutationSchedulePriceArgs = {
+  input: SchedulePriceInput;
+};
+
 /** Relay-style page information. */
 export type PageInfo = {
   __typename?: 'PageInfo';
@@ -68,6 +238,97 @@ export type PageInfo = {
   endCursor?: Maybe<Scalars['String']['output']>;
   /** True when more items follow this page. */
   hasNextPage: Scalars['Boolean']['output'];
+};
+
+/** A list price that took effect (CHANGE), or a marker (RETENTION_EXCEEDED, with only cursor and kind). */
+export type PriceChange = {
+  __typename?: 'PriceChange';
+  /** The channel of the price list; null for the default price. */
+  channel?: Maybe<SalesChannel>;
+  /** The price now in force. */
+  current?: Maybe<Money>;
+  /** Pass as `after` to resume right after this update. */
+  cursor: Scalars['String']['output'];
+  /** When it took effect. */
+  effectiveFrom?: Maybe<Scalars['DateTime']['output']>;
+  /** CHANGE, or RETENTION_EXCEEDED (only cursor and kind are set). */
+  kind: PriceChangeKind;
+  /** The list's price before; null when it had none. */
+  previous?: Maybe<Money>;
+  /** The store of the price list, if it is narrowed to one. */
+  storeId?: Maybe<Scalars['ID']['output']>;
+  /** The loyalty tier of the price list, if it is narrowed to one. */
+  tier?: Maybe<LoyaltyTier>;
+  /** The SKU whose price changed. */
+  variant?: Maybe<ProductVariant>;
+};
+
+/** What a PriceChange update is. */
+export type PriceChangeKind =
+  /** A price took effect. */
+  | 'CHANGE'
+  /** The cursor given is older than the events kept: changes may have been missed. */
+  | 'RETENTION_EXCEEDED';
+
+/** One period of a price list: a price in force from `effectiveFrom` until `effectiveTo`. Periods are never deleted: they are the price history. */
+export type PricePeriod = {
+  __typename?: 'PricePeriod';
+  /** True once product.price-changed was published for it taking effect. */
+  announced: Scalars['Boolean']['output'];
+  /** When it takes (or took) effect. */
+  effectiveFrom: Scalars['DateTime']['output'];
+  /** When it ends (exclusive); null while it is the last, open-ended period. */
+  effectiveTo?: Maybe<Scalars['DateTime']['output']>;
+  /** The list price. */
+  price: Money;
+  /** When it was scheduled. */
+  recordedAt: Scalars['DateTime']['output'];
+};
+
+/**
+ * A priced basket. Every discount is whole minor units on named lines, so the lines' net amounts add
+ * up to `total` exactly; an order-level discount is split over the lines it came from in proportion
+ * to their amounts (that split is what a partial return refunds by). Amounts are before tax.
+ */
+export type PricedCart = {
+  __typename?: 'PricedCart';
+  /** The promotions that took something off, in the order they applied. */
+  appliedPromotions: Array<AppliedPromotion>;
+  /** The verdict on each coupon presented. */
+  coupons: Array<CouponCheck>;
+  /** The currency of every amount. */
+  currency: CurrencyCode;
+  /** Sum of every discount. */
+  discountTotal: Money;
+  /** The lines, in the order given. */
+  lines: Array<PricedCartLine>;
+  /** The instant priced at: the price lists and promotions in force then. */
+  pricedAt: Scalars['DateTime']['output'];
+  /** Sum of list amounts. */
+  subtotal: Money;
+  /** subtotal - discountTotal. */
+  total: Money;
+};
+
+/** One priced line: its list price, the discounts on it and what it sells for. */
+export type PricedCartLine = {
+  __typename?: 'PricedCartLine';
+  /** Sum of the line's discounts. */
+  discountTotal: Money;
+  /** What each promotion took off the line, in the order they applied. */
+  discounts: Array<LineDiscount>;
+  /** Position in the cart, from 1. */
+  lineNumber: Scalars['Int']['output'];
+  /** unitListPrice x quantity. */
+  listAmount: Money;
+  /** listAmount - discountTotal: what the line sells for, before tax. */
+  netAmount: Money;
+  /** Units. */
+  quantity: Scalars['Int']['output'];
+  /** The SKU. */
+  sku: Scalars['ID']['output'];
+  /** List price of one unit (price lists: store, tier, channel or default). */
+  unitListPrice: Money;
 };
 
 /**
@@ -132,9 +393,16 @@ export type ProductVariant = {
   attributes: Array<Attribute>;
   /** Display name including the distinguishing attribute, e.g. "Classic Crew Tee / M". */
   name: Scalars['String']['output'];
-  /** Shelf price in the given currency, or null when the variant is not sold in it. */
+  /**
+   * List price in the given currency at `at` (default: now), from the most specific price list that
+   * applies and has a price then: one for the store beats one for the loyalty tier beats one for the
+   * channel beats the default price (no channel). Null when the variant is not sold there then.
+   * Promotions are not applied here: see Query.priceCart.
+   */
   price?: Maybe<Money>;
-  /** Shelf prices in every currency the variant is sold in. */
+  /** Every period of one price list of the variant (exactly this scope, no fallback), oldest first: the price history and what is scheduled. */
+  priceHistory: Array<PricePeriod>;
+  /** Default list prices (any channel) in force now, in every currency the variant is sold in. */
   prices: Array<Money>;
   /** The product this variant belongs to. */
   product: Product;
@@ -150,7 +418,23 @@ export type ProductVariant = {
  * Stock, orders and postings all refer to a SKU.
  */
 export type ProductVariantPriceArgs = {
+  at?: InputMaybe<Scalars['DateTime']['input']>;
+  channel?: InputMaybe<SalesChannel>;
   currency?: CurrencyCode;
+  storeId?: InputMaybe<Scalars['ID']['input']>;
+  tier?: InputMaybe<LoyaltyTier>;
+};
+
+
+/**
+ * The sellable unit: one SKU of a product, with its attributes and a price per currency.
+ * Stock, orders and postings all refer to a SKU.
+ */
+export type ProductVariantPriceHistoryArgs = {
+  channel?: InputMaybe<SalesChannel>;
+  currency: CurrencyCode;
+  storeId?: InputMaybe<Scalars['ID']['input']>;
+  tier?: InputMaybe<LoyaltyTier>;
 };
 
 
@@ -162,16 +446,120 @@ export type ProductVariantUnitCostArgs = {
   currency?: CurrencyCode;
 };
 
+/**
+ * A promotion. Candidates for a cart are those in force, in its currency, for its channel, store and
+ * tier, with their coupon presented if they need one; they are tried from the highest priority down:
+ * an EXCLUSIVE one applies only if nothing applied before it and then alone; COMBINABLE ones apply one
+ * after another on what the ones before left.
+ */
+export type Promotion = {
+  __typename?: 'Promotion';
+  /** AMOUNT_OFF per unit, FIXED_PRICE per unit, BUNDLE_PRICE per bundle, SPEND_THRESHOLD saving. */
+  amount?: Maybe<Money>;
+  /** BUNDLE_PRICE: the SKUs of the bundle, one unit of each. */
+  bundleSkus?: Maybe<Array<Scalars['ID']['output']>>;
+  /** BUY_X_GET_Y: units to buy per group. */
+  buyQuantity?: Maybe<Scalars['Int']['output']>;
+  /** The coupon code that unlocks it, when it needs one. */
+  couponCode?: Maybe<Scalars['String']['output']>;
+  /** When it ends (exclusive). */
+  endsAt: Scalars['DateTime']['output'];
+  /** BUY_X_GET_Y: units free per group (the cheapest). */
+  getQuantity?: Maybe<Scalars['Int']['output']>;
+  /** Stable promotion id, e.g. promo_weekend_sale. */
+  id: Scalars['ID']['output'];
+  /** What it does. */
+  kind: PromotionKind;
+  /** What shoppers and finance see (the contra-revenue account is named after it). */
+  name: Scalars['String']['output'];
+  /** PERCENT_OFF: the percentage, 1 to 100. */
+  percent?: Maybe<Scalars['Int']['output']>;
+  /** Higher is tried first. */
+  priority: Scalars['Int']['output'];
+  /** Who and what it is for. */
+  scope: PromotionScope;
+  /** How it stacks with others. */
+  stacking: PromotionStacking;
+  /** When it starts (inclusive). */
+  startsAt: Scalars['DateTime']['output'];
+  /** SPEND_THRESHOLD: what the eligible lines must come to. */
+  threshold?: Maybe<Money>;
+};
+
+/** What a promotion does (its parameters in Promotion). */
+export type PromotionKind =
+  /** `amount` off each eligible unit. */
+  | 'AMOUNT_OFF'
+  /** One of each of bundleSkus together for `amount`. */
+  | 'BUNDLE_PRICE'
+  /** Of every buyQuantity + getQuantity eligible units, the getQuantity cheapest are free. */
+  | 'BUY_X_GET_Y'
+  /** Eligible units sell for `amount` each. */
+  | 'FIXED_PRICE'
+  /** `percent` off each eligible line. */
+  | 'PERCENT_OFF'
+  /** `amount` off when the eligible lines come to `threshold` or more. */
+  | 'SPEND_THRESHOLD';
+
+/** Who and what a promotion is for. Absent or empty lists do not narrow. */
+export type PromotionScope = {
+  __typename?: 'PromotionScope';
+  /** Only SKUs of products in these categories. */
+  categories?: Maybe<Array<Scalars['String']['output']>>;
+  /** Only sales in these channels. */
+  channels?: Maybe<Array<SalesChannel>>;
+  /** Only these SKUs (with categories: a line is eligible when its SKU or its category is listed). */
+  skus?: Maybe<Array<Scalars['ID']['output']>>;
+  /** Only sales at (or fulfilled from) these stores. */
+  storeIds?: Maybe<Array<Scalars['ID']['output']>>;
+  /** Only customers of these loyalty tiers. */
+  tiers?: Maybe<Array<LoyaltyTier>>;
+};
+
+/** Who and what a promotion is for. Absent or empty lists do not narrow. */
+export type PromotionScopeInput = {
+  /** Only SKUs of products in these categories. */
+  categories?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Only sales in these channels. */
+  channels?: InputMaybe<Array<SalesChannel>>;
+  /** Only these SKUs (or, with categories, these SKUs too). */
+  skus?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** Only sales at (or fulfilled from) these stores. */
+  storeIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** Only customers of these loyalty tiers. */
+  tiers?: InputMaybe<Array<LoyaltyTier>>;
+};
+
+/** How a promotion stacks with others. */
+export type PromotionStacking =
+  /** Applies after any others of higher priority, on what they left. */
+  | 'COMBINABLE'
+  /** Applies only if no promotion of higher priority applied, and then alone. */
+  | 'EXCLUSIVE';
+
 export type Query = {
   __typename?: 'Query';
+  /**
+   * Prices a basket as every channel does (web, app, marketplace, clienteling, the till, and
+   * placeOrder itself): list prices from the price lists, then the promotions in force by the one
+   * rule (see PricedCart). Reads only; coupons are checked, not used. Amounts are before tax.
+   */
+  priceCart: PricedCart;
   /** One product by id, or null when there is none. */
   product?: Maybe<Product>;
   /** Products in id order, a page at a time (first: 1 to 100). */
   products: ProductConnection;
+  /** Promotions in force at `at` (default now), highest priority first. */
+  promotions: Array<Promotion>;
   /** One variant by SKU, or null when there is none. */
   variant?: Maybe<ProductVariant>;
   /** Variants by SKU, in the order asked, null for each unknown SKU (at most 200). */
   variants: Array<Maybe<ProductVariant>>;
+};
+
+
+export type QueryPriceCartArgs = {
+  input: CartInput;
 };
 
 
@@ -187,12 +575,88 @@ export type QueryProductsArgs = {
 };
 
 
+export type QueryPromotionsArgs = {
+  at?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+
 export type QueryVariantArgs = {
   sku: Scalars['ID']['input'];
 };
 
 
 export type QueryVariantsArgs = {
+  skus: Array<Scalars['ID']['input']>;
+};
+
+/** Coupon uses for one sale. */
+export type RedeemCouponsInput = {
+  /** The sale's instant (the coupon's promotion must be in force then); default now. */
+  at?: InputMaybe<Scalars['DateTime']['input']>;
+  /** The coupon codes to use, all or none. */
+  codes: Array<Scalars['String']['input']>;
+  /** The customer (required by coupons with a per-customer limit). */
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  /** The sale's key (the order id): one use per coupon per key. */
+  key: Scalars['String']['input'];
+};
+
+/** Where an order was placed. */
+export type SalesChannel =
+  /** The mobile app. */
+  | 'APP'
+  /** An associate selling on a customer's behalf (clienteling app). */
+  | 'CLIENTELING'
+  /** A third-party marketplace. */
+  | 'MARKETPLACE'
+  /** A store till (point of sale). */
+  | 'POS'
+  /** The web storefront. */
+  | 'WEB';
+
+/**
+ * A price to schedule. It is appended to the price list of its scope (SKU, currency, and optionally
+ * channel, store and tier): it starts after the list's last period started, and not in the past; an
+ * open-ended last period is closed where it starts; after a closed last period it must start exactly
+ * at its end. Refusals: PRICE_NOT_POSITIVE, PRICE_PERIOD_EMPTY, PRICE_PERIOD_OVERLAP, PRICE_PERIOD_GAP,
+ * PRICE_CHANGE_IN_PAST, IDEMPOTENCY_KEY_REUSED.
+ */
+export type SchedulePriceInput = {
+  /** The price in minor units, above zero. */
+  amountMinor: Scalars['Long']['input'];
+  /** Only sales in this channel; omit for the default price. */
+  channel?: InputMaybe<SalesChannel>;
+  /** The currency of the price. */
+  currency: CurrencyCode;
+  /** When it takes effect; default now. */
+  effectiveFrom?: InputMaybe<Scalars['DateTime']['input']>;
+  /** When it ends; default never (until the next change). */
+  effectiveTo?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Unique per change (1 to 128 letters, digits or _-:.@+): a repeat returns the period it scheduled. */
+  idempotencyKey: Scalars['String']['input'];
+  /** The SKU priced. */
+  sku: Scalars['ID']['input'];
+  /** Only sales at this store; omit for every location. */
+  storeId?: InputMaybe<Scalars['ID']['input']>;
+  /** Only customers of this loyalty tier; omit for everyone. */
+  tier?: InputMaybe<LoyaltyTier>;
+};
+
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * List price changes of the given SKUs (1 to 200) as they take effect, whichever replica announced
+   * them: what a clienteling app shows an associate about the SKUs of their clients. With `after`,
+   * the changes since that cursor come first; beyond the retention window (EVENT_RETENTION_HOURS) a
+   * RETENTION_EXCEEDED update comes first (read ProductVariant.price for the prices now). A reader
+   * slower than the changes gets the newest change per price list, never an unbounded backlog.
+   */
+  priceChanged: PriceChange;
+};
+
+
+export type SubscriptionPriceChangedArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
   skus: Array<Scalars['ID']['input']>;
 };
 
@@ -294,46 +758,112 @@ export type FederationReferenceTypes = {
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
-  Attribute: ResolverTypeWrapper<Attribute>;
+  AppliedPromotion: ResolverTypeWrapper<AppliedPromotionView>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Attribute: ResolverTypeWrapper<Attribute>;
   AttributeFilter: AttributeFilter;
+  CartInput: CartInput;
+  CartLineInput: CartLineInput;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  CouponCheck: ResolverTypeWrapper<CouponVerdict>;
+  CouponInput: CouponInput;
+  CreatePromotionInput: CreatePromotionInput;
   CurrencyCode: CurrencyCode;
+  DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  LineDiscount: ResolverTypeWrapper<LineDiscountView>;
   Long: ResolverTypeWrapper<Scalars['Long']['output']>;
+  LoyaltyTier: LoyaltyTier;
   Money: ResolverTypeWrapper<MoneyValue>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  PriceChange: ResolverTypeWrapper<PriceChangeView>;
+  PriceChangeKind: PriceChangeKind;
+  PricePeriod: ResolverTypeWrapper<PricePeriodView>;
+  PricedCart: ResolverTypeWrapper<PricedCartResult>;
+  PricedCartLine: ResolverTypeWrapper<PricedCartLineView>;
   Product: ResolverTypeWrapper<ProductRecord>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   ProductConnection: ResolverTypeWrapper<ProductPage>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   ProductEdge: ResolverTypeWrapper<Omit<ProductEdge, 'node'> & { node: ResolversTypes['Product'] }>;
   ProductFilter: ProductFilter;
   ProductVariant: ResolverTypeWrapper<VariantRecord>;
+  Promotion: ResolverTypeWrapper<PromotionRecord>;
+  PromotionKind: PromotionKind;
+  PromotionScope: ResolverTypeWrapper<PromotionScope>;
+  PromotionScopeInput: PromotionScopeInput;
+  PromotionStacking: PromotionStacking;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RedeemCouponsInput: RedeemCouponsInput;
+  SalesChannel: SalesChannel;
+  SchedulePriceInput: SchedulePriceInput;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
-  Attribute: Attribute;
+  AppliedPromotion: AppliedPromotionView;
   String: Scalars['String']['output'];
+  ID: Scalars['ID']['output'];
+  Attribute: Attribute;
   AttributeFilter: AttributeFilter;
+  CartInput: CartInput;
+  CartLineInput: CartLineInput;
+  Int: Scalars['Int']['output'];
+  CouponCheck: CouponVerdict;
+  CouponInput: CouponInput;
+  CreatePromotionInput: CreatePromotionInput;
+  DateTime: Scalars['DateTime']['output'];
+  LineDiscount: LineDiscountView;
   Long: Scalars['Long']['output'];
   Money: MoneyValue;
+  Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
   Boolean: Scalars['Boolean']['output'];
+  PriceChange: PriceChangeView;
+  PricePeriod: PricePeriodView;
+  PricedCart: PricedCartResult;
+  PricedCartLine: PricedCartLineView;
   Product: ProductRecord;
-  ID: Scalars['ID']['output'];
   ProductConnection: ProductPage;
-  Int: Scalars['Int']['output'];
   ProductEdge: Omit<ProductEdge, 'node'> & { node: ResolversParentTypes['Product'] };
   ProductFilter: ProductFilter;
   ProductVariant: VariantRecord;
+  Promotion: PromotionRecord;
+  PromotionScope: PromotionScope;
+  PromotionScopeInput: PromotionScopeInput;
   Query: Record<PropertyKey, never>;
+  RedeemCouponsInput: RedeemCouponsInput;
+  SchedulePriceInput: SchedulePriceInput;
+  Subscription: Record<PropertyKey, never>;
+};
+
+export type AppliedPromotionResolvers<ContextType = ProductContext, ParentType extends ResolversParentTypes['AppliedPromotion'] = ResolversParentTypes['AppliedPromotion']> = {
+  amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  couponCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['PromotionKind'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  promotionId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type AttributeResolvers<ContextType = ProductContext, ParentType extends ResolversParentTypes['Attribute'] = ResolversParentTypes['Attribute']> = {
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type CouponCheckResolvers<ContextType = ProductContext, ParentType extends ResolversParentTypes['CouponCheck'] = ResolversParentTypes['CouponCheck']> = {
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  refusal?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
+  name: 'DateTime';
+}
+
+export type LineDiscountResolvers<ContextType = ProductContext, ParentType extends ResolversParentTypes['LineDiscount'] = ResolversParentTypes['LineDiscount']> = {
+  amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  promotionId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
 export interface LongScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Long'], any> {
@@ -346,9 +876,58 @@ export type MoneyResolvers<ContextType = ProductContext, ParentType extends Reso
   minorUnits?: Resolver<ResolversTypes['Long'], ParentType, ContextType>;
 };
 
+export type MutationResolvers<ContextType = ProductContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  createPromotion?: Resolver<ResolversTypes['Promotion'], ParentType, ContextType, RequireFields<MutationCreatePromotionArgs, 'input'>>;
+  redeemCoupons?: Resolver<Array<ResolversTypes['CouponCheck']>, ParentType, ContextType, RequireFields<MutationRedeemCouponsArgs, 'input'>>;
+  releaseCoupons?: Resolver<ResolversTypes['Int'], ParentType, ContextType, RequireFields<MutationReleaseCouponsArgs, 'codes' | 'key'>>;
+  schedulePrice?: Resolver<ResolversTypes['PricePeriod'], ParentType, ContextType, RequireFields<MutationSchedulePriceArgs, 'input'>>;
+};
+
 export type PageInfoResolvers<ContextType = ProductContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
+export type PriceChangeResolvers<ContextType = ProductContext, ParentType extends ResolversParentTypes['PriceChange'] = ResolversParentTypes['PriceChange']> = {
+  channel?: Resolver<Maybe<ResolversTypes['SalesChannel']>, ParentType, ContextType>;
+  current?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  effectiveFrom?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['PriceChangeKind'], ParentType, ContextType>;
+  previous?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  storeId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  tier?: Resolver<Maybe<ResolversTypes['LoyaltyTier']>, ParentType, ContextType>;
+  variant?: Resolver<Maybe<ResolversTypes['ProductVariant']>, ParentType, ContextType>;
+};
+
+export type PricePeriodResolvers<ContextType = ProductContext, ParentType extends ResolversParentTypes['PricePeriod'] = ResolversParentTypes['PricePeriod']> = {
+  announced?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  effectiveFrom?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  effectiveTo?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  price?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  recordedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type PricedCartResolvers<ContextType = ProductContext, ParentType extends ResolversParentTypes['PricedCart'] = ResolversParentTypes['PricedCart']> = {
+  appliedPromotions?: Resolver<Array<ResolversTypes['AppliedPromotion']>, ParentType, ContextType>;
+  coupons?: Resolver<Array<ResolversTypes['CouponCheck']>, ParentType, ContextType>;
+  currency?: Resolver<ResolversTypes['CurrencyCode'], ParentType, ContextType>;
+  discountTotal?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  lines?: Resolver<Array<ResolversTypes['PricedCartLine']>, ParentType, ContextType>;
+  pricedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  subtotal?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+};
+
+export type PricedCartLineResolvers<ContextType = ProductContext, ParentType extends ResolversParentTypes['PricedCartLine'] = ResolversParentTypes['PricedCartLine']> = {
+  discountTotal?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  discounts?: Resolver<Array<ResolversTypes['LineDiscount']>, ParentType, ContextType>;
+  lineNumber?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  listAmount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  netAmount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  sku?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  unitListPrice?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
 };
 
 export type ProductResolvers<ContextType = ProductContext, ParentType extends ResolversParentTypes['Product'] = ResolversParentTypes['Product'], FederationReferenceType extends FederationReferenceTypes['Product'] = FederationReferenceTypes['Product']> = {
@@ -377,28 +956,73 @@ export type ProductVariantResolvers<ContextType = ProductContext, ParentType ext
   attributes?: Resolver<Array<ResolversTypes['Attribute']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   price?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType, RequireFields<ProductVariantPriceArgs, 'currency'>>;
+  priceHistory?: Resolver<Array<ResolversTypes['PricePeriod']>, ParentType, ContextType, RequireFields<ProductVariantPriceHistoryArgs, 'currency'>>;
   prices?: Resolver<Array<ResolversTypes['Money']>, ParentType, ContextType>;
   product?: Resolver<ResolversTypes['Product'], ParentType, ContextType>;
   sku?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   unitCost?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType, RequireFields<ProductVariantUnitCostArgs, 'currency'>>;
 };
 
+export type PromotionResolvers<ContextType = ProductContext, ParentType extends ResolversParentTypes['Promotion'] = ResolversParentTypes['Promotion']> = {
+  amount?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  bundleSkus?: Resolver<Maybe<Array<ResolversTypes['ID']>>, ParentType, ContextType>;
+  buyQuantity?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  couponCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  endsAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  getQuantity?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['PromotionKind'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  percent?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  priority?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  scope?: Resolver<ResolversTypes['PromotionScope'], ParentType, ContextType>;
+  stacking?: Resolver<ResolversTypes['PromotionStacking'], ParentType, ContextType>;
+  startsAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  threshold?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+};
+
+export type PromotionScopeResolvers<ContextType = ProductContext, ParentType extends ResolversParentTypes['PromotionScope'] = ResolversParentTypes['PromotionScope']> = {
+  categories?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  channels?: Resolver<Maybe<Array<ResolversTypes['SalesChannel']>>, ParentType, ContextType>;
+  skus?: Resolver<Maybe<Array<ResolversTypes['ID']>>, ParentType, ContextType>;
+  storeIds?: Resolver<Maybe<Array<ResolversTypes['ID']>>, ParentType, ContextType>;
+  tiers?: Resolver<Maybe<Array<ResolversTypes['LoyaltyTier']>>, ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = ProductContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  priceCart?: Resolver<ResolversTypes['PricedCart'], ParentType, ContextType, RequireFields<QueryPriceCartArgs, 'input'>>;
   product?: Resolver<Maybe<ResolversTypes['Product']>, ParentType, ContextType, RequireFields<QueryProductArgs, 'id'>>;
   products?: Resolver<ResolversTypes['ProductConnection'], ParentType, ContextType, RequireFields<QueryProductsArgs, 'first'>>;
+  promotions?: Resolver<Array<ResolversTypes['Promotion']>, ParentType, ContextType, Partial<QueryPromotionsArgs>>;
   variant?: Resolver<Maybe<ResolversTypes['ProductVariant']>, ParentType, ContextType, RequireFields<QueryVariantArgs, 'sku'>>;
   variants?: Resolver<Array<Maybe<ResolversTypes['ProductVariant']>>, ParentType, ContextType, RequireFields<QueryVariantsArgs, 'skus'>>;
 };
 
+export type SubscriptionResolvers<ContextType = ProductContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  priceChanged?: SubscriptionResolver<ResolversTypes['PriceChange'], "priceChanged", ParentType, ContextType, RequireFields<SubscriptionPriceChangedArgs, 'skus'>>;
+};
+
 export type Resolvers<ContextType = ProductContext> = {
+  AppliedPromotion?: AppliedPromotionResolvers<ContextType>;
   Attribute?: AttributeResolvers<ContextType>;
+  CouponCheck?: CouponCheckResolvers<ContextType>;
+  DateTime?: GraphQLScalarType;
+  LineDiscount?: LineDiscountResolvers<ContextType>;
   Long?: GraphQLScalarType;
   Money?: MoneyResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  PriceChange?: PriceChangeResolvers<ContextType>;
+  PricePeriod?: PricePeriodResolvers<ContextType>;
+  PricedCart?: PricedCartResolvers<ContextType>;
+  PricedCartLine?: PricedCartLineResolvers<ContextType>;
   Product?: ProductResolvers<ContextType>;
   ProductConnection?: ProductConnectionResolvers<ContextType>;
   ProductEdge?: ProductEdgeResolvers<ContextType>;
   ProductVariant?: ProductVariantResolvers<ContextType>;
+  Promotion?: PromotionResolvers<ContextType>;
+  PromotionScope?: PromotionScopeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
 };
 

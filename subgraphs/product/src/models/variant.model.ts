@@ -1,7 +1,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { CurrencyCode } from '@mesh/server-kit';
 
-/** A price or cost in one currency, in integer minor units. */
+/** A cost in one currency, in integer minor units (list prices live in price lists: pricing/). */
 export interface PriceRecord {
   currency: CurrencyCode;
   amountMinor: number;
@@ -13,7 +13,6 @@ export interface VariantRecord {
   productId: string;
   name: string;
   attributes: { name: string; value: string }[];
-  prices: PriceRecord[];
   /** What a unit cost the retailer; not part of the public graph. */
   unitCosts: PriceRecord[];
 }
@@ -33,7 +32,6 @@ const variantSchema = new Schema<VariantRecord>(
     productId: { type: String, required: true },
     name: { type: String, required: true },
     attributes: { type: [{ name: String, value: String, _id: false }], default: [] },
-    prices: { type: [priceSchema], default: [] },
     unitCosts: { type: [priceSchema], default: [] },
   },
   { versionKey: false, collection: 'variants' },

@@ -9,4 +9,6 @@ export const Query: QueryResolvers = {
     const checked = (boundedList(skus, 'skus') ?? []).map((sku) => identifier(sku, 'skus'));
     return loaders.variantBySku.loadMany(checked).then((rows) => rows.map((row) => (row instanceof Error ? null : row)));
   },
+  priceCart: (_parent, { input }, { pricing }) => pricing.priceCart(input),
+  promotions: (_parent, { at }, { pricing }) => pricing.promotionsInForce(at ?? new Date()),
 };

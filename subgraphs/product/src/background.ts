@@ -1,0 +1,35 @@
+import { pendingEventsSource, startOutboxRelay, type WithPendingEvents } from '@mesh/events';
+import type { Model } from 'mongoose';
+import type { SubgraphRuntime } from '@mesh/server-kit';
+import { subscribeToOrderEvents } from './events/order-events.consumer.js';
+import type { ProductModels } from './models/index.js';
+import { startPriceAnnouncer } from './pricing/price-announcer.job.js';
+import type { ProductSettings } from './product-settings.js';
+
+/**
+ * What the product subgraph runs beside its HTTP server: the price announcer (scheduled prices
+ * that took effect become `product.price-changed`) and the relay that publishes the events it
+ * records in the price lists; and the order-events consumer that gives back the coupon uses of
+ * rejected and cancelled orders. Stopped consumer first, relay last.
+ */
+export async function startProductBackground(runtime: SubgraphRuntime<ProductModels>, settings: ProductSettings): Promise<{ stop(): Promise<void> }> {
+  const { models, bus, logger } = runtime;
+  const relay = startOutboxRelay({
+    model: models.outbox,
+    bus,
+    logger,
+    intervalMs: settings.relayIntervalMs,
+    idleIntervalMs: settings.relayIdleIntervalMs,
+    // The plugin adds pendingEvents to the schema; the record type keeps it optional (absent when none).
+    sources: [pendingEventsSource(models.priceLists as unknown as Model<WithPendingEvents>)],
+  });
+  const announcer = startPriceAnnouncer(models, { intervalMs: settings.priceAnnouncerIntervalMs, logger, afterChange: relay.poke });
+  const consumer = await subscribeToOrderEvents(models, bus);
+  return {
+    async stop() {
+      await consumer.stop();
+      await announcer.stop();
+      await relay.stop();
+    },
+  };
+}
