@@ -1,5 +1,6 @@
 import { TOPICS, type AnyEnvelope, type EventBus, type Subscription } from '@mesh/events';
 import type { IntegrationModels } from '../models/index.js';
+import { activeSubscriptionsOf } from './active-subscriptions.js';
 
 export const OUTBOUND_CONSUMER = 'integration-outbound-fan-out';
 
@@ -27,7 +28,7 @@ export function orderingKeyOf(envelope: AnyEnvelope): string {
 export async function startFanOut(bus: EventBus, models: IntegrationModels, queued: (subscriptionIds: readonly string[]) => void): Promise<Subscription> {
   let sequence = 0;
   return bus.subscribe(TOPICS, OUTBOUND_CONSUMER, async (envelope) => {
-    const subscriptions = await models.eventSubscriptions.find({ topics: envelope.type, active: true }, { _id: 1 }).lean<{ _id: string }[]>();
+    const subscriptions = (await activeSubscriptionsOf(models.eventSubscriptions, envelope.type)).map((_id) => ({ _id }));
     if (subscriptions.length === 0) return;
     const body = JSON.stringify(envelope);
     const now = new Date();

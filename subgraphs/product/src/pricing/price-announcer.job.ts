@@ -24,6 +24,8 @@ export function startPriceAnnouncer(models: ProductModels, options: { intervalMs
   let stopped = false;
 
   async function leasedPass(): Promise<number> {
+    // Nothing due (nearly every pass): one indexed read, without taking and releasing the lease (two writes).
+    if (!(await models.priceLists.exists({ nextDueAt: { $lte: new Date() } }))) return 0;
     const outcome = await lease.runExclusive(() => announceDuePrices(models, new Date(), BATCH));
     const announced = outcome.ran ? outcome.value : 0;
     if (announced > 0) {
