@@ -122,7 +122,8 @@ describe('admission control', () => {
         const extensions = answer.errors![0]!.extensions as { code: string; retryAfterMs: number; retryable: boolean };
         assert.equal(extensions.code, 'INTAKE_SATURATED');
         assert.equal(extensions.retryable, true);
-        assert.ok(extensions.retryAfterMs >= 250 && extensions.retryAfterMs <= 45_000, `retryAfterMs ${extensions.retryAfterMs}`);
+        // No decision yet to measure a rate by: come back soon (not after the 30 s cap).
+        assert.ok(extensions.retryAfterMs >= 250 && extensions.retryAfterMs <= 1500, `retryAfterMs ${extensions.retryAfterMs}`);
       }
       // Nothing of a refused order was written.
       assert.equal(await order.connection.model<OrderRecord>('Order').countDocuments(), admittedBefore + 5);

@@ -4,6 +4,9 @@ import { intakeSaturated } from '../errors.js';
 const FORGET_AFTER_MS = 60_000;
 /** The window over which the decision rate (for the retry hint) is measured. */
 const RATE_WINDOW_MS = 10_000;
+/** Decisions the rate needs before it is trusted; until then (a burst's first refusals) callers come back after about this long. */
+const RATE_MIN_SAMPLES = 5;
+const UNMEASURED_RETRY_MS = 1000;
 
 /**
  * Admission control for order intake, per process: new orders are admitted while this replica's
@@ -52,14 +55,21 @@ export class IntakeGate {
 
   /**
    * The time the recent decision rate needs to work off the whole backlog, within 0.5-30 s, with
-   * jitter so that refused callers spread out instead of returning together.
+   * jitter so that refused callers spread out instead of returning together. The rate is measured
+   * over the span the recent decisions cover (not the whole window, which would understate a rate
+   * that just started); with too few decisions to measure (the first refusals of a burst), callers
+   * come back after about UNMEASURED_RETRY_MS, by when there is a rate to go by. (A rate of "at
+   * least one a second" sent a burst's first refusals away for 30 s while the intake drained in a
+   * few.)
    */
   private retryAfterMs(backlog: number): number {
     const now = Date.now();
-    const recent = this.decidedAt.filter((at) => now - at <= RATE_WINDOW_MS).length;
-    const perSecond = Math.max(1, recent / (RATE_WINDOW_MS / 1000));
-    const estimate = (backlog / perSecond) * 1000;
-    return Math.round(Math.min(30_000, Math.max(500, estimate)) * (0.5 + Math.random()));
+    const recent = this.decidedAt.filter((at) => now - at <= RATE_WINDOW_MS);
+    const jitter = 0.5 + Math.random();
+    if (recent.length < RATE_MIN_SAMPLES) return Math.round(UNMEASURED_RETRY_MS * jitter);
+    const spanSeconds = Math.max(1, (now - recent[0]!) / 1000);
+    const estimate = (backlog / (recent.length / spanSeconds)) * 1000;
+    return Math.round(Math.min(30_000, Math.max(500, estimate)) * jitter);
   }
 
   private forgetStale(now: number): void {
