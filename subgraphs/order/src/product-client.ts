@@ -19,7 +19,7 @@ const VARIANTS = `query OrderPricing($skus: [ID!]!, $currency: CurrencyCode!) {
 
 type VariantsResponse = {
   data?: { variants: ({ sku: string; prices: { minorUnits: string; currency: string }[]; unitCost: { minorUnits: string } | null } | null)[] } | null;
-  errors?: { message: string }[];
+  errors?: { message: string; extensions?: { code?: string; retryable?: boolean } }[];
 };
 
 /**
@@ -49,6 +49,9 @@ export async function fetchCatalogVariants(
     throw catalogUnavailable((error as Error).name === 'TimeoutError' ? 'no answer within 5 s' : (error as Error).message);
   }
   if (response.status >= 500) throw catalogUnavailable(`HTTP ${response.status}`);
+  // The catalog's own transient refusal (its database restarting): as retryable for our caller.
+  const transient = body.errors?.find((error) => error.extensions?.retryable === true);
+  if (transient) throw catalogUnavailable(transient.extensions?.code ?? transient.message);
   if (!response.ok || body.errors?.length || !body.data) {
     throw new Error(`product subgraph answered ${response.status}: ${body.errors?.map((error) => error.message).join('; ') ?? 'no data'}`);
   }
