@@ -17,28 +17,19 @@ export interface Refusal {
   readonly gateway: number;
 }
 
-/** What a storefront client may do with an error answer. */
-export interface ResendPolicy {
-  /**
-   * Also resend, to the next gateway, an answer that is not marked retryable (a gateway whose
-   * subgraph process died answers with its own error): only where the test expects such failures.
-   */
-  readonly resendGatewayErrors: boolean;
-  /** Give up (and fail) after this many attempts. Default 120. */
-  readonly attempts?: number;
-}
-
 const TRANSPORT = 'TRANSPORT';
 
+/** Attempts per order before a client gives up (and the test fails). */
+const ATTEMPTS = 120;
+
 /**
- * Sends one placeOrder as a storefront that knows several gateways does: starts at gateway
- * `first`; a refusal marked retryable is sent again with the same idempotency key after its
- * `retryAfterMs` (at most 2 s); a lost connection or, with `resendGatewayErrors`, any other error
- * is sent again with the same key to the next gateway. Every error answer is pushed to `refusals`.
+ * Sends one placeOrder as a storefront behind a load balancer does: starts at gateway `first`; a
+ * refusal marked retryable is sent again with the same idempotency key after its `retryAfterMs`
+ * (at most 2 s), a lost connection after 100 ms, each time to the next gateway. Any other error
+ * fails the test: every refusal must be retryable. Every error answer is pushed to `refusals`.
  */
-export async function placeOrderResending(gateways: readonly GatewayQuery[], first: number, input: PlaceOrderInput, policy: ResendPolicy, refusals: Refusal[]): Promise<PlacedAnswer> {
+export async function placeOrderResending(gateways: readonly GatewayQuery[], first: number, input: PlaceOrderInput, refusals: Refusal[]): Promise<PlacedAnswer> {
   const startedAt = performance.now();
-  const attempts = policy.attempts ?? 120;
   let gateway = first;
   for (let attempt = 1; ; attempt++) {
     let response: GatewayResponse<{ placeOrder: { __typename?: string; order: { id: string; status: string }; reason?: string } }> | undefined;
@@ -61,14 +52,9 @@ export async function placeOrderResending(gateways: readonly GatewayQuery[], fir
     const error = response?.errors?.[0];
     const refusal: Refusal = { key: input.idempotencyKey, code: error ? String(error.extensions?.['code']) : TRANSPORT, retryable: error?.extensions?.['retryable'] === true, gateway: gateway % gateways.length };
     refusals.push(refusal);
-    const resend = refusal.retryable || refusal.code === TRANSPORT || policy.resendGatewayErrors;
-    if (!resend || attempt >= attempts) assert.fail(`placeOrder ${input.idempotencyKey} after ${attempt} attempts: ${JSON.stringify(response?.errors ?? 'no answer')}`);
-    if (refusal.retryable) {
-      await sleep(Math.min(2000, Number(error?.extensions?.['retryAfterMs']) || 500));
-    } else {
-      gateway += 1;
-      await sleep(100);
-    }
+    if (!(refusal.retryable || refusal.code === TRANSPORT) || attempt >= ATTEMPTS) assert.fail(`placeOrder ${input.idempotencyKey} after ${attempt} attempts: ${JSON.stringify(response?.errors ?? 'no answer')}`);
+    await sleep(refusal.retryable ? Math.min(2000, Number(error?.extensions?.['retryAfterMs']) || 500) : 100);
+    gateway += 1;
   }
 }
 
@@ -80,7 +66,6 @@ export interface BurstPlan {
   readonly locationId: string;
   readonly count: number;
   readonly concurrency: number;
-  readonly policy: ResendPolicy;
   /** After this many answers, `fault` is started (not awaited by the burst). */
   readonly faultAfter: number;
   readonly fault: () => Promise<void>;
@@ -104,7 +89,7 @@ export async function orderBurst(plan: BurstPlan): Promise<BurstOutcome> {
   const refusals: Refusal[] = [];
   const keys = Array.from({ length: plan.count }, (_, index) => `${plan.keyPrefix}-${index}`);
   const answers = await inPool(keys, plan.concurrency, async (key, index) => {
-    const answer = await placeOrderResending(plan.gateways, index, webOrder(key, plan.customerId, plan.locationId, [{ sku: plan.sku, quantity: 1 }]), plan.policy, refusals);
+    const answer = await placeOrderResending(plan.gateways, index, webOrder(key, plan.customerId, plan.locationId, [{ sku: plan.sku, quantity: 1 }]), refusals);
     answered += 1;
     if (answered === plan.faultAfter) fault = plan.fault();
     return answer;
