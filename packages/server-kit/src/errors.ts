@@ -53,15 +53,21 @@ const UNREACHABLE_DATABASE_ERRORS = new Set([
   'MongoTopologyClosedError',
 ]);
 
+/** Node's errors for a socket the other end closed or reset. */
+const CLOSED_SOCKET_CODES = new Set(['EPIPE', 'ECONNRESET']);
+
 /**
  * Whether `error` (or what it wraps) says the database could not be reached. Matched by name, not
  * instanceof: each service may load its own copy of the driver. Mongoose's "buffering timed out"
- * is the same fault seen while its connection is marked disconnected.
+ * is the same fault seen while its connection is marked disconnected, and the driver lets Node's
+ * EPIPE through unwrapped when the server closes a connection a command is being written to.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let current: unknown = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
     if (UNREACHABLE_DATABASE_ERRORS.has(current.name)) return true;
     if (current.name === 'MongooseError' && /buffering timed out/.test(current.message)) return true;
+    const code = (current as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && CLOSED_SOCKET_CODES.has(code) && /[\\/]mongodb[\\/]/.test(current.stack ?? '')) return true;
   }
   return false;
 }
