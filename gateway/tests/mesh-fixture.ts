@@ -41,6 +41,11 @@ export interface MeshUnderTestOptions {
    * every captured order and inventory and the ledger have stopped working through events. Default: none.
    */
   readonly history?: HistoryOption['size'];
+  /**
+   * Keep the database in an H2 file (and NATS's store) in the test's temporary directory, so that
+   * `mesh.stopDatabase()`/`startDatabase()` can restart it without losing data. Default: in memory.
+   */
+  readonly persistent?: boolean;
 }
 
 /** Statuses of orders whose payment was captured. */
@@ -48,12 +53,12 @@ const CAPTURED_STATUSES = ['COMPLETED', 'PARTIALLY_RETURNED', 'RETURNED'] as con
 
 /**
  * Starts the whole mesh as separate processes (embedded MongoDB in memory unless MONGODB_URI
- * is set, five subgraphs, the gateway) on free ports, for one test file.
+ * is set or `persistent`, five subgraphs, the gateway) on free ports, for one test file.
  */
 export async function startMeshUnderTest(env: Record<string, string> = {}, options: MeshUnderTestOptions = {}): Promise<MeshUnderTest> {
   const dataDir = await mkdtemp(join(tmpdir(), 'mesh-e2e-'));
   const mesh = await startMesh({
-    persistent: false,
+    persistent: options.persistent ?? false,
     dataDir,
     // Inventory's relay (poked by every change anyway) and expiry job and order's KPI measurement
     // poll their databases in the background; slowed down here so the N+1 suite counts only the

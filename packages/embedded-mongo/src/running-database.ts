@@ -10,6 +10,12 @@ export interface RunningDatabase {
   readonly description: string;
   /** Stops what was started (a no-op for `external`). Safe to call more than once. */
   stop(): Promise<void>;
+  /**
+   * Starts the server again after `stop()` (an outage), on the same port, so clients reconnect to
+   * the same `uri`; `embedded-h2` reopens its file (`embedded-memory` starts empty). Undefined
+   * when this process cannot (`external`, `mongod`).
+   */
+  start?(): Promise<void>;
 }
 
 /** Thrown when no database can be started; the message names the remedies. */

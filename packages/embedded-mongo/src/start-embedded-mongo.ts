@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -54,7 +54,7 @@ const REMEDY =
  */
 export async function startEmbeddedMongo(options: EmbeddedMongoOptions): Promise<RunningDatabase> {
   const { backend, port = 0, startTimeoutMs = 30_000 } = options;
-  const args = ['--backend', backend, '--host', '127.0.0.1', '--port', String(port)];
+  const args = ['--backend', backend, '--host', '127.0.0.1'];
   const slowQueryMs = options.slowQueryMs ?? (process.env['MESH_DB_SLOW_MS'] ? Number(process.env['MESH_DB_SLOW_MS']) : backend === 'h2' ? 250 : undefined);
   if (slowQueryMs !== undefined && Number.isFinite(slowQueryMs) && slowQueryMs >= 0) args.push('--slow-ms', String(Math.floor(slowQueryMs)));
   let dataFile: string | undefined;
@@ -68,6 +68,33 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions): Promise
   }
 
   const classpath = await prepareLauncher();
+  let current = await launch(classpath, [...args, '--port', String(port)], startTimeoutMs);
+  const listeningPort = current.port;
+  const where = backend === 'h2' ? `H2 file ${dataFile}` : 'in memory';
+  return {
+    uri: `mongodb://127.0.0.1:${listeningPort}`,
+    kind: backend === 'h2' ? 'embedded-h2' : 'embedded-memory',
+    get pid() {
+      return current.child.pid;
+    },
+    description: `mongo-java-server ${MONGO_JAVA_SERVER_VERSION} (${where}) on 127.0.0.1:${listeningPort}, reporting MongoDB 5.0 / wire 13`,
+    stop: () => current.stop(),
+    async start() {
+      await current.stop();
+      // The same port, so clients reconnect to the URI they hold; `h2` reopens the same file.
+      current = await launch(classpath, [...args, '--port', String(listeningPort)], startTimeoutMs);
+    },
+  };
+}
+
+interface LaunchedServer {
+  readonly child: ChildProcess;
+  readonly port: number;
+  readonly stop: () => Promise<void>;
+}
+
+/** Spawns the launcher and resolves once it reports LISTENING. */
+async function launch(classpath: string, args: readonly string[], startTimeoutMs: number): Promise<LaunchedServer> {
   const child = spawn('java', ['-cp', classpath, 'EmbeddedMongo', ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -78,7 +105,7 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions): Promise
   });
   const stop = stopper(child, 10_000);
 
-  const listeningPort = await new Promise<number>((resolvePort, reject) => {
+  const port = await new Promise<number>((resolvePort, reject) => {
     const fail = (message: string, ErrorType: new (message: string) => Error = Error) => {
       clearTimeout(timer);
       void stop();
@@ -106,15 +133,7 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions): Promise
     });
   });
   killOnExit(child);
-
-  const where = backend === 'h2' ? `H2 file ${dataFile}` : 'in memory';
-  return {
-    uri: `mongodb://127.0.0.1:${listeningPort}`,
-    kind: backend === 'h2' ? 'embedded-h2' : 'embedded-memory',
-    ...(child.pid !== undefined ? { pid: child.pid } : {}),
-    description: `mongo-java-server ${MONGO_JAVA_SERVER_VERSION} (${where}) on 127.0.0.1:${listeningPort}, reporting MongoDB 5.0 / wire 13`,
-    stop,
-  };
+  return { child, port, stop };
 }
 
 /** Runs scripts/fetch-launcher.sh (instant once done) and returns the launcher's classpath. */

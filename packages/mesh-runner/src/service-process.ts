@@ -10,6 +10,8 @@ export interface ServiceProcess {
   /** The last lines the process printed, for error reports. */
   recentOutput(): string;
   stop(): Promise<void>;
+  /** Ends the process with SIGKILL (a crash: no graceful shutdown) and resolves once it has exited. */
+  kill(): Promise<void>;
 }
 
 export interface SpawnServiceOptions {
@@ -59,6 +61,7 @@ export async function spawnService(options: SpawnServiceOptions): Promise<Servic
     child,
     recentOutput: () => lines.join('\n'),
     stop: () => stopChild(child),
+    kill: () => killChild(child),
   };
   const deadline = Date.now() + (options.readyTimeoutMs ?? 120_000);
   while (Date.now() < deadline) {
@@ -84,5 +87,13 @@ function stopChild(child: ChildProcess): Promise<void> {
       resolve();
     });
     child.kill('SIGTERM');
+  });
+}
+
+function killChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
   });
 }

@@ -49,6 +49,14 @@ export interface RunningMesh {
   stopNats(): Promise<void>;
   startNats(): Promise<void>;
   /**
+   * Stops the database the runner started, keeping its data (a database outage); startDatabase
+   * brings it back on the same port and data, so the services reconnect to the same URI. Both
+   * throw unless the mesh is persistent on the embedded database (in memory, a restart would
+   * start empty; MONGODB_URI and mongod are not restarted by the runner).
+   */
+  stopDatabase(): Promise<void>;
+  startDatabase(): Promise<void>;
+  /**
    * Starts one more process of a service on a free port, against the same database and NATS (as
    * production replicas run). A gateway replica uses the mesh's subgraphs except those named in
    * `subgraphUrls` (for example a subgraph replica). Replicas stop with the mesh, or on their own.
@@ -62,6 +70,8 @@ export interface MeshReplica {
   /** Its /graphql URL. */
   readonly url: string;
   stop(): Promise<void>;
+  /** Ends it with SIGKILL, as a crash does: no graceful shutdown, nothing flushed or released. */
+  kill(): Promise<void>;
 }
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -131,6 +141,12 @@ export async function startMesh(options: MeshOptions): Promise<RunningMesh> {
     await stopAll();
     throw error;
   }
+  /** How to start the database again after an outage; throws where a restart would lose data or is not ours. */
+  const databaseStarter = (): (() => Promise<void>) => {
+    const start = database.start?.bind(database);
+    if (database.kind !== 'embedded-h2' || !start) throw new Error(`the runner restarts only a persistent embedded database, not ${database.description}`);
+    return start;
+  };
   let history: SeedHistorySummary | undefined;
   try {
     const seeding = (options.env?.['SEED_DATA'] ?? process.env['SEED_DATA'] ?? (commonEnv.NODE_ENV === 'production' ? 'false' : 'true')) !== 'false';
@@ -160,6 +176,13 @@ export async function startMesh(options: MeshOptions): Promise<RunningMesh> {
       if (!nats) throw new Error('NATS_URL is set: the runner does not own that broker and cannot start it');
       await nats.restart();
     },
+    async stopDatabase() {
+      databaseStarter();
+      await database.stop();
+    },
+    async startDatabase() {
+      await databaseStarter()();
+    },
     async startReplica(name, replicaOptions = {}) {
       const port = await freePort();
       const url = `http://127.0.0.1:${port}`;
@@ -171,6 +194,10 @@ export async function startMesh(options: MeshOptions): Promise<RunningMesh> {
         async stop() {
           replicas.delete(replica);
           await replica.stop();
+        },
+        async kill() {
+          replicas.delete(replica);
+          await replica.kill();
         },
       };
     },

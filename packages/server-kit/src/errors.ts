@@ -13,6 +13,8 @@ export const COMMON_ERROR_CODES = {
   FORBIDDEN: 'The caller is known but its role may not do this.',
   UNAUTHENTICATED: 'The caller must sign in (or the request did not come through the gateway).',
   PAYLOAD_TOO_LARGE: 'The request body exceeds the size limit.',
+  DATABASE_UNAVAILABLE:
+    'The database did not answer (it is restarting or unreachable); the request may or may not have been applied. Retry with the same idempotency key after extensions.retryAfterMs.',
   INTERNAL_SERVER_ERROR: 'Something unexpected failed; it was logged with the correlation id.',
 } as const;
 
@@ -31,12 +33,53 @@ export const forbidden = (message = 'Your role may not do this'): GraphQLError =
 export const unauthenticated = (message = 'Sign in to do this'): GraphQLError =>
   meshError('UNAUTHENTICATED', message, { http: { status: 401 } });
 
+/** Pause suggested to a caller refused with DATABASE_UNAVAILABLE: about one reconnection attempt of the driver. */
+export const DATABASE_RETRY_AFTER_MS = 1000;
+
+export const databaseUnavailable = (): GraphQLError =>
+  meshError('DATABASE_UNAVAILABLE', `The database is unavailable; retry with the same idempotency key after ${DATABASE_RETRY_AFTER_MS} ms`, {
+    retryAfterMs: DATABASE_RETRY_AFTER_MS,
+    retryable: true,
+  });
+
+/** The driver's and mongoose's errors for "no server to talk to" (not for a query the server refused). */
+const UNREACHABLE_DATABASE_ERRORS = new Set([
+  'MongoServerSelectionError',
+  'MongooseServerSelectionError',
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoPoolClearedError',
+  'MongoNotConnectedError',
+  'MongoTopologyClosedError',
+]);
+
+/** Node's errors for a socket the other end closed or reset. */
+const CLOSED_SOCKET_CODES = new Set(['EPIPE', 'ECONNRESET']);
+
+/**
+ * Whether `error` (or what it wraps) says the database could not be reached. Matched by name, not
+ * instanceof: each service may load its own copy of the driver. Mongoose's "buffering timed out"
+ * is the same fault seen while its connection is marked disconnected, and the driver lets Node's
+ * EPIPE through unwrapped when the server closes a connection a command is being written to.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    if (UNREACHABLE_DATABASE_ERRORS.has(current.name)) return true;
+    if (current.name === 'MongooseError' && /buffering timed out/.test(current.message)) return true;
+    const code = (current as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && CLOSED_SOCKET_CODES.has(code) && /[\\/]mongodb[\\/]/.test(current.stack ?? '')) return true;
+  }
+  return false;
+}
+
 /**
  * Builds Apollo Server's `formatError`: errors raised deliberately (any code other than
  * INTERNAL_SERVER_ERROR, which Apollo gives to everything that is not a GraphQLError) pass
  * through; anything else is logged and shown only as INTERNAL_SERVER_ERROR. The code, not
  * `instanceof GraphQLError`, decides: the gateway builds its errors with graphql's CommonJS
  * build and this file imports the ES module build, so instanceof would mask a subgraph's FORBIDDEN.
+ * A database that cannot be reached becomes DATABASE_UNAVAILABLE (retryable, logged as a warning)
+ * in every service, so that clients can tell an outage to wait out from a failure.
  */
 export function createErrorFormatter(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
@@ -44,7 +87,13 @@ export function createErrorFormatter(logger: Logger) {
     if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
       return { ...formatted, extensions: withoutStacktrace(formatted.extensions) };
     }
-    logger.error({ err: unwrapResolverError(error), path: formatted.path }, 'unexpected error');
+    const cause = unwrapResolverError(error);
+    if (isDatabaseUnavailable(cause)) {
+      logger.warn({ err: cause, path: formatted.path }, 'database unavailable');
+      const refusal = databaseUnavailable();
+      return { message: refusal.message, ...(formatted.path ? { path: formatted.path } : {}), extensions: { ...refusal.extensions } };
+    }
+    logger.error({ err: cause, path: formatted.path }, 'unexpected error');
     return {
       message: 'Internal server error',
       ...(formatted.path ? { path: formatted.path } : {}),

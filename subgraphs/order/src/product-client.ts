@@ -37,6 +37,9 @@ async function askProduct<T>(productUrl: string, secret: Uint8Array, query: stri
     throw catalogUnavailable((error as Error).name === 'TimeoutError' ? 'no answer within 5 s' : (error as Error).message);
   }
   if (response.status >= 500) throw catalogUnavailable(`HTTP ${response.status}`);
+  // The catalog's own transient refusal (its database restarting): as retryable for our caller.
+  const transient = body.errors?.find((error) => error.extensions?.['retryable'] === true);
+  if (transient) throw catalogUnavailable(String(transient.extensions?.['code'] ?? transient.message));
   const deliberate = body.errors?.find((error) => typeof error.extensions?.['code'] === 'string' && error.extensions['code'] !== 'INTERNAL_SERVER_ERROR');
   if (deliberate) throw meshError(String(deliberate.extensions!['code']), deliberate.message, { ...deliberate.extensions });
   if (!response.ok || body.errors?.length || !body.data) {

@@ -7,7 +7,13 @@ export const Query: QueryResolvers = {
   variant: (_parent, { sku }, { loaders }) => loaders.variantBySku.load(identifier(sku, 'sku')),
   variants: async (_parent, { skus }, { loaders }) => {
     const checked = (boundedList(skus, 'skus') ?? []).map((sku) => identifier(sku, 'skus'));
-    return loaders.variantBySku.loadMany(checked).then((rows) => rows.map((row) => (row instanceof Error ? null : row)));
+    // An unknown SKU is null (the loader's miss); a failed read is an error, never null: the order
+    // domain prices from this list and would refuse a known SKU as unknown during a database outage.
+    const rows = await loaders.variantBySku.loadMany(checked);
+    return rows.map((row) => {
+      if (row instanceof Error) throw row;
+      return row;
+    });
   },
   priceCart: (_parent, { input }, { pricing }) => pricing.priceCart(input),
   promotions: (_parent, { at }, { pricing }) => pricing.promotionsInForce(at ?? new Date()),
