@@ -2,10 +2,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { retailDataset } from '@mesh/seed-data';
+import { openConsumerProbe } from '@mesh/events';
 import { startNatsServer, type TestNatsServer } from '@mesh/mesh-runner';
 import { inventorySubgraph } from '@mesh/inventory-subgraph';
 import { ledgerSubgraph } from '@mesh/ledger-subgraph';
-import { productSubgraph } from '@mesh/product-subgraph';
+import { PRODUCT_ORDER_EVENTS_CONSUMER, productSubgraph } from '@mesh/product-subgraph';
 import { principals, startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
 import type { RunningDatabase } from '@mesh/embedded-mongo';
 import { createOrderSubgraph } from '../src/module.js';
@@ -199,6 +200,21 @@ describe('promotions in placed orders and in the books', () => {
     assert.equal(rejected.errors, undefined, JSON.stringify(rejected.errors));
     assert.equal(rejected.data?.placeOrder.__typename, 'OrderRejected');
     await eventually('the coupon use to come back', async () => (await coupons().findById('BACK-AGAIN').lean())?.uses === 0);
+  });
+
+  test('an order rejected without a coupon costs the product domain nothing: its event says so and is skipped without a claim', async () => {
+    const rejected = await place([{ sku: sku(4), quantity: 1000 }]);
+    assert.equal(rejected.data?.placeOrder.__typename, 'OrderRejected', JSON.stringify(rejected.errors));
+    const orderId = rejected.data!.placeOrder.order.id;
+    await eventually('the rejection to be published', async () => (await orderDocs().countDocuments({ _id: orderId, 'pendingEvents.0': { $exists: true } })) === 0);
+    const probe = await openConsumerProbe(nats.url);
+    try {
+      await eventually('the product domain to settle the order events', async () => (await probe.backlog(PRODUCT_ORDER_EVENTS_CONSUMER, 'order')) === 0);
+    } finally {
+      await probe.close();
+    }
+    const claims = await product.connection.collection<{ _id: string }>('processed_events').find({ consumer: PRODUCT_ORDER_EVENTS_CONSUMER }, { projection: { _id: 1 } }).toArray();
+    assert.deepEqual(claims.filter((claim) => claim._id.includes(orderId)), [], 'no claim for the order without a coupon');
   });
 
   test('a till batch claiming a promotion that was not in force, or a wrong discount, is reported per transaction; a matching one records its promotions', async () => {

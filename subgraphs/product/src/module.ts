@@ -41,3 +41,4 @@ export function createProductSubgraph(overrides: Partial<ProductSettings> = {}):
 
 export const productSubgraph: SubgraphModule<ProductModels, ProductContext> = createProductSubgraph();
 export { createProductModels, type ProductModels } from './models/index.js';
+export { PRODUCT_ORDER_EVENTS_CONSUMER } from './events/order-events.consumer.js';

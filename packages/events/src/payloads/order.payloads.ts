@@ -58,6 +58,8 @@ export interface OrderRejected {
   readonly reason: OrderRejectionReason;
   /** For INSUFFICIENT_STOCK: each short line with what was asked and what was available. */
   readonly shortages: readonly (SkuQuantity & { readonly available: number })[];
+  /** The coupon codes the order redeemed ([] for none), so the product domain knows whether it has uses to give back; absent on events from before it was added. */
+  readonly couponCodes?: readonly string[];
 }
 
 export interface OrderStatusChanged {
@@ -117,6 +119,8 @@ export interface OrderCancelled {
   readonly orderId: string;
   readonly reason: OrderCancellationReason;
   readonly note?: string;
+  /** The coupon codes the order redeemed ([] for none); absent on events from before it was added. */
+  readonly couponCodes?: readonly string[];
 }
 
 export interface PaymentAuthorized extends OrderAttribution {

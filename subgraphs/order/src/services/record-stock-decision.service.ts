@@ -50,7 +50,7 @@ export async function recordStockDecision(
   const reason = 'INSUFFICIENT_STOCK' as const;
   const events = [
     statusChanged(order, order.status, 'REJECTED', lineage, at, { reason }),
-    orderEnvelope('order.order-rejected', { orderId: order._id, reason, shortages }, order._id, 'rejected', lineage, at),
+    orderEnvelope('order.order-rejected', { orderId: order._id, reason, shortages, couponCodes: order.couponCodes ?? [] }, order._id, 'rejected', lineage, at),
   ];
   const updated = await models.orders
     .findOneAndUpdate(

@@ -110,7 +110,7 @@ export async function transitionOrder(models: OrderModels, caller: TransitionCal
     } else if (command === 'cancel') {
       const reason = request.reason ?? 'CUSTOMER_REQUEST';
       events.push(statusChanged(order, order.status, 'CANCELLED', lineage, at, { reason }));
-      events.push(orderEnvelope('order.order-cancelled', { orderId: order._id, reason }, order._id, 'cancelled', lineage, at));
+      events.push(orderEnvelope('order.order-cancelled', { orderId: order._id, reason, couponCodes: order.couponCodes ?? [] }, order._id, 'cancelled', lineage, at));
       history.push({ status: 'CANCELLED', at, reason });
     } else {
       events.push(statusChanged(order, order.status, rule.to, lineage, at));

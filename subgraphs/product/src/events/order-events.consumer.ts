@@ -15,8 +15,14 @@ export function subscribeToOrderEvents(models: ProductModels, bus: EventBus): Pr
   return bus.subscribe(
     ['order.order-rejected', 'order.order-cancelled'],
     PRODUCT_ORDER_EVENTS_CONSUMER,
-    idempotent(store, async (envelope) => {
-      await releaseCouponsOfSale(models, envelope.data.orderId);
-    }),
+    idempotent(
+      store,
+      async (envelope) => {
+        await releaseCouponsOfSale(models, envelope.data.orderId);
+      },
+      // An order that redeemed no coupon has nothing to give back (every rejected order of a flash
+      // sale would otherwise cost a claim); an event that does not say (older ones) is handled.
+      { handles: (envelope) => envelope.data.couponCodes === undefined || envelope.data.couponCodes.length > 0 },
+    ),
   );
 }
