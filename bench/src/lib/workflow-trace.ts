@@ -22,16 +22,11 @@ export async function readTrace(client: BenchClient, correlationId: string): Pro
 export const stepName = (step: TraceStep): string => `${step.domain}: ${step.kind}`;
 
 /**
- * The ledger's last step of the placement workflow: its consumer finished the event of the order's
- * decision (order.order-status-changed to CONFIRMED/REJECTED) and order.order-placed; undefined
- * while it has not handled both yet.
+ * The ledger's step of the placement workflow: its consumer finished order.order-placed (the
+ * order's record that reconciliation compares postings with); undefined while it has not. The
+ * status changes of placing and deciding move no goods, so the ledger acknowledges them without
+ * handling them (no step) since it skips what it does not act on.
  */
 export function ledgerCaughtUp(steps: readonly TraceStep[]): number | undefined {
-  const ledger = steps.filter((step) => step.domain === 'LEDGER' && step.kind.startsWith('event handled '));
-  const placed = ledger.find((step) => step.kind === 'event handled order.order-placed');
-  // One status change the ledger sees per transition: null -> PLACED, then the decision (and PENDING if it came late).
-  const changes = ledger.filter((step) => step.kind === 'event handled order.order-status-changed');
-  const publishedChanges = steps.filter((step) => step.domain === 'ORDER' && step.kind === 'event published order.order-status-changed');
-  if (!placed || changes.length === 0 || changes.length < publishedChanges.length) return undefined;
-  return Math.max(placed.at, ...changes.map((step) => step.at));
+  return steps.find((step) => step.domain === 'LEDGER' && step.kind === 'event handled order.order-placed')?.at;
 }

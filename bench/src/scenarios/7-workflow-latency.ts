@@ -108,8 +108,9 @@ export const workflowLatency: Scenario = {
         `(target ${size.targetRate}/s for ${size.seconds} s; when the mesh decides fewer than 90 % of that, again at ~70 % of what it decided), while ` +
         `one-unit RECEIPTs are recorded at ${size.movementsPerSecond}/s at ${MOVEMENT_LOCATION}; one graphql-ws client at the gateway watches availabilityChanged for ` +
         `every SKU involved. (a) Order placed -> ledger: from the order's server-side placedAt to the ledger's trace steps (Query.trace(correlationId)) ` +
-        `showing its consumer finished order.order-placed and the order's status change to CONFIRMED (a web order posts no journal entry before it ` +
-        `is shipped and its payment captured: what the ledger writes at placement is the order summary reconciliation checks). ` +
+        `showing its consumer finished order.order-placed (a web order posts no journal entry before it is shipped and its payment captured: ` +
+        `what the ledger writes at placement is the order summary reconciliation checks; since 2026-12-03 the ledger acknowledges status changes that move no goods without handling them, ` +
+        `so the decision's status change is no longer part of this span). ` +
         `(b) Stock movement -> availability pushed: recordStockMovement's send time to the change arriving at the subscriber; ` +
         `also placeOrder's send time to its reservation arriving. Timestamps: server-side placedAt/statusHistory/trace steps, client Date.now() for sends and arrivals (one machine, one clock).`,
       tables: [loadTable(phases), kpiTable(phases), ...phases.flatMap((outcome) => [orderBreakdown(outcome), movementBreakdown(outcome)])],
