@@ -60,15 +60,17 @@ export async function startMeshUnderTest(env: Record<string, string> = {}, optio
   const mesh = await startMesh({
     persistent: options.persistent ?? false,
     dataDir,
-    // Inventory's relay (poked by every change anyway) and expiry job and order's KPI measurement
-    // poll their databases in the background; slowed down here so the N+1 suite counts only the
-    // commands its queries cause.
+    // Inventory's and product's relays (poked by every change anyway), inventory's expiry job,
+    // product's price announcer and order's KPI measurement poll their databases in the
+    // background; slowed down here so the N+1 suite counts only the commands its queries cause.
     env: {
       NODE_ENV: 'test',
       LOG_LEVEL: 'error',
       INVENTORY_RELAY_INTERVAL_MS: '600000',
       INVENTORY_EXPIRY_INTERVAL_MS: '600000',
       ORDER_KPI_INTERVAL_MS: '600000',
+      PRODUCT_RELAY_INTERVAL_MS: '600000',
+      PRODUCT_PRICE_ANNOUNCER_INTERVAL_MS: '600000',
       ...env,
     },
     log: () => {},
