@@ -221,12 +221,15 @@ function createBus(nc: NatsConnection, js: JetStreamClient, jsm: JetStreamManage
 
   /**
    * Pulls one domain stream for a subscription. At concurrency 1 it fetches `fetchBatch` and
-   * handles them one by one, as it always did; above 1 it fetches as many as it has free slots and
-   * hands each message to its partition's lane without waiting for it to settle.
+   * handles them one by one, as it always did; above 1 it fetches up to `concurrency` and hands
+   * each message to its partition's lane as a lane frees, without waiting for it to settle.
    */
   function pullLoop(stream: string, consumerName: string, concurrency: number, start: (message: JsMsg, lanes: KeyedLanes) => void, stopping: AbortSignal): Promise<void> {
     const lanes = new KeyedLanes(concurrency);
-    const batchSize = () => (concurrency === 1 ? settings.fetchBatch : lanes.free);
+    // Above 1, a pull asks for a whole lane set's worth even when few lanes are free: those beyond
+    // the free lanes wait here for one (their ack wait running). Asking only for the free lanes cost
+    // a pull (a new inbox, a request, an unsubscribe) per event whenever the lanes were busy.
+    const batchSize = () => (concurrency === 1 ? settings.fetchBatch : concurrency);
     return (async () => {
       let failures = 0;
       let consumer: Consumer | null = null;
