@@ -1,16 +1,18 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
-import { CloseCode, type Context, type ExecutionResult, type SubscribePayload } from 'graphql-ws';
+import { CloseCode, type Context, type ExecutionResult, type FormattedExecutionResult, type SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type DocumentNode, type ExecutionArgs, type OperationDefinitionNode, type GraphQLFormattedError, type ValidationRule } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values.js';
 import { meshError, type Logger, type Principal } from '@mesh/server-kit';
 import type { SubscriptionLimits } from '../config.js';
 import type { GatewayContext } from '../context.js';
 import { EventChannel } from './event-channel.js';
-import { executeEvent } from './event-execution.js';
+import { groupingKey, startsWithCatchUp } from './grouping-key.js';
+import { Subscriber } from './subscriber.js';
+import { SubscriptionGroup } from './subscription-group.js';
 import type { ClientIdentity } from '../governance/client-identity.js';
 import type { ClientLimits } from '../governance/client-limits.js';
 import type { OperationGuard } from '../governance/operation-guard.js';
@@ -41,9 +43,6 @@ export const GATEWAY_SOCKET_CLOSE = {
   /** The gateway is shutting down; every subscription on the socket was completed first. */
   GoingAway: 1001,
 } as const;
-
-/** Events buffered for a client that reads slower than they arrive, before it is ended with SLOW_CONSUMER. */
-const MAX_BUFFERED_EVENTS = 1000;
 
 export interface GatewaySubscriptionOptions {
   readonly server: Server;
@@ -85,8 +84,19 @@ type SocketState = {
   clientKey?: string;
 };
 
+/** Where a subscription's events are written: the client's socket and subscription id. */
+interface Delivery {
+  readonly socket: WebSocket;
+  readonly id: string;
+  /** Whether graphql-ws still holds the subscription (the client may complete it while it is being prepared). */
+  readonly active: () => boolean;
+}
+
 interface Prepared {
   readonly plan: SubscriptionPlan;
+  readonly delivery: Delivery;
+  /** Shared with identical subscriptions under this key; undefined when it starts with its own catch-up (snapshot, resume). */
+  readonly groupKey: string | undefined;
   readonly document: DocumentNode;
   readonly operationName: string | undefined;
   readonly variables: Readonly<Record<string, unknown>>;
@@ -167,7 +177,7 @@ export function serveGatewaySubscriptions(options: GatewaySubscriptionOptions): 
         connections.delete(ctx);
         if (ctx.extra.subjectKey) perSubject.release(ctx.extra.subjectKey);
       },
-      onSubscribe: async (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerSocket) {
           return [meshError('TOO_MANY_SUBSCRIPTIONS', `A socket may hold at most ${limits.maxSubscriptionsPerSocket} subscriptions`)];
         }
@@ -186,7 +196,8 @@ export function serveGatewaySubscriptions(options: GatewaySubscriptionOptions): 
         });
         if (verdict.kind === 'refused') return [verdict.error];
         const query = verdict.kind === 'listed' ? verdict.query : payload.query;
-        const result = prepare({ ...payload, query }, principal, ctx.extra.clientKey ?? identity.key(request, principal));
+        const delivery: Delivery = { socket: ctx.extra.socket, id, active: () => id in ctx.subscriptions };
+        const result = prepare({ ...payload, query }, principal, ctx.extra.clientKey ?? identity.key(request, principal), delivery);
         if (Array.isArray(result)) return result;
         const args = result as ExecutionArgs;
         const prepared = preparedArgs.get(args);
@@ -246,7 +257,7 @@ export function serveGatewaySubscriptions(options: GatewaySubscriptionOptions): 
     }
   }
 
-  function prepare(payload: SubscribePayload, principal: Principal, clientKey: string): ExecutionArgs | readonly GraphQLError[] {
+  function prepare(payload: SubscribePayload, principal: Principal, clientKey: string, delivery: Delivery): ExecutionArgs | readonly GraphQLError[] {
     const operationName = payload.operationName ?? undefined;
     const prepared = prepareDocument(payload.query, operationName);
     if (isErrorList(prepared)) return prepared;
@@ -258,48 +269,45 @@ export function serveGatewaySubscriptions(options: GatewaySubscriptionOptions): 
     if ('refusal' in verdict) return [verdict.refusal];
     const context: GatewayContext = { principal, correlationId: randomUUID(), clientKey };
     const args: ExecutionArgs = { schema, document, operationName: operationName ?? null, variableValues: coerced.coerced, contextValue: context };
-    preparedArgs.set(args, { plan, document, operationName, variables: coerced.coerced, context, runtime, cost: verdict.cost });
+    const groupKey = startsWithCatchUp(schema, operation, coerced.coerced)
+      ? undefined
+      : groupingKey({ runtimeId: runtime.id, query: payload.query, operationName, variables: coerced.coerced, principal });
+    preparedArgs.set(args, { plan, delivery, groupKey, document, operationName, variables: coerced.coerced, context, runtime, cost: verdict.cost });
     return args;
   }
+
+  // Identical live subscriptions share a group (subscription-group.ts); one that starts with a
+  // snapshot or a resume gets a group of its own, so its catch-up is its own, as documented.
+  const groups = new Map<string, SubscriptionGroup>();
 
   function federate(args: ExecutionArgs): AsyncIterableIterator<ExecutionResult> {
     const entry = preparedArgs.get(args);
     if (!entry) throw new Error('a subscription reached execution without being prepared');
-    const { plan, context, runtime } = entry;
-    const eventLogger = logger.child({ correlationId: context.correlationId });
-    let stopUpstream: () => void = () => {};
-    const channel = new EventChannel<ExecutionResult>(
-      MAX_BUFFERED_EVENTS,
-      () => stopUpstream(),
-      () => ({ errors: [meshError('SLOW_CONSUMER', 'Events arrived faster than this client read them; resubscribe')] }),
-    );
-    // Events are resolved one after another so the client receives them in upstream order.
-    let queue = Promise.resolve();
-    const enqueue = (step: () => Promise<void> | void) => {
-      queue = queue.then(step).catch((error: unknown) => {
-        eventLogger.error({ err: error }, 'resolving a subscription event failed');
-        channel.push({ errors: [new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] });
+    const { delivery, groupKey } = entry;
+    if (!delivery.active()) return endedChannel();
+    let group = groupKey === undefined ? undefined : groups.get(groupKey);
+    if (!group?.open) {
+      const created: SubscriptionGroup = new SubscriptionGroup({
+        execution: { ...entry, planner: entry.runtime.planner, services: entry.runtime.services },
+        pool,
+        logger,
+        formatResult,
+        onClosed: () => {
+          if (groupKey !== undefined && groups.get(groupKey) === created) groups.delete(groupKey);
+        },
       });
-    };
-    const variables = Object.fromEntries((plan.primary.variableUsages ?? []).filter((name) => name in entry.variables).map((name) => [name, entry.variables[name]]));
-    stopUpstream = pool.subscribe(
-      plan.primary.serviceName,
-      { query: plan.primary.operation, operationName: plan.primary.operationName, variables },
-      context,
-      {
-        next: (event) =>
-          enqueue(async () => {
-            channel.push(await executeEvent({ ...entry, planner: runtime.planner, services: runtime.services, logger: eventLogger }, event));
-          }),
-        error: (errors) =>
-          enqueue(() => {
-            channel.push({ errors: errors.map((error) => new GraphQLError(error.message, { extensions: { ...error.extensions, serviceName: plan.primary.serviceName } })) });
-            channel.end();
-          }),
-        complete: () => enqueue(() => channel.end()),
-      },
-    );
-    return channel;
+      if (groupKey !== undefined) groups.set(groupKey, created);
+      group = created;
+    }
+    const joined = group;
+    const subscriber = new Subscriber(delivery.socket, delivery.id, limits.maxBufferedEvents, (leaving) => joined.remove(leaving));
+    joined.add(subscriber);
+    return subscriber.results;
+  }
+
+  function formatResult(result: ExecutionResult): FormattedExecutionResult {
+    const { errors, ...rest } = result;
+    return errors ? { ...rest, errors: formatAll(errors) } : rest;
   }
 
   return {
@@ -320,6 +328,12 @@ export function serveGatewaySubscriptions(options: GatewaySubscriptionOptions): 
       clearTimeout(grace);
     },
   };
+}
+
+function endedChannel(): AsyncIterableIterator<ExecutionResult> {
+  const channel = new EventChannel<ExecutionResult>(1, () => {}, () => ({}));
+  channel.end();
+  return channel;
 }
 
 function refuse(socket: Duplex, status: number, text: string): void {
