@@ -1,11 +1,14 @@
-import { Kind, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { Kind, visit, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { getArgumentValues } from 'graphql/execution/values.js';
 import type { Principal } from '@mesh/server-kit';
+import { CATCH_UP_ARGUMENTS } from './cursor-resume.js';
 
 // Why: two client subscriptions may share one upstream subscription only when every subscriber
 // would receive exactly the same bytes. That holds when the document, its variables and the
 // caller are the same: subgraphs authorise and filter by the whole principal (role, subject,
-// customer id, store), and the rest of the plan runs with it, so all of it is in the key.
+// customer id, store), and the rest of the plan runs with it, so all of it is in the key. A
+// group is live only (its upstream asks for no snapshot and no replay), so the variables that
+// only ask for a catch-up are left out: subscribers catch up on their own, then join.
 
 export interface GroupingInput {
   /** The served supergraph (a reload starts new groups). */
@@ -21,6 +24,19 @@ export interface GroupingInput {
 export function groupingKey(input: GroupingInput): string {
   const { role, subject, customerId, storeId } = input.principal;
   return JSON.stringify([input.runtimeId, input.operationName ?? null, input.query, input.variables, [role, subject ?? null, customerId ?? null, storeId ?? null]]);
+}
+
+/** The variables without those that only feed the root field's `after` or `snapshot` (used nowhere else in the document). */
+export function liveVariables(document: DocumentNode, operation: OperationDefinitionNode, variables: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
+  const [root] = operation.selectionSet.selections;
+  if (root?.kind !== Kind.FIELD) return variables;
+  const catchUp = (root.arguments ?? []).flatMap((argument) => (argument.name.value in CATCH_UP_ARGUMENTS && argument.value.kind === Kind.VARIABLE ? [argument.value.name.value] : []));
+  if (catchUp.length === 0) return variables;
+  const uses = new Map<string, number>();
+  visit(document, { Variable: (node) => void uses.set(node.name.value, (uses.get(node.name.value) ?? 0) + 1) });
+  // A definition counts once ($x in `($x: String)`), the root argument once.
+  const only = new Set(catchUp.filter((name) => uses.get(name) === 2));
+  return Object.fromEntries(Object.entries(variables).filter(([name]) => !only.has(name)));
 }
 
 /**

@@ -10,9 +10,10 @@ import { meshError, type Logger, type Principal } from '@mesh/server-kit';
 import type { SubscriptionLimits } from '../config.js';
 import type { GatewayContext } from '../context.js';
 import { EventChannel } from './event-channel.js';
-import { groupingKey, startsWithCatchUp } from './grouping-key.js';
+import { liveOnly } from './cursor-resume.js';
+import { groupingKey, liveVariables, startsWithCatchUp } from './grouping-key.js';
 import { Subscriber } from './subscriber.js';
-import { SubscriptionGroup } from './subscription-group.js';
+import { SubscriptionGroup, primaryRequest } from './subscription-group.js';
 import type { ClientIdentity } from '../governance/client-identity.js';
 import type { ClientLimits } from '../governance/client-limits.js';
 import type { OperationGuard } from '../governance/operation-guard.js';
@@ -95,8 +96,10 @@ interface Delivery {
 interface Prepared {
   readonly plan: SubscriptionPlan;
   readonly delivery: Delivery;
-  /** Shared with identical subscriptions under this key; undefined when it starts with its own catch-up (snapshot, resume). */
-  readonly groupKey: string | undefined;
+  /** The live group of identical subscriptions it shares. */
+  readonly groupKey: string;
+  /** It starts with a catch-up of its own (a snapshot, a resume) before it joins the group. */
+  readonly catchUp: boolean;
   readonly document: DocumentNode;
   readonly operationName: string | undefined;
   readonly variables: Readonly<Record<string, unknown>>;
@@ -269,39 +272,51 @@ export function serveGatewaySubscriptions(options: GatewaySubscriptionOptions): 
     if ('refusal' in verdict) return [verdict.refusal];
     const context: GatewayContext = { principal, correlationId: randomUUID(), clientKey };
     const args: ExecutionArgs = { schema, document, operationName: operationName ?? null, variableValues: coerced.coerced, contextValue: context };
-    const groupKey = startsWithCatchUp(schema, operation, coerced.coerced)
-      ? undefined
-      : groupingKey({ runtimeId: runtime.id, query: payload.query, operationName, variables: coerced.coerced, principal });
-    preparedArgs.set(args, { plan, delivery, groupKey, document, operationName, variables: coerced.coerced, context, runtime, cost: verdict.cost });
+    const groupKey = groupingKey({ runtimeId: runtime.id, query: payload.query, operationName, variables: liveVariables(document, operation, coerced.coerced), principal });
+    const catchUp = startsWithCatchUp(schema, operation, coerced.coerced);
+    preparedArgs.set(args, { plan, delivery, groupKey, catchUp, document, operationName, variables: coerced.coerced, context, runtime, cost: verdict.cost });
     return args;
   }
 
-  // Identical live subscriptions share a group (subscription-group.ts); one that starts with a
-  // snapshot or a resume gets a group of its own, so its catch-up is its own, as documented.
+  // Identical subscriptions share a live group (subscription-group.ts). One that starts with a
+  // snapshot or a resume catches up on an upstream subscription of its own first, exactly as
+  // documented, and is handed over to the live group at the first change both have delivered.
   const groups = new Map<string, SubscriptionGroup>();
 
   function federate(args: ExecutionArgs): AsyncIterableIterator<ExecutionResult> {
     const entry = preparedArgs.get(args);
     if (!entry) throw new Error('a subscription reached execution without being prepared');
-    const { delivery, groupKey } = entry;
+    const { delivery, groupKey, plan, variables } = entry;
     if (!delivery.active()) return endedChannel();
-    let group = groupKey === undefined ? undefined : groups.get(groupKey);
-    if (!group?.open) {
-      const created: SubscriptionGroup = new SubscriptionGroup({
-        execution: { ...entry, planner: entry.runtime.planner, services: entry.runtime.services },
-        pool,
-        logger,
-        formatResult,
-        onClosed: () => {
-          if (groupKey !== undefined && groups.get(groupKey) === created) groups.delete(groupKey);
-        },
+    const group = (onClosed: () => void, upstream = liveOnly(primaryRequest(plan, variables)), onDelivered?: (cursor: string | undefined) => void) =>
+      new SubscriptionGroup({ execution: { ...entry, planner: entry.runtime.planner, services: entry.runtime.services }, upstream, pool, logger, formatResult, onClosed, ...(onDelivered ? { onDelivered } : {}) });
+    let live = groups.get(groupKey);
+    if (!live?.open) {
+      const created: SubscriptionGroup = group(() => {
+        if (groups.get(groupKey) === created) groups.delete(groupKey);
       });
-      if (groupKey !== undefined) groups.set(groupKey, created);
-      group = created;
+      groups.set(groupKey, created);
+      live = created;
     }
-    const joined = group;
-    const subscriber = new Subscriber(delivery.socket, delivery.id, limits.maxBufferedEvents, (leaving) => joined.remove(leaving));
-    joined.add(subscriber);
+    const shared = live;
+    let home = shared;
+    const subscriber = new Subscriber(delivery.socket, delivery.id, limits.maxBufferedEvents, (leaving) => {
+      home.remove(leaving);
+      if (home !== shared) shared.remove(leaving);
+    });
+    if (!entry.catchUp) {
+      shared.add(subscriber);
+      return subscriber.results;
+    }
+    const own: SubscriptionGroup = group(
+      () => {},
+      primaryRequest(plan, variables),
+      (cursor) => {
+        if (cursor !== undefined && home === own) shared.handOver(subscriber, cursor, () => ((home = shared), own.remove(subscriber)));
+      },
+    );
+    home = own;
+    own.add(subscriber);
     return subscriber.results;
   }
 

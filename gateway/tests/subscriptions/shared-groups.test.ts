@@ -182,7 +182,11 @@ const UPDATES = /* GraphQL */ `
 type Update = { cursor: string; kind: string; sku: string; available: number };
 const updateOf = (result: { data?: Record<string, unknown> | null } | undefined) => result?.data?.['tickUpdates'] as Update | undefined;
 
-test('a late live joiner shares the group from the next event; a late joiner asking for a snapshot or resuming after a cursor gets its own catch-up, exactly as documented', async () => {
+/** A tick that wakes the test subgraph's ended generators of the SKU (they end at their next yield); its value marks it. */
+const wake = (sku: string): Tick => ({ sku, available: 100 });
+const withoutWakes = (rows: unknown[][]) => rows.filter((row) => row.at(-1) !== 100);
+
+test('a late live joiner shares the group from the next event; late joiners asking for a snapshot or resuming after a cursor catch up on their own, exactly as documented, then join the group', async () => {
   const baseline = tickUpdateSubscriptions();
   const c = client(gateway);
   const first = subscribe(c, UPDATES, { sku: 'L1' });
@@ -205,21 +209,45 @@ test('a late live joiner shares the group from the next event; a late joiner ask
   assert.deepEqual(lateSnapshot.results.map((result) => [updateOf(result)!.kind, updateOf(result)!.available]), [['SNAPSHOT', 1], ['CHANGE', 2], ['CHANGE', 3]]);
   const changeCursors = first.results.slice(-2).map((result) => updateOf(result)!.cursor);
   assert.deepEqual(lateLive.results.map((result) => updateOf(result)!.cursor), changeCursors, 'a shared event carries the same cursor for every subscriber');
+  assert.deepEqual(lateSnapshot.results.slice(1).map((result) => updateOf(result)!.cursor), changeCursors);
+  await untilUpstream(tickUpdateSubscriptions, baseline + 1, [wake('L1')]);
 
   // Resuming after the first event's cursor replays exactly what came after it, in order, then live ones.
   const resumed = subscribe(c, UPDATES, { sku: 'L1', after: resumeFrom });
   await resumed.next(2);
+  await untilUpstream(tickUpdateSubscriptions, baseline + 1, [wake('L1')]);
   ticks.emit('tick', { sku: 'L1', available: 4 });
-  await eventually(() => updateOf(resumed.results.at(-1))?.available === 4 && updateOf(first.results.at(-1))?.available === 4, 'the live change after the replay');
-  assert.deepEqual(resumed.results.map((result) => [updateOf(result)!.cursor, updateOf(result)!.available]), [...first.results.slice(1).map((result) => [updateOf(result)!.cursor, updateOf(result)!.available])]);
-  assert.equal(tickUpdateSubscriptions(), baseline + 3);
+  await eventually(() => [first, lateLive, lateSnapshot, resumed].every((sub) => updateOf(sub.results.at(-1))?.available === 4), 'the live change on every subscription');
+  const seen = (sub: ReturnType<typeof subscribe>) => sub.results.map((result) => [updateOf(result)!.kind, updateOf(result)!.cursor, updateOf(result)!.available]);
+  assert.deepEqual(withoutWakes(seen(resumed)), withoutWakes(seen(first).slice(1)));
+  assert.deepEqual(seen(lateSnapshot).slice(1), seen(first).slice(1));
+  assert.deepEqual(seen(lateLive), seen(first).slice(1));
+  assert.deepEqual(withoutWakes(seen(first)).map((row) => row[2]), [1, 2, 3, 4]);
 
   const unknownCursor = subscribe(c, UPDATES, { sku: 'L1', after: '999999' });
   await unknownCursor.settled();
   assert.equal(unknownCursor.results[0]?.errors?.[0]?.extensions?.['code'], 'BAD_USER_INPUT');
   assert.equal(unknownCursor.completed, true);
   await c.dispose();
-  await untilUpstream(tickUpdateSubscriptions, baseline, [{ sku: 'L1', available: 5 }]);
+  await untilUpstream(tickUpdateSubscriptions, baseline, [wake('L1')]);
+});
+
+test('subscribers that each asked for a snapshot in the document get their own snapshot and then share one upstream subscription', async () => {
+  const baseline = tickUpdateSubscriptions();
+  const SNAPSHOT_FIRST = 'subscription Shelf($sku: String!, $after: String) { tickUpdates(sku: $sku, after: $after, snapshot: true) { cursor kind available } }';
+  ticks.emit('tick', { sku: 'L2', available: 10 });
+  const clients = [client(gateway), client(gateway), client(gateway)];
+  const subs = clients.map((c) => subscribe(c, SNAPSHOT_FIRST, { sku: 'L2', after: null }));
+  for (const sub of subs) await sub.next(1);
+  assert.ok(subs.every((sub) => updateOf(sub.results[0])?.kind === 'SNAPSHOT' && updateOf(sub.results[0])?.available === 10));
+  ticks.emit('tick', { sku: 'L2', available: 11 });
+  await eventually(() => subs.every((sub) => updateOf(sub.results.at(-1))?.available === 11), 'the change on every subscription');
+  await untilUpstream(tickUpdateSubscriptions, baseline + 1, [wake('L2')]);
+  ticks.emit('tick', { sku: 'L2', available: 12 });
+  await eventually(() => subs.every((sub) => updateOf(sub.results.at(-1))?.available === 12), 'the next change from the shared group');
+  for (const sub of subs) assert.deepEqual(withoutWakes(sub.results.map((result) => [updateOf(result)!.kind, updateOf(result)!.available])), [['SNAPSHOT', 10], ['CHANGE', 11], ['CHANGE', 12]]);
+  for (const c of clients) await c.dispose();
+  await untilUpstream(tickUpdateSubscriptions, baseline, [wake('L2')]);
 });
 
 /** A graphql-transport-ws client on a bare `ws` socket, so that the test can stop reading from it. */
