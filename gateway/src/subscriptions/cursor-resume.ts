@@ -69,16 +69,35 @@ export const resumeFromCursor: ResubscribeHook = ({ request, lastEvent }) => {
 /** The root-field arguments by which a subscription asks for a catch-up before its live changes. */
 export const CATCH_UP_ARGUMENTS = { after: null, snapshot: false } as const;
 
+/** How one primary operation text is made live only: its rewritten text and the variables to override. */
+interface LiveForm {
+  readonly query: string;
+  readonly variables: Readonly<Record<string, unknown>>;
+}
+
+/** Live forms of the primary operations seen (a few per served document; oldest forgotten first). */
+const liveForms = new Map<string, LiveForm | undefined>();
+const LIVE_FORMS = 500;
+
 /**
  * The live-only form of a primary subscription request: `after` null and `snapshot` false (in
  * the variables that carry them, or as literals). A shared group subscribes upstream with it;
  * each subscriber's catch-up (snapshot, resume) runs on an upstream subscription of its own.
  */
 export function liveOnly(request: UpstreamRequest): UpstreamRequest {
-  const operation = onlyOperation(request.query);
+  if (!liveForms.has(request.query)) {
+    if (liveForms.size >= LIVE_FORMS) liveForms.delete(liveForms.keys().next().value as string);
+    liveForms.set(request.query, liveFormOf(request.query));
+  }
+  const form = liveForms.get(request.query);
+  return form ? { ...request, query: form.query, variables: { ...request.variables, ...form.variables } } : request;
+}
+
+function liveFormOf(query: string): LiveForm | undefined {
+  const operation = onlyOperation(query);
   const root = operation && rootField(operation);
-  if (!operation || !root?.arguments?.some((argument) => argument.name.value in CATCH_UP_ARGUMENTS)) return request;
-  const variables: Record<string, unknown> = { ...request.variables };
+  if (!operation || !root?.arguments?.some((argument) => argument.name.value in CATCH_UP_ARGUMENTS)) return undefined;
+  const variables: Record<string, unknown> = {};
   const args = root.arguments.map((argument): ArgumentNode => {
     const name = argument.name.value;
     if (!(name in CATCH_UP_ARGUMENTS)) return argument;
@@ -91,5 +110,5 @@ export function liveOnly(request: UpstreamRequest): UpstreamRequest {
   });
   const newRoot: FieldNode = { ...root, arguments: args };
   const rewritten: OperationDefinitionNode = { ...operation, selectionSet: { ...operation.selectionSet, selections: [newRoot] } };
-  return { ...request, query: print({ kind: Kind.DOCUMENT, definitions: [rewritten] }), variables };
+  return { query: print({ kind: Kind.DOCUMENT, definitions: [rewritten] }), variables };
 }

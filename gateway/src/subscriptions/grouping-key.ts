@@ -26,17 +26,30 @@ export function groupingKey(input: GroupingInput): string {
   return JSON.stringify([input.runtimeId, input.operationName ?? null, input.query, input.variables, [role, subject ?? null, customerId ?? null, storeId ?? null]]);
 }
 
+/** Per document, the variables that only feed the root field's `after` or `snapshot`. */
+const catchUpOnly = new WeakMap<DocumentNode, ReadonlySet<string>>();
+
 /** The variables without those that only feed the root field's `after` or `snapshot` (used nowhere else in the document). */
 export function liveVariables(document: DocumentNode, operation: OperationDefinitionNode, variables: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
+  let only = catchUpOnly.get(document);
+  if (!only) {
+    only = catchUpVariablesOf(document, operation);
+    catchUpOnly.set(document, only);
+  }
+  if (only.size === 0) return variables;
+  const skipped = only;
+  return Object.fromEntries(Object.entries(variables).filter(([name]) => !skipped.has(name)));
+}
+
+function catchUpVariablesOf(document: DocumentNode, operation: OperationDefinitionNode): ReadonlySet<string> {
   const [root] = operation.selectionSet.selections;
-  if (root?.kind !== Kind.FIELD) return variables;
+  if (root?.kind !== Kind.FIELD) return new Set();
   const catchUp = (root.arguments ?? []).flatMap((argument) => (argument.name.value in CATCH_UP_ARGUMENTS && argument.value.kind === Kind.VARIABLE ? [argument.value.name.value] : []));
-  if (catchUp.length === 0) return variables;
+  if (catchUp.length === 0) return new Set();
   const uses = new Map<string, number>();
   visit(document, { Variable: (node) => void uses.set(node.name.value, (uses.get(node.name.value) ?? 0) + 1) });
   // A definition counts once ($x in `($x: String)`), the root argument once.
-  const only = new Set(catchUp.filter((name) => uses.get(name) === 2));
-  return Object.fromEntries(Object.entries(variables).filter(([name]) => !only.has(name)));
+  return new Set(catchUp.filter((name) => uses.get(name) === 2));
 }
 
 /**
