@@ -65,6 +65,8 @@ export interface SubscriptionLimits {
   readonly keepAliveMs: number;
   /** Longest wait between attempts to resubscribe to a subgraph that went away (WS_UPSTREAM_RETRY_MAX_MS, default 10000). */
   readonly upstreamRetryMaxMs: number;
+  /** Events written to a client socket but not yet flushed before that subscription ends with SLOW_CONSUMER (WS_MAX_BUFFERED_EVENTS, default 1000). */
+  readonly maxBufferedEvents: number;
 }
 
 export const DEV_TOKEN_SECRET = 'dev-only-token-secret-do-not-use-in-production';
@@ -108,6 +110,7 @@ export function readGatewayConfig(env: Readonly<Record<string, string | undefine
       connectionInitTimeoutMs: readInt(env, 'WS_CONNECTION_INIT_TIMEOUT_MS', 3000, { min: 100, max: 60_000 }),
       keepAliveMs: readInt(env, 'WS_KEEP_ALIVE_MS', 12_000, { min: 100, max: 300_000 }),
       upstreamRetryMaxMs: readInt(env, 'WS_UPSTREAM_RETRY_MAX_MS', 10_000, { min: 50, max: 300_000 }),
+      maxBufferedEvents: readInt(env, 'WS_MAX_BUFFERED_EVENTS', 1000, { min: 1, max: 100_000 }),
     }),
     governance: readGovernanceConfig(env, environment),
   });

@@ -1,16 +1,19 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
-import { CloseCode, type Context, type ExecutionResult, type SubscribePayload } from 'graphql-ws';
+import { CloseCode, type Context, type ExecutionResult, type FormattedExecutionResult, type SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type DocumentNode, type ExecutionArgs, type OperationDefinitionNode, type GraphQLFormattedError, type ValidationRule } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values.js';
 import { meshError, type Logger, type Principal } from '@mesh/server-kit';
 import type { SubscriptionLimits } from '../config.js';
 import type { GatewayContext } from '../context.js';
 import { EventChannel } from './event-channel.js';
-import { executeEvent } from './event-execution.js';
+import { liveOnly } from './cursor-resume.js';
+import { groupingKey, liveVariables, startsWithCatchUp } from './grouping-key.js';
+import { Subscriber } from './subscriber.js';
+import { SubscriptionGroup, primaryRequest } from './subscription-group.js';
 import type { ClientIdentity } from '../governance/client-identity.js';
 import type { ClientLimits } from '../governance/client-limits.js';
 import type { OperationGuard } from '../governance/operation-guard.js';
@@ -41,9 +44,6 @@ export const GATEWAY_SOCKET_CLOSE = {
   /** The gateway is shutting down; every subscription on the socket was completed first. */
   GoingAway: 1001,
 } as const;
-
-/** Events buffered for a client that reads slower than they arrive, before it is ended with SLOW_CONSUMER. */
-const MAX_BUFFERED_EVENTS = 1000;
 
 export interface GatewaySubscriptionOptions {
   readonly server: Server;
@@ -85,8 +85,21 @@ type SocketState = {
   clientKey?: string;
 };
 
+/** Where a subscription's events are written: the client's socket and subscription id. */
+interface Delivery {
+  readonly socket: WebSocket;
+  readonly id: string;
+  /** Whether graphql-ws still holds the subscription (the client may complete it while it is being prepared). */
+  readonly active: () => boolean;
+}
+
 interface Prepared {
   readonly plan: SubscriptionPlan;
+  readonly delivery: Delivery;
+  /** The live group of identical subscriptions it shares. */
+  readonly groupKey: string;
+  /** It starts with a catch-up of its own (a snapshot, a resume) before it joins the group. */
+  readonly catchUp: boolean;
   readonly document: DocumentNode;
   readonly operationName: string | undefined;
   readonly variables: Readonly<Record<string, unknown>>;
@@ -167,7 +180,7 @@ export function serveGatewaySubscriptions(options: GatewaySubscriptionOptions): 
         connections.delete(ctx);
         if (ctx.extra.subjectKey) perSubject.release(ctx.extra.subjectKey);
       },
-      onSubscribe: async (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerSocket) {
           return [meshError('TOO_MANY_SUBSCRIPTIONS', `A socket may hold at most ${limits.maxSubscriptionsPerSocket} subscriptions`)];
         }
@@ -186,7 +199,8 @@ export function serveGatewaySubscriptions(options: GatewaySubscriptionOptions): 
         });
         if (verdict.kind === 'refused') return [verdict.error];
         const query = verdict.kind === 'listed' ? verdict.query : payload.query;
-        const result = prepare({ ...payload, query }, principal, ctx.extra.clientKey ?? identity.key(request, principal));
+        const delivery: Delivery = { socket: ctx.extra.socket, id, active: () => id in ctx.subscriptions };
+        const result = prepare({ ...payload, query }, principal, ctx.extra.clientKey ?? identity.key(request, principal), delivery);
         if (Array.isArray(result)) return result;
         const args = result as ExecutionArgs;
         const prepared = preparedArgs.get(args);
@@ -246,7 +260,7 @@ export function serveGatewaySubscriptions(options: GatewaySubscriptionOptions): 
     }
   }
 
-  function prepare(payload: SubscribePayload, principal: Principal, clientKey: string): ExecutionArgs | readonly GraphQLError[] {
+  function prepare(payload: SubscribePayload, principal: Principal, clientKey: string, delivery: Delivery): ExecutionArgs | readonly GraphQLError[] {
     const operationName = payload.operationName ?? undefined;
     const prepared = prepareDocument(payload.query, operationName);
     if (isErrorList(prepared)) return prepared;
@@ -258,48 +272,57 @@ export function serveGatewaySubscriptions(options: GatewaySubscriptionOptions): 
     if ('refusal' in verdict) return [verdict.refusal];
     const context: GatewayContext = { principal, correlationId: randomUUID(), clientKey };
     const args: ExecutionArgs = { schema, document, operationName: operationName ?? null, variableValues: coerced.coerced, contextValue: context };
-    preparedArgs.set(args, { plan, document, operationName, variables: coerced.coerced, context, runtime, cost: verdict.cost });
+    const groupKey = groupingKey({ runtimeId: runtime.id, query: payload.query, operationName, variables: liveVariables(document, operation, coerced.coerced), principal });
+    const catchUp = startsWithCatchUp(schema, operation, coerced.coerced);
+    preparedArgs.set(args, { plan, delivery, groupKey, catchUp, document, operationName, variables: coerced.coerced, context, runtime, cost: verdict.cost });
     return args;
   }
+
+  // Identical subscriptions share a live group (subscription-group.ts). One that starts with a
+  // snapshot or a resume catches up on an upstream subscription of its own first, exactly as
+  // documented, and is handed over to the live group at the first change both have delivered.
+  const groups = new Map<string, SubscriptionGroup>();
 
   function federate(args: ExecutionArgs): AsyncIterableIterator<ExecutionResult> {
     const entry = preparedArgs.get(args);
     if (!entry) throw new Error('a subscription reached execution without being prepared');
-    const { plan, context, runtime } = entry;
-    const eventLogger = logger.child({ correlationId: context.correlationId });
-    let stopUpstream: () => void = () => {};
-    const channel = new EventChannel<ExecutionResult>(
-      MAX_BUFFERED_EVENTS,
-      () => stopUpstream(),
-      () => ({ errors: [meshError('SLOW_CONSUMER', 'Events arrived faster than this client read them; resubscribe')] }),
-    );
-    // Events are resolved one after another so the client receives them in upstream order.
-    let queue = Promise.resolve();
-    const enqueue = (step: () => Promise<void> | void) => {
-      queue = queue.then(step).catch((error: unknown) => {
-        eventLogger.error({ err: error }, 'resolving a subscription event failed');
-        channel.push({ errors: [new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] });
+    const { delivery, groupKey, plan, variables } = entry;
+    if (!delivery.active()) return endedChannel();
+    const group = (onClosed: () => void, upstream = liveOnly(primaryRequest(plan, variables)), onDelivered?: (cursor: string | undefined) => void) =>
+      new SubscriptionGroup({ execution: { ...entry, planner: entry.runtime.planner, services: entry.runtime.services }, upstream, pool, logger, formatResult, onClosed, ...(onDelivered ? { onDelivered } : {}) });
+    let live = groups.get(groupKey);
+    if (!live?.open) {
+      const created: SubscriptionGroup = group(() => {
+        if (groups.get(groupKey) === created) groups.delete(groupKey);
       });
-    };
-    const variables = Object.fromEntries((plan.primary.variableUsages ?? []).filter((name) => name in entry.variables).map((name) => [name, entry.variables[name]]));
-    stopUpstream = pool.subscribe(
-      plan.primary.serviceName,
-      { query: plan.primary.operation, operationName: plan.primary.operationName, variables },
-      context,
-      {
-        next: (event) =>
-          enqueue(async () => {
-            channel.push(await executeEvent({ ...entry, planner: runtime.planner, services: runtime.services, logger: eventLogger }, event));
-          }),
-        error: (errors) =>
-          enqueue(() => {
-            channel.push({ errors: errors.map((error) => new GraphQLError(error.message, { extensions: { ...error.extensions, serviceName: plan.primary.serviceName } })) });
-            channel.end();
-          }),
-        complete: () => enqueue(() => channel.end()),
+      groups.set(groupKey, created);
+      live = created;
+    }
+    const shared = live;
+    let home = shared;
+    const subscriber = new Subscriber(delivery.socket, delivery.id, limits.maxBufferedEvents, (leaving) => {
+      home.remove(leaving);
+      if (home !== shared) shared.remove(leaving);
+    });
+    if (!entry.catchUp) {
+      shared.add(subscriber);
+      return subscriber.results;
+    }
+    const own: SubscriptionGroup = group(
+      () => {},
+      primaryRequest(plan, variables),
+      (cursor) => {
+        if (cursor !== undefined && home === own) shared.handOver(subscriber, cursor, () => ((home = shared), own.remove(subscriber)));
       },
     );
-    return channel;
+    home = own;
+    own.add(subscriber);
+    return subscriber.results;
+  }
+
+  function formatResult(result: ExecutionResult): FormattedExecutionResult {
+    const { errors, ...rest } = result;
+    return errors ? { ...rest, errors: formatAll(errors) } : rest;
   }
 
   return {
@@ -320,6 +343,12 @@ export function serveGatewaySubscriptions(options: GatewaySubscriptionOptions): 
       clearTimeout(grace);
     },
   };
+}
+
+function endedChannel(): AsyncIterableIterator<ExecutionResult> {
+  const channel = new EventChannel<ExecutionResult>(1, () => {}, () => ({}));
+  channel.end();
+  return channel;
 }
 
 function refuse(socket: Duplex, status: number, text: string): void {

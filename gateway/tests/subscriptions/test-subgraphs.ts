@@ -9,6 +9,7 @@ import {
   createServiceMetrics,
   createSubgraphApollo,
   createSubgraphSchema,
+  badUserInput,
   forbidden,
   listen,
   secretKey,
@@ -30,6 +31,48 @@ ticks.setMaxListeners(1000);
 export interface Tick {
   readonly sku: string;
   readonly available: number;
+  /** The customer record the tick belongs to (customerTicks delivers it to that customer only). */
+  readonly customerId?: string;
+}
+
+/** Every tick in the order published: tickUpdates follows the domains' cursor convention over it (cursor n = the n-th tick). */
+const journal: Tick[] = [];
+const journaled = new EventEmitter();
+journaled.setMaxListeners(1000);
+ticks.on('tick', (tick: Tick) => {
+  journal.push(tick);
+  journaled.emit('update', journal.length);
+});
+
+/** Upstream subscriptions open on tickUpdates: what the gateway's grouping is counted by. */
+export const tickUpdateSubscriptions = () => journaled.listenerCount('update');
+
+interface TickUpdate {
+  readonly cursor: string;
+  readonly kind: 'SNAPSHOT' | 'CHANGE';
+  readonly sku: string;
+  readonly available: number;
+}
+
+const changeAt = (position: number): TickUpdate => ({ cursor: String(position), kind: 'CHANGE', sku: journal[position - 1]!.sku, available: journal[position - 1]!.available });
+
+/** A snapshot (the SKU's latest tick) or a replay after a cursor, then live changes with no gap: the listener is attached before the journal is read. */
+async function* tickUpdates(sku: string, after: string | null | undefined, snapshot: boolean): AsyncGenerator<TickUpdate> {
+  const live = on(journaled, 'update');
+  try {
+    const position = journal.length;
+    if (after !== null && after !== undefined) {
+      const from = Number(after);
+      if (!Number.isInteger(from) || from < 0 || from > position) throw badUserInput('The cursor was never issued', { argument: 'after' });
+      for (let at = from + 1; at <= position; at++) if (journal[at - 1]!.sku === sku) yield changeAt(at);
+    } else if (snapshot) {
+      const latest = journal.findLastIndex((tick) => tick.sku === sku);
+      if (latest >= 0) yield { ...changeAt(latest + 1), cursor: String(position), kind: 'SNAPSHOT' };
+    }
+    for await (const [at] of live) if ((at as number) > position && journal[(at as number) - 1]!.sku === sku) yield changeAt(at as number);
+  } finally {
+    await live.return?.();
+  }
 }
 
 async function* ticksFor(sku: string | undefined, signal?: AbortSignal): AsyncGenerator<Tick> {
@@ -47,6 +90,21 @@ export const inventory = {
       stockTicks(sku: String!): StockTick!
       "Stock ticks for signed-in callers only."
       guardedTicks: StockTick!
+      "Ticks of the caller's own customer record only (a per-customer filter, as orderStatusChanged has)."
+      customerTicks: StockTick!
+      "Ticks of one SKU with the domains' cursor convention: a snapshot or a replay after a cursor first, then changes."
+      tickUpdates(sku: String!, after: String, snapshot: Boolean = false): TickUpdate!
+    }
+    "A tick with its position in the journal."
+    type TickUpdate {
+      "Opaque position: resume after it with tickUpdates(after:)."
+      cursor: String!
+      "SNAPSHOT or CHANGE."
+      kind: String!
+      "SKU."
+      sku: String!
+      "Units available."
+      available: Int!
     }
     "A change of available stock."
     type StockTick @key(fields: "sku") {
@@ -56,6 +114,8 @@ export const inventory = {
       available: Int!
       "The role the subscription ran as in this subgraph."
       watcher: String!
+      "The customer record the tick belongs to."
+      owner: String
     }`,
   resolvers: {
     Query: { tickCount: () => ticks.listenerCount('tick') },
@@ -71,13 +131,28 @@ export const inventory = {
         },
         resolve: (tick: Tick) => tick,
       },
+      customerTicks: {
+        subscribe: async function* (_: unknown, _args: unknown, context: RequestContext) {
+          if (!context.principal.customerId) throw forbidden('Only customers watch their own ticks');
+          for await (const tick of ticksFor(undefined)) if (tick.customerId === context.principal.customerId) yield tick;
+        },
+        resolve: (tick: Tick) => tick,
+      },
+      tickUpdates: {
+        subscribe: (_: unknown, args: { sku: string; after?: string | null; snapshot: boolean }) => tickUpdates(args.sku, args.after, args.snapshot),
+        resolve: (update: TickUpdate) => update,
+      },
     },
     StockTick: {
       __resolveReference: (ref: { sku: string }) => ({ sku: ref.sku, available: -1 }),
+      owner: (tick: Tick) => tick.customerId ?? null,
       watcher: (_tick: Tick, _args: unknown, context: RequestContext) => context.principal.role,
     },
   },
 };
+
+/** How often the product subgraph resolved a productName: once per event per upstream group, however many subscribers share it. */
+export const productNameResolutions = { count: 0 };
 
 export const product = {
   name: 'product',
@@ -90,12 +165,18 @@ export const product = {
       productName: String!
       "Another tick of the same SKU (for depth tests)."
       similar: StockTick
+      "A string of this many bytes (large events for the slow-consumer tests)."
+      padding(bytes: Int!): String!
     }`,
   resolvers: {
     StockTick: {
       __resolveReference: (ref: { sku: string }) => ({ sku: ref.sku }),
-      productName: (tick: { sku: string }) => `Product ${tick.sku}`,
+      productName: (tick: { sku: string }) => {
+        productNameResolutions.count += 1;
+        return `Product ${tick.sku}`;
+      },
       similar: (tick: { sku: string }) => ({ sku: tick.sku }),
+      padding: (_tick: unknown, args: { bytes: number }) => 'x'.repeat(args.bytes),
     },
   },
 };
