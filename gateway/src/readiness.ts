@@ -21,16 +21,19 @@ export interface GatewayReadiness {
  */
 export function createReadinessRoute(source: SupergraphSource): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   let last: { at: number; id: string; ready: Map<string, boolean> } = { at: 0, id: '', ready: new Map() };
-  async function probe(): Promise<Map<string, boolean>> {
-    const { id, routes } = source.current;
+  async function probe(current: SupergraphSource['current']): Promise<Map<string, boolean>> {
+    const { id, routes } = current;
     if (last.id === id && Date.now() - last.at < 1000) return last.ready;
     const results = await Promise.all(routes.map(async (route) => [route.name, await answers(route.url)] as const));
     last = { at: Date.now(), id, ready: new Map(results) };
     return last.ready;
   }
   return async (_req, res) => {
-    const ready = await probe();
-    const { id, loadedAt, routes } = source.current;
+    // One snapshot for the probe and the answer: a reload between them would otherwise report the
+    // new supergraph's subgraphs with the old one's probe results (a new subgraph shown not ready).
+    const current = source.current;
+    const ready = await probe(current);
+    const { id, loadedAt, routes } = current;
     const failure = source.reloadFailure;
     const subgraphs = routes.map((route) => ({ name: route.name, url: route.url, ready: ready.get(route.name) ?? false }));
     const body: GatewayReadiness = {

@@ -92,7 +92,7 @@ test('a new subgraph composed into the file is served without a restart, and a s
     return now.supergraph.id !== first.supergraph.id ? now : undefined;
   }, 'the reload');
   assert.deepEqual(reloaded.supergraph.subgraphs.map((s) => s.name).sort(), ['inventory', 'order', 'product', 'promotions']);
-  assert.equal(reloaded.status, 'ready');
+  assert.equal(reloaded.status, 'ready', JSON.stringify(reloaded));
   assert.deepEqual((await post(gateway.url, { query: '{ promotionCount tickCount }' })).body.data, { promotionCount: 3, tickCount: listening + 1 });
 
   const afterReload = watch('subscription($sku: String!) { stockTicks(sku: $sku) { sku promotion productName } }', { sku: 'R1' });
