@@ -1,9 +1,12 @@
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { Domain } from './payloads/common.payloads.js';
-import { streamNameOf } from './jetstream-bus.js';
+import { durableBacklog } from './jetstream-bus.js';
 
-/** Reads how far a durable consumer is behind its domain's stream (for tests and operations tools). */
+/**
+ * Reads how far any durable consumer is behind its domain's stream, from outside the service that
+ * runs it (tests, operations tools); a bus reports its own durables with `consumerBacklog()`.
+ */
 export interface ConsumerProbe {
   /** Events of `domain` not yet delivered to `consumer`, plus those delivered and not yet acknowledged. */
   backlog(consumer: string, domain: Domain): Promise<number>;
@@ -18,10 +21,7 @@ export async function openConsumerProbe(servers: string): Promise<ConsumerProbe>
   const nc = await connect({ servers, name: 'consumer-probe' });
   const jsm = await jetstreamManager(nc);
   return {
-    async backlog(consumer, domain) {
-      const info = await jsm.consumers.info(streamNameOf(domain), consumer);
-      return info.num_pending + info.num_ack_pending;
-    },
+    backlog: (consumer, domain) => durableBacklog(jsm, domain, consumer),
     close: () => nc.close(),
   };
 }

@@ -82,6 +82,16 @@ export function streamNameOf(domain: Domain): string {
 }
 
 /**
+ * How far a durable is behind its domain's stream: events not yet delivered to it plus those
+ * delivered and not yet acknowledged. 0 means it settled every event published before the call,
+ * the ones its handler skipped without a trace of its own included.
+ */
+export async function durableBacklog(jsm: JetStreamManager, domain: Domain, consumer: string): Promise<number> {
+  const info = await jsm.consumers.info(streamNameOf(domain), consumer);
+  return info.num_pending + info.num_ack_pending;
+}
+
+/**
  * Connects to NATS and returns the production EventBus. It creates or updates one file-backed
  * stream per domain (subjects `<domain>.>`, topics are subjects) with a duplicate window for
  * `Nats-Msg-Id` de-duplication, and the `DEAD_LETTERS` stream. Each consumer name becomes one
@@ -327,8 +337,7 @@ function createBus(nc: NatsConnection, js: JetStreamClient, jsm: JetStreamManage
       const found = await Promise.all(
         [...durables.values()].map(async ({ domain, consumer }) => {
           try {
-            const info = await jsm.consumers.info(streamNameOf(domain), consumer);
-            return [{ consumer, domain, pending: info.num_pending + info.num_ack_pending }];
+            return [{ consumer, domain, pending: await durableBacklog(jsm, domain, consumer) }];
           } catch {
             return []; // Deleted, or the server is away: nothing to report this time.
           }
