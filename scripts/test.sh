@@ -4,7 +4,7 @@
 # own database and services, and this machine has two cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --tests
 export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1 NODE_ENV=test
 npm run --silent codegen:check
 npm run --silent compose:check
