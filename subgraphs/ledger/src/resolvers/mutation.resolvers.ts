@@ -1,0 +1,14 @@
+import { identifier } from '@mesh/server-kit';
+import type { MutationResolvers } from '../__generated__/resolvers-types.js';
+import { requireDeadLetterReplay, requireLedgerClose } from '../ledger-access.js';
+
+export const Mutation: MutationResolvers = {
+  replayDeadLetter: (_parent, { id }, { principal, ledger }) => {
+    requireDeadLetterReplay(principal);
+    return ledger.replayDeadLetter(identifier(id, 'id'));
+  },
+  closeLedgerDay: (_parent, { input }, { principal, ledger }) => {
+    requireLedgerClose(principal);
+    return ledger.closeDay(input);
+  },
+};
