@@ -78,6 +78,16 @@ export type CartLineInput = {
   sku: Scalars['ID']['input'];
 };
 
+/** Which business day to close. */
+export type CloseLedgerDayInput = {
+  /** The currency whose books close (each currency closes on its own). */
+  currency: CurrencyCode;
+  /** The day, YYYY-MM-DD (UTC). */
+  date: Scalars['String']['input'];
+  /** The command's idempotency key (1 to 128 letters, digits or _-:.@+): repeating it changes nothing. */
+  idempotencyKey: Scalars['String']['input'];
+};
+
 /** A coupon to create with its promotion. */
 export type CouponInput = {
   /** The code shoppers type (case-insensitive). */

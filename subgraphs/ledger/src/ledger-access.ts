@@ -37,3 +37,10 @@ export function requireLedgerClose(principal: Principal): void {
   if (principal.role === 'anonymous') throw unauthenticated('Sign in to close the books');
   throw forbidden('Your role may not close business days');
 }
+
+/** Posting a payment provider's settlement (fees, payout) needs `ledger:settle` (admins, the integration service). */
+export function requireLedgerSettle(principal: Principal): void {
+  if (can(principal, 'ledger:settle')) return;
+  if (principal.role === 'anonymous') throw unauthenticated('Sign in to post settlements');
+  throw forbidden('Your role may not post settlements');
+}

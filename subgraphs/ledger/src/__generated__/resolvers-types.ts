@@ -335,6 +335,15 @@ export type Mutation = {
    * a day that has not begun. Needs ledger:close (admins).
    */
   closeLedgerDay: ClosedDay;
+  /**
+   * Posts what a payment provider's settlement report moved: each fee (Dr 5200 payment processing fees,
+   * Cr 1100 card clearing; a negative fee the other way) and the payout (Dr 1000 cash, Cr 1100), one
+   * entry per report line keyed `<provider>:<settlementId>:<lineId>`, dated when the line occurred
+   * (a closed day's lines land on the next open day). Posting the same report again posts nothing new and
+   * answers with the same entries. BAD_USER_INPUT (nothing posted) for a bad id, a repeated line id or a
+   * bad date. Needs ledger:settle (admins and the integration service).
+   */
+  postSettlement: Array<JournalEntry>;
   /** Sends a dead letter's event to the consumer that failed it (whichever domain it belongs to) again, with a fresh delivery budget, and answers with the letter as it was. A replay that fails again becomes a new dead letter. Needs events:replay (admins); NOT_FOUND for an unknown or already replayed id. */
   replayDeadLetter: DeadLetter;
 };
@@ -342,6 +351,11 @@ export type Mutation = {
 
 export type MutationCloseLedgerDayArgs = {
   input: CloseLedgerDayInput;
+};
+
+
+export type MutationPostSettlementArgs = {
+  input: SettlementPostingsInput;
 };
 
 
@@ -545,6 +559,32 @@ export type ReconciliationSource =
   | 'LEDGER_RECORDS'
   /** The order domain's own records of the day's captures and refunds (sees events the ledger never consumed). */
   | 'ORDER_DOMAIN';
+
+/** One amount of a settlement report. */
+export type SettlementAmountInput = {
+  /** Minor units; negative for a fee given back or a payout taken from the bank. */
+  amountMinor: Scalars['Long']['input'];
+  /** The report's line id (unique in the report). */
+  lineId: Scalars['String']['input'];
+  /** When the provider booked it. */
+  occurredAt: Scalars['DateTime']['input'];
+  /** The order the line belongs to, when it was matched to one. */
+  orderId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+/** What a payment provider's settlement report moved in the books (the integration subgraph translates the provider's file into this). */
+export type SettlementPostingsInput = {
+  /** The settlement currency. */
+  currency: CurrencyCode;
+  /** The fees the provider kept, one per report line that carries one. */
+  fees: Array<SettlementAmountInput>;
+  /** The payout to the retailer's bank account, if the report has one. */
+  payout?: InputMaybe<SettlementAmountInput>;
+  /** The payment provider, e.g. stripe or adyen. */
+  provider: Scalars['String']['input'];
+  /** The provider's id of the settlement (its payout batch). */
+  settlementId: Scalars['String']['input'];
+};
 
 /**
  * One workflow across the mesh: everything carrying its correlation id (the id of the request that
@@ -767,6 +807,8 @@ export type ResolversTypes = {
   ReconciliationMismatch: ResolverTypeWrapper<ReconciliationMismatchValue>;
   ReconciliationMismatchKind: ReconciliationMismatchKind;
   ReconciliationSource: ReconciliationSource;
+  SettlementAmountInput: SettlementAmountInput;
+  SettlementPostingsInput: SettlementPostingsInput;
   Trace: ResolverTypeWrapper<TraceValue>;
   TraceDomain: TraceDomain;
   TraceStep: ResolverTypeWrapper<TraceStepValue>;
@@ -805,6 +847,8 @@ export type ResolversParentTypes = {
   Reconciliation: ReconciliationReport;
   ReconciliationGroup: ReconciliationGroupValue;
   ReconciliationMismatch: ReconciliationMismatchValue;
+  SettlementAmountInput: SettlementAmountInput;
+  SettlementPostingsInput: SettlementPostingsInput;
   Trace: TraceValue;
   TraceStep: TraceStepValue;
   TrialBalance: TrialBalanceReport;
@@ -930,6 +974,7 @@ export type MoneyResolvers<ContextType = LedgerContext, ParentType extends Resol
 
 export type MutationResolvers<ContextType = LedgerContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   closeLedgerDay?: Resolver<ResolversTypes['ClosedDay'], ParentType, ContextType, RequireFields<MutationCloseLedgerDayArgs, 'input'>>;
+  postSettlement?: Resolver<Array<ResolversTypes['JournalEntry']>, ParentType, ContextType, RequireFields<MutationPostSettlementArgs, 'input'>>;
   replayDeadLetter?: Resolver<ResolversTypes['DeadLetter'], ParentType, ContextType, RequireFields<MutationReplayDeadLetterArgs, 'id'>>;
 };
 

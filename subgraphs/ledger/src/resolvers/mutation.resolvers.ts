@@ -1,6 +1,6 @@
 import { identifier } from '@mesh/server-kit';
 import type { MutationResolvers } from '../__generated__/resolvers-types.js';
-import { requireDeadLetterReplay, requireLedgerClose } from '../ledger-access.js';
+import { requireDeadLetterReplay, requireLedgerClose, requireLedgerSettle } from '../ledger-access.js';
 
 export const Mutation: MutationResolvers = {
   replayDeadLetter: (_parent, { id }, { principal, ledger }) => {
@@ -10,5 +10,13 @@ export const Mutation: MutationResolvers = {
   closeLedgerDay: (_parent, { input }, { principal, ledger }) => {
     requireLedgerClose(principal);
     return ledger.closeDay(input);
+  },
+  postSettlement: (_parent, { input }, { principal, ledger }) => {
+    requireLedgerSettle(principal);
+    return ledger.postSettlement({
+      ...input,
+      fees: input.fees.map((fee) => ({ ...fee, amountMinor: BigInt(fee.amountMinor) })),
+      payout: input.payout ? { ...input.payout, amountMinor: BigInt(input.payout.amountMinor) } : null,
+    });
   },
 };
