@@ -794,6 +794,32 @@ export type SetIntegrationMappingInput = {
   system: Scalars['String']['input'];
 };
 
+/** One amount of a settlement report. */
+export type SettlementAmountInput = {
+  /** Minor units; negative for a fee given back or a payout taken from the bank. */
+  amountMinor: Scalars['Long']['input'];
+  /** The report's line id (unique in the report). */
+  lineId: Scalars['String']['input'];
+  /** When the provider booked it. */
+  occurredAt: Scalars['DateTime']['input'];
+  /** The order the line belongs to, when it was matched to one. */
+  orderId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+/** What a payment provider's settlement report moved in the books (the integration subgraph translates the provider's file into this). */
+export type SettlementPostingsInput = {
+  /** The settlement currency. */
+  currency: CurrencyCode;
+  /** The fees the provider kept, one per report line that carries one. */
+  fees: Array<SettlementAmountInput>;
+  /** The payout to the retailer's bank account, if the report has one. */
+  payout?: InputMaybe<SettlementAmountInput>;
+  /** The payment provider, e.g. stripe or adyen. */
+  provider: Scalars['String']['input'];
+  /** The provider's id of the settlement (its payout batch). */
+  settlementId: Scalars['String']['input'];
+};
+
 /** A shipment's carrier and tracking number. */
 export type ShipmentTrackingInput = {
   /** The carrier, 1 to 128 characters. */
