@@ -138,6 +138,16 @@ describe('daily close and journal export', () => {
     assert.equal(json.lines.reduce((sum, line) => sum + cents(line.credit), 0n), cents(json.controlTotal));
   });
 
+  test('each close publishes ledger.business-day-closed exactly once, from the write that took its export', async () => {
+    const published = async () => subgraph.connection.collection('event_log').find({ type: 'ledger.business-day-closed' }).toArray();
+    const deadline = Date.now() + 10_000;
+    const closedDays = await models.closedDays.countDocuments();
+    while ((await published()).length < closedDays && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    const events = await published();
+    assert.deepEqual(events.map((event) => event['idempotencyKey']).sort(), (await models.closedDays.find().lean()).map((day) => `business-day-closed:${day._id}`).sort());
+    assert.equal(await models.closedDays.countDocuments({ 'pendingEvents.id': { $exists: true } }), 0);
+  });
+
   test('asking again returns the identical file, and repeating the close answers the first one', async () => {
     const date = '2026-01-05';
     const [first, second] = [await journalExport(date), await journalExport(date)];

@@ -1,9 +1,11 @@
+import { announceEvents, createEnvelope, withPendingEvents } from '@mesh/events';
 import type { CurrencyCode } from '@mesh/server-kit';
 import type { AccountRecord } from '../models/account.model.js';
 import type { ClosedDayRecord, ExportLineRecord, JournalExportRecord } from '../models/closed-day.model.js';
 import type { LedgerModels } from '../models/index.js';
 import { INT64_AS_BIGINT, toBigInt } from '../models/int64.js';
 import { businessDayId, dayRange, parseBusinessDate } from './business-day.js';
+import { journalCsv } from './journal-export-format.js';
 import { dayNotClosed } from './ledger-errors.js';
 
 /** The export batch id of a day: `JE-<currency>-<YYYYMMDD>`, the same on every export of that day. */
@@ -28,13 +30,44 @@ export async function readJournalExport(models: LedgerModels, args: { date: stri
   return closed.journalExport ? closed : takeJournalExport(models, closed);
 }
 
-/** Stores the day's export unless one is stored already; answers with the stored one. */
+/**
+ * Stores the day's export unless one is stored already, and with it (the same single-document
+ * write) the `ledger.business-day-closed` event that carries the export to ERPs: one event per
+ * closed day, however many callers race. Answers with the stored export.
+ */
 export async function takeJournalExport(models: LedgerModels, closed: ClosedDayRecord): Promise<ClosedDayRecord> {
   const journalExport = await aggregateDay(models, closed.currency, closed.date);
-  await models.closedDays.updateOne({ _id: closed._id, journalExport: { $exists: false } }, { $set: { journalExport } });
+  const event = dayClosedEvent(closed, journalExport);
+  const taken = await models.closedDays.updateOne({ _id: closed._id, journalExport: { $exists: false } }, withPendingEvents({ $set: { journalExport } }, event));
+  if (taken.modifiedCount > 0) announceEvents(models.closedDays);
   const stored = await models.closedDays.findById(closed._id).setOptions(INT64_AS_BIGINT).lean<ClosedDayRecord>();
   if (!stored?.journalExport) throw new Error(`the journal export of ${closed._id} was not stored`);
   return stored;
+}
+
+function dayClosedEvent(closed: ClosedDayRecord, journalExport: JournalExportRecord) {
+  const csv = journalCsv({ ...journalExport, currency: closed.currency, date: closed.date });
+  return createEnvelope(
+    'ledger.business-day-closed',
+    {
+      batchId: journalExport.batchId,
+      date: closed.date,
+      currency: closed.currency,
+      closedAt: closed.closedAt.toISOString(),
+      entryCount: journalExport.entryCount,
+      controlTotalMinor: Number(journalExport.controlTotalMinor),
+      lines: journalExport.lines.map((line) => ({
+        accountCode: line.accountCode,
+        accountName: line.accountName,
+        locationId: line.locationId || null,
+        channel: line.channel || null,
+        debitMinor: Number(line.debitMinor),
+        creditMinor: Number(line.creditMinor),
+      })),
+      csv,
+    },
+    { correlationId: closed.correlationId, idempotencyKey: `business-day-closed:${closed._id}`, occurredAt: closed.closedAt },
+  );
 }
 
 interface DaySum {

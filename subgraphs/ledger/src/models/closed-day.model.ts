@@ -1,4 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
+import { pendingEventsPlugin, type AnyEnvelope } from '@mesh/events';
 import type { CurrencyCode } from '@mesh/server-kit';
 
 /** One aggregated line of a day's journal export: an account at a store in a channel, debit or credit side. */
@@ -40,6 +41,8 @@ export interface ClosedDayRecord {
   closedBy: string;
   correlationId: string;
   journalExport?: JournalExportRecord;
+  /** `ledger.business-day-closed`, recorded by the write that stores the export, until the relay publishes it. */
+  pendingEvents?: AnyEnvelope[];
 }
 
 const exportLineSchema = new Schema<ExportLineRecord>(
@@ -80,6 +83,7 @@ const closedDaySchema = new Schema<ClosedDayRecord>(
   },
   { versionKey: false, collection: 'closed_days' },
 );
+closedDaySchema.plugin(pendingEventsPlugin);
 
 export type ClosedDayModel = Model<ClosedDayRecord>;
 
