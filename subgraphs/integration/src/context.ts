@@ -12,6 +12,7 @@ import {
   listSubscriptions,
   registerSubscription,
   replayDeadDeliveries,
+  resendDelivery,
   setSubscriptionActive,
   type RegisterSubscriptionInput,
   type SubscriptionRegistered,
@@ -43,6 +44,7 @@ export interface IntegrationContext extends RequestContext {
     readonly deliveries: (subscriptionId: string, status: DeliveryStatus, first: number | null | undefined) => Promise<EventDeliveryRecord[]>;
     readonly count: (subscriptionId: string, status: DeliveryStatus) => Promise<number>;
     readonly replayDead: (subscriptionId: string) => Promise<number>;
+    readonly resend: (deliveryId: string) => Promise<EventDeliveryRecord>;
   };
   /** Payment provider settlement reports in, their exceptions out. */
   readonly settlements: {
@@ -82,6 +84,7 @@ export function createIntegrationContext(base: RequestContext, models: Integrati
       deliveries: (subscriptionId, status, first) => listDeliveries(models, principal, subscriptionId, status, first),
       count: (subscriptionId, status) => countDeliveries(models, subscriptionId, status),
       replayDead: (subscriptionId) => replayDeadDeliveries(models, principal, subscriptionId, (id) => runtime.wakeSubscribers([id])),
+      resend: (deliveryId) => resendDelivery(models, principal, deliveryId, (id) => runtime.wakeSubscribers([id])),
     },
     settlements: {
       import: (input) => importSettlement(models, principal, input, runtime.settlementTargets(base.correlationId)),

@@ -248,6 +248,8 @@ export type Mutation = {
   replayDeadDeliveries: Scalars['Int']['output'];
   /** Sends an EXCEPTION message through processing again (after its cause was fixed); its commands keep their keys, so nothing happens twice. NOT_REPLAYABLE for any other status. Admins. */
   replayInboundMessage: InboundMessage;
+  /** Sends one DELIVERED or DEAD delivery again with a fresh budget of attempts and the identical signed body (e.g. an ERP asking for a closed day's journal again: `ledger.business-day-closed`). A PENDING one is answered as it is. NOT_FOUND for an unknown id. Admins. */
+  resendEventDelivery: EventDelivery;
   /** Resolves an OPEN settlement exception, saying what was done. NOT_FOUND for an unknown id, NOT_OPEN for one already resolved. Admins. */
   resolveSettlementException: SettlementException;
   /** Stops (false) or resumes (true) pushing to a subscriber; queued deliveries stay. Admins. */
@@ -273,6 +275,11 @@ export type MutationReplayDeadDeliveriesArgs = {
 
 
 export type MutationReplayInboundMessageArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationResendEventDeliveryArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -675,6 +682,7 @@ export type MutationResolvers<ContextType = IntegrationContext, ParentType exten
   registerEventSubscription?: Resolver<ResolversTypes['EventSubscriptionRegistered'], ParentType, ContextType, RequireFields<MutationRegisterEventSubscriptionArgs, 'input'>>;
   replayDeadDeliveries?: Resolver<ResolversTypes['Int'], ParentType, ContextType, RequireFields<MutationReplayDeadDeliveriesArgs, 'subscriptionId'>>;
   replayInboundMessage?: Resolver<ResolversTypes['InboundMessage'], ParentType, ContextType, RequireFields<MutationReplayInboundMessageArgs, 'id'>>;
+  resendEventDelivery?: Resolver<ResolversTypes['EventDelivery'], ParentType, ContextType, RequireFields<MutationResendEventDeliveryArgs, 'id'>>;
   resolveSettlementException?: Resolver<ResolversTypes['SettlementException'], ParentType, ContextType, RequireFields<MutationResolveSettlementExceptionArgs, 'id' | 'resolution'>>;
   setEventSubscriptionActive?: Resolver<ResolversTypes['EventSubscription'], ParentType, ContextType, RequireFields<MutationSetEventSubscriptionActiveArgs, 'active' | 'id'>>;
   setIntegrationMapping?: Resolver<ResolversTypes['IntegrationMapping'], ParentType, ContextType, RequireFields<MutationSetIntegrationMappingArgs, 'input'>>;
