@@ -151,6 +151,8 @@ describe('settlement import', () => {
     const conflicting = await importReport(GOOD.replace('2026-03-02T15:00:00Z', '2026-03-02T15:30:00Z'));
     assert.equal(code(conflicting), 'SETTLEMENT_CONFLICT');
     assert.equal(code(await importReport(report('po_3007', GOOD_ROWS), principals.analyst)), 'FORBIDDEN');
+    const longProvider = await integration.request(IMPORT, { input: { provider: 'p'.repeat(33), csv: report('po_3008', GOOD_ROWS) } }, principals.admin);
+    assert.equal(code(longProvider), 'BAD_USER_INPUT');
     assert.deepEqual(await ledgerState(), ledgerBefore);
     assert.equal(await integrationCounts(), stored);
   });

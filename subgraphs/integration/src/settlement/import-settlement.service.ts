@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { identifier, type Principal } from '@mesh/server-kit';
+import { badUserInput, identifier, type Principal } from '@mesh/server-kit';
 import { settlementConflict } from '../errors.js';
 import type { IntegrationModels } from '../models/index.js';
 import type { SettlementExceptionRecord } from '../models/settlement-exception.model.js';
@@ -9,6 +9,8 @@ import type { ServiceTarget } from '../services/service-call.js';
 import { matchSettlement } from './match-settlement.js';
 import { parseSettlementFile, type SettlementFile } from './settlement-file.js';
 import { postSettlementToLedger, recordedPayments } from './settlement-upstream.js';
+
+const MAX_PROVIDER_LENGTH = 32;
 
 export interface ImportSettlementInput {
   readonly provider: string;
@@ -32,6 +34,8 @@ export async function importSettlement(
 ): Promise<SettlementReportRecord> {
   assertMayManageIntegrations(principal);
   const provider = identifier(input.provider, 'input.provider');
+  // The ledger keys each posting `<provider>:<settlement id>:<line id>`, at most 128 characters in all.
+  if (provider.length > MAX_PROVIDER_LENGTH) throw badUserInput(`provider must be at most ${MAX_PROVIDER_LENGTH} characters`, { argument: 'input.provider' });
   const file = parseSettlementFile(input.csv);
   const report = await recordReport(models, provider, file, createHash('sha256').update(input.csv).digest('hex'), targets.order.correlationId);
   if (report.status === 'POSTED') return report;

@@ -33,7 +33,10 @@ export interface SettlementFile {
 }
 
 const MAX_LINES = 5_000;
-const ID = /^[A-Za-z0-9][A-Za-z0-9_\-.]{0,63}$/;
+/** Settlement and line ids: with the provider they key ledger postings, 128 characters at most. */
+const ID = /^[A-Za-z0-9][A-Za-z0-9_\-.]{0,39}$/;
+/** The order reference (a mesh order id, e.g. ord_<uuid>). */
+const REFERENCE = /^[A-Za-z0-9][A-Za-z0-9_\-.]{0,63}$/;
 const AMOUNT = /^(-)?(\d{1,15})\.(\d{2})$/;
 
 /**
@@ -58,7 +61,7 @@ export function parseSettlementFile(csv: string): SettlementFile {
   const first = records[0]!;
   const settlementId = first['settlement_id'] ?? '';
   const currency = first['currency'] ?? '';
-  if (!ID.test(settlementId)) throw invalidSettlementFile('BAD_VALUE', 'settlement_id must be 1 to 64 letters, digits, _ - or .', 2);
+  if (!ID.test(settlementId)) throw invalidSettlementFile('BAD_VALUE', 'settlement_id must be 1 to 40 letters, digits, _ - or .', 2);
   if (currency !== 'USD' && currency !== 'EUR') throw invalidSettlementFile('BAD_VALUE', `currency ${currency} is not traded (USD, EUR)`, 2);
 
   const seen = new Set<string>();
@@ -83,12 +86,12 @@ export function parseSettlementFile(csv: string): SettlementFile {
 
 function checkedLine(record: Record<string, string>, row: number): SettlementLine {
   const lineId = record['line_id'] ?? '';
-  if (!ID.test(lineId)) throw invalidSettlementFile('BAD_VALUE', `row ${row}: line_id must be 1 to 64 letters, digits, _ - or .`, row);
+  if (!ID.test(lineId)) throw invalidSettlementFile('BAD_VALUE', `row ${row}: line_id must be 1 to 40 letters, digits, _ - or .`, row);
   const type = record['type'] as SettlementLineType;
   if (!SETTLEMENT_LINE_TYPES.includes(type)) throw invalidSettlementFile('BAD_VALUE', `row ${row}: type ${record['type'] ?? ''} is not one of ${SETTLEMENT_LINE_TYPES.join(', ')}`, row);
   const reference = record['reference'] ?? '';
   const needsReference = type === 'capture' || type === 'refund' || type === 'chargeback';
-  if (needsReference && !ID.test(reference)) throw invalidSettlementFile('BAD_VALUE', `row ${row}: a ${type} needs the order's reference`, row);
+  if (needsReference && !REFERENCE.test(reference)) throw invalidSettlementFile('BAD_VALUE', `row ${row}: a ${type} needs the order's reference`, row);
   const grossMinor = amount(record['gross'], 'gross', row);
   const feeMinor = amount(record['fee'], 'fee', row);
   const netMinor = amount(record['net'], 'net', row);
