@@ -78,6 +78,16 @@ export type CartLineInput = {
   sku: Scalars['ID']['input'];
 };
 
+/** Which business day to close. */
+export type CloseLedgerDayInput = {
+  /** The currency whose books close (each currency closes on its own). */
+  currency: CurrencyCode;
+  /** The day, YYYY-MM-DD (UTC). */
+  date: Scalars['String']['input'];
+  /** The command's idempotency key (1 to 128 letters, digits or _-:.@+): repeating it changes nothing. */
+  idempotencyKey: Scalars['String']['input'];
+};
+
 /** A coupon to create with its promotion. */
 export type CouponInput = {
   /** The code shoppers type (case-insensitive). */
@@ -227,6 +237,20 @@ export type IdentityKind =
   | 'PHONE'
   /** A web or app storefront account id. */
   | 'WEB_ACCOUNT';
+
+/** A settlement report to import. */
+export type ImportSettlementReportInput = {
+  /**
+   * The report as CSV with a header row: settlement_id,line_id,type,reference,currency,gross,fee,net,booked_at
+   * (other columns are ignored). type is capture, refund, chargeback, fee or payout; reference the mesh
+   * order id of capture, refund and chargeback lines; amounts with two decimals (net = gross - fee;
+   * refunds and chargebacks negative); booked_at an ISO 8601 instant. Exactly one payout line, whose
+   * net is the sum of every other line's net.
+   */
+  csv: Scalars['String']['input'];
+  /** The payment provider, e.g. stripe (1 to 128 letters, digits or _-:.@+). */
+  provider: Scalars['String']['input'];
+};
 
 /** Where an inbound message is in processing. */
 export type InboundMessageStatus =
@@ -783,6 +807,57 @@ export type SetIntegrationMappingInput = {
   /** The outside system, e.g. shopify. */
   system: Scalars['String']['input'];
 };
+
+/** One amount of a settlement report. */
+export type SettlementAmountInput = {
+  /** Minor units; negative for a fee given back or a payout taken from the bank. */
+  amountMinor: Scalars['Long']['input'];
+  /** The report's line id (unique in the report). */
+  lineId: Scalars['String']['input'];
+  /** When the provider booked it. */
+  occurredAt: Scalars['DateTime']['input'];
+  /** The order the line belongs to, when it was matched to one. */
+  orderId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+/** Why a settlement line is an exception. */
+export type SettlementExceptionCode =
+  /** The amount differs from what the order captured (or, for refunds, exceeds what it refunded). */
+  | 'AMOUNT_MISMATCH'
+  /** The provider took money back for a disputed payment: dispute it or record the loss. */
+  | 'CHARGEBACK'
+  /** The order was paid in another currency than the report's. */
+  | 'CURRENCY_MISMATCH'
+  /** The reference names no order with a payment in the mesh. */
+  | 'UNMATCHED_REFERENCE';
+
+/** Where a settlement exception is. */
+export type SettlementExceptionStatus =
+  /** Waiting for operations. */
+  | 'OPEN'
+  /** Looked at and settled (resolution says how). */
+  | 'RESOLVED';
+
+/** What a payment provider's settlement report moved in the books (the integration subgraph translates the provider's file into this). */
+export type SettlementPostingsInput = {
+  /** The settlement currency. */
+  currency: CurrencyCode;
+  /** The fees the provider kept, one per report line that carries one. */
+  fees: Array<SettlementAmountInput>;
+  /** The payout to the retailer's bank account, if the report has one. */
+  payout?: InputMaybe<SettlementAmountInput>;
+  /** The payment provider, e.g. stripe or adyen. */
+  provider: Scalars['String']['input'];
+  /** The provider's id of the settlement (its payout batch). */
+  settlementId: Scalars['String']['input'];
+};
+
+/** Where a settlement import is. */
+export type SettlementReportStatus =
+  /** Matched, exceptions recorded, fees and payout posted. */
+  | 'POSTED'
+  /** Recorded; matching or posting was interrupted (import the same file again to finish it). */
+  | 'RECEIVED';
 
 /** A shipment's carrier and tracking number. */
 export type ShipmentTrackingInput = {

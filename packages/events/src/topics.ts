@@ -8,7 +8,7 @@ import type {
   StockReservationRejected,
   StockReserved,
 } from './payloads/inventory.payloads.js';
-import type { JournalEntryPosted } from './payloads/ledger.payloads.js';
+import type { BusinessDayClosed, JournalEntryPosted } from './payloads/ledger.payloads.js';
 import type {
   OrderCancelled,
   OrderConfirmed,
@@ -92,6 +92,8 @@ export const EVENT_TOPICS = {
 
   /** Fires once per journal entry posted (balanced, immutable), including reversing entries. */
   'ledger.journal-entry-posted': { version: 1, payload: payload<JournalEntryPosted>() },
+  /** Fires once per business day and currency, when the day is closed and its journal export taken; carries the export for ERPs. */
+  'ledger.business-day-closed': { version: 1, payload: payload<BusinessDayClosed>() },
 } as const satisfies Record<`${Domain}.${string}`, TopicDefinition<unknown>>;
 
 export type EventTopics = typeof EVENT_TOPICS;

@@ -81,6 +81,7 @@ describe('the topic map', () => {
       'inventory.stock-movement-recorded',
       'inventory.stock-reservation-rejected',
       'inventory.stock-reserved',
+      'ledger.business-day-closed',
       'ledger.journal-entry-posted',
       'order.order-cancelled',
       'order.order-confirmed',

@@ -113,7 +113,8 @@ export async function startMesh(options: MeshOptions): Promise<RunningMesh> {
           // The order domain prices lines by asking the product domain directly.
           ...(name === 'order' ? { PRODUCT_URL: urls.product } : {}),
           // Storefront webhooks become orders by commands sent straight to the order domain.
-          ...(name === 'integration' ? { ORDER_URL: urls.order } : {}),
+          // Settlement fees and payouts are posted by commands sent to the ledger.
+          ...(name === 'integration' ? { ORDER_URL: urls.order, LEDGER_URL: urls.ledger } : {}),
           // The ledger reconciles against the order domain's own payments.
           ...(name === 'ledger' ? { ORDER_URL: urls.order } : {}),
         };

@@ -14,6 +14,7 @@ export const CHART_OF_ACCOUNTS: readonly SeedAccount[] = [
   { code: '4100', name: 'Sales returns', type: 'REVENUE' },
   { code: '5000', name: 'Cost of goods sold', type: 'EXPENSE' },
   { code: '5100', name: 'Inventory shrinkage and damage', type: 'EXPENSE' },
+  { code: '5200', name: 'Payment processing fees', type: 'EXPENSE' },
 ];
 
 /**

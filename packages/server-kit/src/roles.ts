@@ -33,6 +33,10 @@ export type Capability =
   | 'stock:read-movements'
   /** Journal entries, accounts, trial balance. */
   | 'ledger:read'
+  /** Close a business day of the books (postings after it go to the next open day) and export its journal. */
+  | 'ledger:close'
+  /** Post a payment provider's settlement (fees, payout) to the ledger. */
+  | 'ledger:settle'
   /** Schedule list prices and manage promotions and coupons. */
   | 'pricing:write'
   /** Place orders on any customer's behalf (not only one's own). */
@@ -61,6 +65,7 @@ const GRANTS: Readonly<Record<Role, ReadonlySet<Capability>>> = {
   admin: new Set([
     'catalog:read', 'customers:read-any', 'pii:read', 'orders:read-any', 'stock:write', 'stock:read-movements', 'ledger:read',
     'orders:place-any', 'orders:fulfil', 'returns:process', 'pos:sync', 'events:read', 'events:replay', 'integrations:manage', 'pricing:write',
+    'ledger:close', 'ledger:settle',
   ]),
 };
 

@@ -12,10 +12,15 @@ import {
   listSubscriptions,
   registerSubscription,
   replayDeadDeliveries,
+  resendDelivery,
   setSubscriptionActive,
   type RegisterSubscriptionInput,
   type SubscriptionRegistered,
 } from './services/event-subscriptions.service.js';
+import type { SettlementExceptionRecord, SettlementExceptionStatus } from './models/settlement-exception.model.js';
+import type { SettlementReportRecord } from './models/settlement-report.model.js';
+import { importSettlement, type ImportSettlementInput } from './settlement/import-settlement.service.js';
+import { listSettlementExceptions, listSettlementReports, resolveSettlementException } from './settlement/settlement-exceptions.service.js';
 import { listMappings, setMapping, type SetMappingInput } from './services/set-mapping.service.js';
 
 /** What integration resolvers receive: the caller and the use cases bound to it. */
@@ -39,6 +44,14 @@ export interface IntegrationContext extends RequestContext {
     readonly deliveries: (subscriptionId: string, status: DeliveryStatus, first: number | null | undefined) => Promise<EventDeliveryRecord[]>;
     readonly count: (subscriptionId: string, status: DeliveryStatus) => Promise<number>;
     readonly replayDead: (subscriptionId: string) => Promise<number>;
+    readonly resend: (deliveryId: string) => Promise<EventDeliveryRecord>;
+  };
+  /** Payment provider settlement reports in, their exceptions out. */
+  readonly settlements: {
+    readonly import: (input: ImportSettlementInput) => Promise<SettlementReportRecord>;
+    readonly reports: (first: number | null | undefined) => Promise<SettlementReportRecord[]>;
+    readonly exceptions: (status: SettlementExceptionStatus, first: number | null | undefined) => Promise<SettlementExceptionRecord[]>;
+    readonly resolve: (id: string, resolution: string) => Promise<SettlementExceptionRecord>;
   };
 }
 
@@ -71,6 +84,13 @@ export function createIntegrationContext(base: RequestContext, models: Integrati
       deliveries: (subscriptionId, status, first) => listDeliveries(models, principal, subscriptionId, status, first),
       count: (subscriptionId, status) => countDeliveries(models, subscriptionId, status),
       replayDead: (subscriptionId) => replayDeadDeliveries(models, principal, subscriptionId, (id) => runtime.wakeSubscribers([id])),
+      resend: (deliveryId) => resendDelivery(models, principal, deliveryId, (id) => runtime.wakeSubscribers([id])),
+    },
+    settlements: {
+      import: (input) => importSettlement(models, principal, input, runtime.settlementTargets(base.correlationId)),
+      reports: (first) => listSettlementReports(models, principal, first),
+      exceptions: (status, first) => listSettlementExceptions(models, principal, status, first),
+      resolve: (id, resolution) => resolveSettlementException(models, principal, id, resolution),
     },
   };
 }

@@ -1,6 +1,7 @@
 import { secretKey } from '@mesh/server-kit';
 import type { IntegrationSettings } from './integration-settings.js';
 import type { OrderCommandTarget } from './services/order-commands.js';
+import type { ServiceTarget } from './services/service-call.js';
 
 /**
  * What request-time code and HTTP routes share with the module's start hook: the inbound worker's
@@ -47,5 +48,14 @@ export class IntegrationRuntime {
   orderTarget(correlationId: string): OrderCommandTarget {
     if (!this.secret) throw new Error('the integration module has not been started (no internal secret)');
     return { orderUrl: this.settings.orderUrl, secret: this.secret, correlationId };
+  }
+
+  /** The order and ledger subgraphs as a settlement import asks them, under its correlation id. */
+  settlementTargets(correlationId: string): { readonly order: ServiceTarget; readonly ledger: ServiceTarget } {
+    if (!this.secret) throw new Error('the integration module has not been started (no internal secret)');
+    return {
+      order: { url: this.settings.orderUrl, secret: this.secret, correlationId },
+      ledger: { url: this.settings.ledgerUrl, secret: this.secret, correlationId },
+    };
   }
 }

@@ -4,6 +4,8 @@ import { ConfigError, readEnvironment, readInt, readOptionalString, readString }
 export interface IntegrationSettings {
   /** The order subgraph's GraphQL endpoint, where storefront orders become orders (ORDER_URL, default http://127.0.0.1:4003/graphql). */
   readonly orderUrl: string;
+  /** The ledger subgraph's GraphQL endpoint, where settlement fees and payouts are posted (LEDGER_URL, default http://127.0.0.1:4005/graphql). */
+  readonly ledgerUrl: string;
   /**
    * The shared secret Shopify signs webhooks with (SHOPIFY_WEBHOOK_SECRET: the app's client secret,
    * or the store's webhook signing key). Required in production; development and tests get a fixed one.
@@ -42,6 +44,7 @@ export function readIntegrationSettings(env: Readonly<Record<string, string | un
   if (!fulfilmentSecret && environment === 'production') throw new ConfigError('FULFILMENT_WEBHOOK_SECRET is required in production');
   return Object.freeze({
     orderUrl: readString(env, 'ORDER_URL', 'http://127.0.0.1:4003/graphql'),
+    ledgerUrl: readString(env, 'LEDGER_URL', 'http://127.0.0.1:4005/graphql'),
     shopifyWebhookSecret: secret ?? DEV_SHOPIFY_WEBHOOK_SECRET,
     fulfilmentWebhookSecret: fulfilmentSecret ?? DEV_FULFILMENT_WEBHOOK_SECRET,
     workerIntervalMs: readInt(env, 'INTEGRATION_WORKER_INTERVAL_MS', 1000, { min: 10 }),

@@ -1,5 +1,10 @@
 import type { DeadLetter, EventBus } from '@mesh/events';
 import type { RequestContext } from '@mesh/server-kit';
+import { closeDay, type CloseDayInput } from './closing/close-day.service.js';
+import { readClosedDay, readJournalExport } from './closing/journal-export.service.js';
+import type { ClosedDayRecord } from './models/closed-day.model.js';
+import { postSettlement, type SettlementPostingsInput } from './settlement/post-settlement.service.js';
+import type { JournalEntryRecord } from './models/journal-entry.model.js';
 import { createLedgerLoaders, type LedgerLoaders } from './loaders.js';
 import type { AccountRecord } from './models/account.model.js';
 import type { LedgerModels } from './models/index.js';
@@ -22,6 +27,12 @@ export interface LedgerContext extends RequestContext {
     /** Every consumer's dead letters (the ledger is the mesh's exceptions desk). */
     readonly deadLetters: (filter: DeadLetterFilter) => Promise<DeadLetter[]>;
     readonly replayDeadLetter: (id: string) => Promise<DeadLetter>;
+    /** Closes a business day as the caller (see closing/close-day.service.ts). */
+    readonly closeDay: (input: Pick<CloseDayInput, 'date' | 'currency' | 'idempotencyKey'>) => Promise<ClosedDayRecord>;
+    readonly closedDay: (args: Parameters<typeof readClosedDay>[1]) => Promise<ClosedDayRecord | null>;
+    readonly journalExport: (args: Parameters<typeof readJournalExport>[1]) => Promise<ClosedDayRecord>;
+    /** Posts a settlement's fees and payout (see settlement/post-settlement.service.ts). */
+    readonly postSettlement: (input: Omit<SettlementPostingsInput, 'correlationId'>) => Promise<JournalEntryRecord[]>;
     /** The ledger's own steps of a workflow. */
     readonly traceSteps: (correlationId: string) => Promise<TraceStepValue[]>;
   };
@@ -53,6 +64,10 @@ export function createLedgerContext(base: RequestContext, models: LedgerModels, 
         reconcileDay(models, args, async () => (orderDomain ? orderDomain({ date: args.date, currency: args.currency ?? null, correlationId: base.correlationId }) : null)),
       deadLetters: (filter) => listDeadLetters(requireBus(), filter),
       replayDeadLetter: (id) => replayDeadLetter(requireBus(), id),
+      closeDay: (input) => closeDay(models, { ...input, closedBy: base.principal.subject ?? base.principal.role, correlationId: base.correlationId }),
+      closedDay: (args) => readClosedDay(models, args),
+      journalExport: (args) => readJournalExport(models, args),
+      postSettlement: (input) => postSettlement(models, { ...input, correlationId: base.correlationId }),
       traceSteps: (correlationId) => readLedgerTraceSteps(models, correlationId),
     },
   };

@@ -30,3 +30,17 @@ export function requireEventsRead(principal: Principal): void {
   if (principal.role === 'anonymous') throw unauthenticated('Sign in to read the event trail');
   throw forbidden('Your role may not read the event trail');
 }
+
+/** Closing a business day freezes the books for it, so it needs `ledger:close` (admins). */
+export function requireLedgerClose(principal: Principal): void {
+  if (can(principal, 'ledger:close')) return;
+  if (principal.role === 'anonymous') throw unauthenticated('Sign in to close the books');
+  throw forbidden('Your role may not close business days');
+}
+
+/** Posting a payment provider's settlement (fees, payout) needs `ledger:settle` (admins, the integration service). */
+export function requireLedgerSettle(principal: Principal): void {
+  if (can(principal, 'ledger:settle')) return;
+  if (principal.role === 'anonymous') throw unauthenticated('Sign in to post settlements');
+  throw forbidden('Your role may not post settlements');
+}

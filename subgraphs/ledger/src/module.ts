@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
-import type { EventBus } from '@mesh/events';
+import { createOutboxModel, pendingEventsSource, startOutboxRelay, type EventBus, type WithPendingEvents } from '@mesh/events';
+import type { Model } from 'mongoose';
+import type { ClosedDayRecord } from './models/closed-day.model.js';
 import { DEFAULT_EVENT_CONCURRENCY, secretKey, type SubgraphModule } from '@mesh/server-kit';
 import { startLedgerConsumers, type LedgerConsumerOptions } from './consumers/ledger-consumers.js';
 import { createLedgerKpis } from './consumers/ledger-kpis.js';
@@ -10,6 +12,9 @@ import { orderDomainReader, type OrderDomainReader } from './services/order-paym
 import { resolvers } from './resolvers/index.js';
 import { seedLedger } from './seed.js';
 import { repairBalances } from './services/apply-balances.service.js';
+
+/** How often the relay sweeps for close events a crashed write left behind. */
+const CLOSE_EVENTS_SWEEP_MS = 30_000;
 
 /**
  * The ledger subgraph as a unit: schema, resolvers, models, per-request context, seed, and its
@@ -29,7 +34,7 @@ export function createLedgerSubgraph(options: LedgerConsumerOptions = {}): Subgr
     seed: async (models, logger) => {
       await seedLedger(models, logger);
     },
-    start: async ({ models, bus, logger, config, metrics }) => {
+    start: async ({ models, connection, bus, logger, config, metrics }) => {
       // Finishes postings a crash interrupted before any new event is posted (also without seeding).
       await repairBalances(models, logger);
       buses.set(models, bus);
@@ -40,8 +45,13 @@ export function createLedgerSubgraph(options: LedgerConsumerOptions = {}): Subgr
       }
       const kpis = createLedgerKpis(metrics.registry);
       const consumers = await startLedgerConsumers(models, bus, logger, { concurrency: config.eventConcurrency ?? DEFAULT_EVENT_CONCURRENCY, kpis, ...options });
+      // Publishes ledger.business-day-closed from the close records (each close wakes it; the sweep is the safety net).
+      const outbox = createOutboxModel(connection);
+      await outbox.init();
+      const relay = startOutboxRelay({ model: outbox, bus, logger, intervalMs: CLOSE_EVENTS_SWEEP_MS, sources: [pendingEventsSource(closeRecordsWithEvents(models))] });
       return {
         async stop() {
+          await relay.stop();
           await consumers.stop();
           buses.delete(models);
           orderDomains.delete(models);
@@ -49,6 +59,11 @@ export function createLedgerSubgraph(options: LedgerConsumerOptions = {}): Subgr
       };
     },
   };
+}
+
+/** Close records carry `pendingEvents` only while they have some; the relay reads it as always present (it filters on it). */
+function closeRecordsWithEvents(models: LedgerModels): Model<ClosedDayRecord & WithPendingEvents> {
+  return models.closedDays as unknown as Model<ClosedDayRecord & WithPendingEvents>;
 }
 
 /** The ledger subgraph with the bus's default delivery policy. */

@@ -5,6 +5,9 @@ import type { MappingRecord } from '../models/mapping.model.js';
 import type { EventSubscriptionRecord } from '../models/event-subscription.model.js';
 import type { SubscriptionRegistered } from '../services/event-subscriptions.service.js';
 import type { EventDeliveryRecord } from '../models/event-delivery.model.js';
+import type { SettlementReportRecord } from '../models/settlement-report.model.js';
+import type { SettlementExceptionRecord } from '../models/settlement-exception.model.js';
+import type { MoneyValue } from '@mesh/server-kit';
 import type { IntegrationContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -23,8 +26,17 @@ export type Scalars = {
   Float: { input: number; output: number; }
   /** An instant in time, as an ISO 8601 string in UTC. */
   DateTime: { input: Date; output: Date | string; }
+  /** A signed 64-bit integer, serialised as a string of decimal digits. */
+  Long: { input: bigint; output: bigint | number | string; }
   _FieldSet: { input: any; output: any; }
 };
+
+/** Currencies the retailer trades in. */
+export type CurrencyCode =
+  /** Euro. */
+  | 'EUR'
+  /** US dollar. */
+  | 'USD';
 
 /** One event on its way to one subscriber. */
 export type EventDelivery = {
@@ -97,6 +109,20 @@ export type EventSubscriptionRegistered = {
   secret: Scalars['String']['output'];
   /** The new subscription. */
   subscription: EventSubscription;
+};
+
+/** A settlement report to import. */
+export type ImportSettlementReportInput = {
+  /**
+   * The report as CSV with a header row: settlement_id,line_id,type,reference,currency,gross,fee,net,booked_at
+   * (other columns are ignored). type is capture, refund, chargeback, fee or payout; reference the mesh
+   * order id of capture, refund and chargeback lines; amounts with two decimals (net = gross - fee;
+   * refunds and chargebacks negative); booked_at an ISO 8601 instant. Exactly one payout line, whose
+   * net is the sum of every other line's net.
+   */
+  csv: Scalars['String']['input'];
+  /** The payment provider, e.g. stripe (1 to 128 letters, digits or _-:.@+). */
+  provider: Scalars['String']['input'];
 };
 
 /**
@@ -201,18 +227,40 @@ export type MappingKind =
   /** A storefront SKU -> the mesh's SKU (unmapped SKUs are taken as the mesh's own). */
   | 'SKU';
 
+/** An exact amount of money: integer minor units inside, never floating point. */
+export type Money = {
+  __typename?: 'Money';
+  /** Decimal amount as text, exact (e.g. "1234.50"). */
+  amount: Scalars['String']['output'];
+  /** ISO 4217 currency code. */
+  currency: CurrencyCode;
+  /** Amount in minor units (cents), a 64-bit integer sent as a string. */
+  minorUnits: Scalars['Long']['output'];
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Imports a payment provider's settlement report (see ImportSettlementReportInput): lines matched to the orders' payments, disagreements recorded as settlement exceptions, fees and payout posted to the ledger. The same file again changes nothing. INVALID_SETTLEMENT_FILE (extensions.reason, extensions.row) for a file that fails a check, SETTLEMENT_CONFLICT for a known settlement id with other contents, UPSTREAM_UNAVAILABLE when the order or ledger subgraph cannot be asked (import it again later): nothing is written on a refused file. Admins. */
+  importSettlementReport: SettlementReport;
   /** Registers a subscriber for some topics; events published from now on are pushed to it. BAD_USER_INPUT for a bad URL or an unknown topic. Admins. */
   registerEventSubscription: EventSubscriptionRegistered;
   /** Sends a subscriber's dead-lettered deliveries again with a fresh budget of attempts; returns how many. Admins. */
   replayDeadDeliveries: Scalars['Int']['output'];
   /** Sends an EXCEPTION message through processing again (after its cause was fixed); its commands keep their keys, so nothing happens twice. NOT_REPLAYABLE for any other status. Admins. */
   replayInboundMessage: InboundMessage;
+  /** Sends one DELIVERED or DEAD delivery again with a fresh budget of attempts and the identical signed body (e.g. an ERP asking for a closed day's journal again: `ledger.business-day-closed`). A PENDING one is answered as it is. NOT_FOUND for an unknown id. Admins. */
+  resendEventDelivery: EventDelivery;
+  /** Resolves an OPEN settlement exception, saying what was done. NOT_FOUND for an unknown id, NOT_OPEN for one already resolved. Admins. */
+  resolveSettlementException: SettlementException;
   /** Stops (false) or resumes (true) pushing to a subscriber; queued deliveries stay. Admins. */
   setEventSubscriptionActive: EventSubscription;
   /** Creates or replaces one mapping. It applies to messages processed from now on; replay the exceptions it fixes. Admins. */
   setIntegrationMapping: IntegrationMapping;
+};
+
+
+export type MutationImportSettlementReportArgs = {
+  input: ImportSettlementReportInput;
 };
 
 
@@ -228,6 +276,17 @@ export type MutationReplayDeadDeliveriesArgs = {
 
 export type MutationReplayInboundMessageArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationResendEventDeliveryArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationResolveSettlementExceptionArgs = {
+  id: Scalars['ID']['input'];
+  resolution: Scalars['String']['input'];
 };
 
 
@@ -260,6 +319,10 @@ export type Query = {
   inboundMessages: Array<InboundMessage>;
   /** The mappings of one kind (and system), by external id; at most `first` (1 to 100, default 20). Analysts and admins. */
   integrationMappings: Array<IntegrationMapping>;
+  /** Settlement exceptions in one status (default OPEN: the operations queue), oldest first; at most `first` (1 to 100, default 20). Analysts and admins. */
+  settlementExceptions: Array<SettlementException>;
+  /** Imported settlement reports, newest first; at most `first` (1 to 100, default 20). Analysts and admins. */
+  settlementReports: Array<SettlementReport>;
 };
 
 
@@ -287,6 +350,17 @@ export type QueryIntegrationMappingsArgs = {
   system?: InputMaybe<Scalars['String']['input']>;
 };
 
+
+export type QuerySettlementExceptionsArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<SettlementExceptionStatus>;
+};
+
+
+export type QuerySettlementReportsArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
 /** Registers a subscriber. */
 export type RegisterEventSubscriptionInput = {
   /** What the subscriber is. */
@@ -308,6 +382,96 @@ export type SetIntegrationMappingInput = {
   /** The outside system, e.g. shopify. */
   system: Scalars['String']['input'];
 };
+
+/** A settlement line that disagrees with the mesh's payments, for operations to look at and resolve. */
+export type SettlementException = {
+  __typename?: 'SettlementException';
+  /** Why it is an exception. */
+  code: SettlementExceptionCode;
+  /** When it was found. */
+  createdAt: Scalars['DateTime']['output'];
+  /** `<provider>:<settlement id>:<line id>`. */
+  id: Scalars['ID']['output'];
+  /** The report's line id. */
+  lineId: Scalars['String']['output'];
+  /** The line's type: capture, refund or chargeback. */
+  lineType: Scalars['String']['output'];
+  /** What exactly disagrees, for the person resolving it. */
+  message: Scalars['String']['output'];
+  /** What the mesh recorded for the order (captured, or refunded); null when the order is unknown or in another currency. */
+  recorded?: Maybe<Money>;
+  /** The order reference the line carries. */
+  reference: Scalars['String']['output'];
+  /** The report it came from. */
+  reportId: Scalars['ID']['output'];
+  /** What the provider reported (gross, signed as in the file). */
+  reported: Money;
+  /** What was done about it. */
+  resolution?: Maybe<Scalars['String']['output']>;
+  /** When it was resolved. */
+  resolvedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Who resolved it. */
+  resolvedBy?: Maybe<Scalars['String']['output']>;
+  /** OPEN until someone resolves it. */
+  status: SettlementExceptionStatus;
+};
+
+/** Why a settlement line is an exception. */
+export type SettlementExceptionCode =
+  /** The amount differs from what the order captured (or, for refunds, exceeds what it refunded). */
+  | 'AMOUNT_MISMATCH'
+  /** The provider took money back for a disputed payment: dispute it or record the loss. */
+  | 'CHARGEBACK'
+  /** The order was paid in another currency than the report's. */
+  | 'CURRENCY_MISMATCH'
+  /** The reference names no order with a payment in the mesh. */
+  | 'UNMATCHED_REFERENCE';
+
+/** Where a settlement exception is. */
+export type SettlementExceptionStatus =
+  /** Waiting for operations. */
+  | 'OPEN'
+  /** Looked at and settled (resolution says how). */
+  | 'RESOLVED';
+
+/**
+ * A payment provider's settlement report as imported: what it paid out and how its lines matched the
+ * mesh's payments. Importing the same file again finds this record and changes nothing.
+ */
+export type SettlementReport = {
+  __typename?: 'SettlementReport';
+  /** Lines that became settlement exceptions. */
+  exceptionCount: Scalars['Int']['output'];
+  /** The fees the provider kept, in sum (posted Dr 5200 payment processing fees, Cr 1100 card clearing). */
+  feeTotal: Money;
+  /** `<provider>:<settlement id>`. */
+  id: Scalars['ID']['output'];
+  /** When it was first imported. */
+  importedAt: Scalars['DateTime']['output'];
+  /** The ledger entries of the fees and the payout. */
+  journalEntryIds: Array<Scalars['ID']['output']>;
+  /** How many lines the file has (the payout included). */
+  lineCount: Scalars['Int']['output'];
+  /** Capture, refund and chargeback lines that matched the order's payment. */
+  matchedLines: Scalars['Int']['output'];
+  /** What the provider paid to the bank (posted Dr 1000 cash, Cr 1100 card clearing): the file's control total. */
+  payout: Money;
+  /** When its postings were done. */
+  postedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The payment provider, e.g. stripe. */
+  provider: Scalars['String']['output'];
+  /** The provider's settlement (payout batch) id. */
+  settlementId: Scalars['String']['output'];
+  /** RECEIVED while the import is under way (an outage left it so: import the same file again); POSTED once finished. */
+  status: SettlementReportStatus;
+};
+
+/** Where a settlement import is. */
+export type SettlementReportStatus =
+  /** Matched, exceptions recorded, fees and payout posted. */
+  | 'POSTED'
+  /** Recorded; matching or posting was interrupted (import the same file again to finish it). */
+  | 'RECEIVED';
 
 
 
@@ -382,6 +546,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  CurrencyCode: CurrencyCode;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   EventDelivery: ResolverTypeWrapper<EventDeliveryRecord>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
@@ -391,17 +556,25 @@ export type ResolversTypes = {
   EventSubscription: ResolverTypeWrapper<EventSubscriptionRecord>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   EventSubscriptionRegistered: ResolverTypeWrapper<SubscriptionRegistered>;
+  ImportSettlementReportInput: ImportSettlementReportInput;
   InboundMessage: ResolverTypeWrapper<InboundMessageRecord>;
   InboundMessageStatus: InboundMessageStatus;
   IntegrationException: ResolverTypeWrapper<IntegrationException>;
   IntegrationExceptionCode: IntegrationExceptionCode;
   IntegrationMapping: ResolverTypeWrapper<MappingRecord>;
+  Long: ResolverTypeWrapper<Scalars['Long']['output']>;
   MappingKind: MappingKind;
+  Money: ResolverTypeWrapper<MoneyValue>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Order: ResolverTypeWrapper<Order>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RegisterEventSubscriptionInput: RegisterEventSubscriptionInput;
   SetIntegrationMappingInput: SetIntegrationMappingInput;
+  SettlementException: ResolverTypeWrapper<SettlementExceptionRecord>;
+  SettlementExceptionCode: SettlementExceptionCode;
+  SettlementExceptionStatus: SettlementExceptionStatus;
+  SettlementReport: ResolverTypeWrapper<SettlementReportRecord>;
+  SettlementReportStatus: SettlementReportStatus;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -414,14 +587,19 @@ export type ResolversParentTypes = {
   EventSubscription: EventSubscriptionRecord;
   Boolean: Scalars['Boolean']['output'];
   EventSubscriptionRegistered: SubscriptionRegistered;
+  ImportSettlementReportInput: ImportSettlementReportInput;
   InboundMessage: InboundMessageRecord;
   IntegrationException: IntegrationException;
   IntegrationMapping: MappingRecord;
+  Long: Scalars['Long']['output'];
+  Money: MoneyValue;
   Mutation: Record<PropertyKey, never>;
   Order: Order;
   Query: Record<PropertyKey, never>;
   RegisterEventSubscriptionInput: RegisterEventSubscriptionInput;
   SetIntegrationMappingInput: SetIntegrationMappingInput;
+  SettlementException: SettlementExceptionRecord;
+  SettlementReport: SettlementReportRecord;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -489,10 +667,23 @@ export type IntegrationMappingResolvers<ContextType = IntegrationContext, Parent
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 };
 
+export interface LongScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Long'], any> {
+  name: 'Long';
+}
+
+export type MoneyResolvers<ContextType = IntegrationContext, ParentType extends ResolversParentTypes['Money'] = ResolversParentTypes['Money']> = {
+  amount?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  currency?: Resolver<ResolversTypes['CurrencyCode'], ParentType, ContextType>;
+  minorUnits?: Resolver<ResolversTypes['Long'], ParentType, ContextType>;
+};
+
 export type MutationResolvers<ContextType = IntegrationContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  importSettlementReport?: Resolver<ResolversTypes['SettlementReport'], ParentType, ContextType, RequireFields<MutationImportSettlementReportArgs, 'input'>>;
   registerEventSubscription?: Resolver<ResolversTypes['EventSubscriptionRegistered'], ParentType, ContextType, RequireFields<MutationRegisterEventSubscriptionArgs, 'input'>>;
   replayDeadDeliveries?: Resolver<ResolversTypes['Int'], ParentType, ContextType, RequireFields<MutationReplayDeadDeliveriesArgs, 'subscriptionId'>>;
   replayInboundMessage?: Resolver<ResolversTypes['InboundMessage'], ParentType, ContextType, RequireFields<MutationReplayInboundMessageArgs, 'id'>>;
+  resendEventDelivery?: Resolver<ResolversTypes['EventDelivery'], ParentType, ContextType, RequireFields<MutationResendEventDeliveryArgs, 'id'>>;
+  resolveSettlementException?: Resolver<ResolversTypes['SettlementException'], ParentType, ContextType, RequireFields<MutationResolveSettlementExceptionArgs, 'id' | 'resolution'>>;
   setEventSubscriptionActive?: Resolver<ResolversTypes['EventSubscription'], ParentType, ContextType, RequireFields<MutationSetEventSubscriptionActiveArgs, 'active' | 'id'>>;
   setIntegrationMapping?: Resolver<ResolversTypes['IntegrationMapping'], ParentType, ContextType, RequireFields<MutationSetIntegrationMappingArgs, 'input'>>;
 };
@@ -507,6 +698,40 @@ export type QueryResolvers<ContextType = IntegrationContext, ParentType extends 
   inboundMessage?: Resolver<Maybe<ResolversTypes['InboundMessage']>, ParentType, ContextType, RequireFields<QueryInboundMessageArgs, 'id'>>;
   inboundMessages?: Resolver<Array<ResolversTypes['InboundMessage']>, ParentType, ContextType, Partial<QueryInboundMessagesArgs>>;
   integrationMappings?: Resolver<Array<ResolversTypes['IntegrationMapping']>, ParentType, ContextType, RequireFields<QueryIntegrationMappingsArgs, 'kind'>>;
+  settlementExceptions?: Resolver<Array<ResolversTypes['SettlementException']>, ParentType, ContextType, RequireFields<QuerySettlementExceptionsArgs, 'status'>>;
+  settlementReports?: Resolver<Array<ResolversTypes['SettlementReport']>, ParentType, ContextType, Partial<QuerySettlementReportsArgs>>;
+};
+
+export type SettlementExceptionResolvers<ContextType = IntegrationContext, ParentType extends ResolversParentTypes['SettlementException'] = ResolversParentTypes['SettlementException']> = {
+  code?: Resolver<ResolversTypes['SettlementExceptionCode'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lineId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  lineType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  recorded?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  reference?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reportId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  reported?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  resolution?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  resolvedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  resolvedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['SettlementExceptionStatus'], ParentType, ContextType>;
+};
+
+export type SettlementReportResolvers<ContextType = IntegrationContext, ParentType extends ResolversParentTypes['SettlementReport'] = ResolversParentTypes['SettlementReport']> = {
+  exceptionCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  feeTotal?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  importedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  journalEntryIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  lineCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  matchedLines?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  payout?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  postedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  provider?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  settlementId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['SettlementReportStatus'], ParentType, ContextType>;
 };
 
 export type Resolvers<ContextType = IntegrationContext> = {
@@ -517,8 +742,12 @@ export type Resolvers<ContextType = IntegrationContext> = {
   InboundMessage?: InboundMessageResolvers<ContextType>;
   IntegrationException?: IntegrationExceptionResolvers<ContextType>;
   IntegrationMapping?: IntegrationMappingResolvers<ContextType>;
+  Long?: GraphQLScalarType;
+  Money?: MoneyResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Order?: OrderResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  SettlementException?: SettlementExceptionResolvers<ContextType>;
+  SettlementReport?: SettlementReportResolvers<ContextType>;
 };
 

@@ -4,6 +4,8 @@ import { registerEventSubscriptionModel, type EventSubscriptionModel } from './e
 import { registerInboundMessageModel, type InboundMessageModel } from './inbound-message.model.js';
 import { registerMappingModel, type MappingModel } from './mapping.model.js';
 import { registerOrderLinkModel, type OrderLinkModel } from './order-link.model.js';
+import { registerSettlementExceptionModel, type SettlementExceptionModel } from './settlement-exception.model.js';
+import { registerSettlementReportModel, type SettlementReportModel } from './settlement-report.model.js';
 
 export interface IntegrationModels {
   readonly inboundMessages: InboundMessageModel;
@@ -11,6 +13,8 @@ export interface IntegrationModels {
   readonly orderLinks: OrderLinkModel;
   readonly eventSubscriptions: EventSubscriptionModel;
   readonly eventDeliveries: EventDeliveryModel;
+  readonly settlementReports: SettlementReportModel;
+  readonly settlementExceptions: SettlementExceptionModel;
 }
 
 export function createIntegrationModels(connection: Connection): IntegrationModels {
@@ -20,5 +24,7 @@ export function createIntegrationModels(connection: Connection): IntegrationMode
     orderLinks: registerOrderLinkModel(connection),
     eventSubscriptions: registerEventSubscriptionModel(connection),
     eventDeliveries: registerEventDeliveryModel(connection),
+    settlementReports: registerSettlementReportModel(connection),
+    settlementExceptions: registerSettlementExceptionModel(connection),
   };
 }

@@ -5,5 +5,8 @@ export const Mutation: MutationResolvers = {
   replayInboundMessage: (_parent, { id }, { inbox }) => inbox.replay(id),
   registerEventSubscription: (_parent, { input }, { subscribers }) => subscribers.register(input),
   setEventSubscriptionActive: (_parent, { id, active }, { subscribers }) => subscribers.setActive(id, active),
+  importSettlementReport: (_parent, { input }, { settlements }) => settlements.import(input),
+  resolveSettlementException: (_parent, { id, resolution }, { settlements }) => settlements.resolve(id, resolution),
+  resendEventDelivery: (_parent, { id }, { subscribers }) => subscribers.resend(id),
   replayDeadDeliveries: (_parent, { subscriptionId }, { subscribers }) => subscribers.replayDead(subscriptionId),
 };

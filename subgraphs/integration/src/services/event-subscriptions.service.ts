@@ -103,3 +103,25 @@ export async function replayDeadDeliveries(models: IntegrationModels, principal:
   wake(subscriptionId);
   return result.modifiedCount;
 }
+
+/**
+ * Sends one delivered or dead delivery again, with a fresh budget of attempts and the very same
+ * body and event id (an ERP re-imports a closed day's journal this way; the receiver de-duplicates
+ * by X-Mesh-Event-Id or the batch id if it wants). A pending one is already on its way and is
+ * answered as it is. NOT_FOUND for an unknown id. Admins.
+ */
+export async function resendDelivery(models: IntegrationModels, principal: Principal, rawId: string, wake: (subscriptionId: string) => void): Promise<EventDeliveryRecord> {
+  assertMayManageIntegrations(principal);
+  const id = identifier(rawId, 'id');
+  const resent = await models.eventDeliveries
+    .findOneAndUpdate(
+      { _id: id, status: { $ne: 'PENDING' } },
+      { $set: { status: 'PENDING', attempts: 0, nextAttemptAt: new Date() }, $unset: { deadAt: 1, deliveredAt: 1, lastError: 1 } },
+      { returnDocument: 'after' },
+    )
+    .lean<EventDeliveryRecord>();
+  const delivery = resent ?? (await models.eventDeliveries.findById(id).lean<EventDeliveryRecord>());
+  if (!delivery) throw notFound(`There is no event delivery ${id}`);
+  wake(delivery.subscriptionId);
+  return delivery;
+}

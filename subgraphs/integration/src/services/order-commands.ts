@@ -1,7 +1,5 @@
-import { CORRELATION_ID_HEADER, GATEWAY_CREDENTIAL_HEADER, signGatewayCredential, type CurrencyCode, type Principal } from '@mesh/server-kit';
-
-/** The integration domain's identity towards the order subgraph. */
-export const INTEGRATION_SERVICE_PRINCIPAL: Principal = Object.freeze({ role: 'admin', subject: 'service:integration' });
+import type { CurrencyCode } from '@mesh/server-kit';
+import { callService } from './service-call.js';
 
 /** Codes with which the order domain refuses a command for good: retrying the same command cannot change the answer. */
 const FINAL_CODES = new Set(['BAD_USER_INPUT', 'NOT_FOUND', 'FORBIDDEN', 'ILLEGAL_TRANSITION', 'IDEMPOTENCY_KEY_REUSED', 'PAYMENT_MISMATCH', 'GRAPHQL_VALIDATION_FAILED']);
@@ -93,19 +91,10 @@ export async function refundPayment(target: OrderCommandTarget, input: { idempot
   }
 }
 
-type GraphqlResponse<T> = { data?: T | null; errors?: { message: string; extensions?: Record<string, unknown> }[] };
-
 async function send<T>(target: OrderCommandTarget, query: string, variables: Record<string, unknown>): Promise<T> {
-  const credential = await signGatewayCredential(INTEGRATION_SERVICE_PRINCIPAL, target.secret);
-  const response = await fetch(target.orderUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', [GATEWAY_CREDENTIAL_HEADER]: credential, [CORRELATION_ID_HEADER]: target.correlationId },
-    body: JSON.stringify({ query, variables }),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const body = (await response.json()) as GraphqlResponse<T>;
+  const { status, body } = await callService<T>({ url: target.orderUrl, secret: target.secret, correlationId: target.correlationId }, query, variables);
   const refusal = body.errors?.find((error) => FINAL_CODES.has(String(error.extensions?.['code'])));
   if (refusal) throw new CommandRefused(String(refusal.extensions?.['code']), refusal.message, refusal.extensions ?? {});
-  if (body.errors?.length || !body.data) throw new Error(`order subgraph answered ${response.status}: ${body.errors?.map((error) => error.message).join('; ') ?? 'no data'}`);
+  if (body.errors?.length || !body.data) throw new Error(`order subgraph answered ${status}: ${body.errors?.map((error) => error.message).join('; ') ?? 'no data'}`);
   return body.data;
 }

@@ -8,6 +8,8 @@ import type { TrialBalanceReport, TrialBalanceLineValue } from '../services/tria
 import type { JournalEntryPage } from '../services/list-journal-entries.service.js';
 import type { ReconciliationReport, ReconciliationGroupValue, ReconciliationMismatchValue } from '../services/reconciliation.service.js';
 import type { TraceValue, TraceStepValue } from '../services/trace.service.js';
+import type { ClosedDayRecord } from '../models/closed-day.model.js';
+import type { JournalExportView, JournalExportLineValue } from '../closing/journal-export-format.js';
 import type { LedgerContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -75,6 +77,31 @@ export type AccountType =
   | 'LIABILITY'
   /** Income from sales (and contra-revenue such as returns). Normal balance: credit. */
   | 'REVENUE';
+
+/** Which business day to close. */
+export type CloseLedgerDayInput = {
+  /** The currency whose books close (each currency closes on its own). */
+  currency: CurrencyCode;
+  /** The day, YYYY-MM-DD (UTC). */
+  date: Scalars['String']['input'];
+  /** The command's idempotency key (1 to 128 letters, digits or _-:.@+): repeating it changes nothing. */
+  idempotencyKey: Scalars['String']['input'];
+};
+
+/** A business day whose books are closed: nothing is posted into it any more. */
+export type ClosedDay = {
+  __typename?: 'ClosedDay';
+  /** When it was closed. */
+  closedAt: Scalars['DateTime']['output'];
+  /** Who closed it (the caller's subject). */
+  closedBy: Scalars['String']['output'];
+  /** The currency it was closed in. */
+  currency: CurrencyCode;
+  /** The day, YYYY-MM-DD (UTC). */
+  date: Scalars['String']['output'];
+  /** Its journal export for the ERP. */
+  journalExport: JournalExport;
+};
 
 /** Currencies the retailer trades in. */
 export type CurrencyCode =
@@ -172,6 +199,8 @@ export type JournalEntry = {
   memo: Scalars['String']['output'];
   /** The order this entry belongs to, if any. */
   order?: Maybe<Order>;
+  /** When the posting was dated into a day that was already closed: the date it asked for (postedAt is then the start of the next open day). Null for an entry posted on its own day. */
+  originalPostedAt?: Maybe<Scalars['DateTime']['output']>;
   /** When the entry takes effect in the books. */
   postedAt: Scalars['DateTime']['output'];
   /** The id of the entry this one reverses, when it is a correction. */
@@ -220,6 +249,50 @@ export type JournalEntryFilter = {
   sourceType?: InputMaybe<Scalars['String']['input']>;
 };
 
+/**
+ * A closed day's journal for an ERP's general-ledger import: every line posted that day, summed per
+ * account, store and channel, each line one-sided (debit or credit). Balanced: the debits and the
+ * credits both equal controlTotal. Taken once at the close, so every ask returns the identical file.
+ */
+export type JournalExport = {
+  __typename?: 'JournalExport';
+  /** `JE-<currency>-<YYYYMMDD>`: the ERP's key for the batch (import it once). */
+  batchId: Scalars['ID']['output'];
+  /** The sum of the debits, equal to the sum of the credits. */
+  controlTotal: Money;
+  /** The export as CSV: a header row (batch_id,journal_date,currency,line,account,account_name,location,channel,debit,credit,source_lines), every field quoted, CRLF line ends. */
+  csv: Scalars['String']['output'];
+  /** The currency of every amount. */
+  currency: CurrencyCode;
+  /** The journal day, YYYY-MM-DD (UTC). */
+  date: Scalars['String']['output'];
+  /** How many journal entries the day holds. */
+  entryCount: Scalars['Int']['output'];
+  /** When the export was taken (right after the close). */
+  generatedAt: Scalars['DateTime']['output'];
+  /** The export as one JSON document: { batchId, journalDate, currency, generatedAt, entryCount, controlTotal, lines: [{ line, account, accountName, location, channel, debit, credit, sourceLines }] }, amounts as decimal strings. */
+  json: Scalars['String']['output'];
+  /** The lines, by account, store, channel, debit before credit. */
+  lines: Array<JournalExportLine>;
+};
+
+/** One line of a journal export. */
+export type JournalExportLine = {
+  __typename?: 'JournalExportLine';
+  /** The account. */
+  account: Account;
+  /** The sales channel of the postings summed; null for postings without one. */
+  channel?: Maybe<Scalars['String']['output']>;
+  /** The credit (zero on a debit line). */
+  credit: Money;
+  /** The debit (zero on a credit line). */
+  debit: Money;
+  /** The store or warehouse of the postings summed; null for postings without one. */
+  location?: Maybe<Location>;
+  /** How many journal lines it sums. */
+  sourceLines: Scalars['Int']['output'];
+};
+
 /** One line of a journal entry: exactly one of debit and credit is above zero, the other is zero. */
 export type JournalLine = {
   __typename?: 'JournalLine';
@@ -254,8 +327,35 @@ export type Money = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /**
+   * Closes one business day (date: YYYY-MM-DD, UTC; today or earlier) of one currency, and takes its
+   * journal export. From then on the day never changes: a posting dated into it is booked at the start
+   * of the next open day (originalPostedAt keeps its date). Repeating the idempotency key answers with
+   * the first close; DAY_ALREADY_CLOSED when the day was closed under another key; BAD_USER_INPUT for
+   * a day that has not begun. Needs ledger:close (admins).
+   */
+  closeLedgerDay: ClosedDay;
+  /**
+   * Posts what a payment provider's settlement report moved: each fee (Dr 5200 payment processing fees,
+   * Cr 1100 card clearing; a negative fee the other way) and the payout (Dr 1000 cash, Cr 1100), one
+   * entry per report line keyed `<provider>:<settlementId>:<lineId>`, dated when the line occurred
+   * (a closed day's lines land on the next open day). Posting the same report again posts nothing new and
+   * answers with the same entries. BAD_USER_INPUT (nothing posted) for a bad id, a repeated line id or a
+   * bad date. Needs ledger:settle (admins and the integration service).
+   */
+  postSettlement: Array<JournalEntry>;
   /** Sends a dead letter's event to the consumer that failed it (whichever domain it belongs to) again, with a fresh delivery budget, and answers with the letter as it was. A replay that fails again becomes a new dead letter. Needs events:replay (admins); NOT_FOUND for an unknown or already replayed id. */
   replayDeadLetter: DeadLetter;
+};
+
+
+export type MutationCloseLedgerDayArgs = {
+  input: CloseLedgerDayInput;
+};
+
+
+export type MutationPostSettlementArgs = {
+  input: SettlementPostingsInput;
 };
 
 
@@ -300,10 +400,14 @@ export type Query = {
   account?: Maybe<Account>;
   /** The chart of accounts, in code order. Needs ledger access. */
   accounts: Array<Account>;
+  /** One closed business day of one currency, or null while the day is open. Needs ledger access. */
+  closedDay?: Maybe<ClosedDay>;
   /** Events any consumer of the mesh dead-lettered (inventory-order-events, order-stock-decisions, order-customer-merges, ledger-orders, ...), oldest first; optionally of one consumer or one consuming domain. Needs events:read (analysts, admins). */
   deadLetters: Array<DeadLetter>;
   /** Journal entries, newest first, a page at a time (first: 1 to 100). Needs ledger access. */
   journalEntries: JournalEntryConnection;
+  /** The journal export of a closed day (date: YYYY-MM-DD, UTC): identical on every ask. DAY_NOT_CLOSED for an open day. Needs ledger access. */
+  journalExport: JournalExport;
   /** Payments the order domain reported on one UTC day (date: YYYY-MM-DD) against that day's postings, per channel and store, with every mismatch; optionally one currency. Needs ledger access. */
   reconciliation: Reconciliation;
   /** Everything the mesh remembers of one workflow: every domain's steps carrying the correlation id, in time order. Needs events:read (analysts, admins). */
@@ -318,6 +422,12 @@ export type QueryAccountArgs = {
 };
 
 
+export type QueryClosedDayArgs = {
+  currency?: CurrencyCode;
+  date: Scalars['String']['input'];
+};
+
+
 export type QueryDeadLettersArgs = {
   consumer?: InputMaybe<Scalars['String']['input']>;
   domain?: InputMaybe<TraceDomain>;
@@ -328,6 +438,12 @@ export type QueryJournalEntriesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<JournalEntryFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryJournalExportArgs = {
+  currency?: CurrencyCode;
+  date: Scalars['String']['input'];
 };
 
 
@@ -443,6 +559,32 @@ export type ReconciliationSource =
   | 'LEDGER_RECORDS'
   /** The order domain's own records of the day's captures and refunds (sees events the ledger never consumed). */
   | 'ORDER_DOMAIN';
+
+/** One amount of a settlement report. */
+export type SettlementAmountInput = {
+  /** Minor units; negative for a fee given back or a payout taken from the bank. */
+  amountMinor: Scalars['Long']['input'];
+  /** The report's line id (unique in the report). */
+  lineId: Scalars['String']['input'];
+  /** When the provider booked it. */
+  occurredAt: Scalars['DateTime']['input'];
+  /** The order the line belongs to, when it was matched to one. */
+  orderId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+/** What a payment provider's settlement report moved in the books (the integration subgraph translates the provider's file into this). */
+export type SettlementPostingsInput = {
+  /** The settlement currency. */
+  currency: CurrencyCode;
+  /** The fees the provider kept, one per report line that carries one. */
+  fees: Array<SettlementAmountInput>;
+  /** The payout to the retailer's bank account, if the report has one. */
+  payout?: InputMaybe<SettlementAmountInput>;
+  /** The payment provider, e.g. stripe or adyen. */
+  provider: Scalars['String']['input'];
+  /** The provider's id of the settlement (its payout batch). */
+  settlementId: Scalars['String']['input'];
+};
 
 /**
  * One workflow across the mesh: everything carrying its correlation id (the id of the request that
@@ -635,6 +777,8 @@ export type ResolversTypes = {
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   AccountType: AccountType;
+  CloseLedgerDayInput: CloseLedgerDayInput;
+  ClosedDay: ResolverTypeWrapper<ClosedDayRecord>;
   CurrencyCode: CurrencyCode;
   Customer: ResolverTypeWrapper<EntityRef>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
@@ -645,6 +789,8 @@ export type ResolversTypes = {
   JournalEntryConnection: ResolverTypeWrapper<JournalEntryPage>;
   JournalEntryEdge: ResolverTypeWrapper<Omit<JournalEntryEdge, 'node'> & { node: ResolversTypes['JournalEntry'] }>;
   JournalEntryFilter: JournalEntryFilter;
+  JournalExport: ResolverTypeWrapper<JournalExportView>;
+  JournalExportLine: ResolverTypeWrapper<JournalExportLineValue>;
   JournalLine: ResolverTypeWrapper<JournalLineValue>;
   Location: ResolverTypeWrapper<EntityRef>;
   Long: ResolverTypeWrapper<Scalars['Long']['output']>;
@@ -661,6 +807,8 @@ export type ResolversTypes = {
   ReconciliationMismatch: ResolverTypeWrapper<ReconciliationMismatchValue>;
   ReconciliationMismatchKind: ReconciliationMismatchKind;
   ReconciliationSource: ReconciliationSource;
+  SettlementAmountInput: SettlementAmountInput;
+  SettlementPostingsInput: SettlementPostingsInput;
   Trace: ResolverTypeWrapper<TraceValue>;
   TraceDomain: TraceDomain;
   TraceStep: ResolverTypeWrapper<TraceStepValue>;
@@ -673,6 +821,8 @@ export type ResolversParentTypes = {
   Account: AccountRecord;
   ID: Scalars['ID']['output'];
   String: Scalars['String']['output'];
+  CloseLedgerDayInput: CloseLedgerDayInput;
+  ClosedDay: ClosedDayRecord;
   Customer: EntityRef;
   DateTime: Scalars['DateTime']['output'];
   DeadLetter: DeadLetterValue;
@@ -682,6 +832,8 @@ export type ResolversParentTypes = {
   JournalEntryConnection: JournalEntryPage;
   JournalEntryEdge: Omit<JournalEntryEdge, 'node'> & { node: ResolversParentTypes['JournalEntry'] };
   JournalEntryFilter: JournalEntryFilter;
+  JournalExport: JournalExportView;
+  JournalExportLine: JournalExportLineValue;
   JournalLine: JournalLineValue;
   Location: EntityRef;
   Long: Scalars['Long']['output'];
@@ -695,6 +847,8 @@ export type ResolversParentTypes = {
   Reconciliation: ReconciliationReport;
   ReconciliationGroup: ReconciliationGroupValue;
   ReconciliationMismatch: ReconciliationMismatchValue;
+  SettlementAmountInput: SettlementAmountInput;
+  SettlementPostingsInput: SettlementPostingsInput;
   Trace: TraceValue;
   TraceStep: TraceStepValue;
   TrialBalance: TrialBalanceReport;
@@ -707,6 +861,14 @@ export type AccountResolvers<ContextType = LedgerContext, ParentType extends Res
   code?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   type?: Resolver<ResolversTypes['AccountType'], ParentType, ContextType>;
+};
+
+export type ClosedDayResolvers<ContextType = LedgerContext, ParentType extends ResolversParentTypes['ClosedDay'] = ResolversParentTypes['ClosedDay']> = {
+  closedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  closedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  currency?: Resolver<ResolversTypes['CurrencyCode'], ParentType, ContextType>;
+  date?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  journalExport?: Resolver<ResolversTypes['JournalExport'], ParentType, ContextType>;
 };
 
 export type CustomerResolvers<ContextType = LedgerContext, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer'], FederationReferenceType extends FederationReferenceTypes['Customer'] = FederationReferenceTypes['Customer']> = {
@@ -752,6 +914,7 @@ export type JournalEntryResolvers<ContextType = LedgerContext, ParentType extend
   location?: Resolver<Maybe<ResolversTypes['Location']>, ParentType, ContextType>;
   memo?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType>;
+  originalPostedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   postedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   reversalOf?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   source?: Resolver<ResolversTypes['EntrySource'], ParentType, ContextType>;
@@ -766,6 +929,27 @@ export type JournalEntryConnectionResolvers<ContextType = LedgerContext, ParentT
 export type JournalEntryEdgeResolvers<ContextType = LedgerContext, ParentType extends ResolversParentTypes['JournalEntryEdge'] = ResolversParentTypes['JournalEntryEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['JournalEntry'], ParentType, ContextType>;
+};
+
+export type JournalExportResolvers<ContextType = LedgerContext, ParentType extends ResolversParentTypes['JournalExport'] = ResolversParentTypes['JournalExport']> = {
+  batchId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  controlTotal?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  csv?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  currency?: Resolver<ResolversTypes['CurrencyCode'], ParentType, ContextType>;
+  date?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  entryCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  generatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  json?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  lines?: Resolver<Array<ResolversTypes['JournalExportLine']>, ParentType, ContextType>;
+};
+
+export type JournalExportLineResolvers<ContextType = LedgerContext, ParentType extends ResolversParentTypes['JournalExportLine'] = ResolversParentTypes['JournalExportLine']> = {
+  account?: Resolver<ResolversTypes['Account'], ParentType, ContextType>;
+  channel?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  credit?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  debit?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  location?: Resolver<Maybe<ResolversTypes['Location']>, ParentType, ContextType>;
+  sourceLines?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type JournalLineResolvers<ContextType = LedgerContext, ParentType extends ResolversParentTypes['JournalLine'] = ResolversParentTypes['JournalLine']> = {
@@ -789,6 +973,8 @@ export type MoneyResolvers<ContextType = LedgerContext, ParentType extends Resol
 };
 
 export type MutationResolvers<ContextType = LedgerContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  closeLedgerDay?: Resolver<ResolversTypes['ClosedDay'], ParentType, ContextType, RequireFields<MutationCloseLedgerDayArgs, 'input'>>;
+  postSettlement?: Resolver<Array<ResolversTypes['JournalEntry']>, ParentType, ContextType, RequireFields<MutationPostSettlementArgs, 'input'>>;
   replayDeadLetter?: Resolver<ResolversTypes['DeadLetter'], ParentType, ContextType, RequireFields<MutationReplayDeadLetterArgs, 'id'>>;
 };
 
@@ -811,8 +997,10 @@ export type PromotionDiscountTotalResolvers<ContextType = LedgerContext, ParentT
 export type QueryResolvers<ContextType = LedgerContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   account?: Resolver<Maybe<ResolversTypes['Account']>, ParentType, ContextType, RequireFields<QueryAccountArgs, 'code'>>;
   accounts?: Resolver<Array<ResolversTypes['Account']>, ParentType, ContextType>;
+  closedDay?: Resolver<Maybe<ResolversTypes['ClosedDay']>, ParentType, ContextType, RequireFields<QueryClosedDayArgs, 'currency' | 'date'>>;
   deadLetters?: Resolver<Array<ResolversTypes['DeadLetter']>, ParentType, ContextType, Partial<QueryDeadLettersArgs>>;
   journalEntries?: Resolver<ResolversTypes['JournalEntryConnection'], ParentType, ContextType, RequireFields<QueryJournalEntriesArgs, 'first'>>;
+  journalExport?: Resolver<ResolversTypes['JournalExport'], ParentType, ContextType, RequireFields<QueryJournalExportArgs, 'currency' | 'date'>>;
   reconciliation?: Resolver<ResolversTypes['Reconciliation'], ParentType, ContextType, RequireFields<QueryReconciliationArgs, 'date'>>;
   trace?: Resolver<ResolversTypes['Trace'], ParentType, ContextType, RequireFields<QueryTraceArgs, 'correlationId'>>;
   trialBalance?: Resolver<ResolversTypes['TrialBalance'], ParentType, ContextType, RequireFields<QueryTrialBalanceArgs, 'currency'>>;
@@ -882,6 +1070,7 @@ export type TrialBalanceLineResolvers<ContextType = LedgerContext, ParentType ex
 
 export type Resolvers<ContextType = LedgerContext> = {
   Account?: AccountResolvers<ContextType>;
+  ClosedDay?: ClosedDayResolvers<ContextType>;
   Customer?: CustomerResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   DeadLetter?: DeadLetterResolvers<ContextType>;
@@ -889,6 +1078,8 @@ export type Resolvers<ContextType = LedgerContext> = {
   JournalEntry?: JournalEntryResolvers<ContextType>;
   JournalEntryConnection?: JournalEntryConnectionResolvers<ContextType>;
   JournalEntryEdge?: JournalEntryEdgeResolvers<ContextType>;
+  JournalExport?: JournalExportResolvers<ContextType>;
+  JournalExportLine?: JournalExportLineResolvers<ContextType>;
   JournalLine?: JournalLineResolvers<ContextType>;
   Location?: LocationResolvers<ContextType>;
   Long?: GraphQLScalarType;

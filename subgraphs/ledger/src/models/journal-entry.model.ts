@@ -22,6 +22,8 @@ export interface JournalEntryRecord {
   channel?: string;
   locationId?: string;
   reversalOf?: string;
+  /** The date the posting asked for when that day was already closed (postedAt is then the next open day's start). */
+  originalPostedAt?: Date;
   /** False from insert until the entry's lines are added to the account balances (see apply-balances). */
   balancesApplied: boolean;
   createdAt: Date;
@@ -56,6 +58,7 @@ const journalEntrySchema = new Schema<JournalEntryRecord>(
     channel: String,
     locationId: String,
     reversalOf: String,
+    originalPostedAt: Date,
     balancesApplied: { type: Boolean, required: true },
     createdAt: { type: Date, required: true },
   },

@@ -1,7 +1,5 @@
-import type { DeadLetterResolvers, MutationResolvers, TraceDomain } from '../__generated__/resolvers-types.js';
+import type { DeadLetterResolvers, TraceDomain } from '../__generated__/resolvers-types.js';
 import { consumerDomain } from '@mesh/events';
-import { identifier } from '@mesh/server-kit';
-import { requireDeadLetterReplay } from '../ledger-access.js';
 
 export const DeadLetter: DeadLetterResolvers = {
   topic: (letter) => letter.envelope.type,
@@ -13,11 +11,4 @@ export const DeadLetter: DeadLetterResolvers = {
   errorName: (letter) => letter.error.name,
   domain: (letter) => (consumerDomain(letter.consumer)?.toUpperCase() as TraceDomain | undefined) ?? null,
   lastFailedAt: (letter) => letter.failedAt,
-};
-
-export const Mutation: MutationResolvers = {
-  replayDeadLetter: (_parent, { id }, { principal, ledger }) => {
-    requireDeadLetterReplay(principal);
-    return ledger.replayDeadLetter(identifier(id, 'id'));
-  },
 };

@@ -1,7 +1,9 @@
 import { DateTimeScalar, LongScalar, moneyResolvers } from '@mesh/server-kit';
 import type { MoneyResolvers, Resolvers } from '../__generated__/resolvers-types.js';
 import { Account, TrialBalanceLine } from './account.resolvers.js';
-import { DeadLetter, Mutation } from './dead-letter.resolvers.js';
+import { ClosedDay, JournalExport, JournalExportLine } from './closing.resolvers.js';
+import { DeadLetter } from './dead-letter.resolvers.js';
+import { Mutation } from './mutation.resolvers.js';
 import { Customer, Order } from './entity.resolvers.js';
 import { JournalEntry, JournalEntryConnection, JournalLine } from './journal-entry.resolvers.js';
 import { Query } from './query.resolvers.js';
@@ -22,6 +24,9 @@ export const resolvers: Resolvers = {
   JournalEntry,
   JournalLine,
   JournalEntryConnection,
+  ClosedDay,
+  JournalExport,
+  JournalExportLine,
   Order,
   Customer,
   Money,

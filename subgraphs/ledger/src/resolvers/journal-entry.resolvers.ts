@@ -15,6 +15,7 @@ export const JournalEntry: JournalEntryResolvers = {
   customerId: (entry) => entry.customerId ?? null,
   channel: (entry) => entry.channel ?? null,
   reversalOf: (entry) => entry.reversalOf ?? null,
+  originalPostedAt: (entry) => entry.originalPostedAt ?? null,
 };
 
 export const JournalLine: JournalLineResolvers = {

@@ -1,5 +1,6 @@
 import { identifier } from '@mesh/server-kit';
 import type { QueryResolvers } from '../__generated__/resolvers-types.js';
+import { journalExportView } from '../closing/journal-export-format.js';
 import { requireEventsRead, requireLedgerRead } from '../ledger-access.js';
 
 export const Query: QueryResolvers = {
@@ -22,6 +23,14 @@ export const Query: QueryResolvers = {
   reconciliation: (_parent, { date, currency }, { principal, ledger }) => {
     requireLedgerRead(principal);
     return ledger.reconciliation({ date, currency });
+  },
+  closedDay: (_parent, { date, currency }, { principal, ledger }) => {
+    requireLedgerRead(principal);
+    return ledger.closedDay({ date, currency });
+  },
+  journalExport: async (_parent, { date, currency }, { principal, ledger }) => {
+    requireLedgerRead(principal);
+    return journalExportView(await ledger.journalExport({ date, currency }));
   },
   deadLetters: (_parent, { consumer, domain }, { principal, ledger }) => {
     requireEventsRead(principal);

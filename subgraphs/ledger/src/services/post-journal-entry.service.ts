@@ -4,6 +4,7 @@ import { isDuplicateKey } from '../models/duplicate-key.js';
 import type { LedgerModels } from '../models/index.js';
 import { INT64_AS_BIGINT } from '../models/int64.js';
 import type { JournalEntryRecord, JournalLineRecord } from '../models/journal-entry.model.js';
+import { openPostingDate } from '../closing/open-posting-date.js';
 import { applyEntryBalances } from './apply-balances.service.js';
 
 /** A posting request, typically built by an event consumer from a commerce event. */
@@ -13,7 +14,7 @@ export interface PostJournalEntryInput {
   readonly memo: string;
   readonly currency: CurrencyCode;
   readonly correlationId: string;
-  /** When the entry takes effect; defaults to now. */
+  /** When the entry takes effect; defaults to now. Dated into a closed day, it takes effect at the start of the next open day. */
   readonly postedAt?: Date;
   /** At least two; on each exactly one of debitMinor and creditMinor is above zero. */
   readonly lines: readonly { readonly accountCode: string; readonly debitMinor: bigint | number; readonly creditMinor: bigint | number }[];
@@ -39,9 +40,11 @@ const INT64_MAX = 2n ** 63n - 1n;
  * Throws BAD_USER_INPUT (nothing written) when the entry has fewer than two lines, a line that is
  * not exactly one positive integer debit or credit, debits unequal to credits, or an unknown
  * account. Posting a source again returns the first entry unchanged, even under concurrency.
+ * An entry dated into a closed day is posted at the start of the next open day instead, with
+ * `originalPostedAt` keeping the date it asked for (see closing/open-posting-date.ts).
  */
 export async function postJournalEntry(models: LedgerModels, input: PostJournalEntryInput): Promise<PostingResult> {
-  const draft = validate(input);
+  const draft = await intoOpenDay(models, validate(input));
   await requireKnownAccounts(models, draft.lines);
   if (draft.reversalOf && !(await models.entries.exists({ _id: draft.reversalOf }))) {
     throw notFound(`journal entry ${draft.reversalOf} does not exist`, { argument: 'reversalOf' });
@@ -64,6 +67,11 @@ export async function postJournalEntry(models: LedgerModels, input: PostJournalE
     entry = { ...entry, balancesApplied: true };
   }
   return { entry, created };
+}
+
+async function intoOpenDay(models: LedgerModels, draft: JournalEntryRecord): Promise<JournalEntryRecord> {
+  const postedAt = await openPostingDate(models, draft.currency, draft.postedAt);
+  return postedAt === draft.postedAt ? draft : { ...draft, postedAt, originalPostedAt: draft.postedAt };
 }
 
 function validate(input: PostJournalEntryInput): JournalEntryRecord {

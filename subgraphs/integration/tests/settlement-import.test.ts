@@ -1,0 +1,189 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { principals, startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
+import { ledgerSubgraph } from '@mesh/ledger-subgraph';
+import type { Principal } from '@mesh/server-kit';
+import { createIntegrationSubgraph } from '../src/module.js';
+
+// Settlement import against a real ledger subgraph (real database, real HTTP) and a stand-in order
+// service on an ephemeral port that knows three orders' payments and can be taken down.
+
+let database: Awaited<ReturnType<typeof startTestDatabase>>;
+let orderService: Server;
+let ledger: TestSubgraph;
+let integration: TestSubgraph;
+let orderServiceUp = true;
+
+/** What the order domain recorded: ord_s1 captured 100.00, ord_s2 captured 50.00 and refunded 20.00, ord_s3 captured 30.00. */
+const PAYMENTS: Record<string, { captured: number; refunded: number }> = { ord_s1: { captured: 10_000, refunded: 0 }, ord_s2: { captured: 5_000, refunded: 2_000 }, ord_s3: { captured: 3_000, refunded: 0 } };
+
+before(async () => {
+  database = await startTestDatabase();
+  orderService = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      if (!orderServiceUp) return void res.writeHead(503, { 'content-type': 'application/json' }).end('{"errors":[{"message":"restarting"}]}');
+      const { variables } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { variables: Record<string, string> };
+      const data = Object.fromEntries(
+        Object.entries(variables).map(([name, id]) => {
+          const payment = PAYMENTS[id];
+          const value = payment ? { payment: { captured: { minorUnits: String(payment.captured), currency: 'USD' }, refunded: { minorUnits: String(payment.refunded) } } } : null;
+          return [`o${name.slice(1)}`, value];
+        }),
+      );
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data }));
+    });
+  });
+  await new Promise<void>((resolve) => orderService.listen(0, '127.0.0.1', resolve));
+  const orderUrl = `http://127.0.0.1:${(orderService.address() as AddressInfo).port}/graphql`;
+  ledger = await startTestSubgraph(ledgerSubgraph, { mongoUri: database.uri });
+  integration = await startTestSubgraph(createIntegrationSubgraph({ orderUrl, ledgerUrl: ledger.url }), { mongoUri: database.uri });
+});
+
+after(async () => {
+  await integration?.close();
+  await ledger?.close();
+  orderService?.closeAllConnections();
+  await new Promise((resolve) => orderService?.close(resolve));
+  await database?.stop();
+});
+
+const HEADER = 'settlement_id,line_id,type,reference,currency,gross,fee,net,booked_at';
+const report = (id: string, rows: readonly string[]) => [HEADER, ...rows.map((row) => `${id},${row}`)].join('\n') + '\n';
+/** Captures of ord_s1 (matches), ord_s3 (settled 29.00, captured 30.00), ord_unknown; ord_s2's refund (matches); a chargeback; a monthly fee; the payout. */
+const GOOD_ROWS = [
+  'l1,capture,ord_s1,USD,100.00,3.20,96.80,2026-03-02T10:00:00Z',
+  'l2,capture,ord_s3,USD,29.00,1.17,27.83,2026-03-02T11:00:00Z',
+  'l3,capture,ord_unknown,USD,12.00,0.65,11.35,2026-03-02T12:00:00Z',
+  'l4,refund,ord_s2,USD,-20.00,0.00,-20.00,2026-03-02T13:00:00Z',
+  'l5,chargeback,ord_s2,USD,-50.00,15.00,-65.00,2026-03-02T14:00:00Z',
+  'l6,fee,,USD,0.00,2.00,-2.00,2026-03-02T15:00:00Z',
+  'l7,payout,,USD,48.98,0.00,48.98,2026-03-03T06:00:00Z',
+];
+const GOOD = report('po_2001', GOOD_ROWS);
+
+const IMPORT = `mutation($input: ImportSettlementReportInput!) { importSettlementReport(input: $input) { id status lineCount matchedLines exceptionCount journalEntryIds feeTotal { minorUnits } payout { minorUnits } } }`;
+type Imported = { importSettlementReport: { id: string; status: string; lineCount: number; matchedLines: number; exceptionCount: number; journalEntryIds: string[]; feeTotal: { minorUnits: string }; payout: { minorUnits: string } } };
+const importReport = (csv: string, principal: Principal = principals.admin) => integration.request<Imported>(IMPORT, { input: { provider: 'stripe', csv } }, principal);
+const EXCEPTIONS = `query($status: SettlementExceptionStatus) { settlementExceptions(status: $status, first: 100) { id lineId code reference reported { minorUnits } recorded { minorUnits } status resolution } }`;
+type Exceptions = { settlementExceptions: { id: string; lineId: string; code: string; reference: string; reported: { minorUnits: string }; recorded: { minorUnits: string } | null; status: string; resolution: string | null }[] };
+const code = (response: { errors?: ReadonlyArray<{ extensions?: Record<string, unknown> }> }) => response.errors?.[0]?.extensions?.['code'];
+
+async function ledgerState(): Promise<{ fees: string; cash: string; clearing: string; balanced: boolean; entries: number }> {
+  const response = await ledger.request<{ trialBalance: { balanced: boolean; lines: { account: { code: string }; balance: { minorUnits: string } }[] }; journalEntries: { totalCount: number } }>(
+    `{ trialBalance(currency: USD) { balanced lines { account { code } balance { minorUnits } } } journalEntries(first: 1) { totalCount } }`,
+    {},
+    principals.analyst,
+  );
+  const balance = (account: string) => response.data!.trialBalance.lines.find((line) => line.account.code === account)!.balance.minorUnits;
+  return { fees: balance('5200'), cash: balance('1000'), clearing: balance('1100'), balanced: response.data!.trialBalance.balanced, entries: response.data!.journalEntries.totalCount };
+}
+
+async function integrationCounts(): Promise<string> {
+  const [reports, exceptions] = await Promise.all([
+    integration.connection.collection('settlement_reports').find().sort({ _id: 1 }).toArray(),
+    integration.connection.collection('settlement_exceptions').find().sort({ _id: 1 }).toArray(),
+  ]);
+  return JSON.stringify({ reports, exceptions });
+}
+
+describe('settlement import', () => {
+  test('a report posts its fees and payout, matches its lines to the orders, and makes every disagreement an exception', async () => {
+    const before = await ledgerState();
+    const imported = await importReport(GOOD);
+    assert.equal(code(imported), undefined, JSON.stringify(imported.errors));
+    const result = imported.data!.importSettlementReport;
+    assert.deepEqual(
+      { id: result.id, status: result.status, lineCount: result.lineCount, matchedLines: result.matchedLines, exceptionCount: result.exceptionCount, fees: result.feeTotal.minorUnits, payout: result.payout.minorUnits },
+      { id: 'stripe:po_2001', status: 'POSTED', lineCount: 7, matchedLines: 2, exceptionCount: 3, fees: '2202', payout: '4898' },
+    );
+    // Six fee lines carry a fee (l4 has none) plus the payout.
+    assert.equal(result.journalEntryIds.length, 6);
+    const after = await ledgerState();
+    assert.equal(BigInt(after.fees) - BigInt(before.fees), 2_202n);
+    assert.equal(BigInt(after.cash) - BigInt(before.cash), 4_898n);
+    assert.equal(BigInt(after.clearing) - BigInt(before.clearing), -(2_202n + 4_898n));
+    assert.equal(after.balanced, true);
+
+    const open = (await integration.request<Exceptions>(EXCEPTIONS, { status: 'OPEN' }, principals.analyst)).data!.settlementExceptions;
+    assert.deepEqual(
+      open.map((exception) => [exception.lineId, exception.code, exception.reference, exception.reported.minorUnits, exception.recorded?.minorUnits ?? null]).sort(),
+      [
+        ['l2', 'AMOUNT_MISMATCH', 'ord_s3', '2900', '3000'],
+        ['l3', 'UNMATCHED_REFERENCE', 'ord_unknown', '1200', null],
+        ['l5', 'CHARGEBACK', 'ord_s2', '-5000', '5000'],
+      ],
+    );
+  });
+
+  test('importing the same file again changes nothing, in the ledger or in the exceptions', async () => {
+    const [ledgerBefore, stored] = [await ledgerState(), await integrationCounts()];
+    const again = await importReport(GOOD);
+    assert.equal(code(again), undefined);
+    assert.equal(again.data!.importSettlementReport.status, 'POSTED');
+    assert.deepEqual(await ledgerState(), ledgerBefore);
+    assert.equal(await integrationCounts(), stored);
+  });
+
+  test('a bad file gets INVALID_SETTLEMENT_FILE with its reason, a known id with other contents SETTLEMENT_CONFLICT, and nothing is written', async () => {
+    const [ledgerBefore, stored] = [await ledgerState(), await integrationCounts()];
+    const wrongTotal = report('po_3001', [...GOOD_ROWS.slice(0, -1), 'l7,payout,,USD,49.98,0.00,49.98,2026-03-03T06:00:00Z']);
+    const duplicated = report('po_3002', [GOOD_ROWS[0]!, ...GOOD_ROWS]);
+    const cases: [string, string][] = [
+      [wrongTotal, 'CONTROL_TOTAL_MISMATCH'],
+      [duplicated, 'DUPLICATE_LINE'],
+      [GOOD.replace('booked_at', 'when'), 'MISSING_COLUMN'],
+      [report('po_3003', [...GOOD_ROWS.slice(0, 1), 'l9,capture,ord_s1,EUR,1.00,0.00,1.00,2026-03-02T10:00:00Z', ...GOOD_ROWS.slice(1)]), 'MIXED_CURRENCIES'],
+      [report('po_3004', ['l1,capture,ord_s1,USD,100.00,3.20,96.00,2026-03-02T10:00:00Z', 'l7,payout,,USD,96.00,0.00,96.00,2026-03-03T06:00:00Z']), 'NET_MISMATCH'],
+      [report('po_3005', ['l1,capture,ord_s1,USD,100,0.00,100,2026-03-02T10:00:00Z']), 'BAD_VALUE'],
+      [report('po_3006', GOOD_ROWS.slice(0, 1)), 'PAYOUT_COUNT'],
+      [`${HEADER}\npo_1,"l1,capture\n`, 'NOT_CSV'],
+      ['', 'EMPTY'],
+    ];
+    for (const [csv, reason] of cases) {
+      const refused = await importReport(csv);
+      assert.equal(code(refused), 'INVALID_SETTLEMENT_FILE', reason);
+      assert.equal(refused.errors?.[0]?.extensions?.['reason'], reason);
+    }
+    const conflicting = await importReport(GOOD.replace('2026-03-02T15:00:00Z', '2026-03-02T15:30:00Z'));
+    assert.equal(code(conflicting), 'SETTLEMENT_CONFLICT');
+    assert.equal(code(await importReport(report('po_3007', GOOD_ROWS), principals.analyst)), 'FORBIDDEN');
+    const longProvider = await integration.request(IMPORT, { input: { provider: 'p'.repeat(33), csv: report('po_3008', GOOD_ROWS) } }, principals.admin);
+    assert.equal(code(longProvider), 'BAD_USER_INPUT');
+    assert.deepEqual(await ledgerState(), ledgerBefore);
+    assert.equal(await integrationCounts(), stored);
+  });
+
+  test('an import the order domain could not answer is UPSTREAM_UNAVAILABLE, and importing the file again finishes it once', async () => {
+    const before = await ledgerState();
+    const csv = report('po_4001', ['m1,capture,ord_s1,USD,100.00,2.90,97.10,2026-03-04T10:00:00Z', 'm2,payout,,USD,97.10,0.00,97.10,2026-03-05T06:00:00Z']);
+    orderServiceUp = false;
+    const failed = await importReport(csv);
+    assert.equal(code(failed), 'UPSTREAM_UNAVAILABLE');
+    assert.deepEqual(await ledgerState(), before);
+    orderServiceUp = true;
+    const finished = await importReport(csv);
+    assert.equal(finished.data?.importSettlementReport.status, 'POSTED');
+    assert.equal(finished.data?.importSettlementReport.matchedLines, 1);
+    const after = await ledgerState();
+    assert.equal(after.entries - before.entries, 2);
+    assert.equal(BigInt(after.fees) - BigInt(before.fees), 290n);
+  });
+
+  test('operations resolve an open exception once, saying what was done', async () => {
+    const [first] = (await integration.request<Exceptions>(EXCEPTIONS, { status: 'OPEN' }, principals.analyst)).data!.settlementExceptions;
+    assert.ok(first);
+    const RESOLVE = `mutation($id: ID!, $note: String!) { resolveSettlementException(id: $id, resolution: $note) { id status resolution } }`;
+    assert.equal(code(await integration.request(RESOLVE, { id: first.id, note: 'checked' }, principals.analyst)), 'FORBIDDEN');
+    assert.equal(code(await integration.request(RESOLVE, { id: first.id, note: '   ' }, principals.admin)), 'BAD_USER_INPUT');
+    const resolved = await integration.request<{ resolveSettlementException: { status: string; resolution: string } }>(RESOLVE, { id: first.id, note: 'Provider confirmed the partial capture' }, principals.admin);
+    assert.deepEqual(resolved.data?.resolveSettlementException, { id: first.id, status: 'RESOLVED', resolution: 'Provider confirmed the partial capture' });
+    assert.equal(code(await integration.request(RESOLVE, { id: first.id, note: 'again' }, principals.admin)), 'NOT_OPEN');
+    assert.equal(code(await integration.request(RESOLVE, { id: 'stripe:po_none:l1', note: 'x' }, principals.admin)), 'NOT_FOUND');
+    const open = (await integration.request<Exceptions>(EXCEPTIONS, { status: 'OPEN' }, principals.analyst)).data!.settlementExceptions;
+    assert.equal(open.some((exception) => exception.id === first.id), false);
+  });
+});

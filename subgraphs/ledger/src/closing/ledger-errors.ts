@@ -1,0 +1,12 @@
+import { meshError } from '@mesh/server-kit';
+
+/** The ledger's own error codes (the shared ones live in the server kit), each defined once. */
+export const LEDGER_ERROR_CODES = {
+  DAY_ALREADY_CLOSED: 'The business day was closed before under another idempotency key; nothing was changed.',
+  DAY_NOT_CLOSED: 'A journal export exists only for a closed business day; close it first.',
+} as const;
+
+export const dayAlreadyClosed = (currency: string, date: string, closedAt: Date) =>
+  meshError('DAY_ALREADY_CLOSED', `The ${currency} day ${date} was already closed at ${closedAt.toISOString()}`, { currency, date });
+
+export const dayNotClosed = (currency: string, date: string) => meshError('DAY_NOT_CLOSED', `The ${currency} day ${date} is not closed; close it before exporting its journal`, { currency, date });
