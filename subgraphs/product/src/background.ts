@@ -27,7 +27,7 @@ export async function startProductBackground(runtime: SubgraphRuntime<ProductMod
   });
   const announcer = startPriceAnnouncer(models, { intervalMs: settings.priceAnnouncerIntervalMs, logger, afterChange: relay.poke });
   const sweeper = startCouponSweeper(models, { intervalMs: settings.couponSweepIntervalMs, timeoutMs: settings.couponOrderTimeoutMs, logger });
-  const consumer = await subscribeToOrderEvents(models, bus);
+  const consumer = await subscribeToOrderEvents(models, bus, logger);
   return {
     async stop() {
       await consumer.stop();

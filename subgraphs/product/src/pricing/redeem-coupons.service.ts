@@ -124,8 +124,13 @@ export async function confirmOrderCoupons(models: ProductModels, key: string, co
   return confirmed;
 }
 
+/** The codes of the coupons holding a use of the sale `key` (read through the index on redemptions.key). */
+export async function usesOfSale(models: ProductModels, key: string): Promise<string[]> {
+  const coupons = await models.coupons.find({ 'redemptions.key': key }, { _id: 1 }).lean<{ _id: string }[]>();
+  return coupons.map((coupon) => coupon._id);
+}
+
 /** Gives back every coupon use redeemed under the sale `key`, whatever the codes (an order's rejection or cancellation). */
 export async function releaseCouponsOfSale(models: ProductModels, key: string): Promise<number> {
-  const coupons = await models.coupons.find({ 'redemptions.key': key }, { _id: 1 }).lean<{ _id: string }[]>();
-  return releaseCoupons(models, key, coupons.map((coupon) => coupon._id));
+  return releaseCoupons(models, key, await usesOfSale(models, key));
 }
