@@ -70,7 +70,7 @@ export async function startMeshUnderTest(env: Record<string, string> = {}, optio
       INVENTORY_EXPIRY_INTERVAL_MS: '600000',
       ORDER_KPI_INTERVAL_MS: '600000',
       PRODUCT_RELAY_INTERVAL_MS: '600000',
-      PRODUCT_PRICE_ANNOUNCER_INTERVAL_MS: '600000',
+      PRODUCT_PRICE_ANNOUNCER_RECHECK_MS: '600000',
       ...env,
     },
     log: () => {},

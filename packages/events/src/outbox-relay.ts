@@ -85,10 +85,13 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const retentionMs = options.eventLogRetentionMs ?? DEFAULT_EVENT_LOG_RETENTION_MS;
   if (!(retentionMs > 0)) throw new RangeError('eventLogRetentionMs must be positive');
   const reportedHeld = new Set<string>();
+  let lastHoldCheck = 0;
   let running: Promise<number> = Promise.resolve(0);
   let queued: Promise<number> | null = null;
   /** What the queued pass covers: every source and the outbox, or only the sources named. */
   let queuedScope: 'all' | Set<string> = 'all';
+  /** Whether the queued pass must look for stale holds however recently one looked (an explicit runOnce asks). */
+  let queuedHoldCheck = false;
   let timer: NodeJS.Timeout | null = null;
   let stopped = false;
 
@@ -177,11 +180,15 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   }
 
   /** Sweeps the sources in scope; a full pass also settles stale holds and drains the outbox collection. */
-  async function pass(scope: 'all' | ReadonlySet<string>): Promise<number> {
+  async function pass(scope: 'all' | ReadonlySet<string>, checkHolds: boolean): Promise<number> {
     let published = 0;
     for (const source of options.sources ?? []) if (scope === 'all' || scope.has(source.collectionName)) published += await sweep(source);
     if (scope !== 'all') return published;
-    await resolveStaleHolds();
+    // A hold only goes stale after holdTimeoutMs, so timed passes look for one at most twice per timeout.
+    if (checkHolds || Date.now() - lastHoldCheck >= holdTimeoutMs / 2) {
+      lastHoldCheck = Date.now();
+      await resolveStaleHolds();
+    }
     return published + (await drainOutbox());
   }
 
@@ -190,7 +197,8 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
    * requests share it and widen its scope. A write announced in one collection costs a sweep of
    * that source only, not a read of every source and of the outbox (which the timed passes cover).
    */
-  function runOnce(scope: 'all' | string = 'all'): Promise<number> {
+  function runOnce(scope: 'all' | string = 'all', checkHolds = false): Promise<number> {
+    queuedHoldCheck ||= checkHolds;
     if (queued) {
       if (scope === 'all') queuedScope = 'all';
       else if (queuedScope !== 'all') queuedScope.add(scope);
@@ -199,7 +207,9 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     queuedScope = scope === 'all' ? 'all' : new Set([scope]);
     const next = running.then(() => {
       queued = null;
-      return pass(queuedScope);
+      const holds = queuedHoldCheck;
+      queuedHoldCheck = false;
+      return pass(queuedScope, holds);
     });
     queued = next;
     running = next.catch((error: unknown) => {
@@ -235,7 +245,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     else void runOnce().catch(() => 0); // the outbox collection, or a collection this relay does not sweep: a full pass
   });
   return {
-    runOnce: () => runOnce(),
+    runOnce: () => runOnce('all', true),
     poke,
     async stop() {
       stopListening();

@@ -11,7 +11,7 @@ export interface IntegrationSettings {
   readonly shopifyWebhookSecret: string;
   /** The shared secret carriers and WMSs sign fulfilment milestones with (FULFILMENT_WEBHOOK_SECRET); required in production. */
   readonly fulfilmentWebhookSecret: string;
-  /** Pause between the inbound worker's safety-net passes (INTEGRATION_WORKER_INTERVAL_MS, default 1000); every accepted webhook also wakes it. */
+  /** Pause between the inbound worker's safety-net passes (INTEGRATION_WORKER_INTERVAL_MS, default 1000), doubling to five times that while nothing is due; every accepted webhook also wakes it. */
   readonly workerIntervalMs: number;
   /** Outbound deliveries to subscribers (see outbound/). */
   readonly subscribers: SubscriberDeliverySettings;

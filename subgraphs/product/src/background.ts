@@ -25,7 +25,7 @@ export async function startProductBackground(runtime: SubgraphRuntime<ProductMod
     // The plugin adds pendingEvents to the schema; the record type keeps it optional (absent when none).
     sources: [pendingEventsSource(models.priceLists as unknown as Model<WithPendingEvents>)],
   });
-  const announcer = startPriceAnnouncer(models, { intervalMs: settings.priceAnnouncerIntervalMs, logger, afterChange: relay.poke });
+  const announcer = startPriceAnnouncer(models, { recheckMs: settings.priceAnnouncerRecheckMs, logger, afterChange: relay.poke });
   const sweeper = startCouponSweeper(models, { intervalMs: settings.couponSweepIntervalMs, timeoutMs: settings.couponOrderTimeoutMs, logger });
   const consumer = await subscribeToOrderEvents(models, bus, logger);
   return {

@@ -2,8 +2,13 @@ import { readInt } from '@mesh/server-kit';
 
 /** The product subgraph's own settings beside the kit's SubgraphConfig; parsed once, frozen, failing fast. */
 export interface ProductSettings {
-  /** How often the price announcer looks for scheduled prices that took effect (PRODUCT_PRICE_ANNOUNCER_INTERVAL_MS, default 1 s): the most a change is announced late. */
-  readonly priceAnnouncerIntervalMs: number;
+  /**
+   * Longest sleep of the price announcer (PRODUCT_PRICE_ANNOUNCER_RECHECK_MS, default 30 s). It
+   * otherwise sleeps until the next scheduled change and is woken by schedules made through this
+   * process, so this only bounds how late it sees a change scheduled through another replica that
+   * could not announce it itself.
+   */
+  readonly priceAnnouncerRecheckMs: number;
   /** Pause between outbox relay passes while they find events (PRODUCT_RELAY_INTERVAL_MS, default 250 ms). */
   readonly relayIntervalMs: number;
   /** Longest pause while relay passes find nothing (PRODUCT_RELAY_IDLE_INTERVAL_MS, default 5 s). */
@@ -20,7 +25,7 @@ export interface ProductSettings {
 
 export function readProductSettings(env: Readonly<Record<string, string | undefined>> = process.env): ProductSettings {
   return Object.freeze({
-    priceAnnouncerIntervalMs: readInt(env, 'PRODUCT_PRICE_ANNOUNCER_INTERVAL_MS', 1000, { min: 10 }),
+    priceAnnouncerRecheckMs: readInt(env, 'PRODUCT_PRICE_ANNOUNCER_RECHECK_MS', 30_000, { min: 10 }),
     relayIntervalMs: readInt(env, 'PRODUCT_RELAY_INTERVAL_MS', 250, { min: 10 }),
     relayIdleIntervalMs: readInt(env, 'PRODUCT_RELAY_IDLE_INTERVAL_MS', 5000, { min: 10 }),
     couponSweepIntervalMs: readInt(env, 'PRODUCT_COUPON_SWEEP_INTERVAL_MS', 60_000, { min: 10 }),

@@ -19,7 +19,7 @@ const seen: AnyEnvelope[] = [];
 
 before(async () => {
   [database, nats] = await Promise.all([startTestDatabase(), startNatsServer()]);
-  subgraph = await startTestSubgraph(createProductSubgraph({ priceAnnouncerIntervalMs: 100, relayIntervalMs: 50 }), { mongoUri: database.uri, natsUrl: nats.url });
+  subgraph = await startTestSubgraph(createProductSubgraph({ priceAnnouncerRecheckMs: 100, relayIntervalMs: 50 }), { mongoUri: database.uri, natsUrl: nats.url });
   models = createProductModels(subgraph.connection);
   watcher = await connectJetStreamBus({ servers: nats.url, name: 'price-test-watcher' });
   await watcher.subscribe(['product.price-changed'], 'price-test-watcher', (envelope) => {

@@ -3,8 +3,11 @@ import type { SubscriberDeliverySettings } from '../integration-settings.js';
 import type { IntegrationModels } from '../models/index.js';
 import { startSubscriberLane, type SubscriberLane } from './subscriber-lane.js';
 
-/** How often the set of active subscriptions is read again (a registration also wakes it at once). */
-const REFRESH_MS = 2_000;
+/**
+ * How often the set of active subscriptions is read again, for registrations made through other
+ * replicas (a queued delivery wakes its subscription's lane at once, starting it if need be).
+ */
+const REFRESH_MS = 10_000;
 
 export interface SubscriberDelivery {
   /** Deliveries were queued (or replayed) for these subscriptions: their lanes look now. */

@@ -8,6 +8,8 @@ import { WakeablePause } from './wakeable-pause.js';
 /** How long a claimed message is left to its worker before another may take it (a crash mid-way). */
 const CLAIM_LEASE_MS = 60_000;
 const MAX_BACKOFF_MS = 60_000;
+/** An idle worker's pauses double from `intervalMs` up to this many times it while the inbox has nothing due. */
+const IDLE_BACKOFF_LIMIT = 5;
 
 export interface InboundWorkerOptions {
   readonly models: IntegrationModels;
@@ -35,14 +37,19 @@ export const retryDelayMs = (attempts: number) => Math.min(MAX_BACKOFF_MS, 500 *
 export function startInboundWorker(options: InboundWorkerOptions): InboundWorker {
   let running = true;
   const pause = new WakeablePause();
+  let idleMs = options.intervalMs;
   const loop = (async () => {
     while (running) {
       try {
         const message = await claimNext(options.models);
         if (!message) {
-          await pause.sleep(options.intervalMs);
+          // This process's webhooks and replays wake it at once; the pause only bounds how late a
+          // retry that fell due or a message another replica recorded (and did not take) is picked up.
+          await pause.sleep(idleMs);
+          idleMs = Math.min(options.intervalMs * IDLE_BACKOFF_LIMIT, idleMs * 2);
           continue;
         }
+        idleMs = options.intervalMs;
         const outcome = await processInboundMessage(options.models, options.target(message.correlationId), message);
         await settle(options.models, message, outcome);
         if (outcome.kind !== 'processed') options.logger.info({ id: message._id, topic: message.topic, outcome }, 'inbound message not processed');

@@ -1,3 +1,4 @@
+import { announceEvents } from '@mesh/events';
 import { can, forbidden, identifier, notFound, type Principal } from '@mesh/server-kit';
 import type { SchedulePriceInput } from '../__generated__/resolvers-types.js';
 import { productError } from '../errors.js';
@@ -54,7 +55,11 @@ export async function schedulePrice(models: ProductModels, principal: Principal,
           .lean<PriceListRecord>()
       : await insertList(models, { _id: id, ...scope, periods, revision: 1, ...(due ? { nextDueAt: due } : {}) });
     const period = written?.periods.find((candidate) => candidate.key === key);
-    if (written && period) return { list: written, period };
+    if (written && period) {
+      // Wakes this process's price announcer (and relay): it sleeps until the next due change it knows of.
+      announceEvents(models.priceLists);
+      return { list: written, period };
+    }
   }
   throw productError('WRITE_CONTENDED', { priceListId: id });
 }
