@@ -1,6 +1,6 @@
 import { createJobLease, type JobLease, type Logger } from '@mesh/server-kit';
 import type { ProductModels } from '../models/index.js';
-import { returnUnplacedUses } from './return-unplaced-uses.js';
+import { anyUnplacedUse, returnUnplacedUses } from './return-unplaced-uses.js';
 
 /** The job's lease document: one per product database, shared by every replica. */
 export const COUPON_SWEEPER_JOB = 'product.coupon-sweeper';
@@ -24,6 +24,8 @@ export function startCouponSweeper(models: ProductModels, options: { intervalMs:
 
   async function leasedPass(now: Date): Promise<number> {
     const cutoff = new Date(now.getTime() - options.timeoutMs);
+    // Nothing overdue (nearly every pass): one read, without taking and releasing the lease (two writes).
+    if (!(await anyUnplacedUse(models, cutoff))) return 0;
     const outcome = await lease.runExclusive(() => returnUnplacedUses(models, cutoff));
     const returned = outcome.ran ? outcome.value : 0;
     if (returned > 0) options.logger.warn({ returned, cutoff }, 'gave back coupon uses whose order never appeared');

@@ -5,6 +5,14 @@ import { giveBack } from './redeem-coupons.service.js';
 /** Most uses one pass gives back (a backlog drains over several passes). */
 const MAX_PER_PASS = 500;
 
+/** A redemption still waiting for its order that was taken before `cutoff`. */
+const overdue = (cutoff: Date) => ({ $elemMatch: { awaitingOrder: true, at: { $lt: cutoff } } });
+
+/** True when some coupon use taken before `cutoff` still waits for its order (one read through the index on redemptions.awaitingOrder). */
+export async function anyUnplacedUse(models: ProductModels, cutoff: Date): Promise<boolean> {
+  return (await models.coupons.exists({ redemptions: overdue(cutoff) })) !== null;
+}
+
 /**
  * Gives back every coupon use still waiting for its order (`awaitingOrder`) that was taken before
  * `cutoff`: its order was never stored (the placing process died between redeeming and storing)
@@ -13,7 +21,7 @@ const MAX_PER_PASS = 500;
  * is confirmed meanwhile stays. Returns how many uses this call gave back.
  */
 export async function returnUnplacedUses(models: ProductModels, cutoff: Date): Promise<number> {
-  const waiting = { $elemMatch: { awaitingOrder: true, at: { $lt: cutoff } } };
+  const waiting = overdue(cutoff);
   const coupons = await models.coupons.find({ redemptions: waiting }, { _id: 1 }).lean<{ _id: string }[]>();
   let returned = 0;
   let seen = 0;
