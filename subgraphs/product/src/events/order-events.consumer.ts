@@ -26,7 +26,8 @@ export function subscribeToOrderEvents(models: ProductModels, bus: EventBus, log
           await releaseCouponsOfSale(models, envelope.data.orderId);
           return;
         }
-        const codes = envelope.data.couponCodes ?? [];
+        // An event from before couponCodes was added (an order service not yet upgraded) says nothing: confirm whatever the order holds.
+        const codes = envelope.data.couponCodes ?? (await usesOfSale(models, envelope.data.orderId));
         if ((await confirmOrderCoupons(models, envelope.data.orderId, codes)) === codes.length) return;
         // Fewer confirmed than redeemed: a redelivery (confirmed before), or uses the sweep gave back.
         const held = await usesOfSale(models, envelope.data.orderId);
