@@ -95,7 +95,7 @@ async function placeUntilAnswered(url: string, token: string, request: OrderRequ
       return { request, id: answer.placed.id, correlationId: answer.placed.correlationId, answeredStatus: answer.placed.status, sentAt, latencyMs: performance.now() - started, timeouts: tries - 1 };
     }
     // Refusals, time-outs and dropped connections are sent again (the key makes that safe); the failures are counted.
-    if (answer.code !== 'INTAKE_SATURATED' && answer.code !== 'CATALOG_UNAVAILABLE' && answer.code !== 'SUBGRAPH_TIMEOUT' && answer.code !== 'CLIENT_TIMEOUT' && !answer.code!.startsWith('NETWORK_ERROR')) {
+    if (answer.code !== 'INTAKE_SATURATED' && answer.code !== 'CATALOG_UNAVAILABLE' && answer.code !== 'CUSTOMER_UNAVAILABLE' && answer.code !== 'SUBGRAPH_TIMEOUT' && answer.code !== 'CLIENT_TIMEOUT' && !answer.code!.startsWith('NETWORK_ERROR')) {
       throw new GraphQLRequestError(`placeOrder ${request.idempotencyKey}: ${answer.code}`, [answer.code!]);
     }
     await sleep(answer.retryAfterMs ?? 1000 + Math.random() * 1000);

@@ -94,7 +94,7 @@ export async function placeOrder(client: BenchClient, request: OrderRequest): Pr
       return { request, id: order.id, correlationId: order.correlationId, answeredStatus: order.status, sentAt, latencyMs, timeouts: attempt - 1 };
     } catch (error) {
       // A retryable refusal wrote nothing: send again after its hint (not counted as an attempt).
-      if (error instanceof GraphQLRequestError && error.codes.every((code) => code === 'INTAKE_SATURATED' || code === 'CATALOG_UNAVAILABLE')) {
+      if (error instanceof GraphQLRequestError && error.codes.every((code) => code === 'INTAKE_SATURATED' || code === 'CATALOG_UNAVAILABLE' || code === 'CUSTOMER_UNAVAILABLE')) {
         attempt -= 1;
         await sleep(Math.min(2000, error.retryAfterMs ?? 500));
         continue;

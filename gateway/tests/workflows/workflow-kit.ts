@@ -127,7 +127,7 @@ export interface PlacedAnswer {
 
 /**
  * Sends one placeOrder through the gateway and fails on a GraphQL error. A refusal marked
- * retryable (INTAKE_SATURATED, CATALOG_UNAVAILABLE: nothing was written) is sent again with the same
+ * retryable (INTAKE_SATURATED, CATALOG_UNAVAILABLE, CUSTOMER_UNAVAILABLE: nothing was written) is sent again with the same
  * key after its hint, as a storefront does; no other error is retried.
  */
 export async function placeOrder(mesh: GatewayQuery, input: PlaceOrderInput): Promise<PlacedAnswer> {

@@ -111,7 +111,8 @@ export async function startMesh(options: MeshOptions): Promise<RunningMesh> {
           ...commonEnv,
           [`${name.toUpperCase()}_PORT`]: String(port),
           // The order domain prices lines by asking the product domain directly.
-          ...(name === 'order' ? { PRODUCT_URL: urls.product } : {}),
+          // ... and the customer domain for the customer's loyalty tier.
+          ...(name === 'order' ? { PRODUCT_URL: urls.product, CUSTOMER_URL: urls.customer } : {}),
           // Storefront webhooks become orders by commands sent straight to the order domain.
           // Settlement fees and payouts are posted by commands sent to the ledger.
           ...(name === 'integration' ? { ORDER_URL: urls.order, LEDGER_URL: urls.ledger } : {}),

@@ -9,6 +9,7 @@ export const ORDER_ERROR_CODES = {
   PAYMENT_MISMATCH: 'The payment a channel already took does not equal the order total the order domain computes; nothing was written.',
   COUPON_REFUSED: 'A coupon of the order cannot be used (extensions.refusal says why: COUPON_UNKNOWN, COUPON_NOT_IN_FORCE, COUPON_EXHAUSTED, COUPON_CUSTOMER_LIMIT); nothing was written.',
   CATALOG_UNAVAILABLE: 'The product catalog did not answer in time to price the order; nothing was written. Retry with the same idempotency key after extensions.retryAfterMs.',
+  CUSTOMER_UNAVAILABLE: 'The customer domain did not answer in time with the customer\'s loyalty tier (which prices the order); nothing was written. Retry with the same idempotency key after extensions.retryAfterMs.',
 } as const;
 
 export const idempotencyKeyReused = (key: string) =>
@@ -28,6 +29,9 @@ const CATALOG_RETRY_AFTER_MS = 1000;
 
 export const catalogUnavailable = (why: string) =>
   meshError('CATALOG_UNAVAILABLE', `The product catalog could not price the order (${why}); retry after ${CATALOG_RETRY_AFTER_MS} ms`, { retryAfterMs: CATALOG_RETRY_AFTER_MS, retryable: true });
+
+export const customerUnavailable = (why: string) =>
+  meshError('CUSTOMER_UNAVAILABLE', `The customer domain could not tell the customer's loyalty tier (${why}); retry after ${CATALOG_RETRY_AFTER_MS} ms`, { retryAfterMs: CATALOG_RETRY_AFTER_MS, retryable: true });
 
 export const couponRefused = (code: string, refusal: string) =>
   meshError('COUPON_REFUSED', `Coupon ${code} cannot be used: ${refusal}`, { coupon: code, refusal });

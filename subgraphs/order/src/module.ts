@@ -31,6 +31,7 @@ export function createOrderSubgraph(settings: Partial<OrderRuntimeSettings> = {}
       runtime.kpis = createOrderKpis(started.metrics.registry);
       const pendingAge = trackOldestPendingOrder(started.metrics.registry, started.models, { intervalMs: runtime.settings.kpiIntervalMs, logger: started.logger });
       const decisionFeed = watchDecisionFeed(feed, runtime, started.logger);
+      if (!runtime.settings.customerUrl) started.logger.warn('CUSTOMER_URL is not set: orders are priced without the customer\'s loyalty tier');
       return {
         async stop() {
           pendingAge.stop();

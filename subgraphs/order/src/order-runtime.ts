@@ -1,5 +1,6 @@
-import { readInt, readString, secretKey } from '@mesh/server-kit';
+import { readInt, readOptionalString, readString, secretKey } from '@mesh/server-kit';
 import type { CurrencyCode } from '@mesh/server-kit';
+import { fetchLoyaltyTier, type LoyaltyTier } from './customer-client.js';
 import { fetchCartPricing, fetchCatalogVariants, redeemOrderCoupons, releaseOrderCoupons, type CartPricing, type CartRequest, type CatalogVariant } from './product-client.js';
 import { DecisionWaiters } from './services/decision-waiters.js';
 import { IntakeGate } from './services/intake-gate.js';
@@ -10,6 +11,12 @@ import type { OrderKpis } from './order-kpis.js';
 export interface OrderRuntimeSettings {
   /** The product subgraph's GraphQL endpoint (PRODUCT_URL, default http://127.0.0.1:4001/graphql). */
   readonly productUrl: string;
+  /**
+   * The customer subgraph's GraphQL endpoint, asked for the customer's loyalty tier when an order
+   * is priced (CUSTOMER_URL). Every deployment sets it; left unset (a test of the order domain
+   * alone), orders are priced without a tier, as for a customer without one.
+   */
+  readonly customerUrl: string | null;
   /** How long placeOrder waits, from the request's arrival, for inventory's answer before answering PENDING (ORDER_DECISION_WAIT_MS, default 3000 ms). */
   readonly decisionWaitMs: number;
   /** Orders this replica may have placing or undecided before new ones are refused with INTAKE_SATURATED (ORDER_INTAKE_MAX_BACKLOG, default 200). */
@@ -25,6 +32,7 @@ export interface OrderRuntimeSettings {
 export function readOrderRuntimeSettings(env: Readonly<Record<string, string | undefined>> = process.env): OrderRuntimeSettings {
   return {
     productUrl: readString(env, 'PRODUCT_URL', 'http://127.0.0.1:4001/graphql'),
+    customerUrl: readOptionalString(env, 'CUSTOMER_URL') ?? null,
     decisionWaitMs: readInt(env, 'ORDER_DECISION_WAIT_MS', 3000, { min: 0, max: 8000 }),
     intakeMaxBacklog: readInt(env, 'ORDER_INTAKE_MAX_BACKLOG', 200, { min: 1 }),
     relayIntervalMs: readInt(env, 'ORDER_RELAY_INTERVAL_MS', 1000, { min: 10 }),
@@ -48,6 +56,7 @@ export class OrderRuntime {
   kpis: OrderKpis | null = null;
   private readonly catalogReads = new Map<string, Promise<(CatalogVariant | null)[]>>();
   private readonly cartPricings = new Map<string, Promise<CartPricing>>();
+  private readonly tierReads = new Map<string, Promise<LoyaltyTier | null>>();
 
   constructor(readonly settings: OrderRuntimeSettings) {
     this.intake = new IntakeGate(settings.intakeMaxBacklog);
@@ -80,6 +89,22 @@ export class OrderRuntime {
     const pricing = fetchCartPricing(this.settings.productUrl, secret, cart, correlationId).finally(() => this.cartPricings.delete(key));
     this.cartPricings.set(key, pricing);
     return pricing;
+  }
+
+  /**
+   * The customer's loyalty tier as the customer domain holds it now (null: a customer it does not
+   * know, or no CUSTOMER_URL configured), by key lookup. Concurrent reads for one customer share one request; nothing is cached
+   * beyond it, so a new tier prices the next order. CUSTOMER_UNAVAILABLE when it does not answer.
+   */
+  loyaltyTier(customerId: string, correlationId: string): Promise<LoyaltyTier | null> {
+    const secret = this.requireSecret();
+    const customerUrl = this.settings.customerUrl;
+    if (!customerUrl) return Promise.resolve(null);
+    const inFlight = this.tierReads.get(customerId);
+    if (inFlight) return inFlight;
+    const read = fetchLoyaltyTier(customerUrl, secret, customerId, correlationId).finally(() => this.tierReads.delete(customerId));
+    this.tierReads.set(customerId, read);
+    return read;
   }
 
   /** Uses the order's coupons (all or none); each code's refusal, or null when used. */

@@ -1,5 +1,7 @@
-import { CORRELATION_ID_HEADER, GATEWAY_CREDENTIAL_HEADER, meshError, signGatewayCredential, type CurrencyCode, type Principal } from '@mesh/server-kit';
+import type { CurrencyCode } from '@mesh/server-kit';
+import type { LoyaltyTier } from './customer-client.js';
 import { catalogUnavailable } from './errors.js';
+import { askSubgraph } from './subgraph-client.js';
 
 /** What the order domain takes from the catalog for one SKU, in one currency. */
 export interface CatalogVariant {
@@ -10,43 +12,9 @@ export interface CatalogVariant {
   readonly unitCostMinor: number | null;
 }
 
-/** The order domain's identity towards other subgraphs. */
-export const ORDER_SERVICE_PRINCIPAL: Principal = Object.freeze({ role: 'admin', subject: 'service:order' });
-
-type GraphQLAnswer<T> = { data?: T | null; errors?: { message: string; extensions?: Record<string, unknown> }[] };
-
-/**
- * One operation against the product subgraph as the order service. Errors the product domain
- * raised deliberately (NOT_FOUND, NOT_SOLD...) are re-raised with their code and extensions;
- * a slow or failing product subgraph is CATALOG_UNAVAILABLE (nothing was written: retry).
- */
-async function askProduct<T>(productUrl: string, secret: Uint8Array, query: string, variables: Record<string, unknown>, correlationId: string): Promise<T> {
-  const credential = await signGatewayCredential(ORDER_SERVICE_PRINCIPAL, secret);
-  let response: Response;
-  let body: GraphQLAnswer<T>;
-  try {
-    response = await fetch(productUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', [GATEWAY_CREDENTIAL_HEADER]: credential, [CORRELATION_ID_HEADER]: correlationId },
-      body: JSON.stringify({ query, variables }),
-      signal: AbortSignal.timeout(5000),
-    });
-    body = (await response.json()) as GraphQLAnswer<T>;
-  } catch (error) {
-    // Slow, restarting or unreachable: nothing was written yet, so the caller may simply retry.
-    throw catalogUnavailable((error as Error).name === 'TimeoutError' ? 'no answer within 5 s' : (error as Error).message);
-  }
-  if (response.status >= 500) throw catalogUnavailable(`HTTP ${response.status}`);
-  // The catalog's own transient refusal (its database restarting): as retryable for our caller.
-  const transient = body.errors?.find((error) => error.extensions?.['retryable'] === true);
-  if (transient) throw catalogUnavailable(String(transient.extensions?.['code'] ?? transient.message));
-  const deliberate = body.errors?.find((error) => typeof error.extensions?.['code'] === 'string' && error.extensions['code'] !== 'INTERNAL_SERVER_ERROR');
-  if (deliberate) throw meshError(String(deliberate.extensions!['code']), deliberate.message, { ...deliberate.extensions });
-  if (!response.ok || body.errors?.length || !body.data) {
-    throw new Error(`product subgraph answered ${response.status}: ${body.errors?.map((error) => error.message).join('; ') ?? 'no data'}`);
-  }
-  return body.data;
-}
+/** One operation against the product subgraph as the order service; a slow or failing catalog is CATALOG_UNAVAILABLE. */
+const askProduct = <T>(productUrl: string, secret: Uint8Array, query: string, variables: Record<string, unknown>, correlationId: string) =>
+  askSubgraph<T>(productUrl, secret, query, variables, correlationId, catalogUnavailable);
 
 const VARIANTS = `query OrderPricing($skus: [ID!]!, $currency: CurrencyCode!) {
   variants(skus: $skus) { sku prices { minorUnits currency } unitCost(currency: $currency) { minorUnits } }
@@ -73,6 +41,8 @@ export interface CartRequest {
   readonly channel: string;
   readonly storeId?: string;
   readonly customerId?: string;
+  /** The customer's loyalty tier (tier price lists and tier promotions): the customer domain's, read by the order domain. */
+  readonly tier?: LoyaltyTier;
   readonly couponCodes?: readonly string[];
   /** The instant to price at (ISO 8601); default now. */
   readonly at?: string;

@@ -40,7 +40,7 @@ function input(key: string, sku: string) {
   return { idempotencyKey: key, channel: 'WEB', customerId: 'cus_00001', currency: 'USD', lines: [{ sku, quantity: 1 }], fulfillment: { type: 'SHIP', locationId: LOCATION } };
 }
 
-async function startOrder(settings: { decisionWaitMs: number; intakeMaxBacklog?: number; productUrl?: string }): Promise<TestSubgraph> {
+async function startOrder(settings: { decisionWaitMs: number; intakeMaxBacklog?: number; productUrl?: string; customerUrl?: string }): Promise<TestSubgraph> {
   const replica = await startTestSubgraph(createOrderSubgraph({ productUrl: product.url, ...settings }), { mongoUri: database.uri, natsUrl: nats.url, dbName: orderDb });
   replicas.push(replica);
   return replica;
@@ -152,7 +152,7 @@ describe('admission control', () => {
   });
 });
 
-describe('when the catalog cannot price an order', () => {
+describe('when the catalog or the customer domain cannot price an order', () => {
   test('placeOrder answers CATALOG_UNAVAILABLE, retryable with a hint, and writes nothing', async () => {
     // Nothing listens on port 1: the product subgraph is "down" for this replica.
     const order = await startOrder({ decisionWaitMs: 1000, productUrl: 'http://127.0.0.1:1/graphql' });
@@ -160,6 +160,18 @@ describe('when the catalog cannot price an order', () => {
     const answer = await order.request<Placed>(PLACE, { input: input(key, stocked[40]!) }, principals.admin);
     const extensions = answer.errors?.[0]?.extensions as { code: string; retryable: boolean; retryAfterMs: number } | undefined;
     assert.equal(extensions?.code, 'CATALOG_UNAVAILABLE', JSON.stringify(answer.errors));
+    assert.equal(extensions?.retryable, true);
+    assert.ok(extensions!.retryAfterMs > 0);
+    assert.equal(await order.connection.model<OrderRecord>('Order').countDocuments({ idempotencyKey: key }), 0);
+  });
+
+  test('placeOrder answers CUSTOMER_UNAVAILABLE, retryable with a hint, and writes nothing when the customer domain cannot tell the tier', async () => {
+    // Nothing listens on port 1: the customer subgraph is "down" for this replica.
+    const order = await startOrder({ decisionWaitMs: 1000, customerUrl: 'http://127.0.0.1:1/graphql' });
+    const key = `customer-${randomUUID()}`;
+    const answer = await order.request<Placed>(PLACE, { input: input(key, stocked[41]!) }, principals.admin);
+    const extensions = answer.errors?.[0]?.extensions as { code: string; retryable: boolean; retryAfterMs: number } | undefined;
+    assert.equal(extensions?.code, 'CUSTOMER_UNAVAILABLE', JSON.stringify(answer.errors));
     assert.equal(extensions?.retryable, true);
     assert.ok(extensions!.retryAfterMs > 0);
     assert.equal(await order.connection.model<OrderRecord>('Order').countDocuments({ idempotencyKey: key }), 0);

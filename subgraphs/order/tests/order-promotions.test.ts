@@ -4,13 +4,16 @@ import { randomUUID } from 'node:crypto';
 import { retailDataset } from '@mesh/seed-data';
 import { openConsumerProbe } from '@mesh/events';
 import { startNatsServer, type TestNatsServer } from '@mesh/mesh-runner';
+import { customerSubgraph } from '@mesh/customer-subgraph';
 import { inventorySubgraph } from '@mesh/inventory-subgraph';
 import { ledgerSubgraph } from '@mesh/ledger-subgraph';
-import { PRODUCT_ORDER_EVENTS_CONSUMER, productSubgraph } from '@mesh/product-subgraph';
-import { principals, startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
+import { PRODUCT_ORDER_EVENTS_CONSUMER, createProductModels, productSubgraph, returnUnplacedUses, startCouponSweeper } from '@mesh/product-subgraph';
+import { createJobLease, createLogger, secretKey } from '@mesh/server-kit';
+import { TEST_INTERNAL_SECRET, principals, startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
 import type { RunningDatabase } from '@mesh/embedded-mongo';
 import { createOrderSubgraph } from '../src/module.js';
 import type { OrderLineRecord, OrderRecord } from '../src/models/order.model.js';
+import { redeemOrderCoupons } from '../src/product-client.js';
 import { lineRefund } from '../src/services/return-rules.js';
 
 let database: RunningDatabase;
@@ -18,6 +21,7 @@ let nats: TestNatsServer;
 let product: TestSubgraph;
 let inventory: TestSubgraph;
 let ledger: TestSubgraph;
+let customers: TestSubgraph;
 let orders: TestSubgraph;
 
 const dataset = retailDataset();
@@ -31,6 +35,9 @@ const stocked = dataset.stockLevels
   .filter((sku) => dataset.variants.find((variant) => variant.sku === sku)?.prices.some((price) => price.currency === 'USD'));
 const sku = (index: number): string => stocked[index]!;
 const CUSTOMER = 'cus_00001';
+// A GOLD member of the seeded loyalty programme (the customer domain's record; the order domain asks it).
+const GOLD = dataset.customers.find((customer) => customer.loyaltyTier === 'GOLD')!.id;
+const NO_TIER = dataset.customers.find((customer) => customer.loyaltyTier === 'NONE')!.id;
 
 const PLACE = `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) {
   __typename
@@ -88,15 +95,15 @@ async function promote(input: Record<string, unknown>): Promise<void> {
   const response = await product.request(CREATE, { input: { idempotencyKey: randomUUID(), name: `Promotion ${String(input['id'])}`, stacking: 'COMBINABLE', startsAt: hours(-1), endsAt: hours(24), ...input } }, principals.admin);
   assert.equal(response.errors, undefined, JSON.stringify(response.errors));
 }
-const place = (lines: { sku: string; quantity: number }[], couponCodes?: string[], key: string = randomUUID()) =>
-  orders.request<Placed>(PLACE, { input: { idempotencyKey: key, channel: 'WEB', customerId: CUSTOMER, currency: 'USD', lines, fulfillment: { type: 'SHIP', locationId: LOCATION }, ...(couponCodes ? { couponCodes } : {}) } }, principals.customer(CUSTOMER));
-const priceCart = async (lines: { sku: string; quantity: number }[], setting: { channel?: string; storeId?: string; at?: string } = {}) => {
+const place = (lines: { sku: string; quantity: number }[], couponCodes?: string[], key: string = randomUUID(), customerId = CUSTOMER) =>
+  orders.request<Placed>(PLACE, { input: { idempotencyKey: key, channel: 'WEB', customerId, currency: 'USD', lines, fulfillment: { type: 'SHIP', locationId: LOCATION }, ...(couponCodes ? { couponCodes } : {}) } }, principals.customer(customerId));
+const priceCart = async (lines: { sku: string; quantity: number }[], setting: { channel?: string; storeId?: string; at?: string; tier?: string } = {}) => {
   const response = await product.request<Cart>(PRICE_CART, { input: { currency: 'USD', channel: 'WEB', storeId: LOCATION, lines, ...setting } }, principals.anonymous);
   assert.equal(response.errors, undefined, JSON.stringify(response.errors));
   return response.data!.priceCart;
 };
 const orderDocs = () => orders.connection.model<OrderRecord>('Order');
-const coupons = () => product.connection.model<{ _id: string; uses: number }>('Coupon');
+const coupons = () => product.connection.model<{ _id: string; uses: number; redemptions: { key: string; awaitingOrder?: boolean }[] }>('Coupon');
 type Entry = { source: { type: string }; postedAt: Date; lines: { accountCode: string; debitMinor: bigint; creditMinor: bigint }[] };
 const entries = () => ledger.connection.model<Entry>('JournalEntry');
 
@@ -112,15 +119,18 @@ async function eventually<T>(what: string, probe: () => Promise<T | null | undef
 
 before(async () => {
   [database, nats] = await Promise.all([startTestDatabase(), startNatsServer()]);
-  product = await startTestSubgraph(productSubgraph, { mongoUri: database.uri, natsUrl: nats.url });
+  [product, customers] = await Promise.all([
+    startTestSubgraph(productSubgraph, { mongoUri: database.uri, natsUrl: nats.url }),
+    startTestSubgraph(customerSubgraph, { mongoUri: database.uri, natsUrl: nats.url, background: false }),
+  ]);
   [inventory, ledger, orders] = await Promise.all([
     startTestSubgraph(inventorySubgraph, { mongoUri: database.uri, natsUrl: nats.url }),
     startTestSubgraph(ledgerSubgraph, { mongoUri: database.uri, natsUrl: nats.url }),
-    startTestSubgraph(createOrderSubgraph({ productUrl: product.url, decisionWaitMs: 15_000 }), { mongoUri: database.uri, natsUrl: nats.url }),
+    startTestSubgraph(createOrderSubgraph({ productUrl: product.url, customerUrl: customers.url, decisionWaitMs: 15_000 }), { mongoUri: database.uri, natsUrl: nats.url }),
   ]);
 });
 after(async () => {
-  await Promise.all([orders?.close(), inventory?.close(), ledger?.close(), product?.close()]);
+  await Promise.all([orders?.close(), inventory?.close(), ledger?.close(), product?.close(), customers?.close()]);
   await Promise.all([database?.stop(), nats?.stop()]);
 });
 
@@ -174,6 +184,44 @@ describe('promotions in placed orders and in the books', () => {
     assert.deepEqual(group?.discounts, stored.promotions!.map((promotion) => ({ promotionId: promotion.promotionId, amount: { minorUnits: String(promotion.amountMinor) } })));
   });
 
+  test('a GOLD member gets the tier price and the tier promotion alike through priceCart with the tier, placeOrder and the till', async () => {
+    const tierPrice = await product.request(`mutation($input: SchedulePriceInput!) { schedulePrice(input: $input) { effectiveFrom } }`, { input: { idempotencyKey: randomUUID(), sku: sku(12), currency: 'USD', tier: 'GOLD', amountMinor: '777' } }, principals.admin);
+    assert.equal(tierPrice.errors, undefined, JSON.stringify(tierPrice.errors));
+    await promote({ id: 'tier_gold_amount', kind: 'AMOUNT_OFF', amountMinor: '40', currency: 'USD', scope: { skus: [sku(12), sku(13)], tiers: ['GOLD'] } });
+    const lines = [{ sku: sku(12), quantity: 2 }, { sku: sku(13), quantity: 1 }];
+    const forGold = await priceCart(lines, { tier: 'GOLD' });
+    const forNobody = await priceCart(lines);
+    assert.equal(forGold.lines[0]!.unitListPrice.minorUnits, '777');
+    assert.ok(forGold.appliedPromotions.some((applied) => applied.promotionId === 'tier_gold_amount'));
+    assert.notEqual(forGold.total.minorUnits, forNobody.total.minorUnits);
+
+    const gold = await place(lines, undefined, randomUUID(), GOLD);
+    assert.equal(gold.errors, undefined, JSON.stringify(gold.errors));
+    assert.equal(gold.data!.placeOrder.order.totals?.subtotal.minorUnits, forGold.total.minorUnits);
+    assert.equal(gold.data!.placeOrder.order.totals?.discount.minorUnits, forGold.discountTotal.minorUnits);
+    assert.ok(gold.data!.placeOrder.order.promotions?.some((promotion) => promotion.promotionId === 'tier_gold_amount'));
+    const stored = (await orderDocs().findById(gold.data!.placeOrder.order.id).lean())!;
+    assert.equal(stored.lines[0]!.unitPriceMinor, 777);
+    // The same basket for a customer without a tier: no tier price, no tier promotion.
+    const plain = await place(lines, undefined, randomUUID(), NO_TIER);
+    assert.equal(plain.data?.placeOrder.order.totals?.subtotal.minorUnits, forNobody.total.minorUnits, JSON.stringify(plain.errors));
+
+    // The till: the GOLD member's card scanned, priced as an offline till with the same rules prices it.
+    const at = new Date().toISOString();
+    const atTill = await priceCart(lines, { channel: 'POS', storeId: STORE, at, tier: 'GOLD' });
+    assert.ok(atTill.appliedPromotions.some((applied) => applied.promotionId === 'tier_gold_amount'));
+    const [recorded] = await syncTill([{ ...tillSale(atTill, at), customerId: GOLD }]);
+    assert.equal(recorded?.outcome, 'RECORDED', recorded?.reason ?? '');
+    assert.equal(recorded?.order?.totals.subtotal.minorUnits, atTill.total.minorUnits);
+    // The same card at a till that left the member's prices out is told so.
+    const untiered = await priceCart(lines, { channel: 'POS', storeId: STORE, at });
+    const [mismatch] = await syncTill([{ ...tillSale(untiered, at), customerId: GOLD }]);
+    assert.equal(mismatch?.rejection, 'PRICING_MISMATCH');
+    if (forGold.appliedPromotions.map((applied) => applied.promotionId).join() === atTill.appliedPromotions.map((applied) => applied.promotionId).join()) {
+      assert.equal(atTill.total.minorUnits, forGold.total.minorUnits);
+    }
+  });
+
   test('a used-up coupon refuses the order and writes nothing; a cancelled order gives its use back', async () => {
     await promote({ id: 'order_coupon', kind: 'AMOUNT_OFF', amountMinor: '100', currency: 'USD', scope: { skus: [sku(2)] }, coupon: { code: 'ONE-ONLY', maxUses: 1 } });
     const first = await place([{ sku: sku(2), quantity: 1 }], ['one-only']);
@@ -191,6 +239,56 @@ describe('promotions in placed orders and in the books', () => {
     const third = await place([{ sku: sku(2), quantity: 1 }], ['ONE-ONLY']);
     assert.equal(third.errors, undefined, JSON.stringify(third.errors));
     assert.equal((await coupons().findById('ONE-ONLY').lean())?.uses, 1);
+  });
+
+  test('a coupon use taken by a placement that died before storing its order goes back once, even with two sweepers; a placed order keeps its use', async () => {
+    await promote({ id: 'sweep_coupon', kind: 'PERCENT_OFF', percent: 5, coupon: { code: 'SWEEP-5', maxUses: 10 } });
+    const placed = await place([{ sku: sku(14), quantity: 1 }], ['SWEEP-5']);
+    assert.equal(placed.errors, undefined, JSON.stringify(placed.errors));
+    const placedId = placed.data!.placeOrder.order.id;
+    // Its order.order-placed confirms the use: no sweep gives it back.
+    await eventually('the placed order to confirm its use', async () => {
+      const redemption = (await coupons().findById('SWEEP-5').lean())?.redemptions.find((candidate) => candidate.key === placedId);
+      return redemption !== undefined && redemption.awaitingOrder === undefined;
+    });
+    // ... as every earlier order's did (the product domain has caught up), so what the sweeps count below is this test's.
+    const probe = await openConsumerProbe(nats.url);
+    try {
+      await eventually('the product domain to settle the order events', async () => (await probe.backlog(PRODUCT_ORDER_EVENTS_CONSUMER, 'order')) === 0);
+    } finally {
+      await probe.close();
+    }
+    // Placements that die between their first step (the order service redeeming, exactly as placeOrder
+    // does) and storing the order: their uses are taken, and no order with their ids ever appears.
+    const dead = [1, 2, 3].map(() => `ord_${randomUUID()}`);
+    for (const orderId of dead) {
+      const [taken] = await redeemOrderCoupons(product.url, secretKey(TEST_INTERNAL_SECRET), { orderId, customerId: CUSTOMER, codes: ['SWEEP-5'] }, randomUUID());
+      assert.equal(taken?.refusal, null);
+    }
+    assert.equal((await coupons().findById('SWEEP-5').lean())?.uses, 4);
+    const models = createProductModels(product.connection);
+    const logger = createLogger('coupon-sweep-test', { LOG_LEVEL: 'silent' });
+    const sweeper = () => startCouponSweeper(models, { intervalMs: 600_000, timeoutMs: 60_000, logger, lease: createJobLease(product.connection, { job: 'product.coupon-sweeper' }) });
+    const [first, second] = [sweeper(), sweeper()];
+    try {
+      // Within the timeout nothing goes back: the orders might still be on their way.
+      assert.deepEqual(await Promise.all([first.runOnce(), second.runOnce()]), [0, 0]);
+      const later = new Date(Date.now() + 61_000);
+      const returned = await Promise.all([first.runOnce(later), second.runOnce(later)]);
+      assert.equal(returned[0] + returned[1], 3, JSON.stringify(returned));
+      assert.deepEqual(await Promise.all([first.runOnce(later), second.runOnce(later)]), [0, 0]);
+    } finally {
+      await Promise.all([first.stop(), second.stop()]);
+    }
+    const coupon = (await coupons().findById('SWEEP-5').lean())!;
+    assert.equal(coupon.uses, 1);
+    assert.deepEqual(coupon.redemptions.map((redemption) => redemption.key), [placedId]);
+    // Without the lease too (two replicas' passes side by side), each use goes back exactly once.
+    const more = [1, 2, 3, 4].map(() => `ord_${randomUUID()}`);
+    for (const orderId of more) await redeemOrderCoupons(product.url, secretKey(TEST_INTERNAL_SECRET), { orderId, codes: ['SWEEP-5'] }, randomUUID());
+    const passes = await Promise.all([1, 2, 3].map(() => returnUnplacedUses(models, new Date(Date.now() + 1000))));
+    assert.equal(passes.reduce((sum, count) => sum + count, 0), 4, JSON.stringify(passes));
+    assert.equal((await coupons().findById('SWEEP-5').lean())?.uses, 1);
   });
 
   test('an order rejected for stock gives its coupon use back', async () => {

@@ -3,14 +3,16 @@ import type { Model } from 'mongoose';
 import type { SubgraphRuntime } from '@mesh/server-kit';
 import { subscribeToOrderEvents } from './events/order-events.consumer.js';
 import type { ProductModels } from './models/index.js';
+import { startCouponSweeper } from './pricing/coupon-sweeper.job.js';
 import { startPriceAnnouncer } from './pricing/price-announcer.job.js';
 import type { ProductSettings } from './product-settings.js';
 
 /**
  * What the product subgraph runs beside its HTTP server: the price announcer (scheduled prices
  * that took effect become `product.price-changed`) and the relay that publishes the events it
- * records in the price lists; and the order-events consumer that gives back the coupon uses of
- * rejected and cancelled orders. Stopped consumer first, relay last.
+ * records in the price lists; the order-events consumer that confirms the coupon uses of placed
+ * orders and gives back those of rejected and cancelled ones; and the coupon sweeper that gives
+ * back uses whose order never appeared. Stopped consumer first, relay last.
  */
 export async function startProductBackground(runtime: SubgraphRuntime<ProductModels>, settings: ProductSettings): Promise<{ stop(): Promise<void> }> {
   const { models, bus, logger } = runtime;
@@ -24,10 +26,12 @@ export async function startProductBackground(runtime: SubgraphRuntime<ProductMod
     sources: [pendingEventsSource(models.priceLists as unknown as Model<WithPendingEvents>)],
   });
   const announcer = startPriceAnnouncer(models, { recheckMs: settings.priceAnnouncerRecheckMs, logger, afterChange: relay.poke });
-  const consumer = await subscribeToOrderEvents(models, bus);
+  const sweeper = startCouponSweeper(models, { intervalMs: settings.couponSweepIntervalMs, timeoutMs: settings.couponOrderTimeoutMs, logger });
+  const consumer = await subscribeToOrderEvents(models, bus, logger);
   return {
     async stop() {
       await consumer.stop();
+      await sweeper.stop();
       await announcer.stop();
       await relay.stop();
     },

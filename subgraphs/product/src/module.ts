@@ -42,3 +42,5 @@ export function createProductSubgraph(overrides: Partial<ProductSettings> = {}):
 export const productSubgraph: SubgraphModule<ProductModels, ProductContext> = createProductSubgraph();
 export { createProductModels, type ProductModels } from './models/index.js';
 export { PRODUCT_ORDER_EVENTS_CONSUMER } from './events/order-events.consumer.js';
+export { startCouponSweeper, COUPON_SWEEPER_JOB, type CouponSweeper } from './pricing/coupon-sweeper.job.js';
+export { returnUnplacedUses } from './pricing/return-unplaced-uses.js';

@@ -197,7 +197,7 @@ describe('price lists', () => {
       // The subscription starts listening asynchronously: price changes are scheduled for the
       // watched SKU until one arrives, so the subscription surely listens before the real ones.
       for (let attempt = 0; received.length === 0; attempt++) {
-        assert.equal((await schedule({ idempotencyKey: `live-warmup-${attempt}`, sku: watched, channel: 'APP', amountMinor: String(1000 + attempt), effectiveFrom: inMs(50) })).errors, undefined);
+        assert.equal((await schedule({ idempotencyKey: `live-warmup-${attempt}`, sku: watched, channel: 'APP', amountMinor: String(1000 + attempt), effectiveFrom: inMs(1000) })).errors, undefined);
         await waitFor(() => priceChanges(watched).length > attempt, 'the warm-up change to be published');
         // Published: a subscription already listening gets it promptly, one not yet listening never will.
         await waitFor(() => received.length > 0, 'the warm-up change to be pushed', 2000).catch(() => undefined);

@@ -4,6 +4,7 @@ import type { RunningDatabase } from '@mesh/embedded-mongo';
 import type { Principal } from '@mesh/server-kit';
 import { dbCommands, principals, startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
 import { createProductModels, createProductSubgraph, type ProductModels } from '../src/module.js';
+import { claimExclusive } from '../src/pricing/exclusive-claims.js';
 import { redeemCoupons, releaseCoupons } from '../src/pricing/redeem-coupons.service.js';
 
 let database: RunningDatabase;
@@ -71,6 +72,37 @@ describe('promotions and priceCart', () => {
     assert.equal(clash.errors?.[0]?.extensions?.['overlapsWith'], 'excl_web');
     assert.equal((await create({ id: 'excl_app', kind: 'AMOUNT_OFF', amountMinor: '100', currency: 'USD', stacking: 'EXCLUSIVE', scope: { channels: ['APP'] } })).errors, undefined);
     assert.equal(await models.promotions.exists({ _id: 'excl_clash' }), null);
+  });
+
+  test('six exclusive promotions that can meet, created at the same instant: exactly one is accepted, the others are PROMOTION_EXCLUSIVE_OVERLAP', async () => {
+    const ids = [1, 2, 3, 4, 5, 6].map((n) => `excl_race_${n}`);
+    const answers = await Promise.all(ids.map((id, n) => create({ id, kind: 'PERCENT_OFF', percent: 5 + n, stacking: 'EXCLUSIVE', scope: { channels: ['WEB'], storeIds: ['loc_race'] } })));
+    const accepted = answers.filter((answer) => answer.errors === undefined);
+    assert.equal(accepted.length, 1, JSON.stringify(answers.map((answer) => answer.errors?.[0]?.extensions?.['code'] ?? 'accepted')));
+    const winner = accepted[0]!.data!.createPromotion.id;
+    for (const answer of answers.filter((candidate) => candidate.errors)) {
+      assert.equal(answer.errors?.[0]?.extensions?.['code'], 'PROMOTION_EXCLUSIVE_OVERLAP');
+      assert.equal(answer.errors?.[0]?.extensions?.['overlapsWith'], winner);
+    }
+    assert.deepEqual((await models.promotions.find({ _id: { $in: ids } }, { _id: 1 }).lean()).map((promotion) => promotion._id), [winner]);
+    // Only the winner holds a claim; a repeat of its request is answered with it, not refused.
+    const claims = (await models.exclusiveClaims.findOne().lean())!.claims.filter((claim) => ids.includes(claim.promotionId));
+    assert.deepEqual(claims.map((claim) => claim.promotionId), [winner]);
+    const n = ids.indexOf(winner);
+    const repeat = await create({ id: winner, kind: 'PERCENT_OFF', percent: 5 + n, stacking: 'EXCLUSIVE', scope: { channels: ['WEB'], storeIds: ['loc_race'] } });
+    assert.equal(repeat.data?.createPromotion.id, winner, JSON.stringify(repeat.errors));
+  });
+
+  test('a claim left by a creation that died before storing its promotion stops blocking after a minute', async () => {
+    const scope = { channels: ['WEB'], storeIds: ['loc_abandoned'] };
+    const claimedAt = new Date(Date.now() - 61_000);
+    const rule = { id: 'excl_died', name: 'died', kind: 'PERCENT_OFF' as const, scope: { channels: ['WEB' as const], storeIds: ['loc_abandoned'] }, startsAt: new Date(Date.now() - 3600_000), endsAt: new Date(Date.now() + 86_400_000), priority: 0, stacking: 'EXCLUSIVE' as const };
+    // The real claim step of a creation, then no promotion: as if its process died right there.
+    await claimExclusive(models, rule, 'create-excl_died', claimedAt);
+    const blocked = await create({ id: 'excl_fresh_clash', kind: 'PERCENT_OFF', percent: 10, stacking: 'EXCLUSIVE', scope, startsAt: new Date(Date.now() - 3600_000).toISOString() });
+    assert.equal(blocked.errors, undefined, JSON.stringify(blocked.errors));
+    const claims = (await models.exclusiveClaims.findOne().lean())!.claims.map((claim) => claim.promotionId);
+    assert.ok(!claims.includes('excl_died') && claims.includes('excl_fresh_clash'));
   });
 
   test('priceCart shows each line list price, each discount and why, and totals that add up', async () => {

@@ -44,6 +44,11 @@ export interface OrderPlaced extends OrderAttribution {
    * and is where stock leaves (SALE movements) and cost of goods is posted.
    */
   readonly status: Extract<OrderStatus, 'PLACED' | 'PENDING' | 'COMPLETED'>;
+  /**
+   * The coupon codes the order redeemed ([] for none): the product domain confirms their uses, so
+   * that its sweep does not give them back. Absent on events from before it was added, and on till sales.
+   */
+  readonly couponCodes?: readonly string[];
 }
 
 export interface OrderConfirmed {

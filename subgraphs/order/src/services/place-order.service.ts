@@ -145,6 +145,7 @@ async function placeNew(
     tax: eventMoney(order.totals.taxMinor, order),
     total: eventMoney(order.totals.totalMinor, order),
     status: 'PLACED',
+    couponCodes: order.couponCodes ?? [],
   };
   const events = [
     statusChanged(order, null, 'PLACED', lineage, order.placedAt),
@@ -176,19 +177,24 @@ async function replay(models: OrderModels, runtime: OrderRuntime, order: OrderRe
 
 /**
  * The order as it will be stored, priced by the product domain's priceCart (list prices and the
- * promotions in force now, the same answer every channel gets) and costed from the catalog.
+ * promotions in force now for the customer's loyalty tier, read from the customer domain: the
+ * same answer every channel gets) and costed from the catalog. CUSTOMER_UNAVAILABLE when the tier cannot be read.
  * NOT_FOUND for an unknown SKU, NOT_SOLD for a SKU without a price there, COUPON_REFUSED for a
  * coupon that cannot be used. Tax is the order domain's rule, on each line's discounted amount.
  */
 async function priceOrder(runtime: OrderRuntime, correlationId: string, input: PlaceOrderInput, hash: string): Promise<OrderRecord> {
   const coupons = input.couponCodes ?? [];
+  // The customer domain owns the tier: a tier price list or promotion prices this order as priceCart
+  // does for that tier. An id it does not know prices as no tier.
+  const tier = await runtime.loyaltyTier(input.customerId, correlationId);
   const pricing = await runtime.priceCart(
     {
       currency: input.currency,
       channel: input.channel,
       storeId: input.fulfillment.locationId,
-      // The customer matters to pricing only through per-customer coupon limits: without coupons,
-      // identical baskets of different customers share one pricing request (a flash sale).
+      ...(tier ? { tier } : {}),
+      // Beyond its tier, the customer matters to pricing only through per-customer coupon limits:
+      // without coupons, identical baskets of customers of one tier share one pricing request (a flash sale).
       ...(coupons.length ? { customerId: input.customerId, couponCodes: coupons } : {}),
       lines: input.lines.map((line) => ({ sku: line.sku, quantity: line.quantity })),
     },

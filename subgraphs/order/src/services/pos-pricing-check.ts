@@ -7,7 +7,7 @@ import { PosRejection, type PosSale } from './pos-sale.js';
 /**
  * What is wrong with the till's pricing of `sale` against the rules in force at its time
  * (`pricing`: the product domain's priceCart for the same basket, channel POS, the store, the
- * sale's instant), in words; null when the list prices, every line's discount and the set of
+ * sale's instant, the tier of the customer whose card was scanned), in words; null when the list prices, every line's discount and the set of
  * promotions all match. A promotion the till claims that was not in force shows as a difference
  * in the set.
  */
@@ -38,7 +38,9 @@ export async function rulesPricingOf(runtime: OrderRuntime, correlationId: strin
   for (const sale of sales) {
     if (!sale.promotionIds) continue;
     try {
-      const cart = { currency: sale.currency as CurrencyCode, channel: 'POS', storeId, at: sale.occurredAt.toISOString(), lines: sale.lines.map((line) => ({ sku: line.sku, quantity: line.quantity })) };
+      // A scanned loyalty card prices with the customer's tier (as the customer domain holds it now: tiers keep no history).
+      const tier = sale.customerId ? await runtime.loyaltyTier(sale.customerId, correlationId) : null;
+      const cart = { currency: sale.currency as CurrencyCode, channel: 'POS', storeId, ...(tier ? { tier } : {}), at: sale.occurredAt.toISOString(), lines: sale.lines.map((line) => ({ sku: line.sku, quantity: line.quantity })) };
       priced.set(sale.key, await runtime.priceCart(cart, correlationId));
     } catch (error) {
       const code = (error as Partial<GraphQLError>).extensions?.['code'];

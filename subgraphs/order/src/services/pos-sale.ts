@@ -195,6 +195,8 @@ export function posOrderOf(sale: PosSale, catalog: ReadonlyMap<string, CatalogVa
     tax: eventMoney(taxMinor, order),
     total: eventMoney(totalMinor, order),
     status: 'COMPLETED',
+    // No coupon was redeemed here: the product domain has nothing to confirm (and skips the event).
+    couponCodes: [],
   };
   const captured = orderEnvelope(
     'order.payment-captured',

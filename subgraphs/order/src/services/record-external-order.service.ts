@@ -93,6 +93,8 @@ export async function recordExternalOrder(models: OrderModels, runtime: OrderRun
     tax: eventMoney(order.totals.taxMinor, order),
     total: eventMoney(order.totals.totalMinor, order),
     status: 'PLACED',
+    // No coupon was redeemed here: the product domain has nothing to confirm (and skips the event).
+    couponCodes: [],
   };
   const events = [statusChanged(order, null, 'PLACED', lineage, order.placedAt), orderEnvelope('order.order-placed', placed, order._id, 'placed', lineage, order.placedAt)];
   try {

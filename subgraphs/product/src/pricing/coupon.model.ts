@@ -6,6 +6,12 @@ export interface CouponRedemptionRecord {
   key: string;
   customerId?: string;
   at: Date;
+  /**
+   * True from the redemption until `order.order-placed` of its key arrives: a use whose order was
+   * never stored (its process died in between) is given back by the sweep (return-unplaced-uses.job.ts).
+   * Absent on uses from before the sweep existed, which it leaves alone.
+   */
+  awaitingOrder?: boolean;
 }
 
 /**
@@ -34,7 +40,7 @@ const couponSchema = new Schema<CouponRecord>(
     perCustomerLimit: { type: Number, min: 1, validate: Number.isSafeInteger },
     uses: { type: Number, required: true, min: 0 },
     byCustomer: { type: Schema.Types.Mixed, default: {} },
-    redemptions: { type: [{ key: { type: String, required: true }, customerId: String, at: { type: Date, required: true }, _id: false }], default: [] },
+    redemptions: { type: [{ key: { type: String, required: true }, customerId: String, at: { type: Date, required: true }, awaitingOrder: Boolean, _id: false }], default: [] },
     createdAt: { type: Date, required: true },
   },
   { versionKey: false, minimize: false, collection: 'coupons' },
@@ -42,6 +48,8 @@ const couponSchema = new Schema<CouponRecord>(
 couponSchema.index({ promotionId: 1 });
 // A rejected or cancelled order's uses are found by its key.
 couponSchema.index({ 'redemptions.key': 1 });
+// The sweep finds uses still waiting for their order.
+couponSchema.index({ 'redemptions.awaitingOrder': 1 });
 
 export type CouponModel = Model<CouponRecord>;
 

@@ -3,8 +3,9 @@ import type { CreatePromotionInput } from '../__generated__/resolvers-types.js';
 import { productError, type ProductErrorCode } from '../errors.js';
 import type { ProductModels } from '../models/index.js';
 import type { CouponRecord } from './coupon.model.js';
-import { canMeet, type PromotionRule } from './promotion-rules.js';
-import { ruleOf, type PromotionRecord } from './promotion.model.js';
+import { claimExclusive, withdrawClaim } from './exclusive-claims.js';
+import type { PromotionRule } from './promotion-rules.js';
+import type { PromotionRecord } from './promotion.model.js';
 import { normaliseCode } from './redeem-coupons.service.js';
 
 /** Why a promotion's own parameters are refused, or null when they make sense for its kind. */
@@ -32,8 +33,8 @@ function parameterProblem(rule: PromotionRule): ProductErrorCode | null {
  * nothing written: parameters that make no sense for the kind (a percentage outside 1 to 100, an
  * amount of zero...), an empty period, a coupon code in use, and an EXCLUSIVE promotion that can
  * meet another EXCLUSIVE one (promotion-rules.ts canMeet). Idempotent by `idempotencyKey`.
- * Two exclusive promotions created at the same instant are not checked against each other (no
- * transaction spans the two documents); promotions are created by a few administrators, rarely.
+ * Exclusive promotions created at the same instant are checked against each other too: each first
+ * claims its reach in one shared document with a compare-and-set (exclusive-claims.ts).
  */
 export async function createPromotion(models: ProductModels, principal: Principal, input: CreatePromotionInput, now = new Date()): Promise<PromotionRecord> {
   if (!can(principal, 'pricing:write')) throw forbidden('Only pricing administrators may create promotions');
@@ -71,13 +72,22 @@ export async function createPromotion(models: ProductModels, principal: Principa
   if (problem) throw productError(problem, { promotionId: id });
   if (input.coupon && !(input.coupon.maxUses >= 1)) throw badUserInput('coupon.maxUses must be at least 1', { argument: 'coupon.maxUses' });
   if (input.coupon?.perCustomerLimit != null && !(input.coupon.perCustomerLimit >= 1)) throw badUserInput('coupon.perCustomerLimit must be at least 1', { argument: 'coupon.perCustomerLimit' });
-  if (rule.stacking === 'EXCLUSIVE') {
-    const others = await models.promotions.find({ endsAt: { $gt: rule.startsAt }, stacking: 'EXCLUSIVE' }).lean<PromotionRecord[]>();
-    const clash = others.map(ruleOf).find((other) => canMeet(rule, other));
-    if (clash) throw productError('PROMOTION_EXCLUSIVE_OVERLAP', { promotionId: id, overlapsWith: clash.id });
-  }
   if (await models.promotions.exists({ _id: id })) throw productError('PROMOTION_ID_TAKEN', { promotionId: id });
   if (couponCode && (await models.coupons.exists({ _id: couponCode }))) throw productError('COUPON_CODE_TAKEN', { code: couponCode });
+  if (rule.stacking === 'EXCLUSIVE') await claimExclusive(models, rule, key, now);
+  try {
+    return await store(models, principal, input, rule, key, now);
+  } catch (error) {
+    // Refused after claiming (a coupon code or id taken meanwhile): the claim goes with it.
+    if (rule.stacking === 'EXCLUSIVE' && !(await models.promotions.exists({ key }))) await withdrawClaim(models, key);
+    throw error;
+  }
+}
+
+/** Writes the coupon (if any), then the promotion; a repeat of `key` that won a race answers with the winner. */
+async function store(models: ProductModels, principal: Principal, input: CreatePromotionInput, rule: PromotionRule, key: string, now: Date): Promise<PromotionRecord> {
+  const id = rule.id;
+  const couponCode = rule.couponCode;
   const record: PromotionRecord = { _id: id, ...withoutId(rule), key, createdAt: now, createdBy: principal.subject ?? principal.role };
   // The coupon first: a promotion without its coupon would be unusable, a coupon without its promotion is COUPON_UNKNOWN.
   if (couponCode && input.coupon) {

@@ -54,13 +54,16 @@ function intersects<T>(a: readonly T[] | undefined, b: readonly T[] | undefined)
   return a.some((value) => b.includes(value));
 }
 
+/** What decides whether two promotions can meet. */
+export type PromotionReach = Pick<PromotionRule, 'startsAt' | 'endsAt' | 'scope'>;
+
 /**
  * True when two promotions can apply to the same sale at the same time: their periods overlap and
  * no scope dimension (channel, store, tier) keeps them apart. Two EXCLUSIVE promotions for which
  * this holds are refused (PROMOTION_EXCLUSIVE_OVERLAP): which one wins would otherwise be a matter
  * of priority alone, which retailers find surprising.
  */
-export function canMeet(a: PromotionRule, b: PromotionRule): boolean {
+export function canMeet(a: PromotionReach, b: PromotionReach): boolean {
   const overlapInTime = a.startsAt.getTime() < b.endsAt.getTime() && b.startsAt.getTime() < a.endsAt.getTime();
   const itemsMeet = (!a.scope.skus?.length && !a.scope.categories?.length) || (!b.scope.skus?.length && !b.scope.categories?.length) || intersects(a.scope.skus, b.scope.skus) || intersects(a.scope.categories, b.scope.categories);
   return overlapInTime && intersects(a.scope.channels, b.scope.channels) && intersects(a.scope.storeIds, b.scope.storeIds) && intersects(a.scope.tiers, b.scope.tiers) && itemsMeet;

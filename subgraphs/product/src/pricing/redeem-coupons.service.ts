@@ -1,5 +1,5 @@
 import type { ProductModels } from '../models/index.js';
-import { customerCounter, type CouponRecord } from './coupon.model.js';
+import { customerCounter, type CouponRecord, type CouponRedemptionRecord } from './coupon.model.js';
 import { inForce } from './promotion-rules.js';
 import type { PromotionRecord } from './promotion.model.js';
 
@@ -34,7 +34,8 @@ export function checkCoupon(code: string, coupon: CouponRecord | undefined, prom
  * coupon (`uses` below `maxUses`, the customer's count below the limit, the key not there yet),
  * so of any number of concurrent redemptions no more than `maxUses` succeed. A repeat with the
  * same key finds its redemption and succeeds again without counting twice. When one coupon is
- * refused, the ones this call redeemed are given back and the refusal is returned.
+ * refused, the ones this call redeemed are given back and the refusal is returned. Each use
+ * waits for its order (`awaitingOrder`) until `order.order-placed` confirms it (confirmOrderCoupons).
  */
 export async function redeemCoupons(models: ProductModels, request: { key: string; customerId?: string | undefined; codes: readonly string[]; at: Date }): Promise<CouponVerdict[]> {
   const codes = [...new Set(request.codes.map(normaliseCode))];
@@ -68,7 +69,7 @@ async function redeemOne(models: ProductModels, code: string, request: { key: st
   };
   const update = {
     $inc: { uses: 1, ...(counter ? { [counter]: 1 } : {}) },
-    $push: { redemptions: { key: request.key, ...(request.customerId ? { customerId: request.customerId } : {}), at: request.at } },
+    $push: { redemptions: { key: request.key, ...(request.customerId ? { customerId: request.customerId } : {}), at: request.at, awaitingOrder: true } },
   };
   const written = await models.coupons.updateOne(guard, update);
   if (written.modifiedCount === 1) return null;
@@ -92,14 +93,44 @@ export async function releaseCoupons(models: ProductModels, key: string, codes: 
 async function releaseOne(models: ProductModels, code: string, key: string): Promise<number> {
   const coupon = await models.coupons.findById(code, { redemptions: { $elemMatch: { key } } }).lean<CouponRecord>();
   const redemption = coupon?.redemptions?.[0];
-  if (!redemption) return 0;
+  return redemption ? giveBack(models, code, redemption, { 'redemptions.key': key }) : 0;
+}
+
+/**
+ * Gives back the use `redemption` of coupon `code`, in one update guarded on `guard` (which must
+ * match only while the redemption is there): 1 when this call gave it back, 0 when it was gone.
+ */
+export async function giveBack(models: ProductModels, code: string, redemption: CouponRedemptionRecord, guard: Record<string, unknown>): Promise<number> {
   const counter = redemption.customerId ? { [`byCustomer.${customerCounter(redemption.customerId)}`]: -1 } : {};
-  const written = await models.coupons.updateOne({ _id: code, 'redemptions.key': key }, { $inc: { uses: -1, ...counter }, $pull: { redemptions: { key } } });
+  const written = await models.coupons.updateOne({ _id: code, ...guard }, { $inc: { uses: -1, ...counter }, $pull: { redemptions: { key: redemption.key } } });
   return written.modifiedCount;
+}
+
+/**
+ * Marks the uses of the sale `key` (an order id) as belonging to a stored order (`order.order-placed`
+ * arrived): the sweep leaves them alone from now on. Idempotent. Returns how many were waiting.
+ */
+export async function confirmOrderCoupons(models: ProductModels, key: string, codes: readonly string[]): Promise<number> {
+  let confirmed = 0;
+  for (const code of new Set(codes.map(normaliseCode))) {
+    // An array filter rather than the positional `$`: the embedded database does not resolve `$` from an $elemMatch.
+    const written = await models.coupons.updateOne(
+      { _id: code, redemptions: { $elemMatch: { key, awaitingOrder: true } } },
+      { $unset: { 'redemptions.$[use].awaitingOrder': '' } },
+      { arrayFilters: [{ 'use.key': key, 'use.awaitingOrder': true }] },
+    );
+    confirmed += written.modifiedCount;
+  }
+  return confirmed;
+}
+
+/** The codes of the coupons holding a use of the sale `key` (read through the index on redemptions.key). */
+export async function usesOfSale(models: ProductModels, key: string): Promise<string[]> {
+  const coupons = await models.coupons.find({ 'redemptions.key': key }, { _id: 1 }).lean<{ _id: string }[]>();
+  return coupons.map((coupon) => coupon._id);
 }
 
 /** Gives back every coupon use redeemed under the sale `key`, whatever the codes (an order's rejection or cancellation). */
 export async function releaseCouponsOfSale(models: ProductModels, key: string): Promise<number> {
-  const coupons = await models.coupons.find({ 'redemptions.key': key }, { _id: 1 }).lean<{ _id: string }[]>();
-  return releaseCoupons(models, key, coupons.map((coupon) => coupon._id));
+  return releaseCoupons(models, key, await usesOfSale(models, key));
 }

@@ -13,8 +13,9 @@ function weekendOf(now: Date): { startsAt: Date; endsAt: Date } {
 }
 
 /**
- * The seeded promotions, realistic and out of the way of the seeded workflows (which place WEB,
- * APP and MARKETPLACE orders for customers without a tier and replay till sales at their own prices):
+ * The seeded promotions, realistic and mostly out of the way of the seeded workflows (till sales
+ * are replayed at their own prices; the web, app and marketplace orders of Gold and Platinum
+ * members get their 10%, as placeOrder prices with the customer's tier):
  * - promo_weekend_stores: the coming weekend, 20% off Apparel at the tills (channel POS);
  * - promo_loyalty_gold: all year, 10% off everything for GOLD and PLATINUM members (combinable);
  * - promo_welcome10: 10% off with coupon WELCOME10, 10,000 uses, once per customer.
