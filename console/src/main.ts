@@ -6,6 +6,7 @@ import { deadLettersPage } from './pages/dead-letters.js';
 import { healthPage } from './pages/health.js';
 import { kpisPage } from './pages/kpis.js';
 import { reconciliationPage } from './pages/reconciliation.js';
+import { stockExceptionsPage } from './pages/stock-exceptions.js';
 import { tracePage } from './pages/trace.js';
 import { refusalOf, remember, rememberedToken, sessionOf, type Session } from './session.js';
 
@@ -14,6 +15,7 @@ const PAGES: Readonly<Record<string, Page>> = {
   'dead-letters': deadLettersPage,
   trace: tracePage,
   reconciliation: reconciliationPage,
+  'stock-exceptions': stockExceptionsPage,
   health: healthPage,
 };
 

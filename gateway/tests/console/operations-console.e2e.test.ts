@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connectJetStreamBus, createEnvelope, type EventBus } from '@mesh/events';
 import { createLogger } from '@mesh/server-kit';
+import { taxOf } from '@mesh/seed-data';
 import { principals } from '@mesh/test-kit';
 import { consoleRoutes } from '../../src/console/console-routes.js';
 import { readGatewayConfig } from '../../src/config.js';
@@ -9,7 +10,7 @@ import { signDevToken } from '../../src/module.js';
 import { ShipOrderDocument } from '../__generated__/operations.js';
 import { findChromium, launchChromium, type HeadlessChromium } from '../clienteling/headless-chromium.js';
 import { startMeshUnderTest, type MeshUnderTest } from '../mesh-fixture.js';
-import { admin, placeOrder, until, webOrder } from '../workflows/workflow-kit.js';
+import { admin, placeOrder, setAvailable, until, webOrder } from '../workflows/workflow-kit.js';
 
 // The operations console in headless Chromium against the whole mesh: every figure it shows came
 // through the gateway's /graphql with the bearer token typed into its sign-in form.
@@ -191,6 +192,33 @@ describe('the operations console in headless Chromium', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     const sales = (await traceOf(correlationId)).filter((step) => step.kind === 'stock movement SALE');
     assert.equal(sales.length, 1, 'one sale movement for the replayed shipment');
+  });
+
+  test('a till sale beyond recorded stock shows in the stock exceptions as needing a cycle count', { timeout: 60_000 }, async () => {
+    const store = 'loc_nyc01';
+    const sku = 'SKU-0004-02';
+    const level = await setAvailable(mesh(), sku, store, 0);
+    const quantity = level.onHand - level.reserved + 2; // two more than the till could take from free stock
+    const unitPriceMinor = 1999;
+    const net = unitPriceMinor * quantity;
+    const synced = await mesh().query<{ syncPosTransactions: { results: Array<{ outcome: string }> } }, Record<string, unknown>>(
+      'mutation($store: ID!, $tx: [PosTransactionInput!]!) { syncPosTransactions(storeId: $store, transactions: $tx) { results { outcome } } }',
+      {
+        store,
+        tx: [{ localId: `${RUN}-till-1`, deviceId: `till-${RUN}`, sequence: 1, occurredAt: new Date().toISOString(), currency: 'USD', lines: [{ sku, quantity, unitPriceMinor: String(unitPriceMinor) }], payment: { method: 'CARD', amountMinor: String(net + taxOf(net, 'USD')) } }],
+      },
+      principals.associate,
+    );
+    assert.deepEqual(synced.data?.syncPosTransactions.results.map((result) => result.outcome), ['RECORDED'], JSON.stringify(synced));
+    await go('#stock-exceptions');
+    const row = await inPage<string[]>(
+      `(() => { const row = [...document.querySelectorAll('#stock-exceptions tr[data-state]')].find((candidate) => candidate.textContent.includes(${JSON.stringify(sku)})); return row && [row.dataset.state, ...[...row.cells].map((cell) => cell.textContent)]; })()`,
+      'the flagged till sale',
+      30_000,
+    );
+    assert.equal(row[0], 'needs-count');
+    assert.deepEqual(row.slice(2, 5), ['New York Fifth Avenue (NYC01)', sku, '2']);
+    assert.equal(row[6], 'needs a cycle count');
   });
 
   test('health shows every domain answering through the gateway, and reconciliation shows the day', { timeout: 60_000 }, async () => {
