@@ -36,8 +36,10 @@ try {
   const origin = new URL(mesh.gatewayUrl).origin;
   await page.goto(`${origin}/console/`);
   await page.evaluate(`sessionStorage.setItem('mesh-console-token', ${JSON.stringify(adminToken)})`);
+  await page.reload();
+  /** Opens a page of the console (a hash change: the signed-in session stays). */
   const show = async (hash: string, settleMs: number) => {
-    await page.goto(`${origin}/console/${hash}`);
+    await page.evaluate(`location.hash = ${JSON.stringify(hash)}`);
     await sleep(settleMs);
   };
   const shoot = async (name: string) => {

@@ -67,7 +67,17 @@ export function laneChart(canvas: HTMLCanvasElement, lanes: readonly string[], p
       maintainAspectRatio: false,
       scales: {
         x: { type: 'linear', ticks: { callback: (value) => timeOfDay(Number(value)), maxTicksLimit: 6 } },
-        y: { type: 'linear', min: -0.5, max: lanes.length - 0.5, ticks: { stepSize: 1, callback: (value) => lanes[Number(value)] ?? '' } },
+        y: {
+          type: 'linear',
+          min: -0.5,
+          max: lanes.length - 0.5,
+          reverse: true,
+          // One tick per lane, at the lane (the default ticks would fall between lanes).
+          afterBuildTicks: (axis) => {
+            axis.ticks = lanes.map((_, index) => ({ value: index }));
+          },
+          ticks: { callback: (value) => lanes[Number(value)] ?? '' },
+        },
       },
       plugins: {
         legend: { display: false },
