@@ -15,7 +15,7 @@ export function refusalOf(token: string): string | null {
   const claims = claimsOf(token);
   if (!claims) return 'That is not a bearer token (expected a JWT).';
   if (claims.role !== 'analyst' && claims.role !== 'admin') {
-    return `The operations console is for analysts and admins; a ${claims.role ?? 'token without a'} role is refused.`;
+    return `The operations console is for analysts and admins: a token with the role "${claims.role ?? 'none'}" is refused.`;
   }
   return null;
 }
