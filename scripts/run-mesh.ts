@@ -21,6 +21,7 @@ const mesh = await startMesh({
 console.log(`
 Retail mesh ready in ${((Date.now() - started) / 1000).toFixed(1)} s.
   Gateway (Apollo Sandbox): ${mesh.gatewayUrl}
+  Operations console: ${new URL('/console/', mesh.gatewayUrl).href}   (sign in with an analyst or admin token)
   Subgraphs: ${Object.entries(mesh.subgraphUrls).map(([name, url]) => `${name} ${url}`).join(', ')}
   Database: ${mesh.database.description}${mesh.history ? `\n  History: ${mesh.history.planned} orders replayed through the workflows in ${(mesh.history.ms / 1000).toFixed(1)} s ${JSON.stringify(mesh.history.byStatus)}` : ''}
   Tokens: npm run token -- admin   (or customer --customer cus_00001, associate, analyst)

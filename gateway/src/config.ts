@@ -46,6 +46,8 @@ export interface GatewayConfig {
   readonly sandbox: boolean;
   /** The clienteling page at /clienteling (live availability and pickups): on outside production unless CLIENTELING=false. */
   readonly clienteling: boolean;
+  /** The operations console (console/dist) at /console/: on outside production unless CONSOLE=false; CONSOLE=true serves it in production too. */
+  readonly console: boolean;
   readonly subscriptions: SubscriptionLimits;
   /** Who a client is, how much it may ask, and which operations it may send. */
   readonly governance: GovernanceConfig;
@@ -77,7 +79,7 @@ export const DEFAULT_AUDIENCE = 'retail-mesh';
  * Reads the gateway's configuration: GATEWAY_PORT, HOST, SUPERGRAPH_PATH, SUPERGRAPH_POLL_MS, APOLLO_TELEMETRY,
  * SUBGRAPH_URL_<NAME> / SUBGRAPH_URLS / <NAME>_URL overrides,
  * SUBGRAPH_TIMEOUT_MS, SHARE_INFLIGHT_QUERIES, MESH_INTERNAL_SECRET, AUTH_JWKS_URL / AUTH_DEV_SECRET, AUTH_ISSUER,
- * AUTH_AUDIENCE, MAX_BODY_BYTES, SANDBOX, CLIENTELING, and the WS_* subscription limits.
+ * AUTH_AUDIENCE, MAX_BODY_BYTES, SANDBOX, CLIENTELING, CONSOLE, and the WS_* subscription limits.
  */
 export function readGatewayConfig(env: Readonly<Record<string, string | undefined>> = process.env, defaultSupergraphPath: string): GatewayConfig {
   const environment = readEnvironment(env);
@@ -103,6 +105,7 @@ export function readGatewayConfig(env: Readonly<Record<string, string | undefine
     maxBodyBytes: readInt(env, 'MAX_BODY_BYTES', 1024 * 1024, { min: 1024 }),
     sandbox: environment !== 'production' && env['SANDBOX'] !== 'false',
     clienteling: environment !== 'production' && env['CLIENTELING'] !== 'false',
+    console: readBoolean(env, 'CONSOLE', environment !== 'production'),
     subscriptions: Object.freeze({
       allowedOrigins: Object.freeze(readOrigins(env['WS_ALLOWED_ORIGINS'])),
       maxSocketsPerClient: readInt(env, 'WS_MAX_SOCKETS_PER_CLIENT', 10, { min: 1, max: 10_000 }),

@@ -3,6 +3,7 @@ import { createHttpHandler, listen, type Logger, type RunningHttpService } from 
 import { readGatewayConfig, type GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
 import { clientelingRoutes } from './clienteling/clienteling-routes.js';
+import { consoleRoutes } from './console/console-routes.js';
 import { createGateway, type GatewayOptions } from './server.js';
 
 export { readGatewayConfig, type GatewayConfig, type SubscriptionLimits } from './config.js';
@@ -22,7 +23,7 @@ export function loadGatewayConfig(env: Readonly<Record<string, string | undefine
 /**
  * Starts the gateway: loads the supergraph (and reloads it when its file changes), then serves
  * /graphql (HTTP and graphql-ws subscriptions), /health, /ready (JSON: subgraphs and supergraph)
- * and /metrics, and outside production the clienteling page.
+ * and /metrics, the operations console (unless CONSOLE=false), and outside production the clienteling page.
  */
 export async function startGateway(config: GatewayConfig, logger: Logger, options: GatewayOptions = {}): Promise<RunningHttpService> {
   const { apollo, context, serveSubscriptions, readiness, limits, metrics } = createGateway(config, logger, options);
@@ -34,7 +35,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
       context,
       metrics,
       maxBodyBytes: config.maxBodyBytes,
-      routes: { '/ready': readiness, ...(config.clienteling ? clientelingRoutes(config.tokens) : {}) },
+      routes: { '/ready': readiness, ...(config.clienteling ? clientelingRoutes(config.tokens) : {}), ...(config.console ? consoleRoutes(logger) : {}) },
     }),
     config.port,
     config.host,

@@ -51,6 +51,7 @@ test('the gateway reaches each subgraph at the port that subgraph listens on, an
   const config = readGatewayEnvironment(resolveEnvironment(compose.services['gateway']?.environment ?? {}));
   assert.equal(config.tokens.kind, 'jwks');
   assert.equal(config.sandbox, false);
+  assert.equal(config.console, true, 'the operations console is served at /console/');
   for (const name of SUBGRAPHS) {
     const subgraph = readSubgraphConfig(name, 0, resolveEnvironment(compose.services[name]?.environment ?? {}));
     assert.equal(config.subgraphUrlOverrides[name.toUpperCase()], `http://${name}:${subgraph.port}/graphql`);

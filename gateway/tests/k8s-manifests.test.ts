@@ -190,6 +190,7 @@ describe('the Kubernetes manifests (deploy/k8s)', () => {
     const config = readGatewayEnvironment(environment);
     assert.equal(config.tokens.kind, 'jwks');
     assert.equal(config.sandbox, false);
+    assert.equal(config.console, true, 'the operations console is served at /console/');
     assertProbes('gateway', container, config.port);
     assert.equal(servicePort, config.port);
     for (const name of SUBGRAPHS) assert.equal(config.subgraphUrlOverrides[name.toUpperCase()], `http://${name}:${serviceContainer(name).servicePort}/graphql`);

@@ -70,6 +70,12 @@ export interface JetStreamBusOptions {
    * as it has free slots instead.
    */
   readonly fetchBatch?: number;
+  /**
+   * The retries every subscription of this bus starts from (a subscription's own options win):
+   * an operator's setting for the whole process. Default: the bus's (5 deliveries, backoff
+   * [1000, 5000, 15000, 30000] ms).
+   */
+  readonly defaultDelivery?: Pick<SubscribeOptions, 'maxDeliver' | 'backoffMs'>;
   readonly logger?: EventLogger;
 }
 
@@ -114,7 +120,7 @@ export async function connectJetStreamBus(options: JetStreamBusOptions): Promise
     const js = jetstream(nc, { timeout: options.publishTimeoutMs ?? 5000 });
     await ensureStreams(jsm, options);
     const deadLetters = createDeadLetterStore(js, jsm);
-    return createBus(nc, js, jsm, deadLetters, { pullExpiresMs, fetchBatch, logger });
+    return createBus(nc, js, jsm, deadLetters, { pullExpiresMs, fetchBatch, defaultDelivery: options.defaultDelivery ?? {}, logger });
   } catch (error) {
     await nc.close();
     throw error;
@@ -154,11 +160,12 @@ async function ensureStreams(jsm: JetStreamManager, options: JetStreamBusOptions
 interface BusSettings {
   readonly pullExpiresMs: number;
   readonly fetchBatch: number;
+  readonly defaultDelivery: Pick<SubscribeOptions, 'maxDeliver' | 'backoffMs'>;
   readonly logger: EventLogger;
 }
 
 function createBus(nc: NatsConnection, js: JetStreamClient, jsm: JetStreamManager, deadLetters: DeadLetterStore, settings: BusSettings): EventBus {
-  const { logger } = settings;
+  const { logger, defaultDelivery } = settings;
   const subscriptions = new Set<Subscription>();
   /** Every (domain, durable) this bus subscribed, for consumerBacklog. */
   const durables = new Map<string, { readonly domain: Domain; readonly consumer: string }>();
@@ -282,10 +289,14 @@ function createBus(nc: NatsConnection, js: JetStreamClient, jsm: JetStreamManage
       return { duplicate: ack.duplicate };
     },
 
-    async subscribe<T extends Topic>(topics: T | readonly T[], consumerName: string, handler: EventHandler<T>, options = {}): Promise<Subscription> {
+    async subscribe<T extends Topic>(topics: T | readonly T[], consumerName: string, handler: EventHandler<T>, options: SubscribeOptions<T> = {}): Promise<Subscription> {
       const list: readonly T[] = typeof topics === 'string' ? [topics] : [...new Set(topics)];
       for (const topic of list) if (!isTopic(topic)) throw new RangeError(`unknown topic ${String(topic)}`);
-      const policy = deliveryPolicyOf(consumerName, list, options);
+      const policy = deliveryPolicyOf(consumerName, list, {
+        ...(options.ackWaitMs !== undefined ? { ackWaitMs: options.ackWaitMs } : {}),
+        maxDeliver: options.maxDeliver ?? defaultDelivery.maxDeliver,
+        backoffMs: options.backoffMs ?? defaultDelivery.backoffMs,
+      });
       const partitioning: Partitioning = partitioningOf(options as SubscribeOptions, logger);
       const wanted: ReadonlySet<Topic> = new Set(list);
       const domains = [...new Set(list.map(domainOf))];

@@ -152,6 +152,26 @@ describe('the JetStream adapter beyond the contract', () => {
     assert.equal(info.config.ack_wait, 4000 * 1_000_000);
   });
 
+  test("a bus's default retries apply to every subscription that sets none, and a subscription's own win", async () => {
+    const bus = await connectJetStreamBus({ servers: url(), name: 'defaults', defaultDelivery: { maxDeliver: 2, backoffMs: [50] } });
+    open.push(bus);
+    const failing = recorder(() => {
+      throw new Error('poison');
+    });
+    await bus.subscribe('order.order-confirmed', 'bus-defaults', failing.handler);
+    await bus.subscribe('order.order-confirmed', 'own-options', () => {}, { maxDeliver: 6 });
+    const event = confirmed();
+    await bus.publish(event);
+    await waitFor(async () => (await bus.listDeadLetters()).length === 1, 20_000, 'the dead letter after two deliveries');
+    const [letter] = await bus.listDeadLetters();
+    assert.deepEqual([letter!.consumer, letter!.deliveries, failing.seen.length], ['bus-defaults', 2, 2]);
+    const nc = await connect({ servers: url() });
+    const jsm = await jetstreamManager(nc);
+    const [defaults, own] = await Promise.all([jsm.consumers.info(streamNameOf('order'), 'bus-defaults'), jsm.consumers.info(streamNameOf('order'), 'own-options')]);
+    await nc.close();
+    assert.deepEqual([defaults.config.max_deliver, own.config.max_deliver], [3, 7], 'maxDeliver plus the spare delivery');
+  });
+
   test('without a nats-server the suite fails with a message that names the remedy', () => {
     const configured = process.env['NATS_SERVER_BIN'];
     delete process.env['NATS_SERVER_BIN'];

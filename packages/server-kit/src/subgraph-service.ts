@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Connection } from 'mongoose';
 import { connectJetStreamBus, createMemoryBus, observeBus, type EventBus } from '@mesh/events';
 import { flushTraces } from '@mesh/telemetry';
-import { readBoolean, readEnvironment, readInt, readInternalSecret, readOptionalString, readPort, readString, type RuntimeEnvironment } from './config.js';
+import { ConfigError, readBoolean, readEnvironment, readInt, readInternalSecret, readOptionalString, readPort, readString, type RuntimeEnvironment } from './config.js';
 import { connectDatabase, ensureIndexes } from './database.js';
 import { GatewayCredentialVerifier, secretKey } from './gateway-credential.js';
 import { createHttpHandler, listen } from './http-server.js';
@@ -44,6 +44,17 @@ export interface SubgraphConfig {
    * of one partition (for example one order) stay in order. 1 handles every event one at a time.
    */
   readonly eventConcurrency?: number;
+  /**
+   * Deliveries of an event (the first included) before a consumer dead-letters it
+   * (EVENT_MAX_DELIVER, 1 to 100; unset: the bus's default of 5). Consumers a subgraph configures
+   * itself keep their own.
+   */
+  readonly eventMaxDeliver?: number;
+  /**
+   * Pause before each redelivery after a failure, in ms (EVENT_RETRY_BACKOFF_MS, a comma list
+   * whose last value repeats, e.g. `200` or `1000,5000`; unset: the bus's 1 s, 5 s, 15 s, 30 s).
+   */
+  readonly eventRetryBackoffMs?: readonly number[];
 }
 
 /** The default of SubgraphConfig.eventConcurrency: 16 events in flight per keyed consumer member. */
@@ -52,7 +63,7 @@ export const DEFAULT_EVENT_CONCURRENCY = 16;
 /**
  * Reads `<NAME>_PORT` (or PORT), `HOST`, `MONGODB_URI`, `<NAME>_DB_NAME` (default `mesh_<name>`)
  * `MESH_INTERNAL_SECRET`, `SEED_DATA`, `NATS_URL` and the event settings (`EVENT_RETENTION_HOURS`,
- * `EVENT_STREAM_REPLICAS`, `EVENT_CONCURRENCY`).
+ * `EVENT_STREAM_REPLICAS`, `EVENT_CONCURRENCY`, `EVENT_MAX_DELIVER`, `EVENT_RETRY_BACKOFF_MS`).
  */
 export function readSubgraphConfig(name: string, defaultPort: number, env: Readonly<Record<string, string | undefined>> = process.env): SubgraphConfig {
   const upper = name.toUpperCase();
@@ -65,6 +76,8 @@ export function readSubgraphConfig(name: string, defaultPort: number, env: Reado
     eventRetentionHours: readInt(env, 'EVENT_RETENTION_HOURS', 72, { min: 1, max: 24 * 365 }),
     eventStreamReplicas: readInt(env, 'EVENT_STREAM_REPLICAS', 1, { min: 1, max: 5 }),
     eventConcurrency: readInt(env, 'EVENT_CONCURRENCY', DEFAULT_EVENT_CONCURRENCY, { min: 1, max: 256 }),
+    ...(env['EVENT_MAX_DELIVER'] ? { eventMaxDeliver: readInt(env, 'EVENT_MAX_DELIVER', 5, { min: 1, max: 100 }) } : {}),
+    ...(env['EVENT_RETRY_BACKOFF_MS'] ? { eventRetryBackoffMs: readBackoff(env['EVENT_RETRY_BACKOFF_MS']) } : {}),
     host: readString(env, 'HOST', '127.0.0.1'),
     port: readPort(env, `${upper}_PORT`, readPort(env, 'PORT', defaultPort)),
     mongoUri: readString(env, 'MONGODB_URI'),
@@ -184,7 +197,11 @@ async function connectBus(config: SubgraphConfig, logger: Logger): Promise<Event
   if (config.natsUrl) {
     const retention = config.eventRetentionHours ? { maxAgeMs: config.eventRetentionHours * 3600_000 } : {};
     const replicas = config.eventStreamReplicas ? { replicas: config.eventStreamReplicas } : {};
-    return connectJetStreamBus({ servers: config.natsUrl, name: `${config.name}-subgraph`, ...retention, ...replicas });
+    const delivery = {
+      ...(config.eventMaxDeliver ? { maxDeliver: config.eventMaxDeliver } : {}),
+      ...(config.eventRetryBackoffMs ? { backoffMs: config.eventRetryBackoffMs } : {}),
+    };
+    return connectJetStreamBus({ servers: config.natsUrl, name: `${config.name}-subgraph`, ...retention, ...replicas, defaultDelivery: delivery });
   }
   logger.warn('NATS_URL is not set: events stay inside this process (fine for a single-process test, not for a mesh)');
   return createMemoryBus();
@@ -208,4 +225,14 @@ export function closeOnSignals(service: { close(): Promise<void> }, logger: Logg
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/** EVENT_RETRY_BACKOFF_MS: whole milliseconds, comma separated, 0 to 600000 each. */
+function readBackoff(raw: string): readonly number[] {
+  const parts = raw.split(',').map((part) => part.trim());
+  const values = parts.map(Number);
+  if (parts.some((part) => !/^\d{1,6}$/.test(part)) || values.some((value) => value > 600_000)) {
+    throw new ConfigError(`EVENT_RETRY_BACKOFF_MS must be whole milliseconds separated by commas (0 to 600000 each), got "${raw}"`);
+  }
+  return Object.freeze(values);
 }

@@ -5,6 +5,7 @@ import type { InventoryModels } from './models/index.js';
 import type { LocationRecord, LocationType } from './models/location.model.js';
 import { listLocations } from './services/list-locations.service.js';
 import { listMovements, type MovementPage } from './services/list-movements.service.js';
+import { listStockExceptions, type StockExceptionView } from './services/list-stock-exceptions.service.js';
 import { readAvailability, type AvailabilityView } from './services/read-availability.service.js';
 import { readInventoryTraceSteps } from './services/read-trace-steps.service.js';
 import { receiveTransfer, type ReceiveTransferOutcome } from './services/receive-transfer.service.js';
@@ -17,6 +18,7 @@ export interface InventoryServices {
   readonly listLocations: (args: { type?: LocationType | null; region?: string | null }) => Promise<LocationRecord[]>;
   readonly readAvailability: (skus: readonly string[], locationIds: readonly string[] | null | undefined, options: { requireKnown: boolean }) => Promise<AvailabilityView[]>;
   readonly listMovements: (args: Parameters<typeof listMovements>[2]) => Promise<MovementPage>;
+  readonly listStockExceptions: (args: Parameters<typeof listStockExceptions>[2]) => Promise<StockExceptionView[]>;
   readonly recordMovement: (input: RecordMovementInput) => Promise<RecordMovementOutcome>;
   readonly transferStock: (input: TransferStockInput) => Promise<TransferStockOutcome>;
   readonly receiveTransfer: (args: { transferId: string; idempotencyKey: string }) => Promise<ReceiveTransferOutcome>;
@@ -42,6 +44,7 @@ export function createInventoryContext(base: RequestContext, models: InventoryMo
       listLocations: (args) => listLocations(models, args),
       readAvailability: (skus, locationIds, options) => readAvailability(loaders, skus, locationIds, options),
       listMovements: (args) => listMovements(models, base.principal, args),
+      listStockExceptions: (args) => listStockExceptions(models, base.principal, args),
       recordMovement: (input) => recordStockMovement(models, base, input),
       transferStock: (input) => transferStock(models, base, input),
       receiveTransfer: (args) => receiveTransfer(models, base, args),

@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { createEnvelope, type FulfilledGoods } from '@mesh/events';
 import { startNatsServer, type TestNatsServer } from '@mesh/mesh-runner';
 import type { RunningDatabase } from '@mesh/embedded-mongo';
-import { startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
+import { principals, startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
 import { createInventoryModels, createInventorySubgraph, type InventoryModels } from '../src/module.js';
 import { carryOutSaleKey, recordCarryOutSale } from '../src/services/record-carry-out-sale.service.js';
 import { untilAllReceived, untilOrderEventsHandled, waitFor, watchInventoryEvents, type EventWatcher } from './event-fixtures.js';
-import { setLevel, storedLevel } from './inventory-fixtures.js';
+import { errorCode, record, setLevel, storedLevel } from './inventory-fixtures.js';
 
 let database: RunningDatabase;
 let nats: TestNatsServer;
@@ -131,5 +131,63 @@ describe('carry-out sales at the till', () => {
       /unknown location loc_nowhere/,
     );
     assert.equal(await models.movements.countDocuments({ orderId: 'ord_till_nowhere' }), 0);
+  });
+});
+
+const STOCK_EXCEPTIONS = `query ($locationId: ID, $first: Int) {
+  stockExceptions(locationId: $locationId, first: $first) {
+    unitsBeyondStock
+    movement { sku type reason orderId location { id } }
+    countedBy { type quantityDelta }
+  }
+}`;
+
+interface StockExceptionJson {
+  unitsBeyondStock: number;
+  movement: { sku: string; type: string; reason: string | null; orderId: string | null; location: { id: string } };
+  countedBy: { type: string; quantityDelta: number } | null;
+}
+
+describe('stock exceptions', () => {
+  test('the till sales that sold beyond recorded stock are listed newest first, each until a cycle count of its SKU there settles it', async () => {
+    await setLevel(subgraph, 'SKU-0044-01', STORE, { onHand: 1, reserved: 0, safetyStock: 0 });
+    await recordCarryOutSale(models, { correlationId: 'corr-exception' }, { orderId: 'ord_till_exception', locationId: STORE, lines: [{ sku: 'SKU-0044-01', quantity: 3 }], occurredAt: new Date() }, silent);
+    const list = async () => (await subgraph.request<{ stockExceptions: StockExceptionJson[] }>(STOCK_EXCEPTIONS, { locationId: STORE }, principals.analyst)).data!.stockExceptions;
+
+    // The sales of the tests above that went beyond stock, and only those (ord_till_1 stayed within it).
+    const flaggedResponse = await subgraph.request<{ stockExceptions: StockExceptionJson[] }>(STOCK_EXCEPTIONS, { locationId: STORE }, principals.analyst);
+    assert.equal(flaggedResponse.errors, undefined, JSON.stringify(flaggedResponse.errors));
+    const flagged = await list();
+    assert.deepEqual(
+      flagged.map((exception) => [exception.movement.orderId, exception.movement.sku, exception.unitsBeyondStock, exception.countedBy]),
+      [
+        ['ord_till_exception', 'SKU-0044-01', 2, null],
+        ['ord_till_held', 'SKU-0043-01', 2, null],
+        ['ord_till_beyond', 'SKU-0041-01', 3, null],
+      ],
+    );
+    assert.deepEqual(flagged[0]?.movement, { sku: 'SKU-0044-01', type: 'SALE', reason: 'sold beyond recorded stock: 2 units', orderId: 'ord_till_exception', location: { id: STORE } });
+
+    // The store counts SKU-0041-01: that exception is settled, the others still wait.
+    const counted = await record(subgraph, { sku: 'SKU-0041-01', locationId: STORE, type: 'CYCLE_COUNT', quantity: 4, idempotencyKey: 'count-0041-01' }, principals.admin);
+    assert.equal(counted.data?.recordStockMovement.__typename, 'StockMovementRecorded', JSON.stringify(counted));
+    assert.deepEqual(
+      (await list()).map((exception) => [exception.movement.sku, exception.countedBy]),
+      [
+        ['SKU-0044-01', null],
+        ['SKU-0043-01', null],
+        ['SKU-0041-01', { type: 'CYCLE_COUNT', quantityDelta: 4 }],
+      ],
+    );
+    const firstOnly = await subgraph.request<{ stockExceptions: StockExceptionJson[] }>(STOCK_EXCEPTIONS, { first: 1 }, principals.admin);
+    assert.deepEqual(firstOnly.data?.stockExceptions.map((exception) => exception.movement.sku), ['SKU-0044-01']);
+    assert.deepEqual((await subgraph.request<{ stockExceptions: StockExceptionJson[] }>(STOCK_EXCEPTIONS, { locationId: 'loc_nyc01' }, principals.analyst)).data?.stockExceptions, []);
+  });
+
+  test('reading stock exceptions needs stock:read-movements, and a bad page size or location id is refused', async () => {
+    assert.equal(errorCode(await subgraph.request(STOCK_EXCEPTIONS, {}, principals.customer('cus_00001'))), 'FORBIDDEN');
+    assert.equal(errorCode(await subgraph.request(STOCK_EXCEPTIONS, {}, principals.anonymous)), 'UNAUTHENTICATED');
+    assert.equal(errorCode(await subgraph.request(STOCK_EXCEPTIONS, { first: 0 }, principals.admin)), 'BAD_USER_INPUT');
+    assert.equal(errorCode(await subgraph.request(STOCK_EXCEPTIONS, { locationId: '' }, principals.admin)), 'BAD_USER_INPUT');
   });
 });

@@ -6,6 +6,7 @@ import type { AvailabilityView } from '../services/read-availability.service.js'
 import type { LevelSnapshot } from '../models/stock-level.model.js';
 import type { MovementRecord } from '../models/stock-movement.model.js';
 import type { MovementPage } from '../services/list-movements.service.js';
+import type { StockExceptionView } from '../services/list-stock-exceptions.service.js';
 import type { MovementRecorded, InsufficientStockOutcome } from '../services/record-movement.service.js';
 import type { TransferRecord } from '../models/transfer.model.js';
 import type { StockTransferredOutcome } from '../services/transfer-stock.service.js';
@@ -210,6 +211,12 @@ export type Query = {
   location?: Maybe<Location>;
   /** Locations ordered by code, optionally only of one type and/or one region. */
   locations: Array<Location>;
+  /**
+   * Stock exceptions: till sales that sold more than inventory had on record at the store, newest first
+   * (first: 1 to 100), optionally at one location, each with the cycle count that settled it once one is
+   * recorded. Needs stock:read-movements.
+   */
+  stockExceptions: Array<StockException>;
   /** The stock movement log, newest first, optionally for one SKU and/or location (first: 1 to 100). Needs stock:read-movements. */
   stockMovements: StockMovementConnection;
 };
@@ -229,6 +236,12 @@ export type QueryLocationArgs = {
 export type QueryLocationsArgs = {
   region?: InputMaybe<Scalars['String']['input']>;
   type?: InputMaybe<LocationType>;
+};
+
+
+export type QueryStockExceptionsArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  locationId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 
@@ -264,6 +277,21 @@ export type RecordStockMovementInput = {
 
 /** What recording a stock movement led to: an expected business outcome, not an error. */
 export type RecordStockMovementResult = InsufficientStock | StockMovementRecorded;
+
+/**
+ * A till sale that sold more units than inventory had on record at the location: the shelf and the
+ * books disagree, so the SKU needs a cycle count there. Stock never went below zero; the units beyond
+ * it are only noted.
+ */
+export type StockException = {
+  __typename?: 'StockException';
+  /** The first cycle count of the SKU at that location recorded at or after the sale; null while it still needs one. */
+  countedBy?: Maybe<StockMovement>;
+  /** The SALE movement (its reason says the same). */
+  movement: StockMovement;
+  /** Units sold beyond what was on record. */
+  unitsBeyondStock: Scalars['Int']['output'];
+};
 
 /**
  * Stock of one SKU at one location. Available to sell = on hand - reserved - safety stock,
@@ -652,6 +680,7 @@ export type ResolversTypes = {
   ReceiveTransferResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['ReceiveTransferResult']>;
   RecordStockMovementInput: RecordStockMovementInput;
   RecordStockMovementResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['RecordStockMovementResult']>;
+  StockException: ResolverTypeWrapper<StockExceptionView>;
   StockLevel: ResolverTypeWrapper<LevelSnapshot>;
   StockMovement: ResolverTypeWrapper<MovementRecord>;
   StockMovementConnection: ResolverTypeWrapper<MovementPage>;
@@ -689,6 +718,7 @@ export type ResolversParentTypes = {
   ReceiveTransferResult: ResolversUnionTypes<ResolversParentTypes>['ReceiveTransferResult'];
   RecordStockMovementInput: RecordStockMovementInput;
   RecordStockMovementResult: ResolversUnionTypes<ResolversParentTypes>['RecordStockMovementResult'];
+  StockException: StockExceptionView;
   StockLevel: LevelSnapshot;
   StockMovement: MovementRecord;
   StockMovementConnection: MovementPage;
@@ -768,6 +798,7 @@ export type QueryResolvers<ContextType = InventoryContext, ParentType extends Re
   availability?: Resolver<Array<ResolversTypes['Availability']>, ParentType, ContextType, RequireFields<QueryAvailabilityArgs, 'skus'>>;
   location?: Resolver<Maybe<ResolversTypes['Location']>, ParentType, ContextType, RequireFields<QueryLocationArgs, 'id'>>;
   locations?: Resolver<Array<ResolversTypes['Location']>, ParentType, ContextType, Partial<QueryLocationsArgs>>;
+  stockExceptions?: Resolver<Array<ResolversTypes['StockException']>, ParentType, ContextType, RequireFields<QueryStockExceptionsArgs, 'first'>>;
   stockMovements?: Resolver<ResolversTypes['StockMovementConnection'], ParentType, ContextType, RequireFields<QueryStockMovementsArgs, 'first'>>;
 };
 
@@ -777,6 +808,12 @@ export type ReceiveTransferResultResolvers<ContextType = InventoryContext, Paren
 
 export type RecordStockMovementResultResolvers<ContextType = InventoryContext, ParentType extends ResolversParentTypes['RecordStockMovementResult'] = ResolversParentTypes['RecordStockMovementResult']> = {
   __resolveType: TypeResolveFn<'InsufficientStock' | 'StockMovementRecorded', ParentType, ContextType>;
+};
+
+export type StockExceptionResolvers<ContextType = InventoryContext, ParentType extends ResolversParentTypes['StockException'] = ResolversParentTypes['StockException']> = {
+  countedBy?: Resolver<Maybe<ResolversTypes['StockMovement']>, ParentType, ContextType>;
+  movement?: Resolver<ResolversTypes['StockMovement'], ParentType, ContextType>;
+  unitsBeyondStock?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type StockLevelResolvers<ContextType = InventoryContext, ParentType extends ResolversParentTypes['StockLevel'] = ResolversParentTypes['StockLevel']> = {
@@ -888,6 +925,7 @@ export type Resolvers<ContextType = InventoryContext> = {
   Query?: QueryResolvers<ContextType>;
   ReceiveTransferResult?: ReceiveTransferResultResolvers<ContextType>;
   RecordStockMovementResult?: RecordStockMovementResultResolvers<ContextType>;
+  StockException?: StockExceptionResolvers<ContextType>;
   StockLevel?: StockLevelResolvers<ContextType>;
   StockMovement?: StockMovementResolvers<ContextType>;
   StockMovementConnection?: StockMovementConnectionResolvers<ContextType>;

@@ -41,6 +41,11 @@ export interface MovementRecord {
   level?: LevelSnapshot | null;
   /** REJECTED: units that could have been removed when it was decided. */
   available?: number | null;
+  /**
+   * A till SALE that sold more than was on record: the units beyond it (the shelf and the books
+   * disagree, so the SKU needs a cycle count there). Absent otherwise.
+   */
+  unitsBeyondStock?: number | null;
 }
 
 const snapshotSchema = new Schema<LevelSnapshot>(
@@ -76,6 +81,7 @@ const movementSchema = new Schema<MovementRecord>(
     recordedBy: { type: String },
     level: { type: snapshotSchema },
     available: { type: Number },
+    unitsBeyondStock: { type: Number },
   },
   { versionKey: false, collection: 'stock_movements' },
 );
@@ -85,6 +91,8 @@ movementSchema.index({ locationId: 1, occurredAt: -1, _id: -1 });
 movementSchema.index({ occurredAt: -1, _id: -1 });
 movementSchema.index({ status: 1, occurredAt: 1 });
 movementSchema.index({ correlationId: 1, occurredAt: 1 });
+// Stock exceptions, newest first: only the flagged sales are in it.
+movementSchema.index({ occurredAt: -1, _id: -1, unitsBeyondStock: 1 }, { partialFilterExpression: { unitsBeyondStock: { $gt: 0 } } });
 
 export type StockMovementModel = Model<MovementRecord>;
 

@@ -16,4 +16,5 @@ export const Query: QueryResolvers = {
     return inventory.readAvailability(skus, locationIds, { requireKnown: true });
   },
   stockMovements: (_parent, args, { inventory }) => inventory.listMovements(args),
+  stockExceptions: (_parent, args, { inventory }) => inventory.listStockExceptions(args),
 };

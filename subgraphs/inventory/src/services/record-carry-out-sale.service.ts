@@ -122,7 +122,8 @@ function reasonOf(quantity: number, quantityDelta: number): string | null {
 }
 
 async function finalise(models: InventoryModels, movement: MovementRecord, quantityDelta: number, level: StockLevelRecord): Promise<MovementRecord> {
-  const set = { status: 'APPLIED', quantityDelta, level: snapshotOf(level), reason: reasonOf(movement.quantity, quantityDelta) };
+  const beyond = movement.quantity + quantityDelta;
+  const set = { status: 'APPLIED', quantityDelta, level: snapshotOf(level), reason: reasonOf(movement.quantity, quantityDelta), ...(beyond > 0 ? { unitsBeyondStock: beyond } : {}) };
   const finalised = await models.movements.findOneAndUpdate({ _id: movement._id, status: 'PENDING' }, { $set: set }, { returnDocument: 'after' }).lean<MovementRecord>();
   if (finalised) return finalised;
   const stored = await models.movements.findById(movement._id).lean<MovementRecord>();
