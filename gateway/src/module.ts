@@ -26,7 +26,7 @@ export function loadGatewayConfig(env: Readonly<Record<string, string | undefine
  * and /metrics, the operations console (unless CONSOLE=false), and outside production the clienteling page.
  */
 export async function startGateway(config: GatewayConfig, logger: Logger, options: GatewayOptions = {}): Promise<RunningHttpService> {
-  const { apollo, context, serveSubscriptions, readiness, limits, metrics } = createGateway(config, logger, options);
+  const { apollo, context, serveSubscriptions, readiness, limits, metrics, transport } = createGateway(config, logger, options);
   await apollo.start();
   await limits.ready();
   const http = await listen(
@@ -49,6 +49,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
       await subscriptions.close();
       await http.close();
       await apollo.stop();
+      await transport.close();
       await limits.close();
     },
   };

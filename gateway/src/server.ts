@@ -21,6 +21,7 @@ import { createReadinessRoute } from './readiness.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
 import { createSubgraphFetchHistogram, timedSubgraphFetch } from './subgraph-fetch-metrics.js';
 import { shareInflightQueries } from './inflight-queries.js';
+import { createSubgraphTransport, type SubgraphTransport } from './subgraph-transport.js';
 import { SupergraphSource } from './supergraph/supergraph-source.js';
 import { serveGatewaySubscriptions, type GatewaySubscriptionServer } from './subscriptions/socket-server.js';
 import { resumeFromCursor } from './subscriptions/cursor-resume.js';
@@ -37,6 +38,8 @@ export interface Gateway {
   readonly metrics: ServiceMetrics;
   /** /ready: every subgraph of the serving supergraph, and a refused reload if any. */
   readonly readiness: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  /** The kept-alive connections subgraph fetches go over; close it after `apollo.stop()`. */
+  readonly transport: SubgraphTransport;
   /** Serves graphql-ws subscriptions on the HTTP server that serves `apollo` (same /graphql URL). */
   serveSubscriptions(server: Server): GatewaySubscriptionServer;
 }
@@ -54,7 +57,8 @@ export function createGateway(config: GatewayConfig, logger: Logger, options: Ga
   const credentials = new GatewayCredentialCache(secretKey(config.internalSecret));
   const supergraph = new SupergraphSource({ path: config.supergraphPath, overrides: config.subgraphUrlOverrides, pollMs: config.supergraphPollMs, logger });
   // One sharing fetcher for HTTP queries and subscription events alike: both ask the same questions.
-  const subgraphFetch = config.shareInflightQueries ? shareInflightQueries((url, init) => fetch(url, init)) : (url: string, init: RequestInit) => fetch(url, init);
+  const transport = createSubgraphTransport();
+  const subgraphFetch = config.shareInflightQueries ? shareInflightQueries(transport.fetch) : transport.fetch;
   const metrics = createServiceMetrics('gateway');
   const fetchHistogram = createSubgraphFetchHistogram(metrics.registry);
   const refusals = createRefusalMetrics(metrics.registry);
@@ -113,6 +117,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, options: Ga
   const authenticate = createBearerAuthenticator(config.tokens);
   return {
     apollo,
+    transport,
     supergraph,
     limits,
     metrics,

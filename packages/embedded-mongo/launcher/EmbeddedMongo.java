@@ -206,7 +206,7 @@ public final class EmbeddedMongo {
                         }
                         if (command.equalsIgnoreCase("aggregate")) {
                             String namespace = getFullCollectionNamespace(String.valueOf(query.get(command)));
-                            return QueryPlanner.withPipelineMatch(namespace, query.get("pipeline"),
+                            return PipelineMatch.during(namespace, query.get("pipeline"),
                                 () -> super.handleCommand(channel, command, query, databaseResolver, oplog));
                         }
                         return super.handleCommand(channel, command, query, databaseResolver, oplog);
@@ -223,7 +223,7 @@ public final class EmbeddedMongo {
                             @Override
                             protected QueryResult queryDocuments(Document filter, Document orderBy, int skip, int limit,
                                     int batchSize, Document fieldSelector) {
-                                Document query = QueryPlanner.matchOfPipeline(namespace, filter);
+                                Document query = PipelineMatch.filterFor(namespace, filter);
                                 synchronized (this) { // reentrant: the writes and reads that call this hold it already
                                     long started = System.nanoTime();
                                     QueryPlanner.Plan plan = isNaturalDescending(orderBy) ? null

@@ -71,11 +71,12 @@ function randomDocument(id: number): Stored {
   return document;
 }
 
-/** An outbox's pending events: mostly an array of `{ id }`, sometimes empty, odd or not an array. */
+/** An outbox's pending events: mostly an array of `{ id }` or of ids, sometimes empty, odd or not an array. */
 function pendingEvents(): unknown {
   const event = () => random.weighted<() => unknown>([[() => ({ id: `evt-${random.int(0, 40)}` }), 10], [() => ({}), 1], [() => ({ id: null }), 1]])();
   return random.weighted<() => unknown>([
     [() => Array.from({ length: random.int(1, 3) }, event), 10],
+    [() => Array.from({ length: random.int(1, 3) }, () => `evt-${random.int(0, 40)}`), 4],
     [() => [], 5],
     [() => event(), 2],
     [() => [[event()]], 1],
@@ -83,7 +84,7 @@ function pendingEvents(): unknown {
   ])();
 }
 
-const FIELDS = ['a', 'b', 'c', 'n.x', 'tags', 's', 'u', 'k', 'd', '_id', 'pe.id', 'pe'] as const;
+const FIELDS = ['a', 'b', 'c', 'n.x', 'tags', 's', 'u', 'k', 'd', '_id', 'pe.id', 'pe', 'pe.0'] as const;
 
 /** A value like the ones the field holds (often), or of any type (sometimes). */
 function valueFor(field: string): unknown {
@@ -100,6 +101,7 @@ function valueFor(field: string): unknown {
     case 'tags':
       return random.pick(WORDS);
     case 'pe.id':
+    case 'pe.0':
       return `evt-${random.int(0, 40)}`;
     case 'c':
     case 'd':
@@ -155,6 +157,8 @@ const INDEXES: { key: Document; unique?: boolean; sparse?: boolean }[] = [
   { key: { k: 1, c: 1 } },
   { key: { d: -1 } },
   { key: { 'pe.id': 1 }, sparse: true },
+  // A positional path, as the ledger's sweep of balances with pending entries asks ('pendingEntryIds.0').
+  { key: { 'pe.0': 1 }, sparse: true },
 ];
 
 async function queryStats(): Promise<{ indexed: number; scans: number; docsExamined: number }> {
@@ -285,4 +289,29 @@ test('an outbox sweep ($exists: true on a sparse index) examines only the docume
   assert.equal((await stats()).lastPlan, 'COLLSCAN');
   // The 2,500 odd ones and the one unset; an empty array matches neither true nor false upstream.
   assert.equal(withoutEvents, 2501);
+});
+
+test("a sweep of balances with pending entries ('pendingEntryIds.0': $exists) on a sparse positional index examines only the documents it returns", async () => {
+  const balances = db.collection<{ _id: string; pendingEntryIds: string[] }>('balances');
+  await balances.createIndex({ 'pendingEntryIds.0': 1 }, { sparse: true, name: 'pending_entries' });
+  await balances.insertMany(Array.from({ length: 2000 }, (_, n) => ({ _id: `acc-${String(n).padStart(4, '0')}`, pendingEntryIds: n % 100 === 0 ? [`je-${n}`, `je-${n}-b`] : [] })));
+  const sweep = async () => (await balances.find({ 'pendingEntryIds.0': { $exists: true } }, { projection: { pendingEntryIds: 1 } }).toArray()).map((balance) => balance._id);
+  const stats = async () => (await db.command({ meshQueryStats: 1 }))['namespaces']['planner_differential.balances'];
+
+  await db.command({ meshQueryStats: 1, reset: true });
+  assert.deepEqual(await sweep(), Array.from({ length: 20 }, (_, n) => `acc-${String(n * 100).padStart(4, '0')}`));
+  assert.equal((await stats()).lastPlan, 'pending_entries');
+  assert.equal((await stats()).scans, 0);
+  assert.equal((await stats()).docsExamined, 20);
+
+  // The apply step pulls the entry it finished; the last one leaves the index, a new one joins it.
+  await balances.updateOne({ _id: 'acc-0100' }, { $pull: { pendingEntryIds: 'je-100' } });
+  await balances.updateOne({ _id: 'acc-0200' }, { $pull: { pendingEntryIds: { $in: ['je-200', 'je-200-b'] } } });
+  await balances.updateOne({ _id: 'acc-0007', pendingEntryIds: { $ne: 'je-late' } }, { $push: { pendingEntryIds: 'je-late' } });
+  await db.command({ meshQueryStats: 1, reset: true });
+  const swept = await sweep();
+  assert.equal(swept.length, 20);
+  assert.ok(swept.includes('acc-0100') && swept.includes('acc-0007') && !swept.includes('acc-0200'));
+  assert.equal((await stats()).docsExamined, 20);
+  assert.equal(await balances.countDocuments({ 'pendingEntryIds.0': { $exists: false } }), 1980);
 });

@@ -173,6 +173,22 @@ describe('crash repair', () => {
     assert.deepEqual((await models.balances.findById('1000|USD').lean())?.pendingEntryIds, []);
   });
 
+  test('the sweep for balances left with a pending entry reads those balances only, from the sparse index', async (t) => {
+    if (!database.kind.startsWith('embedded')) return t.skip('documents examined are counted by the embedded server');
+    await models.entries.create(crashedEntry('crashed-swept', 300n));
+    await models.balances.updateOne({ _id: '1000|USD' }, { $inc: { debitMinor: 300n }, $push: { pendingEntryIds: 'je_crashed-swept' } });
+    const stats = async () => (await subgraph.connection.db!.command({ meshQueryStats: 1 }))['namespaces'][`${subgraph.connection.db!.databaseName}.account_balances`];
+    const everyBalance = await models.balances.countDocuments();
+    await subgraph.connection.db!.command({ meshQueryStats: 1, reset: true });
+    const pending = await models.balances.find({ 'pendingEntryIds.0': { $exists: true } }, { _id: 1 }).lean();
+    assert.deepEqual(pending.map((balance) => balance._id), ['1000|USD']);
+    assert.ok(everyBalance > 10, `the ledger holds ${everyBalance} balances`);
+    assert.equal((await stats()).lastPlan, 'pendingEntryIds.0_1');
+    assert.equal((await stats()).docsExamined, 1);
+    assert.equal(await repairBalances(models), 1);
+    assert.deepEqual(await models.balances.find({ 'pendingEntryIds.0': { $exists: true } }, { _id: 1 }).lean(), []);
+  });
+
   test('a redelivered source whose first posting crashed repairs its balances', async () => {
     const revenue = await balance('4000');
     await models.entries.create(crashedEntry('redelivered', 900n));

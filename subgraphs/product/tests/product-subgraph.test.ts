@@ -65,6 +65,30 @@ describe('product subgraph', () => {
     assert.equal(after - before, 2);
   });
 
+  test('a product read by id reads the product and its variants in one round: both queries in flight at once', async () => {
+    const client = subgraph.connection.getClient();
+    const events: string[] = [];
+    const started = (event: { commandName: string; command: Record<string, unknown> }) => {
+      if (event.commandName === 'find') events.push(`started ${String(event.command['find'])}`);
+    };
+    const succeeded = (event: { commandName: string }) => {
+      if (event.commandName === 'find') events.push('answered');
+    };
+    client.on('commandStarted', started);
+    client.on('commandSucceeded', succeeded);
+    let response;
+    try {
+      response = await subgraph.request<{ product: { id: string; variants: { sku: string }[] } }>('{ product(id: "prod_0007") { id variants { sku } } }', {}, principals.anonymous);
+    } finally {
+      client.off('commandStarted', started);
+      client.off('commandSucceeded', succeeded);
+    }
+    assert.equal(response.errors, undefined);
+    assert.equal(response.data?.product.variants.length, 5);
+    assert.deepEqual(events.slice(0, 2).sort(), ['started products', 'started variants']);
+    assert.deepEqual(events.slice(2), ['answered', 'answered']);
+  });
+
   test('operator-shaped and oversized inputs are rejected with BAD_USER_INPUT', async () => {
     const injected = await subgraph.request('{ products(filter: { attributes: [{ name: "$where", value: "1" }] }) { totalCount } }', {}, principals.anonymous);
     assert.equal(injected.errors?.[0]?.extensions?.['code'], 'BAD_USER_INPUT');

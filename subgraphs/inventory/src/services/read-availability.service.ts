@@ -22,6 +22,9 @@ export async function readAvailability(
     const unknown = checkedSkus.filter((_, index) => known[index] == null || known[index] instanceof Error);
     if (unknown.length > 0) throw notFound(`No SKU ${unknown.join(', ')}`, { argument: 'skus', skus: unknown });
   }
+  // Named locations are the ones the page shows beside the levels: read them in the same round
+  // as the levels (two queries in flight at once) rather than after them. loadMany never rejects.
+  if (wanted) void loaders.locationById.loadMany([...wanted]);
   const found = await Promise.all(checkedSkus.map((sku) => loaders.levelsBySku.load(sku)));
   return found.map((entry) => (wanted ? { ...entry, levels: entry.levels.filter((level) => wanted.has(level.locationId)) } : entry));
 }

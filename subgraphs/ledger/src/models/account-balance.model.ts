@@ -31,6 +31,9 @@ const accountBalanceSchema = new Schema<AccountBalanceRecord>(
   { versionKey: false, collection: 'account_balances' },
 );
 accountBalanceSchema.index({ accountCode: 1, currency: 1 });
+// The repair sweep asks for balances with a pending entry (`'pendingEntryIds.0': { $exists: true }`):
+// a sparse index on the first element holds exactly those, so the sweep reads them and no others.
+accountBalanceSchema.index({ 'pendingEntryIds.0': 1 }, { sparse: true });
 
 export type AccountBalanceModel = Model<AccountBalanceRecord>;
 

@@ -2,7 +2,13 @@ import { boundedList, identifier } from '@mesh/server-kit';
 import type { QueryResolvers } from '../__generated__/resolvers-types.js';
 
 export const Query: QueryResolvers = {
-  product: (_parent, { id }, { loaders }) => loaders.productById.load(identifier(id, 'id')),
+  product: (_parent, { id }, { loaders }) => {
+    const productId = identifier(id, 'id');
+    // A product read by id is a product page, shown with its variants: read them in the same round
+    // as the product (two queries in flight at once) rather than after it. load() is cached per request.
+    void loaders.variantsByProductId.load(productId).catch(() => undefined);
+    return loaders.productById.load(productId);
+  },
   products: (_parent, args, { catalog }) => catalog.listProducts(args),
   variant: (_parent, { sku }, { loaders }) => loaders.variantBySku.load(identifier(sku, 'sku')),
   variants: async (_parent, { skus }, { loaders }) => {
