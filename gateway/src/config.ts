@@ -108,7 +108,7 @@ export function readGatewayConfig(env: Readonly<Record<string, string | undefine
     console: readBoolean(env, 'CONSOLE', environment !== 'production'),
     subscriptions: Object.freeze({
       allowedOrigins: Object.freeze(readOrigins(env['WS_ALLOWED_ORIGINS'])),
-      maxSocketsPerClient: readInt(env, 'WS_MAX_SOCKETS_PER_CLIENT', 10, { min: 1, max: 10_000 }),
+      maxSocketsPerClient: readInt(env, 'WS_MAX_SOCKETS_PER_CLIENT', 10, { min: 1, max: 100_000 }),
       maxSubscriptionsPerSocket: readInt(env, 'WS_MAX_SUBSCRIPTIONS_PER_SOCKET', 25, { min: 1, max: 10_000 }),
       connectionInitTimeoutMs: readInt(env, 'WS_CONNECTION_INIT_TIMEOUT_MS', 3000, { min: 100, max: 60_000 }),
       keepAliveMs: readInt(env, 'WS_KEEP_ALIVE_MS', 12_000, { min: 100, max: 300_000 }),

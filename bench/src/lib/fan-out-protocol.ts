@@ -3,8 +3,11 @@
 
 /** Commands to the subscriber worker (fan-out-worker.ts). */
 export type WorkerCommand =
-  /** Opens `count` graphql-ws sockets to `url`, one subscription each (the realistic device shape). */
-  | { readonly type: 'open-ours'; readonly url: string; readonly token: string; readonly count: number; readonly query: string; readonly variables: Readonly<Record<string, unknown>> }
+  /**
+   * Opens `count` graphql-ws sockets to `url`, one subscription each (the realistic device shape).
+   * With `distinctSkus`, subscriber i watches `[distinctSkus[i % length]]` as `skus` instead.
+   */
+  | { readonly type: 'open-ours'; readonly url: string; readonly token: string; readonly count: number; readonly query: string; readonly variables: Readonly<Record<string, unknown>>; readonly distinctSkus?: readonly string[] }
   /** Opens `count` plain `ws` sockets to the raw broadcast server. */
   | { readonly type: 'open-raw'; readonly url: string; readonly count: number }
   /** Forgets what was received so far (the start of a measured phase). */
