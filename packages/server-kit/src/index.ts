@@ -13,6 +13,7 @@ export * from './money.js';
 export * from './operation-metrics.plugin.js';
 export * from './pagination.js';
 export * from './roles.js';
+export * from './service-call.js';
 export * from './subgraph-server.js';
 export * from './subgraph-service.js';
 export * from './subgraph-subscriptions.js';

@@ -1,4 +1,4 @@
-import { CORRELATION_ID_HEADER, GATEWAY_CREDENTIAL_HEADER, signGatewayCredential, type CurrencyCode, type Principal } from '@mesh/server-kit';
+import { callSubgraph, type CurrencyCode, type Principal } from '@mesh/server-kit';
 
 /** One order's payments of a day as the order domain recorded them (amounts in minor units). */
 export interface OrderDomainPayments {
@@ -20,10 +20,7 @@ const PAYMENTS_OF_DAY = `query LedgerReconciliation($date: String!, $currency: C
   paymentsOfDay(date: $date, currency: $currency) { orderId channel locationId currency captured { minorUnits } refunded { minorUnits } }
 }`;
 
-type PaymentsResponse = {
-  data?: { paymentsOfDay: { orderId: string; channel: string; locationId: string; currency: CurrencyCode; captured: { minorUnits: string }; refunded: { minorUnits: string } }[] } | null;
-  errors?: { message: string }[];
-};
+type PaymentsOfDay = { paymentsOfDay: { orderId: string; channel: string; locationId: string; currency: CurrencyCode; captured: { minorUnits: string }; refunded: { minorUnits: string } }[] };
 
 /**
  * Asks the order subgraph directly (paymentsOfDay is @inaccessible, not in the public graph), as
@@ -33,16 +30,9 @@ type PaymentsResponse = {
 export function orderDomainReader(orderUrl: string, secret: Uint8Array, onFailure: (reason: string) => void): OrderDomainReader {
   return async ({ date, currency, correlationId }) => {
     try {
-      const credential = await signGatewayCredential(LEDGER_SERVICE_PRINCIPAL, secret);
-      const response = await fetch(orderUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', [GATEWAY_CREDENTIAL_HEADER]: credential, [CORRELATION_ID_HEADER]: correlationId },
-        body: JSON.stringify({ query: PAYMENTS_OF_DAY, variables: { date, currency } }),
-        signal: AbortSignal.timeout(5000),
-      });
-      const body = (await response.json()) as PaymentsResponse;
-      if (!response.ok || body.errors?.length || !body.data) {
-        onFailure(`order subgraph answered ${response.status}: ${body.errors?.map((error) => error.message).join('; ') ?? 'no data'}`);
+      const { status, body } = await callSubgraph<PaymentsOfDay>({ url: orderUrl, principal: LEDGER_SERVICE_PRINCIPAL, secret, correlationId, query: PAYMENTS_OF_DAY, variables: { date, currency }, timeoutMs: 5000 });
+      if (status >= 400 || body.errors?.length || !body.data) {
+        onFailure(`order subgraph answered ${status}: ${body.errors?.map((error) => error.message).join('; ') ?? 'no data'}`);
         return null;
       }
       return body.data.paymentsOfDay.map((order) => ({
