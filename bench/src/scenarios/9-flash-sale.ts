@@ -21,19 +21,39 @@ const SIZES = {
   full: { units: 100, distinct: 1000, resends: 200, restSeconds: 30 },
 } as const;
 
-/** CPU of the whole mesh (every process this runner started, and the runner) while nothing is asked of it, in % of one core, in all and per process kind. */
+/** CPU of the whole mesh (every process this runner started, not the runner) while nothing is asked of it, in % of one core, in all and per process kind. */
 async function cpuAtRest(context: BenchContext, seconds: number): Promise<{ total: number; byRole: Record<string, number> }> {
   await untilQuiet(context.mesh);
   const before = await cpuSecondsByRole(process.pid);
   await sleep(seconds * 1000);
   const after = await cpuSecondsByRole(process.pid);
-  const byRole = Object.fromEntries(Object.entries(after).map(([role, cpu]) => [role, ((cpu - (before[role] ?? 0)) / seconds) * 100]));
+  const byRole = Object.fromEntries(
+    Object.entries(after)
+      .filter(([role]) => role !== 'bench runner')
+      .map(([role, cpu]) => [role, ((cpu - (before[role] ?? 0)) / seconds) * 100]),
+  );
   return { total: Object.values(byRole).reduce((sum, share) => sum + share, 0), byRole };
 }
 
 /** CPU seconds per process kind, largest first. */
 const describeCpu = (byRole: Readonly<Record<string, number>>) =>
   Object.entries(byRole).sort(([, a], [, b]) => b - a).map(([role, seconds]) => `${role} ${round(seconds)}`).join(', ');
+
+/**
+ * When the sale's orders got their first answer and their decision, from the first send: a long
+ * tail of decisions after the last answer means the orders waited in the mesh; decisions that keep
+ * pace with answers mean the callers (their retry hints) set the pace.
+ */
+function describeTimeline(outcome: BurstOutcome): string {
+  const started = Math.max(...outcome.decided.map((order) => order.decidedAt)) - outcome.allFinalMs;
+  const quantiles = (values: number[]) => {
+    const sorted = values.sort((a, b) => a - b);
+    return [0.25, 0.5, 0.9, 1].map((share) => round(sorted[Math.min(sorted.length - 1, Math.ceil(share * sorted.length) - 1)]! / 1000)).join(' / ');
+  };
+  const answered = quantiles(outcome.decided.map((order) => order.sentAt + order.latencyMs - started));
+  const decided = quantiles(outcome.decided.map((order) => order.decidedAt - started));
+  return `orders answered (placed or decided) at 25% / 50% / 90% / all: ${answered}; orders decided at 25% / 50% / 90% / all: ${decided}`;
+}
 
 /** The burst: `distinct` keys, then `resends` of the first keys again, shuffled so resends race their originals. */
 export function flashSaleRequests(label: string, sku: string, distinct: number, resends: number): OrderRequest[] {
@@ -120,6 +140,7 @@ export const flashSale: Scenario = {
           `Database commands per order by service (the largest): ${topCollections(outcome.counters, size.distinct, 10, outcome.counters.commandsByService)}.`,
           `CPU seconds per process kind during the burst: ${describeCpu(outcome.cpuSecondsByRole)}.`,
           `At rest, % of one core per process kind: ${describeCpu(restingCpu.byRole)}.`,
+          `Timeline from the first send (s): ${describeTimeline(outcome)}.`,
         ],
       };
     } finally {

@@ -1,5 +1,6 @@
 import { readInt, readOptionalString, readString, secretKey } from '@mesh/server-kit';
 import type { CurrencyCode } from '@mesh/server-kit';
+import { LRUCache } from 'lru-cache';
 import { fetchLoyaltyTier, type LoyaltyTier } from './customer-client.js';
 import { fetchCartPricing, fetchCatalogVariants, redeemOrderCoupons, releaseOrderCoupons, type CartPricing, type CartRequest, type CatalogVariant } from './product-client.js';
 import { DecisionWaiters } from './services/decision-waiters.js';
@@ -27,6 +28,8 @@ export interface OrderRuntimeSettings {
   readonly returnWindowDays: number;
   /** How often the age of the oldest PENDING order is measured for /metrics (ORDER_KPI_INTERVAL_MS, default 15000 ms). */
   readonly kpiIntervalMs: number;
+  /** How long a customer's loyalty tier read from the customer domain is used (ORDER_LOYALTY_TIER_CACHE_MS, default 30000 ms). */
+  readonly loyaltyTierCacheMs: number;
 }
 
 export function readOrderRuntimeSettings(env: Readonly<Record<string, string | undefined>> = process.env): OrderRuntimeSettings {
@@ -38,6 +41,7 @@ export function readOrderRuntimeSettings(env: Readonly<Record<string, string | u
     relayIntervalMs: readInt(env, 'ORDER_RELAY_INTERVAL_MS', 1000, { min: 10 }),
     returnWindowDays: readInt(env, 'ORDER_RETURN_WINDOW_DAYS', 30, { min: 0, max: 3650 }),
     kpiIntervalMs: readInt(env, 'ORDER_KPI_INTERVAL_MS', 15_000, { min: 100 }),
+    loyaltyTierCacheMs: readInt(env, 'ORDER_LOYALTY_TIER_CACHE_MS', 30_000, { min: 1 }),
   };
 }
 
@@ -56,10 +60,18 @@ export class OrderRuntime {
   kpis: OrderKpis | null = null;
   private readonly catalogReads = new Map<string, Promise<(CatalogVariant | null)[]>>();
   private readonly cartPricings = new Map<string, Promise<CartPricing>>();
-  private readonly tierReads = new Map<string, Promise<LoyaltyTier | null>>();
+  /** Tiers read from the customer domain, kept `loyaltyTierCacheMs`; concurrent reads of one customer share a request. */
+  private readonly tiers: LRUCache<string, { readonly tier: LoyaltyTier | null }, { readonly correlationId: string }>;
 
   constructor(readonly settings: OrderRuntimeSettings) {
     this.intake = new IntakeGate(settings.intakeMaxBacklog);
+    this.tiers = new LRUCache({
+      max: 50_000,
+      ttl: settings.loyaltyTierCacheMs,
+      fetchMethod: async (customerId, _stale, { context }) => ({
+        tier: await fetchLoyaltyTier(this.settings.customerUrl!, this.requireSecret(), customerId, context.correlationId),
+      }),
+    });
   }
 
   /**
@@ -92,19 +104,16 @@ export class OrderRuntime {
   }
 
   /**
-   * The customer's loyalty tier as the customer domain holds it now (null: a customer it does not
-   * know, or no CUSTOMER_URL configured), by key lookup. Concurrent reads for one customer share one request; nothing is cached
-   * beyond it, so a new tier prices the next order. CUSTOMER_UNAVAILABLE when it does not answer.
+   * The customer's loyalty tier as the customer domain holds it (null: a customer it does not
+   * know, or no CUSTOMER_URL configured), by key lookup, remembered for `loyaltyTierCacheMs`
+   * (30 s by default): a tier changes far more rarely than a customer orders again or retries a
+   * refused order, so a new tier prices orders from at most that long after it. Concurrent reads
+   * for one customer share one request. CUSTOMER_UNAVAILABLE when it does not answer (not cached).
    */
-  loyaltyTier(customerId: string, correlationId: string): Promise<LoyaltyTier | null> {
-    const secret = this.requireSecret();
-    const customerUrl = this.settings.customerUrl;
-    if (!customerUrl) return Promise.resolve(null);
-    const inFlight = this.tierReads.get(customerId);
-    if (inFlight) return inFlight;
-    const read = fetchLoyaltyTier(customerUrl, secret, customerId, correlationId).finally(() => this.tierReads.delete(customerId));
-    this.tierReads.set(customerId, read);
-    return read;
+  async loyaltyTier(customerId: string, correlationId: string): Promise<LoyaltyTier | null> {
+    if (!this.settings.customerUrl) return null;
+    const read = await this.tiers.fetch(customerId, { context: { correlationId } });
+    return read?.tier ?? null;
   }
 
   /** Uses the order's coupons (all or none); each code's refusal, or null when used. */
