@@ -186,7 +186,8 @@ describe('federated subscriptions through the gateway', () => {
     const shipSentAt = performance.now();
     const shipped = await mesh().query(ShipOrderDocument, { orderId: placed.orderId, idempotencyKey: `${RUN}-ship-1` }, admin);
     assert.equal(shipped.errors, undefined, JSON.stringify(shipped.errors));
-    await eventually('the shipment to be pushed', 20_000, () => ofPlaced().some((entry) => entry.result.data?.orderStatusChanged.status === 'SHIPPED'));
+    // Shipping captures the payment and completes the order in the same write: COMPLETED follows SHIPPED.
+    await eventually('the shipment and completion to be pushed', 20_000, () => ofPlaced().some((entry) => entry.result.data?.orderStatusChanged.status === 'COMPLETED'));
     const shippedEntry = ofPlaced().find((entry) => entry.result.data?.orderStatusChanged.status === 'SHIPPED')!;
     t.diagnostic(`order status delivery latency: placeOrder sent -> CONFIRMED received ${Math.round(confirmedAt - sentAt)} ms; shipOrder sent -> SHIPPED received ${Math.round(shippedEntry.at - shipSentAt)} ms`);
 
@@ -194,7 +195,7 @@ describe('federated subscriptions through the gateway', () => {
     const statuses = ofPlaced().map((entry) => entry.result.data?.orderStatusChanged);
     // PENDING only when inventory took longer than placeOrder's 3 s wait (a loaded machine).
     const pending = statuses.some((update) => update?.status === 'PENDING') ? ['PENDING'] : [];
-    assert.deepEqual(statuses.map((update) => update?.status), ['PLACED', ...pending, 'CONFIRMED', 'SHIPPED']);
+    assert.deepEqual(statuses.map((update) => update?.status), ['PLACED', ...pending, 'CONFIRMED', 'SHIPPED', 'COMPLETED']);
     for (const entry of subscriber.results) {
       assert.equal(entry.result.errors, undefined, JSON.stringify(entry.result.errors));
       const update = entry.result.data!.orderStatusChanged;
