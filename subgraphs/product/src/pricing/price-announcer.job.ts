@@ -5,7 +5,7 @@ import type { PriceListRecord } from './price-list.model.js';
 import { announceDuePrices } from './announce-due-prices.js';
 
 const BATCH = 100;
-/** Pause before trying again when a change is due but another replica holds the lease (its pass may have started before the change was due). */
+/** Pause before looking again when a change is due but this pass could not announce it (another replica holds the lease, or a concurrent write moved the list). */
 const LEASE_BUSY_RETRY_MS = 1000;
 /** The job's lease document: one per product database, shared by every replica. */
 export const PRICE_ANNOUNCER_JOB = 'product.price-announcer';
@@ -47,8 +47,9 @@ export function startPriceAnnouncer(models: ProductModels, options: { recheckMs:
       options.logger.info({ announced: outcome.value }, 'scheduled prices took effect');
       options.afterChange?.();
     }
-    // A full batch may have left more due at once; otherwise the next read finds the next due time.
-    return { announced: outcome.value, sleepMs: 0 };
+    // Something announced: look again at once (a full batch may have left more due). Nothing
+    // announced although a list was due (a concurrent write moved it): a pause, never a busy loop.
+    return { announced: outcome.value, sleepMs: outcome.value > 0 ? 0 : Math.min(LEASE_BUSY_RETRY_MS, options.recheckMs) };
   }
 
   function runPass(): Promise<{ announced: number; sleepMs: number }> {
