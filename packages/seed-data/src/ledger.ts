@@ -15,6 +15,7 @@ export const CHART_OF_ACCOUNTS: readonly SeedAccount[] = [
   { code: '5000', name: 'Cost of goods sold', type: 'EXPENSE' },
   { code: '5100', name: 'Inventory shrinkage and damage', type: 'EXPENSE' },
   { code: '5200', name: 'Payment processing fees', type: 'EXPENSE' },
+  { code: '5300', name: 'Chargeback losses', type: 'EXPENSE' },
 ];
 
 /**

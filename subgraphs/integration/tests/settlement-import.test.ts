@@ -53,7 +53,7 @@ after(async () => {
 
 const HEADER = 'settlement_id,line_id,type,reference,currency,gross,fee,net,booked_at';
 const report = (id: string, rows: readonly string[]) => [HEADER, ...rows.map((row) => `${id},${row}`)].join('\n') + '\n';
-/** Captures of ord_s1 (matches), ord_s3 (settled 29.00, captured 30.00), ord_unknown; ord_s2's refund (matches); a chargeback; a monthly fee; the payout. */
+/** Captures of ord_s1 (matches), ord_s3 (settled 29.00, captured 30.00), ord_unknown; ord_s2's refund (matches); a chargeback of more than ord_s2 kept; a monthly fee; the payout. */
 const GOOD_ROWS = [
   'l1,capture,ord_s1,USD,100.00,3.20,96.80,2026-03-02T10:00:00Z',
   'l2,capture,ord_s3,USD,29.00,1.17,27.83,2026-03-02T11:00:00Z',
@@ -72,14 +72,14 @@ const EXCEPTIONS = `query($status: SettlementExceptionStatus) { settlementExcept
 type Exceptions = { settlementExceptions: { id: string; lineId: string; code: string; reference: string; reported: { minorUnits: string }; recorded: { minorUnits: string } | null; status: string; resolution: string | null }[] };
 const code = (response: { errors?: ReadonlyArray<{ extensions?: Record<string, unknown> }> }) => response.errors?.[0]?.extensions?.['code'];
 
-async function ledgerState(): Promise<{ fees: string; cash: string; clearing: string; balanced: boolean; entries: number }> {
+async function ledgerState(): Promise<{ fees: string; chargebacks: string; cash: string; clearing: string; balanced: boolean; entries: number }> {
   const response = await ledger.request<{ trialBalance: { balanced: boolean; lines: { account: { code: string }; balance: { minorUnits: string } }[] }; journalEntries: { totalCount: number } }>(
     `{ trialBalance(currency: USD) { balanced lines { account { code } balance { minorUnits } } } journalEntries(first: 1) { totalCount } }`,
     {},
     principals.analyst,
   );
-  const balance = (account: string) => response.data!.trialBalance.lines.find((line) => line.account.code === account)!.balance.minorUnits;
-  return { fees: balance('5200'), cash: balance('1000'), clearing: balance('1100'), balanced: response.data!.trialBalance.balanced, entries: response.data!.journalEntries.totalCount };
+  const balance = (account: string) => response.data!.trialBalance.lines.find((line) => line.account.code === account)?.balance.minorUnits ?? '0';
+  return { fees: balance('5200'), chargebacks: balance('5300'), cash: balance('1000'), clearing: balance('1100'), balanced: response.data!.trialBalance.balanced, entries: response.data!.journalEntries.totalCount };
 }
 
 async function integrationCounts(): Promise<string> {
@@ -91,7 +91,7 @@ async function integrationCounts(): Promise<string> {
 }
 
 describe('settlement import', () => {
-  test('a report posts its fees and payout, matches its lines to the orders, and makes every disagreement an exception', async () => {
+  test('a report posts its fees, chargeback and payout, matches its lines to the orders, and makes every disagreement an exception', async () => {
     const before = await ledgerState();
     const imported = await importReport(GOOD);
     assert.equal(code(imported), undefined, JSON.stringify(imported.errors));
@@ -100,12 +100,13 @@ describe('settlement import', () => {
       { id: result.id, status: result.status, lineCount: result.lineCount, matchedLines: result.matchedLines, exceptionCount: result.exceptionCount, fees: result.feeTotal.minorUnits, payout: result.payout.minorUnits },
       { id: 'stripe:po_2001', status: 'POSTED', lineCount: 7, matchedLines: 2, exceptionCount: 3, fees: '2202', payout: '4898' },
     );
-    // Six fee lines carry a fee (l4 has none) plus the payout.
-    assert.equal(result.journalEntryIds.length, 6);
+    // Five lines carry a fee (l4 has none), plus the chargeback and the payout.
+    assert.equal(result.journalEntryIds.length, 7);
     const after = await ledgerState();
     assert.equal(BigInt(after.fees) - BigInt(before.fees), 2_202n);
+    assert.equal(BigInt(after.chargebacks) - BigInt(before.chargebacks), 5_000n);
     assert.equal(BigInt(after.cash) - BigInt(before.cash), 4_898n);
-    assert.equal(BigInt(after.clearing) - BigInt(before.clearing), -(2_202n + 4_898n));
+    assert.equal(BigInt(after.clearing) - BigInt(before.clearing), -(2_202n + 5_000n + 4_898n));
     assert.equal(after.balanced, true);
 
     const open = (await integration.request<Exceptions>(EXCEPTIONS, { status: 'OPEN' }, principals.analyst)).data!.settlementExceptions;
@@ -114,7 +115,7 @@ describe('settlement import', () => {
       [
         ['l2', 'AMOUNT_MISMATCH', 'ord_s3', '2900', '3000'],
         ['l3', 'UNMATCHED_REFERENCE', 'ord_unknown', '1200', null],
-        ['l5', 'CHARGEBACK', 'ord_s2', '-5000', '5000'],
+        ['l5', 'AMOUNT_MISMATCH', 'ord_s2', '-5000', '3000'],
       ],
     );
   });
@@ -124,6 +125,68 @@ describe('settlement import', () => {
     const again = await importReport(GOOD);
     assert.equal(code(again), undefined);
     assert.equal(again.data!.importSettlementReport.status, 'POSTED');
+    assert.deepEqual(await ledgerState(), ledgerBefore);
+    assert.equal(await integrationCounts(), stored);
+  });
+
+  test('chargebacks are posted once each as a loss (Dr 5300, Cr 1100), only the unmatched or disagreeing ones become exceptions, and card clearing moves by the captures minus the refunds', async () => {
+    // ord_s3 captured 30.00 and is charged back in full (matches); ord_s2 kept 30.00 (50.00 captured,
+    // 20.00 refunded) but 40.00 is charged back; ord_gone is unknown to the mesh.
+    const csv = report('po_5001', [
+      'c1,capture,ord_s3,USD,30.00,0.90,29.10,2026-03-06T10:00:00Z',
+      'c2,chargeback,ord_s3,USD,-30.00,15.00,-45.00,2026-03-06T11:00:00Z',
+      'c3,chargeback,ord_s2,USD,-40.00,15.00,-55.00,2026-03-06T12:00:00Z',
+      'c4,chargeback,ord_gone,USD,-10.00,0.00,-10.00,2026-03-06T13:00:00Z',
+      'c5,capture,ord_s1,USD,100.00,2.90,97.10,2026-03-06T14:00:00Z',
+      'p1,payout,,USD,16.20,0.00,16.20,2026-03-07T06:00:00Z',
+    ]);
+    const before = await ledgerState();
+    const imported = await importReport(csv);
+    assert.equal(code(imported), undefined, JSON.stringify(imported.errors));
+    const result = imported.data!.importSettlementReport;
+    assert.deepEqual({ matchedLines: result.matchedLines, exceptionCount: result.exceptionCount, entries: result.journalEntryIds.length }, { matchedLines: 3, exceptionCount: 2, entries: 8 });
+
+    const after = await ledgerState();
+    const moved = (account: keyof typeof after) => BigInt(after[account] as string) - BigInt(before[account] as string);
+    const [fees, chargebacks, payout] = [90n + 1_500n + 1_500n + 290n, 3_000n + 4_000n + 1_000n, 1_620n];
+    assert.deepEqual([moved('fees'), moved('chargebacks'), moved('cash')], [fees, chargebacks, payout]);
+    // Clearing was debited by the captures (30.00 + 100.00) when the mesh took them; the settlement
+    // credits it by the payout, the fees and the chargebacks: together exactly those captures.
+    assert.equal(-moved('clearing'), 3_000n + 10_000n);
+    assert.equal(-moved('clearing'), payout + fees + chargebacks);
+    assert.equal(after.balanced, true);
+
+    const CHARGEBACKS = `{ journalEntries(filter: { sourceType: "SETTLEMENT_CHARGEBACK" }, first: 50) { edges { node { source { id } order { id } lines { account { code } debit { minorUnits } credit { minorUnits } } } } } }`;
+    type Entries = { journalEntries: { edges: { node: { source: { id: string }; order: { id: string } | null; lines: { account: { code: string }; debit: { minorUnits: string }; credit: { minorUnits: string } }[] } }[] } };
+    const posted = (await ledger.request<Entries>(CHARGEBACKS, {}, principals.analyst)).data!.journalEntries.edges.map(({ node }) => [
+      node.source.id,
+      node.order?.id ?? null,
+      ...node.lines.map((line) => `${line.account.code}:${line.debit.minorUnits === '0' ? `C${line.credit.minorUnits}` : `D${line.debit.minorUnits}`}`),
+    ]);
+    assert.deepEqual(
+      posted.filter(([id]) => id?.startsWith('stripe:po_5001:')).sort(),
+      [
+        ['stripe:po_5001:c2', 'ord_s3', '5300:D3000', '1100:C3000'],
+        ['stripe:po_5001:c3', null, '5300:D4000', '1100:C4000'],
+        ['stripe:po_5001:c4', null, '5300:D1000', '1100:C1000'],
+      ],
+    );
+
+    const open = (await integration.request<Exceptions>(EXCEPTIONS, { status: 'OPEN' }, principals.analyst)).data!.settlementExceptions;
+    assert.deepEqual(
+      open
+        .filter((exception) => exception.id.startsWith('stripe:po_5001:'))
+        .map((exception) => [exception.lineId, exception.code, exception.reported.minorUnits, exception.recorded?.minorUnits ?? null])
+        .sort(),
+      [
+        ['c3', 'AMOUNT_MISMATCH', '-4000', '3000'],
+        ['c4', 'UNMATCHED_REFERENCE', '-1000', null],
+      ],
+    );
+
+    const [ledgerBefore, stored] = [await ledgerState(), await integrationCounts()];
+    const again = await importReport(csv);
+    assert.deepEqual(again.data?.importSettlementReport.journalEntryIds, result.journalEntryIds);
     assert.deepEqual(await ledgerState(), ledgerBefore);
     assert.equal(await integrationCounts(), stored);
   });

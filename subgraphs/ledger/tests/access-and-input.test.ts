@@ -130,7 +130,7 @@ describe('batching', () => {
   test('accounts with their balances in both currencies cost two commands', async () => {
     const before = await dbCommands(subgraph);
     const response = await subgraph.request<{ accounts: unknown[] }>('{ accounts { code usd: balance { amount } eur: balance(currency: EUR) { amount } balances { currency } } }', {}, principals.admin);
-    assert.equal(response.data?.accounts.length, 12); // the chart, with 2050 goods received not invoiced and 5200 payment processing fees
+    assert.equal(response.data?.accounts.length, 13); // the chart, with 2050 goods received not invoiced, 5200 payment processing fees and 5300 chargeback losses
     assert.equal((await dbCommands(subgraph)) - before, 2);
   });
 });

@@ -30,6 +30,11 @@ const settlement = {
     { lineId: 'txn_1', amountMinor: '59', occurredAt: '2026-02-02T10:00:00Z', orderId: 'ord_x1' },
     { lineId: 'txn_2', amountMinor: '-12', occurredAt: '2026-02-02T11:00:00Z' },
   ],
+  // txn_1 was also charged back: one line, two entries (its fee and the money taken back).
+  chargebacks: [
+    { lineId: 'txn_1', amountMinor: '2500', occurredAt: '2026-02-02T10:00:00Z', orderId: 'ord_x1' },
+    { lineId: 'txn_3', amountMinor: '-700', occurredAt: '2026-02-02T12:00:00Z' },
+  ],
   payout: { lineId: 'payout', amountMinor: '9929', occurredAt: '2026-02-03T06:00:00Z' },
 };
 
@@ -39,7 +44,7 @@ async function balances(): Promise<string> {
 }
 
 describe('settlement postings', () => {
-  test('fees post Dr 5200 / Cr 1100 (a fee given back the other way) and the payout Dr 1000 / Cr 1100, once per line however often the report is posted', async () => {
+  test('fees post Dr 5200 / Cr 1100, chargebacks Dr 5300 / Cr 1100 (a negative one the other way) and the payout Dr 1000 / Cr 1100, once per line however often the report is posted', async () => {
     const first = await subgraph.request<Posted>(POST, { input: settlement }, principals.admin);
     assert.equal(firstCode(first), undefined);
     const summary = first.data!.postSettlement.map((entry) => [
@@ -50,6 +55,8 @@ describe('settlement postings', () => {
     assert.deepEqual(summary, [
       ['SETTLEMENT_FEE', 'stripe:po_1001:txn_1', '5200:D59', '1100:C59'],
       ['SETTLEMENT_FEE', 'stripe:po_1001:txn_2', '1100:D12', '5200:C12'],
+      ['SETTLEMENT_CHARGEBACK', 'stripe:po_1001:txn_1', '5300:D2500', '1100:C2500'],
+      ['SETTLEMENT_CHARGEBACK', 'stripe:po_1001:txn_3', '1100:D700', '5300:C700'],
       ['SETTLEMENT_PAYOUT', 'stripe:po_1001:payout', '1000:D9929', '1100:C9929'],
     ]);
     const before = await balances();
@@ -58,10 +65,11 @@ describe('settlement postings', () => {
     assert.equal(await balances(), before);
   });
 
-  test('a repeated line id, a bad id or a caller without ledger:settle posts nothing and gets a stable code', async () => {
+  test('a repeated line id (of one kind), a bad id or a caller without ledger:settle posts nothing and gets a stable code', async () => {
     const before = await balances();
     const fees = [{ lineId: 'dup', amountMinor: '10', occurredAt: '2026-02-02T10:00:00Z' }, { lineId: 'dup', amountMinor: '11', occurredAt: '2026-02-02T10:00:00Z' }];
     assert.equal(firstCode(await subgraph.request(POST, { input: { ...settlement, settlementId: 'po_2', fees } }, principals.admin)), 'BAD_USER_INPUT');
+    assert.equal(firstCode(await subgraph.request(POST, { input: { ...settlement, settlementId: 'po_4', chargebacks: fees } }, principals.admin)), 'BAD_USER_INPUT');
     assert.equal(firstCode(await subgraph.request(POST, { input: { ...settlement, settlementId: '$bad' } }, principals.admin)), 'BAD_USER_INPUT');
     assert.equal(firstCode(await subgraph.request(POST, { input: { ...settlement, settlementId: 'po_3' } }, principals.analyst)), 'FORBIDDEN');
     assert.equal(await balances(), before);

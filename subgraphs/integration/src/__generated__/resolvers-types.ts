@@ -398,7 +398,7 @@ export type SettlementException = {
   lineType: Scalars['String']['output'];
   /** What exactly disagrees, for the person resolving it. */
   message: Scalars['String']['output'];
-  /** What the mesh recorded for the order (captured, or refunded); null when the order is unknown or in another currency. */
+  /** What the mesh recorded for the order (captured; refunded for a refund; captured minus refunded for a chargeback); null when the order is unknown or in another currency. */
   recorded?: Maybe<Money>;
   /** The order reference the line carries. */
   reference: Scalars['String']['output'];
@@ -418,9 +418,9 @@ export type SettlementException = {
 
 /** Why a settlement line is an exception. */
 export type SettlementExceptionCode =
-  /** The amount differs from what the order captured (or, for refunds, exceeds what it refunded). */
+  /** The amount differs from what the order captured (for refunds: exceeds what it refunded; for chargebacks: exceeds what the order kept, captured minus refunded). */
   | 'AMOUNT_MISMATCH'
-  /** The provider took money back for a disputed payment: dispute it or record the loss. */
+  /** Raised by imports before chargebacks were posted to the ledger; a chargeback now becomes an exception only when it is unmatched or disagrees. */
   | 'CHARGEBACK'
   /** The order was paid in another currency than the report's. */
   | 'CURRENCY_MISMATCH'
@@ -448,7 +448,7 @@ export type SettlementReport = {
   id: Scalars['ID']['output'];
   /** When it was first imported. */
   importedAt: Scalars['DateTime']['output'];
-  /** The ledger entries of the fees and the payout. */
+  /** The ledger entries of the fees, the chargebacks and the payout. */
   journalEntryIds: Array<Scalars['ID']['output']>;
   /** How many lines the file has (the payout included). */
   lineCount: Scalars['Int']['output'];
@@ -468,7 +468,7 @@ export type SettlementReport = {
 
 /** Where a settlement import is. */
 export type SettlementReportStatus =
-  /** Matched, exceptions recorded, fees and payout posted. */
+  /** Matched, exceptions recorded, fees, chargebacks and payout posted. */
   | 'POSTED'
   /** Recorded; matching or posting was interrupted (import the same file again to finish it). */
   | 'RECEIVED';

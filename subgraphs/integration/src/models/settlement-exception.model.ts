@@ -1,6 +1,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { CurrencyCode } from '@mesh/server-kit';
 
+/** CHARGEBACK is no longer raised (chargebacks are posted); it stays for exceptions earlier imports recorded. */
 export const SETTLEMENT_EXCEPTION_CODES = ['UNMATCHED_REFERENCE', 'AMOUNT_MISMATCH', 'CURRENCY_MISMATCH', 'CHARGEBACK'] as const;
 export type SettlementExceptionCode = (typeof SETTLEMENT_EXCEPTION_CODES)[number];
 export type SettlementExceptionStatus = 'OPEN' | 'RESOLVED';

@@ -21,8 +21,9 @@ export interface ImportSettlementInput {
  * Imports a payment provider's settlement report. The file is checked as a whole first
  * (INVALID_SETTLEMENT_FILE, nothing written). Then: the report is recorded once under
  * `<provider>:<settlement id>`; every capture, refund and chargeback line is matched to the order
- * domain's payment; each disagreeing line becomes an OPEN settlement exception; the fees and the
- * payout are posted to the ledger. Importing the same file again changes nothing and answers with
+ * domain's payment; each disagreeing line becomes an OPEN settlement exception; the fees, the
+ * chargebacks and the payout are posted to the ledger, so card clearing moves by exactly the
+ * captures minus the refunds the file settled. Importing the same file again changes nothing and answers with
  * the report; the same settlement id with other contents is SETTLEMENT_CONFLICT. An import cut
  * short by an outage (UPSTREAM_UNAVAILABLE) is finished by importing the same file again. Admins.
  */

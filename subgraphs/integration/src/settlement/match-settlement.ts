@@ -21,18 +21,19 @@ export interface SettlementMatch {
 /**
  * Matches every capture, refund and chargeback line to the referenced order's payment: a capture
  * must equal what the order captured, the refunds of an order together must not exceed what it
- * refunded, and a chargeback is always for operations to look at (the provider took the money
- * back; the mesh has no record of a dispute). Fee and payout lines match nothing.
+ * refunded, and its chargebacks together must not exceed what it kept (captured minus refunded:
+ * a provider cannot take back more than the merchant holds). A matched chargeback needs no person
+ * (it is posted as a loss); one that disagrees does. Fee and payout lines match nothing.
  */
 export function matchSettlement(file: SettlementFile, payments: ReadonlyMap<string, RecordedPayment | null>): SettlementMatch {
   const disagreements: LineDisagreement[] = [];
-  const refundedInFile = new Map<string, bigint>();
+  const inFile: TakenBack = { refunded: new Map(), chargedBack: new Map() };
   let matchedLines = 0;
   const matchedOrders = new Set<string>();
   for (const line of file.lines) {
     if (line.type === 'fee' || line.type === 'payout') continue;
     const payment = payments.get(line.reference) ?? null;
-    const disagreement = disagreementOf(line, payment, file.currency, refundedInFile);
+    const disagreement = disagreementOf(line, payment, file.currency, inFile);
     if (disagreement) disagreements.push(disagreement);
     else {
       matchedLines += 1;
@@ -43,18 +44,28 @@ export function matchSettlement(file: SettlementFile, payments: ReadonlyMap<stri
   return { matchedOrders, matchedLines, disagreements };
 }
 
-function disagreementOf(line: SettlementLine, payment: RecordedPayment | null, currency: string, refundedInFile: Map<string, bigint>): LineDisagreement | null {
+/** Per order, what the file's refund and chargeback lines so far took back (positive minor units). */
+interface TakenBack {
+  readonly refunded: Map<string, bigint>;
+  readonly chargedBack: Map<string, bigint>;
+}
+
+function disagreementOf(line: SettlementLine, payment: RecordedPayment | null, currency: string, inFile: TakenBack): LineDisagreement | null {
   if (!payment) return { line, code: 'UNMATCHED_REFERENCE', message: `no order ${line.reference} with a payment in the mesh`, recordedMinor: null };
   if (payment.currency !== currency) return { line, code: 'CURRENCY_MISMATCH', message: `order ${line.reference} was paid in ${payment.currency}, the report is in ${currency}`, recordedMinor: null };
   if (line.type === 'chargeback') {
-    return { line, code: 'CHARGEBACK', message: `the provider charged back ${-line.grossMinor} minor units of order ${line.reference}: dispute it or record the loss`, recordedMinor: payment.capturedMinor };
+    const kept = payment.capturedMinor - payment.refundedMinor;
+    const chargedBack = (inFile.chargedBack.get(line.reference) ?? 0n) - line.grossMinor;
+    inFile.chargedBack.set(line.reference, chargedBack);
+    if (chargedBack <= kept) return null;
+    return { line, code: 'AMOUNT_MISMATCH', message: `the provider charged back ${chargedBack} minor units of order ${line.reference}; the order kept ${kept} (captured minus refunded): dispute it`, recordedMinor: kept };
   }
   if (line.type === 'capture') {
     if (line.grossMinor === payment.capturedMinor) return null;
     return { line, code: 'AMOUNT_MISMATCH', message: `the provider settled ${line.grossMinor} minor units for order ${line.reference}; the mesh captured ${payment.capturedMinor}`, recordedMinor: payment.capturedMinor };
   }
-  const refunded = (refundedInFile.get(line.reference) ?? 0n) - line.grossMinor;
-  refundedInFile.set(line.reference, refunded);
+  const refunded = (inFile.refunded.get(line.reference) ?? 0n) - line.grossMinor;
+  inFile.refunded.set(line.reference, refunded);
   if (refunded <= payment.refundedMinor) return null;
   return { line, code: 'AMOUNT_MISMATCH', message: `the provider refunded ${refunded} minor units of order ${line.reference}; the mesh refunded ${payment.refundedMinor}`, recordedMinor: payment.refundedMinor };
 }

@@ -44,9 +44,11 @@ export async function recordedPayments(target: ServiceTarget, references: readon
 const POST_SETTLEMENT = `mutation IntegrationPostSettlement($input: SettlementPostingsInput!) { postSettlement(input: $input) { id } }`;
 
 /**
- * Posts the file's fees (one per line that has one, with the matched order) and its payout to the
- * ledger, which keys each entry by provider, settlement and line: asking again posts nothing new.
- * Returns the entry ids. UPSTREAM_UNAVAILABLE when the ledger cannot answer.
+ * Posts the file's fees (one per line that has one), its chargebacks (the money taken back, every
+ * chargeback line: it left the clearing account whether or not it matched) and its payout to the
+ * ledger, each with its order when the order's lines all matched. The ledger keys each entry by
+ * provider, settlement, line and kind: asking again posts nothing new. Returns the entry ids.
+ * UPSTREAM_UNAVAILABLE when the ledger cannot answer.
  */
 export async function postSettlementToLedger(target: ServiceTarget, provider: string, file: SettlementFile, matchedOrders: ReadonlySet<string>): Promise<string[]> {
   const fees = file.lines
@@ -57,8 +59,16 @@ export async function postSettlementToLedger(target: ServiceTarget, provider: st
       occurredAt: line.bookedAt.toISOString(),
       orderId: matchedOrders.has(line.reference) ? line.reference : null,
     }));
+  const chargebacks = file.lines
+    .filter((line) => line.type === 'chargeback')
+    .map((line) => ({
+      lineId: line.lineId,
+      amountMinor: (-line.grossMinor).toString(),
+      occurredAt: line.bookedAt.toISOString(),
+      orderId: matchedOrders.has(line.reference) ? line.reference : null,
+    }));
   const payout = { lineId: file.payout.lineId, amountMinor: file.payout.netMinor.toString(), occurredAt: file.payout.bookedAt.toISOString() };
-  const input = { provider, settlementId: file.settlementId, currency: file.currency, fees, payout };
+  const input = { provider, settlementId: file.settlementId, currency: file.currency, fees, chargebacks, payout };
   const data = await ask<{ postSettlement: { id: string }[] }>(target, POST_SETTLEMENT, { input }, 'ledger');
   return data.postSettlement.map((entry) => entry.id);
 }

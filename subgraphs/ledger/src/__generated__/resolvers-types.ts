@@ -337,8 +337,10 @@ export type Mutation = {
   closeLedgerDay: ClosedDay;
   /**
    * Posts what a payment provider's settlement report moved: each fee (Dr 5200 payment processing fees,
-   * Cr 1100 card clearing; a negative fee the other way) and the payout (Dr 1000 cash, Cr 1100), one
-   * entry per report line keyed `<provider>:<settlementId>:<lineId>`, dated when the line occurred
+   * Cr 1100 card clearing; a negative fee the other way), each chargeback (Dr 5300 chargeback losses,
+   * Cr 1100; a negative one, a chargeback reversed, the other way) and the payout (Dr 1000 cash,
+   * Cr 1100), one entry per report line and kind keyed `<provider>:<settlementId>:<lineId>` (source
+   * types SETTLEMENT_FEE, SETTLEMENT_CHARGEBACK, SETTLEMENT_PAYOUT), dated when the line occurred
    * (a closed day's lines land on the next open day). Posting the same report again posts nothing new and
    * answers with the same entries. BAD_USER_INPUT (nothing posted) for a bad id, a repeated line id or a
    * bad date. Needs ledger:settle (admins and the integration service).
@@ -562,7 +564,7 @@ export type ReconciliationSource =
 
 /** One amount of a settlement report. */
 export type SettlementAmountInput = {
-  /** Minor units; negative for a fee given back or a payout taken from the bank. */
+  /** Minor units; negative for a fee given back, a chargeback reversed or a payout taken from the bank. */
   amountMinor: Scalars['Long']['input'];
   /** The report's line id (unique in the report). */
   lineId: Scalars['String']['input'];
@@ -574,6 +576,8 @@ export type SettlementAmountInput = {
 
 /** What a payment provider's settlement report moved in the books (the integration subgraph translates the provider's file into this). */
 export type SettlementPostingsInput = {
+  /** The money the provider took back from the merchant for disputed payments, one per chargeback line (positive: taken back). */
+  chargebacks?: InputMaybe<Array<SettlementAmountInput>>;
   /** The settlement currency. */
   currency: CurrencyCode;
   /** The fees the provider kept, one per report line that carries one. */

@@ -16,6 +16,7 @@ export const Mutation: MutationResolvers = {
     return ledger.postSettlement({
       ...input,
       fees: input.fees.map((fee) => ({ ...fee, amountMinor: BigInt(fee.amountMinor) })),
+      chargebacks: (input.chargebacks ?? []).map((chargeback) => ({ ...chargeback, amountMinor: BigInt(chargeback.amountMinor) })),
       payout: input.payout ? { ...input.payout, amountMinor: BigInt(input.payout.amountMinor) } : null,
     });
   },
