@@ -5,6 +5,7 @@ import type { Principal } from '@mesh/server-kit';
 import { principals } from '@mesh/test-kit';
 import { errorCodes, startMeshUnderTest, type MeshUnderTest } from '../mesh-fixture.js';
 import { placeOrder, setAvailable, until, webOrder } from '../workflows/workflow-kit.js';
+import { decimal, journalExport, perAccount, sides, trialMovement, type JournalExportJson } from './journal-checks.js';
 import { startReceiver, type TestReceiver } from './test-receivers.js';
 
 // Daily close, ERP journal export and settlement import (issue 13), end to end: orders placed,
@@ -33,8 +34,9 @@ after(async () => {
   await meshUnderTest?.stop();
 });
 
-type Totals = Map<string, { debit: bigint; credit: bigint }>;
-interface MoneyJson { minorUnits: string }
+interface MoneyJson {
+  minorUnits: string;
+}
 
 async function gql<T>(query: string, variables: Record<string, unknown>, principal: Principal = admin): Promise<T> {
   const response = await mesh().query<T, Record<string, unknown>>(query, variables, principal);
@@ -42,43 +44,12 @@ async function gql<T>(query: string, variables: Record<string, unknown>, princip
   return response.data!;
 }
 
-/** Per account, what the trial balance moved in [start, end). */
-async function trialMovement(start: Date, end: Date): Promise<Totals> {
-  const TRIAL = `query($asOf: DateTime!) { trialBalance(asOf: $asOf, currency: USD) { balanced lines { account { code } debit { minorUnits } credit { minorUnits } } } }`;
-  const at = async (asOf: Date) => {
-    const { trialBalance } = await gql<{ trialBalance: { balanced: boolean; lines: { account: { code: string }; debit: MoneyJson; credit: MoneyJson }[] } }>(TRIAL, { asOf: asOf.toISOString() }, analyst);
-    assert.equal(trialBalance.balanced, true, `the trial balance at ${asOf.toISOString()} balances`);
-    return new Map(trialBalance.lines.map((line) => [line.account.code, { debit: BigInt(line.debit.minorUnits), credit: BigInt(line.credit.minorUnits) }]));
-  };
-  const [before, after] = [await at(new Date(start.getTime() - 1)), await at(new Date(end.getTime() - 1))];
-  const moved: Totals = new Map();
-  for (const [code, total] of after) {
-    const earlier = before.get(code) ?? { debit: 0n, credit: 0n };
-    if (total.debit !== earlier.debit || total.credit !== earlier.credit) moved.set(code, { debit: total.debit - earlier.debit, credit: total.credit - earlier.credit });
-  }
-  return moved;
-}
-
-const EXPORT = `query($date: String!) { journalExport(date: $date, currency: USD) { batchId controlTotal { minorUnits } lines { account { code } debit { minorUnits } credit { minorUnits } } csv json } }`;
-interface ExportJson { batchId: string; controlTotal: MoneyJson; lines: { account: { code: string }; debit: MoneyJson; credit: MoneyJson }[]; csv: string; json: string }
-
-function perAccount(lines: ExportJson['lines']): Totals {
-  const totals: Totals = new Map();
-  for (const line of lines) {
-    const sum = totals.get(line.account.code) ?? { debit: 0n, credit: 0n };
-    totals.set(line.account.code, { debit: sum.debit + BigInt(line.debit.minorUnits), credit: sum.credit + BigInt(line.credit.minorUnits) });
-  }
-  return totals;
-}
-
-const decimal = (minor: bigint) => `${minor < 0n ? '-' : ''}${(minor < 0n ? -minor : minor) / 100n}.${String((minor < 0n ? -minor : minor) % 100n).padStart(2, '0')}`;
-
 describe('daily close, ERP journal export and settlement import', () => {
   const orders: { id: string; capturedMinor: bigint }[] = [];
   let refundMinor = 0n;
   const today = new Date().toISOString().slice(0, 10);
   const dayStart = new Date(`${today}T00:00:00.000Z`);
-  let exported: ExportJson | undefined;
+  let exported: JournalExportJson | undefined;
 
   test("orders are captured and one refunded; closing the day pushes its journal to the ERP, and the export equals the day's trial balance per account", { timeout: 300_000 }, async () => {
     const REGISTER = `mutation($input: RegisterEventSubscriptionInput!) { registerEventSubscription(input: $input) { secret subscription { id } } }`;
@@ -111,11 +82,10 @@ describe('daily close, ERP journal export and settlement import', () => {
     const { closeLedgerDay } = await gql<{ closeLedgerDay: { date: string; journalExport: { batchId: string } } }>(CLOSE, { input: { date: today, currency: 'USD', idempotencyKey: `close-${RUN}` } });
     assert.equal(closeLedgerDay.journalExport.batchId, `JE-USD-${today.replaceAll('-', '')}`);
 
-    exported = (await gql<{ journalExport: ExportJson }>(EXPORT, { date: today }, analyst)).journalExport;
+    exported = await journalExport(mesh(), today);
     const totals = perAccount(exported.lines);
-    assert.deepEqual(totals, await trialMovement(dayStart, new Date(dayStart.getTime() + DAY_MS)));
-    const debits = [...totals.values()].reduce((sum, total) => sum + total.debit, 0n);
-    const credits = [...totals.values()].reduce((sum, total) => sum + total.credit, 0n);
+    assert.deepEqual(totals, await trialMovement(mesh(), dayStart, new Date(dayStart.getTime() + DAY_MS)));
+    const { debit: debits, credit: credits } = sides(totals);
     assert.equal(debits, credits);
     assert.equal(BigInt(exported.controlTotal.minorUnits), debits);
     assert.equal(totals.get('1100')!.debit >= orders[0]!.capturedMinor + orders[1]!.capturedMinor, true, 'the captures are in the day');
@@ -138,29 +108,33 @@ describe('daily close, ERP journal export and settlement import', () => {
     assert.equal(erp!.accepted.filter((received) => received.topic === 'ledger.business-day-closed').length, 2);
   });
 
-  test('a settlement import posts its fees and payout (into the next open day), the books still balance, and re-import and re-export change nothing', { timeout: 120_000 }, async () => {
+  test('a settlement import posts its fees, chargeback and payout (into the next open day), card clearing balances to the payout, and re-import and re-export change nothing', { timeout: 120_000 }, async () => {
     assert.ok(exported, 'the day was closed and exported');
     const [first, second] = orders as [{ id: string; capturedMinor: bigint }, { id: string; capturedMinor: bigint }];
-    const fees = [first.capturedMinor * 3n / 100n, second.capturedMinor * 3n / 100n];
+    // The shopper of the second order disputed half of it: the provider took that back, with a 15.00 dispute fee.
+    const chargebackMinor = second.capturedMinor / 2n;
+    const fees = [first.capturedMinor * 3n / 100n, second.capturedMinor * 3n / 100n, 1_500n];
     const bookedAt = new Date().toISOString();
-    const nets = [first.capturedMinor - fees[0]!, second.capturedMinor - fees[1]!, -refundMinor];
+    const nets = [first.capturedMinor - fees[0]!, second.capturedMinor - fees[1]!, -refundMinor, -chargebackMinor - fees[2]!];
     const payout = nets.reduce((sum, net) => sum + net, 0n);
+    assert.ok(payout > 0n, `the provider pays out (${payout})`);
     const csv = [
       'settlement_id,line_id,type,reference,currency,gross,fee,net,booked_at',
       `po_${RUN},t1,capture,${first.id},USD,${decimal(first.capturedMinor)},${decimal(fees[0]!)},${decimal(nets[0]!)},${bookedAt}`,
       `po_${RUN},t2,capture,${second.id},USD,${decimal(second.capturedMinor)},${decimal(fees[1]!)},${decimal(nets[1]!)},${bookedAt}`,
       `po_${RUN},t3,refund,${first.id},USD,${decimal(-refundMinor)},0.00,${decimal(nets[2]!)},${bookedAt}`,
+      `po_${RUN},t4,chargeback,${second.id},USD,${decimal(-chargebackMinor)},${decimal(fees[2]!)},${decimal(nets[3]!)},${bookedAt}`,
       `po_${RUN},p1,payout,,USD,${decimal(payout)},0.00,${decimal(payout)},${bookedAt}`,
     ].join('\r\n');
     const tomorrow = new Date(dayStart.getTime() + DAY_MS);
     const later = new Date(dayStart.getTime() + 2 * DAY_MS);
-    const beforeImport = await trialMovement(tomorrow, later);
+    const beforeImport = await trialMovement(mesh(), tomorrow, later);
 
     const IMPORT = `mutation($input: ImportSettlementReportInput!) { importSettlementReport(input: $input) { id status matchedLines exceptionCount journalEntryIds } }`;
     const bad = await mesh().query(IMPORT, { input: { provider: 'stripe', csv: csv.replace(decimal(payout), decimal(payout + 1n)) } }, admin);
     assert.deepEqual(errorCodes(bad), ['INVALID_SETTLEMENT_FILE']);
     const { importSettlementReport: report } = await gql<{ importSettlementReport: { id: string; status: string; matchedLines: number; exceptionCount: number; journalEntryIds: string[] } }>(IMPORT, { input: { provider: 'stripe', csv } });
-    assert.deepEqual({ status: report.status, matchedLines: report.matchedLines, exceptionCount: report.exceptionCount, entries: report.journalEntryIds.length }, { status: 'POSTED', matchedLines: 3, exceptionCount: 0, entries: 3 });
+    assert.deepEqual({ status: report.status, matchedLines: report.matchedLines, exceptionCount: report.exceptionCount, entries: report.journalEntryIds.length }, { status: 'POSTED', matchedLines: 4, exceptionCount: 0, entries: 5 });
 
     // Booked into the closed day, the postings land at the start of the next open day.
     const { journalEntries } = await gql<{ journalEntries: { edges: { node: { postedAt: string; originalPostedAt: string | null } }[] } }>(
@@ -169,24 +143,29 @@ describe('daily close, ERP journal export and settlement import', () => {
       analyst,
     );
     assert.deepEqual(journalEntries.edges.map((edge) => edge.node), [{ postedAt: tomorrow.toISOString(), originalPostedAt: new Date(bookedAt).toISOString() }]);
-    const afterImport = await trialMovement(tomorrow, later);
+    const afterImport = await trialMovement(mesh(), tomorrow, later);
     const moved = (code: string) => {
       const now = afterImport.get(code) ?? { debit: 0n, credit: 0n };
       const then = beforeImport.get(code) ?? { debit: 0n, credit: 0n };
       return { debit: now.debit - then.debit, credit: now.credit - then.credit };
     };
-    assert.deepEqual(moved('5200'), { debit: fees[0]! + fees[1]!, credit: 0n });
+    const feeTotal = fees.reduce((sum, fee) => sum + fee, 0n);
+    assert.deepEqual(moved('5200'), { debit: feeTotal, credit: 0n });
+    assert.deepEqual(moved('5300'), { debit: chargebackMinor, credit: 0n });
     assert.deepEqual(moved('1000'), { debit: payout, credit: 0n });
-    assert.deepEqual(moved('1100'), { debit: 0n, credit: fees[0]! + fees[1]! + payout });
+    assert.deepEqual(moved('1100'), { debit: 0n, credit: feeTotal + chargebackMinor + payout });
+    // The payout reconciled against card clearing: what the settlement took out of 1100 is exactly
+    // what the mesh put in for these orders (the captures, less the refund).
+    assert.equal(feeTotal + chargebackMinor + payout, first.capturedMinor + second.capturedMinor - refundMinor);
 
     // Re-import and re-export change nothing.
     const again = await gql<{ importSettlementReport: { id: string; journalEntryIds: string[] } }>(IMPORT, { input: { provider: 'stripe', csv } });
     assert.deepEqual(again.importSettlementReport.journalEntryIds, report.journalEntryIds);
-    assert.deepEqual(await trialMovement(tomorrow, later), afterImport);
-    const reexported = (await gql<{ journalExport: ExportJson }>(EXPORT, { date: today }, analyst)).journalExport;
+    assert.deepEqual(await trialMovement(mesh(), tomorrow, later), afterImport);
+    const reexported = await journalExport(mesh(), today);
     assert.equal(reexported.csv, exported.csv);
     assert.equal(reexported.json, exported.json);
-    assert.deepEqual(perAccount(reexported.lines), await trialMovement(dayStart, tomorrow));
+    assert.deepEqual(perAccount(reexported.lines), await trialMovement(mesh(), dayStart, tomorrow));
     const { settlementExceptions } = await gql<{ settlementExceptions: unknown[] }>('{ settlementExceptions { id } }', {}, analyst);
     assert.deepEqual(settlementExceptions, []);
   });
