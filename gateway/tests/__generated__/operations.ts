@@ -810,7 +810,7 @@ export type SetIntegrationMappingInput = {
 
 /** One amount of a settlement report. */
 export type SettlementAmountInput = {
-  /** Minor units; negative for a fee given back or a payout taken from the bank. */
+  /** Minor units; negative for a fee given back, a chargeback reversed or a payout taken from the bank. */
   amountMinor: Scalars['Long']['input'];
   /** The report's line id (unique in the report). */
   lineId: Scalars['String']['input'];
@@ -822,9 +822,9 @@ export type SettlementAmountInput = {
 
 /** Why a settlement line is an exception. */
 export type SettlementExceptionCode =
-  /** The amount differs from what the order captured (or, for refunds, exceeds what it refunded). */
+  /** The amount differs from what the order captured (for refunds: exceeds what it refunded; for chargebacks: exceeds what the order kept, captured minus refunded). */
   | 'AMOUNT_MISMATCH'
-  /** The provider took money back for a disputed payment: dispute it or record the loss. */
+  /** Raised by imports before chargebacks were posted to the ledger; a chargeback now becomes an exception only when it is unmatched or disagrees. */
   | 'CHARGEBACK'
   /** The order was paid in another currency than the report's. */
   | 'CURRENCY_MISMATCH'
@@ -840,6 +840,8 @@ export type SettlementExceptionStatus =
 
 /** What a payment provider's settlement report moved in the books (the integration subgraph translates the provider's file into this). */
 export type SettlementPostingsInput = {
+  /** The money the provider took back from the merchant for disputed payments, one per chargeback line (positive: taken back). */
+  chargebacks?: InputMaybe<Array<SettlementAmountInput>>;
   /** The settlement currency. */
   currency: CurrencyCode;
   /** The fees the provider kept, one per report line that carries one. */
@@ -854,7 +856,7 @@ export type SettlementPostingsInput = {
 
 /** Where a settlement import is. */
 export type SettlementReportStatus =
-  /** Matched, exceptions recorded, fees and payout posted. */
+  /** Matched, exceptions recorded, fees, chargebacks and payout posted. */
   | 'POSTED'
   /** Recorded; matching or posting was interrupted (import the same file again to finish it). */
   | 'RECEIVED';
