@@ -51,8 +51,33 @@ function describeTimeline(outcome: BurstOutcome): string {
     return [0.25, 0.5, 0.9, 1].map((share) => round(sorted[Math.min(sorted.length - 1, Math.ceil(share * sorted.length) - 1)]! / 1000)).join(' / ');
   };
   const answered = quantiles(outcome.decided.map((order) => order.sentAt + order.latencyMs - started));
+  const accepted = quantiles(outcome.decided.map((order) => order.placedAt - started));
   const decided = quantiles(outcome.decided.map((order) => order.decidedAt - started));
-  return `orders answered (placed or decided) at 25% / 50% / 90% / all: ${answered}; orders decided at 25% / 50% / 90% / all: ${decided}`;
+  const waited = quantiles(outcome.decided.map((order) => order.decidedAt - order.placedAt));
+  return (
+    `orders accepted (stored PLACED, server clock) at 25% / 50% / 90% / all: ${accepted}; ` +
+    `answered (placed or decided) at 25% / 50% / 90% / all: ${answered}; decided at 25% / 50% / 90% / all: ${decided}; ` +
+    `accepted -> decided, 25% / 50% / 90% / max: ${waited}`
+  );
+}
+
+/**
+ * Where the slowest orders spent the time between being stored and being decided: each domain's
+ * trace steps (events published, reservation, status changes) as seconds after the order was stored.
+ */
+async function describeSlowest(client: BenchClient, outcome: BurstOutcome, count = 3): Promise<string> {
+  const slowest = [...outcome.decided].sort((a, b) => b.decidedAt - b.placedAt - (a.decidedAt - a.placedAt)).slice(0, count);
+  const lines: string[] = [];
+  for (const order of slowest) {
+    const data = await client.request<{ trace: { steps: { at: string; domain: string; kind: string }[] } }>(
+      'slow order trace',
+      'query SlowOrder($id: String!) { trace(correlationId: $id) { steps { at domain kind } } }',
+      { id: order.correlationId },
+    );
+    const steps = data.trace.steps.map((step) => `${step.domain.toLowerCase()} ${step.kind} +${round((Date.parse(step.at) - order.placedAt) / 1000)}`);
+    lines.push(`${order.id} (${order.status}, ${round((order.decidedAt - order.placedAt) / 1000)} s): ${steps.join('; ')}`);
+  }
+  return lines.join(' | ');
 }
 
 /** The burst: `distinct` keys, then `resends` of the first keys again, shuffled so resends race their originals. */
@@ -120,6 +145,8 @@ export const flashSale: Scenario = {
       const after = (await readLevels(client, [sku], LOCATION)).get(sku)!;
       if (after.available !== 0 || after.reserved - given.get(sku)!.reserved !== size.units) throw new Error(`scenario 9: after the sale ${sku} has ${after.available} available and ${after.reserved} reserved`);
       context.log(`flash sale: ${row.join(' | ')}`);
+      const slowest = await describeSlowest(client, outcome);
+      context.log(`slowest: ${slowest}`);
       return {
         id: '9',
         title: flashSale.title,
@@ -141,6 +168,7 @@ export const flashSale: Scenario = {
           `CPU seconds per process kind during the burst: ${describeCpu(outcome.cpuSecondsByRole)}.`,
           `At rest, % of one core per process kind: ${describeCpu(restingCpu.byRole)}.`,
           `Timeline from the first send (s): ${describeTimeline(outcome)}.`,
+          `The slowest orders from stored to decided, with their trace steps (s after stored): ${slowest}.`,
         ],
       };
     } finally {

@@ -22,6 +22,12 @@ export interface OrderRuntimeSettings {
   readonly decisionWaitMs: number;
   /** Orders this replica may have placing or undecided before new ones are refused with INTAKE_SATURATED (ORDER_INTAKE_MAX_BACKLOG, default 200). */
   readonly intakeMaxBacklog: number;
+  /**
+   * How long a caller past the backlog may wait in line for a decision to free a place before it
+   * is refused (ORDER_INTAKE_QUEUE_WAIT_MS, default 1000 ms, at most half of the decision wait; 0
+   * refuses at once). The line keeps a burst's intake full without callers polling.
+   */
+  readonly intakeQueueWaitMs: number;
   /** Pause between the outbox relay's safety-net passes (ORDER_RELAY_INTERVAL_MS, default 1000 ms); every write also pokes it. */
   readonly relayIntervalMs: number;
   /** Days after an order became COMPLETED during which its goods may be returned (ORDER_RETURN_WINDOW_DAYS, default 30). */
@@ -38,6 +44,7 @@ export function readOrderRuntimeSettings(env: Readonly<Record<string, string | u
     customerUrl: readOptionalString(env, 'CUSTOMER_URL') ?? null,
     decisionWaitMs: readInt(env, 'ORDER_DECISION_WAIT_MS', 3000, { min: 0, max: 8000 }),
     intakeMaxBacklog: readInt(env, 'ORDER_INTAKE_MAX_BACKLOG', 200, { min: 1 }),
+    intakeQueueWaitMs: readInt(env, 'ORDER_INTAKE_QUEUE_WAIT_MS', 1000, { min: 0, max: 4000 }),
     relayIntervalMs: readInt(env, 'ORDER_RELAY_INTERVAL_MS', 1000, { min: 10 }),
     returnWindowDays: readInt(env, 'ORDER_RETURN_WINDOW_DAYS', 30, { min: 0, max: 3650 }),
     kpiIntervalMs: readInt(env, 'ORDER_KPI_INTERVAL_MS', 15_000, { min: 100 }),
@@ -64,7 +71,7 @@ export class OrderRuntime {
   private readonly tiers: LRUCache<string, { readonly tier: LoyaltyTier | null }, { readonly correlationId: string }>;
 
   constructor(readonly settings: OrderRuntimeSettings) {
-    this.intake = new IntakeGate(settings.intakeMaxBacklog);
+    this.intake = new IntakeGate(settings.intakeMaxBacklog, settings.intakeQueueWaitMs);
     this.tiers = new LRUCache({
       max: 50_000,
       ttl: settings.loyaltyTierCacheMs,

@@ -40,7 +40,7 @@ function input(key: string, sku: string) {
   return { idempotencyKey: key, channel: 'WEB', customerId: 'cus_00001', currency: 'USD', lines: [{ sku, quantity: 1 }], fulfillment: { type: 'SHIP', locationId: LOCATION } };
 }
 
-async function startOrder(settings: { decisionWaitMs: number; intakeMaxBacklog?: number; productUrl?: string; customerUrl?: string }): Promise<TestSubgraph> {
+async function startOrder(settings: { decisionWaitMs: number; intakeMaxBacklog?: number; intakeQueueWaitMs?: number; productUrl?: string; customerUrl?: string }): Promise<TestSubgraph> {
   const replica = await startTestSubgraph(createOrderSubgraph({ productUrl: product.url, ...settings }), { mongoUri: database.uri, natsUrl: nats.url, dbName: orderDb });
   replicas.push(replica);
   return replica;
@@ -106,8 +106,8 @@ describe('waiting for the decision', () => {
 });
 
 describe('admission control', () => {
-  test('past its backlog the intake refuses new orders at once with INTAKE_SATURATED and a retry hint, writes nothing, and admits them again once decided', async () => {
-    const order = await startOrder({ decisionWaitMs: 1000, intakeMaxBacklog: 5 });
+  test('past its backlog, with no wait in line allowed, the intake refuses new orders at once with INTAKE_SATURATED and a retry hint, writes nothing, and admits them again once decided', async () => {
+    const order = await startOrder({ decisionWaitMs: 1000, intakeMaxBacklog: 5, intakeQueueWaitMs: 0 });
     const admittedBefore = await order.connection.model<OrderRecord>('Order').countDocuments();
     await stopInventory(); // decisions held back: the first five orders stay in the backlog
     const keys = Array.from({ length: 12 }, () => `gate-${randomUUID()}`);
@@ -152,6 +152,30 @@ describe('admission control', () => {
   });
 });
 
+describe('the line past the backlog', () => {
+  test('callers past the backlog wait in line and are placed as decisions free places: none is refused, nothing is written twice', async () => {
+    // Decisions are held back until every caller has arrived, so the line is certain to form; the
+    // waits are long so that restarting inventory on a busy machine still fits in them.
+    const order = await startOrder({ decisionWaitMs: 16_000, intakeMaxBacklog: 3, intakeQueueWaitMs: 7000 });
+    const keys = Array.from({ length: 6 }, () => `line-${randomUUID()}`);
+    await stopInventory();
+    let answers: Promise<{ data?: Placed | null; errors?: readonly { extensions?: Record<string, unknown> }[] }>[] = [];
+    try {
+      answers = keys.map((key, index) => order.request<Placed>(PLACE, { input: input(key, stocked[60 + index]!) }, principals.admin));
+      // The first three are stored and wait for a decision; the other three wait in line, unstored.
+      await waitForOrders(order, (orders) => orders.filter((record) => keys.includes(record.idempotencyKey)).length >= 3);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(await order.connection.model<OrderRecord>('Order').countDocuments({ idempotencyKey: { $in: keys } }), 3, 'the backlog holds three; the rest wait unstored');
+    } finally {
+      await startInventory();
+    }
+    const settled = await Promise.all(answers);
+    for (const answer of settled) assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
+    assert.equal(new Set(settled.map((answer) => answer.data!.placeOrder.order.id)).size, 6);
+    assert.equal(await order.connection.model<OrderRecord>('Order').countDocuments({ idempotencyKey: { $in: keys } }), 6, 'one order per key');
+  });
+});
+
 describe('when the catalog or the customer domain cannot price an order', () => {
   test('placeOrder answers CATALOG_UNAVAILABLE, retryable with a hint, and writes nothing', async () => {
     // Nothing listens on port 1: the product subgraph is "down" for this replica.
@@ -178,10 +202,10 @@ describe('when the catalog or the customer domain cannot price an order', () => 
   });
 });
 
-async function waitForOrders(order: TestSubgraph, done: (orders: Pick<OrderRecord, 'status'>[]) => boolean, timeoutMs = 60_000): Promise<void> {
+async function waitForOrders(order: TestSubgraph, done: (orders: Pick<OrderRecord, 'status' | 'idempotencyKey'>[]) => boolean, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const orders = await order.connection.model<OrderRecord>('Order').find({}, { status: 1 }).lean<Pick<OrderRecord, 'status'>[]>();
+    const orders = await order.connection.model<OrderRecord>('Order').find({}, { status: 1, idempotencyKey: 1 }).lean<Pick<OrderRecord, 'status' | 'idempotencyKey'>[]>();
     if (done(orders)) return;
     if (Date.now() > deadline) throw new Error('timed out waiting for the orders to be decided');
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -101,9 +101,10 @@ export async function placeOrder(models: OrderModels, runtime: OrderRuntime, cal
   assertMayPlaceFor(caller.principal, input.customerId);
   const hash = requestHash(input);
 
-  // Admission first, before any database work: a saturated intake refuses in microseconds (a
-  // resend of an accepted key is refused too, and retrying it later is as safe as any refusal).
-  const settle = runtime.intake.admit();
+  // Admission first, before any database work: past the backlog a caller waits in line for a
+  // decision to free a place, at most ORDER_INTAKE_QUEUE_WAIT_MS and never past half its answer
+  // bound, or is refused (a resend of an accepted key too: retrying later is as safe as any refusal).
+  const settle = await runtime.intake.admit(Math.min(runtime.settings.intakeQueueWaitMs, runtime.settings.decisionWaitMs / 2));
   try {
     const existing = await models.orders.findOne({ idempotencyKey: input.idempotencyKey }).lean<OrderRecord>();
     if (existing) return await replay(models, runtime, existing, hash, input.idempotencyKey, deadline);

@@ -1,0 +1,97 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { GraphQLError } from 'graphql';
+import { IntakeGate, type AdmissionSettlement } from '../src/services/intake-gate.js';
+
+/**
+ * The intake's line, in process: who is admitted, in what order, and when a caller is refused.
+ * (order-intake.test.ts drives the same gate through placeOrder against real servers.)
+ */
+const codeOf = (error: unknown) => (error as GraphQLError).extensions?.['code'];
+
+/** Whether `promise` settled within `ms` (without consuming its outcome). */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  return Promise.race([promise.then(() => true, () => true), sleep(ms).then(() => false)]);
+}
+
+describe('the intake line', () => {
+  test('past the backlog a caller waits in line and is admitted when a decision frees a place, first come first served', async () => {
+    const gate = new IntakeGate(2, 5000);
+    const first = await gate.admit();
+    const second = await gate.admit();
+    first('ord_1');
+    second('ord_2');
+    const admitted: string[] = [];
+    const third = gate.admit().then((settle) => (admitted.push('third'), settle));
+    const fourth = gate.admit().then((settle) => (admitted.push('fourth'), settle));
+    assert.equal(gate.waiting, 2);
+    assert.equal(await settlesWithin(third, 100), false, 'no place is free yet');
+    gate.decided('ord_1');
+    (await third)('ord_3');
+    assert.deepEqual(admitted, ['third']);
+    assert.equal(await settlesWithin(fourth, 50), false);
+    gate.decided('ord_2');
+    await fourth;
+    assert.deepEqual(admitted, ['third', 'fourth']);
+    assert.equal(gate.waiting, 0);
+    assert.equal(gate.backlog, 2);
+  });
+
+  test('a caller admitted from the line whose order is not stored after all passes its place on', async () => {
+    const gate = new IntakeGate(1, 5000);
+    const first = await gate.admit();
+    const next = gate.admit();
+    first(); // validation failed after admission: nothing stored
+    const settle: AdmissionSettlement = await next;
+    settle('ord_9');
+    assert.equal(gate.backlog, 1);
+  });
+
+  test('a caller not admitted within its wait is refused with a retryable INTAKE_SATURATED, and leaves the line', async () => {
+    const gate = new IntakeGate(1, 5000);
+    (await gate.admit())('ord_1');
+    const started = Date.now();
+    await assert.rejects(gate.admit(80), (error) => {
+      assert.equal(codeOf(error), 'INTAKE_SATURATED');
+      const extensions = (error as GraphQLError).extensions as { retryable: boolean; retryAfterMs: number };
+      assert.equal(extensions.retryable, true);
+      // No rate to go by yet: come back in about a second.
+      assert.ok(extensions.retryAfterMs >= 500 && extensions.retryAfterMs <= 1500, `retryAfterMs ${extensions.retryAfterMs}`);
+      return true;
+    });
+    assert.ok(Date.now() - started >= 70, 'it waited its turn first');
+    assert.equal(gate.waiting, 0);
+  });
+
+  test('with no wait allowed a saturated intake refuses at once', async () => {
+    const gate = new IntakeGate(1, 0);
+    (await gate.admit())('ord_1');
+    const started = Date.now();
+    await assert.rejects(gate.admit(), (error) => codeOf(error) === 'INTAKE_SATURATED');
+    assert.ok(Date.now() - started < 50);
+  });
+
+  test('a caller the measured decision rate could not reach within its wait is refused at once, with a hint from that rate', async () => {
+    const gate = new IntakeGate(30, 5000);
+    const ids = Array.from({ length: 30 }, (_, index) => `ord_${index}`);
+    for (const id of ids) (await gate.admit())(id);
+    // 20 decisions over about 1 s: about 20 a second; each frees a place that a new order takes.
+    for (const id of ids.slice(0, 20)) {
+      gate.decided(id);
+      (await gate.admit())(`${id}_next`);
+      await sleep(55);
+    }
+    // A 100 ms wait reaches about two callers at 20 a second: the third is told at once.
+    const waiting = [gate.admit(100), gate.admit(100)];
+    const started = Date.now();
+    await assert.rejects(gate.admit(100), (error) => {
+      const retryAfterMs = ((error as GraphQLError).extensions as { retryAfterMs: number }).retryAfterMs;
+      // About 32 ahead at about 20 a second (fewer on a busy machine), with jitter of 0.5-1.5.
+      assert.ok(retryAfterMs >= 500 && retryAfterMs <= 10_000, `retryAfterMs ${retryAfterMs}`);
+      return true;
+    });
+    assert.ok(Date.now() - started < 50, 'refused without waiting');
+    await Promise.allSettled(waiting);
+  });
+});
