@@ -54,6 +54,8 @@ interface Attempt {
   readonly placed?: { id: string; status: string; correlationId: string };
   readonly code?: string;
   readonly retryAfterMs?: number;
+  /** The error said it may be sent again (extensions.retryable). */
+  readonly retryable?: boolean;
 }
 
 async function attempt(url: string, token: string, request: OrderRequest): Promise<Attempt> {
@@ -74,7 +76,8 @@ async function attempt(url: string, token: string, request: OrderRequest): Promi
     const error = body.errors?.[0];
     if (error) {
       const retryAfterMs = Number(error.extensions?.['retryAfterMs']);
-      return { latencyMs, code: String(error.extensions?.['code'] ?? `HTTP_${response.status}`), ...(Number.isFinite(retryAfterMs) ? { retryAfterMs } : {}) };
+      const code = String(error.extensions?.['code'] ?? `HTTP_${response.status}`);
+      return { latencyMs, code, retryable: error.extensions?.['retryable'] === true, ...(Number.isFinite(retryAfterMs) ? { retryAfterMs } : {}) };
     }
     if (!body.data) return { latencyMs, code: `HTTP_${response.status}` };
     return { latencyMs, placed: body.data.placeOrder.order };
@@ -95,7 +98,7 @@ async function placeUntilAnswered(url: string, token: string, request: OrderRequ
       return { request, id: answer.placed.id, correlationId: answer.placed.correlationId, answeredStatus: answer.placed.status, sentAt, latencyMs: performance.now() - started, timeouts: tries - 1 };
     }
     // Refusals, time-outs and dropped connections are sent again (the key makes that safe); the failures are counted.
-    if (answer.code !== 'INTAKE_SATURATED' && answer.code !== 'CATALOG_UNAVAILABLE' && answer.code !== 'CUSTOMER_UNAVAILABLE' && answer.code !== 'SUBGRAPH_TIMEOUT' && answer.code !== 'CLIENT_TIMEOUT' && !answer.code!.startsWith('NETWORK_ERROR')) {
+    if (!answer.retryable && answer.code !== 'SUBGRAPH_TIMEOUT' && answer.code !== 'CLIENT_TIMEOUT' && !answer.code!.startsWith('NETWORK_ERROR')) {
       throw new GraphQLRequestError(`placeOrder ${request.idempotencyKey}: ${answer.code}`, [answer.code!]);
     }
     await sleep(answer.retryAfterMs ?? 1000 + Math.random() * 1000);

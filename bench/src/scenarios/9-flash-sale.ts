@@ -152,7 +152,7 @@ export const flashSale: Scenario = {
         title: flashSale.title,
         method:
           `${size.distinct} single-unit WEB orders with distinct idempotency keys plus ${size.resends} resends of the same keys (shuffled in among them), all sent at once through the gateway, ` +
-          `on ${sku} at ${LOCATION} after a cycle count to ${size.units} available. A call refused with INTAKE_SATURATED is sent again after its retryAfterMs; a gateway or client time-out is counted as failed and sent again with the same key. ` +
+          `on ${sku} at ${LOCATION} after a cycle count to ${size.units} available. A call refused with INTAKE_SATURATED is sent again after its retryAfterMs; a gateway or client time-out or another retryable failure (SUBGRAPH_UNAVAILABLE) is counted as failed and sent again with the same key. ` +
           'Then the orders are read back until every one is CONFIRMED or REJECTED. "All final" runs from the first send to the last decision (server clock). ' +
           'Database commands are the subgraphs\' own counters (mesh_db_commands_total); documents examined and scans are the embedded server\'s (meshQueryStats), both from the first send until the mesh is quiet again (ledger postings and availability events included), divided by the distinct orders.',
         tables: [

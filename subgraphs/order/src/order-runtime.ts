@@ -71,7 +71,7 @@ export class OrderRuntime {
   private readonly tiers: LRUCache<string, { readonly tier: LoyaltyTier | null }, { readonly correlationId: string }>;
 
   constructor(readonly settings: OrderRuntimeSettings) {
-    this.intake = new IntakeGate(settings.intakeMaxBacklog, settings.intakeQueueWaitMs);
+    this.intake = new IntakeGate(settings.intakeMaxBacklog, settings.intakeQueueWaitMs, (settings.decisionWaitMs * 2) / 3);
     this.tiers = new LRUCache({
       max: 50_000,
       ttl: settings.loyaltyTierCacheMs,

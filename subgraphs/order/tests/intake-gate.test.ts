@@ -94,4 +94,21 @@ describe('the intake line', () => {
     assert.ok(Date.now() - started < 50, 'refused without waiting');
     await Promise.allSettled(waiting);
   });
+
+  test('once the decision rate is known the backlog admitted shrinks to what that rate decides within the target', async () => {
+    const gate = new IntakeGate(100, 5000, 1000);
+    assert.equal(gate.limit, 100, 'no rate yet: the configured backlog');
+    const ids = Array.from({ length: 40 }, (_, index) => `ord_${index}`);
+    for (const id of ids) (await gate.admit())(id);
+    for (const id of ids.slice(0, 20)) {
+      gate.decided(id);
+      await sleep(55);
+    }
+    // About 18 decisions a second (fewer on a busy machine) decide about 18 orders within 1 s.
+    assert.ok(gate.limit >= 10 && gate.limit <= 25, `limit ${gate.limit}`);
+    // 20 still undecided: over the limit, so a new caller waits in line.
+    const next = gate.admit(60);
+    assert.equal(gate.waiting, 1);
+    await assert.rejects(next, (error) => codeOf(error) === 'INTAKE_SATURATED');
+  });
 });

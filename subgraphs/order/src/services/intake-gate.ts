@@ -13,6 +13,8 @@ const RATE_MIN_SAMPLES = 20;
 const RATE_MIN_SPAN_MS = 1000;
 /** Until the rate is trusted, refused callers come back after about this long. */
 const UNMEASURED_RETRY_MS = 1000;
+/** The smallest backlog the decision rate can shrink the intake to (a few slow decisions must not close it). */
+const MIN_BACKLOG = 10;
 
 /** The function an admitted caller calls once: with the order's id once it is stored, without if it was not stored. */
 export type AdmissionSettlement = (acceptedOrderId?: string) => void;
@@ -24,8 +26,8 @@ interface WaitingCaller {
 
 /**
  * Admission control for order intake, per process. New orders are admitted while this replica's
- * backlog (orders being placed, plus orders it accepted that are not decided yet) is under
- * `maxBacklog`. Past it a caller waits in line, first come first served, for at most its wait:
+ * backlog (orders being placed, plus orders it accepted that are not decided yet) is under its
+ * limit (see `limit`). Past it a caller waits in line, first come first served, for at most its wait:
  * each decision that leaves the backlog admits the caller at the head of the line, so a burst
  * keeps the intake full without anyone polling. A caller not admitted by the end of its wait, or
  * one that would not be reached within it (the line is longer than the recent decision rate can
@@ -38,11 +40,26 @@ export class IntakeGate {
   private readonly decidedAt: number[] = [];
   private readonly line: WaitingCaller[] = [];
 
-  /** `queueWaitMs`: how long a caller may wait in line by default (0: refused at once when saturated). */
+  /**
+   * `queueWaitMs`: how long a caller may wait in line by default (0: refused at once when
+   * saturated). `targetDecisionMs`: how long an accepted order should wait for its decision; once
+   * the decision rate is known, the backlog admitted is what that rate decides in this time
+   * (Little's law), between MIN_BACKLOG and `maxBacklog`, so that a slow mesh keeps fewer orders
+   * waiting rather than letting each wait longer.
+   */
   constructor(
     private readonly maxBacklog: number,
     private readonly queueWaitMs = 0,
+    private readonly targetDecisionMs = Number.POSITIVE_INFINITY,
   ) {}
+
+  /** The backlog admitted now: `maxBacklog`, or what the measured decision rate decides within the target. */
+  get limit(): number {
+    const rate = this.decisionRate();
+    if (rate === null || !Number.isFinite(this.targetDecisionMs)) return this.maxBacklog;
+    const served = Math.round((rate * this.targetDecisionMs) / 1000);
+    return Math.max(Math.min(MIN_BACKLOG, this.maxBacklog), Math.min(this.maxBacklog, served));
+  }
 
   /** Orders this replica is placing or waiting on. */
   get backlog(): number {
@@ -61,7 +78,7 @@ export class IntakeGate {
    * was not stored after all (without).
    */
   admit(waitMs = this.queueWaitMs): Promise<AdmissionSettlement> {
-    if (this.line.length === 0 && this.backlog < this.maxBacklog) return Promise.resolve(this.admitNow());
+    if (this.line.length === 0 && this.backlog < this.limit) return Promise.resolve(this.admitNow());
     const rate = this.decisionRate();
     // Those who would not be reached within their wait are told at once when to come back.
     const reachable = rate === null ? this.maxBacklog : (rate * waitMs) / 1000;
@@ -104,7 +121,7 @@ export class IntakeGate {
 
   /** Admits callers from the head of the line while the backlog has room. */
   private admitWaiting(): void {
-    while (this.line.length > 0 && this.backlog < this.maxBacklog) {
+    while (this.line.length > 0 && this.backlog < this.limit) {
       const caller = this.line.shift()!;
       clearTimeout(caller.timer);
       caller.admit(this.admitNow());
