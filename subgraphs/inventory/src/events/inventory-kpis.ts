@@ -1,6 +1,6 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { AnyEnvelope, EventBus } from '@mesh/events';
-import { WORKFLOW_BUCKETS } from '@mesh/server-kit';
+import { KPI_LATENCY_BUCKETS } from '@mesh/server-kit';
 
 /**
  * The bus inventory's relay publishes through, measuring two KPIs on each availability change it
@@ -15,7 +15,7 @@ export function measuringInventoryKpis(bus: EventBus, registry: Registry): Event
   const toAvailability = new Histogram({
     name: 'mesh_kpi_stock_movement_to_availability_seconds',
     help: 'KPI: from a stock change to its availability update being published for live subscribers',
-    buckets: WORKFLOW_BUCKETS,
+    buckets: KPI_LATENCY_BUCKETS,
     registers: [registry],
   });
   const oversells = new Counter({

@@ -1,6 +1,6 @@
 import { Histogram, type Registry } from 'prom-client';
 import type { AnyEnvelope } from '@mesh/events';
-import { WORKFLOW_BUCKETS } from '@mesh/server-kit';
+import { KPI_LATENCY_BUCKETS, WORKFLOW_BUCKETS } from '@mesh/server-kit';
 import type { LedgerTopic } from './handle-ledger-event.js';
 
 /** What the ledger's consumers report once an event is recorded, for the finance KPIs. */
@@ -19,7 +19,7 @@ export function createLedgerKpis(registry: Registry): LedgerKpis {
     name: 'mesh_kpi_order_placed_to_ledger_seconds',
     help: 'KPI: from an order being placed (order.order-placed occurredAt) to the ledger recording it',
     labelNames: ['channel'],
-    buckets: WORKFLOW_BUCKETS,
+    buckets: KPI_LATENCY_BUCKETS,
     registers: [registry],
   });
   const captureToPosting = new Histogram({
