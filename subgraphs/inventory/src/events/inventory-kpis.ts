@@ -2,6 +2,9 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import type { AnyEnvelope, EventBus } from '@mesh/events';
 import { KPI_LATENCY_BUCKETS } from '@mesh/server-kit';
 
+/** The inventory sync latency histogram's name (read back for LiveKpis). */
+export const STOCK_MOVEMENT_TO_AVAILABILITY = 'mesh_kpi_stock_movement_to_availability_seconds';
+
 /**
  * The bus inventory's relay publishes through, measuring two KPIs on each availability change it
  * gets accepted (a duplicate publish is not counted again):
@@ -13,7 +16,7 @@ import { KPI_LATENCY_BUCKETS } from '@mesh/server-kit';
  */
 export function measuringInventoryKpis(bus: EventBus, registry: Registry): EventBus {
   const toAvailability = new Histogram({
-    name: 'mesh_kpi_stock_movement_to_availability_seconds',
+    name: STOCK_MOVEMENT_TO_AVAILABILITY,
     help: 'KPI: from a stock change to its availability update being published for live subscribers',
     buckets: KPI_LATENCY_BUCKETS,
     registers: [registry],

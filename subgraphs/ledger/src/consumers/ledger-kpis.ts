@@ -9,6 +9,9 @@ export interface LedgerKpis {
   recorded(envelope: AnyEnvelope<LedgerTopic>): void;
 }
 
+/** The order posting latency histogram's name (read back for Query.liveKpis). */
+export const ORDER_PLACED_TO_LEDGER = 'mesh_kpi_order_placed_to_ledger_seconds';
+
 /**
  * The ledger's KPIs, by sales channel (a fixed enum):
  * - mesh_kpi_order_placed_to_ledger_seconds: from an order being placed to the ledger recording it;
@@ -16,7 +19,7 @@ export interface LedgerKpis {
  */
 export function createLedgerKpis(registry: Registry): LedgerKpis {
   const placedToLedger = new Histogram({
-    name: 'mesh_kpi_order_placed_to_ledger_seconds',
+    name: ORDER_PLACED_TO_LEDGER,
     help: 'KPI: from an order being placed (order.order-placed occurredAt) to the ledger recording it',
     labelNames: ['channel'],
     buckets: KPI_LATENCY_BUCKETS,
