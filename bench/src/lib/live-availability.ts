@@ -19,6 +19,8 @@ export interface AvailabilityArrival {
   readonly onHand: number | null;
   /** Date.now() when the client received it. */
   readonly receivedAt: number;
+  /** The change's own instant (the server's `at`: when the level changed), epoch ms. */
+  readonly changedAt: number;
 }
 
 export interface AvailabilityWatch {
@@ -47,7 +49,7 @@ export async function watchAvailability(gatewayUrl: string, token: string, skus:
     on: { connected: () => connected() },
   });
   for (let start = 0; start < skus.length; start += 200) {
-    client.subscribe<{ availabilityChanged: { kind: string; sku: string | null; available: number | null; previousAvailable: number | null; reserved: number | null; onHand: number | null; location: { id: string } | null } }>(
+    client.subscribe<{ availabilityChanged: { kind: string; sku: string | null; available: number | null; previousAvailable: number | null; reserved: number | null; onHand: number | null; location: { id: string } | null; at: string } }>(
       { query: WATCH, variables: { skus: skus.slice(start, start + 200), locationIds } },
       {
         next: (result) => {
@@ -55,7 +57,7 @@ export async function watchAvailability(gatewayUrl: string, token: string, skus:
           if (result.errors?.length) errors.push(result.errors.map((error) => error.message).join('; '));
           const update = result.data?.availabilityChanged;
           if (!update?.sku || !update.location) return;
-          arrivals.push({ sku: update.sku, locationId: update.location.id, kind: update.kind, available: update.available, previousAvailable: update.previousAvailable, reserved: update.reserved, onHand: update.onHand, receivedAt });
+          arrivals.push({ sku: update.sku, locationId: update.location.id, kind: update.kind, available: update.available, previousAvailable: update.previousAvailable, reserved: update.reserved, onHand: update.onHand, receivedAt, changedAt: Date.parse(update.at) });
         },
         error: (error) => errors.push(error instanceof Error ? error.message : JSON.stringify(error)),
         complete: () => {},

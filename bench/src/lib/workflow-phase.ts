@@ -9,7 +9,7 @@ import type { AvailabilityArrival } from './live-availability.js';
 import { placeOrder, waitUntilDecided, type DecidedOrder, type OrderRequest } from './orders.js';
 import { steadyLoad } from './steady-load.js';
 import { recordMovement } from './stock.js';
-import { ledgerCaughtUp, readTrace, stepName, type TraceStep } from './workflow-trace.js';
+import { availabilityPublishedMs, ledgerCaughtUp, readTrace, stepName, type TraceStep } from './workflow-trace.js';
 
 export interface PhasePlan {
   readonly label: string;
@@ -39,6 +39,8 @@ export interface TracedMovement {
   readonly sentAt: number;
   /** When its availability change reached the subscriber (undefined: never). */
   readonly pushedAt: number | undefined;
+  /** That change's own instant (the pushed `at`). */
+  readonly changedAt: number | undefined;
   readonly steps: readonly TraceStep[];
 }
 
@@ -60,6 +62,11 @@ export interface PhaseOutcome {
   /** placeOrder sent -> the order's reservation received over the socket, ms. */
   readonly reservationPushMs: readonly number[];
   readonly reservationsUnpushed: number;
+  /**
+   * Stock change -> its availability-changed published (trace step), ms, for the traced orders'
+   * reservations and the traced receipts: what the inventory KPI histogram measures, measured here.
+   */
+  readonly availabilityPublishMs: readonly number[];
 }
 
 /** The first change of `sku` at `locationId` received at or after `after`, if any. */
@@ -109,7 +116,7 @@ export async function runWorkflowPhase(client: BenchClient, arrivals: readonly A
     const arrival = firstArrival(arrivals, sent.sku, plan.movementLocation, sent.sentAt);
     if (arrival) movementPushMs.push(arrival.receivedAt - sent.sentAt);
     // The first few receipts' traces show where a movement's push time goes.
-    if (index < MOVEMENT_TRACES && sent.correlationId) movementTraces.push({ sentAt: sent.sentAt, pushedAt: arrival?.receivedAt, steps: await readTrace(client, sent.correlationId) });
+    if (index < MOVEMENT_TRACES && sent.correlationId) movementTraces.push({ sentAt: sent.sentAt, pushedAt: arrival?.receivedAt, changedAt: arrival?.changedAt, steps: await readTrace(client, sent.correlationId) });
   }
   const reservationPushMs: number[] = [];
   const confirmed = decided.filter((order) => order.status === 'CONFIRMED');
@@ -117,6 +124,10 @@ export async function runWorkflowPhase(client: BenchClient, arrivals: readonly A
     const arrival = firstArrival(arrivals, order.request.sku, order.request.locationId, order.sentAt);
     if (arrival) reservationPushMs.push(arrival.receivedAt - order.sentAt);
   }
+  const availabilityPublishMs = [
+    ...traced.map(({ order, steps }) => availabilityPublishedMs(firstArrival(arrivals, order.request.sku, order.request.locationId, order.sentAt)?.changedAt, steps)),
+    ...movementTraces.map(({ changedAt, steps }) => availabilityPublishedMs(changedAt, steps)),
+  ].filter((value): value is number => value !== undefined);
   return {
     plan,
     offeredPerSecond: orders.offeredPerSecond,
@@ -130,6 +141,7 @@ export async function runWorkflowPhase(client: BenchClient, arrivals: readonly A
     movementsUnpushed: movementSent.length - movementPushMs.length,
     reservationPushMs,
     reservationsUnpushed: confirmed.length - reservationPushMs.length,
+    availabilityPublishMs,
   };
 }
 

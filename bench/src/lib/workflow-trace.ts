@@ -30,3 +30,13 @@ export const stepName = (step: TraceStep): string => `${step.domain}: ${step.kin
 export function ledgerCaughtUp(steps: readonly TraceStep[]): number | undefined {
   return steps.find((step) => step.domain === 'LEDGER' && step.kind === 'event handled order.order-placed')?.at;
 }
+
+/**
+ * From a stock change (its instant as pushed to subscribers) to inventory's relay having
+ * published its availability-changed (the trace's step), ms: the span
+ * mesh_kpi_stock_movement_to_availability_seconds measures. Undefined when either is missing.
+ */
+export function availabilityPublishedMs(changedAt: number | undefined, steps: readonly TraceStep[]): number | undefined {
+  const published = steps.find((step) => step.domain === 'INVENTORY' && step.kind === 'event published inventory.availability-changed');
+  return changedAt === undefined || published === undefined ? undefined : published.at - changedAt;
+}

@@ -10,6 +10,8 @@ import { median } from '../lib/stats.js';
 import { PEER_GATEWAYS, PROPAGATED_HEADER, pidListeningOn, writeRoutedSupergraph, type PeerGateway, type RunningPeer } from '../peers/index.js';
 import { firstDifference, measureGateway, postGraphql, type GatewayRun, type GatewayTarget, type LoadTiming } from '../peers/gateway-run.js';
 import { GOVERNED_CLIENT, startOursGoverned } from '../peers/ours-governed.js';
+import { startOursTraced } from '../peers/ours-traced.js';
+import { startOtlpSink, type OtlpSink } from '../lib/otlp-sink.js';
 import { RETAIL_PAGE_SIZES, checkRetailAnswer, discoverRetailFixtures, ensureCustomerOrders, retailMixBodies, type FixtureCounts, type RetailBody } from '../queries.js';
 
 const SETTINGS = {
@@ -28,7 +30,13 @@ interface Measurement {
   readonly round: number;
   readonly target: GatewayTarget;
   readonly run: GatewayRun;
+  /** OTLP bytes the receiver got during the run (traced gateways only). */
+  readonly otlpBytes?: number;
 }
+
+/** Our gateway traced at these sampling ratios, beside ours with tracing off (the mesh's gateway). */
+const TRACING_RATIOS = [0.1, 1] as const;
+const tracedId = (samplingRatio: number) => `ours-traced-${Math.round(samplingRatio * 100)}`;
 
 /** Issue 11: our gateway with rate limits and trusted-operation checks on keeps this share of its throughput with them off. */
 const GOVERNANCE_TARGET = 0.95;
@@ -141,6 +149,46 @@ function governanceRatio(measurements: readonly Measurement[]): MeasuredRatio {
   return ratio('throughput ours with rate limits and trusted operations on / off', perRound, { text: `>= ${GOVERNANCE_TARGET}`, met: (value) => value >= GOVERNANCE_TARGET });
 }
 
+/** Per round: our gateway traced at each ratio over ours with tracing off (throughput, p99, CPU per request). */
+function tracingRatios(measurements: readonly Measurement[]): MeasuredRatio[] {
+  return TRACING_RATIOS.flatMap((samplingRatio) => {
+    const pairs = measurements
+      .filter((entry) => entry.target.id === tracedId(samplingRatio))
+      .map((entry) => ({ traced: entry.run, off: measurements.find((other) => other.round === entry.round && other.target.id === 'ours')!.run }));
+    const percent = Math.round(samplingRatio * 100);
+    return [
+      ratio(`throughput ours tracing ${percent} % / tracing off`, pairs.map((pair) => pair.traced.requestsPerSecond / pair.off.requestsPerSecond)),
+      ratio(`p99 ours tracing ${percent} % / tracing off`, pairs.map((pair) => pair.traced.p99Ms / pair.off.p99Ms)),
+      ratio(`CPU per request ours tracing ${percent} % / tracing off`, pairs.map((pair) => pair.traced.cpuSecondsPer1000 / pair.off.cpuSecondsPer1000)),
+    ];
+  });
+}
+
+/** Tracing off, 10 % and 100 % side by side: medians over the rounds, and what each exported. */
+function tracingTable(lineup: readonly GatewayTarget[], measurements: readonly Measurement[]) {
+  const rows = lineup
+    .filter((target) => target.id === 'ours' || TRACING_RATIOS.some((samplingRatio) => tracedId(samplingRatio) === target.id))
+    .map((target) => {
+      const runs = measurements.filter((entry) => entry.target.id === target.id);
+      const off = measurements.filter((entry) => entry.target.id === 'ours');
+      const perRound = runs.map((entry) => entry.run.requestsPerSecond / off.find((other) => other.round === entry.round)!.run.requestsPerSecond);
+      const exportedPer1k = runs.filter((entry) => entry.otlpBytes !== undefined).map((entry) => (entry.otlpBytes! / Math.max(1, entry.run.requests)) * 1000 / 1024);
+      return [
+        target.label,
+        median(runs.map((entry) => entry.run.requestsPerSecond)),
+        median(perRound),
+        median(runs.map((entry) => entry.run.p99Ms)),
+        median(runs.map((entry) => entry.run.cpuSecondsPer1000)),
+        exportedPer1k.length === 0 ? '-' : median(exportedPer1k),
+      ];
+    });
+  return {
+    title: 'Tracing overhead: our gateway with tracing off, 10 % and 100 % sampled (OTLP export to a real receiver)',
+    columns: ['gateway', 'median req/s', 'median throughput / tracing off', 'median p99 ms', 'median CPU s / 1k req', 'median OTLP KiB / 1k req'],
+    rows,
+  };
+}
+
 async function run(context: BenchContext): Promise<ScenarioResult> {
   const settings = SETTINGS[context.size];
   const notes: string[] = [];
@@ -167,6 +215,30 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
     workers: governedProcess.workers,
     headers: async () => ({ ...(await ours.headers()), 'apollographql-client-name': GOVERNED_CLIENT }),
   };
+  // Every span goes to a real OTLP/HTTP receiver (one per traced gateway), so the export's cost is in the traced runs.
+  const sinks: OtlpSink[] = [];
+  const tracedProcesses: RunningPeer[] = [];
+  try {
+    for (const samplingRatio of TRACING_RATIOS) {
+      context.log(`starting our gateway again with tracing on, ${Math.round(samplingRatio * 100)} % sampled...`);
+      const sink = await startOtlpSink();
+      sinks.push(sink);
+      tracedProcesses.push(await startOursTraced({ id: tracedId(samplingRatio), workDir: context.workDir, supergraphPath, nodeEnv: MESH_NODE_ENV, otlpEndpoint: sink.endpoint, samplingRatio }));
+    }
+  } catch (error) {
+    await Promise.all([governedProcess.stop(), ...tracedProcesses.map((traced) => traced.stop()), ...sinks.map((sink) => sink.close())]);
+    throw error;
+  }
+  const sinkOf = (target: GatewayTarget): OtlpSink | undefined => sinks[TRACING_RATIOS.findIndex((samplingRatio) => tracedId(samplingRatio) === target.id)];
+  const traced: GatewayTarget[] = tracedProcesses.map((process, index) => ({
+    id: tracedId(TRACING_RATIOS[index]!),
+    label: `ours, tracing ${Math.round(TRACING_RATIOS[index]! * 100)} % sampled`,
+    url: process.url,
+    pid: process.pid,
+    version: process.version,
+    workers: process.workers,
+    headers: ours.headers,
+  }));
   try {
     for (const gateway of PEER_GATEWAYS) {
       context.log(`starting ${gateway.label}...`);
@@ -188,6 +260,7 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
 
     const governedMismatch = (await compareAnswers(ours, [governed], mix)).get(GOVERNED_ID);
     if (governedMismatch) throw new Error(`our gateway with governance on answers differently: ${governedMismatch}`);
+    for (const [id, difference] of await compareAnswers(ours, traced, mix)) throw new Error(`our gateway ${id} answers differently: ${difference}`);
     const mismatches = await compareAnswers(ours, started.map((entry) => entry.target), mix);
     for (const [id, difference] of mismatches) {
       const entry = started.find((candidate) => candidate.gateway.id === id)!;
@@ -197,25 +270,31 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
     context.log(`every body answered identically by ours and ${measured.map((target) => target.id).join(', ') || 'no peer'}`);
 
     const measurements: Measurement[] = [];
-    const lineup = [ours, governed, ...measured];
+    const lineup = [ours, governed, ...traced, ...measured];
     // One unmeasured run each first: connection pools, JIT and caches of every gateway start warm.
     for (const target of lineup) await measureGateway(target, bodies, { ...settings.timing, warmupSeconds: 0, durationSeconds: settings.timing.warmupSeconds });
     for (let round = 1; round <= settings.rounds; round++) {
       // Round-robin, reversed every other round, so no gateway always runs first or last.
       for (const target of round % 2 === 1 ? lineup : [...lineup].reverse()) {
+        const sink = sinkOf(target);
+        const exportedBefore = sink?.counts().bytes ?? 0;
         const result = await measureGateway(target, bodies, settings.timing);
+        const otlpBytes = sink ? sink.counts().bytes - exportedBefore : undefined;
         context.log(`round ${round} ${target.id}: ${Math.round(result.requestsPerSecond)} req/s, p99 ${result.p99Ms} ms, peak RSS ${Math.round(result.peakRssMiB)} MiB`);
         const failed = result.errors + result.non2xx;
         if (failed > MAX_ERROR_SHARE * Math.max(1, result.requests)) {
           throw new Error(`${target.label}: ${failed} of ${result.requests} requests failed in round ${round} (errors ${result.errors}, non-2xx ${result.non2xx})`);
         }
         await checkStillAnswers(target, mix);
-        measurements.push({ round, target, run: result });
+        measurements.push({ round, target, run: result, ...(otlpBytes === undefined ? {} : { otlpBytes }) });
       }
     }
-    return report(context, settings, mix, lineup, measurements, failedPeers, notes);
+    for (const [index, sink] of sinks.entries()) if (sink.counts().exports === 0) throw new Error(`${traced[index]!.label} exported no spans to its OTLP receiver`);
+    const exported = sinks.map((sink, index) => `${traced[index]!.label}: ${sink.counts().exports} exports, ${Math.round(sink.counts().bytes / 1024)} KiB`).join('; ');
+    return report(context, settings, mix, lineup, measurements, failedPeers, notes, exported);
   } finally {
-    await Promise.all([governedProcess.stop(), ...started.map((entry) => entry.peer.stop())]);
+    await Promise.all([governedProcess.stop(), ...tracedProcesses.map((process) => process.stop()), ...started.map((entry) => entry.peer.stop())]);
+    await Promise.all(sinks.map((sink) => sink.close()));
   }
 }
 
@@ -227,6 +306,7 @@ function report(
   measurements: readonly Measurement[],
   failedPeers: readonly { gateway: PeerGateway; why: string }[],
   notes: string[],
+  exported: string,
 ): ScenarioResult {
   const count = (operation: string) => new Set(mix.filter((item) => item.operation === operation).map((item) => item.subject)).size;
   const medianOf = (target: GatewayTarget, pick: (run: GatewayRun) => number) => median(measurements.filter((entry) => entry.target.id === target.id).map((entry) => pick(entry.run)));
@@ -235,6 +315,7 @@ function report(
     'Peers forward the x-mesh-principal header the load sends (a credential the subgraphs require and only our gateway can sign, signed by the bench before each run); ours gets a bearer token instead, verifies it and signs the credential itself, work the peers do not do.',
     'Peers route by a copy of our supergraph whose @join__graph URLs point at the running subgraphs; Cosmo cannot read an Apollo supergraph, so wgc composes its execution config from the same subgraph SDLs.',
     `"ours, governance on" is the same build as ours in its own process, with per-client rate limits and cost budgets counted (limits far above the load, so none is refused) and the persisted-operation manifest enforced for the load's client type (every body is a listed operation); ours runs with all of it off.`,
+    `"ours, tracing N % sampled" is the same build as ours in its own process, started with the telemetry register and OTEL_TRACES_SAMPLER=parentbased_traceidratio, OTEL_TRACES_SAMPLER_ARG=N/100, exporting OTLP/HTTP protobuf (batched, the SDK defaults) to its own receiver the bench runs on this machine, which reads every export and answers success (${exported}); ours runs with no endpoint, so tracing is off. Only the gateway traces: the subgraphs are the mesh's, untraced, shared by every gateway. Exports leave in batches (every 5 s by default), so the KiB of a run may include the tail of the same gateway's previous run.`,
     'Peak RSS is the highest resident set of the gateway process tree sampled every 250 ms during the measured part; CPU is user+system seconds of that tree during the measured part.',
     ...failedPeers.map((entry) => `${entry.gateway.label}: ${entry.why}`),
   );
@@ -266,13 +347,14 @@ function report(
           ...failedPeers.map((entry) => [entry.gateway.label, '', '', entry.why.split(':')[0] ?? '', '', '', '', '']),
         ],
       },
+      tracingTable(lineup, measurements),
       {
         title: 'Every measured run',
         columns: ['round', 'gateway', 'req/s', 'p50 ms', 'p99 ms', 'CPU s / 1k req', 'peak RSS MiB', 'requests', 'errors', 'non-2xx'],
         rows: measurements.map(({ round, target, run }) => [round, target.label, run.requestsPerSecond, run.p50Ms, run.p99Ms, run.cpuSecondsPer1000, run.peakRssMiB, run.requests, run.errors, run.non2xx]),
       },
     ],
-    ratios: [governanceRatio(measurements), ...lineup.filter((target) => target.id !== 'ours' && target.id !== GOVERNED_ID).flatMap((peer) => ratiosFor(peer, measurements))],
+    ratios: [governanceRatio(measurements), ...tracingRatios(measurements), ...lineup.filter((target) => target.id !== 'ours' && target.id !== GOVERNED_ID).flatMap((peer) => ratiosFor(peer, measurements))],
     notes: context.size === 'tiny' ? [...notes, 'Tiny size: one short round, a smoke test, not a measurement.'] : notes,
   };
 }

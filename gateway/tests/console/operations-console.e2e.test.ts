@@ -118,6 +118,33 @@ describe('the operations console in headless Chromium', () => {
     tracedOrder = read.data!.order;
   });
 
+  test("the latency and waiting-work charts show the KPIs only the services' metrics hold, read through the graph", { timeout: 60_000 }, async () => {
+    // The orders above were recorded by the ledger and their reservations published by inventory.
+    const points = (id: string) => `JSON.parse(document.getElementById('${id}')?.dataset.points ?? '{}')`;
+    const latency = await inPage<{ placedToLedgerMs: number[]; movementToAvailabilityMs: number[] }>(
+      `(() => { const p = ${points('latency-chart')}; return p.placedToLedgerMs?.length >= 1 && p.movementToAvailabilityMs?.length >= 1 && p; })()`,
+      'order placed -> ledger and stock change -> availability on the latency chart',
+    );
+    for (const value of [...latency.placedToLedgerMs, ...latency.movementToAvailabilityMs]) assert.ok(value >= 0 && value < 60_000, `a latency of ${value} ms`);
+    const waiting = await inPage<{ oldestPendingSeconds: number[]; consumerBacklog: number[] }>(
+      `(() => { const p = ${points('backlog-chart')}; return p.consumerBacklog?.length >= 1 && p; })()`,
+      'the waiting-work chart',
+    );
+    assert.ok(waiting.oldestPendingSeconds.every((value) => value >= 0));
+    assert.ok(waiting.consumerBacklog.every((value) => Number.isInteger(value) && value >= 0));
+    assert.equal(await tab().evaluate<string>(`document.getElementById('message').textContent`), '', 'no KPI query failed');
+
+    // The same figures through the gateway: each domain answered its own fields.
+    const direct = await mesh().query<{ liveKpis: { orderPlacedToLedger: { count: number; p99Seconds: number | null }; stockMovementToAvailability: { count: number }; oldestPendingOrderAgeSeconds: number } }, Record<string, never>>(
+      '{ liveKpis { orderPlacedToLedger { count p99Seconds } stockMovementToAvailability { count } oldestPendingOrderAgeSeconds } }', {}, admin,
+    );
+    assert.equal(direct.errors, undefined, JSON.stringify(direct.errors));
+    assert.ok(direct.data!.liveKpis.orderPlacedToLedger.count >= 2 && direct.data!.liveKpis.orderPlacedToLedger.p99Seconds! > 0);
+    assert.ok(direct.data!.liveKpis.stockMovementToAvailability.count >= 2);
+    const refused = await mesh().query('{ liveKpis { ledgerConsumerBacklog } }', {}, principals.associate);
+    assert.equal(refused.errors?.[0]?.extensions?.['code'], 'FORBIDDEN');
+  });
+
   test('a search by order number shows the order, inventory and ledger steps in time order; an unknown id shows "not found"', { timeout: 60_000 }, async () => {
     const order = tracedOrder ?? assert.fail('no order was placed');
     await until('the ledger posted the shipped order', 30_000, async () => ((await traceOf(order.correlationId)).some((step) => step.domain === 'LEDGER') ? true : undefined));

@@ -1,5 +1,7 @@
 import type { LiveFeed } from '@mesh/events';
-import { meshError, type RequestContext } from '@mesh/server-kit';
+import { consumerBacklogOf, latencyKpi, meshError, type LatencyKpiValue, type RequestContext } from '@mesh/server-kit';
+import type { Registry } from 'prom-client';
+import { STOCK_MOVEMENT_TO_AVAILABILITY } from './events/inventory-kpis.js';
 import { createInventoryLoaders, type InventoryLoaders } from './loaders.js';
 import type { InventoryModels } from './models/index.js';
 import type { LocationRecord, LocationType } from './models/location.model.js';
@@ -31,15 +33,37 @@ export interface InventoryContext extends RequestContext {
   readonly inventory: InventoryServices;
   /** Inventory's steps of a workflow (Trace.inventorySteps). */
   readonly traceSteps: (correlationId: string) => ReturnType<typeof readInventoryTraceSteps>;
+  /** Inventory's KPIs as this process's /metrics registry holds them (LiveKpis). */
+  readonly liveKpis: {
+    readonly stockMovementToAvailability: () => Promise<LatencyKpiValue>;
+    readonly consumerBacklog: () => Promise<number>;
+  };
 }
 
-/** `liveFeed` is the module's feed once its background work started (subscriptions need it). */
-export function createInventoryContext(base: RequestContext, models: InventoryModels, liveFeed: () => LiveFeed | undefined = () => undefined): InventoryContext {
+/**
+ * `liveFeed` is the module's feed once its background work started (subscriptions need it);
+ * `registry` the service's /metrics registry once started (the live KPIs are read from it).
+ */
+export function createInventoryContext(
+  base: RequestContext,
+  models: InventoryModels,
+  liveFeed: () => LiveFeed | undefined = () => undefined,
+  registry: () => Registry | undefined = () => undefined,
+): InventoryContext {
   const loaders = createInventoryLoaders(models);
+  const requireRegistry = (): Registry => {
+    const started = registry();
+    if (!started) throw meshError('UNAVAILABLE', 'The KPIs are not measured in this process');
+    return started;
+  };
   return {
     ...base,
     loaders,
     traceSteps: (correlationId) => readInventoryTraceSteps(models, correlationId),
+    liveKpis: {
+      stockMovementToAvailability: () => latencyKpi(requireRegistry(), STOCK_MOVEMENT_TO_AVAILABILITY),
+      consumerBacklog: () => consumerBacklogOf(requireRegistry()),
+    },
     inventory: {
       listLocations: (args) => listLocations(models, args),
       readAvailability: (skus, locationIds, options) => readAvailability(loaders, skus, locationIds, options),

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { LiveFeed } from '@mesh/events';
 import type { SubgraphModule } from '@mesh/server-kit';
+import type { Registry } from 'prom-client';
 import { connectLiveFeed } from './live/live-feed.js';
 import { startInventoryBackground } from './background.js';
 import { createInventoryContext, type InventoryContext } from './context.js';
@@ -16,19 +17,22 @@ import { seedInventory } from './seed.js';
  */
 export function createInventorySubgraph(overrides: Partial<InventorySettings> = {}): SubgraphModule<InventoryModels, InventoryContext> {
   let liveFeed: LiveFeed | undefined;
+  let registry: Registry | undefined;
   return {
     name: 'inventory',
     typeDefs: readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'),
     resolvers,
     createModels: createInventoryModels,
-    createContext: (base, models) => createInventoryContext(base, models, () => liveFeed),
+    createContext: (base, models) => createInventoryContext(base, models, () => liveFeed, () => registry),
     seed: seedInventory,
     start: async (runtime) => {
       const feed = await connectLiveFeed(runtime);
       liveFeed = feed;
       const background = await startInventoryBackground(runtime, { ...readInventorySettings(), ...overrides });
+      registry = runtime.metrics.registry;
       return {
         async stop() {
+          registry = undefined;
           await background.stop();
           liveFeed = undefined;
           await feed.close();

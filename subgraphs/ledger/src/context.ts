@@ -1,5 +1,7 @@
 import type { DeadLetter, EventBus } from '@mesh/events';
-import type { RequestContext } from '@mesh/server-kit';
+import { consumerBacklogOf, latencyKpi, type LatencyKpiValue, type RequestContext } from '@mesh/server-kit';
+import type { Registry } from 'prom-client';
+import { ORDER_PLACED_TO_LEDGER } from './consumers/ledger-kpis.js';
 import { closeDay, type CloseDayInput } from './closing/close-day.service.js';
 import { readClosedDay, readJournalExport } from './closing/journal-export.service.js';
 import type { ClosedDayRecord } from './models/closed-day.model.js';
@@ -36,17 +38,27 @@ export interface LedgerContext extends RequestContext {
     /** The ledger's own steps of a workflow. */
     readonly traceSteps: (correlationId: string) => Promise<TraceStepValue[]>;
   };
+  /** The ledger's KPIs as this process's /metrics registry holds them (Query.liveKpis). */
+  readonly liveKpis: {
+    readonly orderPlacedToLedger: () => Promise<LatencyKpiValue>;
+    readonly consumerBacklog: () => Promise<number>;
+  };
 }
 
 /**
  * `bus` is the process's event bus once the module has started (dead letters need it);
  * `orderDomain` reads the order domain's payments for reconciliation (without it the ledger's own
- * records of the order events are the expectation).
+ * records of the order events are the expectation); `registry` is the service's /metrics registry
+ * once started (the live KPIs are read from it).
  */
-export function createLedgerContext(base: RequestContext, models: LedgerModels, bus?: EventBus, orderDomain?: OrderDomainReader): LedgerContext {
+export function createLedgerContext(base: RequestContext, models: LedgerModels, bus?: EventBus, orderDomain?: OrderDomainReader, registry?: Registry): LedgerContext {
   const requireBus = (): EventBus => {
     if (!bus) throw new Error('the ledger has no event bus: its consumers were not started');
     return bus;
+  };
+  const requireRegistry = (): Registry => {
+    if (!registry) throw new Error('the ledger has no metrics registry: it was not started');
+    return registry;
   };
   const loaders = createLedgerLoaders(models);
   return {
@@ -69,6 +81,10 @@ export function createLedgerContext(base: RequestContext, models: LedgerModels, 
       journalExport: (args) => readJournalExport(models, args),
       postSettlement: (input) => postSettlement(models, { ...input, correlationId: base.correlationId }),
       traceSteps: (correlationId) => readLedgerTraceSteps(models, correlationId),
+    },
+    liveKpis: {
+      orderPlacedToLedger: () => latencyKpi(requireRegistry(), ORDER_PLACED_TO_LEDGER),
+      consumerBacklog: () => consumerBacklogOf(requireRegistry()),
     },
   };
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createOutboxModel, pendingEventsSource, startOutboxRelay, type EventBus, type WithPendingEvents } from '@mesh/events';
 import type { Model } from 'mongoose';
+import type { Registry } from 'prom-client';
 import type { ClosedDayRecord } from './models/closed-day.model.js';
 import { DEFAULT_EVENT_CONCURRENCY, secretKey, type SubgraphModule } from '@mesh/server-kit';
 import { startLedgerConsumers, type LedgerConsumerOptions } from './consumers/ledger-consumers.js';
@@ -25,12 +26,13 @@ export function createLedgerSubgraph(options: LedgerConsumerOptions = {}): Subgr
   // The kit hands the bus to `start` only; requests find it through their models (one per running instance).
   const buses = new WeakMap<LedgerModels, EventBus>();
   const orderDomains = new WeakMap<LedgerModels, OrderDomainReader>();
+  const registries = new WeakMap<LedgerModels, Registry>();
   return {
     name: 'ledger',
     typeDefs: readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'),
     resolvers,
     createModels: createLedgerModels,
-    createContext: (base, models) => createLedgerContext(base, models, buses.get(models), orderDomains.get(models)),
+    createContext: (base, models) => createLedgerContext(base, models, buses.get(models), orderDomains.get(models), registries.get(models)),
     seed: async (models, logger) => {
       await seedLedger(models, logger);
     },
@@ -38,6 +40,7 @@ export function createLedgerSubgraph(options: LedgerConsumerOptions = {}): Subgr
       // Finishes postings a crash interrupted before any new event is posted (also without seeding).
       await repairBalances(models, logger);
       buses.set(models, bus);
+      registries.set(models, metrics.registry);
       const { orderUrl } = readLedgerSettings();
       if (orderUrl) {
         const warn = (reason: string) => logger.warn({ orderUrl, reason }, 'reconciliation could not ask the order domain; using the ledger records');
@@ -55,6 +58,7 @@ export function createLedgerSubgraph(options: LedgerConsumerOptions = {}): Subgr
           await consumers.stop();
           buses.delete(models);
           orderDomains.delete(models);
+          registries.delete(models);
         },
       };
     },

@@ -5,6 +5,7 @@ import { createOrderLoaders, type OrderLoaders } from './loaders.js';
 import type { OrderModels } from './models/index.js';
 import type { OrderRecord } from './models/order.model.js';
 import type { OrderCommand } from './order-lifecycle.js';
+import type { OrderKpis } from './order-kpis.js';
 import type { OrderRuntime } from './order-runtime.js';
 import { placeOrder, type PlaceOrderResult } from './services/place-order.service.js';
 import { transitionOrder, type TransitionRequest } from './services/transition-order.service.js';
@@ -32,6 +33,8 @@ export interface OrderContext extends RequestContext {
   readonly loaders: OrderLoaders;
   /** The order domain's steps of a workflow (Trace.orderSteps). */
   readonly traceSteps: (correlationId: string) => ReturnType<typeof readOrderTraceSteps>;
+  /** The order domain's KPIs in this process (LiveKpis); UNAVAILABLE before the module started. */
+  readonly liveKpis: () => OrderKpis;
   readonly orders: {
     /** One order the caller may see, or null when there is none. */
     readonly read: (lookup: OrderLookup) => Promise<OrderRecord | null>;
@@ -73,6 +76,10 @@ export function createOrderContext(base: RequestContext, models: OrderModels, ru
     ...base,
     loaders,
     traceSteps: (correlationId) => readOrderTraceSteps(models, correlationId),
+    liveKpis: () => {
+      if (!runtime.kpis) throw meshError('UNAVAILABLE', 'The KPIs are not measured in this process');
+      return runtime.kpis;
+    },
     orders: {
       read: (lookup) => readOrder(loaders, principal, lookup),
       list: (args) => listOrders(models, loaders, principal, args),

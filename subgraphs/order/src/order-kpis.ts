@@ -1,15 +1,22 @@
 import { Gauge, Histogram, type Registry } from 'prom-client';
-import { WORKFLOW_BUCKETS, type Logger } from '@mesh/server-kit';
+import { WORKFLOW_BUCKETS, consumerBacklogOf, readRegisteredGauge, type Logger } from '@mesh/server-kit';
 import type { SalesChannel } from './__generated__/resolvers-types.js';
 import type { OrderModels } from './models/index.js';
 
-/** What request-time code reports to the order domain's KPIs (OrderRuntime.kpis). */
+/** The oldest PENDING order's age gauge (trackOldestPendingOrder). */
+const OLDEST_PENDING_ORDER_AGE = 'mesh_kpi_oldest_pending_order_age_seconds';
+
+/** What request-time code reports to, and reads from, the order domain's KPIs (OrderRuntime.kpis). */
 export interface OrderKpis {
   /** A return was received and refunded (once per return). */
   returnRefunded(channel: SalesChannel, requestedAt: Date): void;
+  /** The oldest PENDING order's age as last measured, seconds (LiveKpis). */
+  oldestPendingOrderAgeSeconds(): Promise<number>;
+  /** Events the order domain's consumers in this process have not handled yet (LiveKpis). */
+  consumerBacklog(): Promise<number>;
 }
 
-/** mesh_kpi_return_to_refund_seconds{channel}: from a return being requested to its refund. */
+/** mesh_kpi_return_to_refund_seconds{channel}: from a return being requested to its refund; and the readers of the registry's KPIs. */
 export function createOrderKpis(registry: Registry): OrderKpis {
   const returnToRefund = new Histogram({
     name: 'mesh_kpi_return_to_refund_seconds',
@@ -20,6 +27,8 @@ export function createOrderKpis(registry: Registry): OrderKpis {
   });
   return {
     returnRefunded: (channel, requestedAt) => returnToRefund.observe({ channel }, Math.max(0, (Date.now() - requestedAt.getTime()) / 1000)),
+    oldestPendingOrderAgeSeconds: () => readRegisteredGauge(registry, OLDEST_PENDING_ORDER_AGE),
+    consumerBacklog: () => consumerBacklogOf(registry),
   };
 }
 
@@ -30,7 +39,7 @@ export function createOrderKpis(registry: Registry): OrderKpis {
  * database commands through /metrics) cause no database work.
  */
 export function trackOldestPendingOrder(registry: Registry, models: OrderModels, options: { intervalMs: number; logger: Logger }): { stop(): void } {
-  const gauge = new Gauge({ name: 'mesh_kpi_oldest_pending_order_age_seconds', help: 'KPI: age of the oldest order still PENDING a stock decision (0 when none)', registers: [registry] });
+  const gauge = new Gauge({ name: OLDEST_PENDING_ORDER_AGE, help: 'KPI: age of the oldest order still PENDING a stock decision (0 when none)', registers: [registry] });
   const measure = async () => {
     try {
       const oldest = await models.orders.findOne({ status: 'PENDING' }, { placedAt: 1 }).sort({ status: 1, placedAt: 1 }).lean();

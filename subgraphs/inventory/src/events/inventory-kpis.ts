@@ -1,6 +1,9 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { AnyEnvelope, EventBus } from '@mesh/events';
-import { WORKFLOW_BUCKETS } from '@mesh/server-kit';
+import { KPI_LATENCY_BUCKETS } from '@mesh/server-kit';
+
+/** The inventory sync latency histogram's name (read back for LiveKpis). */
+export const STOCK_MOVEMENT_TO_AVAILABILITY = 'mesh_kpi_stock_movement_to_availability_seconds';
 
 /**
  * The bus inventory's relay publishes through, measuring two KPIs on each availability change it
@@ -13,9 +16,9 @@ import { WORKFLOW_BUCKETS } from '@mesh/server-kit';
  */
 export function measuringInventoryKpis(bus: EventBus, registry: Registry): EventBus {
   const toAvailability = new Histogram({
-    name: 'mesh_kpi_stock_movement_to_availability_seconds',
+    name: STOCK_MOVEMENT_TO_AVAILABILITY,
     help: 'KPI: from a stock change to its availability update being published for live subscribers',
-    buckets: WORKFLOW_BUCKETS,
+    buckets: KPI_LATENCY_BUCKETS,
     registers: [registry],
   });
   const oversells = new Counter({

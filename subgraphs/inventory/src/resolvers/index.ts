@@ -1,5 +1,6 @@
 import { DateTimeScalar } from '@mesh/server-kit';
 import type { Resolvers } from '../__generated__/resolvers-types.js';
+import { LiveKpis } from './live-kpis.resolvers.js';
 import { Location } from './location.resolvers.js';
 import { Mutation, ReceiveTransferResult, RecordStockMovementResult, TransferStockResult } from './mutation.resolvers.js';
 import { Query } from './query.resolvers.js';
@@ -10,6 +11,7 @@ import { Transfer } from './transfer.resolvers.js';
 
 export const resolvers: Resolvers = {
   Trace,
+  LiveKpis,
   Query,
   Mutation,
   Subscription,

@@ -1,6 +1,6 @@
 import { Histogram, type Registry } from 'prom-client';
 import type { AnyEnvelope } from '@mesh/events';
-import { WORKFLOW_BUCKETS } from '@mesh/server-kit';
+import { KPI_LATENCY_BUCKETS, WORKFLOW_BUCKETS } from '@mesh/server-kit';
 import type { LedgerTopic } from './handle-ledger-event.js';
 
 /** What the ledger's consumers report once an event is recorded, for the finance KPIs. */
@@ -9,6 +9,9 @@ export interface LedgerKpis {
   recorded(envelope: AnyEnvelope<LedgerTopic>): void;
 }
 
+/** The order posting latency histogram's name (read back for Query.liveKpis). */
+export const ORDER_PLACED_TO_LEDGER = 'mesh_kpi_order_placed_to_ledger_seconds';
+
 /**
  * The ledger's KPIs, by sales channel (a fixed enum):
  * - mesh_kpi_order_placed_to_ledger_seconds: from an order being placed to the ledger recording it;
@@ -16,10 +19,10 @@ export interface LedgerKpis {
  */
 export function createLedgerKpis(registry: Registry): LedgerKpis {
   const placedToLedger = new Histogram({
-    name: 'mesh_kpi_order_placed_to_ledger_seconds',
+    name: ORDER_PLACED_TO_LEDGER,
     help: 'KPI: from an order being placed (order.order-placed occurredAt) to the ledger recording it',
     labelNames: ['channel'],
-    buckets: WORKFLOW_BUCKETS,
+    buckets: KPI_LATENCY_BUCKETS,
     registers: [registry],
   });
   const captureToPosting = new Histogram({

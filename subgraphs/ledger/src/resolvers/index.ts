@@ -6,6 +6,7 @@ import { DeadLetter } from './dead-letter.resolvers.js';
 import { Mutation } from './mutation.resolvers.js';
 import { Customer, Order } from './entity.resolvers.js';
 import { JournalEntry, JournalEntryConnection, JournalLine } from './journal-entry.resolvers.js';
+import { LiveKpis } from './live-kpis.resolvers.js';
 import { Query } from './query.resolvers.js';
 import { Trace } from './trace.resolvers.js';
 import { ReconciliationGroup, ReconciliationMismatch } from './reconciliation.resolvers.js';
@@ -17,6 +18,7 @@ export const resolvers: Resolvers = {
   Mutation,
   DeadLetter,
   Trace,
+  LiveKpis,
   ReconciliationGroup,
   ReconciliationMismatch,
   Account,

@@ -1,4 +1,4 @@
-import { identifier } from '@mesh/server-kit';
+import { LIVE_KPIS_ID, identifier } from '@mesh/server-kit';
 import type { QueryResolvers } from '../__generated__/resolvers-types.js';
 import { journalExportView } from '../closing/journal-export-format.js';
 import { requireEventsRead, requireLedgerRead } from '../ledger-access.js';
@@ -39,5 +39,9 @@ export const Query: QueryResolvers = {
   trace: (_parent, { correlationId }, { principal }) => {
     requireEventsRead(principal);
     return { correlationId: identifier(correlationId, 'correlationId') };
+  },
+  liveKpis: (_parent, _args, { principal }) => {
+    requireEventsRead(principal);
+    return { id: LIVE_KPIS_ID };
   },
 };

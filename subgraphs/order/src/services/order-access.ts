@@ -44,3 +44,10 @@ export function customerScope(principal: Principal, requested: string | undefine
   if (principal.role === 'customer' && principal.customerId) return principal.customerId;
   throw forbidden('Your role may not list orders');
 }
+
+/** Traces and live KPIs need `events:read` (analysts, admins); every contributing field checks it itself. */
+export function requireEventsRead(principal: Principal): void {
+  if (can(principal, 'events:read')) return;
+  if (principal.role === 'anonymous') throw unauthenticated('Sign in to read the event trail');
+  throw forbidden('Your role may not read the event trail');
+}
