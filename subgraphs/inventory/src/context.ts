@@ -1,6 +1,7 @@
 import type { LiveFeed } from '@mesh/events';
 import { meshError, type RequestContext } from '@mesh/server-kit';
 import { createInventoryLoaders, type InventoryLoaders } from './loaders.js';
+import type { LocationDirectory } from './location-directory.js';
 import type { InventoryModels } from './models/index.js';
 import type { LocationRecord, LocationType } from './models/location.model.js';
 import { listLocations } from './services/list-locations.service.js';
@@ -33,9 +34,17 @@ export interface InventoryContext extends RequestContext {
   readonly traceSteps: (correlationId: string) => ReturnType<typeof readInventoryTraceSteps>;
 }
 
-/** `liveFeed` is the module's feed once its background work started (subscriptions need it). */
-export function createInventoryContext(base: RequestContext, models: InventoryModels, liveFeed: () => LiveFeed | undefined = () => undefined): InventoryContext {
-  const loaders = createInventoryLoaders(models);
+/**
+ * `locations` is the process's directory of locations (shared by requests); `liveFeed` is the
+ * module's feed once its background work started (subscriptions need it).
+ */
+export function createInventoryContext(
+  base: RequestContext,
+  models: InventoryModels,
+  locations: LocationDirectory,
+  liveFeed: () => LiveFeed | undefined = () => undefined,
+): InventoryContext {
+  const loaders = createInventoryLoaders(models, locations);
   return {
     ...base,
     loaders,
