@@ -107,7 +107,8 @@ test('a document read with a projection, then updated, is read again with the up
   await ours.insertOne({ _id: 100_000, sku: 'sku-x', onHand: 5, decisions: [{ key: 'a', quantity: 1 }], location: { id: 'loc-1', tags: [1] } });
   const first = await ours.findOne({ _id: 100_000 }, { projection: { decisions: 0 } });
   assert.deepEqual(first, { _id: 100_000, sku: 'sku-x', onHand: 5, location: { id: 'loc-1', tags: [1] } });
-  const updated = await ours.updateOne({ _id: 100_000, onHand: { $gte: 2 } }, { $inc: { onHand: -2 }, $push: { decisions: { key: 'b', quantity: 2 }, 'location.tags': 2 } });
+  const untyped = servers[0]!.client.db('reply_copies').collection<{ _id: number }>('levels');
+  const updated = await untyped.updateOne({ _id: 100_000, onHand: { $gte: 2 } }, { $inc: { onHand: -2 }, $push: { decisions: { key: 'b', quantity: 2 }, 'location.tags': 2 } });
   assert.equal(updated.modifiedCount, 1);
   const second = await ours.findOne({ _id: 100_000 }, { projection: { decisions: 0 } });
   assert.deepEqual(second, { _id: 100_000, sku: 'sku-x', onHand: 3, location: { id: 'loc-1', tags: [1, 2] } });
