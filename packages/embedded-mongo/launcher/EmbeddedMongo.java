@@ -21,9 +21,11 @@ import org.h2.mvstore.MVMap;
 import org.h2.mvstore.type.DataType;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -265,12 +267,37 @@ public final class EmbeddedMongo {
                                 super.addIndex(index);
                             }
 
+                            // Matching, sorting and projection read the stored documents; what a query
+                            // returns is copied once, at the end (ReplyCopies), also for the cursor's rest.
                             @Override
                             protected QueryResult matchDocumentsFromStream(Document query, Stream<Document> documents,
                                     int skip, int limit, int batchSize, Comparator<Document> order, Document fields) {
-                                return super.matchDocumentsFromStream(query, documents
-                                    .filter(document -> document != null && documentMatchesQuery(document, query))
-                                    .map(Document::cloneDeeply), skip, limit, batchSize, order, fields);
+                                Stream<Document> matched = documents
+                                    .filter(document -> document != null && documentMatchesQuery(document, query));
+                                Set<String> excluded = ReplyCopies.topLevelExclusions(fields);
+                                if (excluded == null) { // already matched: upstream's pass need not match again
+                                    return super.matchDocumentsFromStream(MATCH_ALL, matched, skip, limit, batchSize, order, fields);
+                                }
+                                if (order != null) {
+                                    matched = matched.sorted(order);
+                                }
+                                if (skip > 0) {
+                                    matched = matched.skip(skip);
+                                }
+                                if (limit > 0) {
+                                    matched = matched.limit(limit);
+                                }
+                                List<Document> projected = matched.map(document -> ReplyCopies.without(document, excluded)).toList();
+                                return super.createQueryResult(new ArrayList<>(projected), batchSize);
+                            }
+
+                            @Override
+                            protected QueryResult createQueryResult(List<Document> matchedDocuments, int batchSize) {
+                                List<Document> copies = new ArrayList<>(matchedDocuments.size());
+                                for (Document document : matchedDocuments) {
+                                    copies.add(ReplyCopies.of(document));
+                                }
+                                return super.createQueryResult(copies, batchSize);
                             }
                         };
                     }
@@ -289,6 +316,9 @@ public final class EmbeddedMongo {
     }
 
     private static final BsonDocumentType DOCUMENT_TYPE = new BsonDocumentType();
+
+    /** The empty filter: every document matches it. */
+    private static final Document MATCH_ALL = new Document();
 
     /** Documents in a query's first batch (what it returned at once). */
     private static long sizeOf(QueryResult result) {

@@ -3,6 +3,7 @@ import { consumerBacklogOf, latencyKpi, meshError, type LatencyKpiValue, type Re
 import type { Registry } from 'prom-client';
 import { STOCK_MOVEMENT_TO_AVAILABILITY } from './events/inventory-kpis.js';
 import { createInventoryLoaders, type InventoryLoaders } from './loaders.js';
+import type { LocationDirectory } from './location-directory.js';
 import type { InventoryModels } from './models/index.js';
 import type { LocationRecord, LocationType } from './models/location.model.js';
 import { listLocations } from './services/list-locations.service.js';
@@ -41,16 +42,18 @@ export interface InventoryContext extends RequestContext {
 }
 
 /**
- * `liveFeed` is the module's feed once its background work started (subscriptions need it);
- * `registry` the service's /metrics registry once started (the live KPIs are read from it).
+ * `locations` is the process's directory of locations (shared by requests); `liveFeed` is the
+ * module's feed once its background work started (subscriptions need it); `registry` the
+ * service's /metrics registry once started (the live KPIs are read from it).
  */
 export function createInventoryContext(
   base: RequestContext,
   models: InventoryModels,
+  locations: LocationDirectory,
   liveFeed: () => LiveFeed | undefined = () => undefined,
   registry: () => Registry | undefined = () => undefined,
 ): InventoryContext {
-  const loaders = createInventoryLoaders(models);
+  const loaders = createInventoryLoaders(models, locations);
   const requireRegistry = (): Registry => {
     const started = registry();
     if (!started) throw meshError('UNAVAILABLE', 'The KPIs are not measured in this process');

@@ -11,6 +11,8 @@ export interface InventorySettings {
   readonly relayIntervalMs: number;
   /** Longest pause while passes find nothing: the safety net for other replicas' and crashed writes (INVENTORY_RELAY_IDLE_INTERVAL_MS, default 5 s). */
   readonly relayIdleIntervalMs: number;
+  /** How long a location read from the database is used for the levels that name it (INVENTORY_LOCATION_CACHE_MS, default 60 s). */
+  readonly locationCacheMs: number;
   /** Delivery policy (retries, backoff) of the order-events consumer; not read from the environment (tests shorten it). Default: the bus's. */
   readonly orderEventsDelivery?: SubscribeOptions;
 }
@@ -21,5 +23,6 @@ export function readInventorySettings(env: Readonly<Record<string, string | unde
     expiryIntervalMs: readInt(env, 'INVENTORY_EXPIRY_INTERVAL_MS', 30_000, { min: 10 }),
     relayIntervalMs: readInt(env, 'INVENTORY_RELAY_INTERVAL_MS', 250, { min: 10 }),
     relayIdleIntervalMs: readInt(env, 'INVENTORY_RELAY_IDLE_INTERVAL_MS', 5000, { min: 10 }),
+    locationCacheMs: readInt(env, 'INVENTORY_LOCATION_CACHE_MS', 60_000, { min: 1, max: 24 * 3600 * 1000 }),
   });
 }

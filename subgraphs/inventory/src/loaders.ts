@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import { loaderOptions } from '@mesh/server-kit';
+import type { LocationDirectory } from './location-directory.js';
 import type { InventoryModels } from './models/index.js';
 import type { LocationRecord } from './models/location.model.js';
 import type { SkuRecord } from './models/sku.model.js';
@@ -14,7 +15,8 @@ export interface SkuLevels {
 
 /** Per-request loaders: every entity and list field of this subgraph reads through these. */
 export interface InventoryLoaders {
-  readonly locationById: DataLoader<string, LocationRecord | null>;
+  /** Reads through the process's LocationDirectory: remembered locations cost no query. */
+  readonly locationById: DataLoader<string, Readonly<LocationRecord> | null>;
   readonly skuById: DataLoader<string, SkuRecord | null>;
   /** All SKUs asked for in one tick cost one query; a location filter is applied by the caller in memory. */
   readonly levelsBySku: DataLoader<string, SkuLevels>;
@@ -23,13 +25,9 @@ export interface InventoryLoaders {
 // One batch for 200 SKUs at a few dozen locations, so a page of levels never needs a getMore.
 const LEVELS_BATCH_SIZE = 20_000;
 
-export function createInventoryLoaders(models: InventoryModels): InventoryLoaders {
+export function createInventoryLoaders(models: InventoryModels, locations: LocationDirectory): InventoryLoaders {
   return {
-    locationById: new DataLoader(async (ids) => {
-      const rows = await models.locations.find({ _id: { $in: [...ids] } }).lean<LocationRecord[]>();
-      const byId = new Map(rows.map((row) => [row._id, row]));
-      return ids.map((id) => byId.get(id) ?? null);
-    }, loaderOptions()),
+    locationById: new DataLoader((ids) => locations.byIds(ids), loaderOptions()),
     skuById: new DataLoader(async (skus) => {
       const rows = await models.skus.find({ _id: { $in: [...skus] } }).lean<SkuRecord[]>();
       const bySku = new Map(rows.map((row) => [row._id, row]));

@@ -6,6 +6,7 @@ import { connectLiveFeed } from './live/live-feed.js';
 import { startInventoryBackground } from './background.js';
 import { createInventoryContext, type InventoryContext } from './context.js';
 import { readInventorySettings, type InventorySettings } from './inventory-settings.js';
+import { LocationDirectory } from './location-directory.js';
 import { createInventoryModels, type InventoryModels } from './models/index.js';
 import { resolvers } from './resolvers/index.js';
 import { seedInventory } from './seed.js';
@@ -18,12 +19,17 @@ import { seedInventory } from './seed.js';
 export function createInventorySubgraph(overrides: Partial<InventorySettings> = {}): SubgraphModule<InventoryModels, InventoryContext> {
   let liveFeed: LiveFeed | undefined;
   let registry: Registry | undefined;
+  // Made with the first request's models (the settings are read then, not at import).
+  let locations: LocationDirectory | undefined;
   return {
     name: 'inventory',
     typeDefs: readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'),
     resolvers,
     createModels: createInventoryModels,
-    createContext: (base, models) => createInventoryContext(base, models, () => liveFeed, () => registry),
+    createContext: (base, models) => {
+      if (locations?.models !== models) locations = new LocationDirectory(models, { ...readInventorySettings(), ...overrides }.locationCacheMs);
+      return createInventoryContext(base, models, locations, () => liveFeed, () => registry);
+    },
     seed: seedInventory,
     start: async (runtime) => {
       const feed = await connectLiveFeed(runtime);

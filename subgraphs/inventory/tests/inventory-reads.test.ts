@@ -15,8 +15,9 @@ before(async () => {
   database = await startTestDatabase();
   // Background passes (relay, expiry, the consumer's start-up) also send database commands, the
   // relay's first pass right after start: these read-only tests run without them, so that counts
-  // hold only what their own requests cause.
-  subgraph = await startTestSubgraph(createInventorySubgraph({ relayIntervalMs: 600_000, expiryIntervalMs: 600_000 }), { mongoUri: database.uri, background: false });
+  // hold only what their own requests cause. Locations are remembered for 1 ms here, so each
+  // request reads its own (location-directory.test.ts shows them remembered).
+  subgraph = await startTestSubgraph(createInventorySubgraph({ relayIntervalMs: 600_000, expiryIntervalMs: 600_000, locationCacheMs: 1 }), { mongoUri: database.uri, background: false });
 });
 after(async () => {
   await subgraph?.close();
