@@ -40,12 +40,14 @@ interface LiveKpis {
 }
 
 /**
- * The mean in ms of what a latency histogram observed since the previous reading (since the
- * service started, on the first); undefined when it observed nothing in between.
+ * The mean in ms of what a latency histogram observed since the previous reading; undefined on
+ * the first reading (what the service observed before the page opened, the seeded history's
+ * backdated orders included, is not this page's interval) and when it observed nothing in between.
  */
 function intervalMeanMs(now: Latency, previous: Latency | undefined): number | undefined {
-  const count = now.count - (previous?.count ?? 0);
-  const sum = now.sumSeconds - (previous?.sumSeconds ?? 0);
+  if (!previous) return undefined;
+  const count = now.count - previous.count;
+  const sum = now.sumSeconds - previous.sumSeconds;
   return count > 0 ? Math.round((sum / count) * 1000) : undefined;
 }
 
