@@ -16,7 +16,7 @@ export interface SkuLevels {
 /** Per-request loaders: every entity and list field of this subgraph reads through these. */
 export interface InventoryLoaders {
   /** Reads through the process's LocationDirectory: remembered locations cost no query. */
-  readonly locationById: DataLoader<string, Readonly<LocationRecord> | null>;
+  readonly locationById: DataLoader<string, LocationRecord | null>;
   readonly skuById: DataLoader<string, SkuRecord | null>;
   /** All SKUs asked for in one tick cost one query; a location filter is applied by the caller in memory. */
   readonly levelsBySku: DataLoader<string, SkuLevels>;

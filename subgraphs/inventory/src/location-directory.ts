@@ -10,7 +10,7 @@ import type { LocationRecord } from './models/location.model.js';
  * renamed one within `rememberMs`.
  */
 export class LocationDirectory {
-  private readonly remembered: LRUCache<string, Readonly<LocationRecord>>;
+  private readonly remembered: LRUCache<string, LocationRecord>;
 
   constructor(
     readonly models: InventoryModels,
@@ -19,9 +19,13 @@ export class LocationDirectory {
     this.remembered = new LRUCache({ max: 10_000, ttl: rememberMs });
   }
 
-  /** The locations in the order asked (null: no location with that id); the ones not remembered cost one query. */
-  async byIds(ids: readonly string[]): Promise<(Readonly<LocationRecord> | null)[]> {
-    const found = new Map<string, Readonly<LocationRecord>>();
+  /**
+   * The locations in the order asked (null: no location with that id); the ones not remembered
+   * cost one query. Each answer is the caller's own copy: federation's entity resolution writes
+   * `__typename` into what a reference resolver returns, so a shared object must not be handed out.
+   */
+  async byIds(ids: readonly string[]): Promise<(LocationRecord | null)[]> {
+    const found = new Map<string, LocationRecord>();
     const missing: string[] = [];
     for (const id of ids) {
       const known = this.remembered.get(id);
@@ -31,11 +35,13 @@ export class LocationDirectory {
     if (missing.length > 0) {
       const rows = await this.models.locations.find({ _id: { $in: missing } }).lean<LocationRecord[]>();
       for (const row of rows) {
-        const location = Object.freeze(row);
-        this.remembered.set(location._id, location);
-        found.set(location._id, location);
+        this.remembered.set(row._id, row);
+        found.set(row._id, row);
       }
     }
-    return ids.map((id) => found.get(id) ?? null);
+    return ids.map((id) => {
+      const location = found.get(id);
+      return location ? { ...location } : null;
+    });
   }
 }

@@ -71,3 +71,14 @@ test('a location added after a miss is found at once; a renamed one shows its ne
   const renamed = await subgraph.request<{ location: { name: string } | null }>(query, { id: 'loc_new01' }, principals.anonymous);
   assert.equal(renamed.data?.location?.name, 'Renamed store');
 });
+
+test('a remembered location resolves as a federated entity again and again (the reference resolver gets its own copy to stamp)', async () => {
+  const ids = data.locations.slice(0, 3).map((location) => location.id);
+  const query = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Location { id code } } }';
+  const representations = ids.map((id) => ({ __typename: 'Location', id }));
+  for (let round = 0; round < 3; round++) {
+    const response = await subgraph.request<{ _entities: { id: string; code: string }[] }>(query, { r: representations }, principals.analyst);
+    assert.equal(response.errors, undefined, JSON.stringify(response.errors));
+    assert.deepEqual(response.data!._entities.map((entity) => entity.id), ids);
+  }
+});
