@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { announceEvents, createEnvelope, withPendingEvents } from '@mesh/events';
-import { identifier, notFound, type Principal } from '@mesh/server-kit';
+import { idempotencyKeyReused, identifier, notFound, type Principal } from '@mesh/server-kit';
 import { requireMergeRight } from '../customer-access.js';
-import { idempotencyKeyReused, mergeInProgress } from '../errors.js';
+import { mergeInProgress } from '../errors.js';
 import type { CustomerModels } from '../models/index.js';
 import type { CustomerRecord, IdentityRecord } from '../models/customer.model.js';
 import { presentCustomer, type CustomerView } from '../pii-masking.js';

@@ -1,7 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { badUserInput, boundedText, identifier, notFound, positiveQuantity, type Principal } from '@mesh/server-kit';
+import { badUserInput, boundedText, idempotencyKeyReused, identifier, notFound, positiveQuantity, type Principal } from '@mesh/server-kit';
 import { requireCapability } from '../access.js';
-import { idempotencyKeyReused } from '../errors.js';
 import type { InventoryModels } from '../models/index.js';
 import type { LevelSnapshot } from '../models/stock-level.model.js';
 import type { ManualMovementType, MovementRecord } from '../models/stock-movement.model.js';

@@ -1,6 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { badUserInput, boundedList, identifier, positiveQuantity } from '@mesh/server-kit';
-import { idempotencyKeyReused } from '../errors.js';
+import { badUserInput, boundedList, idempotencyKeyReused, identifier, positiveQuantity } from '@mesh/server-kit';
 import type { InventoryModels } from '../models/index.js';
 import type { ReservationRecord } from '../models/reservation.model.js';
 import { applyLevelStep, availableOf, type Lineage } from './level-change.js';

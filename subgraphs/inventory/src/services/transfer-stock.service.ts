@@ -1,7 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { badUserInput, boundedText, identifier, notFound, positiveQuantity } from '@mesh/server-kit';
+import { badUserInput, boundedText, idempotencyKeyReused, identifier, notFound, positiveQuantity } from '@mesh/server-kit';
 import { requireCapability } from '../access.js';
-import { idempotencyKeyReused } from '../errors.js';
 import type { InventoryModels } from '../models/index.js';
 import type { MovementRecord } from '../models/stock-movement.model.js';
 import type { TransferRecord } from '../models/transfer.model.js';

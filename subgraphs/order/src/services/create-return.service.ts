@@ -1,9 +1,8 @@
 import { announceEvents } from '@mesh/events';
 import { createHash, randomUUID } from 'node:crypto';
 import type { AnyEnvelope } from '@mesh/events';
-import { badUserInput, identifier, notFound, positiveQuantity, type Principal } from '@mesh/server-kit';
+import { badUserInput, idempotencyKeyReused, identifier, notFound, positiveQuantity, type Principal } from '@mesh/server-kit';
 import type { CreateReturnInput, ReturnRefusalReason } from '../__generated__/resolvers-types.js';
-import { idempotencyKeyReused } from '../errors.js';
 import type { OrderLoaders } from '../loaders.js';
 import type { OrderModels } from '../models/index.js';
 import type { OrderRecord } from '../models/order.model.js';

@@ -1,9 +1,9 @@
 import { announceEvents } from '@mesh/events';
 import { createHash, randomUUID } from 'node:crypto';
 import type { AnyEnvelope, OrderPlaced } from '@mesh/events';
-import { badUserInput, can, forbidden, identifier, isSelf, positiveQuantity, type Principal } from '@mesh/server-kit';
+import { badUserInput, can, forbidden, idempotencyKeyReused, identifier, isSelf, positiveQuantity, type Principal } from '@mesh/server-kit';
 import type { PlaceOrderInput } from '../__generated__/resolvers-types.js';
-import { couponRefused, idempotencyKeyReused } from '../errors.js';
+import { couponRefused } from '../errors.js';
 import type { OrderModels } from '../models/index.js';
 import type { OrderLineRecord, OrderRecord } from '../models/order.model.js';
 import { eventMoney, orderEnvelope, statusChanged } from '../order-envelopes.js';

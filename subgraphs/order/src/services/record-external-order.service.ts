@@ -1,9 +1,9 @@
 import { announceEvents } from '@mesh/events';
 import { createHash, randomUUID } from 'node:crypto';
 import type { AnyEnvelope, OrderPlaced } from '@mesh/events';
-import { badUserInput, can, forbidden, identifier, notFound, positiveQuantity, type Principal } from '@mesh/server-kit';
+import { badUserInput, can, forbidden, idempotencyKeyReused, identifier, notFound, positiveQuantity, type Principal } from '@mesh/server-kit';
 import type { ExternalOrderInput } from '../__generated__/resolvers-types.js';
-import { idempotencyKeyReused, paymentMismatch } from '../errors.js';
+import { paymentMismatch } from '../errors.js';
 import type { OrderModels } from '../models/index.js';
 import type { OrderLineRecord, OrderRecord } from '../models/order.model.js';
 import { eventMoney, orderEnvelope, statusChanged } from '../order-envelopes.js';

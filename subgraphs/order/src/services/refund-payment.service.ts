@@ -1,9 +1,8 @@
 import { announceEvents } from '@mesh/events';
 import { createHash, randomUUID } from 'node:crypto';
 import type { AnyEnvelope } from '@mesh/events';
-import { badUserInput, identifier, notFound, type Principal } from '@mesh/server-kit';
+import { badUserInput, idempotencyKeyReused, identifier, notFound, type Principal } from '@mesh/server-kit';
 import type { RefundPaymentInput, RefundRefusalReason } from '../__generated__/resolvers-types.js';
-import { idempotencyKeyReused } from '../errors.js';
 import type { OrderModels } from '../models/index.js';
 import type { OrderRecord } from '../models/order.model.js';
 import type { RefundRecord } from '../models/order-return.schema.js';
