@@ -1,3 +1,4 @@
+import { isDuplicateKey } from '@mesh/events';
 import { randomUUID } from 'node:crypto';
 import type { InventoryModels } from '../models/index.js';
 import type { ReservationRecord } from '../models/reservation.model.js';
@@ -81,7 +82,7 @@ async function saleMovement(models: InventoryModels, reservation: ReservationRec
     await models.movements.insertMany([movement], { lean: true });
     return movement;
   } catch (error) {
-    if ((error as { code?: unknown }).code !== 11000) throw error;
+    if (!isDuplicateKey(error)) throw error;
     const stored = await models.movements.findOne({ idempotencyKey: movement.idempotencyKey }).lean<MovementRecord>();
     if (!stored) throw new Error(`movement key ${movement.idempotencyKey} collided but no movement holds it`);
     return stored;

@@ -1,4 +1,4 @@
-import { announceEvents } from '@mesh/events';
+import { announceEvents, isDuplicateKey } from '@mesh/events';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@mesh/server-kit';
 import { stockContention } from '../errors.js';
@@ -69,7 +69,7 @@ async function logSale(models: InventoryModels, lineage: Lineage, input: CarryOu
     await models.movements.insertMany([movement], { lean: true });
     return movement;
   } catch (error) {
-    if ((error as { code?: unknown }).code !== 11000) throw error;
+    if (!isDuplicateKey(error)) throw error;
     const stored = await models.movements.findOne({ idempotencyKey: movement.idempotencyKey }).lean<MovementRecord>();
     if (!stored) throw new Error(`movement key ${movement.idempotencyKey} collided but no movement holds it`);
     return stored;

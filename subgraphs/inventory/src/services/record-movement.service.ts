@@ -1,3 +1,4 @@
+import { isDuplicateKey } from '@mesh/events';
 import { createHash, randomUUID } from 'node:crypto';
 import { badUserInput, boundedText, idempotencyKeyReused, identifier, notFound, positiveQuantity, type Principal } from '@mesh/server-kit';
 import { requireCapability } from '../access.js';
@@ -78,7 +79,7 @@ export async function recordStockMovement(models: InventoryModels, caller: Calle
   try {
     await models.movements.insertMany([movement], { lean: true });
   } catch (error) {
-    if ((error as { code?: unknown }).code !== 11000) throw error;
+    if (!isDuplicateKey(error)) throw error;
     return replay(models, movement);
   }
   return outcomeOf(await settleMovement(models, movement), false);

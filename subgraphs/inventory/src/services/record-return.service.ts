@@ -1,3 +1,4 @@
+import { isDuplicateKey } from '@mesh/events';
 import { randomUUID } from 'node:crypto';
 import type { EnvelopeOf } from '@mesh/events';
 import type { InventoryModels } from '../models/index.js';
@@ -61,7 +62,7 @@ async function logMovement(models: InventoryModels, movement: MovementRecord): P
     await models.movements.insertMany([movement], { lean: true });
     return movement;
   } catch (error) {
-    if ((error as { code?: unknown }).code !== 11000) throw error;
+    if (!isDuplicateKey(error)) throw error;
     const stored = await models.movements.findOne({ idempotencyKey: movement.idempotencyKey }).lean<MovementRecord>();
     if (!stored) throw new Error(`movement key ${movement.idempotencyKey} collided but no movement holds it`);
     return stored;

@@ -1,3 +1,4 @@
+import { isDuplicateKey } from '@mesh/events';
 import { createHash, randomUUID } from 'node:crypto';
 import { badUserInput, boundedList, idempotencyKeyReused, identifier, positiveQuantity } from '@mesh/server-kit';
 import type { InventoryModels } from '../models/index.js';
@@ -63,7 +64,7 @@ export async function reserveStock(models: InventoryModels, lineage: Lineage, in
   try {
     await models.reservations.insertMany([reservation], { lean: true });
   } catch (error) {
-    if ((error as { code?: unknown }).code !== 11000) throw error;
+    if (!isDuplicateKey(error)) throw error;
     const stored = await models.reservations.findOne({ key: checked.key }).lean<ReservationRecord>();
     if (!stored) throw new Error(`reservation key ${checked.key} collided but no reservation holds it`);
     if (stored.fingerprint !== reservation.fingerprint) throw idempotencyKeyReused(checked.key);

@@ -1,3 +1,4 @@
+import { isDuplicateKey } from '@mesh/events';
 import { createHash, randomUUID } from 'node:crypto';
 import { badUserInput, boundedText, idempotencyKeyReused, identifier, notFound, positiveQuantity } from '@mesh/server-kit';
 import { requireCapability } from '../access.js';
@@ -62,7 +63,7 @@ export async function transferStock(models: InventoryModels, caller: Caller, inp
   try {
     await models.transfers.insertMany([transfer], { lean: true });
   } catch (error) {
-    if ((error as { code?: unknown }).code !== 11000) throw error;
+    if (!isDuplicateKey(error)) throw error;
     const stored = await models.transfers.findOne({ key: transfer.key }).lean<TransferRecord>();
     if (!stored) throw new Error(`transfer key ${transfer.key} collided but no transfer holds it`);
     if (stored.fingerprint !== transfer.fingerprint) throw idempotencyKeyReused(transfer.key);
@@ -118,7 +119,7 @@ export async function transferMovement(models: InventoryModels, transfer: Transf
     await models.movements.insertMany([movement], { lean: true });
     return movement;
   } catch (error) {
-    if ((error as { code?: unknown }).code !== 11000) throw error;
+    if (!isDuplicateKey(error)) throw error;
     const stored = await models.movements.findOne({ idempotencyKey: movement.idempotencyKey }).lean<MovementRecord>();
     if (!stored) throw new Error(`movement key ${movement.idempotencyKey} collided but no movement holds it`);
     return stored;

@@ -1,5 +1,5 @@
+import { isDuplicateKey } from '@mesh/events';
 import { badUserInput, identifier, type CurrencyCode } from '@mesh/server-kit';
-import { isDuplicateKey } from '../models/duplicate-key.js';
 import type { LedgerModels } from '../models/index.js';
 import { INT64_AS_BIGINT } from '../models/int64.js';
 import type { ClosedDayRecord } from '../models/closed-day.model.js';

@@ -1,6 +1,5 @@
-import { announceEvents } from '@mesh/events';
+import { announceEvents, storedEnvelope } from '@mesh/events';
 import { createHash, randomUUID } from 'node:crypto';
-import type { AnyEnvelope } from '@mesh/events';
 import { badUserInput, idempotencyKeyReused, identifier, notFound, type Principal } from '@mesh/server-kit';
 import type { RefundPaymentInput, RefundRefusalReason } from '../__generated__/resolvers-types.js';
 import type { OrderModels } from '../models/index.js';
@@ -111,7 +110,7 @@ async function attemptRefund(models: OrderModels, input: CheckedInput): Promise<
         },
         {
           $inc: { 'payment.refundedMinor': input.amountMinor },
-          $push: { refunds: refund, pendingEvents: JSON.parse(JSON.stringify(event)) as AnyEnvelope },
+          $push: { refunds: refund, pendingEvents: storedEnvelope(event) },
         },
         { returnDocument: 'after' },
       )

@@ -1,4 +1,4 @@
-import { announceEvents } from '@mesh/events';
+import { announceEvents, isDuplicateKey } from '@mesh/events';
 import { can, forbidden, idempotencyKeyReused, identifier, notFound, type Principal } from '@mesh/server-kit';
 import type { SchedulePriceInput } from '../__generated__/resolvers-types.js';
 import { productError } from '../errors.js';
@@ -69,7 +69,7 @@ async function insertList(models: ProductModels, list: PriceListRecord): Promise
   try {
     return (await models.priceLists.create(list)).toObject<PriceListRecord>();
   } catch (error) {
-    if ((error as { code?: unknown }).code === 11000) return null;
+    if (isDuplicateKey(error)) return null;
     throw error;
   }
 }
