@@ -1,4 +1,3 @@
-import { isDuplicateKey } from '@mesh/events';
 import { randomUUID } from 'node:crypto';
 import type { InventoryModels } from '../models/index.js';
 import type { ReservationRecord } from '../models/reservation.model.js';
@@ -6,6 +5,7 @@ import type { MovementRecord } from '../models/stock-movement.model.js';
 import { filterOf, type ReservationRef } from './release-reservation.service.js';
 import { finalise, linesOf, reservationEnvelope, setLineState } from './reservation-lines.js';
 import { settleMovement } from './settle-movement.service.js';
+import { logMovementOnce } from './log-movement.js';
 
 export type CommitReservationOutcome =
   | { readonly kind: 'committed'; readonly reservation: ReservationRecord; readonly movementIds: readonly string[]; readonly replayed: boolean }
@@ -78,13 +78,5 @@ async function saleMovement(models: InventoryModels, reservation: ReservationRec
     reservationId: reservation._id,
     recordedBy: null,
   };
-  try {
-    await models.movements.insertMany([movement], { lean: true });
-    return movement;
-  } catch (error) {
-    if (!isDuplicateKey(error)) throw error;
-    const stored = await models.movements.findOne({ idempotencyKey: movement.idempotencyKey }).lean<MovementRecord>();
-    if (!stored) throw new Error(`movement key ${movement.idempotencyKey} collided but no movement holds it`);
-    return stored;
-  }
+  return logMovementOnce(models, movement);
 }
