@@ -1,7 +1,7 @@
 /**
  * Runs the mesh for a human: the database (MONGODB_URI, a local mongod, or the embedded
  * mongo-java-server with data under .data/), the six subgraphs and the gateway, each its own
- * process on ports 4000-4006. Ctrl-C stops everything cleanly; data survives a restart.
+ * process on ports 4000-4006. Ctrl-C stops everything cleanly, in dependency order; data survives a restart.
  */
 import { signDevToken } from '@mesh/gateway';
 import { startMesh } from '@mesh/mesh-runner';
@@ -36,5 +36,8 @@ const stop = async () => {
   console.log('Stopped.');
   process.exit(0);
 };
+// The services run in their own process groups, so Ctrl-C reaches only this process, which stops
+// them in dependency order: gateway, subgraphs (draining consumers and relays), broker, database.
 process.on('SIGINT', () => void stop());
 process.on('SIGTERM', () => void stop());
+process.on('SIGHUP', () => void stop());

@@ -1,4 +1,4 @@
-import { meshError } from '@mesh/server-kit';
+import { errorFactory } from '@mesh/server-kit';
 import type { GraphQLError } from 'graphql';
 
 /** Codes the gateway adds for failures between itself and a subgraph. */
@@ -8,6 +8,9 @@ export const GATEWAY_ERROR_CODES = {
   SUBGRAPH_TIMEOUT: 'A subgraph did not answer within SUBGRAPH_TIMEOUT_MS; the fields it owns are null.',
 } as const;
 
+/** Raises a shared code or one of GATEWAY_ERROR_CODES; any other code does not compile. */
+const gatewayError = errorFactory(GATEWAY_ERROR_CODES);
+
 /** Pause suggested after SUBGRAPH_UNAVAILABLE: about what a replacement process or the next replica needs. */
 const SUBGRAPH_RETRY_AFTER_MS = 1000;
 
@@ -15,9 +18,9 @@ const SUBGRAPH_RETRY_AFTER_MS = 1000;
 export function subgraphFetchError(subgraph: string, error: unknown): GraphQLError {
   const name = error instanceof Error ? error.name : '';
   if (name === 'TimeoutError' || name === 'AbortError') {
-    return meshError('SUBGRAPH_TIMEOUT', `The ${subgraph} service did not answer in time`, { serviceName: subgraph });
+    return gatewayError('SUBGRAPH_TIMEOUT', `The ${subgraph} service did not answer in time`, { serviceName: subgraph });
   }
   // Retryable: a request that may have reached the subgraph before it died is safe to resend,
   // since every mutation carries an idempotency key; clients can tell this from a failure.
-  return meshError('SUBGRAPH_UNAVAILABLE', `The ${subgraph} service is unavailable`, { serviceName: subgraph, retryable: true, retryAfterMs: SUBGRAPH_RETRY_AFTER_MS });
+  return gatewayError('SUBGRAPH_UNAVAILABLE', `The ${subgraph} service is unavailable`, { serviceName: subgraph, retryable: true, retryAfterMs: SUBGRAPH_RETRY_AFTER_MS });
 }

@@ -72,7 +72,8 @@ async function startMongod(binary: string, dataDir: string, persistent: boolean)
   const child = spawn(
     binary,
     ['--dbpath', dbPath, '--port', String(port), '--bind_ip', '127.0.0.1', '--logpath', logPath, '--logappend'],
-    { stdio: 'ignore' },
+    // Its own process group: a terminal's Ctrl-C leaves mongod to our ordered stop (killOnExit below covers an exit).
+    { stdio: 'ignore', detached: true },
   );
   const stopChild = stopper(child, 30_000);
   killOnExit(child);

@@ -97,6 +97,9 @@ interface LaunchedServer {
 async function launch(classpath: string, args: readonly string[], startTimeoutMs: number): Promise<LaunchedServer> {
   const child = spawn('java', ['-cp', classpath, 'EmbeddedMongo', ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
+    // Its own process group: a terminal's Ctrl-C reaches only our process, which stops the
+    // database last (the launcher still ends when our end of its stdin closes).
+    detached: true,
   });
   const stderr = new OutputTail();
   child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));

@@ -83,6 +83,15 @@ export function createEnvelope<T extends Topic>(type: T, data: TopicPayload<T>, 
 }
 
 /** Thrown by `parseEnvelope` for a message that is not an envelope of a known topic. */
+/**
+ * The envelope as plain JSON data, as it is stored in a document (an outbox record, a
+ * `pendingEvents` array): fields left undefined are dropped, so the stored copy equals what a
+ * consumer parses from the wire.
+ */
+export function storedEnvelope(envelope: EventEnvelope): AnyEnvelope {
+  return JSON.parse(JSON.stringify(envelope)) as AnyEnvelope;
+}
+
 export class InvalidEnvelopeError extends Error {
   override readonly name = 'InvalidEnvelopeError';
 }

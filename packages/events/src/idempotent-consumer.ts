@@ -1,3 +1,4 @@
+import { isDuplicateKey } from './duplicate-key.js';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Schema, type Connection, type Model } from 'mongoose';
@@ -194,7 +195,7 @@ export function mongoProcessedEvents(model: Model<ProcessedEventRecord>): Proces
       await model.create({ _id, consumer, state: 'RUNNING', token, leaseUntil });
       return true;
     } catch (error) {
-      if ((error as { code?: unknown }).code === 11000) return false;
+      if (isDuplicateKey(error)) return false;
       // The insert may have been applied although its answer was lost: a claim left behind
       // would hold the event for the whole lease. Remove ours, if it exists.
       await model.deleteOne({ _id, token }).catch(() => undefined);

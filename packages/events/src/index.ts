@@ -5,6 +5,7 @@ export * from './event-tracing.js';
 export * from './idempotent-consumer.js';
 export * from './jetstream-bus.js';
 export * from './consumer-probe.js';
+export * from './duplicate-key.js';
 export * from './live-feed.js';
 export * from './live-updates.js';
 export { DEAD_LETTER_STREAM, REPLAY_FOR_HEADER } from './jetstream-dead-letters.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { parseEnvelope, type AnyEnvelope, type EnvelopeOf } from './envelope.js';
+import { type AnyEnvelope, type EnvelopeOf, parseEnvelope, storedEnvelope } from './envelope.js';
 import { runDelivery } from './delivery.js';
 import {
   DeadLetterNotFoundError,
@@ -189,7 +189,7 @@ export function createMemoryBus(options: { broker?: MemoryBroker; logger?: Event
       forgetExpiredIds(now);
       if (broker.seen.has(envelope.id)) return { duplicate: true };
       // Through JSON, exactly as the wire would carry it: no shared references, no Dates.
-      const copy = parseEnvelope(JSON.parse(JSON.stringify(envelope)));
+      const copy = parseEnvelope(storedEnvelope(envelope));
       broker.seen.set(envelope.id, now);
       append(copy);
       return { duplicate: false };

@@ -1,5 +1,6 @@
+import { isDuplicateKey } from './duplicate-key.js';
 import { Schema, type Connection, type Model } from 'mongoose';
-import type { AnyEnvelope, EnvelopeOf } from './envelope.js';
+import { type AnyEnvelope, type EnvelopeOf, storedEnvelope } from './envelope.js';
 import type { Topic } from './topics.js';
 
 /**
@@ -88,7 +89,7 @@ export function withPendingEvents<TUpdate extends object>(
   update: TUpdate,
   ...envelopes: readonly EnvelopeOf<Topic>[]
 ): TUpdate & { $push: { pendingEvents: { $each: AnyEnvelope[] } } } {
-  const plain = envelopes.map((envelope) => JSON.parse(JSON.stringify(envelope)) as AnyEnvelope);
+  const plain = envelopes.map((envelope) => storedEnvelope(envelope));
   const { $push } = update as { $push?: object };
   return { ...update, $push: { ...$push, pendingEvents: { $each: plain } } };
 }
@@ -139,7 +140,7 @@ export function pendingEventsSource<TDocument extends WithPendingEvents>(model: 
 }
 
 function outboxEntry(envelope: AnyEnvelope, key: string, status: OutboxStatus): OutboxRecord {
-  const plain = JSON.parse(JSON.stringify(envelope)) as AnyEnvelope;
+  const plain = storedEnvelope(envelope);
   return { _id: envelope.id, key, status, envelope: plain, occurredAt: new Date(envelope.occurredAt), recordedAt: new Date(), attempts: 0 };
 }
 
@@ -153,7 +154,7 @@ export async function holdEvent<T extends Topic>(model: OutboxModel, envelope: E
     await model.create(outboxEntry(envelope as AnyEnvelope, key, 'HELD'));
     return envelope as AnyEnvelope;
   } catch (error) {
-    if ((error as { code?: unknown }).code !== 11000) throw error;
+    if (!isDuplicateKey(error)) throw error;
     const existing = await model.findOne({ key }).lean();
     if (!existing) throw error;
     return existing.envelope;

@@ -8,7 +8,7 @@ import type {
   StockReservationRejected,
   StockReserved,
 } from './payloads/inventory.payloads.js';
-import type { BusinessDayClosed, JournalEntryPosted } from './payloads/ledger.payloads.js';
+import type { BusinessDayClosed } from './payloads/ledger.payloads.js';
 import type {
   OrderCancelled,
   OrderConfirmed,
@@ -23,7 +23,7 @@ import type {
   ReturnReceived,
   ReturnRequested,
 } from './payloads/order.payloads.js';
-import type { PriceChanged, ProductUpserted } from './payloads/product.payloads.js';
+import type { PriceChanged } from './payloads/product.payloads.js';
 
 /** A topic's entry: its current payload version, and its payload type (a type-only marker). */
 interface TopicDefinition<TPayload> {
@@ -82,16 +82,12 @@ export const EVENT_TOPICS = {
   /** Fires when a return is closed: refunded, and the order PARTIALLY_RETURNED or RETURNED. */
   'order.return-completed': { version: 1, payload: payload<ReturnCompleted>() },
 
-  /** Fires when a product or its variants are created or changed in the catalog. */
-  'product.product-upserted': { version: 1, payload: payload<ProductUpserted>() },
-  /** Fires when a SKU's price in a currency (and channel) changes; not when it is set to the same amount. */
+  /** Fires when a scheduled price period takes effect (not when it is entered), once per price list and period start; live price subscriptions read it. */
   'product.price-changed': { version: 1, payload: payload<PriceChanged>() },
 
   /** Fires once when two customer records are merged into one golden record. */
   'customer.customers-merged': { version: 1, payload: payload<CustomersMerged>() },
 
-  /** Fires once per journal entry posted (balanced, immutable), including reversing entries. */
-  'ledger.journal-entry-posted': { version: 1, payload: payload<JournalEntryPosted>() },
   /** Fires once per business day and currency, when the day is closed and its journal export taken; carries the export for ERPs. */
   'ledger.business-day-closed': { version: 1, payload: payload<BusinessDayClosed>() },
 } as const satisfies Record<`${Domain}.${string}`, TopicDefinition<unknown>>;

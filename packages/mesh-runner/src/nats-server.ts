@@ -47,8 +47,14 @@ export async function startNatsServer(options: { storeDir?: string } = {}): Prom
   let child: ChildProcess | null = null;
 
   async function launch(): Promise<void> {
-    const proc = spawn(binary, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // Its own process group, so a terminal's Ctrl-C leaves the broker to the runner's ordered stop.
+    const proc = spawn(binary, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
     child = proc;
+    const stopWithRunner = () => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+    };
+    process.once('exit', stopWithRunner);
+    proc.once('exit', () => process.removeListener('exit', stopWithRunner));
     let log = '';
     await new Promise<void>((resolve, reject) => {
       const timeout = setTimeout(() => fail(new Error(`nats-server did not start within 10 s:\n${log}`)), 10_000);

@@ -41,7 +41,11 @@ export async function spawnService(options: SpawnServiceOptions): Promise<Servic
   const child = spawn(process.execPath, ['--enable-source-maps', '--import', TELEMETRY_REGISTER, ...serviceNodeFlags(), options.entry], {
     env: { ...process.env, OTEL_SERVICE_NAME: options.name.replace(/-replica-\d+$/, ''), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: a terminal's Ctrl-C reaches only the runner, which stops the services
+    // in dependency order (the database must outlive every subgraph's last outbox relay pass).
+    detached: true,
   });
+  stopWithRunner(child);
   const lines: string[] = [];
   const capture = (chunk: Buffer) => {
     for (const line of chunk.toString('utf8').split('\n')) {
@@ -76,6 +80,15 @@ export async function spawnService(options: SpawnServiceOptions): Promise<Servic
   }
   await service.stop();
   throw new Error(`${options.name} was not ready within the timeout:\n${service.recentOutput()}`);
+}
+
+/** SIGTERMs the child if the runner exits without stopping it (best effort: a detached child would outlive it). */
+function stopWithRunner(child: ChildProcess): void {
+  const stop = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  };
+  process.once('exit', stop);
+  child.once('exit', () => process.removeListener('exit', stop));
 }
 
 function stopChild(child: ChildProcess): Promise<void> {

@@ -122,17 +122,24 @@ export async function startMesh(options: MeshOptions): Promise<RunningMesh> {
   const start = async (name: SubgraphName | 'gateway') => {
     running.set(name, await spawnService({ name, entry: entryOf(name), baseUrl: baseUrl(name), env: envOf(name, ports[name]), echo: options.echo ?? false }));
   };
+  /**
+   * Stops everything in dependency order, each stage after the one before has exited: the
+   * gateways (their subscriptions complete while the subgraphs are up), the subgraphs (each
+   * drains its consumers and outbox relays while broker and database are up), the broker, the
+   * database. Each stage is logged as `stopping <stage>`.
+   */
   const stopAll = async () => {
-    // Gateway replicas first, like the gateway: their subscriptions complete while subgraphs are up.
-    const replicaList = [...replicas];
-    replicas.clear();
-    await Promise.all(replicaList.filter((replica) => replica.name.startsWith('gateway')).map((replica) => replica.stop()));
-    await Promise.all(replicaList.map((replica) => replica.stop()));
-    const gateway = running.get('gateway');
-    if (gateway) await gateway.stop();
-    await Promise.all([...running.values()].map((service) => service.stop()));
+    const services = [...running.values(), ...replicas];
     running.clear();
+    replicas.clear();
+    const isGateway = (service: ServiceProcess) => service.name === 'gateway' || service.name.startsWith('gateway-replica-');
+    log('stopping gateway');
+    await Promise.all(services.filter(isGateway).map((service) => service.stop()));
+    log('stopping subgraphs (draining consumers and outbox relays)');
+    await Promise.all(services.filter((service) => !isGateway(service)).map((service) => service.stop()));
+    if (nats) log('stopping event broker');
     await nats?.stop();
+    log('stopping database');
     await database.stop();
   };
   try {

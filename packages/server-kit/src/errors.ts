@@ -4,15 +4,23 @@ import type { GraphQLFormattedError } from 'graphql';
 import type { Logger } from './logger.js';
 
 /**
- * The error codes every service shares. Each subgraph adds its domain codes in its own
- * `errors.ts`; a code is defined once, with what it means, and raised through a factory.
+ * The error codes every service shares, each defined once with what it means. A subgraph adds its
+ * domain codes in its own `errors.ts` through `errorFactory`; a code that no registry declares
+ * does not compile.
  */
 export const COMMON_ERROR_CODES = {
   BAD_USER_INPUT: 'The input is invalid; nothing was changed.',
+  BAD_REQUEST: 'The request is not one this endpoint serves (not JSON, no operation named, or a query or mutation sent over a WebSocket); nothing was run.',
+  GRAPHQL_PARSE_FAILED: 'The operation does not parse; nothing was run.',
+  GRAPHQL_VALIDATION_FAILED: 'The operation does not validate against the schema; nothing was run.',
   NOT_FOUND: 'The requested record does not exist.',
   FORBIDDEN: 'The caller is known but its role may not do this.',
   UNAUTHENTICATED: 'The caller must sign in (or the request did not come through the gateway).',
   PAYLOAD_TOO_LARGE: 'The request body exceeds the size limit.',
+  IDEMPOTENCY_KEY_REUSED: 'The idempotency key was already used with a different input; nothing was changed.',
+  TOO_MANY_SUBSCRIPTIONS: 'The WebSocket already holds as many subscriptions as one socket may; this one was not started.',
+  SLOW_CONSUMER: 'Updates arrived faster than the subscriber read them; the subscription ended. Resubscribe with the cursor of the last update received (nothing is lost).',
+  UNAVAILABLE: 'The live feed behind a subscription is not running or failed; the subscription ended. Resubscribe with the last cursor.',
   DATABASE_UNAVAILABLE:
     'The database did not answer (it is restarting or unreachable); the request may or may not have been applied. Retry with the same idempotency key after extensions.retryAfterMs.',
   INTERNAL_SERVER_ERROR: 'Something unexpected failed; it was logged with the correlation id.',
@@ -20,8 +28,34 @@ export const COMMON_ERROR_CODES = {
 
 export type CommonErrorCode = keyof typeof COMMON_ERROR_CODES;
 
-/** A deliberate, client-facing error with a stable `extensions.code`. */
-export function meshError(code: string, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
+/** A domain's own codes, each with its meaning; none may declare a shared code again. */
+export type DomainErrorCodes<Codes> = Codes & { readonly [Shared in CommonErrorCode]?: never };
+
+/** Raises a deliberate, client-facing error whose code a registry declares. */
+export type ErrorFactory<Code extends string> = (code: Code, message: string, extensions?: Record<string, unknown>) => GraphQLError;
+
+/** A deliberate, client-facing error with a stable `extensions.code`, one of the shared codes. */
+export const meshError: ErrorFactory<CommonErrorCode> = (code, message, extensions = {}) => raise(code, message, extensions);
+
+/**
+ * The error factory of one domain: it raises the shared codes and the domain's own, and nothing
+ * else (an undeclared code is a compile error). Declaring a shared code again is a compile error too.
+ */
+export function errorFactory<const Codes extends Readonly<Record<string, string>>>(
+  _codes: DomainErrorCodes<Codes>,
+): ErrorFactory<CommonErrorCode | Extract<keyof Codes, string>> {
+  return (code, message, extensions = {}) => raise(code, message, extensions);
+}
+
+/**
+ * An error another service raised and answered with, passed on unchanged to this caller. The code
+ * is the other service's (declared in its registry), so it is not checked here.
+ */
+export function forwardedError(error: GraphQLFormattedError): GraphQLError {
+  return raise(String(error.extensions?.['code'] ?? 'INTERNAL_SERVER_ERROR'), error.message, { ...error.extensions });
+}
+
+function raise(code: string, message: string, extensions: Record<string, unknown>): GraphQLError {
   return new GraphQLError(message, { extensions: { ...extensions, code } });
 }
 
@@ -32,6 +66,10 @@ export const notFound = (message: string, extensions: Record<string, unknown> = 
 export const forbidden = (message = 'Your role may not do this'): GraphQLError => meshError('FORBIDDEN', message);
 export const unauthenticated = (message = 'Sign in to do this'): GraphQLError =>
   meshError('UNAUTHENTICATED', message, { http: { status: 401 } });
+
+/** The idempotency key came back with another input than the one it was first used with; nothing was changed. */
+export const idempotencyKeyReused = (idempotencyKey: string, extensions: Record<string, unknown> = {}): GraphQLError =>
+  meshError('IDEMPOTENCY_KEY_REUSED', `Idempotency key "${idempotencyKey}" was already used with a different input`, { idempotencyKey, ...extensions });
 
 /** Pause suggested to a caller refused with DATABASE_UNAVAILABLE: about one reconnection attempt of the driver. */
 export const DATABASE_RETRY_AFTER_MS = 1000;

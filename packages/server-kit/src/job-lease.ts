@@ -1,3 +1,4 @@
+import { isDuplicateKey } from '@mesh/events';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Schema, type Connection, type Model } from 'mongoose';
@@ -90,7 +91,7 @@ export function createJobLease(connection: Connection, options: JobLeaseOptions)
       return taken?.holder === holder;
     } catch (error) {
       // Held by another and not expired: the filter missed, so the upsert tried to insert a second `_id`.
-      if ((error as { code?: unknown }).code === 11000) return false;
+      if (isDuplicateKey(error)) return false;
       throw error;
     }
   }

@@ -1,16 +1,13 @@
 import type { GraphQLError } from 'graphql';
-import { meshError } from '@mesh/server-kit';
+import { errorFactory } from '@mesh/server-kit';
 
 /** The customer domain's own error codes (the shared ones live in the server kit), each defined once. */
 export const CUSTOMER_ERROR_CODES = {
-  IDEMPOTENCY_KEY_REUSED: 'The idempotency key was already used with a different input; nothing was changed.',
   MERGE_IN_PROGRESS: 'Another merge of one of these customers is under way; nothing was changed. Retry with the same idempotency key.',
 } as const;
 
-export const idempotencyKeyReused = (idempotencyKey: string): GraphQLError =>
-  meshError('IDEMPOTENCY_KEY_REUSED', `Idempotency key "${idempotencyKey}" was already used with a different input`, {
-    argument: 'input.idempotencyKey',
-  });
+/** Raises a shared code or one of CUSTOMER_ERROR_CODES; any other code does not compile. */
+export const customerError = errorFactory(CUSTOMER_ERROR_CODES);
 
 export const mergeInProgress = (customerId: string): GraphQLError =>
-  meshError('MERGE_IN_PROGRESS', `Another merge involving customer ${customerId} is under way; retry with the same idempotency key`, { retryable: true });
+  customerError('MERGE_IN_PROGRESS', `Another merge involving customer ${customerId} is under way; retry with the same idempotency key`, { retryable: true });

@@ -1,4 +1,4 @@
-import { meshError } from '@mesh/server-kit';
+import { errorFactory } from '@mesh/server-kit';
 
 /** The integration domain's own error codes (the shared ones live in the server kit), each defined once. */
 export const INTEGRATION_ERROR_CODES = {
@@ -9,13 +9,16 @@ export const INTEGRATION_ERROR_CODES = {
   UPSTREAM_UNAVAILABLE: 'The order or ledger subgraph could not be asked; import the same file again later (nothing is done twice).',
 } as const;
 
-export const notReplayable = (id: string, status: string) => meshError('NOT_REPLAYABLE', `Message ${id} is ${status}; only an EXCEPTION can be replayed`, { id, status });
+/** Raises a shared code or one of INTEGRATION_ERROR_CODES; any other code does not compile. */
+const integrationError = errorFactory(INTEGRATION_ERROR_CODES);
+
+export const notReplayable = (id: string, status: string) => integrationError('NOT_REPLAYABLE', `Message ${id} is ${status}; only an EXCEPTION can be replayed`, { id, status });
 
 export const invalidSettlementFile = (reason: string, message: string, row?: number) =>
-  meshError('INVALID_SETTLEMENT_FILE', `Settlement file refused: ${message}`, { reason, ...(row === undefined ? {} : { row }) });
+  integrationError('INVALID_SETTLEMENT_FILE', `Settlement file refused: ${message}`, { reason, ...(row === undefined ? {} : { row }) });
 
-export const settlementConflict = (id: string) => meshError('SETTLEMENT_CONFLICT', `Settlement ${id} was imported before with other contents`, { id });
+export const settlementConflict = (id: string) => integrationError('SETTLEMENT_CONFLICT', `Settlement ${id} was imported before with other contents`, { id });
 
-export const notOpen = (id: string, status: string) => meshError('NOT_OPEN', `Settlement exception ${id} is ${status}; only an OPEN one can be resolved`, { id, status });
+export const notOpen = (id: string, status: string) => integrationError('NOT_OPEN', `Settlement exception ${id} is ${status}; only an OPEN one can be resolved`, { id, status });
 
-export const upstreamUnavailable = (message: string) => meshError('UPSTREAM_UNAVAILABLE', message, { retryable: true });
+export const upstreamUnavailable = (message: string) => integrationError('UPSTREAM_UNAVAILABLE', message, { retryable: true });

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { LiveFeed } from '@mesh/events';
-import type { SubgraphModule } from '@mesh/server-kit';
+import { connectLiveFeed, type SubgraphModule } from '@mesh/server-kit';
 import type { Registry } from 'prom-client';
-import { connectLiveFeed } from './live/live-feed.js';
 import { startInventoryBackground } from './background.js';
 import { createInventoryContext, type InventoryContext } from './context.js';
 import { readInventorySettings, type InventorySettings } from './inventory-settings.js';

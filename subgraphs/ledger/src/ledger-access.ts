@@ -24,12 +24,8 @@ export function requireDeadLetterReplay(principal: Principal): void {
   throw forbidden('Your role may not replay dead-lettered events');
 }
 
-/** Traces and dead letters need `events:read` (analysts, admins). */
-export function requireEventsRead(principal: Principal): void {
-  if (can(principal, 'events:read')) return;
-  if (principal.role === 'anonymous') throw unauthenticated('Sign in to read the event trail');
-  throw forbidden('Your role may not read the event trail');
-}
+/** Traces and dead letters need `events:read` (analysts, admins); the rule is shared with the subgraphs that add trace steps. */
+export { requireEventsRead } from '@mesh/server-kit';
 
 /** Closing a business day freezes the books for it, so it needs `ledger:close` (admins). */
 export function requireLedgerClose(principal: Principal): void {

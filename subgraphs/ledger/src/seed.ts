@@ -1,7 +1,7 @@
+import { isDuplicateKey } from '@mesh/events';
 import { retailDataset, type RetailDataset } from '@mesh/seed-data';
 import type { Logger } from '@mesh/server-kit';
 import { balanceId, type AccountBalanceRecord } from './models/account-balance.model.js';
-import { isDuplicateKey } from './models/duplicate-key.js';
 import type { LedgerModels } from './models/index.js';
 import { INT64_AS_BIGINT, toBigInt } from './models/int64.js';
 import type { JournalEntryRecord } from './models/journal-entry.model.js';

@@ -1,9 +1,8 @@
-import { meshError } from '@mesh/server-kit';
+import { errorFactory } from '@mesh/server-kit';
 import type { OrderStatus } from './__generated__/resolvers-types.js';
 
 /** The order domain's own error codes (the common ones are in server-kit's errors.ts). */
 export const ORDER_ERROR_CODES = {
-  IDEMPOTENCY_KEY_REUSED: 'The idempotency key was already used for a different request; nothing was changed.',
   ILLEGAL_TRANSITION: 'The order cannot move from its current status to the one asked for; nothing was changed.',
   INTAKE_SATURATED: 'Order intake is saturated; nothing was written. Retry with the same idempotency key after extensions.retryAfterMs.',
   PAYMENT_MISMATCH: 'The payment a channel already took does not equal the order total the order domain computes; nothing was written.',
@@ -12,26 +11,26 @@ export const ORDER_ERROR_CODES = {
   CUSTOMER_UNAVAILABLE: 'The customer domain did not answer in time with the customer\'s loyalty tier (which prices the order); nothing was written. Retry with the same idempotency key after extensions.retryAfterMs.',
 } as const;
 
-export const idempotencyKeyReused = (key: string) =>
-  meshError('IDEMPOTENCY_KEY_REUSED', `The idempotency key ${key} was already used for a different order`, { idempotencyKey: key });
+/** Raises a shared code or one of ORDER_ERROR_CODES; any other code does not compile. */
+export const orderError = errorFactory(ORDER_ERROR_CODES);
 
 export const illegalTransition = (orderId: string, from: OrderStatus, to: OrderStatus, why?: string) =>
-  meshError('ILLEGAL_TRANSITION', `Order ${orderId} cannot go from ${from} to ${to}${why ? `: ${why}` : ''}`, { orderId, from, to });
+  orderError('ILLEGAL_TRANSITION', `Order ${orderId} cannot go from ${from} to ${to}${why ? `: ${why}` : ''}`, { orderId, from, to });
 
 export const intakeSaturated = (retryAfterMs: number, backlog: number) =>
-  meshError('INTAKE_SATURATED', `Order intake is saturated (${backlog} orders waiting for a decision); retry after ${retryAfterMs} ms`, { retryAfterMs, retryable: true });
+  orderError('INTAKE_SATURATED', `Order intake is saturated (${backlog} orders waiting for a decision); retry after ${retryAfterMs} ms`, { retryAfterMs, retryable: true });
 
 export const paymentMismatch = (paidMinor: number, totalMinor: number, subtotalMinor: number, taxMinor: number, currency: string) =>
-  meshError('PAYMENT_MISMATCH', `The payment ${paidMinor} does not equal the total ${totalMinor} (subtotal ${subtotalMinor} + tax ${taxMinor}) in ${currency} minor units`, { paidMinor, totalMinor });
+  orderError('PAYMENT_MISMATCH', `The payment ${paidMinor} does not equal the total ${totalMinor} (subtotal ${subtotalMinor} + tax ${taxMinor}) in ${currency} minor units`, { paidMinor, totalMinor });
 
 /** Pause suggested to a caller whose order could not be priced: the catalog is slow or restarting. */
 const CATALOG_RETRY_AFTER_MS = 1000;
 
 export const catalogUnavailable = (why: string) =>
-  meshError('CATALOG_UNAVAILABLE', `The product catalog could not price the order (${why}); retry after ${CATALOG_RETRY_AFTER_MS} ms`, { retryAfterMs: CATALOG_RETRY_AFTER_MS, retryable: true });
+  orderError('CATALOG_UNAVAILABLE', `The product catalog could not price the order (${why}); retry after ${CATALOG_RETRY_AFTER_MS} ms`, { retryAfterMs: CATALOG_RETRY_AFTER_MS, retryable: true });
 
 export const customerUnavailable = (why: string) =>
-  meshError('CUSTOMER_UNAVAILABLE', `The customer domain could not tell the customer's loyalty tier (${why}); retry after ${CATALOG_RETRY_AFTER_MS} ms`, { retryAfterMs: CATALOG_RETRY_AFTER_MS, retryable: true });
+  orderError('CUSTOMER_UNAVAILABLE', `The customer domain could not tell the customer's loyalty tier (${why}); retry after ${CATALOG_RETRY_AFTER_MS} ms`, { retryAfterMs: CATALOG_RETRY_AFTER_MS, retryable: true });
 
 export const couponRefused = (code: string, refusal: string) =>
-  meshError('COUPON_REFUSED', `Coupon ${code} cannot be used: ${refusal}`, { coupon: code, refusal });
+  orderError('COUPON_REFUSED', `Coupon ${code} cannot be used: ${refusal}`, { coupon: code, refusal });

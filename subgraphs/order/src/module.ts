@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { LiveFeed } from '@mesh/events';
-import type { SubgraphModule } from '@mesh/server-kit';
-import { connectLiveFeed } from './live/live-feed.js';
+import { connectLiveFeed, type SubgraphModule } from '@mesh/server-kit';
 import { createOrderContext, type OrderContext } from './context.js';
 import { createOrderModels, type OrderModels } from './models/index.js';
 import { createOrderKpis, trackOldestPendingOrder } from './order-kpis.js';

@@ -1,5 +1,5 @@
 import type { GraphQLError } from 'graphql';
-import { callSubgraph, meshError, type Principal } from '@mesh/server-kit';
+import { callSubgraph, forwardedError, type Principal } from '@mesh/server-kit';
 
 /** The order domain's identity towards other subgraphs. */
 export const ORDER_SERVICE_PRINCIPAL: Principal = Object.freeze({ role: 'admin', subject: 'service:order' });
@@ -30,7 +30,7 @@ export async function askSubgraph<T>(
   const transient = body.errors?.find((error) => error.extensions?.['retryable'] === true);
   if (transient) throw unavailable(String(transient.extensions?.['code'] ?? transient.message));
   const deliberate = body.errors?.find((error) => typeof error.extensions?.['code'] === 'string' && error.extensions['code'] !== 'INTERNAL_SERVER_ERROR');
-  if (deliberate) throw meshError(String(deliberate.extensions!['code']), deliberate.message, { ...deliberate.extensions });
+  if (deliberate) throw forwardedError(deliberate);
   if (status >= 400 || body.errors?.length || !body.data) {
     throw new Error(`${url} answered ${status}: ${body.errors?.map((error) => error.message).join('; ') ?? 'no data'}`);
   }

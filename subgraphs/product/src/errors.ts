@@ -1,4 +1,4 @@
-import { meshError } from '@mesh/server-kit';
+import { errorFactory } from '@mesh/server-kit';
 
 /** The product domain's own error codes (the common ones are in server-kit's errors.ts). Each refusal changes nothing. */
 export const PRODUCT_ERROR_CODES = {
@@ -20,10 +20,12 @@ export const PRODUCT_ERROR_CODES = {
   COUPON_CUSTOMER_LIMIT: 'This customer has used the coupon as many times as one customer may.',
   COUPON_NEEDS_CUSTOMER: 'The coupon is limited per customer, so the sale must name its customer.',
   NOT_SOLD: 'A SKU of the cart has no price in its currency, channel and time.',
-  IDEMPOTENCY_KEY_REUSED: 'The idempotency key was already used for a different request.',
   WRITE_CONTENDED: 'The record kept changing under this request; nothing was changed. Retry with the same idempotency key.',
 } as const;
 
 export type ProductErrorCode = keyof typeof PRODUCT_ERROR_CODES;
 
-export const productError = (code: ProductErrorCode, extensions: Record<string, unknown> = {}) => meshError(code, PRODUCT_ERROR_CODES[code], extensions);
+const raise = errorFactory(PRODUCT_ERROR_CODES);
+
+/** Raises one of PRODUCT_ERROR_CODES with its meaning as the message; any other code does not compile. */
+export const productError = (code: ProductErrorCode, extensions: Record<string, unknown> = {}) => raise(code, PRODUCT_ERROR_CODES[code], extensions);

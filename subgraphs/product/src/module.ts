@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { LiveFeed } from '@mesh/events';
-import type { SubgraphModule } from '@mesh/server-kit';
+import { connectLiveFeed, type SubgraphModule } from '@mesh/server-kit';
 import { startProductBackground } from './background.js';
 import { createProductContext, type ProductContext } from './context.js';
-import { connectLiveFeed } from './live/live-feed.js';
 import { createProductModels, type ProductModels } from './models/index.js';
 import { readProductSettings, type ProductSettings } from './product-settings.js';
 import { resolvers } from './resolvers/index.js';

@@ -1,3 +1,4 @@
+import { isDuplicateKey } from '@mesh/events';
 import { retailDataset } from '@mesh/seed-data';
 import type { Logger } from '@mesh/server-kit';
 import type { ProductModels } from './models/index.js';
@@ -36,6 +37,6 @@ export async function seedCatalog(models: ProductModels, logger: Logger): Promis
 /** An unordered insert that tolerates documents already there (duplicate keys). */
 async function insertMissing(insert: Promise<unknown>): Promise<void> {
   await insert.catch((error: unknown) => {
-    if ((error as { code?: unknown }).code !== 11000) throw error;
+    if (!isDuplicateKey(error)) throw error;
   });
 }

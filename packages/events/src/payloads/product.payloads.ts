@@ -1,16 +1,5 @@
 import type { Money, SalesChannel } from './common.payloads.js';
 
-export interface ProductUpserted {
-  readonly productId: string;
-  readonly name: string;
-  readonly brand: string;
-  readonly category: string;
-  /** Every sellable SKU of the product after the change. */
-  readonly skus: readonly string[];
-  /** True when the product did not exist before. */
-  readonly created: boolean;
-}
-
 /**
  * A price took effect: published by the product domain's price announcer when a scheduled period
  * starts (not when it was entered), once per (price list, period start).

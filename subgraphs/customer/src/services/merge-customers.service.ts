@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { announceEvents, createEnvelope, withPendingEvents } from '@mesh/events';
-import { identifier, notFound, type Principal } from '@mesh/server-kit';
+import { announceEvents, createEnvelope, isDuplicateKey, withPendingEvents } from '@mesh/events';
+import { idempotencyKeyReused, identifier, notFound, type Principal } from '@mesh/server-kit';
 import { requireMergeRight } from '../customer-access.js';
-import { idempotencyKeyReused, mergeInProgress } from '../errors.js';
+import { mergeInProgress } from '../errors.js';
 import type { CustomerModels } from '../models/index.js';
 import type { CustomerRecord, IdentityRecord } from '../models/customer.model.js';
 import { presentCustomer, type CustomerView } from '../pii-masking.js';
@@ -166,7 +166,7 @@ async function execute(models: CustomerModels, caller: Caller, request: MergeCus
     if (result.modifiedCount !== 1) throw mergeInProgress(mergedId);
   } catch (error) {
     // The unique key index: another record was merged away under this key, with a different input.
-    if ((error as { code?: unknown }).code === 11000) throw idempotencyKeyReused(idempotencyKey);
+    if (isDuplicateKey(error)) throw idempotencyKeyReused(idempotencyKey);
     throw error;
   }
   announceEvents(models.customers);

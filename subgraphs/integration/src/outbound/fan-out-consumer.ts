@@ -1,4 +1,4 @@
-import { TOPICS, type AnyEnvelope, type EventBus, type Subscription } from '@mesh/events';
+import { type AnyEnvelope, type EventBus, isDuplicateKey, type Subscription, TOPICS } from '@mesh/events';
 import type { IntegrationModels } from '../models/index.js';
 import { activeSubscriptionsOf } from './active-subscriptions.js';
 
@@ -58,7 +58,7 @@ export async function startFanOut(bus: EventBus, models: IntegrationModels, queu
 }
 
 function isDuplicateKeyOnly(error: unknown): boolean {
-  const { code, writeErrors } = error as { code?: unknown; writeErrors?: { code?: unknown }[] };
-  if (writeErrors?.length) return writeErrors.every((writeError) => writeError.code === 11000);
-  return code === 11000;
+  const { writeErrors } = error as { writeErrors?: unknown[] };
+  if (writeErrors?.length) return writeErrors.every(isDuplicateKey);
+  return isDuplicateKey(error);
 }

@@ -1,3 +1,4 @@
+import { isDuplicateKey } from '@mesh/events';
 import { randomUUID } from 'node:crypto';
 import type { IntegrationModels } from '../models/index.js';
 import type { InboundMessageRecord, InboundSystem } from '../models/inbound-message.model.js';
@@ -44,7 +45,7 @@ export async function receiveWebhook(models: IntegrationModels, webhook: Verifie
     await models.inboundMessages.create(record);
     return { kind: 'accepted', id };
   } catch (error) {
-    if ((error as { code?: unknown }).code !== 11000) throw error;
+    if (!isDuplicateKey(error)) throw error;
     await models.inboundMessages.updateOne({ _id: id }, { $inc: { duplicateDeliveries: 1 } });
     return { kind: 'duplicate', id };
   }

@@ -1,3 +1,4 @@
+import { isDuplicateKey } from '@mesh/events';
 import { createHash } from 'node:crypto';
 import { badUserInput, identifier, type Principal } from '@mesh/server-kit';
 import { settlementConflict } from '../errors.js';
@@ -97,7 +98,7 @@ async function recordReport(models: IntegrationModels, provider: string, file: S
     stored = await models.settlementReports.findOneAndUpdate({ _id: record._id }, { $setOnInsert: record }, { upsert: true, returnDocument: 'after' }).lean<SettlementReportRecord>();
   } catch (error) {
     // Two imports of one report at once: the other upsert inserted it; read that one.
-    if ((error as { code?: unknown }).code !== 11000) throw error;
+    if (!isDuplicateKey(error)) throw error;
     stored = await models.settlementReports.findById(record._id).lean<SettlementReportRecord>();
   }
   if (!stored) throw new Error(`the settlement report ${record._id} was not stored`);

@@ -5,6 +5,7 @@ import type { MovementRecord } from '../models/stock-movement.model.js';
 import { filterOf, type ReservationRef } from './release-reservation.service.js';
 import { finalise, linesOf, reservationEnvelope, setLineState } from './reservation-lines.js';
 import { settleMovement } from './settle-movement.service.js';
+import { logMovementOnce } from './log-movement.js';
 
 export type CommitReservationOutcome =
   | { readonly kind: 'committed'; readonly reservation: ReservationRecord; readonly movementIds: readonly string[]; readonly replayed: boolean }
@@ -77,13 +78,5 @@ async function saleMovement(models: InventoryModels, reservation: ReservationRec
     reservationId: reservation._id,
     recordedBy: null,
   };
-  try {
-    await models.movements.insertMany([movement], { lean: true });
-    return movement;
-  } catch (error) {
-    if ((error as { code?: unknown }).code !== 11000) throw error;
-    const stored = await models.movements.findOne({ idempotencyKey: movement.idempotencyKey }).lean<MovementRecord>();
-    if (!stored) throw new Error(`movement key ${movement.idempotencyKey} collided but no movement holds it`);
-    return stored;
-  }
+  return logMovementOnce(models, movement);
 }

@@ -1,4 +1,4 @@
-import { announceEvents } from '@mesh/events';
+import { announceEvents, isDuplicateKey } from '@mesh/events';
 import { randomUUID } from 'node:crypto';
 import type { InventoryModels } from '../models/index.js';
 import { DECISION_WINDOW, LEVEL_PROJECTION, type ChangeMovement, type LevelChange, type MovementDecision, type StockLevelRecord } from '../models/stock-level.model.js';
@@ -105,6 +105,6 @@ export async function ensureLevel(models: InventoryModels, sku: string, location
     await models.levels.updateOne({ sku, locationId }, { $setOnInsert: empty }, { upsert: true });
   } catch (error) {
     // Two first movements at once: the other upsert created it, which is all we wanted.
-    if ((error as { code?: unknown }).code !== 11000) throw error;
+    if (!isDuplicateKey(error)) throw error;
   }
 }

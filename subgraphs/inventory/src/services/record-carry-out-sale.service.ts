@@ -6,6 +6,7 @@ import type { InventoryModels } from '../models/index.js';
 import { LEVEL_PROJECTION, snapshotOf, type StockLevelRecord } from '../models/stock-level.model.js';
 import type { MovementRecord } from '../models/stock-movement.model.js';
 import { ensureLevel, levelChangeUpdate, type Lineage } from './level-change.js';
+import { logMovementOnce } from './log-movement.js';
 
 /** Goods sold and taken away at a store till (a POS sale): they left stock without a reservation. */
 export interface CarryOutSaleInput {
@@ -65,15 +66,7 @@ async function logSale(models: InventoryModels, lineage: Lineage, input: CarryOu
     reservationId: null,
     recordedBy: null,
   };
-  try {
-    await models.movements.insertMany([movement], { lean: true });
-    return movement;
-  } catch (error) {
-    if ((error as { code?: unknown }).code !== 11000) throw error;
-    const stored = await models.movements.findOne({ idempotencyKey: movement.idempotencyKey }).lean<MovementRecord>();
-    if (!stored) throw new Error(`movement key ${movement.idempotencyKey} collided but no movement holds it`);
-    return stored;
-  }
+  return logMovementOnce(models, movement);
 }
 
 /**

@@ -1,11 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { badUserInput, boundedText, identifier, notFound, positiveQuantity, type Principal } from '@mesh/server-kit';
+import { badUserInput, boundedText, idempotencyKeyReused, identifier, notFound, positiveQuantity, type Principal } from '@mesh/server-kit';
 import { requireCapability } from '../access.js';
-import { idempotencyKeyReused } from '../errors.js';
 import type { InventoryModels } from '../models/index.js';
 import type { LevelSnapshot } from '../models/stock-level.model.js';
 import type { ManualMovementType, MovementRecord } from '../models/stock-movement.model.js';
 import { settleMovement } from './settle-movement.service.js';
+import { logMovementOnce } from './log-movement.js';
 
 /** A stock movement recorded by hand, as the mutation receives it. */
 export interface RecordMovementInput {
@@ -76,21 +76,10 @@ export async function recordStockMovement(models: InventoryModels, caller: Calle
     orderId: null,
     recordedBy: caller.principal.subject ?? null,
   };
-  try {
-    await models.movements.insertMany([movement], { lean: true });
-  } catch (error) {
-    if ((error as { code?: unknown }).code !== 11000) throw error;
-    return replay(models, movement);
-  }
-  return outcomeOf(await settleMovement(models, movement), false);
-}
-
-async function replay(models: InventoryModels, attempt: MovementRecord): Promise<RecordMovementOutcome> {
-  const stored = await models.movements.findOne({ idempotencyKey: attempt.idempotencyKey }).lean<MovementRecord>();
-  if (!stored) throw new Error(`idempotency key ${attempt.idempotencyKey} collided but no movement holds it`);
-  if (stored.fingerprint !== attempt.fingerprint) throw idempotencyKeyReused(attempt.idempotencyKey);
-  // The first request may still be settling it, or may have crashed: settling is safe to repeat.
-  return outcomeOf(await settleMovement(models, stored), true);
+  const stored = await logMovementOnce(models, movement);
+  if (stored.fingerprint !== movement.fingerprint) throw idempotencyKeyReused(movement.idempotencyKey);
+  // On a replay the first request may still be settling it, or may have crashed: settling is safe to repeat.
+  return outcomeOf(await settleMovement(models, stored), stored._id !== movement._id);
 }
 
 function outcomeOf(movement: MovementRecord, replayed: boolean): RecordMovementOutcome {

@@ -3,6 +3,7 @@ import type { EnvelopeOf } from '@mesh/events';
 import type { InventoryModels } from '../models/index.js';
 import type { MovementRecord } from '../models/stock-movement.model.js';
 import { settleMovement } from './settle-movement.service.js';
+import { logMovementOnce } from './log-movement.js';
 
 /** The movement-log key of a return's units of one SKU: one RETURN movement per (return, SKU), whatever redelivers the event. */
 export const returnMovementKey = (returnId: string, sku: string) => `return:${returnId}:${sku}`;
@@ -33,7 +34,7 @@ export async function recordReturnMovements(models: InventoryModels, envelope: E
 
   const settled: MovementRecord[] = [];
   for (const [sku, quantity] of units) {
-    const movement = await logMovement(models, {
+    const movement = await logMovementOnce(models, {
       _id: `mov_${randomUUID()}`,
       idempotencyKey: returnMovementKey(returnId, sku),
       sku,
@@ -55,15 +56,3 @@ export async function recordReturnMovements(models: InventoryModels, envelope: E
   return settled;
 }
 
-/** Logs the movement once under its key; the stored one when it already exists. */
-async function logMovement(models: InventoryModels, movement: MovementRecord): Promise<MovementRecord> {
-  try {
-    await models.movements.insertMany([movement], { lean: true });
-    return movement;
-  } catch (error) {
-    if ((error as { code?: unknown }).code !== 11000) throw error;
-    const stored = await models.movements.findOne({ idempotencyKey: movement.idempotencyKey }).lean<MovementRecord>();
-    if (!stored) throw new Error(`movement key ${movement.idempotencyKey} collided but no movement holds it`);
-    return stored;
-  }
-}

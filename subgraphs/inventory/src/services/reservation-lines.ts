@@ -1,4 +1,4 @@
-import { announceEvents, createEnvelope, type AnyEnvelope, type EnvelopeOf, type Topic } from '@mesh/events';
+import { announceEvents, createEnvelope, type EnvelopeOf, storedEnvelope, type Topic } from '@mesh/events';
 import type { InventoryModels } from '../models/index.js';
 import type { ReservationLineState, ReservationRecord } from '../models/reservation.model.js';
 import { applyLevelStep, type Lineage } from './level-change.js';
@@ -33,7 +33,7 @@ export async function setLineState(models: InventoryModels, reservationId: strin
  * returns the stored reservation (the first finaliser wins; later ones get its result).
  */
 export async function finalise<T extends Topic>(models: InventoryModels, reservation: ReservationRecord, from: ReservationRecord['status'], set: Partial<ReservationRecord>, event: EnvelopeOf<T>): Promise<ReservationRecord> {
-  const plain = JSON.parse(JSON.stringify(event)) as AnyEnvelope;
+  const plain = storedEnvelope(event);
   const done = await models.reservations
     .findOneAndUpdate({ _id: reservation._id, status: from }, { $set: { ...set, updatedAt: new Date() }, $push: { pendingEvents: plain } }, { returnDocument: 'after' })
     .lean<ReservationRecord>();

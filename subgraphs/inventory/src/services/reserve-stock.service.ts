@@ -1,6 +1,6 @@
+import { insertOrReadStored } from '@mesh/events';
 import { createHash, randomUUID } from 'node:crypto';
-import { badUserInput, boundedList, identifier, positiveQuantity } from '@mesh/server-kit';
-import { idempotencyKeyReused } from '../errors.js';
+import { badUserInput, boundedList, idempotencyKeyReused, identifier, positiveQuantity } from '@mesh/server-kit';
 import type { InventoryModels } from '../models/index.js';
 import type { ReservationRecord } from '../models/reservation.model.js';
 import { applyLevelStep, availableOf, type Lineage } from './level-change.js';
@@ -61,16 +61,14 @@ export async function reserveStock(models: InventoryModels, lineage: Lineage, in
     causationId: lineage.causationId ?? null,
     pendingEvents: [],
   };
-  try {
-    await models.reservations.insertMany([reservation], { lean: true });
-  } catch (error) {
-    if ((error as { code?: unknown }).code !== 11000) throw error;
-    const stored = await models.reservations.findOne({ key: checked.key }).lean<ReservationRecord>();
-    if (!stored) throw new Error(`reservation key ${checked.key} collided but no reservation holds it`);
-    if (stored.fingerprint !== reservation.fingerprint) throw idempotencyKeyReused(checked.key);
-    return outcomeOf(await decideReservation(models, stored), true);
-  }
-  return outcomeOf(await decideReservation(models, reservation), false);
+  const { record: stored, inserted } = await insertOrReadStored(
+    reservation,
+    (attempt) => models.reservations.insertMany([attempt], { lean: true }),
+    () => models.reservations.findOne({ key: checked.key }).lean<ReservationRecord>(),
+    `reservation key ${checked.key}`,
+  );
+  if (stored.fingerprint !== reservation.fingerprint) throw idempotencyKeyReused(checked.key);
+  return outcomeOf(await decideReservation(models, stored), !inserted);
 }
 
 /**

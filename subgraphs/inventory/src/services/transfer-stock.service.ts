@@ -1,13 +1,14 @@
+import { insertOrReadStored } from '@mesh/events';
 import { createHash, randomUUID } from 'node:crypto';
-import { badUserInput, boundedText, identifier, notFound, positiveQuantity } from '@mesh/server-kit';
+import { badUserInput, boundedText, idempotencyKeyReused, identifier, notFound, positiveQuantity } from '@mesh/server-kit';
 import { requireCapability } from '../access.js';
-import { idempotencyKeyReused } from '../errors.js';
 import type { InventoryModels } from '../models/index.js';
 import type { MovementRecord } from '../models/stock-movement.model.js';
 import type { TransferRecord } from '../models/transfer.model.js';
 import { applyLevelStep } from './level-change.js';
 import type { Caller, InsufficientStockOutcome } from './record-movement.service.js';
 import { settleMovement } from './settle-movement.service.js';
+import { logMovementOnce } from './log-movement.js';
 
 export interface TransferStockInput {
   readonly sku: string;
@@ -60,16 +61,14 @@ export async function transferStock(models: InventoryModels, caller: Caller, inp
     recordedBy: caller.principal.subject ?? null,
     createdAt: new Date(),
   };
-  try {
-    await models.transfers.insertMany([transfer], { lean: true });
-  } catch (error) {
-    if ((error as { code?: unknown }).code !== 11000) throw error;
-    const stored = await models.transfers.findOne({ key: transfer.key }).lean<TransferRecord>();
-    if (!stored) throw new Error(`transfer key ${transfer.key} collided but no transfer holds it`);
-    if (stored.fingerprint !== transfer.fingerprint) throw idempotencyKeyReused(transfer.key);
-    return ship(models, stored, true);
-  }
-  return ship(models, transfer, false);
+  const { record: stored, inserted } = await insertOrReadStored(
+    transfer,
+    (attempt) => models.transfers.insertMany([attempt], { lean: true }),
+    () => models.transfers.findOne({ key: transfer.key }).lean<TransferRecord>(),
+    `transfer key ${transfer.key}`,
+  );
+  if (stored.fingerprint !== transfer.fingerprint) throw idempotencyKeyReused(transfer.key);
+  return ship(models, stored, !inserted);
 }
 
 /** Drives a transfer out of PENDING; safe to repeat (a retry with the same key resumes it). */
@@ -115,15 +114,7 @@ export async function transferMovement(models: InventoryModels, transfer: Transf
     transferId: transfer._id,
     recordedBy: transfer.recordedBy ?? null,
   };
-  try {
-    await models.movements.insertMany([movement], { lean: true });
-    return movement;
-  } catch (error) {
-    if ((error as { code?: unknown }).code !== 11000) throw error;
-    const stored = await models.movements.findOne({ idempotencyKey: movement.idempotencyKey }).lean<MovementRecord>();
-    if (!stored) throw new Error(`movement key ${movement.idempotencyKey} collided but no movement holds it`);
-    return stored;
-  }
+  return logMovementOnce(models, movement);
 }
 
 function validate(input: TransferStockInput): TransferStockInput {

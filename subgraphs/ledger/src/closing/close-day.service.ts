@@ -1,10 +1,10 @@
+import { isDuplicateKey } from '@mesh/events';
 import { badUserInput, identifier, type CurrencyCode } from '@mesh/server-kit';
-import { isDuplicateKey } from '../models/duplicate-key.js';
 import type { LedgerModels } from '../models/index.js';
 import { INT64_AS_BIGINT } from '../models/int64.js';
 import type { ClosedDayRecord } from '../models/closed-day.model.js';
 import { businessDayId, dayOf, parseBusinessDate } from './business-day.js';
-import { dayAlreadyClosed } from './ledger-errors.js';
+import { dayAlreadyClosed } from '../errors.js';
 import { takeJournalExport } from './journal-export.service.js';
 
 /** A request to close one business day of one currency. */

@@ -6,7 +6,7 @@ import type { LedgerModels } from '../models/index.js';
 import { INT64_AS_BIGINT, toBigInt } from '../models/int64.js';
 import { businessDayId, dayRange, parseBusinessDate } from './business-day.js';
 import { journalCsv } from './journal-export-format.js';
-import { dayNotClosed } from './ledger-errors.js';
+import { dayNotClosed } from '../errors.js';
 
 /** The export batch id of a day: `JE-<currency>-<YYYYMMDD>`, the same on every export of that day. */
 export const exportBatchId = (currency: CurrencyCode, date: string): string => `JE-${currency}-${date.replaceAll('-', '')}`;

@@ -1,7 +1,7 @@
+import { isDuplicateKey } from '@mesh/events';
 import type { CurrencyCode, Logger } from '@mesh/server-kit';
 import { balanceId } from '../models/account-balance.model.js';
 import type { LedgerModels } from '../models/index.js';
-import { isDuplicateKey } from '../models/duplicate-key.js';
 import { INT64_AS_BIGINT } from '../models/int64.js';
 import type { JournalEntryRecord } from '../models/journal-entry.model.js';
 

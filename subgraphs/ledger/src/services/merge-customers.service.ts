@@ -1,5 +1,5 @@
+import { isDuplicateKey } from '@mesh/events';
 import type { LedgerModels } from '../models/index.js';
-import { isDuplicateKey } from '../models/duplicate-key.js';
 
 /** How deep merge chains are followed (a merged into b, b into c...). */
 export const MAX_MERGE_DEPTH = 16;

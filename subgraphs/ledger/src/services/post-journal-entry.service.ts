@@ -1,6 +1,6 @@
+import { isDuplicateKey } from '@mesh/events';
 import { randomUUID } from 'node:crypto';
 import { badUserInput, boundedText, identifier, notFound, type CurrencyCode } from '@mesh/server-kit';
-import { isDuplicateKey } from '../models/duplicate-key.js';
 import type { LedgerModels } from '../models/index.js';
 import { INT64_AS_BIGINT } from '../models/int64.js';
 import type { JournalEntryRecord, JournalLineRecord } from '../models/journal-entry.model.js';

@@ -1,5 +1,5 @@
+import { isDuplicateKey } from '@mesh/events';
 import type { CurrencyCode } from '@mesh/server-kit';
-import { isDuplicateKey } from '../models/duplicate-key.js';
 import type { LedgerModels } from '../models/index.js';
 import type { OrderSummaryRecord, SummaryMovement } from '../models/order-summary.model.js';
 

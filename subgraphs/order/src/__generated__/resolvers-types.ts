@@ -515,9 +515,10 @@ export type OrderShortage = {
 };
 
 /**
- * The order lifecycle. An order starts PENDING or PLACED, is CONFIRMED or REJECTED, is fulfilled
- * (SHIPPED, or READY_FOR_PICKUP then PICKED_UP) and ends COMPLETED or CANCELLED; returns move a
- * completed order to PARTIALLY_RETURNED or RETURNED.
+ * The order lifecycle. An order starts PLACED (becoming PENDING when inventory has not decided by the
+ * time placeOrder answers), is CONFIRMED or REJECTED, is fulfilled (SHIPPED, or READY_FOR_PICKUP then
+ * PICKED_UP) and ends COMPLETED or CANCELLED; returns move a completed order to PARTIALLY_RETURNED or
+ * RETURNED. A till sale (goods handed over at the till) goes from PLACED straight to COMPLETED.
  */
 export type OrderStatus =
   /** Cancelled before fulfilment; reserved stock released and authorisation voided. Final. */
@@ -528,11 +529,11 @@ export type OrderStatus =
   | 'CONFIRMED'
   /** Some, but not all, of the bought items have been returned and refunded. */
   | 'PARTIALLY_RETURNED'
-  /** Received but not yet accepted: idempotency, prices and SKUs are still being checked. */
+  /** Placed, but inventory had not decided when placeOrder answered (after PLACED); stock reservation is still under way and CONFIRMED or REJECTED follows by itself. */
   | 'PENDING'
   /** Collected by the customer at the store. */
   | 'PICKED_UP'
-  /** Accepted as valid; stock reservation and payment authorisation are under way. */
+  /** Accepted and recorded (prices, SKUs and idempotency checked); stock reservation and payment authorisation are under way. The first status of every order. */
   | 'PLACED'
   /** Picked and waiting at the store for the customer to collect. */
   | 'READY_FOR_PICKUP'

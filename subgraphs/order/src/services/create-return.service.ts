@@ -1,9 +1,7 @@
-import { announceEvents } from '@mesh/events';
+import { announceEvents, storedEnvelope } from '@mesh/events';
 import { createHash, randomUUID } from 'node:crypto';
-import type { AnyEnvelope } from '@mesh/events';
-import { badUserInput, identifier, notFound, positiveQuantity, type Principal } from '@mesh/server-kit';
+import { badUserInput, idempotencyKeyReused, identifier, notFound, positiveQuantity, type Principal } from '@mesh/server-kit';
 import type { CreateReturnInput, ReturnRefusalReason } from '../__generated__/resolvers-types.js';
-import { idempotencyKeyReused } from '../errors.js';
 import type { OrderLoaders } from '../loaders.js';
 import type { OrderModels } from '../models/index.js';
 import type { OrderRecord } from '../models/order.model.js';
@@ -126,7 +124,7 @@ export async function createReturn(models: OrderModels, runtime: OrderRuntime, c
       reason: record.reason,
       lines: record.lines.map((line) => ({ lineNumber: line.lineNumber, sku: line.sku, quantity: line.quantity })),
     }, order._id, `return:${record._id}:requested`, { correlationId: order.correlationId }, record.requestedAt);
-    const pending = JSON.parse(JSON.stringify(event)) as AnyEnvelope;
+    const pending = storedEnvelope(event);
     const updated = await models.orders.findOneAndUpdate(filter, { $inc: inc, $push: { returns: record, pendingEvents: pending } }, { returnDocument: 'after' }).lean<OrderRecord>();
     if (updated) {
       announceEvents(models.orders);

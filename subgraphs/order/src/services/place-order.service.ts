@@ -1,9 +1,9 @@
-import { announceEvents } from '@mesh/events';
+import { announceEvents, isDuplicateKey, storedEnvelope } from '@mesh/events';
 import { createHash, randomUUID } from 'node:crypto';
-import type { AnyEnvelope, OrderPlaced } from '@mesh/events';
-import { badUserInput, can, forbidden, identifier, isSelf, positiveQuantity, type Principal } from '@mesh/server-kit';
+import type { OrderPlaced } from '@mesh/events';
+import { badUserInput, can, forbidden, idempotencyKeyReused, identifier, isSelf, positiveQuantity, type Principal } from '@mesh/server-kit';
 import type { PlaceOrderInput } from '../__generated__/resolvers-types.js';
-import { couponRefused, idempotencyKeyReused } from '../errors.js';
+import { couponRefused } from '../errors.js';
 import type { OrderModels } from '../models/index.js';
 import type { OrderLineRecord, OrderRecord } from '../models/order.model.js';
 import { eventMoney, orderEnvelope, statusChanged } from '../order-envelopes.js';
@@ -155,11 +155,11 @@ async function placeNew(
   try {
     // Lean: the record is built above from validated input and catalog prices, so mongoose's
     // document construction and validation (about 1.5 ms of CPU per order) would only repeat it.
-    await models.orders.insertMany([{ ...order, pendingEvents: events.map((event) => JSON.parse(JSON.stringify(event)) as AnyEnvelope) }], { lean: true });
+    await models.orders.insertMany([{ ...order, pendingEvents: events.map((event) => storedEnvelope(event)) }], { lean: true });
   } catch (error) {
     // No order was stored under this id: its coupon uses go back (the winner of a same-key race redeemed its own).
     if (order.couponCodes?.length) await runtime.releaseCoupons(order._id, order.couponCodes, caller.correlationId);
-    if ((error as { code?: unknown }).code !== 11000) throw error;
+    if (!isDuplicateKey(error)) throw error;
     // A concurrent request with the same key won the insert: answer as it does.
     const winner = await models.orders.findOne({ idempotencyKey: input.idempotencyKey }).lean<OrderRecord>();
     if (!winner) throw error;
@@ -294,7 +294,7 @@ async function markPending(models: OrderModels, order: OrderRecord): Promise<Ord
       { _id: order._id, status: 'PLACED' },
       {
         $set: { status: 'PENDING' },
-        $push: { statusHistory: { status: 'PENDING', at, reason: 'inventory has not answered yet' }, pendingEvents: JSON.parse(JSON.stringify(event)) as AnyEnvelope },
+        $push: { statusHistory: { status: 'PENDING', at, reason: 'inventory has not answered yet' }, pendingEvents: storedEnvelope(event) },
       },
       { returnDocument: 'after' },
     )

@@ -1,3 +1,4 @@
+import { isDuplicateKey } from '@mesh/events';
 import type { OrderModels } from '../models/index.js';
 import type { PosDeviceRecord } from '../models/pos-device.model.js';
 
@@ -29,7 +30,7 @@ export async function recordPosSequences(models: OrderModels, storeId: string, d
         await models.posDevices.create({ _id, storeId, deviceId, ...next, version: 0, updatedAt: new Date() });
         return progressOf(deviceId, next.contiguous, next.ahead);
       } catch (error) {
-        if ((error as { code?: unknown }).code !== 11000) throw error;
+        if (!isDuplicateKey(error)) throw error;
         continue;
       }
     }

@@ -1,3 +1,4 @@
+import { storedEnvelope } from '@mesh/events';
 import { createHash, randomUUID } from 'node:crypto';
 import type { AnyEnvelope, OrderPlaced } from '@mesh/events';
 import { identifier } from '@mesh/server-kit';
@@ -223,5 +224,5 @@ export function posOrderOf(sale: PosSale, catalog: ReadonlyMap<string, CatalogVa
     captured,
     statusChanged(order, 'PLACED', 'COMPLETED', lineage, at, { fulfillment: fulfilledGoods(order) }),
   ];
-  return { order, events: events.map((event) => JSON.parse(JSON.stringify(event)) as AnyEnvelope) };
+  return { order, events: events.map((event) => storedEnvelope(event)) };
 }

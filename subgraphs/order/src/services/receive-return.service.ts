@@ -1,6 +1,6 @@
-import { announceEvents } from '@mesh/events';
+import { announceEvents, storedEnvelope } from '@mesh/events';
 import { randomUUID } from 'node:crypto';
-import type { AnyEnvelope, EnvelopeOf, Topic } from '@mesh/events';
+import type { EnvelopeOf, Topic } from '@mesh/events';
 import { badUserInput, identifier, notFound, type Principal } from '@mesh/server-kit';
 import type { OrderStatus, ReceiveReturnInput, ReturnNotReceivableReason } from '../__generated__/resolvers-types.js';
 import type { OrderModels } from '../models/index.js';
@@ -11,8 +11,6 @@ import type { OrderRuntime } from '../order-runtime.js';
 import { assertMayProcessReturns, backoff, lineRefund, returnedGuard, RETURNABLE_STATUSES } from './return-rules.js';
 
 const MAX_ATTEMPTS = 60;
-const plain = (envelope: object) => JSON.parse(JSON.stringify(envelope)) as AnyEnvelope;
-
 export interface ReturnReceivedOutcome {
   readonly kind: 'received';
   readonly order: OrderRecord;
@@ -162,7 +160,7 @@ async function attemptReceipt(models: OrderModels, input: ReceiveReturnInput): P
           $inc: inc,
           $push: {
             refunds: refund,
-            pendingEvents: { $each: events.map(plain) },
+            pendingEvents: { $each: events.map(storedEnvelope) },
             ...(status !== order.status ? { statusHistory: { status, at, reason: `return ${record._id}` } } : {}),
           },
         },

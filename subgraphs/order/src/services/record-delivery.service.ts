@@ -1,5 +1,5 @@
-import { announceEvents } from '@mesh/events';
-import type { AnyEnvelope, ShipmentTracking } from '@mesh/events';
+import { announceEvents, storedEnvelope } from '@mesh/events';
+import type { ShipmentTracking } from '@mesh/events';
 import { badUserInput, can, forbidden, identifier, notFound, type Principal } from '@mesh/server-kit';
 import type { OrderStatus } from '../__generated__/resolvers-types.js';
 import { illegalTransition } from '../errors.js';
@@ -51,7 +51,7 @@ export async function recordDelivery(models: OrderModels, principal: Principal, 
       { _id: order._id, 'fulfillment.deliveredAt': { $exists: false } },
       {
         $set: { 'fulfillment.deliveredAt': request.deliveredAt, ...(order.fulfillment.tracking ? {} : { 'fulfillment.tracking': tracking }) },
-        $push: { pendingEvents: JSON.parse(JSON.stringify(event)) as AnyEnvelope },
+        $push: { pendingEvents: storedEnvelope(event) },
       },
       { returnDocument: 'after' },
     )

@@ -1,9 +1,9 @@
-import { announceEvents } from '@mesh/events';
+import { announceEvents, isDuplicateKey, storedEnvelope } from '@mesh/events';
 import { createHash, randomUUID } from 'node:crypto';
-import type { AnyEnvelope, OrderPlaced } from '@mesh/events';
-import { badUserInput, can, forbidden, identifier, notFound, positiveQuantity, type Principal } from '@mesh/server-kit';
+import type { OrderPlaced } from '@mesh/events';
+import { badUserInput, can, forbidden, idempotencyKeyReused, identifier, notFound, positiveQuantity, type Principal } from '@mesh/server-kit';
 import type { ExternalOrderInput } from '../__generated__/resolvers-types.js';
-import { idempotencyKeyReused, paymentMismatch } from '../errors.js';
+import { paymentMismatch } from '../errors.js';
 import type { OrderModels } from '../models/index.js';
 import type { OrderLineRecord, OrderRecord } from '../models/order.model.js';
 import { eventMoney, orderEnvelope, statusChanged } from '../order-envelopes.js';
@@ -98,9 +98,9 @@ export async function recordExternalOrder(models: OrderModels, runtime: OrderRun
   };
   const events = [statusChanged(order, null, 'PLACED', lineage, order.placedAt), orderEnvelope('order.order-placed', placed, order._id, 'placed', lineage, order.placedAt)];
   try {
-    await models.orders.create({ ...order, pendingEvents: events.map((event) => JSON.parse(JSON.stringify(event)) as AnyEnvelope) });
+    await models.orders.create({ ...order, pendingEvents: events.map((event) => storedEnvelope(event)) });
   } catch (error) {
-    if ((error as { code?: unknown }).code !== 11000) throw error;
+    if (!isDuplicateKey(error)) throw error;
     const winner = await models.orders.findOne({ idempotencyKey: checked.input.idempotencyKey }).lean<OrderRecord>();
     if (!winner) throw error;
     return sameRequest(winner, checked);

@@ -1,10 +1,9 @@
-import type { AnyEnvelope, EnvelopeOf } from '@mesh/events';
+import { storedEnvelope } from '@mesh/events';
+import type { EnvelopeOf } from '@mesh/events';
 import type { OrderModels } from '../models/index.js';
 import type { OrderRecord } from '../models/order.model.js';
 import { eventMoney, orderEnvelope, statusChanged } from '../order-envelopes.js';
 import { AWAITING_STOCK } from '../order-lifecycle.js';
-
-const plain = (envelope: object) => JSON.parse(JSON.stringify(envelope)) as AnyEnvelope;
 
 /**
  * Inventory's answer to an order: reserved -> CONFIRMED with the total authorised
@@ -39,7 +38,7 @@ export async function recordStockDecision(
         { _id: order._id, status: order.status },
         {
           $set: { status: 'CONFIRMED', reservationId: envelope.data.reservationId, 'payment.authorizedMinor': order.totals.totalMinor },
-          $push: { statusHistory: { status: 'CONFIRMED', at }, pendingEvents: { $each: events.map(plain) } },
+          $push: { statusHistory: { status: 'CONFIRMED', at }, pendingEvents: { $each: events.map(storedEnvelope) } },
         },
         { returnDocument: 'after' },
       )
@@ -57,7 +56,7 @@ export async function recordStockDecision(
       { _id: order._id, status: order.status },
       {
         $set: { status: 'REJECTED', rejection: { reason, shortages } },
-        $push: { statusHistory: { status: 'REJECTED', at, reason }, pendingEvents: { $each: events.map(plain) } },
+        $push: { statusHistory: { status: 'REJECTED', at, reason }, pendingEvents: { $each: events.map(storedEnvelope) } },
       },
       { returnDocument: 'after' },
     )

@@ -1,9 +1,7 @@
-import { announceEvents } from '@mesh/events';
+import { announceEvents, storedEnvelope } from '@mesh/events';
 import { createHash, randomUUID } from 'node:crypto';
-import type { AnyEnvelope } from '@mesh/events';
-import { badUserInput, identifier, notFound, type Principal } from '@mesh/server-kit';
+import { badUserInput, idempotencyKeyReused, identifier, notFound, type Principal } from '@mesh/server-kit';
 import type { RefundPaymentInput, RefundRefusalReason } from '../__generated__/resolvers-types.js';
-import { idempotencyKeyReused } from '../errors.js';
 import type { OrderModels } from '../models/index.js';
 import type { OrderRecord } from '../models/order.model.js';
 import type { RefundRecord } from '../models/order-return.schema.js';
@@ -112,7 +110,7 @@ async function attemptRefund(models: OrderModels, input: CheckedInput): Promise<
         },
         {
           $inc: { 'payment.refundedMinor': input.amountMinor },
-          $push: { refunds: refund, pendingEvents: JSON.parse(JSON.stringify(event)) as AnyEnvelope },
+          $push: { refunds: refund, pendingEvents: storedEnvelope(event) },
         },
         { returnDocument: 'after' },
       )

@@ -1,4 +1,4 @@
-import { announceEvents } from '@mesh/events';
+import { announceEvents, isDuplicateKey } from '@mesh/events';
 import { LIMITS, badUserInput, can, forbidden, identifier, type CurrencyCode, type Principal } from '@mesh/server-kit';
 import type { PosRejectionCode, PosTransactionInput, PosTransactionOutcome } from '../__generated__/resolvers-types.js';
 import type { OrderModels } from '../models/index.js';
@@ -106,7 +106,7 @@ async function decide(models: OrderModels, sale: PosSale, stored: OrderRecord | 
   try {
     await models.orders.create({ ...built.order, pendingEvents: built.events });
   } catch (error) {
-    if ((error as { code?: unknown }).code !== 11000) throw error;
+    if (!isDuplicateKey(error)) throw error;
     // A concurrent upload of the same transaction won the insert.
     const winner = await models.orders.findOne({ idempotencyKey: sale.key }).lean<OrderRecord>();
     if (!winner) throw error;

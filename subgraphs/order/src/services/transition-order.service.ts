@@ -1,5 +1,5 @@
-import { announceEvents } from '@mesh/events';
-import type { AnyEnvelope, EnvelopeOf, ShipmentTracking, Topic } from '@mesh/events';
+import { announceEvents, storedEnvelope } from '@mesh/events';
+import type { EnvelopeOf, ShipmentTracking, Topic } from '@mesh/events';
 import { badUserInput, can, forbidden, identifier, notFound, type Principal } from '@mesh/server-kit';
 import type { OrderCancellationReason, OrderStatus } from '../__generated__/resolvers-types.js';
 import { illegalTransition } from '../errors.js';
@@ -9,8 +9,6 @@ import type { OrderRecord } from '../models/order.model.js';
 import { eventMoney, fulfilledGoods, orderEnvelope, statusChanged } from '../order-envelopes.js';
 import { ORDER_TRANSITIONS, type OrderCommand } from '../order-lifecycle.js';
 import { assertMayReadOrdersOf, requireSignedIn } from './order-access.js';
-
-const plain = (envelope: object) => JSON.parse(JSON.stringify(envelope)) as AnyEnvelope;
 
 export interface TransitionCaller {
   readonly principal: Principal;
@@ -125,7 +123,7 @@ export async function transitionOrder(models: OrderModels, caller: TransitionCal
           $push: {
             statusHistory: { $each: history },
             appliedCommands: { key: request.idempotencyKey, status: final },
-            pendingEvents: { $each: events.map(plain) },
+            pendingEvents: { $each: events.map(storedEnvelope) },
           },
         },
         { returnDocument: 'after' },

@@ -1,3 +1,4 @@
+import { isDuplicateKey } from '@mesh/events';
 import { badUserInput, boundedList, boundedText, can, forbidden, identifier, type Principal } from '@mesh/server-kit';
 import type { CreatePromotionInput } from '../__generated__/resolvers-types.js';
 import { productError, type ProductErrorCode } from '../errors.js';
@@ -102,13 +103,13 @@ async function store(models: ProductModels, principal: Principal, input: CreateP
       createdAt: now,
     };
     await models.coupons.create(coupon).catch((error: unknown) => {
-      throw (error as { code?: unknown }).code === 11000 ? productError('COUPON_CODE_TAKEN', { code: couponCode }) : error;
+      throw isDuplicateKey(error) ? productError('COUPON_CODE_TAKEN', { code: couponCode }) : error;
     });
   }
   try {
     return (await models.promotions.create(record)).toObject<PromotionRecord>();
   } catch (error) {
-    if ((error as { code?: unknown }).code !== 11000) throw error;
+    if (!isDuplicateKey(error)) throw error;
     const winner = await models.promotions.findOne({ key }).lean<PromotionRecord>();
     if (winner) return winner;
     throw productError('PROMOTION_ID_TAKEN', { promotionId: id });

@@ -1,3 +1,4 @@
+import { isDuplicateKey } from '@mesh/events';
 import { Schema, type Connection, type Model } from 'mongoose';
 import { productError } from '../errors.js';
 import { canMeet, type PromotionRule } from './promotion-rules.js';
@@ -101,7 +102,7 @@ async function compareAndSet(models: ClaimModels, version: number, claims: Exclu
     return written.modifiedCount === 1 || written.upsertedCount === 1;
   } catch (error) {
     // Two first claims upserting at once: the loser reads the winner's document and tries again.
-    if ((error as { code?: unknown }).code === 11000) return false;
+    if (isDuplicateKey(error)) return false;
     throw error;
   }
 }

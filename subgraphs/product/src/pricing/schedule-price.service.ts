@@ -1,5 +1,5 @@
-import { announceEvents } from '@mesh/events';
-import { can, forbidden, identifier, notFound, type Principal } from '@mesh/server-kit';
+import { announceEvents, isDuplicateKey } from '@mesh/events';
+import { can, forbidden, idempotencyKeyReused, identifier, notFound, type Principal } from '@mesh/server-kit';
 import type { SchedulePriceInput } from '../__generated__/resolvers-types.js';
 import { productError } from '../errors.js';
 import type { ProductModels } from '../models/index.js';
@@ -43,7 +43,7 @@ export async function schedulePrice(models: ProductModels, principal: Principal,
     if (list && repeated) {
       // "Now" differs on every retry, so a repeat without effectiveFrom matches on the rest.
       const sameFrom = input.effectiveFrom == null || repeated.from.getTime() === from.getTime();
-      if (repeated.amountMinor !== amountMinor || !sameFrom || repeated.to?.getTime() !== to?.getTime()) throw productError('IDEMPOTENCY_KEY_REUSED', { idempotencyKey: key });
+      if (repeated.amountMinor !== amountMinor || !sameFrom || repeated.to?.getTime() !== to?.getTime()) throw idempotencyKeyReused(key);
       return { list, period: repeated };
     }
     const periods = appendPeriod(list?.periods ?? [], { amountMinor, from, to, key, recordedAt: now, recordedBy: principal.subject ?? principal.role, announced: false }, now);
@@ -69,7 +69,7 @@ async function insertList(models: ProductModels, list: PriceListRecord): Promise
   try {
     return (await models.priceLists.create(list)).toObject<PriceListRecord>();
   } catch (error) {
-    if ((error as { code?: unknown }).code === 11000) return null;
+    if (isDuplicateKey(error)) return null;
     throw error;
   }
 }

@@ -1,3 +1,4 @@
+import { isDuplicateKey } from '@mesh/events';
 import type { CouponRecord } from './coupon.model.js';
 import type { PromotionRecord } from './promotion.model.js';
 import type { ProductModels } from '../models/index.js';
@@ -36,7 +37,7 @@ export function seededPromotions(now: Date): { promotions: PromotionRecord[]; co
 export async function seedPromotions(models: ProductModels, now: Date): Promise<number> {
   const { promotions, coupons } = seededPromotions(now);
   const tolerate = (error: unknown) => {
-    if ((error as { code?: unknown }).code !== 11000) throw error;
+    if (!isDuplicateKey(error)) throw error;
   };
   await models.coupons.insertMany(coupons, { ordered: false }).catch(tolerate);
   await models.promotions.insertMany(promotions, { ordered: false }).catch(tolerate);

@@ -1,9 +1,9 @@
 import { connectJetStreamLiveFeed, createMemoryLiveFeed, type LiveFeed } from '@mesh/events';
-import type { SubgraphRuntime } from '@mesh/server-kit';
+import type { SubgraphRuntime } from './subgraph-service.js';
 
 /**
- * The feed live subscriptions read: the JetStream domain streams when the service is on NATS
- * (every replica sees every replica's events), else the in-process bus.
+ * The feed a subgraph's live subscriptions read: the JetStream domain streams when the service is
+ * on NATS (every replica sees every replica's events), else the in-process bus.
  */
 export function connectLiveFeed(runtime: SubgraphRuntime<unknown>): Promise<LiveFeed> {
   return runtime.config.natsUrl
