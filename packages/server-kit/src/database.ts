@@ -8,6 +8,17 @@ import type { Logger } from './logger.js';
 mongoose.set('strictQuery', true);
 
 /**
+ * How often the driver's connection pool checks its minimum size and prunes perished connections.
+ * The driver (7.x) does this every 100 ms even with `minPoolSize` 0 and no `maxIdleTimeMS`, which
+ * made it each idle service's most frequent wake-up. Here neither is set, so the check has nothing
+ * to do; a connection that perished (pool cleared after a network error) is still pruned when it
+ * is next checked out. The option is the driver's internal one (MongoClient's own parser refuses
+ * it), so it is set on the parsed options before connecting; tests/database-idle.test.ts fails if
+ * a driver upgrade stops honouring it.
+ */
+const POOL_CHECK_INTERVAL_MS = 10_000;
+
+/**
  * Opens the service's own database. Each domain has its own database and no other service
  * reads it. Every command is counted in the service's metrics.
  */
@@ -17,16 +28,18 @@ export async function connectDatabase(options: {
   metrics?: ServiceMetrics;
   logger?: Logger;
 }): Promise<Connection> {
-  const connection = mongoose.createConnection(options.uri, {
-    dbName: options.dbName,
+  // The database is chosen below, not as the client's dbName, which would also become the
+  // credentials' authSource when the URI names none.
+  const client = new mongoose.mongo.MongoClient(options.uri, {
     monitorCommands: true,
     maxPoolSize: 20,
     serverSelectionTimeoutMS: 10_000,
-    autoIndex: true,
   });
-  const client = connection.getClient();
+  (client.options as typeof client.options & { minPoolSizeCheckFrequencyMS?: number }).minPoolSizeCheckFrequencyMS = POOL_CHECK_INTERVAL_MS;
   client.on('commandStarted', (event) => options.metrics?.dbCommands.inc({ command: event.commandName }));
-  await connection.asPromise();
+  await client.connect();
+  // Models build their declared indexes when first compiled (autoIndex), as with createConnection(uri).
+  const connection = mongoose.createConnection().setClient(client).useDb(options.dbName, { useCache: true });
   options.logger?.info({ dbName: options.dbName }, 'database connected');
   return connection;
 }
