@@ -1,12 +1,17 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { principals } from '@mesh/test-kit';
 import { retailDataset } from '@mesh/seed-data';
 import type { MeshReplica } from '@mesh/mesh-runner';
 import { childPidWithEnv, startRawServer, startSubscriberWorker } from '../lib/fan-out-children.js';
+import { distinctPhase, distinctResults, type DistinctRow } from '../lib/fan-out-distinct.js';
 import type { MovementTarget } from '../lib/fan-out-movements.js';
 import { oursPhase, rawPhase, waitIdle, warmUp, type Load, type PhaseOutcome, type PhasePlan, type RawServer, type Side, type Worker } from '../lib/fan-out-phases.js';
 import type { OpenResult } from '../lib/fan-out-protocol.js';
+import { buildGatewayAt } from '../lib/gateway-at-commit.js';
 import { sampleProcessTree, type ProcessTreeSample } from '../lib/process-stats.js';
 import { LOAD_CORE } from '../lib/load.js';
 import { ratio, type BenchContext, type MeasuredRatio, type Scenario, type ScenarioResult } from '../lib/scenario.js';
@@ -17,9 +22,20 @@ import { median, round } from '../lib/stats.js';
 // screen received) and compare the gateway's fan-out with the least any WebSocket server can do.
 
 const SIZES = {
-  tiny: { subscribers: [50, 200], steadyMovements: 3, burstMovements: 10, rounds: 1, steadyDrainMs: 10_000, burstDrainMs: 10_000 },
-  full: { subscribers: [1000, 5000], steadyMovements: 10, burstMovements: 100, rounds: 3, steadyDrainMs: 10_000, burstDrainMs: 20_000 },
+  tiny: { subscribers: [50, 200], steadyMovements: 3, burstMovements: 10, rounds: 1, steadyDrainMs: 10_000, burstDrainMs: 10_000, distinctMovements: 60 },
+  full: { subscribers: [1000, 5000], steadyMovements: 10, burstMovements: 100, rounds: 3, steadyDrainMs: 10_000, burstDrainMs: 20_000, distinctMovements: 300 },
 } as const;
+/**
+ * The size of a run; for profiling, BENCH_S6_SUBSCRIBERS (one count, e.g. 1000) and BENCH_S6_BURST
+ * (movements in the burst) replace the size's own.
+ */
+function sizeOf(size: BenchContext['size']) {
+  const subscribers = Number(process.env['BENCH_S6_SUBSCRIBERS'] ?? 0);
+  const burst = Number(process.env['BENCH_S6_BURST'] ?? 0);
+  return { ...SIZES[size], ...(subscribers > 0 ? { subscribers: [subscribers] } : {}), ...(burst > 0 ? { burstMovements: burst } : {}) };
+}
+/** Movements per second over the distinct SKUs (a store network's steady trickle, spread over many products). */
+const DISTINCT_PER_SECOND = 20;
 const STEADY_INTERVAL_MS = 1000;
 /** Burst mutations in flight at once (a few tills and a goods-in scanner at the same time). */
 const BURST_IN_FLIGHT = 8;
@@ -72,16 +88,28 @@ interface Tools {
   readonly sequence: () => number;
 }
 
-async function startFanOutGateway(context: BenchContext): Promise<MeshReplica> {
+/** A gateway build to start replicas of: this checkout's, or one compiled at the baseline commit. */
+interface GatewayBuild {
+  /** 'today', or the baseline commit as given. */
+  readonly label: string;
+  /** The compiled entry (absent: this checkout's gateway/dist/index.js). */
+  readonly entry?: string;
+}
+
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+/** The supergraph both builds serve (an older gateway would otherwise read its own checkout's). */
+const SUPERGRAPH_PATH = join(REPO_ROOT, 'schema/supergraph.graphql');
+
+async function startFanOutGateway(context: BenchContext, build: GatewayBuild = { label: 'today' }): Promise<MeshReplica> {
   // For profiling the fan-out: BENCH_S6_CPU_PROF_DIR=/tmp/prof writes the replica's .cpuprofile on stop.
   const profileDir = process.env['BENCH_S6_CPU_PROF_DIR'];
   const preload = fileURLToPath(new URL('../lib/fan-out-cpu-profile.cjs', import.meta.url));
-  const env: Record<string, string> = { ...REPLICA_ENV, ...(profileDir ? { NODE_OPTIONS: `--require ${preload}` } : {}) };
+  const env: Record<string, string> = { ...REPLICA_ENV, SUPERGRAPH_PATH, ...(profileDir ? { NODE_OPTIONS: `--require ${preload}` } : {}) };
   // Replicas spawn with this process's environment: set the limits for this one, then restore.
   const saved = Object.fromEntries(Object.keys(env).map((name) => [name, process.env[name]]));
   Object.assign(process.env, env);
   try {
-    return await context.mesh.startReplica('gateway');
+    return await context.mesh.startReplica('gateway', build.entry ? { entry: build.entry } : {});
   } finally {
     for (const [name, value] of Object.entries(saved)) {
       if (value === undefined) delete process.env[name];
@@ -95,7 +123,7 @@ const portOf = (url: string) => new URL(url).port;
 /** One subscriber count: a fresh gateway replica, N graphql-ws and N raw sockets, alternating 1/s rounds, then the bursts. */
 async function measureCount(context: BenchContext, tools: Tools, subscribers: number): Promise<{ phases: PhaseRow[]; memory: MemoryRow }> {
   const { worker, rawServer, rawUrl, target, sequence } = tools;
-  const size = SIZES[context.size];
+  const size = sizeOf(context.size);
   const replica = await startFanOutGateway(context);
   try {
     // MeshReplica has no pid: the runner spawns each service with its port in its environment.
@@ -153,6 +181,35 @@ async function measureCount(context: BenchContext, tools: Tools, subscribers: nu
   }
 }
 
+/**
+ * The distinct-SKU phase at the largest subscriber count, once per round for each build (today's
+ * gateway, and the baseline's when given), alternating which goes first; a fresh replica each time.
+ */
+async function measureDistinct(context: BenchContext, worker: Worker, target: MovementTarget, builds: readonly GatewayBuild[], sequence: () => number): Promise<DistinctRow[]> {
+  const size = sizeOf(context.size);
+  const subscribers = size.subscribers[size.subscribers.length - 1]!;
+  const variants = retailDataset().variants.map((variant) => variant.sku).filter((sku) => sku !== target.sku);
+  const skus = variants.slice(-Math.min(subscribers, variants.length));
+  const token = await context.bearerFor(principals.associate);
+  const rows: DistinctRow[] = [];
+  for (let r = 1; r <= size.rounds; r++) {
+    for (const build of r % 2 === 1 ? builds : [...builds].reverse()) {
+      const replica = await startFanOutGateway(context, build);
+      try {
+        const pid = await childPidWithEnv('GATEWAY_PORT', portOf(replica.url));
+        const plan = { subscribers, skus, movements: size.distinctMovements, perSecond: DISTINCT_PER_SECOND, inFlight: BURST_IN_FLIGHT, drainMs: size.steadyDrainMs, idleWaitMs: IDLE_WAIT_MS };
+        const outcome = await distinctPhase(worker, { url: replica.url, pid }, token, WATCH, target, plan, sequence);
+        rows.push({ build: build.label, round: r, subscribers, skus: skus.length, ...outcome });
+        const { stats } = outcome;
+        context.log(`${subscribers} on ${skus.length} SKUs, ${build.label} r${r}: p50 ${stats.p50Ms} p99 ${stats.p99Ms} ms, ${stats.delivered}/${stats.expected}, gateway ${round(outcome.cpuMsPerThousand)} CPU ms/1k`);
+      } finally {
+        await replica.stop();
+      }
+    }
+  }
+  return rows;
+}
+
 const phaseOf = (phases: readonly PhaseRow[], subscribers: number, round: number, side: Side, load: Load) =>
   phases.find((row) => row.subscribers === subscribers && row.round === round && row.side === side && row.load === load)!;
 /** A single event's fan-out rate: subscribers over first-to-last receive (1 ms floor: Date.now() resolution). */
@@ -169,8 +226,8 @@ const cpuPerThousand = (from: ProcessTreeSample, to: ProcessTreeSample, deliveri
 const kibPerSubscriber = (beforeMiB: number, afterMiB: number, subscribers: number) => round(((afterMiB - beforeMiB) * 1024) / subscribers);
 const describe = (row: PhaseRow) => `${row.subscribers} ${row.side} ${row.load}${row.round > 0 ? ` round ${row.round}` : ''}`;
 
-function buildResult(context: BenchContext, phases: readonly PhaseRow[], memory: readonly MemoryRow[]): ScenarioResult {
-  const size = SIZES[context.size];
+function buildResult(context: BenchContext, phases: readonly PhaseRow[], memory: readonly MemoryRow[], distinct: readonly DistinctRow[]): ScenarioResult {
+  const size = sizeOf(context.size);
   const rounds = Array.from({ length: size.rounds }, (_, index) => index + 1);
   const largest = size.subscribers[size.subscribers.length - 1]!;
   const ratios: MeasuredRatio[] = [];
@@ -222,6 +279,9 @@ function buildResult(context: BenchContext, phases: readonly PhaseRow[], memory:
     cpuPerThousand(row.inventoryAfter, row.inventoryEnd, row.oursDeliveries),
   ]);
 
+  const distinctResult = distinctResults(distinct, context.baselineRef);
+  ratios.push(...distinctResult.ratios);
+
   const notes: string[] = [];
   const skipped = phases.filter((row) => row.stats.skipped > 0);
   const late = phases.filter((row) => row.stats.late > 0);
@@ -265,6 +325,7 @@ function buildResult(context: BenchContext, phases: readonly PhaseRow[], memory:
         columns: ['subscribers', 'replica RSS before', 'RSS after connecting', 'KiB/subscriber (RSS)', 'peak RSS at end', 'KiB/subscriber (peak)', 'inventory KiB/subscriber', 'connect all (ms)', 'gateway CPU ms/1k', 'inventory CPU ms/1k'],
         rows: memoryRows,
       },
+      distinctResult.table,
     ],
     ratios,
     notes,
@@ -283,20 +344,28 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
   };
   let next = 0;
   const sequence = () => next++;
+  const baselineDir = context.baselineRef ? await mkdtemp(join(tmpdir(), 'bench-s6-gateway-')) : undefined;
   const worker = startSubscriberWorker();
   const rawServer = startRawServer();
   try {
+    const builds: GatewayBuild[] = [{ label: 'today' }];
+    if (context.baselineRef && baselineDir) {
+      context.log(`building the gateway at ${context.baselineRef} in ${baselineDir}`);
+      builds.push({ label: context.baselineRef, entry: await buildGatewayAt(REPO_ROOT, context.baselineRef, baselineDir) });
+    }
     const rawUrl = await rawServer.call<string>({ type: 'listen' });
     const phases: PhaseRow[] = [];
     const memory: MemoryRow[] = [];
-    for (const subscribers of SIZES[context.size].subscribers) {
+    for (const subscribers of sizeOf(context.size).subscribers) {
       const measured = await measureCount(context, { worker, rawServer, rawUrl, target, sequence }, subscribers);
       phases.push(...measured.phases);
       memory.push(measured.memory);
     }
-    return buildResult(context, phases, memory);
+    const distinct = await measureDistinct(context, worker, target, builds, sequence);
+    return buildResult(context, phases, memory, distinct);
   } finally {
     await Promise.all([worker.stop(), rawServer.stop()]);
+    if (baselineDir) await rm(baselineDir, { recursive: true, force: true });
   }
 }
 

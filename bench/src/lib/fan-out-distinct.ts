@@ -1,0 +1,154 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { sendSpread, type MovementTarget } from './fan-out-movements.js';
+import { waitDelivered, waitIdle, type Worker } from './fan-out-phases.js';
+import { eventKey, type OpenResult, type PhaseStats, type Progress } from './fan-out-protocol.js';
+import { sampleProcessTree } from './process-stats.js';
+import { ratio, type MeasuredRatio, type ResultTable } from './scenario.js';
+import { round } from './stats.js';
+
+// Why: sharing one upstream subscription per group must not make the common store-network case
+// slower, where almost every device watches something of its own. This phase puts every
+// subscriber on its own SKU (as far as the catalogue reaches), moves stock on those SKUs, and
+// measures delivery latency and the gateway's CPU per delivery, for one gateway build at a time.
+
+export interface DistinctPlan {
+  readonly subscribers: number;
+  /** The SKUs watched: subscriber i watches skus[i % length]. */
+  readonly skus: readonly string[];
+  /** Movements over the SKUs in turn, at `perSecond` with at most `inFlight` at once. */
+  readonly movements: number;
+  readonly perSecond: number;
+  readonly inFlight: number;
+  /** How long after the last send the phase may wait for deliveries. */
+  readonly drainMs: number;
+  /** Longest wait for the gateway to go quiet before the measured movements. */
+  readonly idleWaitMs: number;
+}
+
+export interface DistinctOutcome {
+  readonly stats: PhaseStats;
+  /** The gateway's CPU (user + system, its process tree) from the first measured send to the last delivery, ms. */
+  readonly gatewayCpuMs: number;
+  readonly cpuMsPerThousand: number;
+  readonly startedIdle: boolean;
+  readonly connectMs: number;
+  /** First send to last answer of the measured movements, ms. */
+  readonly sendingMs: number;
+}
+
+export interface DistinctGateway {
+  readonly url: string;
+  readonly pid: number;
+}
+
+/** Subscribers of each SKU of the plan (subscriber i watches SKU i % length). */
+const subscribersOf = (plan: DistinctPlan, group: number) => Math.floor(plan.subscribers / plan.skus.length) + (group < plan.subscribers % plan.skus.length ? 1 : 0);
+
+/** One movement on every SKU until every subscriber got one (every subscription live upstream); throws on any error. */
+async function warmUpDistinct(worker: Worker, target: MovementTarget, plan: DistinctPlan, sequence: () => number): Promise<void> {
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    await worker.call({ type: 'reset' });
+    const first = sequence();
+    for (let index = 1; index < plan.skus.length; index++) sequence();
+    await sendSpread(target, first, plan.skus, plan.skus.length, 1000, plan.inFlight);
+    const deadline = Date.now() + 10_000 + plan.subscribers * 10;
+    while (Date.now() < deadline) {
+      const progress = await worker.call<Progress>({ type: 'progress' });
+      if (progress.oursErrors > 0) throw new Error(`distinct SKUs: subscriber error while warming up: ${progress.firstError ?? '?'}`);
+      if (progress.oursMinPerSubscriber >= 1) return;
+      await sleep(100);
+    }
+  }
+  throw new Error(`distinct SKUs: after 3 rounds of warm-up movements some of the ${plan.subscribers} subscribers had received nothing`);
+}
+
+/**
+ * Opens `plan.subscribers` graphql-ws sockets on `gateway`, each on its own SKU, warms them up,
+ * sends the measured movements and closes the sockets again. `query` takes `$skus` and `$locationIds`.
+ */
+export async function distinctPhase(worker: Worker, gateway: DistinctGateway, token: string, query: string, target: MovementTarget, plan: DistinctPlan, sequence: () => number): Promise<DistinctOutcome> {
+  const opened = await worker.call<OpenResult>({
+    type: 'open-ours',
+    url: gateway.url,
+    token,
+    count: plan.subscribers,
+    query,
+    variables: { skus: [plan.skus[0]], locationIds: [target.locationId] },
+    distinctSkus: plan.skus,
+  });
+  try {
+    if (opened.failed > 0) throw new Error(`distinct SKUs: ${opened.failed} of ${plan.subscribers} graphql-ws sockets failed to open: ${opened.firstError ?? '?'}`);
+    await sleep(500); // the last subscriptions reach the subgraph
+    await warmUpDistinct(worker, target, plan, sequence);
+    const startedIdle = await waitIdle([gateway.pid], plan.idleWaitMs);
+    await worker.call({ type: 'reset' });
+    const first = sequence();
+    for (let index = 1; index < plan.movements; index++) sequence();
+    const before = await sampleProcessTree(gateway.pid);
+    const sent = await sendSpread(target, first, plan.skus, plan.movements, plan.perSecond, plan.inFlight);
+    const keys = sent.map((movement) => eventKey(movement.group, movement.onHand));
+    if (new Set(keys).size !== keys.length) throw new Error('distinct SKUs: two movements of one SKU left the same on-hand; another writer touched those SKUs');
+    const expected = sent.reduce((sum, movement) => sum + subscribersOf(plan, movement.group), 0);
+    const lastSent = Math.max(...sent.map((movement) => movement.sentAt));
+    await waitDelivered(worker, 'ours', expected, lastSent + plan.drainMs);
+    const after = await sampleProcessTree(gateway.pid);
+    const stats = await worker.call<PhaseStats>({ type: 'stats', which: 'ours', sentAt: sent.map((movement, index) => [keys[index]!, movement.sentAt] as const), groups: plan.skus.length });
+    if (stats.duplicates > 0) throw new Error(`distinct SKUs: ${stats.duplicates} repeated deliveries; availability is delivered exactly once`);
+    const gatewayCpuMs = (after.cpuSeconds - before.cpuSeconds) * 1000;
+    const sendingMs = Math.max(...sent.map((movement) => movement.sentAt + movement.answeredMs)) - Math.min(...sent.map((movement) => movement.sentAt));
+    return { stats, gatewayCpuMs, cpuMsPerThousand: (gatewayCpuMs * 1000) / Math.max(1, stats.delivered), startedIdle, connectMs: opened.ms, sendingMs };
+  } finally {
+    await worker.call({ type: 'close', which: 'ours' }).catch(() => undefined);
+  }
+}
+
+/** One measured distinct-SKU phase of one gateway build. */
+export interface DistinctRow extends DistinctOutcome {
+  /** 'today' (this checkout) or the baseline commit. */
+  readonly build: string;
+  readonly round: number;
+  readonly subscribers: number;
+  readonly skus: number;
+}
+
+const perRound = (rows: readonly DistinctRow[], build: string, pick: (row: DistinctRow) => number) =>
+  [...new Set(rows.map((row) => row.round))].map((round) => pick(rows.find((row) => row.round === round && row.build === build)!));
+
+/** The rows as a table; with a baseline, today / baseline per round for p50, p99 and CPU per delivery. */
+export function distinctResults(rows: readonly DistinctRow[], baseline: string | undefined): { table: ResultTable; ratios: MeasuredRatio[] } {
+  const table: ResultTable = {
+    title: 'Distinct subscriptions (each subscriber on its own SKU; ms from mutation sent to client received; gateway CPU over the measured movements)',
+    columns: ['subscribers', 'SKUs', 'round', 'gateway build', 'delivered/expected', 'skipped/late', 'p50', 'p99', 'max', 'gateway CPU ms', 'gateway CPU ms/1k', 'sending took', 'started idle', 'errors'],
+    rows: rows.map((row) => [
+      row.subscribers,
+      row.skus,
+      row.round,
+      row.build,
+      `${row.stats.delivered}/${row.stats.expected}`,
+      `${row.stats.skipped}/${row.stats.late}`,
+      row.stats.p50Ms,
+      row.stats.p99Ms,
+      row.stats.maxMs,
+      round(row.gatewayCpuMs),
+      round(row.cpuMsPerThousand),
+      row.sendingMs,
+      row.startedIdle ? 'yes' : 'no',
+      row.stats.errors,
+    ]),
+  };
+  if (baseline === undefined || rows.length === 0) return { table, ratios: [] };
+  const subscribers = rows[0]!.subscribers;
+  const versus = (pick: (row: DistinctRow) => number) => {
+    const today = perRound(rows, 'today', pick);
+    return perRound(rows, baseline, pick).map((before, index) => (before === 0 ? Number.NaN : round(today[index]! / before)));
+  };
+  const noSlower = { text: '<= 1 (no slower than before shared groups)', met: (value: number) => value <= 1 };
+  return {
+    table,
+    ratios: [
+      ratio(`distinct SKUs, ${subscribers} subscribers: p99 delivery today / at ${baseline}`, versus((row) => row.stats.p99Ms), noSlower),
+      ratio(`distinct SKUs, ${subscribers} subscribers: p50 delivery today / at ${baseline}`, versus((row) => row.stats.p50Ms)),
+      ratio(`distinct SKUs, ${subscribers} subscribers: gateway CPU per delivery today / at ${baseline}`, versus((row) => row.cpuMsPerThousand), noSlower),
+    ],
+  };
+}
