@@ -7,7 +7,7 @@ import { principals } from '@mesh/test-kit';
 import { retailDataset } from '@mesh/seed-data';
 import type { MeshReplica } from '@mesh/mesh-runner';
 import { childPidWithEnv, startRawServer, startSubscriberWorker } from '../lib/fan-out-children.js';
-import { distinctPhase, distinctResults, type DistinctRow } from '../lib/fan-out-distinct.js';
+import { buildPhase, buildResults, type BuildPlan, type BuildRow } from '../lib/fan-out-builds.js';
 import type { MovementTarget } from '../lib/fan-out-movements.js';
 import { oursPhase, rawPhase, waitIdle, warmUp, type Load, type PhaseOutcome, type PhasePlan, type RawServer, type Side, type Worker } from '../lib/fan-out-phases.js';
 import type { OpenResult } from '../lib/fan-out-protocol.js';
@@ -182,28 +182,34 @@ async function measureCount(context: BenchContext, tools: Tools, subscribers: nu
 }
 
 /**
- * The distinct-SKU phase at the largest subscriber count, once per round for each build (today's
- * gateway, and the baseline's when given), alternating which goes first; a fresh replica each time.
+ * At the largest subscriber count, once per round for each build (today's gateway, and the
+ * baseline's when given), alternating which goes first, each on a fresh replica: the distinct-SKU
+ * phase, and with a baseline also the one-SKU burst (the fan-out before and after).
  */
-async function measureDistinct(context: BenchContext, worker: Worker, target: MovementTarget, builds: readonly GatewayBuild[], sequence: () => number): Promise<DistinctRow[]> {
+async function measureBuilds(context: BenchContext, worker: Worker, target: MovementTarget, builds: readonly GatewayBuild[], sequence: () => number): Promise<BuildRow[]> {
   const size = sizeOf(context.size);
   const subscribers = size.subscribers[size.subscribers.length - 1]!;
   const variants = retailDataset().variants.map((variant) => variant.sku).filter((sku) => sku !== target.sku);
-  const skus = variants.slice(-Math.min(subscribers, variants.length));
+  const common = { subscribers, inFlight: BURST_IN_FLIGHT, drainMs: size.steadyDrainMs, idleWaitMs: IDLE_WAIT_MS };
+  const plans: BuildPlan[] = [
+    { ...common, shape: 'distinct SKUs', skus: variants.slice(-Math.min(subscribers, variants.length)), movements: size.distinctMovements, perSecond: DISTINCT_PER_SECOND },
+    ...(builds.length > 1 ? [{ ...common, shape: 'one SKU, burst', skus: [target.sku], movements: size.burstMovements, perSecond: Number.POSITIVE_INFINITY, drainMs: size.burstDrainMs } as const] : []),
+  ];
   const token = await context.bearerFor(principals.associate);
-  const rows: DistinctRow[] = [];
+  const rows: BuildRow[] = [];
   for (let r = 1; r <= size.rounds; r++) {
-    for (const build of r % 2 === 1 ? builds : [...builds].reverse()) {
-      const replica = await startFanOutGateway(context, build);
-      try {
-        const pid = await childPidWithEnv('GATEWAY_PORT', portOf(replica.url));
-        const plan = { subscribers, skus, movements: size.distinctMovements, perSecond: DISTINCT_PER_SECOND, inFlight: BURST_IN_FLIGHT, drainMs: size.steadyDrainMs, idleWaitMs: IDLE_WAIT_MS };
-        const outcome = await distinctPhase(worker, { url: replica.url, pid }, token, WATCH, target, plan, sequence);
-        rows.push({ build: build.label, round: r, subscribers, skus: skus.length, ...outcome });
-        const { stats } = outcome;
-        context.log(`${subscribers} on ${skus.length} SKUs, ${build.label} r${r}: p50 ${stats.p50Ms} p99 ${stats.p99Ms} ms, ${stats.delivered}/${stats.expected}, gateway ${round(outcome.cpuMsPerThousand)} CPU ms/1k`);
-      } finally {
-        await replica.stop();
+    for (const plan of plans) {
+      for (const build of r % 2 === 1 ? builds : [...builds].reverse()) {
+        const replica = await startFanOutGateway(context, build);
+        try {
+          const pid = await childPidWithEnv('GATEWAY_PORT', portOf(replica.url));
+          const outcome = await buildPhase(worker, { url: replica.url, pid }, token, WATCH, target, plan, sequence);
+          rows.push({ build: build.label, shape: plan.shape, round: r, subscribers, skus: plan.skus.length, ...outcome });
+          const { stats } = outcome;
+          context.log(`${plan.shape}, ${subscribers} on ${plan.skus.length} SKU(s), ${build.label} r${r}: p50 ${stats.p50Ms} p99 ${stats.p99Ms} ms, ${stats.delivered}/${stats.expected}, gateway ${round(outcome.cpuMsPerThousand)} CPU ms/1k`);
+        } finally {
+          await replica.stop();
+        }
       }
     }
   }
@@ -226,7 +232,7 @@ const cpuPerThousand = (from: ProcessTreeSample, to: ProcessTreeSample, deliveri
 const kibPerSubscriber = (beforeMiB: number, afterMiB: number, subscribers: number) => round(((afterMiB - beforeMiB) * 1024) / subscribers);
 const describe = (row: PhaseRow) => `${row.subscribers} ${row.side} ${row.load}${row.round > 0 ? ` round ${row.round}` : ''}`;
 
-function buildResult(context: BenchContext, phases: readonly PhaseRow[], memory: readonly MemoryRow[], distinct: readonly DistinctRow[]): ScenarioResult {
+function buildResult(context: BenchContext, phases: readonly PhaseRow[], memory: readonly MemoryRow[], byBuild: readonly BuildRow[]): ScenarioResult {
   const size = sizeOf(context.size);
   const rounds = Array.from({ length: size.rounds }, (_, index) => index + 1);
   const largest = size.subscribers[size.subscribers.length - 1]!;
@@ -279,8 +285,8 @@ function buildResult(context: BenchContext, phases: readonly PhaseRow[], memory:
     cpuPerThousand(row.inventoryAfter, row.inventoryEnd, row.oursDeliveries),
   ]);
 
-  const distinctResult = distinctResults(distinct, context.baselineRef);
-  ratios.push(...distinctResult.ratios);
+  const builds = buildResults(byBuild, context.baselineRef);
+  ratios.push(...builds.ratios);
 
   const notes: string[] = [];
   const skipped = phases.filter((row) => row.stats.skipped > 0);
@@ -302,6 +308,11 @@ function buildResult(context: BenchContext, phases: readonly PhaseRow[], memory:
   notes.push(
     `Latency of ours is the whole pipeline: the mutation over HTTP through the mesh's main gateway, the inventory write, its outbox relay (poked by the write), NATS, the inventory subgraph's subscription, the replica's plan execution per subscriber, and the client socket. Median 1/s p50 at ${largest}: ${median(rounds.map((r) => phaseOf(phases, largest, r, 'ours', 'steady').stats.p50Ms))} ms.`,
     'Identical client subscriptions (same document, variables and caller) share one group in the gateway: one upstream subscription on the inventory subgraph, one run of the rest of the plan and one serialisation per event, the same bytes written to every socket after its own graphql-ws message header. The raw baseline writes one pre-encoded buffer N times. CPU per 1,000 deliveries counts everything those processes did during the measured phases.',
+    `Gateway builds side by side (last table): at ${size.subscribers[size.subscribers.length - 1]} subscribers, each on its own SKU as far as the catalogue's ${retailDataset().variants.length - 1} other variants reach (subscriber i on SKU i mod K), ${size.distinctMovements} RECEIPT movements over those SKUs in turn at ${DISTINCT_PER_SECOND}/s (${BURST_IN_FLIGHT} in flight at most); a delivery is matched by its SKU and on-hand. ` +
+      `Gateway CPU is the replica's from the first measured send until every delivery arrived (with few deliveries per movement it includes the replica's background work). ` +
+      (context.baselineRef
+        ? `Each phase runs once per round on today's gateway and on the gateway built at ${context.baselineRef} (compiled in a temporary folder with this checkout's installed dependencies, serving today's supergraph), alternating which goes first, each on a fresh replica; with a baseline the one-SKU burst runs the same way.`
+        : 'Only today\'s gateway ran (no --baseline-ref).'),
     `The gateway replica runs with ${Object.entries(REPLICA_ENV).map(([name, value]) => `${name}=${value}`).join(', ')} (one subscription per socket, so WS_MAX_SUBSCRIPTIONS_PER_SOCKET stays 25); its open-files limit is the runner's (Node raises the soft limit to the hard one). The subscriber process holds 2N sockets.`,
   );
 
@@ -325,7 +336,7 @@ function buildResult(context: BenchContext, phases: readonly PhaseRow[], memory:
         columns: ['subscribers', 'replica RSS before', 'RSS after connecting', 'KiB/subscriber (RSS)', 'peak RSS at end', 'KiB/subscriber (peak)', 'inventory KiB/subscriber', 'connect all (ms)', 'gateway CPU ms/1k', 'inventory CPU ms/1k'],
         rows: memoryRows,
       },
-      distinctResult.table,
+      builds.table,
     ],
     ratios,
     notes,
@@ -361,8 +372,7 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
       phases.push(...measured.phases);
       memory.push(measured.memory);
     }
-    const distinct = await measureDistinct(context, worker, target, builds, sequence);
-    return buildResult(context, phases, memory, distinct);
+    return buildResult(context, phases, memory, await measureBuilds(context, worker, target, builds, sequence));
   } finally {
     await Promise.all([worker.stop(), rawServer.stop()]);
     if (baselineDir) await rm(baselineDir, { recursive: true, force: true });
