@@ -70,7 +70,12 @@ try {
   await mesh.stop();
   await rm(dataDir, { recursive: true, force: true });
 }
-const command = `npm run bench -- --size ${size}${args.scenarios === SCENARIOS.map((s) => s.id).join(',') ? '' : ` --scenarios ${args.scenarios}`}${args['baseline-ref'] ? ` --baseline-ref ${args['baseline-ref']}` : ''}`;
+// Scenario knobs set in the environment (BENCH_S6_SUBSCRIBERS...) change what ran: they belong to the command.
+const knobs = Object.entries(process.env)
+  .filter(([name]) => /^BENCH_S\d+_/.test(name))
+  .map(([name, value]) => `${name}=${value} `)
+  .join('');
+const command = `${knobs}npm run bench -- --size ${size}${args.scenarios === SCENARIOS.map((s) => s.id).join(',') ? '' : ` --scenarios ${args.scenarios}`}${args['baseline-ref'] ? ` --baseline-ref ${args['baseline-ref']}` : ''}`;
 const header = runHeader({ repoRoot, command, size, loadCore: LOAD_CORE });
 const written = await writeResults(args.out!, header, results);
 log(`wrote ${written.json} and ${written.markdown}`);

@@ -37,6 +37,11 @@ export interface BuildOutcome {
   /** The gateway's CPU (user + system, its process tree) from the first measured send to the last delivery, ms. */
   readonly gatewayCpuMs: number;
   readonly cpuMsPerThousand: number;
+  /**
+   * The subscriber process's CPU over the same span, as a share of that span's wall time: near 1
+   * it was saturated (it is pinned to one core), and then the measurement is the client's limit.
+   */
+  readonly clientBusyShare: number;
   readonly startedIdle: boolean;
   readonly connectMs: number;
   /** First send to last answer of the measured movements, ms. */
@@ -91,19 +96,22 @@ export async function buildPhase(worker: Worker, gateway: BuildGateway, token: s
     await worker.call({ type: 'reset' });
     const first = sequence();
     for (let index = 1; index < plan.movements; index++) sequence();
-    const before = await sampleProcessTree(gateway.pid);
+    const [before, clientBefore] = await Promise.all([sampleProcessTree(gateway.pid), sampleProcessTree(worker.pid)]);
+    const startedAt = Date.now();
     const sent = await sendSpread(target, first, plan.skus, plan.movements, plan.perSecond, plan.inFlight);
     const keys = sent.map((movement) => eventKey(movement.group, movement.onHand));
     if (new Set(keys).size !== keys.length) throw new Error(`${plan.shape}: two movements of one SKU left the same on-hand; another writer touched those SKUs`);
     const expected = sent.reduce((sum, movement) => sum + subscribersOf(plan, movement.group), 0);
     const lastSent = Math.max(...sent.map((movement) => movement.sentAt));
     await waitDelivered(worker, 'ours', expected, lastSent + plan.drainMs);
-    const after = await sampleProcessTree(gateway.pid);
+    const [after, clientAfter] = await Promise.all([sampleProcessTree(gateway.pid), sampleProcessTree(worker.pid)]);
+    const wallMs = Date.now() - startedAt;
     const stats = await worker.call<PhaseStats>({ type: 'stats', which: 'ours', sentAt: sent.map((movement, index) => [keys[index]!, movement.sentAt] as const), groups: plan.skus.length });
     if (stats.duplicates > 0) throw new Error(`${plan.shape}: ${stats.duplicates} repeated deliveries; availability is delivered exactly once`);
     const gatewayCpuMs = (after.cpuSeconds - before.cpuSeconds) * 1000;
     const sendingMs = Math.max(...sent.map((movement) => movement.sentAt + movement.answeredMs)) - Math.min(...sent.map((movement) => movement.sentAt));
-    return { stats, gatewayCpuMs, cpuMsPerThousand: (gatewayCpuMs * 1000) / Math.max(1, stats.delivered), startedIdle, connectMs: opened.ms, sendingMs };
+    const clientBusyShare = ((clientAfter.cpuSeconds - clientBefore.cpuSeconds) * 1000) / Math.max(1, wallMs);
+    return { stats, gatewayCpuMs, cpuMsPerThousand: (gatewayCpuMs * 1000) / Math.max(1, stats.delivered), clientBusyShare, startedIdle, connectMs: opened.ms, sendingMs };
   } finally {
     await worker.call({ type: 'close', which: 'ours' }).catch(() => undefined);
   }
@@ -126,7 +134,7 @@ const perRound = (rows: readonly BuildRow[], build: string, pick: (row: BuildRow
 export function buildResults(rows: readonly BuildRow[], baseline: string | undefined): { table: ResultTable; ratios: MeasuredRatio[] } {
   const table: ResultTable = {
     title: 'Gateway builds side by side (distinct: each subscriber on its own SKU at a steady rate; burst: all on one SKU; ms from mutation sent to client received; gateway CPU over the measured movements)',
-    columns: ['phase', 'subscribers', 'SKUs', 'round', 'gateway build', 'delivered/expected', 'skipped/late', 'p50', 'p99', 'max', 'gateway CPU ms', 'gateway CPU ms/1k', 'sending took', 'started idle', 'errors'],
+    columns: ['phase', 'subscribers', 'SKUs', 'round', 'gateway build', 'delivered/expected', 'skipped/late', 'p50', 'p99', 'max', 'gateway CPU ms', 'gateway CPU ms/1k', 'subscriber process busy', 'sending took', 'started idle', 'errors'],
     rows: rows.map((row) => [
       row.shape,
       row.subscribers,
@@ -140,6 +148,7 @@ export function buildResults(rows: readonly BuildRow[], baseline: string | undef
       row.stats.maxMs,
       round(row.gatewayCpuMs),
       round(row.cpuMsPerThousand),
+      `${Math.round(row.clientBusyShare * 100)}%`,
       row.sendingMs,
       row.startedIdle ? 'yes' : 'no',
       row.stats.errors,
