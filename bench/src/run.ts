@@ -3,7 +3,7 @@
  * and our gateway as processes, a short order history replayed through the workflows), runs the
  * chosen scenarios one after another, and writes bench/results/<size>.json and .md.
  *
- *   npx tsx bench/src/run.ts [--size full|tiny] [--scenarios 1,2,3] [--out bench/results]
+ *   npx tsx bench/src/run.ts [--size full|tiny] [--scenarios 1,2,3] [--out bench/results] [--baseline-ref <commit>]
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,6 +25,7 @@ const { values: args } = parseArgs({
     size: { type: 'string', default: 'full' },
     scenarios: { type: 'string', default: SCENARIOS.map((scenario) => scenario.id).join(',') },
     out: { type: 'string', default: join(repoRoot, 'bench/results') },
+    'baseline-ref': { type: 'string' },
   },
 });
 if (args.size !== 'full' && args.size !== 'tiny') throw new Error(`--size must be full or tiny, got ${args.size}`);
@@ -57,6 +58,7 @@ try {
       bearerFor: (principal) => signDevToken(principal),
       internalCredentialFor: (principal) => signGatewayCredential(principal, secret),
       workDir,
+      ...(args['baseline-ref'] ? { baselineRef: args['baseline-ref'] } : {}),
       log: (line) => log(`${scenario.id}: ${line}`),
     };
     log(`scenario ${scenario.id}: ${scenario.title}`);
@@ -68,7 +70,12 @@ try {
   await mesh.stop();
   await rm(dataDir, { recursive: true, force: true });
 }
-const command = `npm run bench -- --size ${size}${args.scenarios === SCENARIOS.map((s) => s.id).join(',') ? '' : ` --scenarios ${args.scenarios}`}`;
+// Scenario knobs set in the environment (BENCH_S6_SUBSCRIBERS...) change what ran: they belong to the command.
+const knobs = Object.entries(process.env)
+  .filter(([name]) => /^BENCH_S\d+_/.test(name))
+  .map(([name, value]) => `${name}=${value} `)
+  .join('');
+const command = `${knobs}npm run bench -- --size ${size}${args.scenarios === SCENARIOS.map((s) => s.id).join(',') ? '' : ` --scenarios ${args.scenarios}`}${args['baseline-ref'] ? ` --baseline-ref ${args['baseline-ref']}` : ''}`;
 const header = runHeader({ repoRoot, command, size, loadCore: LOAD_CORE });
 const written = await writeResults(args.out!, header, results);
 log(`wrote ${written.json} and ${written.markdown}`);

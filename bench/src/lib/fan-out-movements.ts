@@ -27,12 +27,12 @@ export interface MovementTarget {
   readonly run: string;
 }
 
-/** Records a RECEIPT of one unit; throws on any GraphQL error or other outcome. */
-export async function sendReceipt(target: MovementTarget, sequence: number): Promise<SentMovement> {
+/** Records a RECEIPT of one unit of `sku` (the target's by default); throws on any GraphQL error or other outcome. */
+export async function sendReceipt(target: MovementTarget, sequence: number, sku = target.sku): Promise<SentMovement> {
   const body = JSON.stringify({
     query: RECORD_RECEIPT,
     variables: {
-      input: { sku: target.sku, locationId: target.locationId, type: 'RECEIPT', quantity: 1, idempotencyKey: `${target.run}-${sequence}`, reason: 'bench fan-out' },
+      input: { sku, locationId: target.locationId, type: 'RECEIPT', quantity: 1, idempotencyKey: `${target.run}-${sequence}`, reason: 'bench fan-out' },
     },
   });
   const sentAt = Date.now();
@@ -67,6 +67,32 @@ export async function sendBurst(target: MovementTarget, firstSequence: number, c
   let next = 0;
   const lane = async () => {
     while (next < count) sent.push(await sendReceipt(target, firstSequence + next++));
+  };
+  await Promise.all(Array.from({ length: Math.min(inFlight, count) }, lane));
+  return sent;
+}
+
+/** A movement of one of several SKUs: `group` is the SKU's index in the list it was sent from. */
+export interface SpreadMovement extends SentMovement {
+  readonly group: number;
+}
+
+/**
+ * `count` movements over `skus` in turn (movement i on skus[i % length]), `perSecond` on a fixed
+ * schedule with at most `inFlight` requests at a time (a movement whose lane is still busy goes late).
+ */
+export async function sendSpread(target: MovementTarget, firstSequence: number, skus: readonly string[], count: number, perSecond: number, inFlight: number): Promise<SpreadMovement[]> {
+  const started = Date.now();
+  const sent: SpreadMovement[] = [];
+  let next = 0;
+  const lane = async () => {
+    while (next < count) {
+      const index = next++;
+      const due = started + (index * 1000) / perSecond;
+      if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+      const group = index % skus.length;
+      sent.push({ ...(await sendReceipt(target, firstSequence + index, skus[group])), group });
+    }
   };
   await Promise.all(Array.from({ length: Math.min(inFlight, count) }, lane));
   return sent;

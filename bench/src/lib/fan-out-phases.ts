@@ -44,7 +44,7 @@ export async function waitIdle(pids: readonly number[], maxMs: number): Promise<
 }
 
 /** Waits until `expected` deliveries of one side arrived, at most until `deadline`. */
-async function waitDelivered(worker: Worker, side: Side, expected: number, deadline: number): Promise<void> {
+export async function waitDelivered(worker: Worker, side: Side, expected: number, deadline: number): Promise<void> {
   while (Date.now() < deadline) {
     const progress = await worker.call<Progress>({ type: 'progress' });
     if ((side === 'ours' ? progress.ours : progress.raw) >= expected) return;

@@ -5,7 +5,8 @@
 export type WorkerCommand =
   /**
    * Opens `count` graphql-ws sockets to `url`, one subscription each (the realistic device shape).
-   * With `distinctSkus`, subscriber i watches `[distinctSkus[i % length]]` as `skus` instead.
+   * With `distinctSkus`, subscriber i watches `[distinctSkus[i % length]]` as `skus` instead, and
+   * its deliveries are keyed by eventKey(i % length, onHand).
    */
   | { readonly type: 'open-ours'; readonly url: string; readonly token: string; readonly count: number; readonly query: string; readonly variables: Readonly<Record<string, unknown>>; readonly distinctSkus?: readonly string[] }
   /** Opens `count` plain `ws` sockets to the raw broadcast server. */
@@ -14,8 +15,11 @@ export type WorkerCommand =
   | { readonly type: 'reset' }
   /** How much has arrived since the last reset (for waiting until a phase is delivered). */
   | { readonly type: 'progress' }
-  /** The statistics of the phase: `sentAt` maps each event's key to when it was sent. */
-  | { readonly type: 'stats'; readonly which: 'ours' | 'raw'; readonly sentAt: readonly (readonly [number, number])[] }
+  /**
+   * The statistics of the phase: `sentAt` maps each event's key to when it was sent. With `groups`
+   * (the length of distinctSkus), subscriber i expects only the events of group i % groups.
+   */
+  | { readonly type: 'stats'; readonly which: 'ours' | 'raw'; readonly sentAt: readonly (readonly [number, number])[]; readonly groups?: number }
   /** The exact bytes of the first graphql-ws `next` message subscriber 0 received. */
   | { readonly type: 'captured' }
   | { readonly type: 'close'; readonly which: 'ours' | 'raw' };
@@ -29,6 +33,15 @@ export type RawServerCommand =
   | { readonly type: 'trigger'; readonly count: number }
   | { readonly type: 'clients' }
   | { readonly type: 'close-clients' };
+
+/** Keys of one group (one SKU of distinctSkus) lie in [group * KEY_SPAN, (group + 1) * KEY_SPAN). */
+const KEY_SPAN = 2 ** 31;
+
+/** The key of an availability update: its group (the watched SKU's index; 0 when all watch one) and the on-hand it reports. */
+export const eventKey = (group: number, onHand: number): number => group * KEY_SPAN + onHand;
+
+/** The group an event key belongs to. */
+export const groupOfKey = (key: number): number => Math.floor(key / KEY_SPAN);
 
 export interface OpenResult {
   readonly opened: number;

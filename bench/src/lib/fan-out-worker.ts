@@ -6,7 +6,7 @@
  */
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import type { OpenResult, PhaseStats, Progress, WorkerCommand } from './fan-out-protocol.js';
+import { eventKey, groupOfKey, type OpenResult, type PhaseStats, type Progress, type WorkerCommand } from './fan-out-protocol.js';
 import { percentile } from './stats.js';
 
 /** Sockets being opened at once: enough to be quick, few enough not to time out the init. */
@@ -86,6 +86,7 @@ async function openOurs(command: Extract<WorkerCommand, { type: 'open-ours' }>):
   ours.reset();
   oursClients = [];
   oursClosing = false;
+  const groups = command.distinctSkus?.length ?? 1;
   return inBatches(command.count, (index) => {
     return new Promise<void>((resolve, reject) => {
       const client = createClient({
@@ -109,7 +110,7 @@ async function openOurs(command: Extract<WorkerCommand, { type: 'open-ours' }>):
           next: (result) => {
             const at = Date.now();
             if (result.errors) return noteError(ours, result.errors);
-            ours.add(index, result.data?.availabilityChanged.onHand ?? -1, at);
+            ours.add(index, eventKey(index % groups, result.data?.availabilityChanged.onHand ?? -1), at);
           },
           error: (error) => {
             if (!oursClosing) noteError(ours, error);
@@ -149,7 +150,7 @@ async function openRaw(command: Extract<WorkerCommand, { type: 'open-raw' }>): P
   });
 }
 
-function stats(side: Deliveries, sentAt: ReadonlyMap<number, number>): PhaseStats {
+function stats(side: Deliveries, sentAt: ReadonlyMap<number, number>, groups: number): PhaseStats {
   const latencies: number[] = [];
   const first = new Map<number, number>();
   const last = new Map<number, number>();
@@ -179,10 +180,16 @@ function stats(side: Deliveries, sentAt: ReadonlyMap<number, number>): PhaseStat
     first.set(key, Math.min(first.get(key) ?? at, at));
     last.set(key, Math.max(last.get(key) ?? at, at));
   }
-  // Events arrive in key order per subscriber: one missing below the highest received was skipped
-  // (coalesced or lost); one above it had not arrived yet (late).
-  const keys = [...sentAt.keys()].sort((a, b) => a - b);
-  const keysUpTo = (key: number) => {
+  // Events arrive in key order per subscriber: one of its group missing below the highest received
+  // was skipped (coalesced or lost); one above it had not arrived yet (late).
+  const keysOf = new Map<number, number[]>();
+  for (const key of [...sentAt.keys()].sort((a, b) => a - b)) {
+    const group = groupOfKey(key);
+    const keys = keysOf.get(group) ?? [];
+    keys.push(key);
+    keysOf.set(group, keys);
+  }
+  const keysUpTo = (keys: readonly number[], key: number) => {
     let low = 0;
     let high = keys.length;
     while (low < high) {
@@ -194,10 +201,13 @@ function stats(side: Deliveries, sentAt: ReadonlyMap<number, number>): PhaseStat
   };
   let skipped = 0;
   let late = 0;
+  let expected = 0;
   for (let subscriber = 0; subscriber < side.size; subscriber++) {
-    const upTo = keysUpTo(highest[subscriber]!);
+    const keys = keysOf.get(subscriber % groups) ?? [];
+    const upTo = keysUpTo(keys, highest[subscriber]!);
     skipped += upTo - perSubscriber[subscriber]!;
     late += keys.length - upTo;
+    expected += keys.length;
   }
   const spreads = [...first.entries()].map(([key, at]) => last.get(key)! - at);
   const windowStart = [...first.values()].reduce((min, at) => Math.min(min, at), Number.POSITIVE_INFINITY);
@@ -206,7 +216,7 @@ function stats(side: Deliveries, sentAt: ReadonlyMap<number, number>): PhaseStat
     subscribers: side.size,
     events: sentAt.size,
     delivered: latencies.length,
-    expected: side.size * sentAt.size,
+    expected,
     unmatched,
     duplicates,
     skipped,
@@ -269,7 +279,7 @@ async function handle(command: WorkerCommand): Promise<unknown> {
       return progress;
     }
     case 'stats':
-      return stats(command.which === 'ours' ? ours : raw, new Map(command.sentAt));
+      return stats(command.which === 'ours' ? ours : raw, new Map(command.sentAt), command.groups ?? 1);
     case 'captured':
       return captured ?? null;
     case 'close':

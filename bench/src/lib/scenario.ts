@@ -15,6 +15,11 @@ export interface BenchContext {
    * direct subgraph calls: peers forward it as a client header, since they cannot sign it.
    */
   internalCredentialFor(principal: Principal): Promise<string>;
+  /**
+   * A commit to run beside this checkout where a scenario compares builds (--baseline-ref; scenario
+   * 6 builds that commit's gateway and runs its distinct-SKU phase against both, alternating).
+   */
+  readonly baselineRef?: string;
   /** A folder of this run for configs and logs (bench/.work/<run>/<scenario>). */
   readonly workDir: string;
   log(line: string): void;

@@ -1,12 +1,17 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { principals } from '@mesh/test-kit';
 import { retailDataset } from '@mesh/seed-data';
 import type { MeshReplica } from '@mesh/mesh-runner';
 import { childPidWithEnv, startRawServer, startSubscriberWorker } from '../lib/fan-out-children.js';
+import { buildPhase, buildResults, type BuildPlan, type BuildRow } from '../lib/fan-out-builds.js';
 import type { MovementTarget } from '../lib/fan-out-movements.js';
 import { oursPhase, rawPhase, waitIdle, warmUp, type Load, type PhaseOutcome, type PhasePlan, type RawServer, type Side, type Worker } from '../lib/fan-out-phases.js';
 import type { OpenResult } from '../lib/fan-out-protocol.js';
+import { buildGatewayAt } from '../lib/gateway-at-commit.js';
 import { sampleProcessTree, type ProcessTreeSample } from '../lib/process-stats.js';
 import { LOAD_CORE } from '../lib/load.js';
 import { ratio, type BenchContext, type MeasuredRatio, type Scenario, type ScenarioResult } from '../lib/scenario.js';
@@ -17,9 +22,20 @@ import { median, round } from '../lib/stats.js';
 // screen received) and compare the gateway's fan-out with the least any WebSocket server can do.
 
 const SIZES = {
-  tiny: { subscribers: [50, 200], steadyMovements: 3, burstMovements: 10, rounds: 1, steadyDrainMs: 10_000, burstDrainMs: 10_000 },
-  full: { subscribers: [1000, 5000], steadyMovements: 10, burstMovements: 100, rounds: 3, steadyDrainMs: 10_000, burstDrainMs: 20_000 },
+  tiny: { subscribers: [50, 200], steadyMovements: 3, burstMovements: 10, rounds: 1, steadyDrainMs: 10_000, burstDrainMs: 10_000, distinctMovements: 60 },
+  full: { subscribers: [1000, 5000], steadyMovements: 10, burstMovements: 100, rounds: 3, steadyDrainMs: 10_000, burstDrainMs: 20_000, distinctMovements: 300 },
 } as const;
+/**
+ * The size of a run; for profiling, BENCH_S6_SUBSCRIBERS (one count, e.g. 1000) and BENCH_S6_BURST
+ * (movements in the burst) replace the size's own.
+ */
+function sizeOf(size: BenchContext['size']) {
+  const subscribers = Number(process.env['BENCH_S6_SUBSCRIBERS'] ?? 0);
+  const burst = Number(process.env['BENCH_S6_BURST'] ?? 0);
+  return { ...SIZES[size], ...(subscribers > 0 ? { subscribers: [subscribers] } : {}), ...(burst > 0 ? { burstMovements: burst } : {}) };
+}
+/** Movements per second over the distinct SKUs (a store network's steady trickle, spread over many products). */
+const DISTINCT_PER_SECOND = 20;
 const STEADY_INTERVAL_MS = 1000;
 /** Burst mutations in flight at once (a few tills and a goods-in scanner at the same time). */
 const BURST_IN_FLIGHT = 8;
@@ -72,16 +88,28 @@ interface Tools {
   readonly sequence: () => number;
 }
 
-async function startFanOutGateway(context: BenchContext): Promise<MeshReplica> {
+/** A gateway build to start replicas of: this checkout's, or one compiled at the baseline commit. */
+interface GatewayBuild {
+  /** 'today', or the baseline commit as given. */
+  readonly label: string;
+  /** The compiled entry (absent: this checkout's gateway/dist/index.js). */
+  readonly entry?: string;
+}
+
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+/** The supergraph both builds serve (an older gateway would otherwise read its own checkout's). */
+const SUPERGRAPH_PATH = join(REPO_ROOT, 'schema/supergraph.graphql');
+
+async function startFanOutGateway(context: BenchContext, build: GatewayBuild = { label: 'today' }): Promise<MeshReplica> {
   // For profiling the fan-out: BENCH_S6_CPU_PROF_DIR=/tmp/prof writes the replica's .cpuprofile on stop.
   const profileDir = process.env['BENCH_S6_CPU_PROF_DIR'];
   const preload = fileURLToPath(new URL('../lib/fan-out-cpu-profile.cjs', import.meta.url));
-  const env: Record<string, string> = { ...REPLICA_ENV, ...(profileDir ? { NODE_OPTIONS: `--require ${preload}` } : {}) };
+  const env: Record<string, string> = { ...REPLICA_ENV, SUPERGRAPH_PATH, ...(profileDir ? { NODE_OPTIONS: `--require ${preload}` } : {}) };
   // Replicas spawn with this process's environment: set the limits for this one, then restore.
   const saved = Object.fromEntries(Object.keys(env).map((name) => [name, process.env[name]]));
   Object.assign(process.env, env);
   try {
-    return await context.mesh.startReplica('gateway');
+    return await context.mesh.startReplica('gateway', build.entry ? { entry: build.entry } : {});
   } finally {
     for (const [name, value] of Object.entries(saved)) {
       if (value === undefined) delete process.env[name];
@@ -95,7 +123,7 @@ const portOf = (url: string) => new URL(url).port;
 /** One subscriber count: a fresh gateway replica, N graphql-ws and N raw sockets, alternating 1/s rounds, then the bursts. */
 async function measureCount(context: BenchContext, tools: Tools, subscribers: number): Promise<{ phases: PhaseRow[]; memory: MemoryRow }> {
   const { worker, rawServer, rawUrl, target, sequence } = tools;
-  const size = SIZES[context.size];
+  const size = sizeOf(context.size);
   const replica = await startFanOutGateway(context);
   try {
     // MeshReplica has no pid: the runner spawns each service with its port in its environment.
@@ -153,6 +181,41 @@ async function measureCount(context: BenchContext, tools: Tools, subscribers: nu
   }
 }
 
+/**
+ * At the largest subscriber count, once per round for each build (today's gateway, and the
+ * baseline's when given), alternating which goes first, each on a fresh replica: the distinct-SKU
+ * phase, and with a baseline also the one-SKU burst (the fan-out before and after).
+ */
+async function measureBuilds(context: BenchContext, worker: Worker, target: MovementTarget, builds: readonly GatewayBuild[], sequence: () => number): Promise<BuildRow[]> {
+  const size = sizeOf(context.size);
+  const subscribers = size.subscribers[size.subscribers.length - 1]!;
+  const variants = retailDataset().variants.map((variant) => variant.sku).filter((sku) => sku !== target.sku);
+  const common = { subscribers, inFlight: BURST_IN_FLIGHT, drainMs: size.steadyDrainMs, idleWaitMs: IDLE_WAIT_MS };
+  const plans: BuildPlan[] = [
+    { ...common, shape: 'distinct SKUs', skus: variants.slice(-Math.min(subscribers, variants.length)), movements: size.distinctMovements, perSecond: DISTINCT_PER_SECOND },
+    ...(builds.length > 1 ? [{ ...common, shape: 'one SKU, burst', skus: [target.sku], movements: size.burstMovements, perSecond: Number.POSITIVE_INFINITY, drainMs: size.burstDrainMs } as const] : []),
+  ];
+  const token = await context.bearerFor(principals.associate);
+  const rows: BuildRow[] = [];
+  for (let r = 1; r <= size.rounds; r++) {
+    for (const plan of plans) {
+      for (const build of r % 2 === 1 ? builds : [...builds].reverse()) {
+        const replica = await startFanOutGateway(context, build);
+        try {
+          const pid = await childPidWithEnv('GATEWAY_PORT', portOf(replica.url));
+          const outcome = await buildPhase(worker, { url: replica.url, pid }, token, WATCH, target, plan, sequence);
+          rows.push({ build: build.label, shape: plan.shape, round: r, subscribers, skus: plan.skus.length, ...outcome });
+          const { stats } = outcome;
+          context.log(`${plan.shape}, ${subscribers} on ${plan.skus.length} SKU(s), ${build.label} r${r}: p50 ${stats.p50Ms} p99 ${stats.p99Ms} ms, ${stats.delivered}/${stats.expected}, gateway ${round(outcome.cpuMsPerThousand)} CPU ms/1k`);
+        } finally {
+          await replica.stop();
+        }
+      }
+    }
+  }
+  return rows;
+}
+
 const phaseOf = (phases: readonly PhaseRow[], subscribers: number, round: number, side: Side, load: Load) =>
   phases.find((row) => row.subscribers === subscribers && row.round === round && row.side === side && row.load === load)!;
 /** A single event's fan-out rate: subscribers over first-to-last receive (1 ms floor: Date.now() resolution). */
@@ -169,8 +232,8 @@ const cpuPerThousand = (from: ProcessTreeSample, to: ProcessTreeSample, deliveri
 const kibPerSubscriber = (beforeMiB: number, afterMiB: number, subscribers: number) => round(((afterMiB - beforeMiB) * 1024) / subscribers);
 const describe = (row: PhaseRow) => `${row.subscribers} ${row.side} ${row.load}${row.round > 0 ? ` round ${row.round}` : ''}`;
 
-function buildResult(context: BenchContext, phases: readonly PhaseRow[], memory: readonly MemoryRow[]): ScenarioResult {
-  const size = SIZES[context.size];
+function buildResult(context: BenchContext, phases: readonly PhaseRow[], memory: readonly MemoryRow[], byBuild: readonly BuildRow[]): ScenarioResult {
+  const size = sizeOf(context.size);
   const rounds = Array.from({ length: size.rounds }, (_, index) => index + 1);
   const largest = size.subscribers[size.subscribers.length - 1]!;
   const ratios: MeasuredRatio[] = [];
@@ -222,6 +285,9 @@ function buildResult(context: BenchContext, phases: readonly PhaseRow[], memory:
     cpuPerThousand(row.inventoryAfter, row.inventoryEnd, row.oursDeliveries),
   ]);
 
+  const builds = buildResults(byBuild, context.baselineRef);
+  ratios.push(...builds.ratios);
+
   const notes: string[] = [];
   const skipped = phases.filter((row) => row.stats.skipped > 0);
   const late = phases.filter((row) => row.stats.late > 0);
@@ -242,6 +308,11 @@ function buildResult(context: BenchContext, phases: readonly PhaseRow[], memory:
   notes.push(
     `Latency of ours is the whole pipeline: the mutation over HTTP through the mesh's main gateway, the inventory write, its outbox relay (poked by the write), NATS, the inventory subgraph's subscription, the replica's plan execution per subscriber, and the client socket. Median 1/s p50 at ${largest}: ${median(rounds.map((r) => phaseOf(phases, largest, r, 'ours', 'steady').stats.p50Ms))} ms.`,
     'Identical client subscriptions (same document, variables and caller) share one group in the gateway: one upstream subscription on the inventory subgraph, one run of the rest of the plan and one serialisation per event, the same bytes written to every socket after its own graphql-ws message header. The raw baseline writes one pre-encoded buffer N times. CPU per 1,000 deliveries counts everything those processes did during the measured phases.',
+    `Gateway builds side by side (last table): at ${size.subscribers[size.subscribers.length - 1]} subscribers, each on its own SKU as far as the catalogue's ${retailDataset().variants.length - 1} other variants reach (subscriber i on SKU i mod K), ${size.distinctMovements} RECEIPT movements over those SKUs in turn at ${DISTINCT_PER_SECOND}/s (${BURST_IN_FLIGHT} in flight at most); a delivery is matched by its SKU and on-hand. ` +
+      `Gateway CPU is the replica's from the first measured send until every delivery arrived (with few deliveries per movement it includes the replica's background work). ` +
+      (context.baselineRef
+        ? `Each phase runs once per round on today's gateway and on the gateway built at ${context.baselineRef} (compiled in a temporary folder with this checkout's installed dependencies, serving today's supergraph), alternating which goes first, each on a fresh replica; with a baseline the one-SKU burst runs the same way.`
+        : 'Only today\'s gateway ran (no --baseline-ref).'),
     `The gateway replica runs with ${Object.entries(REPLICA_ENV).map(([name, value]) => `${name}=${value}`).join(', ')} (one subscription per socket, so WS_MAX_SUBSCRIPTIONS_PER_SOCKET stays 25); its open-files limit is the runner's (Node raises the soft limit to the hard one). The subscriber process holds 2N sockets.`,
   );
 
@@ -265,6 +336,7 @@ function buildResult(context: BenchContext, phases: readonly PhaseRow[], memory:
         columns: ['subscribers', 'replica RSS before', 'RSS after connecting', 'KiB/subscriber (RSS)', 'peak RSS at end', 'KiB/subscriber (peak)', 'inventory KiB/subscriber', 'connect all (ms)', 'gateway CPU ms/1k', 'inventory CPU ms/1k'],
         rows: memoryRows,
       },
+      builds.table,
     ],
     ratios,
     notes,
@@ -283,20 +355,27 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
   };
   let next = 0;
   const sequence = () => next++;
+  const baselineDir = context.baselineRef ? await mkdtemp(join(tmpdir(), 'bench-s6-gateway-')) : undefined;
   const worker = startSubscriberWorker();
   const rawServer = startRawServer();
   try {
+    const builds: GatewayBuild[] = [{ label: 'today' }];
+    if (context.baselineRef && baselineDir) {
+      context.log(`building the gateway at ${context.baselineRef} in ${baselineDir}`);
+      builds.push({ label: context.baselineRef, entry: await buildGatewayAt(REPO_ROOT, context.baselineRef, baselineDir) });
+    }
     const rawUrl = await rawServer.call<string>({ type: 'listen' });
     const phases: PhaseRow[] = [];
     const memory: MemoryRow[] = [];
-    for (const subscribers of SIZES[context.size].subscribers) {
+    for (const subscribers of sizeOf(context.size).subscribers) {
       const measured = await measureCount(context, { worker, rawServer, rawUrl, target, sequence }, subscribers);
       phases.push(...measured.phases);
       memory.push(measured.memory);
     }
-    return buildResult(context, phases, memory);
+    return buildResult(context, phases, memory, await measureBuilds(context, worker, target, builds, sequence));
   } finally {
     await Promise.all([worker.stop(), rawServer.stop()]);
+    if (baselineDir) await rm(baselineDir, { recursive: true, force: true });
   }
 }
 

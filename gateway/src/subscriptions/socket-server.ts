@@ -13,6 +13,7 @@ import { EventChannel } from './event-channel.js';
 import { liveOnly } from './cursor-resume.js';
 import { groupingKey, liveVariables, startsWithCatchUp } from './grouping-key.js';
 import { Subscriber } from './subscriber.js';
+import { WriteCoalescer } from './write-coalescer.js';
 import { SubscriptionGroup, primaryRequest } from './subscription-group.js';
 import type { ClientIdentity } from '../governance/client-identity.js';
 import type { ClientLimits } from '../governance/client-limits.js';
@@ -88,6 +89,8 @@ type SocketState = {
 /** Where a subscription's events are written: the client's socket and subscription id. */
 interface Delivery {
   readonly socket: WebSocket;
+  /** The upgraded connection under `socket`. */
+  readonly stream: Duplex;
   readonly id: string;
   /** Whether graphql-ws still holds the subscription (the client may complete it while it is being prepared). */
   readonly active: () => boolean;
@@ -129,6 +132,9 @@ export function serveGatewaySubscriptions(options: GatewaySubscriptionOptions): 
   const connections = new Set<Context<Record<string, unknown>, SocketState>>();
   // graphql-ws hands the object onSubscribe returns to `subscribe` unchanged: the plan rides along here.
   const preparedArgs = new WeakMap<ExecutionArgs, Prepared>();
+  /** Each client WebSocket's upgraded connection (ws keeps its own reference private). */
+  const streams = new WeakMap<WebSocket, Duplex>();
+  const coalescer = new WriteCoalescer();
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
@@ -137,7 +143,10 @@ export function serveGatewaySubscriptions(options: GatewaySubscriptionOptions): 
     const address = identity.address(req);
     if (!perAddress.acquire(address)) return refuse(socket, 429, 'Too Many Requests');
     socket.once('close', () => perAddress.release(address));
-    sockets.handleUpgrade(req, socket, head, (ws) => sockets.emit('connection', ws, req));
+    sockets.handleUpgrade(req, socket, head, (ws) => {
+      streams.set(ws, socket);
+      sockets.emit('connection', ws, req);
+    });
   };
   options.server.on('upgrade', onUpgrade);
 
@@ -199,7 +208,9 @@ export function serveGatewaySubscriptions(options: GatewaySubscriptionOptions): 
         });
         if (verdict.kind === 'refused') return [verdict.error];
         const query = verdict.kind === 'listed' ? verdict.query : payload.query;
-        const delivery: Delivery = { socket: ctx.extra.socket, id, active: () => id in ctx.subscriptions };
+        const stream = streams.get(ctx.extra.socket);
+        if (!stream) throw new Error('a subscription arrived on a socket that was not upgraded by this server');
+        const delivery: Delivery = { socket: ctx.extra.socket, stream, id, active: () => id in ctx.subscriptions };
         const result = prepare({ ...payload, query }, principal, ctx.extra.clientKey ?? identity.key(request, principal), delivery);
         if (Array.isArray(result)) return result;
         const args = result as ExecutionArgs;
@@ -300,7 +311,7 @@ export function serveGatewaySubscriptions(options: GatewaySubscriptionOptions): 
     }
     const shared = live;
     let home = shared;
-    const subscriber = new Subscriber(delivery.socket, delivery.id, limits.maxBufferedEvents, (leaving) => {
+    const subscriber = new Subscriber({ socket: delivery.socket, stream: delivery.stream, coalescer }, delivery.id, limits.maxBufferedEvents, (leaving) => {
       home.remove(leaving);
       if (home !== shared) shared.remove(leaving);
     });

@@ -1,12 +1,15 @@
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { ExecutionResult, FormattedExecutionResult } from 'graphql-ws';
 import { meshError } from '@mesh/server-kit';
 import { EventChannel } from './event-channel.js';
+import type { WriteCoalescer } from './write-coalescer.js';
 
 // Why: the events of a shared subscription are serialised once per group; each client socket
 // gets those bytes spliced after its own graphql-ws `next` header (the subscription id differs
-// per socket), written straight to the socket so that no subscriber waits for another. Only
-// the last result (an error) and the completion go through graphql-ws, after every write.
+// per socket), written straight to the socket so that no subscriber waits for another (several
+// in one turn leave in one system call: write-coalescer.ts). Only the last result (an error) and
+// the completion go through graphql-ws, after every write.
 
 /** The JSON that ends a shared `next` message after the payload: the message object's brace. */
 const MESSAGE_END = '}';
@@ -14,6 +17,14 @@ const MESSAGE_END = '}';
 /** Serialises one result once for every subscriber of a group: the payload and the closing brace of the `next` message. */
 export function sharedPayload(result: FormattedExecutionResult): Buffer {
   return Buffer.from(JSON.stringify(result) + MESSAGE_END);
+}
+
+/** A client's socket as a subscriber writes to it. */
+export interface SubscriberSocket {
+  readonly socket: WebSocket;
+  /** The network stream under `socket` (the upgraded HTTP connection), corked by `coalescer`. */
+  readonly stream: Duplex;
+  readonly coalescer: WriteCoalescer;
 }
 
 export class Subscriber {
@@ -26,13 +37,13 @@ export class Subscriber {
   };
 
   /**
-   * @param socket the client's socket, written to directly
+   * @param out the client's socket, written to directly
    * @param id the client's subscription id, named in each `next` message
    * @param maxUnflushed messages written but not yet flushed to the network before SLOW_CONSUMER ends the subscription
    * @param onLeave run once when the subscription ends for any reason (client complete, socket closed, slow, upstream end)
    */
   constructor(
-    private readonly socket: WebSocket,
+    private readonly out: SubscriberSocket,
     id: string,
     private readonly maxUnflushed: number,
     onLeave: (subscriber: Subscriber) => void,
@@ -48,7 +59,8 @@ export class Subscriber {
     this.header.copy(message, 0);
     payload.copy(message, this.header.length);
     this.unflushed += 1;
-    this.socket.send(message, { binary: false }, this.flushed);
+    this.out.coalescer.beforeWrite(this.out.stream);
+    this.out.socket.send(message, { binary: false }, this.flushed);
   }
 
   /** Ends the subscription: graphql-ws sends `last` (when given) after every message written, then `complete`. */

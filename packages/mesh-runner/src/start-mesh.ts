@@ -59,9 +59,11 @@ export interface RunningMesh {
   /**
    * Starts one more process of a service on a free port, against the same database and NATS (as
    * production replicas run). A gateway replica uses the mesh's subgraphs except those named in
-   * `subgraphUrls` (for example a subgraph replica). Replicas stop with the mesh, or on their own.
+   * `subgraphUrls` (for example a subgraph replica). `entry` runs another build of the service
+   * (for example the gateway compiled at an earlier commit) instead of this checkout's dist/index.js.
+   * Replicas stop with the mesh, or on their own.
    */
-  startReplica(name: SubgraphName | 'gateway', options?: { readonly subgraphUrls?: Partial<Record<SubgraphName, string>> }): Promise<MeshReplica>;
+  startReplica(name: SubgraphName | 'gateway', options?: { readonly subgraphUrls?: Partial<Record<SubgraphName, string>>; readonly entry?: string }): Promise<MeshReplica>;
   stop(): Promise<void>;
 }
 
@@ -196,7 +198,7 @@ export async function startMesh(options: MeshOptions): Promise<RunningMesh> {
       const port = await freePort();
       const url = `http://127.0.0.1:${port}`;
       const env = envOf(name, port, { ...subgraphUrls, ...replicaOptions.subgraphUrls });
-      const replica = await spawnService({ name: `${name}-replica-${port}`, entry: entryOf(name), baseUrl: url, env, echo: options.echo ?? false });
+      const replica = await spawnService({ name: `${name}-replica-${port}`, entry: replicaOptions.entry ?? entryOf(name), baseUrl: url, env, echo: options.echo ?? false });
       replicas.add(replica);
       return {
         url: `${url}/graphql`,
