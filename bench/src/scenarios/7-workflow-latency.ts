@@ -17,7 +17,7 @@ const ORDER_LOCATION = 'loc_wh_ca';
 const MOVEMENT_LOCATION = 'loc_wh_tx';
 const SIZES = {
   tiny: { targetRate: 5, seconds: 4, sustainedSeconds: 0, movementsPerSecond: 2, traceSample: 20 },
-  full: { targetRate: 50, seconds: 10, sustainedSeconds: 20, movementsPerSecond: 5, traceSample: 120 },
+  full: { targetRate: 50, seconds: 10, sustainedSeconds: 20, movementsPerSecond: 5, traceSample: 1000 },
 } as const;
 const TARGET_MS = 100;
 
@@ -128,7 +128,7 @@ export const workflowLatency: Scenario = {
         'Orders and receipts come from the runner process (not pinned to the load core); the load is a few dozen requests per second.',
         'Trace step instants: "event published" is recorded by the outbox relay after the broker acknowledged the event, so a consumer may show it handled a few ms earlier; "event handled" is when the consumer finished; a journal entry\'s postedAt is the instant of the event that caused it, not when the ledger wrote it.',
         `KPI metrics vs the bench: each phase reads mesh_kpi_order_placed_to_ledger_seconds (ledger) and mesh_kpi_stock_movement_to_availability_seconds (inventory) from the services' /metrics before and after it (after: once the ledger histogram counted every decided order, at most 30 s), and sets the delta beside the same span measured here from traces: ` +
-          `(a) the order's placedAt -> the ledger's "event handled order.order-placed" step (traced sample); (c) the change's own instant (the pushed availabilityChanged.at) -> inventory's "event published inventory.availability-changed" step (traced orders' reservations and traced receipts). ` +
+          `(a) the order's placedAt -> the ledger's "event handled order.order-placed" step (every order of the phase, at the full size: the population the metric observes); (c) the change's own instant (the pushed availabilityChanged.at) -> inventory's "event published inventory.availability-changed" step (traced orders' reservations and traced receipts). ` +
           `The metrics' mean is exact (_sum/_count over every observation of the phase); their p50/p99 are linear interpolations inside the bucket holding the rank (as PromQL histogram_quantile), on buckets about 20 % apart below 1 s; the bench's are nearest-rank over its sample. ` +
           `They agree when every ratio metrics/bench is within 1 ± ${AGREEMENT_TOLERANCE}; with few samples (the tiny size) p99 is the slowest one or two observations and the ratio is noisy.`,
         'Service settings are the defaults (order relay polls every 1000 ms but is poked after each write; inventory relay every 250 ms, poked after a change; EVENT_CONCURRENCY 16).',

@@ -192,7 +192,10 @@ test('a late live joiner shares the group from the next event; late joiners aski
   const first = subscribe(c, UPDATES, { sku: 'L1' });
   await publishUntilAllReceived([first], { sku: 'L1', available: 1 });
   await new Promise((resolve) => setTimeout(resolve, 300));
-  const resumeFrom = updateOf(first.results[0])!.cursor;
+  // On a loaded machine the priming tick may have been published, and delivered, more than once:
+  // what follows is compared from the last of them.
+  const primed = first.results.length;
+  const resumeFrom = updateOf(first.results[primed - 1])!.cursor;
   assert.equal(tickUpdateSubscriptions(), baseline + 1);
 
   const lateLive = subscribe(c, UPDATES, { sku: 'L1' });
@@ -219,10 +222,10 @@ test('a late live joiner shares the group from the next event; late joiners aski
   ticks.emit('tick', { sku: 'L1', available: 4 });
   await eventually(() => [first, lateLive, lateSnapshot, resumed].every((sub) => updateOf(sub.results.at(-1))?.available === 4), 'the live change on every subscription');
   const seen = (sub: ReturnType<typeof subscribe>) => sub.results.map((result) => [updateOf(result)!.kind, updateOf(result)!.cursor, updateOf(result)!.available]);
-  assert.deepEqual(withoutWakes(seen(resumed)), withoutWakes(seen(first).slice(1)));
-  assert.deepEqual(seen(lateSnapshot).slice(1), seen(first).slice(1));
-  assert.deepEqual(seen(lateLive), seen(first).slice(1));
-  assert.deepEqual(withoutWakes(seen(first)).map((row) => row[2]), [1, 2, 3, 4]);
+  assert.deepEqual(withoutWakes(seen(resumed)), withoutWakes(seen(first).slice(primed)));
+  assert.deepEqual(seen(lateSnapshot).slice(1), seen(first).slice(primed));
+  assert.deepEqual(seen(lateLive), seen(first).slice(primed));
+  assert.deepEqual(withoutWakes(seen(first).slice(primed - 1)).map((row) => row[2]), [1, 2, 3, 4]);
 
   const unknownCursor = subscribe(c, UPDATES, { sku: 'L1', after: '999999' });
   await unknownCursor.settled();
