@@ -17,6 +17,8 @@ export * from './operation-metrics.plugin.js';
 export * from './pagination.js';
 export * from './roles.js';
 export * from './service-call.js';
+export * from './subgraph-config.js';
+export * from './subgraph-module.js';
 export * from './subgraph-server.js';
 export * from './subgraph-service.js';
 export * from './subgraph-subscriptions.js';

@@ -8,6 +8,7 @@ import {
   startSubgraphService,
   type Principal,
   type RequestContext,
+  type Environment,
   type RunningSubgraph,
   type SubgraphModule,
 } from '@mesh/server-kit';
@@ -30,18 +31,17 @@ export interface TestSubgraph extends RunningSubgraph {
  * Starts one subgraph in this process on an ephemeral port, on its own fresh database in the
  * given MongoDB (a real server: see startTestDatabase).
  *
- * `background: false` starts it without the module's background work (its `start` hook: outbox
+ * `background: false` starts it without the module's background work (its `startBackground`: outbox
  * relays, event consumers, scheduled jobs). For suites that only read and count the database
  * commands their requests cause: a relay sweep or a job pass sends commands at times of its own,
  * which no quiet period before a count can rule out on a loaded machine.
  */
-export async function startTestSubgraph<TModels, TContext extends RequestContext>(
-  module: SubgraphModule<TModels, TContext>,
-  options: { mongoUri: string; dbName?: string; seed?: boolean; natsUrl?: string; background?: boolean },
+export async function startTestSubgraph<TSettings, TModels, TRuntime, TContext extends RequestContext>(
+  module: SubgraphModule<TSettings, TModels, TRuntime, TContext>,
+  options: { mongoUri: string; dbName?: string; seed?: boolean; natsUrl?: string; background?: boolean; env?: Environment },
 ): Promise<TestSubgraph> {
-  const { start: _start, ...withoutBackground } = module;
   const running = await startSubgraphService(
-    options.background === false ? withoutBackground : module,
+    module,
     {
       name: module.name,
       environment: 'test',
@@ -54,6 +54,7 @@ export async function startTestSubgraph<TModels, TContext extends RequestContext
       natsUrl: options.natsUrl,
     },
     createLogger(`${module.name}-subgraph`, { LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'error' }),
+    { ...(options.env ? { env: options.env } : {}), ...(options.background === false ? { background: false } : {}) },
   );
   return {
     ...running,

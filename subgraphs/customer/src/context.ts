@@ -1,12 +1,12 @@
 import type { RequestContext } from '@mesh/server-kit';
 import { createCustomerLoaders, type CustomerLoaders } from './loaders.js';
 import type { IdentityKind } from './models/customer.model.js';
-import type { CustomerModels } from './models/index.js';
 import type { CustomerView } from './pii-masking.js';
 import { listCustomers, type CustomerPage } from './services/list-customers.service.js';
 import { mergeCustomers, type MergeCustomersInput, type MergeOutcome } from './services/merge-customers.service.js';
 import { readCustomer, readCustomerByIdentity, readMe } from './services/read-customer.service.js';
 import { readCustomerTraceSteps } from './services/read-trace-steps.service.js';
+import type { CustomerRuntime } from './runtime.js';
 
 /** The customer read use cases, bound to this request's caller and loaders; each applies access and masking. */
 export interface CustomerDirectory {
@@ -30,7 +30,7 @@ export interface CustomerContext extends RequestContext {
   readonly traceSteps: (correlationId: string) => ReturnType<typeof readCustomerTraceSteps>;
 }
 
-export function createCustomerContext(base: RequestContext, models: CustomerModels): CustomerContext {
+export function createCustomerContext(base: RequestContext, { models }: CustomerRuntime): CustomerContext {
   const loaders = createCustomerLoaders(models);
   const { principal, correlationId } = base;
   return {

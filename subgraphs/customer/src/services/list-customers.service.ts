@@ -1,6 +1,6 @@
 import type { QueryFilter } from 'mongoose';
 import { boundedText, decodeCursor, escapeRegExp, pageSize, toConnection, type Connection, type Principal } from '@mesh/server-kit';
-import { requireReadAny } from '../customer-access.js';
+import { requireReadAny } from '../access.js';
 import type { CustomerLoaders } from '../loaders.js';
 import type { CustomerModels } from '../models/index.js';
 import type { CustomerRecord } from '../models/customer.model.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { announceEvents, createEnvelope, isDuplicateKey, withPendingEvents } from '@mesh/events';
 import { idempotencyKeyReused, identifier, notFound, type Principal } from '@mesh/server-kit';
-import { requireMergeRight } from '../customer-access.js';
+import { requireMergeRight } from '../access.js';
 import { mergeInProgress } from '../errors.js';
 import type { CustomerModels } from '../models/index.js';
 import type { CustomerRecord, IdentityRecord } from '../models/customer.model.js';

@@ -1,5 +1,5 @@
 import { forbidden, type Principal } from '@mesh/server-kit';
-import { authorizeView, ownCustomerId, requireReadAny, requireSignedIn } from '../customer-access.js';
+import { authorizeView, ownCustomerId, requireReadAny, requireSignedIn } from '../access.js';
 import { normalizeIdentityValue } from '../identity-values.js';
 import type { CustomerLoaders } from '../loaders.js';
 import type { IdentityKind } from '../models/customer.model.js';
