@@ -1,14 +1,14 @@
-import type { LiveFeed } from '@mesh/events';
-import { can, forbidden, identifier, meshError, type RequestContext } from '@mesh/server-kit';
+import { identifier, type RequestContext } from '@mesh/server-kit';
+import { requireCouponUse } from './access.js';
 import type { CartInput, CreatePromotionInput, RedeemCouponsInput, SchedulePriceInput } from './__generated__/resolvers-types.js';
 import { createProductLoaders, type ProductLoaders } from './loaders.js';
-import type { ProductModels } from './models/index.js';
 import { createPromotion } from './pricing/create-promotion.service.js';
 import { priceCart, type PricedCartResult } from './pricing/price-cart.service.js';
 import { promotionsInForce, type PromotionRecord } from './pricing/promotion.model.js';
 import { redeemCoupons, releaseCoupons, type CouponVerdict } from './pricing/redeem-coupons.service.js';
 import { schedulePrice, type ScheduledPrice } from './pricing/schedule-price.service.js';
 import { watchPriceChanges, type PriceChangeView } from './pricing/watch-price-changes.service.js';
+import type { ProductRuntime } from './runtime.js';
 import { listProducts } from './services/list-products.service.js';
 
 /** What product resolvers receive: the caller, fresh loaders, and the use cases bound to this database. */
@@ -36,13 +36,9 @@ export interface ProductContext extends RequestContext {
   };
 }
 
-/** `liveFeed` is the module's feed once its background work started (subscriptions need it). */
-export function createProductContext(base: RequestContext, models: ProductModels, liveFeed: () => LiveFeed | undefined = () => undefined): ProductContext {
+export function createProductContext(base: RequestContext, { models, liveFeed }: ProductRuntime): ProductContext {
   const loaders = createProductLoaders(models);
   const { principal } = base;
-  const mayUseCoupons = () => {
-    if (!can(principal, 'orders:place-any')) throw forbidden('Only the order service and associates may use coupons');
-  };
   return {
     ...base,
     loaders,
@@ -53,7 +49,7 @@ export function createProductContext(base: RequestContext, models: ProductModels
       promotionsInForce: (at) => promotionsInForce(models.promotions, at),
       createPromotion: (input) => createPromotion(models, principal, input),
       redeemCoupons: async (input) => {
-        mayUseCoupons();
+        requireCouponUse(principal);
         return redeemCoupons(models, {
           key: identifier(input.key, 'key'),
           customerId: input.customerId ? identifier(input.customerId, 'customerId') : undefined,
@@ -62,14 +58,10 @@ export function createProductContext(base: RequestContext, models: ProductModels
         });
       },
       releaseCoupons: async (key, codes) => {
-        mayUseCoupons();
+        requireCouponUse(principal);
         return releaseCoupons(models, identifier(key, 'key'), codes.map((code) => identifier(code, 'codes')));
       },
-      watchPriceChanges: async (args) => {
-        const feed = liveFeed();
-        if (!feed) throw meshError('UNAVAILABLE', 'Live updates are not running in this process');
-        return watchPriceChanges(feed, args);
-      },
+      watchPriceChanges: async (args) => watchPriceChanges(await liveFeed(), args),
     },
   };
 }

@@ -1,45 +1,34 @@
 import { readFileSync } from 'node:fs';
-import type { LiveFeed } from '@mesh/events';
-import { connectLiveFeed, type SubgraphModule } from '@mesh/server-kit';
-import { startProductBackground } from './background.js';
+import type { SubgraphModule } from '@mesh/server-kit';
 import { createProductContext, type ProductContext } from './context.js';
+import { startProductEvents } from './events.js';
 import { createProductModels, type ProductModels } from './models/index.js';
-import { readProductSettings, type ProductSettings } from './product-settings.js';
 import { resolvers } from './resolvers/index.js';
+import { createProductRuntime, type ProductRuntime } from './runtime.js';
 import { seedCatalog } from './seed.js';
+import { readProductSettings, type ProductSettings } from './settings.js';
 
-/**
- * The product subgraph as a unit: schema, resolvers, models, per-request context, seed, and its
- * background work (price announcer, event relay, order-events consumer, the live feed of price
- * changes for subscriptions). No side effects: settings are read from the
- * environment when it starts; `overrides` replace them (tests).
- */
-export function createProductSubgraph(overrides: Partial<ProductSettings> = {}): SubgraphModule<ProductModels, ProductContext> {
-  let liveFeed: LiveFeed | undefined;
+export type ProductSubgraph = SubgraphModule<ProductSettings, ProductModels, ProductRuntime, ProductContext>;
+
+/** The product subgraph in the kit's one shape; `overrides` replace settings read from the environment (tests). */
+export function createProductSubgraph(overrides: Partial<ProductSettings> = {}): ProductSubgraph {
   return {
     name: 'product',
     typeDefs: readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'),
     resolvers,
+    readSettings: (env) => ({ ...readProductSettings(env), ...overrides }),
     createModels: createProductModels,
-    createContext: (base, models) => createProductContext(base, models, () => liveFeed),
     seed: seedCatalog,
-    start: async (runtime) => {
-      const feed = await connectLiveFeed(runtime);
-      liveFeed = feed;
-      const background = await startProductBackground(runtime, { ...readProductSettings(), ...overrides });
-      return {
-        async stop() {
-          await background.stop();
-          liveFeed = undefined;
-          await feed.close();
-        },
-      };
-    },
+    createRuntime: createProductRuntime,
+    startBackground: startProductEvents,
+    createContext: createProductContext,
   };
 }
 
-export const productSubgraph: SubgraphModule<ProductModels, ProductContext> = createProductSubgraph();
+/** The product subgraph configured from the environment. */
+export const productSubgraph: ProductSubgraph = createProductSubgraph();
 export { createProductModels, type ProductModels } from './models/index.js';
+export { readProductSettings, type ProductSettings } from './settings.js';
 export { PRODUCT_ORDER_EVENTS_CONSUMER } from './events/order-events.consumer.js';
 export { startCouponSweeper, COUPON_SWEEPER_JOB, type CouponSweeper } from './pricing/coupon-sweeper.job.js';
 export { returnUnplacedUses } from './pricing/return-unplaced-uses.js';

@@ -1,5 +1,6 @@
 import { isDuplicateKey } from '@mesh/events';
-import { badUserInput, boundedList, boundedText, can, forbidden, identifier, type Principal } from '@mesh/server-kit';
+import { badUserInput, boundedList, boundedText, identifier, type Principal } from '@mesh/server-kit';
+import { requirePricingWrite } from '../access.js';
 import type { CreatePromotionInput } from '../__generated__/resolvers-types.js';
 import { productError, type ProductErrorCode } from '../errors.js';
 import type { ProductModels } from '../models/index.js';
@@ -38,7 +39,7 @@ function parameterProblem(rule: PromotionRule): ProductErrorCode | null {
  * claims its reach in one shared document with a compare-and-set (exclusive-claims.ts).
  */
 export async function createPromotion(models: ProductModels, principal: Principal, input: CreatePromotionInput, now = new Date()): Promise<PromotionRecord> {
-  if (!can(principal, 'pricing:write')) throw forbidden('Only pricing administrators may create promotions');
+  requirePricingWrite(principal, 'create promotions');
   const key = identifier(input.idempotencyKey, 'idempotencyKey');
   const repeated = await models.promotions.findOne({ key }).lean<PromotionRecord>();
   if (repeated) return repeated;

@@ -1,5 +1,6 @@
 import { announceEvents, isDuplicateKey } from '@mesh/events';
-import { can, forbidden, idempotencyKeyReused, identifier, notFound, type Principal } from '@mesh/server-kit';
+import { idempotencyKeyReused, identifier, notFound, type Principal } from '@mesh/server-kit';
+import { requirePricingWrite } from '../access.js';
 import type { SchedulePriceInput } from '../__generated__/resolvers-types.js';
 import { productError } from '../errors.js';
 import type { ProductModels } from '../models/index.js';
@@ -22,7 +23,7 @@ export interface ScheduledPrice {
  * with another price or time is IDEMPOTENCY_KEY_REUSED. Refusals change nothing.
  */
 export async function schedulePrice(models: ProductModels, principal: Principal, input: SchedulePriceInput, now = new Date()): Promise<ScheduledPrice> {
-  if (!can(principal, 'pricing:write')) throw forbidden('Only pricing administrators may change prices');
+  requirePricingWrite(principal, 'change prices');
   const scope: PriceScope = {
     sku: identifier(input.sku, 'sku'),
     currency: input.currency,

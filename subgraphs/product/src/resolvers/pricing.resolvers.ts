@@ -1,5 +1,5 @@
 import { money } from '@mesh/server-kit';
-import { can, forbidden } from '@mesh/server-kit';
+import { requireCatalogRead } from '../access.js';
 import type { PriceChangeView } from '../pricing/watch-price-changes.service.js';
 import type { PriceChangeResolvers, SubscriptionResolvers, AppliedPromotionResolvers, LineDiscountResolvers, PricedCartLineResolvers, PricedCartResolvers, PromotionResolvers } from '../__generated__/resolvers-types.js';
 
@@ -39,7 +39,7 @@ export const AppliedPromotion: AppliedPromotionResolvers = {
 export const Subscription: SubscriptionResolvers = {
   priceChanged: {
     subscribe: (_root, args, { principal, pricing }) => {
-      if (!can(principal, 'catalog:read')) throw forbidden();
+      requireCatalogRead(principal);
       return pricing.watchPriceChanges(args);
     },
     // The stream's last value may be an Error (slow reader, feed failure): it becomes the event's error.

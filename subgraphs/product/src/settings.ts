@@ -1,6 +1,6 @@
-import { readInt } from '@mesh/server-kit';
+import { readInt, type Environment } from '@mesh/server-kit';
 
-/** The product subgraph's own settings beside the kit's SubgraphConfig; parsed once, frozen, failing fast. */
+/** The product domain's own settings beside the kit's SubgraphConfig, read once at start (the kit freezes them); failing fast. */
 export interface ProductSettings {
   /**
    * Longest sleep of the price announcer (PRODUCT_PRICE_ANNOUNCER_RECHECK_MS, default 30 s). It
@@ -23,12 +23,12 @@ export interface ProductSettings {
   readonly couponOrderTimeoutMs: number;
 }
 
-export function readProductSettings(env: Readonly<Record<string, string | undefined>> = process.env): ProductSettings {
-  return Object.freeze({
+export function readProductSettings(env: Environment): ProductSettings {
+  return {
     priceAnnouncerRecheckMs: readInt(env, 'PRODUCT_PRICE_ANNOUNCER_RECHECK_MS', 30_000, { min: 10 }),
     relayIntervalMs: readInt(env, 'PRODUCT_RELAY_INTERVAL_MS', 250, { min: 10 }),
     relayIdleIntervalMs: readInt(env, 'PRODUCT_RELAY_IDLE_INTERVAL_MS', 5000, { min: 10 }),
     couponSweepIntervalMs: readInt(env, 'PRODUCT_COUPON_SWEEP_INTERVAL_MS', 60_000, { min: 10 }),
     couponOrderTimeoutMs: readInt(env, 'PRODUCT_COUPON_ORDER_TIMEOUT_MS', 15 * 60_000, { min: 1000 }),
-  });
+  };
 }

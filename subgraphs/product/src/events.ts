@@ -1,11 +1,12 @@
 import { pendingEventsSource, startOutboxRelay, type WithPendingEvents } from '@mesh/events';
 import type { Model } from 'mongoose';
-import type { SubgraphRuntime } from '@mesh/server-kit';
+import type { Stoppable, SubgraphResources } from '@mesh/server-kit';
 import { subscribeToOrderEvents } from './events/order-events.consumer.js';
 import type { ProductModels } from './models/index.js';
 import { startCouponSweeper } from './pricing/coupon-sweeper.job.js';
 import { startPriceAnnouncer } from './pricing/price-announcer.job.js';
-import type { ProductSettings } from './product-settings.js';
+import type { ProductRuntime } from './runtime.js';
+import type { ProductSettings } from './settings.js';
 
 /**
  * What the product subgraph runs beside its HTTP server: the price announcer (scheduled prices
@@ -14,8 +15,9 @@ import type { ProductSettings } from './product-settings.js';
  * orders and gives back those of rejected and cancelled ones; and the coupon sweeper that gives
  * back uses whose order never appeared. Stopped consumer first, relay last.
  */
-export async function startProductBackground(runtime: SubgraphRuntime<ProductModels>, settings: ProductSettings): Promise<{ stop(): Promise<void> }> {
-  const { models, bus, logger } = runtime;
+export async function startProductEvents({ settings, models }: ProductRuntime, { bus, logger, liveFeed }: SubgraphResources<ProductSettings, ProductModels>): Promise<Stoppable> {
+  // Opened before anything is announced, so a subscription's cursor can reach back to this start.
+  await liveFeed();
   const relay = startOutboxRelay({
     model: models.outbox,
     bus,
