@@ -1,11 +1,8 @@
-import type { LiveFeed } from '@mesh/events';
-import { consumerBacklogOf, latencyKpi, meshError, type LatencyKpiValue, type RequestContext } from '@mesh/server-kit';
-import type { Registry } from 'prom-client';
+import { consumerBacklogOf, latencyKpi, type LatencyKpiValue, type RequestContext } from '@mesh/server-kit';
 import { STOCK_MOVEMENT_TO_AVAILABILITY } from './events/inventory-kpis.js';
 import { createInventoryLoaders, type InventoryLoaders } from './loaders.js';
-import type { LocationDirectory } from './location-directory.js';
-import type { InventoryModels } from './models/index.js';
 import type { LocationRecord, LocationType } from './models/location.model.js';
+import type { InventoryRuntime } from './runtime.js';
 import { listLocations } from './services/list-locations.service.js';
 import { listMovements, type MovementPage } from './services/list-movements.service.js';
 import { listStockExceptions, type StockExceptionView } from './services/list-stock-exceptions.service.js';
@@ -41,31 +38,15 @@ export interface InventoryContext extends RequestContext {
   };
 }
 
-/**
- * `locations` is the process's directory of locations (shared by requests); `liveFeed` is the
- * module's feed once its background work started (subscriptions need it); `registry` the
- * service's /metrics registry once started (the live KPIs are read from it).
- */
-export function createInventoryContext(
-  base: RequestContext,
-  models: InventoryModels,
-  locations: LocationDirectory,
-  liveFeed: () => LiveFeed | undefined = () => undefined,
-  registry: () => Registry | undefined = () => undefined,
-): InventoryContext {
+export function createInventoryContext(base: RequestContext, { models, locations, liveFeed, registry }: InventoryRuntime): InventoryContext {
   const loaders = createInventoryLoaders(models, locations);
-  const requireRegistry = (): Registry => {
-    const started = registry();
-    if (!started) throw meshError('UNAVAILABLE', 'The KPIs are not measured in this process');
-    return started;
-  };
   return {
     ...base,
     loaders,
     traceSteps: (correlationId) => readInventoryTraceSteps(models, correlationId),
     liveKpis: {
-      stockMovementToAvailability: () => latencyKpi(requireRegistry(), STOCK_MOVEMENT_TO_AVAILABILITY),
-      consumerBacklog: () => consumerBacklogOf(requireRegistry()),
+      stockMovementToAvailability: () => latencyKpi(registry, STOCK_MOVEMENT_TO_AVAILABILITY),
+      consumerBacklog: () => consumerBacklogOf(registry),
     },
     inventory: {
       listLocations: (args) => listLocations(models, args),
@@ -75,11 +56,7 @@ export function createInventoryContext(
       recordMovement: (input) => recordStockMovement(models, base, input),
       transferStock: (input) => transferStock(models, base, input),
       receiveTransfer: (args) => receiveTransfer(models, base, args),
-      watchAvailability: async (args) => {
-        const feed = liveFeed();
-        if (!feed) throw meshError('UNAVAILABLE', 'Live updates are not running in this process');
-        return watchAvailability(feed, loaders, args);
-      },
+      watchAvailability: async (args) => watchAvailability(await liveFeed(), loaders, args),
     },
   };
 }

@@ -13,7 +13,7 @@ export class LocationDirectory {
   private readonly remembered: LRUCache<string, LocationRecord>;
 
   constructor(
-    readonly models: InventoryModels,
+    private readonly models: InventoryModels,
     rememberMs: number,
   ) {
     this.remembered = new LRUCache({ max: 10_000, ttl: rememberMs });

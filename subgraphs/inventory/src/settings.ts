@@ -1,7 +1,7 @@
 import type { SubscribeOptions } from '@mesh/events';
-import { readInt } from '@mesh/server-kit';
+import { readInt, type Environment } from '@mesh/server-kit';
 
-/** Inventory's own settings beside the kit's SubgraphConfig; parsed once, frozen, failing fast. */
+/** Inventory's own settings beside the kit's SubgraphConfig, read once at start (the kit freezes them); failing fast. */
 export interface InventorySettings {
   /** How long a reservation made for an order is held before the expiry job releases it (INVENTORY_RESERVATION_TTL_MS, default 3 days). */
   readonly reservationTtlMs: number;
@@ -17,12 +17,12 @@ export interface InventorySettings {
   readonly orderEventsDelivery?: SubscribeOptions;
 }
 
-export function readInventorySettings(env: Readonly<Record<string, string | undefined>> = process.env): InventorySettings {
-  return Object.freeze({
+export function readInventorySettings(env: Environment): InventorySettings {
+  return {
     reservationTtlMs: readInt(env, 'INVENTORY_RESERVATION_TTL_MS', 3 * 24 * 3600 * 1000, { min: 1000, max: 30 * 24 * 3600 * 1000 }),
     expiryIntervalMs: readInt(env, 'INVENTORY_EXPIRY_INTERVAL_MS', 30_000, { min: 10 }),
     relayIntervalMs: readInt(env, 'INVENTORY_RELAY_INTERVAL_MS', 250, { min: 10 }),
     relayIdleIntervalMs: readInt(env, 'INVENTORY_RELAY_IDLE_INTERVAL_MS', 5000, { min: 10 }),
     locationCacheMs: readInt(env, 'INVENTORY_LOCATION_CACHE_MS', 60_000, { min: 1, max: 24 * 3600 * 1000 }),
-  });
+  };
 }
