@@ -1,6 +1,5 @@
-import type { DeadLetter, EventBus } from '@mesh/events';
+import type { DeadLetter } from '@mesh/events';
 import { consumerBacklogOf, latencyKpi, type LatencyKpiValue, type RequestContext } from '@mesh/server-kit';
-import type { Registry } from 'prom-client';
 import { ORDER_PLACED_TO_LEDGER } from './consumers/ledger-kpis.js';
 import { closeDay, type CloseDayInput } from './closing/close-day.service.js';
 import { readClosedDay, readJournalExport } from './closing/journal-export.service.js';
@@ -9,10 +8,9 @@ import { postSettlement, type SettlementPostingsInput } from './settlement/post-
 import type { JournalEntryRecord } from './models/journal-entry.model.js';
 import { createLedgerLoaders, type LedgerLoaders } from './loaders.js';
 import type { AccountRecord } from './models/account.model.js';
-import type { LedgerModels } from './models/index.js';
 import { listDeadLetters, replayDeadLetter, type DeadLetterFilter } from './services/dead-letters.service.js';
 import { listJournalEntries } from './services/list-journal-entries.service.js';
-import type { OrderDomainReader } from './services/order-payments-client.js';
+import type { LedgerRuntime } from './runtime.js';
 import { reconcileDay } from './services/reconciliation.service.js';
 import { readLedgerTraceSteps, type TraceStepValue } from './services/trace.service.js';
 import { trialBalance } from './services/trial-balance.service.js';
@@ -45,21 +43,7 @@ export interface LedgerContext extends RequestContext {
   };
 }
 
-/**
- * `bus` is the process's event bus once the module has started (dead letters need it);
- * `orderDomain` reads the order domain's payments for reconciliation (without it the ledger's own
- * records of the order events are the expectation); `registry` is the service's /metrics registry
- * once started (the live KPIs are read from it).
- */
-export function createLedgerContext(base: RequestContext, models: LedgerModels, bus?: EventBus, orderDomain?: OrderDomainReader, registry?: Registry): LedgerContext {
-  const requireBus = (): EventBus => {
-    if (!bus) throw new Error('the ledger has no event bus: its consumers were not started');
-    return bus;
-  };
-  const requireRegistry = (): Registry => {
-    if (!registry) throw new Error('the ledger has no metrics registry: it was not started');
-    return registry;
-  };
+export function createLedgerContext(base: RequestContext, { models, bus, orderDomain, registry }: LedgerRuntime): LedgerContext {
   const loaders = createLedgerLoaders(models);
   return {
     ...base,
@@ -74,8 +58,8 @@ export function createLedgerContext(base: RequestContext, models: LedgerModels, 
       listJournalEntries: (args) => listJournalEntries(models, args),
       reconciliation: (args) =>
         reconcileDay(models, args, async () => (orderDomain ? orderDomain({ date: args.date, currency: args.currency ?? null, correlationId: base.correlationId }) : null)),
-      deadLetters: (filter) => listDeadLetters(requireBus(), filter),
-      replayDeadLetter: (id) => replayDeadLetter(requireBus(), id),
+      deadLetters: (filter) => listDeadLetters(bus, filter),
+      replayDeadLetter: (id) => replayDeadLetter(bus, id),
       closeDay: (input) => closeDay(models, { ...input, closedBy: base.principal.subject ?? base.principal.role, correlationId: base.correlationId }),
       closedDay: (args) => readClosedDay(models, args),
       journalExport: (args) => readJournalExport(models, args),
@@ -83,8 +67,8 @@ export function createLedgerContext(base: RequestContext, models: LedgerModels, 
       traceSteps: (correlationId) => readLedgerTraceSteps(models, correlationId),
     },
     liveKpis: {
-      orderPlacedToLedger: () => latencyKpi(requireRegistry(), ORDER_PLACED_TO_LEDGER),
-      consumerBacklog: () => consumerBacklogOf(requireRegistry()),
+      orderPlacedToLedger: () => latencyKpi(registry, ORDER_PLACED_TO_LEDGER),
+      consumerBacklog: () => consumerBacklogOf(registry),
     },
   };
 }

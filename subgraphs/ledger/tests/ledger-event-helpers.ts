@@ -29,7 +29,7 @@ export async function startLedgerEventRig(): Promise<LedgerEventRig> {
   const [nats, database] = await Promise.all([startNatsServer(), startTestDatabase()]);
   const dbName = `test_ledger_events_${randomUUID().slice(0, 8)}`;
   const launch = async () => {
-    const subgraph = await startTestSubgraph(createLedgerSubgraph({ delivery: TEST_DELIVERY, leaseMs: 5000 }), { mongoUri: database.uri, natsUrl: nats.url, dbName, seed: false });
+    const subgraph = await startTestSubgraph(createLedgerSubgraph({ consumerDelivery: TEST_DELIVERY, consumerLeaseMs: 5000 }), { mongoUri: database.uri, natsUrl: nats.url, dbName, seed: false });
     return { subgraph, models: createLedgerModels(subgraph.connection) };
   };
   const first = await launch();

@@ -44,7 +44,7 @@ const seen: AnyEnvelope[] = [];
 
 before(async () => {
   [database, nats] = await Promise.all([startTestDatabase(), startNatsServer()]);
-  ledger = await startTestSubgraph(createLedgerSubgraph({ delivery: { maxDeliver: 2, backoffMs: [50] } }), { mongoUri: database.uri, natsUrl: nats.url, seed: false });
+  ledger = await startTestSubgraph(createLedgerSubgraph({ consumerDelivery: { maxDeliver: 2, backoffMs: [50] } }), { mongoUri: database.uri, natsUrl: nats.url, seed: false });
   inventory = await startTestSubgraph(createInventorySubgraph({ relayIntervalMs: 50, orderEventsDelivery: { maxDeliver: 2, backoffMs: [100] } }), { mongoUri: database.uri, natsUrl: nats.url });
   // Stands in for the order domain: publishes its events and watches inventory's answers.
   orderDomain = await connectJetStreamBus({ servers: nats.url, name: 'order-domain-stand-in' });

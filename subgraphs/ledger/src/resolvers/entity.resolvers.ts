@@ -1,6 +1,6 @@
 import type { CustomerResolvers, OrderResolvers } from '../__generated__/resolvers-types.js';
 import { referenceId } from '../graph-values.js';
-import { requireCustomerValueRead, requireLedgerRead } from '../ledger-access.js';
+import { requireCustomerValueRead, requireLedgerRead } from '../access.js';
 
 // Orders and customers are owned elsewhere: a reference is all the ledger needs to add its fields.
 export const Order: OrderResolvers = {

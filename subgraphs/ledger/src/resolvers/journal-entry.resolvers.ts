@@ -1,7 +1,7 @@
 import { money } from '@mesh/server-kit';
 import type { JournalEntryConnectionResolvers, JournalEntryResolvers, JournalLineResolvers } from '../__generated__/resolvers-types.js';
 import { referenceId } from '../graph-values.js';
-import { requireLedgerRead } from '../ledger-access.js';
+import { requireLedgerRead } from '../access.js';
 
 export const JournalEntry: JournalEntryResolvers = {
   __resolveReference: (reference, { principal, loaders }) => {

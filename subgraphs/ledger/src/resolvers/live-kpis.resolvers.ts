@@ -1,6 +1,6 @@
 import { LIVE_KPIS_ID } from '@mesh/server-kit';
 import type { LiveKpisResolvers } from '../__generated__/resolvers-types.js';
-import { requireEventsRead } from '../ledger-access.js';
+import { requireEventsRead } from '../access.js';
 
 // Served here (Query.liveKpis); inventory and order add their own fields to the same entity.
 export const LiveKpis: LiveKpisResolvers = {

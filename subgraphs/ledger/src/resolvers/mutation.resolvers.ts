@@ -1,6 +1,6 @@
 import { identifier } from '@mesh/server-kit';
 import type { MutationResolvers } from '../__generated__/resolvers-types.js';
-import { requireDeadLetterReplay, requireLedgerClose, requireLedgerSettle } from '../ledger-access.js';
+import { requireDeadLetterReplay, requireLedgerClose, requireLedgerSettle } from '../access.js';
 
 export const Mutation: MutationResolvers = {
   replayDeadLetter: (_parent, { id }, { principal, ledger }) => {

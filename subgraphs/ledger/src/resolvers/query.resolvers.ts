@@ -1,7 +1,7 @@
 import { LIVE_KPIS_ID, identifier } from '@mesh/server-kit';
 import type { QueryResolvers } from '../__generated__/resolvers-types.js';
 import { journalExportView } from '../closing/journal-export-format.js';
-import { requireEventsRead, requireLedgerRead } from '../ledger-access.js';
+import { requireEventsRead, requireLedgerRead } from '../access.js';
 
 export const Query: QueryResolvers = {
   accounts: (_parent, _args, { principal, ledger }) => {

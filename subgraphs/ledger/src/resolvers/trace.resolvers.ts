@@ -1,6 +1,6 @@
 import { identifier } from '@mesh/server-kit';
 import type { TraceResolvers } from '../__generated__/resolvers-types.js';
-import { requireEventsRead } from '../ledger-access.js';
+import { requireEventsRead } from '../access.js';
 import { mergeTraceSteps } from '../services/trace.service.js';
 
 export const Trace: TraceResolvers = {
