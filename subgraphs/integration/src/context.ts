@@ -1,6 +1,5 @@
 import { can, type RequestContext } from '@mesh/server-kit';
-import type { IntegrationRuntime } from './integration-runtime.js';
-import type { IntegrationModels } from './models/index.js';
+import type { IntegrationRuntime } from './runtime.js';
 import type { InboundMessageRecord, InboundStatus } from './models/inbound-message.model.js';
 import type { MappingKind, MappingRecord } from './models/mapping.model.js';
 import { listInboundMessages, readInboundMessage, replayInboundMessage } from './services/inbound-messages.service.js';
@@ -55,14 +54,15 @@ export interface IntegrationContext extends RequestContext {
   };
 }
 
-export function createIntegrationContext(base: RequestContext, models: IntegrationModels, runtime: IntegrationRuntime): IntegrationContext {
+export function createIntegrationContext(base: RequestContext, runtime: IntegrationRuntime): IntegrationContext {
+  const { models, inboxDue, subscribersDue, activeSubscriptions } = runtime;
   const { principal } = base;
   return {
     ...base,
     inbox: {
       list: (status, first) => listInboundMessages(models, principal, status, first),
       read: (id) => readInboundMessage(models, principal, id),
-      replay: (id) => replayInboundMessage(models, principal, id, () => runtime.wake()),
+      replay: (id) => replayInboundMessage(models, principal, id, () => inboxDue.notify()),
       mayReadBodies: can(principal, 'pii:read'),
     },
     mappings: {
@@ -73,18 +73,20 @@ export function createIntegrationContext(base: RequestContext, models: Integrati
       list: () => listSubscriptions(models, principal),
       register: async (input) => {
         const registered = await registerSubscription(models, principal, input);
-        runtime.wakeSubscribers([registered.subscription._id]);
+        activeSubscriptions.changed();
+        subscribersDue.notify([registered.subscription._id]);
         return registered;
       },
       setActive: async (id, active) => {
         const updated = await setSubscriptionActive(models, principal, id, active);
-        runtime.wakeSubscribers([updated._id]);
+        activeSubscriptions.changed();
+        subscribersDue.notify([updated._id]);
         return updated;
       },
       deliveries: (subscriptionId, status, first) => listDeliveries(models, principal, subscriptionId, status, first),
       count: (subscriptionId, status) => countDeliveries(models, subscriptionId, status),
-      replayDead: (subscriptionId) => replayDeadDeliveries(models, principal, subscriptionId, (id) => runtime.wakeSubscribers([id])),
-      resend: (deliveryId) => resendDelivery(models, principal, deliveryId, (id) => runtime.wakeSubscribers([id])),
+      replayDead: (subscriptionId) => replayDeadDeliveries(models, principal, subscriptionId, (id) => subscribersDue.notify([id])),
+      resend: (deliveryId) => resendDelivery(models, principal, deliveryId, (id) => subscribersDue.notify([id])),
     },
     settlements: {
       import: (input) => importSettlement(models, principal, input, runtime.settlementTargets(base.correlationId)),

@@ -1,55 +1,40 @@
 import { readFileSync } from 'node:fs';
 import type { SubgraphModule } from '@mesh/server-kit';
 import { createIntegrationContext, type IntegrationContext } from './context.js';
+import { startIntegrationEvents } from './events.js';
 import { fulfilmentWebhookRoute } from './fulfilment/fulfilment-webhook.route.js';
-import { IntegrationRuntime } from './integration-runtime.js';
-import { readIntegrationSettings, type IntegrationSettings } from './integration-settings.js';
 import { createIntegrationModels, type IntegrationModels } from './models/index.js';
 import { resolvers } from './resolvers/index.js';
-import { startFanOut } from './outbound/fan-out-consumer.js';
-import { startSubscriberDelivery } from './outbound/subscriber-delivery.js';
-import { startInboundWorker } from './services/inbound-worker.js';
+import { createIntegrationRuntime, type IntegrationRuntime } from './runtime.js';
+import { readIntegrationSettings, type IntegrationSettings } from './settings.js';
 import { shopifyWebhookRoute } from './shopify/shopify-webhook.route.js';
 
+export type IntegrationSubgraph = SubgraphModule<IntegrationSettings, IntegrationModels, IntegrationRuntime, IntegrationContext>;
+
 /**
- * The integration subgraph as a unit: schema, resolvers, models, the storefront and fulfilment webhook routes and
- * the inbound worker, and the outbound fan-out and subscriber lanes. No side effects until started. `settings` default to the environment
- * (ORDER_URL, SHOPIFY_WEBHOOK_SECRET, FULFILMENT_WEBHOOK_SECRET, INTEGRATION_WORKER_INTERVAL_MS, SUBSCRIBER_*).
+ * The integration subgraph in the kit's one shape, with the storefront and fulfilment webhook
+ * routes; `overrides` replace settings read from the environment (tests).
  */
-export function createIntegrationSubgraph(settings: Partial<IntegrationSettings> = {}): SubgraphModule<IntegrationModels, IntegrationContext> {
-  const runtime = new IntegrationRuntime({ ...readIntegrationSettings(), ...settings });
+export function createIntegrationSubgraph(overrides: Partial<IntegrationSettings> = {}): IntegrationSubgraph {
   return {
     name: 'integration',
     typeDefs: readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'),
     resolvers,
+    readSettings: (env) => ({ ...readIntegrationSettings(env), ...overrides }),
     createModels: createIntegrationModels,
-    createContext: (base, models) => createIntegrationContext(base, models, runtime),
-    routes: (models, logger) => ({
-      '/webhooks/shopify': shopifyWebhookRoute({ models, logger, secret: runtime.settings.shopifyWebhookSecret, recorded: () => runtime.wake() }),
-      '/webhooks/fulfilment': fulfilmentWebhookRoute({ models, logger, secret: runtime.settings.fulfilmentWebhookSecret, recorded: () => runtime.wake() }),
+    createRuntime: createIntegrationRuntime,
+    startBackground: startIntegrationEvents,
+    createContext: createIntegrationContext,
+    routes: ({ models, settings, inboxDue }, { logger }) => ({
+      '/webhooks/shopify': shopifyWebhookRoute({ models, logger, secret: settings.shopifyWebhookSecret, recorded: () => inboxDue.notify() }),
+      '/webhooks/fulfilment': fulfilmentWebhookRoute({ models, logger, secret: settings.fulfilmentWebhookSecret, recorded: () => inboxDue.notify() }),
     }),
-    start: async ({ models, logger, config, bus }) => {
-      runtime.useSecret(config.internalSecret);
-      const worker = startInboundWorker({ models, logger, intervalMs: runtime.settings.workerIntervalMs, target: (correlationId) => runtime.orderTarget(correlationId) });
-      runtime.useWorker(() => worker.wake());
-      const delivery = startSubscriberDelivery(models, runtime.settings.subscribers, logger);
-      runtime.useSubscriberDelivery((ids) => delivery.wake(ids));
-      const fanOut = await startFanOut(bus, models, (ids) => delivery.wake(ids));
-      return {
-        async stop() {
-          runtime.stopped();
-          await fanOut.stop();
-          await delivery.stop();
-          await worker.stop();
-        },
-      };
-    },
   };
 }
 
 /** The integration subgraph configured from the environment. */
-export const integrationSubgraph: SubgraphModule<IntegrationModels, IntegrationContext> = createIntegrationSubgraph();
-export { readIntegrationSettings, type IntegrationSettings } from './integration-settings.js';
+export const integrationSubgraph: IntegrationSubgraph = createIntegrationSubgraph();
+export { readIntegrationSettings, type IntegrationSettings } from './settings.js';
 export { shopifySignature } from './shopify/shopify-signature.js';
 export { DELIVERY_HEADERS, signDelivery, verifyDeliverySignature } from './outbound/delivery-signature.js';
 export { SOURCE_HEADER } from './fulfilment/fulfilment-webhook.route.js';

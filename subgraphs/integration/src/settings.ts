@@ -1,6 +1,6 @@
-import { ConfigError, readEnvironment, readInt, readOptionalString, readString } from '@mesh/server-kit';
+import { ConfigError, readEnvironment, readInt, readOptionalString, readString, type Environment } from '@mesh/server-kit';
 
-/** What the integration subgraph needs beyond every subgraph's configuration; parsed once, frozen. */
+/** What the integration subgraph needs beyond every subgraph's configuration, read once at start (the kit freezes it). */
 export interface IntegrationSettings {
   /** The order subgraph's GraphQL endpoint, where storefront orders become orders (ORDER_URL, default http://127.0.0.1:4003/graphql). */
   readonly orderUrl: string;
@@ -36,13 +36,13 @@ export const DEV_SHOPIFY_WEBHOOK_SECRET = 'dev-only-shopify-webhook-secret';
 /** The development default of FULFILMENT_WEBHOOK_SECRET (refused in production). */
 export const DEV_FULFILMENT_WEBHOOK_SECRET = 'dev-only-fulfilment-webhook-secret';
 
-export function readIntegrationSettings(env: Readonly<Record<string, string | undefined>> = process.env): IntegrationSettings {
+export function readIntegrationSettings(env: Environment): IntegrationSettings {
   const environment = readEnvironment(env);
   const secret = readOptionalString(env, 'SHOPIFY_WEBHOOK_SECRET');
   if (!secret && environment === 'production') throw new ConfigError('SHOPIFY_WEBHOOK_SECRET is required in production');
   const fulfilmentSecret = readOptionalString(env, 'FULFILMENT_WEBHOOK_SECRET');
   if (!fulfilmentSecret && environment === 'production') throw new ConfigError('FULFILMENT_WEBHOOK_SECRET is required in production');
-  return Object.freeze({
+  return {
     orderUrl: readString(env, 'ORDER_URL', 'http://127.0.0.1:4003/graphql'),
     ledgerUrl: readString(env, 'LEDGER_URL', 'http://127.0.0.1:4005/graphql'),
     shopifyWebhookSecret: secret ?? DEV_SHOPIFY_WEBHOOK_SECRET,
@@ -54,5 +54,5 @@ export function readIntegrationSettings(env: Readonly<Record<string, string | un
       retryBaseMs: readInt(env, 'SUBSCRIBER_RETRY_BASE_MS', 1000, { min: 10, max: 600_000 }),
       concurrency: readInt(env, 'SUBSCRIBER_CONCURRENCY', 4, { min: 1, max: 64 }),
     }),
-  });
+  };
 }

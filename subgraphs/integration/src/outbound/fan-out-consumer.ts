@@ -1,6 +1,6 @@
 import { type AnyEnvelope, type EventBus, isDuplicateKey, type Subscription, TOPICS } from '@mesh/events';
 import type { IntegrationModels } from '../models/index.js';
-import { activeSubscriptionsOf } from './active-subscriptions.js';
+import type { ActiveSubscriptions } from './active-subscriptions.js';
 
 export const OUTBOUND_CONSUMER = 'integration-outbound-fan-out';
 
@@ -25,10 +25,10 @@ export function orderingKeyOf(envelope: AnyEnvelope): string {
  * the senders. Never calls a subscriber itself, so no subscriber can slow the bus or the domains.
  * One event at a time, so deliveries of one key are queued in the order the domain published them.
  */
-export async function startFanOut(bus: EventBus, models: IntegrationModels, queued: (subscriptionIds: readonly string[]) => void): Promise<Subscription> {
+export async function startFanOut(bus: EventBus, models: IntegrationModels, active: ActiveSubscriptions, queued: (subscriptionIds: readonly string[]) => void): Promise<Subscription> {
   let sequence = 0;
   return bus.subscribe(TOPICS, OUTBOUND_CONSUMER, async (envelope) => {
-    const subscriptions = (await activeSubscriptionsOf(models.eventSubscriptions, envelope.type)).map((_id) => ({ _id }));
+    const subscriptions = (await active.of(envelope.type)).map((_id) => ({ _id }));
     if (subscriptions.length === 0) return;
     const body = JSON.stringify(envelope);
     const now = new Date();

@@ -1,5 +1,5 @@
 import type { Logger } from '@mesh/server-kit';
-import type { SubscriberDeliverySettings } from '../integration-settings.js';
+import type { SubscriberDeliverySettings } from '../settings.js';
 import type { IntegrationModels } from '../models/index.js';
 import { startSubscriberLane, type SubscriberLane } from './subscriber-lane.js';
 

@@ -4,8 +4,7 @@ import { badUserInput, boundedText, identifier, notFound, pageSize, type Princip
 import type { IntegrationModels } from '../models/index.js';
 import type { DeliveryStatus, EventDeliveryRecord } from '../models/event-delivery.model.js';
 import type { EventSubscriptionRecord } from '../models/event-subscription.model.js';
-import { assertMayManageIntegrations, assertMayReadIntegrations } from './integration-access.js';
-import { subscriptionsChanged } from '../outbound/active-subscriptions.js';
+import { assertMayManageIntegrations, assertMayReadIntegrations } from '../access.js';
 
 export interface RegisterSubscriptionInput {
   readonly url: string;
@@ -57,7 +56,6 @@ export async function registerSubscription(models: IntegrationModels, principal:
     createdAt: new Date(),
   };
   await models.eventSubscriptions.create(subscription);
-  subscriptionsChanged(models.eventSubscriptions);
   return { subscription, secret };
 }
 
@@ -72,7 +70,6 @@ export async function setSubscriptionActive(models: IntegrationModels, principal
   const id = identifier(rawId, 'id');
   const updated = await models.eventSubscriptions.findOneAndUpdate({ _id: id }, { $set: { active } }, { returnDocument: 'after' }).lean<EventSubscriptionRecord>();
   if (!updated) throw notFound(`There is no event subscription ${id}`);
-  subscriptionsChanged(models.eventSubscriptions);
   return updated;
 }
 

@@ -2,7 +2,7 @@ import { identifier, notFound, pageSize, type Principal } from '@mesh/server-kit
 import { notReplayable } from '../errors.js';
 import type { IntegrationModels } from '../models/index.js';
 import type { InboundMessageRecord, InboundStatus } from '../models/inbound-message.model.js';
-import { assertMayManageIntegrations, assertMayReadIntegrations } from './integration-access.js';
+import { assertMayManageIntegrations, assertMayReadIntegrations } from '../access.js';
 
 /** Messages in one status (all when null), newest first, at most `first` (default 20, at most 100). */
 export async function listInboundMessages(models: IntegrationModels, principal: Principal, status: InboundStatus | null | undefined, first: number | null | undefined): Promise<InboundMessageRecord[]> {

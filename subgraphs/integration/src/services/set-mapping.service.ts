@@ -1,7 +1,7 @@
 import { identifier, pageSize, type Principal } from '@mesh/server-kit';
 import type { IntegrationModels } from '../models/index.js';
 import { mappingId, type MappingKind, type MappingRecord } from '../models/mapping.model.js';
-import { assertMayManageIntegrations, assertMayReadIntegrations } from './integration-access.js';
+import { assertMayManageIntegrations, assertMayReadIntegrations } from '../access.js';
 
 export interface SetMappingInput {
   readonly kind: MappingKind;

@@ -5,7 +5,7 @@ import { settlementConflict } from '../errors.js';
 import type { IntegrationModels } from '../models/index.js';
 import type { SettlementExceptionRecord } from '../models/settlement-exception.model.js';
 import type { SettlementReportRecord } from '../models/settlement-report.model.js';
-import { assertMayManageIntegrations } from '../services/integration-access.js';
+import { assertMayManageIntegrations } from '../access.js';
 import type { ServiceTarget } from '../services/service-call.js';
 import { matchSettlement } from './match-settlement.js';
 import { parseSettlementFile, type SettlementFile } from './settlement-file.js';

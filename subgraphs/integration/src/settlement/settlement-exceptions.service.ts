@@ -3,7 +3,7 @@ import { notOpen } from '../errors.js';
 import type { IntegrationModels } from '../models/index.js';
 import type { SettlementExceptionRecord, SettlementExceptionStatus } from '../models/settlement-exception.model.js';
 import type { SettlementReportRecord } from '../models/settlement-report.model.js';
-import { assertMayManageIntegrations, assertMayReadIntegrations } from '../services/integration-access.js';
+import { assertMayManageIntegrations, assertMayReadIntegrations } from '../access.js';
 
 /** Settlement exceptions in one status (OPEN: the operations queue), oldest first. Analysts and admins. */
 export async function listSettlementExceptions(models: IntegrationModels, principal: Principal, status: SettlementExceptionStatus, first: number | null | undefined): Promise<SettlementExceptionRecord[]> {
