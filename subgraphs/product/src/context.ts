@@ -1,6 +1,6 @@
 import { identifier, type RequestContext } from '@mesh/server-kit';
 import { requireCouponUse } from './access.js';
-import type { CartInput, CreatePromotionInput, RedeemCouponsInput, SchedulePriceInput } from './__generated__/resolvers-types.js';
+import type { CartInput, CreatePromotionInput, RedeemCouponsInput, SchedulePriceInput } from './__generated__/schema-types.js';
 import { createProductLoaders, type ProductLoaders } from './loaders.js';
 import { createPromotion } from './pricing/create-promotion.service.js';
 import { priceCart, type PricedCartResult } from './pricing/price-cart.service.js';

@@ -3,7 +3,7 @@ import { badUserInput, decodeCursor, identifier, pageSize, toConnection, type Co
 import type { LedgerModels } from '../models/index.js';
 import { INT64_AS_BIGINT } from '../models/int64.js';
 import type { JournalEntryRecord } from '../models/journal-entry.model.js';
-import type { JournalEntryFilter } from '../__generated__/resolvers-types.js';
+import type { JournalEntryFilter } from '../__generated__/schema-types.js';
 
 /** A page of journal entries, newest first. */
 export interface JournalEntryPage extends Connection<JournalEntryRecord> {

@@ -1,6 +1,6 @@
 import { readEventTrail, trailSteps } from '@mesh/events';
 import { badUserInput } from '@mesh/server-kit';
-import type { TraceDomain } from '../__generated__/resolvers-types.js';
+import type { TraceDomain } from '../__generated__/schema-types.js';
 import type { LedgerModels } from '../models/index.js';
 
 /** One trace step as the ledger serves it. */

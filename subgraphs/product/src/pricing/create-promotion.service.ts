@@ -1,7 +1,7 @@
 import { isDuplicateKey } from '@mesh/events';
 import { badUserInput, boundedList, boundedText, identifier, type Principal } from '@mesh/server-kit';
 import { requirePricingWrite } from '../access.js';
-import type { CreatePromotionInput } from '../__generated__/resolvers-types.js';
+import type { CreatePromotionInput } from '../__generated__/schema-types.js';
 import { productError, type ProductErrorCode } from '../errors.js';
 import type { ProductModels } from '../models/index.js';
 import type { CouponRecord } from './coupon.model.js';

@@ -1,5 +1,5 @@
 import { formatDecimal, type CurrencyCode } from '@mesh/server-kit';
-import type { LoyaltyTier, SalesChannel } from '../__generated__/resolvers-types.js';
+import type { LoyaltyTier, SalesChannel } from '../__generated__/schema-types.js';
 import { allocate } from './allocate.js';
 import { inForce, type PromotionRule } from './promotion-rules.js';
 

@@ -1,5 +1,5 @@
 import { badUserInput, identifier, notFound, positiveQuantity } from '@mesh/server-kit';
-import type { CartInput } from '../__generated__/resolvers-types.js';
+import type { CartInput } from '../__generated__/schema-types.js';
 import { productError } from '../errors.js';
 import type { ProductLoaders } from '../loaders.js';
 import type { ProductModels } from '../models/index.js';

@@ -1,7 +1,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { pendingEventsPlugin, type AnyEnvelope } from '@mesh/events';
 import type { CurrencyCode } from '@mesh/server-kit';
-import type { LoyaltyTier, SalesChannel } from '../__generated__/resolvers-types.js';
+import type { LoyaltyTier, SalesChannel } from '../__generated__/schema-types.js';
 
 /** One price of a price list, in force from `from` (inclusive) until `to` (exclusive; absent: open-ended). */
 export interface PricePeriodRecord {

@@ -1,5 +1,5 @@
 import type { CurrencyCode } from '@mesh/server-kit';
-import type { LoyaltyTier, PromotionKind, PromotionStacking, SalesChannel } from '../__generated__/resolvers-types.js';
+import type { LoyaltyTier, PromotionKind, PromotionStacking, SalesChannel } from '../__generated__/schema-types.js';
 
 /** Who and what a promotion is for. An empty or absent list does not narrow. */
 export interface PromotionScope {

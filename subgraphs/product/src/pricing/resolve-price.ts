@@ -1,5 +1,5 @@
 import type { CurrencyCode } from '@mesh/server-kit';
-import type { LoyaltyTier, SalesChannel } from '../__generated__/resolvers-types.js';
+import type { LoyaltyTier, SalesChannel } from '../__generated__/schema-types.js';
 import type { PriceListRecord } from './price-list.model.js';
 import { periodAt } from './price-timeline.js';
 

@@ -1,7 +1,7 @@
 import { announceEvents, isDuplicateKey } from '@mesh/events';
 import { idempotencyKeyReused, identifier, notFound, type Principal } from '@mesh/server-kit';
 import { requirePricingWrite } from '../access.js';
-import type { SchedulePriceInput } from '../__generated__/resolvers-types.js';
+import type { SchedulePriceInput } from '../__generated__/schema-types.js';
 import { productError } from '../errors.js';
 import type { ProductModels } from '../models/index.js';
 import { priceListId, type PriceListRecord, type PricePeriodRecord, type PriceScope } from './price-list.model.js';

@@ -1,6 +1,6 @@
 import { InvalidCursorError, openLiveUpdates, type LiveFeed } from '@mesh/events';
 import { badUserInput, identifier, meshError, type CurrencyCode } from '@mesh/server-kit';
-import type { LoyaltyTier, SalesChannel } from '../__generated__/resolvers-types.js';
+import type { LoyaltyTier, SalesChannel } from '../__generated__/schema-types.js';
 
 /** One update of `Subscription.priceChanged` (the GraphQL PriceChange). */
 export interface PriceChangeView {

@@ -2,7 +2,7 @@ import type { QueryFilter } from 'mongoose';
 import { boundedList, boundedText, decodeCursor, escapeRegExp, pageSize, safeKey, toConnection, type Connection } from '@mesh/server-kit';
 import type { ProductModels } from '../models/index.js';
 import type { ProductRecord } from '../models/product.model.js';
-import type { ProductFilter } from '../__generated__/resolvers-types.js';
+import type { ProductFilter } from '../__generated__/schema-types.js';
 
 export interface ProductPage extends Connection<ProductRecord> {
   /** Counted only when the client asks for totalCount. */
