@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import type { SubgraphModule } from '@mesh/server-kit';
+import { readSchemaSlices, type SubgraphModule } from '@mesh/server-kit';
 import { createOrderContext, type OrderContext } from './context.js';
 import { startOrderEvents } from './events.js';
 import { createOrderModels, type OrderModels } from './models/index.js';
@@ -17,7 +16,8 @@ export type OrderSubgraph = SubgraphModule<OrderSettings, OrderModels, OrderRunt
 export function createOrderSubgraph(overrides: Partial<OrderSettings> = {}): OrderSubgraph {
   return {
     name: 'order',
-    typeDefs: readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'),
+    // The base schema.graphql and each feature folder's slice, copied beside the build output.
+    typeDefs: readSchemaSlices(new URL('.', import.meta.url)),
     resolvers,
     readSettings: (env) => ({ ...readOrderSettings(env), ...overrides }),
     createModels: createOrderModels,
