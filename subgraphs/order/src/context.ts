@@ -1,5 +1,6 @@
 import type { CurrencyCode, RequestContext } from '@mesh/server-kit';
-import { readPaymentsOfDay, type OrderDayPaymentsView } from './orders/payments-of-day.service.js';
+import type { OrderDayPaymentsView } from './orders/order-day-payments.js';
+import { readPaymentsOfDay } from './orders/payments-of-day.service.js';
 import { createOrderLoaders, type OrderLoaders } from './loaders.js';
 import type { OrderRecord } from './models/order.model.js';
 import type { OrderCommand } from './lifecycle/order-lifecycle.js';
@@ -8,22 +9,24 @@ import type { OrderRuntime } from './runtime.js';
 import { placeOrder } from './placement/place-order.service.js';
 import type { PlaceOrderResult } from './placement/placement-results.js';
 import { transitionOrder, type TransitionRequest } from './lifecycle/transition-order.service.js';
-import type { PlaceOrderInput } from './__generated__/resolvers-types.js';
+import type { PlaceOrderInput } from './__generated__/schema-types.js';
 import { customerOrders } from './customers/customer-orders.service.js';
 import { listOrders } from './orders/list-orders.service.js';
 import type { OrderPage } from './orders/order-connection.js';
 import { readOrderTraceSteps } from './observability/read-trace-steps.service.js';
 import { readOrder, type OrderLookup } from './orders/read-order.service.js';
-import { watchOrderStatus, type OrderStatusUpdateView, type WatchOrderStatusArgs } from './lifecycle/watch-order-status.service.js';
+import type { OrderStatusUpdateView } from './lifecycle/order-status-update.js';
+import { watchOrderStatus, type WatchOrderStatusArgs } from './lifecycle/watch-order-status.service.js';
 import { syncPosTransactions, type PosSyncResult } from './pos/sync-pos-transactions.service.js';
-import type { ExternalOrderInput, PosTransactionInput } from './__generated__/resolvers-types.js';
+import type { ExternalOrderInput, PosTransactionInput } from './__generated__/schema-types.js';
 import { recordExternalOrder } from './placement/record-external-order.service.js';
 import { recordDelivery, type RecordDeliveryRequest } from './lifecycle/record-delivery.service.js';
 
-import { createReturn, type CreateReturnOutcome } from './returns/create-return.service.js';
-import { receiveReturn, type ReceiveReturnOutcome } from './returns/receive-return.service.js';
-import { refundPayment, type RefundPaymentOutcome } from './returns/refund-payment.service.js';
-import type { CreateReturnInput, ReceiveReturnInput, RefundPaymentInput } from './__generated__/resolvers-types.js';
+import { createReturn } from './returns/create-return.service.js';
+import { receiveReturn } from './returns/receive-return.service.js';
+import { refundPayment } from './returns/refund-payment.service.js';
+import type { CreateReturnOutcome, ReceiveReturnOutcome, RefundPaymentOutcome } from './returns/return-outcomes.js';
+import type { CreateReturnInput, ReceiveReturnInput, RefundPaymentInput } from './__generated__/schema-types.js';
 
 type PageArgs = { first?: number | null; after?: string | null };
 

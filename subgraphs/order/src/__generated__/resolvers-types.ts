@@ -3,14 +3,11 @@ import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } f
 import type { LiveKpisRef, MoneyValue } from '@mesh/server-kit';
 import type { OrderRecord } from '../models/order.model.js';
 import type { OrderPage } from '../orders/order-connection.js';
-import type { OrderDayPaymentsView } from '../orders/payments-of-day.service.js';
+import type { OrderDayPaymentsView } from '../orders/order-day-payments.js';
 import type { CustomerRef } from '../access.js';
 import type { OrderPlacedResult, OrderRejectedResult } from '../placement/placement-results.js';
-import type { ReturnView } from '../returns/return-rules.js';
-import type { ReturnCreatedOutcome, ReturnRefusedOutcome } from '../returns/create-return.service.js';
-import type { ReturnReceivedOutcome, ReturnNotReceivableOutcome } from '../returns/receive-return.service.js';
-import type { RefundIssuedOutcome, RefundRefusedOutcome } from '../returns/refund-payment.service.js';
-import type { OrderStatusUpdateView } from '../lifecycle/watch-order-status.service.js';
+import type { ReturnView, ReturnCreatedOutcome, ReturnRefusedOutcome, ReturnReceivedOutcome, ReturnNotReceivableOutcome, RefundIssuedOutcome, RefundRefusedOutcome } from '../returns/return-outcomes.js';
+import type { OrderStatusUpdateView } from '../lifecycle/order-status-update.js';
 import type { OrderContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;

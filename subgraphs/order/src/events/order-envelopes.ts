@@ -1,5 +1,5 @@
 import { createEnvelope, type EnvelopeLineage, type EnvelopeOf, type FulfilledGoods, type ShipmentTracking, type Topic, type TopicPayload } from '@mesh/events';
-import type { OrderStatus } from '../__generated__/resolvers-types.js';
+import type { OrderStatus } from '../__generated__/schema-types.js';
 import type { OrderRecord } from '../models/order.model.js';
 
 /** An order event; its idempotency key is derived from the order and the fact (`order:<id>:<fact>`). */

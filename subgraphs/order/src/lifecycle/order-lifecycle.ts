@@ -1,4 +1,4 @@
-import type { FulfillmentType, OrderStatus } from '../__generated__/resolvers-types.js';
+import type { FulfillmentType, OrderStatus } from '../__generated__/schema-types.js';
 
 /** The lifecycle commands that move an order after it was decided. */
 export type OrderCommand = 'ship' | 'markReadyForPickup' | 'confirmPickup' | 'cancel';

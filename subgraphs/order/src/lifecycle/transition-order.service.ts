@@ -1,7 +1,7 @@
 import { announceEvents, storedEnvelope } from '@mesh/events';
 import type { EnvelopeOf, ShipmentTracking, Topic } from '@mesh/events';
 import { badUserInput, can, forbidden, identifier, notFound, type Principal } from '@mesh/server-kit';
-import type { OrderCancellationReason, OrderStatus } from '../__generated__/resolvers-types.js';
+import type { OrderCancellationReason, OrderStatus } from '../__generated__/schema-types.js';
 import { illegalTransition } from '../errors.js';
 import type { OrderLoaders } from '../loaders.js';
 import type { OrderModels } from '../models/index.js';

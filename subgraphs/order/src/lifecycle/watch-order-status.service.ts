@@ -3,19 +3,8 @@ import { badUserInput, can, identifier, meshError, notFound, type Principal } fr
 import type { OrderLoaders } from '../loaders.js';
 import type { OrderModels } from '../models/index.js';
 import type { OrderRecord } from '../models/order.model.js';
-import type { OrderStatus } from '../__generated__/resolvers-types.js';
 import { assertMayReadOrdersOf, requireSignedIn } from '../access.js';
-
-/** One update of `Subscription.orderStatusChanged` (the GraphQL OrderStatusUpdate). */
-export interface OrderStatusUpdateView {
-  readonly cursor: string;
-  readonly kind: 'SNAPSHOT' | 'CHANGE' | 'RETENTION_EXCEEDED';
-  readonly orderId: string | null;
-  readonly status: OrderStatus | null;
-  readonly previousStatus: OrderStatus | null;
-  readonly reason: string | null;
-  readonly at: Date;
-}
+import type { OrderStatusUpdateView } from './order-status-update.js';
 
 export interface WatchOrderStatusArgs {
   readonly orderId?: string | null;

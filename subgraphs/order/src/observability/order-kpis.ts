@@ -1,6 +1,6 @@
 import { Gauge, Histogram, type Registry } from 'prom-client';
 import { WORKFLOW_BUCKETS, consumerBacklogOf, readRegisteredGauge, type Logger } from '@mesh/server-kit';
-import type { SalesChannel } from '../__generated__/resolvers-types.js';
+import type { SalesChannel } from '../__generated__/schema-types.js';
 import type { OrderModels } from '../models/index.js';
 
 /** The oldest PENDING order's age gauge (trackOldestPendingOrder). */

@@ -1,5 +1,5 @@
 import { createEventLogModel, readEventTrail, trailSteps } from '@mesh/events';
-import type { TraceStep } from '../__generated__/resolvers-types.js';
+import type { TraceStep } from '../__generated__/schema-types.js';
 import type { OrderModels } from '../models/index.js';
 
 /** Most entries read per source; a workflow has far fewer. */

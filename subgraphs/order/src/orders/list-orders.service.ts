@@ -3,7 +3,7 @@ import { badUserInput, identifier, type Principal } from '@mesh/server-kit';
 import type { OrderLoaders } from '../loaders.js';
 import type { OrderModels } from '../models/index.js';
 import type { OrderRecord } from '../models/order.model.js';
-import type { OrderFilter } from '../__generated__/resolvers-types.js';
+import type { OrderFilter } from '../__generated__/schema-types.js';
 import { customerScope, requireSignedIn } from '../access.js';
 import { afterCursor, NEWEST_FIRST, pageArgs, toOrderPage, type OrderPage } from './order-connection.js';
 

@@ -1,19 +1,7 @@
-import { badUserInput, can, forbidden, money, type CurrencyCode, type MoneyValue, type Principal } from '@mesh/server-kit';
+import { badUserInput, can, forbidden, money, type CurrencyCode, type Principal } from '@mesh/server-kit';
 import type { OrderModels } from '../models/index.js';
 import type { OrderRecord } from '../models/order.model.js';
-import type { SalesChannel } from '../__generated__/resolvers-types.js';
-
-/** One order's payments on one UTC day, as the order domain itself recorded them. */
-export interface OrderDayPaymentsView {
-  readonly orderId: string;
-  readonly channel: SalesChannel;
-  readonly locationId: string;
-  readonly currency: CurrencyCode;
-  /** The capture made that day (at most one per order), zero when none. */
-  readonly captured: MoneyValue;
-  /** The refunds paid that day, summed; zero when none. */
-  readonly refunded: MoneyValue;
-}
+import type { OrderDayPaymentsView } from './order-day-payments.js';
 
 const DAY_MS = 86_400_000;
 const PROJECTION = { channel: 1, fulfillment: 1, currency: 1, payment: 1, refunds: 1 } as const;

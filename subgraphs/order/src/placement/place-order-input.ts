@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { badUserInput, can, forbidden, identifier, isSelf, positiveQuantity, type Principal } from '@mesh/server-kit';
-import type { PlaceOrderInput } from '../__generated__/resolvers-types.js';
+import type { PlaceOrderInput } from '../__generated__/schema-types.js';
 import { requireSignedIn } from '../access.js';
 
 export const MAX_ORDER_LINES = 50;

@@ -1,7 +1,7 @@
 import { announceEvents, isDuplicateKey, storedEnvelope } from '@mesh/events';
 import type { OrderPlaced } from '@mesh/events';
 import { idempotencyKeyReused, type Principal } from '@mesh/server-kit';
-import type { PlaceOrderInput } from '../__generated__/resolvers-types.js';
+import type { PlaceOrderInput } from '../__generated__/schema-types.js';
 import { eventMoney, orderEnvelope, statusChanged } from '../events/order-envelopes.js';
 import { AWAITING_STOCK } from '../lifecycle/order-lifecycle.js';
 import type { OrderModels } from '../models/index.js';

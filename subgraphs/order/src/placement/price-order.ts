@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { PlaceOrderInput } from '../__generated__/resolvers-types.js';
+import type { PlaceOrderInput } from '../__generated__/schema-types.js';
 import { couponRefused } from '../errors.js';
 import type { OrderLineRecord, OrderRecord } from '../models/order.model.js';
 import type { OrderRuntime } from '../runtime.js';

@@ -2,7 +2,7 @@ import { announceEvents, isDuplicateKey, storedEnvelope } from '@mesh/events';
 import { createHash, randomUUID } from 'node:crypto';
 import type { OrderPlaced } from '@mesh/events';
 import { badUserInput, can, forbidden, idempotencyKeyReused, identifier, notFound, positiveQuantity, type Principal } from '@mesh/server-kit';
-import type { ExternalOrderInput } from '../__generated__/resolvers-types.js';
+import type { ExternalOrderInput } from '../__generated__/schema-types.js';
 import { paymentMismatch } from '../errors.js';
 import type { OrderModels } from '../models/index.js';
 import type { OrderLineRecord, OrderRecord } from '../models/order.model.js';

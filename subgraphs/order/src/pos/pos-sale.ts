@@ -2,7 +2,7 @@ import { storedEnvelope } from '@mesh/events';
 import { createHash, randomUUID } from 'node:crypto';
 import type { AnyEnvelope, OrderPlaced } from '@mesh/events';
 import { identifier } from '@mesh/server-kit';
-import type { PosRejectionCode, PosTransactionInput } from '../__generated__/resolvers-types.js';
+import type { PosRejectionCode, PosTransactionInput } from '../__generated__/schema-types.js';
 import type { OrderLineRecord, OrderRecord } from '../models/order.model.js';
 import { eventMoney, fulfilledGoods, orderEnvelope, statusChanged } from '../events/order-envelopes.js';
 import type { CartPricing, CatalogVariant } from '../clients/product-client.js';

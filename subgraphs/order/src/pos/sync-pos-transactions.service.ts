@@ -1,6 +1,6 @@
 import { announceEvents, isDuplicateKey } from '@mesh/events';
 import { LIMITS, badUserInput, can, forbidden, identifier, type CurrencyCode, type Principal } from '@mesh/server-kit';
-import type { PosRejectionCode, PosTransactionInput, PosTransactionOutcome } from '../__generated__/resolvers-types.js';
+import type { PosRejectionCode, PosTransactionInput, PosTransactionOutcome } from '../__generated__/schema-types.js';
 import type { OrderModels } from '../models/index.js';
 import type { OrderRecord } from '../models/order.model.js';
 import type { OrderRuntime } from '../runtime.js';

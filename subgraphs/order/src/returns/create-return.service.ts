@@ -1,7 +1,7 @@
 import { announceEvents, storedEnvelope } from '@mesh/events';
 import { createHash, randomUUID } from 'node:crypto';
 import { badUserInput, idempotencyKeyReused, identifier, notFound, positiveQuantity, type Principal } from '@mesh/server-kit';
-import type { CreateReturnInput, ReturnRefusalReason } from '../__generated__/resolvers-types.js';
+import type { CreateReturnInput, ReturnRefusalReason } from '../__generated__/schema-types.js';
 import type { OrderLoaders } from '../loaders.js';
 import type { OrderModels } from '../models/index.js';
 import type { OrderRecord } from '../models/order.model.js';
@@ -9,24 +9,10 @@ import type { ReturnRecord } from '../models/order-return.schema.js';
 import { orderEnvelope } from '../events/order-envelopes.js';
 import type { OrderRuntime } from '../runtime.js';
 import { assertMayReturn, backoff, RETURNABLE_STATUSES, returnableOf, returnWindowEnd } from './return-rules.js';
+import type { CreateReturnOutcome, ReturnRefusedOutcome } from './return-outcomes.js';
 
 export const MAX_RETURN_LINES = 50;
 const MAX_ATTEMPTS = 20;
-
-export interface ReturnCreatedOutcome {
-  readonly kind: 'created';
-  readonly order: OrderRecord;
-  readonly record: ReturnRecord;
-}
-
-export interface ReturnRefusedOutcome {
-  readonly kind: 'refused';
-  readonly reason: ReturnRefusalReason;
-  readonly lines: readonly { lineNumber: number; quantity: number; returnable: number }[];
-  readonly windowEndsAt: Date | null;
-}
-
-export type CreateReturnOutcome = ReturnCreatedOutcome | ReturnRefusedOutcome;
 
 export interface ReturnCaller {
   readonly principal: Principal;

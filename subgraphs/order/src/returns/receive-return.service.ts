@@ -2,31 +2,16 @@ import { announceEvents, storedEnvelope } from '@mesh/events';
 import { randomUUID } from 'node:crypto';
 import type { EnvelopeOf, Topic } from '@mesh/events';
 import { badUserInput, identifier, notFound, type Principal } from '@mesh/server-kit';
-import type { OrderStatus, ReceiveReturnInput, ReturnNotReceivableReason } from '../__generated__/resolvers-types.js';
+import type { OrderStatus, ReceiveReturnInput } from '../__generated__/schema-types.js';
 import type { OrderModels } from '../models/index.js';
 import type { OrderRecord } from '../models/order.model.js';
 import type { RefundRecord, ReturnLineRecord, ReturnRecord } from '../models/order-return.schema.js';
 import { eventMoney, orderEnvelope, statusChanged } from '../events/order-envelopes.js';
 import type { OrderRuntime } from '../runtime.js';
 import { assertMayProcessReturns, backoff, lineRefund, returnedGuard, RETURNABLE_STATUSES } from './return-rules.js';
+import type { ReceiveReturnOutcome } from './return-outcomes.js';
 
 const MAX_ATTEMPTS = 60;
-export interface ReturnReceivedOutcome {
-  readonly kind: 'received';
-  readonly order: OrderRecord;
-  readonly record: ReturnRecord;
-  /** True when this call received and refunded it; false for a repeat of the same key. */
-  readonly now: boolean;
-}
-
-export interface ReturnNotReceivableOutcome {
-  readonly kind: 'not-receivable';
-  readonly returnId: string;
-  readonly reason: ReturnNotReceivableReason;
-  readonly order: OrderRecord;
-}
-
-export type ReceiveReturnOutcome = ReturnReceivedOutcome | ReturnNotReceivableOutcome;
 
 function validate(input: ReceiveReturnInput): ReceiveReturnInput {
   identifier(input.returnId, 'input.returnId');

@@ -1,30 +1,17 @@
 import { announceEvents, storedEnvelope } from '@mesh/events';
 import { createHash, randomUUID } from 'node:crypto';
 import { badUserInput, idempotencyKeyReused, identifier, notFound, type Principal } from '@mesh/server-kit';
-import type { RefundPaymentInput, RefundRefusalReason } from '../__generated__/resolvers-types.js';
+import type { RefundPaymentInput } from '../__generated__/schema-types.js';
 import type { OrderModels } from '../models/index.js';
 import type { OrderRecord } from '../models/order.model.js';
 import type { RefundRecord } from '../models/order-return.schema.js';
 import { eventMoney, orderEnvelope } from '../events/order-envelopes.js';
 import type { OrderRuntime } from '../runtime.js';
 import { assertMayProcessReturns, backoff, goodwillTax, REFUNDABLE_STATUSES } from './return-rules.js';
+import type { RefundPaymentOutcome } from './return-outcomes.js';
 
 /** Enough for 100+ concurrent refunds of one order across instances: each lost race means another refund was recorded. */
 const MAX_ATTEMPTS = 400;
-
-export interface RefundIssuedOutcome {
-  readonly kind: 'issued';
-  readonly order: OrderRecord;
-  readonly refund: RefundRecord;
-}
-
-export interface RefundRefusedOutcome {
-  readonly kind: 'refused';
-  readonly reason: RefundRefusalReason;
-  readonly order: OrderRecord;
-}
-
-export type RefundPaymentOutcome = RefundIssuedOutcome | RefundRefusedOutcome;
 
 interface CheckedInput {
   readonly orderId: string;

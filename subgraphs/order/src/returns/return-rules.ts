@@ -1,8 +1,7 @@
-import { can, forbidden, money, type CurrencyCode, type MoneyValue, type Principal } from '@mesh/server-kit';
-import type { OrderStatus } from '../__generated__/resolvers-types.js';
+import { can, forbidden, money, type MoneyValue, type Principal } from '@mesh/server-kit';
+import type { OrderStatus } from '../__generated__/schema-types.js';
 import type { OrderLoaders } from '../loaders.js';
 import type { OrderLineRecord, OrderRecord } from '../models/order.model.js';
-import type { ReturnRecord } from '../models/order-return.schema.js';
 import { assertMayReadOrdersOf, requireSignedIn } from '../access.js';
 
 /**
@@ -16,14 +15,6 @@ export const RETURNABLE_STATUSES: readonly OrderStatus[] = ['COMPLETED', 'PARTIA
 export const REFUNDABLE_STATUSES: readonly OrderStatus[] = ['SHIPPED', 'PICKED_UP', 'COMPLETED', 'PARTIALLY_RETURNED'];
 
 const DAY_MS = 24 * 3600_000;
-
-/** A return as the graph shows it: the stored return and the currency of its order. */
-export interface ReturnView {
-  readonly record: ReturnRecord;
-  readonly currency: CurrencyCode;
-}
-
-export const returnView = (order: Pick<OrderRecord, 'currency'>, record: ReturnRecord): ReturnView => ({ record, currency: order.currency });
 
 /** Store staff (returns:process) may return any order; a customer only their own. */
 export async function assertMayReturn(principal: Principal, order: OrderRecord, loaders: OrderLoaders): Promise<void> {
