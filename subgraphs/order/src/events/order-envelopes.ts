@@ -1,4 +1,4 @@
-import { createEnvelope, type EnvelopeLineage, type EnvelopeOf, type FulfilledGoods, type ShipmentTracking, type Topic, type TopicPayload } from '@mesh/events';
+import { createEnvelope, type EnvelopeLineage, type EnvelopeOf, type FulfilledGoods, type OrderPlaced, type ShipmentTracking, type Topic, type TopicPayload } from '@mesh/events';
 import type { OrderStatus } from '../__generated__/schema-types.js';
 import type { OrderRecord } from '../models/order.model.js';
 
@@ -26,3 +26,33 @@ export function fulfilledGoods(order: OrderRecord): FulfilledGoods {
 
 /** Money of the order as an event carries it. */
 export const eventMoney = (minor: number, order: Pick<OrderRecord, 'currency'>) => ({ minorUnits: minor, currency: order.currency });
+
+/**
+ * The `order.order-placed` data of an order as recorded, whichever channel placed it: `status`
+ * PLACED for orders inventory still reserves, COMPLETED for a till sale; `couponCodes` those the
+ * order redeemed (none for orders a channel already priced).
+ */
+export function orderPlaced(order: OrderRecord, status: OrderPlaced['status'], couponCodes: readonly string[]): OrderPlaced {
+  return {
+    orderId: order._id,
+    orderNumber: order.number,
+    channel: order.channel,
+    locationId: order.fulfillment.locationId,
+    ...(order.customerId ? { customerId: order.customerId } : {}),
+    fulfillment: order.fulfillment,
+    lines: order.lines.map((line) => ({
+      lineNumber: line.lineNumber,
+      sku: line.sku,
+      quantity: line.quantity,
+      unitPrice: eventMoney(line.unitPriceMinor, order),
+      ...(line.discountMinor ? { discount: eventMoney(line.discountMinor, order) } : {}),
+      tax: eventMoney(line.taxMinor, order),
+      lineTotal: eventMoney(line.lineTotalMinor, order),
+    })),
+    subtotal: eventMoney(order.totals.subtotalMinor, order),
+    tax: eventMoney(order.totals.taxMinor, order),
+    total: eventMoney(order.totals.totalMinor, order),
+    status,
+    couponCodes: [...couponCodes],
+  };
+}

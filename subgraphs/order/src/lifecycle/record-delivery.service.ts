@@ -1,10 +1,11 @@
-import { announceEvents, storedEnvelope } from '@mesh/events';
+import { storedEnvelope } from '@mesh/events';
 import type { ShipmentTracking } from '@mesh/events';
 import { badUserInput, can, forbidden, identifier, notFound, type Principal } from '@mesh/server-kit';
 import type { OrderStatus } from '../__generated__/schema-types.js';
 import { illegalTransition } from '../errors.js';
 import type { OrderModels } from '../models/index.js';
 import type { OrderRecord } from '../models/order.model.js';
+import { updateOrderUnlessMoved } from '../events/guarded-order-update.js';
 import { orderEnvelope } from '../events/order-envelopes.js';
 import { requireSignedIn } from '../access.js';
 import { checkedTracking } from './transition-order.service.js';
@@ -46,21 +47,10 @@ export async function recordDelivery(models: OrderModels, principal: Principal, 
     { correlationId: order.correlationId },
     request.deliveredAt,
   );
-  const updated = await models.orders
-    .findOneAndUpdate(
-      { _id: order._id, 'fulfillment.deliveredAt': { $exists: false } },
-      {
-        $set: { 'fulfillment.deliveredAt': request.deliveredAt, ...(order.fulfillment.tracking ? {} : { 'fulfillment.tracking': tracking }) },
-        $push: { pendingEvents: storedEnvelope(event) },
-      },
-      { returnDocument: 'after' },
-    )
-    .lean<OrderRecord>();
-  if (updated) {
-    announceEvents(models.orders);
-    return updated;
-  }
-  const current = await models.orders.findById(order._id).lean<OrderRecord>();
+  const current = await updateOrderUnlessMoved(models, order._id, { 'fulfillment.deliveredAt': { $exists: false } }, {
+    $set: { 'fulfillment.deliveredAt': request.deliveredAt, ...(order.fulfillment.tracking ? {} : { 'fulfillment.tracking': tracking }) },
+    $push: { pendingEvents: storedEnvelope(event) },
+  });
   if (!current) throw notFound(`There is no order ${orderId}`);
   return current;
 }

@@ -1,6 +1,7 @@
-import { announceEvents, storedEnvelope } from '@mesh/events';
+import { storedEnvelope } from '@mesh/events';
 import type { OrderModels } from '../models/index.js';
 import type { OrderRecord } from '../models/order.model.js';
+import { updateOrderUnlessMoved } from '../events/guarded-order-update.js';
 import { statusChanged } from '../events/order-envelopes.js';
 import { AWAITING_STOCK } from '../lifecycle/order-lifecycle.js';
 import type { OrderRuntime } from '../runtime.js';
@@ -44,22 +45,11 @@ async function readOrder(models: OrderModels, orderId: string): Promise<OrderRec
 async function markPending(models: OrderModels, order: OrderRecord): Promise<OrderRecord> {
   const at = new Date();
   const event = statusChanged(order, 'PLACED', 'PENDING', { correlationId: order.correlationId }, at, { reason: 'inventory has not answered yet' });
-  const updated = await models.orders
-    .findOneAndUpdate(
-      { _id: order._id, status: 'PLACED' },
-      {
-        $set: { status: 'PENDING' },
-        $push: { statusHistory: { status: 'PENDING', at, reason: 'inventory has not answered yet' }, pendingEvents: storedEnvelope(event) },
-      },
-      { returnDocument: 'after' },
-    )
-    .lean<OrderRecord>();
-  if (updated) {
-    announceEvents(models.orders);
-    return updated;
-  }
-  // Inventory decided in the meantime.
-  const current = await models.orders.findById(order._id).lean<OrderRecord>();
+  // When inventory decided in the meantime, the order as it now is answers.
+  const current = await updateOrderUnlessMoved(models, order._id, { status: 'PLACED' }, {
+    $set: { status: 'PENDING' },
+    $push: { statusHistory: { status: 'PENDING', at, reason: 'inventory has not answered yet' }, pendingEvents: storedEnvelope(event) },
+  });
   if (!current) throw new Error(`order ${order._id} disappeared`);
   return current;
 }

@@ -1,8 +1,7 @@
 import { announceEvents, isDuplicateKey, storedEnvelope } from '@mesh/events';
-import type { OrderPlaced } from '@mesh/events';
 import { idempotencyKeyReused, type Principal } from '@mesh/server-kit';
 import type { PlaceOrderInput } from '../__generated__/schema-types.js';
-import { eventMoney, orderEnvelope, statusChanged } from '../events/order-envelopes.js';
+import { orderEnvelope, orderPlaced, statusChanged } from '../events/order-envelopes.js';
 import { AWAITING_STOCK } from '../lifecycle/order-lifecycle.js';
 import type { OrderModels } from '../models/index.js';
 import type { OrderRecord } from '../models/order.model.js';
@@ -56,28 +55,7 @@ async function placeNew(
   const order = await priceOrder(runtime, caller.correlationId, input, hash);
   await redeemCoupons(runtime, order);
   const lineage = { correlationId: caller.correlationId };
-  const placed: OrderPlaced = {
-    orderId: order._id,
-    orderNumber: order.number,
-    channel: order.channel,
-    locationId: order.fulfillment.locationId,
-    customerId: order.customerId,
-    fulfillment: order.fulfillment,
-    lines: order.lines.map((line) => ({
-      lineNumber: line.lineNumber,
-      sku: line.sku,
-      quantity: line.quantity,
-      unitPrice: eventMoney(line.unitPriceMinor, order),
-      ...(line.discountMinor ? { discount: eventMoney(line.discountMinor, order) } : {}),
-      tax: eventMoney(line.taxMinor, order),
-      lineTotal: eventMoney(line.lineTotalMinor, order),
-    })),
-    subtotal: eventMoney(order.totals.subtotalMinor, order),
-    tax: eventMoney(order.totals.taxMinor, order),
-    total: eventMoney(order.totals.totalMinor, order),
-    status: 'PLACED',
-    couponCodes: order.couponCodes ?? [],
-  };
+  const placed = orderPlaced(order, 'PLACED', order.couponCodes ?? []);
   const events = [
     statusChanged(order, null, 'PLACED', lineage, order.placedAt),
     orderEnvelope('order.order-placed', placed, order._id, 'placed', lineage, order.placedAt),

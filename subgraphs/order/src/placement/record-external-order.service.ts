@@ -1,12 +1,11 @@
 import { announceEvents, isDuplicateKey, storedEnvelope } from '@mesh/events';
 import { createHash, randomUUID } from 'node:crypto';
-import type { OrderPlaced } from '@mesh/events';
 import { badUserInput, can, forbidden, idempotencyKeyReused, identifier, notFound, positiveQuantity, type Principal } from '@mesh/server-kit';
 import type { ExternalOrderInput } from '../__generated__/schema-types.js';
 import { paymentMismatch } from '../errors.js';
 import type { OrderModels } from '../models/index.js';
 import type { OrderLineRecord, OrderRecord } from '../models/order.model.js';
-import { eventMoney, orderEnvelope, statusChanged } from '../events/order-envelopes.js';
+import { orderEnvelope, orderPlaced, statusChanged } from '../events/order-envelopes.js';
 import type { OrderRuntime } from '../runtime.js';
 import { taxOf } from './tax-rules.js';
 import { requireSignedIn } from '../access.js';
@@ -74,28 +73,8 @@ export async function recordExternalOrder(models: OrderModels, runtime: OrderRun
   if (existing) return sameRequest(existing, checked);
   const order = await buildOrder(runtime, caller.correlationId, checked);
   const lineage = { correlationId: caller.correlationId };
-  const placed: OrderPlaced = {
-    orderId: order._id,
-    orderNumber: order.number,
-    channel: order.channel,
-    locationId: order.fulfillment.locationId,
-    ...(order.customerId ? { customerId: order.customerId } : {}),
-    fulfillment: order.fulfillment,
-    lines: order.lines.map((line) => ({
-      lineNumber: line.lineNumber,
-      sku: line.sku,
-      quantity: line.quantity,
-      unitPrice: eventMoney(line.unitPriceMinor, order),
-      tax: eventMoney(line.taxMinor, order),
-      lineTotal: eventMoney(line.lineTotalMinor, order),
-    })),
-    subtotal: eventMoney(order.totals.subtotalMinor, order),
-    tax: eventMoney(order.totals.taxMinor, order),
-    total: eventMoney(order.totals.totalMinor, order),
-    status: 'PLACED',
-    // No coupon was redeemed here: the product domain has nothing to confirm (and skips the event).
-    couponCodes: [],
-  };
+  // No coupon was redeemed here: the product domain has nothing to confirm (and skips the event).
+  const placed = orderPlaced(order, 'PLACED', []);
   const events = [statusChanged(order, null, 'PLACED', lineage, order.placedAt), orderEnvelope('order.order-placed', placed, order._id, 'placed', lineage, order.placedAt)];
   try {
     await models.orders.create({ ...order, pendingEvents: events.map((event) => storedEnvelope(event)) });

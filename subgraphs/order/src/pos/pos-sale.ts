@@ -1,10 +1,10 @@
 import { storedEnvelope } from '@mesh/events';
 import { createHash, randomUUID } from 'node:crypto';
-import type { AnyEnvelope, OrderPlaced } from '@mesh/events';
+import type { AnyEnvelope } from '@mesh/events';
 import { identifier } from '@mesh/server-kit';
 import type { PosRejectionCode, PosTransactionInput } from '../__generated__/schema-types.js';
 import type { OrderLineRecord, OrderRecord } from '../models/order.model.js';
-import { eventMoney, fulfilledGoods, orderEnvelope, statusChanged } from '../events/order-envelopes.js';
+import { eventMoney, fulfilledGoods, orderEnvelope, orderPlaced, statusChanged } from '../events/order-envelopes.js';
 import type { CartPricing, CatalogVariant } from '../clients/product-client.js';
 import { taxOf } from '../placement/tax-rules.js';
 
@@ -176,29 +176,8 @@ export function posOrderOf(sale: PosSale, catalog: ReadonlyMap<string, CatalogVa
     ],
   };
   const lineage = { correlationId };
-  const placed: OrderPlaced = {
-    orderId: id,
-    orderNumber: order.number,
-    channel: 'POS',
-    locationId: sale.storeId,
-    ...(sale.customerId ? { customerId: sale.customerId } : {}),
-    fulfillment: order.fulfillment,
-    lines: lines.map((line) => ({
-      lineNumber: line.lineNumber,
-      sku: line.sku,
-      quantity: line.quantity,
-      unitPrice: eventMoney(line.unitPriceMinor, order),
-      ...(line.discountMinor ? { discount: eventMoney(line.discountMinor, order) } : {}),
-      tax: eventMoney(line.taxMinor, order),
-      lineTotal: eventMoney(line.lineTotalMinor, order),
-    })),
-    subtotal: eventMoney(subtotalMinor, order),
-    tax: eventMoney(taxMinor, order),
-    total: eventMoney(totalMinor, order),
-    status: 'COMPLETED',
-    // No coupon was redeemed here: the product domain has nothing to confirm (and skips the event).
-    couponCodes: [],
-  };
+  // No coupon was redeemed here: the product domain has nothing to confirm (and skips the event).
+  const placed = orderPlaced(order, 'COMPLETED', []);
   const captured = orderEnvelope(
     'order.payment-captured',
     {
