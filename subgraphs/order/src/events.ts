@@ -1,81 +1,39 @@
-import { createOutboxModel, idempotent, mongoProcessedEvents, pendingEventsSource, startOutboxRelay, type WithPendingEvents } from '@mesh/events';
+import { createOutboxModel, pendingEventsSource, startOutboxRelay, type WithPendingEvents } from '@mesh/events';
 import type { Model } from 'mongoose';
 import { DEFAULT_EVENT_CONCURRENCY, type Stoppable, type SubgraphResources } from '@mesh/server-kit';
+import { subscribeOrderConsumers } from './events/order-consumers.js';
 import type { OrderModels } from './models/index.js';
 import { trackOldestPendingOrder } from './observability/order-kpis.js';
-import type { OrderRuntime } from './runtime.js';
 import { watchDecisionFeed } from './placement/decision-feed.js';
+import type { OrderRuntime } from './runtime.js';
 import type { OrderSettings } from './settings.js';
-import { recordCustomerMerge } from './customers/record-customer-merge.service.js';
-import { cancelExpiredOrder } from './lifecycle/cancel-expired-order.service.js';
-import { recordStockDecision } from './placement/record-stock-decision.service.js';
 
 /** Longest pause of the relay's safety-net pass while idle: this process's writes wake it anyway (announceEvents). */
 const RELAY_IDLE_INTERVAL_MS = 5000;
-
-/** The durable consumer through which the order domain follows customer merges. */
-export const CUSTOMER_MERGES_CONSUMER = 'order-customer-merges';
-/** The durable consumer through which the order domain learns inventory's answer to its orders. */
-export const STOCK_DECISIONS_CONSUMER = 'order-stock-decisions';
-/** The durable consumer through which the order domain cancels orders whose reservation expired. */
-export const RESERVATION_EXPIRIES_CONSUMER = 'order-reservation-expiries';
 
 /**
  * The order subgraph's background work, stopped before the database closes:
  * - the outbox relay publishing the events orders carry (`pendingEvents`), woken by every write that
  *   recorded some (`announceEvents`);
- * - the durable consumer of `customer.customers-merged`, one merge at a time across replicas;
- * - the durable consumer of `inventory.stock-reserved` / `inventory.stock-reservation-rejected`
- *   (an order PLACED or PENDING becomes CONFIRMED or REJECTED), up to `config.eventConcurrency`
- *   decisions at once, partitioned by order id (one order's decisions stay in order);
- * - the durable consumer of `inventory.reservation-released`: an EXPIRED reservation cancels its
- *   order (PICKUP_EXPIRED), since the stock it held is gone.
+ * - the durable consumers of customer merges, stock decisions and expired reservations
+ *   (events/order-consumers.ts), up to `config.eventConcurrency` stock decisions at once;
  * - the decision feed watcher, waking this replica's placeOrder callers for decisions another
  *   replica recorded;
  * - the measure of the oldest PENDING order's age (a KPI), every `kpiIntervalMs`.
- * Consumers are idempotent per event key, so a redelivery changes nothing.
  */
 export async function startOrderEvents(runtime: OrderRuntime, { bus, connection, logger, config, metrics }: SubgraphResources<OrderSettings, OrderModels>): Promise<Stoppable> {
   const { models, settings } = runtime;
   const outbox = createOutboxModel(connection);
   await outbox.init();
   const relay = startOutboxRelay({ model: outbox, bus, sources: [pendingEventsSource(models.orders as unknown as Model<WithPendingEvents>)], intervalMs: settings.relayIntervalMs, idleIntervalMs: RELAY_IDLE_INTERVAL_MS, logger });
-  const processed = mongoProcessedEvents(models.processedEvents);
-  const merges = await bus.subscribe(
-    'customer.customers-merged',
-    CUSTOMER_MERGES_CONSUMER,
-    idempotent(processed, (envelope) => recordCustomerMerge(models, envelope)),
-    // A merge reads the survivor's alias, then repoints; two at once on two replicas could leave a
-    // chain two hops long, so merges run one at a time across every order replica.
-    { exclusive: true },
-  );
-  const decisions = await bus.subscribe(
-    ['inventory.stock-reserved', 'inventory.stock-reservation-rejected'],
-    STOCK_DECISIONS_CONSUMER,
-    idempotent(processed, async (envelope) => {
-      const decided = await recordStockDecision(models, envelope);
-      if (decided) relay.poke();
-      // Decided (now or by an earlier delivery): wake this replica's callers waiting on the order,
-      // handing them the decided order when this delivery decided it (they need not read it).
-      runtime.intake.decided(envelope.data.orderId);
-      runtime.decisions.notify(envelope.data.orderId, decided ?? undefined);
-    }),
-    { concurrency: config.eventConcurrency ?? DEFAULT_EVENT_CONCURRENCY, partitionKey: (envelope) => envelope.data.orderId },
-  );
-  const expiries = await bus.subscribe(
-    'inventory.reservation-released',
-    RESERVATION_EXPIRIES_CONSUMER,
-    idempotent(processed, async (envelope) => {
-      if (await cancelExpiredOrder(models, envelope)) relay.poke();
-    }),
-  );
+  const consumers = await subscribeOrderConsumers(runtime, bus, { concurrency: config.eventConcurrency ?? DEFAULT_EVENT_CONCURRENCY, pokeRelay: () => relay.poke() });
   const pendingAge = trackOldestPendingOrder(metrics.registry, models, { intervalMs: settings.kpiIntervalMs, logger });
   const decisionFeed = watchDecisionFeed(await runtime.liveFeed(), runtime, logger);
   return {
     async stop() {
       pendingAge.stop();
       await decisionFeed.stop();
-      await Promise.all([merges.stop(), decisions.stop(), expiries.stop()]);
+      await consumers.stop();
       await relay.stop();
     },
   };
