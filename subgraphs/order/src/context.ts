@@ -1,32 +1,29 @@
 import type { CurrencyCode, RequestContext } from '@mesh/server-kit';
-import type { OrderDayPaymentsView } from './orders/order-day-payments.js';
-import { readPaymentsOfDay } from './orders/payments-of-day.service.js';
+import type { CreateReturnInput, ExternalOrderInput, PlaceOrderInput, PosTransactionInput, ReceiveReturnInput, RefundPaymentInput } from './__generated__/schema-types.js';
+import { customerOrders } from './customers/customer-orders.service.js';
+import type { OrderStatusUpdateView } from './lifecycle/order-status-update.js';
+import type { OrderCommand } from './lifecycle/order-lifecycle.js';
+import { recordDelivery, type RecordDeliveryRequest } from './lifecycle/record-delivery.service.js';
+import { transitionOrder, type TransitionRequest } from './lifecycle/transition-order.service.js';
+import { watchOrderStatus, type WatchOrderStatusArgs } from './lifecycle/watch-order-status.service.js';
 import { createOrderLoaders, type OrderLoaders } from './loaders.js';
 import type { OrderRecord } from './models/order.model.js';
-import type { OrderCommand } from './lifecycle/order-lifecycle.js';
 import type { OrderKpis } from './observability/order-kpis.js';
-import type { OrderRuntime } from './runtime.js';
-import { placeOrder } from './placement/place-order.service.js';
-import type { PlaceOrderResult } from './placement/placement-results.js';
-import { transitionOrder, type TransitionRequest } from './lifecycle/transition-order.service.js';
-import type { PlaceOrderInput } from './__generated__/schema-types.js';
-import { customerOrders } from './customers/customer-orders.service.js';
+import { readOrderTraceSteps } from './observability/read-trace-steps.service.js';
 import { listOrders } from './orders/list-orders.service.js';
 import type { OrderPage } from './orders/order-connection.js';
-import { readOrderTraceSteps } from './observability/read-trace-steps.service.js';
+import type { OrderDayPaymentsView } from './orders/order-day-payments.js';
+import { readPaymentsOfDay } from './orders/payments-of-day.service.js';
 import { readOrder, type OrderLookup } from './orders/read-order.service.js';
-import type { OrderStatusUpdateView } from './lifecycle/order-status-update.js';
-import { watchOrderStatus, type WatchOrderStatusArgs } from './lifecycle/watch-order-status.service.js';
-import { syncPosTransactions, type PosSyncResult } from './pos/sync-pos-transactions.service.js';
-import type { ExternalOrderInput, PosTransactionInput } from './__generated__/schema-types.js';
+import { placeOrder } from './placement/place-order.service.js';
+import type { PlaceOrderResult } from './placement/placement-results.js';
 import { recordExternalOrder } from './placement/record-external-order.service.js';
-import { recordDelivery, type RecordDeliveryRequest } from './lifecycle/record-delivery.service.js';
-
+import { syncPosTransactions, type PosSyncResult } from './pos/sync-pos-transactions.service.js';
 import { createReturn } from './returns/create-return.service.js';
 import { receiveReturn } from './returns/receive-return.service.js';
 import { refundPayment } from './returns/refund-payment.service.js';
 import type { CreateReturnOutcome, ReceiveReturnOutcome, RefundPaymentOutcome } from './returns/return-outcomes.js';
-import type { CreateReturnInput, ReceiveReturnInput, RefundPaymentInput } from './__generated__/schema-types.js';
+import type { OrderRuntime } from './runtime.js';
 
 type PageArgs = { first?: number | null; after?: string | null };
 
@@ -48,7 +45,7 @@ export interface OrderContext extends RequestContext {
     readonly paymentsOfDay: (args: { date: string; currency?: CurrencyCode | null }) => Promise<OrderDayPaymentsView[]>;
     /** Mutation.placeOrder. */
     readonly place: (input: PlaceOrderInput) => Promise<PlaceOrderResult>;
-    /** The lifecycle mutations (order-lifecycle.ts). */
+    /** The lifecycle mutations (lifecycle/order-lifecycle.ts). */
     readonly transition: (command: OrderCommand, request: TransitionRequest) => Promise<OrderRecord>;
     /** Mutation.syncPosTransactions. */
     readonly syncPos: (storeId: string, transactions: readonly PosTransactionInput[]) => Promise<PosSyncResult>;
@@ -59,7 +56,7 @@ export interface OrderContext extends RequestContext {
     /** Subscription.orderStatusChanged. */
     readonly watchStatus: (args: WatchOrderStatusArgs) => Promise<AsyncIterableIterator<OrderStatusUpdateView | Error>>;
   };
-  /** Returns and refunds (services/create-return, receive-return, refund-payment). */
+  /** Returns and refunds (returns/create-return, receive-return, refund-payment). */
   readonly returns: {
     /** Mutation.createReturn. */
     readonly create: (input: CreateReturnInput) => Promise<CreateReturnOutcome>;
