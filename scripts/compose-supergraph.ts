@@ -6,6 +6,8 @@
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { composeServices } from '@apollo/composition';
 import { parse, printSchema } from 'graphql';
+// From the source, so that composing needs no build first.
+import { readSchemaSlices } from '../packages/server-kit/src/schema-slices.js';
 
 const SUBGRAPHS = [
   { name: 'product', port: 4001 },
@@ -25,7 +27,7 @@ const result = composeServices(
     name,
     // The URL is a default only: the gateway takes each subgraph's URL from its configuration.
     url: `http://127.0.0.1:${port}/graphql`,
-    typeDefs: parse(readFileSync(new URL(`subgraphs/${name}/src/schema.graphql`, root), 'utf8')),
+    typeDefs: parse(readSchemaSlices(new URL(`subgraphs/${name}/src/`, root))),
   })),
 );
 

@@ -5,6 +5,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { schemaSlicePaths } from '@mesh/server-kit';
 
 // CI runs `npm run codegen:check` and `npm run compose:check` on the real tree; these tests
 // prove that both checks actually fail when a schema changes without regenerating.
@@ -14,11 +15,13 @@ const SUBGRAPHS = ['product', 'inventory', 'order', 'customer', 'ledger', 'integ
 
 function scratchCopy(): string {
   const dir = mkdtempSync(join(tmpdir(), 'mesh-artifacts-'));
-  for (const path of ['codegen.yml', 'schema', 'scripts', 'gateway/tests/operations', 'gateway/tests/__generated__']) {
+  for (const path of ['codegen.yml', 'schema', 'scripts', 'packages/server-kit/src/schema-slices.ts', 'gateway/tests/operations', 'gateway/tests/__generated__']) {
     cpSync(join(repo, path), join(dir, path), { recursive: true });
   }
   for (const name of SUBGRAPHS) {
-    cpSync(join(repo, `subgraphs/${name}/src/schema.graphql`), join(dir, `subgraphs/${name}/src/schema.graphql`));
+    for (const slice of schemaSlicePaths(join(repo, `subgraphs/${name}/src`))) {
+      cpSync(join(repo, `subgraphs/${name}/src`, slice), join(dir, `subgraphs/${name}/src`, slice));
+    }
     cpSync(join(repo, `subgraphs/${name}/src/__generated__`), join(dir, `subgraphs/${name}/src/__generated__`), { recursive: true });
   }
   symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readSubgraphConfig, type SubgraphConfig } from '@mesh/server-kit';
 import type { SubgraphName } from '@mesh/mesh-runner';
 import { readInventorySettings, type InventorySettings } from '@mesh/inventory-subgraph';
-import { readOrderRuntimeSettings, type OrderRuntimeSettings } from '@mesh/order-subgraph';
+import { readOrderSettings, type OrderSettings } from '@mesh/order-subgraph';
 import { readIntegrationSettings, type IntegrationSettings } from '@mesh/integration-subgraph';
 import { readLedgerSettings, type LedgerSettings } from '@mesh/ledger-subgraph';
 import { OTEL_SDK_VARIABLES, readTelemetrySettings } from '@mesh/telemetry';
@@ -33,7 +33,7 @@ function assertAllRead(service: string, environment: Readonly<Record<string, str
 export interface SubgraphEnvironment {
   readonly config: SubgraphConfig;
   /** The order domain's own settings (order only). */
-  readonly order?: OrderRuntimeSettings;
+  readonly order?: OrderSettings;
   /** Inventory's own settings (inventory only). */
   readonly inventory?: InventorySettings;
   /** The integration domain's own settings (integration only). */
@@ -50,11 +50,11 @@ export function readSubgraphEnvironment(name: SubgraphName, environment: Readonl
   const kit = namesRead(environment, (env) => readSubgraphConfig(name, 0, env));
   const names = new Set(kit.names);
   namesRead(environment, (env) => readTelemetrySettings(env)).names.forEach((key) => names.add(key));
-  let order: OrderRuntimeSettings | undefined;
+  let order: OrderSettings | undefined;
   let inventory: InventorySettings | undefined;
   let ledger: LedgerSettings | undefined;
   if (name === 'order') {
-    const read = namesRead(environment, (env) => readOrderRuntimeSettings(env));
+    const read = namesRead(environment, (env) => readOrderSettings(env));
     read.names.forEach((key) => names.add(key));
     order = read.result;
   }

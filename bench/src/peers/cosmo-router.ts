@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { SUBGRAPHS, freePort } from '@mesh/mesh-runner';
 import { PROPAGATED_HEADER, type PeerGateway, type PeerStartOptions, type PeerStart } from './peer.js';
 import { spawnPeer, versionOf } from './peer-process.js';
-import { subgraphSchemaPath } from './routed-supergraph.js';
+import { writeSubgraphSchema } from './routed-supergraph.js';
 
 /**
  * The Go module proxy refuses the router module here, so it cannot be `go install`ed; the bench
@@ -42,8 +42,10 @@ function singleGraphqlHook(compositionUrl: string): { register: string; hook: st
 async function composeExecutionConfig(options: PeerStartOptions): Promise<string> {
   const input = join(options.workDir, 'cosmo-compose.yaml');
   const output = join(options.workDir, 'cosmo-execution-config.json');
-  const subgraphs = SUBGRAPHS.map(
-    (name) => `  - name: ${name}\n    routing_url: ${options.subgraphUrls[name]}\n    schema:\n      file: ${subgraphSchemaPath(name)}\n`,
+  const subgraphs = await Promise.all(
+    SUBGRAPHS.map(
+      async (name) => `  - name: ${name}\n    routing_url: ${options.subgraphUrls[name]}\n    schema:\n      file: ${await writeSubgraphSchema(options.workDir, name)}\n`,
+    ),
   );
   await writeFile(input, `version: 1\nsubgraphs:\n${subgraphs.join('')}`);
   const wgcPackage = require.resolve('wgc/package.json');

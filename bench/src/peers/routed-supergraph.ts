@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SUBGRAPHS, type SubgraphName } from '@mesh/mesh-runner';
+import { readSchemaSlices } from '@mesh/server-kit';
 
 const SUPERGRAPH = fileURLToPath(new URL('../../../schema/supergraph.graphql', import.meta.url));
 
@@ -26,5 +27,12 @@ export async function writeRoutedSupergraph(workDir: string, subgraphUrls: Reado
   return path;
 }
 
-/** The SDL file each subgraph serves (what Cosmo's wgc composes from). */
-export const subgraphSchemaPath = (name: SubgraphName): string => fileURLToPath(new URL(`../../../subgraphs/${name}/src/schema.graphql`, import.meta.url));
+/**
+ * Writes the SDL a subgraph serves (its schema slices, concatenated) into `workDir` as one file,
+ * what Cosmo's wgc composes from, and answers its path.
+ */
+export async function writeSubgraphSchema(workDir: string, name: SubgraphName): Promise<string> {
+  const path = join(workDir, `${name}.graphql`);
+  await writeFile(path, readSchemaSlices(new URL(`../../../subgraphs/${name}/src/`, import.meta.url)));
+  return path;
+}

@@ -1,9 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { composeServices } from '@apollo/composition';
 import { principals } from '@mesh/test-kit';
-import type { RunningHttpService } from '@mesh/server-kit';
+import { readSchemaSlices, type RunningHttpService } from '@mesh/server-kit';
 import { parse } from 'graphql';
 import { signDevToken } from '../../src/dev-tokens.js';
 import type { MeshUnderTest } from '../mesh-fixture.js';
@@ -50,7 +49,7 @@ export function sixthSubgraphSuite(mesh: () => MeshUnderTest): void {
         ...RETAIL.map((name) => ({
           name,
           url: subgraphUrls[name],
-          typeDefs: parse(readFileSync(new URL(`../../../subgraphs/${name}/src/schema.graphql`, import.meta.url), 'utf8')),
+          typeDefs: parse(readSchemaSlices(new URL(`../../../subgraphs/${name}/src/`, import.meta.url))),
         })),
         { name: loyalty.name, url: service.urls['loyalty'] ?? '', typeDefs: parse(loyalty.typeDefs) },
       ]);

@@ -19,6 +19,7 @@ export * from './roles.js';
 export * from './service-call.js';
 export * from './subgraph-config.js';
 export * from './subgraph-module.js';
+export * from './schema-slices.js';
 export * from './subgraph-server.js';
 export * from './subgraph-service.js';
 export * from './subgraph-subscriptions.js';

@@ -1,30 +1,29 @@
-import type { LiveFeed } from '@mesh/events';
-import { meshError, type CurrencyCode, type RequestContext } from '@mesh/server-kit';
-import { readPaymentsOfDay, type OrderDayPaymentsView } from './services/payments-of-day.service.js';
+import type { CurrencyCode, RequestContext } from '@mesh/server-kit';
+import type { CreateReturnInput, ExternalOrderInput, PlaceOrderInput, PosTransactionInput, ReceiveReturnInput, RefundPaymentInput } from './__generated__/schema-types.js';
+import { customerOrders } from './customers/customer-orders.service.js';
+import type { OrderStatusUpdateView } from './lifecycle/order-status-update.js';
+import type { OrderCommand } from './lifecycle/order-lifecycle.js';
+import { recordDelivery, type RecordDeliveryRequest } from './lifecycle/record-delivery.service.js';
+import { transitionOrder, type TransitionRequest } from './lifecycle/transition-order.service.js';
+import { watchOrderStatus, type WatchOrderStatusArgs } from './lifecycle/watch-order-status.service.js';
 import { createOrderLoaders, type OrderLoaders } from './loaders.js';
-import type { OrderModels } from './models/index.js';
 import type { OrderRecord } from './models/order.model.js';
-import type { OrderCommand } from './order-lifecycle.js';
-import type { OrderKpis } from './order-kpis.js';
-import type { OrderRuntime } from './order-runtime.js';
-import { placeOrder, type PlaceOrderResult } from './services/place-order.service.js';
-import { transitionOrder, type TransitionRequest } from './services/transition-order.service.js';
-import type { PlaceOrderInput } from './__generated__/resolvers-types.js';
-import { customerOrders } from './services/customer-orders.service.js';
-import { listOrders } from './services/list-orders.service.js';
-import type { OrderPage } from './services/order-connection.js';
-import { readOrderTraceSteps } from './services/read-trace-steps.service.js';
-import { readOrder, type OrderLookup } from './services/read-order.service.js';
-import { watchOrderStatus, type OrderStatusUpdateView, type WatchOrderStatusArgs } from './services/watch-order-status.service.js';
-import { syncPosTransactions, type PosSyncResult } from './services/sync-pos-transactions.service.js';
-import type { ExternalOrderInput, PosTransactionInput } from './__generated__/resolvers-types.js';
-import { recordExternalOrder } from './services/record-external-order.service.js';
-import { recordDelivery, type RecordDeliveryRequest } from './services/record-delivery.service.js';
-
-import { createReturn, type CreateReturnOutcome } from './services/create-return.service.js';
-import { receiveReturn, type ReceiveReturnOutcome } from './services/receive-return.service.js';
-import { refundPayment, type RefundPaymentOutcome } from './services/refund-payment.service.js';
-import type { CreateReturnInput, ReceiveReturnInput, RefundPaymentInput } from './__generated__/resolvers-types.js';
+import type { OrderKpis } from './observability/order-kpis.js';
+import { readOrderTraceSteps } from './observability/read-trace-steps.service.js';
+import { listOrders } from './orders/list-orders.service.js';
+import type { OrderPage } from './orders/order-connection.js';
+import type { OrderDayPaymentsView } from './orders/order-day-payments.js';
+import { readPaymentsOfDay } from './orders/payments-of-day.service.js';
+import { readOrder, type OrderLookup } from './orders/read-order.service.js';
+import { placeOrder } from './placement/place-order.service.js';
+import type { PlaceOrderResult } from './placement/placement-results.js';
+import { recordExternalOrder } from './placement/record-external-order.service.js';
+import { syncPosTransactions, type PosSyncResult } from './pos/sync-pos-transactions.service.js';
+import { createReturn } from './returns/create-return.service.js';
+import { receiveReturn } from './returns/receive-return.service.js';
+import { refundPayment } from './returns/refund-payment.service.js';
+import type { CreateReturnOutcome, ReceiveReturnOutcome, RefundPaymentOutcome } from './returns/return-outcomes.js';
+import type { OrderRuntime } from './runtime.js';
 
 type PageArgs = { first?: number | null; after?: string | null };
 
@@ -33,7 +32,7 @@ export interface OrderContext extends RequestContext {
   readonly loaders: OrderLoaders;
   /** The order domain's steps of a workflow (Trace.orderSteps). */
   readonly traceSteps: (correlationId: string) => ReturnType<typeof readOrderTraceSteps>;
-  /** The order domain's KPIs in this process (LiveKpis); UNAVAILABLE before the module started. */
+  /** The order domain's KPIs in this process (LiveKpis). */
   readonly liveKpis: () => OrderKpis;
   readonly orders: {
     /** One order the caller may see, or null when there is none. */
@@ -46,7 +45,7 @@ export interface OrderContext extends RequestContext {
     readonly paymentsOfDay: (args: { date: string; currency?: CurrencyCode | null }) => Promise<OrderDayPaymentsView[]>;
     /** Mutation.placeOrder. */
     readonly place: (input: PlaceOrderInput) => Promise<PlaceOrderResult>;
-    /** The lifecycle mutations (order-lifecycle.ts). */
+    /** The lifecycle mutations (lifecycle/order-lifecycle.ts). */
     readonly transition: (command: OrderCommand, request: TransitionRequest) => Promise<OrderRecord>;
     /** Mutation.syncPosTransactions. */
     readonly syncPos: (storeId: string, transactions: readonly PosTransactionInput[]) => Promise<PosSyncResult>;
@@ -57,7 +56,7 @@ export interface OrderContext extends RequestContext {
     /** Subscription.orderStatusChanged. */
     readonly watchStatus: (args: WatchOrderStatusArgs) => Promise<AsyncIterableIterator<OrderStatusUpdateView | Error>>;
   };
-  /** Returns and refunds (services/create-return, receive-return, refund-payment). */
+  /** Returns and refunds (returns/create-return, receive-return, refund-payment). */
   readonly returns: {
     /** Mutation.createReturn. */
     readonly create: (input: CreateReturnInput) => Promise<CreateReturnOutcome>;
@@ -68,18 +67,15 @@ export interface OrderContext extends RequestContext {
   };
 }
 
-/** `liveFeed` is the module's feed once its background work started (subscriptions need it). */
-export function createOrderContext(base: RequestContext, models: OrderModels, runtime: OrderRuntime, liveFeed: () => LiveFeed | undefined = () => undefined): OrderContext {
+export function createOrderContext(base: RequestContext, runtime: OrderRuntime): OrderContext {
+  const { models } = runtime;
   const loaders = createOrderLoaders(models);
   const { principal } = base;
   return {
     ...base,
     loaders,
     traceSteps: (correlationId) => readOrderTraceSteps(models, correlationId),
-    liveKpis: () => {
-      if (!runtime.kpis) throw meshError('UNAVAILABLE', 'The KPIs are not measured in this process');
-      return runtime.kpis;
-    },
+    liveKpis: () => runtime.kpis,
     orders: {
       read: (lookup) => readOrder(loaders, principal, lookup),
       list: (args) => listOrders(models, loaders, principal, args),
@@ -90,11 +86,7 @@ export function createOrderContext(base: RequestContext, models: OrderModels, ru
       recordDelivery: (request) => recordDelivery(models, principal, request),
       recordExternal: (input) => recordExternalOrder(models, runtime, base, input),
       syncPos: (storeId, transactions) => syncPosTransactions(models, runtime, base, storeId, transactions),
-      watchStatus: async (args) => {
-        const feed = liveFeed();
-        if (!feed) throw meshError('UNAVAILABLE', 'Live updates are not running in this process');
-        return watchOrderStatus(feed, models, loaders, principal, args);
-      },
+      watchStatus: async (args) => watchOrderStatus(await runtime.liveFeed(), models, loaders, principal, args),
     },
     returns: {
       create: (input) => createReturn(models, runtime, { principal, loaders }, input),

@@ -1,5 +1,5 @@
 import { errorFactory } from '@mesh/server-kit';
-import type { OrderStatus } from './__generated__/resolvers-types.js';
+import type { OrderStatus } from './__generated__/schema-types.js';
 
 /** The order domain's own error codes (the common ones are in server-kit's errors.ts). */
 export const ORDER_ERROR_CODES = {

@@ -4,7 +4,7 @@ import type { QueryFilter } from 'mongoose';
 import type { OrderModels } from './models/index.js';
 import type { CustomerAliasRecord } from './models/customer-alias.model.js';
 import type { OrderRecord } from './models/order.model.js';
-import { afterCursor, NEWEST_FIRST, type OrderCursor } from './services/order-connection.js';
+import { afterCursor, NEWEST_FIRST, type OrderCursor } from './orders/order-connection.js';
 
 /** One customer's page request: which customer, how many orders, after which position. */
 export interface CustomerOrdersKey {

@@ -1,49 +1,32 @@
-import { readFileSync } from 'node:fs';
-import type { LiveFeed } from '@mesh/events';
-import { connectLiveFeed, type SubgraphModule } from '@mesh/server-kit';
+import { readSchemaSlices, type SubgraphModule } from '@mesh/server-kit';
 import { createOrderContext, type OrderContext } from './context.js';
+import { startOrderEvents } from './events.js';
 import { createOrderModels, type OrderModels } from './models/index.js';
-import { createOrderKpis, trackOldestPendingOrder } from './order-kpis.js';
-import { startOrderEvents } from './order-events.js';
-import { OrderRuntime, readOrderRuntimeSettings, type OrderRuntimeSettings } from './order-runtime.js';
 import { resolvers } from './resolvers/index.js';
-import { watchDecisionFeed } from './services/decision-feed.js';
+import { createOrderRuntime, type OrderRuntime } from './runtime.js';
+import { readOrderSettings, type OrderSettings } from './settings.js';
+
+export type OrderSubgraph = SubgraphModule<OrderSettings, OrderModels, OrderRuntime, OrderContext>;
 
 /**
- * The order subgraph as a unit: schema, resolvers, models, per-request context, event consumers
- * and outbox relay. It seeds nothing: orders are history, placed through the workflows. No side effects until started. `settings` defaults to the
- * environment (PRODUCT_URL); tests pass the product subgraph they started.
+ * The order subgraph in the kit's one shape. It seeds nothing: orders are history, placed through
+ * the workflows. `overrides` replace settings read from the environment (tests pass the product
+ * subgraph they started, shorter timers).
  */
-export function createOrderSubgraph(settings: Partial<OrderRuntimeSettings> = {}): SubgraphModule<OrderModels, OrderContext> {
-  const runtime = new OrderRuntime({ ...readOrderRuntimeSettings(), ...settings });
-  let liveFeed: LiveFeed | undefined;
+export function createOrderSubgraph(overrides: Partial<OrderSettings> = {}): OrderSubgraph {
   return {
     name: 'order',
-    typeDefs: readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'),
+    // The base schema.graphql and each feature folder's slice, copied beside the build output.
+    typeDefs: readSchemaSlices(new URL('.', import.meta.url)),
     resolvers,
+    readSettings: (env) => ({ ...readOrderSettings(env), ...overrides }),
     createModels: createOrderModels,
-    createContext: (base, models) => createOrderContext(base, models, runtime, () => liveFeed),
-    start: async (started) => {
-      const feed = await connectLiveFeed(started);
-      liveFeed = feed;
-      const events = await startOrderEvents(started, runtime);
-      runtime.kpis = createOrderKpis(started.metrics.registry);
-      const pendingAge = trackOldestPendingOrder(started.metrics.registry, started.models, { intervalMs: runtime.settings.kpiIntervalMs, logger: started.logger });
-      const decisionFeed = watchDecisionFeed(feed, runtime, started.logger);
-      if (!runtime.settings.customerUrl) started.logger.warn('CUSTOMER_URL is not set: orders are priced without the customer\'s loyalty tier');
-      return {
-        async stop() {
-          pendingAge.stop();
-          await decisionFeed.stop();
-          await events.stop();
-          liveFeed = undefined;
-          await feed.close();
-        },
-      };
-    },
+    createRuntime: createOrderRuntime,
+    startBackground: startOrderEvents,
+    createContext: createOrderContext,
   };
 }
 
 /** The order subgraph configured from the environment. */
-export const orderSubgraph: SubgraphModule<OrderModels, OrderContext> = createOrderSubgraph();
-export { readOrderRuntimeSettings, type OrderRuntimeSettings } from './order-runtime.js';
+export const orderSubgraph: OrderSubgraph = createOrderSubgraph();
+export { readOrderSettings, type OrderSettings } from './settings.js';

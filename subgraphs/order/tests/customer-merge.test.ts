@@ -9,7 +9,7 @@ import type { RunningDatabase } from '@mesh/embedded-mongo';
 import type { Principal } from '@mesh/server-kit';
 import type { CustomerAliasRecord } from '../src/models/customer-alias.model.js';
 import type { ProcessedEventRecord } from '@mesh/events';
-import { CUSTOMER_MERGES_CONSUMER } from '../src/order-events.js';
+import { CUSTOMER_MERGES_CONSUMER } from '../src/events/order-consumers.js';
 import { quietOrderSubgraph, busiestCustomers, CUSTOMER_ORDERS, customerRef, dbCommands, seededNewestFirst, type PageResult } from './order-harness.js';
 
 let database: RunningDatabase;

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { GraphQLError } from 'graphql';
-import { IntakeGate, type AdmissionSettlement } from '../src/services/intake-gate.js';
+import { IntakeGate, type AdmissionSettlement } from '../src/placement/intake-gate.js';
 
 /**
  * The intake's line, in process: who is admitted, in what order, and when a caller is refused.

@@ -13,8 +13,8 @@ import { TEST_INTERNAL_SECRET, principals, startTestDatabase, startTestSubgraph,
 import type { RunningDatabase } from '@mesh/embedded-mongo';
 import { createOrderSubgraph } from '../src/module.js';
 import type { OrderLineRecord, OrderRecord } from '../src/models/order.model.js';
-import { redeemOrderCoupons } from '../src/product-client.js';
-import { lineRefund } from '../src/services/return-rules.js';
+import { redeemOrderCoupons } from '../src/clients/product-client.js';
+import { lineRefund } from '../src/returns/return-rules.js';
 
 let database: RunningDatabase;
 let nats: TestNatsServer;

@@ -7,7 +7,7 @@ import { startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/t
 import type { RunningDatabase } from '@mesh/embedded-mongo';
 import { createOrderSubgraph } from '../src/module.js';
 import type { OrderRecord } from '../src/models/order.model.js';
-import { RESERVATION_EXPIRIES_CONSUMER } from '../src/order-events.js';
+import { RESERVATION_EXPIRIES_CONSUMER } from '../src/events/order-consumers.js';
 
 // An expired reservation (an uncollected pickup, a stale hold) cancels its order through the
 // lifecycle, against a real database and nats-server.

@@ -9,10 +9,10 @@ import type { Principal } from '@mesh/server-kit';
 import { principals, startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
 import { createOrderSubgraph } from '../src/module.js';
 import type { OrderRecord } from '../src/models/order.model.js';
-import { taxOf } from '../src/tax-rules.js';
+import { taxOf } from '../src/placement/tax-rules.js';
 import type { OrderModels } from '../src/models/index.js';
-import { OrderRuntime, readOrderRuntimeSettings } from '../src/order-runtime.js';
-import { refundPayment as refundPaymentService } from '../src/services/refund-payment.service.js';
+import { KeyedQueue } from '../src/returns/order-queue.js';
+import { refundPayment as refundPaymentService } from '../src/returns/refund-payment.service.js';
 import { errorCode } from './order-harness.js';
 
 /**
@@ -406,7 +406,7 @@ describe('under concurrency', () => {
     const amount = 101;
     const fits = Math.floor(captured / amount);
     const models = { orders: orderDocs() } as unknown as OrderModels;
-    const instances = Array.from({ length: 4 }, () => new OrderRuntime(readOrderRuntimeSettings({})));
+    const instances = Array.from({ length: 4 }, () => ({ orderQueue: new KeyedQueue() }));
     const outcomes = await Promise.all(
       Array.from({ length: 100 }, (_, i) =>
         refundPaymentService(models, instances[i % 4]!, principals.associate, { orderId: order._id, amountMinor: BigInt(amount), currency: 'USD', reason: 'GOODWILL', idempotencyKey: randomUUID() }),

@@ -1,5 +1,5 @@
 import { Schema } from 'mongoose';
-import type { RefundReason, ReturnDisposition, ReturnReason } from '../__generated__/resolvers-types.js';
+import type { RefundReason, ReturnDisposition, ReturnReason } from '../__generated__/schema-types.js';
 
 export const RETURN_REASONS = [
   'DAMAGED_IN_TRANSIT', 'DEFECTIVE', 'NOT_AS_DESCRIBED', 'WRONG_ITEM', 'DOES_NOT_FIT', 'CHANGED_MIND',

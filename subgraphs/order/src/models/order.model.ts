@@ -1,7 +1,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { pendingEventsPlugin, type AnyEnvelope } from '@mesh/events';
 import type { CurrencyCode } from '@mesh/server-kit';
-import type { FulfillmentType, OrderStatus, SalesChannel } from '../__generated__/resolvers-types.js';
+import type { FulfillmentType, OrderStatus, SalesChannel } from '../__generated__/schema-types.js';
 import { orderAmountProblems } from './order-amounts.js';
 import { refundSchema, returnSchema, type RefundRecord, type ReturnRecord } from './order-return.schema.js';
 

@@ -1,6 +1,7 @@
 import { money } from '@mesh/server-kit';
 import type { OrderResolvers } from '../__generated__/resolvers-types.js';
-import { returnableOf, returnView } from '../services/return-rules.js';
+import { returnView } from '../returns/return-outcomes.js';
+import { returnableOf } from '../returns/return-rules.js';
 
 export const Order: OrderResolvers = {
   __resolveReference: (reference, { orders }) => orders.read({ id: reference.id }),

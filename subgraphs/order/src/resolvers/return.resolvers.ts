@@ -11,7 +11,8 @@ import type {
   ReturnRefusedResolvers,
   ReturnResolvers,
 } from '../__generated__/resolvers-types.js';
-import { refundableOf, returnView } from '../services/return-rules.js';
+import { returnView } from '../returns/return-outcomes.js';
+import { refundableOf } from '../returns/return-rules.js';
 
 export const Return: ReturnResolvers = {
   id: ({ record }) => record._id,

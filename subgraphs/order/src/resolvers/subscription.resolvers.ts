@@ -1,5 +1,5 @@
 import type { OrderStatusUpdateResolvers, SubscriptionResolvers } from '../__generated__/resolvers-types.js';
-import type { OrderStatusUpdateView } from '../services/watch-order-status.service.js';
+import type { OrderStatusUpdateView } from '../lifecycle/order-status-update.js';
 
 export const Subscription: SubscriptionResolvers = {
   orderStatusChanged: {
