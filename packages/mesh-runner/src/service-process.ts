@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { stopChild } from './stop-child.js';
 
 /** One mesh service running as its own Node process. */
 export interface ServiceProcess {
@@ -64,7 +65,7 @@ export async function spawnService(options: SpawnServiceOptions): Promise<Servic
     baseUrl: options.baseUrl,
     child,
     recentOutput: () => lines.join('\n'),
-    stop: () => stopChild(child),
+    stop: () => stopChild(child, 10_000),
     kill: () => killChild(child),
   };
   const deadline = Date.now() + (options.readyTimeoutMs ?? 120_000);
@@ -89,18 +90,6 @@ function stopWithRunner(child: ChildProcess): void {
   };
   process.once('exit', stop);
   child.once('exit', () => process.removeListener('exit', stop));
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.once('exit', () => {
-      clearTimeout(force);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }
 
 function killChild(child: ChildProcess): Promise<void> {
