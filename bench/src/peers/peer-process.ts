@@ -2,7 +2,7 @@ import { execFile, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { stopChild } from '@mesh/mesh-runner';
+import { stopper } from '@mesh/embedded-mongo';
 
 export interface PeerProcess {
   readonly pid: number;
@@ -38,7 +38,7 @@ export async function spawnPeer(options: SpawnPeerOptions): Promise<PeerProcess>
   child.once('error', (error) => (spawnError = error));
   const stop = async () => {
     // A peer's graceful drain (Cosmo waits at least 15 s) is no part of the bench.
-    await stopChild(child, 3_000);
+    await stopper(child, 3_000)();
     log.end();
   };
   const deadline = Date.now() + (options.readyTimeoutMs ?? 90_000);
