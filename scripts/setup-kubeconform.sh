@@ -10,18 +10,10 @@ SCHEMAS_PACKAGE=kubernetes-validate==1.37.0
 KUBERNETES_VERSION=v1.34.0
 tools="$PWD/.tools"
 
-install_apt() {
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "setup: installing $* for the Kubernetes manifests' test"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
-  else
-    echo "setup: the Kubernetes manifests' test needs $* (Debian package names)." >&2
-    exit 1
-  fi
-}
+source scripts/apt-install.sh
 
 if [ ! -x "$tools/bin/kubeconform" ]; then
-  command -v go >/dev/null 2>&1 || [ -x /usr/local/go/bin/go ] || install_apt golang-go
+  command -v go >/dev/null 2>&1 || [ -x /usr/local/go/bin/go ] || apt_install "the Kubernetes manifests' test" 'Debian package names' golang-go
   go_bin=$(command -v go || echo /usr/local/go/bin/go)
   echo "setup: installing kubeconform $KUBECONFORM_VERSION"
   GOBIN="$tools/bin" "$go_bin" install "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION"
@@ -29,7 +21,7 @@ fi
 
 schemas="$tools/kubernetes-schemas/$KUBERNETES_VERSION"
 if [ ! -f "$schemas/.complete" ]; then
-  python3 -m pip --version >/dev/null 2>&1 || install_apt python3-pip
+  python3 -m pip --version >/dev/null 2>&1 || apt_install "the Kubernetes manifests' test" 'Debian package names' python3-pip
   download=$(mktemp -d)
   trap 'rm -rf "$download"' EXIT
   python3 -m pip download --quiet --no-deps --dest "$download" "$SCHEMAS_PACKAGE"

@@ -9,18 +9,8 @@ export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
 for_tests=false
 [ "${1:-}" = "--tests" ] && for_tests=true
 
-# Installs Debian packages for `purpose`, as root with apt-get; otherwise says what to install and stops.
-apt_install() {
-  local purpose=$1 hint=$2
-  shift 2
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "setup: installing $* for $purpose"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
-  else
-    echo "setup: $purpose needs $* ($hint)." >&2
-    exit 1
-  fi
-}
+# apt_install PURPOSE HINT PACKAGE...
+source scripts/apt-install.sh
 
 need_apt=()
 command -v java >/dev/null 2>&1 || need_apt+=(openjdk-17-jre-headless)

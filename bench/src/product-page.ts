@@ -22,7 +22,7 @@ import { GatewayClient, startMesh } from '@mesh/mesh-runner';
 import { principals } from '@mesh/test-kit';
 import { signDevToken } from '@mesh/gateway';
 import { sampleProcessTree } from './lib/process-stats.js';
-import { percentile } from './lib/stats.js';
+import { percentile, sequentialLatencies } from './lib/stats.js';
 import { PRODUCT_PAGE, discoverRetailFixtures, productPageVariables } from './queries.js';
 
 const { values: args } = parseArgs({
@@ -105,12 +105,7 @@ try {
   if (args.jfr) await jcmd('JFR.start', 'name=product-page', 'settings=profile');
   for (let round = 1; round <= rounds; round++) {
     const before = await cpuSeconds(pids);
-    const latencies: number[] = [];
-    for (let index = 0; index < pages; index++) {
-      const started = performance.now();
-      await send(index);
-      latencies.push(performance.now() - started);
-    }
+    const latencies = await sequentialLatencies(pages, send);
     const after = await cpuSeconds(pids);
     const cpu = names.map((name) => (((after.get(name) ?? 0) - (before.get(name) ?? 0)) * 1000) / pages);
     lines.push(`| ${round} | ${pages} | ${percentile(latencies, 50).toFixed(2)} | ${percentile(latencies, 99).toFixed(2)} | ${cpu.map((ms) => ms.toFixed(2)).join(' | ')} |`);

@@ -1,3 +1,5 @@
+import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -126,6 +128,21 @@ export async function startMeshUnderTest(env: Record<string, string> = {}, optio
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * One mesh for the calling test file: started before its tests (allowing 5 minutes on a loaded
+ * machine), stopped after them. Returns how the tests reach it; it throws if none is running.
+ */
+export function meshForThisFile(env: Record<string, string> = {}, options: MeshUnderTestOptions = {}): () => MeshUnderTest {
+  let running: MeshUnderTest | undefined;
+  before(async () => {
+    running = await startMeshUnderTest(env, options);
+  }, { timeout: 300_000 });
+  after(async () => {
+    await running?.stop();
+  });
+  return () => running ?? assert.fail('mesh not started');
 }
 
 /**

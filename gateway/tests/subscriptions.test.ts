@@ -1,13 +1,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import WebSocket from 'ws';
-import { createLogger, type RunningHttpService } from '@mesh/server-kit';
-import { GATEWAY_SOCKET_CLOSE, loadGatewayConfig, startGateway } from '../src/module.js';
+import type { RunningHttpService } from '@mesh/server-kit';
+import { GATEWAY_SOCKET_CLOSE } from '../src/module.js';
 import { signDevToken } from '../src/dev-tokens.js';
-import { composeTestSupergraph, inventory, openOrders, order, product, startTestSubgraphServer, ticks, type RunningTestSubgraph, type Tick } from './subscriptions/test-subgraphs.js';
+import { inventory, openOrders, startTestSubgraphServer, ticks, type Tick } from './subscriptions/test-subgraphs.js';
+import { startSubscriptionRig, type SubscriptionRig } from './subscriptions/subscription-rig.js';
 import { client, publishUntilReceived, subscribe, wsUrl } from './subscriptions/ws-clients.js';
 
 // Real test subgraphs on real HTTP servers, composed with @apollo/composition, behind a real
@@ -15,32 +13,10 @@ import { client, publishUntilReceived, subscribe, wsUrl } from './subscriptions/
 
 const INTERNAL_SECRET = 'subscription-test-secret-0123456789abcdef';
 const ALLOWED_ORIGIN = 'https://clienteling.example';
-let subgraphs: Record<'inventory' | 'product' | 'order', RunningTestSubgraph>;
-let supergraphPath: string;
-const gateways: RunningHttpService[] = [];
+let rig: SubscriptionRig;
 
-async function startTestGateway(env: Record<string, string> = {}): Promise<RunningHttpService> {
-  const config = loadGatewayConfig({
-    NODE_ENV: 'test',
-    GATEWAY_PORT: '0',
-    MESH_INTERNAL_SECRET: INTERNAL_SECRET,
-    SUPERGRAPH_PATH: supergraphPath,
-    INVENTORY_URL: subgraphs.inventory.url,
-    PRODUCT_URL: subgraphs.product.url,
-    ORDER_URL: subgraphs.order.url,
-    CUSTOMER_URL: 'http://127.0.0.1:9/graphql',
-    LEDGER_URL: 'http://127.0.0.1:9/graphql',
-    WS_ALLOWED_ORIGINS: ALLOWED_ORIGIN,
-    // Every client here sends connection_init as soon as its socket opens, but on a loaded machine
-    // that may take longer than a short timeout: the 4408 test starts a gateway with its own.
-    WS_CONNECTION_INIT_TIMEOUT_MS: '30000',
-    WS_UPSTREAM_RETRY_MAX_MS: '300',
-    ...env,
-  });
-  const gateway = await startGateway(config, createLogger('gateway', { LOG_LEVEL: 'silent' }));
-  gateways.push(gateway);
-  return gateway;
-}
+/** Starts one more gateway over the rig's subgraphs. */
+const startTestGateway = (env: Record<string, string> = {}) => rig.startGateway(env);
 
 const FULL_TICK = /* GraphQL */ `
   subscription Watch($sku: String!) {
@@ -51,19 +27,18 @@ const FULL_TICK = /* GraphQL */ `
 let gateway: RunningHttpService;
 
 before(async () => {
-  subgraphs = {
-    inventory: await startTestSubgraphServer(inventory, INTERNAL_SECRET),
-    product: await startTestSubgraphServer(product, INTERNAL_SECRET),
-    order: await startTestSubgraphServer(order, INTERNAL_SECRET),
-  };
-  supergraphPath = join(mkdtempSync(join(tmpdir(), 'mesh-subscriptions-')), 'supergraph.graphql');
-  writeFileSync(supergraphPath, composeTestSupergraph({ inventory: subgraphs.inventory.url, product: subgraphs.product.url, order: subgraphs.order.url }));
+  rig = await startSubscriptionRig(INTERNAL_SECRET, {
+    WS_ALLOWED_ORIGINS: ALLOWED_ORIGIN,
+    // Every client here sends connection_init as soon as its socket opens, but on a loaded machine
+    // that may take longer than a short timeout: the 4408 test starts a gateway with its own.
+    WS_CONNECTION_INIT_TIMEOUT_MS: '30000',
+    WS_UPSTREAM_RETRY_MAX_MS: '300',
+  });
   gateway = await startTestGateway();
 });
 
 after(async () => {
-  for (const running of gateways) await running.close();
-  for (const running of Object.values(subgraphs ?? {})) await running.close();
+  await rig?.close();
 });
 
 test('a subscription selecting fields of three subgraphs receives every field, with correct values, for each event', async () => {
@@ -187,10 +162,10 @@ test('when the owning subgraph restarts, the gateway resubscribes and the client
   const c = client(gateway);
   const sub = subscribe(c, FULL_TICK, { sku: 'SKU-R' });
   await publishUntilReceived(sub, { sku: 'SKU-R', available: 1 });
-  const port = subgraphs.inventory.port;
-  await subgraphs.inventory.close();
+  const port = rig.subgraphs.inventory.port;
+  await rig.subgraphs.inventory.close();
   await new Promise((resolve) => setTimeout(resolve, 200));
-  subgraphs.inventory = await startTestSubgraphServer(inventory, INTERNAL_SECRET, port);
+  rig.subgraphs.inventory = await startTestSubgraphServer(inventory, INTERNAL_SECRET, port);
   await publishUntilReceived(sub, { sku: 'SKU-R', available: 2 });
   assert.equal(sub.error, undefined);
   assert.equal(sub.completed, false);
@@ -206,7 +181,7 @@ test('a gateway shutdown completes every client subscription before closing the 
   const c = client(stopping);
   const subs = [subscribe(c, FULL_TICK, { sku: 'SKU-S' }), subscribe(c, FULL_TICK, { sku: 'SKU-S' })];
   for (const sub of subs) await publishUntilReceived(sub, { sku: 'SKU-S', available: 3 });
-  gateways.splice(gateways.indexOf(stopping), 1);
+  rig.gateways.splice(rig.gateways.indexOf(stopping), 1);
   await stopping.close();
   for (const sub of subs) {
     await sub.settled();

@@ -5,17 +5,14 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { PlanNode, ServiceTarget } from './federation-replay.js';
-import type { LoadResult } from './load.js';
+import type { LoadPacing, LoadResult } from './load.js';
 import { runPinnedWorker } from './pinned-worker.js';
 
-export interface ReplayLoadSpec {
+export interface ReplayLoadSpec extends LoadPacing {
   readonly plan: PlanNode;
   readonly services: Readonly<Record<string, ServiceTarget>>;
   /** One variables object per request, in rotation. */
   readonly variables: readonly Readonly<Record<string, unknown>>[];
-  readonly connections: number;
-  readonly warmupSeconds: number;
-  readonly durationSeconds: number;
 }
 
 const worker = fileURLToPath(new URL('./federation-replay-worker.ts', import.meta.url));

@@ -3,14 +3,18 @@ import { runPinnedWorker } from './pinned-worker.js';
 
 export { LOAD_CORE } from './pinned-worker.js';
 
-/** One HTTP load run: POSTs the bodies in rotation over `connections` keep-alive connections. */
-export interface LoadSpec {
-  readonly url: string;
-  readonly bodies: readonly string[];
-  readonly headers: Readonly<Record<string, string>>;
+/** How hard and how long a load runs: requests in flight, then an unmeasured warm-up before the measured part. */
+export interface LoadPacing {
   readonly connections: number;
   readonly warmupSeconds: number;
   readonly durationSeconds: number;
+}
+
+/** One HTTP load run: POSTs the bodies in rotation over `connections` keep-alive connections. */
+export interface LoadSpec extends LoadPacing {
+  readonly url: string;
+  readonly bodies: readonly string[];
+  readonly headers: Readonly<Record<string, string>>;
   /**
    * Start each connection at a different body of the rotation. Without it every connection sends
    * bodies[0], bodies[1], ... in lock-step, so identical requests are in flight together, which

@@ -13,3 +13,14 @@ export function round(value: number): number {
   if (Math.abs(value) >= 100) return Math.round(value);
   return Number(value.toPrecision(3));
 }
+
+/** Sends `count` requests one after another (`send(index)`) and answers each one's latency in ms. */
+export async function sequentialLatencies(count: number, send: (index: number) => Promise<unknown>): Promise<number[]> {
+  const latencies: number[] = [];
+  for (let index = 0; index < count; index++) {
+    const started = performance.now();
+    await send(index);
+    latencies.push(performance.now() - started);
+  }
+  return latencies;
+}

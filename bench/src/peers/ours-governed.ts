@@ -1,12 +1,8 @@
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { freePort } from '@mesh/mesh-runner';
+import { startOurGatewayProcess } from './our-gateway-process.js';
 import type { RunningPeer } from './peer.js';
-import { spawnPeer } from './peer-process.js';
-
-const GATEWAY_ENTRY = fileURLToPath(new URL('../../../gateway/dist/index.js', import.meta.url));
 
 /** The client type the governed gateway enforces the manifest for; the load names itself with it. */
 export const GOVERNED_CLIENT = 'bench';
@@ -38,32 +34,17 @@ export async function startOursGoverned(options: GovernedStartOptions): Promise<
       operations: documents.map((body) => ({ id: createHash('sha256').update(body).digest('hex'), name: /query (\w+)/.exec(body)?.[1] ?? 'anonymous', type: 'query', body })),
     }),
   );
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}/graphql`;
-  const child = await spawnPeer({
-    name: 'ours-governed',
-    command: process.execPath,
-    args: [GATEWAY_ENTRY],
+  return startOurGatewayProcess({
+    id: 'ours-governed',
+    workDir: options.workDir,
+    supergraphPath: options.supergraphPath,
+    nodeEnv: options.nodeEnv,
     env: {
-      NODE_ENV: options.nodeEnv,
-      LOG_LEVEL: 'warn',
-      GATEWAY_PORT: String(port),
-      SUPERGRAPH_PATH: options.supergraphPath,
-      SUPERGRAPH_POLL_MS: '0',
       RATE_LIMIT_REQUESTS: '1000000000',
       COST_BUDGET: '1000000000000',
       PERSISTED_OPERATIONS_PATH: manifestPath,
       TRUSTED_OPERATIONS: `${GOVERNED_CLIENT}=enforce`,
     },
-    cwd: options.workDir,
-    logFile: join(options.workDir, 'ours-governed.log'),
-    url,
-  });
-  return {
-    url,
-    pid: child.pid,
     version: 'this repo, governance on',
-    workers: 'one Node process',
-    stop: child.stop,
-  };
+  });
 }

@@ -1,10 +1,7 @@
-import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { freePort } from '@mesh/mesh-runner';
+import { startOurGatewayProcess } from './our-gateway-process.js';
 import type { RunningPeer } from './peer.js';
-import { spawnPeer } from './peer-process.js';
 
-const GATEWAY_ENTRY = fileURLToPath(new URL('../../../gateway/dist/index.js', import.meta.url));
 /** How every mesh service starts: tracing is set up before its modules load (packages/telemetry). */
 const TELEMETRY_REGISTER = pathToFileURL(fileURLToPath(new URL('../../../packages/telemetry/dist/register.js', import.meta.url))).href;
 
@@ -26,33 +23,16 @@ export interface TracedStartOptions {
  * OTLP/HTTP (protobuf, the SDK's default) to a real receiver. The mesh's own gateway runs the same
  * build with no endpoint, so tracing is off there; scenario 1 measures them in the same rounds.
  */
-export async function startOursTraced(options: TracedStartOptions): Promise<RunningPeer> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}/graphql`;
-  const child = await spawnPeer({
-    name: options.id,
-    command: process.execPath,
-    args: ['--import', TELEMETRY_REGISTER, GATEWAY_ENTRY],
+export function startOursTraced(options: TracedStartOptions): Promise<RunningPeer> {
+  return startOurGatewayProcess({
+    ...options,
+    nodeArgs: ['--import', TELEMETRY_REGISTER],
     env: {
-      NODE_ENV: options.nodeEnv,
-      LOG_LEVEL: 'warn',
-      GATEWAY_PORT: String(port),
-      SUPERGRAPH_PATH: options.supergraphPath,
-      SUPERGRAPH_POLL_MS: '0',
       OTEL_SERVICE_NAME: 'gateway',
       OTEL_EXPORTER_OTLP_ENDPOINT: options.otlpEndpoint,
       OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
       OTEL_TRACES_SAMPLER_ARG: String(options.samplingRatio),
     },
-    cwd: options.workDir,
-    logFile: join(options.workDir, `${options.id}.log`),
-    url,
-  });
-  return {
-    url,
-    pid: child.pid,
     version: `this repo, tracing ${Math.round(options.samplingRatio * 100)} %`,
-    workers: 'one Node process',
-    stop: child.stop,
-  };
+  });
 }

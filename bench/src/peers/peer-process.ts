@@ -1,7 +1,8 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { stopper } from '@mesh/embedded-mongo';
 
 export interface PeerProcess {
   readonly pid: number;
@@ -36,7 +37,8 @@ export async function spawnPeer(options: SpawnPeerOptions): Promise<PeerProcess>
   let spawnError: Error | undefined;
   child.once('error', (error) => (spawnError = error));
   const stop = async () => {
-    await stopChild(child);
+    // A peer's graceful drain (Cosmo waits at least 15 s) is no part of the bench.
+    await stopper(child, 3_000)();
     log.end();
   };
   const deadline = Date.now() + (options.readyTimeoutMs ?? 90_000);
@@ -61,19 +63,6 @@ async function answersTypename(url: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/** SIGTERM, then SIGKILL: a peer's graceful drain (Cosmo waits at least 15 s) is no part of the bench. */
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 3_000);
-    child.once('exit', () => {
-      clearTimeout(force);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }
 
 /** What a binary prints for `--version` (or `-version`): its first line, or all of it. */

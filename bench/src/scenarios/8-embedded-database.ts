@@ -10,7 +10,7 @@ import { GatewayClient } from '@mesh/mesh-runner';
 import { principals } from '@mesh/test-kit';
 import { sampleProcessTree } from '../lib/process-stats.js';
 import { ratio, type BenchContext, type MeasuredRatio, type ResultTable, type Scenario, type ScenarioResult } from '../lib/scenario.js';
-import { percentile } from '../lib/stats.js';
+import { percentile, sequentialLatencies } from '../lib/stats.js';
 import { CUSTOMER_PAGE, PRODUCT_PAGE, REGION_AVAILABILITY, customerPageVariables, discoverRetailFixtures, productPageVariables, regionAvailabilityVariables } from '../queries.js';
 
 const ORDER_BY_NUMBER = `query OrderByNumber($number: String!) { orderByNumber(number: $number) { id number status lines { lineNumber quantity } } }`;
@@ -46,12 +46,7 @@ async function measure(context: BenchContext, client: MongoClient, page: string,
   const pid = context.mesh.database.pid;
   const cpuBefore = pid ? (await sampleProcessTree(pid)).cpuSeconds : 0;
   const before = await totals(client);
-  const latencies: number[] = [];
-  for (let index = 0; index < requests; index++) {
-    const started = performance.now();
-    await send(index);
-    latencies.push(performance.now() - started);
-  }
+  const latencies = await sequentialLatencies(requests, send);
   const after = await totals(client);
   const cpuAfter = pid ? (await sampleProcessTree(pid)).cpuSeconds : 0;
   return {

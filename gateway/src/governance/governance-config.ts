@@ -1,5 +1,5 @@
 import proxyaddr from 'proxy-addr';
-import { ConfigError, readInt, readOptionalString, type RuntimeEnvironment } from '@mesh/server-kit';
+import { ConfigError, parseJsonObject, readInt, readOptionalString, type RuntimeEnvironment } from '@mesh/server-kit';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -119,13 +119,7 @@ function readTrustedOperations(env: Env, production: boolean): TrustedOperations
 
 function readListSizes(raw: string | undefined): Readonly<Record<string, number>> {
   if (!raw) return Object.freeze({});
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw new ConfigError('LIST_SIZES must be a JSON object such as {"Query.locations": 25}');
-  }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError('LIST_SIZES must be a JSON object such as {"Query.locations": 25}');
+  const parsed = parseJsonObject('LIST_SIZES', raw, 'a JSON object such as {"Query.locations": 25}');
   const sizes: Record<string, number> = {};
   for (const [coordinate, size] of Object.entries(parsed)) {
     if (!/^[_A-Za-z][_0-9A-Za-z]*\.[_A-Za-z][_0-9A-Za-z]*$/.test(coordinate)) throw new ConfigError(`LIST_SIZES: "${coordinate}" is not Type.field`);

@@ -1,17 +1,13 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { randomUUID } from 'node:crypto';
-import { CloseCode, type Context, type ExecutionResult, type FormattedExecutionResult, type SubscribePayload } from 'graphql-ws';
+import { CloseCode, type Context, type ExecutionResult, type FormattedExecutionResult } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer, type WebSocket } from 'ws';
-import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type DocumentNode, type ExecutionArgs, type OperationDefinitionNode, type GraphQLFormattedError, type ValidationRule } from 'graphql';
-import { getVariableValues } from 'graphql/execution/values.js';
-import { meshError, type Logger, type Principal } from '@mesh/server-kit';
+import type { WebSocket } from 'ws';
+import { GraphQLError, type ExecutionArgs, type GraphQLFormattedError, type ValidationRule } from 'graphql';
+import { meshError, openSocketEndpoint, type Logger, type Principal } from '@mesh/server-kit';
 import type { SubscriptionLimits } from '../config.js';
-import type { GatewayContext } from '../context.js';
 import { EventChannel } from './event-channel.js';
 import { liveOnly } from './cursor-resume.js';
-import { groupingKey, liveVariables, startsWithCatchUp } from './grouping-key.js';
 import { Subscriber } from './subscriber.js';
 import { WriteCoalescer } from './write-coalescer.js';
 import { SubscriptionGroup, primaryRequest } from './subscription-group.js';
@@ -21,7 +17,7 @@ import type { OperationGuard } from '../governance/operation-guard.js';
 import type { TrustedOperations } from '../governance/trusted-operations.js';
 import { persistedHashOf } from '../governance/trusted-operations.plugin.js';
 import { SocketQuota, isOriginAllowed } from './socket-limits.js';
-import type { SubscriptionPlan } from './subscription-planner.js';
+import { createSubscriptionPreparation, type Delivery } from './subscription-preparation.js';
 import type { SubscriptionRuntime } from './subscription-runtime.js';
 import type { UpstreamPool } from './upstream-pool.js';
 
@@ -86,69 +82,29 @@ type SocketState = {
   clientKey?: string;
 };
 
-/** Where a subscription's events are written: the client's socket and subscription id. */
-interface Delivery {
-  readonly socket: WebSocket;
-  /** The upgraded connection under `socket`. */
-  readonly stream: Duplex;
-  readonly id: string;
-  /** Whether graphql-ws still holds the subscription (the client may complete it while it is being prepared). */
-  readonly active: () => boolean;
-}
-
-interface Prepared {
-  readonly plan: SubscriptionPlan;
-  readonly delivery: Delivery;
-  /** The live group of identical subscriptions it shares. */
-  readonly groupKey: string;
-  /** It starts with a catch-up of its own (a snapshot, a resume) before it joins the group. */
-  readonly catchUp: boolean;
-  readonly document: DocumentNode;
-  readonly operationName: string | undefined;
-  readonly variables: Readonly<Record<string, unknown>>;
-  readonly context: GatewayContext;
-  readonly runtime: SubscriptionRuntime;
-  readonly cost: number;
-}
-
-/** A subscription document that parsed, validated and planned (shared by every subscriber sending it). */
-interface PreparedDocument {
-  readonly document: DocumentNode;
-  readonly operation: OperationDefinitionNode;
-  readonly plan: SubscriptionPlan;
-  readonly runtime: SubscriptionRuntime;
-}
-
-/** Distinct subscription documents remembered (oldest forgotten first). */
-const PREPARED_DOCUMENTS = 500;
-
-const isErrorList = (value: PreparedDocument | readonly GraphQLError[]): value is readonly GraphQLError[] => Array.isArray(value);
-
 export function serveGatewaySubscriptions(options: GatewaySubscriptionOptions): GatewaySubscriptionServer {
   const { limits, pool, logger, identity } = options;
-  const sockets = new WebSocketServer({ noServer: true, maxPayload: 256 * 1024 });
   const perAddress = new SocketQuota(limits.maxSocketsPerClient);
   const perSubject = new SocketQuota(limits.maxSocketsPerClient);
   const connections = new Set<Context<Record<string, unknown>, SocketState>>();
-  // graphql-ws hands the object onSubscribe returns to `subscribe` unchanged: the plan rides along here.
-  const preparedArgs = new WeakMap<ExecutionArgs, Prepared>();
+  const preparation = createSubscriptionPreparation(options);
   /** Each client WebSocket's upgraded connection (ws keeps its own reference private). */
   const streams = new WeakMap<WebSocket, Duplex>();
   const coalescer = new WriteCoalescer();
 
-  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (path !== '/graphql' && path !== '/') return refuse(socket, 404, 'Not Found');
-    if (!isOriginAllowed(req, limits.allowedOrigins)) return refuse(socket, 403, 'Forbidden');
-    const address = identity.address(req);
-    if (!perAddress.acquire(address)) return refuse(socket, 429, 'Too Many Requests');
-    socket.once('close', () => perAddress.release(address));
-    sockets.handleUpgrade(req, socket, head, (ws) => {
-      streams.set(ws, socket);
-      sockets.emit('connection', ws, req);
-    });
-  };
-  options.server.on('upgrade', onUpgrade);
+  const endpoint = openSocketEndpoint({
+    server: options.server,
+    paths: ['/graphql', '/'],
+    maxPayload: 256 * 1024,
+    admit: (req, upgraded) => {
+      if (!isOriginAllowed(req, limits.allowedOrigins)) return { status: 403, text: 'Forbidden' };
+      const address = identity.address(req);
+      if (!perAddress.acquire(address)) return { status: 429, text: 'Too Many Requests' };
+      upgraded.once('close', () => perAddress.release(address));
+      return undefined;
+    },
+    accepted: (socket, upgraded) => void streams.set(socket, upgraded),
+  });
 
   // Refusals carry `http` (status, Retry-After) for Apollo Server; a socket has no use for it.
   const formatAll = (errors: readonly GraphQLError[]) =>
@@ -211,10 +167,10 @@ export function serveGatewaySubscriptions(options: GatewaySubscriptionOptions): 
         const stream = streams.get(ctx.extra.socket);
         if (!stream) throw new Error('a subscription arrived on a socket that was not upgraded by this server');
         const delivery: Delivery = { socket: ctx.extra.socket, stream, id, active: () => id in ctx.subscriptions };
-        const result = prepare({ ...payload, query }, principal, ctx.extra.clientKey ?? identity.key(request, principal), delivery);
+        const result = preparation.prepare({ ...payload, query }, principal, ctx.extra.clientKey ?? identity.key(request, principal), delivery);
         if (Array.isArray(result)) return result;
         const args = result as ExecutionArgs;
-        const prepared = preparedArgs.get(args);
+        const prepared = preparation.preparedOf(args);
         if (prepared) {
           const charge = await options.clientLimits.chargeCost(prepared.context.clientKey, prepared.cost);
           if (charge.refusal) return [charge.refusal];
@@ -225,69 +181,9 @@ export function serveGatewaySubscriptions(options: GatewaySubscriptionOptions): 
       onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: formatAll(result.errors) } : undefined),
       onError: (_ctx, _id, _payload, errors) => formatAll(errors),
     },
-    sockets,
+    endpoint.sockets,
     limits.keepAliveMs,
   );
-
-  // Thousands of devices subscribe with the same few documents: parse, validate and plan once per
-  // text (validation and plans depend on the document and schema only), coerce variables per call.
-  const documents = new Map<string, PreparedDocument | readonly GraphQLError[]>();
-  function prepareDocument(query: string, operationName: string | undefined): PreparedDocument | readonly GraphQLError[] {
-    const runtime = options.runtime();
-    const key = `${runtime.id}\n${operationName ?? ''}\n${query}`;
-    const hit = documents.get(key);
-    if (hit) return hit;
-    const prepared = prepareUncached(runtime, query, operationName);
-    if (documents.size >= PREPARED_DOCUMENTS) documents.delete(documents.keys().next().value as string);
-    documents.set(key, prepared);
-    return prepared;
-  }
-
-  function prepareUncached(runtime: SubscriptionRuntime, query: string, operationName: string | undefined): PreparedDocument | readonly GraphQLError[] {
-    let document: DocumentNode;
-    try {
-      document = parse(query, options.maxTokens ? { maxTokens: options.maxTokens } : {});
-    } catch (error) {
-      return [meshError('GRAPHQL_PARSE_FAILED', error instanceof Error ? error.message : 'The operation does not parse')];
-    }
-    const { planner } = runtime;
-    const schema = planner.apiGraphQLSchema;
-    const errors = validate(schema, document, [...specifiedRules, ...options.validationRules]);
-    if (errors.length > 0) {
-      return errors.map((error) =>
-        error.extensions['code'] ? error : new GraphQLError(error.message, { nodes: error.nodes ?? null, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }),
-      );
-    }
-    const operation = getOperationAST(document, operationName);
-    if (!operation) return [meshError('BAD_REQUEST', 'Name the operation to run')];
-    if (operation.operation !== 'subscription') {
-      return [meshError('BAD_REQUEST', 'Over WebSocket the gateway serves subscriptions; send queries and mutations over HTTP')];
-    }
-    try {
-      return { document, operation, plan: planner.plan(document, operationName), runtime };
-    } catch (error) {
-      if (error instanceof GraphQLError) return [error];
-      throw error;
-    }
-  }
-
-  function prepare(payload: SubscribePayload, principal: Principal, clientKey: string, delivery: Delivery): ExecutionArgs | readonly GraphQLError[] {
-    const operationName = payload.operationName ?? undefined;
-    const prepared = prepareDocument(payload.query, operationName);
-    if (isErrorList(prepared)) return prepared;
-    const { document, operation, plan, runtime } = prepared;
-    const schema = runtime.planner.apiGraphQLSchema;
-    const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {});
-    if (coerced.errors) return coerced.errors.map((error) => meshError('BAD_USER_INPUT', error.message));
-    const verdict = options.guard.judge(schema, document, operation, coerced.coerced);
-    if ('refusal' in verdict) return [verdict.refusal];
-    const context: GatewayContext = { principal, correlationId: randomUUID(), clientKey };
-    const args: ExecutionArgs = { schema, document, operationName: operationName ?? null, variableValues: coerced.coerced, contextValue: context };
-    const groupKey = groupingKey({ runtimeId: runtime.id, query: payload.query, operationName, variables: liveVariables(document, operation, coerced.coerced), principal });
-    const catchUp = startsWithCatchUp(schema, operation, coerced.coerced);
-    preparedArgs.set(args, { plan, delivery, groupKey, catchUp, document, operationName, variables: coerced.coerced, context, runtime, cost: verdict.cost });
-    return args;
-  }
 
   // Identical subscriptions share a live group (subscription-group.ts). One that starts with a
   // snapshot or a resume catches up on an upstream subscription of its own first, exactly as
@@ -295,7 +191,7 @@ export function serveGatewaySubscriptions(options: GatewaySubscriptionOptions): 
   const groups = new Map<string, SubscriptionGroup>();
 
   function federate(args: ExecutionArgs): AsyncIterableIterator<ExecutionResult> {
-    const entry = preparedArgs.get(args);
+    const entry = preparation.preparedOf(args);
     if (!entry) throw new Error('a subscription reached execution without being prepared');
     const { delivery, groupKey, plan, variables } = entry;
     if (!delivery.active()) return endedChannel();
@@ -338,7 +234,7 @@ export function serveGatewaySubscriptions(options: GatewaySubscriptionOptions): 
 
   return {
     async close() {
-      options.server.off('upgrade', onUpgrade);
+      endpoint.stopAccepting();
       // Completing upstream completes each client subscription (a `complete` message), in order
       // after the events already being resolved; then the sockets close with 1001.
       await pool.close();
@@ -346,12 +242,7 @@ export function serveGatewaySubscriptions(options: GatewaySubscriptionOptions): 
       while ([...connections].some((ctx) => Object.keys(ctx.subscriptions).length > 0) && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
-      const open = [...sockets.clients];
-      const closed = Promise.all(open.map((socket) => new Promise<void>((resolve) => (socket.readyState === socket.CLOSED ? resolve() : socket.once('close', () => resolve())))));
-      await graphqlWs.dispose();
-      const grace = setTimeout(() => open.forEach((socket) => socket.terminate()), 2000);
-      await closed;
-      clearTimeout(grace);
+      await endpoint.close(() => graphqlWs.dispose());
     },
   };
 }
@@ -360,8 +251,4 @@ function endedChannel(): AsyncIterableIterator<ExecutionResult> {
   const channel = new EventChannel<ExecutionResult>(1, () => {}, () => ({}));
   channel.end();
   return channel;
-}
-
-function refuse(socket: Duplex, status: number, text: string): void {
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }

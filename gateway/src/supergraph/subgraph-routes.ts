@@ -1,5 +1,5 @@
 import { Supergraph } from '@apollo/federation-internals';
-import { ConfigError } from '@mesh/server-kit';
+import { ConfigError, parseJsonObject } from '@mesh/server-kit';
 
 // Why: a new domain joins the mesh by composition and configuration alone. The supergraph names
 // every subgraph and the URL it was composed with (`join__graph`); configuration may move any of
@@ -37,14 +37,7 @@ export function readSubgraphUrlOverrides(env: Env): Readonly<Record<string, stri
   }
   const json = env['SUBGRAPH_URLS'];
   if (json) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(json);
-    } catch {
-      throw new ConfigError('SUBGRAPH_URLS must be a JSON object of subgraph name -> URL');
-    }
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError('SUBGRAPH_URLS must be a JSON object of subgraph name -> URL');
-    for (const [name, url] of Object.entries(parsed)) {
+    for (const [name, url] of Object.entries(parseJsonObject('SUBGRAPH_URLS', json, 'a JSON object of subgraph name -> URL'))) {
       if (typeof url !== 'string') throw new ConfigError(`SUBGRAPH_URLS: the URL of "${name}" must be a string`);
       overrides[overrideKey(name)] = checkedUrl(`SUBGRAPH_URLS.${name}`, url);
     }

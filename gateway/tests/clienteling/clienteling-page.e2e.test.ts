@@ -1,12 +1,12 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { clientelingRoutes } from '../../src/clienteling/clienteling-routes.js';
 import { readGatewayConfig } from '../../src/config.js';
 import { RecordStockMovementDocument } from '../__generated__/operations.js';
-import { startMeshUnderTest, type MeshUnderTest } from '../mesh-fixture.js';
+import { meshForThisFile } from '../mesh-fixture.js';
 import { admin, placeOrder, stockOf } from '../workflows/workflow-kit.js';
 import { latencyLine } from '../subscriptions/live-kit.js';
-import { findChromium, launchChromium, type HeadlessChromium } from './headless-chromium.js';
+import { chromiumForThisFile } from './headless-chromium.js';
 
 // The clienteling page in headless Chromium against the whole mesh (every service a process, a
 // real nats-server): the page subscribes through the gateway over graphql-ws from the browser,
@@ -15,21 +15,9 @@ const STORE = 'loc_nyc01';
 const SKU = 'SKU-0008-01';
 const RUN = Date.now().toString(36);
 
-let meshUnderTest: MeshUnderTest | undefined;
-let browser: HeadlessChromium | undefined;
-const mesh = (): MeshUnderTest => meshUnderTest ?? assert.fail('mesh not started');
-const tab = () => (browser ?? assert.fail('chromium not started')).tab;
-
-before(async () => {
-  const chromium = findChromium();
-  assert.ok(chromium, 'chromium is not installed: run scripts/setup.sh (Debian: apt-get install chromium) or set CHROMIUM_BIN');
-  meshUnderTest = await startMeshUnderTest({ INVENTORY_RELAY_INTERVAL_MS: '50', ORDER_RELAY_INTERVAL_MS: '50', INVENTORY_EXPIRY_INTERVAL_MS: '60000' });
-  browser = await launchChromium(chromium);
-}, { timeout: 300_000 });
-after(async () => {
-  await browser?.close();
-  await meshUnderTest?.stop();
-});
+// Chromium first: a machine without it fails at once, before the mesh starts.
+const tab = chromiumForThisFile();
+const mesh = meshForThisFile({ INVENTORY_RELAY_INTERVAL_MS: '50', ORDER_RELAY_INTERVAL_MS: '50', INVENTORY_EXPIRY_INTERVAL_MS: '60000' });
 
 /** Resolves in the page with Date.now() once `selector`'s text equals `text` (checked on every DOM change). */
 const whenText = (selector: string, text: string, timeoutMs = 15_000) => `

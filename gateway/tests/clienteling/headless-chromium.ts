@@ -1,6 +1,8 @@
+import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { after, before } from 'node:test';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 
 // Why: the clienteling page must be proven in a real browser. Debian's chromium, driven over the
@@ -40,6 +42,23 @@ export interface BrowserTab {
 export interface HeadlessChromium {
   readonly tab: BrowserTab;
   close(): Promise<void>;
+}
+
+/**
+ * Headless chromium for the calling test file: launched before its tests (failing at once when it
+ * is not installed), closed after them. Returns the tab; it throws if none is open.
+ */
+export function chromiumForThisFile(): () => BrowserTab {
+  let browser: HeadlessChromium | undefined;
+  before(async () => {
+    const chromium = findChromium();
+    assert.ok(chromium, 'chromium is not installed: run scripts/setup.sh (Debian: apt-get install chromium) or set CHROMIUM_BIN');
+    browser = await launchChromium(chromium);
+  });
+  after(async () => {
+    await browser?.close();
+  });
+  return () => (browser ?? assert.fail('chromium not started')).tab;
 }
 
 /** Launches headless chromium (a throwaway profile, puppeteer's default) and opens one tab. */

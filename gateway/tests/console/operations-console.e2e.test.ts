@@ -8,7 +8,7 @@ import { consoleRoutes } from '../../src/console/console-routes.js';
 import { readGatewayConfig } from '../../src/config.js';
 import { signDevToken } from '../../src/module.js';
 import { ShipOrderDocument } from '../__generated__/operations.js';
-import { findChromium, launchChromium, type HeadlessChromium } from '../clienteling/headless-chromium.js';
+import { chromiumForThisFile } from '../clienteling/headless-chromium.js';
 import { startMeshUnderTest, type MeshUnderTest } from '../mesh-fixture.js';
 import { admin, placeOrder, setAvailable, until, webOrder } from '../workflows/workflow-kit.js';
 
@@ -17,24 +17,20 @@ import { admin, placeOrder, setAvailable, until, webOrder } from '../workflows/w
 const RUN = Date.now().toString(36);
 const WAREHOUSE = 'loc_wh_nj';
 
+// Chromium first: a machine without it fails at once, before the mesh starts.
+const tab = chromiumForThisFile();
 let meshUnderTest: MeshUnderTest | undefined;
-let browser: HeadlessChromium | undefined;
 let orderDomain: EventBus | undefined;
 const mesh = (): MeshUnderTest => meshUnderTest ?? assert.fail('mesh not started');
-const tab = () => (browser ?? assert.fail('chromium not started')).tab;
 
 before(async () => {
-  const chromium = findChromium();
-  assert.ok(chromium, 'chromium is not installed: run scripts/setup.sh (Debian: apt-get install chromium) or set CHROMIUM_BIN');
   // Two deliveries 200 ms apart before a dead letter, so a poison event shows in a second.
   meshUnderTest = await startMeshUnderTest({ EVENT_MAX_DELIVER: '2', EVENT_RETRY_BACKOFF_MS: '200', INVENTORY_RELAY_INTERVAL_MS: '50', ORDER_RELAY_INTERVAL_MS: '50' });
-  browser = await launchChromium(chromium);
   // Stands in for a misbehaving order domain: publishes events straight onto the bus.
   orderDomain = await connectJetStreamBus({ servers: mesh().mesh.natsUrl, name: 'console-test-order-stand-in' });
 }, { timeout: 300_000 });
 after(async () => {
   await orderDomain?.close();
-  await browser?.close();
   await meshUnderTest?.stop();
 });
 

@@ -1,12 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DELIVERY_HEADERS, signDelivery, SOURCE_HEADER } from '@mesh/integration-subgraph';
 import type { Principal } from '@mesh/server-kit';
 import { principals } from '@mesh/test-kit';
 import { startMeshUnderTest, type MeshUnderTest } from '../mesh-fixture.js';
 import { setAvailable, until } from '../workflows/workflow-kit.js';
 import { decimal, journalExport, perAccount, sides, trialMovement } from './journal-checks.js';
 import { deliver, SHOP, shopifyOrder, shopifyRefund, WEBHOOK_SECRET } from './shopify-fixtures.js';
+import { CARRIER_SECRET, postCarrierMilestone } from './carrier-milestones.js';
 
 // Issue 13's acceptance, end to end over real HTTP with every service a separate process (embedded
 // database, real nats-server): a Shopify orders/create webhook becomes an external-channel order; a
@@ -17,7 +17,6 @@ import { deliver, SHOP, shopifyOrder, shopifyRefund, WEBHOOK_SECRET } from './sh
 const WAREHOUSE = 'loc_wh_nj';
 const SHOPIFY_LOCATION = 655441491;
 const SKU = 'SKU-0004-01';
-const CARRIER_SECRET = 'carrier-test-signing-key';
 const RUN = Date.now() % 1_000_000;
 const SHOPIFY_ORDER_ID = 6_000_000_000 + RUN;
 const DAY_MS = 86_400_000;
@@ -64,23 +63,7 @@ async function settled(id: string): Promise<MessageView> {
   });
 }
 
-/** POSTs a fulfilment milestone as a carrier does: `v1=` HMAC-SHA256 of `<timestamp>.<raw body>` with the shared key. */
-async function postMilestone(eventId: string, body: Record<string, unknown>): Promise<{ status: number; body: { status?: string } }> {
-  const raw = JSON.stringify(body);
-  const timestamp = Math.floor(Date.now() / 1000);
-  const response = await fetch(integrationUrl('/webhooks/fulfilment'), {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      [DELIVERY_HEADERS.eventId]: eventId,
-      [SOURCE_HEADER]: 'ups',
-      [DELIVERY_HEADERS.timestamp]: String(timestamp),
-      [DELIVERY_HEADERS.signature]: signDelivery(raw, timestamp, CARRIER_SECRET),
-    },
-    body: raw,
-  });
-  return { status: response.status, body: (await response.json()) as { status?: string } };
-}
+const postMilestone = (eventId: string, body: Record<string, unknown>) => postCarrierMilestone(mesh().mesh.subgraphUrls.integration, eventId, body);
 
 interface OrderView {
   status: string;

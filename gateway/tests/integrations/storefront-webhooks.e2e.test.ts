@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { principals } from '@mesh/test-kit';
 import { errorCodes, startMeshUnderTest, type MeshUnderTest } from '../mesh-fixture.js';
-import { DELIVERY_HEADERS, signDelivery, SOURCE_HEADER } from '@mesh/integration-subgraph';
+import { CARRIER_SECRET, postCarrierMilestone } from './carrier-milestones.js';
 import { placeOrder, setAvailable, stockOf, until, webOrder } from '../workflows/workflow-kit.js';
 import { deliver, SHOP, shopifyCancelledOrder, shopifyOrder, shopifyRefund, WEBHOOK_SECRET, type FixtureLine } from './shopify-fixtures.js';
 import { startReceiver, type TestReceiver } from './test-receivers.js';
@@ -17,7 +17,6 @@ const WAREHOUSE = 'loc_wh_nj';
 const SHOPIFY_LOCATION = 655441491;
 const RUN = Date.now() % 1_000_000;
 const { admin, analyst, associate } = principals;
-const CARRIER_SECRET = 'carrier-test-signing-key';
 const receivers: TestReceiver[] = [];
 
 let meshUnderTest: MeshUnderTest | undefined;
@@ -285,23 +284,9 @@ describe('storefront webhooks in (Shopify)', () => {
   });
 });
 
-/** POSTs a milestone to the fulfilment endpoint as a carrier would: signed with the shared key at `timestamp` (now by default). */
-async function milestone(eventId: string, body: Record<string, unknown>, options: { secret?: string; timestamp?: number } = {}): Promise<{ status: number; body: { status?: string } }> {
-  const raw = JSON.stringify(body);
-  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
-  const response = await fetch(mesh().mesh.subgraphUrls.integration.replace(/\/graphql$/, '/webhooks/fulfilment'), {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      [DELIVERY_HEADERS.eventId]: eventId,
-      [SOURCE_HEADER]: 'ups',
-      [DELIVERY_HEADERS.timestamp]: String(timestamp),
-      [DELIVERY_HEADERS.signature]: signDelivery(raw, timestamp, options.secret ?? CARRIER_SECRET),
-    },
-    body: raw,
-  });
-  return { status: response.status, body: (await response.json()) as { status?: string } };
-}
+/** POSTs a milestone to the fulfilment endpoint as a carrier would (see postCarrierMilestone). */
+const milestone = (eventId: string, body: Record<string, unknown>, options: { secret?: string; timestamp?: number } = {}) =>
+  postCarrierMilestone(mesh().mesh.subgraphUrls.integration, eventId, body, options);
 const milestoneId = (eventId: string) => `fulfilment:ups:${eventId}`;
 
 describe('fulfilment milestones in (carrier, WMS)', () => {

@@ -1,4 +1,4 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -7,7 +7,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { streamNameOf } from '@mesh/events';
 import { LEDGER_CONSUMERS } from '@mesh/ledger-subgraph';
 import { PlaceOrderDocument, ShipOrderDocument } from '../__generated__/operations.js';
-import { errorCodes, startMeshUnderTest, type MeshUnderTest } from '../mesh-fixture.js';
+import { errorCodes, meshForThisFile } from '../mesh-fixture.js';
 import { principals } from '@mesh/test-kit';
 import { admin, placeOrder, until, webOrder } from '../workflows/workflow-kit.js';
 import { parseSamples, valueOf } from './prometheus-text.js';
@@ -18,15 +18,7 @@ import { parseSamples, valueOf } from './prometheus-text.js';
 const SERVICES = ['gateway', 'product', 'inventory', 'order', 'customer', 'ledger'] as const;
 const RUN = Date.now().toString(36);
 
-let meshUnderTest: MeshUnderTest | undefined;
-const mesh = () => meshUnderTest ?? assert.fail('mesh not started');
-
-before(async () => {
-  meshUnderTest = await startMeshUnderTest({ INVENTORY_RELAY_INTERVAL_MS: '250' });
-}, { timeout: 300_000 });
-after(async () => {
-  await meshUnderTest?.stop();
-});
+const mesh = meshForThisFile({ INVENTORY_RELAY_INTERVAL_MS: '250' });
 
 /** Polls one service's /metrics until `metric` (with `labels`) reaches `atLeast`; answers the text. */
 async function untilMetric(service: (typeof SERVICES)[number], metric: string, labels: Record<string, string>, atLeast = 1, timeoutMs = 60_000): Promise<string> {

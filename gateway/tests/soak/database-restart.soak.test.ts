@@ -1,6 +1,6 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startMeshUnderTest, type MeshUnderTest } from '../mesh-fixture.js';
+import { meshForThisFile } from '../mesh-fixture.js';
 import { assertBurstSettled, assertNoDeadLetters, assertShippedAndPostedOnce, orderBurst, refusalCounts } from '../workflows/burst-kit.js';
 import { latencySummary, setAvailable } from '../workflows/workflow-kit.js';
 
@@ -15,18 +15,7 @@ import { latencySummary, setAvailable } from '../workflows/workflow-kit.js';
 const WAREHOUSE = 'loc_wh_nj';
 const RUN = Date.now().toString(36);
 
-let meshUnderTest: MeshUnderTest | undefined;
-const mesh = (): MeshUnderTest => {
-  if (!meshUnderTest) throw new Error('mesh not started');
-  return meshUnderTest;
-};
-
-before(async () => {
-  meshUnderTest = await startMeshUnderTest({ INVENTORY_RELAY_INTERVAL_MS: '250', INVENTORY_EXPIRY_INTERVAL_MS: '30000', SUBGRAPH_TIMEOUT_MS: '60000' }, { persistent: true });
-}, { timeout: 300_000 });
-after(async () => {
-  await meshUnderTest?.stop();
-});
+const mesh = meshForThisFile({ INVENTORY_RELAY_INTERVAL_MS: '250', INVENTORY_EXPIRY_INTERVAL_MS: '30000', SUBGRAPH_TIMEOUT_MS: '60000' }, { persistent: true });
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,10 +1,10 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { print } from 'graphql';
 import { principals } from '@mesh/test-kit';
 import { RecordStockMovementDocument, ShipOrderDocument } from '../__generated__/operations.js';
-import { errorCodes, startMeshUnderTest, type MeshUnderTest } from '../mesh-fixture.js';
+import { errorCodes, meshForThisFile } from '../mesh-fixture.js';
 import { admin, placeOrder, stockOf, webOrder } from '../workflows/workflow-kit.js';
 import { signDevToken } from '../../src/module.js';
 import { eventually, latencyLine, subscribe, type LiveSubscriber } from './live-kit.js';
@@ -14,23 +14,12 @@ import { eventually, latencyLine, subscribe, type LiveSubscriber } from './live-
 const WAREHOUSE = 'loc_wh_nj';
 const RUN = Date.now().toString(36);
 
-let meshUnderTest: MeshUnderTest | undefined;
-const mesh = (): MeshUnderTest => {
-  if (!meshUnderTest) throw new Error('mesh not started');
-  return meshUnderTest;
-};
-
-before(async () => {
-  meshUnderTest = await startMeshUnderTest({
-    INVENTORY_RELAY_INTERVAL_MS: '50',
-    ORDER_RELAY_INTERVAL_MS: '50',
-    INVENTORY_EXPIRY_INTERVAL_MS: '60000',
-    WS_MAX_SOCKETS_PER_CLIENT: '100',
-    WS_UPSTREAM_RETRY_MAX_MS: '1000',
-  });
-}, { timeout: 300_000 });
-after(async () => {
-  await meshUnderTest?.stop();
+const mesh = meshForThisFile({
+  INVENTORY_RELAY_INTERVAL_MS: '50',
+  ORDER_RELAY_INTERVAL_MS: '50',
+  INVENTORY_EXPIRY_INTERVAL_MS: '60000',
+  WS_MAX_SOCKETS_PER_CLIENT: '100',
+  WS_UPSTREAM_RETRY_MAX_MS: '1000',
 });
 
 type AvailabilityEvent = {

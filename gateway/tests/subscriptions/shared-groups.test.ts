@@ -1,13 +1,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import WebSocket from 'ws';
-import { createLogger, type RunningHttpService } from '@mesh/server-kit';
-import { loadGatewayConfig, startGateway } from '../../src/module.js';
+import type { RunningHttpService } from '@mesh/server-kit';
 import { signDevToken } from '../../src/dev-tokens.js';
-import { composeTestSupergraph, inventory, order, product, productNameResolutions, startTestSubgraphServer, tickUpdateSubscriptions, ticks, type RunningTestSubgraph, type Tick } from './test-subgraphs.js';
+import { productNameResolutions, tickUpdateSubscriptions, ticks, type Tick } from './test-subgraphs.js';
+import { startSubscriptionRig, type SubscriptionRig } from './subscription-rig.js';
 import { client, subscribe, wsUrl } from './ws-clients.js';
 
 // Identical subscriptions share one upstream subscription per gateway (counted at the test
@@ -16,29 +13,10 @@ import { client, subscribe, wsUrl } from './ws-clients.js';
 // holding up the others. Real subgraphs, a real gateway, real WebSockets.
 
 const INTERNAL_SECRET = 'shared-groups-test-secret-0123456789abcdef';
-let subgraphs: Record<'inventory' | 'product' | 'order', RunningTestSubgraph>;
-let supergraphPath: string;
-const gateways: RunningHttpService[] = [];
+let rig: SubscriptionRig;
 
-async function startTestGateway(env: Record<string, string> = {}): Promise<RunningHttpService> {
-  const config = loadGatewayConfig({
-    NODE_ENV: 'test',
-    GATEWAY_PORT: '0',
-    MESH_INTERNAL_SECRET: INTERNAL_SECRET,
-    SUPERGRAPH_PATH: supergraphPath,
-    INVENTORY_URL: subgraphs.inventory.url,
-    PRODUCT_URL: subgraphs.product.url,
-    ORDER_URL: subgraphs.order.url,
-    CUSTOMER_URL: 'http://127.0.0.1:9/graphql',
-    LEDGER_URL: 'http://127.0.0.1:9/graphql',
-    WS_CONNECTION_INIT_TIMEOUT_MS: '30000',
-    WS_MAX_SOCKETS_PER_CLIENT: '100',
-    ...env,
-  });
-  const gateway = await startGateway(config, createLogger('gateway', { LOG_LEVEL: 'silent' }));
-  gateways.push(gateway);
-  return gateway;
-}
+/** Starts one more gateway over the rig's subgraphs. */
+const startTestGateway = (env: Record<string, string> = {}) => rig.startGateway(env);
 
 const upstreamTickSubscriptions = () => ticks.listenerCount('tick');
 
@@ -84,19 +62,12 @@ const availableOf = (result: { data?: Record<string, unknown> | null } | undefin
 let gateway: RunningHttpService;
 
 before(async () => {
-  subgraphs = {
-    inventory: await startTestSubgraphServer(inventory, INTERNAL_SECRET),
-    product: await startTestSubgraphServer(product, INTERNAL_SECRET),
-    order: await startTestSubgraphServer(order, INTERNAL_SECRET),
-  };
-  supergraphPath = join(mkdtempSync(join(tmpdir(), 'mesh-shared-groups-')), 'supergraph.graphql');
-  writeFileSync(supergraphPath, composeTestSupergraph({ inventory: subgraphs.inventory.url, product: subgraphs.product.url, order: subgraphs.order.url }));
+  rig = await startSubscriptionRig(INTERNAL_SECRET, { WS_CONNECTION_INIT_TIMEOUT_MS: '30000', WS_MAX_SOCKETS_PER_CLIENT: '100' });
   gateway = await startTestGateway();
 });
 
 after(async () => {
-  for (const running of gateways) await running.close();
-  for (const running of Object.values(subgraphs ?? {})) await running.close();
+  await rig?.close();
 });
 
 test('thirty identical subscriptions on three sockets share one upstream subscription and one run of the rest of the plan per event, and each receives every event in order', async () => {

@@ -124,8 +124,8 @@ const crew: ToySubgraph = {
 
 export const TOY_SUBGRAPHS: readonly ToySubgraph[] = [planets, missions, telemetry, crew];
 
-/** Composes subgraphs (the toy ones by default) with their URLs into a supergraph SDL. */
-export function composeToySupergraph(urls: Readonly<Record<string, string>>, subgraphs: readonly ToySubgraph[] = TOY_SUBGRAPHS): string {
+/** Composes subgraphs (the toy ones by default, or any with a name and SDL) with their URLs into a supergraph SDL. */
+export function composeToySupergraph(urls: Readonly<Record<string, string>>, subgraphs: readonly Pick<ToySubgraph, 'name' | 'typeDefs'>[] = TOY_SUBGRAPHS): string {
   const result = composeServices(subgraphs.map(({ name, typeDefs }) => ({ name, typeDefs: parse(typeDefs), url: urls[name] ?? `http://127.0.0.1:9/${name}` })));
   if (result.errors) throw new Error(result.errors.map((error) => error.message).join('\n'));
   return result.supergraphSdl;

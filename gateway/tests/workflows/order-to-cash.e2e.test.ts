@@ -1,7 +1,7 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CustomerOrderCountDocument, PlaceOrderDocument } from '../__generated__/operations.js';
-import { errorCodes, startMeshUnderTest, type MeshUnderTest } from '../mesh-fixture.js';
+import { errorCodes, meshForThisFile } from '../mesh-fixture.js';
 import {
   admin,
   countByStatus,
@@ -25,21 +25,10 @@ import {
 const WAREHOUSE = 'loc_wh_nj';
 const RUN = Date.now().toString(36);
 
-let meshUnderTest: MeshUnderTest | undefined;
-const mesh = (): MeshUnderTest => {
-  if (!meshUnderTest) throw new Error('mesh not started');
-  return meshUnderTest;
-};
-
-before(async () => {
-  // The fixture slows inventory's relay for the N+1 suite; events are the point here. A burst of
-  // 100 orders in flight on a shared 2-core machine can keep the order subgraph busy beyond the
-  // gateway's default 10 s subgraph timeout, which would answer a client SUBGRAPH_TIMEOUT.
-  meshUnderTest = await startMeshUnderTest({ INVENTORY_RELAY_INTERVAL_MS: '250', INVENTORY_EXPIRY_INTERVAL_MS: '30000', SUBGRAPH_TIMEOUT_MS: '60000' });
-}, { timeout: 300_000 });
-after(async () => {
-  await meshUnderTest?.stop();
-});
+// The fixture slows inventory's relay for the N+1 suite; events are the point here. A burst of
+// 100 orders in flight on a shared 2-core machine can keep the order subgraph busy beyond the
+// gateway's default 10 s subgraph timeout, which would answer a client SUBGRAPH_TIMEOUT.
+const mesh = meshForThisFile({ INVENTORY_RELAY_INTERVAL_MS: '250', INVENTORY_EXPIRY_INTERVAL_MS: '30000', SUBGRAPH_TIMEOUT_MS: '60000' });
 
 /** Samples a level every few hundred ms until stopped, so the test can check it at every instant it saw. */
 function sampleLevel(sku: string): { stop(): Promise<LevelFigures[]> } {

@@ -1,8 +1,8 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { principals } from '@mesh/test-kit';
 import { taxOf } from '@mesh/seed-data';
-import { errorCodes, startMeshUnderTest, type MeshUnderTest } from '../mesh-fixture.js';
+import { errorCodes, meshForThisFile } from '../mesh-fixture.js';
 import { admin, placeOrder, setAvailable, stockOf, until, webOrder } from './workflow-kit.js';
 
 // Return to refund across channels, store POS sync and the cross-domain trace, through the real
@@ -11,18 +11,7 @@ const WAREHOUSE = 'loc_wh_nj';
 const STORE = 'loc_nyc01';
 const RUN = Date.now().toString(36);
 
-let meshUnderTest: MeshUnderTest | undefined;
-const mesh = (): MeshUnderTest => {
-  if (!meshUnderTest) throw new Error('mesh not started');
-  return meshUnderTest;
-};
-
-before(async () => {
-  meshUnderTest = await startMeshUnderTest({ INVENTORY_RELAY_INTERVAL_MS: '250', SUBGRAPH_TIMEOUT_MS: '60000' });
-}, { timeout: 300_000 });
-after(async () => {
-  await meshUnderTest?.stop();
-});
+const mesh = meshForThisFile({ INVENTORY_RELAY_INTERVAL_MS: '250', SUBGRAPH_TIMEOUT_MS: '60000' });
 
 interface OrderView {
   id: string;

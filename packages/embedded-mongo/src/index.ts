@@ -1,3 +1,5 @@
+export { freePort } from './free-port.js';
+export { killOnExit, stopper, waitForExit, OutputTail } from './child-process.js';
 export { DatabaseUnavailableError, type RunningDatabase } from './running-database.js';
 export {
   MONGO_JAVA_SERVER_VERSION,

@@ -1,14 +1,2 @@
-import { createServer } from 'node:net';
-
-/** Asks the OS for a port that is free right now on the loopback interface. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+// The database package finds its own free port the same way; the one helper lives there.
+export { freePort } from '@mesh/embedded-mongo';

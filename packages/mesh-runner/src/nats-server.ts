@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { killOnExit } from '@mesh/embedded-mongo';
 
 /** A nats-server with JetStream started by us (npm start, tests): random port, temporary store unless one is given. */
 export interface TestNatsServer {
@@ -50,11 +51,7 @@ export async function startNatsServer(options: { storeDir?: string } = {}): Prom
     // Its own process group, so a terminal's Ctrl-C leaves the broker to the runner's ordered stop.
     const proc = spawn(binary, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
     child = proc;
-    const stopWithRunner = () => {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-    };
-    process.once('exit', stopWithRunner);
-    proc.once('exit', () => process.removeListener('exit', stopWithRunner));
+    killOnExit(proc);
     let log = '';
     await new Promise<void>((resolve, reject) => {
       const timeout = setTimeout(() => fail(new Error(`nats-server did not start within 10 s:\n${log}`)), 10_000);

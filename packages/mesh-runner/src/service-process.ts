@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { killOnExit, stopper } from '@mesh/embedded-mongo';
 
 /** One mesh service running as its own Node process. */
 export interface ServiceProcess {
@@ -45,7 +46,8 @@ export async function spawnService(options: SpawnServiceOptions): Promise<Servic
     // in dependency order (the database must outlive every subgraph's last outbox relay pass).
     detached: true,
   });
-  stopWithRunner(child);
+  // Best effort: a detached child would outlive the runner.
+  killOnExit(child);
   const lines: string[] = [];
   const capture = (chunk: Buffer) => {
     for (const line of chunk.toString('utf8').split('\n')) {
@@ -64,7 +66,7 @@ export async function spawnService(options: SpawnServiceOptions): Promise<Servic
     baseUrl: options.baseUrl,
     child,
     recentOutput: () => lines.join('\n'),
-    stop: () => stopChild(child),
+    stop: stopper(child, 10_000),
     kill: () => killChild(child),
   };
   const deadline = Date.now() + (options.readyTimeoutMs ?? 120_000);
@@ -80,27 +82,6 @@ export async function spawnService(options: SpawnServiceOptions): Promise<Servic
   }
   await service.stop();
   throw new Error(`${options.name} was not ready within the timeout:\n${service.recentOutput()}`);
-}
-
-/** SIGTERMs the child if the runner exits without stopping it (best effort: a detached child would outlive it). */
-function stopWithRunner(child: ChildProcess): void {
-  const stop = () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-  };
-  process.once('exit', stop);
-  child.once('exit', () => process.removeListener('exit', stop));
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.once('exit', () => {
-      clearTimeout(force);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }
 
 function killChild(child: ChildProcess): Promise<void> {

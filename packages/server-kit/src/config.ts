@@ -43,6 +43,18 @@ export function readBoolean(env: Env, name: string, fallback: boolean): boolean 
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
 
+/** Parses a setting holding a JSON object (`mustBe` completes "NAME must be ..." when it is not one). */
+export function parseJsonObject(name: string, raw: string, mustBe: string): Readonly<Record<string, unknown>> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`${name} must be ${mustBe}`);
+  return parsed as Readonly<Record<string, unknown>>;
+}
+
 /** The environment the process runs in; production turns off dev conveniences (Sandbox, dev keys). */
 export type RuntimeEnvironment = 'development' | 'test' | 'production';
 

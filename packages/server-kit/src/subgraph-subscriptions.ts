@@ -2,13 +2,14 @@ import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { CloseCode, type SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
-import { GraphQLError, getOperationAST, parse, validate, type ExecutionArgs, type GraphQLSchema } from 'graphql';
-import { createErrorFormatter, meshError, unauthenticated } from './errors.js';
+import type { ExecutionArgs, GraphQLError, GraphQLSchema } from 'graphql';
+import { createErrorFormatter, unauthenticated } from './errors.js';
 import { GATEWAY_CREDENTIAL_HEADER, InvalidGatewayCredential, type GatewayCredentialVerifier } from './gateway-credential.js';
 import type { Logger } from './logger.js';
 import type { Principal } from './roles.js';
+import { openSocketEndpoint } from './socket-endpoint.js';
 import { CORRELATION_ID_HEADER, type RequestContext } from './subgraph-server.js';
+import { parseSubscriptionDocument } from './subscription-document.js';
 
 // Why: subgraphs serve their own `Subscription` fields over graphql-ws on the /graphql path of
 // the HTTP server they already run, so the gateway can subscribe to the owning domain and
@@ -54,15 +55,7 @@ export function hasSubscriptions(schema: GraphQLSchema): boolean {
 /** Serves the schema's subscriptions over graphql-ws on the server's `/graphql` upgrade requests. */
 export function serveSubgraphSubscriptions<TContext>(options: SubgraphSubscriptionOptions<TContext>): SubgraphSubscriptionServer {
   const { schema, verifier, logger } = options;
-  const sockets = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
-  const onUpgrade = (req: import('node:http').IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => {
-    if (new URL(req.url ?? '/', 'http://localhost').pathname !== '/graphql') {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
-      return;
-    }
-    sockets.handleUpgrade(req, socket, head, (ws) => sockets.emit('connection', ws, req));
-  };
-  options.server.on('upgrade', onUpgrade);
+  const endpoint = openSocketEndpoint({ server: options.server, paths: ['/graphql'], maxPayload: 1024 * 1024 });
   const format = createErrorFormatter(logger);
   const formatAll = (errors: readonly GraphQLError[]) => errors.map((error) => format(error.toJSON(), error));
 
@@ -103,35 +96,16 @@ export function serveSubgraphSubscriptions<TContext>(options: SubgraphSubscripti
       onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: formatAll(result.errors) } : undefined),
       onError: (_ctx, _id, _payload, errors) => formatAll(errors),
     },
-    sockets,
+    endpoint.sockets,
     options.keepAliveMs ?? 12_000,
   );
 
-  return {
-    async close() {
-      options.server.off('upgrade', onUpgrade);
-      const open = [...sockets.clients];
-      const closed = Promise.all(open.map((socket) => new Promise<void>((resolve) => (socket.readyState === socket.CLOSED ? resolve() : socket.once('close', () => resolve())))));
-      await server.dispose();
-      // A peer that never answers the close handshake must not hold shutdown.
-      const grace = setTimeout(() => open.forEach((socket) => socket.terminate()), 2000);
-      await closed;
-      clearTimeout(grace);
-    },
-  };
+  return { close: () => endpoint.close(() => server.dispose()) };
 }
 
 /** Parses and validates a subscribe payload; only subscription operations are served over the socket. */
 function prepare(schema: GraphQLSchema, payload: SubscribePayload): Omit<ExecutionArgs, 'contextValue'> | readonly GraphQLError[] {
-  let document;
-  try {
-    document = parse(payload.query);
-  } catch (error) {
-    return [meshError('GRAPHQL_PARSE_FAILED', error instanceof Error ? error.message : 'The operation does not parse')];
-  }
-  const errors = validate(schema, document);
-  if (errors.length > 0) return errors.map((error) => new GraphQLError(error.message, { nodes: error.nodes ?? null, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
-  const operation = getOperationAST(document, payload.operationName ?? undefined);
-  if (operation?.operation !== 'subscription') return [meshError('BAD_REQUEST', 'Over WebSocket this subgraph serves subscriptions only')];
-  return { schema, document, operationName: payload.operationName ?? null, variableValues: payload.variables ?? null };
+  const parsed = parseSubscriptionDocument(schema, payload.query, payload.operationName ?? undefined, { onlySubscriptions: 'Over WebSocket this subgraph serves subscriptions only' });
+  if (!('document' in parsed)) return parsed;
+  return { schema, document: parsed.document, operationName: payload.operationName ?? null, variableValues: payload.variables ?? null };
 }

@@ -1,27 +1,15 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHook } from 'node:async_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Connection } from 'mongoose';
-import { startEmbeddedMongo, type RunningDatabase } from '@mesh/embedded-mongo';
-import { connectDatabase } from '../src/index.js';
+import { oneDocumentDatabase } from './support/one-document-database.js';
 
 // An idle service's database connection should not wake the process: the driver's pool check ran
 // every 100 ms by default (about 30 timers in 3 s), which was each service's most frequent wake-up.
-let database: RunningDatabase;
-let connection: Connection;
-
-before(async () => {
-  database = await startEmbeddedMongo({ backend: 'memory' });
-  connection = await connectDatabase({ uri: database.uri, dbName: 'idle_test' });
-  await connection.collection('things').insertOne({ _id: 'one' as never });
-});
-after(async () => {
-  await connection.close();
-  await database.stop();
-});
+const fixture = oneDocumentDatabase('idle_test');
 
 test('an idle connection starts at most a few timers in 3 s, and still answers at once afterwards', { timeout: 30_000 }, async () => {
+  const { connection } = fixture();
   let timers = 0;
   const hook = createHook({
     init(_id, type) {

@@ -1,26 +1,15 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GraphQLError } from 'graphql';
-import type { Connection } from 'mongoose';
-import { startEmbeddedMongo, type RunningDatabase } from '@mesh/embedded-mongo';
-import { connectDatabase, createErrorFormatter, createLogger, isDatabaseUnavailable } from '../src/index.js';
+import { createErrorFormatter, createLogger, isDatabaseUnavailable } from '../src/index.js';
+import { oneDocumentDatabase } from './support/one-document-database.js';
 
 // What every service answers while its database is down: a retryable DATABASE_UNAVAILABLE, from the
 // driver's real errors against a real server that was stopped, not INTERNAL_SERVER_ERROR.
-let database: RunningDatabase;
-let connection: Connection;
-
-before(async () => {
-  database = await startEmbeddedMongo({ backend: 'memory' });
-  connection = await connectDatabase({ uri: database.uri, dbName: 'outage_test' });
-  await connection.collection('things').insertOne({ _id: 'one' as never });
-});
-after(async () => {
-  await connection.close();
-  await database.stop();
-});
+const fixture = oneDocumentDatabase('outage_test');
 
 test('a query against a stopped database is answered as a retryable DATABASE_UNAVAILABLE, and other failures stay masked', { timeout: 60_000 }, async () => {
+  const { database, connection } = fixture();
   const format = createErrorFormatter(createLogger('outage-test', { LOG_LEVEL: 'silent' }));
   await database.stop();
   const failure = await connection
