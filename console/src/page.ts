@@ -25,7 +25,7 @@ export function poll(task: () => Promise<void>, intervalMs: number, onError: (er
     } catch (error) {
       if (!stopped) onError(error);
     }
-    if (!stopped) timer = setTimeout(run, intervalMs);
+    if (!stopped) timer = setTimeout(() => void run(), intervalMs);
   };
   void run();
   return () => {

@@ -6,7 +6,7 @@
  * shapes our queries produce are supported (Sequence, Parallel, Flatten over Fetch, no rewrites,
  * no @defer, no conditions); anything else throws rather than measuring something different.
  */
-import { Agent, request as httpRequest } from 'node:http';
+import { type Agent, request as httpRequest } from 'node:http';
 import { parse, type SelectionSetNode } from 'graphql';
 
 export type JsonObject = { [key: string]: unknown };

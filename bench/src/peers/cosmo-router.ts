@@ -61,7 +61,7 @@ async function composeExecutionConfig(options: PeerStartOptions): Promise<string
     });
   } catch (error) {
     const detail = error as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`wgc router compose failed: ${detail.message}\n${detail.stdout ?? ''}${detail.stderr ?? ''}`.slice(0, 4000));
+    throw new Error(`wgc router compose failed: ${detail.message}\n${detail.stdout ?? ''}${detail.stderr ?? ''}`.slice(0, 4000), { cause: error });
   }
   if (!existsSync(output)) throw new Error(`wgc router compose wrote no ${output}`);
   return output;

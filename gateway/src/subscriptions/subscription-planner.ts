@@ -1,4 +1,4 @@
-import { Supergraph, operationFromDocument, type Schema } from '@apollo/federation-internals';
+import { type Supergraph, operationFromDocument, type Schema } from '@apollo/federation-internals';
 import { QueryPlanner, type FetchNode, type PlanNode } from '@apollo/query-planner';
 import { GraphQLError, print, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { withResumeCursor } from './cursor-resume.js';

@@ -1,4 +1,4 @@
-import { Supergraph } from '@apollo/federation-internals';
+import type { Supergraph } from '@apollo/federation-internals';
 import { ConfigError, parseJsonObject } from '@mesh/server-kit';
 
 // Why: a new domain joins the mesh by composition and configuration alone. The supergraph names

@@ -29,7 +29,7 @@ const promotions: SubgraphDefinition = {
   },
 };
 
-let subgraphs: Record<string, RunningTestSubgraph> = {};
+const subgraphs: Record<string, RunningTestSubgraph> = {};
 let gateway: RunningHttpService;
 let supergraphPath: string;
 const logged = recordingLogger();

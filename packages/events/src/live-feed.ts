@@ -93,6 +93,7 @@ class LiveQueue<T> implements AsyncIterableIterator<T> {
 
   next(): Promise<IteratorResult<T>> {
     if (this.buffer.length > 0) return Promise.resolve({ value: this.buffer.shift() as T, done: false });
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the feed's own failure, passed on as it came
     if (this.failure !== undefined) return Promise.reject(this.failure);
     if (this.done) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve, reject) => (this.waiting = { resolve, reject }));

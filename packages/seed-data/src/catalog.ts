@@ -1,4 +1,4 @@
-import { SeededRandom, pad } from './random.js';
+import { type SeededRandom, pad } from './random.js';
 import type { SeedProduct, SeedVariant } from './types.js';
 
 const CATEGORIES = [

@@ -1,4 +1,4 @@
-import { SeededRandom, pad } from './random.js';
+import { type SeededRandom, pad } from './random.js';
 import type { Region, SeedCustomer, SeedIdentity } from './types.js';
 
 const FIRST = ['Ava', 'Liam', 'Mia', 'Noah', 'Emma', 'Lucas', 'Sofia', 'Elias', 'Chloe', 'Mateo', 'Hannah', 'Leon', 'Amara', 'Jonas', 'Priya', 'Kenji', 'Zoe', 'Omar', 'Ines', 'Felix'];

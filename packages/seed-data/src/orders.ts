@@ -1,4 +1,4 @@
-import { SeededRandom, pad } from './random.js';
+import { type SeededRandom, pad } from './random.js';
 import type { Channel, Currency, FulfillmentType, SeedCustomer, SeedLocation, SeedOrder, SeedOrderLine, SeedReturnPlan, SeedVariant } from './types.js';
 
 export const ORDER_COUNT = 5000;

@@ -1,4 +1,4 @@
-import { SeededRandom } from './random.js';
+import type { SeededRandom } from './random.js';
 import type { SeedLocation, SeedMovement, SeedOrder, SeedStockLevel, SeedVariant } from './types.js';
 
 const ON_HAND_RANGE = { STORE: [0, 20], WAREHOUSE: [20, 200], DISTRIBUTION_CENTER: [100, 500] } as const;

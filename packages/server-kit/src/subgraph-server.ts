@@ -6,7 +6,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { parse, type GraphQLSchema } from 'graphql';
 import { createErrorFormatter, unauthenticated } from './errors.js';
-import { GATEWAY_CREDENTIAL_HEADER, GatewayCredentialVerifier, InvalidGatewayCredential } from './gateway-credential.js';
+import { GATEWAY_CREDENTIAL_HEADER, type GatewayCredentialVerifier, InvalidGatewayCredential } from './gateway-credential.js';
 import type { Logger } from './logger.js';
 import type { ServiceMetrics } from './metrics.js';
 import { operationMetricsPlugin } from './operation-metrics.plugin.js';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GraphQLObjectType } from 'graphql';
+import type { GraphQLObjectType } from 'graphql';
 import { createLogger, createSubgraphApollo, createSubgraphSchema, type RequestContext } from '../src/index.js';
 
 const definition = {
