@@ -8,6 +8,13 @@ import { readTelemetrySettings, type TelemetrySettings } from './telemetry-setti
 /** Paths whose requests are probes and scrapes, not business: never traced. */
 const UNTRACED_PATHS: ReadonlySet<string> = new Set(['/health', '/ready', '/metrics']);
 
+/** The path of a request target without its query, cheaply: the hooks run for every request and fetch. */
+function pathOf(target: string | undefined): string {
+  if (!target) return '/';
+  const query = target.indexOf('?');
+  return query < 0 ? target : target.slice(0, query);
+}
+
 /**
  * Starts the OpenTelemetry SDK when the settings say so (see readTelemetrySettings), with the
  * instrumentations of every hop a mesh service makes: incoming HTTP (GraphQL requests, W3C
@@ -21,14 +28,20 @@ export function startTracing(env: Readonly<Record<string, string | undefined>> =
   if (!settings.enabled || started) return settings;
   started = true;
   const sdk = new NodeSDK({
+    // Traces only. Without these the SDK also starts OTLP metrics (the HTTP and fetch
+    // instrumentations then record a histogram for every request and fetch, sampled or not) and
+    // OTLP logs, which the collector has no pipeline for: /metrics is the services' own.
+    metricReaders: [],
+    logRecordProcessors: [],
     instrumentations: [
       new HttpInstrumentation({
-        ignoreIncomingRequestHook: (request) => UNTRACED_PATHS.has(new URL(request.url ?? '/', 'http://localhost').pathname),
-        // Readiness polls and the like from this process are not part of any workflow.
-        ignoreOutgoingRequestHook: () => true,
+        ignoreIncomingRequestHook: (request) => UNTRACED_PATHS.has(pathOf(request.url)),
+        // Outgoing node:http requests (readiness polls, the exporter's own) are not part of any
+        // workflow; subgraph fetches go through undici, traced below.
+        disableOutgoingRequestInstrumentation: true,
       }),
       new UndiciInstrumentation({
-        ignoreRequestHook: (request) => UNTRACED_PATHS.has(new URL(request.path, 'http://localhost').pathname),
+        ignoreRequestHook: (request) => UNTRACED_PATHS.has(pathOf(request.path)),
       }),
       new MongoDBInstrumentation({ enhancedDatabaseReporting: false }),
     ],
