@@ -8,6 +8,19 @@ import { readTelemetrySettings, type TelemetrySettings } from './telemetry-setti
 /** Paths whose requests are probes and scrapes, not business: never traced. */
 const UNTRACED_PATHS: ReadonlySet<string> = new Set(['/health', '/ready', '/metrics']);
 
+/**
+ * Whether an undici request already carries W3C trace context: its caller propagated the context
+ * of a span of its own (the gateway's subgraph fetches carry @apollo/gateway's `gateway.fetch`),
+ * so a client span here would only repeat it.
+ */
+function carriesTraceContext(headers: unknown): boolean {
+  if (Array.isArray(headers)) {
+    for (let index = 0; index < headers.length; index += 2) if (String(headers[index]).toLowerCase() === 'traceparent') return true;
+    return false;
+  }
+  return typeof headers === 'string' && /^traceparent:/im.test(headers);
+}
+
 /** The path of a request target without its query, cheaply: the hooks run for every request and fetch. */
 function pathOf(target: string | undefined): string {
   if (!target) return '/';
@@ -41,7 +54,7 @@ export function startTracing(env: Readonly<Record<string, string | undefined>> =
         disableOutgoingRequestInstrumentation: true,
       }),
       new UndiciInstrumentation({
-        ignoreRequestHook: (request) => UNTRACED_PATHS.has(pathOf(request.path)),
+        ignoreRequestHook: (request) => UNTRACED_PATHS.has(pathOf(request.path)) || carriesTraceContext(request.headers),
       }),
       new MongoDBInstrumentation({ enhancedDatabaseReporting: false }),
     ],
