@@ -9,6 +9,26 @@ import { readTelemetrySettings, type TelemetrySettings } from './telemetry-setti
 const UNTRACED_PATHS: ReadonlySet<string> = new Set(['/health', '/ready', '/metrics']);
 
 /**
+ * Whether an undici request already carries W3C trace context: its caller propagated the context
+ * of a span of its own (the gateway's subgraph fetches carry @apollo/gateway's `gateway.fetch`),
+ * so a client span here would only repeat it.
+ */
+function carriesTraceContext(headers: unknown): boolean {
+  if (Array.isArray(headers)) {
+    for (let index = 0; index < headers.length; index += 2) if (String(headers[index]).toLowerCase() === 'traceparent') return true;
+    return false;
+  }
+  return typeof headers === 'string' && /^traceparent:/im.test(headers);
+}
+
+/** The path of a request target without its query, cheaply: the hooks run for every request and fetch. */
+function pathOf(target: string | undefined): string {
+  if (!target) return '/';
+  const query = target.indexOf('?');
+  return query < 0 ? target : target.slice(0, query);
+}
+
+/**
  * Starts the OpenTelemetry SDK when the settings say so (see readTelemetrySettings), with the
  * instrumentations of every hop a mesh service makes: incoming HTTP (GraphQL requests, W3C
  * `traceparent` read), outgoing fetch (the gateway's subgraph fetches, `traceparent` written) and
@@ -21,14 +41,20 @@ export function startTracing(env: Readonly<Record<string, string | undefined>> =
   if (!settings.enabled || started) return settings;
   started = true;
   const sdk = new NodeSDK({
+    // Traces only. Without these the SDK also starts OTLP metrics (the HTTP and fetch
+    // instrumentations then record a histogram for every request and fetch, sampled or not) and
+    // OTLP logs, which the collector has no pipeline for: /metrics is the services' own.
+    metricReaders: [],
+    logRecordProcessors: [],
     instrumentations: [
       new HttpInstrumentation({
-        ignoreIncomingRequestHook: (request) => UNTRACED_PATHS.has(new URL(request.url ?? '/', 'http://localhost').pathname),
-        // Readiness polls and the like from this process are not part of any workflow.
-        ignoreOutgoingRequestHook: () => true,
+        ignoreIncomingRequestHook: (request) => UNTRACED_PATHS.has(pathOf(request.url)),
+        // Outgoing node:http requests (readiness polls, the exporter's own) are not part of any
+        // workflow; subgraph fetches go through undici, traced below.
+        disableOutgoingRequestInstrumentation: true,
       }),
       new UndiciInstrumentation({
-        ignoreRequestHook: (request) => UNTRACED_PATHS.has(new URL(request.path, 'http://localhost').pathname),
+        ignoreRequestHook: (request) => UNTRACED_PATHS.has(pathOf(request.path)) || carriesTraceContext(request.headers),
       }),
       new MongoDBInstrumentation({ enhancedDatabaseReporting: false }),
     ],
