@@ -308,11 +308,12 @@ public final class EmbeddedMongo {
 
     /**
      * A collection's documents, under the map name H2Database chooses (so files of the stock backend
-     * open), stored as BSON ({@link BsonDocumentType}). Every opening must name the type: H2 keeps
-     * the first instance a name is opened with.
+     * open), stored as BSON ({@link BsonDocumentType}) under keys of {@link PositionKeyType} (one
+     * per map: H2's object type keeps unsynchronised state). Every opening must name the types: H2
+     * keeps the first instance a name is opened with.
      */
     private static MVMap<Object, Document> documents(MVStore store, String namespace) {
-        return store.openMap("databases." + namespace, new MVMap.Builder<Object, Document>().valueType(DOCUMENT_TYPE));
+        return store.openMap("databases." + namespace, new MVMap.Builder<Object, Document>().keyType(new PositionKeyType()).valueType(DOCUMENT_TYPE));
     }
 
     private static final BsonDocumentType DOCUMENT_TYPE = new BsonDocumentType();

@@ -89,7 +89,7 @@ final class OrderedIndex extends Index<Object> {
                 } else if (a == HIGHEST || b == LOWEST) {
                     return 1;
                 } else {
-                    order = keys.get(i).isAscending() ? values.compare(a, b) : values.compare(b, a);
+                    order = keys.get(i).isAscending() ? SameTypeOrder.compare(values, a, b) : SameTypeOrder.compare(values, b, a);
                 }
                 if (order != 0) {
                     return order;

@@ -6,5 +6,5 @@ export {
   startEmbeddedMongo,
   type EmbeddedMongoOptions,
 } from './start-embedded-mongo.js';
-export { resolveDatabase, type ResolveDatabaseOptions } from './resolve-database.js';
+export { resolveDatabase, startedDatabaseUri, type ResolveDatabaseOptions } from './resolve-database.js';
 export { startTestDatabase } from './test-database.js';

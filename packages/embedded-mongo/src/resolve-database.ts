@@ -18,6 +18,16 @@ export interface ResolveDatabaseOptions {
   dataDir: string;
   /** Receives one line saying which database is used. Default: stderr. */
   log?: (line: string) => void;
+  /**
+   * The loopback port a started database listens on (default: a free one), so that a caller can
+   * hand out its URI, {@link startedDatabaseUri}, before the database has finished starting.
+   */
+  port?: number;
+}
+
+/** The URI of a database resolveDatabase starts on `port`, or MONGODB_URI when that is set. */
+export function startedDatabaseUri(port: number): string {
+  return process.env.MONGODB_URI?.trim() || `mongodb://127.0.0.1:${port}`;
 }
 
 /**
@@ -40,17 +50,17 @@ export async function resolveDatabase(options: ResolveDatabaseOptions): Promise<
 
   const mongod = await findOnPath('mongod');
   const database = mongod
-    ? await startMongod(mongod, dataDir, options.persistent)
-    : await startEmbedded(dataDir, options.persistent);
+    ? await startMongod(mongod, dataDir, options.persistent, options.port)
+    : await startEmbedded(dataDir, options.persistent, options.port);
   log(`database: ${database.description}`);
   return database;
 }
 
-async function startEmbedded(dataDir: string, persistent: boolean): Promise<RunningDatabase> {
+async function startEmbedded(dataDir: string, persistent: boolean, port = 0): Promise<RunningDatabase> {
   try {
     return persistent
-      ? await startEmbeddedMongo({ backend: 'h2', dataFile: join(dataDir, 'embedded.h2') })
-      : await startEmbeddedMongo({ backend: 'memory' });
+      ? await startEmbeddedMongo({ backend: 'h2', dataFile: join(dataDir, 'embedded.h2'), port })
+      : await startEmbeddedMongo({ backend: 'memory', port });
   } catch (error) {
     if (!(error instanceof DatabaseUnavailableError)) throw error;
     throw new DatabaseUnavailableError(
@@ -62,13 +72,13 @@ async function startEmbedded(dataDir: string, persistent: boolean): Promise<Runn
   }
 }
 
-async function startMongod(binary: string, dataDir: string, persistent: boolean): Promise<RunningDatabase> {
+async function startMongod(binary: string, dataDir: string, persistent: boolean, requestedPort?: number): Promise<RunningDatabase> {
   const root = join(dataDir, 'mongod');
   await mkdir(root, { recursive: true });
   const dbPath = persistent ? join(root, 'data') : await mkdtemp(join(root, 'ephemeral-'));
   await mkdir(dbPath, { recursive: true });
   const logPath = join(root, 'mongod.log');
-  const port = await freePort();
+  const port = requestedPort || (await freePort());
 
   const child = spawn(
     binary,

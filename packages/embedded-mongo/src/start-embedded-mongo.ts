@@ -19,7 +19,7 @@ export interface EmbeddedMongoOptions {
   dataFile?: string;
   /** TCP port on 127.0.0.1; 0 or absent picks a free one. */
   port?: number;
-  /** How long to wait for the server to listen. Default 30 s. */
+  /** How long to wait for the server to listen (it rebuilds its indexes first). Default 120 s. */
   startTimeoutMs?: number;
   /**
    * Queries slower than this are written to this process's stderr, one `[embedded-mongo] SLOW ...`
@@ -53,7 +53,7 @@ const REMEDY =
  * The Java process also exits on its own when this Node process goes away.
  */
 export async function startEmbeddedMongo(options: EmbeddedMongoOptions): Promise<RunningDatabase> {
-  const { backend, port = 0, startTimeoutMs = 30_000 } = options;
+  const { backend, port = 0, startTimeoutMs = 120_000 } = options;
   const args = ['--backend', backend, '--host', '127.0.0.1'];
   const slowQueryMs = options.slowQueryMs ?? (process.env['MESH_DB_SLOW_MS'] ? Number(process.env['MESH_DB_SLOW_MS']) : backend === 'h2' ? 250 : undefined);
   if (slowQueryMs !== undefined && Number.isFinite(slowQueryMs) && slowQueryMs >= 0) args.push('--slow-ms', String(Math.floor(slowQueryMs)));

@@ -23,6 +23,8 @@ export interface SpawnServiceOptions {
   /** Print the service's output, prefixed with its name (for humans). */
   readonly echo: boolean;
   readonly readyTimeoutMs?: number;
+  /** Gives up waiting (the process is stopped) when this aborts. */
+  readonly abort?: AbortSignal | undefined;
 }
 
 /**
@@ -72,6 +74,10 @@ export async function spawnService(options: SpawnServiceOptions): Promise<Servic
   const deadline = Date.now() + (options.readyTimeoutMs ?? 120_000);
   while (Date.now() < deadline) {
     if (exited) throw new Error(`${options.name} exited before it was ready:\n${service.recentOutput()}`);
+    if (options.abort?.aborted) {
+      await service.stop();
+      throw new Error(`${options.name}: start abandoned`);
+    }
     try {
       const response = await fetch(`${options.baseUrl}/ready`);
       if (response.ok) return service;

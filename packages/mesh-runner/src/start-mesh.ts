@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { resolveDatabase, type RunningDatabase } from '@mesh/embedded-mongo';
+import { resolveDatabase, startedDatabaseUri, type RunningDatabase } from '@mesh/embedded-mongo';
 import { freePort } from './free-port.js';
 import { startNatsServer, type TestNatsServer } from './nats-server.js';
 import { spawnService, type ServiceProcess } from './service-process.js';
@@ -86,11 +86,19 @@ const entryOf = (name: SubgraphName | 'gateway') => (name === 'gateway' ? `${rep
  */
 export async function startMesh(options: MeshOptions): Promise<RunningMesh> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const database = await resolveDatabase({ persistent: options.persistent, dataDir: options.dataDir, log });
+  // The database opens (an embedded store rebuilds its indexes) while NATS and the subgraph
+  // processes start: they are handed its URI now and wait for it (MONGODB_WAIT_MS) after loading.
+  const databasePort = await freePort();
+  const databaseStarting = resolveDatabase({ persistent: options.persistent, dataDir: options.dataDir, log, port: databasePort });
+  databaseStarting.catch(() => undefined); // awaited below; not unhandled while NATS starts
   // NATS_URL points at an existing broker; otherwise we run nats-server with JetStream ourselves.
-  const nats: TestNatsServer | undefined = process.env['NATS_URL']
-    ? undefined
-    : await startNatsServer(options.persistent ? { storeDir: `${options.dataDir}/nats` } : {});
+  let nats: TestNatsServer | undefined;
+  try {
+    nats = process.env['NATS_URL'] ? undefined : await startNatsServer(options.persistent ? { storeDir: `${options.dataDir}/nats` } : {});
+  } catch (error) {
+    await (await databaseStarting.catch(() => undefined))?.stop();
+    throw error;
+  }
   const natsUrl = process.env['NATS_URL'] ?? nats?.url ?? '';
   log(`events: NATS JetStream at ${natsUrl}${nats ? ' (started by the runner)' : ''}`);
   const ports = Object.fromEntries(
@@ -100,7 +108,8 @@ export async function startMesh(options: MeshOptions): Promise<RunningMesh> {
   const subgraphUrls = Object.fromEntries(SUBGRAPHS.map((name) => [name, `${baseUrl(name)}/graphql`])) as Record<SubgraphName, string>;
   const commonEnv = {
     NODE_ENV: process.env['NODE_ENV'] ?? 'development',
-    MONGODB_URI: database.uri,
+    MONGODB_URI: startedDatabaseUri(databasePort),
+    MONGODB_WAIT_MS: '120000',
     NATS_URL: natsUrl,
     ...options.env,
   };
@@ -121,9 +130,10 @@ export async function startMesh(options: MeshOptions): Promise<RunningMesh> {
           // The ledger reconciles against the order domain's own payments.
           ...(name === 'ledger' ? { ORDER_URL: urls.order } : {}),
         };
-  const start = async (name: SubgraphName | 'gateway') => {
-    running.set(name, await spawnService({ name, entry: entryOf(name), baseUrl: baseUrl(name), env: envOf(name, ports[name]), echo: options.echo ?? false }));
+  const start = async (name: SubgraphName | 'gateway', abort?: AbortSignal) => {
+    running.set(name, await spawnService({ name, entry: entryOf(name), baseUrl: baseUrl(name), env: envOf(name, ports[name]), echo: options.echo ?? false, abort }));
   };
+  let database: RunningDatabase | undefined;
   /**
    * Stops everything in dependency order, each stage after the one before has exited: the
    * gateways (their subscriptions complete while the subgraphs are up), the subgraphs (each
@@ -142,20 +152,29 @@ export async function startMesh(options: MeshOptions): Promise<RunningMesh> {
     if (nats) log('stopping event broker');
     await nats?.stop();
     log('stopping database');
-    await database.stop();
+    await (database ?? (await databaseStarting.catch(() => undefined)))?.stop();
   };
   try {
     // The subgraphs boot at the same time: each waits mostly on its own module loading and seed.
-    await Promise.all(SUBGRAPHS.map((name) => start(name)));
+    // A database that fails to start ends the subgraphs still waiting for it.
+    const databaseFailed = new AbortController();
+    const subgraphsStarting = Promise.allSettled(SUBGRAPHS.map((name) => start(name, databaseFailed.signal)));
+    database = await databaseStarting.catch((error: unknown) => {
+      databaseFailed.abort();
+      throw error;
+    });
+    const failed = (await subgraphsStarting).find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
     await start('gateway');
   } catch (error) {
     await stopAll();
     throw error;
   }
+  const started: RunningDatabase = database;
   /** How to start the database again after an outage; throws where a restart would lose data or is not ours. */
   const databaseStarter = (): (() => Promise<void>) => {
-    const start = database.start?.bind(database);
-    if (database.kind !== 'embedded-h2' || !start) throw new Error(`the runner restarts only a persistent embedded database, not ${database.description}`);
+    const start = started.start?.bind(started);
+    if (started.kind !== 'embedded-h2' || !start) throw new Error(`the runner restarts only a persistent embedded database, not ${started.description}`);
     return start;
   };
   let history: SeedHistorySummary | undefined;
@@ -170,7 +189,7 @@ export async function startMesh(options: MeshOptions): Promise<RunningMesh> {
   }
   return {
     gatewayUrl: `${baseUrl('gateway')}/graphql`,
-    database,
+    database: started,
     natsUrl,
     subgraphUrls,
     history,
@@ -189,7 +208,7 @@ export async function startMesh(options: MeshOptions): Promise<RunningMesh> {
     },
     async stopDatabase() {
       databaseStarter();
-      await database.stop();
+      await started.stop();
     },
     async startDatabase() {
       await databaseStarter()();

@@ -25,23 +25,38 @@ const POOL_CHECK_INTERVAL_MS = 10_000;
 export async function connectDatabase(options: {
   uri: string;
   dbName: string;
+  /** Keep trying to reach the database this long (ms) while it is still starting; default one attempt. */
+  waitMs?: number | undefined;
   metrics?: ServiceMetrics;
   logger?: Logger;
 }): Promise<Connection> {
-  // The database is chosen below, not as the client's dbName, which would also become the
-  // credentials' authSource when the URI names none.
-  const client = new mongoose.mongo.MongoClient(options.uri, {
-    monitorCommands: true,
-    maxPoolSize: 20,
-    serverSelectionTimeoutMS: 10_000,
-  });
-  (client.options as typeof client.options & { minPoolSizeCheckFrequencyMS?: number }).minPoolSizeCheckFrequencyMS = POOL_CHECK_INTERVAL_MS;
-  client.on('commandStarted', (event) => options.metrics?.dbCommands.inc({ command: event.commandName }));
-  await client.connect();
+  const client = await connectClient(options, Date.now() + (options.waitMs ?? 0));
   // Models build their declared indexes when first compiled (autoIndex), as with createConnection(uri).
   const connection = mongoose.createConnection().setClient(client).useDb(options.dbName, { useCache: true });
   options.logger?.info({ dbName: options.dbName }, 'database connected');
   return connection;
+}
+
+/** A connected client; a server selection timeout before `deadline` starts a fresh attempt. */
+async function connectClient(options: { uri: string; metrics?: ServiceMetrics }, deadline: number): Promise<InstanceType<typeof mongoose.mongo.MongoClient>> {
+  for (;;) {
+    // The database is chosen by the caller, not as the client's dbName, which would also become
+    // the credentials' authSource when the URI names none.
+    const client = new mongoose.mongo.MongoClient(options.uri, {
+      monitorCommands: true,
+      maxPoolSize: 20,
+      serverSelectionTimeoutMS: 10_000,
+    });
+    (client.options as typeof client.options & { minPoolSizeCheckFrequencyMS?: number }).minPoolSizeCheckFrequencyMS = POOL_CHECK_INTERVAL_MS;
+    client.on('commandStarted', (event) => options.metrics?.dbCommands.inc({ command: event.commandName }));
+    try {
+      await client.connect();
+      return client;
+    } catch (error) {
+      await client.close().catch(() => undefined);
+      if (!(error instanceof mongoose.mongo.MongoServerSelectionError) || Date.now() >= deadline) throw error;
+    }
+  }
 }
 
 /** Builds every model's declared indexes; called once at start-up before serving. */

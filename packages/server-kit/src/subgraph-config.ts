@@ -8,6 +8,12 @@ export interface SubgraphConfig {
   readonly port: number;
   readonly mongoUri: string;
   readonly dbName: string;
+  /**
+   * How long start-up keeps trying to reach the database (MONGODB_WAIT_MS, default 0: one attempt
+   * of the driver's 10 s server selection). The mesh runner starts the services while the database
+   * is still opening its store, so they load their modules meanwhile instead of after it.
+   */
+  readonly databaseWaitMs?: number;
   readonly internalSecret: string;
   /** Load the demo data set into an empty database (SEED_DATA; default on outside production). */
   readonly seed: boolean;
@@ -48,7 +54,7 @@ export interface SubgraphConfig {
 export const DEFAULT_EVENT_CONCURRENCY = 16;
 
 /**
- * Reads `<NAME>_PORT` (or PORT), `HOST`, `MONGODB_URI`, `<NAME>_DB_NAME` (default `mesh_<name>`)
+ * Reads `<NAME>_PORT` (or PORT), `HOST`, `MONGODB_URI`, `MONGODB_WAIT_MS`, `<NAME>_DB_NAME` (default `mesh_<name>`)
  * `MESH_INTERNAL_SECRET`, `SEED_DATA`, `NATS_URL` and the event settings (`EVENT_RETENTION_HOURS`,
  * `EVENT_STREAM_REPLICAS`, `EVENT_CONCURRENCY`, `EVENT_MAX_DELIVER`, `EVENT_RETRY_BACKOFF_MS`).
  */
@@ -69,6 +75,7 @@ export function readSubgraphConfig(name: string, defaultPort: number, env: Reado
     port: readPort(env, `${upper}_PORT`, readPort(env, 'PORT', defaultPort)),
     mongoUri: readString(env, 'MONGODB_URI'),
     dbName: readString(env, `${upper}_DB_NAME`, `mesh_${name}`),
+    databaseWaitMs: readInt(env, 'MONGODB_WAIT_MS', 0, { min: 0, max: 600_000 }),
     internalSecret: readInternalSecret(env),
   });
 }

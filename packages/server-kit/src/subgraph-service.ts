@@ -40,7 +40,7 @@ export async function startSubgraphService<TSettings, TModels, TRuntime, TContex
 ): Promise<RunningSubgraph> {
   const settings = Object.freeze(module.readSettings(options.env ?? process.env));
   const metrics = createServiceMetrics(`${module.name}-subgraph`);
-  const connection = await connectDatabase({ uri: config.mongoUri, dbName: config.dbName, metrics, logger });
+  const connection = await connectDatabase({ uri: config.mongoUri, dbName: config.dbName, waitMs: config.databaseWaitMs, metrics, logger });
   const models = module.createModels(connection);
   await ensureIndexes(connection);
   const seed = module.seed;
