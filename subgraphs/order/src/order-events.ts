@@ -48,13 +48,15 @@ export async function startOrderEvents(runtime: SubgraphRuntime<OrderModels>, or
     ['inventory.stock-reserved', 'inventory.stock-reservation-rejected'],
     STOCK_DECISIONS_CONSUMER,
     idempotent(processed, async (envelope) => {
-      const decided = await recordStockDecision(models, envelope);
+      const placedHere = orderRuntime.recentlyPlaced.get(envelope.data.orderId);
+      orderRuntime.recentlyPlaced.delete(envelope.data.orderId);
+      const decided = await recordStockDecision(models, envelope, placedHere);
       if (decided) relay.poke();
       // Decided (now or by an earlier delivery): wake this replica's callers waiting on the order,
       // handing them the decided order when this delivery decided it (they need not read it).
       orderRuntime.intake.decided(envelope.data.orderId);
       orderRuntime.decisions.notify(envelope.data.orderId, decided ?? undefined);
-    }),
+    }, { guarded: () => true }), // The decision is one update guarded on PLACED/PENDING: a re-run changes nothing.
     { concurrency: config.eventConcurrency ?? DEFAULT_EVENT_CONCURRENCY, partitionKey: (envelope) => envelope.data.orderId },
   );
   const expiries = await bus.subscribe(

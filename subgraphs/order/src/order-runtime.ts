@@ -7,6 +7,7 @@ import { DecisionWaiters } from './services/decision-waiters.js';
 import { IntakeGate } from './services/intake-gate.js';
 import { KeyedQueue } from './services/order-queue.js';
 import type { OrderKpis } from './order-kpis.js';
+import type { OrderRecord } from './models/order.model.js';
 
 /** How the order subgraph reaches the product subgraph, and how long placement waits. */
 export interface OrderRuntimeSettings {
@@ -63,6 +64,12 @@ export class OrderRuntime {
   /** placeOrder callers waiting for inventory's decision, woken by it. */
   readonly decisions = new DecisionWaiters();
   readonly intake: IntakeGate;
+  /**
+   * Orders this process just stored PLACED, as stored, until inventory's decision about them
+   * arrives here: the decision is then one guarded update, without reading the order first. Only
+   * fields fixed at placement are used from it; the update's status guard catches any other change.
+   */
+  readonly recentlyPlaced = new LRUCache<string, OrderRecord>({ max: 5_000, ttl: 60_000 });
   /** The KPI instruments, once the module has started (on the service's /metrics). */
   kpis: OrderKpis | null = null;
   private readonly catalogReads = new Map<string, Promise<(CatalogVariant | null)[]>>();

@@ -49,7 +49,12 @@ export async function startLedgerConsumers(
     await handleLedgerEvent(models, envelope);
     options.kpis?.recorded(envelope);
   };
-  const handler = idempotent<LedgerTopic>(store, record, { handles: concernsLedger, ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }) });
+  const handler = idempotent<LedgerTopic>(store, record, {
+    handles: concernsLedger,
+    // A placement only sets the order summary's attribution and total (one upsert): the same on any re-run.
+    guarded: (envelope) => envelope.type === 'order.order-placed',
+    ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
+  });
   const concurrency = options.concurrency ?? 1;
   const plan: [readonly Topic[], string, SubscribeOptions<LedgerTopic>][] = [
     [ORDER_TOPICS, LEDGER_CONSUMERS.orders, { concurrency, partitionKey: (envelope) => orderIdOf(envelope) }],

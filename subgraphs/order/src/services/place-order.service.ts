@@ -166,6 +166,7 @@ async function placeNew(
     return replay(models, runtime, winner, hash, input.idempotencyKey, deadline);
   }
   accepted(order._id);
+  runtime.recentlyPlaced.set(order._id, order);
   announceEvents(models.orders);
   // Just inserted PLACED: nothing to read before waiting (a decision that is quicker still wakes it).
   return awaitDecision(models, runtime, order._id, deadline, order);
