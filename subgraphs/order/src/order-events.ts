@@ -1,4 +1,4 @@
-import { createOutboxModel, idempotent, mongoProcessedEvents, pendingEventsSource, startOutboxRelay, type WithPendingEvents } from '@mesh/events';
+import { announceEvents, createOutboxModel, idempotent, mongoProcessedEvents, pendingEventsSource, startOutboxRelay, type WithPendingEvents, writtenDocuments } from '@mesh/events';
 import type { Model } from 'mongoose';
 import { DEFAULT_EVENT_CONCURRENCY, type SubgraphRuntime } from '@mesh/server-kit';
 import type { OrderModels } from './models/index.js';
@@ -51,7 +51,7 @@ export async function startOrderEvents(runtime: SubgraphRuntime<OrderModels>, or
       const placedHere = orderRuntime.recentlyPlaced.get(envelope.data.orderId);
       orderRuntime.recentlyPlaced.delete(envelope.data.orderId);
       const decided = await recordStockDecision(models, envelope, placedHere);
-      if (decided) relay.poke();
+      if (decided) announceEvents(models.orders, writtenDocuments(decided));
       // Decided (now or by an earlier delivery): wake this replica's callers waiting on the order,
       // handing them the decided order when this delivery decided it (they need not read it).
       orderRuntime.intake.decided(envelope.data.orderId);
