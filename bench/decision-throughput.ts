@@ -9,7 +9,8 @@
  * p50/p99 latency, the share answered PENDING (not decided within placeOrder's 3 s wait), and
  * the CPU milliseconds per order of every kind of process (from /proc, so robust to other load on
  * the machine: time spent waiting for a core is not counted), summed from the first call until
- * the last order was decided.
+ * the last order was decided, and the database commands per order each subgraph made (its own
+ * mesh_db_commands_total).
  *
  *   npm run build   # the mesh runs the built services
  *   npx tsx bench/decision-throughput.ts [--orders 200] [--in-flight 50] [--rounds 3] [--a 1] [--b 16]
@@ -19,11 +20,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { GatewayClient, GatewayOperationError, startMesh, type RunningMesh } from '@mesh/mesh-runner';
+import { GatewayClient, GatewayOperationError, startMesh, type RunningMesh, type SubgraphName } from '@mesh/mesh-runner';
 import { retailDataset } from '@mesh/seed-data';
 import { principals } from '@mesh/test-kit';
 import { signDevToken } from '../gateway/src/module.js';
 import { cpuSecondsByRole } from './src/lib/process-stats.js';
+import { readCounters, type CountsBySubgraph } from './src/lib/service-counters.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -54,6 +56,8 @@ interface RunResult {
   readonly refused: number;
   /** CPU milliseconds per order, per kind of process (see cpuSecondsByRole), plus `total` over the mesh. */
   readonly cpuMsPerOrder: Readonly<Record<string, number>>;
+  /** Database commands per order, per subgraph (the services' own counters). */
+  readonly dbCommandsPerOrder: Readonly<Record<string, number>>;
   /** The run's CLOCK_MONOTONIC microseconds, for cpu-profile-top's --from/--to. */
   readonly window: { readonly fromUs: bigint; toUs: bigint };
 }
@@ -86,13 +90,16 @@ async function placeRetryingRefusals(client: GatewayClient, onRefused: () => voi
   }
 }
 
-async function run(client: GatewayClient, placer: GatewayClient, concurrency: string, round: number): Promise<RunResult> {
+const COUNTED: readonly SubgraphName[] = ['order', 'inventory', 'ledger', 'product', 'customer', 'integration'];
+
+async function run(mesh: RunningMesh, client: GatewayClient, placer: GatewayClient, concurrency: string, round: number): Promise<RunResult> {
   const plans = retailDataset().orders.filter((order) => order.channel !== 'POS');
   const offset = (round * SETTINGS.length + SETTINGS.indexOf(concurrency)) * ORDERS;
   const latencies: number[] = [];
   const answers: { id: string; status: string }[] = [];
   let next = 0;
   let refused = 0;
+  const countsBefore: CountsBySubgraph = await readCounters(mesh.subgraphUrls, COUNTED);
   const cpuBefore = await cpuSecondsByRole(process.pid);
   const window = { fromUs: process.hrtime.bigint() / 1000n, toUs: 0n };
   const started = Date.now();
@@ -130,6 +137,9 @@ async function run(client: GatewayClient, placer: GatewayClient, concurrency: st
   const seconds = (Date.now() - started) / 1000;
   const cpuAfter = await cpuSecondsByRole(process.pid);
   window.toUs = process.hrtime.bigint() / 1000n;
+  const countsAfter = await readCounters(mesh.subgraphUrls, COUNTED);
+  const dbCommandsPerOrder: Record<string, number> = Object.fromEntries(COUNTED.map((name) => [name, (countsAfter[name]!.dbCommands - countsBefore[name]!.dbCommands) / ORDERS]));
+  dbCommandsPerOrder['total'] = COUNTED.reduce((sum, name) => sum + dbCommandsPerOrder[name]!, 0);
   const cpuMsPerOrder: Record<string, number> = {};
   for (const [role, cpu] of Object.entries(cpuAfter)) cpuMsPerOrder[role] = ((cpu - (cpuBefore[role] ?? 0)) * 1000) / ORDERS;
   cpuMsPerOrder['total'] = Object.entries(cpuMsPerOrder).reduce((sum, [role, ms]) => (role === 'bench runner' ? sum : sum + ms), 0);
@@ -143,6 +153,7 @@ async function run(client: GatewayClient, placer: GatewayClient, concurrency: st
     rejected: [...statuses.values()].filter((status) => status === 'REJECTED').length,
     refused,
     cpuMsPerOrder,
+    dbCommandsPerOrder,
     window,
   };
 }
@@ -156,7 +167,10 @@ const formatCpu = (cpu: Readonly<Record<string, number>>) => {
   return `CPU ms/order: total ${total.toFixed(1)} | ${parts.join(', ')}`;
 };
 
-const format = (result: Omit<RunResult, 'rejected' | 'refused' | 'cpuMsPerOrder' | 'window'> & { rejected?: number; refused?: number }) =>
+const formatCommands = (commands: Readonly<Record<string, number>>) =>
+  `database commands/order: total ${(commands['total'] ?? 0).toFixed(1)} | ${COUNTED.map((name) => `${name} ${(commands[name] ?? 0).toFixed(1)}`).join(', ')}`;
+
+const format = (result: Omit<RunResult, 'rejected' | 'refused' | 'cpuMsPerOrder' | 'dbCommandsPerOrder' | 'window'> & { rejected?: number; refused?: number }) =>
   `EVENT_CONCURRENCY=${result.concurrency.padEnd(3)} ${result.ordersPerSecond.toFixed(1).padStart(6)} orders/s  placeOrder p50 ${String(Math.round(result.p50Ms)).padStart(5)} ms  p99 ${String(Math.round(result.p99Ms)).padStart(5)} ms  PENDING ${(result.pendingShare * 100).toFixed(0).padStart(3)}%${result.rejected === undefined ? '' : `  rejected ${result.rejected}`}${result.refused ? `  refused (retried) ${result.refused}` : ''}`;
 
 const dataDir = await mkdtemp(join(tmpdir(), 'bench-decisions-'));
@@ -172,9 +186,9 @@ try {
     for (const concurrency of SETTINGS) {
       await restartConsumers(mesh, concurrency);
       await sleep(2000); // let the restarted services finish their start-up work
-      const result = await run(client, placer, concurrency, round);
+      const result = await run(mesh, client, placer, concurrency, round);
       results.push(result);
-      process.stdout.write(`round ${round + 1}: ${format(result)}\n         ${formatCpu(result.cpuMsPerOrder)}\n         window (µs, for cpu-profile-top): --from ${result.window.fromUs} --to ${result.window.toUs}\n`);
+      process.stdout.write(`round ${round + 1}: ${format(result)}\n         ${formatCpu(result.cpuMsPerOrder)}\n         ${formatCommands(result.dbCommandsPerOrder)}\n         window (µs, for cpu-profile-top): --from ${result.window.fromUs} --to ${result.window.toUs}\n`);
     }
   }
   process.stdout.write('medians:\n');
@@ -185,6 +199,8 @@ try {
     const roles = new Set(mine.flatMap((result) => Object.keys(result.cpuMsPerOrder)));
     const cpu = Object.fromEntries([...roles].map((role) => [role, median(mine.map((result) => result.cpuMsPerOrder[role] ?? 0))]));
     process.stdout.write(`    ${formatCpu(cpu)}\n`);
+    const commands = Object.fromEntries(['total', ...COUNTED].map((name) => [name, median(mine.map((result) => result.dbCommandsPerOrder[name] ?? 0))]));
+    process.stdout.write(`    ${formatCommands(commands)}\n`);
   }
 } finally {
   await mesh.stop();
