@@ -49,12 +49,8 @@ export async function startLedgerConsumers(
     await handleLedgerEvent(models, envelope);
     options.kpis?.recorded(envelope);
   };
-  const handler = idempotent<LedgerTopic>(store, record, {
-    handles: concernsLedger,
-    // A placement only sets the order summary's attribution and total (one upsert): the same on any re-run.
-    guarded: (envelope) => envelope.type === 'order.order-placed',
-    ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
-  });
+  // Not `guarded`: the order-placed KPI (orderPlacedToLedger) counts orders, so a re-published placement must not run `record` again.
+  const handler = idempotent<LedgerTopic>(store, record, { handles: concernsLedger, ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }) });
   const concurrency = options.concurrency ?? 1;
   const plan: [readonly Topic[], string, SubscribeOptions<LedgerTopic>][] = [
     [ORDER_TOPICS, LEDGER_CONSUMERS.orders, { concurrency, partitionKey: (envelope) => orderIdOf(envelope) }],
