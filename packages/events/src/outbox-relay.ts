@@ -92,10 +92,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let queuedScope: 'all' | Set<string> = 'all';
   /** Whether the queued pass must look for stale holds however recently one looked (an explicit runOnce asks). */
   let queuedHoldCheck = false;
-  /**
-   * Documents the queued pass publishes as their writers announced them (`announceEvents` with
-   * `written`), without reading their source: per collection, the latest snapshot of each document.
-   */
+  /** Documents the queued pass publishes as announced (`written`), unread: per collection, each one's latest snapshot. */
   let queuedWritten = new Map<string, Map<string, PendingDocument>>();
   let timer: NodeJS.Timeout | null = null;
   let stopped = false;
@@ -148,10 +145,9 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   }
 
   /**
-   * Publishes what writers announced they wrote, in batches, without reading the source: each
-   * snapshot is the document's whole pending list as its write left it, so it holds any earlier
-   * event still unpublished, in order. Events published meanwhile by another pass (or replica) go
-   * out again and the bus drops them; a failed publish leaves the rest to the timed passes.
+   * Publishes what writers announced they wrote, without reading the source: each snapshot is the
+   * document's whole pending list as its write left it (earlier unpublished events first). Events
+   * another pass already sent go out again and the bus drops them; a failure is left to the timed passes.
    */
   async function publishWritten(source: PendingEventsSource, documents: readonly PendingDocument[]): Promise<number> {
     let published = 0;
