@@ -32,6 +32,11 @@ export interface ProcessedEventStore {
    * this process), or after `withinMs` at the latest: a holder elsewhere is found by asking again.
    */
   whenSettled(consumer: string, key: string, withinMs: number): Promise<void>;
+  /**
+   * Records the event as done without having claimed it (see `IdempotentOptions.guarded`), in one
+   * write; a record already there (done, or claimed by another delivery) is left as it is.
+   */
+  recordDone(consumer: string, key: string, event?: HandledEvent): Promise<void>;
 }
 
 /** What a completed claim remembers of its event: traces show which consumer handled what, and when. */
@@ -50,6 +55,15 @@ export interface IdempotentOptions<T extends Topic> {
    * only for events the handler provably ignores, such as status changes that carry nothing for it.
    */
   readonly handles?: (envelope: Parameters<EventHandler<T>>[0]) => boolean;
+  /**
+   * Events whose handler needs no claim: every effect it has is guarded by the write that makes it
+   * (a status guard, a unique key, a decision marker), so that running it again, or twice at once,
+   * changes state once. The first delivery of such an event runs the handler unclaimed and then
+   * records the event done, one write instead of two (the claim and its completion): a database
+   * command less per event. Redeliveries and replays take the claim as any other event does, so a
+   * redelivered event that was completed is still skipped.
+   */
+  readonly guarded?: (envelope: Parameters<EventHandler<T>>[0]) => boolean;
 }
 
 /**
@@ -68,6 +82,12 @@ export function idempotent<T extends Topic>(store: ProcessedEventStore, handler:
     // An event the handler would do nothing with costs no claim (two writes each, for every order's status changes).
     if (options.handles && !options.handles(envelope)) return;
     const key = `${envelope.type}:${envelope.idempotencyKey}`;
+    const handled = { eventId: envelope.id, type: envelope.type, correlationId: envelope.correlationId };
+    if (context.deliveryCount === 1 && !context.replay && options.guarded?.(envelope)) {
+      await handler(envelope, context);
+      await store.recordDone(context.consumer, key, handled);
+      return;
+    }
     const claim = await store.claim(context.consumer, key, leaseMs);
     if (claim.outcome === 'done') return;
     if (claim.outcome === 'busy') {
@@ -79,7 +99,7 @@ export function idempotent<T extends Topic>(store: ProcessedEventStore, handler:
       await store.release(context.consumer, key, claim.token);
       throw error;
     }
-    await store.complete(context.consumer, key, claim.token, { eventId: envelope.id, type: envelope.type, correlationId: envelope.correlationId });
+    await store.complete(context.consumer, key, claim.token, handled);
   };
 }
 
@@ -133,6 +153,10 @@ export function memoryProcessedEvents(): ProcessedEventStore {
       signals.settled(id);
     },
     whenSettled: (consumer, key, withinMs) => signals.wait(`${consumer}|${key}`, withinMs),
+    async recordDone(consumer, key) {
+      const id = `${consumer}|${key}`;
+      if (!claims.has(id)) claims.set(id, { done: true, token: randomUUID(), leaseUntil: 0 });
+    },
   };
 }
 
@@ -257,5 +281,14 @@ export function mongoProcessedEvents(model: Model<ProcessedEventRecord>): Proces
       signals.settled(_id);
     },
     whenSettled: (consumer, key, withinMs) => signals.wait(`${consumer}|${key}`, withinMs),
+    async recordDone(consumer, key, event) {
+      const _id = `${consumer}|${key}`;
+      const done = { consumer, state: 'DONE' as const, token: randomUUID(), leaseUntil: new Date(), completedAt: new Date(), ...event };
+      // $setOnInsert (the _id comes from the filter): a claim another delivery holds, or completed, stays as it is.
+      await model.updateOne({ _id }, { $setOnInsert: done }, { upsert: true }).catch((error: unknown) => {
+        if (!isDuplicateKey(error)) throw error; // Two upserts at once: the other one recorded it.
+      });
+      signals.settled(_id);
+    },
   };
 }

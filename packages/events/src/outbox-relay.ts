@@ -1,7 +1,7 @@
 import { parseEnvelope, type AnyEnvelope, type EnvelopeOf } from './envelope.js';
 import { silentLogger, type EventBus, type EventLogger } from './event-bus.js';
 import { createEventLogModel, DEFAULT_EVENT_LOG_RETENTION_MS, recordPublishedMany, type EventLogModel } from './event-log.js';
-import type { OutboxModel, PendingEventsSource, PublishedEvents } from './outbox.js';
+import type { OutboxModel, PendingDocument, PendingEventsSource, PublishedEvents } from './outbox.js';
 import { onEventsAnnounced } from './outbox-signal.js';
 import type { Topic } from './topics.js';
 
@@ -92,6 +92,8 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let queuedScope: 'all' | Set<string> = 'all';
   /** Whether the queued pass must look for stale holds however recently one looked (an explicit runOnce asks). */
   let queuedHoldCheck = false;
+  /** Documents the queued pass publishes as announced (`written`), unread: per collection, each one's latest snapshot. */
+  let queuedWritten = new Map<string, Map<string, PendingDocument>>();
   let timer: NodeJS.Timeout | null = null;
   let stopped = false;
 
@@ -112,6 +114,11 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
    */
   async function publishBatch(source: PendingEventsSource): Promise<{ published: number; full: boolean; failed: boolean }> {
     const documents = await source.withPendingEvents(batchSize);
+    return { ...(await publishDocuments(source, documents)), full: documents.length >= batchSize };
+  }
+
+  /** Publishes the documents' events and marks them, as publishBatch does for the documents it read. */
+  async function publishDocuments(source: PendingEventsSource, documents: readonly PendingDocument[]): Promise<{ published: number; failed: boolean }> {
     const attempts = documents.map((document) =>
       document.pendingEvents.map((value) => {
         const envelope = parseEnvelope(value) as EnvelopeOf<Topic>;
@@ -134,7 +141,22 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     }
     if (eventLog) await recordPublishedMany(eventLog, envelopes, retentionMs);
     await source.markPublished(published);
-    return { published: envelopes.length, full: documents.length >= batchSize, failed };
+    return { published: envelopes.length, failed };
+  }
+
+  /**
+   * Publishes what writers announced they wrote, without reading the source: each snapshot is the
+   * document's whole pending list as its write left it (earlier unpublished events first). Events
+   * another pass already sent go out again and the bus drops them; a failure is left to the timed passes.
+   */
+  async function publishWritten(source: PendingEventsSource, documents: readonly PendingDocument[]): Promise<number> {
+    let published = 0;
+    for (let start = 0; start < documents.length; start += batchSize) {
+      const batch = await publishDocuments(source, documents.slice(start, start + batchSize));
+      published += batch.published;
+      if (batch.failed || stopped) break;
+    }
+    return published;
   }
 
   async function sweep(source: PendingEventsSource): Promise<number> {
@@ -180,9 +202,13 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   }
 
   /** Sweeps the sources in scope; a full pass also settles stale holds and drains the outbox collection. */
-  async function pass(scope: 'all' | ReadonlySet<string>, checkHolds: boolean): Promise<number> {
+  async function pass(scope: 'all' | ReadonlySet<string>, checkHolds: boolean, written: ReadonlyMap<string, ReadonlyMap<string, PendingDocument>>): Promise<number> {
     let published = 0;
-    for (const source of options.sources ?? []) if (scope === 'all' || scope.has(source.collectionName)) published += await sweep(source);
+    for (const source of options.sources ?? []) {
+      // A sweep reads everything pending, the announced documents included.
+      if (scope === 'all' || scope.has(source.collectionName)) published += await sweep(source);
+      else if (written.has(source.collectionName)) published += await publishWritten(source, [...written.get(source.collectionName)!.values()]);
+    }
     if (scope !== 'all') return published;
     // A hold only goes stale after holdTimeoutMs, so timed passes look for one at most twice per timeout.
     if (checkHolds || Date.now() - lastHoldCheck >= holdTimeoutMs / 2) {
@@ -195,21 +221,29 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   /**
    * A pass after the running one. Coalesced: while a pass waits for the running one, later
    * requests share it and widen its scope. A write announced in one collection costs a sweep of
-   * that source only, not a read of every source and of the outbox (which the timed passes cover).
+   * that source only, not a read of every source and of the outbox (which the timed passes cover),
+   * and a write announced with what it wrote (`written`) costs no read at all.
    */
-  function runOnce(scope: 'all' | string = 'all', checkHolds = false): Promise<number> {
+  function runOnce(scope: 'all' | string = 'all', checkHolds = false, written?: readonly PendingDocument[]): Promise<number> {
     queuedHoldCheck ||= checkHolds;
-    if (queued) {
+    const widen = () => {
       if (scope === 'all') queuedScope = 'all';
-      else if (queuedScope !== 'all') queuedScope.add(scope);
+      else if (queuedScope === 'all' || queuedScope.has(scope)) return; // swept anyway
+      else if (written) remember(scope, written);
+      else queuedScope.add(scope);
+    };
+    if (queued) {
+      widen();
       return queued;
     }
-    queuedScope = scope === 'all' ? 'all' : new Set([scope]);
+    queuedScope = scope === 'all' ? 'all' : new Set();
+    queuedWritten = new Map();
+    widen();
     const next = running.then(() => {
       queued = null;
       const holds = queuedHoldCheck;
       queuedHoldCheck = false;
-      return pass(queuedScope, holds);
+      return pass(queuedScope, holds, queuedWritten);
     });
     queued = next;
     running = next.catch((error: unknown) => {
@@ -217,6 +251,13 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       return 0;
     });
     return next;
+  }
+
+  /** Keeps the latest snapshot of each announced document for the queued pass (a later write's list supersedes an earlier one's). */
+  function remember(collection: string, documents: readonly PendingDocument[]): void {
+    let known = queuedWritten.get(collection);
+    if (!known) queuedWritten.set(collection, (known = new Map()));
+    for (const document of documents) known.set(String(document.documentId), document);
   }
 
   /** A pass now (shared with a `runOnce` made in the same tick), then one every `intervalMs`. */
@@ -240,9 +281,10 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     for (const name of names) void runOnce(name).catch(() => 0);
   };
   const poke = () => sweepSources();
-  const stopListening = onEventsAnnounced(model.db, (collection) => {
-    if ((options.sources ?? []).some((source) => source.collectionName === collection)) sweepSources(collection);
-    else void runOnce().catch(() => 0); // the outbox collection, or a collection this relay does not sweep: a full pass
+  const stopListening = onEventsAnnounced(model.db, (collection, written) => {
+    if (!(options.sources ?? []).some((source) => source.collectionName === collection)) void runOnce().catch(() => 0); // the outbox collection, or a collection this relay does not sweep: a full pass
+    else if (written) void runOnce(collection, false, written).catch(() => 0);
+    else sweepSources(collection);
   });
   return {
     runOnce: () => runOnce('all', true),

@@ -100,6 +100,15 @@ export interface PendingDocument {
   readonly pendingEvents: readonly unknown[];
 }
 
+/**
+ * What to tell `announceEvents` of documents a write returned or inserted whole: each id with its
+ * pending list. Undefined when one lacks the list (the relay then reads the collection instead).
+ */
+export function writtenDocuments(...documents: readonly { readonly _id: unknown; readonly pendingEvents?: readonly unknown[] | null }[]): PendingDocument[] | undefined {
+  if (documents.some((document) => !Array.isArray(document.pendingEvents))) return undefined;
+  return documents.map((document) => ({ documentId: document._id, pendingEvents: document.pendingEvents! }));
+}
+
 /** Events the bus accepted, per document: the relay hands a whole batch back at once. */
 export interface PublishedEvents {
   readonly documentId: unknown;

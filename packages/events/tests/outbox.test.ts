@@ -7,6 +7,7 @@ import { startTestDatabase } from '@mesh/embedded-mongo';
 import type { RunningDatabase } from '@mesh/embedded-mongo';
 import {
   announceEvents,
+  writtenDocuments,
   connectJetStreamBus,
   createOutboxModel,
   discardEvent,
@@ -250,6 +251,26 @@ describe('the outbox and its relay', () => {
     announceEvents(shelves);
     await waitFor(() => received.seen.length === 1, 20_000, 'the announced pass');
     assert.deepEqual(received.ids(), [announced.id]);
+  });
+
+  test('a write announced with what it wrote is published without reading the source, in order, earlier pending events included, and cleared', async () => {
+    await shelves.create({ _id: `SKU-${run}`, onHand: 0, movementKeys: [] });
+    let reads = 0;
+    const source = pendingEventsSource(shelves);
+    const counted = { ...source, withPendingEvents: (limit: number) => ((reads += 1), source.withPendingEvents(limit)) };
+    const relayed = relay({ sources: [counted] });
+    await relayed.runOnce(); // the first (timed) pass is over: only announcements start others
+    const readsBefore = reads;
+    const earlier = receipt(`SKU-${run}`, 1, `receipt:${run}:earlier`);
+    await shelves.updateOne({ _id: `SKU-${run}` }, withPendingEvents({ $inc: { onHand: 1 } }, earlier)); // written, not announced
+    const later = receipt(`SKU-${run}`, 2, `receipt:${run}:later`);
+    const after = await shelves.findOneAndUpdate({ _id: `SKU-${run}` }, withPendingEvents({ $inc: { onHand: 1 } }, later), { returnDocument: 'after' }).lean();
+    announceEvents(shelves, writtenDocuments(after!));
+    await waitFor(() => received.seen.length === 2, 20_000, 'the announced events');
+    assert.deepEqual(received.ids(), [earlier.id, later.id]);
+    assert.equal(reads, readsBefore, 'the source was not read');
+    await waitFor(async () => ((await shelves.findById(`SKU-${run}`).lean())?.pendingEvents ?? []).length === 0, 20_000, 'the published events cleared');
+    assert.equal(writtenDocuments({ _id: 'no list' }), undefined, 'a document without its list makes the relay read instead');
   });
 
   test('one pass hands a whole batch to the bus at once, keeps each document in order, and clears it in one write', async () => {

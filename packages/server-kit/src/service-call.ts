@@ -1,3 +1,4 @@
+import { request } from 'undici';
 import { GATEWAY_CREDENTIAL_HEADER, GatewayCredentialCache } from './gateway-credential.js';
 import type { Principal } from './roles.js';
 import { CORRELATION_ID_HEADER } from './subgraph-server.js';
@@ -35,10 +36,12 @@ function credentialFor(principal: Principal, secret: Uint8Array): Promise<string
  * POSTs one operation to another subgraph as a service, with the gateway credential that service
  * signs and the caller's correlation id. Answers the HTTP status and the GraphQL body; a refused
  * connection, a body that is not JSON or no answer within `timeoutMs` (a TimeoutError) throw.
- * What an answer means (retryable, deliberate refusal) is the caller's to decide.
+ * What an answer means (retryable, deliberate refusal) is the caller's to decide. Sent with
+ * undici's `request` over its kept-alive connections: the global `fetch` is the same client
+ * wrapped in web streams, about a millisecond of CPU more per call (one or two per placed order).
  */
 export async function callSubgraph<T>(call: ServiceCall): Promise<{ readonly status: number; readonly body: GraphqlAnswer<T> }> {
-  const response = await fetch(call.url, {
+  const answer = await request(call.url, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
@@ -48,5 +51,5 @@ export async function callSubgraph<T>(call: ServiceCall): Promise<{ readonly sta
     body: JSON.stringify({ query: call.query, variables: call.variables }),
     signal: AbortSignal.timeout(call.timeoutMs),
   });
-  return { status: response.status, body: (await response.json()) as GraphqlAnswer<T> };
+  return { status: answer.statusCode, body: (await answer.body.json()) as GraphqlAnswer<T> };
 }

@@ -1,7 +1,9 @@
 import type { LiveFeed } from '@mesh/events';
+import { LRUCache } from 'lru-cache';
 import { secretKey, type SubgraphResources } from '@mesh/server-kit';
 import { LoyaltyTiers } from './clients/loyalty-tiers.js';
 import type { OrderModels } from './models/index.js';
+import type { OrderRecord } from './models/order.model.js';
 import { createOrderKpis, type OrderKpis } from './observability/order-kpis.js';
 import { ProductCatalog } from './clients/product-catalog.js';
 import { DecisionWaiters } from './placement/decision-waiters.js';
@@ -21,6 +23,12 @@ export interface OrderRuntime {
   readonly decisions: DecisionWaiters;
   /** How many orders this replica may have placing or undecided at once. */
   readonly intake: IntakeGate;
+  /**
+   * Orders this process just stored PLACED, as stored, until inventory's decision about them
+   * arrives here: the decision is then one guarded update, without reading the order first. Only
+   * fields fixed at placement are used from it; the update's status guard catches any other change.
+   */
+  readonly recentlyPlaced: LRUCache<string, OrderRecord>;
   /** Refunds and return receipts of one order run one at a time in this process (see KeyedQueue). */
   readonly orderQueue: KeyedQueue;
   /** The order domain's KPI instruments, on the service's /metrics. */
@@ -39,6 +47,7 @@ export function createOrderRuntime({ settings, models, config, metrics, logger, 
     loyalty: new LoyaltyTiers(settings.customerUrl, secret, settings.loyaltyTierCacheMs),
     decisions: new DecisionWaiters(),
     intake: new IntakeGate(settings.intakeMaxBacklog, settings.intakeQueueWaitMs, (settings.decisionWaitMs * 2) / 3),
+    recentlyPlaced: new LRUCache<string, OrderRecord>({ max: 5_000, ttl: 60_000 }),
     orderQueue: new KeyedQueue(),
     kpis: createOrderKpis(metrics.registry),
     liveFeed,

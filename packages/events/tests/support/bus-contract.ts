@@ -207,6 +207,34 @@ export function busContract(fixture: BusFixture): void {
       assert.deepEqual(claims.map((claim) => [claim._id, claim.state]), [[`${consumer}|order.order-confirmed:${wanted.idempotencyKey}`, 'DONE']], 'only the handled event left a claim');
     });
 
+    test('a guarded event is handled unclaimed on its first delivery and recorded done in one write; its redelivery takes the claim and is skipped once done', async () => {
+      const bus = await connect();
+      const processed = createProcessedEventModel(connection);
+      const store = mongoProcessedEvents(processed);
+      const claimed: string[] = [];
+      const counting = { ...store, claim: (consumer: string, key: string, leaseMs: number) => (claimed.push(key), store.claim(consumer, key, leaseMs)) };
+      const consumer = `idempotent-guarded-${fixture.name}`;
+      const guarded = confirmed();
+      const failing = confirmed();
+      let failures = 1;
+      const inner = recorder((envelope) => {
+        if (envelope.id === failing.id && failures-- > 0) throw new Error('the database blinked');
+      });
+      const delivered = recorder(idempotent(counting, inner.handler, { guarded: () => true }));
+      await bus.subscribe('order.order-confirmed', consumer, delivered.handler, FAST);
+      await bus.publish(guarded);
+      await bus.publish(failing);
+      await waitFor(() => inner.ids().filter((id) => id === failing.id).length === 2, 30_000, 'the failed guarded event retried');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(inner.ids().filter((id) => id === guarded.id).length, 1, 'the guarded event ran once');
+      assert.deepEqual(claimed, [`order.order-confirmed:${failing.idempotencyKey}`], 'only the redelivery took a claim');
+      const records = await processed.find({ consumer }).sort({ _id: 1 }).lean();
+      const expected = [guarded, failing].map((event) => [`${consumer}|order.order-confirmed:${event.idempotencyKey}`, 'DONE', event.id]).sort(([a], [b]) => String(a).localeCompare(String(b)));
+      assert.deepEqual(records.map((record) => [record._id, record.state, record.eventId]), expected, 'both recorded done, with the event for traces');
+      // Done records are what a claim finds: a later redelivery of either is skipped without running the handler.
+      assert.deepEqual(await store.claim(consumer, `order.order-confirmed:${guarded.idempotencyKey}`, 60_000), { outcome: 'done' });
+    });
+
     busyClaimsContract(fixture.name, connect, () => connection);
 
     test('a handler that throws is redelivered after its backoff and acknowledged once it succeeds', async () => {

@@ -83,7 +83,11 @@ export function subscribeToOrderEvents(models: InventoryModels, bus: EventBus, o
         }
       }
       options.afterChange?.();
-    }, { handles: concernsStock }),
+    }, {
+      handles: concernsStock,
+      // A placement's reservation is keyed by order and decided per line by markers: safe to re-run, and to run twice at once.
+      guarded: (envelope) => envelope.type === 'order.order-placed',
+    }),
     { ...options.delivery, concurrency: options.concurrency ?? 1, partitionKey: (envelope) => envelope.data.orderId },
   );
 }

@@ -1,4 +1,4 @@
-import { announceEvents, createEnvelope, type EnvelopeOf, storedEnvelope, type Topic } from '@mesh/events';
+import { announceEvents, createEnvelope, type EnvelopeOf, storedEnvelope, type Topic, writtenDocuments } from '@mesh/events';
 import type { InventoryModels } from '../models/index.js';
 import type { ReservationLineState, ReservationRecord } from '../models/reservation.model.js';
 import { applyLevelStep, type Lineage } from './level-change.js';
@@ -38,7 +38,7 @@ export async function finalise<T extends Topic>(models: InventoryModels, reserva
     .findOneAndUpdate({ _id: reservation._id, status: from }, { $set: { ...set, updatedAt: new Date() }, $push: { pendingEvents: plain } }, { returnDocument: 'after' })
     .lean<ReservationRecord>();
   if (done) {
-    announceEvents(models.reservations);
+    announceEvents(models.reservations, writtenDocuments(done));
     return done;
   }
   const stored = await models.reservations.findById(reservation._id).lean<ReservationRecord>();

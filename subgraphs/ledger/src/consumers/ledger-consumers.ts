@@ -49,6 +49,7 @@ export async function startLedgerConsumers(
     await handleLedgerEvent(models, envelope);
     options.kpis?.recorded(envelope);
   };
+  // Not `guarded`: the order-placed KPI (orderPlacedToLedger) counts orders, so a re-published placement must not run `record` again.
   const handler = idempotent<LedgerTopic>(store, record, { handles: concernsLedger, ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }) });
   const concurrency = options.concurrency ?? 1;
   const plan: [readonly Topic[], string, SubscribeOptions<LedgerTopic>][] = [

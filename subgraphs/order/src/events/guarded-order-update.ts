@@ -1,4 +1,4 @@
-import { announceEvents } from '@mesh/events';
+import { announceEvents, writtenDocuments } from '@mesh/events';
 import type { UpdateQuery } from 'mongoose';
 import type { OrderModels } from '../models/index.js';
 import type { OrderRecord } from '../models/order.model.js';
@@ -11,7 +11,7 @@ import type { OrderRecord } from '../models/order.model.js';
 export async function updateOrderUnlessMoved(models: OrderModels, orderId: string, guard: Record<string, unknown>, update: UpdateQuery<OrderRecord>): Promise<OrderRecord | null> {
   const updated = await models.orders.findOneAndUpdate({ _id: orderId, ...guard }, update, { returnDocument: 'after' }).lean<OrderRecord>();
   if (updated) {
-    announceEvents(models.orders);
+    announceEvents(models.orders, writtenDocuments(updated));
     return updated;
   }
   return models.orders.findById(orderId).lean<OrderRecord>();

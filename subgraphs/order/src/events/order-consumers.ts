@@ -1,4 +1,4 @@
-import { idempotent, mongoProcessedEvents, type EventBus } from '@mesh/events';
+import { announceEvents, idempotent, mongoProcessedEvents, writtenDocuments, type EventBus } from '@mesh/events';
 import type { Stoppable } from '@mesh/server-kit';
 import { recordCustomerMerge } from '../customers/record-customer-merge.service.js';
 import { cancelExpiredOrder } from '../lifecycle/cancel-expired-order.service.js';
@@ -37,13 +37,15 @@ export async function subscribeOrderConsumers(runtime: OrderRuntime, bus: EventB
     ['inventory.stock-reserved', 'inventory.stock-reservation-rejected'],
     STOCK_DECISIONS_CONSUMER,
     idempotent(processed, async (envelope) => {
-      const decided = await recordStockDecision(models, envelope);
-      if (decided) options.pokeRelay();
+      const placedHere = runtime.recentlyPlaced.get(envelope.data.orderId);
+      runtime.recentlyPlaced.delete(envelope.data.orderId);
+      const decided = await recordStockDecision(models, envelope, placedHere);
+      if (decided) announceEvents(models.orders, writtenDocuments(decided));
       // Decided (now or by an earlier delivery): wake this replica's callers waiting on the order,
       // handing them the decided order when this delivery decided it (they need not read it).
       runtime.intake.decided(envelope.data.orderId);
       runtime.decisions.notify(envelope.data.orderId, decided ?? undefined);
-    }),
+    }, { guarded: () => true }), // The decision is one update guarded on PLACED/PENDING: a re-run changes nothing.
     { concurrency: options.concurrency, partitionKey: (envelope) => envelope.data.orderId },
   );
   const expiries = await bus.subscribe(

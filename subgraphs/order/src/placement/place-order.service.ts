@@ -1,4 +1,4 @@
-import { announceEvents, isDuplicateKey, storedEnvelope } from '@mesh/events';
+import { announceEvents, isDuplicateKey, storedEnvelope, writtenDocuments } from '@mesh/events';
 import { idempotencyKeyReused, type Principal } from '@mesh/server-kit';
 import type { PlaceOrderInput } from '../__generated__/schema-types.js';
 import { orderEnvelope, orderPlaced, statusChanged } from '../events/order-envelopes.js';
@@ -60,10 +60,12 @@ async function placeNew(
     statusChanged(order, null, 'PLACED', lineage, order.placedAt),
     orderEnvelope('order.order-placed', placed, order._id, 'placed', lineage, order.placedAt),
   ];
+  let stored: OrderRecord;
   try {
     // Lean: the record is built above from validated input and catalog prices, so mongoose's
     // document construction and validation (about 1.5 ms of CPU per order) would only repeat it.
-    await models.orders.insertMany([{ ...order, pendingEvents: events.map((event) => storedEnvelope(event)) }], { lean: true });
+    stored = { ...order, pendingEvents: events.map((event) => storedEnvelope(event)) };
+    await models.orders.insertMany([stored], { lean: true });
   } catch (error) {
     // No order was stored under this id: its coupon uses go back (the winner of a same-key race redeemed its own).
     if (order.couponCodes?.length) await runtime.catalog.releaseCoupons(order._id, order.couponCodes, caller.correlationId);
@@ -74,7 +76,8 @@ async function placeNew(
     return replay(models, runtime, winner, hash, input.idempotencyKey, deadline);
   }
   accepted(order._id);
-  announceEvents(models.orders);
+  runtime.recentlyPlaced.set(order._id, order);
+  announceEvents(models.orders, writtenDocuments(stored));
   // Just inserted PLACED: nothing to read before waiting (a decision that is quicker still wakes it).
   return awaitDecision(models, runtime, order._id, deadline, order);
 }

@@ -10,13 +10,16 @@ import { AWAITING_STOCK } from '../lifecycle/order-lifecycle.js';
  * (order-status-changed, order-confirmed, payment-authorized), rejected -> REJECTED with the
  * shortages (order-status-changed, order-rejected). One guarded update on PLACED/PENDING, events in
  * the same write; an order already decided (a redelivery, or cancelled meanwhile) is left alone.
- * Returns the decided order when this call decided it, null when it changed nothing.
+ * Returns the decided order when this call decided it, null when it changed nothing. `placed`:
+ * the order as this process stored it PLACED, if it still holds it; then nothing is read first
+ * (the events use only fields fixed at placement, and the update is guarded on PLACED).
  */
 export async function recordStockDecision(
   models: OrderModels,
   envelope: EnvelopeOf<'inventory.stock-reserved'> | EnvelopeOf<'inventory.stock-reservation-rejected'>,
+  placed?: OrderRecord,
 ): Promise<OrderRecord | null> {
-  const order = await models.orders.findById(envelope.data.orderId).lean<OrderRecord>();
+  const order = placed ?? (await models.orders.findById(envelope.data.orderId).lean<OrderRecord>());
   if (!order || !AWAITING_STOCK.includes(order.status)) return null;
   const at = new Date();
   const lineage = { causedBy: envelope };
