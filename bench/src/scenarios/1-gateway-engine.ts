@@ -5,19 +5,15 @@
 import { createRequire } from 'node:module';
 import { GatewayClient } from '@mesh/mesh-runner';
 import { principals } from '@mesh/test-kit';
-import { ratio, type BenchContext, type MeasuredRatio, type Scenario, type ScenarioResult } from '../lib/scenario.js';
-import { median } from '../lib/stats.js';
+import type { BenchContext, Scenario, ScenarioResult } from '../lib/scenario.js';
 import { PEER_GATEWAYS, PROPAGATED_HEADER, pidListeningOn, writeRoutedSupergraph, type PeerGateway, type RunningPeer } from '../peers/index.js';
-import { firstDifference, measureGateway, postGraphql, type GatewayRun, type GatewayTarget, type LoadTiming } from '../peers/gateway-run.js';
+import { firstDifference, measureGateway, postGraphql, type GatewayTarget } from '../peers/gateway-run.js';
 import { GOVERNED_CLIENT, startOursGoverned } from '../peers/ours-governed.js';
 import { startOursTraced } from '../peers/ours-traced.js';
 import { startOtlpSink, type OtlpSink } from '../lib/otlp-sink.js';
-import { RETAIL_PAGE_SIZES, checkRetailAnswer, discoverRetailFixtures, ensureCustomerOrders, retailMixBodies, type FixtureCounts, type RetailBody } from '../queries.js';
-
-const SETTINGS = {
-  full: { rounds: 3, timing: { warmupSeconds: 4, durationSeconds: 12, connections: 32 }, fixtures: { products: 16, customers: 6, regionChecks: 12 } },
-  tiny: { rounds: 1, timing: { warmupSeconds: 1, durationSeconds: 2, connections: 32 }, fixtures: { products: 4, customers: 2, regionChecks: 4 } },
-} as const satisfies Record<string, { rounds: number; timing: LoadTiming; fixtures: FixtureCounts }>;
+import { RETAIL_PAGE_SIZES, checkRetailAnswer, discoverRetailFixtures, ensureCustomerOrders, retailMixBodies, type RetailBody } from '../queries.js';
+import { report } from './1-gateway-engine/report.js';
+import { GOVERNED_ID, SETTINGS, TRACING_RATIOS, tracedId, type Measurement } from './1-gateway-engine/settings.js';
 
 /** bench/src/run.ts starts the mesh (our gateway included) with NODE_ENV=test; Node peers get the same. */
 const MESH_NODE_ENV = 'test';
@@ -25,28 +21,6 @@ const MESH_NODE_ENV = 'test';
 const MAX_ERROR_SHARE = 0.01;
 /** Every request is an admin's: it may read any customer's orders, and every gateway masks PII alike. */
 const PRINCIPAL = principals.admin;
-
-interface Measurement {
-  readonly round: number;
-  readonly target: GatewayTarget;
-  readonly run: GatewayRun;
-  /** OTLP bytes the receiver got during the run (traced gateways only). */
-  readonly otlpBytes?: number;
-}
-
-/** Our gateway traced at these sampling ratios, beside ours with tracing off (the mesh's gateway). */
-const TRACING_RATIOS = [0.1, 1] as const;
-const tracedId = (samplingRatio: number) => `ours-traced-${Math.round(samplingRatio * 100)}`;
-
-/** Issue 11: our gateway with rate limits and trusted-operation checks on keeps this share of its throughput with them off. */
-const GOVERNANCE_TARGET = 0.95;
-const GOVERNED_ID = 'ours-governed';
-
-/** Issue targets against the two Hive peers; other peers are reported without one. */
-const TARGETS: Readonly<Record<string, { throughput?: number; lowerP99?: boolean; rssAtMost?: number }>> = {
-  hive: { throughput: 1.5, lowerP99: true, rssAtMost: 0.5 },
-  'hive-rust': { throughput: 1.0 },
-};
 
 function ourVersion(): string {
   try {
@@ -112,81 +86,6 @@ async function checkStillAnswers(target: GatewayTarget, bodies: readonly RetailB
     const answer = await postGraphql(target.url, headers, item.body);
     if (answer.status !== 200 || answer.errors?.length) throw new Error(`${target.label} answered ${operation} with errors after a run: ${JSON.stringify(answer.errors ?? answer.status).slice(0, 300)}`);
   }
-}
-
-function ratiosFor(peer: GatewayTarget, measurements: readonly Measurement[]): MeasuredRatio[] {
-  const pairs = measurements
-    .filter((entry) => entry.target.id === peer.id)
-    .map((entry) => ({ peer: entry.run, ours: measurements.find((other) => other.round === entry.round && other.target.id === 'ours')!.run }));
-  const target = TARGETS[peer.id] ?? {};
-  const throughput = target.throughput;
-  const rssAtMost = target.rssAtMost;
-  return [
-    ratio(
-      `throughput ours / ${peer.id}`,
-      pairs.map((pair) => pair.ours.requestsPerSecond / pair.peer.requestsPerSecond),
-      throughput === undefined ? undefined : { text: `>= ${throughput}`, met: (value) => value >= throughput },
-    ),
-    ratio(
-      `p99 ${peer.id} / ours`,
-      pairs.map((pair) => pair.peer.p99Ms / pair.ours.p99Ms),
-      target.lowerP99 ? { text: '> 1 (ours lower)', met: (value) => value > 1 } : undefined,
-    ),
-    ratio(
-      `peak RSS ours / ${peer.id}`,
-      pairs.map((pair) => pair.ours.peakRssMiB / pair.peer.peakRssMiB),
-      rssAtMost === undefined ? undefined : { text: `<= ${rssAtMost}`, met: (value) => value <= rssAtMost },
-    ),
-    ratio(`CPU per request ours / ${peer.id}`, pairs.map((pair) => pair.ours.cpuSecondsPer1000 / pair.peer.cpuSecondsPer1000)),
-  ];
-}
-
-/** Throughput of our gateway with governance on over the same gateway with it off, per round. */
-function governanceRatio(measurements: readonly Measurement[]): MeasuredRatio {
-  const perRound = measurements
-    .filter((entry) => entry.target.id === GOVERNED_ID)
-    .map((entry) => entry.run.requestsPerSecond / measurements.find((other) => other.round === entry.round && other.target.id === 'ours')!.run.requestsPerSecond);
-  return ratio('throughput ours with rate limits and trusted operations on / off', perRound, { text: `>= ${GOVERNANCE_TARGET}`, met: (value) => value >= GOVERNANCE_TARGET });
-}
-
-/** Per round: our gateway traced at each ratio over ours with tracing off (throughput, p99, CPU per request). */
-function tracingRatios(measurements: readonly Measurement[]): MeasuredRatio[] {
-  return TRACING_RATIOS.flatMap((samplingRatio) => {
-    const pairs = measurements
-      .filter((entry) => entry.target.id === tracedId(samplingRatio))
-      .map((entry) => ({ traced: entry.run, off: measurements.find((other) => other.round === entry.round && other.target.id === 'ours')!.run }));
-    const percent = Math.round(samplingRatio * 100);
-    return [
-      ratio(`throughput ours tracing ${percent} % / tracing off`, pairs.map((pair) => pair.traced.requestsPerSecond / pair.off.requestsPerSecond)),
-      ratio(`p99 ours tracing ${percent} % / tracing off`, pairs.map((pair) => pair.traced.p99Ms / pair.off.p99Ms)),
-      ratio(`CPU per request ours tracing ${percent} % / tracing off`, pairs.map((pair) => pair.traced.cpuSecondsPer1000 / pair.off.cpuSecondsPer1000)),
-    ];
-  });
-}
-
-/** Tracing off, 10 % and 100 % side by side: medians over the rounds, and what each exported. */
-function tracingTable(lineup: readonly GatewayTarget[], measurements: readonly Measurement[]) {
-  const rows = lineup
-    .filter((target) => target.id === 'ours' || TRACING_RATIOS.some((samplingRatio) => tracedId(samplingRatio) === target.id))
-    .map((target) => {
-      const runs = measurements.filter((entry) => entry.target.id === target.id);
-      const off = measurements.filter((entry) => entry.target.id === 'ours');
-      const perRound = runs.map((entry) => entry.run.requestsPerSecond / off.find((other) => other.round === entry.round)!.run.requestsPerSecond);
-      const exportedPer1k = runs.filter((entry) => entry.otlpBytes !== undefined).map((entry) => (entry.otlpBytes! / Math.max(1, entry.run.requests)) * 1000 / 1024);
-      return [
-        target.label,
-        median(runs.map((entry) => entry.run.requestsPerSecond)),
-        median(perRound),
-        median(runs.map((entry) => entry.run.p99Ms)),
-        median(runs.map((entry) => entry.run.cpuSecondsPer1000)),
-        exportedPer1k.length === 0 ? '-' : median(exportedPer1k),
-      ];
-    });
-  return {
-    title: 'Tracing overhead: our gateway with tracing off, 10 % and 100 % sampled (OTLP export to a real receiver)',
-    columns: ['gateway', 'median req/s', 'median throughput / tracing off', 'median p99 ms', 'median CPU s / 1k req', 'median OTLP KiB / 1k req'],
-    rows,
-  };
 }
 
 async function run(context: BenchContext): Promise<ScenarioResult> {
@@ -296,67 +195,6 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
     await Promise.all([governedProcess.stop(), ...tracedProcesses.map((process) => process.stop()), ...started.map((entry) => entry.peer.stop())]);
     await Promise.all(sinks.map((sink) => sink.close()));
   }
-}
-
-function report(
-  context: BenchContext,
-  settings: (typeof SETTINGS)[keyof typeof SETTINGS],
-  mix: readonly RetailBody[],
-  lineup: readonly GatewayTarget[],
-  measurements: readonly Measurement[],
-  failedPeers: readonly { gateway: PeerGateway; why: string }[],
-  notes: string[],
-  exported: string,
-): ScenarioResult {
-  const count = (operation: string) => new Set(mix.filter((item) => item.operation === operation).map((item) => item.subject)).size;
-  const medianOf = (target: GatewayTarget, pick: (run: GatewayRun) => number) => median(measurements.filter((entry) => entry.target.id === target.id).map((entry) => pick(entry.run)));
-  const { timing } = settings;
-  notes.push(
-    'Peers forward the x-mesh-principal header the load sends (a credential the subgraphs require and only our gateway can sign, signed by the bench before each run); ours gets a bearer token instead, verifies it and signs the credential itself, work the peers do not do.',
-    'Peers route by a copy of our supergraph whose @join__graph URLs point at the running subgraphs; Cosmo cannot read an Apollo supergraph, so wgc composes its execution config from the same subgraph SDLs.',
-    `"ours, governance on" is the same build as ours in its own process, with per-client rate limits and cost budgets counted (limits far above the load, so none is refused) and the persisted-operation manifest enforced for the load's client type (every body is a listed operation); ours runs with all of it off.`,
-    `"ours, tracing N % sampled" is the same build as ours in its own process, started with the telemetry register and OTEL_TRACES_SAMPLER=parentbased_traceidratio, OTEL_TRACES_SAMPLER_ARG=N/100, exporting OTLP/HTTP protobuf (batched, the SDK defaults) to its own receiver the bench runs on this machine, which reads every export and answers success (${exported}); ours runs with no endpoint, so tracing is off. Only the gateway traces: the subgraphs are the mesh's, untraced, shared by every gateway. Exports leave in batches (every 5 s by default), so the KiB of a run may include the tail of the same gateway's previous run.`,
-    'Peak RSS is the highest resident set of the gateway process tree sampled every 250 ms during the measured part; CPU is user+system seconds of that tree during the measured part.',
-    ...failedPeers.map((entry) => `${entry.gateway.label}: ${entry.why}`),
-  );
-  return {
-    id: '1',
-    title: 'Gateway engine',
-    method:
-      `The retail mix (product page: product, variants, prices, availability at ${RETAIL_PAGE_SIZES.locations} locations, ${count('ProductPage')} products; ` +
-      `customer page: profile and ${RETAIL_PAGE_SIZES.orders} orders with lines and products, ${count('CustomerPage')} customers; ` +
-      `stock of ${RETAIL_PAGE_SIZES.skus} SKUs with their names across one region's locations, ${count('RegionAvailability')} SKU sets over the regions), interleaved in rotation, each connection starting at a different point of it (so identical requests are rarely in flight together), ` +
-      `POSTed over ${timing.connections} connections through our gateway and each peer (one worker each) over the same subgraphs. ` +
-      `Every body was first answered by every gateway without errors and with data equal to ours. ` +
-      `After one unmeasured ${timing.warmupSeconds} s run per gateway, ${settings.rounds} round(s), each gateway once per round in round-robin order (reversed every other round): ${timing.warmupSeconds} s warm-up, then ${timing.durationSeconds} s measured. Ratios pair each peer with ours in the same round.`,
-    tables: [
-      {
-        title: 'Gateways',
-        columns: ['gateway', 'version', 'workers', 'median req/s', 'median p50 ms', 'median p99 ms', 'median CPU s / 1k req', 'median peak RSS MiB'],
-        rows: [
-          ...lineup.map((target) => [
-            target.label,
-            target.version,
-            target.workers,
-            medianOf(target, (run) => run.requestsPerSecond),
-            medianOf(target, (run) => run.p50Ms),
-            medianOf(target, (run) => run.p99Ms),
-            medianOf(target, (run) => run.cpuSecondsPer1000),
-            medianOf(target, (run) => run.peakRssMiB),
-          ]),
-          ...failedPeers.map((entry) => [entry.gateway.label, '', '', entry.why.split(':')[0] ?? '', '', '', '', '']),
-        ],
-      },
-      tracingTable(lineup, measurements),
-      {
-        title: 'Every measured run',
-        columns: ['round', 'gateway', 'req/s', 'p50 ms', 'p99 ms', 'CPU s / 1k req', 'peak RSS MiB', 'requests', 'errors', 'non-2xx'],
-        rows: measurements.map(({ round, target, run }) => [round, target.label, run.requestsPerSecond, run.p50Ms, run.p99Ms, run.cpuSecondsPer1000, run.peakRssMiB, run.requests, run.errors, run.non2xx]),
-      },
-    ],
-    ratios: [governanceRatio(measurements), ...tracingRatios(measurements), ...lineup.filter((target) => target.id !== 'ours' && target.id !== GOVERNED_ID).flatMap((peer) => ratiosFor(peer, measurements))],
-    notes: context.size === 'tiny' ? [...notes, 'Tiny size: one short round, a smoke test, not a measurement.'] : notes,
-  };
 }
 
 export const gatewayEngine: Scenario = { id: '1', title: 'Gateway engine', run };
