@@ -15,6 +15,7 @@ export * from './metrics.js';
 export * from './money.js';
 export * from './operation-metrics.plugin.js';
 export * from './pagination.js';
+export * from './periodic-job.js';
 export * from './roles.js';
 export * from './service-call.js';
 export * from './socket-endpoint.js';
