@@ -1,7 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { retailDataset } from '@mesh/seed-data';
 import { startNatsServer, type TestNatsServer } from '@mesh/mesh-runner';
 import { inventorySubgraph } from '@mesh/inventory-subgraph';
 import { productSubgraph } from '@mesh/product-subgraph';
@@ -9,6 +8,7 @@ import { principals, startTestDatabase, startTestSubgraph, type TestSubgraph } f
 import type { RunningDatabase } from '@mesh/embedded-mongo';
 import { createOrderSubgraph } from '../src/module.js';
 import type { OrderRecord } from '../src/models/order.model.js';
+import { stockedAtWarehouse, USD_WAREHOUSE } from './order-test-helpers.js';
 
 /**
  * Order intake under load: callers waiting for inventory's decision are woken by it (no polling),
@@ -23,12 +23,8 @@ const replicas: TestSubgraph[] = [];
 const orderDb = `test_intake_orders_${randomUUID().slice(0, 8)}`;
 const inventoryDb = `test_intake_inventory_${randomUUID().slice(0, 8)}`;
 
-const dataset = retailDataset();
-const LOCATION = dataset.locations.find((location) => location.currency === 'USD' && location.type === 'WAREHOUSE')!.id;
-const stocked = dataset.stockLevels
-  .filter((level) => level.locationId === LOCATION && level.onHand - level.reserved - level.safetyStock >= 5)
-  .map((level) => level.sku)
-  .filter((sku) => dataset.variants.find((variant) => variant.sku === sku)?.prices.some((price) => price.currency === 'USD'));
+const LOCATION = USD_WAREHOUSE;
+const stocked = stockedAtWarehouse(5);
 
 const PLACE = `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) {
   ... on OrderPlaced { order { id status } }
