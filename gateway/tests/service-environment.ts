@@ -49,31 +49,17 @@ export interface SubgraphEnvironment {
 export function readSubgraphEnvironment(name: SubgraphName, environment: Readonly<Record<string, string>>): SubgraphEnvironment {
   const kit = namesRead(environment, (env) => readSubgraphConfig(name, 0, env));
   const names = new Set(kit.names);
-  namesRead(environment, (env) => readTelemetrySettings(env)).names.forEach((key) => names.add(key));
-  let order: OrderSettings | undefined;
-  let inventory: InventorySettings | undefined;
-  let ledger: LedgerSettings | undefined;
-  if (name === 'order') {
-    const read = namesRead(environment, (env) => readOrderSettings(env));
-    read.names.forEach((key) => names.add(key));
-    order = read.result;
-  }
-  if (name === 'inventory') {
-    const read = namesRead(environment, (env) => readInventorySettings(env));
-    read.names.forEach((key) => names.add(key));
-    inventory = read.result;
-  }
-  let integration: IntegrationSettings | undefined;
-  if (name === 'integration') {
-    const read = namesRead(environment, (env) => readIntegrationSettings(env));
-    read.names.forEach((key) => names.add(key));
-    integration = read.result;
-  }
-  if (name === 'ledger') {
-    const read = namesRead(environment, (env) => readLedgerSettings(env));
-    read.names.forEach((key) => names.add(key));
-    ledger = read.result;
-  }
+  /** Reads with `read` and counts the variables it read as known. */
+  const readOwn = <T>(read: (env: Record<string, string | undefined>) => T): T => {
+    const done = namesRead(environment, read);
+    done.names.forEach((key) => names.add(key));
+    return done.result;
+  };
+  readOwn((env) => readTelemetrySettings(env));
+  const order = name === 'order' ? readOwn((env) => readOrderSettings(env)) : undefined;
+  const inventory = name === 'inventory' ? readOwn((env) => readInventorySettings(env)) : undefined;
+  const integration = name === 'integration' ? readOwn((env) => readIntegrationSettings(env)) : undefined;
+  const ledger = name === 'ledger' ? readOwn((env) => readLedgerSettings(env)) : undefined;
   assertAllRead(name, environment, names);
   return { config: kit.result, ...(order ? { order } : {}), ...(inventory ? { inventory } : {}), ...(ledger ? { ledger } : {}), ...(integration ? { integration } : {}) };
 }

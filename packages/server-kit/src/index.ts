@@ -1,3 +1,4 @@
+export * from './calendar-day.js';
 export * from './config.js';
 export * from './database.js';
 export * from './errors.js';
@@ -15,6 +16,7 @@ export * from './metrics.js';
 export * from './money.js';
 export * from './operation-metrics.plugin.js';
 export * from './pagination.js';
+export * from './periodic-job.js';
 export * from './roles.js';
 export * from './service-call.js';
 export * from './socket-endpoint.js';

@@ -1,4 +1,5 @@
 export * from './principals.js';
 export * from './subgraph-harness.js';
+export * from './subgraph-test-bed.js';
 export { startTestDatabase } from '@mesh/embedded-mongo';
 export * from './db-commands.js';

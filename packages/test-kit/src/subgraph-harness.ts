@@ -27,6 +27,15 @@ export interface TestSubgraph extends RunningSubgraph {
   request<TData = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, principal?: Principal): Promise<GraphQLResponse<TData>>;
 }
 
+export interface TestSubgraphOptions {
+  readonly mongoUri: string;
+  readonly dbName?: string;
+  readonly seed?: boolean;
+  readonly natsUrl?: string;
+  readonly background?: boolean;
+  readonly env?: Environment;
+}
+
 /**
  * Starts one subgraph in this process on an ephemeral port, on its own fresh database in the
  * given MongoDB (a real server: see startTestDatabase).
@@ -38,7 +47,7 @@ export interface TestSubgraph extends RunningSubgraph {
  */
 export async function startTestSubgraph<TSettings, TModels, TRuntime, TContext extends RequestContext>(
   module: SubgraphModule<TSettings, TModels, TRuntime, TContext>,
-  options: { mongoUri: string; dbName?: string; seed?: boolean; natsUrl?: string; background?: boolean; env?: Environment },
+  options: TestSubgraphOptions,
 ): Promise<TestSubgraph> {
   const running = await startSubgraphService(
     module,

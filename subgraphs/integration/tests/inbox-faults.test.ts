@@ -1,11 +1,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { GATEWAY_CREDENTIAL_HEADER } from '@mesh/server-kit';
 import { principals, startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
 import { createIntegrationSubgraph } from '../src/module.js';
 import { shopifySignature } from '../src/shopify/shopify-signature.js';
+import { startStandInOrderService, type StandInOrderService } from './stand-in-order-service.js';
 
 // The inbox against faults of the order domain, with a real database and real HTTP: a stand-in
 // order service on an ephemeral port that refuses (503) until told otherwise and records every
@@ -21,34 +20,23 @@ interface SentCommand {
 }
 
 let database: Awaited<ReturnType<typeof startTestDatabase>>;
-let orderService: Server;
+let orderService: StandInOrderService;
 let integration: TestSubgraph;
-let orderServiceUp = false;
 const sent: SentCommand[] = [];
 
 before(async () => {
   database = await startTestDatabase();
-  orderService = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      if (!orderServiceUp) return void res.writeHead(503, { 'content-type': 'application/json' }).end('{"errors":[{"message":"restarting"}]}');
-      const { query, variables } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { query: string; variables: Record<string, unknown> };
-      const operation = /mutation (\w+)/.exec(query)?.[1] ?? 'unknown';
-      sent.push({ operation, variables, credential: typeof req.headers[GATEWAY_CREDENTIAL_HEADER] === 'string' });
-      const data = operation === 'IntegrationRecordExternalOrder' ? { recordExternalOrder: { id: 'ord_stub_1', status: 'PLACED' } } : { cancelOrder: { id: 'ord_stub_1', status: 'CANCELLED' } };
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data }));
-    });
-  });
-  await new Promise<void>((resolve) => orderService.listen(0, '127.0.0.1', resolve));
-  const orderUrl = `http://127.0.0.1:${(orderService.address() as AddressInfo).port}/graphql`;
-  integration = await startTestSubgraph(createIntegrationSubgraph({ orderUrl, shopifyWebhookSecret: SECRET, workerIntervalMs: 50 }), { mongoUri: database.uri });
+  orderService = await startStandInOrderService(({ query, variables, headers }) => {
+    const operation = /mutation (\w+)/.exec(query)?.[1] ?? 'unknown';
+    sent.push({ operation, variables, credential: typeof headers[GATEWAY_CREDENTIAL_HEADER] === 'string' });
+    return operation === 'IntegrationRecordExternalOrder' ? { recordExternalOrder: { id: 'ord_stub_1', status: 'PLACED' } } : { cancelOrder: { id: 'ord_stub_1', status: 'CANCELLED' } };
+  }, false);
+  integration = await startTestSubgraph(createIntegrationSubgraph({ orderUrl: orderService.url, shopifyWebhookSecret: SECRET, workerIntervalMs: 50 }), { mongoUri: database.uri });
 });
 
 after(async () => {
   await integration?.close();
-  orderService?.closeAllConnections();
-  await new Promise<void>((resolve) => orderService?.close(() => resolve()));
+  await orderService?.close();
   await database?.stop();
 });
 
@@ -112,7 +100,7 @@ test('while the order domain is down, accepted webhooks wait with their failure;
   assert.equal((await message('wh-cancel')).status, 'RECEIVED');
   assert.equal(sent.length, 0);
 
-  orderServiceUp = true;
+  orderService.up = true;
   const created = await eventually('the order to be recorded', async () => {
     const current = await message('wh-create');
     return current.status === 'PROCESSED' ? current : undefined;

@@ -1,53 +1,41 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { principals, startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
 import { ledgerSubgraph } from '@mesh/ledger-subgraph';
 import type { Principal } from '@mesh/server-kit';
 import { createIntegrationSubgraph } from '../src/module.js';
+import { startStandInOrderService, type StandInOrderService } from './stand-in-order-service.js';
 
 // Settlement import against a real ledger subgraph (real database, real HTTP) and a stand-in order
 // service on an ephemeral port that knows three orders' payments and can be taken down.
 
 let database: Awaited<ReturnType<typeof startTestDatabase>>;
-let orderService: Server;
+let orderService: StandInOrderService;
 let ledger: TestSubgraph;
 let integration: TestSubgraph;
-let orderServiceUp = true;
 
 /** What the order domain recorded: ord_s1 captured 100.00, ord_s2 captured 50.00 and refunded 20.00, ord_s3 captured 30.00. */
 const PAYMENTS: Record<string, { captured: number; refunded: number }> = { ord_s1: { captured: 10_000, refunded: 0 }, ord_s2: { captured: 5_000, refunded: 2_000 }, ord_s3: { captured: 3_000, refunded: 0 } };
 
 before(async () => {
   database = await startTestDatabase();
-  orderService = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      if (!orderServiceUp) return void res.writeHead(503, { 'content-type': 'application/json' }).end('{"errors":[{"message":"restarting"}]}');
-      const { variables } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { variables: Record<string, string> };
-      const data = Object.fromEntries(
-        Object.entries(variables).map(([name, id]) => {
-          const payment = PAYMENTS[id];
-          const value = payment ? { payment: { captured: { minorUnits: String(payment.captured), currency: 'USD' }, refunded: { minorUnits: String(payment.refunded) } } } : null;
-          return [`o${name.slice(1)}`, value];
-        }),
-      );
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data }));
-    });
-  });
-  await new Promise<void>((resolve) => orderService.listen(0, '127.0.0.1', resolve));
-  const orderUrl = `http://127.0.0.1:${(orderService.address() as AddressInfo).port}/graphql`;
+  orderService = await startStandInOrderService(({ variables }) =>
+    Object.fromEntries(
+      Object.entries(variables).map(([name, id]) => {
+        const payment = PAYMENTS[id as string];
+        const value = payment ? { payment: { captured: { minorUnits: String(payment.captured), currency: 'USD' }, refunded: { minorUnits: String(payment.refunded) } } } : null;
+        return [`o${name.slice(1)}`, value];
+      }),
+    ),
+  );
   ledger = await startTestSubgraph(ledgerSubgraph, { mongoUri: database.uri });
-  integration = await startTestSubgraph(createIntegrationSubgraph({ orderUrl, ledgerUrl: ledger.url }), { mongoUri: database.uri });
+  integration = await startTestSubgraph(createIntegrationSubgraph({ orderUrl: orderService.url, ledgerUrl: ledger.url }), { mongoUri: database.uri });
 });
 
 after(async () => {
   await integration?.close();
   await ledger?.close();
-  orderService?.closeAllConnections();
-  await new Promise((resolve) => orderService?.close(resolve));
+  await orderService?.close();
   await database?.stop();
 });
 
@@ -223,11 +211,11 @@ describe('settlement import', () => {
   test('an import the order domain could not answer is UPSTREAM_UNAVAILABLE, and importing the file again finishes it once', async () => {
     const before = await ledgerState();
     const csv = report('po_4001', ['m1,capture,ord_s1,USD,100.00,2.90,97.10,2026-03-04T10:00:00Z', 'm2,payout,,USD,97.10,0.00,97.10,2026-03-05T06:00:00Z']);
-    orderServiceUp = false;
+    orderService.up = false;
     const failed = await importReport(csv);
     assert.equal(code(failed), 'UPSTREAM_UNAVAILABLE');
     assert.deepEqual(await ledgerState(), before);
-    orderServiceUp = true;
+    orderService.up = true;
     const finished = await importReport(csv);
     assert.equal(finished.data?.importSettlementReport.status, 'POSTED');
     assert.equal(finished.data?.importSettlementReport.matchedLines, 1);

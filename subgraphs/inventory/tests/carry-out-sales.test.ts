@@ -1,16 +1,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createEnvelope, type FulfilledGoods } from '@mesh/events';
-import { startNatsServer, type TestNatsServer } from '@mesh/mesh-runner';
-import type { RunningDatabase } from '@mesh/embedded-mongo';
-import { principals, startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
-import { createInventoryModels, createInventorySubgraph, type InventoryModels } from '../src/module.js';
+import { principals, type TestSubgraph } from '@mesh/test-kit';
+import type { InventoryModels } from '../src/module.js';
 import { carryOutSaleKey, recordCarryOutSale } from '../src/services/record-carry-out-sale.service.js';
-import { untilAllReceived, untilOrderEventsHandled, waitFor, watchInventoryEvents, type EventWatcher } from './event-fixtures.js';
+import { untilAllReceived, untilOrderEventsHandled, waitFor, type EventWatcher, startInventoryEventBed, type InventoryEventBed } from './event-fixtures.js';
 import { errorCode, record, setLevel, storedLevel } from './inventory-fixtures.js';
 
-let database: RunningDatabase;
-let nats: TestNatsServer;
+let bed: InventoryEventBed;
 let subgraph: TestSubgraph;
 let models: InventoryModels;
 let watcher: EventWatcher;
@@ -18,16 +15,10 @@ const STORE = 'loc_den01';
 const silent = { warn: () => undefined, info: () => undefined, error: () => undefined, debug: () => undefined } as never;
 
 before(async () => {
-  [database, nats] = await Promise.all([startTestDatabase(), startNatsServer()]);
-  subgraph = await startTestSubgraph(createInventorySubgraph({ relayIntervalMs: 50 }), { mongoUri: database.uri, natsUrl: nats.url });
-  models = createInventoryModels(subgraph.connection);
-  watcher = await watchInventoryEvents(nats.url);
+  bed = await startInventoryEventBed({ relayIntervalMs: 50 });
+  ({ subgraph, models, watcher } = bed);
 });
-after(async () => {
-  await watcher?.close();
-  await subgraph?.close();
-  await Promise.all([database?.stop(), nats?.stop()]);
-});
+after(() => bed?.close());
 
 const money = (minorUnits: number) => ({ minorUnits, currency: 'USD' as const });
 

@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { connectJetStreamBus, createEnvelope, openConsumerProbe, type AnyEnvelope, type ConsumerProbe, type EventBus, type Topic } from '@mesh/events';
+import { startNatsServer } from '@mesh/mesh-runner';
+import { startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
 import type { Connection } from 'mongoose';
+import { createInventoryModels, createInventorySubgraph, type InventoryModels } from '../src/module.js';
+import type { InventorySettings } from '../src/settings.js';
 import { ORDER_EVENTS_CONSUMER } from '../src/events/order-events.consumer.js';
 
 /** Test helpers for the event suites (not a test file itself). */
@@ -79,4 +83,29 @@ export async function untilAllReceived(watcher: EventWatcher, connection: Connec
   await watcher.bus.publish(marker);
   await waitFor(() => watcher.seen.some((envelope) => envelope.id === marker.id), 'the marker');
   watcher.seen.splice(watcher.seen.findIndex((envelope) => envelope.id === marker.id), 1);
+}
+
+/** The inventory subgraph on its own database and NATS server, with a watcher on what it publishes. */
+export interface InventoryEventBed {
+  readonly subgraph: TestSubgraph;
+  readonly models: InventoryModels;
+  readonly watcher: EventWatcher;
+  close(): Promise<void>;
+}
+
+/** Starts an InventoryEventBed for one test file (`settings`: e.g. a fast relay for the events to flow soon). */
+export async function startInventoryEventBed(settings: Partial<InventorySettings>): Promise<InventoryEventBed> {
+  const [database, nats] = await Promise.all([startTestDatabase(), startNatsServer()]);
+  const subgraph = await startTestSubgraph(createInventorySubgraph(settings), { mongoUri: database.uri, natsUrl: nats.url });
+  const watcher = await watchInventoryEvents(nats.url);
+  return {
+    subgraph,
+    models: createInventoryModels(subgraph.connection),
+    watcher,
+    async close() {
+      await watcher.close();
+      await subgraph.close();
+      await Promise.all([database.stop(), nats.stop()]);
+    },
+  };
 }

@@ -1,20 +1,17 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createEnvelope } from '@mesh/events';
-import { startNatsServer, type TestNatsServer } from '@mesh/mesh-runner';
 import { retailDataset } from '@mesh/seed-data';
-import type { RunningDatabase } from '@mesh/embedded-mongo';
-import { startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
-import { createInventoryModels, createInventorySubgraph, type InventoryModels } from '../src/module.js';
+import type { TestSubgraph } from '@mesh/test-kit';
+import type { InventoryModels } from '../src/module.js';
 import { commitReservation } from '../src/services/commit-reservation.service.js';
 import { releaseReservation } from '../src/services/release-reservation.service.js';
 import { reserveStock, type ReserveStockInput } from '../src/services/reserve-stock.service.js';
-import { untilAllReceived, untilOrderEventsHandled, watchInventoryEvents, waitFor, type EventWatcher } from './event-fixtures.js';
+import { untilAllReceived, untilOrderEventsHandled, waitFor, type EventWatcher, startInventoryEventBed, type InventoryEventBed } from './event-fixtures.js';
 import { principals } from '@mesh/test-kit';
 import { errorCode, record, setLevel, storedLevel, type MovementInput } from './inventory-fixtures.js';
 
-let database: RunningDatabase;
-let nats: TestNatsServer;
+let bed: InventoryEventBed;
 let subgraph: TestSubgraph;
 let models: InventoryModels;
 let watcher: EventWatcher;
@@ -26,16 +23,10 @@ const variants = retailDataset().variants;
 const seedUnitCost = (sku: string, currency: 'USD' | 'EUR') => variants.find((variant) => variant.sku === sku)!.unitCosts.find((cost) => cost.currency === currency)!.amountMinor;
 
 before(async () => {
-  [database, nats] = await Promise.all([startTestDatabase(), startNatsServer()]);
-  subgraph = await startTestSubgraph(createInventorySubgraph({ relayIntervalMs: 50, expiryIntervalMs: 100 }), { mongoUri: database.uri, natsUrl: nats.url });
-  models = createInventoryModels(subgraph.connection);
-  watcher = await watchInventoryEvents(nats.url);
+  bed = await startInventoryEventBed({ relayIntervalMs: 50, expiryIntervalMs: 100 });
+  ({ subgraph, models, watcher } = bed);
 });
-after(async () => {
-  await watcher?.close();
-  await subgraph?.close();
-  await Promise.all([database?.stop(), nats?.stop()]);
-});
+after(() => bed?.close());
 
 const reserve = (input: Partial<ReserveStockInput> & Pick<ReserveStockInput, 'lines' | 'locationId'>) => {
   run += 1;

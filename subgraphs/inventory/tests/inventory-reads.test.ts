@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { retailDataset } from '@mesh/seed-data';
-import { principals, startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
+import { findsDuring, principals, startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
 import type { RunningDatabase } from '@mesh/embedded-mongo';
 import { createInventorySubgraph } from '../src/module.js';
 import { dbCommands, errorCode } from './inventory-fixtures.js';
@@ -133,25 +133,12 @@ describe('inventory reads', () => {
   test('availability at named locations reads the levels and those locations in one round: both queries in flight at once', async () => {
     const query = 'query($r: [_Any!]!, $l: [ID!]) { _entities(representations: $r) { ... on ProductVariant { sku availability(locationIds: $l) { levels { location { code } } } } } }';
     const locationIds = data.locations.slice(0, 25).map((location) => location.id);
-    const client = subgraph.connection.getClient();
-    const events: string[] = [];
-    const started = (event: { commandName: string; command: Record<string, unknown> }) => {
-      if (event.commandName === 'find') events.push(`started ${String(event.command['find'])}`);
-    };
-    const succeeded = (event: { commandName: string }) => {
-      if (event.commandName === 'find') events.push('answered');
-    };
-    client.on('commandStarted', started);
-    client.on('commandSucceeded', succeeded);
-    try {
+    const { events } = await findsDuring(subgraph, async () => {
       const representations = Array.from({ length: 5 }, (_, i) => ({ __typename: 'ProductVariant', sku: skuAt(i) }));
       const response = await subgraph.request<{ _entities: { availability: { levels: { location: { code: string } }[] } }[] }>(query, { r: representations, l: locationIds }, principals.anonymous);
       assert.equal(response.errors, undefined);
       assert.ok(response.data?._entities.every((entity) => entity.availability.levels.length === 25 && entity.availability.levels.every((level) => level.location.code.length > 0)));
-    } finally {
-      client.off('commandStarted', started);
-      client.off('commandSucceeded', succeeded);
-    }
+    });
     assert.deepEqual(events.slice(0, 2).sort(), ['started locations', 'started stock_levels']);
     assert.deepEqual(events.slice(2), ['answered', 'answered']);
   });

@@ -1,7 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { principals, startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
-import type { RunningDatabase } from '@mesh/embedded-mongo';
+import { principals, startSubgraphTestBed, type SubgraphTestBed, type TestSubgraph } from '@mesh/test-kit';
 import { createInventorySubgraph } from '../src/module.js';
 import { record } from './inventory-fixtures.js';
 
@@ -11,17 +10,14 @@ interface LiveKpisJson {
   _entities: { id: string; stockMovementToAvailability: { count: number; sumSeconds: number; p50Seconds: number | null; p99Seconds: number | null }; inventoryConsumerBacklog: number }[];
 }
 
-let database: RunningDatabase;
+let bed: SubgraphTestBed;
 let subgraph: TestSubgraph;
 
 before(async () => {
-  database = await startTestDatabase();
-  subgraph = await startTestSubgraph(createInventorySubgraph({ relayIntervalMs: 50 }), { mongoUri: database.uri });
+  bed = await startSubgraphTestBed(createInventorySubgraph({ relayIntervalMs: 50 }));
+  subgraph = bed.subgraph;
 });
-after(async () => {
-  await subgraph?.close();
-  await database?.stop();
-});
+after(() => bed?.close());
 
 const read = async () => {
   const response = await subgraph.request<LiveKpisJson>(LIVE_KPIS, representation, principals.analyst);

@@ -1,18 +1,15 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createEnvelope, type EnvelopeOf } from '@mesh/events';
-import { startNatsServer, type TestNatsServer } from '@mesh/mesh-runner';
-import type { RunningDatabase } from '@mesh/embedded-mongo';
 import { retailDataset } from '@mesh/seed-data';
-import { startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
-import { createInventoryModels, createInventorySubgraph, type InventoryModels } from '../src/module.js';
+import type { TestSubgraph } from '@mesh/test-kit';
+import type { InventoryModels } from '../src/module.js';
 import { ORDER_EVENTS_CONSUMER } from '../src/events/order-events.consumer.js';
 import { recordReturnMovements, returnMovementKey } from '../src/services/record-return.service.js';
-import { untilAllReceived, untilOrderEventsHandled, watchInventoryEvents, waitFor, type EventWatcher } from './event-fixtures.js';
+import { untilAllReceived, untilOrderEventsHandled, waitFor, type EventWatcher, startInventoryEventBed, type InventoryEventBed } from './event-fixtures.js';
 import { setLevel, storedLevel } from './inventory-fixtures.js';
 
-let database: RunningDatabase;
-let nats: TestNatsServer;
+let bed: InventoryEventBed;
 let subgraph: TestSubgraph;
 let models: InventoryModels;
 let watcher: EventWatcher;
@@ -23,16 +20,10 @@ const skus = retailDataset().stockLevels.filter((level) => level.locationId === 
 const sku = (index: number): string => skus[index]!;
 
 before(async () => {
-  [database, nats] = await Promise.all([startTestDatabase(), startNatsServer()]);
-  subgraph = await startTestSubgraph(createInventorySubgraph({ relayIntervalMs: 50 }), { mongoUri: database.uri, natsUrl: nats.url });
-  models = createInventoryModels(subgraph.connection);
-  watcher = await watchInventoryEvents(nats.url);
+  bed = await startInventoryEventBed({ relayIntervalMs: 50 });
+  ({ subgraph, models, watcher } = bed);
 });
-after(async () => {
-  await watcher?.close();
-  await subgraph?.close();
-  await Promise.all([database?.stop(), nats?.stop()]);
-});
+after(() => bed?.close());
 
 const usd = (minorUnits: number) => ({ minorUnits, currency: 'USD' as const });
 

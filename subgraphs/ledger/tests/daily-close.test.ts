@@ -1,25 +1,20 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { principals, startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
-import type { RunningDatabase } from '@mesh/embedded-mongo';
+import { principals, type TestSubgraph } from '@mesh/test-kit';
 import type { Principal } from '@mesh/server-kit';
-import { createLedgerModels, postJournalEntry, type LedgerModels, type PostJournalEntryInput } from '../src/module.js';
+import { postJournalEntry, type LedgerModels, type PostJournalEntryInput } from '../src/module.js';
 import { ledgerWithHistory } from './fixtures/order-postings.js';
-import { firstCode, type MoneyJson } from './ledger-test-helpers.js';
+import { firstCode, type MoneyJson, startLedgerTestBed, type LedgerTestBed } from './ledger-test-helpers.js';
 
-let database: RunningDatabase;
+let bed: LedgerTestBed;
 let subgraph: TestSubgraph;
 let models: LedgerModels;
 
 before(async () => {
-  database = await startTestDatabase();
-  subgraph = await startTestSubgraph(ledgerWithHistory, { mongoUri: database.uri });
-  models = createLedgerModels(subgraph.connection);
+  bed = await startLedgerTestBed(ledgerWithHistory);
+  ({ subgraph, models } = bed);
 });
-after(async () => {
-  await subgraph?.close();
-  await database?.stop();
-});
+after(() => bed?.close());
 
 const CLOSE = `mutation($input: CloseLedgerDayInput!) { closeLedgerDay(input: $input) { date currency closedAt closedBy journalExport { batchId } } }`;
 const EXPORT = `query($date: String!, $c: CurrencyCode!) { journalExport(date: $date, currency: $c) {

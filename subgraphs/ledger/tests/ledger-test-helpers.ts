@@ -1,3 +1,5 @@
+import { startSubgraphTestBed, type SubgraphTestBed } from '@mesh/test-kit';
+import { createLedgerModels, type LedgerModels, type LedgerSubgraph } from '../src/module.js';
 
 export { dbCommands } from '@mesh/test-kit';
 
@@ -10,4 +12,14 @@ export interface MoneyJson {
   readonly amount: string;
   readonly minorUnits: string;
   readonly currency: string;
+}
+
+/** A ledger subgraph on its own database, with its models, for one test file. */
+export interface LedgerTestBed extends SubgraphTestBed {
+  readonly models: LedgerModels;
+}
+
+export async function startLedgerTestBed(module: LedgerSubgraph): Promise<LedgerTestBed> {
+  const bed = await startSubgraphTestBed(module);
+  return { ...bed, models: createLedgerModels(bed.subgraph.connection) };
 }

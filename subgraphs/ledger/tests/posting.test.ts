@@ -2,26 +2,23 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GraphQLError } from 'graphql';
 import { retailDataset } from '@mesh/seed-data';
-import { principals, startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
+import { principals, type TestSubgraph } from '@mesh/test-kit';
 import type { RunningDatabase } from '@mesh/embedded-mongo';
-import { createLedgerModels, postJournalEntry, repairBalances, reverseJournalEntry, type LedgerModels, type PostJournalEntryInput } from '../src/module.js';
+import { postJournalEntry, repairBalances, reverseJournalEntry, type LedgerModels, type PostJournalEntryInput } from '../src/module.js';
 import { ledgerWithHistory } from './fixtures/order-postings.js';
 import type { JournalEntryRecord } from '../src/models/journal-entry.model.js';
-import type { MoneyJson } from './ledger-test-helpers.js';
+import { type MoneyJson, startLedgerTestBed, type LedgerTestBed } from './ledger-test-helpers.js';
 
+let bed: LedgerTestBed;
 let database: RunningDatabase;
 let subgraph: TestSubgraph;
 let models: LedgerModels;
 
 before(async () => {
-  database = await startTestDatabase();
-  subgraph = await startTestSubgraph(ledgerWithHistory, { mongoUri: database.uri });
-  models = createLedgerModels(subgraph.connection);
+  bed = await startLedgerTestBed(ledgerWithHistory);
+  ({ database, subgraph, models } = bed);
 });
-after(async () => {
-  await subgraph?.close();
-  await database?.stop();
-});
+after(() => bed?.close());
 
 async function balance(code: string, currency = 'USD'): Promise<bigint> {
   const response = await subgraph.request<{ account: { balance: MoneyJson } }>('query($code: ID!, $c: CurrencyCode!) { account(code: $code) { balance(currency: $c) { minorUnits } } }', { code, c: currency }, principals.admin);

@@ -1,23 +1,18 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { principals, startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
-import type { RunningDatabase } from '@mesh/embedded-mongo';
-import { createLedgerModels, ledgerSubgraph, type LedgerModels } from '../src/module.js';
-import { firstCode, type MoneyJson } from './ledger-test-helpers.js';
+import { principals, type TestSubgraph } from '@mesh/test-kit';
+import { ledgerSubgraph, type LedgerModels } from '../src/module.js';
+import { firstCode, type MoneyJson, startLedgerTestBed, type LedgerTestBed } from './ledger-test-helpers.js';
 
-let database: RunningDatabase;
+let bed: LedgerTestBed;
 let subgraph: TestSubgraph;
 let models: LedgerModels;
 
 before(async () => {
-  database = await startTestDatabase();
-  subgraph = await startTestSubgraph(ledgerSubgraph, { mongoUri: database.uri });
-  models = createLedgerModels(subgraph.connection);
+  bed = await startLedgerTestBed(ledgerSubgraph);
+  ({ subgraph, models } = bed);
 });
-after(async () => {
-  await subgraph?.close();
-  await database?.stop();
-});
+after(() => bed?.close());
 
 const POST = `mutation($input: SettlementPostingsInput!) { postSettlement(input: $input) { id postedAt source { type id } lines { account { code } debit { minorUnits } credit { minorUnits } } } }`;
 type Posted = { postSettlement: { id: string; postedAt: string; source: { type: string; id: string }; lines: { account: { code: string }; debit: MoneyJson; credit: MoneyJson }[] }[] };

@@ -1,7 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RunningDatabase } from '@mesh/embedded-mongo';
-import { principals, startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
+import { principals, startSubgraphTestBed, type SubgraphTestBed, type TestSubgraph } from '@mesh/test-kit';
 import { createOrderModels, type OrderModels } from '../src/models/index.js';
 import { createOrderSubgraph } from '../src/module.js';
 
@@ -11,20 +10,17 @@ interface LiveKpisJson {
   _entities: { id: string; oldestPendingOrderAgeSeconds: number; orderConsumerBacklog: number }[];
 }
 
-let database: RunningDatabase;
+let bed: SubgraphTestBed;
 let subgraph: TestSubgraph;
 let models: OrderModels;
 
 before(async () => {
-  database = await startTestDatabase();
   // The oldest PENDING order is measured every 100 ms here (15 s by default).
-  subgraph = await startTestSubgraph(createOrderSubgraph({ relayIntervalMs: 600_000, kpiIntervalMs: 100 }), { mongoUri: database.uri, seed: false });
+  bed = await startSubgraphTestBed(createOrderSubgraph({ relayIntervalMs: 600_000, kpiIntervalMs: 100 }), { seed: false });
+  subgraph = bed.subgraph;
   models = createOrderModels(subgraph.connection);
 });
-after(async () => {
-  await subgraph?.close();
-  await database?.stop();
-});
+after(() => bed?.close());
 
 const read = async () => {
   const response = await subgraph.request<LiveKpisJson>(LIVE_KPIS, representation, principals.analyst);

@@ -1,7 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { retailDataset } from '@mesh/seed-data';
 import { startNatsServer, type TestNatsServer } from '@mesh/mesh-runner';
 import { inventorySubgraph } from '@mesh/inventory-subgraph';
 import { productSubgraph } from '@mesh/product-subgraph';
@@ -9,6 +8,7 @@ import { principals, startTestDatabase, startTestSubgraph, type TestSubgraph } f
 import type { RunningDatabase } from '@mesh/embedded-mongo';
 import { createOrderSubgraph } from '../src/module.js';
 import type { OrderRecord } from '../src/models/order.model.js';
+import { stockedAtWarehouse, USD_WAREHOUSE } from './order-test-helpers.js';
 
 /**
  * Order intake under load: callers waiting for inventory's decision are woken by it (no polling),
@@ -23,12 +23,8 @@ const replicas: TestSubgraph[] = [];
 const orderDb = `test_intake_orders_${randomUUID().slice(0, 8)}`;
 const inventoryDb = `test_intake_inventory_${randomUUID().slice(0, 8)}`;
 
-const dataset = retailDataset();
-const LOCATION = dataset.locations.find((location) => location.currency === 'USD' && location.type === 'WAREHOUSE')!.id;
-const stocked = dataset.stockLevels
-  .filter((level) => level.locationId === LOCATION && level.onHand - level.reserved - level.safetyStock >= 5)
-  .map((level) => level.sku)
-  .filter((sku) => dataset.variants.find((variant) => variant.sku === sku)?.prices.some((price) => price.currency === 'USD'));
+const LOCATION = USD_WAREHOUSE;
+const stocked = stockedAtWarehouse(5);
 
 const PLACE = `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) {
   ... on OrderPlaced { order { id status } }
@@ -176,29 +172,26 @@ describe('the line past the backlog', () => {
   });
 });
 
+/** Places one order on a replica whose `dependency` is down: it must refuse with `code`, retryable with a hint, and write nothing. */
+async function assertRefusedWhileDown(dependency: { productUrl: string } | { customerUrl: string }, code: string, key: string, sku: string): Promise<void> {
+  const order = await startOrder({ decisionWaitMs: 1000, ...dependency });
+  const answer = await order.request<Placed>(PLACE, { input: input(key, sku) }, principals.admin);
+  const extensions = answer.errors?.[0]?.extensions as { code: string; retryable: boolean; retryAfterMs: number } | undefined;
+  assert.equal(extensions?.code, code, JSON.stringify(answer.errors));
+  assert.equal(extensions?.retryable, true);
+  assert.ok(extensions!.retryAfterMs > 0);
+  assert.equal(await order.connection.model<OrderRecord>('Order').countDocuments({ idempotencyKey: key }), 0);
+}
+
 describe('when the catalog or the customer domain cannot price an order', () => {
   test('placeOrder answers CATALOG_UNAVAILABLE, retryable with a hint, and writes nothing', async () => {
     // Nothing listens on port 1: the product subgraph is "down" for this replica.
-    const order = await startOrder({ decisionWaitMs: 1000, productUrl: 'http://127.0.0.1:1/graphql' });
-    const key = `catalog-${randomUUID()}`;
-    const answer = await order.request<Placed>(PLACE, { input: input(key, stocked[40]!) }, principals.admin);
-    const extensions = answer.errors?.[0]?.extensions as { code: string; retryable: boolean; retryAfterMs: number } | undefined;
-    assert.equal(extensions?.code, 'CATALOG_UNAVAILABLE', JSON.stringify(answer.errors));
-    assert.equal(extensions?.retryable, true);
-    assert.ok(extensions!.retryAfterMs > 0);
-    assert.equal(await order.connection.model<OrderRecord>('Order').countDocuments({ idempotencyKey: key }), 0);
+    await assertRefusedWhileDown({ productUrl: 'http://127.0.0.1:1/graphql' }, 'CATALOG_UNAVAILABLE', `catalog-${randomUUID()}`, stocked[40]!);
   });
 
   test('placeOrder answers CUSTOMER_UNAVAILABLE, retryable with a hint, and writes nothing when the customer domain cannot tell the tier', async () => {
     // Nothing listens on port 1: the customer subgraph is "down" for this replica.
-    const order = await startOrder({ decisionWaitMs: 1000, customerUrl: 'http://127.0.0.1:1/graphql' });
-    const key = `customer-${randomUUID()}`;
-    const answer = await order.request<Placed>(PLACE, { input: input(key, stocked[41]!) }, principals.admin);
-    const extensions = answer.errors?.[0]?.extensions as { code: string; retryable: boolean; retryAfterMs: number } | undefined;
-    assert.equal(extensions?.code, 'CUSTOMER_UNAVAILABLE', JSON.stringify(answer.errors));
-    assert.equal(extensions?.retryable, true);
-    assert.ok(extensions!.retryAfterMs > 0);
-    assert.equal(await order.connection.model<OrderRecord>('Order').countDocuments({ idempotencyKey: key }), 0);
+    await assertRefusedWhileDown({ customerUrl: 'http://127.0.0.1:1/graphql' }, 'CUSTOMER_UNAVAILABLE', `customer-${randomUUID()}`, stocked[41]!);
   });
 });
 

@@ -15,6 +15,7 @@ import { createOrderSubgraph } from '../src/module.js';
 import type { OrderLineRecord, OrderRecord } from '../src/models/order.model.js';
 import { redeemOrderCoupons } from '../src/clients/product-client.js';
 import { lineRefund } from '../src/returns/return-rules.js';
+import { eventually, stockedAtWarehouse, USD_WAREHOUSE } from './order-test-helpers.js';
 
 let database: RunningDatabase;
 let nats: TestNatsServer;
@@ -25,14 +26,11 @@ let customers: TestSubgraph;
 let orders: TestSubgraph;
 
 const dataset = retailDataset();
-const LOCATION = dataset.locations.find((location) => location.currency === 'USD' && location.type === 'WAREHOUSE')!.id;
+const LOCATION = USD_WAREHOUSE;
 // Not Apparel: the seeded weekend sale (Apparel at the tills, exclusive) would change the till's
 // prices on weekends, and these tests state the promotions they price with.
 const apparel = new Set(dataset.variants.filter((variant) => dataset.products.find((product) => product.id === variant.productId)?.category === 'Apparel').map((variant) => variant.sku));
-const stocked = dataset.stockLevels
-  .filter((level) => level.locationId === LOCATION && level.onHand - level.reserved - level.safetyStock >= 20 && !apparel.has(level.sku))
-  .map((level) => level.sku)
-  .filter((sku) => dataset.variants.find((variant) => variant.sku === sku)?.prices.some((price) => price.currency === 'USD'));
+const stocked = stockedAtWarehouse(20, (sku) => apparel.has(sku));
 const sku = (index: number): string => stocked[index]!;
 const CUSTOMER = 'cus_00001';
 // A GOLD member of the seeded loyalty programme (the customer domain's record; the order domain asks it).
@@ -107,15 +105,6 @@ const coupons = () => product.connection.model<{ _id: string; uses: number; rede
 type Entry = { source: { type: string }; postedAt: Date; lines: { accountCode: string; debitMinor: bigint; creditMinor: bigint }[] };
 const entries = () => ledger.connection.model<Entry>('JournalEntry');
 
-async function eventually<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 before(async () => {
   [database, nats] = await Promise.all([startTestDatabase(), startNatsServer()]);

@@ -10,6 +10,7 @@ import { principals, startTestDatabase, startTestSubgraph, type TestSubgraph } f
 import type { RunningDatabase } from '@mesh/embedded-mongo';
 import { createOrderSubgraph } from '../src/module.js';
 import type { OrderRecord } from '../src/models/order.model.js';
+import { eventually, stockedAtWarehouse, USD_WAREHOUSE } from './order-test-helpers.js';
 
 let database: RunningDatabase;
 let nats: TestNatsServer;
@@ -20,12 +21,9 @@ let orders: TestSubgraph;
 const inventoryDb = `test_inventory_${randomUUID().slice(0, 8)}`;
 
 const dataset = retailDataset();
-const LOCATION = dataset.locations.find((location) => location.currency === 'USD' && location.type === 'WAREHOUSE')!.id;
-// SKUs stocked at the location, each test uses its own so that they do not disturb each other.
-const stocked = dataset.stockLevels
-  .filter((level) => level.locationId === LOCATION && level.onHand - level.reserved - level.safetyStock >= 5)
-  .map((level) => level.sku)
-  .filter((sku) => dataset.variants.find((variant) => variant.sku === sku)?.prices.some((price) => price.currency === 'USD'));
+const LOCATION = USD_WAREHOUSE;
+// Each test uses its own SKUs, so that they do not disturb each other.
+const stocked = stockedAtWarehouse(5);
 const sku = (index: number): string => stocked[index]!;
 
 const CUSTOMER = 'cus_00001';
@@ -61,15 +59,6 @@ async function level(skuId: string) {
 }
 const orderDocs = () => orders.connection.model<OrderRecord>('Order');
 
-async function eventually<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 before(async () => {
   [database, nats] = await Promise.all([startTestDatabase(), startNatsServer()]);

@@ -13,6 +13,7 @@ import type { RunningDatabase } from '@mesh/embedded-mongo';
 import { createOrderSubgraph } from '../src/module.js';
 import type { OrderRecord } from '../src/models/order.model.js';
 import { errorCode } from './order-harness.js';
+import { eventually } from './order-test-helpers.js';
 
 let database: RunningDatabase;
 let nats: TestNatsServer;
@@ -94,13 +95,6 @@ async function onHand(skus: string[]): Promise<Map<string, number>> {
   return new Map(rows.map((row) => [row['sku'] as string, row['onHand'] as number]));
 }
 
-async function eventually(what: string, probe: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /**
  * Resolves once inventory and the ledger have handled every event of these orders, for checks that

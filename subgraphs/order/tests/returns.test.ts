@@ -14,6 +14,7 @@ import type { OrderModels } from '../src/models/index.js';
 import { KeyedQueue } from '../src/returns/order-queue.js';
 import { refundPayment as refundPaymentService } from '../src/returns/refund-payment.service.js';
 import { errorCode } from './order-harness.js';
+import { eventually } from './order-test-helpers.js';
 
 /**
  * Returns and refunds against a real database and a real nats-server, with the ledger listening.
@@ -127,15 +128,6 @@ const receiveReturn = (returnId: string, lines: { lineNumber: number; dispositio
 const refundPayment = (orderId: string, amountMinor: number, key = randomUUID(), currency = 'USD') =>
   orders.request<RefundGql>(REFUND, { input: { orderId, amountMinor: String(amountMinor), currency, reason: 'GOODWILL', idempotencyKey: key } }, principals.associate);
 
-async function eventually<T>(what: string, probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 /**
  * Resolves once the watcher has every event recorded for `orderId`: the relay has published them
  * all (none is left on the order), then a marker published after them reaches the watcher, whose

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dbCommands, principals, startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
+import { dbCommands, findsDuring, principals, startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
 import type { RunningDatabase } from '@mesh/embedded-mongo';
 import { productSubgraph } from '../src/module.js';
 
@@ -66,23 +66,9 @@ describe('product subgraph', () => {
   });
 
   test('a product read by id reads the product and its variants in one round: both queries in flight at once', async () => {
-    const client = subgraph.connection.getClient();
-    const events: string[] = [];
-    const started = (event: { commandName: string; command: Record<string, unknown> }) => {
-      if (event.commandName === 'find') events.push(`started ${String(event.command['find'])}`);
-    };
-    const succeeded = (event: { commandName: string }) => {
-      if (event.commandName === 'find') events.push('answered');
-    };
-    client.on('commandStarted', started);
-    client.on('commandSucceeded', succeeded);
-    let response;
-    try {
-      response = await subgraph.request<{ product: { id: string; variants: { sku: string }[] } }>('{ product(id: "prod_0007") { id variants { sku } } }', {}, principals.anonymous);
-    } finally {
-      client.off('commandStarted', started);
-      client.off('commandSucceeded', succeeded);
-    }
+    const { result: response, events } = await findsDuring(subgraph, () =>
+      subgraph.request<{ product: { id: string; variants: { sku: string }[] } }>('{ product(id: "prod_0007") { id variants { sku } } }', {}, principals.anonymous),
+    );
     assert.equal(response.errors, undefined);
     assert.equal(response.data?.product.variants.length, 5);
     assert.deepEqual(events.slice(0, 2).sort(), ['started products', 'started variants']);

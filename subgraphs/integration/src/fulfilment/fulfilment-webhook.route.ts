@@ -1,19 +1,28 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from '@mesh/server-kit';
-import type { IntegrationModels } from '../models/index.js';
 import { DELIVERY_HEADERS, verifyDeliverySignature } from '../outbound/delivery-signature.js';
-import { receiveWebhook } from '../services/receive-webhook.service.js';
-import { answer, header, parseLeniently, readRawBody } from '../services/webhook-http.js';
+import { signedWebhookRoute, type WebhookEdge, type WebhookRouteOptions } from '../services/signed-webhook-route.js';
+import { header, parseLeniently } from '../services/webhook-http.js';
 
 /** Names the carrier or WMS that sends (and, with the event id, de-duplicates) a milestone. */
 export const SOURCE_HEADER = 'x-mesh-source';
 
-export interface FulfilmentWebhookRouteOptions {
-  readonly models: IntegrationModels;
-  readonly secret: string;
-  readonly logger: Logger;
-  readonly recorded: () => void;
-}
+const fulfilmentEdge: WebhookEdge = {
+  verify: (req, body, secret) =>
+    verifyDeliverySignature({ body: body.text, timestamp: header(req, DELIVERY_HEADERS.timestamp), signature: header(req, DELIVERY_HEADERS.signature), secret }),
+  refusal: (req) => ({
+    log: { source: header(req, SOURCE_HEADER) },
+    message: 'refused a fulfilment milestone with a wrong signature or timestamp',
+    error: 'invalid signature or timestamp',
+  }),
+  read(req, rawBody) {
+    const webhookId = header(req, DELIVERY_HEADERS.eventId);
+    const sender = header(req, SOURCE_HEADER);
+    if (!webhookId || !sender) return { missing: 'X-Mesh-Event-Id and X-Mesh-Source are required' };
+    const body = parseLeniently(rawBody);
+    const milestone = typeof body === 'object' && body !== null && 'milestone' in body && typeof body.milestone === 'string' ? body.milestone.slice(0, 32).toLowerCase() : 'unknown';
+    const orderId = typeof body === 'object' && body !== null && 'orderId' in body && typeof body.orderId === 'string' ? body.orderId : undefined;
+    return { system: 'fulfilment', sender, webhookId, topic: `fulfilment/${milestone}`, partitionKey: orderId ? `order:${orderId}` : undefined };
+  },
+};
 
 /**
  * POST /webhooks/fulfilment: a carrier's or WMS's milestone (shipped, delivered, ready for pickup,
@@ -22,32 +31,6 @@ export interface FulfilmentWebhookRouteOptions {
  * timestamp is wrong, 400 without X-Mesh-Event-Id and X-Mesh-Source, else recorded in the inbox
  * (de-duplicated by source and event id) and answered 200 at once; the worker applies it.
  */
-export function fulfilmentWebhookRoute(options: FulfilmentWebhookRouteOptions) {
-  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    if (req.method !== 'POST') return answer(res, 405, { error: 'POST only' });
-    const raw = await readRawBody(req);
-    if (raw === null) return answer(res, 413, { error: 'body too large' });
-    const rawBody = raw.toString('utf8');
-    const signed = verifyDeliverySignature({ body: rawBody, timestamp: header(req, DELIVERY_HEADERS.timestamp), signature: header(req, DELIVERY_HEADERS.signature), secret: options.secret });
-    if (!signed) {
-      options.logger.warn({ source: header(req, SOURCE_HEADER) }, 'refused a fulfilment milestone with a wrong signature or timestamp');
-      return answer(res, 401, { error: 'invalid signature or timestamp' });
-    }
-    const webhookId = header(req, DELIVERY_HEADERS.eventId);
-    const sender = header(req, SOURCE_HEADER);
-    if (!webhookId || !sender) return answer(res, 400, { error: 'X-Mesh-Event-Id and X-Mesh-Source are required' });
-    const body = parseLeniently(rawBody);
-    const milestone = typeof body === 'object' && body !== null && 'milestone' in body && typeof body.milestone === 'string' ? body.milestone.slice(0, 32).toLowerCase() : 'unknown';
-    const orderId = typeof body === 'object' && body !== null && 'orderId' in body && typeof body.orderId === 'string' ? body.orderId : undefined;
-    const outcome = await receiveWebhook(options.models, {
-      system: 'fulfilment',
-      sender,
-      webhookId,
-      topic: `fulfilment/${milestone}`,
-      rawBody,
-      partitionKey: orderId ? `order:${orderId}` : undefined,
-    });
-    if (outcome.kind === 'accepted') options.recorded();
-    answer(res, 200, { status: outcome.kind, id: outcome.id });
-  };
+export function fulfilmentWebhookRoute(options: WebhookRouteOptions) {
+  return signedWebhookRoute(fulfilmentEdge, options);
 }

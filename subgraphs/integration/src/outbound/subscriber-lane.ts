@@ -3,7 +3,7 @@ import type { SubscriberDeliverySettings } from '../settings.js';
 import type { EventDeliveryRecord } from '../models/event-delivery.model.js';
 import type { EventSubscriptionRecord } from '../models/event-subscription.model.js';
 import type { IntegrationModels } from '../models/index.js';
-import { WakeablePause } from '../services/wakeable-pause.js';
+import { startWakeableLoop } from '../services/wakeable-loop.js';
 import { DELIVERY_HEADERS, signDelivery } from './delivery-signature.js';
 
 /** How many queued deliveries one pass looks at to find each key's next one. */
@@ -30,41 +30,27 @@ export const retryDelayMs = (settings: SubscriberDeliverySettings, attempts: num
  * Every send first claims the delivery (guarded update), so replicas never send one twice at once.
  */
 export function startSubscriberLane(subscriptionId: string, models: IntegrationModels, settings: SubscriberDeliverySettings, logger: Logger): SubscriberLane {
-  let running = true;
-  const pause = new WakeablePause();
-  const loop = (async () => {
-    while (running) {
-      try {
-        const subscription = await models.eventSubscriptions.findById(subscriptionId).lean<EventSubscriptionRecord>();
-        if (!subscription?.active) return;
-        const queue = await models.eventDeliveries
-          .find({ subscriptionId, status: 'PENDING' })
-          .sort({ occurredAt: 1, sequence: 1 })
-          .limit(WINDOW)
-          .lean<EventDeliveryRecord[]>();
-        const heads = headsOf(queue);
-        const now = Date.now();
-        const due = heads.filter((delivery) => delivery.nextAttemptAt.getTime() <= now).slice(0, settings.concurrency);
-        if (due.length === 0) {
-          const next = Math.min(...heads.map((delivery) => delivery.nextAttemptAt.getTime()));
-          await pause.sleep(Number.isFinite(next) ? Math.min(IDLE_MS, next - now) : IDLE_MS);
-          continue;
-        }
-        await Promise.all(due.map((delivery) => send(models, settings, subscription, delivery)));
-      } catch (error) {
-        logger.error({ err: error, subscriptionId }, 'subscriber lane pass failed');
-        await pause.sleep(IDLE_MS);
+  return startWakeableLoop(
+    async (pause) => {
+      const subscription = await models.eventSubscriptions.findById(subscriptionId).lean<EventSubscriptionRecord>();
+      if (!subscription?.active) return 'done';
+      const queue = await models.eventDeliveries
+        .find({ subscriptionId, status: 'PENDING' })
+        .sort({ occurredAt: 1, sequence: 1 })
+        .limit(WINDOW)
+        .lean<EventDeliveryRecord[]>();
+      const heads = headsOf(queue);
+      const now = Date.now();
+      const due = heads.filter((delivery) => delivery.nextAttemptAt.getTime() <= now).slice(0, settings.concurrency);
+      if (due.length === 0) {
+        const next = Math.min(...heads.map((delivery) => delivery.nextAttemptAt.getTime()));
+        await pause.sleep(Number.isFinite(next) ? Math.min(IDLE_MS, next - now) : IDLE_MS);
+        return;
       }
-    }
-  })();
-  return {
-    wake: () => pause.wake(),
-    async stop() {
-      running = false;
-      pause.wake();
-      await loop;
+      await Promise.all(due.map((delivery) => send(models, settings, subscription, delivery)));
     },
-  };
+    { logger, failureMessage: 'subscriber lane pass failed', logFields: { subscriptionId }, failurePauseMs: IDLE_MS },
+  );
 }
 
 /** The first (oldest) delivery of every ordering key, oldest key first. */

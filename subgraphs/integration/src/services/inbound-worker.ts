@@ -3,7 +3,7 @@ import type { IntegrationModels } from '../models/index.js';
 import type { InboundMessageRecord } from '../models/inbound-message.model.js';
 import type { OrderCommandTarget } from './order-commands.js';
 import { processInboundMessage, type ProcessOutcome } from './process-inbound-message.service.js';
-import { WakeablePause } from './wakeable-pause.js';
+import { startWakeableLoop } from './wakeable-loop.js';
 
 /** How long a claimed message is left to its worker before another may take it (a crash mid-way). */
 const CLAIM_LEASE_MS = 60_000;
@@ -35,38 +35,24 @@ export const retryDelayMs = (attempts: number) => Math.min(MAX_BACKOFF_MS, 500 *
  * message at a time in due order, so the messages of one order keep their arrival order.
  */
 export function startInboundWorker(options: InboundWorkerOptions): InboundWorker {
-  let running = true;
-  const pause = new WakeablePause();
   let idleMs = options.intervalMs;
-  const loop = (async () => {
-    while (running) {
-      try {
-        const message = await claimNext(options.models);
-        if (!message) {
-          // This process's webhooks and replays wake it at once; the pause only bounds how late a
-          // retry that fell due or a message another replica recorded (and did not take) is picked up.
-          await pause.sleep(idleMs);
-          idleMs = Math.min(options.intervalMs * IDLE_BACKOFF_LIMIT, idleMs * 2);
-          continue;
-        }
-        idleMs = options.intervalMs;
-        const outcome = await processInboundMessage(options.models, options.target(message.correlationId), message);
-        await settle(options.models, message, outcome);
-        if (outcome.kind !== 'processed') options.logger.info({ id: message._id, topic: message.topic, outcome }, 'inbound message not processed');
-      } catch (error) {
-        options.logger.error({ err: error }, 'inbound worker pass failed');
-        await pause.sleep(options.intervalMs);
+  return startWakeableLoop(
+    async (pause) => {
+      const message = await claimNext(options.models);
+      if (!message) {
+        // This process's webhooks and replays wake it at once; the pause only bounds how late a
+        // retry that fell due or a message another replica recorded (and did not take) is picked up.
+        await pause.sleep(idleMs);
+        idleMs = Math.min(options.intervalMs * IDLE_BACKOFF_LIMIT, idleMs * 2);
+        return;
       }
-    }
-  })();
-  return {
-    wake: () => pause.wake(),
-    async stop() {
-      running = false;
-      pause.wake();
-      await loop;
+      idleMs = options.intervalMs;
+      const outcome = await processInboundMessage(options.models, options.target(message.correlationId), message);
+      await settle(options.models, message, outcome);
+      if (outcome.kind !== 'processed') options.logger.info({ id: message._id, topic: message.topic, outcome }, 'inbound message not processed');
     },
-  };
+    { logger: options.logger, failureMessage: 'inbound worker pass failed', failurePauseMs: options.intervalMs },
+  );
 }
 
 async function claimNext(models: IntegrationModels): Promise<InboundMessageRecord | null> {

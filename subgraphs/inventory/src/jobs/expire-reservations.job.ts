@@ -1,4 +1,4 @@
-import { createJobLease, type JobLease, type Logger } from '@mesh/server-kit';
+import { createJobLease, startPeriodicJob, type JobLease, type Logger } from '@mesh/server-kit';
 import type { InventoryModels } from '../models/index.js';
 import type { ReservationRecord } from '../models/reservation.model.js';
 import { finishCommit } from '../services/commit-reservation.service.js';
@@ -39,9 +39,6 @@ export interface ReservationExpiryOptions {
  */
 export function startReservationExpiry(models: InventoryModels, options: ReservationExpiryOptions): ScheduledJob {
   const lease = options.lease ?? createJobLease(models.reservations.db, { job: RESERVATION_EXPIRY_JOB });
-  let running: Promise<unknown> = Promise.resolve();
-  let timer: NodeJS.Timeout | null = null;
-  let stopped = false;
 
   async function pass(signal: AbortSignal): Promise<{ expired: number; finished: number }> {
     const expired = await expireReservations(models, new Date(), BATCH);
@@ -71,25 +68,5 @@ export function startReservationExpiry(models: InventoryModels, options: Reserva
     return outcome.ran ? { ran: true, ...outcome.value } : { ran: false, heldBy: outcome.holder };
   }
 
-  function runOnce(): Promise<ExpiryPass> {
-    const next = running.then(leasedPass);
-    running = next.catch((error: unknown) => options.logger.error({ err: error }, 'reservation expiry pass failed'));
-    return next;
-  }
-
-  function schedule(): void {
-    if (stopped) return;
-    timer = setTimeout(() => void runOnce().catch(() => undefined).finally(schedule), options.intervalMs);
-    timer.unref();
-  }
-
-  schedule();
-  return {
-    runOnce,
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
-    },
-  };
+  return startPeriodicJob(leasedPass, { intervalMs: options.intervalMs, logger: options.logger, failureMessage: 'reservation expiry pass failed' });
 }

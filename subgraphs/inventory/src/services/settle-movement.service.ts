@@ -73,13 +73,10 @@ async function decide(models: InventoryModels, movement: MovementRecord, valuati
   const undecided = { sku, locationId, 'decisions.movementId': { $ne: movementId } };
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     if (movement.type === 'CYCLE_COUNT') {
-      const current = await models.levels.findOne({ sku, locationId }, { changes: 0 }).lean<StockLevelRecord>();
-      if (!current) {
-        await ensureLevel(models, sku, locationId);
-        continue;
-      }
-      const earlier = current.decisions.find((decision) => decision.movementId === movementId);
-      if (earlier) return decidedElsewhere(earlier, current);
+      const read = await readLevel(models, movement);
+      if (!read) continue;
+      if (read.decided) return read.decided;
+      const current = read.level;
       // Guarded on the on-hand just read, so the recorded variance is exactly what was applied.
       const delta = movement.quantity - current.onHand;
       const applied = await applyDelta(models, { ...undecided, onHand: current.onHand }, movement, valuation, { onHand: delta });
@@ -96,13 +93,8 @@ async function decide(models: InventoryModels, movement: MovementRecord, valuati
         .lean<StockLevelRecord>();
       if (rejected) return { status: 'REJECTED', available: Math.max(0, rejected.free), elsewhere: false };
     }
-    const current = await models.levels.findOne({ sku, locationId }, { changes: 0 }).lean<StockLevelRecord>();
-    if (!current) {
-      await ensureLevel(models, sku, locationId);
-      continue;
-    }
-    const earlier = current.decisions.find((decision) => decision.movementId === movementId);
-    if (earlier) return decidedElsewhere(earlier, current);
+    const read = await readLevel(models, movement);
+    if (read?.decided) return read.decided;
   }
   throw stockContention(sku, locationId);
 }
@@ -137,6 +129,21 @@ async function applyDelta(models: InventoryModels, filter: Record<string, unknow
   const applied = await models.levels.findOneAndUpdate(filter, update, { returnDocument: 'after', projection: LEVEL_PROJECTION }).lean<StockLevelRecord & { _id: unknown }>();
   if (applied) announceEvents(models.levels);
   return applied;
+}
+
+/**
+ * The movement's level as it stands, with the decision a concurrent settle already recorded on it
+ * for this movement (if any); null when the level did not exist (it does now: the caller tries again).
+ */
+async function readLevel(models: InventoryModels, movement: MovementRecord): Promise<{ level: StockLevelRecord; decided: Decision | null } | null> {
+  const { sku, locationId, _id: movementId } = movement;
+  const level = await models.levels.findOne({ sku, locationId }, { changes: 0 }).lean<StockLevelRecord>();
+  if (!level) {
+    await ensureLevel(models, sku, locationId);
+    return null;
+  }
+  const earlier = level.decisions.find((decision) => decision.movementId === movementId);
+  return { level, decided: earlier ? decidedElsewhere(earlier, level) : null };
 }
 
 function decidedElsewhere(earlier: MovementDecision, current: StockLevelRecord): Decision {

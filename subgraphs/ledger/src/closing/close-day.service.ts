@@ -1,9 +1,9 @@
 import { isDuplicateKey } from '@mesh/events';
-import { badUserInput, identifier, type CurrencyCode } from '@mesh/server-kit';
+import { badUserInput, dayOf, identifier, parseCalendarDay, type CurrencyCode } from '@mesh/server-kit';
 import type { LedgerModels } from '../models/index.js';
 import { INT64_AS_BIGINT } from '../models/int64.js';
 import type { ClosedDayRecord } from '../models/closed-day.model.js';
-import { businessDayId, dayOf, parseBusinessDate } from './business-day.js';
+import { businessDayId } from './business-day.js';
 import { dayAlreadyClosed } from '../errors.js';
 import { takeJournalExport } from './journal-export.service.js';
 
@@ -27,7 +27,7 @@ export interface CloseDayInput {
  * DAY_ALREADY_CLOSED. A day that has not begun yet is BAD_USER_INPUT. Nothing else is written.
  */
 export async function closeDay(models: LedgerModels, input: CloseDayInput): Promise<ClosedDayRecord> {
-  const date = parseBusinessDate(input.date);
+  const date = parseCalendarDay(input.date);
   const idempotencyKey = identifier(input.idempotencyKey, 'idempotencyKey');
   const now = input.now ?? new Date();
   if (date > dayOf(now)) throw badUserInput(`the day ${date} has not begun; only today or an earlier day can be closed`, { argument: 'date' });

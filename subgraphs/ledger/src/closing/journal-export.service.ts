@@ -1,10 +1,10 @@
 import { announceEvents, createEnvelope, withPendingEvents } from '@mesh/events';
-import type { CurrencyCode } from '@mesh/server-kit';
+import { dayRange, parseCalendarDay, type CurrencyCode } from '@mesh/server-kit';
 import type { AccountRecord } from '../models/account.model.js';
 import type { ClosedDayRecord, ExportLineRecord, JournalExportRecord } from '../models/closed-day.model.js';
 import type { LedgerModels } from '../models/index.js';
 import { INT64_AS_BIGINT, toBigInt } from '../models/int64.js';
-import { businessDayId, dayRange, parseBusinessDate } from './business-day.js';
+import { businessDayId } from './business-day.js';
 import { journalCsv } from './journal-export-format.js';
 import { dayNotClosed } from '../errors.js';
 
@@ -13,7 +13,7 @@ export const exportBatchId = (currency: CurrencyCode, date: string): string => `
 
 /** A day's close record, or null while it is open (a key lookup). */
 export async function readClosedDay(models: LedgerModels, args: { date: string; currency: CurrencyCode }): Promise<ClosedDayRecord | null> {
-  const date = parseBusinessDate(args.date);
+  const date = parseCalendarDay(args.date);
   const closed = await models.closedDays.findById(businessDayId({ currency: args.currency, date })).setOptions(INT64_AS_BIGINT).lean<ClosedDayRecord>();
   return closed && !closed.journalExport ? takeJournalExport(models, closed) : closed;
 }
@@ -24,7 +24,7 @@ export async function readClosedDay(models: LedgerModels, args: { date: string; 
  * asking again returns the identical file. DAY_NOT_CLOSED for a day that is not closed.
  */
 export async function readJournalExport(models: LedgerModels, args: { date: string; currency: CurrencyCode }): Promise<ClosedDayRecord> {
-  const date = parseBusinessDate(args.date);
+  const date = parseCalendarDay(args.date);
   const closed = await models.closedDays.findById(businessDayId({ currency: args.currency, date })).setOptions(INT64_AS_BIGINT).lean<ClosedDayRecord>();
   if (!closed) throw dayNotClosed(args.currency, date);
   return closed.journalExport ? closed : takeJournalExport(models, closed);

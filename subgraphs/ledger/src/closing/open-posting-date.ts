@@ -1,6 +1,6 @@
-import type { CurrencyCode } from '@mesh/server-kit';
+import { dayOf, type CurrencyCode } from '@mesh/server-kit';
 import type { LedgerModels } from '../models/index.js';
-import { businessDayId, dayOf, nextDay, startOfDay } from './business-day.js';
+import { businessDayId, nextDay, startOfDay } from './business-day.js';
 
 /** Closed days skipped at most before a posting gives up (a year of closes ahead of the posting). */
 const MAX_CLOSED_DAYS_SKIPPED = 366;

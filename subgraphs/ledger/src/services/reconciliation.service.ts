@@ -1,4 +1,4 @@
-import { badUserInput, money, type CurrencyCode, type MoneyValue } from '@mesh/server-kit';
+import { dayRange, money, parseCalendarDay, type CurrencyCode, type MoneyValue } from '@mesh/server-kit';
 import type { LedgerModels } from '../models/index.js';
 import { INT64_AS_BIGINT } from '../models/int64.js';
 import type { JournalEntryRecord } from '../models/journal-entry.model.js';
@@ -50,7 +50,6 @@ export interface ReconciliationReport {
   readonly mismatches: readonly ReconciliationMismatchValue[];
 }
 
-const DAY_MS = 86_400_000;
 const SOURCE_KIND: Readonly<Record<string, ReconciliationKind>> = { ORDER_CAPTURED: 'CAPTURE', REFUND: 'REFUND' };
 
 /** Both sides of one order and kind: how many movements and their sum. */
@@ -80,8 +79,8 @@ export async function reconcileDay(
   args: { date: string; currency?: CurrencyCode | null },
   readOrderDomain: () => Promise<readonly OrderDomainPayments[] | null> = async () => null,
 ): Promise<ReconciliationReport> {
-  const start = parseDay(args.date);
-  const range = { $gte: start, $lt: new Date(start.getTime() + DAY_MS) };
+  const { start, end } = dayRange(parseCalendarDay(args.date));
+  const range = { $gte: start, $lt: end };
   const currency = args.currency ?? null;
   const inCurrency = currency ? { currency } : {};
   const orderDomain = await readOrderDomain();
@@ -217,13 +216,4 @@ function add(side: Side, minor: bigint): void {
 
 function emptySides(): Record<ReconciliationKind, Side> {
   return { CAPTURE: { count: 0, minor: 0n }, REFUND: { count: 0, minor: 0n } };
-}
-
-function parseDay(date: string): Date {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
-  const day = match ? new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]))) : null;
-  if (!day || Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== date) {
-    throw badUserInput('date must be a calendar day as YYYY-MM-DD (UTC)', { argument: 'date' });
-  }
-  return day;
 }

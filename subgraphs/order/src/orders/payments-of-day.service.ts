@@ -1,9 +1,8 @@
-import { badUserInput, can, forbidden, money, type CurrencyCode, type Principal } from '@mesh/server-kit';
+import { can, dayRange, forbidden, money, parseCalendarDay, type CurrencyCode, type Principal } from '@mesh/server-kit';
 import type { OrderModels } from '../models/index.js';
 import type { OrderRecord } from '../models/order.model.js';
 import type { OrderDayPaymentsView } from './order-day-payments.js';
 
-const DAY_MS = 86_400_000;
 const PROJECTION = { channel: 1, fulfillment: 1, currency: 1, payment: 1, refunds: 1 } as const;
 
 /**
@@ -14,8 +13,8 @@ const PROJECTION = { channel: 1, fulfillment: 1, currency: 1, payment: 1, refund
  */
 export async function readPaymentsOfDay(models: OrderModels, principal: Principal, args: { date: string; currency?: CurrencyCode | null }): Promise<OrderDayPaymentsView[]> {
   if (!can(principal, 'orders:read-any')) throw forbidden('Only finance and operations may read the payments of a day');
-  const start = parseDay(args.date);
-  const range = { $gte: start, $lt: new Date(start.getTime() + DAY_MS) };
+  const { start, end } = dayRange(parseCalendarDay(args.date));
+  const range = { $gte: start, $lt: end };
   const inCurrency = args.currency ? { currency: args.currency } : {};
   const [captured, refunded] = await Promise.all([
     models.orders.find({ 'payment.capturedAt': range, ...inCurrency }, PROJECTION).lean<OrderRecord[]>(),
@@ -34,13 +33,4 @@ export async function readPaymentsOfDay(models: OrderModels, principal: Principa
       captured: money(inDay(order.payment.capturedAt) ? order.payment.capturedMinor : 0, order.currency),
       refunded: money((order.refunds ?? []).filter((refund) => inDay(refund.at)).reduce((sum, refund) => sum + refund.amountMinor, 0), order.currency),
     }));
-}
-
-function parseDay(date: string): Date {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
-  const day = match ? new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]))) : null;
-  if (!day || Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== date) {
-    throw badUserInput('date must be a calendar day as YYYY-MM-DD (UTC)', { argument: 'date' });
-  }
-  return day;
 }

@@ -1,4 +1,4 @@
-import { createJobLease, type JobLease, type Logger } from '@mesh/server-kit';
+import { createJobLease, startPeriodicJob, type JobLease, type Logger } from '@mesh/server-kit';
 import type { ProductModels } from '../models/index.js';
 import { anyUnplacedUse, returnUnplacedUses } from './return-unplaced-uses.js';
 
@@ -18,9 +18,6 @@ export interface CouponSweeper {
  */
 export function startCouponSweeper(models: ProductModels, options: { intervalMs: number; timeoutMs: number; logger: Logger; lease?: JobLease }): CouponSweeper {
   const lease = options.lease ?? createJobLease(models.coupons.db, { job: COUPON_SWEEPER_JOB });
-  let running: Promise<unknown> = Promise.resolve();
-  let timer: NodeJS.Timeout | null = null;
-  let stopped = false;
 
   async function leasedPass(now: Date): Promise<number> {
     const cutoff = new Date(now.getTime() - options.timeoutMs);
@@ -32,25 +29,5 @@ export function startCouponSweeper(models: ProductModels, options: { intervalMs:
     return returned;
   }
 
-  function runOnce(now = new Date()): Promise<number> {
-    const next = running.then(() => leasedPass(now));
-    running = next.catch((error: unknown) => options.logger.error({ err: error }, 'coupon sweep failed'));
-    return next;
-  }
-
-  function schedule(): void {
-    if (stopped) return;
-    timer = setTimeout(() => void runOnce().catch(() => undefined).finally(schedule), options.intervalMs);
-    timer.unref();
-  }
-
-  schedule();
-  return {
-    runOnce,
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
-    },
-  };
+  return startPeriodicJob(leasedPass, { intervalMs: options.intervalMs, logger: options.logger, failureMessage: 'coupon sweep failed' });
 }
