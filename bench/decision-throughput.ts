@@ -63,7 +63,11 @@ interface RunResult {
 }
 
 const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-const median = (values: readonly number[]) => percentile([...values].sort((x, y) => x - y), 50);
+const median = (values: readonly number[]) =>
+  percentile(
+    [...values].sort((x, y) => x - y),
+    50,
+  );
 
 async function restartConsumers(mesh: RunningMesh, concurrency: string): Promise<void> {
   // The runner spawns services with this process's environment under its own options.
@@ -138,7 +142,9 @@ async function run(mesh: RunningMesh, client: GatewayClient, placer: GatewayClie
   const cpuAfter = await cpuSecondsByRole(process.pid);
   window.toUs = process.hrtime.bigint() / 1000n;
   const countsAfter = await readCounters(mesh.subgraphUrls, COUNTED);
-  const dbCommandsPerOrder: Record<string, number> = Object.fromEntries(COUNTED.map((name) => [name, (countsAfter[name]!.dbCommands - countsBefore[name]!.dbCommands) / ORDERS]));
+  const dbCommandsPerOrder: Record<string, number> = Object.fromEntries(
+    COUNTED.map((name) => [name, (countsAfter[name]!.dbCommands - countsBefore[name]!.dbCommands) / ORDERS]),
+  );
   dbCommandsPerOrder['total'] = COUNTED.reduce((sum, name) => sum + dbCommandsPerOrder[name]!, 0);
   const cpuMsPerOrder: Record<string, number> = {};
   for (const [role, cpu] of Object.entries(cpuAfter)) cpuMsPerOrder[role] = ((cpu - (cpuBefore[role] ?? 0)) * 1000) / ORDERS;
@@ -170,7 +176,9 @@ const formatCpu = (cpu: Readonly<Record<string, number>>) => {
 const formatCommands = (commands: Readonly<Record<string, number>>) =>
   `database commands/order: total ${(commands['total'] ?? 0).toFixed(1)} | ${COUNTED.map((name) => `${name} ${(commands[name] ?? 0).toFixed(1)}`).join(', ')}`;
 
-const format = (result: Omit<RunResult, 'rejected' | 'refused' | 'cpuMsPerOrder' | 'dbCommandsPerOrder' | 'window'> & { rejected?: number; refused?: number }) =>
+const format = (
+  result: Omit<RunResult, 'rejected' | 'refused' | 'cpuMsPerOrder' | 'dbCommandsPerOrder' | 'window'> & { rejected?: number; refused?: number },
+) =>
   `EVENT_CONCURRENCY=${result.concurrency.padEnd(3)} ${result.ordersPerSecond.toFixed(1).padStart(6)} orders/s  placeOrder p50 ${String(Math.round(result.p50Ms)).padStart(5)} ms  p99 ${String(Math.round(result.p99Ms)).padStart(5)} ms  PENDING ${(result.pendingShare * 100).toFixed(0).padStart(3)}%${result.rejected === undefined ? '' : `  rejected ${result.rejected}`}${result.refused ? `  refused (retried) ${result.refused}` : ''}`;
 
 const dataDir = await mkdtemp(join(tmpdir(), 'bench-decisions-'));
@@ -188,14 +196,18 @@ try {
       await sleep(2000); // let the restarted services finish their start-up work
       const result = await run(mesh, client, placer, concurrency, round);
       results.push(result);
-      process.stdout.write(`round ${round + 1}: ${format(result)}\n         ${formatCpu(result.cpuMsPerOrder)}\n         ${formatCommands(result.dbCommandsPerOrder)}\n         window (µs, for cpu-profile-top): --from ${result.window.fromUs} --to ${result.window.toUs}\n`);
+      process.stdout.write(
+        `round ${round + 1}: ${format(result)}\n         ${formatCpu(result.cpuMsPerOrder)}\n         ${formatCommands(result.dbCommandsPerOrder)}\n         window (µs, for cpu-profile-top): --from ${result.window.fromUs} --to ${result.window.toUs}\n`,
+      );
     }
   }
   process.stdout.write('medians:\n');
   for (const concurrency of SETTINGS) {
     const mine = results.filter((result) => result.concurrency === concurrency);
     const pick = (key: 'ordersPerSecond' | 'p50Ms' | 'p99Ms' | 'pendingShare') => median(mine.map((result) => result[key]));
-    process.stdout.write(`  ${format({ concurrency, ordersPerSecond: pick('ordersPerSecond'), p50Ms: pick('p50Ms'), p99Ms: pick('p99Ms'), pendingShare: pick('pendingShare') })}\n`);
+    process.stdout.write(
+      `  ${format({ concurrency, ordersPerSecond: pick('ordersPerSecond'), p50Ms: pick('p50Ms'), p99Ms: pick('p99Ms'), pendingShare: pick('pendingShare') })}\n`,
+    );
     const roles = new Set(mine.flatMap((result) => Object.keys(result.cpuMsPerOrder)));
     const cpu = Object.fromEntries([...roles].map((role) => [role, median(mine.map((result) => result.cpuMsPerOrder[role] ?? 0))]));
     process.stdout.write(`    ${formatCpu(cpu)}\n`);

@@ -55,7 +55,16 @@ try {
     const { placeOrder } = await admin.request<{ placeOrder: { order: { id: string } } }>(
       'PlaceOrder',
       'mutation ($input: PlaceOrderInput!) { placeOrder(input: $input) { ... on OrderPlaced { order { id } } ... on OrderRejected { order { id } } } }',
-      { input: { idempotencyKey: `screenshot-${Date.now()}-${index}`, channel: 'WEB', customerId: 'cus_00032', currency: 'USD', lines: [{ sku: 'SKU-0006-01', quantity: 1 }], fulfillment: { type: 'SHIP', locationId: 'loc_wh_nj' } } },
+      {
+        input: {
+          idempotencyKey: `screenshot-${Date.now()}-${index}`,
+          channel: 'WEB',
+          customerId: 'cus_00032',
+          currency: 'USD',
+          lines: [{ sku: 'SKU-0006-01', quantity: 1 }],
+          fulfillment: { type: 'SHIP', locationId: 'loc_wh_nj' },
+        },
+      },
     );
     placed.push(placeOrder.order.id);
     await sleep(index % 3 === 0 ? 2500 : 900);
@@ -66,7 +75,10 @@ try {
   // Trace: one of those orders shipped, so the ledger has posted it.
   const traced = placed[0]!;
   await sleep(1500);
-  await admin.request('ShipOrder', 'mutation ($id: ID!, $key: String!) { shipOrder(orderId: $id, idempotencyKey: $key) { status } }', { id: traced, key: `screenshot-ship-${traced}` });
+  await admin.request('ShipOrder', 'mutation ($id: ID!, $key: String!) { shipOrder(orderId: $id, idempotencyKey: $key) { status } }', {
+    id: traced,
+    key: `screenshot-ship-${traced}`,
+  });
   await sleep(3000);
   const { order } = await admin.request<{ order: { number: string } }>('Order', 'query ($id: ID!) { order(id: $id) { number } }', { id: traced });
   await show(`#trace/${order.number}`, 2500);
@@ -77,10 +89,38 @@ try {
   const money = (minorUnits: number) => ({ minorUnits, currency: 'USD' as const });
   const placedEvent = createEnvelope(
     'order.order-placed',
-    { orderId: 'ord_lost_1', orderNumber: 'W-LOST-1', channel: 'WEB', locationId: 'loc_wh_nj', fulfillment: { type: 'SHIP', locationId: 'loc_wh_nj' }, lines: [{ lineNumber: 1, sku: 'SKU-0001-03', quantity: 1, unitPrice: money(5099), tax: money(408), lineTotal: money(5507) }], subtotal: money(5099), tax: money(408), total: money(5507), status: 'PLACED' },
+    {
+      orderId: 'ord_lost_1',
+      orderNumber: 'W-LOST-1',
+      channel: 'WEB',
+      locationId: 'loc_wh_nj',
+      fulfillment: { type: 'SHIP', locationId: 'loc_wh_nj' },
+      lines: [{ lineNumber: 1, sku: 'SKU-0001-03', quantity: 1, unitPrice: money(5099), tax: money(408), lineTotal: money(5507) }],
+      subtotal: money(5099),
+      tax: money(408),
+      total: money(5507),
+      status: 'PLACED',
+    },
     { correlationId: 'corr-lost-placement', idempotencyKey: 'order:ord_lost_1:placed' },
   );
-  await bus.publish(createEnvelope('order.order-status-changed', { orderId: 'ord_lost_1', from: 'CONFIRMED', to: 'SHIPPED', fulfillment: { type: 'SHIP', channel: 'WEB', locationId: 'loc_wh_nj', currency: 'USD', lines: [{ sku: 'SKU-0001-03', quantity: 1, unitCostMinor: 2295 }] } }, { causedBy: placedEvent, idempotencyKey: 'order:ord_lost_1:status:SHIPPED' }));
+  await bus.publish(
+    createEnvelope(
+      'order.order-status-changed',
+      {
+        orderId: 'ord_lost_1',
+        from: 'CONFIRMED',
+        to: 'SHIPPED',
+        fulfillment: {
+          type: 'SHIP',
+          channel: 'WEB',
+          locationId: 'loc_wh_nj',
+          currency: 'USD',
+          lines: [{ sku: 'SKU-0001-03', quantity: 1, unitCostMinor: 2295 }],
+        },
+      },
+      { causedBy: placedEvent, idempotencyKey: 'order:ord_lost_1:status:SHIPPED' },
+    ),
+  );
   await bus.close();
   await show('#dead-letters', 3500);
   await shoot('dead-letters');
@@ -94,13 +134,36 @@ try {
   );
   const level = availability[0]!.levels[0]!;
   await admin.request('CycleCount', 'mutation ($input: RecordStockMovementInput!) { recordStockMovement(input: $input) { __typename } }', {
-    input: { sku, locationId: 'loc_nyc01', type: 'CYCLE_COUNT', quantity: level.reserved + 1, idempotencyKey: `screenshot-count-${Date.now()}`, reason: 'screenshot set-up' },
+    input: {
+      sku,
+      locationId: 'loc_nyc01',
+      type: 'CYCLE_COUNT',
+      quantity: level.reserved + 1,
+      idempotencyKey: `screenshot-count-${Date.now()}`,
+      reason: 'screenshot set-up',
+    },
   });
   const net = 1999 * 3;
-  await associate.request('SyncPos', 'mutation ($store: ID!, $tx: [PosTransactionInput!]!) { syncPosTransactions(storeId: $store, transactions: $tx) { results { outcome } } }', {
-    store: 'loc_nyc01',
-    tx: [{ localId: `screenshot-till-${Date.now()}`, deviceId: 'till-7', sequence: 1, occurredAt: new Date().toISOString(), currency: 'USD', lines: [{ sku, quantity: 3, unitPriceMinor: '1999' }], payment: { method: 'CARD', amountMinor: String(net + taxOf(net, 'USD')) } }],
-  }).catch((error: unknown) => console.warn(`till sale: ${String(error)}`));
+  await associate
+    .request(
+      'SyncPos',
+      'mutation ($store: ID!, $tx: [PosTransactionInput!]!) { syncPosTransactions(storeId: $store, transactions: $tx) { results { outcome } } }',
+      {
+        store: 'loc_nyc01',
+        tx: [
+          {
+            localId: `screenshot-till-${Date.now()}`,
+            deviceId: 'till-7',
+            sequence: 1,
+            occurredAt: new Date().toISOString(),
+            currency: 'USD',
+            lines: [{ sku, quantity: 3, unitPriceMinor: '1999' }],
+            payment: { method: 'CARD', amountMinor: String(net + taxOf(net, 'USD')) },
+          },
+        ],
+      },
+    )
+    .catch((error: unknown) => console.warn(`till sale: ${String(error)}`));
   await show('#stock-exceptions', 6000);
   await shoot('stock-exceptions');
 

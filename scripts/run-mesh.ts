@@ -7,7 +7,9 @@ import { signDevToken } from '@mesh/gateway';
 import { startMesh } from '@mesh/mesh-runner';
 
 const started = Date.now();
-console.log('Starting the retail mesh (the first start seeds the master data and replays the order history through the workflows; later starts reuse .data/)...');
+console.log(
+  'Starting the retail mesh (the first start seeds the master data and replays the order history through the workflows; later starts reuse .data/)...',
+);
 const mesh = await startMesh({
   persistent: true,
   dataDir: '.data',
@@ -22,7 +24,9 @@ console.log(`
 Retail mesh ready in ${((Date.now() - started) / 1000).toFixed(1)} s.
   Gateway (Apollo Sandbox): ${mesh.gatewayUrl}
   Operations console: ${new URL('/console/', mesh.gatewayUrl).href}   (sign in with an analyst or admin token)
-  Subgraphs: ${Object.entries(mesh.subgraphUrls).map(([name, url]) => `${name} ${url}`).join(', ')}
+  Subgraphs: ${Object.entries(mesh.subgraphUrls)
+    .map(([name, url]) => `${name} ${url}`)
+    .join(', ')}
   Database: ${mesh.database.description}${mesh.history ? `\n  History: ${mesh.history.planned} orders replayed through the workflows in ${(mesh.history.ms / 1000).toFixed(1)} s ${JSON.stringify(mesh.history.byStatus)}` : ''}
   Tokens: npm run token -- admin   (or customer --customer cus_00001, associate, analyst)
 Press Ctrl-C to stop.`);

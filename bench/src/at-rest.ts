@@ -37,7 +37,11 @@ try {
     .sort(([, a], [, b]) => b - a);
   const perMinute = (count: number) => round((count / seconds) * 60);
   const busiest = (counts: Readonly<Record<string, number>>) =>
-    Object.entries(counts).filter(([, count]) => count > 0).sort(([, a], [, b]) => b - a).map(([name, count]) => `${name} ${perMinute(count)}`).join(', ');
+    Object.entries(counts)
+      .filter(([, count]) => count > 0)
+      .sort(([, a], [, b]) => b - a)
+      .map(([name, count]) => `${name} ${perMinute(count)}`)
+      .join(', ');
   console.log(`At rest over ${seconds} s (after ${args.settle} s settling):`);
   console.log(`  whole mesh: ${round(shares.reduce((sum, [, share]) => sum + share, 0))}% of one core`);
   console.log(`  per process kind (%): ${shares.map(([role, share]) => `${role} ${round(share)}`).join(', ')}`);

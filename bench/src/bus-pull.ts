@@ -18,7 +18,17 @@ const member = await connectJetStreamBus({ servers: nats.url, name: 'bus-pull-me
 try {
   for (let first = 0; first < events; first += 200) {
     const batch = Array.from({ length: Math.min(200, events - first) }, (_, offset) => first + offset);
-    await Promise.all(batch.map((index) => publisher.publish(createEnvelope('customer.customers-merged', { survivorId: `c${index}`, mergedId: `m${index}`, movedIdentityKinds: [] }, { correlationId: 'bus-pull', idempotencyKey: `bus-pull-${index}` }))));
+    await Promise.all(
+      batch.map((index) =>
+        publisher.publish(
+          createEnvelope(
+            'customer.customers-merged',
+            { survivorId: `c${index}`, mergedId: `m${index}`, movedIdentityKinds: [] },
+            { correlationId: 'bus-pull', idempotencyKey: `bus-pull-${index}` },
+          ),
+        ),
+      ),
+    );
   }
   let handled = 0;
   let allHandled!: () => void;
@@ -37,7 +47,9 @@ try {
   await finished;
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
-  console.log(`${events} events at concurrency 16: ${Math.round(events / seconds)} events/s, member CPU ${Math.round((cpu.user + cpu.system) / events)} us per event`);
+  console.log(
+    `${events} events at concurrency 16: ${Math.round(events / seconds)} events/s, member CPU ${Math.round((cpu.user + cpu.system) / events)} us per event`,
+  );
   await subscription.stop();
 } finally {
   await member.close();

@@ -21,7 +21,10 @@ interface Profile {
   readonly timeDeltas: readonly number[];
 }
 
-const { values: args, positionals } = parseArgs({ options: { top: { type: 'string', default: '25' }, from: { type: 'string', default: '0' }, to: { type: 'string', default: `${Number.MAX_SAFE_INTEGER}` } }, allowPositionals: true });
+const { values: args, positionals } = parseArgs({
+  options: { top: { type: 'string', default: '25' }, from: { type: 'string', default: '0' }, to: { type: 'string', default: `${Number.MAX_SAFE_INTEGER}` } },
+  allowPositionals: true,
+});
 
 /** The package a script belongs to: `mongoose`, `@apollo/server`, `node:http`, `@mesh/gateway`... */
 function packageOf(url: string, functionName: string): string {
@@ -62,5 +65,14 @@ for (const file of positionals) {
       .sort((a, b) => b[1] - a[1])
       .slice(0, Number(args.top))
       .map(([name, micros]) => `  ${((100 * micros) / busy).toFixed(1).padStart(5)}%  ${(micros / 1000).toFixed(0).padStart(6)} ms  ${name}`);
-  process.stdout.write([`${file}: ${(busy / 1000).toFixed(0)} ms busy of ${(total / 1000).toFixed(0)} ms`, 'self time by package:', ...top(byPackage), 'self time by function:', ...top(byFunction), ''].join('\n'));
+  process.stdout.write(
+    [
+      `${file}: ${(busy / 1000).toFixed(0)} ms busy of ${(total / 1000).toFixed(0)} ms`,
+      'self time by package:',
+      ...top(byPackage),
+      'self time by function:',
+      ...top(byFunction),
+      '',
+    ].join('\n'),
+  );
 }

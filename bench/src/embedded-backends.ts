@@ -51,13 +51,31 @@ interface Variant {
 
 const embedded = (options: EmbeddedMongoOptions) => () => startEmbeddedMongo(options);
 const ALL_VARIANTS: readonly Variant[] = [
-  { name: 'h2', description: 'H2 MVStore file + our indexes (npm start)', start: (dir) => startEmbeddedMongo({ backend: 'h2', dataFile: join(dir, 'h2.mv.db'), slowQueryMs: 1e9 }) },
+  {
+    name: 'h2',
+    description: 'H2 MVStore file + our indexes (npm start)',
+    start: (dir) => startEmbeddedMongo({ backend: 'h2', dataFile: join(dir, 'h2.mv.db'), slowQueryMs: 1e9 }),
+  },
   ...(args.baseline
-    ? [{ name: 'h2-before', description: `the same, launcher as at ${args.baseline}`, start: async (dir: string) => startLauncher(await compileLauncherAt(repoRoot, args.baseline!, join(dir, 'before')), join(dir, 'before.mv.db')) }]
+    ? [
+        {
+          name: 'h2-before',
+          description: `the same, launcher as at ${args.baseline}`,
+          start: async (dir: string) => startLauncher(await compileLauncherAt(repoRoot, args.baseline!, join(dir, 'before')), join(dir, 'before.mv.db')),
+        },
+      ]
     : []),
-  { name: 'h2-cache-16mb', description: "the same with H2's default page cache (16 MB, not 256)", start: (dir) => startEmbeddedMongo({ backend: 'h2', dataFile: join(dir, 'cache16.mv.db'), cacheMb: 16, slowQueryMs: 1e9 }) },
+  {
+    name: 'h2-cache-16mb',
+    description: "the same with H2's default page cache (16 MB, not 256)",
+    start: (dir) => startEmbeddedMongo({ backend: 'h2', dataFile: join(dir, 'cache16.mv.db'), cacheMb: 16, slowQueryMs: 1e9 }),
+  },
   { name: 'memory', description: "MVStore without a file + our indexes (the tests' backend)", start: embedded({ backend: 'memory' }) },
-  { name: 'h2-snapshot', description: 'H2 file written every 30 s instead of every second or megabyte', start: (dir) => startEmbeddedMongo({ backend: 'h2', dataFile: join(dir, 'snapshot.mv.db'), writeEveryMs: 30_000, slowQueryMs: 1e9 }) },
+  {
+    name: 'h2-snapshot',
+    description: 'H2 file written every 30 s instead of every second or megabyte',
+    start: (dir) => startEmbeddedMongo({ backend: 'h2', dataFile: join(dir, 'snapshot.mv.db'), writeEveryMs: 30_000, slowQueryMs: 1e9 }),
+  },
   { name: 'memory-stock', description: "upstream's MemoryBackend as shipped (cannot carry our indexes: scans)", start: embedded({ backend: 'memory-stock' }) },
 ];
 
@@ -102,7 +120,10 @@ async function drive(forSeconds: number, operation: (worker: number, index: numb
 
 async function measure(server: Running, round: number, phase: Phase, profileDir: string | undefined): Promise<Measure> {
   const pid = server.database.pid!;
-  const operation = phase === 'reads' ? (worker: number, index: number) => readProductPage(server.db, (worker * 7919 + index * 31 + round) % PRODUCTS) : () => writeOrder(server.db, server.cursor);
+  const operation =
+    phase === 'reads'
+      ? (worker: number, index: number) => readProductPage(server.db, (worker * 7919 + index * 31 + round) % PRODUCTS)
+      : () => writeOrder(server.db, server.cursor);
   await drive(WARM_SECONDS, operation); // the JIT compiles the hot paths of this variant and phase first
   const recording = profileDir !== undefined && server.variant.name === args.profile;
   if (recording) await run('jcmd', [String(pid), 'JFR.start', 'name=bench', 'settings=profile']);
@@ -111,7 +132,8 @@ async function measure(server: Running, round: number, phase: Phase, profileDir:
   const operations = await drive(seconds, operation);
   const elapsed = (performance.now() - started) / 1000;
   const cpu = (await sampleProcessTree(pid)).cpuSeconds - cpuBefore;
-  if (recording) await run('jcmd', [String(pid), 'JFR.stop', 'name=bench', `filename=${join(profileDir!, `${server.variant.name}-${phase}-round${round + 1}.jfr`)}`]);
+  if (recording)
+    await run('jcmd', [String(pid), 'JFR.stop', 'name=bench', `filename=${join(profileDir!, `${server.variant.name}-${phase}-round${round + 1}.jfr`)}`]);
   return { round, variant: server.variant.name, phase, operations, opsPerSecond: operations / elapsed, cpuMsPerOp: (cpu * 1000) / operations };
 }
 
@@ -156,8 +178,18 @@ const of = (round: number, variant: string, phase: Phase) => measures.find((m) =
 for (const variant of VARIANTS.slice(1)) {
   for (const phase of ['reads', 'writes'] as const) {
     const perRound = Array.from({ length: rounds }, (_, r) => [of(r, variant.name, phase), of(r, 'h2', phase)] as const);
-    ratios.push(ratio(`${phase}: ops/s, ${variant.name} / h2`, perRound.map(([other, h2]) => other.opsPerSecond / h2.opsPerSecond)));
-    ratios.push(ratio(`${phase}: CPU per op, ${variant.name} / h2`, perRound.map(([other, h2]) => other.cpuMsPerOp / h2.cpuMsPerOp)));
+    ratios.push(
+      ratio(
+        `${phase}: ops/s, ${variant.name} / h2`,
+        perRound.map(([other, h2]) => other.opsPerSecond / h2.opsPerSecond),
+      ),
+    );
+    ratios.push(
+      ratio(
+        `${phase}: CPU per op, ${variant.name} / h2`,
+        perRound.map(([other, h2]) => other.cpuMsPerOp / h2.cpuMsPerOp),
+      ),
+    );
   }
 }
 const summary = VARIANTS.flatMap((variant) =>
@@ -172,7 +204,11 @@ const result: ScenarioResult = {
   method: `Each variant is a launcher of its own holding the same data (320 products, 1,600 variants, 40,000 stock levels at 25 locations (ObjectId _ids, as the inventory model has), 5,000 orders; indexes as the models declare). Reads: a product page's database work (the product by _id, its 5 variants by productId, their stock at 25 locations by sku $in x locationId $in: 125 levels). Writes: an order's (a guarded $inc of one stock level that also $pushes a change event, the order inserted with a pending event, the change $pulled again, as the relay does once it has published it). ${workers} concurrent loops for ${WARM_SECONDS} s unmeasured, then ${seconds} s measured, per variant and phase, ${rounds} rounds, the variants' order rotated each round; CPU is the Java process's user+system time over the phase.`,
   tables: [
     { title: 'Medians over the rounds', columns: ['variant', 'what', 'phase', 'ops/s', 'CPU ms/op'], rows: summary },
-    { title: 'Every measured phase', columns: ['round', 'variant', 'phase', 'operations', 'ops/s', 'CPU ms/op'], rows: measures.map((m) => [m.round + 1, m.variant, m.phase, m.operations, round(m.opsPerSecond), round(m.cpuMsPerOp)]) },
+    {
+      title: 'Every measured phase',
+      columns: ['round', 'variant', 'phase', 'operations', 'ops/s', 'CPU ms/op'],
+      rows: measures.map((m) => [m.round + 1, m.variant, m.phase, m.operations, round(m.opsPerSecond), round(m.cpuMsPerOp)]),
+    },
   ],
   ratios,
   notes: [
@@ -185,5 +221,10 @@ const command = `npx tsx bench/src/embedded-backends.ts --seconds ${seconds} --r
 const header = runHeader({ repoRoot, command, size: 'full', loadCore: '-' });
 await mkdir(args.out!, { recursive: true });
 await writeFile(join(args.out!, 'embedded-backends.json'), `${JSON.stringify({ ...header, results: [result] }, null, 2)}\n`);
-await writeFile(join(args.out!, 'embedded-backends.md'), renderMarkdown(header, [result]).replace('# Benchmark results (full)', '# Embedded database storage').replace('; load generator pinned to core -', '; load generator not pinned'));
+await writeFile(
+  join(args.out!, 'embedded-backends.md'),
+  renderMarkdown(header, [result])
+    .replace('# Benchmark results (full)', '# Embedded database storage')
+    .replace('; load generator pinned to core -', '; load generator not pinned'),
+);
 log(`wrote ${join(args.out!, 'embedded-backends.md')}${profileDir ? `; profiles in ${profileDir}` : ''}`);

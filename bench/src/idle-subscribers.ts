@@ -29,7 +29,13 @@ const subscribers = Number(args.subscribers);
 const STORE = principals.associate.storeId;
 const WATCH = /* GraphQL */ `
   subscription Watch($skus: [ID!]!, $locationIds: [ID!]) {
-    availabilityChanged(skus: $skus, locationIds: $locationIds) { cursor kind sku available at }
+    availabilityChanged(skus: $skus, locationIds: $locationIds) {
+      cursor
+      kind
+      sku
+      available
+      at
+    }
   }
 `;
 
@@ -81,7 +87,7 @@ async function measure(mesh: RunningMesh, shape: 'same SKU' | 'distinct SKUs', s
     await sleep(10_000); // the last subscriptions reach the subgraph and the replica settles
     const after = await sampleProcessTree(pid);
     const perSubscriberKiB = ((after.rssMiB - before.rssMiB) * 1024) / subscribers;
-    return `| ${shape} | ${subscribers} | ${openedMs} | ${round(before.rssMiB)} | ${round(after.rssMiB)} | ${round(perSubscriberKiB)} | ${round((before.rssMiB + (perSubscriberKiB * 20_000) / 1024))} |`;
+    return `| ${shape} | ${subscribers} | ${openedMs} | ${round(before.rssMiB)} | ${round(after.rssMiB)} | ${round(perSubscriberKiB)} | ${round(before.rssMiB + (perSubscriberKiB * 20_000) / 1024)} |`;
   } finally {
     for (const worker of workers) {
       await worker.call({ type: 'close', which: 'ours' }).catch(() => undefined);
@@ -96,11 +102,15 @@ const mesh = await startMesh({ persistent: false, dataDir, env: { NODE_ENV: 'tes
 try {
   const skus = retailDataset().variants.map((variant) => variant.sku);
   console.log(`Idle subscribers in one gateway replica (RSS in MiB; target: 20,000 under 1 GiB)\n`);
-  console.log('| shape | subscribers | opened in (ms) | replica RSS before | RSS with subscribers | KiB per subscriber | RSS at 20,000 (before + 20,000 x per subscriber) |');
+  console.log(
+    '| shape | subscribers | opened in (ms) | replica RSS before | RSS with subscribers | KiB per subscriber | RSS at 20,000 (before + 20,000 x per subscriber) |',
+  );
   console.log('| --- | --- | --- | --- | --- | --- | --- |');
   console.log(await measure(mesh, 'same SKU', skus));
   console.log(await measure(mesh, 'distinct SKUs', skus));
-  console.log(`\n${skus.length} SKUs in the catalogue: with more subscribers than SKUs, "distinct" repeats each SKU about ${Math.ceil(subscribers / skus.length)} times per caller.`);
+  console.log(
+    `\n${skus.length} SKUs in the catalogue: with more subscribers than SKUs, "distinct" repeats each SKU about ${Math.ceil(subscribers / skus.length)} times per caller.`,
+  );
 } finally {
   await mesh.stop();
   await rm(dataDir, { recursive: true, force: true });

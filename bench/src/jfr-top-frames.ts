@@ -15,7 +15,10 @@ const { values: options, positionals: files } = parseArgs({ allowPositionals: tr
 /** Inclusive buckets: a sample counts once in each whose pattern one of its frames matches. */
 const BUCKETS: readonly (readonly [string, RegExp])[] = [
   ['Java serialisation (ObjectOutput/InputStream)', /^java\.io\.Object(Output|Input)Stream\./],
-  ['H2 MVStore: serialising pages for the file', /^org\.h2\.mvstore\.(Page\.write|MVStore\.(storeNow|store|serializeAndStore|commit)|FileStore\.(store|serializeAndStore)|RandomAccessStore|SingleFileStore)/],
+  [
+    'H2 MVStore: serialising pages for the file',
+    /^org\.h2\.mvstore\.(Page\.write|MVStore\.(storeNow|store|serializeAndStore|commit)|FileStore\.(store|serializeAndStore)|RandomAccessStore|SingleFileStore)/,
+  ],
   ['H2 MVStore: reading pages (cache misses)', /^org\.h2\.mvstore\.(Page\.read|MVStore\.readPage|FileStore\.readPage)/],
   ['H2 MVStore: any', /^org\.h2\./],
   ['query matching (DefaultQueryMatcher)', /^de\.bwaldvogel\.mongo\.backend\.DefaultQueryMatcher\./],

@@ -79,7 +79,9 @@ function queriesPerPage(before: ReadonlyMap<string, NamespaceStats>, after: Read
   return [
     '| namespace | queries/page | scans/page | docs examined/page | docs returned/page |',
     '| --- | --- | --- | --- | --- |',
-    ...busy.map((row) => `| ${row.namespace} | ${row.queries.toFixed(2)} | ${row.scans.toFixed(2)} | ${row.examined.toFixed(1)} | ${row.returned.toFixed(1)} |`),
+    ...busy.map(
+      (row) => `| ${row.namespace} | ${row.queries.toFixed(2)} | ${row.scans.toFixed(2)} | ${row.examined.toFixed(1)} | ${row.returned.toFixed(1)} |`,
+    ),
   ];
 }
 
@@ -92,12 +94,20 @@ const statsClient = embedded ? await new MongoClient(mesh.database.uri).connect(
 try {
   const gateway = new GatewayClient(mesh.gatewayUrl, await signDevToken(principals.admin));
   const fixtures = await discoverRetailFixtures(gateway, { products: 10, customers: 1, regionChecks: 1 });
-  const send = (index: number) => gateway.request('ProductPage', PRODUCT_PAGE, productPageVariables(fixtures.productIds[index % fixtures.productIds.length]!, fixtures.productPageLocationIds));
+  const send = (index: number) =>
+    gateway.request(
+      'ProductPage',
+      PRODUCT_PAGE,
+      productPageVariables(fixtures.productIds[index % fixtures.productIds.length]!, fixtures.productPageLocationIds),
+    );
   const pids = await servicePids();
   if (mesh.database.pid) pids.set('database', mesh.database.pid);
   const names = [...pids.keys()].sort();
   for (let index = 0; index < 50; index++) await send(index); // warm: plans, connections, JIT
-  lines.push(`| round | pages | p50 ms | p99 ms | ${names.map((name) => `${name} CPU ms/page`).join(' | ')} |`, `| --- | --- | --- | --- | ${names.map(() => '---').join(' | ')} |`);
+  lines.push(
+    `| round | pages | p50 ms | p99 ms | ${names.map((name) => `${name} CPU ms/page`).join(' | ')} |`,
+    `| --- | --- | --- | --- | ${names.map(() => '---').join(' | ')} |`,
+  );
   // CLOCK_MONOTONIC in microseconds, the clock V8's CPU profiles time their samples with.
   const measuredFrom = process.hrtime.bigint() / 1000n;
   const statsBefore = statsClient ? await queryStats(statsClient) : undefined;
@@ -108,7 +118,9 @@ try {
     const latencies = await sequentialLatencies(pages, send);
     const after = await cpuSeconds(pids);
     const cpu = names.map((name) => (((after.get(name) ?? 0) - (before.get(name) ?? 0)) * 1000) / pages);
-    lines.push(`| ${round} | ${pages} | ${percentile(latencies, 50).toFixed(2)} | ${percentile(latencies, 99).toFixed(2)} | ${cpu.map((ms) => ms.toFixed(2)).join(' | ')} |`);
+    lines.push(
+      `| ${round} | ${pages} | ${percentile(latencies, 50).toFixed(2)} | ${percentile(latencies, 99).toFixed(2)} | ${cpu.map((ms) => ms.toFixed(2)).join(' | ')} |`,
+    );
     log(lines.at(-1)!);
   }
   if (args.jfr) await jcmd('JFR.stop', 'name=product-page', `filename=${args.jfr}`);
@@ -122,7 +134,12 @@ try {
   await mesh.stop();
   await rm(dataDir, { recursive: true, force: true });
 }
-const report = [`Product page, ${pages} sequential requests per round through the gateway (\`npx tsx bench/src/product-page.ts --pages ${pages} --rounds ${rounds}\`), ${new Date().toISOString()}`, '', ...lines, ''].join('\n');
+const report = [
+  `Product page, ${pages} sequential requests per round through the gateway (\`npx tsx bench/src/product-page.ts --pages ${pages} --rounds ${rounds}\`), ${new Date().toISOString()}`,
+  '',
+  ...lines,
+  '',
+].join('\n');
 process.stdout.write(report);
 if (args.out) await writeFile(args.out, report);
 // Keep the CPU profiles' directory listing in the log, when the services were profiled.

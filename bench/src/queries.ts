@@ -181,14 +181,21 @@ async function customersWithMostOrders(client: GatewayClient, count: number): Pr
   const orders = new Map<string, number>();
   let after: string | null = null;
   for (let page = 0; page < 20; page++) {
-    const data: OrdersPage = await client.request<OrdersPage>('benchOrderCustomers', 'query($after: String) { orders(first: 100, after: $after) { edges { node { customer { id } } } pageInfo { hasNextPage endCursor } } }', { after });
+    const data: OrdersPage = await client.request<OrdersPage>(
+      'benchOrderCustomers',
+      'query($after: String) { orders(first: 100, after: $after) { edges { node { customer { id } } } pageInfo { hasNextPage endCursor } } }',
+      { after },
+    );
     for (const edge of data.orders.edges) if (edge.node.customer) orders.set(edge.node.customer.id, (orders.get(edge.node.customer.id) ?? 0) + 1);
     if (!data.orders.pageInfo.hasNextPage) break;
     after = data.orders.pageInfo.endCursor;
   }
   const ranked = [...orders].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([id]) => id);
   if (ranked.length < count) {
-    const listed = await client.request<{ customers: { edges: { node: { id: string } }[] } }>('benchCustomers', '{ customers(first: 50) { edges { node { id } } } }');
+    const listed = await client.request<{ customers: { edges: { node: { id: string } }[] } }>(
+      'benchCustomers',
+      '{ customers(first: 50) { edges { node { id } } } }',
+    );
     for (const edge of listed.customers.edges) if (!ranked.includes(edge.node.id)) ranked.push(edge.node.id);
   }
   return ranked.slice(0, count);
@@ -207,7 +214,11 @@ export async function ensureCustomerOrders(client: GatewayClient, customerIds: r
   const templates = retailDataset().orders.filter((order) => order.channel !== 'POS');
   const toPlace: { customerId: string; index: number }[] = [];
   for (const customerId of customerIds) {
-    const data = await client.request<{ customer: { orders: { totalCount: number } | null } | null }>('benchCustomerOrderCount', 'query($id: ID!) { customer(id: $id) { orders(first: 1) { totalCount } } }', { id: customerId });
+    const data = await client.request<{ customer: { orders: { totalCount: number } | null } | null }>(
+      'benchCustomerOrderCount',
+      'query($id: ID!) { customer(id: $id) { orders(first: 1) { totalCount } } }',
+      { id: customerId },
+    );
     const have = data.customer?.orders?.totalCount ?? 0;
     for (let index = have; index < ordersEach; index++) toPlace.push({ customerId, index });
   }
@@ -236,7 +247,9 @@ export async function ensureCustomerOrders(client: GatewayClient, customerIds: r
   while (undecided.length > 0) {
     if (Date.now() > deadline) throw new Error(`${undecided.length} orders placed for the customer page are still undecided after 2 minutes`);
     await sleep(250);
-    const statuses = await Promise.all(undecided.map((id) => client.request<{ order: { status: string } | null }>('benchOrderStatus', 'query($id: ID!) { order(id: $id) { status } }', { id })));
+    const statuses = await Promise.all(
+      undecided.map((id) => client.request<{ order: { status: string } | null }>('benchOrderStatus', 'query($id: ID!) { order(id: $id) { status } }', { id })),
+    );
     undecided = undecided.filter((_, index) => UNDECIDED.has(statuses[index]?.order?.status ?? 'PLACED'));
   }
   return placed.length;
@@ -252,7 +265,8 @@ export function checkRetailAnswer(item: RetailBody, data: unknown): void {
     const product = record?.['product'] as { variants: { availability: { levels: unknown[] } | null }[] } | null;
     if (!product || product.variants.length === 0) return fail('no product or no variants');
     for (const variant of product.variants) {
-      if (variant.availability?.levels.length !== RETAIL_PAGE_SIZES.locations) fail(`availability at ${variant.availability?.levels.length ?? 0} locations, not ${RETAIL_PAGE_SIZES.locations}`);
+      if (variant.availability?.levels.length !== RETAIL_PAGE_SIZES.locations)
+        fail(`availability at ${variant.availability?.levels.length ?? 0} locations, not ${RETAIL_PAGE_SIZES.locations}`);
     }
   } else if (item.operation === 'CustomerPage') {
     const customer = record?.['customer'] as { orders: { edges: { node: { lines: unknown[] } }[] } | null } | null;
@@ -261,6 +275,7 @@ export function checkRetailAnswer(item: RetailBody, data: unknown): void {
     if (customer?.orders?.edges.some((edge) => edge.node.lines.length === 0)) fail('an order without lines');
   } else {
     const variants = record?.['variants'] as ({ availability: unknown } | null)[] | undefined;
-    if (variants?.length !== RETAIL_PAGE_SIZES.skus || variants.some((variant) => !variant?.availability)) fail(`not ${RETAIL_PAGE_SIZES.skus} SKUs with availability`);
+    if (variants?.length !== RETAIL_PAGE_SIZES.skus || variants.some((variant) => !variant?.availability))
+      fail(`not ${RETAIL_PAGE_SIZES.skus} SKUs with availability`);
   }
 }

@@ -49,7 +49,13 @@ const exitOnTerm = join(dataDir, 'exit-on-sigterm.mjs');
 await writeFile(exitOnTerm, "process.once('SIGTERM', () => process.exit(0));\n");
 
 log('starting the mesh...');
-const mesh = await startMesh({ persistent: false, dataDir: join(dataDir, 'mesh'), env: { NODE_ENV: 'test', LOG_LEVEL: 'error' }, log: () => {}, history: { size: 'small', adminToken: () => signDevToken(principals.admin) } });
+const mesh = await startMesh({
+  persistent: false,
+  dataDir: join(dataDir, 'mesh'),
+  env: { NODE_ENV: 'test', LOG_LEVEL: 'error' },
+  log: () => {},
+  history: { size: 'small', adminToken: () => signDevToken(principals.admin) },
+});
 const sink = await startOtlpSink();
 const stops: (() => Promise<void>)[] = [];
 try {
@@ -69,7 +75,15 @@ try {
       name: id,
       command: process.execPath,
       args: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--import', pathToFileURL(exitOnTerm).href, '--import', register, GATEWAY_ENTRY],
-      env: { NODE_ENV: 'test', LOG_LEVEL: 'warn', GATEWAY_PORT: String(port), SUPERGRAPH_PATH: supergraphPath, SUPERGRAPH_POLL_MS: '0', OTEL_SERVICE_NAME: 'gateway', ...tracing },
+      env: {
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'warn',
+        GATEWAY_PORT: String(port),
+        SUPERGRAPH_PATH: supergraphPath,
+        SUPERGRAPH_POLL_MS: '0',
+        OTEL_SERVICE_NAME: 'gateway',
+        ...tracing,
+      },
       cwd: dataDir,
       logFile: join(out, `${id}.log`),
       url,
@@ -77,7 +91,11 @@ try {
     stops.push(child.stop);
     return { id, label: id, url, pid: child.pid, version: 'this repo', workers: 'one Node process', headers };
   };
-  const tracing = { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: String(samplingRatio) };
+  const tracing = {
+    OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
+    OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+    OTEL_TRACES_SAMPLER_ARG: String(samplingRatio),
+  };
   const lineup = [await start('off', {}), await start(`traced-${Math.round(samplingRatio * 100)}`, tracing)];
   for (const variant of args.variant!) {
     const [id, register] = variant.split('=');
@@ -91,7 +109,9 @@ try {
     for (const target of round % 2 === 1 ? lineup : [...lineup].reverse()) {
       const run = await measureGateway(target, bodies, timing);
       runs.get(target.id)!.push({ rps: run.requestsPerSecond, cpuPer1k: run.cpuSecondsPer1000 });
-      log(`round ${round} ${target.id}: ${run.requestsPerSecond.toFixed(1)} req/s, ${run.cpuSecondsPer1000.toFixed(3)} CPU s / 1k req, errors ${run.errors + run.non2xx}`);
+      log(
+        `round ${round} ${target.id}: ${run.requestsPerSecond.toFixed(1)} req/s, ${run.cpuSecondsPer1000.toFixed(3)} CPU s / 1k req, errors ${run.errors + run.non2xx}`,
+      );
     }
   }
   const lines = lineup.map((target) => {

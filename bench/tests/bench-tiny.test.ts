@@ -22,13 +22,20 @@ test('every scenario runs at tiny size and reports measured numbers', { timeout:
   try {
     await promisify(execFile)(process.execPath, ['--import', 'tsx', runner, '--size', 'tiny', '--out', out], { maxBuffer: 64 * 2 ** 20 });
     const report = JSON.parse(await readFile(join(out, 'tiny.json'), 'utf8')) as RunHeader & { results: ScenarioResult[] };
-    assert.deepEqual(report.results.map((result) => result.id), SCENARIOS.map((scenario) => scenario.id));
+    assert.deepEqual(
+      report.results.map((result) => result.id),
+      SCENARIOS.map((scenario) => scenario.id),
+    );
     assert.match(report.commit, /^[0-9a-f]{7,}|unknown/);
     for (const result of report.results) {
       const numbers = result.tables.flatMap((table) => table.rows.flat()).filter((value): value is number => typeof value === 'number');
       assert.ok(numbers.length > 0, `scenario ${result.id} has no measured numbers`);
-      assert.ok(numbers.every((value) => !Number.isNaN(value)), `scenario ${result.id} reported NaN`);
-      for (const item of result.ratios) assert.ok(item.perRound.length >= 1 && Number.isFinite(item.median), `scenario ${result.id} ratio ${item.name} has no value`);
+      assert.ok(
+        numbers.every((value) => !Number.isNaN(value)),
+        `scenario ${result.id} reported NaN`,
+      );
+      for (const item of result.ratios)
+        assert.ok(item.perRound.length >= 1 && Number.isFinite(item.median), `scenario ${result.id} ratio ${item.name} has no value`);
     }
     const markdown = await readFile(join(out, 'tiny.md'), 'utf8');
     for (const scenario of SCENARIOS) assert.match(markdown, new RegExp(`## ${scenario.id}\\. `));

@@ -18,7 +18,16 @@ export interface SeriesSpec {
 export function timeSeriesChart(canvas: HTMLCanvasElement, series: readonly SeriesSpec[], keep = 120) {
   const chart = new Chart(canvas, {
     type: 'line',
-    data: { datasets: series.map((spec) => ({ label: spec.label, data: [] as Array<{ x: number; y: number }>, borderColor: spec.color, backgroundColor: spec.color, tension: 0.2, pointRadius: 2 })) },
+    data: {
+      datasets: series.map((spec) => ({
+        label: spec.label,
+        data: [] as Array<{ x: number; y: number }>,
+        borderColor: spec.color,
+        backgroundColor: spec.color,
+        tension: 0.2,
+        pointRadius: 2,
+      })),
+    },
     options: {
       animation: false,
       maintainAspectRatio: false,
@@ -30,7 +39,9 @@ export function timeSeriesChart(canvas: HTMLCanvasElement, series: readonly Seri
     },
   });
   const mirror = () => {
-    canvas.dataset['points'] = JSON.stringify(Object.fromEntries(series.map((spec, index) => [spec.key, chart.data.datasets[index]?.data.map((point) => (point as { y: number }).y) ?? []])));
+    canvas.dataset['points'] = JSON.stringify(
+      Object.fromEntries(series.map((spec, index) => [spec.key, chart.data.datasets[index]?.data.map((point) => (point as { y: number }).y) ?? []])),
+    );
   };
   mirror();
   return {

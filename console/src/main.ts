@@ -65,7 +65,13 @@ function signIn(token: string): boolean {
 /** The sign-in form: paste a bearer token, or (in development) take a dev token for a role. */
 function showSignIn(): void {
   const token = el('textarea', { id: 'token', rows: '4', placeholder: 'Bearer token (JWT) of an analyst or an admin' });
-  const form = el('form', { id: 'sign-in', class: 'card' }, el('h2', {}, 'Sign in'), el('label', {}, 'Bearer token', token), el('button', { type: 'submit' }, 'Open the console'));
+  const form = el(
+    'form',
+    { id: 'sign-in', class: 'card' },
+    el('h2', {}, 'Sign in'),
+    el('label', {}, 'Bearer token', token),
+    el('button', { type: 'submit' }, 'Open the console'),
+  );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     signIn(token.value.trim());

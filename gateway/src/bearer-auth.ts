@@ -9,8 +9,7 @@ import type { TokenVerification } from './config.js';
  * with UNAUTHENTICATED rather than silently downgraded.
  */
 export function createBearerAuthenticator(verification: TokenVerification) {
-  const key =
-    verification.kind === 'jwks' ? createRemoteJWKSet(new URL(verification.jwksUrl)) : new TextEncoder().encode(verification.secret);
+  const key = verification.kind === 'jwks' ? createRemoteJWKSet(new URL(verification.jwksUrl)) : new TextEncoder().encode(verification.secret);
   const options = { issuer: verification.issuer, audience: verification.audience };
   const verified = new VerifiedTokens();
 

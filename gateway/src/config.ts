@@ -121,11 +121,15 @@ export function readGatewayConfig(env: Readonly<Record<string, string | undefine
 
 function readOrigins(value: string | undefined): string[] {
   if (!value) return [];
-  return value.split(',').map((entry) => entry.trim()).filter(Boolean).map((entry) => {
-    try {
-      return new URL(entry).origin;
-    } catch {
-      throw new ConfigError(`WS_ALLOWED_ORIGINS: "${entry}" is not an origin such as https://store.example.com`);
-    }
-  });
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      try {
+        return new URL(entry).origin;
+      } catch {
+        throw new ConfigError(`WS_ALLOWED_ORIGINS: "${entry}" is not an origin such as https://store.example.com`);
+      }
+    });
 }

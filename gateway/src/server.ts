@@ -5,7 +5,16 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import { CORRELATION_ID_HEADER, GatewayCredentialCache, createErrorFormatter, createServiceMetrics, operationMetricsPlugin, secretKey, type Logger, type ServiceMetrics } from '@mesh/server-kit';
+import {
+  CORRELATION_ID_HEADER,
+  GatewayCredentialCache,
+  createErrorFormatter,
+  createServiceMetrics,
+  operationMetricsPlugin,
+  secretKey,
+  type Logger,
+  type ServiceMetrics,
+} from '@mesh/server-kit';
 import { createBearerAuthenticator } from './bearer-auth.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';

@@ -22,5 +22,9 @@ export function subgraphFetchError(subgraph: string, error: unknown): GraphQLErr
   }
   // Retryable: a request that may have reached the subgraph before it died is safe to resend,
   // since every mutation carries an idempotency key; clients can tell this from a failure.
-  return gatewayError('SUBGRAPH_UNAVAILABLE', `The ${subgraph} service is unavailable`, { serviceName: subgraph, retryable: true, retryAfterMs: SUBGRAPH_RETRY_AFTER_MS });
+  return gatewayError('SUBGRAPH_UNAVAILABLE', `The ${subgraph} service is unavailable`, {
+    serviceName: subgraph,
+    retryable: true,
+    retryAfterMs: SUBGRAPH_RETRY_AFTER_MS,
+  });
 }

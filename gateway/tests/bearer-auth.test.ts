@@ -8,7 +8,13 @@ const verification = { kind: 'dev-secret', secret: 'bearer-auth-test-secret-of-e
 const key = new TextEncoder().encode(verification.secret);
 
 const sign = (claims: Record<string, unknown>, expiresAt: number, secret = key) =>
-  new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuer(verification.issuer).setAudience(verification.audience).setSubject('tester').setExpirationTime(Math.floor(expiresAt / 1000)).sign(secret);
+  new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuer(verification.issuer)
+    .setAudience(verification.audience)
+    .setSubject('tester')
+    .setExpirationTime(Math.floor(expiresAt / 1000))
+    .sign(secret);
 
 const asRequest = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
 

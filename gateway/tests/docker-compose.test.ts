@@ -23,14 +23,34 @@ function resolveEnvironment(environment: Record<string, string>): Record<string,
     Object.entries(environment).map(([key, value]) => [
       key,
       String(value).replace(/\$\{([A-Z_]+)(?::[-?]([^}]*))?\}/g, (_match, name: string, fallback?: string) =>
-        name === 'MESH_INTERNAL_SECRET' ? 's'.repeat(40) : name === 'SHOPIFY_WEBHOOK_SECRET' || name === 'FULFILMENT_WEBHOOK_SECRET' ? 'webhook-signing-key' : name === 'AUTH_JWKS_URL' ? 'https://idp.example.com/.well-known/jwks.json' : (fallback ?? name.toLowerCase()),
+        name === 'MESH_INTERNAL_SECRET'
+          ? 's'.repeat(40)
+          : name === 'SHOPIFY_WEBHOOK_SECRET' || name === 'FULFILMENT_WEBHOOK_SECRET'
+            ? 'webhook-signing-key'
+            : name === 'AUTH_JWKS_URL'
+              ? 'https://idp.example.com/.well-known/jwks.json'
+              : (fallback ?? name.toLowerCase()),
       ),
     ]),
   );
 }
 
 test('the compose file runs the database, the broker, the six subgraphs, the gateway and the observability stack', () => {
-  assert.deepEqual(Object.keys(compose.services).sort(), ['customer', 'gateway', 'grafana', 'integration', 'inventory', 'jaeger', 'ledger', 'mongo', 'nats', 'order', 'otel-collector', 'product', 'prometheus']);
+  assert.deepEqual(Object.keys(compose.services).sort(), [
+    'customer',
+    'gateway',
+    'grafana',
+    'integration',
+    'inventory',
+    'jaeger',
+    'ledger',
+    'mongo',
+    'nats',
+    'order',
+    'otel-collector',
+    'product',
+    'prometheus',
+  ]);
   assert.deepEqual(compose.services['gateway']?.ports, ['4000:4000']);
 });
 
@@ -86,8 +106,12 @@ test('the collector receives OTLP/HTTP on 4318 and forwards traces to Jaeger ove
 
 test('Prometheus scrapes /metrics of every service at the port that service listens on', () => {
   const prometheus = parse(observability('prometheus.yml')) as { scrape_configs: { metrics_path: string; static_configs: { targets: string[] }[] }[] };
-  const targets = prometheus.scrape_configs.flatMap((job) => job.static_configs.flatMap((config) => config.targets.map((target) => `${target}${job.metrics_path}`)));
-  const expected = SUBGRAPHS.map((name) => `${name}:${readSubgraphConfig(name, 0, resolveEnvironment(compose.services[name]?.environment ?? {})).port}/metrics`);
+  const targets = prometheus.scrape_configs.flatMap((job) =>
+    job.static_configs.flatMap((config) => config.targets.map((target) => `${target}${job.metrics_path}`)),
+  );
+  const expected = SUBGRAPHS.map(
+    (name) => `${name}:${readSubgraphConfig(name, 0, resolveEnvironment(compose.services[name]?.environment ?? {})).port}/metrics`,
+  );
   const gateway = readGatewayEnvironment(resolveEnvironment(compose.services['gateway']?.environment ?? {}));
   assert.deepEqual(targets.sort(), [...expected, `gateway:${gateway.port}/metrics`].sort());
 });
@@ -97,7 +121,9 @@ test('Grafana is provisioned with the Prometheus and Jaeger data sources and a d
   const uids = new Set(datasources.datasources.map((source) => source.uid));
   assert.deepEqual([...uids].sort(), ['jaeger', 'prometheus']);
   assert.ok(datasources.datasources.some((source) => source.url === 'http://prometheus:9090'));
-  const dashboard = JSON.parse(observability('grafana/dashboards/retail-mesh.json')) as { panels: { type: string; title: string; datasource?: { uid: string }; targets?: { expr: string }[] }[] };
+  const dashboard = JSON.parse(observability('grafana/dashboards/retail-mesh.json')) as {
+    panels: { type: string; title: string; datasource?: { uid: string }; targets?: { expr: string }[] }[];
+  };
   const charts = dashboard.panels.filter((panel) => panel.type !== 'row');
   assert.ok(charts.length >= 10);
   for (const panel of charts) {

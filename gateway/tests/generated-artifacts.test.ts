@@ -17,7 +17,15 @@ function scratchCopy(): string {
   const dir = mkdtempSync(join(tmpdir(), 'mesh-artifacts-'));
   // The walkthrough's toy subgraph has a codegen entry of its own (README, "Add a subgraph").
   const walkthrough = ['gateway/tests/walkthrough/hours/schema.graphql', 'gateway/tests/walkthrough/hours/__generated__'];
-  for (const path of ['codegen.yml', 'schema', 'scripts', 'packages/server-kit/src/schema-slices.ts', 'gateway/tests/operations', 'gateway/tests/__generated__', ...walkthrough]) {
+  for (const path of [
+    'codegen.yml',
+    'schema',
+    'scripts',
+    'packages/server-kit/src/schema-slices.ts',
+    'gateway/tests/operations',
+    'gateway/tests/__generated__',
+    ...walkthrough,
+  ]) {
     cpSync(join(repo, path), join(dir, path), { recursive: true });
   }
   for (const name of SUBGRAPHS) {

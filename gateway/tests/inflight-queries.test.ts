@@ -38,7 +38,9 @@ beforeEach(() => {
 const fetchShared = shareInflightQueries((input, init) => fetch(input, init));
 const body = (query: string, variables: Record<string, unknown> = {}) => JSON.stringify({ query, variables });
 const send = async (payload: string, credential = 'credential-a') =>
-  (await (await fetchShared(url, { method: 'POST', headers: { 'content-type': 'application/json', [GATEWAY_CREDENTIAL_HEADER]: credential }, body: payload })).json()) as {
+  (await (
+    await fetchShared(url, { method: 'POST', headers: { 'content-type': 'application/json', [GATEWAY_CREDENTIAL_HEADER]: credential }, body: payload })
+  ).json()) as {
     data: { n: number; credential: string };
   };
 const QUERY = body('query Page__product__0($id:ID!){product(id:$id){name}}', { id: 'prod_1' });
@@ -59,7 +61,10 @@ describe('identical subgraph queries in flight share one fetch', () => {
   test('different credentials or variables are never shared', async () => {
     const answers = await Promise.all([send(QUERY, 'credential-a'), send(QUERY, 'credential-b'), send(body('{product(id:"prod_2"){name}}'), 'credential-a')]);
     assert.equal(received.length, 3);
-    assert.deepEqual(answers.map((answer) => answer.data.credential), ['credential-a', 'credential-b', 'credential-a']);
+    assert.deepEqual(
+      answers.map((answer) => answer.data.credential),
+      ['credential-a', 'credential-b', 'credential-a'],
+    );
   });
 
   test('mutations are never shared', async () => {
@@ -97,7 +102,10 @@ describe('identical subgraph queries in flight share one fetch', () => {
       throw new TypeError('fetch failed');
     });
     const attempts = await Promise.allSettled(Array.from({ length: 3 }, () => failing(url, { method: 'POST', body: QUERY })));
-    assert.deepEqual(attempts.map((attempt) => attempt.status), ['rejected', 'rejected', 'rejected']);
+    assert.deepEqual(
+      attempts.map((attempt) => attempt.status),
+      ['rejected', 'rejected', 'rejected'],
+    );
     assert.equal((await send(QUERY)).data.credential, 'credential-a');
   });
 });

@@ -50,7 +50,9 @@ interface Resource {
   resources?: string[];
 }
 
-const files = readdirSync(manifestsDir).filter((file) => file.endsWith('.yaml')).sort();
+const files = readdirSync(manifestsDir)
+  .filter((file) => file.endsWith('.yaml'))
+  .sort();
 const resources: Resource[] = files.flatMap((file) =>
   parseAllDocuments(readFileSync(join(manifestsDir, file), 'utf8')).map((document) => {
     assert.equal(document.errors.length, 0, `${file}: ${document.errors.join('; ')}`);
@@ -92,7 +94,8 @@ function serviceContainer(name: SubgraphName | 'gateway'): { container: Containe
   const selector = (deployment.spec?.selector as { matchLabels?: Record<string, string> }).matchLabels ?? {};
   for (const [key, value] of Object.entries(selector)) assert.equal(pod.metadata?.labels?.[key], value, `${name}'s selector matches its pods`);
   const service = named('Service', name);
-  for (const [key, value] of Object.entries((service.spec?.selector as Record<string, string> | undefined) ?? {})) assert.equal(pod.metadata?.labels?.[key], value, `the ${name} Service selects its pods`);
+  for (const [key, value] of Object.entries((service.spec?.selector as Record<string, string> | undefined) ?? {}))
+    assert.equal(pod.metadata?.labels?.[key], value, `the ${name} Service selects its pods`);
   const servicePort = service.spec?.ports?.[0];
   assert.ok(servicePort, `the ${name} Service has a port`);
   return { container, replicas: deployment.spec?.replicas ?? 1, servicePort: servicePort.port };
@@ -103,15 +106,34 @@ function assertProbes(name: string, container: Container, listensOn: number): vo
   assert.equal(container.livenessProbe?.httpGet?.path, '/health', `${name} is alive while its /health answers`);
   assert.equal(portNumber(container, container.readinessProbe?.httpGet?.port), listensOn, `${name}'s readiness probe asks the port it listens on`);
   assert.equal(portNumber(container, container.livenessProbe?.httpGet?.port), listensOn, `${name}'s liveness probe asks the port it listens on`);
-  assert.deepEqual(container.ports?.map((port) => port.containerPort), [listensOn], `${name} exposes the port it listens on`);
+  assert.deepEqual(
+    container.ports?.map((port) => port.containerPort),
+    [listensOn],
+    `${name} exposes the port it listens on`,
+  );
 }
 
 describe('the Kubernetes manifests (deploy/k8s)', () => {
   test('every manifest is valid against the Kubernetes schemas, strictly, and a broken one is refused', async () => {
-    assert.ok(existsSync(kubeconform) && existsSync(join(schemasDir, '.complete')), `kubeconform and the Kubernetes ${KUBERNETES_VERSION} schemas are installed (bash scripts/setup.sh)`);
+    assert.ok(
+      existsSync(kubeconform) && existsSync(join(schemasDir, '.complete')),
+      `kubeconform and the Kubernetes ${KUBERNETES_VERSION} schemas are installed (bash scripts/setup.sh)`,
+    );
     const run = promisify(execFile);
     const validate = (paths: string[]) =>
-      run(kubeconform, ['-strict', '-summary', '-output', 'json', '-kubernetes-version', KUBERNETES_VERSION, '-skip', 'Kustomization', '-schema-location', `${schemasDir}/{{ .ResourceKind }}{{ .KindSuffix }}.json`, ...paths]);
+      run(kubeconform, [
+        '-strict',
+        '-summary',
+        '-output',
+        'json',
+        '-kubernetes-version',
+        KUBERNETES_VERSION,
+        '-skip',
+        'Kustomization',
+        '-schema-location',
+        `${schemasDir}/{{ .ResourceKind }}{{ .KindSuffix }}.json`,
+        ...paths,
+      ]);
     const { stdout } = await validate(files.map((file) => join(manifestsDir, file)));
     const summary = (JSON.parse(stdout) as { summary: { valid: number; invalid: number; errors: number; skipped: number } }).summary;
     const kustomizations = resources.filter((resource) => resource.kind === 'Kustomization').length;
@@ -120,7 +142,9 @@ describe('the Kubernetes manifests (deploy/k8s)', () => {
     // The schemas are really applied: a field Kubernetes does not know fails (strict), as does a wrong type.
     const scratch = mkdtempSync(join(tmpdir(), 'k8s-manifests-'));
     try {
-      const broken = readFileSync(join(manifestsDir, 'gateway.yaml'), 'utf8').replace('replicas: 3', 'replicas: three').replace('readinessProbe:', 'readinesProbe:');
+      const broken = readFileSync(join(manifestsDir, 'gateway.yaml'), 'utf8')
+        .replace('replicas: 3', 'replicas: three')
+        .replace('readinessProbe:', 'readinesProbe:');
       writeFileSync(join(scratch, 'broken.yaml'), broken);
       const refused = await validate([join(scratch, 'broken.yaml')]).then(
         () => undefined,
@@ -136,8 +160,13 @@ describe('the Kubernetes manifests (deploy/k8s)', () => {
 
   test('the kustomization applies every manifest of the folder', () => {
     const kustomization = resources.find((resource) => resource.kind === 'Kustomization');
-    assert.deepEqual([...(kustomization?.resources ?? [])].sort(), files.filter((file) => file !== 'kustomization.yaml'));
-    for (const resource of resources) if (resource.kind !== 'Kustomization' && resource.kind !== 'Namespace') assert.equal(resource.metadata.namespace, 'retail-mesh', `${resource.kind} ${resource.metadata.name} is in the mesh's namespace`);
+    assert.deepEqual(
+      [...(kustomization?.resources ?? [])].sort(),
+      files.filter((file) => file !== 'kustomization.yaml'),
+    );
+    for (const resource of resources)
+      if (resource.kind !== 'Kustomization' && resource.kind !== 'Namespace')
+        assert.equal(resource.metadata.namespace, 'retail-mesh', `${resource.kind} ${resource.metadata.name} is in the mesh's namespace`);
   });
 
   test('NATS is a three-node JetStream cluster and MongoDB a three-member replica set, each a StatefulSet', () => {
@@ -146,14 +175,18 @@ describe('the Kubernetes manifests (deploy/k8s)', () => {
     const conf = named('ConfigMap', 'nats-config').data?.['nats.conf'] ?? '';
     assert.match(conf, /jetstream\s*\{/);
     for (const ordinal of [0, 1, 2]) assert.ok(conf.includes(`nats://nats-${ordinal}.${nats.spec?.serviceName}:6222`), `nats-${ordinal} is a cluster route`);
-    assert.deepEqual(named('Service', 'nats').spec?.ports?.map((port) => port.port), [4222]);
+    assert.deepEqual(
+      named('Service', 'nats').spec?.ports?.map((port) => port.port),
+      [4222],
+    );
 
     const mongo = named('StatefulSet', 'mongo');
     assert.equal(mongo.spec?.replicas, 3);
     const args = (mongo.spec?.template?.spec.containers[0] as Container & { args?: string[] }).args ?? [];
     assert.equal(args[args.indexOf('--replSet') + 1], 'rs0');
     const initiate = named('Job', 'mongo-replica-set-init').spec?.template?.spec.containers[0]?.command?.join(' ') ?? '';
-    for (const ordinal of [0, 1, 2]) assert.ok(initiate.includes(`mongo-${ordinal}.${mongo.spec?.serviceName}:27017`), `mongo-${ordinal} joins the replica set`);
+    for (const ordinal of [0, 1, 2])
+      assert.ok(initiate.includes(`mongo-${ordinal}.${mongo.spec?.serviceName}:27017`), `mongo-${ordinal} joins the replica set`);
   });
 
   for (const name of SUBGRAPHS) {
@@ -174,7 +207,13 @@ describe('the Kubernetes manifests (deploy/k8s)', () => {
       const members = Array.from({ length: mongo.spec?.replicas ?? 0 }, (_, ordinal) => `mongo-${ordinal}.${mongo.spec?.serviceName}:27017`);
       // A multi-host URI is no WHATWG URL: its options are read as a query string.
       assert.equal(new URLSearchParams(config.mongoUri.split('?')[1] ?? '').get('replicaSet'), 'rs0');
-      assert.deepEqual(config.mongoUri.replace(/^mongodb:\/\/([^/]*@)?/, '').split('/')[0]?.split(','), members);
+      assert.deepEqual(
+        config.mongoUri
+          .replace(/^mongodb:\/\/([^/]*@)?/, '')
+          .split('/')[0]
+          ?.split(','),
+        members,
+      );
       assert.equal(config.natsUrl, `nats://nats:${named('Service', 'nats').spec?.ports?.[0]?.port}`);
       assert.equal(config.eventStreamReplicas, named('StatefulSet', 'nats').spec?.replicas, 'streams are replicated on every NATS node');
       if (name === 'order') assert.equal(order?.productUrl, `http://product:${serviceContainer('product').servicePort}/graphql`);

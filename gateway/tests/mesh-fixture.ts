@@ -98,7 +98,12 @@ export async function startMeshUnderTest(env: Record<string, string> = {}, optio
     tokens.set(key, token);
     return token;
   };
-  const send = async <TData>(gatewayUrl: string, document: DocumentNode | string, variables: Record<string, unknown> | undefined, principal: Principal | undefined): Promise<GatewayResponse<TData>> => {
+  const send = async <TData>(
+    gatewayUrl: string,
+    document: DocumentNode | string,
+    variables: Record<string, unknown> | undefined,
+    principal: Principal | undefined,
+  ): Promise<GatewayResponse<TData>> => {
     const query = typeof document === 'string' ? document : print(document);
     const response = await fetch(gatewayUrl, {
       method: 'POST',
@@ -136,9 +141,12 @@ export async function startMeshUnderTest(env: Record<string, string> = {}, optio
  */
 export function meshForThisFile(env: Record<string, string> = {}, options: MeshUnderTestOptions = {}): () => MeshUnderTest {
   let running: MeshUnderTest | undefined;
-  before(async () => {
-    running = await startMeshUnderTest(env, options);
-  }, { timeout: 300_000 });
+  before(
+    async () => {
+      running = await startMeshUnderTest(env, options);
+    },
+    { timeout: 300_000 },
+  );
   after(async () => {
     await running?.stop();
   });
@@ -183,5 +191,4 @@ export function requestCount(metricsText: string): number {
     .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
 }
 
-export const errorCodes = (response: GatewayResponse<unknown>): string[] =>
-  (response.errors ?? []).map((error) => String(error.extensions?.['code']));
+export const errorCodes = (response: GatewayResponse<unknown>): string[] => (response.errors ?? []).map((error) => String(error.extensions?.['code']));

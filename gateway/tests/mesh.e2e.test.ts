@@ -20,9 +20,12 @@ const mesh = (): MeshUnderTest => {
   return meshUnderTest;
 };
 
-before(async () => {
-  meshUnderTest = await startMeshUnderTest({}, { history: HISTORY_ORDERS });
-}, { timeout: 900_000 });
+before(
+  async () => {
+    meshUnderTest = await startMeshUnderTest({}, { history: HISTORY_ORDERS });
+  },
+  { timeout: 900_000 },
+);
 after(async () => {
   await meshUnderTest?.stop();
 });

@@ -17,22 +17,25 @@ let meshUnderTest: MeshUnderTest;
 let interrupted: SeedHistorySummary;
 let resumed: SeedHistorySummary;
 
-before(async () => {
-  meshUnderTest = await startMeshUnderTest({ INVENTORY_RELAY_INTERVAL_MS: '200', INVENTORY_EXPIRY_INTERVAL_MS: '60000' });
-  const adminToken = await signDevToken(admin);
-  const stop = new AbortController();
-  // Interrupted once about a third of the plan is done; the second run resumes it.
-  interrupted = await seedHistory({
-    gatewayUrl: meshUnderTest.mesh.gatewayUrl,
-    adminToken,
-    orders: PLAN_ORDERS,
-    signal: stop.signal,
-    onProgress: (done) => {
-      if (done >= PLAN_ORDERS / 3) stop.abort();
-    },
-  });
-  resumed = await seedHistory({ gatewayUrl: meshUnderTest.mesh.gatewayUrl, adminToken, orders: PLAN_ORDERS });
-}, { timeout: 600_000 });
+before(
+  async () => {
+    meshUnderTest = await startMeshUnderTest({ INVENTORY_RELAY_INTERVAL_MS: '200', INVENTORY_EXPIRY_INTERVAL_MS: '60000' });
+    const adminToken = await signDevToken(admin);
+    const stop = new AbortController();
+    // Interrupted once about a third of the plan is done; the second run resumes it.
+    interrupted = await seedHistory({
+      gatewayUrl: meshUnderTest.mesh.gatewayUrl,
+      adminToken,
+      orders: PLAN_ORDERS,
+      signal: stop.signal,
+      onProgress: (done) => {
+        if (done >= PLAN_ORDERS / 3) stop.abort();
+      },
+    });
+    resumed = await seedHistory({ gatewayUrl: meshUnderTest.mesh.gatewayUrl, adminToken, orders: PLAN_ORDERS });
+  },
+  { timeout: 600_000 },
+);
 after(async () => {
   await meshUnderTest?.stop();
 });
@@ -104,7 +107,10 @@ describe('seeding the history through the workflows', () => {
     for (;;) {
       const mismatches: string[] = [];
       for (const [locationId, skus] of byLocation) {
-        const response = await meshUnderTest.query<{ availability: { sku: string; levels: { onHand: number; reserved: number; available: number }[] }[] }, Record<string, unknown>>(
+        const response = await meshUnderTest.query<
+          { availability: { sku: string; levels: { onHand: number; reserved: number; available: number }[] }[] },
+          Record<string, unknown>
+        >(
           'query($skus: [ID!]!, $l: ID!) { availability(skus: $skus, locationIds: [$l]) { sku levels { onHand reserved available } } }',
           { skus, l: locationId },
           admin,
@@ -113,7 +119,8 @@ describe('seeding the history through the workflows', () => {
         for (const entry of response.data!.availability) {
           const level = entry.levels[0]!;
           assert.ok(level.onHand >= 0 && level.available >= 0, `${entry.sku} at ${locationId} is not negative`);
-          if (level.onHand !== expected.get(`${entry.sku}|${locationId}`) || level.reserved !== 0) mismatches.push(`${entry.sku}@${locationId}: ${JSON.stringify(level)}`);
+          if (level.onHand !== expected.get(`${entry.sku}|${locationId}`) || level.reserved !== 0)
+            mismatches.push(`${entry.sku}@${locationId}: ${JSON.stringify(level)}`);
         }
       }
       if (mismatches.length === 0) break;
@@ -128,7 +135,14 @@ describe('seeding the history through the workflows', () => {
     assert.equal(await journalCount('ORDER_CAPTURED'), captured);
     for (const currency of ['USD', 'EUR']) {
       const response = await meshUnderTest.query<
-        { trialBalance: { balanced: boolean; totalDebit: { minorUnits: string }; totalCredit: { minorUnits: string }; lines: { account: { code: string; balance: { minorUnits: string } }; balance: { minorUnits: string } }[] } },
+        {
+          trialBalance: {
+            balanced: boolean;
+            totalDebit: { minorUnits: string };
+            totalCredit: { minorUnits: string };
+            lines: { account: { code: string; balance: { minorUnits: string } }; balance: { minorUnits: string } }[];
+          };
+        },
         Record<string, unknown>
       >(
         'query($c: CurrencyCode!) { trialBalance(currency: $c) { balanced totalDebit { minorUnits } totalCredit { minorUnits } lines { account { code balance(currency: $c) { minorUnits } } balance { minorUnits } } } }',
@@ -144,7 +158,13 @@ describe('seeding the history through the workflows', () => {
   });
 
   test('reconciliation reports no mismatch for today and for the days of the till sales', async () => {
-    const days = new Set([new Date().toISOString().slice(0, 10), ...plan.filter((order) => order.channel === 'POS').slice(0, 5).map((order) => order.placedAt.toISOString().slice(0, 10))]);
+    const days = new Set([
+      new Date().toISOString().slice(0, 10),
+      ...plan
+        .filter((order) => order.channel === 'POS')
+        .slice(0, 5)
+        .map((order) => order.placedAt.toISOString().slice(0, 10)),
+    ]);
     for (const date of days) {
       const response = await meshUnderTest.query<{ reconciliation: { reconciled: boolean; mismatches: { orderId: string }[] } }, Record<string, unknown>>(
         'query($d: String!) { reconciliation(date: $d) { reconciled mismatches { orderId } } }',

@@ -17,12 +17,15 @@ const READ_ELSEWHERE = new Set(['SERVICE', 'LOG_LEVEL', ...OTEL_SDK_VARIABLES]);
 /** Runs a config reader over an environment and returns the variable names it looked at. */
 function namesRead<T>(environment: Readonly<Record<string, string>>, read: (env: Record<string, string | undefined>) => T): { result: T; names: Set<string> } {
   const names = new Set<string>();
-  const env = new Proxy({ ...environment }, {
-    get(target, key) {
-      if (typeof key === 'string') names.add(key);
-      return Reflect.get(target, key);
+  const env = new Proxy(
+    { ...environment },
+    {
+      get(target, key) {
+        if (typeof key === 'string') names.add(key);
+        return Reflect.get(target, key);
+      },
     },
-  });
+  );
   return { result: read(env), names };
 }
 
@@ -61,7 +64,13 @@ export function readSubgraphEnvironment(name: SubgraphName, environment: Readonl
   const integration = name === 'integration' ? readOwn((env) => readIntegrationSettings(env)) : undefined;
   const ledger = name === 'ledger' ? readOwn((env) => readLedgerSettings(env)) : undefined;
   assertAllRead(name, environment, names);
-  return { config: kit.result, ...(order ? { order } : {}), ...(inventory ? { inventory } : {}), ...(ledger ? { ledger } : {}), ...(integration ? { integration } : {}) };
+  return {
+    config: kit.result,
+    ...(order ? { order } : {}),
+    ...(inventory ? { inventory } : {}),
+    ...(ledger ? { ledger } : {}),
+    ...(integration ? { integration } : {}),
+  };
 }
 
 /** Reads the gateway's environment with its own reader; fails on a variable it does not read. */

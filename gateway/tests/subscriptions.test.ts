@@ -20,7 +20,14 @@ const startTestGateway = (env: Record<string, string> = {}) => rig.startGateway(
 
 const FULL_TICK = /* GraphQL */ `
   subscription Watch($sku: String!) {
-    stockTicks(sku: $sku) { sku available watcher productName openOrders seenBy }
+    stockTicks(sku: $sku) {
+      sku
+      available
+      watcher
+      productName
+      openOrders
+      seenBy
+    }
   }
 `;
 
@@ -120,7 +127,7 @@ test('sockets past the per-client cap are refused, and subscriptions past the pe
   // after the client saw its own close: connect until the gateway accepts the socket again (a
   // refused upgrade takes no slot, so trying again holds nothing up).
   let c = client(capped);
-  for (const deadline = Date.now() + 20_000; !(await c.connected); ) {
+  for (const deadline = Date.now() + 20_000; !(await c.connected);) {
     await c.dispose();
     if (Date.now() > deadline) assert.fail('the gateway kept refusing sockets after the capped ones closed');
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -36,7 +36,11 @@ export class BenchClient {
     if (body.errors?.length) {
       const codes = body.errors.map((error) => String(error.extensions?.['code'] ?? 'no code'));
       const retryAfterMs = Number(body.errors[0]!.extensions?.['retryAfterMs']);
-      throw new GraphQLRequestError(`${operation}: ${body.errors.map((error, index) => `${error.message} (${codes[index]})`).join('; ')}`, codes, Number.isFinite(retryAfterMs) ? retryAfterMs : undefined);
+      throw new GraphQLRequestError(
+        `${operation}: ${body.errors.map((error, index) => `${error.message} (${codes[index]})`).join('; ')}`,
+        codes,
+        Number.isFinite(retryAfterMs) ? retryAfterMs : undefined,
+      );
     }
     if (!body.data) throw new Error(`${operation}: HTTP ${response.status} without data`);
     return body.data;

@@ -33,7 +33,12 @@ async function insertInBatches(db: Db, name: string, count: number, make: (index
 }
 
 function order(index: number): Document {
-  const lines = Array.from({ length: 3 }, (_, line) => ({ lineNumber: line + 1, sku: skuId((index * 13 + line) % SKUS), quantity: 1 + (line % 2), unitPrice: Decimal128.fromString('19.99') }));
+  const lines = Array.from({ length: 3 }, (_, line) => ({
+    lineNumber: line + 1,
+    sku: skuId((index * 13 + line) % SKUS),
+    quantity: 1 + (line % 2),
+    unitPrice: Decimal128.fromString('19.99'),
+  }));
   return {
     _id: `ord-${pad(index, 7)}`,
     number: `N-${pad(index, 7)}`,
@@ -52,17 +57,20 @@ function order(index: number): Document {
 export async function seedRetailData(db: Db): Promise<WriteCursor> {
   await db.collection('products').createIndex({ categoryIds: 1 });
   await db.collection('variants').createIndex({ productId: 1 });
-  await db.collection('levels').createIndexes([
-    { key: { sku: 1, locationId: 1 }, unique: true },
-    { key: { locationId: 1 } },
-    { key: { 'changes.id': 1 }, sparse: true },
-  ]);
-  await db.collection('orders').createIndexes([
-    { key: { number: 1 }, unique: true },
-    { key: { customerId: 1, placedAt: -1 } },
-    { key: { 'pendingEvents.id': 1 }, sparse: true },
-  ]);
-  await insertInBatches(db, 'products', PRODUCTS, (index) => ({ _id: `prd-${pad(index, 4)}`, name: `Product ${index}`, description: DESCRIPTION, brand: `brand-${index % 12}`, categoryIds: [`cat-${index % 9}`, `cat-${index % 5}`], createdAt: new Date(Date.UTC(2025, 0, 1)) }));
+  await db
+    .collection('levels')
+    .createIndexes([{ key: { sku: 1, locationId: 1 }, unique: true }, { key: { locationId: 1 } }, { key: { 'changes.id': 1 }, sparse: true }]);
+  await db
+    .collection('orders')
+    .createIndexes([{ key: { number: 1 }, unique: true }, { key: { customerId: 1, placedAt: -1 } }, { key: { 'pendingEvents.id': 1 }, sparse: true }]);
+  await insertInBatches(db, 'products', PRODUCTS, (index) => ({
+    _id: `prd-${pad(index, 4)}`,
+    name: `Product ${index}`,
+    description: DESCRIPTION,
+    brand: `brand-${index % 12}`,
+    categoryIds: [`cat-${index % 9}`, `cat-${index % 5}`],
+    createdAt: new Date(Date.UTC(2025, 0, 1)),
+  }));
   await insertInBatches(db, 'variants', SKUS, (index) => ({
     _id: skuId(index),
     productId: `prd-${pad(Math.floor(index / VARIANTS_PER_PRODUCT), 4)}`,
@@ -77,7 +85,16 @@ export async function seedRetailData(db: Db): Promise<WriteCursor> {
   await insertInBatches(db, 'levels', SKUS * LOCATIONS, (index) => {
     const sku = Math.floor(index / LOCATIONS);
     const location = index % LOCATIONS;
-    return { _id: levelId(sku, location), sku: skuId(sku), locationId: locationId(location), available: 1_000_000, reserved: 0, version: 0, changes: [], updatedAt: new Date(Date.UTC(2026, 0, 1)) };
+    return {
+      _id: levelId(sku, location),
+      sku: skuId(sku),
+      locationId: locationId(location),
+      available: 1_000_000,
+      reserved: 0,
+      version: 0,
+      changes: [],
+      updatedAt: new Date(Date.UTC(2026, 0, 1)),
+    };
   });
   await insertInBatches(db, 'orders', SEEDED_ORDERS, order);
   return { next: SEEDED_ORDERS };
@@ -90,7 +107,10 @@ export async function readProductPage(db: Db, product: number): Promise<void> {
   const [found, variants, levels] = await Promise.all([
     db.collection('products').findOne({ _id: productId as never }),
     db.collection('variants').find({ productId }).toArray(),
-    db.collection('levels').find({ sku: { $in: skus }, locationId: { $in: LOCATION_IDS } }, { projection: { sku: 1, locationId: 1, available: 1 } }).toArray(),
+    db
+      .collection('levels')
+      .find({ sku: { $in: skus }, locationId: { $in: LOCATION_IDS } }, { projection: { sku: 1, locationId: 1, available: 1 } })
+      .toArray(),
   ]);
   if (!found || variants.length !== VARIANTS_PER_PRODUCT || levels.length !== VARIANTS_PER_PRODUCT * LOCATIONS) {
     throw new Error(`product page ${productId} read ${variants.length} variants and ${levels.length} levels`);
@@ -102,7 +122,13 @@ export async function writeOrder(db: Db, cursor: WriteCursor): Promise<void> {
   const index = cursor.next++;
   const level = levelId((index * 7) % SKUS, index % LOCATIONS);
   const change = { id: `chg-${index}`, kind: 'reserved', at: new Date() };
-  const reserved = await db.collection('levels').updateOne({ _id: level, available: { $gte: 1 } }, { $inc: { available: -1, reserved: 1, version: 1 }, $push: { changes: change }, $set: { updatedAt: change.at } } as Document);
+  const reserved = await db
+    .collection('levels')
+    .updateOne({ _id: level, available: { $gte: 1 } }, {
+      $inc: { available: -1, reserved: 1, version: 1 },
+      $push: { changes: change },
+      $set: { updatedAt: change.at },
+    } as Document);
   if (reserved.modifiedCount !== 1) throw new Error(`reservation on ${level.toHexString()} did not apply`);
   await db.collection('orders').insertOne(order(index));
   await db.collection('levels').updateOne({ _id: level }, { $pull: { changes: { id: change.id } } } as Document);

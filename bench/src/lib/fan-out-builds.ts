@@ -54,7 +54,8 @@ export interface BuildGateway {
 }
 
 /** Subscribers of each SKU of the plan (subscriber i watches SKU i % length). */
-const subscribersOf = (plan: BuildPlan, group: number) => Math.floor(plan.subscribers / plan.skus.length) + (group < plan.subscribers % plan.skus.length ? 1 : 0);
+const subscribersOf = (plan: BuildPlan, group: number) =>
+  Math.floor(plan.subscribers / plan.skus.length) + (group < plan.subscribers % plan.skus.length ? 1 : 0);
 
 /** One movement on every SKU until every subscriber got one (every subscription live upstream); throws on any error. */
 async function warmUpBuild(worker: Worker, target: MovementTarget, plan: BuildPlan, sequence: () => number): Promise<void> {
@@ -78,7 +79,15 @@ async function warmUpBuild(worker: Worker, target: MovementTarget, plan: BuildPl
  * Opens `plan.subscribers` graphql-ws sockets on `gateway`, subscriber i on plan.skus[i % length], warms them up,
  * sends the measured movements and closes the sockets again. `query` takes `$skus` and `$locationIds`.
  */
-export async function buildPhase(worker: Worker, gateway: BuildGateway, token: string, query: string, target: MovementTarget, plan: BuildPlan, sequence: () => number): Promise<BuildOutcome> {
+export async function buildPhase(
+  worker: Worker,
+  gateway: BuildGateway,
+  token: string,
+  query: string,
+  target: MovementTarget,
+  plan: BuildPlan,
+  sequence: () => number,
+): Promise<BuildOutcome> {
   const opened = await worker.call<OpenResult>({
     type: 'open-ours',
     url: gateway.url,
@@ -89,7 +98,8 @@ export async function buildPhase(worker: Worker, gateway: BuildGateway, token: s
     distinctSkus: plan.skus,
   });
   try {
-    if (opened.failed > 0) throw new Error(`${plan.shape}: ${opened.failed} of ${plan.subscribers} graphql-ws sockets failed to open: ${opened.firstError ?? '?'}`);
+    if (opened.failed > 0)
+      throw new Error(`${plan.shape}: ${opened.failed} of ${plan.subscribers} graphql-ws sockets failed to open: ${opened.firstError ?? '?'}`);
     await sleep(500); // the last subscriptions reach the subgraph
     await warmUpBuild(worker, target, plan, sequence);
     const startedIdle = await waitIdle([gateway.pid], plan.idleWaitMs);
@@ -106,12 +116,25 @@ export async function buildPhase(worker: Worker, gateway: BuildGateway, token: s
     await waitDelivered(worker, 'ours', expected, lastSent + plan.drainMs);
     const [after, clientAfter] = await Promise.all([sampleProcessTree(gateway.pid), sampleProcessTree(worker.pid)]);
     const wallMs = Date.now() - startedAt;
-    const stats = await worker.call<PhaseStats>({ type: 'stats', which: 'ours', sentAt: sent.map((movement, index) => [keys[index]!, movement.sentAt] as const), groups: plan.skus.length });
+    const stats = await worker.call<PhaseStats>({
+      type: 'stats',
+      which: 'ours',
+      sentAt: sent.map((movement, index) => [keys[index]!, movement.sentAt] as const),
+      groups: plan.skus.length,
+    });
     if (stats.duplicates > 0) throw new Error(`${plan.shape}: ${stats.duplicates} repeated deliveries; availability is delivered exactly once`);
     const gatewayCpuMs = (after.cpuSeconds - before.cpuSeconds) * 1000;
     const sendingMs = Math.max(...sent.map((movement) => movement.sentAt + movement.answeredMs)) - Math.min(...sent.map((movement) => movement.sentAt));
     const clientBusyShare = ((clientAfter.cpuSeconds - clientBefore.cpuSeconds) * 1000) / Math.max(1, wallMs);
-    return { stats, gatewayCpuMs, cpuMsPerThousand: (gatewayCpuMs * 1000) / Math.max(1, stats.delivered), clientBusyShare, startedIdle, connectMs: opened.ms, sendingMs };
+    return {
+      stats,
+      gatewayCpuMs,
+      cpuMsPerThousand: (gatewayCpuMs * 1000) / Math.max(1, stats.delivered),
+      clientBusyShare,
+      startedIdle,
+      connectMs: opened.ms,
+      sendingMs,
+    };
   } finally {
     await worker.call({ type: 'close', which: 'ours' }).catch(() => undefined);
   }
@@ -133,8 +156,26 @@ const perRound = (rows: readonly BuildRow[], build: string, pick: (row: BuildRow
 /** The rows as a table; with a baseline, today / baseline per round and shape for p50, p99 and CPU per delivery. */
 export function buildResults(rows: readonly BuildRow[], baseline: string | undefined): { table: ResultTable; ratios: MeasuredRatio[] } {
   const table: ResultTable = {
-    title: 'Gateway builds side by side (distinct: each subscriber on its own SKU at a steady rate; burst: all on one SKU; ms from mutation sent to client received; gateway CPU over the measured movements)',
-    columns: ['phase', 'subscribers', 'SKUs', 'round', 'gateway build', 'delivered/expected', 'skipped/late', 'p50', 'p99', 'max', 'gateway CPU ms', 'gateway CPU ms/1k', 'subscriber process busy', 'sending took', 'started idle', 'errors'],
+    title:
+      'Gateway builds side by side (distinct: each subscriber on its own SKU at a steady rate; burst: all on one SKU; ms from mutation sent to client received; gateway CPU over the measured movements)',
+    columns: [
+      'phase',
+      'subscribers',
+      'SKUs',
+      'round',
+      'gateway build',
+      'delivered/expected',
+      'skipped/late',
+      'p50',
+      'p99',
+      'max',
+      'gateway CPU ms',
+      'gateway CPU ms/1k',
+      'subscriber process busy',
+      'sending took',
+      'started idle',
+      'errors',
+    ],
     rows: rows.map((row) => [
       row.shape,
       row.subscribers,
@@ -165,9 +206,20 @@ export function buildResults(rows: readonly BuildRow[], baseline: string | undef
       return perRound(ofShape, baseline, pick).map((before, index) => (before === 0 ? Number.NaN : round(today[index]! / before)));
     };
     ratios.push(
-      ratio(`${shape}, ${subscribers} subscribers: p99 delivery today / at ${baseline}`, versus((row) => row.stats.p99Ms), shape === 'distinct SKUs' ? noSlower : undefined),
-      ratio(`${shape}, ${subscribers} subscribers: p50 delivery today / at ${baseline}`, versus((row) => row.stats.p50Ms)),
-      ratio(`${shape}, ${subscribers} subscribers: gateway CPU per delivery today / at ${baseline}`, versus((row) => row.cpuMsPerThousand), shape === 'distinct SKUs' ? noSlower : undefined),
+      ratio(
+        `${shape}, ${subscribers} subscribers: p99 delivery today / at ${baseline}`,
+        versus((row) => row.stats.p99Ms),
+        shape === 'distinct SKUs' ? noSlower : undefined,
+      ),
+      ratio(
+        `${shape}, ${subscribers} subscribers: p50 delivery today / at ${baseline}`,
+        versus((row) => row.stats.p50Ms),
+      ),
+      ratio(
+        `${shape}, ${subscribers} subscribers: gateway CPU per delivery today / at ${baseline}`,
+        versus((row) => row.cpuMsPerThousand),
+        shape === 'distinct SKUs' ? noSlower : undefined,
+      ),
     );
   }
   return { table, ratios };

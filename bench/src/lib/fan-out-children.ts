@@ -86,8 +86,9 @@ export function startRawServer(): CommandChild<RawServerCommand> {
  */
 export async function childPidWithEnv(name: string, value: string): Promise<number> {
   const tasks = await readdir(`/proc/${process.pid}/task`);
-  const children = (await Promise.all(tasks.map((task) => readFile(`/proc/${process.pid}/task/${task}/children`, 'utf8').catch(() => ''))))
-    .flatMap((text) => text.split(/\s+/).filter(Boolean).map(Number));
+  const children = (await Promise.all(tasks.map((task) => readFile(`/proc/${process.pid}/task/${task}/children`, 'utf8').catch(() => '')))).flatMap((text) =>
+    text.split(/\s+/).filter(Boolean).map(Number),
+  );
   for (const pid of children) {
     const environ = await readFile(`/proc/${pid}/environ`, 'utf8').catch(() => '');
     if (environ.split('\0').includes(`${name}=${value}`)) return pid;

@@ -5,7 +5,12 @@ const RECORD_RECEIPT = /* GraphQL */ `
   mutation BenchReceipt($input: RecordStockMovementInput!) {
     recordStockMovement(input: $input) {
       __typename
-      ... on StockMovementRecorded { level { onHand available } }
+      ... on StockMovementRecorded {
+        level {
+          onHand
+          available
+        }
+      }
     }
   }
 `;
@@ -36,7 +41,11 @@ export async function sendReceipt(target: MovementTarget, sequence: number, sku 
     },
   });
   const sentAt = Date.now();
-  const response = await fetch(target.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${target.token}` }, body });
+  const response = await fetch(target.gatewayUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${target.token}` },
+    body,
+  });
   const answer = (await response.json()) as {
     data?: { recordStockMovement: { __typename: string; level?: { onHand: number } } };
     errors?: unknown[];
@@ -81,7 +90,14 @@ export interface SpreadMovement extends SentMovement {
  * `count` movements over `skus` in turn (movement i on skus[i % length]), `perSecond` on a fixed
  * schedule with at most `inFlight` requests at a time (a movement whose lane is still busy goes late).
  */
-export async function sendSpread(target: MovementTarget, firstSequence: number, skus: readonly string[], count: number, perSecond: number, inFlight: number): Promise<SpreadMovement[]> {
+export async function sendSpread(
+  target: MovementTarget,
+  firstSequence: number,
+  skus: readonly string[],
+  count: number,
+  perSecond: number,
+  inFlight: number,
+): Promise<SpreadMovement[]> {
   const started = Date.now();
   const sent: SpreadMovement[] = [];
   let next = 0;

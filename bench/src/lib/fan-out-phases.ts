@@ -75,7 +75,8 @@ export async function oursPhase(worker: Worker, target: MovementTarget, plan: Ph
   for (let index = 1; index < plan.count; index++) sequence();
   const sent: SentMovement[] =
     plan.load === 'steady' ? await sendSteady(target, first, plan.count, plan.intervalMs) : await sendBurst(target, first, plan.count, plan.burstInFlight);
-  if (new Set(sent.map((movement) => movement.onHand)).size !== sent.length) throw new Error('scenario 6: two movements left the same on-hand; another writer touched the hot SKU');
+  if (new Set(sent.map((movement) => movement.onHand)).size !== sent.length)
+    throw new Error('scenario 6: two movements left the same on-hand; another writer touched the hot SKU');
   const lastSent = Math.max(...sent.map((movement) => movement.sentAt));
   await waitDelivered(worker, 'ours', plan.subscribers * plan.count, lastSent + plan.drainMs);
   const waitedMs = Date.now() - lastSent;

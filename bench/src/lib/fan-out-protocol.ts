@@ -8,7 +8,15 @@ export type WorkerCommand =
    * With `distinctSkus`, subscriber i watches `[distinctSkus[i % length]]` as `skus` instead, and
    * its deliveries are keyed by eventKey(i % length, onHand).
    */
-  | { readonly type: 'open-ours'; readonly url: string; readonly token: string; readonly count: number; readonly query: string; readonly variables: Readonly<Record<string, unknown>>; readonly distinctSkus?: readonly string[] }
+  | {
+      readonly type: 'open-ours';
+      readonly url: string;
+      readonly token: string;
+      readonly count: number;
+      readonly query: string;
+      readonly variables: Readonly<Record<string, unknown>>;
+      readonly distinctSkus?: readonly string[];
+    }
   /** Opens `count` plain `ws` sockets to the raw broadcast server. */
   | { readonly type: 'open-raw'; readonly url: string; readonly count: number }
   /** Forgets what was received so far (the start of a measured phase). */

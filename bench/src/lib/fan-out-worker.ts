@@ -105,7 +105,12 @@ async function openOurs(command: Extract<WorkerCommand, { type: 'open-ours' }>):
       });
       oursClients.push(client);
       client.subscribe<{ availabilityChanged: { onHand: number | null } }>(
-        { query: command.query, variables: command.distinctSkus ? { ...command.variables, skus: [command.distinctSkus[index % command.distinctSkus.length]] } : { ...command.variables } },
+        {
+          query: command.query,
+          variables: command.distinctSkus
+            ? { ...command.variables, skus: [command.distinctSkus[index % command.distinctSkus.length]] }
+            : { ...command.variables },
+        },
         {
           next: (result) => {
             const at = Date.now();

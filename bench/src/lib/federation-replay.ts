@@ -43,7 +43,14 @@ export function postGraphql(agent: Agent, target: ServiceTarget, body: string): 
   return new Promise((resolve, reject) => {
     const url = new URL(target.url);
     const req = httpRequest(
-      { agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...target.headers } },
+      {
+        agent,
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...target.headers },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -113,7 +120,10 @@ async function runFetch(
   const variables: JsonObject = {};
   for (const name of fetch.variableUsages ?? []) if (requestVariables[name] !== undefined) variables[name] = requestVariables[name];
   const send = async (extra: JsonObject) =>
-    dataOf(await postGraphql(agent, target, JSON.stringify({ query: fetch.operation, operationName: fetch.operationName, variables: { ...variables, ...extra } })), fetch.serviceName);
+    dataOf(
+      await postGraphql(agent, target, JSON.stringify({ query: fetch.operation, operationName: fetch.operationName, variables: { ...variables, ...extra } })),
+      fetch.serviceName,
+    );
   if (!fetch.requires) {
     const data = await send({});
     for (const entity of entities) deepMerge(entity, data);
@@ -131,7 +141,8 @@ async function runFetch(
   }
   if (representations.length === 0) return;
   const received = (await send({ representations }))['_entities'];
-  if (!Array.isArray(received) || received.length !== representations.length) throw new Error(`${fetch.serviceName}: _entities does not match the representations`);
+  if (!Array.isArray(received) || received.length !== representations.length)
+    throw new Error(`${fetch.serviceName}: _entities does not match the representations`);
   received.forEach((entity, index) => {
     if (isObject(entity)) deepMerge(owners[index]!, entity);
   });

@@ -83,7 +83,10 @@ async function attempt(url: string, token: string, request: OrderRequest): Promi
     return { latencyMs, placed: body.data.placeOrder.order };
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause?.code;
-    return { latencyMs: performance.now() - started, code: (error as Error).name === 'TimeoutError' ? 'CLIENT_TIMEOUT' : `NETWORK_ERROR${cause ? `_${cause}` : ''}` };
+    return {
+      latencyMs: performance.now() - started,
+      code: (error as Error).name === 'TimeoutError' ? 'CLIENT_TIMEOUT' : `NETWORK_ERROR${cause ? `_${cause}` : ''}`,
+    };
   }
 }
 
@@ -95,7 +98,15 @@ async function placeUntilAnswered(url: string, token: string, request: OrderRequ
     const answer = await attempt(url, token, request);
     calls.push({ key: request.idempotencyKey, latencyMs: answer.latencyMs, outcome: answer.placed?.status ?? answer.code! });
     if (answer.placed) {
-      return { request, id: answer.placed.id, correlationId: answer.placed.correlationId, answeredStatus: answer.placed.status, sentAt, latencyMs: performance.now() - started, timeouts: tries - 1 };
+      return {
+        request,
+        id: answer.placed.id,
+        correlationId: answer.placed.correlationId,
+        answeredStatus: answer.placed.status,
+        sentAt,
+        latencyMs: performance.now() - started,
+        timeouts: tries - 1,
+      };
     }
     // Refusals, time-outs and dropped connections are sent again (the key makes that safe); the failures are counted.
     if (!answer.retryable && answer.code !== 'SUBGRAPH_TIMEOUT' && answer.code !== 'CLIENT_TIMEOUT' && !answer.code!.startsWith('NETWORK_ERROR')) {
@@ -110,14 +121,33 @@ async function placeUntilAnswered(url: string, token: string, request: OrderRequ
 export async function readDatabaseWork(mesh: RunningMesh, mongo: MongoClient | null): Promise<DatabaseWork> {
   const counts = await readCounters(mesh.subgraphUrls, SUBGRAPHS);
   const commands = Object.values(counts).reduce((sum, entry) => sum + entry.dbCommands, 0);
-  const commandsByService = Object.fromEntries(Object.entries(counts).flatMap(([service, entry]) => Object.entries(entry.dbCommandsByName ?? {}).map(([name, count]) => [`${service} ${name}`, count])));
-  if (!mongo) return { commands, docsExamined: Number.NaN, returned: Number.NaN, scans: Number.NaN, examinedByCollection: {}, queriesByCollection: {}, commandsByService };
+  const commandsByService = Object.fromEntries(
+    Object.entries(counts).flatMap(([service, entry]) => Object.entries(entry.dbCommandsByName ?? {}).map(([name, count]) => [`${service} ${name}`, count])),
+  );
+  if (!mongo)
+    return {
+      commands,
+      docsExamined: Number.NaN,
+      returned: Number.NaN,
+      scans: Number.NaN,
+      examinedByCollection: {},
+      queriesByCollection: {},
+      commandsByService,
+    };
   const stats = await mongo.db('admin_stats').command({ meshQueryStats: 1 });
   const totals = stats['totals'] as { docsExamined: number; returned: number; scans: number };
   const namespaces = stats['namespaces'] as Record<string, { docsExamined: number; indexed: number; scans: number }>;
   const examinedByCollection = Object.fromEntries(Object.entries(namespaces).map(([name, entry]) => [name, entry.docsExamined]));
   const queriesByCollection = Object.fromEntries(Object.entries(namespaces).map(([name, entry]) => [name, entry.indexed + entry.scans]));
-  return { commands, docsExamined: totals.docsExamined, returned: totals.returned, scans: totals.scans, examinedByCollection, queriesByCollection, commandsByService };
+  return {
+    commands,
+    docsExamined: totals.docsExamined,
+    returned: totals.returned,
+    scans: totals.scans,
+    examinedByCollection,
+    queriesByCollection,
+    commandsByService,
+  };
 }
 
 const difference = (before: Readonly<Record<string, number>>, after: Readonly<Record<string, number>>) =>
@@ -165,7 +195,13 @@ export function embeddedStatsClient(mesh: RunningMesh): Promise<MongoClient> | n
  * Sends every request at once (resends included) and waits until every order is decided; the
  * database work is counted from the first send until the mesh is quiet again.
  */
-export async function runBurst(mesh: RunningMesh, client: BenchClient, token: string, requests: readonly OrderRequest[], mongo: MongoClient | null): Promise<BurstOutcome> {
+export async function runBurst(
+  mesh: RunningMesh,
+  client: BenchClient,
+  token: string,
+  requests: readonly OrderRequest[],
+  mongo: MongoClient | null,
+): Promise<BurstOutcome> {
   await untilQuiet(mesh);
   const before = await readDatabaseWork(mesh, mongo);
   const cpuBefore = await cpuSecondsByRole(process.pid);
@@ -194,5 +230,11 @@ export function describeCalls(calls: readonly BurstCall[]): { p50: number; p99: 
   const latencies = calls.map((call) => call.latencyMs);
   const byOutcome: Record<string, number> = {};
   for (const call of calls) byOutcome[call.outcome] = (byOutcome[call.outcome] ?? 0) + 1;
-  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: Math.max(...latencies), within3s: calls.filter((call) => call.latencyMs <= 3000).length, byOutcome };
+  return {
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    max: Math.max(...latencies),
+    within3s: calls.filter((call) => call.latencyMs <= 3000).length,
+    byOutcome,
+  };
 }

@@ -21,14 +21,23 @@ interface Workspace {
 /** The gateway and the workspace packages it runs on at `commit`, dependencies first. */
 async function workspacesAt(repoRoot: string, commit: string): Promise<Workspace[]> {
   const read = async (folder: string): Promise<Workspace | undefined> => {
-    const text = await run('git', ['show', `${commit}:${folder}/package.json`], { cwd: repoRoot }).then(({ stdout }) => stdout, () => undefined);
+    const text = await run('git', ['show', `${commit}:${folder}/package.json`], { cwd: repoRoot }).then(
+      ({ stdout }) => stdout,
+      () => undefined,
+    );
     if (text === undefined) return undefined;
     const { name, dependencies = {} } = JSON.parse(text) as { name: string; dependencies?: Record<string, string> };
     return { folder, name, needs: Object.keys(dependencies).filter((dependency) => dependency.startsWith('@mesh/')) };
   };
   const { stdout } = await run('git', ['ls-tree', '-d', '--name-only', `${commit}:packages`], { cwd: repoRoot });
   const known = new Map<string, Workspace>();
-  for (const folder of ['gateway', ...stdout.split('\n').filter(Boolean).map((name) => `packages/${name}`)]) {
+  for (const folder of [
+    'gateway',
+    ...stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((name) => `packages/${name}`),
+  ]) {
     const workspace = await read(folder);
     if (workspace) known.set(workspace.name, workspace);
   }
@@ -53,7 +62,9 @@ export async function buildGatewayAt(repoRoot: string, commit: string, dir: stri
   await mkdir(dir, { recursive: true });
   const workspaces = await workspacesAt(repoRoot, commit);
   const archive = join(dir, 'sources.tar');
-  await run('git', ['archive', '--format=tar', '-o', archive, commit, 'tsconfig.base.json', ...workspaces.map((workspace) => workspace.folder)], { cwd: repoRoot });
+  await run('git', ['archive', '--format=tar', '-o', archive, commit, 'tsconfig.base.json', ...workspaces.map((workspace) => workspace.folder)], {
+    cwd: repoRoot,
+  });
   await run('tar', ['-xf', archive, '-C', dir]);
   await linkDependencies(repoRoot, dir, workspaces);
   const tsc = join(repoRoot, 'node_modules/.bin/tsc');

@@ -81,7 +81,8 @@ export async function growHistory(client: MongoClient, count: number, batch = 50
         for (const document of trail) {
           const copy = rewrite(document, replacements) as Document;
           // A document whose id does not name the order (an envelope id, a movement id) gets its own.
-          if (copy['_id'] === document['_id']) copy['_id'] = typeof document['_id'] === 'string' ? `${String(document['_id'])}~${randomUUID().slice(0, 8)}` : randomUUID();
+          if (copy['_id'] === document['_id'])
+            copy['_id'] = typeof document['_id'] === 'string' ? `${String(document['_id'])}~${randomUUID().slice(0, 8)}` : randomUUID();
           if (namespace === 'mesh_ledger.journal_entries') countLines(copy, balances);
           add(namespace, copy);
         }
@@ -115,11 +116,16 @@ function countLines(entry: Document, balances: Map<string, { debit: bigint; cred
 async function applyBalances(ledger: Db, balances: ReadonlyMap<string, { debit: bigint; credit: bigint }>): Promise<void> {
   for (const [id, total] of balances) {
     const [accountCode, currency] = id.split('|');
-    await ledger.collection<{ _id: string }>('account_balances').updateOne(
-      { _id: id },
-      { $inc: { debitMinor: Long.fromBigInt(total.debit), creditMinor: Long.fromBigInt(total.credit) }, $setOnInsert: { accountCode, currency, pendingEntryIds: [], recentEntryIds: [] } },
-      { upsert: true },
-    );
+    await ledger
+      .collection<{ _id: string }>('account_balances')
+      .updateOne(
+        { _id: id },
+        {
+          $inc: { debitMinor: Long.fromBigInt(total.debit), creditMinor: Long.fromBigInt(total.credit) },
+          $setOnInsert: { accountCode, currency, pendingEntryIds: [], recentEntryIds: [] },
+        },
+        { upsert: true },
+      );
   }
 }
 

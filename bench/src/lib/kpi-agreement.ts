@@ -12,7 +12,12 @@ import { percentile } from './stats.js';
 
 export const KPI_HISTOGRAMS = [
   { key: 'ledger', service: 'ledger', metric: 'mesh_kpi_order_placed_to_ledger_seconds', span: 'order placed -> ledger recorded it' },
-  { key: 'availability', service: 'inventory', metric: 'mesh_kpi_stock_movement_to_availability_seconds', span: 'stock change -> availability change published' },
+  {
+    key: 'availability',
+    service: 'inventory',
+    metric: 'mesh_kpi_stock_movement_to_availability_seconds',
+    span: 'stock change -> availability change published',
+  },
 ] as const satisfies readonly { key: string; service: SubgraphName; metric: string; span: string }[];
 
 export type KpiKey = (typeof KPI_HISTOGRAMS)[number]['key'];
@@ -24,7 +29,11 @@ export const AGREEMENT_TOLERANCE = 0.1;
 const metricsUrlOf = (graphqlUrl: string) => graphqlUrl.replace(/\/graphql$/, '/metrics');
 
 export async function readKpiHistograms(subgraphUrls: Readonly<Record<SubgraphName, string>>): Promise<KpiReadings> {
-  const entries = await Promise.all(KPI_HISTOGRAMS.map(async ({ key, service, metric }) => [key, histogramFromText(await readMetricsText(metricsUrlOf(subgraphUrls[service])), metric)] as const));
+  const entries = await Promise.all(
+    KPI_HISTOGRAMS.map(
+      async ({ key, service, metric }) => [key, histogramFromText(await readMetricsText(metricsUrlOf(subgraphUrls[service])), metric)] as const,
+    ),
+  );
   return Object.fromEntries(entries) as Record<KpiKey, HistogramReading>;
 }
 
@@ -32,7 +41,12 @@ export async function readKpiHistograms(subgraphUrls: Readonly<Record<SubgraphNa
  * What a phase added to each KPI histogram, read once the ledger has recorded at least
  * `placedOrders` placements since `before` (its consumer may lag the load) or `timeoutMs` passed.
  */
-export async function kpiDeltasSince(subgraphUrls: Readonly<Record<SubgraphName, string>>, before: KpiReadings, placedOrders: number, timeoutMs: number): Promise<KpiReadings> {
+export async function kpiDeltasSince(
+  subgraphUrls: Readonly<Record<SubgraphName, string>>,
+  before: KpiReadings,
+  placedOrders: number,
+  timeoutMs: number,
+): Promise<KpiReadings> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const after = await readKpiHistograms(subgraphUrls);

@@ -30,7 +30,9 @@ export async function compileLauncherAt(repoRoot: string, commit: string, dir: s
 
 /** Starts a compiled launcher on an H2 file; stop() closes its stdin, which makes it exit. */
 export async function startLauncher(classpath: string, dataFile: string): Promise<RunningDatabase> {
-  const child = spawn('java', ['-cp', classpath, 'EmbeddedMongo', '--backend', 'h2', '--file', dataFile, '--port', '0'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn('java', ['-cp', classpath, 'EmbeddedMongo', '--backend', 'h2', '--file', dataFile, '--port', '0'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`launcher exited with ${code} before listening`)));
     createInterface({ input: child.stdout }).on('line', (line) => {

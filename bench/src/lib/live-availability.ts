@@ -35,7 +35,12 @@ export interface AvailabilityWatch {
  * limit) and waits until the gateway acknowledged the connection and a short settle time passed,
  * so changes made afterwards are delivered.
  */
-export async function watchAvailability(gatewayUrl: string, token: string, skus: readonly string[], locationIds: readonly string[]): Promise<AvailabilityWatch> {
+export async function watchAvailability(
+  gatewayUrl: string,
+  token: string,
+  skus: readonly string[],
+  locationIds: readonly string[],
+): Promise<AvailabilityWatch> {
   const arrivals: AvailabilityArrival[] = [];
   const errors: string[] = [];
   let connected: () => void = () => {};
@@ -49,7 +54,18 @@ export async function watchAvailability(gatewayUrl: string, token: string, skus:
     on: { connected: () => connected() },
   });
   for (let start = 0; start < skus.length; start += 200) {
-    client.subscribe<{ availabilityChanged: { kind: string; sku: string | null; available: number | null; previousAvailable: number | null; reserved: number | null; onHand: number | null; location: { id: string } | null; at: string } }>(
+    client.subscribe<{
+      availabilityChanged: {
+        kind: string;
+        sku: string | null;
+        available: number | null;
+        previousAvailable: number | null;
+        reserved: number | null;
+        onHand: number | null;
+        location: { id: string } | null;
+        at: string;
+      };
+    }>(
       { query: WATCH, variables: { skus: skus.slice(start, start + 200), locationIds } },
       {
         next: (result) => {
@@ -57,7 +73,17 @@ export async function watchAvailability(gatewayUrl: string, token: string, skus:
           if (result.errors?.length) errors.push(result.errors.map((error) => error.message).join('; '));
           const update = result.data?.availabilityChanged;
           if (!update?.sku || !update.location) return;
-          arrivals.push({ sku: update.sku, locationId: update.location.id, kind: update.kind, available: update.available, previousAvailable: update.previousAvailable, reserved: update.reserved, onHand: update.onHand, receivedAt, changedAt: Date.parse(update.at) });
+          arrivals.push({
+            sku: update.sku,
+            locationId: update.location.id,
+            kind: update.kind,
+            available: update.available,
+            previousAvailable: update.previousAvailable,
+            reserved: update.reserved,
+            onHand: update.onHand,
+            receivedAt,
+            changedAt: Date.parse(update.at),
+          });
         },
         error: (error) => errors.push(error instanceof Error ? error.message : JSON.stringify(error)),
         complete: () => {},

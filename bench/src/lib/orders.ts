@@ -88,13 +88,21 @@ export async function placeOrder(client: BenchClient, request: OrderRequest): Pr
   const input = placeOrderInput(request);
   for (let attempt = 1; ; attempt++) {
     try {
-      const data = await client.request<{ placeOrder: { __typename: string; order: { id: string; status: string; correlationId: string } } }>('placeOrder', PLACE_ORDER, { input }, 1);
+      const data = await client.request<{ placeOrder: { __typename: string; order: { id: string; status: string; correlationId: string } } }>(
+        'placeOrder',
+        PLACE_ORDER,
+        { input },
+        1,
+      );
       const latencyMs = performance.now() - started;
       const { order } = data.placeOrder;
       return { request, id: order.id, correlationId: order.correlationId, answeredStatus: order.status, sentAt, latencyMs, timeouts: attempt - 1 };
     } catch (error) {
       // A retryable refusal wrote nothing: send again after its hint (not counted as an attempt).
-      if (error instanceof GraphQLRequestError && error.codes.every((code) => code === 'INTAKE_SATURATED' || code === 'CATALOG_UNAVAILABLE' || code === 'CUSTOMER_UNAVAILABLE')) {
+      if (
+        error instanceof GraphQLRequestError &&
+        error.codes.every((code) => code === 'INTAKE_SATURATED' || code === 'CATALOG_UNAVAILABLE' || code === 'CUSTOMER_UNAVAILABLE')
+      ) {
         attempt -= 1;
         await sleep(Math.min(2000, error.retryAfterMs ?? 500));
         continue;
@@ -136,17 +144,26 @@ export async function waitUntilDecided(client: BenchClient, placed: readonly Pla
   for (;;) {
     const open = placed.filter((order) => !decided.has(order.id));
     if (open.length === 0) break;
-    const times = await readOrderTimes(client, open.map((order) => order.id));
+    const times = await readOrderTimes(
+      client,
+      open.map((order) => order.id),
+    );
     open.forEach((order, index) => {
       const read = times[index];
       if (!read) throw new Error(`order ${order.id} (key ${order.request.idempotencyKey}) cannot be read back`);
       if (UNDECIDED.has(read.status)) return;
       const decision = read.statusHistory.find((change) => change.status === 'CONFIRMED' || change.status === 'REJECTED');
       if (!decision) throw new Error(`order ${order.id} left PLACED/PENDING without a decision: status ${read.status}`);
-      decided.set(order.id, { ...order, status: decision.status as 'CONFIRMED' | 'REJECTED', placedAt: Date.parse(read.placedAt), decidedAt: Date.parse(decision.at) });
+      decided.set(order.id, {
+        ...order,
+        status: decision.status as 'CONFIRMED' | 'REJECTED',
+        placedAt: Date.parse(read.placedAt),
+        decidedAt: Date.parse(decision.at),
+      });
     });
     if (decided.size === placed.length) break;
-    if (Date.now() > deadline) throw new Error(`${placed.length - decided.size} of ${placed.length} orders still undecided after ${Math.round(timeoutMs / 1000)} s`);
+    if (Date.now() > deadline)
+      throw new Error(`${placed.length - decided.size} of ${placed.length} orders still undecided after ${Math.round(timeoutMs / 1000)} s`);
     // The instants come from the server, so polling only decides when to stop: poll a backlog gently.
     await sleep(placed.length - decided.size > 25 ? 1000 : 200);
   }

@@ -35,7 +35,13 @@ function commitOf(repoRoot: string): string {
   }
 }
 
-export function runHeader(options: { repoRoot: string; command: string; size: BenchSize; loadCore: string; extraVersions?: Record<string, string> }): RunHeader {
+export function runHeader(options: {
+  repoRoot: string;
+  command: string;
+  size: BenchSize;
+  loadCore: string;
+  extraVersions?: Record<string, string>;
+}): RunHeader {
   return {
     date: new Date().toISOString(),
     command: options.command,
@@ -64,7 +70,9 @@ export function renderMarkdown(header: RunHeader, results: readonly ScenarioResu
     `- command: \`${header.command}\``,
     `- commit: ${header.commit}`,
     `- machine: ${header.machine.cpu}, ${header.machine.cores} cores, ${header.machine.memoryGiB} GiB; load generator pinned to core ${header.machine.loadCore}`,
-    `- versions: ${Object.entries(header.versions).map(([name, version]) => `${name} ${version}`).join(', ')}`,
+    `- versions: ${Object.entries(header.versions)
+      .map(([name, version]) => `${name} ${version}`)
+      .join(', ')}`,
     '',
   ];
   for (const result of results) {
@@ -77,7 +85,9 @@ export function renderMarkdown(header: RunHeader, results: readonly ScenarioResu
     if (result.ratios.length > 0) {
       lines.push('| ratio | per round | median | target | met |', '| --- | --- | --- | --- | --- |');
       for (const item of result.ratios) {
-        lines.push(`| ${item.name} | ${item.perRound.map((value) => cell(value)).join(', ')} | ${cell(item.median)} | ${item.target ?? ''} | ${item.met === undefined ? '' : item.met ? 'yes' : 'no'} |`);
+        lines.push(
+          `| ${item.name} | ${item.perRound.map((value) => cell(value)).join(', ')} | ${cell(item.median)} | ${item.target ?? ''} | ${item.met === undefined ? '' : item.met ? 'yes' : 'no'} |`,
+        );
       }
       lines.push('');
     }

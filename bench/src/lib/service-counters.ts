@@ -22,7 +22,14 @@ export async function readCounters(subgraphUrls: Readonly<Record<SubgraphName, s
       const response = await fetch(url);
       if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
       const text = await response.text();
-      return [name, { dbCommands: sumCounter(text, 'mesh_db_commands_total'), dbCommandsByName: countsByLabel(text, 'mesh_db_commands_total', 'command'), graphqlRequests: sumCounter(text, 'mesh_graphql_requests_total') }] as const;
+      return [
+        name,
+        {
+          dbCommands: sumCounter(text, 'mesh_db_commands_total'),
+          dbCommandsByName: countsByLabel(text, 'mesh_db_commands_total', 'command'),
+          graphqlRequests: sumCounter(text, 'mesh_graphql_requests_total'),
+        },
+      ] as const;
     }),
   );
   return Object.fromEntries(entries);

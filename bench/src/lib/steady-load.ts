@@ -13,7 +13,12 @@ export interface SteadyRun<R> {
   readonly failed: number;
 }
 
-export async function steadyLoad<T, R>(items: readonly T[], ratePerSecond: number, send: (item: T, index: number) => Promise<R>, tolerate: (error: unknown) => boolean = () => false): Promise<SteadyRun<R>> {
+export async function steadyLoad<T, R>(
+  items: readonly T[],
+  ratePerSecond: number,
+  send: (item: T, index: number) => Promise<R>,
+  tolerate: (error: unknown) => boolean = () => false,
+): Promise<SteadyRun<R>> {
   let failed = 0;
   const results: R[] = [];
   const failures: unknown[] = [];
@@ -25,10 +30,18 @@ export async function steadyLoad<T, R>(items: readonly T[], ratePerSecond: numbe
     if (wait > 0) await sleep(wait);
     lastSend = performance.now();
     // Handlers are attached at once: a failure must not become an unhandled rejection.
-    running.push(send(items[index]!, index).then((result) => void results.push(result), (error: unknown) => void (tolerate(error) ? failed++ : failures.push(error))));
+    running.push(
+      send(items[index]!, index).then(
+        (result) => void results.push(result),
+        (error: unknown) => void (tolerate(error) ? failed++ : failures.push(error)),
+      ),
+    );
   }
   await Promise.all(running);
-  if (failures.length > 0) throw new Error(`${failures.length} of ${items.length} requests failed; first: ${String(failures[0] instanceof Error ? failures[0].message : failures[0])}`);
+  if (failures.length > 0)
+    throw new Error(
+      `${failures.length} of ${items.length} requests failed; first: ${String(failures[0] instanceof Error ? failures[0].message : failures[0])}`,
+    );
   const seconds = (lastSend - started) / 1000;
   return { results, failed, offeredPerSecond: items.length <= 1 || seconds === 0 ? ratePerSecond : (items.length - 1) / seconds };
 }

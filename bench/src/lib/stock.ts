@@ -42,8 +42,13 @@ export async function readLevels(client: BenchClient, skus: readonly string[], l
 }
 
 /** Records one movement; throws unless it was applied. Answers the movement's correlation id (for its trace). */
-export async function recordMovement(client: BenchClient, input: { sku: string; locationId: string; type: 'RECEIPT' | 'CYCLE_COUNT' | 'ADJUSTMENT_IN'; quantity: number; idempotencyKey: string }): Promise<string> {
-  const data = await client.request<{ recordStockMovement: { __typename: string; movement?: { correlationId: string } } }>('recordStockMovement', MOVE, { input: { ...input, reason: 'benchmark' } });
+export async function recordMovement(
+  client: BenchClient,
+  input: { sku: string; locationId: string; type: 'RECEIPT' | 'CYCLE_COUNT' | 'ADJUSTMENT_IN'; quantity: number; idempotencyKey: string },
+): Promise<string> {
+  const data = await client.request<{ recordStockMovement: { __typename: string; movement?: { correlationId: string } } }>('recordStockMovement', MOVE, {
+    input: { ...input, reason: 'benchmark' },
+  });
   const { movement } = data.recordStockMovement;
   if (!movement) throw new Error(`recordStockMovement of ${input.sku} at ${input.locationId}: ${data.recordStockMovement.__typename}`);
   return movement.correlationId;
@@ -53,22 +58,41 @@ export async function recordMovement(client: BenchClient, input: { sku: string; 
  * Gives each SKU exactly `units` available at the location: a cycle count to
  * reserved + safety stock + units. Answers the levels read afterwards (checked).
  */
-export async function setAvailable(client: BenchClient, skus: readonly string[], locationId: string, units: number, keyPrefix: string): Promise<Map<string, Level>> {
+export async function setAvailable(
+  client: BenchClient,
+  skus: readonly string[],
+  locationId: string,
+  units: number,
+  keyPrefix: string,
+): Promise<Map<string, Level>> {
   const before = await readLevels(client, skus, locationId);
   await mapLimit(skus, 8, async (sku, index) => {
     const level = before.get(sku)!;
-    await recordMovement(client, { sku, locationId, type: 'CYCLE_COUNT', quantity: level.reserved + level.safetyStock + units, idempotencyKey: `${keyPrefix}-count-${index}` });
+    await recordMovement(client, {
+      sku,
+      locationId,
+      type: 'CYCLE_COUNT',
+      quantity: level.reserved + level.safetyStock + units,
+      idempotencyKey: `${keyPrefix}-count-${index}`,
+    });
   });
   const after = await readLevels(client, skus, locationId);
   for (const sku of skus) {
     const level = after.get(sku)!;
-    if (level.available !== units) throw new Error(`${sku} at ${locationId}: available ${level.available} after the cycle count, expected ${units} (reserved changed meanwhile?)`);
+    if (level.available !== units)
+      throw new Error(`${sku} at ${locationId}: available ${level.available} after the cycle count, expected ${units} (reserved changed meanwhile?)`);
   }
   return after;
 }
 
 /** Tops up SKUs with fewer than `units` available by a receipt of the difference; answers the levels afterwards. */
-export async function ensureAvailable(client: BenchClient, skus: readonly string[], locationId: string, units: number, keyPrefix: string): Promise<Map<string, Level>> {
+export async function ensureAvailable(
+  client: BenchClient,
+  skus: readonly string[],
+  locationId: string,
+  units: number,
+  keyPrefix: string,
+): Promise<Map<string, Level>> {
   const before = await readLevels(client, skus, locationId);
   const short = skus.filter((sku) => before.get(sku)!.available < units);
   await mapLimit(short, 8, async (sku, index) => {

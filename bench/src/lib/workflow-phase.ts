@@ -84,19 +84,32 @@ export async function runWorkflowPhase(client: BenchClient, arrivals: readonly A
   const [orders] = await Promise.all([
     // A placeOrder the gateway still timed out on after its repeats is counted (the mesh could not take the load), not thrown.
     steadyLoad(plan.orders, plan.ordersPerSecond, (request) => placeOrder(client, request), isTimeout),
-    steadyLoad(Array.from({ length: movementCount }, (_, index) => index), plan.movementsPerSecond, async (index) => {
-      const sku = plan.movementSkus[index % plan.movementSkus.length]!;
-      const sent: { sku: string; sentAt: number; correlationId?: string } = { sku, sentAt: Date.now() };
-      movementSent.push(sent);
-      sent.correlationId = await recordMovement(client, { sku, locationId: plan.movementLocation, type: 'RECEIPT', quantity: 1, idempotencyKey: `${plan.keyPrefix}-move-${index}` });
-    }),
+    steadyLoad(
+      Array.from({ length: movementCount }, (_, index) => index),
+      plan.movementsPerSecond,
+      async (index) => {
+        const sku = plan.movementSkus[index % plan.movementSkus.length]!;
+        const sent: { sku: string; sentAt: number; correlationId?: string } = { sku, sentAt: Date.now() };
+        movementSent.push(sent);
+        sent.correlationId = await recordMovement(client, {
+          sku,
+          locationId: plan.movementLocation,
+          type: 'RECEIPT',
+          quantity: 1,
+          idempotencyKey: `${plan.keyPrefix}-move-${index}`,
+        });
+      },
+    ),
   ]);
   const decided = await waitUntilDecided(client, orders.results, 240_000);
   const lastDecision = Math.max(...decided.map((order) => order.decidedAt));
 
   // Traces of an even sample, read after the load so they do not add to it; the ledger may lag.
   const step = Math.max(1, Math.floor(decided.length / plan.traceSample));
-  const sample = [...decided].sort((a, b) => a.sentAt - b.sentAt).filter((_, index) => index % step === 0).slice(0, plan.traceSample);
+  const sample = [...decided]
+    .sort((a, b) => a.sentAt - b.sentAt)
+    .filter((_, index) => index % step === 0)
+    .slice(0, plan.traceSample);
   const deadline = Date.now() + 60_000;
   const traced: TracedOrder[] = [];
   let pending = sample;
@@ -119,7 +132,13 @@ export async function runWorkflowPhase(client: BenchClient, arrivals: readonly A
     const arrival = firstArrival(arrivals, sent.sku, plan.movementLocation, sent.sentAt);
     if (arrival) movementPushMs.push(arrival.receivedAt - sent.sentAt);
     // The receipts' traces show where a movement's push time goes (and measure the KPI's span).
-    if (index < MOVEMENT_TRACES && sent.correlationId) movementTraces.push({ sentAt: sent.sentAt, pushedAt: arrival?.receivedAt, changedAt: arrival?.changedAt, steps: await readTrace(client, sent.correlationId) });
+    if (index < MOVEMENT_TRACES && sent.correlationId)
+      movementTraces.push({
+        sentAt: sent.sentAt,
+        pushedAt: arrival?.receivedAt,
+        changedAt: arrival?.changedAt,
+        steps: await readTrace(client, sent.correlationId),
+      });
   }
   const reservationPushMs: number[] = [];
   const confirmed = decided.filter((order) => order.status === 'CONFIRMED');
@@ -128,7 +147,9 @@ export async function runWorkflowPhase(client: BenchClient, arrivals: readonly A
     if (arrival) reservationPushMs.push(arrival.receivedAt - order.sentAt);
   }
   const availabilityPublishMs = [
-    ...traced.map(({ order, steps }) => availabilityPublishedMs(firstArrival(arrivals, order.request.sku, order.request.locationId, order.sentAt)?.changedAt, steps)),
+    ...traced.map(({ order, steps }) =>
+      availabilityPublishedMs(firstArrival(arrivals, order.request.sku, order.request.locationId, order.sentAt)?.changedAt, steps),
+    ),
     ...movementTraces.map(({ changedAt, steps }) => availabilityPublishedMs(changedAt, steps)),
   ].filter((value): value is number => value !== undefined);
   return {
@@ -153,7 +174,9 @@ export async function runWorkflowPhase(client: BenchClient, arrivals: readonly A
  * own points; a name seen twice in one trace gets `(2nd)`, and so on, so each row is one point
  * of the workflow.
  */
-function offsetsOf(workflows: readonly { origin: number; steps: readonly TraceStep[]; extra: readonly [string, number | undefined][] }[]): Map<string, number[]> {
+function offsetsOf(
+  workflows: readonly { origin: number; steps: readonly TraceStep[]; extra: readonly [string, number | undefined][] }[],
+): Map<string, number[]> {
   const offsets = new Map<string, number[]>();
   const add = (name: string, value: number) => offsets.set(name, [...(offsets.get(name) ?? []), value]);
   for (const { origin, steps, extra } of workflows) {
@@ -185,4 +208,13 @@ export const orderStepOffsets = (traced: readonly TracedOrder[]): Map<string, nu
 
 /** Receipts, from recordStockMovement's send. */
 export const movementStepOffsets = (traced: readonly TracedMovement[]): Map<string, number[]> =>
-  offsetsOf(traced.map(({ sentAt, pushedAt, steps }) => ({ origin: sentAt, steps, extra: [['CLIENT: recordStockMovement sent', sentAt], ['CLIENT: availability change received (KPI end)', pushedAt]] })));
+  offsetsOf(
+    traced.map(({ sentAt, pushedAt, steps }) => ({
+      origin: sentAt,
+      steps,
+      extra: [
+        ['CLIENT: recordStockMovement sent', sentAt],
+        ['CLIENT: availability change received (KPI end)', pushedAt],
+      ],
+    })),
+  );

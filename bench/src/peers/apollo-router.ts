@@ -7,7 +7,8 @@ import { PROPAGATED_HEADER, type PeerGateway, type PeerStartOptions, type PeerSt
 import { spawnPeer, versionOf } from './peer-process.js';
 
 /** Built from crates.io by `npm run bench:peers` (cargo install into bench/.peers), or APOLLO_ROUTER_BIN. */
-export const apolloRouterBinary = (): string => process.env['APOLLO_ROUTER_BIN'] ?? fileURLToPath(new URL('../../.peers/apollo-router/bin/router', import.meta.url));
+export const apolloRouterBinary = (): string =>
+  process.env['APOLLO_ROUTER_BIN'] ?? fileURLToPath(new URL('../../.peers/apollo-router/bin/router', import.meta.url));
 
 /**
  * router.yaml: listen on a free loopback port at /graphql, its health check on another (its

@@ -44,7 +44,8 @@ async function composeExecutionConfig(options: PeerStartOptions): Promise<string
   const output = join(options.workDir, 'cosmo-execution-config.json');
   const subgraphs = await Promise.all(
     SUBGRAPHS.map(
-      async (name) => `  - name: ${name}\n    routing_url: ${options.subgraphUrls[name]}\n    schema:\n      file: ${await writeSubgraphSchema(options.workDir, name)}\n`,
+      async (name) =>
+        `  - name: ${name}\n    routing_url: ${options.subgraphUrls[name]}\n    schema:\n      file: ${await writeSubgraphSchema(options.workDir, name)}\n`,
     ),
   );
   await writeFile(input, `version: 1\nsubgraphs:\n${subgraphs.join('')}`);
@@ -55,10 +56,14 @@ async function composeExecutionConfig(options: PeerStartOptions): Promise<string
   await writeFile(join(options.workDir, 'wgc-graphql-hook.mjs'), hook);
   const wgc = join(wgcPackage, '..', 'dist/src/index.js');
   try {
-    await promisify(execFile)(process.execPath, ['--import', join(options.workDir, 'wgc-graphql-register.mjs'), wgc, 'router', 'compose', '-i', input, '-o', output], {
-      cwd: options.workDir,
-      timeout: 120_000,
-    });
+    await promisify(execFile)(
+      process.execPath,
+      ['--import', join(options.workDir, 'wgc-graphql-register.mjs'), wgc, 'router', 'compose', '-i', input, '-o', output],
+      {
+        cwd: options.workDir,
+        timeout: 120_000,
+      },
+    );
   } catch (error) {
     const detail = error as { stdout?: string; stderr?: string; message: string };
     throw new Error(`wgc router compose failed: ${detail.message}\n${detail.stdout ?? ''}${detail.stderr ?? ''}`.slice(0, 4000), { cause: error });
@@ -109,16 +114,25 @@ access_logs:
  */
 async function cosmoVersion(binary: string): Promise<string> {
   const printed = (await versionOf(binary, ['-version'], true)).split('\n').map((line) => line.trim());
-  const field = (name: string) => printed.find((line) => line.startsWith(`${name}:`))?.slice(name.length + 1).trim();
+  const field = (name: string) =>
+    printed
+      .find((line) => line.startsWith(`${name}:`))
+      ?.slice(name.length + 1)
+      .trim();
   const sourcePackage = process.env['COSMO_ROUTER_SOURCE'] ?? '/work/peers/cosmo-src/router/package.json';
   const source = existsSync(sourcePackage) ? (JSON.parse(await readFile(sourcePackage, 'utf8')) as { version?: string }).version : undefined;
-  return [`router ${field('Version') ?? 'unknown'}`, source ? `built from router@${source} sources` : undefined, field('Go version')].filter(Boolean).join(', ');
+  return [`router ${field('Version') ?? 'unknown'}`, source ? `built from router@${source} sources` : undefined, field('Go version')]
+    .filter(Boolean)
+    .join(', ');
 }
 
 async function start(options: PeerStartOptions): Promise<PeerStart> {
   const binary = cosmoRouterBinary();
   if (!existsSync(binary)) {
-    return { ran: false, reason: `no binary at ${binary} (set COSMO_ROUTER_BIN to a Cosmo Router binary: the Go module proxy refuses the router module, so the bench cannot build it)` };
+    return {
+      ran: false,
+      reason: `no binary at ${binary} (set COSMO_ROUTER_BIN to a Cosmo Router binary: the Go module proxy refuses the router module, so the bench cannot build it)`,
+    };
   }
   const executionConfig = await composeExecutionConfig(options);
   const port = await freePort();
@@ -136,7 +150,13 @@ async function start(options: PeerStartOptions): Promise<PeerStart> {
   });
   return {
     ran: true,
-    peer: { url, pid: child.pid, version: await cosmoVersion(binary), workers: 'GOMAXPROCS=1: Go runs goroutines on one OS thread at a time', stop: child.stop },
+    peer: {
+      url,
+      pid: child.pid,
+      version: await cosmoVersion(binary),
+      workers: 'GOMAXPROCS=1: Go runs goroutines on one OS thread at a time',
+      stop: child.stop,
+    },
   };
 }
 

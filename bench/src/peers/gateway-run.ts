@@ -83,7 +83,11 @@ export function firstDifference(expected: unknown, actual: unknown, path = 'data
     }
     const keys = new Set([...Object.keys(expected), ...Object.keys(actual)]);
     for (const key of keys) {
-      const found = firstDifference((expected as Record<string, unknown>)[key], (actual as Record<string, unknown>)[key], Array.isArray(expected) ? `${path}[${key}]` : `${path}.${key}`);
+      const found = firstDifference(
+        (expected as Record<string, unknown>)[key],
+        (actual as Record<string, unknown>)[key],
+        Array.isArray(expected) ? `${path}[${key}]` : `${path}.${key}`,
+      );
       if (found) return found;
     }
   }

@@ -22,7 +22,8 @@ const packageVersion = async (dir: string) => (JSON.parse(await readFile(join(di
 const gatewayDir = () => packageDirOf('@graphql-hive/gateway', fileURLToPath(entryUrl('@graphql-hive/gateway')));
 const runtimeDir = () => packageDirOf('@graphql-hive/router-runtime', fileURLToPath(entryUrl('@graphql-hive/router-runtime')));
 /** The native planner router-runtime imports, resolved from where router-runtime is. */
-const plannerDir = () => packageDirOf('@graphql-hive/router-query-planner', createRequire(join(runtimeDir(), 'package.json')).resolve('@graphql-hive/router-query-planner'));
+const plannerDir = () =>
+  packageDirOf('@graphql-hive/router-query-planner', createRequire(join(runtimeDir(), 'package.json')).resolve('@graphql-hive/router-query-planner'));
 
 /**
  * The gateway config file: forward the caller's credential to every subgraph; with the Rust
@@ -67,7 +68,10 @@ async function startHive(options: PeerStartOptions, rustPlanner: boolean): Promi
   });
   const versions = [`@graphql-hive/gateway ${await packageVersion(gatewayDir())}`];
   if (rustPlanner) {
-    versions.push(`@graphql-hive/router-runtime ${await packageVersion(runtimeDir())}`, `@graphql-hive/router-query-planner ${await packageVersion(plannerDir())}`);
+    versions.push(
+      `@graphql-hive/router-runtime ${await packageVersion(runtimeDir())}`,
+      `@graphql-hive/router-query-planner ${await packageVersion(plannerDir())}`,
+    );
   }
   return {
     ran: true,
@@ -98,4 +102,9 @@ async function verifyRustPlan(url: string, headers: Readonly<Record<string, stri
 }
 
 export const hiveGateway: PeerGateway = { id: 'hive', label: 'Hive Gateway (Node)', required: true, start: (options) => startHive(options, false) };
-export const hiveGatewayRust: PeerGateway = { id: 'hive-rust', label: 'Hive Gateway + Rust planner', required: true, start: (options) => startHive(options, true) };
+export const hiveGatewayRust: PeerGateway = {
+  id: 'hive-rust',
+  label: 'Hive Gateway + Rust planner',
+  required: true,
+  start: (options) => startHive(options, true),
+};

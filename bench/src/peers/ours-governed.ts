@@ -31,7 +31,12 @@ export async function startOursGoverned(options: GovernedStartOptions): Promise<
     JSON.stringify({
       format: 'apollo-persisted-query-manifest',
       version: 1,
-      operations: documents.map((body) => ({ id: createHash('sha256').update(body).digest('hex'), name: /query (\w+)/.exec(body)?.[1] ?? 'anonymous', type: 'query', body })),
+      operations: documents.map((body) => ({
+        id: createHash('sha256').update(body).digest('hex'),
+        name: /query (\w+)/.exec(body)?.[1] ?? 'anonymous',
+        type: 'query',
+        body,
+      })),
     }),
   );
   return startOurGatewayProcess({

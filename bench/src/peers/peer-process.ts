@@ -46,7 +46,9 @@ export async function spawnPeer(options: SpawnPeerOptions): Promise<PeerProcess>
     if (spawnError) throw new Error(`${options.name} could not start: ${spawnError.message}`);
     if (child.exitCode !== null || child.signalCode !== null) {
       log.end();
-      throw new Error(`${options.name} exited (${child.exitCode ?? child.signalCode}) before it was ready; its log (${options.logFile}) ends:\n${tail.join('').slice(-3000)}`);
+      throw new Error(
+        `${options.name} exited (${child.exitCode ?? child.signalCode}) before it was ready; its log (${options.logFile}) ends:\n${tail.join('').slice(-3000)}`,
+      );
     }
     if (await answersTypename(options.url)) return { pid: child.pid!, stop };
     await sleep(200);

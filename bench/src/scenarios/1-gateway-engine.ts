@@ -63,7 +63,9 @@ async function compareAnswers(ours: GatewayTarget, peers: readonly GatewayTarget
   for (const item of bodies) {
     const expected = await postGraphql(ours.url, oursHeaders, item.body);
     if (expected.status !== 200 || expected.errors?.length) {
-      throw new Error(`our gateway answered ${item.operation} for ${item.subject} with HTTP ${expected.status}: ${JSON.stringify(expected.errors ?? []).slice(0, 500)}`);
+      throw new Error(
+        `our gateway answered ${item.operation} for ${item.subject} with HTTP ${expected.status}: ${JSON.stringify(expected.errors ?? []).slice(0, 500)}`,
+      );
     }
     checkRetailAnswer(item, expected.data);
     for (const [index, peer] of peers.entries()) {
@@ -84,7 +86,8 @@ async function checkStillAnswers(target: GatewayTarget, bodies: readonly RetailB
   for (const operation of new Set(bodies.map((item) => item.operation))) {
     const item = bodies.find((candidate) => candidate.operation === operation)!;
     const answer = await postGraphql(target.url, headers, item.body);
-    if (answer.status !== 200 || answer.errors?.length) throw new Error(`${target.label} answered ${operation} with errors after a run: ${JSON.stringify(answer.errors ?? answer.status).slice(0, 300)}`);
+    if (answer.status !== 200 || answer.errors?.length)
+      throw new Error(`${target.label} answered ${operation} with errors after a run: ${JSON.stringify(answer.errors ?? answer.status).slice(0, 300)}`);
   }
 }
 
@@ -94,8 +97,13 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
   const admin = new GatewayClient(context.mesh.gatewayUrl, await context.bearerFor(PRINCIPAL));
   const fixtures = await discoverRetailFixtures(admin, settings.fixtures);
   const placed = await ensureCustomerOrders(admin, fixtures.customerIds, RETAIL_PAGE_SIZES.orders, Date.now().toString(36));
-  context.log(`fixtures: ${fixtures.productIds.length} products, ${fixtures.customerIds.length} customers (${placed} orders placed for them), ${fixtures.regions.length} regional checks`);
-  if (placed > 0) notes.push(`${placed} orders were placed through our gateway before measuring, so that each customer page has ${RETAIL_PAGE_SIZES.orders} orders (the seeded history gives few per customer).`);
+  context.log(
+    `fixtures: ${fixtures.productIds.length} products, ${fixtures.customerIds.length} customers (${placed} orders placed for them), ${fixtures.regions.length} regional checks`,
+  );
+  if (placed > 0)
+    notes.push(
+      `${placed} orders were placed through our gateway before measuring, so that each customer page has ${RETAIL_PAGE_SIZES.orders} orders (the seeded history gives few per customer).`,
+    );
   const mix = retailMixBodies(fixtures);
   const bodies = mix.map((item) => item.body);
 
@@ -122,7 +130,16 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
       context.log(`starting our gateway again with tracing on, ${Math.round(samplingRatio * 100)} % sampled...`);
       const sink = await startOtlpSink();
       sinks.push(sink);
-      tracedProcesses.push(await startOursTraced({ id: tracedId(samplingRatio), workDir: context.workDir, supergraphPath, nodeEnv: MESH_NODE_ENV, otlpEndpoint: sink.endpoint, samplingRatio }));
+      tracedProcesses.push(
+        await startOursTraced({
+          id: tracedId(samplingRatio),
+          workDir: context.workDir,
+          supergraphPath,
+          nodeEnv: MESH_NODE_ENV,
+          otlpEndpoint: sink.endpoint,
+          samplingRatio,
+        }),
+      );
     }
   } catch (error) {
     await Promise.all([governedProcess.stop(), ...tracedProcesses.map((traced) => traced.stop()), ...sinks.map((sink) => sink.close())]);
@@ -142,7 +159,13 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
     for (const gateway of PEER_GATEWAYS) {
       context.log(`starting ${gateway.label}...`);
       try {
-        const start = await gateway.start({ workDir: context.workDir, supergraphPath, subgraphUrls: context.mesh.subgraphUrls, nodeEnv: MESH_NODE_ENV, log: context.log });
+        const start = await gateway.start({
+          workDir: context.workDir,
+          supergraphPath,
+          subgraphUrls: context.mesh.subgraphUrls,
+          nodeEnv: MESH_NODE_ENV,
+          log: context.log,
+        });
         if (!start.ran) {
           failedPeers.push({ gateway, why: `not run: ${start.reason}` });
           continue;
@@ -160,7 +183,11 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
     const governedMismatch = (await compareAnswers(ours, [governed], mix)).get(GOVERNED_ID);
     if (governedMismatch) throw new Error(`our gateway with governance on answers differently: ${governedMismatch}`);
     for (const [id, difference] of await compareAnswers(ours, traced, mix)) throw new Error(`our gateway ${id} answers differently: ${difference}`);
-    const mismatches = await compareAnswers(ours, started.map((entry) => entry.target), mix);
+    const mismatches = await compareAnswers(
+      ours,
+      started.map((entry) => entry.target),
+      mix,
+    );
     for (const [id, difference] of mismatches) {
       const entry = started.find((candidate) => candidate.gateway.id === id)!;
       failedPeers.push({ gateway: entry.gateway, why: `FAILED: its data differs from ours, so it was not measured (${difference})` });
@@ -179,17 +206,24 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
         const exportedBefore = sink?.counts().bytes ?? 0;
         const result = await measureGateway(target, bodies, settings.timing);
         const otlpBytes = sink ? sink.counts().bytes - exportedBefore : undefined;
-        context.log(`round ${round} ${target.id}: ${Math.round(result.requestsPerSecond)} req/s, p99 ${result.p99Ms} ms, peak RSS ${Math.round(result.peakRssMiB)} MiB`);
+        context.log(
+          `round ${round} ${target.id}: ${Math.round(result.requestsPerSecond)} req/s, p99 ${result.p99Ms} ms, peak RSS ${Math.round(result.peakRssMiB)} MiB`,
+        );
         const failed = result.errors + result.non2xx;
         if (failed > MAX_ERROR_SHARE * Math.max(1, result.requests)) {
-          throw new Error(`${target.label}: ${failed} of ${result.requests} requests failed in round ${round} (errors ${result.errors}, non-2xx ${result.non2xx})`);
+          throw new Error(
+            `${target.label}: ${failed} of ${result.requests} requests failed in round ${round} (errors ${result.errors}, non-2xx ${result.non2xx})`,
+          );
         }
         await checkStillAnswers(target, mix);
         measurements.push({ round, target, run: result, ...(otlpBytes === undefined ? {} : { otlpBytes }) });
       }
     }
-    for (const [index, sink] of sinks.entries()) if (sink.counts().exports === 0) throw new Error(`${traced[index]!.label} exported no spans to its OTLP receiver`);
-    const exported = sinks.map((sink, index) => `${traced[index]!.label}: ${sink.counts().exports} exports, ${Math.round(sink.counts().bytes / 1024)} KiB`).join('; ');
+    for (const [index, sink] of sinks.entries())
+      if (sink.counts().exports === 0) throw new Error(`${traced[index]!.label} exported no spans to its OTLP receiver`);
+    const exported = sinks
+      .map((sink, index) => `${traced[index]!.label}: ${sink.counts().exports} exports, ${Math.round(sink.counts().bytes / 1024)} KiB`)
+      .join('; ');
     return report(context, settings, mix, lineup, measurements, failedPeers, notes, exported);
   } finally {
     await Promise.all([governedProcess.stop(), ...tracedProcesses.map((process) => process.stop()), ...started.map((entry) => entry.peer.stop())]);

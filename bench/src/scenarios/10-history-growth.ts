@@ -38,7 +38,15 @@ export const historyGrowth: Scenario = {
   async run(context: BenchContext): Promise<ScenarioResult> {
     const size = SIZES[context.size];
     const mongo = await embeddedStatsClient(context.mesh);
-    if (!mongo) return { id: '10', title: historyGrowth.title, method: 'not run', tables: [], ratios: [], notes: ['the history is grown through the embedded server\'s databases'] };
+    if (!mongo)
+      return {
+        id: '10',
+        title: historyGrowth.title,
+        method: 'not run',
+        tables: [],
+        ratios: [],
+        notes: ["the history is grown through the embedded server's databases"],
+      };
     const client = new BenchClient(context.mesh.gatewayUrl, await context.bearerFor(principals.admin));
     const customers = benchCustomers();
     // Distinct SKUs per run, each counted to one available unit first: no order waits on another's stock.
@@ -57,7 +65,13 @@ export const historyGrowth: Scenario = {
         const key = runKey(`s10-${history}`);
         await setAvailable(client, skus, LOCATION, 1, `${key}-stock`);
         await untilQuiet(context.mesh);
-        const requests: OrderRequest[] = skus.map((sku, index) => ({ idempotencyKey: `${key}-${index}`, sku, locationId: LOCATION, currency: 'USD', customerId: customers[index % customers.length]! }));
+        const requests: OrderRequest[] = skus.map((sku, index) => ({
+          idempotencyKey: `${key}-${index}`,
+          sku,
+          locationId: LOCATION,
+          currency: 'USD',
+          customerId: customers[index % customers.length]!,
+        }));
         const before = await readDatabaseWork(context.mesh, mongo);
         const started = Date.now();
         const placed = await placeClosedLoop(client, requests, size.concurrency);
@@ -68,15 +82,23 @@ export const historyGrowth: Scenario = {
         const measured: Measured = {
           history: await countOrders(mongo),
           ordersPerSecond: decided.length / ((lastDecision - started) / 1000),
-          placeP99: percentile(decided.map((order) => order.latencyMs), 99),
-          decisionP99: percentile(decided.map((order) => order.decidedAt - order.placedAt), 99),
+          placeP99: percentile(
+            decided.map((order) => order.latencyMs),
+            99,
+          ),
+          decisionP99: percentile(
+            decided.map((order) => order.decidedAt - order.placedAt),
+            99,
+          ),
           commandsPerOrder: work.commands / decided.length,
           examinedPerOrder: work.docsExamined / decided.length,
           scansPerOrder: work.scans / decided.length,
           top: topCollections(work, decided.length, 4),
         };
         rows.push(measured);
-        context.log(`${measured.history} orders of history: ${round(measured.ordersPerSecond)} orders/s, ${round(measured.examinedPerOrder)} documents examined per order`);
+        context.log(
+          `${measured.history} orders of history: ${round(measured.ordersPerSecond)} orders/s, ${round(measured.examinedPerOrder)} documents examined per order`,
+        );
       }
     } finally {
       await mongo.close();
@@ -88,17 +110,41 @@ export const historyGrowth: Scenario = {
       method:
         `At each size, ${size.orders} single-unit WEB orders, each on its own SKU (given 1 unit at ${LOCATION}), placed through the gateway by ${size.concurrency} clients (each sends its next order when placeOrder answers), until all are decided. ` +
         'The history is grown between the runs by copying finished web orders with all their documents in every domain (lib/history-bulk.ts). Orders/s: orders / (first send to last decision, server clock). ' +
-        'Database commands: the subgraphs\' own counters; documents examined and scans: the embedded server\'s (meshQueryStats), from the first send until the mesh is quiet again.',
+        "Database commands: the subgraphs' own counters; documents examined and scans: the embedded server's (meshQueryStats), from the first send until the mesh is quiet again.",
       tables: [
         {
           title: 'Runs',
-          columns: ['orders of history', 'orders decided per s', 'placeOrder p99 ms', 'decision p99 ms', 'database commands per order', 'documents examined per order', 'scans per order', 'documents examined per order, largest collections'],
-          rows: rows.map((row) => [row.history, round(row.ordersPerSecond), round(row.placeP99), round(row.decisionP99), round(row.commandsPerOrder), round(row.examinedPerOrder), round(row.scansPerOrder), row.top]),
+          columns: [
+            'orders of history',
+            'orders decided per s',
+            'placeOrder p99 ms',
+            'decision p99 ms',
+            'database commands per order',
+            'documents examined per order',
+            'scans per order',
+            'documents examined per order, largest collections',
+          ],
+          rows: rows.map((row) => [
+            row.history,
+            round(row.ordersPerSecond),
+            round(row.placeP99),
+            round(row.decisionP99),
+            round(row.commandsPerOrder),
+            round(row.examinedPerOrder),
+            round(row.scansPerOrder),
+            row.top,
+          ]),
         },
       ],
       ratios: [
-        ratio(`orders/s at ${large.history} / at ${small.history}`, [large.ordersPerSecond / small.ordersPerSecond], { text: '>= 0.9', met: (median) => median >= 0.9 }),
-        ratio(`documents examined per order at ${large.history} / at ${small.history}`, [large.examinedPerOrder / small.examinedPerOrder], { text: '<= 1.1', met: (median) => median <= 1.1 }),
+        ratio(`orders/s at ${large.history} / at ${small.history}`, [large.ordersPerSecond / small.ordersPerSecond], {
+          text: '>= 0.9',
+          met: (median) => median >= 0.9,
+        }),
+        ratio(`documents examined per order at ${large.history} / at ${small.history}`, [large.examinedPerOrder / small.examinedPerOrder], {
+          text: '<= 1.1',
+          met: (median) => median <= 1.1,
+        }),
       ],
       notes: loads,
     };

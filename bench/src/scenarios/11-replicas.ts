@@ -33,18 +33,32 @@ async function run(context: BenchContext, clients: readonly BenchClient[], skus:
   const key = runKey(`s11-${replicas}`);
   await setAvailable(clients[0]!, skus, LOCATION, 1, `${key}-stock`);
   await untilQuiet(context.mesh);
-  const requests: OrderRequest[] = skus.map((sku, index) => ({ idempotencyKey: `${key}-${index}`, sku, locationId: LOCATION, currency: 'USD', customerId: customers[index % customers.length]! }));
+  const requests: OrderRequest[] = skus.map((sku, index) => ({
+    idempotencyKey: `${key}-${index}`,
+    sku,
+    locationId: LOCATION,
+    currency: 'USD',
+    customerId: customers[index % customers.length]!,
+  }));
   // Each client sends through one gateway; the clients are spread evenly over the gateways.
   const perGateway = clients.map((_, gateway) => requests.filter((__, index) => index % clients.length === gateway));
   const started = Date.now();
-  const placed: PlacedOrder[] = (await Promise.all(perGateway.map((share, gateway) => placeClosedLoop(clients[gateway]!, share, Math.ceil(concurrency / clients.length))))).flat();
+  const placed: PlacedOrder[] = (
+    await Promise.all(perGateway.map((share, gateway) => placeClosedLoop(clients[gateway]!, share, Math.ceil(concurrency / clients.length))))
+  ).flat();
   const decided = await waitUntilDecided(clients[0]!, placed, 300_000);
   const lastDecision = Math.max(...decided.map((order) => order.decidedAt));
   return {
     replicas,
     ordersPerSecond: decided.length / ((lastDecision - started) / 1000),
-    placeP99: percentile(decided.map((order) => order.latencyMs), 99),
-    decisionP99: percentile(decided.map((order) => order.decidedAt - order.placedAt), 99),
+    placeP99: percentile(
+      decided.map((order) => order.latencyMs),
+      99,
+    ),
+    decisionP99: percentile(
+      decided.map((order) => order.decidedAt - order.placedAt),
+      99,
+    ),
   };
 }
 

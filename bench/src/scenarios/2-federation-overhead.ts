@@ -79,10 +79,14 @@ export const federationOverhead: Scenario = {
       // (b) The gateway's own plan, replayed directly; the answers must match for every order used.
       const hopPlan = await planOf(agent, gateway, FOUR_HOP, { orderId: orderIds[0] });
       const waves = wavesOf(hopPlan);
-      if (waves.length !== 4) throw new Error(`the four-hop query planned into ${waves.length} waves (${waves.map((wave) => wave.join('+')).join(' -> ')}), expected 4`);
+      if (waves.length !== 4)
+        throw new Error(`the four-hop query planned into ${waves.length} waves (${waves.map((wave) => wave.join('+')).join(' -> ')}), expected 4`);
       const hopTargets = await subgraphs();
       for (const orderId of orderIds) {
-        const viaGateway = dataOf(await postGraphql(agent, gateway, JSON.stringify({ query: FOUR_HOP, variables: { orderId } })), `gateway four-hop ${orderId}`);
+        const viaGateway = dataOf(
+          await postGraphql(agent, gateway, JSON.stringify({ query: FOUR_HOP, variables: { orderId } })),
+          `gateway four-hop ${orderId}`,
+        );
         const direct = projectOnto(FOUR_HOP, await replayPlan(hopPlan, { orderId }, hopTargets, agent));
         if (!isDeepStrictEqual(viaGateway, direct)) throw new Error(`order ${orderId}: the gateway and the replayed subgraph fetches answer different data`);
       }
@@ -98,7 +102,10 @@ export const federationOverhead: Scenario = {
         for (const side of order) {
           const target = side === 'gateway' ? gateway : (await subgraphs())[SUBGRAPH_OF_PRODUCT_PAGE]!;
           const bodies = productIds.map((id) => JSON.stringify({ query: PRODUCT_PAGE, variables: { id } }));
-          const result = checked(await runLoad({ url: target.url, headers: target.headers, bodies, staggerConnections: true, ...load }), `one-subgraph ${side}`);
+          const result = checked(
+            await runLoad({ url: target.url, headers: target.headers, bodies, staggerConnections: true, ...load }),
+            `one-subgraph ${side}`,
+          );
           simpleRound[side] = result;
           measured.push({ round: index + 1, query: 'one-subgraph (product page)', side, result });
           context.log(`round ${index + 1} one-subgraph ${side}: ${round(result.requestsPerSecond)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms`);
@@ -114,19 +121,40 @@ export const federationOverhead: Scenario = {
           const result = checked(await runReplayLoad(spec), `four-hop ${side}`);
           hopRound[side] = result;
           measured.push({ round: index + 1, query: 'four-hop (ledger -> order -> product -> inventory)', side, result });
-          context.log(`round ${index + 1} four-hop ${side}: ${round(result.requestsPerSecond)} req/s, p50 ${round(result.p50Ms)} ms, p99 ${round(result.p99Ms)} ms`);
+          context.log(
+            `round ${index + 1} four-hop ${side}: ${round(result.requestsPerSecond)} req/s, p50 ${round(result.p50Ms)} ms, p99 ${round(result.p99Ms)} ms`,
+          );
         }
         hop.push(hopRound as Sides<LoadResult>);
       }
 
       const perRound = (runs: readonly Sides<LoadResult>[], pick: (result: LoadResult) => number) => runs.map((run) => pick(run.gateway) / pick(run.direct));
       const ratios: MeasuredRatio[] = [
-        ratio('one-subgraph: gateway/direct throughput', perRound(simple, (result) => result.requestsPerSecond), { text: '>= 0.6', met: (median) => median >= 0.6 }),
-        ratio('one-subgraph: gateway/direct p50 latency', perRound(simple, (result) => result.p50Ms)),
-        ratio('one-subgraph: gateway/direct p99 latency', perRound(simple, (result) => result.p99Ms)),
-        ratio('four-hop: gateway/direct throughput', perRound(hop, (result) => result.requestsPerSecond)),
-        ratio('four-hop: gateway/direct p50 latency', perRound(hop, (result) => result.p50Ms)),
-        ratio('four-hop: gateway/direct p99 latency', perRound(hop, (result) => result.p99Ms)),
+        ratio(
+          'one-subgraph: gateway/direct throughput',
+          perRound(simple, (result) => result.requestsPerSecond),
+          { text: '>= 0.6', met: (median) => median >= 0.6 },
+        ),
+        ratio(
+          'one-subgraph: gateway/direct p50 latency',
+          perRound(simple, (result) => result.p50Ms),
+        ),
+        ratio(
+          'one-subgraph: gateway/direct p99 latency',
+          perRound(simple, (result) => result.p99Ms),
+        ),
+        ratio(
+          'four-hop: gateway/direct throughput',
+          perRound(hop, (result) => result.requestsPerSecond),
+        ),
+        ratio(
+          'four-hop: gateway/direct p50 latency',
+          perRound(hop, (result) => result.p50Ms),
+        ),
+        ratio(
+          'four-hop: gateway/direct p99 latency',
+          perRound(hop, (result) => result.p99Ms),
+        ),
       ];
       return {
         id: '2',
@@ -144,23 +172,39 @@ export const federationOverhead: Scenario = {
           {
             title: 'Throughput and latency per run',
             columns: ['round', 'query', 'side', 'req/s', 'p50 ms', 'p99 ms', 'max ms'],
-            rows: measured.map(({ round: number, query, side, result }) => [number, query, side, result.requestsPerSecond, result.p50Ms, result.p99Ms, result.maxMs]),
+            rows: measured.map(({ round: number, query, side, result }) => [
+              number,
+              query,
+              side,
+              result.requestsPerSecond,
+              result.p50Ms,
+              result.p99Ms,
+              result.maxMs,
+            ]),
           },
           {
             title: 'Four-hop: latency the gateway adds (p50)',
             columns: ['round', 'gateway p50 ms', 'direct p50 ms', 'added ms', 'added ms per fetch wave'],
-            rows: hop.map((run, index) => [index + 1, run.gateway.p50Ms, run.direct.p50Ms, run.gateway.p50Ms - run.direct.p50Ms, (run.gateway.p50Ms - run.direct.p50Ms) / waves.length]),
+            rows: hop.map((run, index) => [
+              index + 1,
+              run.gateway.p50Ms,
+              run.direct.p50Ms,
+              run.gateway.p50Ms - run.direct.p50Ms,
+              (run.gateway.p50Ms - run.direct.p50Ms) / waves.length,
+            ]),
           },
           {
             title: 'The four-hop query plan (what the direct side replays)',
             columns: ['wave', 'subgraph', 'operation'],
-            rows: waves.flatMap((wave, index) => wave.map((service) => [index + 1, service, fetchesOf(hopPlan).find((fetch) => fetch.serviceName === service)?.operationName ?? ''])),
+            rows: waves.flatMap((wave, index) =>
+              wave.map((service) => [index + 1, service, fetchesOf(hopPlan).find((fetch) => fetch.serviceName === service)?.operationName ?? '']),
+            ),
           },
         ],
         ratios,
         notes: [
-          'Latency ratios above 1 mean the gateway is slower. The added latency per wave is (gateway p50 - direct p50) / waves: the client-to-gateway hop plus the gateway\'s own work (auth, credential, plan lookup, representations, merging, serialisation) spread over the waves; the issue\'s bound is one loopback round trip per wave plus JSON work.',
-          'The direct side of (b) does the gateway\'s merging work in the client process (on the load core), so the gateway is not charged for work the direct client skips; it does not deduplicate representations, as @apollo/gateway does not.',
+          "Latency ratios above 1 mean the gateway is slower. The added latency per wave is (gateway p50 - direct p50) / waves: the client-to-gateway hop plus the gateway's own work (auth, credential, plan lookup, representations, merging, serialisation) spread over the waves; the issue's bound is one loopback round trip per wave plus JSON work.",
+          "The direct side of (b) does the gateway's merging work in the client process (on the load core), so the gateway is not charged for work the direct client skips; it does not deduplicate representations, as @apollo/gateway does not.",
           'Query plans are warm on the gateway (the same operation repeats); scenario 4 measures planning.',
         ],
       };
@@ -178,7 +222,10 @@ function checked(result: LoadResult, what: string): LoadResult {
 
 /** The gateway's query plan for an operation (`internal` format), from a real request with the plan header. */
 async function planOf(agent: Agent, gateway: ServiceTarget, query: string, variables: JsonObject): Promise<PlanNode> {
-  const target = { url: gateway.url, headers: { ...gateway.headers, 'apollo-query-plan-experimental': '1', 'apollo-query-plan-experimental-format': 'internal' } };
+  const target = {
+    url: gateway.url,
+    headers: { ...gateway.headers, 'apollo-query-plan-experimental': '1', 'apollo-query-plan-experimental-format': 'internal' },
+  };
   const answer = await postGraphql(agent, target, JSON.stringify({ query, variables }));
   dataOf(answer, 'query plan request');
   const plan = (answer['extensions'] as { __queryPlanExperimental?: { kind?: string; node?: PlanNode } } | undefined)?.__queryPlanExperimental;

@@ -65,9 +65,11 @@ export const nPlusOne: Scenario = {
     const K = REQUESTS_PER_COUNT[context.size];
     const agent = new Agent({ keepAlive: true });
     const gateway: ServiceTarget = { url: mesh.gatewayUrl, headers: { authorization: `Bearer ${await context.bearerFor(principals.admin)}` } };
-    const ask = async (query: string, variables: Record<string, unknown>) => dataOf(await postGraphql(agent, gateway, JSON.stringify({ query, variables })), query.slice(0, 40));
+    const ask = async (query: string, variables: Record<string, unknown>) =>
+      dataOf(await postGraphql(agent, gateway, JSON.stringify({ query, variables })), query.slice(0, 40));
     const total = ((await ask(CURSOR, { first: 1 })) as { orders: { totalCount: number } }).orders.totalCount;
-    const fits = (sizes: readonly number[], pages: number) => [...new Set(sizes.map((size) => Math.min(size, Math.floor(total / pages))))].filter((size) => size > 0);
+    const fits = (sizes: readonly number[], pages: number) =>
+      [...new Set(sizes.map((size) => Math.min(size, Math.floor(total / pages))))].filter((size) => size > 0);
     const shapes: Shape[] =
       context.size === 'full'
         ? [
@@ -110,7 +112,9 @@ export const nPlusOne: Scenario = {
     const measure = async (shape: Shape, perPage: number, batching: boolean): Promise<Row> => {
       const n = perPage * shape.pages;
       const variables =
-        shape.pages === 1 ? { first: perPage } : { first: perPage, after: ((await ask(CURSOR, { first: perPage })) as { orders: { pageInfo: { endCursor: string } } }).orders.pageInfo.endCursor };
+        shape.pages === 1
+          ? { first: perPage }
+          : { first: perPage, after: ((await ask(CURSOR, { first: perPage })) as { orders: { pageInfo: { endCursor: string } } }).orders.pageInfo.endCursor };
       const body = JSON.stringify({ query: shape.pages === 1 ? ONE_PAGE : TWO_PAGES, variables });
       let timeouts = 0;
       const request = async () => {
@@ -147,7 +151,8 @@ export const nPlusOne: Scenario = {
       }
       for (const name of UNTOUCHED) {
         // Their database commands are background work by definition: they get no request.
-        if (attempts.some((attempt) => attempt[name]!.graphqlRequests !== 0)) throw new Error(`the order list reached the ${name} subgraph, which this scenario does not switch`);
+        if (attempts.some((attempt) => attempt[name]!.graphqlRequests !== 0))
+          throw new Error(`the order list reached the ${name} subgraph, which this scenario does not switch`);
       }
       const counts: CountsBySubgraph = Object.fromEntries(
         TOUCHED.map((name) => [
@@ -159,7 +164,9 @@ export const nPlusOne: Scenario = {
         ]),
       );
       const unsteady = attempts.some((attempt) => describe(attempt) !== describe(attempts[0]!));
-      context.log(`${shape.name} N=${n} batching ${batching ? 'on' : 'off'}: ${describe(counts)}${unsteady ? ` (attempts differed: ${attempts.map(describe).join(' | ')})` : ''}${timeouts > 0 ? `, ${timeouts} subgraph timeouts` : ''}`);
+      context.log(
+        `${shape.name} N=${n} batching ${batching ? 'on' : 'off'}: ${describe(counts)}${unsteady ? ` (attempts differed: ${attempts.map(describe).join(' | ')})` : ''}${timeouts > 0 ? `, ${timeouts} subgraph timeouts` : ''}`,
+      );
       return { shape: shape.name, n, batching, counts, unsteady, timeouts };
     };
 
@@ -180,7 +187,9 @@ export const nPlusOne: Scenario = {
       const batched = rows.filter((row) => row.shape === shape.name && row.batching);
       const varying = TOUCHED.filter((name) => new Set(batched.map((row) => `${row.counts[name]!.dbCommands}/${row.counts[name]!.graphqlRequests}`)).size > 1);
       if (varying.length > 0) {
-        throw new Error(`N+1 with batching (${shape.name}): ${varying.join(', ')} count(s) change with N: ${batched.map((row) => `N=${row.n} ${describe(row.counts)}`).join('; ')}`);
+        throw new Error(
+          `N+1 with batching (${shape.name}): ${varying.join(', ')} count(s) change with N: ${batched.map((row) => `N=${row.n} ${describe(row.counts)}`).join('; ')}`,
+        );
       }
       const unbatched = rows.filter((row) => row.shape === shape.name && !row.batching).map((row) => totalOf(row.counts).dbCommands);
       const grows = unbatched.every((value, index) => index === 0 || value > unbatched[index - 1]!);
@@ -192,9 +201,19 @@ export const nPlusOne: Scenario = {
       const unbatchedLargest = of(false).at(-1)!;
       const exactlyOne = { text: '= 1 (independent of N)', met: (median: number) => median === 1 };
       return [
-        ratio(`${shape.name}, batching on: DB commands/request at N=${largest.n} vs N=${smallest.n}`, [totalOf(largest.counts).dbCommands / totalOf(smallest.counts).dbCommands], exactlyOne),
-        ratio(`${shape.name}, batching on: subgraph requests/request at N=${largest.n} vs N=${smallest.n}`, [totalOf(largest.counts).graphqlRequests / totalOf(smallest.counts).graphqlRequests], exactlyOne),
-        ratio(`${shape.name}, N=${largest.n}: DB commands/request batching off vs on`, [totalOf(unbatchedLargest.counts).dbCommands / totalOf(largest.counts).dbCommands]),
+        ratio(
+          `${shape.name}, batching on: DB commands/request at N=${largest.n} vs N=${smallest.n}`,
+          [totalOf(largest.counts).dbCommands / totalOf(smallest.counts).dbCommands],
+          exactlyOne,
+        ),
+        ratio(
+          `${shape.name}, batching on: subgraph requests/request at N=${largest.n} vs N=${smallest.n}`,
+          [totalOf(largest.counts).graphqlRequests / totalOf(smallest.counts).graphqlRequests],
+          exactlyOne,
+        ),
+        ratio(`${shape.name}, N=${largest.n}: DB commands/request batching off vs on`, [
+          totalOf(unbatchedLargest.counts).dbCommands / totalOf(largest.counts).dbCommands,
+        ]),
       ];
     });
     if (rows.some((row) => row.timeouts > 0)) {
@@ -202,7 +221,8 @@ export const nPlusOne: Scenario = {
         'Batching off, some requests outlasted the gateway\'s subgraph timeout (SUBGRAPH_TIMEOUT_MS, 10 s by default) and were answered with SUBGRAPH_TIMEOUT ("timed out" column); their subgraph work still ran to the end and is counted (the counters are read once they stop moving).',
       );
     }
-    if (rows.some((row) => row.unsteady)) notes.push('Some counts differed between attempts (background work in a subgraph); the smallest was kept, since background work only adds commands.');
+    if (rows.some((row) => row.unsteady))
+      notes.push('Some counts differed between attempts (background work in a subgraph); the smallest was kept, since background work only adds commands.');
     return {
       id: '3',
       title: nPlusOne.title,
@@ -216,7 +236,15 @@ export const nPlusOne: Scenario = {
       tables: [
         {
           title: 'Per client request (counted)',
-          columns: ['shape', 'N', 'batching', ...TOUCHED.flatMap((name) => [`${name} DB cmds`, `${name} requests`]), 'total DB cmds', 'total subgraph requests', 'timed out'],
+          columns: [
+            'shape',
+            'N',
+            'batching',
+            ...TOUCHED.flatMap((name) => [`${name} DB cmds`, `${name} requests`]),
+            'total DB cmds',
+            'total subgraph requests',
+            'timed out',
+          ],
           rows: rows.map((row) => [
             row.shape,
             row.n,
@@ -238,7 +266,10 @@ export const nPlusOne: Scenario = {
 };
 
 function totalOf(counts: CountsBySubgraph): { dbCommands: number; graphqlRequests: number } {
-  return TOUCHED.map((name) => counts[name]!).reduce((sum, value) => ({ dbCommands: sum.dbCommands + value.dbCommands, graphqlRequests: sum.graphqlRequests + value.graphqlRequests }), { dbCommands: 0, graphqlRequests: 0 });
+  return TOUCHED.map((name) => counts[name]!).reduce(
+    (sum, value) => ({ dbCommands: sum.dbCommands + value.dbCommands, graphqlRequests: sum.graphqlRequests + value.graphqlRequests }),
+    { dbCommands: 0, graphqlRequests: 0 },
+  );
 }
 
 function isSubgraphTimeout(error: unknown): boolean {

@@ -73,7 +73,8 @@ export const queryPlanCache: Scenario = {
         ['cold', coldTemplate.replace(UNIQUE, 'Check')],
         ['mix', bodyOf(mixName(0))],
       ] as const) {
-        if (!isDeepStrictEqual(dataOf(await postGraphql(agent, gateway, body), `${what} operation`), reference)) throw new Error(`the ${what} operation answers different data`);
+        if (!isDeepStrictEqual(dataOf(await postGraphql(agent, gateway, body), `${what} operation`), reference))
+          throw new Error(`the ${what} operation answers different data`);
       }
 
       // Sizes as the stores count them: JSON bytes of the plan (gateway) and of the parsed document (Apollo Server).
@@ -86,7 +87,9 @@ export const queryPlanCache: Scenario = {
       const mixSize = planCapacity * MIX_FACTOR;
       const mixBodies = Array.from({ length: mixSize }, (_, index) => bodyOf(mixName(index)));
       const sequence = randomSequence(mixSize, 100_000, 4);
-      context.log(`plan ${planBytes} B (padded ${paddedPlanBytes} B: ${planCapacity} fit), document ${documentBytes} B (padded ${paddedDocumentBytes} B: ${documentCapacity} fit); mix of ${mixSize}`);
+      context.log(
+        `plan ${planBytes} B (padded ${paddedPlanBytes} B: ${planCapacity} fit), document ${documentBytes} B (padded ${paddedDocumentBytes} B: ${documentCapacity} fit); mix of ${mixSize}`,
+      );
 
       const specOf = (side: Side): SequenceLoadSpec => {
         const common = { url: gateway.url, headers: gateway.headers, ...load };
@@ -131,12 +134,30 @@ export const queryPlanCache: Scenario = {
       const of = (side: Side) => runs.filter((run) => run.side === side).map((run) => run.result);
       const perRound = (a: Side, b: Side, pick: (result: LoadResult) => number) => of(a).map((result, index) => pick(result) / pick(of(b)[index]!));
       const ratios: MeasuredRatio[] = [
-        ratio('cold/warm throughput', perRound('cold', 'warm', (result) => result.requestsPerSecond)),
-        ratio('cold/warm p50 latency', perRound('cold', 'warm', (result) => result.p50Ms)),
-        ratio('cold/warm p99 latency', perRound('cold', 'warm', (result) => result.p99Ms)),
-        ratio('mix/warm (padded) throughput', perRound('mix', 'warm (padded)', (result) => result.requestsPerSecond)),
-        ratio('mix/warm (padded) p50 latency', perRound('mix', 'warm (padded)', (result) => result.p50Ms)),
-        ratio('mix/warm (padded) p99 latency', perRound('mix', 'warm (padded)', (result) => result.p99Ms)),
+        ratio(
+          'cold/warm throughput',
+          perRound('cold', 'warm', (result) => result.requestsPerSecond),
+        ),
+        ratio(
+          'cold/warm p50 latency',
+          perRound('cold', 'warm', (result) => result.p50Ms),
+        ),
+        ratio(
+          'cold/warm p99 latency',
+          perRound('cold', 'warm', (result) => result.p99Ms),
+        ),
+        ratio(
+          'mix/warm (padded) throughput',
+          perRound('mix', 'warm (padded)', (result) => result.requestsPerSecond),
+        ),
+        ratio(
+          'mix/warm (padded) p50 latency',
+          perRound('mix', 'warm (padded)', (result) => result.p50Ms),
+        ),
+        ratio(
+          'mix/warm (padded) p99 latency',
+          perRound('mix', 'warm (padded)', (result) => result.p99Ms),
+        ),
       ];
       const ours = gatewayCacheSettings();
       return {
@@ -161,8 +182,24 @@ export const queryPlanCache: Scenario = {
             title: 'What the caches hold',
             columns: ['store', 'limit', 'key', 'entry (plain name)', 'entry (padded name)', 'entries that fit (padded)', 'mix overflows it'],
             rows: [
-              ['@apollo/gateway query plans', `${PLAN_STORE_BYTES / 2 ** 20} MiB (JSON bytes)`, 'sha256(query text) [+ operationName]', `${planBytes} B`, `${paddedPlanBytes} B`, planCapacity, mixSize > planCapacity ? 'yes' : 'no'],
-              ['Apollo Server parsed+validated documents', `${DOCUMENT_STORE_BYTES / 2 ** 20} MiB (JSON bytes)`, 'sha256(query text)', `${documentBytes} B`, `${paddedDocumentBytes} B`, documentCapacity, mixSize > documentCapacity ? 'yes' : 'no'],
+              [
+                '@apollo/gateway query plans',
+                `${PLAN_STORE_BYTES / 2 ** 20} MiB (JSON bytes)`,
+                'sha256(query text) [+ operationName]',
+                `${planBytes} B`,
+                `${paddedPlanBytes} B`,
+                planCapacity,
+                mixSize > planCapacity ? 'yes' : 'no',
+              ],
+              [
+                'Apollo Server parsed+validated documents',
+                `${DOCUMENT_STORE_BYTES / 2 ** 20} MiB (JSON bytes)`,
+                'sha256(query text)',
+                `${documentBytes} B`,
+                `${paddedDocumentBytes} B`,
+                documentCapacity,
+                mixSize > documentCapacity ? 'yes' : 'no',
+              ],
             ],
           },
         ],
@@ -182,7 +219,10 @@ export const queryPlanCache: Scenario = {
 };
 
 async function planBytesOf(agent: Agent, gateway: ServiceTarget, body: string): Promise<number> {
-  const target = { url: gateway.url, headers: { ...gateway.headers, 'apollo-query-plan-experimental': '1', 'apollo-query-plan-experimental-format': 'internal' } };
+  const target = {
+    url: gateway.url,
+    headers: { ...gateway.headers, 'apollo-query-plan-experimental': '1', 'apollo-query-plan-experimental-format': 'internal' },
+  };
   const answer = await postGraphql(agent, target, body);
   dataOf(answer, 'query plan request');
   const plan = (answer['extensions'] as { __queryPlanExperimental?: unknown } | undefined)?.__queryPlanExperimental;
@@ -210,6 +250,8 @@ function gatewayCacheSettings(): string {
   const planStore = /experimental_approximateQueryPlanStoreMiB|queryPlannerConfig/.test(source)
     ? 'sets the plan store in gateway/src/server.ts (experimental_approximateQueryPlanStoreMiB or queryPlannerConfig.cache)'
     : 'new ApolloGateway({ supergraphSdl, buildService, logger }) without experimental_approximateQueryPlanStoreMiB or queryPlannerConfig.cache, so the default 30 MiB LRU';
-  const documentStore = /documentStore/.test(source) ? 'a documentStore of its own for Apollo Server' : 'Apollo Server without a documentStore option, so its default 30 MiB LRU';
+  const documentStore = /documentStore/.test(source)
+    ? 'a documentStore of its own for Apollo Server'
+    : 'Apollo Server without a documentStore option, so its default 30 MiB LRU';
   return `${planStore}; ${documentStore}`;
 }

@@ -49,7 +49,9 @@ export const stockContention: Scenario = {
     const size = SIZES[context.size];
     const client = new BenchClient(context.mesh.gatewayUrl, await context.bearerFor(principals.admin));
     const customers = benchCustomers();
-    const pool = catalogSkus().filter((sku) => sku !== HOT_SKU).slice(0, 1000);
+    const pool = catalogSkus()
+      .filter((sku) => sku !== HOT_SKU)
+      .slice(0, 1000);
     if (pool.length < size.orders) throw new Error(`the catalog has ${pool.length} SKUs, fewer than the ${size.orders} orders of a spread run`);
     const spreadSkusOf = (round: number) => Array.from({ length: size.orders }, (_, index) => pool[((round - 1) * size.orders + index) % pool.length]!);
     const spreadUsed = new Set(Array.from({ length: size.rounds }, (_, index) => spreadSkusOf(index + 1)).flat());
@@ -71,7 +73,8 @@ export const stockContention: Scenario = {
         const unitsPerSku = variant === 'hot' ? size.hotUnits : 1;
         const given = variant === 'hot' ? await setAvailable(client, skus, LOCATION, unitsPerSku, key) : await readLevels(client, skus, LOCATION);
         const unexpected = skus.filter((sku) => given.get(sku)!.available !== unitsPerSku);
-        if (unexpected.length > 0) throw new Error(`scenario 5: ${unexpected.length} SKU(s) at ${LOCATION} do not hold the ${unitsPerSku} unit(s) given, e.g. ${unexpected[0]}`);
+        if (unexpected.length > 0)
+          throw new Error(`scenario 5: ${unexpected.length} SKU(s) at ${LOCATION} do not hold the ${unitsPerSku} unit(s) given, e.g. ${unexpected[0]}`);
         await sleep(SETTLE_MS);
         const requests: OrderRequest[] = Array.from({ length: size.orders }, (_, index) => ({
           idempotencyKey: `${key}-${index}`,
@@ -111,17 +114,56 @@ export const stockContention: Scenario = {
       tables: [
         {
           title: 'Runs',
-          columns: ['round', 'variant', 'SKUs', 'units given per SKU', 'orders', 'confirmed', 'rejected', 'answered PENDING', 'gateway time-outs (retried)', 'orders/s', 'placeOrder p50 ms', 'placeOrder p99 ms', 'decision p50 ms', 'decision p99 ms', 'oversells'],
+          columns: [
+            'round',
+            'variant',
+            'SKUs',
+            'units given per SKU',
+            'orders',
+            'confirmed',
+            'rejected',
+            'answered PENDING',
+            'gateway time-outs (retried)',
+            'orders/s',
+            'placeOrder p50 ms',
+            'placeOrder p99 ms',
+            'decision p50 ms',
+            'decision p99 ms',
+            'oversells',
+          ],
           rows: outcomes.map((outcome) => [
-            outcome.round, outcome.variant, outcome.skus, outcome.unitsGiven, outcome.orders, outcome.confirmed, outcome.rejected, outcome.pendingAnswers, outcome.timeouts,
-            outcome.ordersPerSecond, outcome.placeP50, outcome.placeP99, outcome.decisionP50, outcome.decisionP99, 0,
+            outcome.round,
+            outcome.variant,
+            outcome.skus,
+            outcome.unitsGiven,
+            outcome.orders,
+            outcome.confirmed,
+            outcome.rejected,
+            outcome.pendingAnswers,
+            outcome.timeouts,
+            outcome.ordersPerSecond,
+            outcome.placeP50,
+            outcome.placeP99,
+            outcome.decisionP50,
+            outcome.decisionP99,
+            0,
           ]),
         },
       ],
       ratios: [
-        ratio('hot / spread placeOrder p99', perRound((outcome) => outcome.placeP99), { text: '<= 3', met: (median) => median <= 3 }),
-        ratio('hot / spread decision p99', perRound((outcome) => outcome.decisionP99)),
-        ratio('hot / spread orders/s', perRound((outcome) => outcome.ordersPerSecond)),
+        ratio(
+          'hot / spread placeOrder p99',
+          perRound((outcome) => outcome.placeP99),
+          { text: '<= 3', met: (median) => median <= 3 },
+        ),
+        ratio(
+          'hot / spread decision p99',
+          perRound((outcome) => outcome.decisionP99),
+        ),
+        ratio(
+          'hot / spread orders/s',
+          perRound((outcome) => outcome.ordersPerSecond),
+        ),
       ],
       notes: [
         `Oversells: 0 in every run (checked per SKU: confirmed <= units given, reserved grew by exactly the confirmed units, on hand - reserved - safety stock >= 0 after the run).`,
@@ -159,10 +201,12 @@ function summarise(run: {
     const after = run.after.get(sku)!;
     if (confirmed > given.available) problems.push(`${sku}: ${confirmed} units confirmed, ${given.available} given`);
     if (rawFree(after) < 0) problems.push(`${sku}: on hand ${after.onHand} - reserved ${after.reserved} - safety ${after.safetyStock} < 0`);
-    if (after.reserved - given.reserved !== confirmed) problems.push(`${sku}: reserved grew by ${after.reserved - given.reserved}, ${confirmed} units confirmed`);
+    if (after.reserved - given.reserved !== confirmed)
+      problems.push(`${sku}: reserved grew by ${after.reserved - given.reserved}, ${confirmed} units confirmed`);
     if (rejected > 0 && run.variant === 'hot') unsold += given.available - confirmed;
   }
-  if (problems.length > 0) throw new Error(`scenario 5, round ${run.round} ${run.variant}: ${problems.length} oversell/stock problem(s): ${problems.slice(0, 5).join('; ')}`);
+  if (problems.length > 0)
+    throw new Error(`scenario 5, round ${run.round} ${run.variant}: ${problems.length} oversell/stock problem(s): ${problems.slice(0, 5).join('; ')}`);
   const lastDecision = Math.max(...run.decided.map((order) => order.decidedAt));
   const place = run.decided.map((order) => order.latencyMs);
   const decision = run.decided.map((order) => order.decidedAt - order.placedAt);

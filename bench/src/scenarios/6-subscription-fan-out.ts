@@ -16,7 +16,16 @@ import { sampleProcessTree } from '../lib/process-stats.js';
 import type { BenchContext, Scenario, ScenarioResult } from '../lib/scenario.js';
 import { round } from '../lib/stats.js';
 import { buildResult } from './6-subscription-fan-out/report.js';
-import { BURST_IN_FLIGHT, DISTINCT_PER_SECOND, IDLE_WAIT_MS, REPLICA_ENV, STEADY_INTERVAL_MS, sizeOf, type MemoryRow, type PhaseRow } from './6-subscription-fan-out/settings.js';
+import {
+  BURST_IN_FLIGHT,
+  DISTINCT_PER_SECOND,
+  IDLE_WAIT_MS,
+  REPLICA_ENV,
+  STEADY_INTERVAL_MS,
+  sizeOf,
+  type MemoryRow,
+  type PhaseRow,
+} from './6-subscription-fan-out/settings.js';
 
 // Why: clienteling screens on a shop floor each hold one graphql-ws socket watching a hot product;
 // one stock movement must reach all of them quickly. We measure that end to end (mutation sent ->
@@ -27,7 +36,16 @@ const STORE = principals.associate.storeId;
 
 const WATCH = /* GraphQL */ `
   subscription HotProduct($skus: [ID!]!, $locationIds: [ID!]) {
-    availabilityChanged(skus: $skus, locationIds: $locationIds) { cursor kind sku available previousAvailable onHand reserved at }
+    availabilityChanged(skus: $skus, locationIds: $locationIds) {
+      cursor
+      kind
+      sku
+      available
+      previousAvailable
+      onHand
+      reserved
+      at
+    }
   }
 `;
 
@@ -83,7 +101,14 @@ async function measureCount(context: BenchContext, tools: Tools, subscribers: nu
     const [gatewayBefore, inventoryBefore] = await Promise.all([sampleProcessTree(gatewayPid), sampleProcessTree(inventoryPid)]);
     context.log(`${subscribers} subscribers: opening graphql-ws sockets on a gateway replica (pid ${gatewayPid})`);
     const token = await context.bearerFor(principals.associate);
-    const opened = await worker.call<OpenResult>({ type: 'open-ours', url: replica.url, token, count: subscribers, query: WATCH, variables: { skus: [target.sku], locationIds: [target.locationId] } });
+    const opened = await worker.call<OpenResult>({
+      type: 'open-ours',
+      url: replica.url,
+      token,
+      count: subscribers,
+      query: WATCH,
+      variables: { skus: [target.sku], locationIds: [target.locationId] },
+    });
     if (opened.failed > 0) throw new Error(`scenario 6: ${opened.failed} of ${subscribers} graphql-ws sockets failed to open: ${opened.firstError ?? '?'}`);
     await sleep(500); // the last subscriptions reach the subgraph
     await warmUp(worker, target, subscribers, sequence);
@@ -110,10 +135,13 @@ async function measureCount(context: BenchContext, tools: Tools, subscribers: nu
       // Only the replica: its sole work is this fan-out, while inventory has background passes.
       const startedIdle = await waitIdle([gatewayPid], IDLE_WAIT_MS);
       const outcome = side === 'ours' ? await oursPhase(worker, target, plan, sequence) : await rawPhase(worker, rawServer, plan);
-      if (outcome.stats.duplicates > 0) throw new Error(`scenario 6: ${outcome.stats.duplicates} repeated deliveries (${subscribers} ${side} ${load}); availability is delivered exactly once`);
+      if (outcome.stats.duplicates > 0)
+        throw new Error(`scenario 6: ${outcome.stats.duplicates} repeated deliveries (${subscribers} ${side} ${load}); availability is delivered exactly once`);
       phases.push({ subscribers, round, side, load, startedIdle, ...outcome });
       const { stats } = outcome;
-      context.log(`${subscribers} ${side} ${load} r${round}: p50 ${stats.p50Ms} p99 ${stats.p99Ms} ms, spread ${stats.spreadMedianMs} ms, ${stats.delivered}/${stats.expected}${stats.errors ? `, ${stats.errors} errors` : ''}`);
+      context.log(
+        `${subscribers} ${side} ${load} r${round}: p50 ${stats.p50Ms} p99 ${stats.p99Ms} ms, spread ${stats.spreadMedianMs} ms, ${stats.delivered}/${stats.expected}${stats.errors ? `, ${stats.errors} errors` : ''}`,
+      );
     };
     for (let round = 1; round <= size.rounds; round++) {
       for (const side of round % 2 === 1 ? (['ours', 'raw'] as const) : (['raw', 'ours'] as const)) await runPhase(round, side, 'steady');
@@ -123,7 +151,10 @@ async function measureCount(context: BenchContext, tools: Tools, subscribers: nu
     await runPhase(0, 'ours', 'burst');
     const [gatewayEnd, inventoryEnd] = await Promise.all([sampleProcessTree(gatewayPid), sampleProcessTree(inventoryPid)]);
     const oursDeliveries = phases.filter((row) => row.side === 'ours').reduce((sum, row) => sum + row.stats.delivered, 0);
-    return { phases, memory: { subscribers, connectMs: opened.ms, gatewayBefore, gatewayAfter, gatewayEnd, inventoryBefore, inventoryAfter, inventoryEnd, oursDeliveries } };
+    return {
+      phases,
+      memory: { subscribers, connectMs: opened.ms, gatewayBefore, gatewayAfter, gatewayEnd, inventoryBefore, inventoryAfter, inventoryEnd, oursDeliveries },
+    };
   } finally {
     await worker.call({ type: 'close', which: 'ours' }).catch(() => undefined);
     await worker.call({ type: 'close', which: 'raw' }).catch(() => undefined);
@@ -137,14 +168,39 @@ async function measureCount(context: BenchContext, tools: Tools, subscribers: nu
  * baseline's when given), alternating which goes first, each on a fresh replica: the distinct-SKU
  * phase, and with a baseline also the one-SKU burst (the fan-out before and after).
  */
-async function measureBuilds(context: BenchContext, worker: Worker, target: MovementTarget, builds: readonly GatewayBuild[], sequence: () => number): Promise<BuildRow[]> {
+async function measureBuilds(
+  context: BenchContext,
+  worker: Worker,
+  target: MovementTarget,
+  builds: readonly GatewayBuild[],
+  sequence: () => number,
+): Promise<BuildRow[]> {
   const size = sizeOf(context.size);
   const subscribers = size.subscribers[size.subscribers.length - 1]!;
-  const variants = retailDataset().variants.map((variant) => variant.sku).filter((sku) => sku !== target.sku);
+  const variants = retailDataset()
+    .variants.map((variant) => variant.sku)
+    .filter((sku) => sku !== target.sku);
   const common = { subscribers, inFlight: BURST_IN_FLIGHT, drainMs: size.steadyDrainMs, idleWaitMs: IDLE_WAIT_MS };
   const plans: BuildPlan[] = [
-    { ...common, shape: 'distinct SKUs', skus: variants.slice(-Math.min(subscribers, variants.length)), movements: size.distinctMovements, perSecond: DISTINCT_PER_SECOND },
-    ...(builds.length > 1 ? [{ ...common, shape: 'one SKU, burst', skus: [target.sku], movements: size.burstMovements, perSecond: Number.POSITIVE_INFINITY, drainMs: size.burstDrainMs } as const] : []),
+    {
+      ...common,
+      shape: 'distinct SKUs',
+      skus: variants.slice(-Math.min(subscribers, variants.length)),
+      movements: size.distinctMovements,
+      perSecond: DISTINCT_PER_SECOND,
+    },
+    ...(builds.length > 1
+      ? [
+          {
+            ...common,
+            shape: 'one SKU, burst',
+            skus: [target.sku],
+            movements: size.burstMovements,
+            perSecond: Number.POSITIVE_INFINITY,
+            drainMs: size.burstDrainMs,
+          } as const,
+        ]
+      : []),
   ];
   const token = await context.bearerFor(principals.associate);
   const rows: BuildRow[] = [];
@@ -157,7 +213,9 @@ async function measureBuilds(context: BenchContext, worker: Worker, target: Move
           const outcome = await buildPhase(worker, { url: replica.url, pid }, token, WATCH, target, plan, sequence);
           rows.push({ build: build.label, shape: plan.shape, round: r, subscribers, skus: plan.skus.length, ...outcome });
           const { stats } = outcome;
-          context.log(`${plan.shape}, ${subscribers} on ${plan.skus.length} SKU(s), ${build.label} r${r}: p50 ${stats.p50Ms} p99 ${stats.p99Ms} ms, ${stats.delivered}/${stats.expected}, gateway ${round(outcome.cpuMsPerThousand)} CPU ms/1k`);
+          context.log(
+            `${plan.shape}, ${subscribers} on ${plan.skus.length} SKU(s), ${build.label} r${r}: p50 ${stats.p50Ms} p99 ${stats.p99Ms} ms, ${stats.delivered}/${stats.expected}, gateway ${round(outcome.cpuMsPerThousand)} CPU ms/1k`,
+          );
         } finally {
           await replica.stop();
         }

@@ -41,11 +41,18 @@ export const workflowLatency: Scenario = {
     const agreements = new Map<PhaseOutcome, readonly KpiAgreement[]>();
     try {
       // A probe per subscription (200 SKUs each) and the movement SKUs: every one must be live.
-      const probes = [...Array.from({ length: Math.ceil(skus.length / 200) }, (_, index) => ({ sku: skus[index * 200]!, locationId: ORDER_LOCATION })), { sku: movementSkus[0]!, locationId: MOVEMENT_LOCATION }];
+      const probes = [
+        ...Array.from({ length: Math.ceil(skus.length / 200) }, (_, index) => ({ sku: skus[index * 200]!, locationId: ORDER_LOCATION })),
+        { sku: movementSkus[0]!, locationId: MOVEMENT_LOCATION },
+      ];
       const probeSent = Date.now();
-      for (const [index, probe] of probes.entries()) await recordMovement(client, { ...probe, type: 'RECEIPT', quantity: 1, idempotencyKey: `${key}-probe-${index}` });
+      for (const [index, probe] of probes.entries())
+        await recordMovement(client, { ...probe, type: 'RECEIPT', quantity: 1, idempotencyKey: `${key}-probe-${index}` });
       await waitUntil(
-        () => probes.every((probe) => watch.arrivals.some((arrival) => arrival.sku === probe.sku && arrival.locationId === probe.locationId && arrival.receivedAt >= probeSent)),
+        () =>
+          probes.every((probe) =>
+            watch.arrivals.some((arrival) => arrival.sku === probe.sku && arrival.locationId === probe.locationId && arrival.receivedAt >= probeSent),
+          ),
         20_000,
         'availabilityChanged did not deliver the probe receipts',
       );
@@ -74,12 +81,20 @@ export const workflowLatency: Scenario = {
         });
         phases.push(outcome);
         const deltas = await kpiDeltasSince(context.mesh.subgraphUrls, metricsBefore, outcome.decided.length, 30_000);
-        const compared = [compareKpi('ledger', deltas.ledger, kpis(outcome).ledgerValues), compareKpi('availability', deltas.availability, outcome.availabilityPublishMs)];
+        const compared = [
+          compareKpi('ledger', deltas.ledger, kpis(outcome).ledgerValues),
+          compareKpi('availability', deltas.availability, outcome.availabilityPublishMs),
+        ];
         agreements.set(outcome, compared);
         const kpi = kpis(outcome);
         context.log(
           `${label}: offered ${outcome.offeredPerSecond.toFixed(1)}/s, decided ${outcome.decidedPerSecond.toFixed(1)}/s; placed->ledger p99 ${Math.round(kpi.ledger.p99)} ms, movement->push p99 ${Math.round(kpi.movement.p99)} ms; ` +
-            compared.map((entry) => `${entry.key} metrics/bench mean ${entry.ratios.mean.toFixed(2)} p50 ${entry.ratios.p50.toFixed(2)} p99 ${entry.ratios.p99.toFixed(2)}`).join(', '),
+            compared
+              .map(
+                (entry) =>
+                  `${entry.key} metrics/bench mean ${entry.ratios.mean.toFixed(2)} p50 ${entry.ratios.p50.toFixed(2)} p99 ${entry.ratios.p99.toFixed(2)}`,
+              )
+              .join(', '),
         );
         return outcome;
       };
@@ -88,7 +103,9 @@ export const workflowLatency: Scenario = {
       // Below 90 % of the target the mesh fell behind (a growing backlog); measure again at ~70 % of what it decided.
       if (size.sustainedSeconds > 0 && atTarget.decidedPerSecond < 0.9 * size.targetRate) {
         const sustainable = Math.max(1, Math.floor(atTarget.decidedPerSecond * 0.7));
-        notes.push(`At the target rate the mesh decided only ${atTarget.decidedPerSecond.toFixed(1)} orders/s (a backlog built up, so latencies there grow with the run's length); the second phase offers ${sustainable} orders/s, about 70 % of that.`);
+        notes.push(
+          `At the target rate the mesh decided only ${atTarget.decidedPerSecond.toFixed(1)} orders/s (a backlog built up, so latencies there grow with the run's length); the second phase offers ${sustainable} orders/s, about 70 % of that.`,
+        );
         await phase('sustainable', sustainable, size.sustainedSeconds);
       }
       if (watch.errors.length > 0) throw new Error(`availabilityChanged failed during the run: ${watch.errors.join('; ')}`);
@@ -98,14 +115,23 @@ export const workflowLatency: Scenario = {
 
     for (const outcome of phases) {
       const rejected = outcome.decided.filter((order) => order.status === 'REJECTED').length;
-      if (outcome.failedOrders > 0) notes.push(`${outcome.plan.label}: ${outcome.failedOrders} placeOrder call(s) got SUBGRAPH_TIMEOUT from the gateway on all 3 attempts (same idempotency key): the order service could not answer under this load; they are left out of the numbers.`);
+      if (outcome.failedOrders > 0)
+        notes.push(
+          `${outcome.plan.label}: ${outcome.failedOrders} placeOrder call(s) got SUBGRAPH_TIMEOUT from the gateway on all 3 attempts (same idempotency key): the order service could not answer under this load; they are left out of the numbers.`,
+        );
       if (rejected > 0) notes.push(`${outcome.plan.label}: ${rejected} order(s) REJECTED although every SKU had stock.`);
-      if (outcome.ledgerMissing > 0) notes.push(`${outcome.plan.label}: ${outcome.ledgerMissing} sampled trace(s) still lacked the ledger's steps 60 s after the load (left out of the KPI).`);
+      if (outcome.ledgerMissing > 0)
+        notes.push(
+          `${outcome.plan.label}: ${outcome.ledgerMissing} sampled trace(s) still lacked the ledger's steps 60 s after the load (left out of the KPI).`,
+        );
       if (outcome.movementsUnpushed + outcome.reservationsUnpushed > 0) {
-        notes.push(`${outcome.plan.label}: ${outcome.movementsUnpushed} receipt(s) and ${outcome.reservationsUnpushed} reservation(s) never reached the subscriber (left out of the push latencies).`);
+        notes.push(
+          `${outcome.plan.label}: ${outcome.movementsUnpushed} receipt(s) and ${outcome.reservationsUnpushed} reservation(s) never reached the subscriber (left out of the push latencies).`,
+        );
       }
     }
-    if (phases.some((outcome) => outcome.traced.length === 0 || outcome.movementPushMs.length === 0)) throw new Error('scenario 7 measured no ledger or push latency in a phase');
+    if (phases.some((outcome) => outcome.traced.length === 0 || outcome.movementPushMs.length === 0))
+      throw new Error('scenario 7 measured no ledger or push latency in a phase');
 
     return {
       id: '7',
@@ -120,7 +146,12 @@ export const workflowLatency: Scenario = {
         `so the decision's status change is no longer part of this span). ` +
         `(b) Stock movement -> availability pushed: recordStockMovement's send time to the change arriving at the subscriber; ` +
         `also placeOrder's send time to its reservation arriving. Timestamps: server-side placedAt/statusHistory/trace steps, client Date.now() for sends and arrivals (one machine, one clock).`,
-      tables: [loadTable(phases), kpiTable(phases), agreementTable(phases, agreements), ...phases.flatMap((outcome) => [orderBreakdown(outcome), movementBreakdown(outcome)])],
+      tables: [
+        loadTable(phases),
+        kpiTable(phases),
+        agreementTable(phases, agreements),
+        ...phases.flatMap((outcome) => [orderBreakdown(outcome), movementBreakdown(outcome)]),
+      ],
       ratios: phases.flatMap((outcome) => [...kpiRatios(outcome), ...agreementRatios(outcome, agreements.get(outcome) ?? [])]),
       notes: [
         ...notes,
@@ -145,7 +176,14 @@ function kpis(outcome: PhaseOutcome) {
   const ledgerFromSend = outcome.traced.map((traced) => traced.ledgerAt - traced.order.sentAt);
   const decision = outcome.decided.map((order) => order.decidedAt - order.placedAt);
   const stats = (values: readonly number[]) => ({ count: values.length, p50: percentile(values, 50), p99: percentile(values, 99) });
-  return { ledgerValues, ledger: stats(ledger), ledgerFromSend: stats(ledgerFromSend), decision: stats(decision), movement: stats(outcome.movementPushMs), reservation: stats(outcome.reservationPushMs) };
+  return {
+    ledgerValues,
+    ledger: stats(ledger),
+    ledgerFromSend: stats(ledgerFromSend),
+    decision: stats(decision),
+    movement: stats(outcome.movementPushMs),
+    reservation: stats(outcome.reservationPushMs),
+  };
 }
 
 const rateLabel = (outcome: PhaseOutcome) => `${outcome.plan.label} (${outcome.decidedPerSecond.toFixed(1)} orders/s decided)`;
@@ -153,13 +191,35 @@ const rateLabel = (outcome: PhaseOutcome) => `${outcome.plan.label} (${outcome.d
 function loadTable(phases: readonly PhaseOutcome[]): ResultTable {
   return {
     title: 'Load',
-    columns: ['phase', 'offered rate (target) /s', 'offered rate (achieved) /s', 'decided orders/s', 'orders', 'placeOrder failed (time-out x3)', 'confirmed', 'answered PENDING', 'gateway time-outs (retried)', 'placeOrder p50 ms', 'placeOrder p99 ms', 'receipts'],
+    columns: [
+      'phase',
+      'offered rate (target) /s',
+      'offered rate (achieved) /s',
+      'decided orders/s',
+      'orders',
+      'placeOrder failed (time-out x3)',
+      'confirmed',
+      'answered PENDING',
+      'gateway time-outs (retried)',
+      'placeOrder p50 ms',
+      'placeOrder p99 ms',
+      'receipts',
+    ],
     rows: phases.map((outcome) => {
       const latencies = outcome.decided.map((order) => order.latencyMs);
       return [
-        outcome.plan.label, outcome.plan.ordersPerSecond, outcome.offeredPerSecond, outcome.decidedPerSecond, outcome.decided.length, outcome.failedOrders,
-        outcome.decided.filter((order) => order.status === 'CONFIRMED').length, outcome.decided.filter((order) => order.answeredStatus === 'PENDING').length, outcome.decided.reduce((sum, order) => sum + order.timeouts, 0),
-        p(latencies, 50), p(latencies, 99), outcome.movementPushMs.length + outcome.movementsUnpushed,
+        outcome.plan.label,
+        outcome.plan.ordersPerSecond,
+        outcome.offeredPerSecond,
+        outcome.decidedPerSecond,
+        outcome.decided.length,
+        outcome.failedOrders,
+        outcome.decided.filter((order) => order.status === 'CONFIRMED').length,
+        outcome.decided.filter((order) => order.answeredStatus === 'PENDING').length,
+        outcome.decided.reduce((sum, order) => sum + order.timeouts, 0),
+        p(latencies, 50),
+        p(latencies, 99),
+        outcome.movementPushMs.length + outcome.movementsUnpushed,
       ];
     }),
   };
@@ -171,7 +231,13 @@ function kpiTable(phases: readonly PhaseOutcome[]): ResultTable {
     columns: ['phase', 'measure', 'samples', 'p50 ms', 'p99 ms'],
     rows: phases.flatMap((outcome) => {
       const kpi = kpis(outcome);
-      const row = (name: string, stats: { count: number; p50: number; p99: number }) => [rateLabel(outcome), name, stats.count, stats.count === 0 ? '-' : stats.p50, stats.count === 0 ? '-' : stats.p99];
+      const row = (name: string, stats: { count: number; p50: number; p99: number }) => [
+        rateLabel(outcome),
+        name,
+        stats.count,
+        stats.count === 0 ? '-' : stats.p50,
+        stats.count === 0 ? '-' : stats.p99,
+      ];
       return [
         row('(a) order placedAt -> ledger caught up', kpi.ledger),
         row('(a) placeOrder sent -> ledger caught up', kpi.ledgerFromSend),
@@ -195,10 +261,16 @@ function breakdown(title: string, offsets: ReadonlyMap<string, number[]>): Resul
 }
 
 const orderBreakdown = (outcome: PhaseOutcome): ResultTable =>
-  breakdown(`Where an order's time goes, ${rateLabel(outcome)}: trace steps in ms after the order's placedAt (${outcome.traced.length} sampled orders)`, orderStepOffsets(outcome.traced));
+  breakdown(
+    `Where an order's time goes, ${rateLabel(outcome)}: trace steps in ms after the order's placedAt (${outcome.traced.length} sampled orders)`,
+    orderStepOffsets(outcome.traced),
+  );
 
 const movementBreakdown = (outcome: PhaseOutcome): ResultTable =>
-  breakdown(`Where a receipt's push time goes, ${rateLabel(outcome)}: trace steps in ms after recordStockMovement was sent (first ${outcome.movementTraces.length} receipts)`, movementStepOffsets(outcome.movementTraces));
+  breakdown(
+    `Where a receipt's push time goes, ${rateLabel(outcome)}: trace steps in ms after recordStockMovement was sent (first ${outcome.movementTraces.length} receipts)`,
+    movementStepOffsets(outcome.movementTraces),
+  );
 
 function kpiRatios(outcome: PhaseOutcome): MeasuredRatio[] {
   const kpi = kpis(outcome);
@@ -214,13 +286,37 @@ function agreementTable(phases: readonly PhaseOutcome[], agreements: ReadonlyMap
   const times = (value: number) => (Number.isFinite(value) ? value.toFixed(2) : '-');
   return {
     title: `KPI metrics (the services' /metrics, delta over the phase) vs the bench's own measurement of the same span: agree when metrics/bench is within 1 ± ${AGREEMENT_TOLERANCE} for mean, p50 and p99`,
-    columns: ['phase', 'span (metric)', 'metrics n', 'bench n', 'mean ms metrics', 'mean ms bench', 'mean ratio', 'p50 ms metrics', 'p50 ms bench', 'p50 ratio', 'p99 ms metrics', 'p99 ms bench', 'p99 ratio', 'agree'],
+    columns: [
+      'phase',
+      'span (metric)',
+      'metrics n',
+      'bench n',
+      'mean ms metrics',
+      'mean ms bench',
+      'mean ratio',
+      'p50 ms metrics',
+      'p50 ms bench',
+      'p50 ratio',
+      'p99 ms metrics',
+      'p99 ms bench',
+      'p99 ratio',
+      'agree',
+    ],
     rows: phases.flatMap((outcome) =>
       (agreements.get(outcome) ?? []).map((entry) => [
-        rateLabel(outcome), `${entry.span} (${entry.metric})`, entry.metrics.count, entry.own.count,
-        ms(entry.metrics.meanMs), ms(entry.own.meanMs), times(entry.ratios.mean),
-        ms(entry.metrics.p50Ms), ms(entry.own.p50Ms), times(entry.ratios.p50),
-        ms(entry.metrics.p99Ms), ms(entry.own.p99Ms), times(entry.ratios.p99),
+        rateLabel(outcome),
+        `${entry.span} (${entry.metric})`,
+        entry.metrics.count,
+        entry.own.count,
+        ms(entry.metrics.meanMs),
+        ms(entry.own.meanMs),
+        times(entry.ratios.mean),
+        ms(entry.metrics.p50Ms),
+        ms(entry.own.p50Ms),
+        times(entry.ratios.p50),
+        ms(entry.metrics.p99Ms),
+        ms(entry.own.p99Ms),
+        times(entry.ratios.p99),
         entry.agrees ? 'yes' : 'no',
       ]),
     ),

@@ -37,7 +37,10 @@ async function cpuAtRest(context: BenchContext, seconds: number): Promise<{ tota
 
 /** CPU seconds per process kind, largest first. */
 const describeCpu = (byRole: Readonly<Record<string, number>>) =>
-  Object.entries(byRole).sort(([, a], [, b]) => b - a).map(([role, seconds]) => `${role} ${round(seconds)}`).join(', ');
+  Object.entries(byRole)
+    .sort(([, a], [, b]) => b - a)
+    .map(([role, seconds]) => `${role} ${round(seconds)}`)
+    .join(', ');
 
 /**
  * When the sale's orders got their first answer and their decision, from the first send: a long
@@ -84,7 +87,13 @@ async function describeSlowest(client: BenchClient, outcome: BurstOutcome, count
 export function flashSaleRequests(label: string, sku: string, distinct: number, resends: number): OrderRequest[] {
   const key = runKey(label);
   const customers = benchCustomers();
-  const originals = Array.from({ length: distinct }, (_, index): OrderRequest => ({ idempotencyKey: `${key}-${index}`, sku, locationId: LOCATION, currency: 'USD', customerId: customers[index % customers.length]! }));
+  const originals = Array.from({ length: distinct }, (_, index): OrderRequest => ({
+    idempotencyKey: `${key}-${index}`,
+    sku,
+    locationId: LOCATION,
+    currency: 'USD',
+    customerId: customers[index % customers.length]!,
+  }));
   const all = [...originals, ...originals.slice(0, resends)];
   for (let index = all.length - 1; index > 0; index--) {
     const other = Math.floor(Math.random() * (index + 1));
@@ -107,7 +116,9 @@ export function checkedRow(label: string, outcome: BurstOutcome, units: number, 
   return [
     label,
     outcome.calls.length,
-    Object.entries(calls.byOutcome).map(([code, count]) => `${code} ${count}`).join(', '),
+    Object.entries(calls.byOutcome)
+      .map(([code, count]) => `${code} ${count}`)
+      .join(', '),
     failures.reduce((sum, [, count]) => sum + count, 0),
     round(calls.p50),
     round(calls.p99),
@@ -123,8 +134,20 @@ export function checkedRow(label: string, outcome: BurstOutcome, units: number, 
 }
 
 export const FLASH_SALE_COLUMNS = [
-  'run', 'HTTP calls', 'answers', 'failed calls (time-outs, 5xx)', 'call p50 ms', 'call p99 ms', 'call max ms', 'calls answered within 3 s',
-  'all final after s', 'confirmed', 'orders decided per s', 'database commands per order', 'documents examined per order', 'collection scans per order',
+  'run',
+  'HTTP calls',
+  'answers',
+  'failed calls (time-outs, 5xx)',
+  'call p50 ms',
+  'call p99 ms',
+  'call max ms',
+  'calls answered within 3 s',
+  'all final after s',
+  'confirmed',
+  'orders decided per s',
+  'database commands per order',
+  'documents examined per order',
+  'collection scans per order',
 ];
 
 export const flashSale: Scenario = {
@@ -143,7 +166,8 @@ export const flashSale: Scenario = {
       const outcome = await runBurst(context.mesh, client, token, flashSaleRequests('s9', sku, size.distinct, size.resends), mongo);
       const row = checkedRow('flash sale', outcome, size.units, size.distinct);
       const after = (await readLevels(client, [sku], LOCATION)).get(sku)!;
-      if (after.available !== 0 || after.reserved - given.get(sku)!.reserved !== size.units) throw new Error(`scenario 9: after the sale ${sku} has ${after.available} available and ${after.reserved} reserved`);
+      if (after.available !== 0 || after.reserved - given.get(sku)!.reserved !== size.units)
+        throw new Error(`scenario 9: after the sale ${sku} has ${after.available} available and ${after.reserved} reserved`);
       context.log(`flash sale: ${row.join(' | ')}`);
       const slowest = await describeSlowest(client, outcome);
       context.log(`slowest: ${slowest}`);
@@ -154,10 +178,14 @@ export const flashSale: Scenario = {
           `${size.distinct} single-unit WEB orders with distinct idempotency keys plus ${size.resends} resends of the same keys (shuffled in among them), all sent at once through the gateway, ` +
           `on ${sku} at ${LOCATION} after a cycle count to ${size.units} available. A call refused with INTAKE_SATURATED is sent again after its retryAfterMs; a gateway or client time-out or another retryable failure (SUBGRAPH_UNAVAILABLE) is counted as failed and sent again with the same key. ` +
           'Then the orders are read back until every one is CONFIRMED or REJECTED. "All final" runs from the first send to the last decision (server clock). ' +
-          'Database commands are the subgraphs\' own counters (mesh_db_commands_total); documents examined and scans are the embedded server\'s (meshQueryStats), both from the first send until the mesh is quiet again (ledger postings and availability events included), divided by the distinct orders.',
+          "Database commands are the subgraphs' own counters (mesh_db_commands_total); documents examined and scans are the embedded server's (meshQueryStats), both from the first send until the mesh is quiet again (ledger postings and availability events included), divided by the distinct orders.",
         tables: [
           { title: 'Burst', columns: FLASH_SALE_COLUMNS, rows: [row] },
-          { title: 'At rest, before the burst', columns: ['seconds sampled', 'CPU of the whole mesh, % of one core'], rows: [[size.restSeconds, round(restingCpu.total)]] },
+          {
+            title: 'At rest, before the burst',
+            columns: ['seconds sampled', 'CPU of the whole mesh, % of one core'],
+            rows: [[size.restSeconds, round(restingCpu.total)]],
+          },
         ],
         ratios: [],
         notes: [

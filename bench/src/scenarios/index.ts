@@ -12,4 +12,16 @@ import { historyGrowth } from './10-history-growth.js';
 import { replicas } from './11-replicas.js';
 
 /** In run order: read-only scenarios first, then the ones that place orders. */
-export const SCENARIOS: readonly Scenario[] = [gatewayEngine, federationOverhead, nPlusOne, queryPlanCache, embeddedDatabase, subscriptionFanOut, stockContention, workflowLatency, flashSale, historyGrowth, replicas];
+export const SCENARIOS: readonly Scenario[] = [
+  gatewayEngine,
+  federationOverhead,
+  nPlusOne,
+  queryPlanCache,
+  embeddedDatabase,
+  subscriptionFanOut,
+  stockContention,
+  workflowLatency,
+  flashSale,
+  historyGrowth,
+  replicas,
+];

@@ -30,7 +30,11 @@ interface DeadLetter {
 export const deadLettersPage: Page = (root, { graph, say }) => {
   const list = el('div', { id: 'dead-letters' });
   const outcomes = new Map<string, string>();
-  root.append(el('h2', {}, 'Dead letters'), el('p', { class: 'hint' }, 'Events a consumer gave up on. Fix the cause, then replay: the consumer takes the event again, once.'), list);
+  root.append(
+    el('h2', {}, 'Dead letters'),
+    el('p', { class: 'hint' }, 'Events a consumer gave up on. Fix the cause, then replay: the consumer takes the event again, once.'),
+    list,
+  );
 
   const replay = async (letter: DeadLetter) => {
     outcomes.set(letter.id, 'replaying…');
@@ -58,7 +62,17 @@ export const deadLettersPage: Page = (root, { graph, say }) => {
         [
           ['Failed', (letter) => timeOfDay(letter.lastFailedAt)],
           ['Consumer', (letter) => `${letter.consumer}${letter.domain ? ` (${letter.domain})` : ''}`],
-          ['Event', (letter) => el('span', {}, letter.topic, el('br'), el('a', { href: `#trace/${encodeURIComponent(letter.correlationId)}`, class: 'mono' }, letter.correlationId))],
+          [
+            'Event',
+            (letter) =>
+              el(
+                'span',
+                {},
+                letter.topic,
+                el('br'),
+                el('a', { href: `#trace/${encodeURIComponent(letter.correlationId)}`, class: 'mono' }, letter.correlationId),
+              ),
+          ],
           ['Reason', (letter) => el('span', { 'data-field': 'reason' }, `${letter.errorName}: ${letter.errorMessage}`)],
           ['Tries', (letter) => String(letter.deliveries)],
           [

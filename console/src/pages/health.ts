@@ -66,7 +66,11 @@ export const healthPage: Page = (root, { graph, say }) => {
       const byConsumer = new Map<string, ConsumerRow>();
       for (const letter of deadLetters) {
         const seen = byConsumer.get(letter.consumer);
-        byConsumer.set(letter.consumer, { consumer: letter.consumer, open: (seen?.open ?? 0) + 1, lastFailedAt: seen && seen.lastFailedAt > letter.lastFailedAt ? seen.lastFailedAt : letter.lastFailedAt });
+        byConsumer.set(letter.consumer, {
+          consumer: letter.consumer,
+          open: (seen?.open ?? 0) + 1,
+          lastFailedAt: seen && seen.lastFailedAt > letter.lastFailedAt ? seen.lastFailedAt : letter.lastFailedAt,
+        });
       }
       consumers.replaceChildren(
         byConsumer.size === 0

@@ -135,7 +135,9 @@ export const kpisPage: Page = (root, { graph, say }) => {
           ['pending', 'Orders PENDING'],
           ['deadLetters', 'Open dead letters'],
           ['mismatches', 'Reconciliation mismatches today'],
-        ].map(([key, label]) => el('div', { class: 'tile', 'data-kpi': key ?? '' }, el('strong', {}, String(values[key ?? ''] ?? '–')), el('span', {}, label ?? ''))),
+        ].map(([key, label]) =>
+          el('div', { class: 'tile', 'data-kpi': key ?? '' }, el('strong', {}, String(values[key ?? ''] ?? '–')), el('span', {}, label ?? '')),
+        ),
       );
       say(failures.join(' · '));
     },

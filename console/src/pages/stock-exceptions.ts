@@ -31,7 +31,11 @@ interface StockException {
  */
 export const stockExceptionsPage: Page = (root, { graph, say }) => {
   const list = el('div', { id: 'stock-exceptions' });
-  root.append(el('h2', {}, 'Stock exceptions'), el('p', { class: 'hint' }, 'Till sales beyond recorded stock: the shelf and the books disagree until the SKU is counted at that store.'), list);
+  root.append(
+    el('h2', {}, 'Stock exceptions'),
+    el('p', { class: 'hint' }, 'Till sales beyond recorded stock: the shelf and the books disagree until the SKU is counted at that store.'),
+    list,
+  );
   return poll(
     async () => {
       const { stockExceptions } = await graph<{ stockExceptions: StockException[] }>(STOCK_EXCEPTIONS);
@@ -44,12 +48,24 @@ export const stockExceptionsPage: Page = (root, { graph, say }) => {
                 ['Store', (exception) => `${exception.movement.location.name} (${exception.movement.location.code})`],
                 ['SKU', (exception) => exception.movement.sku],
                 ['Units beyond stock', (exception) => String(exception.unitsBeyondStock)],
-                ['Order', (exception) => el('a', { href: `#trace/${encodeURIComponent(exception.movement.correlationId)}`, class: 'mono' }, exception.movement.orderId ?? exception.movement.correlationId)],
+                [
+                  'Order',
+                  (exception) =>
+                    el(
+                      'a',
+                      { href: `#trace/${encodeURIComponent(exception.movement.correlationId)}`, class: 'mono' },
+                      exception.movement.orderId ?? exception.movement.correlationId,
+                    ),
+                ],
                 [
                   'Cycle count',
                   (exception) =>
                     exception.countedBy
-                      ? el('span', { class: 'ok' }, `counted ${exception.countedBy.occurredAt.slice(0, 10)} (${exception.countedBy.quantityDelta >= 0 ? '+' : ''}${exception.countedBy.quantityDelta})`)
+                      ? el(
+                          'span',
+                          { class: 'ok' },
+                          `counted ${exception.countedBy.occurredAt.slice(0, 10)} (${exception.countedBy.quantityDelta >= 0 ? '+' : ''}${exception.countedBy.quantityDelta})`,
+                        )
                       : el('span', { class: 'bad' }, 'needs a cycle count'),
                 ],
               ],

@@ -37,13 +37,20 @@ export const tracePage: Page = (root, { graph, say }, initial = '') => {
     const correlationId = (await orderCorrelationId(query)) ?? query;
     const { trace } = await graph<{ trace: { correlationId: string; steps: TraceStep[] } }>(TRACE, { correlationId });
     if (trace.steps.length === 0) {
-      result.replaceChildren(el('p', { class: 'empty', 'data-state': 'not-found' }, `Not found: nothing in the mesh carries "${query}" as an order number or correlation id.`));
+      result.replaceChildren(
+        el('p', { class: 'empty', 'data-state': 'not-found' }, `Not found: nothing in the mesh carries "${query}" as an order number or correlation id.`),
+      );
       return;
     }
     const canvas = el('canvas', { id: 'trace-chart' });
     const domains = new Set(trace.steps.map((step) => step.domain));
     result.replaceChildren(
-      el('p', { 'data-state': 'found' }, `${trace.steps.length} steps across ${domains.size} domains · correlation id `, el('span', { class: 'mono', id: 'trace-correlation-id' }, trace.correlationId)),
+      el(
+        'p',
+        { 'data-state': 'found' },
+        `${trace.steps.length} steps across ${domains.size} domains · correlation id `,
+        el('span', { class: 'mono', id: 'trace-correlation-id' }, trace.correlationId),
+      ),
       el('div', { class: 'chart short' }, canvas),
       table<TraceStep>(
         [
@@ -56,7 +63,11 @@ export const tracePage: Page = (root, { graph, say }, initial = '') => {
         (step) => ({ 'data-domain': step.domain, 'data-at': step.at }),
       ),
     );
-    chart = laneChart(canvas, LANES.filter((lane) => domains.has(lane)), trace.steps.map((step) => ({ at: Date.parse(step.at), lane: step.domain, label: `${step.domain} · ${step.kind}` })));
+    chart = laneChart(
+      canvas,
+      LANES.filter((lane) => domains.has(lane)),
+      trace.steps.map((step) => ({ at: Date.parse(step.at), lane: step.domain, label: `${step.domain} · ${step.kind}` })),
+    );
   };
 
   const orderCorrelationId = async (query: string): Promise<string | null> => {

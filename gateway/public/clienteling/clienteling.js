@@ -180,7 +180,14 @@
   function startWatching(event) {
     event.preventDefault();
     const storeId = $('store').value;
-    const skus = [...new Set($('skus').value.split(/[\s,]+/).map((sku) => sku.trim()).filter(Boolean))];
+    const skus = [
+      ...new Set(
+        $('skus')
+          .value.split(/[\s,]+/)
+          .map((sku) => sku.trim())
+          .filter(Boolean),
+      ),
+    ];
     const token = $('token').value.trim();
     if (!storeId || skus.length === 0) return say('Pick a store and at least one SKU.');
     if (skus.length > 200) return say('At most 200 SKUs.');
@@ -205,7 +212,13 @@
           const code = closeEvent?.code;
           if (FATAL_CLOSE_CODES.has(code)) {
             setConnection('closed', `closed (${code})`);
-            say(code === 4401 ? 'The token was refused: use a fresh one.' : code === 4430 ? 'Too many open sockets for this associate.' : `Closed: ${closeEvent.reason || code}`);
+            say(
+              code === 4401
+                ? 'The token was refused: use a fresh one.'
+                : code === 4430
+                  ? 'Too many open sockets for this associate.'
+                  : `Closed: ${closeEvent.reason || code}`,
+            );
           } else if (client) setConnection('reconnecting', 'reconnecting…');
         },
       },

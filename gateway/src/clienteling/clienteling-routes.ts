@@ -40,9 +40,17 @@ export function clientelingRoutes(tokens: TokenVerification): Record<string, Rou
       const storeId = url.searchParams.get('storeId') ?? '';
       const role = url.searchParams.get('role') ?? 'associate';
       if (!LOCATION_ID.test(storeId) || !isRole(role) || role === 'anonymous' || role === 'customer') {
-        return send(res, 400, 'application/json', JSON.stringify({ error: 'storeId must be a location id such as loc_nyc01; role associate, analyst or admin' }));
+        return send(
+          res,
+          400,
+          'application/json',
+          JSON.stringify({ error: 'storeId must be a location id such as loc_nyc01; role associate, analyst or admin' }),
+        );
       }
-      void signDevToken({ role, subject: `${role}-${storeId}-dev`, storeId }, { secret: tokens.secret, issuer: tokens.issuer, audience: tokens.audience, expiresIn: '8h' }).then(
+      void signDevToken(
+        { role, subject: `${role}-${storeId}-dev`, storeId },
+        { secret: tokens.secret, issuer: tokens.issuer, audience: tokens.audience, expiresIn: '8h' },
+      ).then(
         (token) => send(res, 200, 'application/json', JSON.stringify({ token })),
         () => send(res, 500, 'application/json', JSON.stringify({ error: 'could not sign a token' })),
       );

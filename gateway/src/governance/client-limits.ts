@@ -35,7 +35,14 @@ export function createClientLimits(config: GovernanceConfig, logger: Logger): Cl
     if (points <= 0) return undefined;
     const keyPrefix = `mesh-gateway:${name}`;
     if (!redis) return new RateLimiterMemory({ keyPrefix, points, duration });
-    return new RateLimiterRedis({ storeClient: redis, keyPrefix, points, duration, rejectIfRedisNotReady: true, insuranceLimiter: new RateLimiterMemory({ keyPrefix, points, duration }) });
+    return new RateLimiterRedis({
+      storeClient: redis,
+      keyPrefix,
+      points,
+      duration,
+      rejectIfRedisNotReady: true,
+      insuranceLimiter: new RateLimiterMemory({ keyPrefix, points, duration }),
+    });
   };
   const requests = limiter('requests', config.requestsPerWindow, config.requestWindowSeconds);
   const budget = limiter('cost', config.costBudgetPerWindow, config.costBudgetWindowSeconds);
@@ -65,10 +72,14 @@ export function createClientLimits(config: GovernanceConfig, logger: Logger): Cl
         // A refused operation changes nothing: its points go back, and the budget left is what it was.
         const after = await budget.reward(key, points);
         return {
-          refusal: refusal('COST_BUDGET_EXCEEDED', `This operation costs ${points} and the client has ${after.remainingPoints} of ${config.costBudgetPerWindow} left in this ${config.costBudgetWindowSeconds} s window`, {
-            retryAfterMs: rejection.msBeforeNext,
-            extensions: { cost: { estimated: points, budgetRemaining: after.remainingPoints } },
-          }),
+          refusal: refusal(
+            'COST_BUDGET_EXCEEDED',
+            `This operation costs ${points} and the client has ${after.remainingPoints} of ${config.costBudgetPerWindow} left in this ${config.costBudgetWindowSeconds} s window`,
+            {
+              retryAfterMs: rejection.msBeforeNext,
+              extensions: { cost: { estimated: points, budgetRemaining: after.remainingPoints } },
+            },
+          ),
         };
       }
     },

@@ -130,5 +130,8 @@ function readListSizes(raw: string | undefined): Readonly<Record<string, number>
 }
 
 function readList(raw: string | undefined): string[] {
-  return (raw ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+  return (raw ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
 }

@@ -15,7 +15,9 @@ export function declaredListSizes(supergraph: Supergraph, configured: Readonly<R
         if (directive.name !== 'listSize' && !directive.name.endsWith('__listSize')) continue;
         const args = directive.arguments() as { assumedSize?: unknown; slicingArguments?: unknown };
         const assumedSize = typeof args.assumedSize === 'number' ? args.assumedSize : undefined;
-        const slicingArguments = Array.isArray(args.slicingArguments) ? args.slicingArguments.filter((arg): arg is string => typeof arg === 'string') : undefined;
+        const slicingArguments = Array.isArray(args.slicingArguments)
+          ? args.slicingArguments.filter((arg): arg is string => typeof arg === 'string')
+          : undefined;
         sizes.set(`${type.name}.${field.name}`, { ...(assumedSize !== undefined ? { assumedSize } : {}), ...(slicingArguments ? { slicingArguments } : {}) });
       }
     }

@@ -22,9 +22,26 @@ export interface OperationGuard {
 
 export function createOperationGuard(limits: OperationLimitsConfig, supergraph: () => LoadedSupergraph): OperationGuard {
   const shapeRules: readonly { readonly code: RefusalCode; readonly rule: (reject: (error: GraphQLError) => void) => ValidationRule }[] = [
-    { code: 'OPERATION_TOO_DEEP', rule: (reject) => maxDepthRule({ n: limits.maxDepth, ignoreIntrospection: true, exposeLimits: true, propagateOnRejection: false, onReject: [(_, error) => reject(error)] }) },
-    { code: 'TOO_MANY_ALIASES', rule: (reject) => maxAliasesRule({ n: limits.maxAliases, exposeLimits: true, propagateOnRejection: false, onReject: [(_, error) => reject(error)] }) },
-    { code: 'TOO_MANY_DIRECTIVES', rule: (reject) => maxDirectivesRule({ n: limits.maxDirectives, exposeLimits: true, propagateOnRejection: false, onReject: [(_, error) => reject(error)] }) },
+    {
+      code: 'OPERATION_TOO_DEEP',
+      rule: (reject) =>
+        maxDepthRule({
+          n: limits.maxDepth,
+          ignoreIntrospection: true,
+          exposeLimits: true,
+          propagateOnRejection: false,
+          onReject: [(_, error) => reject(error)],
+        }),
+    },
+    {
+      code: 'TOO_MANY_ALIASES',
+      rule: (reject) => maxAliasesRule({ n: limits.maxAliases, exposeLimits: true, propagateOnRejection: false, onReject: [(_, error) => reject(error)] }),
+    },
+    {
+      code: 'TOO_MANY_DIRECTIVES',
+      rule: (reject) =>
+        maxDirectivesRule({ n: limits.maxDirectives, exposeLimits: true, propagateOnRejection: false, onReject: [(_, error) => reject(error)] }),
+    },
   ];
   const shapes = new WeakMap<DocumentNode, GraphQLError | null>();
   let model: { id: string; value: CostModel } | undefined;
@@ -60,9 +77,13 @@ export function createOperationGuard(limits: OperationLimitsConfig, supergraph: 
       const cost = estimateOperationCost(schema, operation, fragmentsOf(document.definitions), variables, costModel());
       if (cost > limits.maxCost) {
         return {
-          refusal: refusal('OPERATION_TOO_COSTLY', `The operation's estimated cost ${cost} exceeds the limit of ${limits.maxCost}; ask for smaller pages (first)`, {
-            extensions: { cost: { estimated: cost, max: limits.maxCost } },
-          }),
+          refusal: refusal(
+            'OPERATION_TOO_COSTLY',
+            `The operation's estimated cost ${cost} exceeds the limit of ${limits.maxCost}; ask for smaller pages (first)`,
+            {
+              extensions: { cost: { estimated: cost, max: limits.maxCost } },
+            },
+          ),
         };
       }
       return { cost, maxCost: limits.maxCost };

@@ -31,9 +31,7 @@ export interface OperationRequest {
 
 /** What to run: the listed document for an id, a refusal, or the request as sent. */
 export type TrustedVerdict =
-  | { readonly kind: 'listed'; readonly query: string }
-  | { readonly kind: 'refused'; readonly error: GraphQLError }
-  | { readonly kind: 'as-sent' };
+  { readonly kind: 'listed'; readonly query: string } | { readonly kind: 'refused'; readonly error: GraphQLError } | { readonly kind: 'as-sent' };
 
 export type TrustedOperations = (request: OperationRequest) => TrustedVerdict;
 
@@ -64,7 +62,10 @@ export function createTrustedOperations(config: TrustedOperationsConfig, manifes
     const key = `${request.client}\n${request.operationName ?? ''}\n${query.length}`;
     if (!logged.has(key) && logged.size < MAX_LOGGED_UNKNOWN) {
       logged.add(key);
-      logger.warn({ client: request.client || 'unnamed', operationName: request.operationName ?? null, mode, exempt }, 'operation not in the persisted-operation manifest');
+      logger.warn(
+        { client: request.client || 'unnamed', operationName: request.operationName ?? null, mode, exempt },
+        'operation not in the persisted-operation manifest',
+      );
     }
     return AS_SENT;
   };

@@ -38,7 +38,11 @@ export function withResumeCursor(primary: FetchNode, apiSchema: GraphQLSchema): 
   if (!operation || !root || !definition || !isObjectType(returned) || !returned.getFields()['cursor']) return primary;
   if (!definition.args.some((arg) => arg.name === 'after' && getNamedType(arg.type).name === 'String')) return primary;
   if (root.selectionSet?.selections.some((selection) => selection.kind === Kind.FIELD && selection.alias?.value === RESUME_CURSOR_ALIAS)) return primary;
-  const hidden = (alias: string, name: string): FieldNode => ({ kind: Kind.FIELD, alias: { kind: Kind.NAME, value: alias }, name: { kind: Kind.NAME, value: name } });
+  const hidden = (alias: string, name: string): FieldNode => ({
+    kind: Kind.FIELD,
+    alias: { kind: Kind.NAME, value: alias },
+    name: { kind: Kind.NAME, value: name },
+  });
   const added = [hidden(RESUME_CURSOR_ALIAS, 'cursor'), ...(returned.getFields()['kind'] ? [hidden(RESUME_KIND_ALIAS, 'kind')] : [])];
   const newRoot: FieldNode = { ...root, selectionSet: { kind: Kind.SELECTION_SET, selections: [...added, ...(root.selectionSet?.selections ?? [])] } };
   const rewritten: OperationDefinitionNode = { ...operation, selectionSet: { ...operation.selectionSet, selections: [newRoot] } };

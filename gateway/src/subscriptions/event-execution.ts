@@ -35,7 +35,11 @@ export async function executeEvent(execution: EventExecution, event: FormattedEx
   };
   const primary: FetchNode = { ...plan.primary, serviceName: EVENT_SOURCE };
   const queryPlan: QueryPlan = { kind: 'QueryPlan', node: plan.rest ? { kind: 'Sequence', nodes: [primary, plan.rest] } : primary };
-  const operationContext = buildOperationContext({ schema: planner.apiGraphQLSchema, operationDocument: document, ...(operationName ? { operationName } : {}) });
+  const operationContext = buildOperationContext({
+    schema: planner.apiGraphQLSchema,
+    operationDocument: document,
+    ...(operationName ? { operationName } : {}),
+  });
   // Only the fields the executor and data sources read; the rest of Apollo's request context
   // (cache, metrics reporting, overall cache policy) has no meaning for a pushed event.
   const requestContext = {

@@ -23,14 +23,24 @@ export interface GroupingInput {
 /** The key under which identical subscriptions share a group. */
 export function groupingKey(input: GroupingInput): string {
   const { role, subject, customerId, storeId } = input.principal;
-  return JSON.stringify([input.runtimeId, input.operationName ?? null, input.query, input.variables, [role, subject ?? null, customerId ?? null, storeId ?? null]]);
+  return JSON.stringify([
+    input.runtimeId,
+    input.operationName ?? null,
+    input.query,
+    input.variables,
+    [role, subject ?? null, customerId ?? null, storeId ?? null],
+  ]);
 }
 
 /** Per document, the variables that only feed the root field's `after` or `snapshot`. */
 const catchUpOnly = new WeakMap<DocumentNode, ReadonlySet<string>>();
 
 /** The variables without those that only feed the root field's `after` or `snapshot` (used nowhere else in the document). */
-export function liveVariables(document: DocumentNode, operation: OperationDefinitionNode, variables: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
+export function liveVariables(
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Readonly<Record<string, unknown>>,
+): Readonly<Record<string, unknown>> {
   let only = catchUpOnly.get(document);
   if (!only) {
     only = catchUpVariablesOf(document, operation);
@@ -44,7 +54,9 @@ export function liveVariables(document: DocumentNode, operation: OperationDefini
 function catchUpVariablesOf(document: DocumentNode, operation: OperationDefinitionNode): ReadonlySet<string> {
   const [root] = operation.selectionSet.selections;
   if (root?.kind !== Kind.FIELD) return new Set();
-  const catchUp = (root.arguments ?? []).flatMap((argument) => (argument.name.value in CATCH_UP_ARGUMENTS && argument.value.kind === Kind.VARIABLE ? [argument.value.name.value] : []));
+  const catchUp = (root.arguments ?? []).flatMap((argument) =>
+    argument.name.value in CATCH_UP_ARGUMENTS && argument.value.kind === Kind.VARIABLE ? [argument.value.name.value] : [],
+  );
   if (catchUp.length === 0) return new Set();
   const uses = new Map<string, number>();
   visit(document, { Variable: (node) => void uses.set(node.name.value, (uses.get(node.name.value) ?? 0) + 1) });

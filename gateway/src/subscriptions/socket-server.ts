@@ -196,7 +196,15 @@ export function serveGatewaySubscriptions(options: GatewaySubscriptionOptions): 
     const { delivery, groupKey, plan, variables } = entry;
     if (!delivery.active()) return endedChannel();
     const group = (onClosed: () => void, upstream = liveOnly(primaryRequest(plan, variables)), onDelivered?: (cursor: string | undefined) => void) =>
-      new SubscriptionGroup({ execution: { ...entry, planner: entry.runtime.planner, services: entry.runtime.services }, upstream, pool, logger, formatResult, onClosed, ...(onDelivered ? { onDelivered } : {}) });
+      new SubscriptionGroup({
+        execution: { ...entry, planner: entry.runtime.planner, services: entry.runtime.services },
+        upstream,
+        pool,
+        logger,
+        formatResult,
+        onClosed,
+        ...(onDelivered ? { onDelivered } : {}),
+      });
     let live = groups.get(groupKey);
     if (!live?.open) {
       const created: SubscriptionGroup = group(() => {
@@ -248,7 +256,11 @@ export function serveGatewaySubscriptions(options: GatewaySubscriptionOptions): 
 }
 
 function endedChannel(): AsyncIterableIterator<ExecutionResult> {
-  const channel = new EventChannel<ExecutionResult>(1, () => {}, () => ({}));
+  const channel = new EventChannel<ExecutionResult>(
+    1,
+    () => {},
+    () => ({}),
+  );
   channel.end();
   return channel;
 }

@@ -49,7 +49,11 @@ export class Subscriber {
     onLeave: (subscriber: Subscriber) => void,
   ) {
     this.header = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
-    this.results = new EventChannel<ExecutionResult>(1, () => onLeave(this), () => slowConsumer());
+    this.results = new EventChannel<ExecutionResult>(
+      1,
+      () => onLeave(this),
+      () => slowConsumer(),
+    );
   }
 
   /** Writes one shared payload (from sharedPayload) as this subscription's `next` message, or ends a reader too far behind. */

@@ -31,7 +31,11 @@ export interface GroupOptions {
 /** The primary fetch of a plan as sent upstream, with the variables it uses. */
 export function primaryRequest(plan: SubscriptionPlan, variables: Readonly<Record<string, unknown>>): UpstreamRequest {
   const used = (plan.primary.variableUsages ?? []).filter((name) => name in variables);
-  return { query: plan.primary.operation, operationName: plan.primary.operationName, variables: Object.fromEntries(used.map((name) => [name, variables[name]])) };
+  return {
+    query: plan.primary.operation,
+    operationName: plan.primary.operationName,
+    variables: Object.fromEntries(used.map((name) => [name, variables[name]])),
+  };
 }
 
 /** The cursor of a CHANGE update (not of snapshot rows, which share the position they were read at). */

@@ -38,7 +38,8 @@ export class SubscriptionPlanner {
     if (cached) return cached;
     const operation = operationFromDocument(this.apiSchema, document, { ...(operationName ? { operationName } : {}), validate: false });
     const node = this.planner.buildQueryPlan(operation).node;
-    if (node?.kind !== 'Subscription') throw new GraphQLError('Only subscription operations are served over WebSocket', { extensions: { code: 'BAD_REQUEST' } });
+    if (node?.kind !== 'Subscription')
+      throw new GraphQLError('Only subscription operations are served over WebSocket', { extensions: { code: 'BAD_REQUEST' } });
     // The primary also carries each update's cursor, so a dropped upstream can resume (cursor-resume.ts).
     const plan: SubscriptionPlan = { primary: withResumeCursor(node.primary, this.apiGraphQLSchema), rest: node.rest };
     if (this.cache.size >= 500) this.cache.delete(this.cache.keys().next().value as string);

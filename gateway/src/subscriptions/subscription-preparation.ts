@@ -117,7 +117,13 @@ export function createSubscriptionPreparation(options: PreparationOptions): Subs
       if ('refusal' in verdict) return [verdict.refusal];
       const context: GatewayContext = { principal, correlationId: randomUUID(), clientKey };
       const args: ExecutionArgs = { schema, document, operationName: operationName ?? null, variableValues: coerced.coerced, contextValue: context };
-      const groupKey = groupingKey({ runtimeId: runtime.id, query: payload.query, operationName, variables: liveVariables(document, operation, coerced.coerced), principal });
+      const groupKey = groupingKey({
+        runtimeId: runtime.id,
+        query: payload.query,
+        operationName,
+        variables: liveVariables(document, operation, coerced.coerced),
+        principal,
+      });
       const catchUp = startsWithCatchUp(schema, operation, coerced.coerced);
       preparedArgs.set(args, { plan, delivery, groupKey, catchUp, document, operationName, variables: coerced.coerced, context, runtime, cost: verdict.cost });
       return args;

@@ -89,7 +89,10 @@ function tabOf(page: Page): BrowserTab {
     async evaluate<T>(expression: string, timeoutMs = 20_000) {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`page evaluation took over ${timeoutMs} ms: ${expression.slice(0, 120)}\nconsole:\n${consoleLines.join('\n')}`)), timeoutMs);
+        timer = setTimeout(
+          () => reject(new Error(`page evaluation took over ${timeoutMs} ms: ${expression.slice(0, 120)}\nconsole:\n${consoleLines.join('\n')}`)),
+          timeoutMs,
+        );
       });
       try {
         return (await Promise.race([page.evaluate(expression), timeout])) as T;

@@ -23,12 +23,20 @@ let meshUnderTest: MeshUnderTest | undefined;
 let orderDomain: EventBus | undefined;
 const mesh = (): MeshUnderTest => meshUnderTest ?? assert.fail('mesh not started');
 
-before(async () => {
-  // Two deliveries 200 ms apart before a dead letter, so a poison event shows in a second.
-  meshUnderTest = await startMeshUnderTest({ EVENT_MAX_DELIVER: '2', EVENT_RETRY_BACKOFF_MS: '200', INVENTORY_RELAY_INTERVAL_MS: '50', ORDER_RELAY_INTERVAL_MS: '50' });
-  // Stands in for a misbehaving order domain: publishes events straight onto the bus.
-  orderDomain = await connectJetStreamBus({ servers: mesh().mesh.natsUrl, name: 'console-test-order-stand-in' });
-}, { timeout: 300_000 });
+before(
+  async () => {
+    // Two deliveries 200 ms apart before a dead letter, so a poison event shows in a second.
+    meshUnderTest = await startMeshUnderTest({
+      EVENT_MAX_DELIVER: '2',
+      EVENT_RETRY_BACKOFF_MS: '200',
+      INVENTORY_RELAY_INTERVAL_MS: '50',
+      ORDER_RELAY_INTERVAL_MS: '50',
+    });
+    // Stands in for a misbehaving order domain: publishes events straight onto the bus.
+    orderDomain = await connectJetStreamBus({ servers: mesh().mesh.natsUrl, name: 'console-test-order-stand-in' });
+  },
+  { timeout: 300_000 },
+);
 after(async () => {
   await orderDomain?.close();
   await meshUnderTest?.stop();
@@ -69,7 +77,11 @@ interface TraceAnswer {
   trace: { steps: Array<{ domain: string; kind: string }> };
 }
 const traceOf = async (correlationId: string) => {
-  const response = await mesh().query<TraceAnswer, { id: string }>('query ($id: String!) { trace(correlationId: $id) { steps { domain kind } } }', { id: correlationId }, admin);
+  const response = await mesh().query<TraceAnswer, { id: string }>(
+    'query ($id: String!) { trace(correlationId: $id) { steps { domain kind } } }',
+    { id: correlationId },
+    admin,
+  );
   assert.equal(response.errors, undefined, JSON.stringify(response.errors));
   return response.data!.trace.steps;
 };
@@ -97,20 +109,35 @@ describe('the operations console in headless Chromium', () => {
       assert.equal(answer.typename, 'OrderPlaced');
       placed.push(answer);
     }
-    const series = await inPage<{ placed: number[]; placedInInterval: number[] }>(`(() => { const p = ${points}; return p.placed.at(-1) === 2 && p; })()`, 'two orders on the chart');
+    const series = await inPage<{ placed: number[]; placedInInterval: number[] }>(
+      `(() => { const p = ${points}; return p.placed.at(-1) === 2 && p; })()`,
+      'two orders on the chart',
+    );
     assert.equal(series.placed[0], 0, 'the chart starts from none placed since it opened');
-    assert.equal(series.placedInInterval.reduce((sum, value) => sum + value, 0), 2, 'the per-interval series adds up to the two orders');
+    assert.equal(
+      series.placedInInterval.reduce((sum, value) => sum + value, 0),
+      2,
+      'the per-interval series adds up to the two orders',
+    );
     assert.equal(await tab().evaluate<string>(`document.querySelector('[data-kpi="placed"] strong').textContent`), '2');
 
     // The second order is taken through to the ledger for the trace search below.
     const order = placed[1]!;
     await until(`order ${order.orderId} confirmed`, 30_000, async () => {
-      const response = await mesh().query<{ order: { status: string } | null }, { id: string }>('query ($id: ID!) { order(id: $id) { status } }', { id: order.orderId }, admin);
+      const response = await mesh().query<{ order: { status: string } | null }, { id: string }>(
+        'query ($id: ID!) { order(id: $id) { status } }',
+        { id: order.orderId },
+        admin,
+      );
       return response.data?.order?.status === 'CONFIRMED' ? true : undefined;
     });
     const shipped = await mesh().query(ShipOrderDocument, { orderId: order.orderId, idempotencyKey: `${RUN}-ship` }, admin);
     assert.equal(shipped.errors, undefined, JSON.stringify(shipped.errors));
-    const read = await mesh().query<{ order: { number: string; correlationId: string } }, { id: string }>('query ($id: ID!) { order(id: $id) { number correlationId } }', { id: order.orderId }, admin);
+    const read = await mesh().query<{ order: { number: string; correlationId: string } }, { id: string }>(
+      'query ($id: ID!) { order(id: $id) { number correlationId } }',
+      { id: order.orderId },
+      admin,
+    );
     tracedOrder = read.data!.order;
   });
 
@@ -131,9 +158,16 @@ describe('the operations console in headless Chromium', () => {
     assert.equal(await tab().evaluate<string>(`document.getElementById('message').textContent`), '', 'no KPI query failed');
 
     // The same figures through the gateway: each domain answered its own fields.
-    const direct = await mesh().query<{ liveKpis: { orderPlacedToLedger: { count: number; p99Seconds: number | null }; stockMovementToAvailability: { count: number }; oldestPendingOrderAgeSeconds: number } }, Record<string, never>>(
-      '{ liveKpis { orderPlacedToLedger { count p99Seconds } stockMovementToAvailability { count } oldestPendingOrderAgeSeconds } }', {}, admin,
-    );
+    const direct = await mesh().query<
+      {
+        liveKpis: {
+          orderPlacedToLedger: { count: number; p99Seconds: number | null };
+          stockMovementToAvailability: { count: number };
+          oldestPendingOrderAgeSeconds: number;
+        };
+      },
+      Record<string, never>
+    >('{ liveKpis { orderPlacedToLedger { count p99Seconds } stockMovementToAvailability { count } oldestPendingOrderAgeSeconds } }', {}, admin);
     assert.equal(direct.errors, undefined, JSON.stringify(direct.errors));
     assert.ok(direct.data!.liveKpis.orderPlacedToLedger.count >= 2 && direct.data!.liveKpis.orderPlacedToLedger.p99Seconds! > 0);
     assert.ok(direct.data!.liveKpis.stockMovementToAvailability.count >= 2);
@@ -143,7 +177,9 @@ describe('the operations console in headless Chromium', () => {
 
   test('a search by order number shows the order, inventory and ledger steps in time order; an unknown id shows "not found"', { timeout: 60_000 }, async () => {
     const order = tracedOrder ?? assert.fail('no order was placed');
-    await until('the ledger posted the shipped order', 30_000, async () => ((await traceOf(order.correlationId)).some((step) => step.domain === 'LEDGER') ? true : undefined));
+    await until('the ledger posted the shipped order', 30_000, async () =>
+      (await traceOf(order.correlationId)).some((step) => step.domain === 'LEDGER') ? true : undefined,
+    );
     await go(`#trace`);
     await inPage(`document.getElementById('trace-form')`, 'the trace form');
     await tab().evaluate(`(() => {
@@ -151,10 +187,16 @@ describe('the operations console in headless Chromium', () => {
       document.getElementById('trace-form').requestSubmit();
     })()`);
     await inPage(`document.querySelector('#trace-result [data-state="found"]')`, 'the trace');
-    const rows = await tab().evaluate<Array<{ domain: string; at: string }>>(`[...document.querySelectorAll('#trace-result tr[data-domain]')].map((row) => ({ domain: row.dataset.domain, at: row.dataset.at }))`);
+    const rows = await tab().evaluate<Array<{ domain: string; at: string }>>(
+      `[...document.querySelectorAll('#trace-result tr[data-domain]')].map((row) => ({ domain: row.dataset.domain, at: row.dataset.at }))`,
+    );
     assert.deepEqual([...new Set(rows.map((row) => row.domain))].sort(), ['INVENTORY', 'LEDGER', 'ORDER']);
     const times = rows.map((row) => Date.parse(row.at));
-    assert.deepEqual(times, [...times].sort((a, b) => a - b), 'steps in time order');
+    assert.deepEqual(
+      times,
+      [...times].sort((a, b) => a - b),
+      'steps in time order',
+    );
     assert.equal(rows.length, (await traceOf(order.correlationId)).length, 'every step of the workflow is shown');
     assert.equal(await tab().evaluate<string>(`document.getElementById('trace-correlation-id').textContent`), order.correlationId);
     assert.ok(await tab().evaluate<boolean>(`Boolean(document.querySelector('#trace-chart'))`), 'the timeline chart is drawn');
@@ -168,54 +210,92 @@ describe('the operations console in headless Chromium', () => {
     assert.equal(await tab().evaluate<string>(`document.getElementById('message').textContent`), '', 'no error shown');
   });
 
-  test("a poison event shows in the dead letters with its reason; the analyst's replay is refused FORBIDDEN; after the fix the admin's replay processes it once and it leaves the list", { timeout: 90_000 }, async () => {
-    const bus = orderDomain ?? assert.fail('no bus');
-    const orderId = `ord_console_${RUN}`;
-    const correlationId = `console-poison-${RUN}`;
-    const money = (minorUnits: number) => ({ minorUnits, currency: 'USD' as const });
-    const line = { lineNumber: 1, sku: 'SKU-0001-03', quantity: 1, unitPrice: money(5099), tax: money(408), lineTotal: money(5507) };
-    const placed = createEnvelope(
-      'order.order-placed',
-      { orderId, orderNumber: `W-CON-${RUN}`, channel: 'WEB', locationId: WAREHOUSE, fulfillment: { type: 'SHIP', locationId: WAREHOUSE }, lines: [line], subtotal: money(5099), tax: money(408), total: money(5507), status: 'PLACED' },
-      { correlationId, idempotencyKey: `order:${orderId}:placed` },
-    );
-    const shipped = createEnvelope(
-      'order.order-status-changed',
-      { orderId, from: 'CONFIRMED', to: 'SHIPPED', fulfillment: { type: 'SHIP', channel: 'WEB', locationId: WAREHOUSE, currency: 'USD', lines: [{ sku: 'SKU-0001-03', quantity: 1, unitCostMinor: 2295 }] } },
-      { causedBy: placed, idempotencyKey: `order:${orderId}:status:SHIPPED` },
-    );
-    const row = `#dead-letters tr[data-event-id="${shipped.id}"][data-consumer="inventory-order-events"]`;
+  test(
+    "a poison event shows in the dead letters with its reason; the analyst's replay is refused FORBIDDEN; after the fix the admin's replay processes it once and it leaves the list",
+    { timeout: 90_000 },
+    async () => {
+      const bus = orderDomain ?? assert.fail('no bus');
+      const orderId = `ord_console_${RUN}`;
+      const correlationId = `console-poison-${RUN}`;
+      const money = (minorUnits: number) => ({ minorUnits, currency: 'USD' as const });
+      const line = { lineNumber: 1, sku: 'SKU-0001-03', quantity: 1, unitPrice: money(5099), tax: money(408), lineTotal: money(5507) };
+      const placed = createEnvelope(
+        'order.order-placed',
+        {
+          orderId,
+          orderNumber: `W-CON-${RUN}`,
+          channel: 'WEB',
+          locationId: WAREHOUSE,
+          fulfillment: { type: 'SHIP', locationId: WAREHOUSE },
+          lines: [line],
+          subtotal: money(5099),
+          tax: money(408),
+          total: money(5507),
+          status: 'PLACED',
+        },
+        { correlationId, idempotencyKey: `order:${orderId}:placed` },
+      );
+      const shipped = createEnvelope(
+        'order.order-status-changed',
+        {
+          orderId,
+          from: 'CONFIRMED',
+          to: 'SHIPPED',
+          fulfillment: {
+            type: 'SHIP',
+            channel: 'WEB',
+            locationId: WAREHOUSE,
+            currency: 'USD',
+            lines: [{ sku: 'SKU-0001-03', quantity: 1, unitCostMinor: 2295 }],
+          },
+        },
+        { causedBy: placed, idempotencyKey: `order:${orderId}:status:SHIPPED` },
+      );
+      const row = `#dead-letters tr[data-event-id="${shipped.id}"][data-consumer="inventory-order-events"]`;
 
-    // The poison: the shipment arrives while inventory holds no reservation for the order.
-    await go('#dead-letters');
-    await bus.publish(shipped);
-    const reason = await inPage<string>(`document.querySelector('${row} [data-field="reason"]')?.textContent`, 'the dead letter in the console');
-    assert.match(reason, /no decided reservation/);
+      // The poison: the shipment arrives while inventory holds no reservation for the order.
+      await go('#dead-letters');
+      await bus.publish(shipped);
+      const reason = await inPage<string>(`document.querySelector('${row} [data-field="reason"]')?.textContent`, 'the dead letter in the console');
+      assert.match(reason, /no decided reservation/);
 
-    // An analyst may look but not replay: the gateway's FORBIDDEN is shown on the row.
-    await tab().evaluate(`document.querySelector('${row} [data-action="replay"]').click()`);
-    const outcome = await inPage<string>(`(() => { const text = document.querySelector('${row} [data-field="outcome"]')?.textContent; return text && text !== 'replaying…' && text; })()`, 'the replay outcome');
-    assert.match(outcome, /^FORBIDDEN: /);
-    assert.match(await tab().evaluate<string>(`document.getElementById('message').textContent`), /^Replay refused: FORBIDDEN/);
+      // An analyst may look but not replay: the gateway's FORBIDDEN is shown on the row.
+      await tab().evaluate(`document.querySelector('${row} [data-action="replay"]').click()`);
+      const outcome = await inPage<string>(
+        `(() => { const text = document.querySelector('${row} [data-field="outcome"]')?.textContent; return text && text !== 'replaying…' && text; })()`,
+        'the replay outcome',
+      );
+      assert.match(outcome, /^FORBIDDEN: /);
+      assert.match(await tab().evaluate<string>(`document.getElementById('message').textContent`), /^Replay refused: FORBIDDEN/);
 
-    // The fix: the placement arrives and inventory reserves the stock.
-    await bus.publish(placed);
-    await until('the reservation', 20_000, async () => ((await traceOf(correlationId)).some((step) => step.kind === 'reservation HELD') ? true : undefined));
+      // The fix: the placement arrives and inventory reserves the stock.
+      await bus.publish(placed);
+      await until('the reservation', 20_000, async () => ((await traceOf(correlationId)).some((step) => step.kind === 'reservation HELD') ? true : undefined));
 
-    await signIn(await signDevToken(principals.admin));
-    await go('#dead-letters');
-    await inPage(`document.querySelector('${row} [data-action="replay"]')`, 'the letter for the admin');
-    await tab().evaluate(`document.querySelector('${row} [data-action="replay"]').click()`);
-    await inPage(`!document.querySelector('${row}') && document.querySelector('#dead-letters')`, 'the replayed letter to leave the list');
+      await signIn(await signDevToken(principals.admin));
+      await go('#dead-letters');
+      await inPage(`document.querySelector('${row} [data-action="replay"]')`, 'the letter for the admin');
+      await tab().evaluate(`document.querySelector('${row} [data-action="replay"]').click()`);
+      await inPage(`!document.querySelector('${row}') && document.querySelector('#dead-letters')`, 'the replayed letter to leave the list');
 
-    // Processed once: the reservation became one sale movement, and the letter cannot be replayed again.
-    await until('the replayed shipment committed the reservation', 20_000, async () => ((await traceOf(correlationId)).some((step) => step.kind === 'reservation COMMITTED') ? true : undefined));
-    const letters = await mesh().query<{ deadLetters: Array<{ id: string; consumer: string; eventId: string }> }, Record<string, never>>('{ deadLetters { id consumer eventId } }', {}, admin);
-    assert.deepEqual(letters.data?.deadLetters.filter((letter) => letter.consumer === 'inventory-order-events'), []);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const sales = (await traceOf(correlationId)).filter((step) => step.kind === 'stock movement SALE');
-    assert.equal(sales.length, 1, 'one sale movement for the replayed shipment');
-  });
+      // Processed once: the reservation became one sale movement, and the letter cannot be replayed again.
+      await until('the replayed shipment committed the reservation', 20_000, async () =>
+        (await traceOf(correlationId)).some((step) => step.kind === 'reservation COMMITTED') ? true : undefined,
+      );
+      const letters = await mesh().query<{ deadLetters: Array<{ id: string; consumer: string; eventId: string }> }, Record<string, never>>(
+        '{ deadLetters { id consumer eventId } }',
+        {},
+        admin,
+      );
+      assert.deepEqual(
+        letters.data?.deadLetters.filter((letter) => letter.consumer === 'inventory-order-events'),
+        [],
+      );
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const sales = (await traceOf(correlationId)).filter((step) => step.kind === 'stock movement SALE');
+      assert.equal(sales.length, 1, 'one sale movement for the replayed shipment');
+    },
+  );
 
   test('a till sale beyond recorded stock shows in the stock exceptions as needing a cycle count', { timeout: 60_000 }, async () => {
     const store = 'loc_nyc01';
@@ -228,11 +308,25 @@ describe('the operations console in headless Chromium', () => {
       'mutation($store: ID!, $tx: [PosTransactionInput!]!) { syncPosTransactions(storeId: $store, transactions: $tx) { results { outcome } } }',
       {
         store,
-        tx: [{ localId: `${RUN}-till-1`, deviceId: `till-${RUN}`, sequence: 1, occurredAt: new Date().toISOString(), currency: 'USD', lines: [{ sku, quantity, unitPriceMinor: String(unitPriceMinor) }], payment: { method: 'CARD', amountMinor: String(net + taxOf(net, 'USD')) } }],
+        tx: [
+          {
+            localId: `${RUN}-till-1`,
+            deviceId: `till-${RUN}`,
+            sequence: 1,
+            occurredAt: new Date().toISOString(),
+            currency: 'USD',
+            lines: [{ sku, quantity, unitPriceMinor: String(unitPriceMinor) }],
+            payment: { method: 'CARD', amountMinor: String(net + taxOf(net, 'USD')) },
+          },
+        ],
       },
       principals.associate,
     );
-    assert.deepEqual(synced.data?.syncPosTransactions.results.map((result) => result.outcome), ['RECORDED'], JSON.stringify(synced));
+    assert.deepEqual(
+      synced.data?.syncPosTransactions.results.map((result) => result.outcome),
+      ['RECORDED'],
+      JSON.stringify(synced),
+    );
     await go('#stock-exceptions');
     const row = await inPage<string[]>(
       `(() => { const row = [...document.querySelectorAll('#stock-exceptions tr[data-state]')].find((candidate) => candidate.textContent.includes(${JSON.stringify(sku)})); return row && [row.dataset.state, ...[...row.cells].map((cell) => cell.textContent)]; })()`,
@@ -252,7 +346,7 @@ describe('the operations console in headless Chromium', () => {
     );
     assert.deepEqual(states, { product: 'up', inventory: 'up', order: 'up', customer: 'up', ledger: 'up', integration: 'up' });
     await go('#reconciliation');
-    const verdict = await inPage<string>(`document.querySelector('#reconciliation-result [data-state]')?.dataset.state`, 'the day\'s reconciliation');
+    const verdict = await inPage<string>(`document.querySelector('#reconciliation-result [data-state]')?.dataset.state`, "the day's reconciliation");
     assert.ok(['reconciled', 'mismatched'].includes(verdict));
     assert.equal(await tab().evaluate<string>(`document.getElementById('message').textContent`), '');
   });

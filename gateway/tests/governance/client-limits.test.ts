@@ -38,7 +38,7 @@ after(async () => {
 
 const bearer = async (subject: string) => ({ authorization: `Bearer ${await signDevToken({ role: 'analyst', subject })}` });
 
-test("a flood from one client is refused with 429, Retry-After and RATE_LIMITED, while other clients keep their share", async () => {
+test('a flood from one client is refused with 429, Retry-After and RATE_LIMITED, while other clients keep their share', async () => {
   const flooder = await bearer('flooder');
   for (let i = 0; i < 5; i += 1) assert.equal((await post(behindProxy.url, { query: CHEAP }, flooder)).status, 200);
   const refused = await post(behindProxy.url, { query: CHEAP }, flooder);

@@ -35,7 +35,10 @@ for (const [what, env, message] of [
   ['a negative rate limit', { RATE_LIMIT_REQUESTS: '-1' }, /RATE_LIMIT_REQUESTS/],
 ] as const) {
   test(`${what} stops the gateway with a ConfigError naming it`, () => {
-    assert.throws(() => read(env), (error: unknown) => error instanceof ConfigError && message.test(error.message));
+    assert.throws(
+      () => read(env),
+      (error: unknown) => error instanceof ConfigError && message.test(error.message),
+    );
   });
 }
 

@@ -89,7 +89,11 @@ test('CSRF prevention stays on: a simple cross-site GET or text/plain POST is re
     const before = toys.requests();
     const get = await fetch(`${gateway.url}?query=${encodeURIComponent('{ missions { id } }')}`);
     assert.equal(get.status, 400);
-    const form = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ query: '{ missions { id } }' }) });
+    const form = await fetch(gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify({ query: '{ missions { id } }' }),
+    });
     assert.equal(form.status, 400);
     assert.equal(toys.requests(), before);
   }

@@ -24,7 +24,9 @@ export async function startRedis(): Promise<RunningRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'mesh-redis-'));
   const port = await freePort();
   const bin = process.env['REDIS_SERVER_BIN'] ?? 'redis-server';
-  const child: ChildProcess = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   await new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer) => {

@@ -31,14 +31,17 @@ before(async () => {
   toys = await startToySubgraphs();
   const path = writeSupergraph(composeToySupergraph(toys.urls));
   const apolloManifest = path.replace(/supergraph\.graphql$/, 'apollo-manifest.json');
-  writeFileSync(apolloManifest, JSON.stringify({
-    format: 'apollo-persisted-query-manifest',
-    version: 1,
-    operations: [
-      { id: persistedIdOf(MISSIONS), name: 'Missions', type: 'query', body: MISSIONS },
-      { id: 'planet-v1', name: 'Planet', type: 'query', body: PLANET },
-    ],
-  }));
+  writeFileSync(
+    apolloManifest,
+    JSON.stringify({
+      format: 'apollo-persisted-query-manifest',
+      version: 1,
+      operations: [
+        { id: persistedIdOf(MISSIONS), name: 'Missions', type: 'query', body: MISSIONS },
+        { id: 'planet-v1', name: 'Planet', type: 'query', body: PLANET },
+      ],
+    }),
+  );
   const codegenManifest = path.replace(/supergraph\.graphql$/, 'persisted-documents.json');
   writeFileSync(codegenManifest, JSON.stringify({ [persistedIdOf(MISSIONS)]: MISSIONS, 'sha256:planet': PLANET }));
 
@@ -48,7 +51,13 @@ before(async () => {
   jwks = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })));
   await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
   signProductionToken = (role) =>
-    new SignJWT({ role }).setProtectedHeader({ alg: 'RS256', kid: 'test' }).setIssuer(DEFAULT_ISSUER).setAudience(DEFAULT_AUDIENCE).setSubject(`${role}-1`).setExpirationTime('1h').sign(privateKey);
+    new SignJWT({ role })
+      .setProtectedHeader({ alg: 'RS256', kid: 'test' })
+      .setIssuer(DEFAULT_ISSUER)
+      .setAudience(DEFAULT_AUDIENCE)
+      .setSubject(`${role}-1`)
+      .setExpirationTime('1h')
+      .sign(privateKey);
 
   const modes = { PERSISTED_OPERATIONS_PATH: apolloManifest, TRUSTED_OPERATIONS: '*=log,storefront=enforce,internal=off' };
   development = await startGatewayOn(path, { NODE_ENV: 'development', ...modes }, logged.logger);
@@ -95,13 +104,17 @@ test("GraphQL Code Generator's persisted-documents file and its documentId field
   const unknown = await post(codegen.url, { documentId: 'sha256:nope' });
   assert.equal(unknown.status, 400);
   assert.equal(codeOf(unknown), 'PERSISTED_QUERY_NOT_FOUND');
-  assert.equal(codeOf(await post(codegen.url, { query: FREE_FORM }, { authorization: `Bearer ${await signDevToken({ role: 'customer', customerId: 'c1' })}` })), 'PERSISTED_QUERY_NOT_IN_LIST');
+  assert.equal(
+    codeOf(await post(codegen.url, { query: FREE_FORM }, { authorization: `Bearer ${await signDevToken({ role: 'customer', customerId: 'c1' })}` })),
+    'PERSISTED_QUERY_NOT_IN_LIST',
+  );
 });
 
 test('log mode serves an unlisted operation and logs it once; off mode neither checks nor logs', async () => {
   const warnings = () => logged.lines.filter((line) => /not in the persisted-operation manifest/.test(line.message)).length;
   const before = warnings();
-  for (let i = 0; i < 2; i += 1) assert.equal((await post(development.url, { query: FREE_FORM, operationName: null }, { 'apollographql-client-name': 'kiosk' })).status, 200);
+  for (let i = 0; i < 2; i += 1)
+    assert.equal((await post(development.url, { query: FREE_FORM, operationName: null }, { 'apollographql-client-name': 'kiosk' })).status, 200);
   assert.equal(warnings(), before + 1);
   assert.equal((await post(development.url, { query: FREE_FORM }, { 'apollographql-client-name': 'internal' })).status, 200);
   assert.equal(warnings(), before + 1);
@@ -130,5 +143,8 @@ test('in development staff and Sandbox may send free-form operations to an enfor
   const productionAdmin = await post(production.url, { query: FREE_FORM }, { ...storefront, authorization: `Bearer ${await signProductionToken('admin')}` });
   assert.equal(productionAdmin.status, 400);
   assert.equal(codeOf(productionAdmin), 'PERSISTED_QUERY_NOT_IN_LIST');
-  assert.equal((await post(production.url, byHash(persistedIdOf(MISSIONS)), { ...storefront, authorization: `Bearer ${await signProductionToken('admin')}` })).status, 200);
+  assert.equal(
+    (await post(production.url, byHash(persistedIdOf(MISSIONS)), { ...storefront, authorization: `Bearer ${await signProductionToken('admin')}` })).status,
+    200,
+  );
 });

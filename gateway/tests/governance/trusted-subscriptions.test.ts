@@ -40,7 +40,11 @@ function subscribe(clientName: string | undefined, payload: { query: string; var
   clients.push(c);
   const results: FormattedExecutionResult[] = [];
   const outcome: { error?: unknown } = {};
-  c.subscribe(payload, { next: (value) => void results.push(value as FormattedExecutionResult), error: (error) => (outcome.error = error), complete: () => {} });
+  c.subscribe(payload, {
+    next: (value) => void results.push(value as FormattedExecutionResult),
+    error: (error) => (outcome.error = error),
+    complete: () => {},
+  });
   return { results, outcome };
 }
 
@@ -48,7 +52,11 @@ const codeOfRefusal = (error: unknown) => (error as { extensions?: { code?: stri
 
 test('an enforced client type subscribes by persisted id and is refused unlisted or unknown operations with their codes', async () => {
   const listening = ticks.listenerCount('tick');
-  const byId = subscribe('clienteling', { query: '', variables: { sku: 'T1' }, extensions: { persistedQuery: { version: 1, sha256Hash: persistedIdOf(WATCH) } } });
+  const byId = subscribe('clienteling', {
+    query: '',
+    variables: { sku: 'T1' },
+    extensions: { persistedQuery: { version: 1, sha256Hash: persistedIdOf(WATCH) } },
+  });
   await eventually(async () => (ticks.listenerCount('tick') > listening ? true : undefined), 'the upstream subscription');
   ticks.emit('tick', { sku: 'T1', available: 4 });
   await eventually(async () => (byId.results.length > 0 ? true : undefined), 'the event');

@@ -41,7 +41,10 @@ async function subscribe(receiver: TestReceiver, topics: string[]): Promise<{ id
 }
 
 async function counts(id: string): Promise<{ pendingDeliveries: number; deliveredDeliveries: number; deadDeliveries: number }> {
-  const response = await mesh().query<{ eventSubscriptions: { id: string; pendingDeliveries: number; deliveredDeliveries: number; deadDeliveries: number }[] }, Record<string, never>>(SUBSCRIPTIONS, {}, analyst);
+  const response = await mesh().query<
+    { eventSubscriptions: { id: string; pendingDeliveries: number; deliveredDeliveries: number; deadDeliveries: number }[] },
+    Record<string, never>
+  >(SUBSCRIPTIONS, {}, analyst);
   assert.equal(response.errors, undefined, JSON.stringify(response.errors));
   const found = response.data!.eventSubscriptions.find((subscription) => subscription.id === id);
   assert.ok(found, `subscription ${id} is listed`);
@@ -50,15 +53,18 @@ async function counts(id: string): Promise<{ pendingDeliveries: number; delivere
 
 const ofSku = (receiver: TestReceiver, sku: string) => receiver.accepted.filter((delivery) => delivery.envelope.data['sku'] === sku);
 
-before(async () => {
-  meshUnderTest = await startMeshUnderTest({
-    INVENTORY_RELAY_INTERVAL_MS: '250',
-    INVENTORY_EXPIRY_INTERVAL_MS: '30000',
-    SUBSCRIBER_TIMEOUT_MS: String(TIMEOUT_MS),
-    SUBSCRIBER_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
-    SUBSCRIBER_RETRY_BASE_MS: '100',
-  });
-}, { timeout: 300_000 });
+before(
+  async () => {
+    meshUnderTest = await startMeshUnderTest({
+      INVENTORY_RELAY_INTERVAL_MS: '250',
+      INVENTORY_EXPIRY_INTERVAL_MS: '30000',
+      SUBSCRIBER_TIMEOUT_MS: String(TIMEOUT_MS),
+      SUBSCRIBER_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
+      SUBSCRIBER_RETRY_BASE_MS: '100',
+    });
+  },
+  { timeout: 300_000 },
+);
 after(async () => {
   await Promise.all(receivers.map((receiver) => receiver.close()));
   await meshUnderTest?.stop();
@@ -109,16 +115,24 @@ describe('outbound events to subscribers', () => {
       orders.push(placed.orderId);
     }
     for (const orderId of orders) {
-      const shipped = await mesh().query(`mutation Ship($id: ID!) { shipOrder(orderId: $id, idempotencyKey: "ship-${orderId}") { status } }`, { id: orderId }, associate);
+      const shipped = await mesh().query(
+        `mutation Ship($id: ID!) { shipOrder(orderId: $id, idempotencyKey: "ship-${orderId}") { status } }`,
+        { id: orderId },
+        associate,
+      );
       assert.equal(shipped.errors, undefined, JSON.stringify(shipped.errors));
     }
-    const chainOf = (orderId: string) => flaky.accepted.filter((delivery) => delivery.envelope.data['orderId'] === orderId).map((delivery) => delivery.envelope.data['to']);
+    const chainOf = (orderId: string) =>
+      flaky.accepted.filter((delivery) => delivery.envelope.data['orderId'] === orderId).map((delivery) => delivery.envelope.data['to']);
     for (const orderId of orders) {
       await until(`every status change of ${orderId}`, 60_000, async () => (chainOf(orderId).length >= 4 ? true : undefined));
       assert.deepEqual(chainOf(orderId), ['PLACED', 'CONFIRMED', 'SHIPPED', 'COMPLETED']);
     }
     assert.equal(flaky.requests, 2 * flaky.accepted.length, 'every delivery was refused once and retried');
-    assert.ok(flaky.accepted.every((delivery) => delivery.attempt === 2), 'each was accepted at its second attempt');
+    assert.ok(
+      flaky.accepted.every((delivery) => delivery.attempt === 2),
+      'each was accepted at its second attempt',
+    );
     const settled = await until('the queue to drain', 20_000, async () => {
       const current = await counts(subscription.id);
       return current.pendingDeliveries === 0 ? current : undefined;
@@ -127,44 +141,55 @@ describe('outbound events to subscribers', () => {
     assert.equal(settled.deliveredDeliveries, flaky.accepted.length);
   });
 
-  test('a hanging receiver is dead-lettered after its attempts without delaying a healthy one, and a replay delivers everything once it answers', { timeout: 120_000 }, async () => {
-    const hanging = await startReceiver('hang');
-    const healthy = await startReceiver('ok');
-    receivers.push(hanging, healthy);
-    const stuck = await subscribe(hanging, ['inventory.availability-changed']);
-    await subscribe(healthy, ['inventory.availability-changed']);
-    const skus = ['SKU-0005-01', 'SKU-0005-02', 'SKU-0005-03'];
-    const started = Date.now();
-    for (const sku of skus) await setAvailable(mesh(), sku, WAREHOUSE, 3);
-    const changedAt = Date.now();
-    await until('the healthy receiver to get every change', 20_000, async () => (skus.every((sku) => ofSku(healthy, sku).length > 0) ? true : undefined));
-    const lag = Math.max(...skus.map((sku) => ofSku(healthy, sku)[0]!.receivedAt)) - changedAt;
-    // The hanging receiver holds each of its attempts for the whole time-out; the healthy one never waits for that.
-    assert.ok(lag < TIMEOUT_MS * MAX_ATTEMPTS, `the healthy receiver got the last change ${lag} ms after it was made`);
+  test(
+    'a hanging receiver is dead-lettered after its attempts without delaying a healthy one, and a replay delivers everything once it answers',
+    { timeout: 120_000 },
+    async () => {
+      const hanging = await startReceiver('hang');
+      const healthy = await startReceiver('ok');
+      receivers.push(hanging, healthy);
+      const stuck = await subscribe(hanging, ['inventory.availability-changed']);
+      await subscribe(healthy, ['inventory.availability-changed']);
+      const skus = ['SKU-0005-01', 'SKU-0005-02', 'SKU-0005-03'];
+      const started = Date.now();
+      for (const sku of skus) await setAvailable(mesh(), sku, WAREHOUSE, 3);
+      const changedAt = Date.now();
+      await until('the healthy receiver to get every change', 20_000, async () => (skus.every((sku) => ofSku(healthy, sku).length > 0) ? true : undefined));
+      const lag = Math.max(...skus.map((sku) => ofSku(healthy, sku)[0]!.receivedAt)) - changedAt;
+      // The hanging receiver holds each of its attempts for the whole time-out; the healthy one never waits for that.
+      assert.ok(lag < TIMEOUT_MS * MAX_ATTEMPTS, `the healthy receiver got the last change ${lag} ms after it was made`);
 
-    const dead = await until('the hanging receiver to be dead-lettered', 60_000, async () => {
-      const current = await counts(stuck.id);
-      return current.deadDeliveries >= skus.length && current.pendingDeliveries === 0 ? current : undefined;
-    });
-    assert.equal(dead.deliveredDeliveries, 0);
-    const deadList = await mesh().query<{ eventDeliveries: { attempts: number; lastError: string; status: string }[] }, Record<string, unknown>>(
-      `query Dead($id: ID!) { eventDeliveries(subscriptionId: $id, status: DEAD, first: 50) { attempts lastError status } }`,
-      { id: stuck.id },
-      analyst,
-    );
-    assert.ok(deadList.data?.eventDeliveries.every((delivery) => delivery.attempts === MAX_ATTEMPTS && /no answer/.test(delivery.lastError)), JSON.stringify(deadList.data));
-    assert.ok(hanging.requests >= skus.length * MAX_ATTEMPTS);
+      const dead = await until('the hanging receiver to be dead-lettered', 60_000, async () => {
+        const current = await counts(stuck.id);
+        return current.deadDeliveries >= skus.length && current.pendingDeliveries === 0 ? current : undefined;
+      });
+      assert.equal(dead.deliveredDeliveries, 0);
+      const deadList = await mesh().query<{ eventDeliveries: { attempts: number; lastError: string; status: string }[] }, Record<string, unknown>>(
+        `query Dead($id: ID!) { eventDeliveries(subscriptionId: $id, status: DEAD, first: 50) { attempts lastError status } }`,
+        { id: stuck.id },
+        analyst,
+      );
+      assert.ok(
+        deadList.data?.eventDeliveries.every((delivery) => delivery.attempts === MAX_ATTEMPTS && /no answer/.test(delivery.lastError)),
+        JSON.stringify(deadList.data),
+      );
+      assert.ok(hanging.requests >= skus.length * MAX_ATTEMPTS);
 
-    hanging.mode = 'ok';
-    const replayed = await mesh().query<{ replayDeadDeliveries: number }, { id: string }>(`mutation Replay($id: ID!) { replayDeadDeliveries(subscriptionId: $id) }`, { id: stuck.id }, admin);
-    assert.equal(replayed.errors, undefined, JSON.stringify(replayed.errors));
-    assert.equal(replayed.data?.replayDeadDeliveries, dead.deadDeliveries);
-    await until('the replayed deliveries to arrive', 20_000, async () => (skus.every((sku) => ofSku(hanging, sku).length > 0) ? true : undefined));
-    const after = await until('the replay to settle', 20_000, async () => {
-      const current = await counts(stuck.id);
-      return current.pendingDeliveries === 0 ? current : undefined;
-    });
-    assert.equal(after.deadDeliveries, 0);
-    assert.ok(Date.now() - started < 120_000);
-  });
+      hanging.mode = 'ok';
+      const replayed = await mesh().query<{ replayDeadDeliveries: number }, { id: string }>(
+        `mutation Replay($id: ID!) { replayDeadDeliveries(subscriptionId: $id) }`,
+        { id: stuck.id },
+        admin,
+      );
+      assert.equal(replayed.errors, undefined, JSON.stringify(replayed.errors));
+      assert.equal(replayed.data?.replayDeadDeliveries, dead.deadDeliveries);
+      await until('the replayed deliveries to arrive', 20_000, async () => (skus.every((sku) => ofSku(hanging, sku).length > 0) ? true : undefined));
+      const after = await until('the replay to settle', 20_000, async () => {
+        const current = await counts(stuck.id);
+        return current.pendingDeliveries === 0 ? current : undefined;
+      });
+      assert.equal(after.deadDeliveries, 0);
+      assert.ok(Date.now() - started < 120_000);
+    },
+  );
 });

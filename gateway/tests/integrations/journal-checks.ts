@@ -22,7 +22,11 @@ export interface JournalExportJson {
 
 /** The closed day's export through the gateway (as an analyst). */
 export async function journalExport(mesh: GatewayQuery, date: string, currency = 'USD'): Promise<JournalExportJson> {
-  const response = await mesh.query<{ journalExport: JournalExportJson }, { date: string; currency: string }>(JOURNAL_EXPORT, { date, currency }, principals.analyst);
+  const response = await mesh.query<{ journalExport: JournalExportJson }, { date: string; currency: string }>(
+    JOURNAL_EXPORT,
+    { date, currency },
+    principals.analyst,
+  );
   assert.equal(response.errors, undefined, JSON.stringify(response.errors));
   return response.data!.journalExport;
 }
@@ -42,7 +46,8 @@ export async function trialMovement(mesh: GatewayQuery, start: Date, end: Date, 
   const moved: Totals = new Map();
   for (const [code, total] of after) {
     const earlier = before.get(code) ?? { debit: 0n, credit: 0n };
-    if (total.debit !== earlier.debit || total.credit !== earlier.credit) moved.set(code, { debit: total.debit - earlier.debit, credit: total.credit - earlier.credit });
+    if (total.debit !== earlier.debit || total.credit !== earlier.credit)
+      moved.set(code, { debit: total.debit - earlier.debit, credit: total.credit - earlier.credit });
   }
   return moved;
 }
@@ -65,4 +70,5 @@ export function sides(totals: Totals): { debit: bigint; credit: bigint } {
 }
 
 /** Exact decimal text of minor units, as settlement files and the export's CSV write amounts (e.g. -12.05). */
-export const decimal = (minor: bigint): string => `${minor < 0n ? '-' : ''}${(minor < 0n ? -minor : minor) / 100n}.${String((minor < 0n ? -minor : minor) % 100n).padStart(2, '0')}`;
+export const decimal = (minor: bigint): string =>
+  `${minor < 0n ? '-' : ''}${(minor < 0n ? -minor : minor) / 100n}.${String((minor < 0n ? -minor : minor) % 100n).padStart(2, '0')}`;

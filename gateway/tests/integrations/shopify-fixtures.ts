@@ -19,7 +19,11 @@ const decimal = (minor: number) => `${Math.floor(minor / 100)}.${String(minor % 
 const taxOf = (netMinor: number) => Math.round((netMinor * 800) / 10_000);
 
 /** An orders/create body: a paid USD order with `lines`, optionally at a Shopify location and for a Shopify customer. */
-export function shopifyOrder(id: number, lines: readonly FixtureLine[], options: { locationId?: number | null; customerId?: number; financialStatus?: string } = {}): Record<string, unknown> {
+export function shopifyOrder(
+  id: number,
+  lines: readonly FixtureLine[],
+  options: { locationId?: number | null; customerId?: number; financialStatus?: string } = {},
+): Record<string, unknown> {
   const net = lines.map((line) => line.priceMinor * line.quantity);
   const taxes = net.map(taxOf);
   const subtotal = net.reduce((sum, value) => sum + value, 0);
@@ -56,7 +60,9 @@ export function shopifyOrder(id: number, lines: readonly FixtureLine[], options:
     total_price: decimal(subtotal + tax),
     total_tax: decimal(tax),
     total_weight: 0,
-    customer: options.customerId ? { id: options.customerId, email: 'jon@example.com', first_name: 'Jon', last_name: 'Doe', state: 'enabled', verified_email: true } : null,
+    customer: options.customerId
+      ? { id: options.customerId, email: 'jon@example.com', first_name: 'Jon', last_name: 'Doe', state: 'enabled', verified_email: true }
+      : null,
     line_items: lines.map((line, index) => ({
       id: id * 10 + index,
       admin_graphql_api_id: `gid://shopify/LineItem/${id * 10 + index}`,
@@ -67,7 +73,10 @@ export function shopifyOrder(id: number, lines: readonly FixtureLine[], options:
       grams: 200,
       name: `Item ${line.sku}`,
       price: decimal(line.priceMinor),
-      price_set: { shop_money: { amount: decimal(line.priceMinor), currency_code: 'USD' }, presentment_money: { amount: decimal(line.priceMinor), currency_code: 'USD' } },
+      price_set: {
+        shop_money: { amount: decimal(line.priceMinor), currency_code: 'USD' },
+        presentment_money: { amount: decimal(line.priceMinor), currency_code: 'USD' },
+      },
       product_exists: true,
       product_id: 632910392,
       quantity: line.quantity,
@@ -103,8 +112,30 @@ export function shopifyRefund(refundId: number, orderId: number, amountMinor: nu
     order_adjustments: [],
     refund_line_items: [],
     transactions: [
-      { id: refundId * 7, order_id: orderId, kind: 'refund', gateway: 'shopify_payments', status: 'success', message: null, amount: decimal(amountMinor), currency: 'USD', parent_id: orderId * 3, test: false },
-      { id: refundId * 7 + 1, order_id: orderId, kind: 'refund', gateway: 'shopify_payments', status: 'failure', message: 'declined', amount: '1.00', currency: 'USD', parent_id: orderId * 3, test: false },
+      {
+        id: refundId * 7,
+        order_id: orderId,
+        kind: 'refund',
+        gateway: 'shopify_payments',
+        status: 'success',
+        message: null,
+        amount: decimal(amountMinor),
+        currency: 'USD',
+        parent_id: orderId * 3,
+        test: false,
+      },
+      {
+        id: refundId * 7 + 1,
+        order_id: orderId,
+        kind: 'refund',
+        gateway: 'shopify_payments',
+        status: 'failure',
+        message: 'declined',
+        amount: '1.00',
+        currency: 'USD',
+        parent_id: orderId * 3,
+        test: false,
+      },
     ],
   };
 }
@@ -116,9 +147,20 @@ export interface Delivery {
 }
 
 /** POSTs a body to the webhook endpoint as Shopify does: signed with `secret` unless `signature` is given (null: no header). */
-export async function deliver(url: string, topic: string, webhookId: string, payload: unknown, options: { signature?: string | null; secret?: string } = {}): Promise<Delivery> {
+export async function deliver(
+  url: string,
+  topic: string,
+  webhookId: string,
+  payload: unknown,
+  options: { signature?: string | null; secret?: string } = {},
+): Promise<Delivery> {
   const raw = typeof payload === 'string' ? payload : JSON.stringify(payload);
-  const signature = options.signature === undefined ? createHmac('sha256', options.secret ?? WEBHOOK_SECRET).update(raw).digest('base64') : options.signature;
+  const signature =
+    options.signature === undefined
+      ? createHmac('sha256', options.secret ?? WEBHOOK_SECRET)
+          .update(raw)
+          .digest('base64')
+      : options.signature;
   const started = performance.now();
   const response = await fetch(url, {
     method: 'POST',

@@ -98,12 +98,22 @@ async function map(kind: string, externalId: string, internalId: string): Promis
 }
 
 const messageId = (webhookId: string) => `shopify:${SHOP}:${webhookId}`;
-const total = (lines: readonly FixtureLine[]) => lines.reduce((sum, line) => sum + line.priceMinor * line.quantity + Math.round((line.priceMinor * line.quantity * 800) / 10_000), 0);
+const total = (lines: readonly FixtureLine[]) =>
+  lines.reduce((sum, line) => sum + line.priceMinor * line.quantity + Math.round((line.priceMinor * line.quantity * 800) / 10_000), 0);
 
-before(async () => {
-  meshUnderTest = await startMeshUnderTest({ SHOPIFY_WEBHOOK_SECRET: WEBHOOK_SECRET, FULFILMENT_WEBHOOK_SECRET: CARRIER_SECRET, INVENTORY_RELAY_INTERVAL_MS: '250', INVENTORY_EXPIRY_INTERVAL_MS: '30000', INTEGRATION_WORKER_INTERVAL_MS: '250' });
-  await map('LOCATION', String(SHOPIFY_LOCATION), WAREHOUSE);
-}, { timeout: 300_000 });
+before(
+  async () => {
+    meshUnderTest = await startMeshUnderTest({
+      SHOPIFY_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      FULFILMENT_WEBHOOK_SECRET: CARRIER_SECRET,
+      INVENTORY_RELAY_INTERVAL_MS: '250',
+      INVENTORY_EXPIRY_INTERVAL_MS: '30000',
+      INTEGRATION_WORKER_INTERVAL_MS: '250',
+    });
+    await map('LOCATION', String(SHOPIFY_LOCATION), WAREHOUSE);
+  },
+  { timeout: 300_000 },
+);
 after(async () => {
   await Promise.all(receivers.map((receiver) => receiver.close()));
   await meshUnderTest?.stop();
@@ -130,7 +140,12 @@ describe('storefront webhooks in (Shopify)', () => {
     await map('CUSTOMER', '207119551', 'cus_00021');
     const lines = [{ sku, quantity: 2, priceMinor: 2499 }];
     const webhookId = `create-${RUN}-a`;
-    const delivery = await deliver(webhookUrl(), 'orders/create', webhookId, shopifyOrder(shopifyId(2), lines, { locationId: SHOPIFY_LOCATION, customerId: 207119551 }));
+    const delivery = await deliver(
+      webhookUrl(),
+      'orders/create',
+      webhookId,
+      shopifyOrder(shopifyId(2), lines, { locationId: SHOPIFY_LOCATION, customerId: 207119551 }),
+    );
     assert.equal(delivery.status, 200);
     assert.equal(delivery.body.status, 'accepted');
     assert.ok(delivery.ms < 2000, `answered in ${Math.round(delivery.ms)} ms`);
@@ -160,7 +175,10 @@ describe('storefront webhooks in (Shopify)', () => {
     const first = await deliver(webhookUrl(), 'orders/create', webhookId, payload);
     const again = await Promise.all([deliver(webhookUrl(), 'orders/create', webhookId, payload), deliver(webhookUrl(), 'orders/create', webhookId, payload)]);
     assert.deepEqual([first.status, ...again.map((delivery) => delivery.status)], [200, 200, 200]);
-    assert.deepEqual(again.map((delivery) => delivery.body.status), ['duplicate', 'duplicate']);
+    assert.deepEqual(
+      again.map((delivery) => delivery.body.status),
+      ['duplicate', 'duplicate'],
+    );
     const processed = await settled(messageId(webhookId));
     assert.equal(processed.status, 'PROCESSED');
     assert.equal(processed.duplicateDeliveries, 2);
@@ -187,11 +205,19 @@ describe('storefront webhooks in (Shopify)', () => {
     assert.match(failed.exception?.message ?? '', new RegExp(storefrontSku));
     assert.equal(failed.order, null);
 
-    const listed = await mesh().query<{ inboundMessages: { id: string; body: string | null }[] }, Record<string, never>>(`{ inboundMessages(status: EXCEPTION, first: 50) { id body } }`, {}, analyst);
+    const listed = await mesh().query<{ inboundMessages: { id: string; body: string | null }[] }, Record<string, never>>(
+      `{ inboundMessages(status: EXCEPTION, first: 50) { id body } }`,
+      {},
+      analyst,
+    );
     const seen = listed.data?.inboundMessages.find((entry) => entry.id === messageId(webhookId));
     assert.ok(seen, 'analysts see the exception');
     assert.equal(seen.body, null, "but not the shopper's personal data in its body");
-    const asAdmin = await mesh().query<{ inboundMessage: { body: string | null } }, { id: string }>(`query($id: ID!) { inboundMessage(id: $id) { body } }`, { id: messageId(webhookId) }, admin);
+    const asAdmin = await mesh().query<{ inboundMessage: { body: string | null } }, { id: string }>(
+      `query($id: ID!) { inboundMessage(id: $id) { body } }`,
+      { id: messageId(webhookId) },
+      admin,
+    );
     assert.match(asAdmin.data?.inboundMessage.body ?? '', new RegExp(storefrontSku));
 
     await map('SKU', storefrontSku, sku);
@@ -216,7 +242,9 @@ describe('storefront webhooks in (Shopify)', () => {
     await deliver(webhookUrl(), 'orders/create', `create-${RUN}-not-json`, 'this is not json');
     await deliver(webhookUrl(), 'products/update', `products-${RUN}`, { id: 1 });
     const codes = await Promise.all(
-      [`create-${RUN}-no-location`, `create-${RUN}-pending`, `create-${RUN}-no-lines`, `create-${RUN}-not-json`, `products-${RUN}`].map(async (id) => (await settled(messageId(id))).exception?.code),
+      [`create-${RUN}-no-location`, `create-${RUN}-pending`, `create-${RUN}-no-lines`, `create-${RUN}-not-json`, `products-${RUN}`].map(
+        async (id) => (await settled(messageId(id))).exception?.code,
+      ),
     );
     assert.deepEqual(codes, ['UNKNOWN_LOCATION', 'NOT_PAID', 'INVALID_PAYLOAD', 'INVALID_PAYLOAD', 'UNSUPPORTED_TOPIC']);
     assert.match((await message(messageId(`create-${RUN}-no-lines`)))?.exception?.message ?? '', /line_items/);
@@ -238,7 +266,12 @@ describe('storefront webhooks in (Shopify)', () => {
   });
 
   test('a cancellation of an order the mesh never recorded is an ORDER_NOT_RECORDED exception', async () => {
-    await deliver(webhookUrl(), 'orders/cancelled', `cancel-${RUN}-unknown`, shopifyCancelledOrder(shopifyId(9), [{ sku: 'SKU-0002-07', quantity: 1, priceMinor: 100 }]));
+    await deliver(
+      webhookUrl(),
+      'orders/cancelled',
+      `cancel-${RUN}-unknown`,
+      shopifyCancelledOrder(shopifyId(9), [{ sku: 'SKU-0002-07', quantity: 1, priceMinor: 100 }]),
+    );
     const failed = await settled(messageId(`cancel-${RUN}-unknown`));
     assert.equal(failed.exception?.code, 'ORDER_NOT_RECORDED');
   });
@@ -257,7 +290,11 @@ describe('storefront webhooks in (Shopify)', () => {
     assert.equal(early.exception?.code, 'COMMAND_REFUSED');
     assert.match(early.exception?.message ?? '', /ORDER_NOT_REFUNDABLE/);
 
-    const shipped = await mesh().query(`mutation Ship($id: ID!) { shipOrder(orderId: $id, idempotencyKey: "ship-${RUN}") { status } }`, { id: orderId }, associate);
+    const shipped = await mesh().query(
+      `mutation Ship($id: ID!) { shipOrder(orderId: $id, idempotencyKey: "ship-${RUN}") { status } }`,
+      { id: orderId },
+      associate,
+    );
     assert.equal(shipped.errors, undefined, JSON.stringify(shipped.errors));
     await deliver(webhookUrl(), 'refunds/create', `refund-${RUN}`, shopifyRefund(shopifyId(12), shopifyId(10), 1500));
     const refunded = await settled(messageId(`refund-${RUN}`));
@@ -279,7 +316,11 @@ describe('storefront webhooks in (Shopify)', () => {
     assert.deepEqual(errorCodes(await mesh().query(SET_MAPPING, { input }, analyst)), ['FORBIDDEN']);
     assert.deepEqual(errorCodes(await mesh().query(SET_MAPPING, { input: { ...input, externalId: '$where' } }, admin)), ['BAD_USER_INPUT']);
     assert.deepEqual(errorCodes(await mesh().query(`{ inboundMessages { id } }`, {})), ['UNAUTHENTICATED']);
-    const listed = await mesh().query<{ integrationMappings: { externalId: string }[] }, Record<string, never>>(`{ integrationMappings(kind: SKU, system: "shopify", first: 100) { externalId } }`, {}, admin);
+    const listed = await mesh().query<{ integrationMappings: { externalId: string }[] }, Record<string, never>>(
+      `{ integrationMappings(kind: SKU, system: "shopify", first: 100) { externalId } }`,
+      {},
+      admin,
+    );
     assert.ok(!listed.data?.integrationMappings.some((mapping) => mapping.externalId === `X-${RUN}`), 'the refused mappings were not written');
   });
 });
@@ -348,7 +389,10 @@ describe('fulfilment milestones in (carrier, WMS)', () => {
     const store = 'loc_nyc01';
     const sku = 'SKU-0003-04';
     await setAvailable(mesh(), sku, store, 3);
-    const placed = await placeOrder(mesh(), { ...webOrder(`pickup-${RUN}`, 'cus_00041', store, [{ sku, quantity: 1 }]), fulfillment: { type: 'PICKUP_IN_STORE', locationId: store } });
+    const placed = await placeOrder(mesh(), {
+      ...webOrder(`pickup-${RUN}`, 'cus_00041', store, [{ sku, quantity: 1 }]),
+      fulfillment: { type: 'PICKUP_IN_STORE', locationId: store },
+    });
     assert.equal(placed.status, 'CONFIRMED');
     const at = new Date().toISOString();
     await milestone(`ready-${RUN}`, { orderId: placed.orderId, milestone: 'READY_FOR_PICKUP', occurredAt: at });

@@ -21,7 +21,13 @@ const RUN = Date.now().toString(36);
 const mesh = meshForThisFile({ INVENTORY_RELAY_INTERVAL_MS: '250' });
 
 /** Polls one service's /metrics until `metric` (with `labels`) reaches `atLeast`; answers the text. */
-async function untilMetric(service: (typeof SERVICES)[number], metric: string, labels: Record<string, string>, atLeast = 1, timeoutMs = 60_000): Promise<string> {
+async function untilMetric(
+  service: (typeof SERVICES)[number],
+  metric: string,
+  labels: Record<string, string>,
+  atLeast = 1,
+  timeoutMs = 60_000,
+): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const text = await mesh().metrics(service);
@@ -35,7 +41,11 @@ describe('business and service metrics on every /metrics', () => {
   test('placing an order shows up as operations, subgraph fetches, events and KPIs in the services that took part', { timeout: 120_000 }, async () => {
     const placed = await placeOrder(mesh(), webOrder(`${RUN}-metrics`, 'cus_00031', 'loc_wh_nj', [{ sku: 'SKU-0005-01', quantity: 1 }]));
     assert.equal(placed.typename, 'OrderPlaced');
-    const refused = await mesh().query(PlaceOrderDocument, { input: webOrder(`${RUN}-bad`, 'cus_00031', 'loc_wh_nj', [{ sku: 'SKU-0005-01', quantity: 0 }]) }, admin);
+    const refused = await mesh().query(
+      PlaceOrderDocument,
+      { input: webOrder(`${RUN}-bad`, 'cus_00031', 'loc_wh_nj', [{ sku: 'SKU-0005-01', quantity: 0 }]) },
+      admin,
+    );
     assert.deepEqual(errorCodes(refused), ['BAD_USER_INPUT']);
 
     const gateway = await mesh().metrics('gateway');
@@ -45,7 +55,9 @@ describe('business and service metrics on every /metrics', () => {
 
     const order = await untilMetric('order', 'mesh_events_published_total', { topic: 'order.order-placed', outcome: 'accepted' });
     assert.ok(valueOf(order, 'mesh_graphql_operation_duration_seconds_count', { operation: 'placeOrder', outcome: 'ok' })! >= 1);
-    assert.ok(valueOf(order, 'mesh_events_handled_total', { consumer: 'order-stock-decisions', topic: 'inventory.stock-reserved', outcome: 'ack' }) !== undefined);
+    assert.ok(
+      valueOf(order, 'mesh_events_handled_total', { consumer: 'order-stock-decisions', topic: 'inventory.stock-reserved', outcome: 'ack' }) !== undefined,
+    );
     assert.equal(typeof valueOf(order, 'mesh_kpi_oldest_pending_order_age_seconds'), 'number');
 
     const inventory = await untilMetric('inventory', 'mesh_kpi_stock_movement_to_availability_seconds_count', {});
@@ -112,7 +124,9 @@ describe('the provisioned Grafana dashboard', () => {
         if (type === 'histogram') for (const suffix of ['_bucket', '_count', '_sum']) declared.add(`${name}${suffix}`);
       }
     }
-    const dashboard = JSON.parse(readFileSync(new URL('../../../deploy/observability/grafana/dashboards/retail-mesh.json', import.meta.url), 'utf8')) as { panels: { targets?: { expr: string }[] }[] };
+    const dashboard = JSON.parse(readFileSync(new URL('../../../deploy/observability/grafana/dashboards/retail-mesh.json', import.meta.url), 'utf8')) as {
+      panels: { targets?: { expr: string }[] }[];
+    };
     const asked = new Set(dashboard.panels.flatMap((panel) => (panel.targets ?? []).flatMap((target) => target.expr.match(/mesh_[a-z_]+/g) ?? [])));
     assert.ok(asked.size >= 10);
     for (const name of asked) assert.ok(declared.has(name), `the dashboard asks for ${name}, which no service declares`);
@@ -124,7 +138,14 @@ interface ReconciliationAnswer {
     reconciled: boolean;
     expectedFrom: string;
     mismatches: { orderId: string; kind: string; mismatch: string }[];
-    groups: { channel: string; orderCount: number; capturedExpected: { minorUnits: string }; capturedPosted: { minorUnits: string }; refundedExpected: { minorUnits: string }; refundedPosted: { minorUnits: string } }[];
+    groups: {
+      channel: string;
+      orderCount: number;
+      capturedExpected: { minorUnits: string };
+      capturedPosted: { minorUnits: string };
+      refundedExpected: { minorUnits: string };
+      refundedPosted: { minorUnits: string };
+    }[];
   };
 }
 const RECONCILIATION = `query Reconciliation($date: String!) {
@@ -140,7 +161,11 @@ async function placeAndShip(key: string): Promise<string> {
   const placed = await placeOrder(mesh(), webOrder(key, 'cus_00032', 'loc_wh_nj', [{ sku: 'SKU-0006-01', quantity: 1 }]));
   assert.equal(placed.typename, 'OrderPlaced');
   await until(`order ${placed.orderId} confirmed`, 60_000, async () => {
-    const response = await mesh().query<{ order: { status: string } | null }, { id: string }>('query ($id: ID!) { order(id: $id) { status } }', { id: placed.orderId }, admin);
+    const response = await mesh().query<{ order: { status: string } | null }, { id: string }>(
+      'query ($id: ID!) { order(id: $id) { status } }',
+      { id: placed.orderId },
+      admin,
+    );
     return response.data?.order?.status === 'CONFIRMED' ? true : undefined;
   });
   const shipped = await mesh().query(ShipOrderDocument, { orderId: placed.orderId, idempotencyKey: `${key}-ship` }, admin);
@@ -155,50 +180,61 @@ async function reconciliationOfToday(): Promise<ReconciliationAnswer['reconcilia
 }
 
 describe('reconciliation against the order domain', () => {
-  test('a healthy day reconciles; once the ledger consumer of order events is lost, the next capture shows as a missing posting', { timeout: 180_000 }, async () => {
-    const first = await placeAndShip(`${RUN}-reconciled`);
-    // Returned and refunded the same day: the refund is reconciled too, and its KPI measured.
-    const created = await mesh().query<{ createReturn: { __typename: string; return?: { id: string } } }, Record<string, unknown>>(
-      `mutation($input: CreateReturnInput!) { createReturn(input: $input) { __typename ... on ReturnCreated { return { id } } } }`,
-      { input: { idempotencyKey: `${RUN}-return`, orderId: first, lines: [{ lineNumber: 1, quantity: 1 }], reason: 'CHANGED_MIND' } },
-      principals.customer('cus_00032'),
-    );
-    assert.equal(created.data?.createReturn.__typename, 'ReturnCreated', JSON.stringify(created));
-    const received = await mesh().query<{ receiveReturn: { __typename: string } }, Record<string, unknown>>(
-      `mutation($input: ReceiveReturnInput!) { receiveReturn(input: $input) { __typename } }`,
-      { input: { returnId: created.data!.createReturn.return!.id, idempotencyKey: `${RUN}-receive`, locationId: 'loc_wh_nj', lines: [{ lineNumber: 1, disposition: 'SELLABLE' }] } },
-      admin,
-    );
-    assert.equal(received.data?.receiveReturn.__typename, 'ReturnReceived', JSON.stringify(received));
-    assert.equal(valueOf(await mesh().metrics('order'), 'mesh_kpi_return_to_refund_seconds_count', { channel: 'WEB' }), 1);
-    const healthy = await until('the capture and the refund posted and reconciled', 60_000, async () => {
-      const report = await reconciliationOfToday();
-      const web = report.groups.find((group) => group.channel === 'WEB');
-      return report.reconciled && web && BigInt(web.refundedPosted.minorUnits) > 0n ? report : undefined;
-    });
-    assert.equal(healthy.expectedFrom, 'ORDER_DOMAIN');
-    assert.deepEqual(healthy.mismatches, []);
-    const healthyWeb = healthy.groups.find((group) => group.channel === 'WEB')!;
-    assert.equal(healthyWeb.refundedExpected.minorUnits, healthyWeb.refundedPosted.minorUnits);
+  test(
+    'a healthy day reconciles; once the ledger consumer of order events is lost, the next capture shows as a missing posting',
+    { timeout: 180_000 },
+    async () => {
+      const first = await placeAndShip(`${RUN}-reconciled`);
+      // Returned and refunded the same day: the refund is reconciled too, and its KPI measured.
+      const created = await mesh().query<{ createReturn: { __typename: string; return?: { id: string } } }, Record<string, unknown>>(
+        `mutation($input: CreateReturnInput!) { createReturn(input: $input) { __typename ... on ReturnCreated { return { id } } } }`,
+        { input: { idempotencyKey: `${RUN}-return`, orderId: first, lines: [{ lineNumber: 1, quantity: 1 }], reason: 'CHANGED_MIND' } },
+        principals.customer('cus_00032'),
+      );
+      assert.equal(created.data?.createReturn.__typename, 'ReturnCreated', JSON.stringify(created));
+      const received = await mesh().query<{ receiveReturn: { __typename: string } }, Record<string, unknown>>(
+        `mutation($input: ReceiveReturnInput!) { receiveReturn(input: $input) { __typename } }`,
+        {
+          input: {
+            returnId: created.data!.createReturn.return!.id,
+            idempotencyKey: `${RUN}-receive`,
+            locationId: 'loc_wh_nj',
+            lines: [{ lineNumber: 1, disposition: 'SELLABLE' }],
+          },
+        },
+        admin,
+      );
+      assert.equal(received.data?.receiveReturn.__typename, 'ReturnReceived', JSON.stringify(received));
+      assert.equal(valueOf(await mesh().metrics('order'), 'mesh_kpi_return_to_refund_seconds_count', { channel: 'WEB' }), 1);
+      const healthy = await until('the capture and the refund posted and reconciled', 60_000, async () => {
+        const report = await reconciliationOfToday();
+        const web = report.groups.find((group) => group.channel === 'WEB');
+        return report.reconciled && web && BigInt(web.refundedPosted.minorUnits) > 0n ? report : undefined;
+      });
+      assert.equal(healthy.expectedFrom, 'ORDER_DOMAIN');
+      assert.deepEqual(healthy.mismatches, []);
+      const healthyWeb = healthy.groups.find((group) => group.channel === 'WEB')!;
+      assert.equal(healthyWeb.refundedExpected.minorUnits, healthyWeb.refundedPosted.minorUnits);
 
-    // The ledger's durable consumer of order events disappears (an operator deleted it, a stream
-    // was recreated): the ledger process keeps running and answering, but receives nothing more.
-    const nc = await connect({ servers: mesh().mesh.natsUrl });
-    try {
-      const jsm = await jetstreamManager(nc);
-      await jsm.consumers.delete(streamNameOf('order'), LEDGER_CONSUMERS.orders);
-    } finally {
-      await nc.close();
-    }
-    const second = await placeAndShip(`${RUN}-unposted`);
-    const stuck = await until('the missing posting reported', 30_000, async () => {
-      const report = await reconciliationOfToday();
-      return report.mismatches.some((mismatch) => mismatch.orderId === second) ? report : undefined;
-    });
-    assert.equal(stuck.reconciled, false);
-    assert.equal(stuck.expectedFrom, 'ORDER_DOMAIN');
-    assert.deepEqual(stuck.mismatches, [{ orderId: second, kind: 'CAPTURE', mismatch: 'MISSING_POSTING' }]);
-    const web = stuck.groups.find((group) => group.channel === 'WEB')!;
-    assert.ok(BigInt(web.capturedExpected.minorUnits) > BigInt(web.capturedPosted.minorUnits), 'the group shows more captured than posted');
-  });
+      // The ledger's durable consumer of order events disappears (an operator deleted it, a stream
+      // was recreated): the ledger process keeps running and answering, but receives nothing more.
+      const nc = await connect({ servers: mesh().mesh.natsUrl });
+      try {
+        const jsm = await jetstreamManager(nc);
+        await jsm.consumers.delete(streamNameOf('order'), LEDGER_CONSUMERS.orders);
+      } finally {
+        await nc.close();
+      }
+      const second = await placeAndShip(`${RUN}-unposted`);
+      const stuck = await until('the missing posting reported', 30_000, async () => {
+        const report = await reconciliationOfToday();
+        return report.mismatches.some((mismatch) => mismatch.orderId === second) ? report : undefined;
+      });
+      assert.equal(stuck.reconciled, false);
+      assert.equal(stuck.expectedFrom, 'ORDER_DOMAIN');
+      assert.deepEqual(stuck.mismatches, [{ orderId: second, kind: 'CAPTURE', mismatch: 'MISSING_POSTING' }]);
+      const web = stuck.groups.find((group) => group.channel === 'WEB')!;
+      assert.ok(BigInt(web.capturedExpected.minorUnits) > BigInt(web.capturedPosted.minorUnits), 'the group shows more captured than posted');
+    },
+  );
 });

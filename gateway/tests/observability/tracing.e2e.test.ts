@@ -24,15 +24,18 @@ let meshUnderTest: MeshUnderTest | undefined;
 const mesh = () => meshUnderTest ?? assert.fail('mesh not started');
 const spans = () => receiver?.spans ?? [];
 
-before(async () => {
-  receiver = await startOtlpReceiver();
-  meshUnderTest = await startMeshUnderTest({
-    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
-    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-    OTEL_BSP_SCHEDULE_DELAY: '200',
-    INVENTORY_RELAY_INTERVAL_MS: '250',
-  });
-}, { timeout: 300_000 });
+before(
+  async () => {
+    receiver = await startOtlpReceiver();
+    meshUnderTest = await startMeshUnderTest({
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_BSP_SCHEDULE_DELAY: '200',
+      INVENTORY_RELAY_INTERVAL_MS: '250',
+    });
+  },
+  { timeout: 300_000 },
+);
 after(async () => {
   await meshUnderTest?.stop();
   await receiver?.close();
@@ -48,7 +51,10 @@ async function placeOrderTraced(key: string): Promise<{ traceId: string; orderId
       authorization: `Bearer ${await signDevToken(principals.admin)}`,
       traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01`,
     },
-    body: JSON.stringify({ query: print(PlaceOrderDocument), variables: { input: webOrder(key, 'cus_00021', 'loc_wh_nj', [{ sku: 'SKU-0003-01', quantity: 1 }]) } }),
+    body: JSON.stringify({
+      query: print(PlaceOrderDocument),
+      variables: { input: webOrder(key, 'cus_00021', 'loc_wh_nj', [{ sku: 'SKU-0003-01', quantity: 1 }]) },
+    }),
   });
   const body = (await response.json()) as { data?: { placeOrder: { __typename: string; order: { id: string } } }; errors?: unknown };
   assert.equal(body.errors, undefined, JSON.stringify(body.errors));
@@ -62,7 +68,8 @@ async function untilTraceHas(traceId: string, wanted: readonly ((span: ReceivedS
   for (;;) {
     const trace = spans().filter((span) => span.traceId === traceId);
     if (wanted.every((match) => trace.some(match))) return trace;
-    if (Date.now() > deadline) assert.fail(`trace ${traceId} lacks spans; it has: ${trace.map((span) => `${span.service}:${span.name}:${span.kind}`).join(', ')}`);
+    if (Date.now() > deadline)
+      assert.fail(`trace ${traceId} lacks spans; it has: ${trace.map((span) => `${span.service}:${span.name}:${span.kind}`).join(', ')}`);
     await sleep(250);
   }
 }
@@ -70,7 +77,8 @@ async function untilTraceHas(traceId: string, wanted: readonly ((span: ReceivedS
 describe('OpenTelemetry traces across the mesh', () => {
   test('placing an order yields one connected trace with spans from the gateway, order, inventory and the ledger', { timeout: 120_000 }, async () => {
     const { traceId } = await placeOrderTraced(`trace-${Date.now().toString(36)}`);
-    const consumed = (service: string, topic: string) => (span: ReceivedSpan) => span.service === service && span.kind === CONSUMER && span.name === `process ${topic}`;
+    const consumed = (service: string, topic: string) => (span: ReceivedSpan) =>
+      span.service === service && span.kind === CONSUMER && span.name === `process ${topic}`;
     const trace = await untilTraceHas(traceId, [
       (span) => span.service === 'gateway' && span.kind === SERVER,
       (span) => span.service === 'order' && span.kind === SERVER,

@@ -36,18 +36,22 @@ export async function subscribe<TData>(
   const results: { result: FormattedExecutionResult<TData>; at: number }[] = [];
   let settle: (value: { kind: 'error' | 'complete'; error?: unknown }) => void = () => {};
   const ended = new Promise<{ kind: 'error' | 'complete'; error?: unknown }>((resolve) => (settle = resolve));
-  client.subscribe<TData>({ query, variables }, {
-    next: (result) => void results.push({ result: result as FormattedExecutionResult<TData>, at: performance.now() }),
-    error: (error) => settle({ kind: 'error', error }),
-    complete: () => settle({ kind: 'complete' }),
-  });
+  client.subscribe<TData>(
+    { query, variables },
+    {
+      next: (result) => void results.push({ result: result as FormattedExecutionResult<TData>, at: performance.now() }),
+      error: (error) => settle({ kind: 'error', error }),
+      complete: () => settle({ kind: 'complete' }),
+    },
+  );
   return {
     results,
     ended,
     async waitFor(count, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
       while (results.length < count) {
-        if (Date.now() > deadline) assert.fail(`timed out waiting for ${count} events, got ${results.length}: ${JSON.stringify(results.map((entry) => entry.result))}`);
+        if (Date.now() > deadline)
+          assert.fail(`timed out waiting for ${count} events, got ${results.length}: ${JSON.stringify(results.map((entry) => entry.result))}`);
         await sleep(20);
       }
       return results.map((entry) => entry.result);

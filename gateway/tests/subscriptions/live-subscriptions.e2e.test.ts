@@ -37,9 +37,24 @@ type AvailabilityEvent = {
 const WATCH_AVAILABILITY = /* GraphQL */ `
   subscription WatchAvailability($skus: [ID!]!, $locationIds: [ID!], $after: String) {
     availabilityChanged(skus: $skus, locationIds: $locationIds, after: $after) {
-      cursor kind sku available previousAvailable
-      location { name region }
-      variant { product { name } price { amount currency } }
+      cursor
+      kind
+      sku
+      available
+      previousAvailable
+      location {
+        name
+        region
+      }
+      variant {
+        product {
+          name
+        }
+        price {
+          amount
+          currency
+        }
+      }
     }
   }
 `;
@@ -88,7 +103,7 @@ async function untilLive(subscribers: readonly LiveSubscriber<AvailabilityEvent>
     const caughtUp = () => subscribers.every((subscriber) => subscriber.results.at(-1)?.result.data?.availabilityChanged.available === available);
     // Not a budget: a subscriber that was not live yet never gets this movement, so after a while
     // the next one is recorded; one that is merely slow gets that one too.
-    for (const retryAt = Date.now() + 2000; !caughtUp() && Date.now() < retryAt; ) await sleep(25);
+    for (const retryAt = Date.now() + 2000; !caughtUp() && Date.now() < retryAt;) await sleep(25);
     if (caughtUp()) return subscribers.map((subscriber) => subscriber.results.length);
     if (Date.now() > deadline) assert.fail(`the subscribers were not live after ${attempt} warm-up movements`);
   }
@@ -101,14 +116,19 @@ type OrderStatusEvent = { orderStatusChanged: { status: string; order: { id: str
  * receives that customer's orders there) has received an update of the latest one, and answers
  * their ids: the subscribers are live then (see untilLive).
  */
-async function untilLiveOrders(subscribers: readonly LiveSubscriber<OrderStatusEvent>[], customerId: string, lines: readonly { sku: string; quantity: number }[], label: string): Promise<Set<string>> {
+async function untilLiveOrders(
+  subscribers: readonly LiveSubscriber<OrderStatusEvent>[],
+  customerId: string,
+  lines: readonly { sku: string; quantity: number }[],
+  label: string,
+): Promise<Set<string>> {
   const warmUps = new Set<string>();
   const deadline = Date.now() + 120_000;
   for (let attempt = 1; ; attempt++) {
     const { orderId } = await placeOrder(mesh(), webOrder(`${RUN}-${label}-warm-up-${attempt}`, customerId, WAREHOUSE, lines));
     warmUps.add(orderId);
     const caughtUp = () => subscribers.every((subscriber) => subscriber.results.some((entry) => entry.result.data?.orderStatusChanged.order.id === orderId));
-    for (const retryAt = Date.now() + 5000; !caughtUp() && Date.now() < retryAt; ) await sleep(25);
+    for (const retryAt = Date.now() + 5000; !caughtUp() && Date.now() < retryAt;) await sleep(25);
     if (caughtUp()) return warmUps;
     if (Date.now() > deadline) assert.fail(`the subscribers were not live after ${attempt} warm-up orders`);
   }
@@ -117,11 +137,10 @@ async function untilLiveOrders(subscribers: readonly LiveSubscriber<OrderStatusE
 describe('federated subscriptions through the gateway', () => {
   test('an availability subscription receives every requested field from inventory and product for each movement', async (t) => {
     const sku = 'SKU-0002-01';
-    const catalog = await mesh().query<{ location: { name: string; region: string }; variant: { product: { name: string }; price: { amount: string; currency: string } } }, Record<string, never>>(
-      `query { location(id: "${WAREHOUSE}") { name region } variant(sku: "${sku}") { product { name } price { amount currency } } }`,
-      {},
-      admin,
-    );
+    const catalog = await mesh().query<
+      { location: { name: string; region: string }; variant: { product: { name: string }; price: { amount: string; currency: string } } },
+      Record<string, never>
+    >(`query { location(id: "${WAREHOUSE}") { name region } variant(sku: "${sku}") { product { name } price { amount currency } } }`, {}, admin);
     assert.equal(catalog.errors, undefined, JSON.stringify(catalog.errors));
     const subscriber = await subscribe<AvailabilityEvent>(mesh().mesh.gatewayUrl, WATCH_AVAILABILITY, { skus: [sku], locationIds: [WAREHOUSE] });
     const [live] = await untilLive([subscriber], sku, 'four');
@@ -151,10 +170,34 @@ describe('federated subscriptions through the gateway', () => {
   test('an order-status subscription resolves customer, lines, variants, availability and postings for each transition', async (t) => {
     const customerId = 'cus_00021';
     const sku = 'SKU-0003-01';
-    const customer = await mesh().query<{ customer: { name: string; loyaltyTier: string } }, Record<string, never>>(`query { customer(id: "${customerId}") { name loyaltyTier } }`, {}, admin);
+    const customer = await mesh().query<{ customer: { name: string; loyaltyTier: string } }, Record<string, never>>(
+      `query { customer(id: "${customerId}") { name loyaltyTier } }`,
+      {},
+      admin,
+    );
     assert.equal(customer.errors, undefined, JSON.stringify(customer.errors));
-    const productName = await mesh().query<{ variant: { product: { name: string } } }, Record<string, never>>(`query { variant(sku: "${sku}") { product { name } } }`, {}, admin);
-    const subscriber = await subscribe<OrderStatusEvent & { orderStatusChanged: { cursor: string; kind: string; status: string; previousStatus: string | null; order: { id: string; number: string; customer: { name: string; loyaltyTier: string }; lines: { quantity: number; variant: { sku: string; product: { name: string }; availability: { available: number } } }[]; journalEntries: { memo: string }[] | null } } }>(
+    const productName = await mesh().query<{ variant: { product: { name: string } } }, Record<string, never>>(
+      `query { variant(sku: "${sku}") { product { name } } }`,
+      {},
+      admin,
+    );
+    const subscriber = await subscribe<
+      OrderStatusEvent & {
+        orderStatusChanged: {
+          cursor: string;
+          kind: string;
+          status: string;
+          previousStatus: string | null;
+          order: {
+            id: string;
+            number: string;
+            customer: { name: string; loyaltyTier: string };
+            lines: { quantity: number; variant: { sku: string; product: { name: string }; availability: { available: number } } }[];
+            journalEntries: { memo: string }[] | null;
+          };
+        };
+      }
+    >(
       mesh().mesh.gatewayUrl,
       `subscription WatchOrders($customerId: ID) {
         orderStatusChanged(customerId: $customerId) {
@@ -176,15 +219,22 @@ describe('federated subscriptions through the gateway', () => {
     const shipped = await mesh().query(ShipOrderDocument, { orderId: placed.orderId, idempotencyKey: `${RUN}-ship-1` }, admin);
     assert.equal(shipped.errors, undefined, JSON.stringify(shipped.errors));
     // Shipping captures the payment and completes the order in the same write: COMPLETED follows SHIPPED.
-    await eventually('the shipment and completion to be pushed', 20_000, () => ofPlaced().some((entry) => entry.result.data?.orderStatusChanged.status === 'COMPLETED'));
+    await eventually('the shipment and completion to be pushed', 20_000, () =>
+      ofPlaced().some((entry) => entry.result.data?.orderStatusChanged.status === 'COMPLETED'),
+    );
     const shippedEntry = ofPlaced().find((entry) => entry.result.data?.orderStatusChanged.status === 'SHIPPED')!;
-    t.diagnostic(`order status delivery latency: placeOrder sent -> CONFIRMED received ${Math.round(confirmedAt - sentAt)} ms; shipOrder sent -> SHIPPED received ${Math.round(shippedEntry.at - shipSentAt)} ms`);
+    t.diagnostic(
+      `order status delivery latency: placeOrder sent -> CONFIRMED received ${Math.round(confirmedAt - sentAt)} ms; shipOrder sent -> SHIPPED received ${Math.round(shippedEntry.at - shipSentAt)} ms`,
+    );
 
     // The subscription was live before the order was placed: its every transition, in order.
     const statuses = ofPlaced().map((entry) => entry.result.data?.orderStatusChanged);
     // PENDING only when inventory took longer than placeOrder's 3 s wait (a loaded machine).
     const pending = statuses.some((update) => update?.status === 'PENDING') ? ['PENDING'] : [];
-    assert.deepEqual(statuses.map((update) => update?.status), ['PLACED', ...pending, 'CONFIRMED', 'SHIPPED', 'COMPLETED']);
+    assert.deepEqual(
+      statuses.map((update) => update?.status),
+      ['PLACED', ...pending, 'CONFIRMED', 'SHIPPED', 'COMPLETED'],
+    );
     for (const entry of subscriber.results) {
       assert.equal(entry.result.errors, undefined, JSON.stringify(entry.result.errors));
       const update = entry.result.data!.orderStatusChanged;
@@ -225,12 +275,15 @@ describe('federated subscriptions through the gateway', () => {
     // or the one before the cursor, would come before it (a pause proves that on a quiet machine only).
     await receive(sku, 5, 'resume-live');
     await second.waitFor(4);
-    assert.deepEqual(changesOf(second).map((update) => [update?.previousAvailable, update?.available]), [
-      [base, base + 2],
-      [base + 2, base + 5],
-      [base + 5, base + 9],
-      [base + 9, base + 14],
-    ]);
+    assert.deepEqual(
+      changesOf(second).map((update) => [update?.previousAvailable, update?.available]),
+      [
+        [base, base + 2],
+        [base + 2, base + 5],
+        [base + 5, base + 9],
+        [base + 9, base + 14],
+      ],
+    );
     const updates = changesOf(second);
     assert.deepEqual([updates[3]?.kind, updates[3]?.previousAvailable, updates[3]?.available], ['CHANGE', base + 9, base + 14]);
     assert.equal(new Set(updates.map((update) => update?.cursor)).size, 4, 'every update has its own cursor');
@@ -238,7 +291,7 @@ describe('federated subscriptions through the gateway', () => {
     await second.close();
   });
 
-  test('with two gateways and two inventory replicas on one NATS, each gateway\'s subscribers see the movements recorded through the other', async () => {
+  test("with two gateways and two inventory replicas on one NATS, each gateway's subscribers see the movements recorded through the other", async () => {
     const sku = 'SKU-0007-01';
     // Gateway B talks to inventory B only; gateway A (the mesh's) to inventory A only.
     const inventoryB = await mesh().mesh.startReplica('inventory');
@@ -258,16 +311,31 @@ describe('federated subscriptions through the gateway', () => {
       await receiveThrough(mesh().mesh.gatewayUrl, sku, 1, 'replica-last');
       await onA.waitFor(liveA + 3);
       await onB.waitFor(liveB + 3);
-      for (const [subscriber, live] of [[onA, liveA], [onB, liveB]] as const) {
+      for (const [subscriber, live] of [
+        [onA, liveA],
+        [onB, liveB],
+      ] as const) {
         for (const entry of subscriber.results) assert.equal(entry.result.errors, undefined, JSON.stringify(entry.result.errors));
-        assert.deepEqual(changesOf(subscriber).slice(live).map((update) => [update?.previousAvailable, update?.available]), [
-          [before, before + 2],
-          [before + 2, before + 5],
-          [before + 5, before + 6],
-        ]);
+        assert.deepEqual(
+          changesOf(subscriber)
+            .slice(live)
+            .map((update) => [update?.previousAvailable, update?.available]),
+          [
+            [before, before + 2],
+            [before + 2, before + 5],
+            [before + 5, before + 6],
+          ],
+        );
       }
       // The cursors name positions in the one shared stream, whichever replica served the subscriber.
-      assert.deepEqual(changesOf(onA).slice(liveA).map((update) => update?.cursor), changesOf(onB).slice(liveB).map((update) => update?.cursor));
+      assert.deepEqual(
+        changesOf(onA)
+          .slice(liveA)
+          .map((update) => update?.cursor),
+        changesOf(onB)
+          .slice(liveB)
+          .map((update) => update?.cursor),
+      );
       await Promise.all([onA.close(), onB.close()]);
     } finally {
       await gatewayB.stop();
@@ -275,49 +343,73 @@ describe('federated subscriptions through the gateway', () => {
     }
   });
 
-  test('fifty subscribers that did not select the cursor all resume across an inventory restart without losing or repeating a movement', { timeout: 300_000 }, async (t) => {
-    const sku = 'SKU-0005-01';
-    const query = `subscription Watch($skus: [ID!]!) { availabilityChanged(skus: $skus, locationIds: ["${WAREHOUSE}"]) { sku available previousAvailable } }`;
-    const subscribers = await Promise.all(Array.from({ length: 50 }, () => subscribe<AvailabilityEvent>(mesh().mesh.gatewayUrl, query, { skus: [sku] })));
-    const live = await untilLive(subscribers, sku, 'restart');
-    const seenSince = (subscriber: LiveSubscriber<AvailabilityEvent>) => subscriber.results.length - live[subscribers.indexOf(subscriber)]!;
-    const expected: number[] = [];
-    const record = async (quantity: number, key: string) => {
-      await receive(sku, quantity, key);
-      expected.push((await stockOf(mesh(), sku, WAREHOUSE)).available);
-    };
-    await record(1, 'restart-before');
-    await eventually('every subscriber to see the first movement', 20_000, () => subscribers.every((subscriber) => seenSince(subscriber) >= 1));
-    const restartedAt = Date.now();
-    await mesh().mesh.stopSubgraph('inventory');
-    await mesh().mesh.startSubgraph('inventory');
-    // Recorded while the gateway is still reconnecting upstream (it backs off up to 1 s).
-    await record(2, 'restart-during-1');
-    await record(3, 'restart-during-2');
-    await eventually('every subscriber to resume', 60_000, () => subscribers.every((subscriber) => seenSince(subscriber) >= 3));
-    t.diagnostic(`all 50 subscribers caught up ${Date.now() - restartedAt} ms after the restart began`);
-    await record(4, 'restart-after');
-    await eventually('every subscriber to see the movement after the restart', 20_000, () => subscribers.every((subscriber) => seenSince(subscriber) >= 4));
-    // A last movement: a repeat of any before it would come before it (stream order).
-    await record(1, 'restart-last');
-    await eventually('every subscriber to see the last movement', 20_000, () => subscribers.every((subscriber) => seenSince(subscriber) >= 5));
-    for (const [index, subscriber] of subscribers.entries()) {
-      for (const entry of subscriber.results) assert.equal(entry.result.errors, undefined, JSON.stringify(entry.result.errors));
-      assert.deepEqual(changesOf(subscriber).slice(live[index]).map((update) => update?.available), expected);
-      assert.deepEqual(Object.keys(subscriber.results[0]!.result.data!.availabilityChanged), ['sku', 'available', 'previousAvailable'], 'the cursor the gateway added is not shown');
-    }
-    await Promise.all(subscribers.map((subscriber) => subscriber.close()));
-  });
+  test(
+    'fifty subscribers that did not select the cursor all resume across an inventory restart without losing or repeating a movement',
+    { timeout: 300_000 },
+    async (t) => {
+      const sku = 'SKU-0005-01';
+      const query = `subscription Watch($skus: [ID!]!) { availabilityChanged(skus: $skus, locationIds: ["${WAREHOUSE}"]) { sku available previousAvailable } }`;
+      const subscribers = await Promise.all(Array.from({ length: 50 }, () => subscribe<AvailabilityEvent>(mesh().mesh.gatewayUrl, query, { skus: [sku] })));
+      const live = await untilLive(subscribers, sku, 'restart');
+      const seenSince = (subscriber: LiveSubscriber<AvailabilityEvent>) => subscriber.results.length - live[subscribers.indexOf(subscriber)]!;
+      const expected: number[] = [];
+      const record = async (quantity: number, key: string) => {
+        await receive(sku, quantity, key);
+        expected.push((await stockOf(mesh(), sku, WAREHOUSE)).available);
+      };
+      await record(1, 'restart-before');
+      await eventually('every subscriber to see the first movement', 20_000, () => subscribers.every((subscriber) => seenSince(subscriber) >= 1));
+      const restartedAt = Date.now();
+      await mesh().mesh.stopSubgraph('inventory');
+      await mesh().mesh.startSubgraph('inventory');
+      // Recorded while the gateway is still reconnecting upstream (it backs off up to 1 s).
+      await record(2, 'restart-during-1');
+      await record(3, 'restart-during-2');
+      await eventually('every subscriber to resume', 60_000, () => subscribers.every((subscriber) => seenSince(subscriber) >= 3));
+      t.diagnostic(`all 50 subscribers caught up ${Date.now() - restartedAt} ms after the restart began`);
+      await record(4, 'restart-after');
+      await eventually('every subscriber to see the movement after the restart', 20_000, () => subscribers.every((subscriber) => seenSince(subscriber) >= 4));
+      // A last movement: a repeat of any before it would come before it (stream order).
+      await record(1, 'restart-last');
+      await eventually('every subscriber to see the last movement', 20_000, () => subscribers.every((subscriber) => seenSince(subscriber) >= 5));
+      for (const [index, subscriber] of subscribers.entries()) {
+        for (const entry of subscriber.results) assert.equal(entry.result.errors, undefined, JSON.stringify(entry.result.errors));
+        assert.deepEqual(
+          changesOf(subscriber)
+            .slice(live[index])
+            .map((update) => update?.available),
+          expected,
+        );
+        assert.deepEqual(
+          Object.keys(subscriber.results[0]!.result.data!.availabilityChanged),
+          ['sku', 'available', 'previousAvailable'],
+          'the cursor the gateway added is not shown',
+        );
+      }
+      await Promise.all(subscribers.map((subscriber) => subscriber.close()));
+    },
+  );
 
-  test('an anonymous order-status subscription is refused, and customer A never receives customer B\'s orders', async () => {
+  test("an anonymous order-status subscription is refused, and customer A never receives customer B's orders", async () => {
     const anonymous = await subscribe<unknown>(mesh().mesh.gatewayUrl, 'subscription { orderStatusChanged(customerId: "cus_00031") { status } }', {});
     await anonymous.ended;
-    assert.deepEqual(anonymous.results.flatMap((entry) => errorCodes({ status: 200, ...entry.result } as never)), ['UNAUTHENTICATED']);
+    assert.deepEqual(
+      anonymous.results.flatMap((entry) => errorCodes({ status: 200, ...entry.result } as never)),
+      ['UNAUTHENTICATED'],
+    );
 
     const [a, b] = ['cus_00032', 'cus_00033'];
-    const snooping = await subscribe<unknown>(mesh().mesh.gatewayUrl, `subscription { orderStatusChanged(customerId: "${b}") { status } }`, {}, principals.customer(a));
+    const snooping = await subscribe<unknown>(
+      mesh().mesh.gatewayUrl,
+      `subscription { orderStatusChanged(customerId: "${b}") { status } }`,
+      {},
+      principals.customer(a),
+    );
     await snooping.ended;
-    assert.deepEqual(snooping.results.flatMap((entry) => errorCodes({ status: 200, ...entry.result } as never)), ['FORBIDDEN']);
+    assert.deepEqual(
+      snooping.results.flatMap((entry) => errorCodes({ status: 200, ...entry.result } as never)),
+      ['FORBIDDEN'],
+    );
 
     // A watches every order at the warehouse: only A's own may reach them.
     const watcher = await subscribe<OrderStatusEvent>(
@@ -335,7 +427,9 @@ describe('federated subscriptions through the gateway', () => {
     const lines = [{ sku: 'SKU-0006-01', quantity: 1 }];
     const warmUps = await untilLiveOrders([watcher, staff], a, lines, 'privacy');
     const confirmed = (subscriber: LiveSubscriber<OrderStatusEvent>, orderId: string) =>
-      subscriber.results.some((entry) => entry.result.data?.orderStatusChanged.order.id === orderId && entry.result.data.orderStatusChanged.status === 'CONFIRMED');
+      subscriber.results.some(
+        (entry) => entry.result.data?.orderStatusChanged.order.id === orderId && entry.result.data.orderStatusChanged.status === 'CONFIRMED',
+      );
     const ofB = await placeOrder(mesh(), webOrder(`${RUN}-b-1`, b, WAREHOUSE, lines));
     const ofA = await placeOrder(mesh(), webOrder(`${RUN}-a-1`, a, WAREHOUSE, lines));
     await eventually('A to see their own order confirmed', 20_000, () => confirmed(watcher, ofA.orderId));

@@ -54,10 +54,18 @@ async function publishUntilAllReceived(subs: readonly { results: readonly unknow
 
 const FULL_TICK = /* GraphQL */ `
   subscription Watch($sku: String!) {
-    stockTicks(sku: $sku) { sku available watcher productName openOrders seenBy }
+    stockTicks(sku: $sku) {
+      sku
+      available
+      watcher
+      productName
+      openOrders
+      seenBy
+    }
   }
 `;
-const availableOf = (result: { data?: Record<string, unknown> | null } | undefined, field = 'stockTicks') => (result?.data?.[field] as { available: number } | undefined)?.available;
+const availableOf = (result: { data?: Record<string, unknown> | null } | undefined, field = 'stockTicks') =>
+  (result?.data?.[field] as { available: number } | undefined)?.available;
 
 let gateway: RunningHttpService;
 
@@ -84,7 +92,10 @@ test('thirty identical subscriptions on three sockets share one upstream subscri
   await eventually(() => subs.every((sub) => availableOf(sub.results.at(-1)) === 5), 'the fifth event on every subscription');
   assert.equal(productNameResolutions.count - resolvedBefore, 5, 'the product subgraph resolved each event once, not once per subscriber');
   for (const sub of subs) {
-    assert.deepEqual(sub.results.map((result) => availableOf(result)).filter((available) => available !== 0), [1, 2, 3, 4, 5]);
+    assert.deepEqual(
+      sub.results.map((result) => availableOf(result)).filter((available) => available !== 0),
+      [1, 2, 3, 4, 5],
+    );
     assert.deepEqual(sub.results.at(-1)?.data, {
       stockTicks: { sku: 'SKU-G', available: 5, watcher: 'associate', productName: 'Product SKU-G', openOrders: 0, seenBy: 'associate' },
     });
@@ -101,7 +112,7 @@ test('thirty identical subscriptions on three sockets share one upstream subscri
   await Promise.all(clients.map((c) => c.dispose()));
 });
 
-test('customer A never receives customer B\'s ticks through a shared group; callers who differ in role or variables get groups of their own', async () => {
+test("customer A never receives customer B's ticks through a shared group; callers who differ in role or variables get groups of their own", async () => {
   const baseline = upstreamTickSubscriptions();
   const tokenA = await signDevToken({ role: 'customer', subject: 'cust-a', customerId: 'cust-a' });
   const tokenB = await signDevToken({ role: 'customer', subject: 'cust-b', customerId: 'cust-b' });
@@ -123,14 +134,25 @@ test('customer A never receives customer B\'s ticks through a shared group; call
   }
   const lastSku = (sub: ReturnType<typeof subscribe>) => (sub.results.at(-1)?.data?.['customerTicks'] as { sku: string } | undefined)?.sku;
   await eventually(() => subsA.every((sub) => lastSku(sub) === 'A-3') && lastSku(subB) === 'B-3', 'the third tick of each customer');
-  for (const sub of subsA) assert.ok(sub.results.every((result) => (result.data?.['customerTicks'] as { owner: string }).owner === 'cust-a'), JSON.stringify(sub.results));
-  assert.ok(subB.results.every((result) => (result.data?.['customerTicks'] as { owner: string }).owner === 'cust-b'), JSON.stringify(subB.results));
+  for (const sub of subsA)
+    assert.ok(
+      sub.results.every((result) => (result.data?.['customerTicks'] as { owner: string }).owner === 'cust-a'),
+      JSON.stringify(sub.results),
+    );
+  assert.ok(
+    subB.results.every((result) => (result.data?.['customerTicks'] as { owner: string }).owner === 'cust-b'),
+    JSON.stringify(subB.results),
+  );
 
   // The same document and variables as different roles, or with other variables: never one group.
   const associate = client(gateway, await signDevToken({ role: 'associate', subject: 'assoc-i', storeId: 'loc_1' }));
   const analyst = client(gateway, await signDevToken({ role: 'analyst', subject: 'analyst-i' }));
   const beforeRoles = upstreamTickSubscriptions();
-  const byRole = [subscribe(associate, FULL_TICK, { sku: 'SKU-I' }), subscribe(analyst, FULL_TICK, { sku: 'SKU-I' }), subscribe(analyst, FULL_TICK, { sku: 'SKU-J' })];
+  const byRole = [
+    subscribe(associate, FULL_TICK, { sku: 'SKU-I' }),
+    subscribe(analyst, FULL_TICK, { sku: 'SKU-I' }),
+    subscribe(analyst, FULL_TICK, { sku: 'SKU-J' }),
+  ];
   await publishUntilAllReceived(byRole.slice(0, 2), { sku: 'SKU-I', available: 1 });
   await publishUntilAllReceived(byRole.slice(2), { sku: 'SKU-J', available: 1 });
   assert.equal(upstreamTickSubscriptions(), beforeRoles + 3);
@@ -147,7 +169,12 @@ test('customer A never receives customer B\'s ticks through a shared group; call
 
 const UPDATES = /* GraphQL */ `
   subscription Updates($sku: String!, $after: String, $snapshot: Boolean) {
-    tickUpdates(sku: $sku, after: $after, snapshot: $snapshot) { cursor kind sku available }
+    tickUpdates(sku: $sku, after: $after, snapshot: $snapshot) {
+      cursor
+      kind
+      sku
+      available
+    }
   }
 `;
 type Update = { cursor: string; kind: string; sku: string; available: number };
@@ -178,12 +205,32 @@ test('a late live joiner shares the group from the next event; late joiners aski
 
   ticks.emit('tick', { sku: 'L1', available: 2 });
   ticks.emit('tick', { sku: 'L1', available: 3 });
-  await eventually(() => [first, lateLive, lateSnapshot].every((sub) => updateOf(sub.results.at(-1))?.available === 3), 'the two changes on every subscription');
-  assert.deepEqual(lateLive.results.map((result) => updateOf(result)!.available), [2, 3]);
-  assert.deepEqual(lateSnapshot.results.map((result) => [updateOf(result)!.kind, updateOf(result)!.available]), [['SNAPSHOT', 1], ['CHANGE', 2], ['CHANGE', 3]]);
+  await eventually(
+    () => [first, lateLive, lateSnapshot].every((sub) => updateOf(sub.results.at(-1))?.available === 3),
+    'the two changes on every subscription',
+  );
+  assert.deepEqual(
+    lateLive.results.map((result) => updateOf(result)!.available),
+    [2, 3],
+  );
+  assert.deepEqual(
+    lateSnapshot.results.map((result) => [updateOf(result)!.kind, updateOf(result)!.available]),
+    [
+      ['SNAPSHOT', 1],
+      ['CHANGE', 2],
+      ['CHANGE', 3],
+    ],
+  );
   const changeCursors = first.results.slice(-2).map((result) => updateOf(result)!.cursor);
-  assert.deepEqual(lateLive.results.map((result) => updateOf(result)!.cursor), changeCursors, 'a shared event carries the same cursor for every subscriber');
-  assert.deepEqual(lateSnapshot.results.slice(1).map((result) => updateOf(result)!.cursor), changeCursors);
+  assert.deepEqual(
+    lateLive.results.map((result) => updateOf(result)!.cursor),
+    changeCursors,
+    'a shared event carries the same cursor for every subscriber',
+  );
+  assert.deepEqual(
+    lateSnapshot.results.slice(1).map((result) => updateOf(result)!.cursor),
+    changeCursors,
+  );
   await untilUpstream(tickUpdateSubscriptions, baseline + 1, [wake('L1')]);
 
   // Resuming after the first event's cursor replays exactly what came after it, in order, then live ones.
@@ -191,12 +238,19 @@ test('a late live joiner shares the group from the next event; late joiners aski
   await resumed.next(2);
   await untilUpstream(tickUpdateSubscriptions, baseline + 1, [wake('L1')]);
   ticks.emit('tick', { sku: 'L1', available: 4 });
-  await eventually(() => [first, lateLive, lateSnapshot, resumed].every((sub) => updateOf(sub.results.at(-1))?.available === 4), 'the live change on every subscription');
-  const seen = (sub: ReturnType<typeof subscribe>) => sub.results.map((result) => [updateOf(result)!.kind, updateOf(result)!.cursor, updateOf(result)!.available]);
+  await eventually(
+    () => [first, lateLive, lateSnapshot, resumed].every((sub) => updateOf(sub.results.at(-1))?.available === 4),
+    'the live change on every subscription',
+  );
+  const seen = (sub: ReturnType<typeof subscribe>) =>
+    sub.results.map((result) => [updateOf(result)!.kind, updateOf(result)!.cursor, updateOf(result)!.available]);
   assert.deepEqual(withoutWakes(seen(resumed)), withoutWakes(seen(first).slice(primed)));
   assert.deepEqual(seen(lateSnapshot).slice(1), seen(first).slice(primed));
   assert.deepEqual(seen(lateLive), seen(first).slice(primed));
-  assert.deepEqual(withoutWakes(seen(first).slice(primed - 1)).map((row) => row[2]), [1, 2, 3, 4]);
+  assert.deepEqual(
+    withoutWakes(seen(first).slice(primed - 1)).map((row) => row[2]),
+    [1, 2, 3, 4],
+  );
 
   const unknownCursor = subscribe(c, UPDATES, { sku: 'L1', after: '999999' });
   await unknownCursor.settled();
@@ -208,7 +262,8 @@ test('a late live joiner shares the group from the next event; late joiners aski
 
 test('subscribers that each asked for a snapshot in the document get their own snapshot and then share one upstream subscription', async () => {
   const baseline = tickUpdateSubscriptions();
-  const SNAPSHOT_FIRST = 'subscription Shelf($sku: String!, $after: String) { tickUpdates(sku: $sku, after: $after, snapshot: true) { cursor kind available } }';
+  const SNAPSHOT_FIRST =
+    'subscription Shelf($sku: String!, $after: String) { tickUpdates(sku: $sku, after: $after, snapshot: true) { cursor kind available } }';
   ticks.emit('tick', { sku: 'L2', available: 10 });
   const clients = [client(gateway), client(gateway), client(gateway)];
   const subs = clients.map((c) => subscribe(c, SNAPSHOT_FIRST, { sku: 'L2', after: null }));
@@ -219,7 +274,12 @@ test('subscribers that each asked for a snapshot in the document get their own s
   await untilUpstream(tickUpdateSubscriptions, baseline + 1, [wake('L2')]);
   ticks.emit('tick', { sku: 'L2', available: 12 });
   await eventually(() => subs.every((sub) => updateOf(sub.results.at(-1))?.available === 12), 'the next change from the shared group');
-  for (const sub of subs) assert.deepEqual(withoutWakes(sub.results.map((result) => [updateOf(result)!.kind, updateOf(result)!.available])), [['SNAPSHOT', 10], ['CHANGE', 11], ['CHANGE', 12]]);
+  for (const sub of subs)
+    assert.deepEqual(withoutWakes(sub.results.map((result) => [updateOf(result)!.kind, updateOf(result)!.available])), [
+      ['SNAPSHOT', 10],
+      ['CHANGE', 11],
+      ['CHANGE', 12],
+    ]);
   for (const c of clients) await c.dispose();
   await untilUpstream(tickUpdateSubscriptions, baseline, [wake('L2')]);
 });
@@ -256,15 +316,24 @@ test('a socket that stops reading is ended with SLOW_CONSUMER, in order after wh
   const EVENTS = 150; // 30 MB: more than the loopback socket buffers hold for the paused reader
   for (let available = 1; available <= EVENTS; available++) ticks.emit('tick', { sku: 'SKU-SLOW', available });
   await eventually(() => availableOf(fast.results.at(-1)) === EVENTS, 'every event on the fast subscriber', 60_000);
-  assert.deepEqual(fast.results.map((result) => availableOf(result)).filter((available) => available !== 0), Array.from({ length: EVENTS }, (_, i) => i + 1));
+  assert.deepEqual(
+    fast.results.map((result) => availableOf(result)).filter((available) => available !== 0),
+    Array.from({ length: EVENTS }, (_, i) => i + 1),
+  );
   assert.equal(fast.error, undefined);
 
   slow.socket.resume();
   await eventually(() => slow.messages.some((message) => message.type === 'complete'), 'the slow subscription to complete', 60_000);
-  const afterWarmUp = slow.messages.filter((message) => message.type === 'next' && !message.payload?.errors && (message.payload?.data?.['stockTicks'] as { available: number }).available !== 0);
+  const afterWarmUp = slow.messages.filter(
+    (message) => message.type === 'next' && !message.payload?.errors && (message.payload?.data?.['stockTicks'] as { available: number }).available !== 0,
+  );
   const received = afterWarmUp.map((message) => (message.payload?.data?.['stockTicks'] as { available: number }).available);
   assert.ok(received.length < EVENTS, `the slow reader was ended early (it received ${received.length})`);
-  assert.deepEqual(received, Array.from({ length: received.length }, (_, i) => i + 1), 'what it was sent came in order, with no gap');
+  assert.deepEqual(
+    received,
+    Array.from({ length: received.length }, (_, i) => i + 1),
+    'what it was sent came in order, with no gap',
+  );
   const tail = slow.messages.slice(-2);
   assert.equal(tail[0]?.type, 'next');
   assert.equal(tail[0]?.payload?.errors?.[0]?.extensions?.code, 'SLOW_CONSUMER');

@@ -54,7 +54,12 @@ interface TickUpdate {
   readonly available: number;
 }
 
-const changeAt = (position: number): TickUpdate => ({ cursor: String(position), kind: 'CHANGE', sku: journal[position - 1]!.sku, available: journal[position - 1]!.available });
+const changeAt = (position: number): TickUpdate => ({
+  cursor: String(position),
+  kind: 'CHANGE',
+  sku: journal[position - 1]!.sku,
+  available: journal[position - 1]!.available,
+});
 
 /** A snapshot (the SKU's latest tick) or a replay after a cursor, then live changes with no gap: the listener is attached before the journal is read. */
 async function* tickUpdates(sku: string, after: string | null | undefined, snapshot: boolean): AsyncGenerator<TickUpdate> {
@@ -220,11 +225,7 @@ export interface RunningTestSubgraph {
 }
 
 /** Serves a test subgraph over HTTP and graphql-ws exactly as startSubgraphService does, without a database. */
-export async function startTestSubgraphServer(
-  definition: SubgraphDefinition,
-  internalSecret: string,
-  port = 0,
-): Promise<RunningTestSubgraph> {
+export async function startTestSubgraphServer(definition: SubgraphDefinition, internalSecret: string, port = 0): Promise<RunningTestSubgraph> {
   const logger = createLogger(`${definition.name}-test-subgraph`, { LOG_LEVEL: 'silent' });
   const schema = createSubgraphSchema(definition);
   const apollo = createSubgraphApollo<RequestContext>(definition, logger, schema);

@@ -59,7 +59,8 @@ export function subscribe(c: Client, query: string, variables: Record<string, un
       },
     },
   );
-  const until = async (condition: () => boolean, what: string, timeoutMs = 20_000) => { // patience for a loaded machine
+  const until = async (condition: () => boolean, what: string, timeoutMs = 20_000) => {
+    // patience for a loaded machine
     const deadline = Date.now() + timeoutMs;
     while (!condition()) {
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; results ${JSON.stringify(results)}, error ${JSON.stringify(error)}`);

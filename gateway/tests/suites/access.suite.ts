@@ -25,12 +25,19 @@ interface Subject {
 
 /** Two customers of the history (with an email and a phone) and one order of each, found through the graph as an admin. */
 async function discoverSubjects(mesh: MeshUnderTest): Promise<[Subject, Subject]> {
-  const response = await mesh.query<{ orders: { edges: { node: { id: string; number: string; customer: { id: string } | null } }[] } }, Record<string, unknown>>(ORDERS, {}, principals.admin);
+  const response = await mesh.query<
+    { orders: { edges: { node: { id: string; number: string; customer: { id: string } | null } }[] } },
+    Record<string, unknown>
+  >(ORDERS, {}, principals.admin);
   assert.equal(response.errors, undefined, JSON.stringify(response.errors));
   const subjects: Subject[] = [];
   for (const { node } of response.data!.orders.edges) {
     if (!node.customer || subjects.some((subject) => subject.customer.id === node.customer!.id)) continue;
-    const profile = await mesh.query<{ customer: { id: string; email: string; phone: string | null } }, Record<string, unknown>>(CUSTOMER, { id: node.customer.id }, principals.admin);
+    const profile = await mesh.query<{ customer: { id: string; email: string; phone: string | null } }, Record<string, unknown>>(
+      CUSTOMER,
+      { id: node.customer.id },
+      principals.admin,
+    );
     assert.equal(profile.errors, undefined, JSON.stringify(profile.errors));
     const { id, email, phone } = profile.data!.customer;
     if (!phone) continue;
@@ -85,7 +92,7 @@ export function accessSuite(mesh: () => MeshUnderTest): void {
       assert.deepEqual(errorCodes(await mesh().query(MOVE, { key: 'access-anon' })), ['UNAUTHENTICATED']);
     });
 
-    test('a customer sees their own profile unmasked and their own orders, and nobody else\'s', async () => {
+    test("a customer sees their own profile unmasked and their own orders, and nobody else's", async () => {
       const me = principals.customer(alice.id);
       const own = await mesh().query<{ customer: { email: string; piiMasked: boolean } }, Record<string, unknown>>(CUSTOMER, { id: alice.id }, me);
       assert.equal(own.data?.customer.email, alice.email);
@@ -100,18 +107,30 @@ export function accessSuite(mesh: () => MeshUnderTest): void {
     });
 
     test('an associate sees customers with their contact details and orders, and records stock, but not the ledger', async () => {
-      const response = await mesh().query<{ customer: { email: string; piiMasked: boolean } }, Record<string, unknown>>(CUSTOMER, { id: bob.id }, principals.associate);
+      const response = await mesh().query<{ customer: { email: string; piiMasked: boolean } }, Record<string, unknown>>(
+        CUSTOMER,
+        { id: bob.id },
+        principals.associate,
+      );
       assert.equal(response.data?.customer.email, bob.email);
       assert.equal(response.data?.customer.piiMasked, false);
       const order = await mesh().query<{ order: { number: string } }, Record<string, unknown>>(ORDER, { id: bobOrder.id }, principals.associate);
       assert.equal(order.data?.order.number, bobOrder.number);
-      const move = await mesh().query<{ recordStockMovement: { __typename: string } }, Record<string, unknown>>(MOVE, { key: 'access-associate' }, principals.associate);
+      const move = await mesh().query<{ recordStockMovement: { __typename: string } }, Record<string, unknown>>(
+        MOVE,
+        { key: 'access-associate' },
+        principals.associate,
+      );
       assert.equal(move.data?.recordStockMovement.__typename, 'StockMovementRecorded');
       assert.deepEqual(errorCodes(await mesh().query(TRIAL_BALANCE, {}, principals.associate)), ['FORBIDDEN']);
     });
 
     test('an analyst reads everything with personal data masked, and cannot write', async () => {
-      const response = await mesh().query<{ customer: { email: string; phone: string; piiMasked: boolean } }, Record<string, unknown>>(CUSTOMER, { id: bob.id }, principals.analyst);
+      const response = await mesh().query<{ customer: { email: string; phone: string; piiMasked: boolean } }, Record<string, unknown>>(
+        CUSTOMER,
+        { id: bob.id },
+        principals.analyst,
+      );
       assert.equal(response.data?.customer.piiMasked, true);
       assert.notEqual(response.data?.customer.email, bob.email);
       assert.notEqual(response.data?.customer.phone, bob.phone);
@@ -125,7 +144,11 @@ export function accessSuite(mesh: () => MeshUnderTest): void {
       const response = await mesh().query<{ customer: { email: string } }, Record<string, unknown>>(CUSTOMER, { id: bob.id }, principals.admin);
       assert.equal(response.data?.customer.email, bob.email);
       assert.equal((await mesh().query(TRIAL_BALANCE, {}, principals.admin)).errors, undefined);
-      const move = await mesh().query<{ recordStockMovement: { __typename: string } }, Record<string, unknown>>(MOVE, { key: 'access-admin' }, principals.admin);
+      const move = await mesh().query<{ recordStockMovement: { __typename: string } }, Record<string, unknown>>(
+        MOVE,
+        { key: 'access-admin' },
+        principals.admin,
+      );
       assert.equal(move.data?.recordStockMovement.__typename, 'StockMovementRecorded');
     });
   });

@@ -58,7 +58,8 @@ export function badInputSuite(mesh: () => MeshUnderTest): void {
       assert.deepEqual(errorCodes(await move({ sku: '$where', idempotencyKey: 'bad-where' })), ['BAD_USER_INPUT']);
       assert.deepEqual(errorCodes(await move({ idempotencyKey: '$gt' })), ['BAD_USER_INPUT']);
       assert.deepEqual(errorCodes(await move({ $where: 'sleep(1000)' })), ['BAD_USER_INPUT']);
-      const attribute = (name: string) => mesh().query('query($n: String!) { products(filter: { attributes: [{ name: $n, value: "M" }] }) { totalCount } }', { n: name });
+      const attribute = (name: string) =>
+        mesh().query('query($n: String!) { products(filter: { attributes: [{ name: $n, value: "M" }] }) { totalCount } }', { n: name });
       assert.deepEqual(errorCodes(await attribute('$where')), ['BAD_USER_INPUT']);
       assert.deepEqual(errorCodes(await attribute('size.value')), ['BAD_USER_INPUT']);
       const literal = await mesh().query<{ products: { totalCount: number } }, Record<string, unknown>>(
@@ -66,7 +67,9 @@ export function badInputSuite(mesh: () => MeshUnderTest): void {
         { s: '{"$gt": ""}' },
       );
       assert.equal(literal.data?.products.totalCount, 0);
-      assert.deepEqual(errorCodes(await mesh().query('query($id: ID!) { customer(id: $id) { id } }', { id: { $gt: '' } }, principals.admin)), ['BAD_USER_INPUT']);
+      assert.deepEqual(errorCodes(await mesh().query('query($id: ID!) { customer(id: $id) { id } }', { id: { $gt: '' } }, principals.admin)), [
+        'BAD_USER_INPUT',
+      ]);
       assert.equal(await snapshot(), before);
     });
 

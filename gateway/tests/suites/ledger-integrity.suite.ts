@@ -55,7 +55,11 @@ export function ledgerIntegritySuite(mesh: () => MeshUnderTest): void {
         assert.equal(balance.totalDebit.minorUnits, listedDebit.toString());
         for (const line of balance.lines) {
           const listed = sums.get(line.account.code) ?? { debit: 0n, credit: 0n };
-          assert.deepEqual([line.debit.minorUnits, line.credit.minorUnits], [listed.debit.toString(), listed.credit.toString()], `${currency} ${line.account.code}`);
+          assert.deepEqual(
+            [line.debit.minorUnits, line.credit.minorUnits],
+            [listed.debit.toString(), listed.credit.toString()],
+            `${currency} ${line.account.code}`,
+          );
         }
       });
     }
@@ -77,7 +81,10 @@ export function ledgerIntegritySuite(mesh: () => MeshUnderTest): void {
       } while (after);
       const history = mesh().mesh.history;
       assert.ok(history, 'the history was replayed');
-      assert.equal(seen.size, Object.values(history.byStatus).reduce((sum, count) => sum + count, 0));
+      assert.equal(
+        seen.size,
+        Object.values(history.byStatus).reduce((sum, count) => sum + count, 0),
+      );
       assert.deepEqual(Object.fromEntries(statuses), Object.fromEntries(Object.entries(history.byStatus).filter(([, count]) => count > 0)));
       assert.ok((statuses.get('COMPLETED') ?? 0) > 0 && (statuses.get('CANCELLED') ?? 0) > 0, 'the history holds captured and cancelled orders');
     });

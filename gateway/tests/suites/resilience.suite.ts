@@ -19,13 +19,14 @@ export function resilienceSuite(mesh: () => MeshUnderTest): void {
 
     test('with the ledger down, an order still resolves and its postings come back null with SUBGRAPH_UNAVAILABLE', async () => {
       // A completed order of the history, with its postings (capture and cost of goods at least) while the ledger is up.
-      const completed = await mesh().query<{ orders: { edges: { node: { id: string; number: string; journalEntries: { id: string; source: { type: string } }[] } }[] } }, Record<string, unknown>>(
-        COMPLETED_ORDERS,
-        {},
-        principals.admin,
-      );
+      const completed = await mesh().query<
+        { orders: { edges: { node: { id: string; number: string; journalEntries: { id: string; source: { type: string } }[] } }[] } },
+        Record<string, unknown>
+      >(COMPLETED_ORDERS, {}, principals.admin);
       assert.equal(completed.errors, undefined, JSON.stringify(completed.errors));
-      const order = completed.data!.orders.edges.map(({ node }) => node).find((node) => node.journalEntries.some((entry) => entry.source.type === 'ORDER_CAPTURED'));
+      const order = completed
+        .data!.orders.edges.map(({ node }) => node)
+        .find((node) => node.journalEntries.some((entry) => entry.source.type === 'ORDER_CAPTURED'));
       assert.ok(order, 'the history has a completed order with postings');
       const postings = order.journalEntries.map((entry) => entry.id).sort();
       assert.ok(postings.length >= 2, `${order.number} has its capture and cost of goods posted`);
@@ -46,7 +47,11 @@ export function resilienceSuite(mesh: () => MeshUnderTest): void {
       } finally {
         await mesh().mesh.startSubgraph('ledger');
       }
-      const recovered = await mesh().query<{ order: { journalEntries: { id: string }[] } }, Record<string, unknown>>(ORDER_WITH_POSTINGS, { id: order.id }, principals.admin);
+      const recovered = await mesh().query<{ order: { journalEntries: { id: string }[] } }, Record<string, unknown>>(
+        ORDER_WITH_POSTINGS,
+        { id: order.id },
+        principals.admin,
+      );
       assert.equal(recovered.errors, undefined);
       assert.deepEqual(recovered.data?.order.journalEntries.map((entry) => entry.id).sort(), postings);
     });

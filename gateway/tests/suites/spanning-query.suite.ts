@@ -10,7 +10,13 @@ const CUSTOMER = `query($id: ID!) { customer(id: $id) { name email } }`;
 const AVAILABILITY = `query($skus: [ID!]!) { availability(skus: $skus) { sku levels { location { id } onHand reserved safetyStock available } } }`;
 const PRODUCT = `query($sku: ID!) { variant(sku: $sku) { product { name } prices { minorUnits currency } } }`;
 
-interface Level { location: { id: string }; onHand: number; reserved: number; safetyStock: number; available: number }
+interface Level {
+  location: { id: string };
+  onHand: number;
+  reserved: number;
+  safetyStock: number;
+  available: number;
+}
 
 export function spanningQuerySuite(mesh: () => MeshUnderTest): void {
   describe('one operation across all five subgraphs', () => {
@@ -19,8 +25,10 @@ export function spanningQuerySuite(mesh: () => MeshUnderTest): void {
       const counts = new Map<string, number>();
       let after: string | null = null;
       do {
-        const page: { data?: { orders: { pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: { node: { customer: { id: string } | null } }[] } } | null; errors?: unknown } =
-          await mesh().query(ORDER_CUSTOMERS, { after }, principals.admin);
+        const page: {
+          data?: { orders: { pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: { node: { customer: { id: string } | null } }[] } } | null;
+          errors?: unknown;
+        } = await mesh().query(ORDER_CUSTOMERS, { after }, principals.admin);
         assert.equal(page.errors, undefined, JSON.stringify(page.errors));
         for (const { node } of page.data!.orders.edges) if (node.customer) counts.set(node.customer.id, (counts.get(node.customer.id) ?? 0) + 1);
         after = page.data!.orders.pageInfo.hasNextPage ? page.data!.orders.pageInfo.endCursor : null;
@@ -28,14 +36,22 @@ export function spanningQuerySuite(mesh: () => MeshUnderTest): void {
       const customerId = [...counts].find(([, count]) => count >= 3 && count <= 20)?.[0];
       assert.ok(customerId, 'the history has a customer with at least three orders');
 
-      const listed = await mesh().query<{ orders: { totalCount: number; edges: { node: { id: string; number: string; status: string; currency: string; totals: { total: { minorUnits: string } } } }[] } }, Record<string, unknown>>(
-        ORDERS_OF,
-        { c: customerId },
-        principals.admin,
-      );
+      const listed = await mesh().query<
+        {
+          orders: {
+            totalCount: number;
+            edges: { node: { id: string; number: string; status: string; currency: string; totals: { total: { minorUnits: string } } } }[];
+          };
+        },
+        Record<string, unknown>
+      >(ORDERS_OF, { c: customerId }, principals.admin);
       assert.equal(listed.errors, undefined, JSON.stringify(listed.errors));
       const ownOrders = listed.data!.orders;
-      const profile = await mesh().query<{ customer: { name: string; email: string } }, Record<string, unknown>>(CUSTOMER, { id: customerId }, principals.admin);
+      const profile = await mesh().query<{ customer: { name: string; email: string } }, Record<string, unknown>>(
+        CUSTOMER,
+        { id: customerId },
+        principals.admin,
+      );
       assert.equal(profile.errors, undefined, JSON.stringify(profile.errors));
 
       const response = await mesh().query(CustomerOverviewDocument, { id: customerId, first: 20 }, principals.admin);
@@ -70,7 +86,10 @@ export function spanningQuerySuite(mesh: () => MeshUnderTest): void {
         assert.equal((BigInt(order.totals.subtotal.minorUnits) + BigInt(order.totals.tax.minorUnits)).toString(), order.totals.total.minorUnits);
         for (const line of order.lines) {
           assert.equal(line.unitPrice.currency, order.currency);
-          const alone = await mesh().query<{ variant: { product: { name: string }; prices: { minorUnits: string; currency: string }[] } }, Record<string, unknown>>(PRODUCT, { sku: line.variant.sku });
+          const alone = await mesh().query<
+            { variant: { product: { name: string }; prices: { minorUnits: string; currency: string }[] } },
+            Record<string, unknown>
+          >(PRODUCT, { sku: line.variant.sku });
           assert.equal(alone.errors, undefined, JSON.stringify(alone.errors));
           assert.equal(line.variant.product.name, alone.data!.variant.product.name);
           assert.deepEqual(line.variant.prices, alone.data!.variant.prices);
@@ -83,7 +102,10 @@ export function spanningQuerySuite(mesh: () => MeshUnderTest): void {
             assert.deepEqual([level.onHand, level.reserved, level.safetyStock, level.available], [own.onHand, own.reserved, own.safetyStock, own.available]);
             assert.equal(level.available, Math.max(0, level.onHand - level.reserved - level.safetyStock));
           }
-          assert.equal(availability.available, availability.levels.reduce((sum, level) => sum + level.available, 0));
+          assert.equal(
+            availability.available,
+            availability.levels.reduce((sum, level) => sum + level.available, 0),
+          );
         }
         assert.ok(order.journalEntries, 'journal entries resolved');
         const captures = order.journalEntries.filter((entry) => entry.source.type === 'ORDER_CAPTURED');

@@ -37,7 +37,11 @@ const OPERATIONS: readonly { readonly name: string; readonly query: string; read
   },
   { name: 'a union', query: `{ observables { __typename ... on Planet { id name } ... on Moon { name planet { id } } ... on Comet { designation } } }` },
   { name: 'a @provides field and entities of a fourth subgraph', query: `{ missions { id name target { id name } crew { id name } } }` },
-  { name: 'an entity reached by argument, with @requires', query: `query Planet($id: ID!) { planet(id: $id) { name gravityClass visitedBy { name target { gravityClass } } } }`, variables: { id: 'p2' } },
+  {
+    name: 'an entity reached by argument, with @requires',
+    query: `query Planet($id: ID!) { planet(id: $id) { name gravityClass visitedBy { name target { gravityClass } } } }`,
+    variables: { id: 'p2' },
+  },
   { name: 'a miss (null) and a sliced list', query: `{ planet(id: "nope") { name } missionPage(first: 2) { name crew { name } } }` },
 ];
 

@@ -21,7 +21,8 @@ export function writeSupergraph(sdl: string): string {
 export function recordingLogger(): { logger: Logger; lines: { level: 'warn' | 'error'; message: string; fields: unknown }[] } {
   const logger = createLogger('gateway-test', { LOG_LEVEL: 'silent' });
   const lines: { level: 'warn' | 'error'; message: string; fields: unknown }[] = [];
-  const record = (level: 'warn' | 'error') => ((fields: unknown, message?: string) => void lines.push({ level, message: message ?? String(fields), fields })) as Logger['warn'];
+  const record = (level: 'warn' | 'error') =>
+    ((fields: unknown, message?: string) => void lines.push({ level, message: message ?? String(fields), fields })) as Logger['warn'];
   logger.warn = record('warn');
   logger.error = record('error');
   return { logger, lines };
@@ -29,7 +30,13 @@ export function recordingLogger(): { logger: Logger; lines: { level: 'warn' | 'e
 
 /** Starts the real gateway on a supergraph file with only the given environment (plus a test secret). */
 export async function startGatewayOn(supergraphPath: string, env: Record<string, string> = {}, logger?: Logger): Promise<RunningHttpService> {
-  const config = loadGatewayConfig({ NODE_ENV: 'test', GATEWAY_PORT: '0', MESH_INTERNAL_SECRET: TEST_INTERNAL_SECRET, SUPERGRAPH_PATH: supergraphPath, ...env });
+  const config = loadGatewayConfig({
+    NODE_ENV: 'test',
+    GATEWAY_PORT: '0',
+    MESH_INTERNAL_SECRET: TEST_INTERNAL_SECRET,
+    SUPERGRAPH_PATH: supergraphPath,
+    ...env,
+  });
   return startGateway(config, logger ?? createLogger('gateway-test', { LOG_LEVEL: 'silent' }));
 }
 
@@ -40,7 +47,11 @@ export interface PostResult<T = Record<string, unknown>> {
 }
 
 /** Posts a GraphQL request body (any shape: query, documentId, extensions) with extra headers. */
-export async function post<T = Record<string, unknown>>(url: string, body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<PostResult<T>> {
+export async function post<T = Record<string, unknown>>(
+  url: string,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<PostResult<T>> {
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
   return { status: response.status, headers: response.headers, body: (await response.json()) as PostResult<T>['body'] };
 }

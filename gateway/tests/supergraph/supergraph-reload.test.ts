@@ -41,7 +41,8 @@ const composeWith = (extra: readonly SubgraphDefinition[]) =>
 const urls = () => Object.fromEntries(Object.entries(subgraphs).map(([name, running]) => [name, running.url]));
 
 before(async () => {
-  for (const definition of [inventory, product, order, promotions]) subgraphs[definition.name] = await startTestSubgraphServer(definition, TEST_INTERNAL_SECRET);
+  for (const definition of [inventory, product, order, promotions])
+    subgraphs[definition.name] = await startTestSubgraphServer(definition, TEST_INTERNAL_SECRET);
   supergraphPath = writeSupergraph(composeWith([]));
   gateway = await startGatewayOn(supergraphPath, { SUPERGRAPH_POLL_MS: '50', SUBGRAPH_URL_PRODUCT: subgraphs['product']?.url ?? '' }, logged.logger);
 });
@@ -59,7 +60,14 @@ function watch(query: string, variables: Record<string, unknown>) {
   clients.push(c);
   const results: FormattedExecutionResult[] = [];
   let ended: unknown;
-  c.subscribe({ query, variables }, { next: (value) => void results.push(value as FormattedExecutionResult), error: (error) => (ended = error ?? 'error'), complete: () => (ended = 'complete') });
+  c.subscribe(
+    { query, variables },
+    {
+      next: (value) => void results.push(value as FormattedExecutionResult),
+      error: (error) => (ended = error ?? 'error'),
+      complete: () => (ended = 'complete'),
+    },
+  );
   return {
     results,
     get ended() {
@@ -118,7 +126,10 @@ test('a malformed supergraph on reload is refused: the previous one keeps servin
 
   // A file that parses but is not a valid supergraph is refused the same way.
   writeFileSync(supergraphPath, 'type Query { hello: String }');
-  await eventually(async () => ((await readiness()).supergraph.reloadError?.message !== refused.supergraph.reloadError?.message ? true : undefined), 'the second refusal');
+  await eventually(
+    async () => ((await readiness()).supergraph.reloadError?.message !== refused.supergraph.reloadError?.message ? true : undefined),
+    'the second refusal',
+  );
   assert.equal((await readiness()).supergraph.id, serving.supergraph.id);
 
   writeFileSync(supergraphPath, composeWith([]));

@@ -58,7 +58,11 @@ const planets: ToySubgraph = {
     Query: {
       bodies: (): Body[] => [...PLANETS.map((p) => ({ ...p, kind: 'Planet' as const })), ...MOONS.map((m) => ({ ...m, kind: 'Moon' as const }))],
       planet: (_: unknown, { id }: { id: string }) => PLANETS.find((p) => p.id === id) ?? null,
-      observables: () => [...PLANETS.map((p) => ({ ...p, kind: 'Planet' })), ...MOONS.map((m) => ({ ...m, kind: 'Moon' })), ...COMETS.map((c) => ({ ...c, kind: 'Comet' }))],
+      observables: () => [
+        ...PLANETS.map((p) => ({ ...p, kind: 'Planet' })),
+        ...MOONS.map((m) => ({ ...m, kind: 'Moon' })),
+        ...COMETS.map((c) => ({ ...c, kind: 'Comet' })),
+      ],
     },
     Body: { __resolveType: (body: Body) => body.kind },
     Observable: { __resolveType: (value: { kind: string }) => value.kind },
@@ -125,7 +129,10 @@ const crew: ToySubgraph = {
 export const TOY_SUBGRAPHS: readonly ToySubgraph[] = [planets, missions, telemetry, crew];
 
 /** Composes subgraphs (the toy ones by default, or any with a name and SDL) with their URLs into a supergraph SDL. */
-export function composeToySupergraph(urls: Readonly<Record<string, string>>, subgraphs: readonly Pick<ToySubgraph, 'name' | 'typeDefs'>[] = TOY_SUBGRAPHS): string {
+export function composeToySupergraph(
+  urls: Readonly<Record<string, string>>,
+  subgraphs: readonly Pick<ToySubgraph, 'name' | 'typeDefs'>[] = TOY_SUBGRAPHS,
+): string {
   const result = composeServices(subgraphs.map(({ name, typeDefs }) => ({ name, typeDefs: parse(typeDefs), url: urls[name] ?? `http://127.0.0.1:9/${name}` })));
   if (result.errors) throw new Error(result.errors.map((error) => error.message).join('\n'));
   return result.supergraphSdl;

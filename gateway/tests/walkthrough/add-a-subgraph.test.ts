@@ -38,7 +38,13 @@ describe('adding a subgraph by the walkthrough', () => {
       startTestSubgraph(customerSubgraph, { mongoUri: database.uri }),
     ]);
     const supergraph = composeToySupergraph({ hours: hours.url, customer: customer.url }, [hoursSubgraph, customerSubgraph]);
-    const config = loadGatewayConfig({ NODE_ENV: 'test', GATEWAY_PORT: '0', MESH_INTERNAL_SECRET: TEST_INTERNAL_SECRET, SUPERGRAPH_PATH: writeSupergraph(supergraph), SUPERGRAPH_POLL_MS: '0' });
+    const config = loadGatewayConfig({
+      NODE_ENV: 'test',
+      GATEWAY_PORT: '0',
+      MESH_INTERNAL_SECRET: TEST_INTERNAL_SECRET,
+      SUPERGRAPH_PATH: writeSupergraph(supergraph),
+      SUPERGRAPH_POLL_MS: '0',
+    });
     gateway = await startGateway(config, createLogger('gateway-test', { LOG_LEVEL: 'silent' }));
   });
 
@@ -79,8 +85,15 @@ describe('adding a subgraph by the walkthrough', () => {
 
   test("the module's background work runs: a closure that has passed is cleared", async () => {
     const closedUntil = new Date(Date.now() + 200).toISOString();
-    const set = await send<{ setStoreHours: { closedUntil: string | null } }>(SET_HOURS, { input: { storeId: 'loc_nyc01', opensAt: '09:00', closesAt: '21:00', closedUntil } }, principals.admin);
+    const set = await send<{ setStoreHours: { closedUntil: string | null } }>(
+      SET_HOURS,
+      { input: { storeId: 'loc_nyc01', opensAt: '09:00', closesAt: '21:00', closedUntil } },
+      principals.admin,
+    );
     assert.equal(set.body.data?.setStoreHours.closedUntil, closedUntil);
-    await eventually(async () => ((await send<StoreHoursData>(STORE_HOURS, { storeId: 'loc_nyc01' })).body.data?.storeHours?.closedUntil === null ? true : undefined), 'the reopen job');
+    await eventually(
+      async () => ((await send<StoreHoursData>(STORE_HOURS, { storeId: 'loc_nyc01' })).body.data?.storeHours?.closedUntil === null ? true : undefined),
+      'the reopen job',
+    );
   });
 });

@@ -1,8 +1,28 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { OrderJournalDocument, PlaceOrderDocument, ShipOrderDocument, TrialBalanceDocument, type OrderJournalQuery, type PlaceOrderInput } from '../__generated__/operations.js';
+import {
+  OrderJournalDocument,
+  PlaceOrderDocument,
+  ShipOrderDocument,
+  TrialBalanceDocument,
+  type OrderJournalQuery,
+  type PlaceOrderInput,
+} from '../__generated__/operations.js';
 import type { GatewayQuery, GatewayResponse } from '../mesh-fixture.js';
-import { admin, assertSameOrders, countByStatus, inPool, movementLog, settle, stockOf, until, webOrder, type LevelFigures, type OrderOutcome, type PlacedAnswer } from './workflow-kit.js';
+import {
+  admin,
+  assertSameOrders,
+  countByStatus,
+  inPool,
+  movementLog,
+  settle,
+  stockOf,
+  until,
+  webOrder,
+  type LevelFigures,
+  type OrderOutcome,
+  type PlacedAnswer,
+} from './workflow-kit.js';
 
 // A burst of flash-sale orders with a fault in the middle, and the end state every fault must
 // leave: each key names one order, each order is decided, the stock holds exactly what was sold,
@@ -28,7 +48,12 @@ const RESEND_FOR_MS = 120_000;
  * (at most 2 s), a lost connection after 100 ms, each time to the next gateway. Any other error
  * fails the test: every refusal must be retryable. Every error answer is pushed to `refusals`.
  */
-export async function placeOrderResending(gateways: readonly GatewayQuery[], first: number, input: PlaceOrderInput, refusals: Refusal[]): Promise<PlacedAnswer> {
+export async function placeOrderResending(
+  gateways: readonly GatewayQuery[],
+  first: number,
+  input: PlaceOrderInput,
+  refusals: Refusal[],
+): Promise<PlacedAnswer> {
   const startedAt = performance.now();
   let gateway = first;
   const giveUpAt = Date.now() + RESEND_FOR_MS;
@@ -51,9 +76,15 @@ export async function placeOrderResending(gateways: readonly GatewayQuery[], fir
       };
     }
     const error = response?.errors?.[0];
-    const refusal: Refusal = { key: input.idempotencyKey, code: error ? String(error.extensions?.['code']) : TRANSPORT, retryable: error?.extensions?.['retryable'] === true, gateway: gateway % gateways.length };
+    const refusal: Refusal = {
+      key: input.idempotencyKey,
+      code: error ? String(error.extensions?.['code']) : TRANSPORT,
+      retryable: error?.extensions?.['retryable'] === true,
+      gateway: gateway % gateways.length,
+    };
     refusals.push(refusal);
-    if (!(refusal.retryable || refusal.code === TRANSPORT) || Date.now() >= giveUpAt) assert.fail(`placeOrder ${input.idempotencyKey} after ${attempt} attempts: ${JSON.stringify(response?.errors ?? 'no answer')}`);
+    if (!(refusal.retryable || refusal.code === TRANSPORT) || Date.now() >= giveUpAt)
+      assert.fail(`placeOrder ${input.idempotencyKey} after ${attempt} attempts: ${JSON.stringify(response?.errors ?? 'no answer')}`);
     await sleep(refusal.retryable ? Math.min(2000, Number(error?.extensions?.['retryAfterMs']) || 500) : 100);
     gateway += 1;
   }
@@ -136,7 +167,12 @@ const sum = (values: readonly string[]) => values.reduce((total, value) => total
  * order's total, one SALE movement, one balanced ORDER_CAPTURED journal entry per order, no
  * postings for rejected orders, and a balanced trial balance.
  */
-export async function assertShippedAndPostedOnce(mesh: GatewayQuery, burst: SettledBurst, orders: ReadonlyMap<string, OrderOutcome>, keyPrefix: string): Promise<void> {
+export async function assertShippedAndPostedOnce(
+  mesh: GatewayQuery,
+  burst: SettledBurst,
+  orders: ReadonlyMap<string, OrderOutcome>,
+  keyPrefix: string,
+): Promise<void> {
   const confirmed = [...orders.values()].filter((order) => order.status === 'CONFIRMED');
   const shipped = await inPool(confirmed, 10, async (order) => {
     const response = await mesh.query(ShipOrderDocument, { orderId: order.id, idempotencyKey: `${keyPrefix}-ship-${order.id}` }, admin);
@@ -145,13 +181,23 @@ export async function assertShippedAndPostedOnce(mesh: GatewayQuery, burst: Sett
     assert.equal(result.payment.captured.minorUnits, order.totals.total.minorUnits, `${order.id} captured its total`);
     return result;
   });
-  assert.ok(shipped.every((order) => order.status === 'COMPLETED'), JSON.stringify(countByStatus(shipped)));
+  assert.ok(
+    shipped.every((order) => order.status === 'COMPLETED'),
+    JSON.stringify(countByStatus(shipped)),
+  );
 
   // Inventory turns each shipped order's reservation into exactly one SALE movement.
-  const sales = await until('a SALE movement for every shipped order', 120_000, async () => {
-    const found = (await movementLog(mesh, burst.sku, burst.locationId)).filter((movement) => movement.type === 'SALE' && movement.orderId && orders.has(movement.orderId));
-    return found.length >= confirmed.length ? found : undefined;
-  }, 1000);
+  const sales = await until(
+    'a SALE movement for every shipped order',
+    120_000,
+    async () => {
+      const found = (await movementLog(mesh, burst.sku, burst.locationId)).filter(
+        (movement) => movement.type === 'SALE' && movement.orderId && orders.has(movement.orderId),
+      );
+      return found.length >= confirmed.length ? found : undefined;
+    },
+    1000,
+  );
   assert.equal(sales.length, confirmed.length, 'one SALE movement per shipped order');
   assert.deepEqual(new Set(sales.map((sale) => sale.orderId)), new Set(confirmed.map((order) => order.id)));
   assert.ok(sales.every((sale) => sale.quantityDelta === -1));
@@ -166,17 +212,30 @@ export async function assertShippedAndPostedOnce(mesh: GatewayQuery, burst: Sett
   };
   const captures = (entries: readonly JournalEntryNode[]) => entries.filter((entry) => entry.source.type === 'ORDER_CAPTURED');
   // Postings arrive by event: wait until every shipped order has its capture, then read the ledger once more.
-  await until('a capture entry for every shipped order', 120_000, async () => {
-    const missing = (await inPool(confirmed, 10, async (order) => captures(await journalOf(order.id)).length === 0)).filter(Boolean).length;
-    return missing === 0 ? true : undefined;
-  }, 1000);
+  await until(
+    'a capture entry for every shipped order',
+    120_000,
+    async () => {
+      const missing = (await inPool(confirmed, 10, async (order) => captures(await journalOf(order.id)).length === 0)).filter(Boolean).length;
+      return missing === 0 ? true : undefined;
+    },
+    1000,
+  );
   for (const order of confirmed) {
     const entries = await journalOf(order.id);
     assert.equal(captures(entries).length, 1, `${order.id} has ${captures(entries).length} capture entries`);
     const [capture] = captures(entries);
-    assert.equal(sum(capture!.lines.filter((line) => line.account.code === '1100').map((line) => line.debit.minorUnits)).toString(), order.totals.total.minorUnits, `${order.id}: the capture debits the order total`);
+    assert.equal(
+      sum(capture!.lines.filter((line) => line.account.code === '1100').map((line) => line.debit.minorUnits)).toString(),
+      order.totals.total.minorUnits,
+      `${order.id}: the capture debits the order total`,
+    );
     for (const entry of entries) {
-      assert.equal(sum(entry.lines.map((line) => line.debit.minorUnits)), sum(entry.lines.map((line) => line.credit.minorUnits)), `${order.id} ${entry.source.type} is unbalanced`);
+      assert.equal(
+        sum(entry.lines.map((line) => line.debit.minorUnits)),
+        sum(entry.lines.map((line) => line.credit.minorUnits)),
+        `${order.id} ${entry.source.type} is unbalanced`,
+      );
     }
   }
   for (const order of [...orders.values()].filter((candidate) => candidate.status === 'REJECTED')) {
@@ -191,7 +250,11 @@ export async function assertShippedAndPostedOnce(mesh: GatewayQuery, burst: Sett
 
 /** Asserts that no consumer of any service parked an event as a dead letter (nothing was lost silently). */
 export async function assertNoDeadLetters(mesh: GatewayQuery): Promise<void> {
-  const letters = await mesh.query<{ deadLetters: { consumer: string; topic: string; errorMessage: string }[] }, Record<string, never>>('{ deadLetters { consumer topic errorMessage } }', {}, admin);
+  const letters = await mesh.query<{ deadLetters: { consumer: string; topic: string; errorMessage: string }[] }, Record<string, never>>(
+    '{ deadLetters { consumer topic errorMessage } }',
+    {},
+    admin,
+  );
   assert.equal(letters.errors, undefined, JSON.stringify(letters.errors));
   assert.deepEqual(letters.data?.deadLetters, []);
 }

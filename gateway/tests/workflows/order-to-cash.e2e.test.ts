@@ -90,7 +90,11 @@ describe('order to cash under concurrency, through the gateway', () => {
     // Reservations are holds, not movements: the log is unchanged and still adds up to on hand.
     const logAfter = await movementLog(mesh(), sku, WAREHOUSE);
     assert.equal(logAfter.length, logBefore.length, 'placing orders wrote no stock movements');
-    assert.equal(logAfter.reduce((sum, movement) => sum + movement.quantityDelta, 0), end.onHand, 'the movement log sums to on hand');
+    assert.equal(
+      logAfter.reduce((sum, movement) => sum + movement.quantityDelta, 0),
+      end.onHand,
+      'the movement log sums to on hand',
+    );
   });
 
   test('two-line orders are all or nothing: reserved units equal the confirmed orders’ quantities per SKU', { timeout: 600_000 }, async () => {
@@ -100,8 +104,14 @@ describe('order to cash under concurrency, through the gateway', () => {
     // 120 orders ask for 180 of A and 180 of B: B runs short long before A does.
     const shapes = Array.from({ length: 120 }, (_, index) =>
       index % 2 === 0
-        ? [{ sku: skuA, quantity: 2 }, { sku: skuB, quantity: 1 }]
-        : [{ sku: skuA, quantity: 1 }, { sku: skuB, quantity: 2 }],
+        ? [
+            { sku: skuA, quantity: 2 },
+            { sku: skuB, quantity: 1 },
+          ]
+        : [
+            { sku: skuA, quantity: 1 },
+            { sku: skuB, quantity: 2 },
+          ],
     );
     const answers = await inPool(shapes, 60, (lines, index) => placeOrder(mesh(), webOrder(`${RUN}-two-line-${index}`, customerId, WAREHOUSE, lines)));
     const settled = await settle(mesh(), customerId, placedFrom, { stallMs: 90_000, capMs: 600_000 });

@@ -20,15 +20,18 @@ const REPRODUCE = `(MESH_MIX_SEED=${SEED} MESH_REPLICA_MIX_ORDERS=${ORDERS} repr
 let meshUnderTest: MeshUnderTest | undefined;
 const replicas = new Map<SubgraphName | 'gateway', MeshReplica>();
 
-before(async () => {
-  meshUnderTest = await startMeshUnderTest({ INVENTORY_RELAY_INTERVAL_MS: '250', INVENTORY_EXPIRY_INTERVAL_MS: '1000', SUBGRAPH_TIMEOUT_MS: '60000' });
-  const { mesh } = meshUnderTest;
-  // One at a time: each start connects, builds indexes and joins the consumers on a busy machine.
-  for (const name of ['product', 'inventory', 'customer', 'ledger'] as const) replicas.set(name, await mesh.startReplica(name));
-  replicas.set('order', await mesh.startReplica('order', { subgraphUrls: { product: replicaOf('product').url } }));
-  const subgraphUrls = Object.fromEntries((['product', 'inventory', 'order', 'customer', 'ledger'] as const).map((name) => [name, replicaOf(name).url]));
-  replicas.set('gateway', await mesh.startReplica('gateway', { subgraphUrls }));
-}, { timeout: 300_000 });
+before(
+  async () => {
+    meshUnderTest = await startMeshUnderTest({ INVENTORY_RELAY_INTERVAL_MS: '250', INVENTORY_EXPIRY_INTERVAL_MS: '1000', SUBGRAPH_TIMEOUT_MS: '60000' });
+    const { mesh } = meshUnderTest;
+    // One at a time: each start connects, builds indexes and joins the consumers on a busy machine.
+    for (const name of ['product', 'inventory', 'customer', 'ledger'] as const) replicas.set(name, await mesh.startReplica(name));
+    replicas.set('order', await mesh.startReplica('order', { subgraphUrls: { product: replicaOf('product').url } }));
+    const subgraphUrls = Object.fromEntries((['product', 'inventory', 'order', 'customer', 'ledger'] as const).map((name) => [name, replicaOf(name).url]));
+    replicas.set('gateway', await mesh.startReplica('gateway', { subgraphUrls }));
+  },
+  { timeout: 300_000 },
+);
 after(async () => {
   await meshUnderTest?.stop();
 });
@@ -67,7 +70,11 @@ describe('the random mix on two replicas of every service', () => {
     // The mix never reads customers; a page of them through each gateway reaches both customer processes.
     for (const gatewayUrl of [mesh.gatewayUrl, replicaOf('gateway').url]) {
       const viaGateway: GatewayQuery = meshUnderTest.alternating([gatewayUrl]);
-      const customers: GatewayResponse<{ customers: { edges: unknown[] } }> = await viaGateway.query('{ customers(first: 5) { edges { node { id } } } }', {}, admin);
+      const customers: GatewayResponse<{ customers: { edges: unknown[] } }> = await viaGateway.query(
+        '{ customers(first: 5) { edges { node { id } } } }',
+        {},
+        admin,
+      );
       assert.equal(customers.errors, undefined, JSON.stringify(customers.errors));
       assert.equal(customers.data?.customers.edges.length, 5);
     }
@@ -77,7 +84,10 @@ describe('the random mix on two replicas of every service', () => {
     for (const name of ['gateway', 'product', 'inventory', 'order', 'customer', 'ledger'] as const) {
       const [first, second] = await Promise.all([meshUnderTest.metrics(name), metricsOf(replicaOf(name).url)]);
       served.push(`${name} ${requestCount(first)} + ${requestCount(second)}`);
-      assert.ok(requestCount(first) > 0 && requestCount(second) > 0, `both processes of ${name} served requests (${requestCount(first)} and ${requestCount(second)})`);
+      assert.ok(
+        requestCount(first) > 0 && requestCount(second) > 0,
+        `both processes of ${name} served requests (${requestCount(first)} and ${requestCount(second)})`,
+      );
     }
     t.diagnostic(`GraphQL requests served per process: ${served.join(', ')}`);
   });

@@ -10,9 +10,12 @@ const REPRODUCE = `(MESH_MIX_SEED=${SEED} MESH_MIX_ORDERS=${ORDERS} reproduces t
 
 let meshUnderTest: MeshUnderTest | undefined;
 
-before(async () => {
-  meshUnderTest = await startMeshUnderTest({ INVENTORY_RELAY_INTERVAL_MS: '250', SUBGRAPH_TIMEOUT_MS: '60000' });
-}, { timeout: 300_000 });
+before(
+  async () => {
+    meshUnderTest = await startMeshUnderTest({ INVENTORY_RELAY_INTERVAL_MS: '250', SUBGRAPH_TIMEOUT_MS: '60000' });
+  },
+  { timeout: 300_000 },
+);
 after(async () => {
   await meshUnderTest?.stop();
 });

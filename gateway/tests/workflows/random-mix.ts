@@ -34,7 +34,8 @@ interface OrderState {
   payment: { captured: { minorUnits: string }; refunded: { minorUnits: string } };
   lines: { lineNumber: number; quantity: number }[];
 }
-const ORDER_FIELDS = 'id status fulfillment { type } totals { total { minorUnits } } payment { captured { minorUnits } refunded { minorUnits } } lines { lineNumber quantity }';
+const ORDER_FIELDS =
+  'id status fulfillment { type } totals { total { minorUnits } } payment { captured { minorUnits } refunded { minorUnits } } lines { lineNumber quantity }';
 
 async function ordersSince(gql: Gql, placedFrom: Date): Promise<OrderState[]> {
   const found: OrderState[] = [];
@@ -87,7 +88,15 @@ export async function runRandomMix(options: RandomMixOptions): Promise<void> {
     lines: lines(),
     customerId: `cus_${String(random.int(100, 199)).padStart(5, '0')}`,
     // What happens to the order later, drawn now so that the seed alone decides it.
-    fate: { cancel: random.next() < 0.15, after: random.next(), line: random.next(), quantity: random.next(), damaged: random.next() < 0.2, atStore: random.next() < 0.5, goodwill: random.next() },
+    fate: {
+      cancel: random.next() < 0.15,
+      after: random.next(),
+      line: random.next(),
+      quantity: random.next(),
+      damaged: random.next() < 0.2,
+      atStore: random.next() < 0.5,
+      goodwill: random.next(),
+    },
     till: { prices: [random.int(500, 9000), random.int(500, 9000), random.int(500, 9000)], anonymous: random.next() < 0.5 },
   }));
   const planOf = new Map<string, (typeof plans)[number]>();
@@ -111,8 +120,14 @@ export async function runRandomMix(options: RandomMixOptions): Promise<void> {
       const net = priced.reduce((sum, line) => sum + Number(line.unitPriceMinor) * line.quantity, 0);
       const tax = priced.reduce((sum, line) => sum + taxOf(Number(line.unitPriceMinor) * line.quantity, 'USD'), 0);
       return {
-        localId: `${run}-till-${plan.index}`, deviceId: `till-${run}`, sequence: start + offset + 1, occurredAt: new Date().toISOString(), currency: 'USD',
-        lines: priced, payment: { method: 'CARD', amountMinor: String(net + tax) }, ...(plan.till.anonymous ? {} : { customerId: plan.customerId }),
+        localId: `${run}-till-${plan.index}`,
+        deviceId: `till-${run}`,
+        sequence: start + offset + 1,
+        occurredAt: new Date().toISOString(),
+        currency: 'USD',
+        lines: priced,
+        payment: { method: 'CARD', amountMinor: String(net + tax) },
+        ...(plan.till.anonymous ? {} : { customerId: plan.customerId }),
       };
     });
     const data = await gql<{ syncPosTransactions: { results: { outcome: string; order: { id: string } | null }[] } }>(
@@ -126,29 +141,42 @@ export async function runRandomMix(options: RandomMixOptions): Promise<void> {
   }
 
   // 2. Every placed order is decided by itself (no client retry).
-  const decided = await until('every order decided', 900_000, async () => {
-    const orders = await ordersSince(gql, startedAt);
-    return orders.some((order) => order.status === 'PENDING' || order.status === 'PLACED') ? undefined : orders;
-  }, 2000);
+  const decided = await until(
+    'every order decided',
+    900_000,
+    async () => {
+      const orders = await ordersSince(gql, startedAt);
+      return orders.some((order) => order.status === 'PENDING' || order.status === 'PLACED') ? undefined : orders;
+    },
+    2000,
+  );
   assert.equal(decided.length, orders, `one order per command ${reproduce}`);
 
   // 3. Cancel some confirmed orders, fulfil the rest.
-  const fulfil = (mutation: string, id: string, key: string) => gql<Record<string, { status: string }>>(`mutation($id: ID!, $k: String!) { ${mutation}(orderId: $id, idempotencyKey: $k) { status } }`, { id, k: key });
+  const fulfil = (mutation: string, id: string, key: string) =>
+    gql<Record<string, { status: string }>>(`mutation($id: ID!, $k: String!) { ${mutation}(orderId: $id, idempotencyKey: $k) { status } }`, { id, k: key });
   const fateOf = (order: OrderState) => {
     const plan = planOf.get(order.id);
     assert.ok(plan, `${order.id} was placed by this test`);
     return plan.fate;
   };
-  await inPool(decided.filter((order) => order.status === 'CONFIRMED'), 20, async (order) => {
-    if (fateOf(order).cancel) {
-      await gql('mutation($id: ID!, $k: String!) { cancelOrder(orderId: $id, reason: CUSTOMER_REQUEST, idempotencyKey: $k) { status } }', { id: order.id, k: `${run}-cancel-${order.id}` });
-    } else if (order.fulfillment.type === 'PICKUP_IN_STORE') {
-      await fulfil('markReadyForPickup', order.id, `${run}-ready-${order.id}`);
-      await fulfil('confirmPickup', order.id, `${run}-pickup-${order.id}`);
-    } else {
-      await fulfil('shipOrder', order.id, `${run}-ship-${order.id}`);
-    }
-  });
+  await inPool(
+    decided.filter((order) => order.status === 'CONFIRMED'),
+    20,
+    async (order) => {
+      if (fateOf(order).cancel) {
+        await gql('mutation($id: ID!, $k: String!) { cancelOrder(orderId: $id, reason: CUSTOMER_REQUEST, idempotencyKey: $k) { status } }', {
+          id: order.id,
+          k: `${run}-cancel-${order.id}`,
+        });
+      } else if (order.fulfillment.type === 'PICKUP_IN_STORE') {
+        await fulfil('markReadyForPickup', order.id, `${run}-ready-${order.id}`);
+        await fulfil('confirmPickup', order.id, `${run}-pickup-${order.id}`);
+      } else {
+        await fulfil('shipOrder', order.id, `${run}-ship-${order.id}`);
+      }
+    },
+  );
 
   // 4. Returns (some damaged, some twice) and goodwill refunds on completed orders.
   const completed = (await ordersSince(gql, startedAt)).filter((order) => order.status === 'COMPLETED');
@@ -163,12 +191,23 @@ export async function runRandomMix(options: RandomMixOptions): Promise<void> {
       );
       assert.equal(created.createReturn.__typename, 'ReturnCreated', reproduce);
       await gql('mutation($i: ReceiveReturnInput!) { receiveReturn(input: $i) { __typename } }', {
-        i: { returnId: created.createReturn.return!.id, idempotencyKey: `${run}-receive-${order.id}`, locationId: fate.atStore ? STORE : WAREHOUSE, lines: [{ lineNumber: line.lineNumber, disposition: fate.damaged ? 'DAMAGED' : 'SELLABLE' }] },
+        i: {
+          returnId: created.createReturn.return!.id,
+          idempotencyKey: `${run}-receive-${order.id}`,
+          locationId: fate.atStore ? STORE : WAREHOUSE,
+          lines: [{ lineNumber: line.lineNumber, disposition: fate.damaged ? 'DAMAGED' : 'SELLABLE' }],
+        },
       });
     } else if (fate.after < 0.35) {
       const total = Number(order.totals.total.minorUnits);
       await gql('mutation($i: RefundPaymentInput!) { refundPayment(input: $i) { __typename } }', {
-        i: { idempotencyKey: `${run}-goodwill-${order.id}`, orderId: order.id, amountMinor: String(1 + Math.floor(fate.goodwill * Math.max(1, Math.floor(total / 2)))), currency: 'USD', reason: 'GOODWILL' },
+        i: {
+          idempotencyKey: `${run}-goodwill-${order.id}`,
+          orderId: order.id,
+          amountMinor: String(1 + Math.floor(fate.goodwill * Math.max(1, Math.floor(total / 2)))),
+          currency: 'USD',
+          reason: 'GOODWILL',
+        },
       });
     }
   });
@@ -178,15 +217,25 @@ export async function runRandomMix(options: RandomMixOptions): Promise<void> {
   const counts = finalOrders.reduce<Record<string, number>>((acc, order) => ({ ...acc, [order.status]: (acc[order.status] ?? 0) + 1 }), {});
   diagnostic(`orders by final status ${JSON.stringify(counts)}; placed answers ${placed.length}, till sales ${tillSales.length}`);
   for (const order of finalOrders) {
-    assert.ok(['REJECTED', 'CANCELLED', 'COMPLETED', 'PARTIALLY_RETURNED', 'RETURNED'].includes(order.status), `${order.id} is final (${order.status}) ${reproduce}`);
+    assert.ok(
+      ['REJECTED', 'CANCELLED', 'COMPLETED', 'PARTIALLY_RETURNED', 'RETURNED'].includes(order.status),
+      `${order.id} is final (${order.status}) ${reproduce}`,
+    );
     assert.ok(BigInt(order.payment.refunded.minorUnits) <= BigInt(order.payment.captured.minorUnits), `${order.id} refunded within captured ${reproduce}`);
   }
-  assert.ok((counts['REJECTED'] ?? 0) > 0 && (counts['CANCELLED'] ?? 0) > 0 && (counts['PARTIALLY_RETURNED'] ?? 0) + (counts['RETURNED'] ?? 0) > 0, `the mix covers rejections, cancellations and returns ${reproduce}`);
+  assert.ok(
+    (counts['REJECTED'] ?? 0) > 0 && (counts['CANCELLED'] ?? 0) > 0 && (counts['PARTIALLY_RETURNED'] ?? 0) + (counts['RETURNED'] ?? 0) > 0,
+    `the mix covers rejections, cancellations and returns ${reproduce}`,
+  );
 
   // The ledger learns everything from events, so it may lag: wait until it has posted, per order,
   // exactly one capture of what was captured and refunds adding up to what was refunded. Only
   // then do the reconciliation and balance checks below compare complete books.
-  type EntryNode = { order: { id: string } | null; source: { type: string }; lines: { account: { code: string }; debit: { minorUnits: string }; credit: { minorUnits: string } }[] };
+  type EntryNode = {
+    order: { id: string } | null;
+    source: { type: string };
+    lines: { account: { code: string }; debit: { minorUnits: string }; credit: { minorUnits: string } }[];
+  };
   const postingsByOrder = async () => {
     const byOrder = new Map<string, { captures: bigint[]; refunded: bigint }>();
     let cursor: string | null = null;
@@ -213,39 +262,74 @@ export async function runRandomMix(options: RandomMixOptions): Promise<void> {
       const posted = byOrder.get(order.id) ?? { captures: [], refunded: 0n };
       const captured = BigInt(order.payment.captured.minorUnits);
       const wanted = captured > 0n ? [captured] : [];
-      const same = posted.captures.length === wanted.length && posted.captures.every((amount, index) => amount === wanted[index]) && posted.refunded === BigInt(order.payment.refunded.minorUnits);
-      return same ? [] : [`${order.id} ${order.status}: captured ${captured} refunded ${order.payment.refunded.minorUnits}, posted captures [${posted.captures.join(', ')}] refunds ${posted.refunded}`];
+      const same =
+        posted.captures.length === wanted.length &&
+        posted.captures.every((amount, index) => amount === wanted[index]) &&
+        posted.refunded === BigInt(order.payment.refunded.minorUnits);
+      return same
+        ? []
+        : [
+            `${order.id} ${order.status}: captured ${captured} refunded ${order.payment.refunded.minorUnits}, posted captures [${posted.captures.join(', ')}] refunds ${posted.refunded}`,
+          ];
     });
   let lastDifferences: string[] = [];
-  await until('the ledger posted every capture and refund exactly once', 900_000, async () => {
-    lastDifferences = differences(await postingsByOrder());
-    return lastDifferences.length === 0 ? true : undefined;
-  }, 3000).catch(() => assert.fail(`${lastDifferences.length} orders differ from their postings, e.g. ${lastDifferences.slice(0, 3).join('; ')} ${reproduce}`));
+  await until(
+    'the ledger posted every capture and refund exactly once',
+    900_000,
+    async () => {
+      lastDifferences = differences(await postingsByOrder());
+      return lastDifferences.length === 0 ? true : undefined;
+    },
+    3000,
+  ).catch(() => assert.fail(`${lastDifferences.length} orders differ from their postings, e.g. ${lastDifferences.slice(0, 3).join('; ')} ${reproduce}`));
 
   const today = new Date().toISOString().slice(0, 10);
   type Recon = { reconciliation: { reconciled: boolean; mismatches: { orderId: string; kind: string; mismatch: string }[] } };
-  const reconciled = await until('the day reconciles', 600_000, async () => {
-    const data = await gql<Recon>('query($d: String!) { reconciliation(date: $d, currency: USD) { reconciled mismatches { orderId kind mismatch } } }', { d: today });
-    return data.reconciliation.reconciled ? data.reconciliation : undefined;
-  }, 2000);
+  const reconciled = await until(
+    'the day reconciles',
+    600_000,
+    async () => {
+      const data = await gql<Recon>('query($d: String!) { reconciliation(date: $d, currency: USD) { reconciled mismatches { orderId kind mismatch } } }', {
+        d: today,
+      });
+      return data.reconciliation.reconciled ? data.reconciliation : undefined;
+    },
+    2000,
+  );
   assert.deepEqual(reconciled.mismatches, [], reproduce);
 
-  type Trial = { trialBalance: { balanced: boolean; lines: { account: { code: string; balance: { minorUnits: string } }; balance: { minorUnits: string } }[] } };
+  type Trial = {
+    trialBalance: { balanced: boolean; lines: { account: { code: string; balance: { minorUnits: string } }; balance: { minorUnits: string } }[] };
+  };
   // Return and movement postings are not part of reconciliation and may still be arriving:
   // stored balances must catch up with the journal, and then equal it exactly.
   const trialQuery = '{ trialBalance(currency: USD) { balanced lines { account { code balance(currency: USD) { minorUnits } } balance { minorUnits } } } }';
-  const trial = await until('stored balances equal the journal', 120_000, async () => {
-    const found = await gql<Trial>(trialQuery, {});
-    return found.trialBalance.lines.every((line) => line.account.balance.minorUnits === line.balance.minorUnits) ? found : undefined;
-  }, 1000).catch(async () => gql<Trial>(trialQuery, {}));
+  const trial = await until(
+    'stored balances equal the journal',
+    120_000,
+    async () => {
+      const found = await gql<Trial>(trialQuery, {});
+      return found.trialBalance.lines.every((line) => line.account.balance.minorUnits === line.balance.minorUnits) ? found : undefined;
+    },
+    1000,
+  ).catch(async () => gql<Trial>(trialQuery, {}));
   assert.equal(trial.trialBalance.balanced, true, `trial balance is zero ${reproduce}`);
-  for (const line of trial.trialBalance.lines) assert.equal(line.account.balance.minorUnits, line.balance.minorUnits, `stored ${line.account.code} equals recomputed ${reproduce}`);
+  for (const line of trial.trialBalance.lines)
+    assert.equal(line.account.balance.minorUnits, line.balance.minorUnits, `stored ${line.account.code} equals recomputed ${reproduce}`);
 
   let after: string | null = null;
   let entries = 0;
   do {
-    type Page = { journalEntries: { edges: { node: { id: string; lines: { debit: { minorUnits: string }; credit: { minorUnits: string } }[] } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } };
-    const page: Page = await gql<Page>('query($after: String) { journalEntries(filter: { currency: USD }, first: 100, after: $after) { edges { node { id lines { debit { minorUnits } credit { minorUnits } } } } pageInfo { hasNextPage endCursor } } }', { after });
+    type Page = {
+      journalEntries: {
+        edges: { node: { id: string; lines: { debit: { minorUnits: string }; credit: { minorUnits: string } }[] } }[];
+        pageInfo: { hasNextPage: boolean; endCursor: string | null };
+      };
+    };
+    const page: Page = await gql<Page>(
+      'query($after: String) { journalEntries(filter: { currency: USD }, first: 100, after: $after) { edges { node { id lines { debit { minorUnits } credit { minorUnits } } } } pageInfo { hasNextPage endCursor } } }',
+      { after },
+    );
     for (const { node } of page.journalEntries.edges) {
       const debit = node.lines.reduce((sum, line) => sum + BigInt(line.debit.minorUnits), 0n);
       const credit = node.lines.reduce((sum, line) => sum + BigInt(line.credit.minorUnits), 0n);

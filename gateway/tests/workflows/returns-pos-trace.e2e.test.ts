@@ -46,63 +46,71 @@ function assertBalanced(entries: NonNullable<OrderView['journalEntries']>): void
 describe('return to refund, POS sync and trace, through the gateway', () => {
   let shipped: OrderView | undefined;
 
-  test('a web order shipped from the warehouse and returned in a store is refunded, restocked at the store and reversed in the ledger', { timeout: 300_000 }, async () => {
-    const sku = 'SKU-0003-01';
-    await setAvailable(mesh(), sku, WAREHOUSE, 10);
-    const storeBefore = await stockOf(mesh(), sku, STORE);
-    const answer = await placeOrder(mesh(), webOrder(`${RUN}-return`, 'cus_00021', WAREHOUSE, [{ sku, quantity: 2 }]));
-    assert.equal(answer.typename, 'OrderPlaced');
-    await until('order confirmed', 60_000, async () => ((await orderView(answer.orderId)).status === 'CONFIRMED' ? true : undefined));
+  test(
+    'a web order shipped from the warehouse and returned in a store is refunded, restocked at the store and reversed in the ledger',
+    { timeout: 300_000 },
+    async () => {
+      const sku = 'SKU-0003-01';
+      await setAvailable(mesh(), sku, WAREHOUSE, 10);
+      const storeBefore = await stockOf(mesh(), sku, STORE);
+      const answer = await placeOrder(mesh(), webOrder(`${RUN}-return`, 'cus_00021', WAREHOUSE, [{ sku, quantity: 2 }]));
+      assert.equal(answer.typename, 'OrderPlaced');
+      await until('order confirmed', 60_000, async () => ((await orderView(answer.orderId)).status === 'CONFIRMED' ? true : undefined));
 
-    const ship = await mesh().query<{ shipOrder: { status: string } }, Record<string, unknown>>(
-      'mutation($id: ID!, $key: String!) { shipOrder(orderId: $id, idempotencyKey: $key) { status } }',
-      { id: answer.orderId, key: `${RUN}-ship` },
-      admin,
-    );
-    assert.equal(ship.data?.shipOrder.status, 'COMPLETED', JSON.stringify(ship.errors));
+      const ship = await mesh().query<{ shipOrder: { status: string } }, Record<string, unknown>>(
+        'mutation($id: ID!, $key: String!) { shipOrder(orderId: $id, idempotencyKey: $key) { status } }',
+        { id: answer.orderId, key: `${RUN}-ship` },
+        admin,
+      );
+      assert.equal(ship.data?.shipOrder.status, 'COMPLETED', JSON.stringify(ship.errors));
 
-    const created = await mesh().query<{ createReturn: { __typename: string; return?: { id: string } } }, Record<string, unknown>>(
-      `mutation($input: CreateReturnInput!) { createReturn(input: $input) { __typename ... on ReturnCreated { return { id } } } }`,
-      { input: { idempotencyKey: `${RUN}-return-1`, orderId: answer.orderId, lines: [{ lineNumber: 1, quantity: 1 }], reason: 'CHANGED_MIND' } },
-      principals.customer('cus_00021'),
-    );
-    assert.equal(created.data?.createReturn.__typename, 'ReturnCreated', JSON.stringify(created));
-    const returnId = created.data!.createReturn.return!.id;
+      const created = await mesh().query<{ createReturn: { __typename: string; return?: { id: string } } }, Record<string, unknown>>(
+        `mutation($input: CreateReturnInput!) { createReturn(input: $input) { __typename ... on ReturnCreated { return { id } } } }`,
+        { input: { idempotencyKey: `${RUN}-return-1`, orderId: answer.orderId, lines: [{ lineNumber: 1, quantity: 1 }], reason: 'CHANGED_MIND' } },
+        principals.customer('cus_00021'),
+      );
+      assert.equal(created.data?.createReturn.__typename, 'ReturnCreated', JSON.stringify(created));
+      const returnId = created.data!.createReturn.return!.id;
 
-    // The customer may ask for a return, but only store staff take the goods back and refund.
-    const refused = await mesh().query(
-      `mutation($input: ReceiveReturnInput!) { receiveReturn(input: $input) { __typename } }`,
-      { input: { returnId, idempotencyKey: `${RUN}-receive-1`, locationId: STORE, lines: [{ lineNumber: 1, disposition: 'SELLABLE' }] } },
-      principals.customer('cus_00021'),
-    );
-    assert.deepEqual(errorCodes(refused), ['FORBIDDEN']);
+      // The customer may ask for a return, but only store staff take the goods back and refund.
+      const refused = await mesh().query(
+        `mutation($input: ReceiveReturnInput!) { receiveReturn(input: $input) { __typename } }`,
+        { input: { returnId, idempotencyKey: `${RUN}-receive-1`, locationId: STORE, lines: [{ lineNumber: 1, disposition: 'SELLABLE' }] } },
+        principals.customer('cus_00021'),
+      );
+      assert.deepEqual(errorCodes(refused), ['FORBIDDEN']);
 
-    const received = await mesh().query<{ receiveReturn: { __typename: string; order?: { status: string } } }, Record<string, unknown>>(
-      `mutation($input: ReceiveReturnInput!) { receiveReturn(input: $input) { __typename ... on ReturnReceived { order { status } } } }`,
-      { input: { returnId, idempotencyKey: `${RUN}-receive-1`, locationId: STORE, lines: [{ lineNumber: 1, disposition: 'SELLABLE' }] } },
-      principals.associate,
-    );
-    assert.equal(received.data?.receiveReturn.__typename, 'ReturnReceived', JSON.stringify(received));
-    assert.equal(received.data?.receiveReturn.order?.status, 'PARTIALLY_RETURNED');
+      const received = await mesh().query<{ receiveReturn: { __typename: string; order?: { status: string } } }, Record<string, unknown>>(
+        `mutation($input: ReceiveReturnInput!) { receiveReturn(input: $input) { __typename ... on ReturnReceived { order { status } } } }`,
+        { input: { returnId, idempotencyKey: `${RUN}-receive-1`, locationId: STORE, lines: [{ lineNumber: 1, disposition: 'SELLABLE' }] } },
+        principals.associate,
+      );
+      assert.equal(received.data?.receiveReturn.__typename, 'ReturnReceived', JSON.stringify(received));
+      assert.equal(received.data?.receiveReturn.order?.status, 'PARTIALLY_RETURNED');
 
-    const order = await orderView(answer.orderId);
-    const lineTotal = BigInt(order.lines[0]!.lineTotal.minorUnits);
-    // Returning one of two units refunds half the line: price plus that unit's share of the tax.
-    assert.equal(BigInt(order.payment.refunded.minorUnits), lineTotal / 2n);
-    assert.ok(BigInt(order.payment.refunded.minorUnits) <= BigInt(order.payment.captured.minorUnits));
+      const order = await orderView(answer.orderId);
+      const lineTotal = BigInt(order.lines[0]!.lineTotal.minorUnits);
+      // Returning one of two units refunds half the line: price plus that unit's share of the tax.
+      assert.equal(BigInt(order.payment.refunded.minorUnits), lineTotal / 2n);
+      assert.ok(BigInt(order.payment.refunded.minorUnits) <= BigInt(order.payment.captured.minorUnits));
 
-    // The unit went back on the shelf at the store it was brought to, not the warehouse it left.
-    await until('store restocked', 60_000, async () => ((await stockOf(mesh(), sku, STORE)).onHand === storeBefore.onHand + 1 ? true : undefined));
+      // The unit went back on the shelf at the store it was brought to, not the warehouse it left.
+      await until('store restocked', 60_000, async () => ((await stockOf(mesh(), sku, STORE)).onHand === storeBefore.onHand + 1 ? true : undefined));
 
-    shipped = await until('refund and return posted', 60_000, async () => {
-      const view = await orderView(answer.orderId);
-      const types = new Set((view.journalEntries ?? []).map((entry) => entry.source.type));
-      return ['ORDER_CAPTURED', 'ORDER_FULFILLED', 'REFUND', 'RETURN_RECEIVED'].every((type) => types.has(type)) ? view : undefined;
-    });
-    assertBalanced(shipped.journalEntries ?? []);
-    const trial = await mesh().query<{ trialBalance: { balanced: boolean } }, Record<string, unknown>>('{ trialBalance(currency: USD) { balanced } }', {}, admin);
-    assert.equal(trial.data?.trialBalance.balanced, true);
-  });
+      shipped = await until('refund and return posted', 60_000, async () => {
+        const view = await orderView(answer.orderId);
+        const types = new Set((view.journalEntries ?? []).map((entry) => entry.source.type));
+        return ['ORDER_CAPTURED', 'ORDER_FULFILLED', 'REFUND', 'RETURN_RECEIVED'].every((type) => types.has(type)) ? view : undefined;
+      });
+      assertBalanced(shipped.journalEntries ?? []);
+      const trial = await mesh().query<{ trialBalance: { balanced: boolean } }, Record<string, unknown>>(
+        '{ trialBalance(currency: USD) { balanced } }',
+        {},
+        admin,
+      );
+      assert.equal(trial.data?.trialBalance.balanced, true);
+    },
+  );
 
   test('the trace of the order shows request, events, stock movements and postings of every domain in time order', { timeout: 120_000 }, async () => {
     assert.ok(shipped, 'the return test ran first');
@@ -114,14 +122,24 @@ describe('return to refund, POS sync and trace, through the gateway', () => {
       const found = response.data!.trace.steps;
       const kinds = new Set(found.map((step) => `${step.domain} ${step.kind}`));
       const wanted = [
-        'ORDER order status PLACED', 'ORDER order status CONFIRMED', 'ORDER order status SHIPPED', 'ORDER order status PARTIALLY_RETURNED',
-        'ORDER event published order.order-placed', 'INVENTORY event handled order.order-placed', 'INVENTORY stock movement SALE',
-        'INVENTORY stock movement RETURN', 'LEDGER journal entry posted',
+        'ORDER order status PLACED',
+        'ORDER order status CONFIRMED',
+        'ORDER order status SHIPPED',
+        'ORDER order status PARTIALLY_RETURNED',
+        'ORDER event published order.order-placed',
+        'INVENTORY event handled order.order-placed',
+        'INVENTORY stock movement SALE',
+        'INVENTORY stock movement RETURN',
+        'LEDGER journal entry posted',
       ];
       return wanted.every((kind) => kinds.has(kind)) ? found : undefined;
     });
     const times = steps.map((step) => Date.parse(step.at));
-    assert.deepEqual(times, [...times].sort((a, b) => a - b), 'steps are in time order');
+    assert.deepEqual(
+      times,
+      [...times].sort((a, b) => a - b),
+      'steps are in time order',
+    );
 
     const forbidden = await mesh().query(query, { id: shipped.correlationId }, principals.associate);
     assert.ok(errorCodes(forbidden).includes('FORBIDDEN'), JSON.stringify(forbidden.errors));
@@ -145,7 +163,10 @@ describe('return to refund, POS sync and trace, through the gateway', () => {
     };
     const batch = [sale(1, 1), sale(2, 2), sale(3, 1), sale(4, 3)];
     const sync = async (transactions: typeof batch) => {
-      const response = await mesh().query<{ syncPosTransactions: { results: { localId: string; outcome: string; order: { id: string } | null }[] } }, Record<string, unknown>>(
+      const response = await mesh().query<
+        { syncPosTransactions: { results: { localId: string; outcome: string; order: { id: string } | null }[] } },
+        Record<string, unknown>
+      >(
         'mutation($store: ID!, $tx: [PosTransactionInput!]!) { syncPosTransactions(storeId: $store, transactions: $tx) { results { localId outcome order { id } } } }',
         { store: STORE, tx: transactions },
         principals.associate,
@@ -155,9 +176,15 @@ describe('return to refund, POS sync and trace, through the gateway', () => {
     };
 
     const first = await sync(batch);
-    assert.deepEqual(first.map((result) => result.outcome), ['RECORDED', 'RECORDED', 'RECORDED', 'RECORDED']);
+    assert.deepEqual(
+      first.map((result) => result.outcome),
+      ['RECORDED', 'RECORDED', 'RECORDED', 'RECORDED'],
+    );
     const reversed = await sync([...batch].reverse());
-    assert.deepEqual(reversed.map((result) => result.outcome), ['ALREADY_RECORDED', 'ALREADY_RECORDED', 'ALREADY_RECORDED', 'ALREADY_RECORDED']);
+    assert.deepEqual(
+      reversed.map((result) => result.outcome),
+      ['ALREADY_RECORDED', 'ALREADY_RECORDED', 'ALREADY_RECORDED', 'ALREADY_RECORDED'],
+    );
     const [partA, partB] = await Promise.all([sync([batch[2]!, batch[0]!]), sync([batch[3]!, batch[1]!])]);
     for (const result of [...partA, ...partB]) assert.equal(result.outcome, 'ALREADY_RECORDED');
     const orderIds = new Set([...first, ...reversed, ...partA, ...partB].map((result) => result.order?.id));

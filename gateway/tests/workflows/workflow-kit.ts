@@ -89,7 +89,16 @@ export async function setAvailable(mesh: GatewayQuery, sku: string, locationId: 
   const counted = target + before.reserved + before.safetyStock;
   const response = await mesh.query(
     RecordStockMovementDocument,
-    { input: { sku, locationId, type: 'CYCLE_COUNT', quantity: counted, idempotencyKey: `count-${sku}-${locationId}-${Date.now()}`, reason: 'workflow test set-up' } },
+    {
+      input: {
+        sku,
+        locationId,
+        type: 'CYCLE_COUNT',
+        quantity: counted,
+        idempotencyKey: `count-${sku}-${locationId}-${Date.now()}`,
+        reason: 'workflow test set-up',
+      },
+    },
     admin,
   );
   assert.equal(response.errors, undefined, JSON.stringify(response.errors));
@@ -101,7 +110,11 @@ export async function setAvailable(mesh: GatewayQuery, sku: string, locationId: 
 }
 
 /** The whole movement log of one SKU at one location. */
-export async function movementLog(mesh: GatewayQuery, sku: string, locationId: string): Promise<{ type: string; quantityDelta: number; orderId?: string | null }[]> {
+export async function movementLog(
+  mesh: GatewayQuery,
+  sku: string,
+  locationId: string,
+): Promise<{ type: string; quantityDelta: number; orderId?: string | null }[]> {
   const movements: { type: string; quantityDelta: number; orderId?: string | null }[] = [];
   let after: string | null = null;
   do {
@@ -184,7 +197,11 @@ export async function settle(mesh: GatewayQuery, customerId: string, placedFrom:
   const orders = new Map<string, OrderOutcome>();
   let after: string | null = null;
   do {
-    const response: GatewayResponse<CustomerRecentOrdersQuery> = await mesh.query(CustomerRecentOrdersDocument, { customerId, placedFrom: placedFrom.toISOString(), after }, admin);
+    const response: GatewayResponse<CustomerRecentOrdersQuery> = await mesh.query(
+      CustomerRecentOrdersDocument,
+      { customerId, placedFrom: placedFrom.toISOString(), after },
+      admin,
+    );
     assert.equal(response.errors, undefined, JSON.stringify(response.errors));
     for (const { node } of response.data!.orders.edges) orders.set(node.id, node);
     after = response.data!.orders.pageInfo.hasNextPage ? (response.data!.orders.pageInfo.endCursor ?? null) : null;

@@ -44,8 +44,7 @@ const packageRoot = fileURLToPath(new URL('..', import.meta.url));
 const launcherTarget = join(packageRoot, 'launcher', 'target');
 
 const REMEDY =
-  'Install a Java 17+ JDK and Maven 3.8+ (then run `npm run prepare:launcher -w @mesh/embedded-mongo`), ' +
-  'or set MONGODB_URI to an existing MongoDB.';
+  'Install a Java 17+ JDK and Maven 3.8+ (then run `npm run prepare:launcher -w @mesh/embedded-mongo`), ' + 'or set MONGODB_URI to an existing MongoDB.';
 
 /**
  * Starts mongo-java-server (via launcher/EmbeddedMongo.java) on 127.0.0.1 and resolves once it
@@ -115,16 +114,12 @@ async function launch(classpath: string, args: readonly string[], startTimeoutMs
       const details = stderr.toString();
       reject(new ErrorType(details ? `${message}\n${details}` : message));
     };
-    const timer = setTimeout(
-      () => fail(`embedded MongoDB did not report LISTENING within ${startTimeoutMs} ms`),
-      startTimeoutMs,
-    );
+    const timer = setTimeout(() => fail(`embedded MongoDB did not report LISTENING within ${startTimeoutMs} ms`), startTimeoutMs);
     const onError = (error: NodeJS.ErrnoException) =>
       error.code === 'ENOENT'
         ? fail(`Cannot start the embedded MongoDB: 'java' is not on PATH. ${REMEDY}`, DatabaseUnavailableError)
         : fail(`Cannot start the embedded MongoDB: ${error.message}`);
-    const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
-      fail(`embedded MongoDB exited before listening (${signal ?? `exit code ${code}`})`);
+    const onExit = (code: number | null, signal: NodeJS.Signals | null) => fail(`embedded MongoDB exited before listening (${signal ?? `exit code ${code}`})`);
     child.once('error', onError);
     child.once('exit', onExit);
     createInterface({ input: child.stdout }).on('line', (line) => {

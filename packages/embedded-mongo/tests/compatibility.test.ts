@@ -25,9 +25,7 @@ const commandsStarted: string[] = [];
 
 before(async () => {
   database = await startEmbeddedMongo({ backend: 'memory', port: 0 });
-  connection = await mongoose
-    .createConnection(database.uri, { dbName: 'compatibility', monitorCommands: true })
-    .asPromise();
+  connection = await mongoose.createConnection(database.uri, { dbName: 'compatibility', monitorCommands: true }).asPromise();
   connection.getClient().on('commandStarted', (event) => commandsStarted.push(event.commandName));
   Product = productModel(connection);
 });
@@ -112,19 +110,37 @@ test('concurrent reads never see a half-applied update', async () => {
 
 test('arrayFilters update only the matching array elements', async () => {
   const carts = connection.collection('carts_filters');
-  const { insertedId } = await carts.insertOne({ lines: [{ sku: 'a', qty: 1 }, { sku: 'b', qty: 2 }, { sku: 'b', qty: 3 }] });
+  const { insertedId } = await carts.insertOne({
+    lines: [
+      { sku: 'a', qty: 1 },
+      { sku: 'b', qty: 2 },
+      { sku: 'b', qty: 3 },
+    ],
+  });
   await carts.updateOne({ _id: insertedId }, { $set: { 'lines.$[line].qty': 10 } }, { arrayFilters: [{ 'line.sku': 'b' }] });
   const cart = await carts.findOne({ _id: insertedId });
-  assert.deepEqual(cart?.lines, [{ sku: 'a', qty: 1 }, { sku: 'b', qty: 10 }, { sku: 'b', qty: 10 }]);
+  assert.deepEqual(cart?.lines, [
+    { sku: 'a', qty: 1 },
+    { sku: 'b', qty: 10 },
+    { sku: 'b', qty: 10 },
+  ]);
 });
 
 test('the positional $ operator updates the first matched array element', async () => {
   const carts = connection.collection('carts_positional');
-  const { insertedId } = await carts.insertOne({ lines: [{ sku: 'a', qty: 1 }, { sku: 'b', qty: 2 }] });
+  const { insertedId } = await carts.insertOne({
+    lines: [
+      { sku: 'a', qty: 1 },
+      { sku: 'b', qty: 2 },
+    ],
+  });
   const result = await carts.updateOne({ _id: insertedId, 'lines.sku': 'b' }, { $inc: { 'lines.$.qty': 5 } });
   assert.equal(result.modifiedCount, 1);
   const cart = await carts.findOne({ _id: insertedId });
-  assert.deepEqual(cart?.lines, [{ sku: 'a', qty: 1 }, { sku: 'b', qty: 7 }]);
+  assert.deepEqual(cart?.lines, [
+    { sku: 'a', qty: 1 },
+    { sku: 'b', qty: 7 },
+  ]);
 });
 
 test('bulkWrite with upserts inserts the missing documents and updates the existing one', async () => {
@@ -137,7 +153,10 @@ test('bulkWrite with upserts inserts the missing documents and updates the exist
   assert.equal(result.matchedCount, 1);
   assert.equal(result.modifiedCount, 1);
   assert.equal(result.upsertedCount, 2);
-  const all = await stock.find({}, { projection: { _id: 0 } }).sort({ sku: 1 }).toArray();
+  const all = await stock
+    .find({}, { projection: { _id: 0 } })
+    .sort({ sku: 1 })
+    .toArray();
   assert.deepEqual(all, [
     { sku: 'existing', qty: 5 },
     { sku: 'new-1', qty: 2 },
@@ -148,8 +167,14 @@ test('bulkWrite with upserts inserts the missing documents and updates the exist
 test('$in matches exactly the listed values', async () => {
   const items = connection.collection('items_in');
   await items.insertMany(['a', 'b', 'c', 'd', 'e'].map((sku) => ({ sku })));
-  const found = await items.find({ sku: { $in: ['b', 'd', 'zzz'] } }).sort({ sku: 1 }).toArray();
-  assert.deepEqual(found.map((doc) => doc.sku), ['b', 'd']);
+  const found = await items
+    .find({ sku: { $in: ['b', 'd', 'zzz'] } })
+    .sort({ sku: 1 })
+    .toArray();
+  assert.deepEqual(
+    found.map((doc) => doc.sku),
+    ['b', 'd'],
+  );
 });
 
 test('a cursor with a batch size smaller than the result fetches every document over several getMores', async () => {
@@ -158,7 +183,10 @@ test('a cursor with a batch size smaller than the result fetches every document 
   const getMoresBefore = commandsStarted.filter((name) => name === 'getMore').length;
   const seen: number[] = [];
   for await (const doc of model.find().sort({ n: 1 }).batchSize(20).lean().cursor()) seen.push(doc.n!);
-  assert.deepEqual(seen, Array.from({ length: 250 }, (_, n) => n));
+  assert.deepEqual(
+    seen,
+    Array.from({ length: 250 }, (_, n) => n),
+  );
   const getMores = commandsStarted.filter((name) => name === 'getMore').length - getMoresBefore;
   assert.ok(getMores >= 12, `expected at least 12 getMore commands, saw ${getMores}`);
 });
@@ -170,9 +198,7 @@ test('$group sums per key', async () => {
     { store: 'south', amount: 5 },
     { store: 'north', amount: 7 },
   ]);
-  const totals = await sales
-    .aggregate([{ $group: { _id: '$store', total: { $sum: '$amount' }, count: { $sum: 1 } } }, { $sort: { _id: 1 } }])
-    .toArray();
+  const totals = await sales.aggregate([{ $group: { _id: '$store', total: { $sum: '$amount' }, count: { $sum: 1 } } }, { $sort: { _id: 1 } }]).toArray();
   assert.deepEqual(totals, [
     { _id: 'north', total: 17, count: 2 },
     { _id: 'south', total: 5, count: 1 },
@@ -190,10 +216,7 @@ test('$lookup joins documents from another collection', async () => {
   ]);
   const joined = await connection
     .collection('lookup_orders')
-    .aggregate([
-      { $lookup: { from: 'lookup_products', localField: 'productId', foreignField: '_id', as: 'product' } },
-      { $sort: { _id: 1 } },
-    ])
+    .aggregate([{ $lookup: { from: 'lookup_products', localField: 'productId', foreignField: '_id', as: 'product' } }, { $sort: { _id: 1 } }])
     .toArray();
   assert.deepEqual(joined, [
     { _id: 'o1', productId: 'p2', product: [{ _id: 'p2', name: 'Toaster' }] },

@@ -68,11 +68,17 @@ test('after a restart the indexes are rebuilt from the stored documents and answ
       const stats = await Product.db.db!.command({ meshQueryStats: 1 });
       return stats['namespaces']['shop.products'];
     };
-    assert.deepEqual((await Product.find({ sku: 'sku-042' }).lean()).map((p) => p.units), [0]);
+    assert.deepEqual(
+      (await Product.find({ sku: 'sku-042' }).lean()).map((p) => p.units),
+      [0],
+    );
     assert.equal((await lastPlan()).lastPlan, 'sku_1');
     assert.equal(await Product.findOne({ sku: 'sku-010' }).lean(), null, 'a deleted document is not in the rebuilt index');
     const fives = await Product.find({ units: 5 }).sort({ sku: -1 }).limit(3).lean();
-    assert.deepEqual(fives.map((p) => p.sku), ['sku-299', 'sku-292', 'sku-285']);
+    assert.deepEqual(
+      fives.map((p) => p.sku),
+      ['sku-299', 'sku-292', 'sku-285'],
+    );
     const stats = await lastPlan();
     assert.equal(stats.lastPlan, 'units_1_sku_1');
     assert.equal(stats.scans, 0);
@@ -90,7 +96,16 @@ test('a file written before unique keys moved out of it (launcher at f5777d9) op
     try {
       const shop = client.db('shop');
       const products = shop.collection<{ _id: string; sku: string; units: number }>('products');
-      assert.deepEqual(await products.find({ units: { $gte: 3 } }).sort({ units: 1 }).toArray(), [{ _id: 'p3', sku: 'mixer', units: 3 }, { _id: 'p1', sku: 'kettle', units: 7 }]);
+      assert.deepEqual(
+        await products
+          .find({ units: { $gte: 3 } })
+          .sort({ units: 1 })
+          .toArray(),
+        [
+          { _id: 'p3', sku: 'mixer', units: 3 },
+          { _id: 'p1', sku: 'kettle', units: 7 },
+        ],
+      );
       await assert.rejects(products.insertOne({ _id: `dup-${restart}`, sku: 'kettle', units: 1 }), { code: 11000 });
       await products.updateOne({ _id: 'p2' }, { $inc: { units: 1 } });
       const outbox = shop.collection('outbox');
@@ -137,14 +152,21 @@ test('documents of every BSON type our code stores come back identical after a r
   };
   const database = await startEmbeddedMongo({ backend: 'h2', dataFile });
   const client = await new MongoClient(database.uri).connect();
-  await client.db('shop').collection('typed').insertOne({ ...document });
+  await client
+    .db('shop')
+    .collection('typed')
+    .insertOne({ ...document });
   await client.close();
   await database.stop();
 
   assert.deepEqual(await readBack(), document);
   // An update rewrites the page; the next start reads it back.
   await readBack({ $inc: { long: Long.fromNumber(1) }, $push: { pendingEvents: { id: 'evt-2', at: new Date(1) } } });
-  assert.deepEqual(await readBack(), { ...document, long: Long.fromString('9007199254740994'), pendingEvents: [...document.pendingEvents, { id: 'evt-2', at: new Date(1) }] });
+  assert.deepEqual(await readBack(), {
+    ...document,
+    long: Long.fromString('9007199254740994'),
+    pendingEvents: [...document.pendingEvents, { id: 'evt-2', at: new Date(1) }],
+  });
 });
 
 test('startEmbeddedMongo refuses the h2 backend without a data file', async () => {

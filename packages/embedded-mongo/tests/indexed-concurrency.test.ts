@@ -45,7 +45,9 @@ async function stockCollection(name: string): Promise<Collection<Stock>> {
 
 test('1,000 concurrent reservations guarded on an indexed field, filtered by a compound unique key: exactly 100 succeed', async () => {
   const stock = await stockCollection('reservations');
-  await stock.insertMany(Array.from({ length: 50 }, (_, n) => ({ _id: `s${n}`, sku: `SKU-${n}`, locationId: 'WH-1', available: n === 7 ? 100 : 5, status: 'OPEN', version: 0 })));
+  await stock.insertMany(
+    Array.from({ length: 50 }, (_, n) => ({ _id: `s${n}`, sku: `SKU-${n}`, locationId: 'WH-1', available: n === 7 ? 100 : 5, status: 'OPEN', version: 0 })),
+  );
   const results = await Promise.all(
     Array.from({ length: 1000 }, () =>
       stock.findOneAndUpdate({ sku: 'SKU-7', locationId: 'WH-1', available: { $gte: 1 } }, { $inc: { available: -1 } }, { returnDocument: 'after' }),
@@ -55,7 +57,14 @@ test('1,000 concurrent reservations guarded on an indexed field, filtered by a c
   assert.equal(succeeded.length, 100);
   assert.equal(new Set(succeeded.map((document) => document.available)).size, 100, 'no unit handed out twice');
   assert.equal((await stock.findOne({ _id: 's7' }))?.available, 0);
-  assert.deepEqual(await stock.find({ available: 0 }).map((document) => document._id).toArray(), ['s7'], 'the index moved the document to its new value');
+  assert.deepEqual(
+    await stock
+      .find({ available: 0 })
+      .map((document) => document._id)
+      .toArray(),
+    ['s7'],
+    'the index moved the document to its new value',
+  );
 });
 
 test('1,000 concurrent $inc on an indexed field add up, and the index finds the document at its final value only', async () => {
@@ -69,7 +78,16 @@ test('1,000 concurrent $inc on an indexed field add up, and the index finds the 
 
 test('readers querying by indexed fields while writers change those fields never get a document that does not match', async () => {
   const stock = await stockCollection('moving');
-  await stock.insertMany(Array.from({ length: 200 }, (_, n) => ({ _id: `m${n}`, sku: `SKU-${n}`, locationId: 'WH-1', available: n % 10, status: n % 2 ? 'OPEN' : 'HELD', version: 0 })));
+  await stock.insertMany(
+    Array.from({ length: 200 }, (_, n) => ({
+      _id: `m${n}`,
+      sku: `SKU-${n}`,
+      locationId: 'WH-1',
+      available: n % 10,
+      status: n % 2 ? 'OPEN' : 'HELD',
+      version: 0,
+    })),
+  );
   const wrong: string[] = [];
   let reads = 0;
   const deadline = Date.now() + 4000;
@@ -92,7 +110,8 @@ test('readers querying by indexed fields while writers change those fields never
       for (const document of byStatus) if (document.status !== status) wrong.push(`${document._id} status ${document.status} for ${status}`);
       for (const document of byAvailable) if (document.available !== available) wrong.push(`${document._id} available ${document.available} for ${available}`);
       for (const document of byRange) {
-        if (document.status !== status || document.available < available || document.available >= available + 3) wrong.push(`${document._id} outside the range`);
+        if (document.status !== status || document.available < available || document.available >= available + 3)
+          wrong.push(`${document._id} outside the range`);
       }
     }
   };

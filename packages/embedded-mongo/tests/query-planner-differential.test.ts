@@ -60,7 +60,13 @@ function randomDocument(id: number): Stored {
   };
   maybe('a', mixedValue);
   maybe('b', () => random.pick(['web', 'pos', 'app', 'market']), 0.9);
-  maybe('c', () => random.weighted<() => unknown>([[() => random.int(0, 50), 6], [() => new Date(EPOCH + random.int(0, 60) * DAY), 3], [() => null, 1]])());
+  maybe('c', () =>
+    random.weighted<() => unknown>([
+      [() => random.int(0, 50), 6],
+      [() => new Date(EPOCH + random.int(0, 60) * DAY), 3],
+      [() => null, 1],
+    ])(),
+  );
   maybe('n', () => (random.next() < 0.8 ? { x: mixedValue(), y: random.int(0, 3) } : [{ x: random.int(0, 12) }, { x: random.pick(WORDS) }]), 0.8);
   maybe('tags', () => (random.next() < 0.7 ? Array.from({ length: random.int(0, 4) }, () => random.pick(WORDS)) : random.pick(WORDS)), 0.7);
   maybe('s', () => random.int(0, 20), 0.3);
@@ -73,7 +79,12 @@ function randomDocument(id: number): Stored {
 
 /** An outbox's pending events: mostly an array of `{ id }` or of ids, sometimes empty, odd or not an array. */
 function pendingEvents(): unknown {
-  const event = () => random.weighted<() => unknown>([[() => ({ id: `evt-${random.int(0, 40)}` }), 10], [() => ({}), 1], [() => ({ id: null }), 1]])();
+  const event = () =>
+    random.weighted<() => unknown>([
+      [() => ({ id: `evt-${random.int(0, 40)}` }), 10],
+      [() => ({}), 1],
+      [() => ({ id: null }), 1],
+    ])();
   return random.weighted<() => unknown>([
     [() => Array.from({ length: random.int(1, 3) }, event), 10],
     [() => Array.from({ length: random.int(1, 3) }, () => `evt-${random.int(0, 40)}`), 4],
@@ -243,10 +254,15 @@ test(`answers from indexes equal a full scan's, documents and order, for thousan
 test('a query on an indexed field examines only the documents it returns, and the stats name the index', async () => {
   const orders = db.collection<Stored>('orders');
   await orders.createIndex({ customerId: 1, placedAt: -1 }, { name: 'customer_latest' });
-  await orders.insertMany(Array.from({ length: 5000 }, (_, n) => ({ _id: `ord-${n}`, customerId: `cus-${n % 250}`, placedAt: new Date(EPOCH + n * 60_000), total: n })));
+  await orders.insertMany(
+    Array.from({ length: 5000 }, (_, n) => ({ _id: `ord-${n}`, customerId: `cus-${n % 250}`, placedAt: new Date(EPOCH + n * 60_000), total: n })),
+  );
   await db.command({ meshQueryStats: 1, reset: true });
   const latest = await orders.find({ customerId: 'cus-7' }).sort({ placedAt: -1 }).limit(5).toArray();
-  assert.deepEqual(latest.map((order) => order['_id']), ['ord-4757', 'ord-4507', 'ord-4257', 'ord-4007', 'ord-3757']);
+  assert.deepEqual(
+    latest.map((order) => order['_id']),
+    ['ord-4757', 'ord-4507', 'ord-4257', 'ord-4007', 'ord-3757'],
+  );
   const stats = (await db.command({ meshQueryStats: 1 }))['namespaces']['planner_differential.orders'];
   assert.equal(stats.lastPlan, 'customer_latest');
   assert.equal(stats.scans, 0);
@@ -254,7 +270,10 @@ test('a query on an indexed field examines only the documents it returns, and th
   assert.equal(await orders.countDocuments({ customerId: 'cus-7' }), 20);
   const counted = (await db.command({ meshQueryStats: 1 }))['namespaces']['planner_differential.orders'];
   assert.equal(counted.scans, 0, 'countDocuments read through the index too');
-  assert.ok(counted.docsExamined - stats.docsExamined <= 20, `countDocuments examined ${counted.docsExamined - stats.docsExamined} documents for a count of 20`);
+  assert.ok(
+    counted.docsExamined - stats.docsExamined <= 20,
+    `countDocuments examined ${counted.docsExamined - stats.docsExamined} documents for a count of 20`,
+  );
 });
 
 test('an outbox sweep ($exists: true on a sparse index) examines only the documents with pending events, and $exists: false never uses the index', async () => {
@@ -267,11 +286,20 @@ test('an outbox sweep ($exists: true on a sparse index) examines only the docume
       ...(n % 250 === 0 ? { pendingEvents: [{ id: `evt-${n}` }, { id: `evt-${n}-b` }] } : n % 2 === 0 ? { pendingEvents: [] } : {}),
     })),
   );
-  const sweep = async () => (await outbox.find({ 'pendingEvents.id': { $exists: true } }, { projection: { pendingEvents: 1 } }).limit(100).toArray()).map((document) => document._id);
+  const sweep = async () =>
+    (
+      await outbox
+        .find({ 'pendingEvents.id': { $exists: true } }, { projection: { pendingEvents: 1 } })
+        .limit(100)
+        .toArray()
+    ).map((document) => document._id);
   const stats = async () => (await db.command({ meshQueryStats: 1 }))['namespaces']['planner_differential.outbox'];
 
   await db.command({ meshQueryStats: 1, reset: true });
-  assert.deepEqual(await sweep(), Array.from({ length: 20 }, (_, n) => `res-${String(n * 250).padStart(4, '0')}`));
+  assert.deepEqual(
+    await sweep(),
+    Array.from({ length: 20 }, (_, n) => `res-${String(n * 250).padStart(4, '0')}`),
+  );
   assert.equal((await stats()).lastPlan, 'pending');
   assert.equal((await stats()).docsExamined, 20);
 
@@ -294,12 +322,18 @@ test('an outbox sweep ($exists: true on a sparse index) examines only the docume
 test("a sweep of balances with pending entries ('pendingEntryIds.0': $exists) on a sparse positional index examines only the documents it returns", async () => {
   const balances = db.collection<{ _id: string; pendingEntryIds: string[] }>('balances');
   await balances.createIndex({ 'pendingEntryIds.0': 1 }, { sparse: true, name: 'pending_entries' });
-  await balances.insertMany(Array.from({ length: 2000 }, (_, n) => ({ _id: `acc-${String(n).padStart(4, '0')}`, pendingEntryIds: n % 100 === 0 ? [`je-${n}`, `je-${n}-b`] : [] })));
-  const sweep = async () => (await balances.find({ 'pendingEntryIds.0': { $exists: true } }, { projection: { pendingEntryIds: 1 } }).toArray()).map((balance) => balance._id);
+  await balances.insertMany(
+    Array.from({ length: 2000 }, (_, n) => ({ _id: `acc-${String(n).padStart(4, '0')}`, pendingEntryIds: n % 100 === 0 ? [`je-${n}`, `je-${n}-b`] : [] })),
+  );
+  const sweep = async () =>
+    (await balances.find({ 'pendingEntryIds.0': { $exists: true } }, { projection: { pendingEntryIds: 1 } }).toArray()).map((balance) => balance._id);
   const stats = async () => (await db.command({ meshQueryStats: 1 }))['namespaces']['planner_differential.balances'];
 
   await db.command({ meshQueryStats: 1, reset: true });
-  assert.deepEqual(await sweep(), Array.from({ length: 20 }, (_, n) => `acc-${String(n * 100).padStart(4, '0')}`));
+  assert.deepEqual(
+    await sweep(),
+    Array.from({ length: 20 }, (_, n) => `acc-${String(n * 100).padStart(4, '0')}`),
+  );
   assert.equal((await stats()).lastPlan, 'pending_entries');
   assert.equal((await stats()).scans, 0);
   assert.equal((await stats()).docsExamined, 20);

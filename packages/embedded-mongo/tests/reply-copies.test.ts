@@ -44,7 +44,8 @@ function randomDocument(id: number): Stored {
   const document: Stored = { _id: id, sku: `sku-${random.int(0, 9)}` };
   if (random.next() < 0.9) document['onHand'] = random.int(0, 20);
   if (random.next() < 0.8) document['location'] = { id: `loc-${random.int(0, 4)}`, tags: [random.int(0, 3), random.int(0, 3)] };
-  if (random.next() < 0.7) document['decisions'] = Array.from({ length: random.int(0, 6) }, (_, index) => ({ key: `k-${id}-${index}`, quantity: random.int(1, 5) }));
+  if (random.next() < 0.7)
+    document['decisions'] = Array.from({ length: random.int(0, 6) }, (_, index) => ({ key: `k-${id}-${index}`, quantity: random.int(1, 5) }));
   if (random.next() < 0.5) document['changes'] = random.next() < 0.5 ? null : [random.int(0, 9), 'text', { nested: [1, 2] }];
   return document;
 }
@@ -65,7 +66,15 @@ const PROJECTIONS: readonly (Document | null)[] = [
 
 const SORTS: readonly (Document | null)[] = [null, { _id: 1 }, { onHand: -1, _id: 1 }, { sku: 1, onHand: 1, _id: -1 }];
 
-async function answers(collection: Collection<Stored>, filter: Document, projection: Document | null, sort: Document | null, skip: number, limit: number, batchSize: number): Promise<Document[]> {
+async function answers(
+  collection: Collection<Stored>,
+  filter: Document,
+  projection: Document | null,
+  sort: Document | null,
+  skip: number,
+  limit: number,
+  batchSize: number,
+): Promise<Document[]> {
   let cursor = collection.find(filter, { batchSize, ...(projection ? { projection } : {}) });
   // Without a sort both servers list documents in _id order here (ours by key, upstream's by insertion).
   cursor = cursor.sort(sort ?? { _id: 1 });
@@ -108,10 +117,16 @@ test('a document read with a projection, then updated, is read again with the up
   const first = await ours.findOne({ _id: 100_000 }, { projection: { decisions: 0 } });
   assert.deepEqual(first, { _id: 100_000, sku: 'sku-x', onHand: 5, location: { id: 'loc-1', tags: [1] } });
   const untyped = servers[0]!.client.db('reply_copies').collection<{ _id: number }>('levels');
-  const updated = await untyped.updateOne({ _id: 100_000, onHand: { $gte: 2 } }, { $inc: { onHand: -2 }, $push: { decisions: { key: 'b', quantity: 2 }, 'location.tags': 2 } });
+  const updated = await untyped.updateOne(
+    { _id: 100_000, onHand: { $gte: 2 } },
+    { $inc: { onHand: -2 }, $push: { decisions: { key: 'b', quantity: 2 }, 'location.tags': 2 } },
+  );
   assert.equal(updated.modifiedCount, 1);
   const second = await ours.findOne({ _id: 100_000 }, { projection: { decisions: 0 } });
   assert.deepEqual(second, { _id: 100_000, sku: 'sku-x', onHand: 3, location: { id: 'loc-1', tags: [1, 2] } });
   const whole = await ours.findOne({ _id: 100_000 });
-  assert.deepEqual(whole?.['decisions'], [{ key: 'a', quantity: 1 }, { key: 'b', quantity: 2 }]);
+  assert.deepEqual(whole?.['decisions'], [
+    { key: 'a', quantity: 1 },
+    { key: 'b', quantity: 2 },
+  ]);
 });

@@ -66,33 +66,41 @@ test('resolveDatabase keeps the password of MONGODB_URI out of its log line', as
   assert.match(database.description, /mongodb:\/\/mesh:\*\*\*@db\.example:27017/);
 });
 
-test('without MONGODB_URI or mongod, resolveDatabase starts the embedded H2 database when persistent', {
-  skip: realMongod && `a real mongod is on PATH (${realMongod})`,
-}, async () => {
-  const dataDir = join(dir, 'persistent');
-  const lines: string[] = [];
-  const database = await resolveDatabase({ persistent: true, dataDir, log: (l) => lines.push(l) });
-  try {
-    assert.equal(database.kind, 'embedded-h2');
-    assert.match(lines[0]!, /mongo-java-server .*H2 file .*embedded\.h2/);
-    await ping(database.uri);
-  } finally {
-    await database.stop();
-  }
-  assert.ok((await readdir(dataDir)).includes('embedded.h2'));
-});
+test(
+  'without MONGODB_URI or mongod, resolveDatabase starts the embedded H2 database when persistent',
+  {
+    skip: realMongod && `a real mongod is on PATH (${realMongod})`,
+  },
+  async () => {
+    const dataDir = join(dir, 'persistent');
+    const lines: string[] = [];
+    const database = await resolveDatabase({ persistent: true, dataDir, log: (l) => lines.push(l) });
+    try {
+      assert.equal(database.kind, 'embedded-h2');
+      assert.match(lines[0]!, /mongo-java-server .*H2 file .*embedded\.h2/);
+      await ping(database.uri);
+    } finally {
+      await database.stop();
+    }
+    assert.ok((await readdir(dataDir)).includes('embedded.h2'));
+  },
+);
 
-test('without MONGODB_URI or mongod, resolveDatabase starts the in-memory embedded database when not persistent', {
-  skip: realMongod && `a real mongod is on PATH (${realMongod})`,
-}, async () => {
-  const database = await resolveDatabase({ persistent: false, dataDir: join(dir, 'memory'), log: () => {} });
-  try {
-    assert.equal(database.kind, 'embedded-memory');
-    await ping(database.uri);
-  } finally {
-    await database.stop();
-  }
-});
+test(
+  'without MONGODB_URI or mongod, resolveDatabase starts the in-memory embedded database when not persistent',
+  {
+    skip: realMongod && `a real mongod is on PATH (${realMongod})`,
+  },
+  async () => {
+    const database = await resolveDatabase({ persistent: false, dataDir: join(dir, 'memory'), log: () => {} });
+    try {
+      assert.equal(database.kind, 'embedded-memory');
+      await ping(database.uri);
+    } finally {
+      await database.stop();
+    }
+  },
+);
 
 test('resolveDatabase prefers a mongod on PATH and starts it with its data under dataDir/mongod', async () => {
   const bin = join(dir, 'bin');
@@ -129,16 +137,12 @@ test('with no MONGODB_URI, no mongod and no Java, resolveDatabase fails naming e
   }
   process.env.PATH = bin;
 
-  await assert.rejects(
-    resolveDatabase({ persistent: false, dataDir: join(dir, 'nothing'), log: () => {} }),
-    (error: Error) => {
-      assert.ok(error instanceof DatabaseUnavailableError);
-      assert.match(error.message, /'java' is not on PATH/);
-      assert.match(error.message, /set MONGODB_URI/);
-      assert.match(error.message, /`mongod` is on PATH/);
-      assert.match(error.message, /Java 17\+ JDK and Maven/);
-      return true;
-    },
-  );
+  await assert.rejects(resolveDatabase({ persistent: false, dataDir: join(dir, 'nothing'), log: () => {} }), (error: Error) => {
+    assert.ok(error instanceof DatabaseUnavailableError);
+    assert.match(error.message, /'java' is not on PATH/);
+    assert.match(error.message, /set MONGODB_URI/);
+    assert.match(error.message, /`mongod` is on PATH/);
+    assert.match(error.message, /Java 17\+ JDK and Maven/);
+    return true;
+  });
 });
-

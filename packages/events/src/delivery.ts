@@ -37,7 +37,10 @@ export async function runDelivery<T extends Topic>(
   live: LiveDelivery,
 ): Promise<DeliveryOutcome> {
   if (context.deliveryCount > policy.maxDeliver) {
-    const error = { name: 'DeliveryNotSettled', message: `delivery ${context.deliveryCount - 1} of ${policy.maxDeliver} was never acknowledged (the consumer died or exceeded ack wait)` };
+    const error = {
+      name: 'DeliveryNotSettled',
+      message: `delivery ${context.deliveryCount - 1} of ${policy.maxDeliver} was never acknowledged (the consumer died or exceeded ack wait)`,
+    };
     return { kind: 'dead-letter', error, deliveries: context.deliveryCount - 1 };
   }
   for (let waits = 0; ; waits++) {

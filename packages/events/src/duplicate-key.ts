@@ -3,7 +3,6 @@ export function isDuplicateKey(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
 }
 
-
 /**
  * Inserts `record`, which a unique index keys, or, when a record with the same key is stored
  * already (an earlier attempt of the same request, or a concurrent one that won), reads that one:

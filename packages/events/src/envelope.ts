@@ -42,9 +42,7 @@ export type EnvelopeOf<T extends Topic> = EventEnvelope<T, TopicPayload<T>> & { 
 export type AnyEnvelope<T extends Topic = Topic> = { [K in T]: EnvelopeOf<K> }[T];
 
 /** Where an envelope sits in a workflow: a fresh correlation, or the envelope that caused it. */
-export type EnvelopeLineage =
-  | { readonly correlationId: string; readonly causationId?: string }
-  | { readonly causedBy: EventEnvelope };
+export type EnvelopeLineage = { readonly correlationId: string; readonly causationId?: string } | { readonly causedBy: EventEnvelope };
 
 export type CreateEnvelopeOptions = EnvelopeLineage & {
   readonly idempotencyKey: string;

@@ -25,12 +25,7 @@ export interface EventBus {
    * consumer exists, so events published afterwards are never missed. Throws a RangeError for an
    * invalid consumer name or option.
    */
-  subscribe<T extends Topic>(
-    topics: T | readonly T[],
-    consumerName: string,
-    handler: EventHandler<T>,
-    options?: SubscribeOptions<T>,
-  ): Promise<Subscription>;
+  subscribe<T extends Topic>(topics: T | readonly T[], consumerName: string, handler: EventHandler<T>, options?: SubscribeOptions<T>): Promise<Subscription>;
   /** Dead letters, oldest first; optionally of one consumer. */
   listDeadLetters(filter?: { readonly consumer?: string }): Promise<DeadLetter[]>;
   /**

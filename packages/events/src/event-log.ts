@@ -55,7 +55,12 @@ export async function recordPublished(model: EventLogModel, envelope: EventEnvel
 }
 
 /** Records a batch of published envelopes in one database command; entries already there keep their first publishedAt. */
-export async function recordPublishedMany(model: EventLogModel, envelopes: readonly EventEnvelope[], retentionMs: number, publishedAt = new Date()): Promise<void> {
+export async function recordPublishedMany(
+  model: EventLogModel,
+  envelopes: readonly EventEnvelope[],
+  retentionMs: number,
+  publishedAt = new Date(),
+): Promise<void> {
   if (envelopes.length === 0) return;
   const expiresAt = new Date(publishedAt.getTime() + retentionMs);
   // $setOnInsert: the first record wins; a re-publish after a crash keeps the first publishedAt.

@@ -73,7 +73,12 @@ async function inSpan<T>(span: Span, work: () => Promise<T>): Promise<T> {
 /** A PRODUCER span for handing `envelope` to the broker, a child of the span that created the event. */
 export function tracePublish<T>(envelope: EventEnvelope, work: () => Promise<T>): Promise<T> {
   const parent = envelopeContext(envelope);
-  return tracer().startActiveSpan(`publish ${envelope.type}`, { kind: SpanKind.PRODUCER, attributes: messagingAttributes(envelope, 'publish') }, parent, (span) => inSpan(span, work));
+  return tracer().startActiveSpan(
+    `publish ${envelope.type}`,
+    { kind: SpanKind.PRODUCER, attributes: messagingAttributes(envelope, 'publish') },
+    parent,
+    (span) => inSpan(span, work),
+  );
 }
 
 /**
@@ -82,6 +87,10 @@ export function tracePublish<T>(envelope: EventEnvelope, work: () => Promise<T>)
  */
 export function traceDelivery<T>(envelope: EventEnvelope, consumer: string, deliveryCount: number, work: () => Promise<T>): Promise<T> {
   const parent = envelopeContext(envelope);
-  const attributes = { ...messagingAttributes(envelope, 'process'), 'messaging.consumer.group.name': consumer, 'messaging.message.delivery_count': deliveryCount };
+  const attributes = {
+    ...messagingAttributes(envelope, 'process'),
+    'messaging.consumer.group.name': consumer,
+    'messaging.message.delivery_count': deliveryCount,
+  };
   return tracer().startActiveSpan(`process ${envelope.type}`, { kind: SpanKind.CONSUMER, attributes }, parent, (span) => inSpan(span, work));
 }

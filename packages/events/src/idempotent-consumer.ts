@@ -91,7 +91,9 @@ export function idempotent<T extends Topic>(store: ProcessedEventStore, handler:
     const claim = await store.claim(context.consumer, key, leaseMs);
     if (claim.outcome === 'done') return;
     if (claim.outcome === 'busy') {
-      throw new EventInProgressError(`${key} is being handled by another delivery of ${context.consumer}`, (withinMs) => store.whenSettled(context.consumer, key, withinMs));
+      throw new EventInProgressError(`${key} is being handled by another delivery of ${context.consumer}`, (withinMs) =>
+        store.whenSettled(context.consumer, key, withinMs),
+      );
     }
     try {
       await handler(envelope, context);

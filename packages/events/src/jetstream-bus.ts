@@ -111,7 +111,12 @@ function createBus(nc: NatsConnection, js: JetStreamClient, jsm: JetStreamManage
       return { duplicate: ack.duplicate };
     },
 
-    async subscribe<T extends Topic>(topics: T | readonly T[], consumerName: string, handler: EventHandler<T>, options: SubscribeOptions<T> = {}): Promise<Subscription> {
+    async subscribe<T extends Topic>(
+      topics: T | readonly T[],
+      consumerName: string,
+      handler: EventHandler<T>,
+      options: SubscribeOptions<T> = {},
+    ): Promise<Subscription> {
       const list: readonly T[] = typeof topics === 'string' ? [topics] : [...new Set(topics)];
       for (const topic of list) if (!isTopic(topic)) throw new RangeError(`unknown topic ${String(topic)}`);
       const policy = deliveryPolicyOf(consumerName, list, {

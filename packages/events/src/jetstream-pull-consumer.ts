@@ -42,7 +42,15 @@ export function createPullConsumer(nc: NatsConnection, js: JetStreamClient, dead
     }
   }
 
-  async function handle(message: JsMsg, envelope: AnyEnvelope, replayFor: string | undefined, consumerName: string, handler: EventHandler<Topic>, policy: DeliveryPolicy, stopping: AbortSignal): Promise<void> {
+  async function handle(
+    message: JsMsg,
+    envelope: AnyEnvelope,
+    replayFor: string | undefined,
+    consumerName: string,
+    handler: EventHandler<Topic>,
+    policy: DeliveryPolicy,
+    stopping: AbortSignal,
+  ): Promise<void> {
     const context = { consumer: consumerName, deliveryCount: message.info.deliveryCount, replay: replayFor !== undefined };
     const outcome = await runDelivery(handler, envelope, context, policy, { inProgress: () => message.working(), stopping });
     const failureKey = `${consumerName}:${message.info.stream}:${message.info.streamSequence}`;
@@ -61,14 +69,20 @@ export function createPullConsumer(nc: NatsConnection, js: JetStreamClient, dead
         if (firstFailures.size >= FIRST_FAILURES_KEPT) firstFailures.delete(firstFailures.keys().next().value as string);
         firstFailures.set(failureKey, new Date().toISOString());
       }
-      logger.warn({ consumer: consumerName, eventId: envelope.id, type: envelope.type, delivery: context.deliveryCount, error: outcome.error.message }, 'event handler failed; will retry');
+      logger.warn(
+        { consumer: consumerName, eventId: envelope.id, type: envelope.type, delivery: context.deliveryCount, error: outcome.error.message },
+        'event handler failed; will retry',
+      );
       message.nak(outcome.delayMs);
     } else {
       try {
         const source = { stream: message.info.stream, seq: message.info.streamSequence };
         const letter = { consumer: consumerName, envelope, error: outcome.error, deliveries: outcome.deliveries, ...(firstFailedAt ? { firstFailedAt } : {}) };
         const id = await deadLetters.add(letter, source);
-        logger.error({ consumer: consumerName, eventId: envelope.id, type: envelope.type, deadLetterId: id, error: outcome.error.message }, 'event dead-lettered');
+        logger.error(
+          { consumer: consumerName, eventId: envelope.id, type: envelope.type, deadLetterId: id, error: outcome.error.message },
+          'event dead-lettered',
+        );
         message.term();
       } catch (error) {
         // Not recorded: leave it unacknowledged; the spare delivery (max_deliver + 1) tries again.
@@ -83,7 +97,13 @@ export function createPullConsumer(nc: NatsConnection, js: JetStreamClient, dead
    * handles them one by one, as it always did; above 1 it fetches up to `concurrency` and hands
    * each message to its partition's lane as a lane frees, without waiting for it to settle.
    */
-  function pullLoop(stream: string, consumerName: string, concurrency: number, start: (message: JsMsg, lanes: KeyedLanes) => void, stopping: AbortSignal): Promise<void> {
+  function pullLoop(
+    stream: string,
+    consumerName: string,
+    concurrency: number,
+    start: (message: JsMsg, lanes: KeyedLanes) => void,
+    stopping: AbortSignal,
+  ): Promise<void> {
     const lanes = new KeyedLanes(concurrency);
     // Above 1, a pull asks for a whole lane set's worth even when few lanes are free: those beyond
     // the free lanes wait here for one (their ack wait running). Asking only for the free lanes cost

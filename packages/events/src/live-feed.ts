@@ -1,5 +1,14 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { DeliverPolicy, JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager, type ConsumerMessages, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import {
+  DeliverPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  jetstream,
+  jetstreamManager,
+  type ConsumerMessages,
+  type JetStreamClient,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
 import { parseEnvelope, type AnyEnvelope, type EnvelopeOf } from './envelope.js';
 import type { EventBus } from './event-bus.js';
 import { streamNameOf } from './jetstream-bus.js';
@@ -221,7 +230,8 @@ export async function createMemoryLiveFeed(bus: EventBus, consumerName = `live-f
       const after = options.after === undefined ? log.length : cursorOfDomain(options.after, domainOf(topic));
       const name = stream(domainOf(topic));
       const deliver = (entry: { sequence: number; envelope: AnyEnvelope }) => {
-        if (entry.envelope.type === topic && entry.sequence > after) queue.push({ cursor: encodeCursor(name, entry.sequence), envelope: entry.envelope as EnvelopeOf<T> });
+        if (entry.envelope.type === topic && entry.sequence > after)
+          queue.push({ cursor: encodeCursor(name, entry.sequence), envelope: entry.envelope as EnvelopeOf<T> });
       };
       const queue: LiveQueue<LiveEvent<T>> = new LiveQueue(() => listeners.delete(deliver));
       log.forEach(deliver);

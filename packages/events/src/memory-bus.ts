@@ -209,7 +209,13 @@ export function createMemoryBus(options: { broker?: MemoryBroker; logger?: Event
         durable.policy = policy;
       }
       // The handler only ever sees its own topics (`wants` filters), so widening its type is safe.
-      const member: Member = { handler: handler as EventHandler<Topic>, partitioning, lanes: new KeyedLanes(partitioning.concurrency), stopping: new AbortController(), stopped: false };
+      const member: Member = {
+        handler: handler as EventHandler<Topic>,
+        partitioning,
+        lanes: new KeyedLanes(partitioning.concurrency),
+        stopping: new AbortController(),
+        stopped: false,
+      };
       durable.members.push(member);
       const owned = { durable, member };
       ownMembers.add(owned);

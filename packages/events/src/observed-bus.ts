@@ -13,7 +13,13 @@ export type HandledOutcome = 'ack' | 'retry' | 'dead-letter';
 export interface BusObserver {
   published(topic: Topic, outcome: 'accepted' | 'duplicate' | 'failed'): void;
   /** One handler run of one delivery; `seconds` is the handler's own time. */
-  handled(details: { readonly consumer: string; readonly envelope: AnyEnvelope; readonly outcome: HandledOutcome; readonly seconds: number; readonly replay: boolean }): void;
+  handled(details: {
+    readonly consumer: string;
+    readonly envelope: AnyEnvelope;
+    readonly outcome: HandledOutcome;
+    readonly seconds: number;
+    readonly replay: boolean;
+  }): void;
   /** A dead letter was sent back to its consumer, `seconds` after it was dead-lettered. */
   replayed(details: { readonly consumer: string; readonly topic: Topic; readonly seconds: number }): void;
 }
@@ -57,7 +63,8 @@ export function observeBus(bus: EventBus, observer: BusObserver): EventBus {
       // Replays are rare operator actions: reading the letter first to learn its age is affordable.
       const letter = (await bus.listDeadLetters()).find((candidate) => candidate.id === id);
       await bus.replayDeadLetter(id);
-      if (letter) observer.replayed({ consumer: letter.consumer, topic: letter.envelope.type, seconds: Math.max(0, (Date.now() - Date.parse(letter.failedAt)) / 1000) });
+      if (letter)
+        observer.replayed({ consumer: letter.consumer, topic: letter.envelope.type, seconds: Math.max(0, (Date.now() - Date.parse(letter.failedAt)) / 1000) });
     },
   };
 }

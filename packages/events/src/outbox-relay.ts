@@ -131,10 +131,15 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     for (const [index, document] of documents.entries()) {
       const settled = await Promise.allSettled(attempts[index]!);
       const firstFailure = settled.findIndex((outcome) => outcome.status === 'rejected');
-      const sent = (firstFailure === -1 ? settled : settled.slice(0, firstFailure)).map((outcome) => (outcome as PromiseFulfilledResult<EnvelopeOf<Topic>>).value);
+      const sent = (firstFailure === -1 ? settled : settled.slice(0, firstFailure)).map(
+        (outcome) => (outcome as PromiseFulfilledResult<EnvelopeOf<Topic>>).value,
+      );
       if (firstFailure !== -1) {
         failed = true;
-        logger.warn({ collection: source.collectionName, documentId: String(document.documentId), err: (settled[firstFailure] as PromiseRejectedResult).reason }, 'outbox relay: publish failed; will retry');
+        logger.warn(
+          { collection: source.collectionName, documentId: String(document.documentId), err: (settled[firstFailure] as PromiseRejectedResult).reason },
+          'outbox relay: publish failed; will retry',
+        );
       }
       envelopes.push(...sent);
       if (sent.length > 0) published.push({ documentId: document.documentId, eventIds: sent.map((envelope) => envelope.id) });
@@ -169,10 +174,15 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   }
 
   async function resolveStaleHolds(): Promise<void> {
-    const stale = await model.find({ status: 'HELD', recordedAt: { $lt: new Date(Date.now() - holdTimeoutMs) } }).sort({ occurredAt: 1, _id: 1 }).limit(batchSize).lean();
+    const stale = await model
+      .find({ status: 'HELD', recordedAt: { $lt: new Date(Date.now() - holdTimeoutMs) } })
+      .sort({ occurredAt: 1, _id: 1 })
+      .limit(batchSize)
+      .lean();
     for (const entry of stale) {
       if (!options.resolveHeld) {
-        if (!reportedHeld.has(entry._id)) logger.warn({ eventId: entry._id, key: entry.key }, 'outbox relay: an event is held past its timeout and no resolveHeld was given');
+        if (!reportedHeld.has(entry._id))
+          logger.warn({ eventId: entry._id, key: entry.key }, 'outbox relay: an event is held past its timeout and no resolveHeld was given');
         reportedHeld.add(entry._id);
         continue;
       }
@@ -202,7 +212,11 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   }
 
   /** Sweeps the sources in scope; a full pass also settles stale holds and drains the outbox collection. */
-  async function pass(scope: 'all' | ReadonlySet<string>, checkHolds: boolean, written: ReadonlyMap<string, ReadonlyMap<string, PendingDocument>>): Promise<number> {
+  async function pass(
+    scope: 'all' | ReadonlySet<string>,
+    checkHolds: boolean,
+    written: ReadonlyMap<string, ReadonlyMap<string, PendingDocument>>,
+  ): Promise<number> {
     let published = 0;
     for (const source of options.sources ?? []) {
       // A sweep reads everything pending, the announced documents included.
@@ -228,7 +242,8 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     queuedHoldCheck ||= checkHolds;
     const widen = () => {
       if (scope === 'all') queuedScope = 'all';
-      else if (queuedScope === 'all' || queuedScope.has(scope)) return; // swept anyway
+      else if (queuedScope === 'all' || queuedScope.has(scope))
+        return; // swept anyway
       else if (written) remember(scope, written);
       else queuedScope.add(scope);
     };
@@ -282,7 +297,8 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   };
   const poke = () => sweepSources();
   const stopListening = onEventsAnnounced(model.db, (collection, written) => {
-    if (!(options.sources ?? []).some((source) => source.collectionName === collection)) void runOnce().catch(() => 0); // the outbox collection, or a collection this relay does not sweep: a full pass
+    if (!(options.sources ?? []).some((source) => source.collectionName === collection))
+      void runOnce().catch(() => 0); // the outbox collection, or a collection this relay does not sweep: a full pass
     else if (written) void runOnce(collection, false, written).catch(() => 0);
     else sweepSources(collection);
   });

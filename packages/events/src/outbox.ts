@@ -104,7 +104,9 @@ export interface PendingDocument {
  * What to tell `announceEvents` of documents a write returned or inserted whole: each id with its
  * pending list. Undefined when one lacks the list (the relay then reads the collection instead).
  */
-export function writtenDocuments(...documents: readonly { readonly _id: unknown; readonly pendingEvents?: readonly unknown[] | null }[]): PendingDocument[] | undefined {
+export function writtenDocuments(
+  ...documents: readonly { readonly _id: unknown; readonly pendingEvents?: readonly unknown[] | null }[]
+): PendingDocument[] | undefined {
   if (documents.some((document) => !Array.isArray(document.pendingEvents))) return undefined;
   return documents.map((document) => ({ documentId: document._id, pendingEvents: document.pendingEvents! }));
 }
@@ -135,13 +137,18 @@ export function pendingEventsSource<TDocument extends WithPendingEvents>(model: 
   return {
     collectionName: model.collection.name,
     async withPendingEvents(limit) {
-      const found = await documents.find({ 'pendingEvents.id': { $exists: true } }, { pendingEvents: 1 }).limit(limit).lean();
+      const found = await documents
+        .find({ 'pendingEvents.id': { $exists: true } }, { pendingEvents: 1 })
+        .limit(limit)
+        .lean();
       return found.map((document) => ({ documentId: document._id, pendingEvents: document.pendingEvents ?? [] }));
     },
     async markPublished(published) {
       if (published.length === 0) return;
       await documents.bulkWrite(
-        published.map(({ documentId, eventIds }) => ({ updateOne: { filter: { _id: documentId }, update: { $pull: { pendingEvents: { id: { $in: [...eventIds] } } } } } })),
+        published.map(({ documentId, eventIds }) => ({
+          updateOne: { filter: { _id: documentId }, update: { $pull: { pendingEvents: { id: { $in: [...eventIds] } } } } },
+        })),
         { ordered: false },
       );
     },

@@ -15,7 +15,12 @@ let connection: Connection;
 let tickets: Model<TicketRecord>;
 
 const insertTicket = (ticket: TicketRecord) =>
-  insertOrReadStored(ticket, (attempt) => tickets.insertMany([attempt], { lean: true }), () => tickets.findOne({ key: ticket.key }).lean<TicketRecord>(), `ticket key ${ticket.key}`);
+  insertOrReadStored(
+    ticket,
+    (attempt) => tickets.insertMany([attempt], { lean: true }),
+    () => tickets.findOne({ key: ticket.key }).lean<TicketRecord>(),
+    `ticket key ${ticket.key}`,
+  );
 
 describe('inserting a keyed record once', () => {
   before(async () => {
@@ -52,14 +57,27 @@ describe('inserting a keyed record once', () => {
     const refusal = await tickets.insertMany([{ _id: 'd1', key: 'k1', seat: 9 }], { lean: true }).catch((error: unknown) => error);
     assert.equal(isDuplicateKey(refusal), true);
     const broken = new Error('disk full');
-    await assert.rejects(insertOrReadStored({ _id: 'x', key: 'x', seat: 0 }, () => Promise.reject(broken), () => Promise.resolve(null), 'ticket key x'), broken);
+    await assert.rejects(
+      insertOrReadStored(
+        { _id: 'x', key: 'x', seat: 0 },
+        () => Promise.reject(broken),
+        () => Promise.resolve(null),
+        'ticket key x',
+      ),
+      broken,
+    );
     assert.equal(isDuplicateKey(broken), false);
   });
 
   test('a duplicate whose stored record cannot be read is an error that names the key', async () => {
     const duplicate = Object.assign(new Error('E11000 duplicate key error'), { code: 11000 });
     await assert.rejects(
-      insertOrReadStored({ _id: 'y', key: 'y', seat: 0 }, () => Promise.reject(duplicate), () => Promise.resolve(null), 'ticket key y'),
+      insertOrReadStored(
+        { _id: 'y', key: 'y', seat: 0 },
+        () => Promise.reject(duplicate),
+        () => Promise.resolve(null),
+        'ticket key y',
+      ),
       /ticket key y collided but no stored record holds it/,
     );
   });

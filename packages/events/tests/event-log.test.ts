@@ -78,10 +78,34 @@ describe('the published-event log and the handled-event trail', () => {
 
     const { published } = await readEventTrail({ eventLog }, embedded.correlationId);
     assert.deepEqual(
-      published.map(({ _id, type, source, correlationId, causationId, idempotencyKey, occurredAt }) => ({ _id, type, source, correlationId, causationId, idempotencyKey, occurredAt: occurredAt.toISOString() })),
+      published.map(({ _id, type, source, correlationId, causationId, idempotencyKey, occurredAt }) => ({
+        _id,
+        type,
+        source,
+        correlationId,
+        causationId,
+        idempotencyKey,
+        occurredAt: occurredAt.toISOString(),
+      })),
       [
-        { _id: embedded.id, type: embedded.type, source: 'inventory', correlationId: embedded.correlationId, causationId: undefined, idempotencyKey: embedded.idempotencyKey, occurredAt: embedded.occurredAt },
-        { _id: fromOutbox.id, type: fromOutbox.type, source: 'inventory', correlationId: embedded.correlationId, causationId: embedded.id, idempotencyKey: fromOutbox.idempotencyKey, occurredAt: fromOutbox.occurredAt },
+        {
+          _id: embedded.id,
+          type: embedded.type,
+          source: 'inventory',
+          correlationId: embedded.correlationId,
+          causationId: undefined,
+          idempotencyKey: embedded.idempotencyKey,
+          occurredAt: embedded.occurredAt,
+        },
+        {
+          _id: fromOutbox.id,
+          type: fromOutbox.type,
+          source: 'inventory',
+          correlationId: embedded.correlationId,
+          causationId: embedded.id,
+          idempotencyKey: fromOutbox.idempotencyKey,
+          occurredAt: fromOutbox.occurredAt,
+        },
       ],
     );
     for (const entry of published) {
@@ -92,7 +116,10 @@ describe('the published-event log and the handled-event trail', () => {
 
   test('the log is indexed by correlation id and expires entries through a TTL index on expiresAt', async () => {
     const indexes = await eventLog.collection.indexes();
-    assert.ok(indexes.some((index) => index.key['correlationId'] === 1), 'an index leads with correlationId');
+    assert.ok(
+      indexes.some((index) => index.key['correlationId'] === 1),
+      'an index leads with correlationId',
+    );
     const ttl = indexes.find((index) => index.key['expiresAt'] === 1);
     assert.equal(ttl?.expireAfterSeconds, 0);
   });
@@ -130,7 +157,12 @@ describe('the published-event log and the handled-event trail', () => {
     const handled: string[] = [];
 
     const consumer = `inventory-watch-${run}`;
-    await bus.subscribe('inventory.stock-movement-recorded', consumer, idempotent(store, (envelope) => void handled.push(envelope.id)), { backoffMs: [50] });
+    await bus.subscribe(
+      'inventory.stock-movement-recorded',
+      consumer,
+      idempotent(store, (envelope) => void handled.push(envelope.id)),
+      { backoffMs: [50] },
+    );
     const event = receipt(`SKU-${run}`, 3, `receipt:${run}:handled`);
     const before = Date.now();
     await bus.publish(event);
@@ -148,7 +180,10 @@ describe('the published-event log and the handled-event trail', () => {
     const { handled: trail, published } = await readEventTrail({ eventLog, processedEvents: processed }, event.correlationId);
     assert.deepEqual(published, []);
     assert.equal(trail.length, 1);
-    assert.deepEqual({ ...trail[0]!, handledAt: undefined }, { consumer, eventId: event.id, type: event.type, correlationId: event.correlationId, handledAt: undefined });
+    assert.deepEqual(
+      { ...trail[0]!, handledAt: undefined },
+      { consumer, eventId: event.id, type: event.type, correlationId: event.correlationId, handledAt: undefined },
+    );
     assert.ok(trail[0]!.handledAt.getTime() >= before - 5);
     assert.equal(mine(), 1);
   });

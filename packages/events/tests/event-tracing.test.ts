@@ -6,7 +6,12 @@ import { createEnvelope, createMemoryBus, parseEnvelope } from '../src/index.js'
 
 // The trace context an envelope carries across the bus: absent while nothing traces, the W3C
 // context of the creating span once an SDK is registered, and the parent of each delivery's span.
-const confirmed = (orderId: string) => createEnvelope('order.order-confirmed', { orderId, reservationId: `res_${orderId}` }, { correlationId: `req_${orderId}`, idempotencyKey: `order:${orderId}:confirmed` });
+const confirmed = (orderId: string) =>
+  createEnvelope(
+    'order.order-confirmed',
+    { orderId, reservationId: `res_${orderId}` },
+    { correlationId: `req_${orderId}`, idempotencyKey: `order:${orderId}:confirmed` },
+  );
 
 describe('trace context in envelopes', () => {
   test('without an OpenTelemetry SDK an envelope carries no trace context', () => {
@@ -42,7 +47,7 @@ describe('trace context in envelopes', () => {
       assert.equal(envelope.created.traceContext?.traceparent, `00-${envelope.span.traceId}-${envelope.span.spanId}-01`);
       await handled;
       await bus.close();
-      assert.equal(seen?.traceId, envelope.span.traceId, 'the handler runs inside the creating span\'s trace');
+      assert.equal(seen?.traceId, envelope.span.traceId, "the handler runs inside the creating span's trace");
       const consumer = exporter.getFinishedSpans().find((span) => span.name === 'process order.order-confirmed');
       assert.ok(consumer, 'a delivery span was recorded');
       assert.equal(consumer.parentSpanContext?.spanId, envelope.span.spanId);

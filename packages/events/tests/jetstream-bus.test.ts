@@ -67,14 +67,18 @@ describe('the JetStream adapter beyond the contract', () => {
     await server!.kill();
     await server!.restart();
     const afterRestart = [confirmed(), confirmed()];
-    await waitFor(async () => {
-      try {
-        await bus.publish(afterRestart[0]!);
-        return true;
-      } catch {
-        return false; // still reconnecting
-      }
-    }, 15_000, 'a publish to succeed after the restart');
+    await waitFor(
+      async () => {
+        try {
+          await bus.publish(afterRestart[0]!);
+          return true;
+        } catch {
+          return false; // still reconnecting
+        }
+      },
+      15_000,
+      'a publish to succeed after the restart',
+    );
     await bus.publish(afterRestart[1]!);
     await waitFor(() => received.seen.length === 4, 15_000, 'the events published after the restart');
     // A marker published last: the consumer takes the stream in order, one event at a time, so once
@@ -83,7 +87,10 @@ describe('the JetStream adapter beyond the contract', () => {
     const marker = confirmed();
     await bus.publish(marker);
     await waitFor(() => received.seen.some((entry) => entry.envelope.id === marker.id), 20_000, 'the marker');
-    assert.deepEqual(received.ids(), [...before, ...afterRestart, marker].map((event) => event.id));
+    assert.deepEqual(
+      received.ids(),
+      [...before, ...afterRestart, marker].map((event) => event.id),
+    );
   });
 
   test('an exclusive consumer hands out one event at a time across all its members, in stream order', async () => {
@@ -105,7 +112,10 @@ describe('the JetStream adapter beyond the contract', () => {
     for (const event of events) await members[0]!.publish(event);
     await waitFor(() => handled.length === events.length, 30_000, 'every event handled');
     assert.equal(most, 1, 'never two events at once');
-    assert.deepEqual(handled, events.map((event) => event.id));
+    assert.deepEqual(
+      handled,
+      events.map((event) => event.id),
+    );
   });
 
   test('an event whose handler outlives ack wait is redelivered to another member of the consumer', async () => {
@@ -167,7 +177,10 @@ describe('the JetStream adapter beyond the contract', () => {
     assert.deepEqual([letter!.consumer, letter!.deliveries, failing.seen.length], ['bus-defaults', 2, 2]);
     const nc = await connect({ servers: url() });
     const jsm = await jetstreamManager(nc);
-    const [defaults, own] = await Promise.all([jsm.consumers.info(streamNameOf('order'), 'bus-defaults'), jsm.consumers.info(streamNameOf('order'), 'own-options')]);
+    const [defaults, own] = await Promise.all([
+      jsm.consumers.info(streamNameOf('order'), 'bus-defaults'),
+      jsm.consumers.info(streamNameOf('order'), 'own-options'),
+    ]);
     await nc.close();
     assert.deepEqual([defaults.config.max_deliver, own.config.max_deliver], [3, 7], 'maxDeliver plus the spare delivery');
   });

@@ -36,14 +36,30 @@ after(async () => {
 });
 
 const level = (sku: string, available: number) =>
-  createEnvelope('inventory.availability-changed', { sku, locationId: 'loc_1', onHand: available, reserved: 0, inTransit: 0, safetyStock: 0, availableToSell: available, previousAvailableToSell: available - 1 }, { correlationId: 'test', idempotencyKey: `${sku}:${available}` });
+  createEnvelope(
+    'inventory.availability-changed',
+    {
+      sku,
+      locationId: 'loc_1',
+      onHand: available,
+      reserved: 0,
+      inTransit: 0,
+      safetyStock: 0,
+      availableToSell: available,
+      previousAvailableToSell: available - 1,
+    },
+    { correlationId: 'test', idempotencyKey: `${sku}:${available}` },
+  );
 
 async function take<T>(iterator: AsyncIterator<T>, count: number): Promise<T[]> {
   const values: T[] = [];
   while (values.length < count) {
     // Patience only: a loaded machine may take seconds to carry an event through nats-server.
     let timer: NodeJS.Timeout | undefined;
-    const next = await Promise.race([iterator.next(), new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`only ${values.length} of ${count} arrived`)), 20_000)))]).finally(() => clearTimeout(timer));
+    const next = await Promise.race([
+      iterator.next(),
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`only ${values.length} of ${count} arrived`)), 20_000))),
+    ]).finally(() => clearTimeout(timer));
     if (next.done) break;
     values.push(next.value);
   }
@@ -56,13 +72,25 @@ describe('the JetStream live feed', () => {
     const reader = feed.open('inventory.availability-changed', { after: start });
     await bus.publish(level('A', 1));
     await otherReplica.publish(level('A', 2));
-    await bus.publish(createEnvelope('inventory.stock-reserved', { reservationId: 'r', orderId: 'o', locationId: 'loc_1', lines: [], expiresAt: new Date().toISOString() }, { correlationId: 't', idempotencyKey: 'r' }));
+    await bus.publish(
+      createEnvelope(
+        'inventory.stock-reserved',
+        { reservationId: 'r', orderId: 'o', locationId: 'loc_1', lines: [], expiresAt: new Date().toISOString() },
+        { correlationId: 't', idempotencyKey: 'r' },
+      ),
+    );
     await bus.publish(level('A', 3));
     const events = await take(reader, 3);
     await reader.return?.();
-    assert.deepEqual(events.map((event) => event.envelope.data.availableToSell), [1, 2, 3]);
+    assert.deepEqual(
+      events.map((event) => event.envelope.data.availableToSell),
+      [1, 2, 3],
+    );
     const sequences = events.map((event) => decodeCursor(event.cursor).sequence);
-    assert.deepEqual([...sequences].sort((a, b) => a - b), sequences);
+    assert.deepEqual(
+      [...sequences].sort((a, b) => a - b),
+      sequences,
+    );
     assert.equal(new Set(sequences).size, 3);
   });
 
@@ -75,8 +103,14 @@ describe('the JetStream live feed', () => {
     const resumed = feed.open('inventory.availability-changed', { after: all[0]!.cursor });
     const rest = await take(resumed, 3);
     await resumed.return?.();
-    assert.deepEqual(rest.map((event: LiveEvent<'inventory.availability-changed'>) => event.envelope.data.availableToSell), [11, 12, 13]);
-    assert.deepEqual(rest.map((event) => event.cursor), all.slice(1).map((event) => event.cursor));
+    assert.deepEqual(
+      rest.map((event: LiveEvent<'inventory.availability-changed'>) => event.envelope.data.availableToSell),
+      [11, 12, 13],
+    );
+    assert.deepEqual(
+      rest.map((event) => event.cursor),
+      all.slice(1).map((event) => event.cursor),
+    );
   });
 
   test('return() ends a waiting reader at once', async () => {
@@ -124,7 +158,14 @@ describe('the JetStream live feed', () => {
     await bus.publish(level('D', 8));
     const received = await take(updates, 3);
     await updates.return?.();
-    assert.deepEqual(received.map((update) => (update instanceof Error ? update.message : [update.kind, update.available])), [['RETENTION_EXCEEDED', -1], ['SNAPSHOT', 7], ['CHANGE', 8]]);
+    assert.deepEqual(
+      received.map((update) => (update instanceof Error ? update.message : [update.kind, update.available])),
+      [
+        ['RETENTION_EXCEEDED', -1],
+        ['SNAPSHOT', 7],
+        ['CHANGE', 8],
+      ],
+    );
   });
 
   test('a bounded reader that falls behind ends with its overflow error after what it holds; a coalescing one collapses to the newest value per key', async () => {
@@ -144,8 +185,18 @@ describe('the JetStream live feed', () => {
       failed: () => new Error('failed'),
     });
     const bounded = await openLiveUpdates({ ...options('bounded'), policy: { kind: 'bounded', max: 2, overflow: () => new Error('SLOW_CONSUMER') } });
-    const coalesced = await openLiveUpdates({ ...options('coalesced'), policy: { kind: 'coalesce', key: (update) => update.key, max: 3, overflow: () => new Error('overflow') } });
-    for (const [sku, available] of [['E', 1], ['F', 1], ['E', 2], ['E', 3], ['F', 2]] as const) await bus.publish(level(sku, available));
+    const coalesced = await openLiveUpdates({
+      ...options('coalesced'),
+      policy: { kind: 'coalesce', key: (update) => update.key, max: 3, overflow: () => new Error('overflow') },
+    });
+    for (const [sku, available] of [
+      ['E', 1],
+      ['F', 1],
+      ['E', 2],
+      ['E', 3],
+      ['F', 2],
+    ] as const)
+      await bus.publish(level(sku, available));
     // Nobody reads until the readers have taken in what they will: the bounded one its third event
     // (one past its two, which ends it: it takes no more), the coalescing one all five.
     const deadline = Date.now() + 20_000;
@@ -154,8 +205,14 @@ describe('the JetStream live feed', () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     const fromBounded = await take(bounded, 4);
-    assert.deepEqual(fromBounded.map((update) => (update instanceof Error ? update.message : update.available)), [1, 1, 'SLOW_CONSUMER']);
-    assert.deepEqual(await take(coalesced, 3).then((all) => all.map((update) => (update instanceof Error ? update.message : `${update.key}${update.available}`))), ['F1', 'E3', 'F2']);
+    assert.deepEqual(
+      fromBounded.map((update) => (update instanceof Error ? update.message : update.available)),
+      [1, 1, 'SLOW_CONSUMER'],
+    );
+    assert.deepEqual(
+      await take(coalesced, 3).then((all) => all.map((update) => (update instanceof Error ? update.message : `${update.key}${update.available}`))),
+      ['F1', 'E3', 'F2'],
+    );
     await coalesced.return?.();
   });
 });

@@ -73,7 +73,11 @@ describe('a process killed between its write and its publish', () => {
 
     const shelf = await shelfModel(connection).findById('SKU-CRASH').lean();
     assert.equal(shelf?.onHand, 7, 'both state changes were written');
-    assert.deepEqual(shelf?.pendingEvents.map((event) => event.id), [embedded], 'the embedded event was written with its change');
+    assert.deepEqual(
+      shelf?.pendingEvents.map((event) => event.id),
+      [embedded],
+      'the embedded event was written with its change',
+    );
     assert.equal((await createOutboxModel(connection).findById(held).lean())?.status, 'HELD', 'the second event was held and never released');
     const first = await drained();
     assert.deepEqual(received.ids(), [first], 'nothing was published before the kill');

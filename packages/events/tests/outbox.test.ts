@@ -88,7 +88,10 @@ describe('the outbox and its relay', () => {
     await shelves.updateOne({ _id: `SKU-${run}` }, withPendingEvents({ $inc: { onHand: 5 } }, event), { upsert: true });
     const written = await shelves.findById(`SKU-${run}`).lean();
     assert.equal(written?.onHand, 5);
-    assert.deepEqual(written?.pendingEvents.map((pending) => pending.id), [event.id]);
+    assert.deepEqual(
+      written?.pendingEvents.map((pending) => pending.id),
+      [event.id],
+    );
 
     assert.equal(await relay().runOnce(), 1);
     await waitFor(() => received.seen.length === 1);
@@ -105,7 +108,10 @@ describe('the outbox and its relay', () => {
     }
     assert.equal(await relay().runOnce(), 3);
     await waitFor(() => received.seen.length === 3);
-    assert.deepEqual(received.seen.map((entry) => entry.envelope.idempotencyKey), [1, 2, 3].map((order) => `receipt:${run}:${order}`));
+    assert.deepEqual(
+      received.seen.map((entry) => entry.envelope.idempotencyKey),
+      [1, 2, 3].map((order) => `receipt:${run}:${order}`),
+    );
     const entries = await outbox.find().lean();
     assert.ok(entries.every((entry) => entry.status === 'SENT' && entry.sentAt instanceof Date));
   });
@@ -134,7 +140,10 @@ describe('the outbox and its relay', () => {
     outage = false;
     assert.equal(await relayed.runOnce(), 2);
     await waitFor(() => received.seen.length === 3);
-    assert.deepEqual(received.ids(), events.map((event) => event.id));
+    assert.deepEqual(
+      received.ids(),
+      events.map((event) => event.id),
+    );
   });
 
   test('a held event is published only after its release, and a discarded one never', async () => {
@@ -203,7 +212,13 @@ describe('the outbox and its relay', () => {
           const events = [1, 2].map((step) => receipt(id, step, `receipt:${run}:${round}:${index}:${step}`));
           expected.set(id, [...(expected.get(id) ?? []), ...events.map((event) => event.id)]);
           await shelves.updateOne({ _id: id }, withPendingEvents({ $inc: { onHand: 3 } }, ...events), { upsert: true });
-          const held = receipt(`SKU-${run}-outbox`, 1, `receipt:${run}:${round}:${index}:outbox`, round * 10 + index, new Date(Date.now() + round * 10 + index));
+          const held = receipt(
+            `SKU-${run}-outbox`,
+            1,
+            `receipt:${run}:${round}:${index}:outbox`,
+            round * 10 + index,
+            new Date(Date.now() + round * 10 + index),
+          );
           await holdEvent(outbox, held);
           await releaseEvent(outbox, held.idempotencyKey);
           outboxEvents.push(held.id);
@@ -217,7 +232,11 @@ describe('the outbox and its relay', () => {
       assert.equal(new Set(ids).size, ids.length, 'no event reached the stream twice');
       assert.equal(ids.length, [...expected.values()].flat().length + outboxEvents.length, 'every event reached the stream');
       for (const [id, events] of expected) {
-        assert.deepEqual(received.seen.filter((entry) => (entry.envelope.data as { sku?: string }).sku === id).map((entry) => entry.envelope.id), events, `${id}'s events in order`);
+        assert.deepEqual(
+          received.seen.filter((entry) => (entry.envelope.data as { sku?: string }).sku === id).map((entry) => entry.envelope.id),
+          events,
+          `${id}'s events in order`,
+        );
       }
       assert.equal(await shelves.countDocuments({ 'pendingEvents.id': { $exists: true } }), 0, 'nothing left pending');
       assert.equal(await outbox.countDocuments({ _id: { $in: outboxEvents }, status: 'SENT' }), outboxEvents.length, 'every outbox entry marked sent');
@@ -280,7 +299,10 @@ describe('the outbox and its relay', () => {
     for (let index = 0; index < documents; index++) {
       const id = `SKU-${run}-${index}`;
       const events = Array.from({ length: perDocument }, (_, step) => receipt(id, step + 1, `receipt:${run}:${index}:${step}`));
-      expected.set(id, events.map((event) => event.id));
+      expected.set(
+        id,
+        events.map((event) => event.id),
+      );
       await shelves.create({ _id: id, onHand: 0, movementKeys: [] });
       await shelves.updateOne({ _id: id }, withPendingEvents({ $inc: { onHand: 6 } }, ...events));
     }
@@ -298,7 +320,8 @@ describe('the outbox and its relay', () => {
     const listener = (event: { commandName: string; command: Record<string, unknown> }) => {
       const target = event.command[event.commandName];
       // Reads and writes only: the event log's model creates its collection and indexes on first use.
-      if (['find', 'insert', 'update', 'delete'].includes(event.commandName) && (target === 'shelves' || target === 'event_log')) commands.push(`${event.commandName} ${String(target)}`);
+      if (['find', 'insert', 'update', 'delete'].includes(event.commandName) && (target === 'shelves' || target === 'event_log'))
+        commands.push(`${event.commandName} ${String(target)}`);
     };
     const client = connection.getClient();
     client.on('commandStarted', listener);
@@ -308,10 +331,18 @@ describe('the outbox and its relay', () => {
       client.off('commandStarted', listener);
     }
     assert.equal(mostInFlight, documents * perDocument, 'every event of the batch was in flight at once (one ack wait)');
-    assert.deepEqual(commands.sort(), ['find shelves', 'update event_log', 'update shelves'], 'one read, one event-log write and one clearing write for the batch');
+    assert.deepEqual(
+      commands.sort(),
+      ['find shelves', 'update event_log', 'update shelves'],
+      'one read, one event-log write and one clearing write for the batch',
+    );
     await waitFor(() => received.seen.length === documents * perDocument, 20_000, 'every event');
     for (const [id, ids] of expected) {
-      assert.deepEqual(received.seen.filter((entry) => (entry.envelope.data as { sku?: string }).sku === id).map((entry) => entry.envelope.id), ids, `${id}'s events in order`);
+      assert.deepEqual(
+        received.seen.filter((entry) => (entry.envelope.data as { sku?: string }).sku === id).map((entry) => entry.envelope.id),
+        ids,
+        `${id}'s events in order`,
+      );
     }
     assert.equal(await shelves.countDocuments({ 'pendingEvents.id': { $exists: true } }), 0);
   });
@@ -325,7 +356,9 @@ describe('the outbox and its relay', () => {
       // One with its events already published: an emptied array must not count as pending.
       if (index === 0) await shelves.updateOne({ _id: id }, { $pull: { pendingEvents: {} } });
     }
-    const stats = async () => ((await connection.db!.command({ meshQueryStats: 1 }))['namespaces'] as Record<string, { docsExamined: number }>)[`outbox_${run}.shelves`]?.docsExamined ?? 0;
+    const stats = async () =>
+      ((await connection.db!.command({ meshQueryStats: 1 }))['namespaces'] as Record<string, { docsExamined: number }>)[`outbox_${run}.shelves`]
+        ?.docsExamined ?? 0;
     const before = await stats();
     assert.equal(await relay().runOnce(), 4);
     const examined = (await stats()) - before;

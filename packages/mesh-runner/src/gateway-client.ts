@@ -17,7 +17,15 @@ export class GatewayOperationError extends Error {
 }
 
 /** Codes of a deliberate refusal: retrying the same request cannot change the answer. */
-const FINAL_CODES = new Set(['BAD_USER_INPUT', 'NOT_FOUND', 'FORBIDDEN', 'UNAUTHENTICATED', 'ILLEGAL_TRANSITION', 'IDEMPOTENCY_KEY_REUSED', 'GRAPHQL_VALIDATION_FAILED']);
+const FINAL_CODES = new Set([
+  'BAD_USER_INPUT',
+  'NOT_FOUND',
+  'FORBIDDEN',
+  'UNAUTHENTICATED',
+  'ILLEGAL_TRANSITION',
+  'IDEMPOTENCY_KEY_REUSED',
+  'GRAPHQL_VALIDATION_FAILED',
+]);
 
 /**
  * Sends operations to the gateway as one bearer. Every operation the history driver sends is

@@ -38,16 +38,32 @@ export async function replayHistoryIfNeeded(
   option: HistoryOption,
   where: { readonly gatewayUrl: string; readonly dataDir: string | undefined; readonly log: (line: string) => void },
 ): Promise<SeedHistorySummary | undefined> {
-  const orders = option.size === 'small' ? SMALL_HISTORY_ORDERS : option.size === 'start' ? START_HISTORY_ORDERS : option.size === 'full' ? Number.POSITIVE_INFINITY : option.size;
+  const orders =
+    option.size === 'small'
+      ? SMALL_HISTORY_ORDERS
+      : option.size === 'start'
+        ? START_HISTORY_ORDERS
+        : option.size === 'full'
+          ? Number.POSITIVE_INFINITY
+          : option.size;
   if (orders <= 0) return undefined;
   const token = await option.adminToken();
   const marker = where.dataDir ? await readMarker(where.dataDir) : undefined;
-  const existing = await new GatewayClient(where.gatewayUrl, token).request<{ orders: { totalCount: number } }>('countOrders', '{ orders(first: 1) { totalCount } }');
+  const existing = await new GatewayClient(where.gatewayUrl, token).request<{ orders: { totalCount: number } }>(
+    'countOrders',
+    '{ orders(first: 1) { totalCount } }',
+  );
   const resuming = marker?.state === 'running';
   if (existing.orders.totalCount > 0 && !resuming) return undefined;
   if (resuming) where.log(`history: resuming an interrupted replay (${existing.orders.totalCount} orders already there)`);
   if (where.dataDir) await writeMarker(where.dataDir, { state: 'running', orders });
-  const summary = await seedHistory({ gatewayUrl: where.gatewayUrl, adminToken: token, orders, log: where.log, ...(option.concurrency ? { concurrency: option.concurrency } : {}) });
+  const summary = await seedHistory({
+    gatewayUrl: where.gatewayUrl,
+    adminToken: token,
+    orders,
+    log: where.log,
+    ...(option.concurrency ? { concurrency: option.concurrency } : {}),
+  });
   // A replay with failures stays 'running', so the next start retries what is missing.
   if (where.dataDir && summary.failures.length === 0 && !summary.aborted) await writeMarker(where.dataDir, { state: 'done', orders, summary });
   return summary;

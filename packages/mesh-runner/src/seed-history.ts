@@ -92,19 +92,28 @@ export async function seedHistory(options: SeedHistoryOptions): Promise<SeedHist
   const concurrency = options.concurrency ?? 8;
   await Promise.all([
     inPool(tillBatches(tillSales), Math.max(1, Math.floor(concurrency / 4)), options.signal, async (batch) => {
-      await uploadTillBatch(client, batch).then((outcomes) => {
-        for (const [planId, error] of outcomes) if (error) fail(planId, error);
-        for (let i = 0; i < batch.sales.length; i += 1) progress();
-      }, (error: unknown) => batch.sales.forEach((sale) => fail(sale.id, error)));
+      await uploadTillBatch(client, batch).then(
+        (outcomes) => {
+          for (const [planId, error] of outcomes) if (error) fail(planId, error);
+          for (let i = 0; i < batch.sales.length; i += 1) progress();
+        },
+        (error: unknown) => batch.sales.forEach((sale) => fail(sale.id, error)),
+      );
     }),
     inPool(placed, concurrency, options.signal, async (order) => {
       await replayOrder(client, order, options.decisionTimeoutMs ?? 60_000).then(progress, (error: unknown) => fail(order.id, error));
     }),
   ]);
   const counts = await client.request<Record<string, { totalCount: number }>>('countOrders', `{ ${ALL_STATUSES.map(COUNT).join(' ')} }`);
-  const byStatus = Object.fromEntries(Object.entries(counts).filter(([, { totalCount }]) => totalCount > 0).map(([status, { totalCount }]) => [status, totalCount]));
+  const byStatus = Object.fromEntries(
+    Object.entries(counts)
+      .filter(([, { totalCount }]) => totalCount > 0)
+      .map(([status, { totalCount }]) => [status, totalCount]),
+  );
   const summary = { planned: plan.length, byStatus, failures, aborted: options.signal?.aborted ?? false, ms: Date.now() - started };
-  log(`history: ${summary.aborted ? 'aborted' : 'done'} in ${(summary.ms / 1000).toFixed(1)} s; orders by status ${JSON.stringify(byStatus)}${failures.length ? `; ${failures.length} failed, first: ${failures[0]!.planId} ${failures[0]!.error}` : ''}`);
+  log(
+    `history: ${summary.aborted ? 'aborted' : 'done'} in ${(summary.ms / 1000).toFixed(1)} s; orders by status ${JSON.stringify(byStatus)}${failures.length ? `; ${failures.length} failed, first: ${failures[0]!.planId} ${failures[0]!.error}` : ''}`,
+  );
   return summary;
 }
 
@@ -146,7 +155,13 @@ async function replayOrder(client: GatewayClient, plan: SeedOrder, decisionTimeo
   if (plan.returnPlan) await returnGoods(client, plan, order.id);
   if (plan.goodwillRefundMinor !== undefined) {
     const refund = await client.request<{ refundPayment: { __typename: string; reason?: string } }>('refundPayment', REFUND, {
-      input: { idempotencyKey: historyKey(plan.id, 'goodwill'), orderId: order.id, amountMinor: String(plan.goodwillRefundMinor), currency: plan.currency, reason: 'GOODWILL' },
+      input: {
+        idempotencyKey: historyKey(plan.id, 'goodwill'),
+        orderId: order.id,
+        amountMinor: String(plan.goodwillRefundMinor),
+        currency: plan.currency,
+        reason: 'GOODWILL',
+      },
     });
     if (refund.refundPayment.__typename !== 'RefundIssued') throw new Error(`goodwill refund of ${order.id} refused: ${refund.refundPayment.reason}`);
   }
@@ -190,7 +205,10 @@ function tillBatches(sales: readonly SeedOrder[]): TillBatch[] {
     perTill.set(`${storeId}|${deviceId}`, till);
   }
   return [...perTill.values()].flatMap((till) =>
-    Array.from({ length: Math.ceil(till.sales.length / POS_BATCH) }, (_, index) => ({ ...till, sales: till.sales.slice(index * POS_BATCH, (index + 1) * POS_BATCH) })),
+    Array.from({ length: Math.ceil(till.sales.length / POS_BATCH) }, (_, index) => ({
+      ...till,
+      sales: till.sales.slice(index * POS_BATCH, (index + 1) * POS_BATCH),
+    })),
   );
 }
 
@@ -206,12 +224,13 @@ async function uploadTillBatch(client: GatewayClient, batch: TillBatch): Promise
     lines: plan.lines.map((line) => ({ sku: line.sku, quantity: line.quantity, unitPriceMinor: String(line.unitPriceMinor) })),
     payment: { method: sequence % 3 === 0 ? 'CASH' : 'CARD', amountMinor: String(plan.totals.totalMinor) },
   }));
-  const data = await client.request<{ syncPosTransactions: { results: { localId: string; outcome: string; rejection: string | null; reason: string | null }[] } }>(
-    'syncPosTransactions',
-    SYNC_POS,
-    { storeId: batch.storeId, transactions },
-  );
-  return data.syncPosTransactions.results.map((result) => [result.localId, result.outcome === 'REJECTED' ? `till sale rejected: ${result.rejection} ${result.reason}` : null]);
+  const data = await client.request<{
+    syncPosTransactions: { results: { localId: string; outcome: string; rejection: string | null; reason: string | null }[] };
+  }>('syncPosTransactions', SYNC_POS, { storeId: batch.storeId, transactions });
+  return data.syncPosTransactions.results.map((result) => [
+    result.localId,
+    result.outcome === 'REJECTED' ? `till sale rejected: ${result.rejection} ${result.reason}` : null,
+  ]);
 }
 
 /** Runs `work` over `items`, at most `concurrency` at once, starting nothing new once `signal` is aborted. */

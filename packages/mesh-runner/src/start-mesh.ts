@@ -8,7 +8,15 @@ import type { SeedHistorySummary } from './seed-history.js';
 
 export const SUBGRAPHS = ['product', 'inventory', 'order', 'customer', 'ledger', 'integration'] as const;
 export type SubgraphName = (typeof SUBGRAPHS)[number];
-const FIXED_PORTS: Readonly<Record<SubgraphName | 'gateway', number>> = { gateway: 4000, product: 4001, inventory: 4002, order: 4003, customer: 4004, ledger: 4005, integration: 4006 };
+const FIXED_PORTS: Readonly<Record<SubgraphName | 'gateway', number>> = {
+  gateway: 4000,
+  product: 4001,
+  inventory: 4002,
+  order: 4003,
+  customer: 4004,
+  ledger: 4005,
+  integration: 4006,
+};
 
 export interface MeshOptions {
   /** Keep data across runs (embedded H2 file or mongod data dir under dataDir). */
@@ -63,7 +71,10 @@ export interface RunningMesh {
    * (for example the gateway compiled at an earlier commit) instead of this checkout's dist/index.js.
    * Replicas stop with the mesh, or on their own.
    */
-  startReplica(name: SubgraphName | 'gateway', options?: { readonly subgraphUrls?: Partial<Record<SubgraphName, string>>; readonly entry?: string }): Promise<MeshReplica>;
+  startReplica(
+    name: SubgraphName | 'gateway',
+    options?: { readonly subgraphUrls?: Partial<Record<SubgraphName, string>>; readonly entry?: string },
+  ): Promise<MeshReplica>;
   stop(): Promise<void>;
 }
 
@@ -131,7 +142,10 @@ export async function startMesh(options: MeshOptions): Promise<RunningMesh> {
           ...(name === 'ledger' ? { ORDER_URL: urls.order } : {}),
         };
   const start = async (name: SubgraphName | 'gateway', abort?: AbortSignal) => {
-    running.set(name, await spawnService({ name, entry: entryOf(name), baseUrl: baseUrl(name), env: envOf(name, ports[name]), echo: options.echo ?? false, abort }));
+    running.set(
+      name,
+      await spawnService({ name, entry: entryOf(name), baseUrl: baseUrl(name), env: envOf(name, ports[name]), echo: options.echo ?? false, abort }),
+    );
   };
   let database: RunningDatabase | undefined;
   /**
@@ -181,7 +195,11 @@ export async function startMesh(options: MeshOptions): Promise<RunningMesh> {
   try {
     const seeding = (options.env?.['SEED_DATA'] ?? process.env['SEED_DATA'] ?? (commonEnv.NODE_ENV === 'production' ? 'false' : 'true')) !== 'false';
     if (options.history && seeding && commonEnv.NODE_ENV !== 'production') {
-      history = await replayHistoryIfNeeded(options.history, { gatewayUrl: `${baseUrl('gateway')}/graphql`, dataDir: options.persistent ? options.dataDir : undefined, log });
+      history = await replayHistoryIfNeeded(options.history, {
+        gatewayUrl: `${baseUrl('gateway')}/graphql`,
+        dataDir: options.persistent ? options.dataDir : undefined,
+        log,
+      });
     }
   } catch (error) {
     await stopAll();
@@ -217,7 +235,13 @@ export async function startMesh(options: MeshOptions): Promise<RunningMesh> {
       const port = await freePort();
       const url = `http://127.0.0.1:${port}`;
       const env = envOf(name, port, { ...subgraphUrls, ...replicaOptions.subgraphUrls });
-      const replica = await spawnService({ name: `${name}-replica-${port}`, entry: replicaOptions.entry ?? entryOf(name), baseUrl: url, env, echo: options.echo ?? false });
+      const replica = await spawnService({
+        name: `${name}-replica-${port}`,
+        entry: replicaOptions.entry ?? entryOf(name),
+        baseUrl: url,
+        env,
+        echo: options.echo ?? false,
+      });
       replicas.add(replica);
       return {
         url: `${url}/graphql`,

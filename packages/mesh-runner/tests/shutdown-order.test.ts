@@ -7,9 +7,10 @@ import { fileURLToPath } from 'node:url';
 const FIXTURE = fileURLToPath(new URL('./fixtures/run-until-interrupted.ts', import.meta.url));
 
 /** What a service logs when a dependency went away under it while it was still working. */
-const DEPENDENCY_GONE = /relay pass failed|ECONNREFUSED|MongoNetworkError|MongoServerSelectionError|MongoNotConnectedError|closing [a-z ]+ failed|shutdown failed|CONNECTION_REFUSED/;
+const DEPENDENCY_GONE =
+  /relay pass failed|ECONNREFUSED|MongoNetworkError|MongoServerSelectionError|MongoNotConnectedError|closing [a-z ]+ failed|shutdown failed|CONNECTION_REFUSED/;
 
-test("Ctrl-C stops the gateway, then the subgraphs, then the broker, then the database, and no service logs a dependency gone", async () => {
+test('Ctrl-C stops the gateway, then the subgraphs, then the broker, then the database, and no service logs a dependency gone', async () => {
   // Its own process group, so that signalling the group is what a terminal's Ctrl-C does.
   const runner = spawn(process.execPath, ['--import', 'tsx', FIXTURE], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const lines: string[] = [];
@@ -33,11 +34,28 @@ test("Ctrl-C stops the gateway, then the subgraphs, then the broker, then the da
     const shutdown = lines.slice(readyAt);
 
     assert.equal(code, 0, shutdown.join('\n'));
-    const stages = ['[runner] stopping gateway', '[runner] stopping subgraphs (draining consumers and outbox relays)', '[runner] stopping event broker', '[runner] stopping database', '[runner] stopped'];
+    const stages = [
+      '[runner] stopping gateway',
+      '[runner] stopping subgraphs (draining consumers and outbox relays)',
+      '[runner] stopping event broker',
+      '[runner] stopping database',
+      '[runner] stopped',
+    ];
     const positions = stages.map((stage) => shutdown.indexOf(stage));
-    assert.ok(positions.every((position) => position >= 0), `every stage is logged:\n${shutdown.join('\n')}`);
-    assert.deepEqual([...positions].sort((a, b) => a - b), positions, 'the stages run in dependency order');
-    assert.deepEqual(shutdown.filter((line) => DEPENDENCY_GONE.test(line)), [], 'no service lost a dependency while stopping');
+    assert.ok(
+      positions.every((position) => position >= 0),
+      `every stage is logged:\n${shutdown.join('\n')}`,
+    );
+    assert.deepEqual(
+      [...positions].sort((a, b) => a - b),
+      positions,
+      'the stages run in dependency order',
+    );
+    assert.deepEqual(
+      shutdown.filter((line) => DEPENDENCY_GONE.test(line)),
+      [],
+      'no service lost a dependency while stopping',
+    );
   } finally {
     if (runner.exitCode === null && runner.signalCode === null) {
       process.kill(-runner.pid!, 'SIGKILL');

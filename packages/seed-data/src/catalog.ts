@@ -4,9 +4,19 @@ import type { SeedProduct, SeedVariant } from './types.js';
 const CATEGORIES = [
   { category: 'Apparel', kinds: ['Crew Tee', 'Oxford Shirt', 'Hoodie', 'Chino', 'Denim Jacket'], axis: 'size', values: ['XS', 'S', 'M', 'L', 'XL'] },
   { category: 'Footwear', kinds: ['Runner', 'Chelsea Boot', 'Court Sneaker', 'Loafer'], axis: 'size', values: ['38', '40', '42', '44', '46'] },
-  { category: 'Home', kinds: ['Stoneware Mug', 'Linen Throw', 'Soy Candle', 'Oak Tray'], axis: 'finish', values: ['Natural', 'Charcoal', 'Sand', 'Sage', 'Clay'] },
+  {
+    category: 'Home',
+    kinds: ['Stoneware Mug', 'Linen Throw', 'Soy Candle', 'Oak Tray'],
+    axis: 'finish',
+    values: ['Natural', 'Charcoal', 'Sand', 'Sage', 'Clay'],
+  },
   { category: 'Beauty', kinds: ['Face Serum', 'Hand Cream', 'Body Wash'], axis: 'volume', values: ['30ml', '50ml', '100ml', '200ml', '500ml'] },
-  { category: 'Accessories', kinds: ['Leather Belt', 'Wool Scarf', 'Canvas Tote', 'Beanie'], axis: 'colour', values: ['Black', 'Navy', 'Tan', 'Olive', 'Grey'] },
+  {
+    category: 'Accessories',
+    kinds: ['Leather Belt', 'Wool Scarf', 'Canvas Tote', 'Beanie'],
+    axis: 'colour',
+    values: ['Black', 'Navy', 'Tan', 'Olive', 'Grey'],
+  },
 ] as const;
 const BRANDS = ['Northwind', 'Harbor & Pine', 'Atelier Nord', 'Fieldhouse', 'Lumen', 'Oakridge'] as const;
 const ADJECTIVES = ['Classic', 'Everyday', 'Heritage', 'Coastal', 'Urban', 'Alpine', 'Studio', 'Weekend'] as const;

@@ -1,8 +1,46 @@
 import { type SeededRandom, pad } from './random.js';
 import type { Region, SeedCustomer, SeedIdentity } from './types.js';
 
-const FIRST = ['Ava', 'Liam', 'Mia', 'Noah', 'Emma', 'Lucas', 'Sofia', 'Elias', 'Chloe', 'Mateo', 'Hannah', 'Leon', 'Amara', 'Jonas', 'Priya', 'Kenji', 'Zoe', 'Omar', 'Ines', 'Felix'];
-const LAST = ['Garcia', 'Müller', 'Smith', 'Rossi', 'Dubois', 'Jansen', 'Kowalski', 'Nguyen', 'Okafor', 'Schmidt', 'Martin', 'Silva', 'Berg', 'Novak', 'Haddad', 'Kim'];
+const FIRST = [
+  'Ava',
+  'Liam',
+  'Mia',
+  'Noah',
+  'Emma',
+  'Lucas',
+  'Sofia',
+  'Elias',
+  'Chloe',
+  'Mateo',
+  'Hannah',
+  'Leon',
+  'Amara',
+  'Jonas',
+  'Priya',
+  'Kenji',
+  'Zoe',
+  'Omar',
+  'Ines',
+  'Felix',
+];
+const LAST = [
+  'Garcia',
+  'Müller',
+  'Smith',
+  'Rossi',
+  'Dubois',
+  'Jansen',
+  'Kowalski',
+  'Nguyen',
+  'Okafor',
+  'Schmidt',
+  'Martin',
+  'Silva',
+  'Berg',
+  'Novak',
+  'Haddad',
+  'Kim',
+];
 const REGIONS: Region[] = ['US-EAST', 'US-WEST', 'EU-CENTRAL', 'EU-WEST'];
 
 export const CUSTOMER_COUNT = 2000;
@@ -32,7 +70,12 @@ export function generateCustomers(random: SeededRandom, epoch: Date): SeedCustom
       name: `${first} ${last}`,
       email,
       phone,
-      loyaltyTier: random.weighted([['NONE', 50], ['SILVER', 30], ['GOLD', 15], ['PLATINUM', 5]] as const),
+      loyaltyTier: random.weighted([
+        ['NONE', 50],
+        ['SILVER', 30],
+        ['GOLD', 15],
+        ['PLATINUM', 5],
+      ] as const),
       region,
       identities,
       createdAt: new Date(epoch.getTime() - random.int(30, 1500) * 86_400_000),

@@ -9,7 +9,13 @@ export function taxOf(amountMinor: number, currency: Currency): number {
   return Math.round((amountMinor * TAX_RATE_BASIS_POINTS[currency]) / 10_000);
 }
 
-const CHANNELS = [['WEB', 40], ['APP', 20], ['POS', 25], ['MARKETPLACE', 10], ['CLIENTELING', 5]] as const;
+const CHANNELS = [
+  ['WEB', 40],
+  ['APP', 20],
+  ['POS', 25],
+  ['MARKETPLACE', 10],
+  ['CLIENTELING', 5],
+] as const;
 
 /**
  * The history plan: orders placed over the year before the epoch; most completed, some cancelled.
@@ -85,14 +91,22 @@ function chooseFulfillment(
 }
 
 function chooseLines(random: SeededRandom, variants: readonly SeedVariant[], currency: Currency): SeedOrderLine[] {
-  const count = random.weighted([[1, 55], [2, 30], [3, 15]] as const);
+  const count = random.weighted([
+    [1, 55],
+    [2, 30],
+    [3, 15],
+  ] as const);
   const chosen = new Map<string, SeedVariant>();
   while (chosen.size < count) {
     const variant = random.pick(variants);
     chosen.set(variant.sku, variant);
   }
   return [...chosen.values()].map((variant) => {
-    const quantity = random.weighted([[1, 70], [2, 22], [3, 8]] as const);
+    const quantity = random.weighted([
+      [1, 70],
+      [2, 22],
+      [3, 8],
+    ] as const);
     const unitPriceMinor = variant.prices.find((price) => price.currency === currency)?.amountMinor ?? 0;
     const taxMinor = taxOf(unitPriceMinor * quantity, currency);
     return { sku: variant.sku, quantity, unitPriceMinor, taxMinor, lineTotalMinor: unitPriceMinor * quantity + taxMinor };
@@ -129,7 +143,12 @@ export function completedAt(order: SeedOrder): Date {
   return order.statusHistory.at(-1)?.at ?? order.placedAt;
 }
 
-const RETURN_REASONS = [['DOES_NOT_FIT', 40], ['CHANGED_MIND', 30], ['DEFECTIVE', 20], ['NOT_AS_DESCRIBED', 10]] as const;
+const RETURN_REASONS = [
+  ['DOES_NOT_FIT', 40],
+  ['CHANGED_MIND', 30],
+  ['DEFECTIVE', 20],
+  ['NOT_AS_DESCRIBED', 10],
+] as const;
 
 /**
  * Adds the after-sale part of the plan to completed non-till orders (till sales are uploaded with

@@ -30,7 +30,10 @@ test('some customers share an email across channels and are candidates to merge'
 
 test('the seeded journal is only the opening inventory, valuing every opening receipt at cost', () => {
   const data = retailDataset();
-  assert.deepEqual(data.journalEntries.map((entry) => entry.source.type), ['OPENING_BALANCE', 'OPENING_BALANCE']);
+  assert.deepEqual(
+    data.journalEntries.map((entry) => entry.source.type),
+    ['OPENING_BALANCE', 'OPENING_BALANCE'],
+  );
   const currencyOf = new Map(data.locations.map((location) => [location.id, location.currency]));
   const costOf = new Map(data.variants.flatMap((variant) => variant.unitCosts.map((cost) => [`${variant.sku}|${cost.currency}`, cost.amountMinor] as const)));
   const expected = new Map<string, number>();
@@ -96,7 +99,11 @@ test('a deterministic share of completed web orders is returned or refunded, nev
   for (const order of returned) {
     for (const line of order.returnPlan!.lines) assert.ok(line.quantity >= 1 && line.quantity <= order.lines[line.lineNumber - 1]!.quantity);
   }
-  assert.ok(returned.some((order) => order.returnPlan!.lines.length === order.lines.length && order.returnPlan!.lines.every((l, i) => l.quantity === order.lines[i]!.quantity)));
+  assert.ok(
+    returned.some(
+      (order) => order.returnPlan!.lines.length === order.lines.length && order.returnPlan!.lines.every((l, i) => l.quantity === order.lines[i]!.quantity),
+    ),
+  );
 });
 
 test('two independent generations produce the identical data set', () => {

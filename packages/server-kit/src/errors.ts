@@ -19,7 +19,8 @@ export const COMMON_ERROR_CODES = {
   PAYLOAD_TOO_LARGE: 'The request body exceeds the size limit.',
   IDEMPOTENCY_KEY_REUSED: 'The idempotency key was already used with a different input; nothing was changed.',
   TOO_MANY_SUBSCRIPTIONS: 'The WebSocket already holds as many subscriptions as one socket may; this one was not started.',
-  SLOW_CONSUMER: 'Updates arrived faster than the subscriber read them; the subscription ended. Resubscribe with the cursor of the last update received (nothing is lost).',
+  SLOW_CONSUMER:
+    'Updates arrived faster than the subscriber read them; the subscription ended. Resubscribe with the cursor of the last update received (nothing is lost).',
   UNAVAILABLE: 'The live feed behind a subscription is not running or failed; the subscription ended. Resubscribe with the last cursor.',
   DATABASE_UNAVAILABLE:
     'The database did not answer (it is restarting or unreachable); the request may or may not have been applied. Retry with the same idempotency key after extensions.retryAfterMs.',
@@ -70,13 +71,10 @@ function raise(code: string, message: string, extensions: Record<string, unknown
   }
 }
 
-export const badUserInput = (message: string, extensions: Record<string, unknown> = {}): GraphQLError =>
-  meshError('BAD_USER_INPUT', message, extensions);
-export const notFound = (message: string, extensions: Record<string, unknown> = {}): GraphQLError =>
-  meshError('NOT_FOUND', message, extensions);
+export const badUserInput = (message: string, extensions: Record<string, unknown> = {}): GraphQLError => meshError('BAD_USER_INPUT', message, extensions);
+export const notFound = (message: string, extensions: Record<string, unknown> = {}): GraphQLError => meshError('NOT_FOUND', message, extensions);
 export const forbidden = (message = 'Your role may not do this'): GraphQLError => meshError('FORBIDDEN', message);
-export const unauthenticated = (message = 'Sign in to do this'): GraphQLError =>
-  meshError('UNAUTHENTICATED', message, { http: { status: 401 } });
+export const unauthenticated = (message = 'Sign in to do this'): GraphQLError => meshError('UNAUTHENTICATED', message, { http: { status: 401 } });
 
 /** The idempotency key came back with another input than the one it was first used with; nothing was changed. */
 export const idempotencyKeyReused = (idempotencyKey: string, extensions: Record<string, unknown> = {}): GraphQLError =>

@@ -76,7 +76,11 @@ export function histogramFromText(prometheusText: string, name: string): Histogr
 /** What was observed between two readings of one histogram. */
 export function histogramDelta(before: HistogramReading, after: HistogramReading): HistogramReading {
   const earlier = new Map(before.buckets);
-  return { buckets: after.buckets.map(([bound, cumulative]) => [bound, cumulative - (earlier.get(bound) ?? 0)] as const), count: after.count - before.count, sum: after.sum - before.sum };
+  return {
+    buckets: after.buckets.map(([bound, cumulative]) => [bound, cumulative - (earlier.get(bound) ?? 0)] as const),
+    count: after.count - before.count,
+    sum: after.sum - before.sum,
+  };
 }
 
 /**

@@ -108,14 +108,17 @@ export function createJobLease(connection: Connection, options: JobLeaseOptions)
   async function runHeld<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const lost = new AbortController();
     let renewing: Promise<void> = Promise.resolve();
-    const heartbeat = setInterval(() => {
-      renewing = renewing
-        .then(tryAcquire)
-        .then((held) => {
-          if (!held) lost.abort(new Error(`lease ${job} was taken over`));
-        })
-        .catch((error: unknown) => lost.abort(error));
-    }, Math.max(1, Math.floor(ttlMs / 3)));
+    const heartbeat = setInterval(
+      () => {
+        renewing = renewing
+          .then(tryAcquire)
+          .then((held) => {
+            if (!held) lost.abort(new Error(`lease ${job} was taken over`));
+          })
+          .catch((error: unknown) => lost.abort(error));
+      },
+      Math.max(1, Math.floor(ttlMs / 3)),
+    );
     heartbeat.unref();
     try {
       return await work(lost.signal);

@@ -33,7 +33,13 @@ export function startPeriodicJob<T>(pass: (now: Date) => Promise<T>, options: Pe
 
   function schedule(): void {
     if (stopped) return;
-    timer = setTimeout(() => void runOnce().catch(() => undefined).finally(schedule), options.intervalMs);
+    timer = setTimeout(
+      () =>
+        void runOnce()
+          .catch(() => undefined)
+          .finally(schedule),
+      options.intervalMs,
+    );
     timer.unref();
   }
 

@@ -59,7 +59,9 @@ export function openSocketEndpoint(options: SocketEndpointOptions): SocketEndpoi
     async close(dispose) {
       stopAccepting();
       const open = [...sockets.clients];
-      const closed = Promise.all(open.map((socket) => new Promise<void>((resolve) => (socket.readyState === socket.CLOSED ? resolve() : socket.once('close', () => resolve())))));
+      const closed = Promise.all(
+        open.map((socket) => new Promise<void>((resolve) => (socket.readyState === socket.CLOSED ? resolve() : socket.once('close', () => resolve())))),
+      );
       await dispose();
       // A peer that never answers the close handshake must not hold shutdown.
       const grace = setTimeout(() => open.forEach((socket) => socket.terminate()), 2000);

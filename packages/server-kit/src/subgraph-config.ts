@@ -1,4 +1,14 @@
-import { ConfigError, readBoolean, readEnvironment, readInt, readInternalSecret, readOptionalString, readPort, readString, type RuntimeEnvironment } from './config.js';
+import {
+  ConfigError,
+  readBoolean,
+  readEnvironment,
+  readInt,
+  readInternalSecret,
+  readOptionalString,
+  readPort,
+  readString,
+  type RuntimeEnvironment,
+} from './config.js';
 
 /** What every subgraph process is configured with; parsed once, frozen, fails fast. */
 export interface SubgraphConfig {

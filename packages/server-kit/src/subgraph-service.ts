@@ -132,13 +132,16 @@ export function closeOnSignals(service: { close(): Promise<void> }, logger: Logg
     closing = true;
     logger.info({ signal }, 'shutting down');
     // Spans are exported in batches: the last ones (the shutdown's own included) leave before exit.
-    service.close().then(() => flushTraces()).then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    service
+      .close()
+      .then(() => flushTraces())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));

@@ -105,7 +105,9 @@ export function serveSubgraphSubscriptions<TContext>(options: SubgraphSubscripti
 
 /** Parses and validates a subscribe payload; only subscription operations are served over the socket. */
 function prepare(schema: GraphQLSchema, payload: SubscribePayload): Omit<ExecutionArgs, 'contextValue'> | readonly GraphQLError[] {
-  const parsed = parseSubscriptionDocument(schema, payload.query, payload.operationName ?? undefined, { onlySubscriptions: 'Over WebSocket this subgraph serves subscriptions only' });
+  const parsed = parseSubscriptionDocument(schema, payload.query, payload.operationName ?? undefined, {
+    onlySubscriptions: 'Over WebSocket this subgraph serves subscriptions only',
+  });
   if (!('document' in parsed)) return parsed;
   return { schema, document: parsed.document, operationName: payload.operationName ?? null, variableValues: payload.variables ?? null };
 }

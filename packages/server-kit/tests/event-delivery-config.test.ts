@@ -14,8 +14,15 @@ test("a subgraph's consumers keep the bus's retries unless EVENT_MAX_DELIVER and
 });
 
 test('a malformed retry setting stops the subgraph at start with a ConfigError naming the variable', () => {
-  assert.throws(() => readSubgraphConfig('order', 4003, { ...base, EVENT_MAX_DELIVER: '0' }), (error: unknown) => error instanceof ConfigError && /EVENT_MAX_DELIVER/.test(error.message));
+  assert.throws(
+    () => readSubgraphConfig('order', 4003, { ...base, EVENT_MAX_DELIVER: '0' }),
+    (error: unknown) => error instanceof ConfigError && /EVENT_MAX_DELIVER/.test(error.message),
+  );
   for (const backoff of ['fast', '100,-1', '1.5', '100,,200']) {
-    assert.throws(() => readSubgraphConfig('order', 4003, { ...base, EVENT_RETRY_BACKOFF_MS: backoff }), (error: unknown) => error instanceof ConfigError && /EVENT_RETRY_BACKOFF_MS/.test(error.message), backoff);
+    assert.throws(
+      () => readSubgraphConfig('order', 4003, { ...base, EVENT_RETRY_BACKOFF_MS: backoff }),
+      (error: unknown) => error instanceof ConfigError && /EVENT_RETRY_BACKOFF_MS/.test(error.message),
+      backoff,
+    );
   }
 });

@@ -1,7 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Histogram, Registry } from 'prom-client';
-import { KPI_LATENCY_BUCKETS, consumerBacklogOf, createServiceMetrics, histogramDelta, histogramFromText, histogramQuantile, latencyKpi, readHistogram, readRegisteredHistogram } from '../src/index.js';
+import {
+  KPI_LATENCY_BUCKETS,
+  consumerBacklogOf,
+  createServiceMetrics,
+  histogramDelta,
+  histogramFromText,
+  histogramQuantile,
+  latencyKpi,
+  readHistogram,
+  readRegisteredHistogram,
+} from '../src/index.js';
 
 function labelledHistogram() {
   const registry = new Registry();
@@ -19,7 +29,12 @@ test('the /metrics text and the in-process histogram read the same buckets, coun
   const fromText = histogramFromText(await registry.metrics(), 'test_latency_seconds');
   const inProcess = await readHistogram(histogram);
   assert.deepEqual(fromText, inProcess);
-  assert.deepEqual(inProcess.buckets, [[0.01, 1], [0.02, 2], [0.04, 3], [Number.POSITIVE_INFINITY, 4]]);
+  assert.deepEqual(inProcess.buckets, [
+    [0.01, 1],
+    [0.02, 2],
+    [0.04, 3],
+    [Number.POSITIVE_INFINITY, 4],
+  ]);
   assert.equal(inProcess.count, 4);
   assert.ok(Math.abs(inProcess.sum - 5.05) < 1e-9);
 });
@@ -41,11 +56,25 @@ test('a delta holds only what was observed between two readings', async () => {
   const delta = histogramDelta(before, await readHistogram(histogram));
   assert.equal(delta.count, 2);
   assert.ok(Math.abs(delta.sum - 0.065) < 1e-9);
-  assert.deepEqual(delta.buckets, [[0.01, 0], [0.02, 0], [0.04, 2], [Number.POSITIVE_INFINITY, 2]]);
+  assert.deepEqual(delta.buckets, [
+    [0.01, 0],
+    [0.02, 0],
+    [0.04, 2],
+    [Number.POSITIVE_INFINITY, 2],
+  ]);
 });
 
 test('quantiles interpolate linearly inside the bucket holding the rank, and stop at the highest finite bound', () => {
-  const reading = { buckets: [[0.01, 0], [0.02, 10], [0.04, 20], [Number.POSITIVE_INFINITY, 21]] as const, count: 21, sum: 0.5 };
+  const reading = {
+    buckets: [
+      [0.01, 0],
+      [0.02, 10],
+      [0.04, 20],
+      [Number.POSITIVE_INFINITY, 21],
+    ] as const,
+    count: 21,
+    sum: 0.5,
+  };
   // Rank 10.5 is the 0.5th of the 10 observations in (0.02, 0.04].
   assert.ok(Math.abs(histogramQuantile(reading, 0.5) - 0.021) < 1e-12);
   // Rank 5 is halfway through (0.01, 0.02].
@@ -67,7 +96,10 @@ test('a KPI is read from the registry by name: a latency histogram as count, sum
 
   const metrics = createServiceMetrics('test');
   assert.equal(await consumerBacklogOf(metrics.registry), 0, 'no bus read yet');
-  metrics.readBacklogFrom(async () => [{ consumer: 'ledger-orders', domain: 'order', pending: 3 }, { consumer: 'ledger-inventory', domain: 'inventory', pending: 4 }]);
+  metrics.readBacklogFrom(async () => [
+    { consumer: 'ledger-orders', domain: 'order', pending: 3 },
+    { consumer: 'ledger-inventory', domain: 'inventory', pending: 4 },
+  ]);
   assert.equal(await consumerBacklogOf(metrics.registry), 7);
   await assert.rejects(readRegisteredHistogram(metrics.registry, 'mesh_event_consumer_backlog'), /not a histogram/);
   assert.equal((await readRegisteredHistogram(registry, 'absent_seconds')).count, 0);

@@ -13,7 +13,10 @@ const jobName = () => `test-job-${++run}`;
 
 before(async () => {
   database = await startTestDatabase();
-  [first, second] = await Promise.all([connectDatabase({ uri: database.uri, dbName: 'lease_test' }), connectDatabase({ uri: database.uri, dbName: 'lease_test' })]);
+  [first, second] = await Promise.all([
+    connectDatabase({ uri: database.uri, dbName: 'lease_test' }),
+    connectDatabase({ uri: database.uri, dbName: 'lease_test' }),
+  ]);
 });
 after(async () => {
   await Promise.all([first?.close(), second?.close()]);
@@ -47,7 +50,7 @@ describe('a job lease', () => {
     assert.equal(await b.tryAcquire(), false);
   });
 
-  test('runExclusive never runs two holders\' work at once, renews while the work outlasts the TTL, and releases after', async () => {
+  test("runExclusive never runs two holders' work at once, renews while the work outlasts the TTL, and releases after", async () => {
     const job = jobName();
     // A TTL shorter than the work: only the renewals keep the lease held.
     const leases = [createJobLease(first, { job, ttlMs: 200 }), createJobLease(second, { job, ttlMs: 200 })];
@@ -67,7 +70,8 @@ describe('a job lease', () => {
       const outcomes = await Promise.all(leases.map((lease) => lease.runExclusive(work)));
       ran += outcomes.filter((outcome) => outcome.ran).length;
       refused += outcomes.filter((outcome) => !outcome.ran).length;
-      for (const outcome of outcomes) if (!outcome.ran) assert.ok(outcome.holder === null || leases.some((lease) => lease.holder === outcome.holder), 'a refusal names the holder');
+      for (const outcome of outcomes)
+        if (!outcome.ran) assert.ok(outcome.holder === null || leases.some((lease) => lease.holder === outcome.holder), 'a refusal names the holder');
     }
     assert.equal(most, 1, 'never two runs at once');
     assert.ok(ran >= 6, `every round ran the work at least once (${ran})`);

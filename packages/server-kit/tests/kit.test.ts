@@ -38,11 +38,26 @@ test('Long serialises as a digit string and refuses what is not a 64-bit integer
 });
 
 test('the role matrix grants what the README says and nothing more', () => {
-  assert.deepEqual(ROLES.filter((role) => can({ role }, 'pii:read')), ['associate', 'admin']);
-  assert.deepEqual(ROLES.filter((role) => can({ role }, 'ledger:read')), ['analyst', 'admin']);
-  assert.deepEqual(ROLES.filter((role) => can({ role }, 'stock:write')), ['associate', 'admin']);
-  assert.deepEqual(ROLES.filter((role) => can({ role }, 'catalog:read')), [...ROLES]);
-  assert.deepEqual(ROLES.filter((role) => can({ role }, 'pricing:write')), ['admin']);
+  assert.deepEqual(
+    ROLES.filter((role) => can({ role }, 'pii:read')),
+    ['associate', 'admin'],
+  );
+  assert.deepEqual(
+    ROLES.filter((role) => can({ role }, 'ledger:read')),
+    ['analyst', 'admin'],
+  );
+  assert.deepEqual(
+    ROLES.filter((role) => can({ role }, 'stock:write')),
+    ['associate', 'admin'],
+  );
+  assert.deepEqual(
+    ROLES.filter((role) => can({ role }, 'catalog:read')),
+    [...ROLES],
+  );
+  assert.deepEqual(
+    ROLES.filter((role) => can({ role }, 'pricing:write')),
+    ['admin'],
+  );
   assert.equal(isSelf({ role: 'customer', customerId: 'cus_1' }, 'cus_1'), true);
   assert.equal(isSelf({ role: 'admin', customerId: 'cus_1' }, 'cus_1'), false);
 });
@@ -72,16 +87,40 @@ test('input guards refuse operators, dotted keys, oversized values and bad page 
       return error instanceof GraphQLError ? error.extensions['code'] : 'other';
     }
   };
-  assert.equal(code(() => identifier('$gt', 'id')), 'BAD_USER_INPUT');
-  assert.equal(code(() => identifier('x'.repeat(129), 'id')), 'BAD_USER_INPUT');
-  assert.equal(code(() => identifier('SKU-0001-01', 'id')), 'accepted');
-  assert.equal(code(() => safeKey('size.value', 'name')), 'BAD_USER_INPUT');
-  assert.equal(code(() => safeKey('$where', 'name')), 'BAD_USER_INPUT');
-  assert.equal(code(() => pageSize(0)), 'BAD_USER_INPUT');
-  assert.equal(code(() => pageSize(101)), 'BAD_USER_INPUT');
+  assert.equal(
+    code(() => identifier('$gt', 'id')),
+    'BAD_USER_INPUT',
+  );
+  assert.equal(
+    code(() => identifier('x'.repeat(129), 'id')),
+    'BAD_USER_INPUT',
+  );
+  assert.equal(
+    code(() => identifier('SKU-0001-01', 'id')),
+    'accepted',
+  );
+  assert.equal(
+    code(() => safeKey('size.value', 'name')),
+    'BAD_USER_INPUT',
+  );
+  assert.equal(
+    code(() => safeKey('$where', 'name')),
+    'BAD_USER_INPUT',
+  );
+  assert.equal(
+    code(() => pageSize(0)),
+    'BAD_USER_INPUT',
+  );
+  assert.equal(
+    code(() => pageSize(101)),
+    'BAD_USER_INPUT',
+  );
   assert.equal(pageSize(undefined), 20);
   assert.equal(decodeCursor(encodeCursor('prod_0042')), 'prod_0042');
-  assert.equal(code(() => decodeCursor('not a cursor!')), 'BAD_USER_INPUT');
+  assert.equal(
+    code(() => decodeCursor('not a cursor!')),
+    'BAD_USER_INPUT',
+  );
 });
 
 test('loaders batch unless MESH_DATALOADER_BATCH is false (a benchmark switch)', () => {

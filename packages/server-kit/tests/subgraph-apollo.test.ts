@@ -11,7 +11,15 @@ const definition = {
     type Level { bin: Int! units: Int! }
   `,
   resolvers: {
-    Query: { shelf: () => ({ code: 'A1', levels: [{ bin: 1, units: 4 }, { bin: 2, units: 0 }] }) },
+    Query: {
+      shelf: () => ({
+        code: 'A1',
+        levels: [
+          { bin: 1, units: 4 },
+          { bin: 2, units: 0 },
+        ],
+      }),
+    },
     Level: { units: (level: { units: number }) => level.units },
   },
 };
@@ -29,7 +37,15 @@ test('a subgraph answers without Apollo wrapping its field resolvers for per-fie
     assert.equal(response.body.kind, 'single');
     if (response.body.kind !== 'single') return;
     assert.deepEqual(response.body.singleResult.errors, undefined);
-    assert.deepEqual(JSON.parse(JSON.stringify(response.body.singleResult.data)), { shelf: { code: 'A1', levels: [{ bin: 1, units: 4 }, { bin: 2, units: 0 }] } });
+    assert.deepEqual(JSON.parse(JSON.stringify(response.body.singleResult.data)), {
+      shelf: {
+        code: 'A1',
+        levels: [
+          { bin: 1, units: 4 },
+          { bin: 2, units: 0 },
+        ],
+      },
+    });
     // Apollo replaces every field's resolve with a wrapper once any plugin listens to willResolveField.
     assert.equal(fields['bin']!.resolve, before.bin);
     assert.equal(fields['units']!.resolve, before.units);

@@ -58,7 +58,14 @@ const url = () => http.url.replace(/^http/, 'ws');
 
 test('a subgraph socket without the gateway credential in connection_init is closed with 4401', async () => {
   const code = await new Promise<number>((resolve) => {
-    const client = createClient({ url: url(), webSocketImpl: WebSocket, lazy: false, retryAttempts: 0, onNonLazyError: () => {}, on: { closed: (event) => resolve((event as { code: number }).code) } });
+    const client = createClient({
+      url: url(),
+      webSocketImpl: WebSocket,
+      lazy: false,
+      retryAttempts: 0,
+      onNonLazyError: () => {},
+      on: { closed: (event) => resolve((event as { code: number }).code) },
+    });
     void client;
   });
   assert.equal(code, SUBGRAPH_SOCKET_CLOSE.GatewayCredentialRequired);
@@ -76,7 +83,10 @@ test('a subscription runs as the principal its own credential names, and a subgr
   const received: string[] = [];
   let ended: unknown;
   client.subscribe(
-    { query: 'subscription { ticks }', extensions: { [SUBSCRIPTION_EXTENSION_KEYS.credential]: await signGatewayCredential({ role: 'associate', subject: 'a-1' }, secret) } },
+    {
+      query: 'subscription { ticks }',
+      extensions: { [SUBSCRIPTION_EXTENSION_KEYS.credential]: await signGatewayCredential({ role: 'associate', subject: 'a-1' }, secret) },
+    },
     { next: (value) => void received.push((value.data as { ticks: string }).ticks), error: (error) => (ended = error), complete: () => (ended = 'complete') },
   );
   const deadline = Date.now() + 20_000; // patience: the socket and the subscription start asynchronously

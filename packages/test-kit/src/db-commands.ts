@@ -25,7 +25,10 @@ export async function dbCommands(target: { readonly url: string }, options: { in
  * <collection>` when one is sent, `answered` when one is answered. Two `started` before the first
  * `answered` shows two queries in flight at once (one round trip, not two).
  */
-export async function findsDuring<T>(subgraph: Pick<RunningSubgraph, 'connection'>, work: () => Promise<T>): Promise<{ readonly result: T; readonly events: readonly string[] }> {
+export async function findsDuring<T>(
+  subgraph: Pick<RunningSubgraph, 'connection'>,
+  work: () => Promise<T>,
+): Promise<{ readonly result: T; readonly events: readonly string[] }> {
   const client = subgraph.connection.getClient();
   const events: string[] = [];
   const started = (event: { commandName: string; command: Record<string, unknown> }) => {

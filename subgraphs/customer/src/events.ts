@@ -11,7 +11,10 @@ import type { CustomerSettings } from './settings.js';
  * on customer documents (`customer.customers-merged`), a pass right after every write that
  * records events (`announceEvents`) and a safety-net sweep every `relayIntervalMs`.
  */
-export async function startCustomerEvents(runtime: CustomerRuntime, { connection, bus, logger }: SubgraphResources<CustomerSettings, CustomerModels>): Promise<Stoppable> {
+export async function startCustomerEvents(
+  runtime: CustomerRuntime,
+  { connection, bus, logger }: SubgraphResources<CustomerSettings, CustomerModels>,
+): Promise<Stoppable> {
   const outbox = createOutboxModel(connection);
   await outbox.init();
   const relay = startOutboxRelay({

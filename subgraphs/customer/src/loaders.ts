@@ -42,7 +42,9 @@ export function createCustomerLoaders(models: CustomerModels): CustomerLoaders {
         .find({ $or: keys.map(({ kind, value }) => ({ identities: { $elemMatch: { kind, value } } })) })
         .sort({ createdAt: 1, _id: 1 })
         .lean<CustomerRecord[]>();
-      const holders = keys.map(({ kind, value }) => rows.filter((row) => row.identities.some((identity) => identity.kind === kind && identity.value === value)));
+      const holders = keys.map(({ kind, value }) =>
+        rows.filter((row) => row.identities.some((identity) => identity.kind === kind && identity.value === value)),
+      );
       return Promise.all(
         holders.map(async (candidates) => {
           const live = candidates.find((row) => !row.mergedInto);
@@ -63,7 +65,8 @@ function followMerges(byId: ReadonlyMap<string, CustomerRecord>, id: string): Cu
   let current = byId.get(id);
   const seen = new Set<string>();
   while (current?.mergedInto) {
-    if (seen.has(current._id) || seen.size >= MAX_MERGE_HOPS) return new Error(`customer ${id} has a merge chain that is cyclic or longer than ${MAX_MERGE_HOPS} hops`);
+    if (seen.has(current._id) || seen.size >= MAX_MERGE_HOPS)
+      return new Error(`customer ${id} has a merge chain that is cyclic or longer than ${MAX_MERGE_HOPS} hops`);
     seen.add(current._id);
     const survivor = byId.get(current.mergedInto);
     if (!survivor) return new Error(`customer ${current._id} was merged into missing customer ${current.mergedInto}`);

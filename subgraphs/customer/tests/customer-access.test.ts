@@ -24,7 +24,12 @@ type Entities = { _entities: (CustomerData | null)[] };
 
 describe('who may read a customer, and what they see', () => {
   test('an anonymous caller is asked to sign in for a customer, for me, for the list and for an entity', async () => {
-    for (const query of [CUSTOMER_42, '{ me { id } }', '{ customers { totalCount } }', '{ customerByIdentity(kind: LOYALTY_CARD, value: "LC0000007919") { id } }']) {
+    for (const query of [
+      CUSTOMER_42,
+      '{ me { id } }',
+      '{ customers { totalCount } }',
+      '{ customerByIdentity(kind: LOYALTY_CARD, value: "LC0000007919") { id } }',
+    ]) {
       const response = await subgraph.request(query, {}, principals.anonymous);
       assert.equal(response.errors?.[0]?.extensions?.['code'], 'UNAUTHENTICATED', query);
     }
@@ -99,7 +104,12 @@ describe('who may read a customer, and what they see', () => {
   test('an entity reference follows the same rule: a customer gets only themself, others are FORBIDDEN on that entity', async () => {
     const response = await subgraph.request<Entities>(
       ENTITIES,
-      { r: [{ __typename: 'Customer', id: 'cus_00042' }, { __typename: 'Customer', id: 'cus_00043' }] },
+      {
+        r: [
+          { __typename: 'Customer', id: 'cus_00042' },
+          { __typename: 'Customer', id: 'cus_00043' },
+        ],
+      },
       principals.customer('cus_00042'),
     );
     assert.equal(response.data?._entities[0]?.email, 'leon.rossi.42@example.com');

@@ -13,7 +13,9 @@ let subgraph: TestSubgraph;
 /** The seed's duplicate shoppers: the later loyalty-card record (merged away) and the original web record (survivor). */
 const pairs = retailDataset().customers.flatMap((customer, index, all) => {
   const original = all.findIndex((other) => other.email === customer.email);
-  return original < index ? [{ merged: customer.id, survivor: all[original]!.id, card: customer.identities.find((i) => i.kind === 'LOYALTY_CARD')!.value }] : [];
+  return original < index
+    ? [{ merged: customer.id, survivor: all[original]!.id, card: customer.identities.find((i) => i.kind === 'LOYALTY_CARD')!.value }]
+    : [];
 });
 const first = pairs[0]!;
 const template = retailDataset().customers[1]!;
@@ -77,7 +79,11 @@ describe('merged customer ids', () => {
   });
 
   test('an entity reference to a merged-away id resolves to the survivor', async () => {
-    const response = await subgraph.request<{ _entities: { id: string }[] }>(ENTITIES, { r: [{ __typename: 'Customer', id: first.merged }] }, principals.analyst);
+    const response = await subgraph.request<{ _entities: { id: string }[] }>(
+      ENTITIES,
+      { r: [{ __typename: 'Customer', id: first.merged }] },
+      principals.analyst,
+    );
     assert.equal(response.data?._entities[0]?.id, first.survivor);
   });
 
@@ -106,7 +112,11 @@ describe('merged customer ids', () => {
 
   test('an identity held only by a merged-away record finds the survivor; a shared one finds the oldest live record', async () => {
     const lookup = 'query($kind: IdentityKind!, $value: String!) { customerByIdentity(kind: $kind, value: $value) { id } }';
-    const card = await subgraph.request<{ customerByIdentity: { id: string } | null }>(lookup, { kind: 'LOYALTY_CARD', value: first.card }, principals.associate);
+    const card = await subgraph.request<{ customerByIdentity: { id: string } | null }>(
+      lookup,
+      { kind: 'LOYALTY_CARD', value: first.card },
+      principals.associate,
+    );
     assert.equal(card.data?.customerByIdentity?.id, first.survivor);
     const email = retailDataset().customers.find((customer) => customer.id === first.merged)!.email;
     const shared = await subgraph.request<{ customerByIdentity: { id: string } | null }>(lookup, { kind: 'EMAIL', value: email }, principals.associate);
@@ -120,7 +130,10 @@ describe('merged customer ids', () => {
       const live = Array.from({ length: 100 - count }, (_, i) => ({ __typename: 'Customer', id: `cus_${String(i + 100).padStart(5, '0')}` }));
       const response = await subgraph.request<{ _entities: { id: string }[] }>(ENTITIES, { r: [...r, ...live] }, principals.associate);
       assert.equal((await dbCommands(subgraph)) - before, 2, `${count} merged`);
-      assert.deepEqual(response.data?._entities.slice(0, count).map((entity) => entity.id), pairs.slice(0, count).map(({ survivor }) => survivor));
+      assert.deepEqual(
+        response.data?._entities.slice(0, count).map((entity) => entity.id),
+        pairs.slice(0, count).map(({ survivor }) => survivor),
+      );
     }
     const before = await dbCommands(subgraph);
     await subgraph.request(ENTITIES, { r: ['cus_hop1', first.merged, 'cus_00010'].map((id) => ({ __typename: 'Customer', id })) }, principals.associate);

@@ -53,7 +53,13 @@ describe('listing and searching customers', () => {
   });
 
   test('a page size outside 1 to 100, or a forged cursor, is BAD_USER_INPUT', async () => {
-    for (const variables of [{ first: 0 }, { first: 101 }, { first: -5 }, { after: 'not a cursor!' }, { after: Buffer.from('{"$gt":""}').toString('base64url') }]) {
+    for (const variables of [
+      { first: 0 },
+      { first: 101 },
+      { first: -5 },
+      { after: 'not a cursor!' },
+      { after: Buffer.from('{"$gt":""}').toString('base64url') },
+    ]) {
       const response = await subgraph.request<Page>(LIST, variables, principals.associate);
       assert.equal(response.errors?.[0]?.extensions?.['code'], 'BAD_USER_INPUT', JSON.stringify(variables));
     }
@@ -63,12 +69,18 @@ describe('listing and searching customers', () => {
     const response = await subgraph.request<Page>(LIST, { search: 'nGuYeN', first: 100 }, principals.associate);
     const names = response.data!.customers.edges.map((edge) => edge.node.name);
     assert.ok(names.length > 0);
-    assert.ok(names.every((name) => /(^|\s)nguyen/i.test(name)), names.join(', '));
+    assert.ok(
+      names.every((name) => /(^|\s)nguyen/i.test(name)),
+      names.join(', '),
+    );
   });
 
   test('search matches an email prefix for an associate, masking nothing', async () => {
     const response = await subgraph.request<Page>(LIST, { search: 'LEON.ROSSI.42@' }, principals.associate);
-    assert.deepEqual(response.data!.customers.edges.map((edge) => edge.node.id), ['cus_00042']);
+    assert.deepEqual(
+      response.data!.customers.edges.map((edge) => edge.node.id),
+      ['cus_00042'],
+    );
     assert.equal(response.data!.customers.edges[0]?.node.email, 'leon.rossi.42@example.com');
     assert.equal(response.data!.customers.edges[0]?.node.piiMasked, false);
   });
@@ -122,7 +134,11 @@ describe('batching', () => {
 
   test('a customer principal resolving 100 references (their own among them) still costs one command', async () => {
     const before = await dbCommands(subgraph);
-    const response = await subgraph.request<{ _entities: ({ id: string } | null)[] }>(ENTITIES, { r: customerReferences(100) }, principals.customer('cus_00042'));
+    const response = await subgraph.request<{ _entities: ({ id: string } | null)[] }>(
+      ENTITIES,
+      { r: customerReferences(100) },
+      principals.customer('cus_00042'),
+    );
     assert.equal((await dbCommands(subgraph)) - before, 1);
     assert.equal(response.data?._entities[41]?.id, 'cus_00042');
     assert.equal(response.errors?.length, 99);

@@ -1,4 +1,3 @@
-
 /** Every field of Customer, for assertions on what each role sees. */
 export const CUSTOMER_FIELDS = 'id name email phone loyaltyTier region createdAt piiMasked identities { kind value }';
 

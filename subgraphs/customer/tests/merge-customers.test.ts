@@ -73,10 +73,17 @@ async function waitFor(condition: () => boolean | Promise<boolean>, what: string
  */
 async function untilAllReceived(): Promise<void> {
   await waitFor(async () => (await records().countDocuments({ 'pendingEvents.0': { $exists: true } })) === 0, 'the relay to publish every recorded event');
-  const marker = createEnvelope('customer.customers-merged', { survivorId: 'cus_marker', mergedId: `cus_marker_${randomUUID()}`, movedIdentityKinds: [] }, { correlationId: 'marker', idempotencyKey: `marker:${randomUUID()}` });
+  const marker = createEnvelope(
+    'customer.customers-merged',
+    { survivorId: 'cus_marker', mergedId: `cus_marker_${randomUUID()}`, movedIdentityKinds: [] },
+    { correlationId: 'marker', idempotencyKey: `marker:${randomUUID()}` },
+  );
   await watcher.publish(marker);
   await waitFor(() => published.some((envelope) => envelope.id === marker.id), 'the marker event');
-  published.splice(published.findIndex((envelope) => envelope.id === marker.id), 1);
+  published.splice(
+    published.findIndex((envelope) => envelope.id === marker.id),
+    1,
+  );
 }
 
 /** Waits until `count` merge events of `mergedId` arrived, then until every event published so far did; answers them all. */
@@ -98,7 +105,9 @@ describe('merging customers', () => {
     assert.equal(result.__typename, 'CustomersMerged');
     assert.equal(result.survivor?.id, survivor);
     assert.equal(result.merged?.id, merged);
-    const card = retailDataset().customers.find((customer) => customer.id === merged)!.identities.find((identity) => identity.kind === 'LOYALTY_CARD')!;
+    const card = retailDataset()
+      .customers.find((customer) => customer.id === merged)!
+      .identities.find((identity) => identity.kind === 'LOYALTY_CARD')!;
     assert.ok(result.survivor?.identities.some((identity) => identity.kind === 'LOYALTY_CARD' && identity.value === card.value));
 
     const events = await eventsFor(merged, 1);
@@ -142,14 +151,23 @@ describe('merging customers', () => {
 
   test('merging into a survivor that was merged away, merging a merged record again, or a record into itself is refused and writes nothing', async () => {
     const { survivor, merged } = pairs[0]!;
-    const before = await records().find({ _id: { $in: [survivor, merged, 'cus_00400'] } }).sort({ _id: 1 }).lean();
+    const before = await records()
+      .find({ _id: { $in: [survivor, merged, 'cus_00400'] } })
+      .sort({ _id: 1 })
+      .lean();
     const intoMergedAway = await merge(merged, 'cus_00400', 'refused-1');
     assert.deepEqual(intoMergedAway.data?.mergeCustomers, { __typename: 'MergeRefused', reason: 'SURVIVOR_MERGED_AWAY', mergedIntoId: survivor });
     const again = await merge('cus_00400', merged, 'refused-2');
     assert.deepEqual(again.data?.mergeCustomers, { __typename: 'MergeRefused', reason: 'ALREADY_MERGED', mergedIntoId: survivor });
     const itself = await merge('cus_00400', 'cus_00400', 'refused-3');
     assert.deepEqual(itself.data?.mergeCustomers, { __typename: 'MergeRefused', reason: 'SAME_CUSTOMER', mergedIntoId: null });
-    assert.deepEqual(await records().find({ _id: { $in: [survivor, merged, 'cus_00400'] } }).sort({ _id: 1 }).lean(), before);
+    assert.deepEqual(
+      await records()
+        .find({ _id: { $in: [survivor, merged, 'cus_00400'] } })
+        .sort({ _id: 1 })
+        .lean(),
+      before,
+    );
     assert.equal((await eventsFor('cus_00400', 0)).length, 0);
   });
 
@@ -173,11 +191,19 @@ describe('merging customers', () => {
   });
 
   test('crossing merges of the same two records at once (A into B, B into A) merge one way and never leave a cycle', async () => {
-    for (const [a, b] of [['cus_00500', 'cus_00501'], ['cus_00502', 'cus_00503'], ['cus_00504', 'cus_00505']] as const) {
+    for (const [a, b] of [
+      ['cus_00500', 'cus_00501'],
+      ['cus_00502', 'cus_00503'],
+      ['cus_00504', 'cus_00505'],
+    ] as const) {
       const [forward, backward] = await Promise.all([merge(b, a, `cross-${a}`), merge(a, b, `cross-${b}`)]);
       const merged = [forward, backward].filter((response) => response.data?.mergeCustomers.__typename === 'CustomersMerged');
       assert.equal(merged.length, 1, JSON.stringify([forward, backward]));
-      const lookup = await subgraph.request<{ a: { id: string }; b: { id: string } }>('query($a: ID!, $b: ID!) { a: customer(id: $a) { id } b: customer(id: $b) { id } }', { a, b }, principals.admin);
+      const lookup = await subgraph.request<{ a: { id: string }; b: { id: string } }>(
+        'query($a: ID!, $b: ID!) { a: customer(id: $a) { id } b: customer(id: $b) { id } }',
+        { a, b },
+        principals.admin,
+      );
       assert.equal(lookup.errors, undefined, JSON.stringify(lookup.errors));
       assert.equal(lookup.data?.a.id, lookup.data?.b.id);
     }

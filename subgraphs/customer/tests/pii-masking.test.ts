@@ -54,7 +54,10 @@ describe('PII masking', () => {
     assert.equal(view.piiMasked, true);
     assert.equal(view.email, 'l***@example.com');
     assert.equal(view.phone, '+1*******0001');
-    assert.deepEqual(view.identities.map((identity) => identity.value), ['l***@example.com', 'web_000001', 'LC0000007919', '+1*******0001']);
+    assert.deepEqual(
+      view.identities.map((identity) => identity.value),
+      ['l***@example.com', 'web_000001', 'LC0000007919', '+1*******0001'],
+    );
     assert.equal(view.name, 'Liam Nguyen');
     assert.equal(view.id, 'cus_00001');
   });

@@ -16,8 +16,14 @@ describe("the customer domain's steps of a trace", () => {
     database = await startTestDatabase();
     subgraph = await startTestSubgraph(customerSubgraph, { mongoUri: database.uri, seed: false });
     await createEventLogModel(subgraph.connection).create({
-      _id: 'evt_merged', type: 'customer.customers-merged', source: 'customer', correlationId: 'corr-merge-1', idempotencyKey: 'merge:1',
-      occurredAt: new Date('2026-01-01T10:00:00.000Z'), publishedAt: new Date('2026-01-01T10:00:01.000Z'), expiresAt: new Date('2099-01-01'),
+      _id: 'evt_merged',
+      type: 'customer.customers-merged',
+      source: 'customer',
+      correlationId: 'corr-merge-1',
+      idempotencyKey: 'merge:1',
+      occurredAt: new Date('2026-01-01T10:00:00.000Z'),
+      publishedAt: new Date('2026-01-01T10:00:01.000Z'),
+      expiresAt: new Date('2099-01-01'),
     });
   });
   after(async () => {
@@ -26,11 +32,21 @@ describe("the customer domain's steps of a trace", () => {
   });
 
   test('the events it published under the correlation id are its steps', async () => {
-    const response = await subgraph.request<{ _entities: { correlationId: string; customerSteps: { at: string; domain: string; kind: string; summary: string; reference: string }[] }[] }>(STEPS, trace('corr-merge-1'), principals.admin);
+    const response = await subgraph.request<{
+      _entities: { correlationId: string; customerSteps: { at: string; domain: string; kind: string; summary: string; reference: string }[] }[];
+    }>(STEPS, trace('corr-merge-1'), principals.admin);
     assert.deepEqual(response.data?._entities, [
       {
         correlationId: 'corr-merge-1',
-        customerSteps: [{ at: '2026-01-01T10:00:01.000Z', domain: 'CUSTOMER', kind: 'event published customer.customers-merged', summary: 'customer published customer.customers-merged (key merge:1)', reference: 'evt_merged' }],
+        customerSteps: [
+          {
+            at: '2026-01-01T10:00:01.000Z',
+            domain: 'CUSTOMER',
+            kind: 'event published customer.customers-merged',
+            summary: 'customer published customer.customers-merged (key merge:1)',
+            reference: 'evt_merged',
+          },
+        ],
       },
     ]);
   });

@@ -12,13 +12,15 @@ export const INTEGRATION_ERROR_CODES = {
 /** Raises a shared code or one of INTEGRATION_ERROR_CODES; any other code does not compile. */
 const integrationError = errorFactory(INTEGRATION_ERROR_CODES);
 
-export const notReplayable = (id: string, status: string) => integrationError('NOT_REPLAYABLE', `Message ${id} is ${status}; only an EXCEPTION can be replayed`, { id, status });
+export const notReplayable = (id: string, status: string) =>
+  integrationError('NOT_REPLAYABLE', `Message ${id} is ${status}; only an EXCEPTION can be replayed`, { id, status });
 
 export const invalidSettlementFile = (reason: string, message: string, row?: number) =>
   integrationError('INVALID_SETTLEMENT_FILE', `Settlement file refused: ${message}`, { reason, ...(row === undefined ? {} : { row }) });
 
 export const settlementConflict = (id: string) => integrationError('SETTLEMENT_CONFLICT', `Settlement ${id} was imported before with other contents`, { id });
 
-export const notOpen = (id: string, status: string) => integrationError('NOT_OPEN', `Settlement exception ${id} is ${status}; only an OPEN one can be resolved`, { id, status });
+export const notOpen = (id: string, status: string) =>
+  integrationError('NOT_OPEN', `Settlement exception ${id} is ${status}; only an OPEN one can be resolved`, { id, status });
 
 export const upstreamUnavailable = (message: string) => integrationError('UPSTREAM_UNAVAILABLE', message, { retryable: true });

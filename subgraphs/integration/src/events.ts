@@ -12,7 +12,10 @@ import type { IntegrationSettings } from './settings.js';
  * `subscribersDue`), and the fan-out consumer that queues every mesh event for its subscribers.
  * Stopped fan-out first, worker last.
  */
-export async function startIntegrationEvents(runtime: IntegrationRuntime, { models, logger, bus }: SubgraphResources<IntegrationSettings, IntegrationModels>): Promise<Stoppable> {
+export async function startIntegrationEvents(
+  runtime: IntegrationRuntime,
+  { models, logger, bus }: SubgraphResources<IntegrationSettings, IntegrationModels>,
+): Promise<Stoppable> {
   const { settings } = runtime;
   const worker = startInboundWorker({ models, logger, intervalMs: settings.workerIntervalMs, target: runtime.orderTarget });
   const stopWakingWorker = runtime.inboxDue.listen(() => worker.wake());

@@ -29,9 +29,13 @@ before(async () => {
   orderService = await startStandInOrderService(({ query, variables, headers }) => {
     const operation = /mutation (\w+)/.exec(query)?.[1] ?? 'unknown';
     sent.push({ operation, variables, credential: typeof headers[GATEWAY_CREDENTIAL_HEADER] === 'string' });
-    return operation === 'IntegrationRecordExternalOrder' ? { recordExternalOrder: { id: 'ord_stub_1', status: 'PLACED' } } : { cancelOrder: { id: 'ord_stub_1', status: 'CANCELLED' } };
+    return operation === 'IntegrationRecordExternalOrder'
+      ? { recordExternalOrder: { id: 'ord_stub_1', status: 'PLACED' } }
+      : { cancelOrder: { id: 'ord_stub_1', status: 'CANCELLED' } };
   }, false);
-  integration = await startTestSubgraph(createIntegrationSubgraph({ orderUrl: orderService.url, shopifyWebhookSecret: SECRET, workerIntervalMs: 50 }), { mongoUri: database.uri });
+  integration = await startTestSubgraph(createIntegrationSubgraph({ orderUrl: orderService.url, shopifyWebhookSecret: SECRET, workerIntervalMs: 50 }), {
+    mongoUri: database.uri,
+  });
 });
 
 after(async () => {
@@ -44,7 +48,13 @@ async function post(topic: string, webhookId: string, payload: unknown): Promise
   const raw = JSON.stringify(payload);
   const response = await fetch(integration.url.replace(/\/graphql$/, '/webhooks/shopify'), {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-shopify-hmac-sha256': shopifySignature(raw, SECRET), 'x-shopify-topic': topic, 'x-shopify-shop-domain': SHOP, 'x-shopify-webhook-id': webhookId },
+    headers: {
+      'content-type': 'application/json',
+      'x-shopify-hmac-sha256': shopifySignature(raw, SECRET),
+      'x-shopify-topic': topic,
+      'x-shopify-shop-domain': SHOP,
+      'x-shopify-webhook-id': webhookId,
+    },
     body: raw,
   });
   return response.status;
@@ -74,7 +84,11 @@ async function eventually<T>(what: string, probe: () => Promise<T | undefined>):
 
 test('while the order domain is down, accepted webhooks wait with their failure; once it answers they are applied once each, in arrival order', async () => {
   const map = (kind: string, externalId: string, internalId: string) =>
-    integration.request(`mutation($input: SetIntegrationMappingInput!) { setIntegrationMapping(input: $input) { internalId } }`, { input: { kind, system: 'shopify', externalId, internalId } }, principals.admin);
+    integration.request(
+      `mutation($input: SetIntegrationMappingInput!) { setIntegrationMapping(input: $input) { internalId } }`,
+      { input: { kind, system: 'shopify', externalId, internalId } },
+      principals.admin,
+    );
   await map('LOCATION', 'default', 'loc_wh_nj');
   await map('SKU', 'TEE-RED-M', 'SKU-0001-01');
   await map('CUSTOMER', '207119551', 'cus_00021');
@@ -108,8 +122,14 @@ test('while the order domain is down, accepted webhooks wait with their failure;
   assert.equal(created.order?.id, 'ord_stub_1');
   await eventually('the cancellation', async () => ((await message('wh-cancel')).status === 'PROCESSED' ? true : undefined));
 
-  assert.deepEqual(sent.map((command) => command.operation), ['IntegrationRecordExternalOrder', 'IntegrationCancelOrder']);
-  assert.ok(sent.every((command) => command.credential), 'every command is signed as the integration service');
+  assert.deepEqual(
+    sent.map((command) => command.operation),
+    ['IntegrationRecordExternalOrder', 'IntegrationCancelOrder'],
+  );
+  assert.ok(
+    sent.every((command) => command.credential),
+    'every command is signed as the integration service',
+  );
   assert.deepEqual(sent[0]?.variables['input'], {
     idempotencyKey: `shopify:${SHOP}:order:450789469`,
     channel: 'WEB',

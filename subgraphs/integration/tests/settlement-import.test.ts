@@ -15,7 +15,11 @@ let ledger: TestSubgraph;
 let integration: TestSubgraph;
 
 /** What the order domain recorded: ord_s1 captured 100.00, ord_s2 captured 50.00 and refunded 20.00, ord_s3 captured 30.00. */
-const PAYMENTS: Record<string, { captured: number; refunded: number }> = { ord_s1: { captured: 10_000, refunded: 0 }, ord_s2: { captured: 5_000, refunded: 2_000 }, ord_s3: { captured: 3_000, refunded: 0 } };
+const PAYMENTS: Record<string, { captured: number; refunded: number }> = {
+  ord_s1: { captured: 10_000, refunded: 0 },
+  ord_s2: { captured: 5_000, refunded: 2_000 },
+  ord_s3: { captured: 3_000, refunded: 0 },
+};
 
 before(async () => {
   database = await startTestDatabase();
@@ -23,7 +27,9 @@ before(async () => {
     Object.fromEntries(
       Object.entries(variables).map(([name, id]) => {
         const payment = PAYMENTS[id as string];
-        const value = payment ? { payment: { captured: { minorUnits: String(payment.captured), currency: 'USD' }, refunded: { minorUnits: String(payment.refunded) } } } : null;
+        const value = payment
+          ? { payment: { captured: { minorUnits: String(payment.captured), currency: 'USD' }, refunded: { minorUnits: String(payment.refunded) } } }
+          : null;
         return [`o${name.slice(1)}`, value];
       }),
     ),
@@ -54,20 +60,53 @@ const GOOD_ROWS = [
 const GOOD = report('po_2001', GOOD_ROWS);
 
 const IMPORT = `mutation($input: ImportSettlementReportInput!) { importSettlementReport(input: $input) { id status lineCount matchedLines exceptionCount journalEntryIds feeTotal { minorUnits } payout { minorUnits } } }`;
-type Imported = { importSettlementReport: { id: string; status: string; lineCount: number; matchedLines: number; exceptionCount: number; journalEntryIds: string[]; feeTotal: { minorUnits: string }; payout: { minorUnits: string } } };
-const importReport = (csv: string, principal: Principal = principals.admin) => integration.request<Imported>(IMPORT, { input: { provider: 'stripe', csv } }, principal);
+type Imported = {
+  importSettlementReport: {
+    id: string;
+    status: string;
+    lineCount: number;
+    matchedLines: number;
+    exceptionCount: number;
+    journalEntryIds: string[];
+    feeTotal: { minorUnits: string };
+    payout: { minorUnits: string };
+  };
+};
+const importReport = (csv: string, principal: Principal = principals.admin) =>
+  integration.request<Imported>(IMPORT, { input: { provider: 'stripe', csv } }, principal);
 const EXCEPTIONS = `query($status: SettlementExceptionStatus) { settlementExceptions(status: $status, first: 100) { id lineId code reference reported { minorUnits } recorded { minorUnits } status resolution } }`;
-type Exceptions = { settlementExceptions: { id: string; lineId: string; code: string; reference: string; reported: { minorUnits: string }; recorded: { minorUnits: string } | null; status: string; resolution: string | null }[] };
+type Exceptions = {
+  settlementExceptions: {
+    id: string;
+    lineId: string;
+    code: string;
+    reference: string;
+    reported: { minorUnits: string };
+    recorded: { minorUnits: string } | null;
+    status: string;
+    resolution: string | null;
+  }[];
+};
 const code = (response: { errors?: ReadonlyArray<{ extensions?: Record<string, unknown> }> }) => response.errors?.[0]?.extensions?.['code'];
 
 async function ledgerState(): Promise<{ fees: string; chargebacks: string; cash: string; clearing: string; balanced: boolean; entries: number }> {
-  const response = await ledger.request<{ trialBalance: { balanced: boolean; lines: { account: { code: string }; balance: { minorUnits: string } }[] }; journalEntries: { totalCount: number } }>(
+  const response = await ledger.request<{
+    trialBalance: { balanced: boolean; lines: { account: { code: string }; balance: { minorUnits: string } }[] };
+    journalEntries: { totalCount: number };
+  }>(
     `{ trialBalance(currency: USD) { balanced lines { account { code } balance { minorUnits } } } journalEntries(first: 1) { totalCount } }`,
     {},
     principals.analyst,
   );
   const balance = (account: string) => response.data!.trialBalance.lines.find((line) => line.account.code === account)?.balance.minorUnits ?? '0';
-  return { fees: balance('5200'), chargebacks: balance('5300'), cash: balance('1000'), clearing: balance('1100'), balanced: response.data!.trialBalance.balanced, entries: response.data!.journalEntries.totalCount };
+  return {
+    fees: balance('5200'),
+    chargebacks: balance('5300'),
+    cash: balance('1000'),
+    clearing: balance('1100'),
+    balanced: response.data!.trialBalance.balanced,
+    entries: response.data!.journalEntries.totalCount,
+  };
 }
 
 async function integrationCounts(): Promise<string> {
@@ -85,7 +124,15 @@ describe('settlement import', () => {
     assert.equal(code(imported), undefined, JSON.stringify(imported.errors));
     const result = imported.data!.importSettlementReport;
     assert.deepEqual(
-      { id: result.id, status: result.status, lineCount: result.lineCount, matchedLines: result.matchedLines, exceptionCount: result.exceptionCount, fees: result.feeTotal.minorUnits, payout: result.payout.minorUnits },
+      {
+        id: result.id,
+        status: result.status,
+        lineCount: result.lineCount,
+        matchedLines: result.matchedLines,
+        exceptionCount: result.exceptionCount,
+        fees: result.feeTotal.minorUnits,
+        payout: result.payout.minorUnits,
+      },
       { id: 'stripe:po_2001', status: 'POSTED', lineCount: 7, matchedLines: 2, exceptionCount: 3, fees: '2202', payout: '4898' },
     );
     // Five lines carry a fee (l4 has none), plus the chargeback and the payout.
@@ -99,7 +146,9 @@ describe('settlement import', () => {
 
     const open = (await integration.request<Exceptions>(EXCEPTIONS, { status: 'OPEN' }, principals.analyst)).data!.settlementExceptions;
     assert.deepEqual(
-      open.map((exception) => [exception.lineId, exception.code, exception.reference, exception.reported.minorUnits, exception.recorded?.minorUnits ?? null]).sort(),
+      open
+        .map((exception) => [exception.lineId, exception.code, exception.reference, exception.reported.minorUnits, exception.recorded?.minorUnits ?? null])
+        .sort(),
       [
         ['l2', 'AMOUNT_MISMATCH', 'ord_s3', '2900', '3000'],
         ['l3', 'UNMATCHED_REFERENCE', 'ord_unknown', '1200', null],
@@ -132,7 +181,10 @@ describe('settlement import', () => {
     const imported = await importReport(csv);
     assert.equal(code(imported), undefined, JSON.stringify(imported.errors));
     const result = imported.data!.importSettlementReport;
-    assert.deepEqual({ matchedLines: result.matchedLines, exceptionCount: result.exceptionCount, entries: result.journalEntryIds.length }, { matchedLines: 3, exceptionCount: 2, entries: 8 });
+    assert.deepEqual(
+      { matchedLines: result.matchedLines, exceptionCount: result.exceptionCount, entries: result.journalEntryIds.length },
+      { matchedLines: 3, exceptionCount: 2, entries: 8 },
+    );
 
     const after = await ledgerState();
     const moved = (account: keyof typeof after) => BigInt(after[account] as string) - BigInt(before[account] as string);
@@ -145,20 +197,27 @@ describe('settlement import', () => {
     assert.equal(after.balanced, true);
 
     const CHARGEBACKS = `{ journalEntries(filter: { sourceType: "SETTLEMENT_CHARGEBACK" }, first: 50) { edges { node { source { id } order { id } lines { account { code } debit { minorUnits } credit { minorUnits } } } } } }`;
-    type Entries = { journalEntries: { edges: { node: { source: { id: string }; order: { id: string } | null; lines: { account: { code: string }; debit: { minorUnits: string }; credit: { minorUnits: string } }[] } }[] } };
+    type Entries = {
+      journalEntries: {
+        edges: {
+          node: {
+            source: { id: string };
+            order: { id: string } | null;
+            lines: { account: { code: string }; debit: { minorUnits: string }; credit: { minorUnits: string } }[];
+          };
+        }[];
+      };
+    };
     const posted = (await ledger.request<Entries>(CHARGEBACKS, {}, principals.analyst)).data!.journalEntries.edges.map(({ node }) => [
       node.source.id,
       node.order?.id ?? null,
       ...node.lines.map((line) => `${line.account.code}:${line.debit.minorUnits === '0' ? `C${line.credit.minorUnits}` : `D${line.debit.minorUnits}`}`),
     ]);
-    assert.deepEqual(
-      posted.filter(([id]) => id?.startsWith('stripe:po_5001:')).sort(),
-      [
-        ['stripe:po_5001:c2', 'ord_s3', '5300:D3000', '1100:C3000'],
-        ['stripe:po_5001:c3', null, '5300:D4000', '1100:C4000'],
-        ['stripe:po_5001:c4', null, '5300:D1000', '1100:C1000'],
-      ],
-    );
+    assert.deepEqual(posted.filter(([id]) => id?.startsWith('stripe:po_5001:')).sort(), [
+      ['stripe:po_5001:c2', 'ord_s3', '5300:D3000', '1100:C3000'],
+      ['stripe:po_5001:c3', null, '5300:D4000', '1100:C4000'],
+      ['stripe:po_5001:c4', null, '5300:D1000', '1100:C1000'],
+    ]);
 
     const open = (await integration.request<Exceptions>(EXCEPTIONS, { status: 'OPEN' }, principals.analyst)).data!.settlementExceptions;
     assert.deepEqual(
@@ -188,7 +247,10 @@ describe('settlement import', () => {
       [duplicated, 'DUPLICATE_LINE'],
       [GOOD.replace('booked_at', 'when'), 'MISSING_COLUMN'],
       [report('po_3003', [...GOOD_ROWS.slice(0, 1), 'l9,capture,ord_s1,EUR,1.00,0.00,1.00,2026-03-02T10:00:00Z', ...GOOD_ROWS.slice(1)]), 'MIXED_CURRENCIES'],
-      [report('po_3004', ['l1,capture,ord_s1,USD,100.00,3.20,96.00,2026-03-02T10:00:00Z', 'l7,payout,,USD,96.00,0.00,96.00,2026-03-03T06:00:00Z']), 'NET_MISMATCH'],
+      [
+        report('po_3004', ['l1,capture,ord_s1,USD,100.00,3.20,96.00,2026-03-02T10:00:00Z', 'l7,payout,,USD,96.00,0.00,96.00,2026-03-03T06:00:00Z']),
+        'NET_MISMATCH',
+      ],
       [report('po_3005', ['l1,capture,ord_s1,USD,100,0.00,100,2026-03-02T10:00:00Z']), 'BAD_VALUE'],
       [report('po_3006', GOOD_ROWS.slice(0, 1)), 'PAYOUT_COUNT'],
       [`${HEADER}\npo_1,"l1,capture\n`, 'NOT_CSV'],
@@ -230,11 +292,18 @@ describe('settlement import', () => {
     const RESOLVE = `mutation($id: ID!, $note: String!) { resolveSettlementException(id: $id, resolution: $note) { id status resolution } }`;
     assert.equal(code(await integration.request(RESOLVE, { id: first.id, note: 'checked' }, principals.analyst)), 'FORBIDDEN');
     assert.equal(code(await integration.request(RESOLVE, { id: first.id, note: '   ' }, principals.admin)), 'BAD_USER_INPUT');
-    const resolved = await integration.request<{ resolveSettlementException: { status: string; resolution: string } }>(RESOLVE, { id: first.id, note: 'Provider confirmed the partial capture' }, principals.admin);
+    const resolved = await integration.request<{ resolveSettlementException: { status: string; resolution: string } }>(
+      RESOLVE,
+      { id: first.id, note: 'Provider confirmed the partial capture' },
+      principals.admin,
+    );
     assert.deepEqual(resolved.data?.resolveSettlementException, { id: first.id, status: 'RESOLVED', resolution: 'Provider confirmed the partial capture' });
     assert.equal(code(await integration.request(RESOLVE, { id: first.id, note: 'again' }, principals.admin)), 'NOT_OPEN');
     assert.equal(code(await integration.request(RESOLVE, { id: 'stripe:po_none:l1', note: 'x' }, principals.admin)), 'NOT_FOUND');
     const open = (await integration.request<Exceptions>(EXCEPTIONS, { status: 'OPEN' }, principals.analyst)).data!.settlementExceptions;
-    assert.equal(open.some((exception) => exception.id === first.id), false);
+    assert.equal(
+      open.some((exception) => exception.id === first.id),
+      false,
+    );
   });
 });

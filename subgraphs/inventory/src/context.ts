@@ -16,7 +16,11 @@ import { transferStock, type TransferStockInput, type TransferStockOutcome } fro
 /** The inventory use cases, bound to this database and this caller. */
 export interface InventoryServices {
   readonly listLocations: (args: { type?: LocationType | null; region?: string | null }) => Promise<LocationRecord[]>;
-  readonly readAvailability: (skus: readonly string[], locationIds: readonly string[] | null | undefined, options: { requireKnown: boolean }) => Promise<AvailabilityView[]>;
+  readonly readAvailability: (
+    skus: readonly string[],
+    locationIds: readonly string[] | null | undefined,
+    options: { requireKnown: boolean },
+  ) => Promise<AvailabilityView[]>;
   readonly listMovements: (args: Parameters<typeof listMovements>[2]) => Promise<MovementPage>;
   readonly listStockExceptions: (args: Parameters<typeof listStockExceptions>[2]) => Promise<StockExceptionView[]>;
   readonly recordMovement: (input: RecordMovementInput) => Promise<RecordMovementOutcome>;

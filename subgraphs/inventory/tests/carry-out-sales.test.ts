@@ -33,7 +33,14 @@ function tillSale(orderId: string, lines: { sku: string; quantity: number }[]) {
       channel: 'POS',
       locationId: STORE,
       fulfillment: { type: 'CARRY_OUT', locationId: STORE },
-      lines: lines.map((line, index) => ({ lineNumber: index + 1, sku: line.sku, quantity: line.quantity, unitPrice: money(100), tax: money(8 * line.quantity), lineTotal: money(108 * line.quantity) })),
+      lines: lines.map((line, index) => ({
+        lineNumber: index + 1,
+        sku: line.sku,
+        quantity: line.quantity,
+        unitPrice: money(100),
+        tax: money(8 * line.quantity),
+        lineTotal: money(108 * line.quantity),
+      })),
       subtotal: money(100),
       tax: money(8),
       total: money(108),
@@ -41,8 +48,18 @@ function tillSale(orderId: string, lines: { sku: string; quantity: number }[]) {
     },
     { correlationId, idempotencyKey: `order:${orderId}:placed` },
   );
-  const fulfillment: FulfilledGoods = { type: 'CARRY_OUT', channel: 'POS', locationId: STORE, currency: 'USD', lines: lines.map((line) => ({ ...line, unitCostMinor: 40 })) };
-  const completed = createEnvelope('order.order-status-changed', { orderId, from: 'PLACED', to: 'COMPLETED', fulfillment }, { correlationId, idempotencyKey: `order:${orderId}:status:COMPLETED` });
+  const fulfillment: FulfilledGoods = {
+    type: 'CARRY_OUT',
+    channel: 'POS',
+    locationId: STORE,
+    currency: 'USD',
+    lines: lines.map((line) => ({ ...line, unitCostMinor: 40 })),
+  };
+  const completed = createEnvelope(
+    'order.order-status-changed',
+    { orderId, from: 'PLACED', to: 'COMPLETED', fulfillment },
+    { correlationId, idempotencyKey: `order:${orderId}:status:COMPLETED` },
+  );
   return { placed, completed };
 }
 
@@ -51,13 +68,21 @@ describe('carry-out sales at the till', () => {
     await setLevel(subgraph, 'SKU-0040-01', STORE, { onHand: 10, reserved: 2, safetyStock: 1 });
     await setLevel(subgraph, 'SKU-0040-02', STORE, { onHand: 6, reserved: 0, safetyStock: 0 });
     // The till rang SKU-0040-01 on two lines: one movement of 3 for it.
-    const { placed, completed } = tillSale('ord_till_1', [{ sku: 'SKU-0040-01', quantity: 1 }, { sku: 'SKU-0040-02', quantity: 4 }, { sku: 'SKU-0040-01', quantity: 2 }]);
+    const { placed, completed } = tillSale('ord_till_1', [
+      { sku: 'SKU-0040-01', quantity: 1 },
+      { sku: 'SKU-0040-02', quantity: 4 },
+      { sku: 'SKU-0040-01', quantity: 2 },
+    ]);
     // Out of order, redelivered under the same id, and re-published under a new id with the same key.
     await watcher.bus.publish(completed);
     await watcher.bus.publish(placed);
     await watcher.bus.publish(completed);
-    await watcher.bus.publish(createEnvelope('order.order-status-changed', completed.data, { correlationId: completed.correlationId, idempotencyKey: completed.idempotencyKey }));
-    await watcher.bus.publish(createEnvelope('order.order-status-changed', completed.data, { correlationId: completed.correlationId, idempotencyKey: 'another-key' }));
+    await watcher.bus.publish(
+      createEnvelope('order.order-status-changed', completed.data, { correlationId: completed.correlationId, idempotencyKey: completed.idempotencyKey }),
+    );
+    await watcher.bus.publish(
+      createEnvelope('order.order-status-changed', completed.data, { correlationId: completed.correlationId, idempotencyKey: 'another-key' }),
+    );
     const recorded = () => watcher.of('inventory.stock-movement-recorded', (event) => event.data.orderId === 'ord_till_1');
     await waitFor(() => recorded().length >= 2, 'two SALE movements on the bus');
     // Every delivery handled (the consumer takes one order's events in order), then everything they
@@ -67,41 +92,80 @@ describe('carry-out sales at the till', () => {
 
     assert.equal(await models.reservations.countDocuments({ orderId: 'ord_till_1' }), 0);
     const sales = await models.movements.find({ orderId: 'ord_till_1' }).sort({ sku: 1 }).lean();
-    assert.deepEqual(sales.map((sale) => [sale.idempotencyKey, sale.type, sale.status, sale.quantity, sale.quantityDelta, sale.reason ?? null, sale.correlationId]), [
-      [carryOutSaleKey('ord_till_1', 'SKU-0040-01'), 'SALE', 'APPLIED', 3, -3, null, 'corr-ord_till_1'],
-      [carryOutSaleKey('ord_till_1', 'SKU-0040-02'), 'SALE', 'APPLIED', 4, -4, null, 'corr-ord_till_1'],
-    ]);
-    assert.deepEqual(sales.map((sale) => sale.occurredAt.toISOString()), [completed.occurredAt, completed.occurredAt]);
+    assert.deepEqual(
+      sales.map((sale) => [sale.idempotencyKey, sale.type, sale.status, sale.quantity, sale.quantityDelta, sale.reason ?? null, sale.correlationId]),
+      [
+        [carryOutSaleKey('ord_till_1', 'SKU-0040-01'), 'SALE', 'APPLIED', 3, -3, null, 'corr-ord_till_1'],
+        [carryOutSaleKey('ord_till_1', 'SKU-0040-02'), 'SALE', 'APPLIED', 4, -4, null, 'corr-ord_till_1'],
+      ],
+    );
+    assert.deepEqual(
+      sales.map((sale) => sale.occurredAt.toISOString()),
+      [completed.occurredAt, completed.occurredAt],
+    );
     assert.deepEqual(await storedLevel(subgraph, 'SKU-0040-01', STORE), { onHand: 7, reserved: 2, safetyStock: 1, free: 5, atp: 4 });
     assert.deepEqual(await storedLevel(subgraph, 'SKU-0040-02', STORE), { onHand: 2, reserved: 0, safetyStock: 0, free: 2, atp: 2 });
 
-    assert.deepEqual(recorded().map((event) => [event.data.movementType, event.data.sku, event.data.quantityDelta, event.data.onHandAfter]).sort(), [['SALE', 'SKU-0040-01', -3, 7], ['SALE', 'SKU-0040-02', -4, 2]]);
+    assert.deepEqual(
+      recorded()
+        .map((event) => [event.data.movementType, event.data.sku, event.data.quantityDelta, event.data.onHandAfter])
+        .sort(),
+      [
+        ['SALE', 'SKU-0040-01', -3, 7],
+        ['SALE', 'SKU-0040-02', -4, 2],
+      ],
+    );
     assert.ok(recorded().every((event) => event.correlationId === 'corr-ord_till_1'));
     const availability = watcher.of('inventory.availability-changed', (event) => event.data.locationId === STORE && event.data.sku.startsWith('SKU-0040-0'));
-    assert.deepEqual(availability.map((event) => [event.data.sku, event.data.previousAvailableToSell, event.data.availableToSell]).sort(), [['SKU-0040-01', 7, 4], ['SKU-0040-02', 6, 2]]);
+    assert.deepEqual(availability.map((event) => [event.data.sku, event.data.previousAvailableToSell, event.data.availableToSell]).sort(), [
+      ['SKU-0040-01', 7, 4],
+      ['SKU-0040-02', 6, 2],
+    ]);
   });
 
   test('selling beyond recorded on hand takes it to zero, never below, and notes the shortfall on the movement', async () => {
     await setLevel(subgraph, 'SKU-0041-01', STORE, { onHand: 2, reserved: 0, safetyStock: 1 });
     const warnings: unknown[] = [];
     const logger = { ...(silent as object), warn: (fields: unknown) => warnings.push(fields) } as never;
-    const [sale] = await recordCarryOutSale(models, { correlationId: 'corr-beyond' }, { orderId: 'ord_till_beyond', locationId: STORE, lines: [{ sku: 'SKU-0041-01', quantity: 5 }], occurredAt: new Date() }, logger);
+    const [sale] = await recordCarryOutSale(
+      models,
+      { correlationId: 'corr-beyond' },
+      { orderId: 'ord_till_beyond', locationId: STORE, lines: [{ sku: 'SKU-0041-01', quantity: 5 }], occurredAt: new Date() },
+      logger,
+    );
     assert.equal(sale?.status, 'APPLIED');
     assert.equal(sale?.quantity, 5);
     assert.equal(sale?.quantityDelta, -2);
     assert.equal(sale?.reason, 'sold beyond recorded stock: 3 units');
     assert.equal(warnings.length, 1);
     assert.deepEqual(await storedLevel(subgraph, 'SKU-0041-01', STORE), { onHand: 0, reserved: 0, safetyStock: 1, free: 0, atp: -1 });
-    await waitFor(() => watcher.of('inventory.stock-movement-recorded', (event) => event.data.movementId === sale!._id).length === 1, 'the movement on the bus');
+    await waitFor(
+      () => watcher.of('inventory.stock-movement-recorded', (event) => event.data.movementId === sale!._id).length === 1,
+      'the movement on the bus',
+    );
     const [event] = watcher.of('inventory.stock-movement-recorded', (candidate) => candidate.data.movementId === sale!._id);
-    assert.deepEqual([event?.data.quantity, event?.data.quantityDelta, event?.data.onHandAfter, event?.data.reason], [5, -2, 0, 'sold beyond recorded stock: 3 units']);
-    await waitFor(() => watcher.of('inventory.availability-changed', (change) => change.data.sku === 'SKU-0041-01' && change.data.locationId === STORE).length === 1, 'availability on the bus');
-    assert.equal(watcher.of('inventory.availability-changed', (change) => change.data.sku === 'SKU-0041-01' && change.data.locationId === STORE)[0]?.data.availableToSell, 0);
+    assert.deepEqual(
+      [event?.data.quantity, event?.data.quantityDelta, event?.data.onHandAfter, event?.data.reason],
+      [5, -2, 0, 'sold beyond recorded stock: 3 units'],
+    );
+    await waitFor(
+      () => watcher.of('inventory.availability-changed', (change) => change.data.sku === 'SKU-0041-01' && change.data.locationId === STORE).length === 1,
+      'availability on the bus',
+    );
+    assert.equal(
+      watcher.of('inventory.availability-changed', (change) => change.data.sku === 'SKU-0041-01' && change.data.locationId === STORE)[0]?.data.availableToSell,
+      0,
+    );
   });
 
   test('a till sale never takes units held for customers: only free stock drops, so a later pickup still commits and on hand stays above zero', async () => {
     await setLevel(subgraph, 'SKU-0043-01', STORE, { onHand: 5, reserved: 4, safetyStock: 0 });
-    const [sale] = await recordCarryOutSale(models, { correlationId: 'corr-held' }, { orderId: 'ord_till_held', locationId: STORE, lines: [{ sku: 'SKU-0043-01', quantity: 3 }], occurredAt: new Date() }, silent);
+    const [sale] = await recordCarryOutSale(
+      models,
+      { correlationId: 'corr-held' },
+      { orderId: 'ord_till_held', locationId: STORE, lines: [{ sku: 'SKU-0043-01', quantity: 3 }], occurredAt: new Date() },
+      silent,
+    );
     assert.equal(sale?.quantityDelta, -1);
     assert.equal(sale?.reason, 'sold beyond recorded stock: 2 units');
     assert.deepEqual(await storedLevel(subgraph, 'SKU-0043-01', STORE), { onHand: 4, reserved: 4, safetyStock: 0, free: 0, atp: 0 });
@@ -118,7 +182,12 @@ describe('carry-out sales at the till', () => {
 
   test('a sale at a location inventory does not know is refused, so the event is retried and then dead-lettered', async () => {
     await assert.rejects(
-      recordCarryOutSale(models, { correlationId: 'corr-nowhere' }, { orderId: 'ord_till_nowhere', locationId: 'loc_nowhere', lines: [{ sku: 'SKU-0042-01', quantity: 1 }], occurredAt: new Date() }, silent),
+      recordCarryOutSale(
+        models,
+        { correlationId: 'corr-nowhere' },
+        { orderId: 'ord_till_nowhere', locationId: 'loc_nowhere', lines: [{ sku: 'SKU-0042-01', quantity: 1 }], occurredAt: new Date() },
+        silent,
+      ),
       /unknown location loc_nowhere/,
     );
     assert.equal(await models.movements.countDocuments({ orderId: 'ord_till_nowhere' }), 0);
@@ -142,8 +211,14 @@ interface StockExceptionJson {
 describe('stock exceptions', () => {
   test('the till sales that sold beyond recorded stock are listed newest first, each until a cycle count of its SKU there settles it', async () => {
     await setLevel(subgraph, 'SKU-0044-01', STORE, { onHand: 1, reserved: 0, safetyStock: 0 });
-    await recordCarryOutSale(models, { correlationId: 'corr-exception' }, { orderId: 'ord_till_exception', locationId: STORE, lines: [{ sku: 'SKU-0044-01', quantity: 3 }], occurredAt: new Date() }, silent);
-    const list = async () => (await subgraph.request<{ stockExceptions: StockExceptionJson[] }>(STOCK_EXCEPTIONS, { locationId: STORE }, principals.analyst)).data!.stockExceptions;
+    await recordCarryOutSale(
+      models,
+      { correlationId: 'corr-exception' },
+      { orderId: 'ord_till_exception', locationId: STORE, lines: [{ sku: 'SKU-0044-01', quantity: 3 }], occurredAt: new Date() },
+      silent,
+    );
+    const list = async () =>
+      (await subgraph.request<{ stockExceptions: StockExceptionJson[] }>(STOCK_EXCEPTIONS, { locationId: STORE }, principals.analyst)).data!.stockExceptions;
 
     // The sales of the tests above that went beyond stock, and only those (ord_till_1 stayed within it).
     const flaggedResponse = await subgraph.request<{ stockExceptions: StockExceptionJson[] }>(STOCK_EXCEPTIONS, { locationId: STORE }, principals.analyst);
@@ -157,10 +232,20 @@ describe('stock exceptions', () => {
         ['ord_till_beyond', 'SKU-0041-01', 3, null],
       ],
     );
-    assert.deepEqual(flagged[0]?.movement, { sku: 'SKU-0044-01', type: 'SALE', reason: 'sold beyond recorded stock: 2 units', orderId: 'ord_till_exception', location: { id: STORE } });
+    assert.deepEqual(flagged[0]?.movement, {
+      sku: 'SKU-0044-01',
+      type: 'SALE',
+      reason: 'sold beyond recorded stock: 2 units',
+      orderId: 'ord_till_exception',
+      location: { id: STORE },
+    });
 
     // The store counts SKU-0041-01: that exception is settled, the others still wait.
-    const counted = await record(subgraph, { sku: 'SKU-0041-01', locationId: STORE, type: 'CYCLE_COUNT', quantity: 4, idempotencyKey: 'count-0041-01' }, principals.admin);
+    const counted = await record(
+      subgraph,
+      { sku: 'SKU-0041-01', locationId: STORE, type: 'CYCLE_COUNT', quantity: 4, idempotencyKey: 'count-0041-01' },
+      principals.admin,
+    );
     assert.equal(counted.data?.recordStockMovement.__typename, 'StockMovementRecorded', JSON.stringify(counted));
     assert.deepEqual(
       (await list()).map((exception) => [exception.movement.sku, exception.countedBy]),
@@ -171,8 +256,15 @@ describe('stock exceptions', () => {
       ],
     );
     const firstOnly = await subgraph.request<{ stockExceptions: StockExceptionJson[] }>(STOCK_EXCEPTIONS, { first: 1 }, principals.admin);
-    assert.deepEqual(firstOnly.data?.stockExceptions.map((exception) => exception.movement.sku), ['SKU-0044-01']);
-    assert.deepEqual((await subgraph.request<{ stockExceptions: StockExceptionJson[] }>(STOCK_EXCEPTIONS, { locationId: 'loc_nyc01' }, principals.analyst)).data?.stockExceptions, []);
+    assert.deepEqual(
+      firstOnly.data?.stockExceptions.map((exception) => exception.movement.sku),
+      ['SKU-0044-01'],
+    );
+    assert.deepEqual(
+      (await subgraph.request<{ stockExceptions: StockExceptionJson[] }>(STOCK_EXCEPTIONS, { locationId: 'loc_nyc01' }, principals.analyst)).data
+        ?.stockExceptions,
+      [],
+    );
   });
 
   test('reading stock exceptions needs stock:read-movements, and a bad page size or location id is refused', async () => {

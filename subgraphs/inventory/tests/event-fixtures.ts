@@ -76,13 +76,21 @@ export async function untilOrderEventsHandled(watcher: EventWatcher, _connection
  */
 export async function untilAllReceived(watcher: EventWatcher, connection: Connection): Promise<void> {
   const queued = async () =>
-    (await connection.collection('stock_levels').countDocuments({ 'changes.id': { $exists: true } })) + (await connection.collection('reservations').countDocuments({ 'pendingEvents.id': { $exists: true } }));
+    (await connection.collection('stock_levels').countDocuments({ 'changes.id': { $exists: true } })) +
+    (await connection.collection('reservations').countDocuments({ 'pendingEvents.id': { $exists: true } }));
   await waitFor(async () => (await queued()) === 0, 'the relay to publish every recorded event');
   const id = `marker_${randomUUID()}`;
-  const marker = createEnvelope('inventory.reservation-committed', { reservationId: id, orderId: id, locationId: 'loc_marker', lines: [], movementIds: [] }, { correlationId: id, idempotencyKey: id });
+  const marker = createEnvelope(
+    'inventory.reservation-committed',
+    { reservationId: id, orderId: id, locationId: 'loc_marker', lines: [], movementIds: [] },
+    { correlationId: id, idempotencyKey: id },
+  );
   await watcher.bus.publish(marker);
   await waitFor(() => watcher.seen.some((envelope) => envelope.id === marker.id), 'the marker');
-  watcher.seen.splice(watcher.seen.findIndex((envelope) => envelope.id === marker.id), 1);
+  watcher.seen.splice(
+    watcher.seen.findIndex((envelope) => envelope.id === marker.id),
+    1,
+  );
 }
 
 /** The inventory subgraph on its own database and NATS server, with a watcher on what it publishes. */

@@ -63,7 +63,11 @@ describe('the reservation expiry job on two replicas', () => {
     const models: [InventoryModels, InventoryModels] = [createInventoryModels(subgraph.connection), createInventoryModels(secondConnection)];
     const held = await Promise.all(
       Array.from({ length: reservations }, (_, index) =>
-        reserveStock(models[index % 2]!, { correlationId: 'corr-expiry-lease' }, { key: `expiry-lease:${index}`, orderId: `ord_expiry_${index}`, locationId, lines: [{ sku, quantity: 1 + (index % 3) }], ttlMs: HOUR }),
+        reserveStock(
+          models[index % 2]!,
+          { correlationId: 'corr-expiry-lease' },
+          { key: `expiry-lease:${index}`, orderId: `ord_expiry_${index}`, locationId, lines: [{ sku, quantity: 1 + (index % 3) }], ttlMs: HOUR },
+        ),
       ),
     );
     assert.ok(held.every((outcome) => outcome.kind === 'held'));
@@ -71,19 +75,31 @@ describe('the reservation expiry job on two replicas', () => {
     assert.equal((await storedLevel(subgraph, sku, locationId)).reserved, reservedUnits);
 
     const passes: RecordedPass[] = [];
-    const leases = [createJobLease(subgraph.connection, { job: RESERVATION_EXPIRY_JOB, holder: 'replica-a' }), createJobLease(secondConnection, { job: RESERVATION_EXPIRY_JOB, holder: 'replica-b' })] as const;
+    const leases = [
+      createJobLease(subgraph.connection, { job: RESERVATION_EXPIRY_JOB, holder: 'replica-a' }),
+      createJobLease(secondConnection, { job: RESERVATION_EXPIRY_JOB, holder: 'replica-b' }),
+    ] as const;
     // Both timers fire every 5 ms: each replica tries a pass far more often than passes take.
-    const jobs = leases.map((lease, index) => startReservationExpiry(models[index]!, { intervalMs: 5, logger, lease: recordingLease(lease, lease.holder, passes) }));
+    const jobs = leases.map((lease, index) =>
+      startReservationExpiry(models[index]!, { intervalMs: 5, logger, lease: recordingLease(lease, lease.holder, passes) }),
+    );
     try {
       // While someone else holds the lease (an operator, a third replica), both replicas' passes are skipped.
       const operator = createJobLease(subgraph.connection, { job: RESERVATION_EXPIRY_JOB, holder: 'operator' });
       await waitFor(() => operator.tryAcquire(), 'the lease between two passes');
-      assert.deepEqual(await Promise.all(jobs.map((job) => job.runOnce())), [{ ran: false, heldBy: 'operator' }, { ran: false, heldBy: 'operator' }]);
+      assert.deepEqual(await Promise.all(jobs.map((job) => job.runOnce())), [
+        { ran: false, heldBy: 'operator' },
+        { ran: false, heldBy: 'operator' },
+      ]);
       await operator.release();
 
       // Every reservation falls due at once (as if its TTL had passed); BATCH is 100, so it takes several passes.
       await models[0].reservations.updateMany({ key: /^expiry-lease:/, status: 'HELD' }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
-      await waitFor(async () => (await models[0].reservations.countDocuments({ key: /^expiry-lease:/, status: 'EXPIRED' })) === reservations, 'every reservation expired', 120_000);
+      await waitFor(
+        async () => (await models[0].reservations.countDocuments({ key: /^expiry-lease:/, status: 'EXPIRED' })) === reservations,
+        'every reservation expired',
+        120_000,
+      );
     } finally {
       await Promise.all(jobs.map((job) => job.stop()));
     }

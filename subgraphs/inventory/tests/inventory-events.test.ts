@@ -20,7 +20,8 @@ const lineage = { correlationId: 'corr-reservations' };
 const HOUR = 3600_000;
 const variants = retailDataset().variants;
 /** The seed catalog's unit cost of a SKU in a currency, in minor units. */
-const seedUnitCost = (sku: string, currency: 'USD' | 'EUR') => variants.find((variant) => variant.sku === sku)!.unitCosts.find((cost) => cost.currency === currency)!.amountMinor;
+const seedUnitCost = (sku: string, currency: 'USD' | 'EUR') =>
+  variants.find((variant) => variant.sku === sku)!.unitCosts.find((cost) => cost.currency === currency)!.amountMinor;
 
 before(async () => {
   bed = await startInventoryEventBed({ relayIntervalMs: 50, expiryIntervalMs: 100 });
@@ -39,7 +40,9 @@ describe('reserving stock', () => {
     const locationId = 'loc_nyc01';
     await setLevel(subgraph, sku, locationId, { onHand: 100, reserved: 0, safetyStock: 0 });
     const outcomes = await Promise.all(
-      Array.from({ length: 1000 }, (_, i) => reserveStock(models, lineage, { key: `race:${i}`, orderId: `ord_race_${i}`, locationId, lines: [{ sku, quantity: 1 }], ttlMs: HOUR })),
+      Array.from({ length: 1000 }, (_, i) =>
+        reserveStock(models, lineage, { key: `race:${i}`, orderId: `ord_race_${i}`, locationId, lines: [{ sku, quantity: 1 }], ttlMs: HOUR }),
+      ),
     );
     const held = outcomes.filter((outcome) => outcome.kind === 'held');
     const rejected = outcomes.filter((outcome) => outcome.kind === 'rejected');
@@ -53,25 +56,54 @@ describe('reserving stock', () => {
     const changes = () => watcher.of('inventory.availability-changed', (event) => event.data.sku === sku && event.data.locationId === locationId);
     // 1,100 events through the relay and nats-server: the budgets are patience for a loaded machine.
     await waitFor(() => changes().length >= 100, '100 availability changes', 60_000);
-    await waitFor(() => watcher.of('inventory.stock-reserved', (event) => event.data.orderId.startsWith('ord_race_')).length === 100, '100 stock-reserved', 60_000);
-    await waitFor(() => watcher.of('inventory.stock-reservation-rejected', (event) => event.data.orderId.startsWith('ord_race_')).length === 900, '900 rejections', 60_000);
+    await waitFor(
+      () => watcher.of('inventory.stock-reserved', (event) => event.data.orderId.startsWith('ord_race_')).length === 100,
+      '100 stock-reserved',
+      60_000,
+    );
+    await waitFor(
+      () => watcher.of('inventory.stock-reservation-rejected', (event) => event.data.orderId.startsWith('ord_race_')).length === 900,
+      '900 rejections',
+      60_000,
+    );
     await untilAllReceived(watcher, subgraph.connection);
     assert.equal(changes().length, 100);
-    assert.deepEqual(changes().map((event) => event.data.availableToSell).sort((a, b) => a - b), Array.from({ length: 100 }, (_, i) => i));
-    assert.ok(changes().every((event) => event.data.previousAvailableToSell === event.data.availableToSell + 1 && event.data.reserved === 100 - event.data.availableToSell));
+    assert.deepEqual(
+      changes()
+        .map((event) => event.data.availableToSell)
+        .sort((a, b) => a - b),
+      Array.from({ length: 100 }, (_, i) => i),
+    );
+    assert.ok(
+      changes().every(
+        (event) => event.data.previousAvailableToSell === event.data.availableToSell + 1 && event.data.reserved === 100 - event.data.availableToSell,
+      ),
+    );
   });
 
   test('a two-line reservation whose second line is short holds nothing and reports the shortage', async () => {
     const locationId = 'loc_bos01';
     await setLevel(subgraph, 'SKU-0021-01', locationId, { onHand: 10, reserved: 0, safetyStock: 0 });
     await setLevel(subgraph, 'SKU-0021-02', locationId, { onHand: 5, reserved: 1, safetyStock: 1 });
-    const outcome = await reserve({ locationId, lines: [{ sku: 'SKU-0021-01', quantity: 4 }, { sku: 'SKU-0021-02', quantity: 6 }] });
+    const outcome = await reserve({
+      locationId,
+      lines: [
+        { sku: 'SKU-0021-01', quantity: 4 },
+        { sku: 'SKU-0021-02', quantity: 6 },
+      ],
+    });
     assert.equal(outcome.kind, 'rejected');
     assert.deepEqual(outcome.kind === 'rejected' && outcome.shortages, [{ sku: 'SKU-0021-02', quantity: 6, available: 3, short: 3 }]);
-    assert.deepEqual(outcome.reservation.lines.map((line) => line.state), ['RELEASED', 'SHORT']);
+    assert.deepEqual(
+      outcome.reservation.lines.map((line) => line.state),
+      ['RELEASED', 'SHORT'],
+    );
     assert.deepEqual(await storedLevel(subgraph, 'SKU-0021-01', locationId), { onHand: 10, reserved: 0, safetyStock: 0, free: 10, atp: 10 });
     assert.deepEqual(await storedLevel(subgraph, 'SKU-0021-02', locationId), { onHand: 5, reserved: 1, safetyStock: 1, free: 4, atp: 3 });
-    await waitFor(() => watcher.of('inventory.stock-reservation-rejected', (event) => event.data.reservationId === outcome.reservation._id).length === 1, 'the rejection');
+    await waitFor(
+      () => watcher.of('inventory.stock-reservation-rejected', (event) => event.data.reservationId === outcome.reservation._id).length === 1,
+      'the rejection',
+    );
     const [rejection] = watcher.of('inventory.stock-reservation-rejected', (event) => event.data.reservationId === outcome.reservation._id);
     assert.deepEqual(rejection?.data.shortages, [{ sku: 'SKU-0021-02', quantity: 6, available: 3 }]);
     assert.equal(rejection?.correlationId, 'corr-reservations');
@@ -88,7 +120,10 @@ describe('reserving stock', () => {
     assert.equal(outcomes.filter((outcome) => !outcome.replayed).length, 1);
     assert.equal(await models.reservations.countDocuments({ key: 'same-key-20' }), 1);
     assert.equal((await storedLevel(subgraph, sku, locationId)).reserved, 3);
-    await assert.rejects(reserveStock(models, lineage, { ...input, lines: [{ sku, quantity: 4 }] }), (error: { extensions?: { code?: string } }) => error.extensions?.code === 'IDEMPOTENCY_KEY_REUSED');
+    await assert.rejects(
+      reserveStock(models, lineage, { ...input, lines: [{ sku, quantity: 4 }] }),
+      (error: { extensions?: { code?: string } }) => error.extensions?.code === 'IDEMPOTENCY_KEY_REUSED',
+    );
   });
 
   test('an expired reservation is released by the job, which publishes reservation-released and availability-changed', async () => {
@@ -107,9 +142,19 @@ describe('reserving stock', () => {
     await models.reservations.updateOne({ _id: outcome.reservation._id, status: 'HELD' }, { $set: { expiresAt: new Date() } });
     await waitFor(async () => (await models.reservations.findById(outcome.reservation._id).lean())?.status === 'EXPIRED', 'the expiry');
     assert.deepEqual(await storedLevel(subgraph, sku, locationId), { onHand: 8, reserved: 0, safetyStock: 0, free: 8, atp: 8 });
-    await waitFor(() => watcher.of('inventory.reservation-released', (event) => event.data.reservationId === outcome.reservation._id).length === 1, 'reservation-released');
+    await waitFor(
+      () => watcher.of('inventory.reservation-released', (event) => event.data.reservationId === outcome.reservation._id).length === 1,
+      'reservation-released',
+    );
     assert.equal(watcher.of('inventory.reservation-released', (event) => event.data.reservationId === outcome.reservation._id)[0]?.data.reason, 'EXPIRED');
-    await waitFor(() => watcher.of('inventory.availability-changed', (event) => event.data.sku === sku && event.data.locationId === locationId && event.data.availableToSell === 8).length === 1, 'availability back to 8');
+    await waitFor(
+      () =>
+        watcher.of(
+          'inventory.availability-changed',
+          (event) => event.data.sku === sku && event.data.locationId === locationId && event.data.availableToSell === 8,
+        ).length === 1,
+      'availability back to 8',
+    );
     // A cancel after expiry changes nothing and says it was released.
     const late = await releaseReservation(models, { reservationId: outcome.reservation._id }, 'ORDER_CANCELLED');
     assert.equal(late.kind, 'released');
@@ -121,7 +166,9 @@ describe('reserving stock', () => {
     const locationId = 'loc_par01';
     await setLevel(subgraph, sku, locationId, { onHand: 8, reserved: 0, safetyStock: 0 });
     const outcome = await reserve({ locationId, lines: [{ sku, quantity: 2 }] });
-    const releases = await Promise.all(Array.from({ length: 5 }, () => releaseReservation(models, { reservationId: outcome.reservation._id }, 'ORDER_CANCELLED')));
+    const releases = await Promise.all(
+      Array.from({ length: 5 }, () => releaseReservation(models, { reservationId: outcome.reservation._id }, 'ORDER_CANCELLED')),
+    );
     assert.ok(releases.every((release) => release.kind === 'released'));
     assert.equal(releases.filter((release) => release.kind === 'released' && !release.replayed).length, 1);
     assert.equal((await storedLevel(subgraph, sku, locationId)).reserved, 0);
@@ -132,7 +179,13 @@ describe('reserving stock', () => {
     const locationId = 'loc_ams01';
     await setLevel(subgraph, 'SKU-0024-01', locationId, { onHand: 9, reserved: 1, safetyStock: 1 });
     await setLevel(subgraph, 'SKU-0024-02', locationId, { onHand: 4, reserved: 0, safetyStock: 0 });
-    const outcome = await reserve({ locationId, lines: [{ sku: 'SKU-0024-01', quantity: 3 }, { sku: 'SKU-0024-02', quantity: 4 }] });
+    const outcome = await reserve({
+      locationId,
+      lines: [
+        { sku: 'SKU-0024-01', quantity: 3 },
+        { sku: 'SKU-0024-02', quantity: 4 },
+      ],
+    });
     assert.equal(outcome.kind, 'held');
     const commits = await Promise.all(Array.from({ length: 5 }, () => commitReservation(models, { reservationId: outcome.reservation._id })));
     assert.ok(commits.every((commit) => commit.kind === 'committed'));
@@ -141,11 +194,32 @@ describe('reserving stock', () => {
     assert.deepEqual(await storedLevel(subgraph, 'SKU-0024-01', locationId), { onHand: 6, reserved: 1, safetyStock: 1, free: 5, atp: 4 });
     assert.deepEqual(await storedLevel(subgraph, 'SKU-0024-02', locationId), { onHand: 0, reserved: 0, safetyStock: 0, free: 0, atp: 0 });
     const sales = await models.movements.find({ reservationId: outcome.reservation._id }).lean();
-    assert.deepEqual(sales.map((sale) => [sale.type, sale.status, sale.quantityDelta, sale.orderId]).sort(), [['SALE', 'APPLIED', -3, outcome.reservation.orderId], ['SALE', 'APPLIED', -4, outcome.reservation.orderId]]);
-    await waitFor(() => watcher.of('inventory.reservation-committed', (event) => event.data.reservationId === outcome.reservation._id).length === 1, 'reservation-committed');
-    assert.deepEqual(watcher.of('inventory.reservation-committed', (event) => event.data.reservationId === outcome.reservation._id)[0]?.data.movementIds, movementIds);
-    await waitFor(() => watcher.of('inventory.stock-movement-recorded', (event) => movementIds.includes(event.data.movementId)).length === 2, 'two SALE movements recorded');
-    assert.deepEqual(watcher.of('inventory.stock-movement-recorded', (event) => movementIds.includes(event.data.movementId)).map((event) => [event.data.movementType, event.data.sku, event.data.onHandAfter]).sort(), [['SALE', 'SKU-0024-01', 6], ['SALE', 'SKU-0024-02', 0]]);
+    assert.deepEqual(sales.map((sale) => [sale.type, sale.status, sale.quantityDelta, sale.orderId]).sort(), [
+      ['SALE', 'APPLIED', -3, outcome.reservation.orderId],
+      ['SALE', 'APPLIED', -4, outcome.reservation.orderId],
+    ]);
+    await waitFor(
+      () => watcher.of('inventory.reservation-committed', (event) => event.data.reservationId === outcome.reservation._id).length === 1,
+      'reservation-committed',
+    );
+    assert.deepEqual(
+      watcher.of('inventory.reservation-committed', (event) => event.data.reservationId === outcome.reservation._id)[0]?.data.movementIds,
+      movementIds,
+    );
+    await waitFor(
+      () => watcher.of('inventory.stock-movement-recorded', (event) => movementIds.includes(event.data.movementId)).length === 2,
+      'two SALE movements recorded',
+    );
+    assert.deepEqual(
+      watcher
+        .of('inventory.stock-movement-recorded', (event) => movementIds.includes(event.data.movementId))
+        .map((event) => [event.data.movementType, event.data.sku, event.data.onHandAfter])
+        .sort(),
+      [
+        ['SALE', 'SKU-0024-01', 6],
+        ['SALE', 'SKU-0024-02', 0],
+      ],
+    );
     assert.equal((await releaseReservation(models, { reservationId: outcome.reservation._id }, 'ORDER_CANCELLED')).kind, 'not-held');
   });
 });
@@ -189,7 +263,13 @@ describe('the order-placed consumer', () => {
     assert.equal(await models.reservations.countDocuments({ orderId: 'ord_consumer_1' }), 1);
     assert.equal((await storedLevel(subgraph, sku, locationId)).reserved, 2);
 
-    await watcher.bus.publish(createEnvelope('order.order-cancelled', { orderId: 'ord_consumer_1', reason: 'CUSTOMER_REQUEST' }, { causedBy: first, idempotencyKey: 'order:ord_consumer_1:cancelled' }));
+    await watcher.bus.publish(
+      createEnvelope(
+        'order.order-cancelled',
+        { orderId: 'ord_consumer_1', reason: 'CUSTOMER_REQUEST' },
+        { causedBy: first, idempotencyKey: 'order:ord_consumer_1:cancelled' },
+      ),
+    );
     await waitFor(() => watcher.of('inventory.reservation-released', (event) => event.data.orderId === 'ord_consumer_1').length === 1, 'the release');
     assert.equal((await storedLevel(subgraph, sku, locationId)).reserved, 0);
   });
@@ -200,7 +280,11 @@ describe('stock movements on the bus', () => {
     const sku = 'SKU-0026-01';
     const locationId = 'loc_lax01';
     await setLevel(subgraph, sku, locationId, { onHand: 7, reserved: 2, safetyStock: 1 });
-    const response = await record(subgraph, { sku, locationId, type: 'RECEIPT', quantity: 5, idempotencyKey: 'bus-receipt-1', reason: 'PO 9' }, principals.associate);
+    const response = await record(
+      subgraph,
+      { sku, locationId, type: 'RECEIPT', quantity: 5, idempotencyKey: 'bus-receipt-1', reason: 'PO 9' },
+      principals.associate,
+    );
     const movementId = response.data?.recordStockMovement.movement?.id;
     assert.ok(movementId);
     await record(subgraph, { sku, locationId, type: 'RECEIPT', quantity: 5, idempotencyKey: 'bus-receipt-1', reason: 'PO 9' }, principals.associate);
@@ -210,8 +294,28 @@ describe('stock movements on the bus', () => {
     await untilAllReceived(watcher, subgraph.connection);
     assert.equal(recorded().length, 1);
     assert.equal(changed().length, 1);
-    assert.deepEqual(recorded()[0]?.data, { movementId, sku, locationId, movementType: 'RECEIPT', quantity: 5, quantityDelta: 5, onHandAfter: 12, reason: 'PO 9', unitCostMinor: seedUnitCost(sku, 'USD'), currency: 'USD' });
-    assert.deepEqual(changed()[0]?.data, { sku, locationId, onHand: 12, reserved: 2, inTransit: 0, safetyStock: 1, availableToSell: 9, previousAvailableToSell: 4 });
+    assert.deepEqual(recorded()[0]?.data, {
+      movementId,
+      sku,
+      locationId,
+      movementType: 'RECEIPT',
+      quantity: 5,
+      quantityDelta: 5,
+      onHandAfter: 12,
+      reason: 'PO 9',
+      unitCostMinor: seedUnitCost(sku, 'USD'),
+      currency: 'USD',
+    });
+    assert.deepEqual(changed()[0]?.data, {
+      sku,
+      locationId,
+      onHand: 12,
+      reserved: 2,
+      inTransit: 0,
+      safetyStock: 1,
+      availableToSell: 9,
+      previousAvailableToSell: 4,
+    });
   });
 
   test("receipts, damage and cycle counts carry the SKU's unit cost in the location's currency, as version 2", async () => {
@@ -246,7 +350,11 @@ describe('stock movements on the bus', () => {
   test("a movement of a SKU without a cost in the location's currency is applied and published without a valuation", async () => {
     const sku = 'SKU-0026-03';
     await models.skus.updateOne({ _id: sku }, { $set: { unitCosts: [{ currency: 'USD', amountMinor: 1234 }] } });
-    const response = await record(subgraph, { sku, locationId: 'loc_ber01', type: 'RECEIPT', quantity: 2, idempotencyKey: 'uncosted-receipt' }, principals.associate);
+    const response = await record(
+      subgraph,
+      { sku, locationId: 'loc_ber01', type: 'RECEIPT', quantity: 2, idempotencyKey: 'uncosted-receipt' },
+      principals.associate,
+    );
     const movementId = response.data!.recordStockMovement.movement!.id;
     await waitFor(() => watcher.of('inventory.stock-movement-recorded', (event) => event.data.movementId === movementId).length === 1, 'the movement event');
     const [event] = watcher.of('inventory.stock-movement-recorded', (candidate) => candidate.data.movementId === movementId);
@@ -272,7 +380,14 @@ const RECEIVE = `
       ... on TransferNotReceivable { transferId status }
     }
   }`;
-interface TransferResult { __typename: string; replayed?: boolean; transfer?: { id: string; status: string }; movement?: { id: string; type: string; quantityDelta: number }; available?: number; status?: string }
+interface TransferResult {
+  __typename: string;
+  replayed?: boolean;
+  transfer?: { id: string; status: string };
+  movement?: { id: string; type: string; quantityDelta: number };
+  available?: number;
+  status?: string;
+}
 
 describe('transfers', () => {
   test('a transfer leaves the source at once, is in transit, and arrives on receipt, with availability events at both ends', async () => {
@@ -293,21 +408,36 @@ describe('transfers', () => {
     assert.equal(errorCode(await subgraph.request(TRANSFER, { input: { ...input, quantity: 11 } }, principals.associate)), 'IDEMPOTENCY_KEY_REUSED');
 
     const transferId = shipped!.transfer!.id;
-    const receive = (idempotencyKey: string) => subgraph.request<{ receiveTransfer: TransferResult }>(RECEIVE, { transferId, idempotencyKey }, principals.associate);
+    const receive = (idempotencyKey: string) =>
+      subgraph.request<{ receiveTransfer: TransferResult }>(RECEIVE, { transferId, idempotencyKey }, principals.associate);
     const received = (await receive('receive-1')).data?.receiveTransfer;
     assert.equal(received?.__typename, 'TransferReceived');
-    assert.deepEqual([received?.transfer?.status, received?.movement?.type, received?.movement?.quantityDelta, received?.replayed], ['RECEIVED', 'TRANSFER_IN', 10, false]);
+    assert.deepEqual(
+      [received?.transfer?.status, received?.movement?.type, received?.movement?.quantityDelta, received?.replayed],
+      ['RECEIVED', 'TRANSFER_IN', 10, false],
+    );
     assert.equal(await inTransit(), 0);
     assert.deepEqual(await storedLevel(subgraph, sku, 'loc_nyc02'), { onHand: 11, reserved: 0, safetyStock: 0, free: 11, atp: 11 });
     assert.equal((await receive('receive-1')).data?.receiveTransfer.replayed, true);
     assert.deepEqual((await receive('receive-2')).data?.receiveTransfer, { __typename: 'TransferNotReceivable', transferId, status: 'RECEIVED' });
     assert.equal((await storedLevel(subgraph, sku, 'loc_nyc02')).onHand, 11);
 
-    const availability = (locationId: string) => watcher.of('inventory.availability-changed', (event) => event.data.sku === sku && event.data.locationId === locationId);
+    const availability = (locationId: string) =>
+      watcher.of('inventory.availability-changed', (event) => event.data.sku === sku && event.data.locationId === locationId);
     await waitFor(() => availability('loc_wh_nj').length === 1 && availability('loc_nyc02').length === 1, 'availability at both ends');
     assert.deepEqual([availability('loc_wh_nj')[0]?.data.previousAvailableToSell, availability('loc_wh_nj')[0]?.data.availableToSell], [23, 13]);
-    assert.deepEqual([availability('loc_nyc02')[0]?.data.previousAvailableToSell, availability('loc_nyc02')[0]?.data.availableToSell, availability('loc_nyc02')[0]?.data.inTransit], [1, 11, 0]);
-    await waitFor(() => watcher.of('inventory.stock-movement-recorded', (event) => event.data.transferId === transferId).length === 2, 'TRANSFER_OUT and TRANSFER_IN recorded');
+    assert.deepEqual(
+      [
+        availability('loc_nyc02')[0]?.data.previousAvailableToSell,
+        availability('loc_nyc02')[0]?.data.availableToSell,
+        availability('loc_nyc02')[0]?.data.inTransit,
+      ],
+      [1, 11, 0],
+    );
+    await waitFor(
+      () => watcher.of('inventory.stock-movement-recorded', (event) => event.data.transferId === transferId).length === 2,
+      'TRANSFER_OUT and TRANSFER_IN recorded',
+    );
   });
 
   test('a transfer of more than is free at the source is InsufficientStock, moves nothing, and needs stock:write', async () => {

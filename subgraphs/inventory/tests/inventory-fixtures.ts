@@ -60,13 +60,20 @@ export interface StoredLevel {
 }
 
 export async function storedLevel(subgraph: TestSubgraph, sku: string, locationId: string): Promise<StoredLevel> {
-  const level = await subgraph.connection.collection('stock_levels').findOne({ sku, locationId }, { projection: { _id: 0, onHand: 1, reserved: 1, safetyStock: 1, free: 1, atp: 1 } });
+  const level = await subgraph.connection
+    .collection('stock_levels')
+    .findOne({ sku, locationId }, { projection: { _id: 0, onHand: 1, reserved: 1, safetyStock: 1, free: 1, atp: 1 } });
   if (!level) throw new Error(`no level for ${sku} at ${locationId}`);
   return level as unknown as StoredLevel;
 }
 
 /** Sets a level's quantities directly (a fixture), keeping free and atp consistent. */
-export async function setLevel(subgraph: TestSubgraph, sku: string, locationId: string, quantities: { onHand: number; reserved: number; safetyStock: number }): Promise<void> {
+export async function setLevel(
+  subgraph: TestSubgraph,
+  sku: string,
+  locationId: string,
+  quantities: { onHand: number; reserved: number; safetyStock: number },
+): Promise<void> {
   const { onHand, reserved, safetyStock } = quantities;
   await subgraph.connection
     .collection('stock_levels')

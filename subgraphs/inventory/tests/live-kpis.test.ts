@@ -7,7 +7,11 @@ import { record } from './inventory-fixtures.js';
 const LIVE_KPIS = `query($r: [_Any!]!) { _entities(representations: $r) { ... on LiveKpis { id stockMovementToAvailability { count sumSeconds p50Seconds p99Seconds } inventoryConsumerBacklog } } }`;
 const representation = { r: [{ __typename: 'LiveKpis', id: 'mesh' }] };
 interface LiveKpisJson {
-  _entities: { id: string; stockMovementToAvailability: { count: number; sumSeconds: number; p50Seconds: number | null; p99Seconds: number | null }; inventoryConsumerBacklog: number }[];
+  _entities: {
+    id: string;
+    stockMovementToAvailability: { count: number; sumSeconds: number; p50Seconds: number | null; p99Seconds: number | null };
+    inventoryConsumerBacklog: number;
+  }[];
 }
 
 let bed: SubgraphTestBed;
@@ -29,7 +33,11 @@ describe("inventory's live KPIs in the graph", () => {
   test('a receipt whose availability change is published shows in stockMovementToAvailability, read from the process metrics', async () => {
     const before = await read();
     assert.equal(before.id, 'mesh');
-    const recorded = await record(subgraph, { sku: 'SKU-0003-01', locationId: 'loc_wh_nj', type: 'RECEIPT', quantity: 4, idempotencyKey: 'kpi-receipt-1' }, principals.admin);
+    const recorded = await record(
+      subgraph,
+      { sku: 'SKU-0003-01', locationId: 'loc_wh_nj', type: 'RECEIPT', quantity: 4, idempotencyKey: 'kpi-receipt-1' },
+      principals.admin,
+    );
     assert.equal(recorded.data?.recordStockMovement.__typename, 'StockMovementRecorded');
     const deadline = Date.now() + 20_000;
     let kpis = await read();
@@ -47,7 +55,8 @@ describe("inventory's live KPIs in the graph", () => {
   });
 
   test('the live KPIs need events:read', async () => {
-    const code = async (principal: Parameters<TestSubgraph['request']>[2]) => (await subgraph.request(LIVE_KPIS, representation, principal)).errors?.[0]?.extensions?.['code'];
+    const code = async (principal: Parameters<TestSubgraph['request']>[2]) =>
+      (await subgraph.request(LIVE_KPIS, representation, principal)).errors?.[0]?.extensions?.['code'];
     assert.equal(await code(principals.associate), 'FORBIDDEN');
     assert.equal(await code(principals.anonymous), 'UNAUTHENTICATED');
   });

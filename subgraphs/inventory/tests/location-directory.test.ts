@@ -8,7 +8,8 @@ import { createInventorySubgraph } from '../src/module.js';
 
 const REMEMBER_MS = 1500;
 const data = retailDataset();
-const AVAILABILITY = 'query($r: [_Any!]!, $l: [ID!]) { _entities(representations: $r) { ... on ProductVariant { sku availability(locationIds: $l) { levels { location { id code name } } } } } }';
+const AVAILABILITY =
+  'query($r: [_Any!]!, $l: [ID!]) { _entities(representations: $r) { ... on ProductVariant { sku availability(locationIds: $l) { levels { location { id code name } } } } } }';
 
 let database: RunningDatabase;
 let subgraph: TestSubgraph;
@@ -20,7 +21,10 @@ const recordFind = (event: { commandName: string; command: Record<string, unknow
 
 before(async () => {
   database = await startTestDatabase();
-  subgraph = await startTestSubgraph(createInventorySubgraph({ relayIntervalMs: 600_000, expiryIntervalMs: 600_000, locationCacheMs: REMEMBER_MS }), { mongoUri: database.uri, background: false });
+  subgraph = await startTestSubgraph(createInventorySubgraph({ relayIntervalMs: 600_000, expiryIntervalMs: 600_000, locationCacheMs: REMEMBER_MS }), {
+    mongoUri: database.uri,
+    background: false,
+  });
   subgraph.connection.getClient().on('commandStarted', recordFind);
 });
 after(async () => {
@@ -79,6 +83,9 @@ test('a remembered location resolves as a federated entity again and again (the 
   for (let round = 0; round < 3; round++) {
     const response = await subgraph.request<{ _entities: { id: string; code: string }[] }>(query, { r: representations }, principals.analyst);
     assert.equal(response.errors, undefined, JSON.stringify(response.errors));
-    assert.deepEqual(response.data!._entities.map((entity) => entity.id), ids);
+    assert.deepEqual(
+      response.data!._entities.map((entity) => entity.id),
+      ids,
+    );
   }
 });

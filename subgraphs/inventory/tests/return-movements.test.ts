@@ -16,7 +16,9 @@ let watcher: EventWatcher;
 
 const STORE = 'loc_nyc01';
 // SKUs with a level at the store in the seed data; each test uses its own.
-const skus = retailDataset().stockLevels.filter((level) => level.locationId === STORE).map((level) => level.sku);
+const skus = retailDataset()
+  .stockLevels.filter((level) => level.locationId === STORE)
+  .map((level) => level.sku);
 const sku = (index: number): string => skus[index]!;
 
 before(async () => {
@@ -27,7 +29,11 @@ after(() => bed?.close());
 
 const usd = (minorUnits: number) => ({ minorUnits, currency: 'USD' as const });
 
-function returnReceived(returnId: string, lines: { sku: string; quantity: number; disposition: 'SELLABLE' | 'DAMAGED' }[], id?: string): EnvelopeOf<'order.return-received'> {
+function returnReceived(
+  returnId: string,
+  lines: { sku: string; quantity: number; disposition: 'SELLABLE' | 'DAMAGED' }[],
+  id?: string,
+): EnvelopeOf<'order.return-received'> {
   return createEnvelope(
     'order.return-received',
     {
@@ -51,21 +57,37 @@ describe('returned goods', () => {
     const [sellable, damaged] = [sku(0), sku(1)];
     await setLevel(subgraph, sellable, STORE, { onHand: 5, reserved: 1, safetyStock: 1 });
     await setLevel(subgraph, damaged, STORE, { onHand: 4, reserved: 0, safetyStock: 0 });
-    const event = returnReceived('ret_one', [{ sku: sellable, quantity: 2, disposition: 'SELLABLE' }, { sku: damaged, quantity: 1, disposition: 'DAMAGED' }]);
+    const event = returnReceived('ret_one', [
+      { sku: sellable, quantity: 2, disposition: 'SELLABLE' },
+      { sku: damaged, quantity: 1, disposition: 'DAMAGED' },
+    ]);
     await watcher.bus.publish(event);
     await waitFor(() => processed(event), 'the return to be processed');
 
     assert.deepEqual(await storedLevel(subgraph, sellable, STORE), { onHand: 7, reserved: 1, safetyStock: 1, free: 6, atp: 5 });
     assert.deepEqual(await storedLevel(subgraph, damaged, STORE), { onHand: 4, reserved: 0, safetyStock: 0, free: 4, atp: 4 });
     const movements = await models.movements.find({ orderId: 'ord_ret_one' }).lean();
-    assert.deepEqual(movements.map((movement) => [movement.type, movement.sku, movement.locationId, movement.quantityDelta, movement.status, movement.idempotencyKey, movement.correlationId]), [
-      ['RETURN', sellable, STORE, 2, 'APPLIED', returnMovementKey('ret_one', sellable), 'corr-ret_one'],
-    ]);
+    assert.deepEqual(
+      movements.map((movement) => [
+        movement.type,
+        movement.sku,
+        movement.locationId,
+        movement.quantityDelta,
+        movement.status,
+        movement.idempotencyKey,
+        movement.correlationId,
+      ]),
+      [['RETURN', sellable, STORE, 2, 'APPLIED', returnMovementKey('ret_one', sellable), 'corr-ret_one']],
+    );
 
     const recorded = () => watcher.of('inventory.stock-movement-recorded', (envelope) => envelope.data.movementId === movements[0]!._id);
-    const availability = (skuId: string) => watcher.of('inventory.availability-changed', (envelope) => envelope.data.sku === skuId && envelope.data.locationId === STORE);
+    const availability = (skuId: string) =>
+      watcher.of('inventory.availability-changed', (envelope) => envelope.data.sku === skuId && envelope.data.locationId === STORE);
     await waitFor(() => recorded().length === 1 && availability(sellable).length === 1, 'the movement and availability events');
-    assert.deepEqual([recorded()[0]?.data.movementType, recorded()[0]?.data.quantityDelta, recorded()[0]?.data.onHandAfter, recorded()[0]?.correlationId], ['RETURN', 2, 7, 'corr-ret_one']);
+    assert.deepEqual(
+      [recorded()[0]?.data.movementType, recorded()[0]?.data.quantityDelta, recorded()[0]?.data.onHandAfter, recorded()[0]?.correlationId],
+      ['RETURN', 2, 7, 'corr-ret_one'],
+    );
     assert.deepEqual([availability(sellable)[0]?.data.previousAvailableToSell, availability(sellable)[0]?.data.availableToSell], [3, 5]);
     await untilAllReceived(watcher, subgraph.connection);
     assert.equal(availability(damaged).length, 0);

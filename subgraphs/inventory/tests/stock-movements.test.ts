@@ -36,7 +36,9 @@ describe('recording stock movements', () => {
     const sku = 'SKU-0002-02';
     const before = await storedLevel(subgraph, sku, 'loc_wh_nj');
     const input: MovementInput = { sku, locationId: 'loc_wh_nj', type: 'RECEIPT', quantity: 12, idempotencyKey: key('receipt'), reason: 'PO 4711' };
-    const response = await postGraphQL<{ recordStockMovement: RecordedResult }>(subgraph.url, RECORD_MOVEMENT, { input }, principals.associate, { 'x-correlation-id': 'corr-receipt-1' });
+    const response = await postGraphQL<{ recordStockMovement: RecordedResult }>(subgraph.url, RECORD_MOVEMENT, { input }, principals.associate, {
+      'x-correlation-id': 'corr-receipt-1',
+    });
     const result = response.data?.recordStockMovement;
     assert.equal(result?.__typename, 'StockMovementRecorded');
     assert.equal(result?.replayed, false);
@@ -70,7 +72,11 @@ describe('recording stock movements', () => {
     const response = await record(subgraph, { sku, locationId: 'loc_bos01', type: 'DAMAGE', quantity: 4, idempotencyKey: key('damage') }, principals.associate);
     assert.deepEqual(response.data?.recordStockMovement, { __typename: 'InsufficientStock', sku, locationId: 'loc_bos01', requested: 4, available: 3 });
     assert.deepEqual(await storedLevel(subgraph, sku, 'loc_bos01'), { onHand: 10, reserved: 7, safetyStock: 1, free: 3, atp: 2 });
-    const fits = await record(subgraph, { sku, locationId: 'loc_bos01', type: 'ADJUSTMENT_OUT', quantity: 3, idempotencyKey: key('out') }, principals.associate);
+    const fits = await record(
+      subgraph,
+      { sku, locationId: 'loc_bos01', type: 'ADJUSTMENT_OUT', quantity: 3, idempotencyKey: key('out') },
+      principals.associate,
+    );
     assert.equal(fits.data?.recordStockMovement.level?.onHand, 7);
     assert.equal(fits.data?.recordStockMovement.level?.available, 0);
   });
@@ -78,12 +84,20 @@ describe('recording stock movements', () => {
   test('a cycle count sets on hand to the count and records the variance, zero included', async () => {
     const sku = 'SKU-0003-02';
     await setLevel(subgraph, sku, 'loc_sfo01', { onHand: 9, reserved: 2, safetyStock: 1 });
-    const count = await record(subgraph, { sku, locationId: 'loc_sfo01', type: 'CYCLE_COUNT', quantity: 4, idempotencyKey: key('count') }, principals.associate);
+    const count = await record(
+      subgraph,
+      { sku, locationId: 'loc_sfo01', type: 'CYCLE_COUNT', quantity: 4, idempotencyKey: key('count') },
+      principals.associate,
+    );
     assert.equal(count.data?.recordStockMovement.movement?.quantityDelta, -5);
     assert.deepEqual(await storedLevel(subgraph, sku, 'loc_sfo01'), { onHand: 4, reserved: 2, safetyStock: 1, free: 2, atp: 1 });
     const same = await record(subgraph, { sku, locationId: 'loc_sfo01', type: 'CYCLE_COUNT', quantity: 4, idempotencyKey: key('count') }, principals.associate);
     assert.equal(same.data?.recordStockMovement.movement?.quantityDelta, 0);
-    const empty = await record(subgraph, { sku, locationId: 'loc_sfo01', type: 'CYCLE_COUNT', quantity: 0, idempotencyKey: key('count') }, principals.associate);
+    const empty = await record(
+      subgraph,
+      { sku, locationId: 'loc_sfo01', type: 'CYCLE_COUNT', quantity: 0, idempotencyKey: key('count') },
+      principals.associate,
+    );
     assert.equal(empty.data?.recordStockMovement.movement?.quantityDelta, -4);
     assert.equal(empty.data?.recordStockMovement.level?.available, 0);
   });
@@ -158,7 +172,10 @@ describe('stock movements under concurrency', () => {
     assert.equal(recorded.length, 50);
     assert.equal(results.filter((result) => result.__typename === 'InsufficientStock').length, 150);
     // Every success saw its own remaining on hand: no unit was taken twice.
-    assert.deepEqual(recorded.map((result) => result.level!.onHand).sort((a, b) => a - b), Array.from({ length: 50 }, (_, i) => 10 + i));
+    assert.deepEqual(
+      recorded.map((result) => result.level!.onHand).sort((a, b) => a - b),
+      Array.from({ length: 50 }, (_, i) => 10 + i),
+    );
     assert.ok(recorded.every((result) => result.level!.onHand - result.level!.reserved >= 0));
     assert.deepEqual(await storedLevel(subgraph, sku, 'loc_nyc02'), { onHand: 10, reserved: 10, safetyStock: 1, free: 0, atp: -1 });
     const movements = subgraph.connection.collection('stock_movements');
@@ -188,7 +205,10 @@ describe('stock movements under concurrency', () => {
       return { sku, locationId: 'loc_sea01', type, quantity: type === 'CYCLE_COUNT' ? 15 + (i % 7) : 1 + (i % 4), idempotencyKey: `mixed-${i}` };
     });
     const responses = await Promise.all(inputs.map((input) => record(subgraph, input, principals.associate)));
-    assert.ok(responses.every((response) => response.errors === undefined), JSON.stringify(responses.find((response) => response.errors)?.errors));
+    assert.ok(
+      responses.every((response) => response.errors === undefined),
+      JSON.stringify(responses.find((response) => response.errors)?.errors),
+    );
     const applied = await subgraph.connection
       .collection('stock_movements')
       .find({ sku, locationId: 'loc_sea01', status: 'APPLIED', occurredAt: { $gte: startedAt } })

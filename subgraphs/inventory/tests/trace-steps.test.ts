@@ -17,20 +17,51 @@ describe("inventory's steps of a trace", () => {
     subgraph = await startTestSubgraph(createInventorySubgraph({ relayIntervalMs: 600_000 }), { mongoUri: database.uri, seed: false });
     const models = createInventoryModels(subgraph.connection);
     await models.movements.create({
-      _id: 'mov_trace_1', idempotencyKey: 'sale:trace:1', sku: 'SKU-0001-03', locationId: 'loc_wh_nj', type: 'SALE', quantity: 2, quantityDelta: -2,
-      status: 'APPLIED', occurredAt: new Date('2026-01-01T10:00:03.000Z'), correlationId: 'corr-inv-1', orderId: 'ord_1',
+      _id: 'mov_trace_1',
+      idempotencyKey: 'sale:trace:1',
+      sku: 'SKU-0001-03',
+      locationId: 'loc_wh_nj',
+      type: 'SALE',
+      quantity: 2,
+      quantityDelta: -2,
+      status: 'APPLIED',
+      occurredAt: new Date('2026-01-01T10:00:03.000Z'),
+      correlationId: 'corr-inv-1',
+      orderId: 'ord_1',
     });
     await models.movements.create({
-      _id: 'mov_other', idempotencyKey: 'sale:other', sku: 'SKU-0001-03', locationId: 'loc_wh_nj', type: 'SALE', quantity: 1, quantityDelta: -1,
-      status: 'APPLIED', occurredAt: new Date('2026-01-01T10:00:02.000Z'), correlationId: 'corr-other',
+      _id: 'mov_other',
+      idempotencyKey: 'sale:other',
+      sku: 'SKU-0001-03',
+      locationId: 'loc_wh_nj',
+      type: 'SALE',
+      quantity: 1,
+      quantityDelta: -1,
+      status: 'APPLIED',
+      occurredAt: new Date('2026-01-01T10:00:02.000Z'),
+      correlationId: 'corr-other',
     });
     await createEventLogModel(subgraph.connection).create({
-      _id: 'evt_committed', type: 'inventory.reservation-committed', source: 'inventory', correlationId: 'corr-inv-1', causationId: 'evt_shipped',
-      idempotencyKey: 'reservation:res_1:committed', occurredAt: new Date('2026-01-01T10:00:03.000Z'), publishedAt: new Date('2026-01-01T10:00:04.000Z'), expiresAt: new Date('2099-01-01'),
+      _id: 'evt_committed',
+      type: 'inventory.reservation-committed',
+      source: 'inventory',
+      correlationId: 'corr-inv-1',
+      causationId: 'evt_shipped',
+      idempotencyKey: 'reservation:res_1:committed',
+      occurredAt: new Date('2026-01-01T10:00:03.000Z'),
+      publishedAt: new Date('2026-01-01T10:00:04.000Z'),
+      expiresAt: new Date('2099-01-01'),
     });
     await createProcessedEventModel(subgraph.connection).create({
-      _id: 'inventory-order-events|order.order-status-changed:k', consumer: 'inventory-order-events', state: 'DONE', token: 't', leaseUntil: new Date(),
-      completedAt: new Date('2026-01-01T10:00:02.500Z'), eventId: 'evt_shipped', type: 'order.order-status-changed', correlationId: 'corr-inv-1',
+      _id: 'inventory-order-events|order.order-status-changed:k',
+      consumer: 'inventory-order-events',
+      state: 'DONE',
+      token: 't',
+      leaseUntil: new Date(),
+      completedAt: new Date('2026-01-01T10:00:02.500Z'),
+      eventId: 'evt_shipped',
+      type: 'order.order-status-changed',
+      correlationId: 'corr-inv-1',
     });
   });
   after(async () => {
@@ -39,7 +70,9 @@ describe("inventory's steps of a trace", () => {
   });
 
   test('the consumer log, the movements and the published events of the correlation id are its steps, oldest first', async () => {
-    const response = await subgraph.request<{ _entities: { inventorySteps: { at: string; domain: string; kind: string; summary: string; reference: string }[] }[] }>(STEPS, trace('corr-inv-1'), principals.analyst);
+    const response = await subgraph.request<{
+      _entities: { inventorySteps: { at: string; domain: string; kind: string; summary: string; reference: string }[] }[];
+    }>(STEPS, trace('corr-inv-1'), principals.analyst);
     assert.deepEqual(
       response.data?._entities[0]?.inventorySteps.map((step) => [step.at, step.domain, step.kind, step.reference]),
       [
@@ -52,9 +85,14 @@ describe("inventory's steps of a trace", () => {
   });
 
   test('the steps need events:read', async () => {
-    const code = async (principal: Parameters<TestSubgraph['request']>[2]) => (await subgraph.request(STEPS, trace('corr-inv-1'), principal)).errors?.[0]?.extensions?.['code'];
+    const code = async (principal: Parameters<TestSubgraph['request']>[2]) =>
+      (await subgraph.request(STEPS, trace('corr-inv-1'), principal)).errors?.[0]?.extensions?.['code'];
     assert.equal(await code(principals.associate), 'FORBIDDEN');
     assert.equal(await code(principals.anonymous), 'UNAUTHENTICATED');
-    assert.equal((await subgraph.request<{ _entities: { inventorySteps: unknown[] }[] }>(STEPS, trace('corr-unknown'), principals.admin)).data?._entities[0]?.inventorySteps.length, 0);
+    assert.equal(
+      (await subgraph.request<{ _entities: { inventorySteps: unknown[] }[] }>(STEPS, trace('corr-unknown'), principals.admin)).data?._entities[0]
+        ?.inventorySteps.length,
+      0,
+    );
   });
 });

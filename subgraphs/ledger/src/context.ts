@@ -57,7 +57,9 @@ export function createLedgerContext(base: RequestContext, { models, bus, orderDo
       trialBalance: (args) => trialBalance(models, args),
       listJournalEntries: (args) => listJournalEntries(models, args),
       reconciliation: (args) =>
-        reconcileDay(models, args, async () => (orderDomain ? orderDomain({ date: args.date, currency: args.currency ?? null, correlationId: base.correlationId }) : null)),
+        reconcileDay(models, args, async () =>
+          orderDomain ? orderDomain({ date: args.date, currency: args.currency ?? null, correlationId: base.correlationId }) : null,
+        ),
       deadLetters: (filter) => listDeadLetters(bus, filter),
       replayDeadLetter: (id) => replayDeadLetter(bus, id),
       closeDay: (input) => closeDay(models, { ...input, closedBy: base.principal.subject ?? base.principal.role, correlationId: base.correlationId }),

@@ -12,4 +12,5 @@ const ledgerError = errorFactory(LEDGER_ERROR_CODES);
 export const dayAlreadyClosed = (currency: string, date: string, closedAt: Date) =>
   ledgerError('DAY_ALREADY_CLOSED', `The ${currency} day ${date} was already closed at ${closedAt.toISOString()}`, { currency, date });
 
-export const dayNotClosed = (currency: string, date: string) => ledgerError('DAY_NOT_CLOSED', `The ${currency} day ${date} is not closed; close it before exporting its journal`, { currency, date });
+export const dayNotClosed = (currency: string, date: string) =>
+  ledgerError('DAY_NOT_CLOSED', `The ${currency} day ${date} is not closed; close it before exporting its journal`, { currency, date });

@@ -16,7 +16,10 @@ import type { LedgerSettings } from './settings.js';
  * `ledger.business-day-closed` from the close records (each close wakes it; the sweep every
  * `relayIntervalMs` is the safety net). Stopped relay first.
  */
-export async function startLedgerEvents({ settings, models }: LedgerRuntime, { connection, bus, logger, config, metrics }: SubgraphResources<LedgerSettings, LedgerModels>): Promise<Stoppable> {
+export async function startLedgerEvents(
+  { settings, models }: LedgerRuntime,
+  { connection, bus, logger, config, metrics }: SubgraphResources<LedgerSettings, LedgerModels>,
+): Promise<Stoppable> {
   await repairBalances(models, logger);
   const consumers = await startLedgerConsumers(models, bus, logger, {
     concurrency: config.eventConcurrency ?? DEFAULT_EVENT_CONCURRENCY,
@@ -26,7 +29,13 @@ export async function startLedgerEvents({ settings, models }: LedgerRuntime, { c
   });
   const outbox = createOutboxModel(connection);
   await outbox.init();
-  const relay = startOutboxRelay({ model: outbox, bus, logger, intervalMs: settings.relayIntervalMs, sources: [pendingEventsSource(closeRecordsWithEvents(models))] });
+  const relay = startOutboxRelay({
+    model: outbox,
+    bus,
+    logger,
+    intervalMs: settings.relayIntervalMs,
+    sources: [pendingEventsSource(closeRecordsWithEvents(models))],
+  });
   return {
     async stop() {
       await relay.stop();

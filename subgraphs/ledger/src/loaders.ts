@@ -39,12 +39,19 @@ export function createLedgerLoaders(models: LedgerModels): LedgerLoaders {
       return codes.map((code) => rows.filter((row) => row.accountCode === code));
     }, loaderOptions()),
     entryById: new DataLoader(async (ids) => {
-      const rows = await models.entries.find({ _id: { $in: [...ids] } }).setOptions(INT64_AS_BIGINT).lean<JournalEntryRecord[]>();
+      const rows = await models.entries
+        .find({ _id: { $in: [...ids] } })
+        .setOptions(INT64_AS_BIGINT)
+        .lean<JournalEntryRecord[]>();
       const byId = new Map(rows.map((row) => [row._id, row]));
       return ids.map((id) => byId.get(id) ?? null);
     }, loaderOptions()),
     entriesByOrderId: new DataLoader(async (orderIds) => {
-      const rows = await models.entries.find({ orderId: { $in: [...orderIds] } }).sort({ postedAt: 1, _id: 1 }).setOptions(INT64_AS_BIGINT).lean<JournalEntryRecord[]>();
+      const rows = await models.entries
+        .find({ orderId: { $in: [...orderIds] } })
+        .sort({ postedAt: 1, _id: 1 })
+        .setOptions(INT64_AS_BIGINT)
+        .lean<JournalEntryRecord[]>();
       const grouped = new Map<string, JournalEntryRecord[]>();
       for (const row of rows) if (row.orderId) grouped.set(row.orderId, [...(grouped.get(row.orderId) ?? []), row]);
       return orderIds.map((id) => grouped.get(id) ?? []);
@@ -59,7 +66,9 @@ export function createLedgerLoaders(models: LedgerModels): LedgerLoaders {
           { $match: { customerId: { $in: [...rootOf.keys()] }, 'source.type': { $in: [...CUSTOMER_MONEY_SOURCES] } } },
           { $unwind: '$lines' },
           { $match: { 'lines.accountCode': { $in: [...PAYMENT_ACCOUNT_CODES] } } },
-          { $group: { _id: { customerId: '$customerId', currency: '$currency' }, debit: { $sum: '$lines.debitMinor' }, credit: { $sum: '$lines.creditMinor' } } },
+          {
+            $group: { _id: { customerId: '$customerId', currency: '$currency' }, debit: { $sum: '$lines.debitMinor' }, credit: { $sum: '$lines.creditMinor' } },
+          },
         ])
         .option(INT64_AS_BIGINT);
       const sums = new Map<string, Map<CurrencyCode, bigint>>();
@@ -71,7 +80,9 @@ export function createLedgerLoaders(models: LedgerModels): LedgerLoaders {
         sums.set(root, perCurrency);
       }
       return customerIds.map((id) =>
-        [...(sums.get(id) ?? new Map<CurrencyCode, bigint>())].sort(([a], [b]) => a.localeCompare(b)).map(([currency, minor]): MoneyValue => money(minor, currency)),
+        [...(sums.get(id) ?? new Map<CurrencyCode, bigint>())]
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([currency, minor]): MoneyValue => money(minor, currency)),
       );
     }, loaderOptions()),
   };

@@ -65,7 +65,13 @@ async function rebuildBalances(models: LedgerModels): Promise<number> {
     .aggregate<{ _id: { accountCode: string; currency: AccountBalanceRecord['currency'] }; debit: unknown; credit: unknown }>([
       { $match: { balancesApplied: true } },
       { $unwind: '$lines' },
-      { $group: { _id: { accountCode: '$lines.accountCode', currency: '$currency' }, debit: { $sum: '$lines.debitMinor' }, credit: { $sum: '$lines.creditMinor' } } },
+      {
+        $group: {
+          _id: { accountCode: '$lines.accountCode', currency: '$currency' },
+          debit: { $sum: '$lines.debitMinor' },
+          credit: { $sum: '$lines.creditMinor' },
+        },
+      },
     ])
     .option(INT64_AS_BIGINT);
   const docs: AccountBalanceRecord[] = sums.map(({ _id, debit, credit }) => ({

@@ -78,7 +78,11 @@ describe('bad input', () => {
     ['postedFrom after postedTo', '{ journalEntries(filter: { postedFrom: "2026-02-01T00:00:00Z", postedTo: "2026-01-01T00:00:00Z" }) { totalCount } }'],
     ['an operator-shaped account code', '{ account(code: "$ne") { name } }'],
     ['an invalid asOf', 'query($asOf: DateTime) { trialBalance(asOf: $asOf) { balanced } }', { asOf: 'yesterday' }],
-    ['a representation whose id is an object', 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { journalEntries { id } } } }', { r: [{ __typename: 'Order', id: { $gt: '' } }] }],
+    [
+      'a representation whose id is an object',
+      'query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { journalEntries { id } } } }',
+      { r: [{ __typename: 'Order', id: { $gt: '' } }] },
+    ],
   ];
   for (const [name, query, variables] of cases) {
     test(`${name} is refused with BAD_USER_INPUT`, async () => {
@@ -101,7 +105,11 @@ describe('bad input', () => {
 describe('batching', () => {
   const completed = retailDataset().orders.filter((order) => order.status === 'COMPLETED');
 
-  async function commandsFor(query: string, representations: unknown[], principal: Principal): Promise<{ commands: number; data: { _entities: unknown[] } | null | undefined }> {
+  async function commandsFor(
+    query: string,
+    representations: unknown[],
+    principal: Principal,
+  ): Promise<{ commands: number; data: { _entities: unknown[] } | null | undefined }> {
     const before = await dbCommands(subgraph);
     const response = await subgraph.request<{ _entities: unknown[] }>(query, { r: representations }, principal);
     assert.equal(response.errors, undefined);
@@ -109,7 +117,8 @@ describe('batching', () => {
   }
 
   test('Order.journalEntries costs the same database commands for 10 and for 100 orders', async () => {
-    const query = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { journalEntries { id lines { account { code name } debit { amount } } } } } }';
+    const query =
+      'query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { journalEntries { id lines { account { code name } debit { amount } } } } } }';
     const reps = (n: number) => completed.slice(0, n).map((order) => ({ __typename: 'Order', id: order.id }));
     const ten = await commandsFor(query, reps(10), principals.analyst);
     const hundred = await commandsFor(query, reps(100), principals.analyst);
@@ -120,7 +129,10 @@ describe('batching', () => {
 
   test('Customer.lifetimeValue costs one merged-id lookup and one aggregate for 10 and for 100 customers', async () => {
     const query = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Customer { lifetimeValue { amount currency } } } }';
-    const reps = (n: number) => retailDataset().customers.slice(0, n).map((customer) => ({ __typename: 'Customer', id: customer.id }));
+    const reps = (n: number) =>
+      retailDataset()
+        .customers.slice(0, n)
+        .map((customer) => ({ __typename: 'Customer', id: customer.id }));
     const ten = await commandsFor(query, reps(10), principals.analyst);
     const hundred = await commandsFor(query, reps(100), principals.analyst);
     assert.equal(ten.commands, 2);
@@ -129,7 +141,11 @@ describe('batching', () => {
 
   test('accounts with their balances in both currencies cost two commands', async () => {
     const before = await dbCommands(subgraph);
-    const response = await subgraph.request<{ accounts: unknown[] }>('{ accounts { code usd: balance { amount } eur: balance(currency: EUR) { amount } balances { currency } } }', {}, principals.admin);
+    const response = await subgraph.request<{ accounts: unknown[] }>(
+      '{ accounts { code usd: balance { amount } eur: balance(currency: EUR) { amount } balances { currency } } }',
+      {},
+      principals.admin,
+    );
     assert.equal(response.data?.accounts.length, 13); // the chart, with 2050 goods received not invoiced, 5200 payment processing fees and 5300 chargeback losses
     assert.equal((await dbCommands(subgraph)) - before, 2);
   });

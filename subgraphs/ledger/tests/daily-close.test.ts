@@ -29,20 +29,37 @@ interface ExportJson {
   readonly currency: string;
   readonly entryCount: number;
   readonly controlTotal: MoneyJson;
-  readonly lines: readonly { account: { code: string }; location: { id: string } | null; channel: string | null; debit: MoneyJson; credit: MoneyJson; sourceLines: number }[];
+  readonly lines: readonly {
+    account: { code: string };
+    location: { id: string } | null;
+    channel: string | null;
+    debit: MoneyJson;
+    credit: MoneyJson;
+    sourceLines: number;
+  }[];
   readonly csv: string;
   readonly json: string;
 }
 
 const close = (date: string, idempotencyKey: string, principal: Principal = principals.admin, currency = 'USD') =>
-  subgraph.request<{ closeLedgerDay: { date: string; closedAt: string; closedBy: string; journalExport: { batchId: string } } }>(CLOSE, { input: { date, currency, idempotencyKey } }, principal);
+  subgraph.request<{ closeLedgerDay: { date: string; closedAt: string; closedBy: string; journalExport: { batchId: string } } }>(
+    CLOSE,
+    { input: { date, currency, idempotencyKey } },
+    principal,
+  );
 const journalExport = (date: string, currency = 'USD') => subgraph.request<{ journalExport: ExportJson }>(EXPORT, { date, c: currency }, principals.analyst);
 
 /** Per account, debits and credits posted in [start, end): the trial balance at the day's end minus the one before it began. */
 async function trialMovement(date: string, currency = 'USD'): Promise<Map<string, { debit: bigint; credit: bigint }>> {
   const at = async (asOf: Date) => {
-    const response = await subgraph.request<{ trialBalance: { lines: { account: { code: string }; debit: MoneyJson; credit: MoneyJson }[] } }>(TRIAL, { asOf: asOf.toISOString(), c: currency }, principals.analyst);
-    return new Map(response.data!.trialBalance.lines.map((line) => [line.account.code, { debit: BigInt(line.debit.minorUnits), credit: BigInt(line.credit.minorUnits) }]));
+    const response = await subgraph.request<{ trialBalance: { lines: { account: { code: string }; debit: MoneyJson; credit: MoneyJson }[] } }>(
+      TRIAL,
+      { asOf: asOf.toISOString(), c: currency },
+      principals.analyst,
+    );
+    return new Map(
+      response.data!.trialBalance.lines.map((line) => [line.account.code, { debit: BigInt(line.debit.minorUnits), credit: BigInt(line.credit.minorUnits) }]),
+    );
   };
   const start = new Date(`${date}T00:00:00.000Z`);
   const [before, end] = await Promise.all([at(new Date(start.getTime() - 1)), at(new Date(start.getTime() + 86_400_000 - 1))]);
@@ -89,10 +106,16 @@ describe('daily close and journal export', () => {
       {},
       principals.analyst,
     );
-    assert.deepEqual(served.data?.journalEntries.edges.map((edge) => edge.node), [{ postedAt: '2026-01-07T00:00:00.000Z', originalPostedAt: asked.toISOString() }]);
+    assert.deepEqual(
+      served.data?.journalEntries.edges.map((edge) => edge.node),
+      [{ postedAt: '2026-01-07T00:00:00.000Z', originalPostedAt: asked.toISOString() }],
+    );
     // The closed days' exports did not move: the late posting is not in 2026-01-05.
     const exported = await journalExport('2026-01-05');
-    assert.equal(exported.data?.journalExport.entryCount, await models.entries.countDocuments({ currency: 'USD', postedAt: { $gte: new Date('2026-01-05'), $lt: new Date('2026-01-06') } }));
+    assert.equal(
+      exported.data?.journalExport.entryCount,
+      await models.entries.countDocuments({ currency: 'USD', postedAt: { $gte: new Date('2026-01-05'), $lt: new Date('2026-01-06') } }),
+    );
   });
 
   test("a closed day's export sums, per account, to exactly that day's movement in the trial balance, and balances", async () => {
@@ -110,13 +133,16 @@ describe('daily close and journal export', () => {
     for (const line of report.lines) {
       const debit = BigInt(line.debit.minorUnits);
       const credit = BigInt(line.credit.minorUnits);
-      assert.equal((debit > 0n) !== (credit > 0n), true, 'every export line is one-sided');
+      assert.equal(debit > 0n !== credit > 0n, true, 'every export line is one-sided');
       const sum = perAccount.get(line.account.code) ?? { debit: 0n, credit: 0n };
       perAccount.set(line.account.code, { debit: sum.debit + debit, credit: sum.credit + credit });
       debits += debit;
       credits += credit;
     }
-    assert.ok(report.lines.some((line) => line.account.code === '1100' && line.channel && line.location), 'captures are split per channel and store');
+    assert.ok(
+      report.lines.some((line) => line.account.code === '1100' && line.channel && line.location),
+      'captures are split per channel and store',
+    );
     assert.deepEqual(perAccount, await trialMovement(date));
     assert.equal(debits, credits);
     assert.equal(BigInt(report.controlTotal.minorUnits), debits);
@@ -129,8 +155,14 @@ describe('daily close and journal export', () => {
     assert.equal(json.batchId, report.batchId);
     assert.equal(json.lines.length, report.lines.length);
     const cents = (decimal: string) => BigInt(decimal.replace('.', ''));
-    assert.equal(json.lines.reduce((sum, line) => sum + cents(line.debit), 0n), cents(json.controlTotal));
-    assert.equal(json.lines.reduce((sum, line) => sum + cents(line.credit), 0n), cents(json.controlTotal));
+    assert.equal(
+      json.lines.reduce((sum, line) => sum + cents(line.debit), 0n),
+      cents(json.controlTotal),
+    );
+    assert.equal(
+      json.lines.reduce((sum, line) => sum + cents(line.credit), 0n),
+      cents(json.controlTotal),
+    );
   });
 
   test('each close publishes ledger.business-day-closed exactly once, from the write that took its export', async () => {
@@ -139,7 +171,10 @@ describe('daily close and journal export', () => {
     const closedDays = await models.closedDays.countDocuments();
     while ((await published()).length < closedDays && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
     const events = await published();
-    assert.deepEqual(events.map((event) => event['idempotencyKey']).sort(), (await models.closedDays.find().lean()).map((day) => `business-day-closed:${day._id}`).sort());
+    assert.deepEqual(
+      events.map((event) => event['idempotencyKey']).sort(),
+      (await models.closedDays.find().lean()).map((day) => `business-day-closed:${day._id}`).sort(),
+    );
     assert.equal(await models.closedDays.countDocuments({ 'pendingEvents.id': { $exists: true } }), 0);
   });
 

@@ -27,8 +27,13 @@ function movement(
   valuation: { unitCostMinor: number; currency: CurrencyCode } | null,
 ): EnvelopeOf<typeof TOPIC> {
   const data: StockMovementRecorded = {
-    movementId, sku: 'SKU-0001-01', locationId: valuation?.currency === 'EUR' ? 'loc_ber01' : 'loc_nyc01', movementType,
-    quantity: Math.abs(quantityDelta), quantityDelta, onHandAfter: 50,
+    movementId,
+    sku: 'SKU-0001-01',
+    locationId: valuation?.currency === 'EUR' ? 'loc_ber01' : 'loc_nyc01',
+    movementType,
+    quantity: Math.abs(quantityDelta),
+    quantityDelta,
+    onHandAfter: 50,
     ...(valuation ?? {}),
   };
   return envelopeOf(TOPIC, data, `movement:${movementId}`);
@@ -45,11 +50,22 @@ async function drainInventory(): Promise<void> {
 const movementEntries = () => rig.models.entries.find({ 'source.type': 'STOCK_MOVEMENT' }).setOptions(INT64_AS_BIGINT).lean<JournalEntryRecord[]>();
 
 const DEAD_LETTERS = 'query { deadLetters { id consumer topic eventId errorMessage deliveries } }';
-interface DeadLetterJson { id: string; consumer: string; topic: string; eventId: string; errorMessage: string; deliveries: number }
-const deadLetters = async (): Promise<DeadLetterJson[]> => (await rig.subgraph.request<{ deadLetters: DeadLetterJson[] }>(DEAD_LETTERS, {}, principals.analyst)).data!.deadLetters;
+interface DeadLetterJson {
+  id: string;
+  consumer: string;
+  topic: string;
+  eventId: string;
+  errorMessage: string;
+  deliveries: number;
+}
+const deadLetters = async (): Promise<DeadLetterJson[]> =>
+  (await rig.subgraph.request<{ deadLetters: DeadLetterJson[] }>(DEAD_LETTERS, {}, principals.analyst)).data!.deadLetters;
 
-const TRIAL_BALANCE = 'query($c: CurrencyCode!) { trialBalance(currency: $c) { balanced totalDebit { minorUnits } totalCredit { minorUnits } lines { account { code } balance { minorUnits } } } }';
-interface TrialBalanceJson { trialBalance: { balanced: boolean; totalDebit: MoneyJson; totalCredit: MoneyJson; lines: { account: { code: string }; balance: MoneyJson }[] } }
+const TRIAL_BALANCE =
+  'query($c: CurrencyCode!) { trialBalance(currency: $c) { balanced totalDebit { minorUnits } totalCredit { minorUnits } lines { account { code } balance { minorUnits } } } }';
+interface TrialBalanceJson {
+  trialBalance: { balanced: boolean; totalDebit: MoneyJson; totalCredit: MoneyJson; lines: { account: { code: string }; balance: MoneyJson }[] };
+}
 
 describe('inventory value posted from stock movements', () => {
   test('each movement type posts its rule exactly once, balanced, even when every event is published twice', async () => {
@@ -113,9 +129,16 @@ describe('inventory value posted from stock movements', () => {
     await drainInventory();
     const letters = await deadLetters();
     const letter = letters.find((candidate) => candidate.eventId === unvalued.id)!;
-    assert.deepEqual({ consumer: letter.consumer, topic: letter.topic, deliveries: letter.deliveries }, { consumer: LEDGER_CONSUMERS.inventory, topic: TOPIC, deliveries: 3 });
+    assert.deepEqual(
+      { consumer: letter.consumer, topic: letter.topic, deliveries: letter.deliveries },
+      { consumer: LEDGER_CONSUMERS.inventory, topic: TOPIC, deliveries: 3 },
+    );
     assert.match(letter.errorMessage, /no unitCostMinor and currency \(version 1\)/);
-    assert.equal(letters.some((candidate) => candidate.eventId === unvaluedSale.id), false, 'a sale posts nothing here, valued or not');
+    assert.equal(
+      letters.some((candidate) => candidate.eventId === unvaluedSale.id),
+      false,
+      'a sale posts nothing here, valued or not',
+    );
     assert.equal(await rig.models.entries.countDocuments({ 'source.id': { $in: ['mov_v1_damage', 'mov_v1_sale'] } }), 0);
   });
 

@@ -1,5 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { connectJetStreamBus, createEnvelope, openConsumerProbe, type ConsumerProbe, type EnvelopeOf, type EventBus, type Money, type Topic, type TopicPayload } from '@mesh/events';
+import {
+  connectJetStreamBus,
+  createEnvelope,
+  openConsumerProbe,
+  type ConsumerProbe,
+  type EnvelopeOf,
+  type EventBus,
+  type Money,
+  type Topic,
+  type TopicPayload,
+} from '@mesh/events';
 import { startNatsServer, type TestNatsServer } from '@mesh/mesh-runner';
 import { retailDataset } from '@mesh/seed-data';
 import { startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
@@ -29,7 +39,12 @@ export async function startLedgerEventRig(): Promise<LedgerEventRig> {
   const [nats, database] = await Promise.all([startNatsServer(), startTestDatabase()]);
   const dbName = `test_ledger_events_${randomUUID().slice(0, 8)}`;
   const launch = async () => {
-    const subgraph = await startTestSubgraph(createLedgerSubgraph({ consumerDelivery: TEST_DELIVERY, consumerLeaseMs: 5000 }), { mongoUri: database.uri, natsUrl: nats.url, dbName, seed: false });
+    const subgraph = await startTestSubgraph(createLedgerSubgraph({ consumerDelivery: TEST_DELIVERY, consumerLeaseMs: 5000 }), {
+      mongoUri: database.uri,
+      natsUrl: nats.url,
+      dbName,
+      seed: false,
+    });
     return { subgraph, models: createLedgerModels(subgraph.connection) };
   };
   const first = await launch();
@@ -63,7 +78,12 @@ export async function startLedgerEventRig(): Promise<LedgerEventRig> {
 export const usd = (minorUnits: number): Money => ({ minorUnits, currency: 'USD' });
 
 /** Builds an envelope of `type` with the given fact key (and a fresh envelope id each call). */
-export function envelopeOf<T extends Topic>(type: T, data: TopicPayload<T>, idempotencyKey: string, options: { correlationId?: string; occurredAt?: string } = {}): EnvelopeOf<T> {
+export function envelopeOf<T extends Topic>(
+  type: T,
+  data: TopicPayload<T>,
+  idempotencyKey: string,
+  options: { correlationId?: string; occurredAt?: string } = {},
+): EnvelopeOf<T> {
   return createEnvelope(type, data, {
     idempotencyKey,
     correlationId: options.correlationId ?? `corr-${idempotencyKey}`,
@@ -102,7 +122,10 @@ export async function drainOrders(rig: LedgerEventRig): Promise<void> {
 
 /** Sum of debits and of credits of an entry's lines. */
 export function totals(entry: { lines: { debitMinor: bigint; creditMinor: bigint }[] }): { debit: bigint; credit: bigint } {
-  return entry.lines.reduce((sum, line) => ({ debit: sum.debit + BigInt(line.debitMinor), credit: sum.credit + BigInt(line.creditMinor) }), { debit: 0n, credit: 0n });
+  return entry.lines.reduce((sum, line) => ({ debit: sum.debit + BigInt(line.debitMinor), credit: sum.credit + BigInt(line.creditMinor) }), {
+    debit: 0n,
+    credit: 0n,
+  });
 }
 
 /** An entry's lines as `code:D|C:amount` strings, for exact comparisons. */

@@ -5,7 +5,11 @@ import { drainOrders, envelopeOf, startLedgerEventRig, usd, type LedgerEventRig 
 
 const LIVE_KPIS = `{ liveKpis { id orderPlacedToLedger { count sumSeconds p50Seconds p99Seconds } ledgerConsumerBacklog } }`;
 interface LiveKpisJson {
-  liveKpis: { id: string; orderPlacedToLedger: { count: number; sumSeconds: number; p50Seconds: number | null; p99Seconds: number | null }; ledgerConsumerBacklog: number };
+  liveKpis: {
+    id: string;
+    orderPlacedToLedger: { count: number; sumSeconds: number; p50Seconds: number | null; p99Seconds: number | null };
+    ledgerConsumerBacklog: number;
+  };
 }
 
 let rig: LedgerEventRig;
@@ -30,9 +34,16 @@ describe("the ledger's live KPIs in the graph", () => {
     const placed = envelopeOf(
       'order.order-placed',
       {
-        orderId: 'ord_kpi_1', orderNumber: 'W-KPI-1', channel: 'WEB', locationId: 'loc_wh_nj', fulfillment: { type: 'SHIP', locationId: 'loc_wh_nj' },
+        orderId: 'ord_kpi_1',
+        orderNumber: 'W-KPI-1',
+        channel: 'WEB',
+        locationId: 'loc_wh_nj',
+        fulfillment: { type: 'SHIP', locationId: 'loc_wh_nj' },
         lines: [{ lineNumber: 1, sku: 'SKU-0001-03', quantity: 1, unitPrice: usd(5099), tax: usd(408), lineTotal: usd(5507) }],
-        subtotal: usd(5099), tax: usd(408), total: usd(5507), status: 'PLACED',
+        subtotal: usd(5099),
+        tax: usd(408),
+        total: usd(5507),
+        status: 'PLACED',
       },
       'order:ord_kpi_1:placed',
       { occurredAt },
@@ -59,7 +70,8 @@ describe("the ledger's live KPIs in the graph", () => {
   });
 
   test('the live KPIs need events:read', async () => {
-    const code = async (principal: Parameters<LedgerEventRig['subgraph']['request']>[2]) => (await rig.subgraph.request(LIVE_KPIS, {}, principal)).errors?.[0]?.extensions?.['code'];
+    const code = async (principal: Parameters<LedgerEventRig['subgraph']['request']>[2]) =>
+      (await rig.subgraph.request(LIVE_KPIS, {}, principal)).errors?.[0]?.extensions?.['code'];
     assert.equal(await code(principals.associate), 'FORBIDDEN');
     assert.equal(await code(principals.anonymous), 'UNAUTHENTICATED');
     assert.equal(await code(principals.admin), undefined);

@@ -44,13 +44,24 @@ const seen: AnyEnvelope[] = [];
 
 before(async () => {
   [database, nats] = await Promise.all([startTestDatabase(), startNatsServer()]);
-  ledger = await startTestSubgraph(createLedgerSubgraph({ consumerDelivery: { maxDeliver: 2, backoffMs: [50] } }), { mongoUri: database.uri, natsUrl: nats.url, seed: false });
-  inventory = await startTestSubgraph(createInventorySubgraph({ relayIntervalMs: 50, orderEventsDelivery: { maxDeliver: 2, backoffMs: [100] } }), { mongoUri: database.uri, natsUrl: nats.url });
+  ledger = await startTestSubgraph(createLedgerSubgraph({ consumerDelivery: { maxDeliver: 2, backoffMs: [50] } }), {
+    mongoUri: database.uri,
+    natsUrl: nats.url,
+    seed: false,
+  });
+  inventory = await startTestSubgraph(createInventorySubgraph({ relayIntervalMs: 50, orderEventsDelivery: { maxDeliver: 2, backoffMs: [100] } }), {
+    mongoUri: database.uri,
+    natsUrl: nats.url,
+  });
   // Stands in for the order domain: publishes its events and watches inventory's answers.
   orderDomain = await connectJetStreamBus({ servers: nats.url, name: 'order-domain-stand-in' });
-  await orderDomain.subscribe(['inventory.stock-reserved', 'inventory.reservation-committed', 'inventory.stock-reservation-rejected'], 'order-test-watcher', (envelope) => {
-    seen.push(envelope);
-  });
+  await orderDomain.subscribe(
+    ['inventory.stock-reserved', 'inventory.reservation-committed', 'inventory.stock-reservation-rejected'],
+    'order-test-watcher',
+    (envelope) => {
+      seen.push(envelope);
+    },
+  );
 });
 after(async () => {
   await orderDomain?.close();
@@ -85,7 +96,18 @@ describe('dead letters of every consumer of the mesh', () => {
     );
     const shipped = createEnvelope(
       'order.order-status-changed',
-      { orderId, from: 'CONFIRMED', to: 'SHIPPED', fulfillment: { type: 'SHIP', channel: 'WEB', locationId: 'loc_wh_nj', currency: 'USD', lines: [{ sku: 'SKU-0001-03', quantity: 1, unitCostMinor: 2295 }] } },
+      {
+        orderId,
+        from: 'CONFIRMED',
+        to: 'SHIPPED',
+        fulfillment: {
+          type: 'SHIP',
+          channel: 'WEB',
+          locationId: 'loc_wh_nj',
+          currency: 'USD',
+          lines: [{ sku: 'SKU-0001-03', quantity: 1, unitCostMinor: 2295 }],
+        },
+      },
       { causedBy: placed, idempotencyKey: `order:${orderId}:status:SHIPPED` },
     );
 
@@ -130,15 +152,26 @@ describe('dead letters of every consumer of the mesh', () => {
     // published everything recorded (no queued level change or reservation event left), and a marker published after that has
     // reached the watcher, which takes the stream in order: a second commit would be before it.
     const claim = `inventory-order-events|${shipped.type}:${shipped.idempotencyKey}`;
-    await waitFor(async () => (await inventory.connection.collection<{ _id: string; state: string }>('processed_events').findOne({ _id: claim }))?.state === 'DONE', 'inventory to finish the replayed event');
+    await waitFor(
+      async () => (await inventory.connection.collection<{ _id: string; state: string }>('processed_events').findOne({ _id: claim }))?.state === 'DONE',
+      'inventory to finish the replayed event',
+    );
     const queued = async () =>
       (await inventory.connection.collection('stock_levels').countDocuments({ 'changes.id': { $exists: true } })) +
       (await inventory.connection.collection('reservations').countDocuments({ 'pendingEvents.id': { $exists: true } }));
     await waitFor(async () => (await queued()) === 0, "inventory's relay to publish what it recorded");
-    const marker = createEnvelope('inventory.reservation-committed', { reservationId: 'res_marker', orderId: 'ord_marker', locationId: 'loc_marker', lines: [], movementIds: [] }, { correlationId: 'marker', idempotencyKey: 'marker:committed' });
+    const marker = createEnvelope(
+      'inventory.reservation-committed',
+      { reservationId: 'res_marker', orderId: 'ord_marker', locationId: 'loc_marker', lines: [], movementIds: [] },
+      { correlationId: 'marker', idempotencyKey: 'marker:committed' },
+    );
     await orderDomain.publish(marker);
     await waitFor(() => seen.some((event) => event.id === marker.id), 'the marker');
-    assert.equal(seen.filter((event) => event.type === 'inventory.reservation-committed' && event.data.orderId === orderId).length, 1, 'committed exactly once');
+    assert.equal(
+      seen.filter((event) => event.type === 'inventory.reservation-committed' && event.data.orderId === orderId).length,
+      1,
+      'committed exactly once',
+    );
     assert.deepEqual(await letters({ domain: 'INVENTORY' }), []);
     assert.equal((await letters({ domain: 'LEDGER' })).length, 1, "the ledger's letter stays until it is replayed");
   });

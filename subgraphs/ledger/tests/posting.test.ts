@@ -21,19 +21,30 @@ before(async () => {
 after(() => bed?.close());
 
 async function balance(code: string, currency = 'USD'): Promise<bigint> {
-  const response = await subgraph.request<{ account: { balance: MoneyJson } }>('query($code: ID!, $c: CurrencyCode!) { account(code: $code) { balance(currency: $c) { minorUnits } } }', { code, c: currency }, principals.admin);
+  const response = await subgraph.request<{ account: { balance: MoneyJson } }>(
+    'query($code: ID!, $c: CurrencyCode!) { account(code: $code) { balance(currency: $c) { minorUnits } } }',
+    { code, c: currency },
+    principals.admin,
+  );
   return BigInt(response.data!.account.balance.minorUnits);
 }
 
 async function trialTotals(currency = 'USD'): Promise<{ debit: bigint; credit: bigint; balanced: boolean }> {
-  const response = await subgraph.request<{ trialBalance: { totalDebit: MoneyJson; totalCredit: MoneyJson; balanced: boolean } }>('query($c: CurrencyCode!) { trialBalance(currency: $c) { totalDebit { minorUnits } totalCredit { minorUnits } balanced } }', { c: currency }, principals.analyst);
+  const response = await subgraph.request<{ trialBalance: { totalDebit: MoneyJson; totalCredit: MoneyJson; balanced: boolean } }>(
+    'query($c: CurrencyCode!) { trialBalance(currency: $c) { totalDebit { minorUnits } totalCredit { minorUnits } balanced } }',
+    { c: currency },
+    principals.analyst,
+  );
   const report = response.data!.trialBalance;
   return { debit: BigInt(report.totalDebit.minorUnits), credit: BigInt(report.totalCredit.minorUnits), balanced: report.balanced };
 }
 
 /** A snapshot of everything a posting could write. */
 async function ledgerState(): Promise<string> {
-  const [entries, balances] = await Promise.all([models.entries.countDocuments(), models.balances.find({}, { debitMinor: 1, creditMinor: 1 }).sort({ _id: 1 }).lean()]);
+  const [entries, balances] = await Promise.all([
+    models.entries.countDocuments(),
+    models.balances.find({}, { debitMinor: 1, creditMinor: 1 }).sort({ _id: 1 }).lean(),
+  ]);
   return JSON.stringify({ entries, balances }, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
 }
 
@@ -77,16 +88,39 @@ describe('posting journal entries', () => {
       { ...base, lines: [base.lines[0]!, { accountCode: '4000', debitMinor: 0, creditMinor: 99 }] },
       { ...base, lines: [base.lines[0]!] },
       { ...base, lines: [base.lines[0]!, { accountCode: '4000', debitMinor: 100, creditMinor: 100 }] },
-      { ...base, lines: [{ accountCode: '1000', debitMinor: 0, creditMinor: 0 }, { accountCode: '4000', debitMinor: 0, creditMinor: 0 }] },
-      { ...base, lines: [{ accountCode: '1000', debitMinor: 100.5, creditMinor: 0 }, { accountCode: '4000', debitMinor: 0, creditMinor: 100.5 }] },
-      { ...base, lines: [{ accountCode: '1000', debitMinor: -100, creditMinor: 0 }, { accountCode: '4000', debitMinor: -100, creditMinor: 0 }] },
+      {
+        ...base,
+        lines: [
+          { accountCode: '1000', debitMinor: 0, creditMinor: 0 },
+          { accountCode: '4000', debitMinor: 0, creditMinor: 0 },
+        ],
+      },
+      {
+        ...base,
+        lines: [
+          { accountCode: '1000', debitMinor: 100.5, creditMinor: 0 },
+          { accountCode: '4000', debitMinor: 0, creditMinor: 100.5 },
+        ],
+      },
+      {
+        ...base,
+        lines: [
+          { accountCode: '1000', debitMinor: -100, creditMinor: 0 },
+          { accountCode: '4000', debitMinor: -100, creditMinor: 0 },
+        ],
+      },
       { ...base, lines: [base.lines[0]!, { accountCode: '9999', debitMinor: 0, creditMinor: 100 }] },
       { ...base, source: { type: 'source.type', id: 'x' } },
       { ...base, source: { type: 'TEST_SALE', id: '$gt' } },
       { ...base, source: { type: 'REVERSAL', id: 'je_open_usd' } },
       { ...base, memo: '   ' },
     ];
-    for (const input of malformed) await assert.rejects(postJournalEntry(models, input), isBadInput, JSON.stringify(input, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)));
+    for (const input of malformed)
+      await assert.rejects(
+        postJournalEntry(models, input),
+        isBadInput,
+        JSON.stringify(input, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)),
+      );
     assert.equal(await ledgerState(), before);
   });
 
@@ -133,7 +167,11 @@ describe('posting journal entries', () => {
   test('a correction is a reversing entry: the original stays, balances and lifetime value go back, and it reverses once', async () => {
     const order = retailDataset().orders.find((candidate) => candidate.status === 'COMPLETED' && candidate.currency === 'EUR')!;
     const ltv = async () => {
-      const response = await subgraph.request<{ _entities: { lifetimeValue: MoneyJson[] }[] }>('query($r: [_Any!]!) { _entities(representations: $r) { ... on Customer { lifetimeValue { minorUnits currency } } } }', { r: [{ __typename: 'Customer', id: order.customerId }] }, principals.analyst);
+      const response = await subgraph.request<{ _entities: { lifetimeValue: MoneyJson[] }[] }>(
+        'query($r: [_Any!]!) { _entities(representations: $r) { ... on Customer { lifetimeValue { minorUnits currency } } } }',
+        { r: [{ __typename: 'Customer', id: order.customerId }] },
+        principals.analyst,
+      );
       return BigInt(response.data!._entities[0]!.lifetimeValue.find((value) => value.currency === 'EUR')?.minorUnits ?? '0');
     };
     const [clearing, value] = [await balance('1100', 'EUR'), await ltv()];
@@ -147,7 +185,10 @@ describe('posting journal entries', () => {
     assert.equal(await ltv(), value - BigInt(order.totals.totalMinor));
     assert.deepEqual(await models.entries.findById(`je_${order.id}_capture`).setOptions({ useBigInt64: true }).lean(), original);
     assert.equal((await trialTotals('EUR')).balanced, true);
-    await assert.rejects(reverseJournalEntry(models, { entryId: 'je_missing', correlationId: 'test' }), (error: unknown) => error instanceof GraphQLError && error.extensions['code'] === 'NOT_FOUND');
+    await assert.rejects(
+      reverseJournalEntry(models, { entryId: 'je_missing', correlationId: 'test' }),
+      (error: unknown) => error instanceof GraphQLError && error.extensions['code'] === 'NOT_FOUND',
+    );
   });
 });
 
@@ -174,11 +215,15 @@ describe('crash repair', () => {
     if (!database.kind.startsWith('embedded')) return t.skip('documents examined are counted by the embedded server');
     await models.entries.create(crashedEntry('crashed-swept', 300n));
     await models.balances.updateOne({ _id: '1000|USD' }, { $inc: { debitMinor: 300n }, $push: { pendingEntryIds: 'je_crashed-swept' } });
-    const stats = async () => (await subgraph.connection.db!.command({ meshQueryStats: 1 }))['namespaces'][`${subgraph.connection.db!.databaseName}.account_balances`];
+    const stats = async () =>
+      (await subgraph.connection.db!.command({ meshQueryStats: 1 }))['namespaces'][`${subgraph.connection.db!.databaseName}.account_balances`];
     const everyBalance = await models.balances.countDocuments();
     await subgraph.connection.db!.command({ meshQueryStats: 1, reset: true });
     const pending = await models.balances.find({ 'pendingEntryIds.0': { $exists: true } }, { _id: 1 }).lean();
-    assert.deepEqual(pending.map((balance) => balance._id), ['1000|USD']);
+    assert.deepEqual(
+      pending.map((balance) => balance._id),
+      ['1000|USD'],
+    );
     assert.ok(everyBalance > 10, `the ledger holds ${everyBalance} balances`);
     assert.equal((await stats()).lastPlan, 'pendingEntryIds.0_1');
     assert.equal((await stats()).docsExamined, 1);

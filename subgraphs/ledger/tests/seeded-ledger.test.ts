@@ -46,9 +46,14 @@ const journalUnderTest = () => [...retailDataset().journalEntries, ...orderPosti
 describe('the seeded ledger', () => {
   for (const currency of ['USD', 'EUR'] as const) {
     test(`the ${currency} trial balance is balanced and its totals equal the sum of the seed lines`, async () => {
-      const seedLines = journalUnderTest().filter((entry) => entry.currency === currency).flatMap((entry) => entry.lines);
+      const seedLines = journalUnderTest()
+        .filter((entry) => entry.currency === currency)
+        .flatMap((entry) => entry.lines);
       const expected = seedLines.reduce((sum, line) => sum + BigInt(line.debitMinor), 0n);
-      assert.equal(expected, seedLines.reduce((sum, line) => sum + BigInt(line.creditMinor), 0n));
+      assert.equal(
+        expected,
+        seedLines.reduce((sum, line) => sum + BigInt(line.creditMinor), 0n),
+      );
       const response = await subgraph.request<TrialBalanceJson>(TRIAL_BALANCE, { currency }, principals.analyst);
       assert.equal(response.errors, undefined);
       const report = response.data!.trialBalance;
@@ -98,7 +103,9 @@ describe('the seeded ledger', () => {
       assert.equal(inventory.balance.minorUnits, stockValue[currency].toString(), `${currency} inventory at cost`);
       assert.equal(inventory.account.balance.minorUnits, stockValue[currency].toString(), `${currency} stored balance`);
     }
-    const openings = await subgraph.request<{ journalEntries: { edges: { node: { currency: string; lines: { account: { code: string }; debit: MoneyJson; credit: MoneyJson }[] } }[] } }>(
+    const openings = await subgraph.request<{
+      journalEntries: { edges: { node: { currency: string; lines: { account: { code: string }; debit: MoneyJson; credit: MoneyJson }[] } }[] };
+    }>(
       '{ journalEntries(filter: { sourceType: "OPENING_BALANCE" }, first: 10) { edges { node { currency lines { account { code } debit { minorUnits } credit { minorUnits } } } } } }',
       {},
       principals.analyst,
@@ -106,7 +113,10 @@ describe('the seeded ledger', () => {
     const entries = openings.data!.journalEntries.edges.map(({ node }) => node);
     assert.deepEqual(entries.map((entry) => entry.currency).sort(), ['EUR', 'USD']);
     for (const entry of entries) {
-      assert.deepEqual(entry.lines.map((line) => line.account.code), ['1300', '3000']);
+      assert.deepEqual(
+        entry.lines.map((line) => line.account.code),
+        ['1300', '3000'],
+      );
       assert.equal(entry.lines[0]!.debit.minorUnits, entry.lines[1]!.credit.minorUnits);
     }
   });
@@ -125,12 +135,18 @@ describe('the seeded ledger', () => {
     const captured = new Map<string, bigint>();
     let after: string | null = null;
     for (let page = 0; page < 100; page++) {
-      const response: { data?: { journalEntries: { edges: { node: { order: { id: string }; currency: string; lines: { account: { code: string }; debit: MoneyJson; credit: MoneyJson }[] } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } | null } =
-        await subgraph.request(
-          'query($after: String) { journalEntries(filter: { sourceType: "ORDER_CAPTURED" }, first: 100, after: $after) { edges { node { order { id } currency lines { account { code } debit { minorUnits } credit { minorUnits } } } } pageInfo { hasNextPage endCursor } } }',
-          { after },
-          principals.analyst,
-        );
+      const response: {
+        data?: {
+          journalEntries: {
+            edges: { node: { order: { id: string }; currency: string; lines: { account: { code: string }; debit: MoneyJson; credit: MoneyJson }[] } }[];
+            pageInfo: { hasNextPage: boolean; endCursor: string | null };
+          };
+        } | null;
+      } = await subgraph.request(
+        'query($after: String) { journalEntries(filter: { sourceType: "ORDER_CAPTURED" }, first: 100, after: $after) { edges { node { order { id } currency lines { account { code } debit { minorUnits } credit { minorUnits } } } } pageInfo { hasNextPage endCursor } } }',
+        { after },
+        principals.analyst,
+      );
       for (const { node } of response.data!.journalEntries.edges) {
         const debit = node.lines.filter((line) => line.account.code === '1100').reduce((sum, line) => sum + BigInt(line.debit.minorUnits), 0n);
         assert.equal(captured.has(node.order.id), false, `${node.order.id} is captured once`);
@@ -149,14 +165,23 @@ describe('the seeded ledger', () => {
 
   test("an order's journal entries are its capture and its cost of goods, oldest first, sharing its correlation id", async () => {
     const order = retailDataset().orders.find((candidate) => candidate.status === 'COMPLETED')!;
-    const response = await subgraph.request<{ _entities: { journalEntries: { id: string; source: { type: string }; correlationId: string; customerId: string; location: { id: string } }[] }[] }>(
+    const response = await subgraph.request<{
+      _entities: { journalEntries: { id: string; source: { type: string }; correlationId: string; customerId: string; location: { id: string } }[] }[];
+    }>(
       'query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { journalEntries { id source { type } correlationId customerId location { id } } } } }',
       { r: [{ __typename: 'Order', id: order.id }] },
       principals.analyst,
     );
     const entries = response.data!._entities[0]!.journalEntries;
-    assert.deepEqual(entries.map((entry) => entry.source.type), ['ORDER_CAPTURED', 'ORDER_FULFILLED']);
-    assert.ok(entries.every((entry) => entry.correlationId === order.correlationId && entry.customerId === order.customerId && entry.location.id === order.fulfillment.locationId));
+    assert.deepEqual(
+      entries.map((entry) => entry.source.type),
+      ['ORDER_CAPTURED', 'ORDER_FULFILLED'],
+    );
+    assert.ok(
+      entries.every(
+        (entry) => entry.correlationId === order.correlationId && entry.customerId === order.customerId && entry.location.id === order.fulfillment.locationId,
+      ),
+    );
   });
 
   test("a customer's lifetime value is the total of their captured orders per currency", async () => {
@@ -167,7 +192,12 @@ describe('the seeded ledger', () => {
     }
     const response = await subgraph.request<{ _entities: { lifetimeValue: MoneyJson[] }[] }>(
       'query($r: [_Any!]!) { _entities(representations: $r) { ... on Customer { lifetimeValue { minorUnits currency } } } }',
-      { r: [{ __typename: 'Customer', id: customer.id }, { __typename: 'Customer', id: 'cus_nobody' }] },
+      {
+        r: [
+          { __typename: 'Customer', id: customer.id },
+          { __typename: 'Customer', id: 'cus_nobody' },
+        ],
+      },
       principals.customer(customer.id),
     );
     assert.equal(response.errors?.length, 1, 'the other customer is refused');
@@ -187,8 +217,19 @@ describe('the seeded ledger', () => {
     const seen: { id: string; postedAt: string }[] = [];
     let after: string | null = null;
     do {
-      const response: { data?: { journalEntries: { edges: { node: { id: string; postedAt: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null }; totalCount: number } } | null } =
-        await subgraph.request('query($f: JournalEntryFilter, $after: String) { journalEntries(filter: $f, first: 3, after: $after) { edges { node { id postedAt } } pageInfo { hasNextPage endCursor } totalCount } }', { f: { customerId }, after }, principals.admin);
+      const response: {
+        data?: {
+          journalEntries: {
+            edges: { node: { id: string; postedAt: string } }[];
+            pageInfo: { hasNextPage: boolean; endCursor: string | null };
+            totalCount: number;
+          };
+        } | null;
+      } = await subgraph.request(
+        'query($f: JournalEntryFilter, $after: String) { journalEntries(filter: $f, first: 3, after: $after) { edges { node { id postedAt } } pageInfo { hasNextPage endCursor } totalCount } }',
+        { f: { customerId }, after },
+        principals.admin,
+      );
       assert.equal(response.data!.journalEntries.totalCount, expected);
       seen.push(...response.data!.journalEntries.edges.map((edge) => edge.node));
       after = response.data!.journalEntries.pageInfo.hasNextPage ? response.data!.journalEntries.pageInfo.endCursor : null;
@@ -200,7 +241,9 @@ describe('the seeded ledger', () => {
   test('a seeded day reconciles: every seeded capture has its posting, per channel and store', async () => {
     const capture = orderPostingsOfPlan().find((entry) => entry.source.type === 'ORDER_CAPTURED')!;
     const date = capture.postedAt.toISOString().slice(0, 10);
-    const response = await subgraph.request<{ reconciliation: { reconciled: boolean; groups: { capturedExpected: MoneyJson; capturedPosted: MoneyJson }[]; mismatches: unknown[] } }>(
+    const response = await subgraph.request<{
+      reconciliation: { reconciled: boolean; groups: { capturedExpected: MoneyJson; capturedPosted: MoneyJson }[]; mismatches: unknown[] };
+    }>(
       'query($d: String!) { reconciliation(date: $d) { reconciled groups { capturedExpected { minorUnits } capturedPosted { minorUnits } } mismatches { orderId } } }',
       { d: date },
       principals.analyst,

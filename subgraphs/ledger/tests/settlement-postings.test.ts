@@ -15,7 +15,14 @@ before(async () => {
 after(() => bed?.close());
 
 const POST = `mutation($input: SettlementPostingsInput!) { postSettlement(input: $input) { id postedAt source { type id } lines { account { code } debit { minorUnits } credit { minorUnits } } } }`;
-type Posted = { postSettlement: { id: string; postedAt: string; source: { type: string; id: string }; lines: { account: { code: string }; debit: MoneyJson; credit: MoneyJson }[] }[] };
+type Posted = {
+  postSettlement: {
+    id: string;
+    postedAt: string;
+    source: { type: string; id: string };
+    lines: { account: { code: string }; debit: MoneyJson; credit: MoneyJson }[];
+  }[];
+};
 
 const settlement = {
   provider: 'stripe',
@@ -56,15 +63,24 @@ describe('settlement postings', () => {
     ]);
     const before = await balances();
     const again = await subgraph.request<Posted>(POST, { input: settlement }, principals.admin);
-    assert.deepEqual(again.data!.postSettlement.map((entry) => entry.id), first.data!.postSettlement.map((entry) => entry.id));
+    assert.deepEqual(
+      again.data!.postSettlement.map((entry) => entry.id),
+      first.data!.postSettlement.map((entry) => entry.id),
+    );
     assert.equal(await balances(), before);
   });
 
   test('a repeated line id (of one kind), a bad id or a caller without ledger:settle posts nothing and gets a stable code', async () => {
     const before = await balances();
-    const fees = [{ lineId: 'dup', amountMinor: '10', occurredAt: '2026-02-02T10:00:00Z' }, { lineId: 'dup', amountMinor: '11', occurredAt: '2026-02-02T10:00:00Z' }];
+    const fees = [
+      { lineId: 'dup', amountMinor: '10', occurredAt: '2026-02-02T10:00:00Z' },
+      { lineId: 'dup', amountMinor: '11', occurredAt: '2026-02-02T10:00:00Z' },
+    ];
     assert.equal(firstCode(await subgraph.request(POST, { input: { ...settlement, settlementId: 'po_2', fees } }, principals.admin)), 'BAD_USER_INPUT');
-    assert.equal(firstCode(await subgraph.request(POST, { input: { ...settlement, settlementId: 'po_4', chargebacks: fees } }, principals.admin)), 'BAD_USER_INPUT');
+    assert.equal(
+      firstCode(await subgraph.request(POST, { input: { ...settlement, settlementId: 'po_4', chargebacks: fees } }, principals.admin)),
+      'BAD_USER_INPUT',
+    );
     assert.equal(firstCode(await subgraph.request(POST, { input: { ...settlement, settlementId: '$bad' } }, principals.admin)), 'BAD_USER_INPUT');
     assert.equal(firstCode(await subgraph.request(POST, { input: { ...settlement, settlementId: 'po_3' } }, principals.analyst)), 'FORBIDDEN');
     assert.equal(await balances(), before);

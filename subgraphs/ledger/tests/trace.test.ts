@@ -7,15 +7,27 @@ import { mergeTraceSteps, type TraceStepInput } from '../src/services/trace.serv
 import { ledgerSubgraph } from '../src/module.js';
 import { firstCode } from './ledger-test-helpers.js';
 
-const step = (at: string, domain: TraceStepInput['domain'], kind: string, reference: string | null = null, summary = kind): TraceStepInput => ({ at, domain, kind, summary, reference });
+const step = (at: string, domain: TraceStepInput['domain'], kind: string, reference: string | null = null, summary = kind): TraceStepInput => ({
+  at,
+  domain,
+  kind,
+  summary,
+  reference,
+});
 
-describe('merging the domains\' trace steps', () => {
+describe("merging the domains' trace steps", () => {
   test('steps from every domain come out in time order, whatever order the lists arrive in', () => {
     const inventory = [step('2026-01-01T10:00:02.000Z', 'INVENTORY', 'stock movement SALE', 'mov_1')];
-    const order = [step('2026-01-01T10:00:00.000Z', 'ORDER', 'order status PLACED', 'ord_1'), step('2026-01-01T10:00:03.000Z', 'ORDER', 'order status SHIPPED', 'ord_1')];
+    const order = [
+      step('2026-01-01T10:00:00.000Z', 'ORDER', 'order status PLACED', 'ord_1'),
+      step('2026-01-01T10:00:03.000Z', 'ORDER', 'order status SHIPPED', 'ord_1'),
+    ];
     const ledger = [step('2026-01-01T10:00:04.000Z', 'LEDGER', 'journal entry posted', 'je_1')];
     const merged = mergeTraceSteps([inventory, order, null, ledger]);
-    assert.deepEqual(merged.map((entry) => entry.reference), ['ord_1', 'mov_1', 'ord_1', 'je_1']);
+    assert.deepEqual(
+      merged.map((entry) => entry.reference),
+      ['ord_1', 'mov_1', 'ord_1', 'je_1'],
+    );
     assert.ok(merged.every((entry) => entry.at instanceof Date));
     assert.deepEqual(mergeTraceSteps([ledger, order, inventory]), merged);
   });
@@ -39,12 +51,18 @@ describe('merging the domains\' trace steps', () => {
       ['LEDGER', 'journal entry posted', 'je_1', 'journal entry posted'],
     ];
     for (const input of [steps, [...steps].reverse(), [steps[3]!, steps[0]!, steps[5]!, steps[1]!, steps[4]!, steps[2]!]]) {
-      assert.deepEqual(mergeTraceSteps([input]).map((entry) => [entry.domain, entry.kind, entry.reference, entry.summary]), expected);
+      assert.deepEqual(
+        mergeTraceSteps([input]).map((entry) => [entry.domain, entry.kind, entry.reference, entry.summary]),
+        expected,
+      );
     }
   });
 
   test('a step whose time is not a date is refused as bad input', () => {
-    assert.throws(() => mergeTraceSteps([[step('yesterday', 'ORDER', 'x')]]), (error: { extensions?: { code?: string } }) => error.extensions?.code === 'BAD_USER_INPUT');
+    assert.throws(
+      () => mergeTraceSteps([[step('yesterday', 'ORDER', 'x')]]),
+      (error: { extensions?: { code?: string } }) => error.extensions?.code === 'BAD_USER_INPUT',
+    );
   });
 });
 
@@ -94,7 +112,11 @@ describe('the ledger as the trace root', () => {
       inventorySteps: [{ at: '2026-01-01T10:00:01.000Z', domain: 'INVENTORY', kind: 'reservation HELD', summary: 'held', reference: 'res_1' }],
       customerSteps: [],
     };
-    const response = await subgraph.request<{ _entities: { steps: { at: string; domain: string; kind: string; reference: string }[] }[] }>(STEPS, { r: [representation] }, principals.analyst);
+    const response = await subgraph.request<{ _entities: { steps: { at: string; domain: string; kind: string; reference: string }[] }[] }>(
+      STEPS,
+      { r: [representation] },
+      principals.analyst,
+    );
     assert.deepEqual(
       response.data?._entities[0]?.steps.map((entry) => [entry.at, entry.domain, entry.kind, entry.reference]),
       [

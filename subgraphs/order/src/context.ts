@@ -1,5 +1,12 @@
 import type { CurrencyCode, RequestContext } from '@mesh/server-kit';
-import type { CreateReturnInput, ExternalOrderInput, PlaceOrderInput, PosTransactionInput, ReceiveReturnInput, RefundPaymentInput } from './__generated__/schema-types.js';
+import type {
+  CreateReturnInput,
+  ExternalOrderInput,
+  PlaceOrderInput,
+  PosTransactionInput,
+  ReceiveReturnInput,
+  RefundPaymentInput,
+} from './__generated__/schema-types.js';
 import { customerOrders } from './customers/customer-orders.service.js';
 import type { OrderStatusUpdateView } from './lifecycle/order-status-update.js';
 import type { OrderCommand } from './lifecycle/order-lifecycle.js';

@@ -21,12 +21,25 @@ const RELAY_IDLE_INTERVAL_MS = 5000;
  *   replica recorded;
  * - the measure of the oldest PENDING order's age (a KPI), every `kpiIntervalMs`.
  */
-export async function startOrderEvents(runtime: OrderRuntime, { bus, connection, logger, config, metrics }: SubgraphResources<OrderSettings, OrderModels>): Promise<Stoppable> {
+export async function startOrderEvents(
+  runtime: OrderRuntime,
+  { bus, connection, logger, config, metrics }: SubgraphResources<OrderSettings, OrderModels>,
+): Promise<Stoppable> {
   const { models, settings } = runtime;
   const outbox = createOutboxModel(connection);
   await outbox.init();
-  const relay = startOutboxRelay({ model: outbox, bus, sources: [pendingEventsSource(models.orders as unknown as Model<WithPendingEvents>)], intervalMs: settings.relayIntervalMs, idleIntervalMs: RELAY_IDLE_INTERVAL_MS, logger });
-  const consumers = await subscribeOrderConsumers(runtime, bus, { concurrency: config.eventConcurrency ?? DEFAULT_EVENT_CONCURRENCY, pokeRelay: () => relay.poke() });
+  const relay = startOutboxRelay({
+    model: outbox,
+    bus,
+    sources: [pendingEventsSource(models.orders as unknown as Model<WithPendingEvents>)],
+    intervalMs: settings.relayIntervalMs,
+    idleIntervalMs: RELAY_IDLE_INTERVAL_MS,
+    logger,
+  });
+  const consumers = await subscribeOrderConsumers(runtime, bus, {
+    concurrency: config.eventConcurrency ?? DEFAULT_EVENT_CONCURRENCY,
+    pokeRelay: () => relay.poke(),
+  });
   const pendingAge = trackOldestPendingOrder(metrics.registry, models, { intervalMs: settings.kpiIntervalMs, logger });
   const decisionFeed = watchDecisionFeed(await runtime.liveFeed(), runtime, logger);
   return {

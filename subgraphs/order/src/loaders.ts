@@ -50,10 +50,16 @@ export function createOrderLoaders(models: OrderModels): OrderLoaders {
     const byNumber = new Map(rows.map((row) => [row.number, row]));
     return numbers.map((number) => byNumber.get(number) ?? null);
   }, loaderOptions());
-  const customerGroups = new DataLoader<string, CustomerGroup>((ids) => loadCustomerGroups(models, ids), { ...loaderOptions(), maxBatchSize: MAX_CUSTOMERS_PER_BATCH });
+  const customerGroups = new DataLoader<string, CustomerGroup>((ids) => loadCustomerGroups(models, ids), {
+    ...loaderOptions(),
+    maxBatchSize: MAX_CUSTOMERS_PER_BATCH,
+  });
   const ordersByCustomer = new DataLoader<CustomerOrdersKey, OrderRecord[], string>(
     async (keys) => {
-      const groups = await groupsOf(customerGroups, keys.map((key) => key.customerId));
+      const groups = await groupsOf(
+        customerGroups,
+        keys.map((key) => key.customerId),
+      );
       const pages = new Map<string, OrderRecord[]>();
       await Promise.all(
         rounds(keys, groups).map(async (round) => {

@@ -39,7 +39,7 @@ export interface OrderRuntime {
 
 export function createOrderRuntime({ settings, models, config, metrics, logger, liveFeed }: SubgraphResources<OrderSettings, OrderModels>): OrderRuntime {
   const secret = secretKey(config.internalSecret);
-  if (!settings.customerUrl) logger.warn('CUSTOMER_URL is not set: orders are priced without the customer\'s loyalty tier');
+  if (!settings.customerUrl) logger.warn("CUSTOMER_URL is not set: orders are priced without the customer's loyalty tier");
   return {
     settings,
     models,

@@ -89,26 +89,44 @@ describe('orders follow customer merges', () => {
 
     const page = (await survivorOrders()).data?._entities[0]?.orders;
     assert.equal(page?.totalCount, expected.length);
-    assert.deepEqual(page?.edges.map((edge) => edge.node.id), expected);
+    assert.deepEqual(
+      page?.edges.map((edge) => edge.node.id),
+      expected,
+    );
     const listed = await orders.request<ListResult>(LIST, { filter: { customerId: SURVIVOR } }, principals.analyst);
     assert.equal(listed.data?.orders.totalCount, expected.length);
-    assert.deepEqual(listed.data?.orders.edges.map((edge) => edge.node.id), expected);
+    assert.deepEqual(
+      listed.data?.orders.edges.map((edge) => edge.node.id),
+      expected,
+    );
   });
 
   test('the survivor, signed in as a customer, sees both sets; so does a token issued for the merged-away id', async () => {
     for (const principal of [principals.customer(SURVIVOR), principals.customer(MERGED)]) {
       const listed = await orders.request<ListResult>(LIST, {}, principal);
       assert.equal(listed.errors, undefined, JSON.stringify(listed.errors));
-      assert.deepEqual(listed.data?.orders.edges.map((edge) => edge.node.id), expected, principal.customerId);
+      assert.deepEqual(
+        listed.data?.orders.edges.map((edge) => edge.node.id),
+        expected,
+        principal.customerId,
+      );
       assert.equal(listed.data?.orders.totalCount, expected.length);
       const page = await survivorOrders(principal);
       assert.equal(page.errors, undefined, JSON.stringify(page.errors));
       assert.equal(page.data?._entities[0]?.orders.totalCount, expected.length);
     }
     const mergedOrder = retailDataset().orders.find((order) => order.customerId === MERGED)!;
-    const one = await orders.request<{ order: { id: string } | null }>('query($id: ID!) { order(id: $id) { id } }', { id: mergedOrder.id }, principals.customer(SURVIVOR));
+    const one = await orders.request<{ order: { id: string } | null }>(
+      'query($id: ID!) { order(id: $id) { id } }',
+      { id: mergedOrder.id },
+      principals.customer(SURVIVOR),
+    );
     assert.equal(one.data?.order?.id, mergedOrder.id);
-    const stranger = await orders.request<{ order: unknown }>('query($id: ID!) { order(id: $id) { id } }', { id: mergedOrder.id }, principals.customer('cus_00042'));
+    const stranger = await orders.request<{ order: unknown }>(
+      'query($id: ID!) { order(id: $id) { id } }',
+      { id: mergedOrder.id },
+      principals.customer('cus_00042'),
+    );
     assert.equal(stranger.errors?.[0]?.extensions?.['code'], 'FORBIDDEN');
   });
 
@@ -123,7 +141,11 @@ describe('orders follow customer merges', () => {
       { correlationId: 'redelivery-test', idempotencyKey: `customer:${MERGED}:merged` },
     );
     // A later, different merge: once it is recorded, the consumer has handled the duplicate before it.
-    const sentinel = createEnvelope('customer.customers-merged', { survivorId: 'cus_00030', mergedId: 'cus_01942', movedIdentityKinds: [] }, { correlationId: 'redelivery-test', idempotencyKey: 'customer:cus_01942:merged' });
+    const sentinel = createEnvelope(
+      'customer.customers-merged',
+      { survivorId: 'cus_00030', mergedId: 'cus_01942', movedIdentityKinds: [] },
+      { correlationId: 'redelivery-test', idempotencyKey: 'customer:cus_01942:merged' },
+    );
     await publisher.publish(duplicate);
     await publisher.publish(sentinel);
     await aliasOf('cus_01942');
@@ -131,15 +153,25 @@ describe('orders follow customer merges', () => {
       (await aliases().find().sort({ _id: 1 }).lean()).filter((alias) => alias._id !== 'cus_01942'),
       aliasBefore,
     );
-    const processedAfter = await processed.find({ _id: { $ne: 'order-customer-merges|customer.customers-merged:customer:cus_01942:merged' } }).sort({ _id: 1 }).lean();
+    const processedAfter = await processed
+      .find({ _id: { $ne: 'order-customer-merges|customer.customers-merged:customer:cus_01942:merged' } })
+      .sort({ _id: 1 })
+      .lean();
     assert.deepEqual(processedAfter, processedBefore);
     const page = (await survivorOrders()).data?._entities[0]?.orders;
-    assert.deepEqual(page?.edges.map((edge) => edge.node.id), expected);
+    assert.deepEqual(
+      page?.edges.map((edge) => edge.node.id),
+      expected,
+    );
   });
 
   test('a chain of merges (A into B, B into C) leaves every id one hop from C, whichever event arrives first', async () => {
     const merged = (mergedId: string, survivorId: string) =>
-      createEnvelope('customer.customers-merged', { survivorId, mergedId, movedIdentityKinds: [] }, { correlationId: 'chain-test', idempotencyKey: `customer:${mergedId}:merged` });
+      createEnvelope(
+        'customer.customers-merged',
+        { survivorId, mergedId, movedIdentityKinds: [] },
+        { correlationId: 'chain-test', idempotencyKey: `customer:${mergedId}:merged` },
+      );
     // Later merge first: cus_00088 into cus_00117, then cus_01944 into cus_00088.
     await publisher.publish(merged('cus_00088', 'cus_00117'));
     await publisher.publish(merged('cus_01944', 'cus_00088'));
@@ -178,15 +210,24 @@ describe('orders follow customer merges', () => {
       costs.push((await dbCommands(orders)) - before);
       assert.equal(response.errors, undefined, JSON.stringify(response.errors));
       assert.equal(response.data?._entities[0]?.orders.totalCount, expected.length);
-      assert.deepEqual(response.data?._entities[0]?.orders.edges.map((edge) => edge.node.id), expected.slice(0, 3));
+      assert.deepEqual(
+        response.data?._entities[0]?.orders.edges.map((edge) => edge.node.id),
+        expected.slice(0, 3),
+      );
     }
     assert.deepEqual(costs, [3, 3]);
   });
 
   test('a page of the survivor’s orders continues across both customers’ orders without gaps or repeats', async () => {
-    const first = (await orders.request<EntitiesResult>(CUSTOMER_ORDERS, { r: [customerRef(SURVIVOR)], first: 4 }, principals.associate)).data?._entities[0]?.orders;
-    const rest = (await orders.request<EntitiesResult>(CUSTOMER_ORDERS, { r: [customerRef(SURVIVOR)], first: 4, after: first?.pageInfo.endCursor }, principals.associate)).data?._entities[0]?.orders;
+    const first = (await orders.request<EntitiesResult>(CUSTOMER_ORDERS, { r: [customerRef(SURVIVOR)], first: 4 }, principals.associate)).data?._entities[0]
+      ?.orders;
+    const rest = (
+      await orders.request<EntitiesResult>(CUSTOMER_ORDERS, { r: [customerRef(SURVIVOR)], first: 4, after: first?.pageInfo.endCursor }, principals.associate)
+    ).data?._entities[0]?.orders;
     assert.equal(first?.pageInfo.hasNextPage, true);
-    assert.deepEqual([...(first?.edges ?? []), ...(rest?.edges ?? [])].map((edge) => edge.node.id), expected);
+    assert.deepEqual(
+      [...(first?.edges ?? []), ...(rest?.edges ?? [])].map((edge) => edge.node.id),
+      expected,
+    );
   });
 });

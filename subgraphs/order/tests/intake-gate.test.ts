@@ -12,7 +12,13 @@ const codeOf = (error: unknown) => (error as GraphQLError).extensions?.['code'];
 
 /** Whether `promise` settled within `ms` (without consuming its outcome). */
 async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  return Promise.race([promise.then(() => true, () => true), sleep(ms).then(() => false)]);
+  return Promise.race([
+    promise.then(
+      () => true,
+      () => true,
+    ),
+    sleep(ms).then(() => false),
+  ]);
 }
 
 describe('the intake line', () => {

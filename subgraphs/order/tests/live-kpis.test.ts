@@ -45,10 +45,19 @@ describe("the order domain's live KPIs in the graph", () => {
     assert.equal(empty.id, 'mesh');
     const placedAt = new Date(Date.now() - 60_000);
     await models.orders.collection.insertOne({
-      _id: 'ord_pending_kpi' as never, number: 'W-PENDING-KPI', idempotencyKey: 'place:pending:kpi', correlationId: 'corr-pending-kpi', channel: 'WEB', status: 'PENDING',
-      customerId: 'cus_00001', currency: 'USD', fulfillment: { type: 'SHIP', locationId: 'loc_wh_nj' },
+      _id: 'ord_pending_kpi' as never,
+      number: 'W-PENDING-KPI',
+      idempotencyKey: 'place:pending:kpi',
+      correlationId: 'corr-pending-kpi',
+      channel: 'WEB',
+      status: 'PENDING',
+      customerId: 'cus_00001',
+      currency: 'USD',
+      fulfillment: { type: 'SHIP', locationId: 'loc_wh_nj' },
       lines: [{ lineNumber: 1, sku: 'SKU-0001-03', quantity: 1, unitPriceMinor: 100, taxMinor: 8, lineTotalMinor: 108 }],
-      totals: { subtotalMinor: 100, taxMinor: 8, totalMinor: 108 }, payment: { authorizedMinor: 0, capturedMinor: 0, refundedMinor: 0 }, placedAt,
+      totals: { subtotalMinor: 100, taxMinor: 8, totalMinor: 108 },
+      payment: { authorizedMinor: 0, capturedMinor: 0, refundedMinor: 0 },
+      placedAt,
       statusHistory: [{ status: 'PENDING', at: placedAt }],
     });
     const waiting = await readUntil((kpis) => kpis.oldestPendingOrderAgeSeconds > 0, 'the PENDING order measured');
@@ -60,7 +69,8 @@ describe("the order domain's live KPIs in the graph", () => {
   });
 
   test('the live KPIs need events:read', async () => {
-    const code = async (principal: Parameters<TestSubgraph['request']>[2]) => (await subgraph.request(LIVE_KPIS, representation, principal)).errors?.[0]?.extensions?.['code'];
+    const code = async (principal: Parameters<TestSubgraph['request']>[2]) =>
+      (await subgraph.request(LIVE_KPIS, representation, principal)).errors?.[0]?.extensions?.['code'];
     assert.equal(await code(principals.associate), 'FORBIDDEN');
     assert.equal(await code(principals.customer('cus_00001')), 'FORBIDDEN');
     assert.equal(await code(principals.anonymous), 'UNAUTHENTICATED');

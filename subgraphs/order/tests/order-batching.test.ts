@@ -21,7 +21,10 @@ interface CustomerOrdersResult {
 }
 
 /** Sends the operation and returns the database commands it cost. */
-async function commandsFor(query: string, variables: Record<string, unknown>): Promise<{ commands: number; response: Awaited<ReturnType<typeof bed.subgraph.request<CustomerOrdersResult>>> }> {
+async function commandsFor(
+  query: string,
+  variables: Record<string, unknown>,
+): Promise<{ commands: number; response: Awaited<ReturnType<typeof bed.subgraph.request<CustomerOrdersResult>>> }> {
   const before = await dbCommands(bed.subgraph);
   const response = await bed.subgraph.request<CustomerOrdersResult>(query, variables, principals.analyst);
   return { commands: (await dbCommands(bed.subgraph)) - before, response };
@@ -59,10 +62,15 @@ describe('order batching', () => {
   });
 
   test('200 order references through _entities cost one database command', async () => {
-    const ids = retailDataset().orders.slice(0, 200).map((order) => order.id);
-    const { commands, response } = await commandsFor('query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { id status totals { total { amount } } } } }', {
-      r: ids.map((id) => ({ __typename: 'Order', id })),
-    });
+    const ids = retailDataset()
+      .orders.slice(0, 200)
+      .map((order) => order.id);
+    const { commands, response } = await commandsFor(
+      'query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { id status totals { total { amount } } } } }',
+      {
+        r: ids.map((id) => ({ __typename: 'Order', id })),
+      },
+    );
     assert.equal(response.errors, undefined);
     assert.equal(response.data?._entities.length, 200);
     assert.equal(commands, 1);

@@ -72,7 +72,11 @@ describe('order input guards', () => {
   test('an unknown order id is null without an error, and a filter that matches nothing is an empty page', async () => {
     const unknown = await bed.subgraph.request('{ order(id: "ord_00000") { id } }', {}, principals.associate);
     assert.deepEqual(unknown, { status: 200, data: { order: null } });
-    const empty = await bed.subgraph.request<{ orders: { edges: unknown[]; totalCount: number } }>(ORDERS, { f: { customerId: 'cus_99999' } }, principals.associate);
+    const empty = await bed.subgraph.request<{ orders: { edges: unknown[]; totalCount: number } }>(
+      ORDERS,
+      { f: { customerId: 'cus_99999' } },
+      principals.associate,
+    );
     assert.equal(empty.errors, undefined);
     assert.deepEqual(empty.data?.orders, { edges: [], totalCount: 0 });
   });

@@ -33,11 +33,28 @@ const PLACE = `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) {
 type Placed = { placeOrder: { order: { id: string; status: string } } };
 
 function input(key: string, sku: string) {
-  return { idempotencyKey: key, channel: 'WEB', customerId: 'cus_00001', currency: 'USD', lines: [{ sku, quantity: 1 }], fulfillment: { type: 'SHIP', locationId: LOCATION } };
+  return {
+    idempotencyKey: key,
+    channel: 'WEB',
+    customerId: 'cus_00001',
+    currency: 'USD',
+    lines: [{ sku, quantity: 1 }],
+    fulfillment: { type: 'SHIP', locationId: LOCATION },
+  };
 }
 
-async function startOrder(settings: { decisionWaitMs: number; intakeMaxBacklog?: number; intakeQueueWaitMs?: number; productUrl?: string; customerUrl?: string }): Promise<TestSubgraph> {
-  const replica = await startTestSubgraph(createOrderSubgraph({ productUrl: product.url, ...settings }), { mongoUri: database.uri, natsUrl: nats.url, dbName: orderDb });
+async function startOrder(settings: {
+  decisionWaitMs: number;
+  intakeMaxBacklog?: number;
+  intakeQueueWaitMs?: number;
+  productUrl?: string;
+  customerUrl?: string;
+}): Promise<TestSubgraph> {
+  const replica = await startTestSubgraph(createOrderSubgraph({ productUrl: product.url, ...settings }), {
+    mongoUri: database.uri,
+    natsUrl: nats.url,
+    dbName: orderDb,
+  });
   replicas.push(replica);
   return replica;
 }
@@ -76,7 +93,11 @@ describe('waiting for the decision', () => {
     await stopInventory(); // no decision comes: every caller waits its whole bound
     try {
       const before = await orderQueries(order);
-      const answers = await Promise.all(Array.from({ length: 40 }, (_, index) => order.request<Placed>(PLACE, { input: input(`wait-${randomUUID()}`, stocked[index % stocked.length]!) }, principals.admin)));
+      const answers = await Promise.all(
+        Array.from({ length: 40 }, (_, index) =>
+          order.request<Placed>(PLACE, { input: input(`wait-${randomUUID()}`, stocked[index % stocked.length]!) }, principals.admin),
+        ),
+      );
       const queries = (await orderQueries(order)) - before;
       for (const answer of answers) assert.equal(answer.data?.placeOrder.order.status, 'PENDING', JSON.stringify(answer.errors));
       // Per order: the key lookup, one read when the wait starts and one at its end, the PENDING
@@ -93,7 +114,9 @@ describe('waiting for the decision', () => {
     const [first] = await Promise.all([startOrder({ decisionWaitMs: 20_000 }), startOrder({ decisionWaitMs: 20_000 })]);
     // Both replicas consume inventory's decisions (one durable consumer, shared), so about half of
     // these orders are decided by the replica that is not waiting on them.
-    const answers = await Promise.all(Array.from({ length: 20 }, (_, index) => first!.request<Placed>(PLACE, { input: input(`feed-${randomUUID()}`, stocked[index]!) }, principals.admin)));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, index) => first!.request<Placed>(PLACE, { input: input(`feed-${randomUUID()}`, stocked[index]!) }, principals.admin)),
+    );
     for (const answer of answers) {
       assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
       assert.ok(['CONFIRMED', 'REJECTED'].includes(answer.data!.placeOrder.order.status), `answered ${answer.data!.placeOrder.order.status}`);
@@ -161,7 +184,11 @@ describe('the line past the backlog', () => {
       // The first three are stored and wait for a decision; the other three wait in line, unstored.
       await waitForOrders(order, (orders) => orders.filter((record) => keys.includes(record.idempotencyKey)).length >= 3);
       await new Promise((resolve) => setTimeout(resolve, 300));
-      assert.equal(await order.connection.model<OrderRecord>('Order').countDocuments({ idempotencyKey: { $in: keys } }), 3, 'the backlog holds three; the rest wait unstored');
+      assert.equal(
+        await order.connection.model<OrderRecord>('Order').countDocuments({ idempotencyKey: { $in: keys } }),
+        3,
+        'the backlog holds three; the rest wait unstored',
+      );
     } finally {
       await startInventory();
     }
@@ -195,10 +222,17 @@ describe('when the catalog or the customer domain cannot price an order', () => 
   });
 });
 
-async function waitForOrders(order: TestSubgraph, done: (orders: Pick<OrderRecord, 'status' | 'idempotencyKey'>[]) => boolean, timeoutMs = 60_000): Promise<void> {
+async function waitForOrders(
+  order: TestSubgraph,
+  done: (orders: Pick<OrderRecord, 'status' | 'idempotencyKey'>[]) => boolean,
+  timeoutMs = 60_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const orders = await order.connection.model<OrderRecord>('Order').find({}, { status: 1, idempotencyKey: 1 }).lean<Pick<OrderRecord, 'status' | 'idempotencyKey'>[]>();
+    const orders = await order.connection
+      .model<OrderRecord>('Order')
+      .find({}, { status: 1, idempotencyKey: 1 })
+      .lean<Pick<OrderRecord, 'status' | 'idempotencyKey'>[]>();
     if (done(orders)) return;
     if (Date.now() > deadline) throw new Error('timed out waiting for the orders to be decided');
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -29,7 +29,11 @@ const dataset = retailDataset();
 const LOCATION = USD_WAREHOUSE;
 // Not Apparel: the seeded weekend sale (Apparel at the tills, exclusive) would change the till's
 // prices on weekends, and these tests state the promotions they price with.
-const apparel = new Set(dataset.variants.filter((variant) => dataset.products.find((product) => product.id === variant.productId)?.category === 'Apparel').map((variant) => variant.sku));
+const apparel = new Set(
+  dataset.variants
+    .filter((variant) => dataset.products.find((product) => product.id === variant.productId)?.category === 'Apparel')
+    .map((variant) => variant.sku),
+);
 const stocked = stockedAtWarehouse(20, (sku) => apparel.has(sku));
 const sku = (index: number): string => stocked[index]!;
 const CUSTOMER = 'cus_00001';
@@ -45,7 +49,12 @@ const PLACE = `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) {
 type Placed = {
   placeOrder: {
     __typename: string;
-    order: { id: string; status: string; totals?: Record<'subtotal' | 'discount' | 'tax' | 'total', { minorUnits: string }>; promotions?: { promotionId: string; couponCode: string | null; amount: { minorUnits: string } }[] };
+    order: {
+      id: string;
+      status: string;
+      totals?: Record<'subtotal' | 'discount' | 'tax' | 'total', { minorUnits: string }>;
+      promotions?: { promotionId: string; couponCode: string | null; amount: { minorUnits: string } }[];
+    };
     reason?: string;
   };
 };
@@ -57,7 +66,9 @@ const PRICE_CART = `query($input: CartInput!) { priceCart(input: $input) {
 type Minor = { minorUnits: string };
 type Cart = {
   priceCart: {
-    subtotal: Minor; discountTotal: Minor; total: Minor;
+    subtotal: Minor;
+    discountTotal: Minor;
+    total: Minor;
     lines: { sku: string; quantity: number; unitListPrice: Minor; discountTotal: Minor; netAmount: Minor }[];
     appliedPromotions: { promotionId: string }[];
   };
@@ -65,7 +76,16 @@ type Cart = {
 const SYNC = `mutation($storeId: ID!, $transactions: [PosTransactionInput!]!) { syncPosTransactions(storeId: $storeId, transactions: $transactions) {
   results { outcome rejection reason order { id totals { subtotal { minorUnits } discount { minorUnits } total { minorUnits } } promotions { promotionId amount { minorUnits } } } }
 } }`;
-type SyncResult = { syncPosTransactions: { results: { outcome: string; rejection: string | null; reason: string | null; order: { id: string; totals: Record<'subtotal' | 'discount' | 'total', Minor>; promotions: { promotionId: string }[] } | null }[] } };
+type SyncResult = {
+  syncPosTransactions: {
+    results: {
+      outcome: string;
+      rejection: string | null;
+      reason: string | null;
+      order: { id: string; totals: Record<'subtotal' | 'discount' | 'total', Minor>; promotions: { promotionId: string }[] } | null;
+    }[];
+  };
+};
 const STORE = 'loc_nyc01'; // the test associate's store
 let tillSequence = 0;
 const taxOf = (net: number) => Math.round((net * 800) / 10_000);
@@ -75,8 +95,17 @@ function tillSale(cart: Cart['priceCart'], at: string, promotionIds = cart.appli
   tillSequence += 1;
   const paid = cart.lines.reduce((sum, line) => sum + Number(line.netAmount.minorUnits) + taxOf(Number(line.netAmount.minorUnits)), 0);
   return {
-    localId: `till-${randomUUID()}`, deviceId: 'till-promo', sequence: tillSequence, occurredAt: at, currency: 'USD',
-    lines: cart.lines.map((line) => ({ sku: line.sku, quantity: line.quantity, unitPriceMinor: line.unitListPrice.minorUnits, discountMinor: line.discountTotal.minorUnits })),
+    localId: `till-${randomUUID()}`,
+    deviceId: 'till-promo',
+    sequence: tillSequence,
+    occurredAt: at,
+    currency: 'USD',
+    lines: cart.lines.map((line) => ({
+      sku: line.sku,
+      quantity: line.quantity,
+      unitPriceMinor: line.unitListPrice.minorUnits,
+      discountMinor: line.discountTotal.minorUnits,
+    })),
     payment: { method: 'CARD', amountMinor: String(paid) },
     promotionIds,
   };
@@ -90,13 +119,44 @@ const CREATE = `mutation($input: CreatePromotionInput!) { createPromotion(input:
 
 const hours = (h: number) => new Date(Date.now() + h * 3600_000).toISOString();
 async function promote(input: Record<string, unknown>): Promise<void> {
-  const response = await product.request(CREATE, { input: { idempotencyKey: randomUUID(), name: `Promotion ${String(input['id'])}`, stacking: 'COMBINABLE', startsAt: hours(-1), endsAt: hours(24), ...input } }, principals.admin);
+  const response = await product.request(
+    CREATE,
+    {
+      input: {
+        idempotencyKey: randomUUID(),
+        name: `Promotion ${String(input['id'])}`,
+        stacking: 'COMBINABLE',
+        startsAt: hours(-1),
+        endsAt: hours(24),
+        ...input,
+      },
+    },
+    principals.admin,
+  );
   assert.equal(response.errors, undefined, JSON.stringify(response.errors));
 }
 const place = (lines: { sku: string; quantity: number }[], couponCodes?: string[], key: string = randomUUID(), customerId = CUSTOMER) =>
-  orders.request<Placed>(PLACE, { input: { idempotencyKey: key, channel: 'WEB', customerId, currency: 'USD', lines, fulfillment: { type: 'SHIP', locationId: LOCATION }, ...(couponCodes ? { couponCodes } : {}) } }, principals.customer(customerId));
+  orders.request<Placed>(
+    PLACE,
+    {
+      input: {
+        idempotencyKey: key,
+        channel: 'WEB',
+        customerId,
+        currency: 'USD',
+        lines,
+        fulfillment: { type: 'SHIP', locationId: LOCATION },
+        ...(couponCodes ? { couponCodes } : {}),
+      },
+    },
+    principals.customer(customerId),
+  );
 const priceCart = async (lines: { sku: string; quantity: number }[], setting: { channel?: string; storeId?: string; at?: string; tier?: string } = {}) => {
-  const response = await product.request<Cart>(PRICE_CART, { input: { currency: 'USD', channel: 'WEB', storeId: LOCATION, lines, ...setting } }, principals.anonymous);
+  const response = await product.request<Cart>(
+    PRICE_CART,
+    { input: { currency: 'USD', channel: 'WEB', storeId: LOCATION, lines, ...setting } },
+    principals.anonymous,
+  );
   assert.equal(response.errors, undefined, JSON.stringify(response.errors));
   return response.data!.priceCart;
 };
@@ -104,7 +164,6 @@ const orderDocs = () => orders.connection.model<OrderRecord>('Order');
 const coupons = () => product.connection.model<{ _id: string; uses: number; redemptions: { key: string; awaitingOrder?: boolean }[] }>('Coupon');
 type Entry = { source: { type: string }; postedAt: Date; lines: { accountCode: string; debitMinor: bigint; creditMinor: bigint }[] };
 const entries = () => ledger.connection.model<Entry>('JournalEntry');
-
 
 before(async () => {
   [database, nats] = await Promise.all([startTestDatabase(), startNatsServer()]);
@@ -115,7 +174,10 @@ before(async () => {
   [inventory, ledger, orders] = await Promise.all([
     startTestSubgraph(inventorySubgraph, { mongoUri: database.uri, natsUrl: nats.url }),
     startTestSubgraph(ledgerSubgraph, { mongoUri: database.uri, natsUrl: nats.url }),
-    startTestSubgraph(createOrderSubgraph({ productUrl: product.url, customerUrl: customers.url, decisionWaitMs: 15_000 }), { mongoUri: database.uri, natsUrl: nats.url }),
+    startTestSubgraph(createOrderSubgraph({ productUrl: product.url, customerUrl: customers.url, decisionWaitMs: 15_000 }), {
+      mongoUri: database.uri,
+      natsUrl: nats.url,
+    }),
   ]);
 });
 after(async () => {
@@ -126,8 +188,19 @@ after(async () => {
 describe('promotions in placed orders and in the books', () => {
   test('placeOrder prices as priceCart does, stores the applied promotions, and the ledger posts revenue gross with a contra account per promotion', async () => {
     await promote({ id: 'order_pct', kind: 'PERCENT_OFF', percent: 15, scope: { skus: [sku(0)] } });
-    await promote({ id: 'order_spend', kind: 'SPEND_THRESHOLD', thresholdMinor: '1', amountMinor: '333', currency: 'USD', scope: { skus: [sku(0), sku(1)] }, priority: -1 });
-    const lines = [{ sku: sku(0), quantity: 3 }, { sku: sku(1), quantity: 1 }];
+    await promote({
+      id: 'order_spend',
+      kind: 'SPEND_THRESHOLD',
+      thresholdMinor: '1',
+      amountMinor: '333',
+      currency: 'USD',
+      scope: { skus: [sku(0), sku(1)] },
+      priority: -1,
+    });
+    const lines = [
+      { sku: sku(0), quantity: 3 },
+      { sku: sku(1), quantity: 1 },
+    ];
     const preview = await priceCart(lines);
     const response = await place(lines);
     assert.equal(response.errors, undefined, JSON.stringify(response.errors));
@@ -135,16 +208,27 @@ describe('promotions in placed orders and in the books', () => {
     assert.equal(placed.order.status, 'CONFIRMED');
     assert.equal(placed.order.totals?.subtotal.minorUnits, preview.total.minorUnits);
     assert.equal(placed.order.totals?.discount.minorUnits, preview.discountTotal.minorUnits);
-    assert.deepEqual(placed.order.promotions?.map((promotion) => promotion.promotionId), ['order_pct', 'order_spend']);
+    assert.deepEqual(
+      placed.order.promotions?.map((promotion) => promotion.promotionId),
+      ['order_pct', 'order_spend'],
+    );
     const stored = (await orderDocs().findById(placed.order.id).lean())!;
-    assert.deepEqual(stored.lines.map((line) => line.unitPriceMinor * line.quantity - (line.discountMinor ?? 0)), preview.lines.map((line) => Number(line.netAmount.minorUnits)));
+    assert.deepEqual(
+      stored.lines.map((line) => line.unitPriceMinor * line.quantity - (line.discountMinor ?? 0)),
+      preview.lines.map((line) => Number(line.netAmount.minorUnits)),
+    );
     const discount = stored.promotions!.reduce((sum, promotion) => sum + promotion.amountMinor, 0);
     assert.equal(discount, Number(preview.discountTotal.minorUnits));
 
-    const shipped = await orders.request(`mutation($orderId: ID!, $key: String!) { shipOrder(orderId: $orderId, idempotencyKey: $key) { status } }`, { orderId: stored._id, key: randomUUID() }, principals.associate);
+    const shipped = await orders.request(
+      `mutation($orderId: ID!, $key: String!) { shipOrder(orderId: $orderId, idempotencyKey: $key) { status } }`,
+      { orderId: stored._id, key: randomUUID() },
+      principals.associate,
+    );
     assert.equal(shipped.errors, undefined, JSON.stringify(shipped.errors));
     const capture = await eventually('the capture entry', () => entries().findOne({ orderId: stored._id, 'source.type': 'ORDER_CAPTURED' }).lean());
-    const amountOn = (code: string, side: 'debitMinor' | 'creditMinor') => capture.lines.filter((line) => line.accountCode === code).reduce((sum, line) => sum + BigInt(line[side]), 0n);
+    const amountOn = (code: string, side: 'debitMinor' | 'creditMinor') =>
+      capture.lines.filter((line) => line.accountCode === code).reduce((sum, line) => sum + BigInt(line[side]), 0n);
     assert.equal(amountOn('1100', 'debitMinor'), BigInt(stored.totals.totalMinor));
     assert.equal(amountOn('4000', 'creditMinor'), BigInt(stored.totals.subtotalMinor + discount));
     assert.equal(amountOn('2100', 'creditMinor'), BigInt(stored.totals.taxMinor));
@@ -163,21 +247,33 @@ describe('promotions in placed orders and in the books', () => {
     assert.deepEqual(await accounts.findById('4200-order_pct').lean(), { _id: '4200-order_pct', name: 'Discounts: Promotion order_pct', type: 'REVENUE' });
     // Reconciliation shows what each promotion cost that day in this channel and store.
     const day = capture.postedAt.toISOString().slice(0, 10);
-    const report = await ledger.request<{ reconciliation: { groups: { channel: string; location: { id: string }; discounts: { promotionId: string; amount: { minorUnits: string } }[] }[] } }>(
+    const report = await ledger.request<{
+      reconciliation: { groups: { channel: string; location: { id: string }; discounts: { promotionId: string; amount: { minorUnits: string } }[] }[] };
+    }>(
       'query($date: String!) { reconciliation(date: $date, currency: USD) { groups { channel location { id } discounts { promotionId amount { minorUnits } } } } }',
       { date: day },
       principals.admin,
     );
     assert.equal(report.errors, undefined, JSON.stringify(report.errors));
     const group = report.data!.reconciliation.groups.find((candidate) => candidate.channel === 'WEB' && candidate.location.id === LOCATION);
-    assert.deepEqual(group?.discounts, stored.promotions!.map((promotion) => ({ promotionId: promotion.promotionId, amount: { minorUnits: String(promotion.amountMinor) } })));
+    assert.deepEqual(
+      group?.discounts,
+      stored.promotions!.map((promotion) => ({ promotionId: promotion.promotionId, amount: { minorUnits: String(promotion.amountMinor) } })),
+    );
   });
 
   test('a GOLD member gets the tier price and the tier promotion alike through priceCart with the tier, placeOrder and the till', async () => {
-    const tierPrice = await product.request(`mutation($input: SchedulePriceInput!) { schedulePrice(input: $input) { effectiveFrom } }`, { input: { idempotencyKey: randomUUID(), sku: sku(12), currency: 'USD', tier: 'GOLD', amountMinor: '777' } }, principals.admin);
+    const tierPrice = await product.request(
+      `mutation($input: SchedulePriceInput!) { schedulePrice(input: $input) { effectiveFrom } }`,
+      { input: { idempotencyKey: randomUUID(), sku: sku(12), currency: 'USD', tier: 'GOLD', amountMinor: '777' } },
+      principals.admin,
+    );
     assert.equal(tierPrice.errors, undefined, JSON.stringify(tierPrice.errors));
     await promote({ id: 'tier_gold_amount', kind: 'AMOUNT_OFF', amountMinor: '40', currency: 'USD', scope: { skus: [sku(12), sku(13)], tiers: ['GOLD'] } });
-    const lines = [{ sku: sku(12), quantity: 2 }, { sku: sku(13), quantity: 1 }];
+    const lines = [
+      { sku: sku(12), quantity: 2 },
+      { sku: sku(13), quantity: 1 },
+    ];
     const forGold = await priceCart(lines, { tier: 'GOLD' });
     const forNobody = await priceCart(lines);
     assert.equal(forGold.lines[0]!.unitListPrice.minorUnits, '777');
@@ -212,7 +308,14 @@ describe('promotions in placed orders and in the books', () => {
   });
 
   test('a used-up coupon refuses the order and writes nothing; a cancelled order gives its use back', async () => {
-    await promote({ id: 'order_coupon', kind: 'AMOUNT_OFF', amountMinor: '100', currency: 'USD', scope: { skus: [sku(2)] }, coupon: { code: 'ONE-ONLY', maxUses: 1 } });
+    await promote({
+      id: 'order_coupon',
+      kind: 'AMOUNT_OFF',
+      amountMinor: '100',
+      currency: 'USD',
+      scope: { skus: [sku(2)] },
+      coupon: { code: 'ONE-ONLY', maxUses: 1 },
+    });
     const first = await place([{ sku: sku(2), quantity: 1 }], ['one-only']);
     assert.equal(first.errors, undefined, JSON.stringify(first.errors));
     assert.equal(first.data?.placeOrder.order.promotions?.[0]?.couponCode, 'ONE-ONLY');
@@ -222,7 +325,11 @@ describe('promotions in placed orders and in the books', () => {
     assert.equal(second.errors?.[0]?.extensions?.['code'], 'COUPON_REFUSED');
     assert.equal(second.errors?.[0]?.extensions?.['refusal'], 'COUPON_EXHAUSTED');
     assert.equal(await orderDocs().countDocuments({ idempotencyKey: key }), 0);
-    const cancel = await orders.request(`mutation($orderId: ID!, $key: String!) { cancelOrder(orderId: $orderId, reason: CUSTOMER_REQUEST, idempotencyKey: $key) { status } }`, { orderId: first.data!.placeOrder.order.id, key: randomUUID() }, principals.customer(CUSTOMER));
+    const cancel = await orders.request(
+      `mutation($orderId: ID!, $key: String!) { cancelOrder(orderId: $orderId, reason: CUSTOMER_REQUEST, idempotencyKey: $key) { status } }`,
+      { orderId: first.data!.placeOrder.order.id, key: randomUUID() },
+      principals.customer(CUSTOMER),
+    );
     assert.equal(cancel.errors, undefined, JSON.stringify(cancel.errors));
     await eventually('the coupon use to come back', async () => (await coupons().findById('ONE-ONLY').lean())?.uses === 0);
     const third = await place([{ sku: sku(2), quantity: 1 }], ['ONE-ONLY']);
@@ -251,13 +358,24 @@ describe('promotions in placed orders and in the books', () => {
     // does) and storing the order: their uses are taken, and no order with their ids ever appears.
     const dead = [1, 2, 3].map(() => `ord_${randomUUID()}`);
     for (const orderId of dead) {
-      const [taken] = await redeemOrderCoupons(product.url, secretKey(TEST_INTERNAL_SECRET), { orderId, customerId: CUSTOMER, codes: ['SWEEP-5'] }, randomUUID());
+      const [taken] = await redeemOrderCoupons(
+        product.url,
+        secretKey(TEST_INTERNAL_SECRET),
+        { orderId, customerId: CUSTOMER, codes: ['SWEEP-5'] },
+        randomUUID(),
+      );
       assert.equal(taken?.refusal, null);
     }
     assert.equal((await coupons().findById('SWEEP-5').lean())?.uses, 4);
     const models = createProductModels(product.connection);
     const logger = createLogger('coupon-sweep-test', { LOG_LEVEL: 'silent' });
-    const sweeper = () => startCouponSweeper(models, { intervalMs: 600_000, timeoutMs: 60_000, logger, lease: createJobLease(product.connection, { job: 'product.coupon-sweeper' }) });
+    const sweeper = () =>
+      startCouponSweeper(models, {
+        intervalMs: 600_000,
+        timeoutMs: 60_000,
+        logger,
+        lease: createJobLease(product.connection, { job: 'product.coupon-sweeper' }),
+      });
     const [first, second] = [sweeper(), sweeper()];
     try {
       // Within the timeout nothing goes back: the orders might still be on their way.
@@ -271,12 +389,19 @@ describe('promotions in placed orders and in the books', () => {
     }
     const coupon = (await coupons().findById('SWEEP-5').lean())!;
     assert.equal(coupon.uses, 1);
-    assert.deepEqual(coupon.redemptions.map((redemption) => redemption.key), [placedId]);
+    assert.deepEqual(
+      coupon.redemptions.map((redemption) => redemption.key),
+      [placedId],
+    );
     // Without the lease too (two replicas' passes side by side), each use goes back exactly once.
     const more = [1, 2, 3, 4].map(() => `ord_${randomUUID()}`);
     for (const orderId of more) await redeemOrderCoupons(product.url, secretKey(TEST_INTERNAL_SECRET), { orderId, codes: ['SWEEP-5'] }, randomUUID());
     const passes = await Promise.all([1, 2, 3].map(() => returnUnplacedUses(models, new Date(Date.now() + 1000))));
-    assert.equal(passes.reduce((sum, count) => sum + count, 0), 4, JSON.stringify(passes));
+    assert.equal(
+      passes.reduce((sum, count) => sum + count, 0),
+      4,
+      JSON.stringify(passes),
+    );
     assert.equal((await coupons().findById('SWEEP-5').lean())?.uses, 1);
   });
 
@@ -293,21 +418,34 @@ describe('promotions in placed orders and in the books', () => {
     const rejected = await place([{ sku: sku(4), quantity: 1000 }]);
     assert.equal(rejected.data?.placeOrder.__typename, 'OrderRejected', JSON.stringify(rejected.errors));
     const orderId = rejected.data!.placeOrder.order.id;
-    await eventually('the rejection to be published', async () => (await orderDocs().countDocuments({ _id: orderId, 'pendingEvents.0': { $exists: true } })) === 0);
+    await eventually(
+      'the rejection to be published',
+      async () => (await orderDocs().countDocuments({ _id: orderId, 'pendingEvents.0': { $exists: true } })) === 0,
+    );
     const probe = await openConsumerProbe(nats.url);
     try {
       await eventually('the product domain to settle the order events', async () => (await probe.backlog(PRODUCT_ORDER_EVENTS_CONSUMER, 'order')) === 0);
     } finally {
       await probe.close();
     }
-    const claims = await product.connection.collection<{ _id: string }>('processed_events').find({ consumer: PRODUCT_ORDER_EVENTS_CONSUMER }, { projection: { _id: 1 } }).toArray();
-    assert.deepEqual(claims.filter((claim) => claim._id.includes(orderId)), [], 'no claim for the order without a coupon');
+    const claims = await product.connection
+      .collection<{ _id: string }>('processed_events')
+      .find({ consumer: PRODUCT_ORDER_EVENTS_CONSUMER }, { projection: { _id: 1 } })
+      .toArray();
+    assert.deepEqual(
+      claims.filter((claim) => claim._id.includes(orderId)),
+      [],
+      'no claim for the order without a coupon',
+    );
   });
 
   test('a till batch claiming a promotion that was not in force, or a wrong discount, is reported per transaction; a matching one records its promotions', async () => {
     await promote({ id: 'till_pct', kind: 'PERCENT_OFF', percent: 25, scope: { skus: [sku(10)] }, startsAt: hours(-2), endsAt: hours(-1) });
     await promote({ id: 'till_amount', kind: 'AMOUNT_OFF', amountMinor: '50', currency: 'USD', scope: { skus: [sku(11)] }, startsAt: hours(-3) });
-    const lines = [{ sku: sku(10), quantity: 2 }, { sku: sku(11), quantity: 1 }];
+    const lines = [
+      { sku: sku(10), quantity: 2 },
+      { sku: sku(11), quantity: 1 },
+    ];
     const during = hours(-1.5);
     const now = new Date().toISOString();
     const then = await priceCart(lines, { channel: 'POS', storeId: STORE, at: during });
@@ -320,10 +458,16 @@ describe('promotions in placed orders and in the books', () => {
     const right = tillSale(current, now);
     const inItsTime = tillSale(then, during);
     const results = await syncTill([stale, wrongDiscount, right, inItsTime]);
-    assert.deepEqual(results.map((result) => result.rejection), ['PRICING_MISMATCH', 'PRICING_MISMATCH', null, null]);
+    assert.deepEqual(
+      results.map((result) => result.rejection),
+      ['PRICING_MISMATCH', 'PRICING_MISMATCH', null, null],
+    );
     assert.match(results[0]!.reason!, /not applicable at .*: till_pct/);
     assert.match(results[1]!.reason!, /discount 50, till 60/);
-    assert.equal(await orderDocs().countDocuments({ idempotencyKey: { $in: [stale, wrongDiscount].map((sale) => `pos:${STORE}:till-promo:${sale.localId}`) } }), 0);
+    assert.equal(
+      await orderDocs().countDocuments({ idempotencyKey: { $in: [stale, wrongDiscount].map((sale) => `pos:${STORE}:till-promo:${sale.localId}`) } }),
+      0,
+    );
     assert.equal(results[2]!.order!.totals.subtotal.minorUnits, current.total.minorUnits);
     assert.deepEqual(results[3]!.order!.promotions.map((promotion) => promotion.promotionId).sort(), ['till_amount', 'till_pct']);
     assert.equal(results[3]!.order!.totals.discount.minorUnits, then.discountTotal.minorUnits);
@@ -334,7 +478,7 @@ describe('promotions in placed orders and in the books', () => {
     await promote({ id: 'mix_bundle', kind: 'BUNDLE_PRICE', bundleSkus: [sku(7), sku(8)], amountMinor: '1000', currency: 'USD' });
     await promote({ id: 'mix_fixed', kind: 'FIXED_PRICE', amountMinor: '999', currency: 'USD', scope: { skus: [sku(9)] }, priority: 5 });
     let state = 42;
-    const next = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const next = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
     let compared = 0;
     const tillOrders: { id: string; discount: bigint }[] = [];
     for (let round = 0; round < 8; round++) {
@@ -362,10 +506,16 @@ describe('promotions in placed orders and in the books', () => {
     assert.ok(compared > 0);
     // The till sales are in the books: revenue gross, each discount on its promotion's account, balanced.
     for (const till of tillOrders) {
-      const capture = await eventually(`the capture of till order ${till.id}`, () => entries().findOne({ orderId: till.id, 'source.type': 'ORDER_CAPTURED' }).lean());
-      const sum = (side: 'debitMinor' | 'creditMinor', match: (code: string) => boolean = () => true) => capture.lines.filter((line) => match(line.accountCode)).reduce((total, line) => total + BigInt(line[side]), 0n);
+      const capture = await eventually(`the capture of till order ${till.id}`, () =>
+        entries().findOne({ orderId: till.id, 'source.type': 'ORDER_CAPTURED' }).lean(),
+      );
+      const sum = (side: 'debitMinor' | 'creditMinor', match: (code: string) => boolean = () => true) =>
+        capture.lines.filter((line) => match(line.accountCode)).reduce((total, line) => total + BigInt(line[side]), 0n);
       assert.equal(sum('debitMinor'), sum('creditMinor'));
-      assert.equal(sum('debitMinor', (code) => code.startsWith('4200-')), till.discount);
+      assert.equal(
+        sum('debitMinor', (code) => code.startsWith('4200-')),
+        till.discount,
+      );
     }
   });
 });

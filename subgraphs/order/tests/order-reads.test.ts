@@ -1,7 +1,16 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { principals } from '@mesh/test-kit';
-import { busiestCustomers, CUSTOMER_ORDERS, customerRef, PAGE_FIELDS, seededNewestFirst, startOrderTestBed, type OrderTestBed, type PageResult } from './order-harness.js';
+import {
+  busiestCustomers,
+  CUSTOMER_ORDERS,
+  customerRef,
+  PAGE_FIELDS,
+  seededNewestFirst,
+  startOrderTestBed,
+  type OrderTestBed,
+  type PageResult,
+} from './order-harness.js';
 
 let bed: OrderTestBed;
 
@@ -57,7 +66,11 @@ describe('order reads', () => {
         const subtotal = order.lines.reduce((sum, line) => sum + minor(line.unitPrice) * BigInt(line.quantity), 0n);
         const tax = order.lines.reduce((sum, line) => sum + minor(line.tax), 0n);
         for (const line of order.lines) assert.equal(minor(line.lineTotal), minor(line.unitPrice) * BigInt(line.quantity) + minor(line.tax), order.id);
-        assert.equal(minor(order.totals.total), order.lines.reduce((sum, line) => sum + minor(line.lineTotal), 0n), order.id);
+        assert.equal(
+          minor(order.totals.total),
+          order.lines.reduce((sum, line) => sum + minor(line.lineTotal), 0n),
+          order.id,
+        );
         assert.equal(minor(order.totals.subtotal), subtotal, order.id);
         assert.equal(minor(order.totals.tax), tax, order.id);
         assert.equal(minor(order.totals.subtotal) + minor(order.totals.tax), minor(order.totals.total), order.id);
@@ -66,11 +79,15 @@ describe('order reads', () => {
     assert.equal(seen.size, 5000);
   });
 
-  test('one customer\'s orders page newest first without gaps or repeats, two at a time', async () => {
+  test("one customer's orders page newest first without gaps or repeats, two at a time", async () => {
     const customerId = busiestCustomers()[0]!;
     const expected = seededNewestFirst((order) => order.customerId === customerId).map((order) => order.id);
     const ids = await pageThrough(async (after) => {
-      const response = await bed.subgraph.request<{ _entities: { orders: PageResult }[] }>(CUSTOMER_ORDERS, { r: [customerRef(customerId)], first: 2, after }, principals.customer(customerId));
+      const response = await bed.subgraph.request<{ _entities: { orders: PageResult }[] }>(
+        CUSTOMER_ORDERS,
+        { r: [customerRef(customerId)], first: 2, after },
+        principals.customer(customerId),
+      );
       assert.equal(response.errors, undefined);
       assert.equal(response.data!._entities[0]!.orders.totalCount, expected.length);
       return response.data!._entities[0]!.orders;
@@ -109,7 +126,10 @@ describe('order reads', () => {
       );
       return response.data!.orders;
     });
-    assert.deepEqual(tiedIds, all.filter((order) => order.placedAt.getTime() === tied.placedAt.getTime()).map((order) => order.id));
+    assert.deepEqual(
+      tiedIds,
+      all.filter((order) => order.placedAt.getTime() === tied.placedAt.getTime()).map((order) => order.id),
+    );
     assert.ok(tiedIds.length > 1);
   });
 
@@ -128,8 +148,14 @@ describe('order reads', () => {
     assert.equal(response.errors, undefined);
     assert.equal(response.data?.orderByNumber.id, seeded.id);
     assert.deepEqual(response.data?.orderByNumber.fulfillment, { type: 'PICKUP_IN_STORE', location: { id: seeded.fulfillment.locationId } });
-    assert.deepEqual(response.data?.orderByNumber.statusHistory.map((change) => change.status), seeded.statusHistory.map((change) => change.status));
+    assert.deepEqual(
+      response.data?.orderByNumber.statusHistory.map((change) => change.status),
+      seeded.statusHistory.map((change) => change.status),
+    );
     assert.equal(response.data?.orderByNumber.status, seeded.statusHistory.at(-1)?.status);
-    assert.deepEqual(response.data?.orders.edges.map((edge) => edge.node.id), [seeded.id]);
+    assert.deepEqual(
+      response.data?.orders.edges.map((edge) => edge.node.id),
+      [seeded.id],
+    );
   });
 });

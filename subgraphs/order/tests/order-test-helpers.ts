@@ -20,7 +20,11 @@ export function stockedAtWarehouse(free: number, leaveOut: (sku: string) => bool
 }
 
 /** Asks `probe` every 50 ms until it answers something truthy, and returns that; fails after `timeoutMs`, naming `what`. */
-export async function eventually<T>(what: string, probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 30_000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | null | undefined | false> | T | null | undefined | false,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

@@ -35,7 +35,12 @@ const PLACE = `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) {
 type PlaceResult = {
   placeOrder: {
     __typename: 'OrderPlaced' | 'OrderRejected';
-    order: { id: string; status: string; totals?: { subtotal: { minorUnits: string }; tax: { minorUnits: string }; total: { minorUnits: string } }; payment?: { authorized: { minorUnits: string } } };
+    order: {
+      id: string;
+      status: string;
+      totals?: { subtotal: { minorUnits: string }; tax: { minorUnits: string }; total: { minorUnits: string } };
+      payment?: { authorized: { minorUnits: string } };
+    };
     reason?: string;
     shortages?: { sku: string; requested: number; available: number }[];
   };
@@ -58,7 +63,6 @@ async function level(skuId: string) {
   return found;
 }
 const orderDocs = () => orders.connection.model<OrderRecord>('Order');
-
 
 before(async () => {
   [database, nats] = await Promise.all([startTestDatabase(), startNatsServer()]);
@@ -99,7 +103,10 @@ describe('placing an order', () => {
   test('an order for more than is available is REJECTED with the shortages and holds nothing', async () => {
     const before = await level(sku(1));
     const available = before.onHand - before.reserved - before.safetyStock;
-    const response = await place([{ sku: sku(1), quantity: available + 1 }, { sku: sku(2), quantity: 1 }]);
+    const response = await place([
+      { sku: sku(1), quantity: available + 1 },
+      { sku: sku(2), quantity: 1 },
+    ]);
     assert.equal(response.errors, undefined, JSON.stringify(response.errors));
     const result = response.data!.placeOrder;
     assert.equal(result.__typename, 'OrderRejected');
@@ -130,7 +137,10 @@ describe('placing an order', () => {
 
   test('bad input and unknown SKUs are refused and nothing is written', async () => {
     const count = await orderDocs().countDocuments();
-    const duplicate = await place([{ sku: sku(0), quantity: 1 }, { sku: sku(0), quantity: 1 }]);
+    const duplicate = await place([
+      { sku: sku(0), quantity: 1 },
+      { sku: sku(0), quantity: 1 },
+    ]);
     assert.equal(duplicate.errors?.[0]?.extensions?.['code'], 'BAD_USER_INPUT');
     const tooMany = await place([{ sku: sku(0), quantity: 1001 }]);
     assert.equal(tooMany.errors?.[0]?.extensions?.['code'], 'BAD_USER_INPUT');
@@ -151,29 +161,48 @@ describe('the order lifecycle', () => {
   test('shipping captures the total, the ledger posts the capture and cost of goods, and inventory records SALE movements', async () => {
     const placed = (await place([{ sku: sku(5), quantity: 3 }])).data!.placeOrder;
     assert.equal(placed.order.status, 'CONFIRMED');
-    const shipped = await orders.request<{ shipOrder: { status: string } }>(TRANSITION('shipOrder'), { orderId: placed.order.id, key: randomUUID() }, principals.associate);
+    const shipped = await orders.request<{ shipOrder: { status: string } }>(
+      TRANSITION('shipOrder'),
+      { orderId: placed.order.id, key: randomUUID() },
+      principals.associate,
+    );
     assert.equal(shipped.errors, undefined, JSON.stringify(shipped.errors));
     assert.equal(shipped.data?.shipOrder.status, 'COMPLETED');
     const order = (await orderDocs().findById(placed.order.id).lean())!;
     assert.equal(order.payment.capturedMinor, order.totals.totalMinor);
-    assert.deepEqual(order.statusHistory.map((change) => change.status), ['PLACED', 'CONFIRMED', 'SHIPPED', 'COMPLETED']);
+    assert.deepEqual(
+      order.statusHistory.map((change) => change.status),
+      ['PLACED', 'CONFIRMED', 'SHIPPED', 'COMPLETED'],
+    );
 
-    const entries = ledger.connection.model<{ source: { type: string }; lines: { accountCode: string; debitMinor: bigint; creditMinor: bigint }[] }>('JournalEntry');
+    const entries = ledger.connection.model<{ source: { type: string }; lines: { accountCode: string; debitMinor: bigint; creditMinor: bigint }[] }>(
+      'JournalEntry',
+    );
     const capture = await eventually('the capture entry', () => entries.findOne({ orderId: order._id, 'source.type': 'ORDER_CAPTURED' }).lean());
     const debits = capture.lines.reduce((sum, line) => sum + BigInt(line.debitMinor), 0n);
     assert.equal(debits, BigInt(order.totals.totalMinor));
     const cost = await eventually('the cost of goods entry', () => entries.findOne({ orderId: order._id, 'source.type': 'ORDER_FULFILLED' }).lean());
     const unitCost = dataset.variants.find((variant) => variant.sku === sku(5))!.unitCosts.find((candidate) => candidate.currency === 'USD')!.amountMinor;
-    assert.equal(cost.lines.reduce((sum, line) => sum + BigInt(line.debitMinor), 0n), BigInt(unitCost * 3));
+    assert.equal(
+      cost.lines.reduce((sum, line) => sum + BigInt(line.debitMinor), 0n),
+      BigInt(unitCost * 3),
+    );
 
     const movements = inventory.connection.model<{ type: string; quantity: number; sku: string }>('StockMovement');
     const sales = await eventually('the SALE movements', async () => {
       const found = await movements.find({ orderId: order._id, type: 'SALE', status: 'APPLIED' }).lean();
       return found.length > 0 ? found : null;
     });
-    assert.deepEqual(sales.map((sale) => [sale.sku, sale.quantity]), [[sku(5), 3]]);
+    assert.deepEqual(
+      sales.map((sale) => [sale.sku, sale.quantity]),
+      [[sku(5), 3]],
+    );
 
-    const again = await orders.request<{ shipOrder: { status: string } }>(TRANSITION('shipOrder'), { orderId: order._id, key: randomUUID() }, principals.associate);
+    const again = await orders.request<{ shipOrder: { status: string } }>(
+      TRANSITION('shipOrder'),
+      { orderId: order._id, key: randomUUID() },
+      principals.associate,
+    );
     assert.equal(again.errors?.[0]?.extensions?.['code'], 'ILLEGAL_TRANSITION');
     assert.equal(again.errors?.[0]?.extensions?.['from'], 'COMPLETED');
     assert.equal(again.errors?.[0]?.extensions?.['to'], 'SHIPPED');
@@ -210,10 +239,17 @@ describe('when inventory is down', () => {
     assert.equal(response.data?.placeOrder.order.status, 'PENDING');
     inventory = await startTestSubgraph(inventorySubgraph, { mongoUri: database.uri, natsUrl: nats.url, dbName: inventoryDb });
     const orderId = response.data!.placeOrder.order.id;
-    const confirmed = await eventually('the confirmation', async () => {
-      const order = await orderDocs().findById(orderId).lean();
-      return order?.status === 'CONFIRMED' ? order : null;
-    }, 60_000);
-    assert.deepEqual(confirmed.statusHistory.map((change) => change.status), ['PLACED', 'PENDING', 'CONFIRMED']);
+    const confirmed = await eventually(
+      'the confirmation',
+      async () => {
+        const order = await orderDocs().findById(orderId).lean();
+        return order?.status === 'CONFIRMED' ? order : null;
+      },
+      60_000,
+    );
+    assert.deepEqual(
+      confirmed.statusHistory.map((change) => change.status),
+      ['PLACED', 'PENDING', 'CONFIRMED'],
+    );
   });
 });

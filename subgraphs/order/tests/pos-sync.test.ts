@@ -48,7 +48,12 @@ interface SyncResult {
     rejection: string | null;
     reason: string | null;
     order: null | {
-      id: string; channel: string; status: string; placedAt: string; correlationId: string; customer: { id: string } | null;
+      id: string;
+      channel: string;
+      status: string;
+      placedAt: string;
+      correlationId: string;
+      customer: { id: string } | null;
       fulfillment: { type: string; location: { id: string } };
       totals: { subtotal: { minorUnits: string }; tax: { minorUnits: string }; total: { minorUnits: string } };
       payment: { authorized: { minorUnits: string }; captured: { minorUnits: string } };
@@ -58,10 +63,24 @@ interface SyncResult {
   devices: { deviceId: string; highestContiguousSequence: number; highestSequence: number; missingSequences: number[] }[];
 }
 
-interface Line { sku: string; quantity: number; unitPriceMinor: number }
-interface Txn { localId: string; deviceId: string; sequence: number; occurredAt: string; customerId?: string; currency: 'USD'; lines: { sku: string; quantity: number; unitPriceMinor: string }[]; payment: { method: string; amountMinor: string } }
+interface Line {
+  sku: string;
+  quantity: number;
+  unitPriceMinor: number;
+}
+interface Txn {
+  localId: string;
+  deviceId: string;
+  sequence: number;
+  occurredAt: string;
+  customerId?: string;
+  currency: 'USD';
+  lines: { sku: string; quantity: number; unitPriceMinor: string }[];
+  payment: { method: string; amountMinor: string };
+}
 
-const totalOf = (lines: Line[]) => lines.reduce((sum, line) => sum + line.unitPriceMinor * line.quantity + Math.round((line.unitPriceMinor * line.quantity * 800) / 10_000), 0);
+const totalOf = (lines: Line[]) =>
+  lines.reduce((sum, line) => sum + line.unitPriceMinor * line.quantity + Math.round((line.unitPriceMinor * line.quantity * 800) / 10_000), 0);
 
 /** A till transaction whose payment equals its total (unless `paid` says otherwise). */
 function txn(deviceId: string, sequence: number, lines: Line[], options: { customerId?: string; paid?: number; localId?: string } = {}): Txn {
@@ -91,10 +110,11 @@ const orderDocs = () => orders.connection.model<OrderRecord>('Order');
 const levels = () => inventory.connection.collection('stock_levels');
 const movements = () => inventory.connection.collection('stock_movements');
 async function onHand(skus: string[]): Promise<Map<string, number>> {
-  const rows = await levels().find({ locationId: STORE, sku: { $in: skus } }).toArray();
+  const rows = await levels()
+    .find({ locationId: STORE, sku: { $in: skus } })
+    .toArray();
   return new Map(rows.map((row) => [row['sku'] as string, row['onHand'] as number]));
 }
-
 
 /**
  * Resolves once inventory and the ledger have handled every event of these orders, for checks that
@@ -103,9 +123,15 @@ async function onHand(skus: string[]): Promise<Map<string, number>> {
  * the order stream (nothing left to deliver, nothing unacknowledged).
  */
 async function untilHandled(orderIds: readonly string[]): Promise<void> {
-  await eventually('the relay to publish the orders\' events', async () => (await orderDocs().countDocuments({ _id: { $in: [...orderIds] }, 'pendingEvents.0': { $exists: true } })) === 0);
+  await eventually(
+    "the relay to publish the orders' events",
+    async () => (await orderDocs().countDocuments({ _id: { $in: [...orderIds] }, 'pendingEvents.0': { $exists: true } })) === 0,
+  );
   const settled = async (consumer: string) => (await probe.backlog(consumer, 'order')) === 0;
-  await eventually('inventory and the ledger to settle the order events', async () => (await settled('inventory-order-events')) && (await settled('ledger-orders')));
+  await eventually(
+    'inventory and the ledger to settle the order events',
+    async () => (await settled('inventory-order-events')) && (await settled('ledger-orders')),
+  );
 }
 
 before(async () => {
@@ -129,11 +155,22 @@ describe('syncing a store POS batch', () => {
     const skus = [sku(0), sku(1), sku(2), sku(3)];
     const batch = [
       txn('till-1', 1, [{ sku: skus[0]!, quantity: 1, unitPriceMinor: 1500 }]),
-      txn('till-1', 2, [{ sku: skus[1]!, quantity: 2, unitPriceMinor: 999 }, { sku: skus[0]!, quantity: 1, unitPriceMinor: 1200 }], { customerId: 'cus_00007' }),
+      txn(
+        'till-1',
+        2,
+        [
+          { sku: skus[1]!, quantity: 2, unitPriceMinor: 999 },
+          { sku: skus[0]!, quantity: 1, unitPriceMinor: 1200 },
+        ],
+        { customerId: 'cus_00007' },
+      ),
       txn('till-1', 3, [{ sku: skus[2]!, quantity: 3, unitPriceMinor: 250 }]),
       txn('till-1', 4, [{ sku: skus[3]!, quantity: 1, unitPriceMinor: 0 }]),
       txn('till-2', 1, [{ sku: skus[1]!, quantity: 1, unitPriceMinor: 999 }]),
-      txn('till-2', 2, [{ sku: skus[2]!, quantity: 2, unitPriceMinor: 300 }, { sku: skus[3]!, quantity: 2, unitPriceMinor: 4000 }]),
+      txn('till-2', 2, [
+        { sku: skus[2]!, quantity: 2, unitPriceMinor: 300 },
+        { sku: skus[3]!, quantity: 2, unitPriceMinor: 4000 },
+      ]),
     ];
     const sold = new Map<string, number>();
     for (const transaction of batch) for (const line of transaction.lines) sold.set(line.sku, (sold.get(line.sku) ?? 0) + line.quantity);
@@ -141,33 +178,62 @@ describe('syncing a store POS batch', () => {
 
     // Interrupted: only a shuffled part arrives.
     const first = await syncOk([batch[4]!, batch[2]!, batch[0]!]);
-    assert.deepEqual(first.results.map((result) => [result.localId, result.outcome]), [['till-2-1', 'RECORDED'], ['till-1-3', 'RECORDED'], ['till-1-1', 'RECORDED']]);
-    assert.deepEqual(first.devices.find((device) => device.deviceId === 'till-1'), { deviceId: 'till-1', highestContiguousSequence: 1, highestSequence: 3, missingSequences: [2] });
+    assert.deepEqual(
+      first.results.map((result) => [result.localId, result.outcome]),
+      [
+        ['till-2-1', 'RECORDED'],
+        ['till-1-3', 'RECORDED'],
+        ['till-1-1', 'RECORDED'],
+      ],
+    );
+    assert.deepEqual(
+      first.devices.find((device) => device.deviceId === 'till-1'),
+      { deviceId: 'till-1', highestContiguousSequence: 1, highestSequence: 3, missingSequences: [2] },
+    );
     // Then the whole batch, reversed.
     const second = await syncOk([...batch].reverse());
-    assert.deepEqual(second.results.map((result) => [result.localId, result.outcome]), [
-      ['till-2-2', 'RECORDED'], ['till-2-1', 'ALREADY_RECORDED'], ['till-1-4', 'RECORDED'], ['till-1-3', 'ALREADY_RECORDED'], ['till-1-2', 'RECORDED'], ['till-1-1', 'ALREADY_RECORDED'],
-    ]);
-    assert.deepEqual(second.devices.sort((a, b) => a.deviceId.localeCompare(b.deviceId)), [
-      { deviceId: 'till-1', highestContiguousSequence: 4, highestSequence: 4, missingSequences: [] },
-      { deviceId: 'till-2', highestContiguousSequence: 2, highestSequence: 2, missingSequences: [] },
-    ]);
+    assert.deepEqual(
+      second.results.map((result) => [result.localId, result.outcome]),
+      [
+        ['till-2-2', 'RECORDED'],
+        ['till-2-1', 'ALREADY_RECORDED'],
+        ['till-1-4', 'RECORDED'],
+        ['till-1-3', 'ALREADY_RECORDED'],
+        ['till-1-2', 'RECORDED'],
+        ['till-1-1', 'ALREADY_RECORDED'],
+      ],
+    );
+    assert.deepEqual(
+      second.devices.sort((a, b) => a.deviceId.localeCompare(b.deviceId)),
+      [
+        { deviceId: 'till-1', highestContiguousSequence: 4, highestSequence: 4, missingSequences: [] },
+        { deviceId: 'till-2', highestContiguousSequence: 2, highestSequence: 2, missingSequences: [] },
+      ],
+    );
     // And once more whole: nothing new.
     const third = await syncOk(batch);
     assert.ok(third.results.every((result) => result.outcome === 'ALREADY_RECORDED'));
     const idOf = (result: SyncResult['results'][number]) => [result.localId, result.order?.id];
     assert.deepEqual(third.results.map(idOf), [...second.results].reverse().map(idOf));
-    assert.deepEqual(first.results.map(idOf), first.results.map((result) => [result.localId, third.results.find((other) => other.localId === result.localId)?.order?.id]));
+    assert.deepEqual(
+      first.results.map(idOf),
+      first.results.map((result) => [result.localId, third.results.find((other) => other.localId === result.localId)?.order?.id]),
+    );
 
     // One order per sale, as the till recorded it.
-    const stored = await orderDocs().find({ idempotencyKey: { $regex: `^pos:${STORE}:till-` } }).lean();
+    const stored = await orderDocs()
+      .find({ idempotencyKey: { $regex: `^pos:${STORE}:till-` } })
+      .lean();
     assert.equal(stored.length, 6);
     const anonymous = third.results[0]!.order!;
     assert.equal(anonymous.channel, 'POS');
     assert.equal(anonymous.status, 'COMPLETED');
     assert.equal(anonymous.customer, null);
     assert.deepEqual(anonymous.fulfillment, { type: 'CARRY_OUT', location: { id: STORE } });
-    assert.deepEqual(anonymous.statusHistory.map((change) => change.status), ['PLACED', 'COMPLETED']);
+    assert.deepEqual(
+      anonymous.statusHistory.map((change) => change.status),
+      ['PLACED', 'COMPLETED'],
+    );
     assert.equal(anonymous.placedAt, batch[0]!.occurredAt);
     assert.equal(anonymous.totals.total.minorUnits, '1620');
     assert.equal(anonymous.payment.captured.minorUnits, '1620');
@@ -178,7 +244,13 @@ describe('syncing a store POS batch', () => {
     assert.notEqual(loyalty.correlationId, anonymous.correlationId);
     const loyaltyDoc = stored.find((order) => order._id === loyalty.id)!;
     assert.equal(loyaltyDoc.idempotencyKey, `pos:${STORE}:till-1:till-1-2`);
-    assert.deepEqual(loyaltyDoc.lines.map((line) => [line.sku, line.unitCostMinor]), [[skus[1], unitCost(skus[1]!)], [skus[0], unitCost(skus[0]!)]]);
+    assert.deepEqual(
+      loyaltyDoc.lines.map((line) => [line.sku, line.unitCostMinor]),
+      [
+        [skus[1], unitCost(skus[1]!)],
+        [skus[0], unitCost(skus[0]!)],
+      ],
+    );
 
     // Stock left once: one SALE movement per (order, SKU), on hand down by exactly what was sold.
     const expectedMovements = stored.reduce((sum, order) => sum + new Set(order.lines.map((line) => line.sku)).size, 0);
@@ -216,7 +288,11 @@ describe('syncing a store POS batch', () => {
       assert.equal(device?.highestSequence, 8);
       assert.deepEqual(device?.missingSequences, []);
     }
-    const orderIds = (await orderDocs().find({ idempotencyKey: { $regex: `^pos:${STORE}:till-race:` } }, { _id: 1 }).lean()).map((order) => order._id);
+    const orderIds = (
+      await orderDocs()
+        .find({ idempotencyKey: { $regex: `^pos:${STORE}:till-race:` } }, { _id: 1 })
+        .lean()
+    ).map((order) => order._id);
     await eventually('eight SALE movements', async () => (await movements().countDocuments({ orderId: { $in: orderIds }, status: 'APPLIED' })) === 8);
     await untilHandled(orderIds);
     assert.equal(await movements().countDocuments({ orderId: { $in: orderIds } }), 8);
@@ -228,27 +304,39 @@ describe('syncing a store POS batch', () => {
     const good = txn('till-mixed', 1, [{ sku: sku(6), quantity: 1, unitPriceMinor: 700 }]);
     const unknown = txn('till-mixed', 2, [{ sku: 'SKU-9999-99', quantity: 1, unitPriceMinor: 700 }]);
     const underpaid = txn('till-mixed', 3, [{ sku: sku(6), quantity: 2, unitPriceMinor: 700 }], { paid: 1400 });
-    const malformed = { ...txn('till-mixed', 4, [{ sku: sku(6), quantity: 1, unitPriceMinor: 700 }]), lines: [{ sku: sku(6), quantity: 0, unitPriceMinor: '700' }] };
+    const malformed = {
+      ...txn('till-mixed', 4, [{ sku: sku(6), quantity: 1, unitPriceMinor: 700 }]),
+      lines: [{ sku: sku(6), quantity: 0, unitPriceMinor: '700' }],
+    };
     const alsoGood = txn('till-mixed', 5, [{ sku: sku(7), quantity: 1, unitPriceMinor: 10 }]);
     const result = await syncOk([good, unknown, underpaid, malformed, alsoGood]);
-    assert.deepEqual(result.results.map((entry) => [entry.localId, entry.outcome, entry.rejection, entry.order === null]), [
-      ['till-mixed-1', 'RECORDED', null, false],
-      ['till-mixed-2', 'REJECTED', 'UNKNOWN_SKU', true],
-      ['till-mixed-3', 'REJECTED', 'PAYMENT_MISMATCH', true],
-      ['till-mixed-4', 'REJECTED', 'INVALID_TRANSACTION', true],
-      ['till-mixed-5', 'RECORDED', null, false],
-    ]);
+    assert.deepEqual(
+      result.results.map((entry) => [entry.localId, entry.outcome, entry.rejection, entry.order === null]),
+      [
+        ['till-mixed-1', 'RECORDED', null, false],
+        ['till-mixed-2', 'REJECTED', 'UNKNOWN_SKU', true],
+        ['till-mixed-3', 'REJECTED', 'PAYMENT_MISMATCH', true],
+        ['till-mixed-4', 'REJECTED', 'INVALID_TRANSACTION', true],
+        ['till-mixed-5', 'RECORDED', null, false],
+      ],
+    );
     assert.match(result.results[2]!.reason!, /payment 1400 does not equal the total 1512/);
     assert.equal(await orderDocs().countDocuments({ idempotencyKey: { $regex: `^pos:${STORE}:till-mixed:` } }), 2);
     // Rejected transactions were received all the same: the store need not resend them.
     assert.deepEqual(result.devices, [{ deviceId: 'till-mixed', highestContiguousSequence: 5, highestSequence: 5, missingSequences: [] }]);
 
     // The same localId with different content is a CONFLICT; the first recording stands.
-    const changed = { ...good, lines: [{ ...good.lines[0]!, quantity: 2 }], payment: { method: 'CARD', amountMinor: String(totalOf([{ sku: sku(6), quantity: 2, unitPriceMinor: 700 }])) } };
+    const changed = {
+      ...good,
+      lines: [{ ...good.lines[0]!, quantity: 2 }],
+      payment: { method: 'CARD', amountMinor: String(totalOf([{ sku: sku(6), quantity: 2, unitPriceMinor: 700 }])) },
+    };
     const conflict = await syncOk([changed]);
     assert.equal(conflict.results[0]!.outcome, 'REJECTED');
     assert.equal(conflict.results[0]!.rejection, 'CONFLICT');
-    const first = await orderDocs().findOne({ idempotencyKey: `pos:${STORE}:till-mixed:till-mixed-1` }).lean();
+    const first = await orderDocs()
+      .findOne({ idempotencyKey: `pos:${STORE}:till-mixed:till-mixed-1` })
+      .lean();
     assert.equal(first?.lines[0]?.quantity, 1);
     assert.equal((await syncOk([good])).results[0]!.outcome, 'ALREADY_RECORDED');
   });
@@ -268,7 +356,15 @@ describe('syncing a store POS batch', () => {
     assert.equal(errorCode(await sync(batch, 'loc_bos01', principals.associate)), 'FORBIDDEN');
     assert.equal(errorCode(await sync(batch, STORE, principals.analyst)), 'FORBIDDEN');
     assert.equal(errorCode(await sync([], STORE)), 'BAD_USER_INPUT');
-    assert.equal(errorCode(await sync(Array.from({ length: 501 }, (_, index) => txn('till-access', index + 1, [{ sku: sku(9), quantity: 1, unitPriceMinor: 100 }])), STORE)), 'BAD_USER_INPUT');
+    assert.equal(
+      errorCode(
+        await sync(
+          Array.from({ length: 501 }, (_, index) => txn('till-access', index + 1, [{ sku: sku(9), quantity: 1, unitPriceMinor: 100 }])),
+          STORE,
+        ),
+      ),
+      'BAD_USER_INPUT',
+    );
     assert.equal(await orderDocs().countDocuments({ idempotencyKey: { $regex: ':till-access:' } }), 0);
     assert.equal(await orders.connection.collection('pos_devices').countDocuments({ deviceId: 'till-access' }), 0);
     // An admin's token names no store: any store.

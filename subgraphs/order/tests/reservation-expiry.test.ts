@@ -35,7 +35,11 @@ function fixtureOrder(id: string, status: OrderRecord['status']): OrderRecord {
     totals: { subtotalMinor: 1000, taxMinor: 80, totalMinor: 1080 },
     payment: { authorizedMinor: 1080, capturedMinor: 0, refundedMinor: 0 },
     placedAt,
-    statusHistory: [{ status: 'PLACED', at: placedAt }, { status: 'CONFIRMED', at: placedAt }, ...(status === 'READY_FOR_PICKUP' ? [{ status, at: placedAt }] : [])],
+    statusHistory: [
+      { status: 'PLACED', at: placedAt },
+      { status: 'CONFIRMED', at: placedAt },
+      ...(status === 'READY_FOR_PICKUP' ? [{ status, at: placedAt }] : []),
+    ],
     reservationId: `res_${id}`,
   };
 }
@@ -75,11 +79,21 @@ async function untilReleasesHandled(): Promise<void> {
  * out of `published`.
  */
 async function untilEventsReceived(orderId: string): Promise<void> {
-  await waitFor(async () => ((await orderModel().findById(orderId).lean<OrderRecord>())?.pendingEvents ?? []).length === 0, `the relay to publish the events of ${orderId}`);
-  const marker = createEnvelope('order.order-status-changed', { orderId: `ord_marker_${randomUUID()}`, from: null, to: 'PLACED' }, { correlationId: 'marker', idempotencyKey: `marker:${randomUUID()}` });
+  await waitFor(
+    async () => ((await orderModel().findById(orderId).lean<OrderRecord>())?.pendingEvents ?? []).length === 0,
+    `the relay to publish the events of ${orderId}`,
+  );
+  const marker = createEnvelope(
+    'order.order-status-changed',
+    { orderId: `ord_marker_${randomUUID()}`, from: null, to: 'PLACED' },
+    { correlationId: 'marker', idempotencyKey: `marker:${randomUUID()}` },
+  );
   await bus.publish(marker);
   await waitFor(() => published.some((envelope) => envelope.id === marker.id), 'the marker event');
-  published.splice(published.findIndex((envelope) => envelope.id === marker.id), 1);
+  published.splice(
+    published.findIndex((envelope) => envelope.id === marker.id),
+    1,
+  );
 }
 
 async function statusOf(id: string, wanted: OrderRecord['status']): Promise<OrderRecord> {
@@ -100,7 +114,12 @@ before(async () => {
     published.push(envelope);
   });
   await orderModel().insertMany(
-    [fixtureOrder('ord_exp_ready', 'READY_FOR_PICKUP'), fixtureOrder('ord_exp_confirmed', 'CONFIRMED'), fixtureOrder('ord_exp_done', 'COMPLETED'), fixtureOrder('ord_exp_other', 'CONFIRMED')],
+    [
+      fixtureOrder('ord_exp_ready', 'READY_FOR_PICKUP'),
+      fixtureOrder('ord_exp_confirmed', 'CONFIRMED'),
+      fixtureOrder('ord_exp_done', 'COMPLETED'),
+      fixtureOrder('ord_exp_other', 'CONFIRMED'),
+    ],
     { lean: true },
   );
 });
@@ -122,7 +141,9 @@ describe('expired reservations cancel their orders', () => {
     await untilEventsReceived('ord_exp_ready');
     const after = await orderModel().findById('ord_exp_ready').lean<OrderRecord>();
     assert.equal(after?.statusHistory.filter((change) => change.status === 'CANCELLED').length, 1);
-    const cancellations = published.filter((envelope) => envelope.type === 'order.order-cancelled' && (envelope.data as { orderId: string }).orderId === 'ord_exp_ready');
+    const cancellations = published.filter(
+      (envelope) => envelope.type === 'order.order-cancelled' && (envelope.data as { orderId: string }).orderId === 'ord_exp_ready',
+    );
     assert.equal(cancellations.length, 1);
     assert.equal((cancellations[0]!.data as { reason: string }).reason, 'PICKUP_EXPIRED');
     assert.equal(cancellations[0]!.correlationId, 'corr-ord_exp_ready', 'the order keeps its correlation id');

@@ -59,7 +59,11 @@ export function createProductContext(base: RequestContext, { models, liveFeed }:
       },
       releaseCoupons: async (key, codes) => {
         requireCouponUse(principal);
-        return releaseCoupons(models, identifier(key, 'key'), codes.map((code) => identifier(code, 'codes')));
+        return releaseCoupons(
+          models,
+          identifier(key, 'key'),
+          codes.map((code) => identifier(code, 'codes')),
+        );
       },
       watchPriceChanges: async (args) => watchPriceChanges(await liveFeed(), args),
     },

@@ -15,7 +15,7 @@ export const PRODUCT_ERROR_CODES = {
   PROMOTION_ID_TAKEN: 'Another promotion has this id.',
   COUPON_CODE_TAKEN: 'Another coupon has this code.',
   COUPON_UNKNOWN: 'There is no coupon with this code.',
-  COUPON_NOT_IN_FORCE: 'The coupon\'s promotion has not started or has ended.',
+  COUPON_NOT_IN_FORCE: "The coupon's promotion has not started or has ended.",
   COUPON_EXHAUSTED: 'The coupon has been used as many times as it may be.',
   COUPON_CUSTOMER_LIMIT: 'This customer has used the coupon as many times as one customer may.',
   COUPON_NEEDS_CUSTOMER: 'The coupon is limited per customer, so the sale must name its customer.',

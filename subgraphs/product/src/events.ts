@@ -15,7 +15,10 @@ import type { ProductSettings } from './settings.js';
  * orders and gives back those of rejected and cancelled ones; and the coupon sweeper that gives
  * back uses whose order never appeared. Stopped consumer first, relay last.
  */
-export async function startProductEvents({ settings, models }: ProductRuntime, { bus, logger, liveFeed }: SubgraphResources<ProductSettings, ProductModels>): Promise<Stoppable> {
+export async function startProductEvents(
+  { settings, models }: ProductRuntime,
+  { bus, logger, liveFeed }: SubgraphResources<ProductSettings, ProductModels>,
+): Promise<Stoppable> {
   // Opened before anything is announced, so a subscription's cursor can reach back to this start.
   await liveFeed();
   const relay = startOutboxRelay({

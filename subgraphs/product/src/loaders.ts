@@ -27,7 +27,10 @@ export function createProductLoaders(models: ProductModels): ProductLoaders {
       return skus.map((sku) => bySku.get(sku) ?? null);
     }, loaderOptions()),
     variantsByProductId: new DataLoader(async (productIds) => {
-      const rows = await models.variants.find({ productId: { $in: [...productIds] } }).sort({ _id: 1 }).lean<VariantRecord[]>();
+      const rows = await models.variants
+        .find({ productId: { $in: [...productIds] } })
+        .sort({ _id: 1 })
+        .lean<VariantRecord[]>();
       const grouped = new Map<string, VariantRecord[]>();
       for (const row of rows) grouped.set(row.productId, [...(grouped.get(row.productId) ?? []), row]);
       return productIds.map((id) => grouped.get(id) ?? []);

@@ -22,15 +22,25 @@ export async function seedCatalog(models: ProductModels, logger: Logger): Promis
       _id: priceListId({ sku: variant.sku, currency: price.currency }),
       sku: variant.sku,
       currency: price.currency,
-      periods: [{ amountMinor: price.amountMinor, from: SEEDED_FROM, key: `seed:${variant.sku}:${price.currency}`, recordedAt, recordedBy: 'seed', announced: true }],
+      periods: [
+        { amountMinor: price.amountMinor, from: SEEDED_FROM, key: `seed:${variant.sku}:${price.currency}`, recordedAt, recordedBy: 'seed', announced: true },
+      ],
       revision: 1,
     })),
   );
   // Products last: a seed interrupted before them runs again, and skips what it inserted already.
   await insertMissing(models.priceLists.insertMany(priceLists, { lean: true, ordered: false }));
-  await insertMissing(models.variants.insertMany(data.variants.map(({ sku, prices: _prices, ...rest }) => ({ _id: sku, ...rest })), { lean: true, ordered: false }));
+  await insertMissing(
+    models.variants.insertMany(
+      data.variants.map(({ sku, prices: _prices, ...rest }) => ({ _id: sku, ...rest })),
+      { lean: true, ordered: false },
+    ),
+  );
   const promotions = await seedPromotions(models, recordedAt);
-  await models.products.insertMany(data.products.map(({ id, ...rest }) => ({ _id: id, ...rest })), { lean: true });
+  await models.products.insertMany(
+    data.products.map(({ id, ...rest }) => ({ _id: id, ...rest })),
+    { lean: true },
+  );
   logger.info({ products: data.products.length, variants: data.variants.length, priceLists: priceLists.length, promotions }, 'catalog seeded');
 }
 

@@ -42,7 +42,10 @@ describe('allocate', () => {
       const sum = weights.reduce((a, b) => a + b, 0);
       const total = Math.floor(next() * (sum + 1));
       const shares = allocate(total, weights);
-      assert.equal(shares.reduce((a, b) => a + b, 0), sum === 0 ? 0 : total);
+      assert.equal(
+        shares.reduce((a, b) => a + b, 0),
+        sum === 0 ? 0 : total,
+      );
       shares.forEach((share, i) => assert.ok(share >= 0 && share <= weights[i]!));
     }
   });
@@ -51,29 +54,46 @@ describe('allocate', () => {
 describe('evaluateCart: the one pricing rule', () => {
   test('percentage off applies to the eligible category only, rounded to the minor unit', () => {
     const cart = evaluateCart([tee, mug], setting, [rule({ id: 'apparel20', kind: 'PERCENT_OFF', percent: 20, scope: { categories: ['Apparel'] } })]);
-    assert.deepEqual(cart.lines.map((line) => line.netAmountMinor), [3200, 1299]);
+    assert.deepEqual(
+      cart.lines.map((line) => line.netAmountMinor),
+      [3200, 1299],
+    );
     assert.equal(cart.discountMinor, 800);
     assert.equal(cart.applied[0]?.reason, '20% off 1 line(s)');
   });
 
   test('amount off per unit and fixed price never take a line below zero', () => {
     const off = evaluateCart([tee, sock], setting, [rule({ id: 'off6', kind: 'AMOUNT_OFF', amountMinor: 600 })]);
-    assert.deepEqual(off.lines.map((line) => line.netAmountMinor), [2800, 0]);
+    assert.deepEqual(
+      off.lines.map((line) => line.netAmountMinor),
+      [2800, 0],
+    );
     const fixed = evaluateCart([tee, mug], setting, [rule({ id: 'fixed', kind: 'FIXED_PRICE', amountMinor: 1500 })]);
-    assert.deepEqual(fixed.lines.map((line) => line.netAmountMinor), [3000, 1299]);
+    assert.deepEqual(
+      fixed.lines.map((line) => line.netAmountMinor),
+      [3000, 1299],
+    );
   });
 
   test('buy 2 get 1 frees the cheapest units of each full group', () => {
-    const cart = evaluateCart([tee, sock], setting, [rule({ id: 'b2g1', kind: 'BUY_X_GET_Y', buyQuantity: 2, getQuantity: 1, scope: { categories: ['Apparel'] } })]);
+    const cart = evaluateCart([tee, sock], setting, [
+      rule({ id: 'b2g1', kind: 'BUY_X_GET_Y', buyQuantity: 2, getQuantity: 1, scope: { categories: ['Apparel'] } }),
+    ]);
     // Units: 2000, 2000, 500, 500, 500 -> one full group of 3; the cheapest unit (a sock) is free.
-    assert.deepEqual(cart.lines.map((line) => line.discountMinor), [0, 500]);
+    assert.deepEqual(
+      cart.lines.map((line) => line.discountMinor),
+      [0, 500],
+    );
   });
 
   test('a bundle price applies once per complete bundle and is split over its lines', () => {
     const cart = evaluateCart([tee, mug], setting, [rule({ id: 'bundle', kind: 'BUNDLE_PRICE', bundleSkus: ['TEE', 'MUG'], amountMinor: 2500 })]);
     // One bundle (one mug): 2000 + 1299 - 2500 = 799 off, split over what is left of the two lines.
     assert.equal(cart.discountMinor, 799);
-    assert.equal(cart.lines.reduce((sum, line) => sum + line.netAmountMinor, 0), cart.totalMinor);
+    assert.equal(
+      cart.lines.reduce((sum, line) => sum + line.netAmountMinor, 0),
+      cart.totalMinor,
+    );
     assert.equal(evaluateCart([tee], setting, [rule({ id: 'bundle', kind: 'BUNDLE_PRICE', bundleSkus: ['TEE', 'MUG'], amountMinor: 2500 })]).discountMinor, 0);
   });
 
@@ -82,16 +102,25 @@ describe('evaluateCart: the one pricing rule', () => {
     assert.equal(evaluateCart([tee, mug], setting, [spend]).discountMinor, 1000);
     const under = evaluateCart([tee, { ...mug, unitListPriceMinor: 1298 }], setting, [spend]);
     assert.equal(under.discountMinor, 0);
-    assert.deepEqual(evaluateCart([tee, mug], setting, [spend]).lines.map((line) => line.discountMinor), [755, 245]);
+    assert.deepEqual(
+      evaluateCart([tee, mug], setting, [spend]).lines.map((line) => line.discountMinor),
+      [755, 245],
+    );
   });
 
   test('an exclusive promotion of higher priority applies alone; a lower one never joins combinable ones', () => {
     const exclusive = rule({ id: 'excl', kind: 'PERCENT_OFF', percent: 30, priority: 10, stacking: 'EXCLUSIVE' });
     const combinable = rule({ id: 'comb', kind: 'PERCENT_OFF', percent: 10, priority: 5 });
     const alone = evaluateCart([tee], setting, [combinable, exclusive]);
-    assert.deepEqual(alone.applied.map((applied) => applied.promotionId), ['excl']);
+    assert.deepEqual(
+      alone.applied.map((applied) => applied.promotionId),
+      ['excl'],
+    );
     const lower = evaluateCart([tee], setting, [combinable, { ...exclusive, priority: 1 }]);
-    assert.deepEqual(lower.applied.map((applied) => applied.promotionId), ['comb']);
+    assert.deepEqual(
+      lower.applied.map((applied) => applied.promotionId),
+      ['comb'],
+    );
     // Combinable ones stack, each on what the one before left: 4000 -10% = 3600, -10% = 3240.
     const stacked = evaluateCart([tee], setting, [combinable, { ...combinable, id: 'comb2' }]);
     assert.equal(stacked.totalMinor, 3240);
@@ -116,7 +145,14 @@ describe('evaluateCart: the one pricing rule', () => {
     const kinds = ['PERCENT_OFF', 'AMOUNT_OFF', 'FIXED_PRICE', 'BUY_X_GET_Y', 'BUNDLE_PRICE', 'SPEND_THRESHOLD'] as const;
     const skus = ['A', 'B', 'C', 'D', 'E', 'F'];
     for (let round = 0; round < 300; round++) {
-      const lines = skus.filter(() => next() < 0.6).map((sku) => ({ sku, category: sku < 'D' ? 'Apparel' : 'Home', quantity: 1 + Math.floor(next() * 5), unitListPriceMinor: 1 + Math.floor(next() * 20_000) }));
+      const lines = skus
+        .filter(() => next() < 0.6)
+        .map((sku) => ({
+          sku,
+          category: sku < 'D' ? 'Apparel' : 'Home',
+          quantity: 1 + Math.floor(next() * 5),
+          unitListPriceMinor: 1 + Math.floor(next() * 20_000),
+        }));
       if (lines.length === 0) continue;
       const promotions = Array.from({ length: Math.floor(next() * 5) }, (_, i) =>
         rule({
@@ -134,12 +170,21 @@ describe('evaluateCart: the one pricing rule', () => {
         }),
       );
       const cart = evaluateCart(lines, setting, promotions);
-      assert.equal(cart.lines.reduce((sum, line) => sum + line.netAmountMinor, 0), cart.totalMinor);
+      assert.equal(
+        cart.lines.reduce((sum, line) => sum + line.netAmountMinor, 0),
+        cart.totalMinor,
+      );
       assert.equal(cart.subtotalMinor - cart.discountMinor, cart.totalMinor);
-      assert.equal(cart.applied.reduce((sum, applied) => sum + applied.amountMinor, 0), cart.discountMinor);
+      assert.equal(
+        cart.applied.reduce((sum, applied) => sum + applied.amountMinor, 0),
+        cart.discountMinor,
+      );
       for (const line of cart.lines) {
         assert.ok(Number.isSafeInteger(line.netAmountMinor) && line.netAmountMinor >= 0);
-        assert.equal(line.discounts.reduce((sum, discount) => sum + discount.amountMinor, 0), line.discountMinor);
+        assert.equal(
+          line.discounts.reduce((sum, discount) => sum + discount.amountMinor, 0),
+          line.discountMinor,
+        );
       }
       assert.deepEqual(evaluateCart(lines, setting, [...promotions].reverse()), cart);
     }

@@ -19,7 +19,10 @@ const seen: AnyEnvelope[] = [];
 
 before(async () => {
   [database, nats] = await Promise.all([startTestDatabase(), startNatsServer()]);
-  subgraph = await startTestSubgraph(createProductSubgraph({ priceAnnouncerRecheckMs: 100, relayIntervalMs: 50 }), { mongoUri: database.uri, natsUrl: nats.url });
+  subgraph = await startTestSubgraph(createProductSubgraph({ priceAnnouncerRecheckMs: 100, relayIntervalMs: 50 }), {
+    mongoUri: database.uri,
+    natsUrl: nats.url,
+  });
   models = createProductModels(subgraph.connection);
   watcher = await connectJetStreamBus({ servers: nats.url, name: 'price-test-watcher' });
   await watcher.subscribe(['product.price-changed'], 'price-test-watcher', (envelope) => {
@@ -47,7 +50,8 @@ const priceOf = async (sku: string, args: Record<string, unknown> = {}) => {
   return price ? Number(price.minorUnits) : null;
 };
 const inMs = (ms: number) => new Date(Date.now() + ms).toISOString();
-const priceChanges = (sku: string) => seen.filter((event): event is Extract<AnyEnvelope, { type: 'product.price-changed' }> => event.type === 'product.price-changed' && event.data.sku === sku);
+const priceChanges = (sku: string) =>
+  seen.filter((event): event is Extract<AnyEnvelope, { type: 'product.price-changed' }> => event.type === 'product.price-changed' && event.data.sku === sku);
 
 async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -89,11 +93,9 @@ describe('price lists', () => {
     assert.equal(event?.data.effectiveFrom, at);
     assert.equal(await priceOf(sku), 1999);
     // History keeps the old period, now closed where the new one starts.
-    const history = await subgraph.request<{ variant: { priceHistory: { price: { minorUnits: string }; effectiveFrom: string; effectiveTo: string | null; announced: boolean }[] } }>(
-      `{ variant(sku: "${sku}") { priceHistory(currency: USD) { price { minorUnits } effectiveFrom effectiveTo announced } } }`,
-      {},
-      principals.anonymous,
-    );
+    const history = await subgraph.request<{
+      variant: { priceHistory: { price: { minorUnits: string }; effectiveFrom: string; effectiveTo: string | null; announced: boolean }[] };
+    }>(`{ variant(sku: "${sku}") { priceHistory(currency: USD) { price { minorUnits } effectiveFrom effectiveTo announced } } }`, {}, principals.anonymous);
     const periods = history.data!.variant.priceHistory;
     assert.equal(periods.length, 2);
     assert.equal(periods[0]?.effectiveTo, at);
@@ -105,9 +107,18 @@ describe('price lists', () => {
     const base = await priceOf(sku);
     const from = inMs(300);
     const to = inMs(3_600_000);
-    assert.equal((await schedule({ idempotencyKey: 'web-0003', sku, channel: 'WEB', amountMinor: '1500', effectiveFrom: from, effectiveTo: to })).errors, undefined);
-    assert.equal((await schedule({ idempotencyKey: 'gold-0003', sku, channel: 'WEB', tier: 'GOLD', amountMinor: '1400', effectiveFrom: from })).errors, undefined);
-    assert.equal((await schedule({ idempotencyKey: 'store-0003', sku, channel: 'POS', storeId: 'loc_nyc01', amountMinor: '1300', effectiveFrom: from })).errors, undefined);
+    assert.equal(
+      (await schedule({ idempotencyKey: 'web-0003', sku, channel: 'WEB', amountMinor: '1500', effectiveFrom: from, effectiveTo: to })).errors,
+      undefined,
+    );
+    assert.equal(
+      (await schedule({ idempotencyKey: 'gold-0003', sku, channel: 'WEB', tier: 'GOLD', amountMinor: '1400', effectiveFrom: from })).errors,
+      undefined,
+    );
+    assert.equal(
+      (await schedule({ idempotencyKey: 'store-0003', sku, channel: 'POS', storeId: 'loc_nyc01', amountMinor: '1300', effectiveFrom: from })).errors,
+      undefined,
+    );
     assert.equal(await priceOf(sku, { channel: 'WEB', at: from }), 1500);
     assert.equal(await priceOf(sku, { channel: 'WEB', tier: 'GOLD', at: from }), 1400);
     assert.equal(await priceOf(sku, { channel: 'WEB', tier: 'SILVER', at: from }), 1500);
@@ -123,7 +134,10 @@ describe('price lists', () => {
     const sku = 'SKU-0004-01';
     const from = inMs(3_600_000);
     const to = inMs(7_200_000);
-    assert.equal((await schedule({ idempotencyKey: 'app-0004', sku, channel: 'APP', amountMinor: '900', effectiveFrom: from, effectiveTo: to })).errors, undefined);
+    assert.equal(
+      (await schedule({ idempotencyKey: 'app-0004', sku, channel: 'APP', amountMinor: '900', effectiveFrom: from, effectiveTo: to })).errors,
+      undefined,
+    );
     const stored = await models.priceLists.findById(`${sku}|USD|APP|*|*`).lean();
     const cases: [Record<string, unknown>, string][] = [
       [{ amountMinor: '0', effectiveFrom: to }, 'PRICE_NOT_POSITIVE'],
@@ -185,38 +199,80 @@ describe('price lists', () => {
   test('a clienteling app subscribed to its SKUs is told of each price change as it takes effect, and of no other SKU', async () => {
     const watched = 'SKU-0008-01';
     const credential = await signGatewayCredential(principals.associate, secretKey(TEST_INTERNAL_SECRET));
-    const client = createClient({ url: subgraph.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { [GATEWAY_CREDENTIAL_HEADER]: credential } });
-    type Change = { priceChanged: { kind: string; channel: string | null; variant: { sku: string } | null; previous: { minorUnits: string } | null; current: { minorUnits: string } | null; effectiveFrom: string } };
+    const client = createClient({
+      url: subgraph.url.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      connectionParams: { [GATEWAY_CREDENTIAL_HEADER]: credential },
+    });
+    type Change = {
+      priceChanged: {
+        kind: string;
+        channel: string | null;
+        variant: { sku: string } | null;
+        previous: { minorUnits: string } | null;
+        current: { minorUnits: string } | null;
+        effectiveFrom: string;
+      };
+    };
     const received: Change['priceChanged'][] = [];
     let failed: unknown;
     const stop = client.subscribe<Change>(
-      { query: 'subscription($skus: [ID!]!) { priceChanged(skus: $skus) { kind channel variant { sku } previous { minorUnits } current { minorUnits } effectiveFrom } }', variables: { skus: [watched] } },
+      {
+        query:
+          'subscription($skus: [ID!]!) { priceChanged(skus: $skus) { kind channel variant { sku } previous { minorUnits } current { minorUnits } effectiveFrom } }',
+        variables: { skus: [watched] },
+      },
       { next: (value) => void received.push(value.data!.priceChanged), error: (error) => (failed = error), complete: () => undefined },
     );
     try {
       // The subscription starts listening asynchronously: price changes are scheduled for the
       // watched SKU until one arrives, so the subscription surely listens before the real ones.
       for (let attempt = 0; received.length === 0; attempt++) {
-        assert.equal((await schedule({ idempotencyKey: `live-warmup-${attempt}`, sku: watched, channel: 'APP', amountMinor: String(1000 + attempt), effectiveFrom: inMs(1000) })).errors, undefined);
+        assert.equal(
+          (
+            await schedule({
+              idempotencyKey: `live-warmup-${attempt}`,
+              sku: watched,
+              channel: 'APP',
+              amountMinor: String(1000 + attempt),
+              effectiveFrom: inMs(1000),
+            })
+          ).errors,
+          undefined,
+        );
         await waitFor(() => priceChanges(watched).length > attempt, 'the warm-up change to be published');
         // Published: a subscription already listening gets it promptly, one not yet listening never will.
         await waitFor(() => received.length > 0, 'the warm-up change to be pushed', 2000).catch(() => undefined);
       }
       const clienteling = () => received.filter((change) => change.channel === 'CLIENTELING');
       const at = inMs(300);
-      assert.equal((await schedule({ idempotencyKey: 'live-0008', sku: watched, channel: 'CLIENTELING', amountMinor: '4321', effectiveFrom: at })).errors, undefined);
+      assert.equal(
+        (await schedule({ idempotencyKey: 'live-0008', sku: watched, channel: 'CLIENTELING', amountMinor: '4321', effectiveFrom: at })).errors,
+        undefined,
+      );
       assert.equal((await schedule({ idempotencyKey: 'live-0009', sku: 'SKU-0009-01', amountMinor: '1234', effectiveFrom: at })).errors, undefined);
       await waitFor(() => priceChanges('SKU-0009-01').length === 1, 'the other SKU to change');
       // A later change of the watched SKU, published after the other SKU's: the feed is in order,
       // so once it arrives, anything about the other SKU would have arrived before it.
       const marker = inMs(300);
-      assert.equal((await schedule({ idempotencyKey: 'live-0008-marker', sku: watched, channel: 'CLIENTELING', amountMinor: '4322', effectiveFrom: marker })).errors, undefined);
+      assert.equal(
+        (await schedule({ idempotencyKey: 'live-0008-marker', sku: watched, channel: 'CLIENTELING', amountMinor: '4322', effectiveFrom: marker })).errors,
+        undefined,
+      );
       await waitFor(() => clienteling().length >= 2 || failed !== undefined, 'both changes of the watched SKU to be pushed');
       assert.equal(failed, undefined);
       assert.ok(received.every((change) => change.variant?.sku === watched));
       assert.deepEqual(clienteling(), [
         { kind: 'CHANGE', channel: 'CLIENTELING', variant: { sku: watched }, previous: null, current: { minorUnits: '4321' }, effectiveFrom: at },
-        { kind: 'CHANGE', channel: 'CLIENTELING', variant: { sku: watched }, previous: { minorUnits: '4321' }, current: { minorUnits: '4322' }, effectiveFrom: marker },
+        {
+          kind: 'CHANGE',
+          channel: 'CLIENTELING',
+          variant: { sku: watched },
+          previous: { minorUnits: '4321' },
+          current: { minorUnits: '4322' },
+          effectiveFrom: marker,
+        },
       ]);
     } finally {
       stop();

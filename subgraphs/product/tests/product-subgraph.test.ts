@@ -25,7 +25,9 @@ describe('product subgraph', () => {
   });
 
   test('a variant resolves with its product and exact prices in both currencies', async () => {
-    const response = await subgraph.request<{ variant: { sku: string; product: { id: string }; usd: { amount: string; minorUnits: string }; prices: unknown[] } }>(
+    const response = await subgraph.request<{
+      variant: { sku: string; product: { id: string }; usd: { amount: string; minorUnits: string }; prices: unknown[] };
+    }>(
       '{ variant(sku: "SKU-0001-01") { sku product { id } usd: price(currency: USD) { amount minorUnits currency } prices { currency } } }',
       {},
       principals.anonymous,
@@ -41,8 +43,17 @@ describe('product subgraph', () => {
     const seen = new Set<string>();
     let after: string | null = null;
     for (let page = 0; page < 10; page++) {
-      const response: Awaited<ReturnType<typeof subgraph.request<{ products: { edges: { node: { id: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null }; totalCount: number } }>>> =
-        await subgraph.request('query($after: String) { products(first: 100, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } totalCount } }', { after }, principals.anonymous);
+      const response: Awaited<
+        ReturnType<
+          typeof subgraph.request<{
+            products: { edges: { node: { id: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null }; totalCount: number };
+          }>
+        >
+      > = await subgraph.request(
+        'query($after: String) { products(first: 100, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } totalCount } }',
+        { after },
+        principals.anonymous,
+      );
       for (const edge of response.data!.products.edges) seen.add(edge.node.id);
       assert.equal(response.data!.products.totalCount, 200);
       if (!response.data!.products.pageInfo.hasNextPage) break;
@@ -61,13 +72,20 @@ describe('product subgraph', () => {
     );
     const after = await dbCommands(subgraph);
     assert.equal(response.data?._entities.length, 100);
-    assert.equal(response.data?._entities.every((p) => p.variants.length === 5), true);
+    assert.equal(
+      response.data?._entities.every((p) => p.variants.length === 5),
+      true,
+    );
     assert.equal(after - before, 2);
   });
 
   test('a product read by id reads the product and its variants in one round: both queries in flight at once', async () => {
     const { result: response, events } = await findsDuring(subgraph, () =>
-      subgraph.request<{ product: { id: string; variants: { sku: string }[] } }>('{ product(id: "prod_0007") { id variants { sku } } }', {}, principals.anonymous),
+      subgraph.request<{ product: { id: string; variants: { sku: string }[] } }>(
+        '{ product(id: "prod_0007") { id variants { sku } } }',
+        {},
+        principals.anonymous,
+      ),
     );
     assert.equal(response.errors, undefined);
     assert.equal(response.data?.product.variants.length, 5);
@@ -80,7 +98,11 @@ describe('product subgraph', () => {
     assert.equal(injected.errors?.[0]?.extensions?.['code'], 'BAD_USER_INPUT');
     const oversized = await subgraph.request('{ products(first: 1000) { totalCount } }', {}, principals.anonymous);
     assert.equal(oversized.errors?.[0]?.extensions?.['code'], 'BAD_USER_INPUT');
-    const literal = await subgraph.request<{ products: { totalCount: number } }>('{ products(filter: { search: "{\\"$gt\\": \\"\\"}" }) { totalCount } }', {}, principals.anonymous);
+    const literal = await subgraph.request<{ products: { totalCount: number } }>(
+      '{ products(filter: { search: "{\\"$gt\\": \\"\\"}" }) { totalCount } }',
+      {},
+      principals.anonymous,
+    );
     assert.equal(literal.data?.products.totalCount, 0);
   });
 });

@@ -26,7 +26,10 @@ export function ratiosFor(peer: GatewayTarget, measurements: readonly Measuremen
       pairs.map((pair) => pair.ours.peakRssMiB / pair.peer.peakRssMiB),
       rssAtMost === undefined ? undefined : { text: `<= ${rssAtMost}`, met: (value) => value <= rssAtMost },
     ),
-    ratio(`CPU per request ours / ${peer.id}`, pairs.map((pair) => pair.ours.cpuSecondsPer1000 / pair.peer.cpuSecondsPer1000)),
+    ratio(
+      `CPU per request ours / ${peer.id}`,
+      pairs.map((pair) => pair.ours.cpuSecondsPer1000 / pair.peer.cpuSecondsPer1000),
+    ),
   ];
 }
 
@@ -34,8 +37,13 @@ export function ratiosFor(peer: GatewayTarget, measurements: readonly Measuremen
 export function governanceRatio(measurements: readonly Measurement[]): MeasuredRatio {
   const perRound = measurements
     .filter((entry) => entry.target.id === GOVERNED_ID)
-    .map((entry) => entry.run.requestsPerSecond / measurements.find((other) => other.round === entry.round && other.target.id === 'ours')!.run.requestsPerSecond);
-  return ratio('throughput ours with rate limits and trusted operations on / off', perRound, { text: `>= ${GOVERNANCE_TARGET}`, met: (value) => value >= GOVERNANCE_TARGET });
+    .map(
+      (entry) => entry.run.requestsPerSecond / measurements.find((other) => other.round === entry.round && other.target.id === 'ours')!.run.requestsPerSecond,
+    );
+  return ratio('throughput ours with rate limits and trusted operations on / off', perRound, {
+    text: `>= ${GOVERNANCE_TARGET}`,
+    met: (value) => value >= GOVERNANCE_TARGET,
+  });
 }
 
 /** Per round: our gateway traced at each ratio over ours with tracing off (throughput, p99, CPU per request). */
@@ -46,9 +54,18 @@ export function tracingRatios(measurements: readonly Measurement[]): MeasuredRat
       .map((entry) => ({ traced: entry.run, off: measurements.find((other) => other.round === entry.round && other.target.id === 'ours')!.run }));
     const percent = Math.round(samplingRatio * 100);
     return [
-      ratio(`throughput ours tracing ${percent} % / tracing off`, pairs.map((pair) => pair.traced.requestsPerSecond / pair.off.requestsPerSecond)),
-      ratio(`p99 ours tracing ${percent} % / tracing off`, pairs.map((pair) => pair.traced.p99Ms / pair.off.p99Ms)),
-      ratio(`CPU per request ours tracing ${percent} % / tracing off`, pairs.map((pair) => pair.traced.cpuSecondsPer1000 / pair.off.cpuSecondsPer1000)),
+      ratio(
+        `throughput ours tracing ${percent} % / tracing off`,
+        pairs.map((pair) => pair.traced.requestsPerSecond / pair.off.requestsPerSecond),
+      ),
+      ratio(
+        `p99 ours tracing ${percent} % / tracing off`,
+        pairs.map((pair) => pair.traced.p99Ms / pair.off.p99Ms),
+      ),
+      ratio(
+        `CPU per request ours tracing ${percent} % / tracing off`,
+        pairs.map((pair) => pair.traced.cpuSecondsPer1000 / pair.off.cpuSecondsPer1000),
+      ),
     ];
   });
 }

@@ -15,7 +15,9 @@ function tracingTable(lineup: readonly GatewayTarget[], measurements: readonly M
       const runs = measurements.filter((entry) => entry.target.id === target.id);
       const off = measurements.filter((entry) => entry.target.id === 'ours');
       const perRound = runs.map((entry) => entry.run.requestsPerSecond / off.find((other) => other.round === entry.round)!.run.requestsPerSecond);
-      const exportedPer1k = runs.filter((entry) => entry.otlpBytes !== undefined).map((entry) => (entry.otlpBytes! / Math.max(1, entry.run.requests)) * 1000 / 1024);
+      const exportedPer1k = runs
+        .filter((entry) => entry.otlpBytes !== undefined)
+        .map((entry) => ((entry.otlpBytes! / Math.max(1, entry.run.requests)) * 1000) / 1024);
       return [
         target.label,
         median(runs.map((entry) => entry.run.requestsPerSecond)),
@@ -43,7 +45,8 @@ export function report(
   exported: string,
 ): ScenarioResult {
   const count = (operation: string) => new Set(mix.filter((item) => item.operation === operation).map((item) => item.subject)).size;
-  const medianOf = (target: GatewayTarget, pick: (run: GatewayRun) => number) => median(measurements.filter((entry) => entry.target.id === target.id).map((entry) => pick(entry.run)));
+  const medianOf = (target: GatewayTarget, pick: (run: GatewayRun) => number) =>
+    median(measurements.filter((entry) => entry.target.id === target.id).map((entry) => pick(entry.run)));
   const { timing } = settings;
   notes.push(
     'Peers forward the x-mesh-principal header the load sends (a credential the subgraphs require and only our gateway can sign, signed by the bench before each run); ours gets a bearer token instead, verifies it and signs the credential itself, work the peers do not do.',
@@ -85,10 +88,25 @@ export function report(
       {
         title: 'Every measured run',
         columns: ['round', 'gateway', 'req/s', 'p50 ms', 'p99 ms', 'CPU s / 1k req', 'peak RSS MiB', 'requests', 'errors', 'non-2xx'],
-        rows: measurements.map(({ round, target, run }) => [round, target.label, run.requestsPerSecond, run.p50Ms, run.p99Ms, run.cpuSecondsPer1000, run.peakRssMiB, run.requests, run.errors, run.non2xx]),
+        rows: measurements.map(({ round, target, run }) => [
+          round,
+          target.label,
+          run.requestsPerSecond,
+          run.p50Ms,
+          run.p99Ms,
+          run.cpuSecondsPer1000,
+          run.peakRssMiB,
+          run.requests,
+          run.errors,
+          run.non2xx,
+        ]),
       },
     ],
-    ratios: [governanceRatio(measurements), ...tracingRatios(measurements), ...lineup.filter((target) => target.id !== 'ours' && target.id !== GOVERNED_ID).flatMap((peer) => ratiosFor(peer, measurements))],
+    ratios: [
+      governanceRatio(measurements),
+      ...tracingRatios(measurements),
+      ...lineup.filter((target) => target.id !== 'ours' && target.id !== GOVERNED_ID).flatMap((peer) => ratiosFor(peer, measurements)),
+    ],
     notes: context.size === 'tiny' ? [...notes, 'Tiny size: one short round, a smoke test, not a measurement.'] : notes,
   };
 }

@@ -17,10 +17,12 @@ const missingShare = (row: PhaseRow) => (row.stats.expected - row.stats.delivere
  * p99 over every expected delivery: when more than 1% never arrived before the phase ended, those
  * took longer than the wait after the last send, which bounds p99 from below.
  */
-const p99OfAll = (row: PhaseRow) => (row.stats.delivered === 0 ? row.waitedMs : missingShare(row) > 0.01 ? Math.max(row.stats.p99Ms, row.waitedMs) : row.stats.p99Ms);
+const p99OfAll = (row: PhaseRow) =>
+  row.stats.delivered === 0 ? row.waitedMs : missingShare(row) > 0.01 ? Math.max(row.stats.p99Ms, row.waitedMs) : row.stats.p99Ms;
 /** Table cells: a percentile of no deliveries is shown as '-'. */
 const ms = (value: number) => (Number.isFinite(value) ? value : '-');
-const cpuPerThousand = (from: ProcessTreeSample, to: ProcessTreeSample, deliveries: number) => round(((to.cpuSeconds - from.cpuSeconds) * 1_000_000) / Math.max(1, deliveries));
+const cpuPerThousand = (from: ProcessTreeSample, to: ProcessTreeSample, deliveries: number) =>
+  round(((to.cpuSeconds - from.cpuSeconds) * 1_000_000) / Math.max(1, deliveries));
 const kibPerSubscriber = (beforeMiB: number, afterMiB: number, subscribers: number) => round(((afterMiB - beforeMiB) * 1024) / subscribers);
 const describe = (row: PhaseRow) => `${row.subscribers} ${row.side} ${row.load}${row.round > 0 ? ` round ${row.round}` : ''}`;
 
@@ -37,7 +39,10 @@ export function buildResult(context: BenchContext, phases: readonly PhaseRow[], 
         { text: '>= 0.5', met: (value) => value >= 0.5 },
       ),
       ratio(`graphql-ws / raw ws deliveries per second over the burst, ${subscribers} subscribers (one burst each)`, [
-        round(phaseOf(phases, subscribers, 0, 'ours', 'burst').stats.deliveriesPerSecond / phaseOf(phases, subscribers, 0, 'raw', 'burst').stats.deliveriesPerSecond),
+        round(
+          phaseOf(phases, subscribers, 0, 'ours', 'burst').stats.deliveriesPerSecond /
+            phaseOf(phases, subscribers, 0, 'raw', 'burst').stats.deliveriesPerSecond,
+        ),
       ]),
     );
   }
@@ -92,11 +97,18 @@ export function buildResult(context: BenchContext, phases: readonly PhaseRow[], 
       : `Not delivered when the phase ended (${size.steadyDrainMs / 1000} s after the last send at 1/s, ${size.burstDrainMs / 1000} s after a burst; counted late, and p99 in the target row is at least that wait when over 1% are late): ${late.map((row) => `${describe(row)}: ${row.stats.late} of ${row.stats.expected}`).join('; ')}.`,
   );
   const errored = phases.filter((row) => row.stats.errors > 0);
-  if (errored.length > 0) notes.push(`Subscriber errors (e.g. SLOW_CONSUMER, closed sockets): ${errored.map((row) => `${describe(row)}: ${row.stats.errors}`).join('; ')}.`);
+  if (errored.length > 0)
+    notes.push(`Subscriber errors (e.g. SLOW_CONSUMER, closed sockets): ${errored.map((row) => `${describe(row)}: ${row.stats.errors}`).join('; ')}.`);
   const unmatched = phases.filter((row) => row.stats.unmatched > 0);
-  if (unmatched.length > 0) notes.push(`Deliveries of events not sent in that phase (late ones of an earlier phase): ${unmatched.map((row) => `${describe(row)}: ${row.stats.unmatched}`).join('; ')}.`);
+  if (unmatched.length > 0)
+    notes.push(
+      `Deliveries of events not sent in that phase (late ones of an earlier phase): ${unmatched.map((row) => `${describe(row)}: ${row.stats.unmatched}`).join('; ')}.`,
+    );
   const busy = phases.filter((row) => !row.startedIdle);
-  if (busy.length > 0) notes.push(`The gateway replica was still busy (> 0.15 core for ${IDLE_WAIT_MS / 1000} s, writing out a late backlog) when these phases started: ${busy.map(describe).join('; ')}.`);
+  if (busy.length > 0)
+    notes.push(
+      `The gateway replica was still busy (> 0.15 core for ${IDLE_WAIT_MS / 1000} s, writing out a late backlog) when these phases started: ${busy.map(describe).join('; ')}.`,
+    );
   notes.push(
     `Latency of ours is the whole pipeline: the mutation over HTTP through the mesh's main gateway, the inventory write, its outbox relay (poked by the write), NATS, the inventory subgraph's subscription, the replica's plan execution per subscriber, and the client socket. Median 1/s p50 at ${largest}: ${median(rounds.map((r) => phaseOf(phases, largest, r, 'ours', 'steady').stats.p50Ms))} ms.`,
     'Identical client subscriptions (same document, variables and caller) share one group in the gateway: one upstream subscription on the inventory subgraph, one run of the rest of the plan and one serialisation per event, the same bytes written to every socket after its own graphql-ws message header. The raw baseline writes one pre-encoded buffer N times. CPU per 1,000 deliveries counts everything those processes did during the measured phases.',
@@ -104,8 +116,12 @@ export function buildResult(context: BenchContext, phases: readonly PhaseRow[], 
       `Gateway CPU is the replica's from the first measured send until every delivery arrived (with few deliveries per movement it includes the replica's background work). ` +
       (context.baselineRef
         ? `Each phase runs once per round on today's gateway and on the gateway built at ${context.baselineRef} (compiled in a temporary folder with this checkout's installed dependencies, serving today's supergraph), alternating which goes first, each on a fresh replica; with a baseline the one-SKU burst runs the same way.`
-        : 'Only today\'s gateway ran (no --baseline-ref).'),
-    `The gateway replica runs with ${Object.entries(REPLICA_ENV).map(([name, value]) => `${name}=${value}`).join(', ')} (one subscription per socket, so WS_MAX_SUBSCRIPTIONS_PER_SOCKET stays 25); its open-files limit is the runner's (Node raises the soft limit to the hard one). The subscriber process holds 2N sockets.`,
+        : "Only today's gateway ran (no --baseline-ref)."),
+    `The gateway replica runs with ${Object.entries(REPLICA_ENV)
+      .map(([name, value]) => `${name}=${value}`)
+      .join(
+        ', ',
+      )} (one subscription per socket, so WS_MAX_SUBSCRIPTIONS_PER_SOCKET stays 25); its open-files limit is the runner's (Node raises the soft limit to the hard one). The subscriber process holds 2N sockets.`,
   );
 
   return {
@@ -119,13 +135,39 @@ export function buildResult(context: BenchContext, phases: readonly PhaseRow[], 
       `Deliveries per second over the burst (first to last receive) are shown too (ours is also paced by the mutations and the relay). RSS per subscriber = (the replica's RSS after connecting and warming up - before) / N.`,
     tables: [
       {
-        title: 'Delivery per phase (ms; ours: mutation sent -> client received, raw: trigger -> client received; skipped/late: deliveries coalesced / not arrived by the end)',
-        columns: ['subscribers', 'round', 'system', 'load', 'delivered/expected', 'skipped/late', 'p50', 'p99', 'max', 'spread median', 'deliveries/s', 'sending took', 'errors'],
+        title:
+          'Delivery per phase (ms; ours: mutation sent -> client received, raw: trigger -> client received; skipped/late: deliveries coalesced / not arrived by the end)',
+        columns: [
+          'subscribers',
+          'round',
+          'system',
+          'load',
+          'delivered/expected',
+          'skipped/late',
+          'p50',
+          'p99',
+          'max',
+          'spread median',
+          'deliveries/s',
+          'sending took',
+          'errors',
+        ],
         rows: latencyRows,
       },
       {
         title: 'Memory and CPU (MiB; KiB per subscriber; CPU ms per 1,000 deliveries of ours over the measured phases)',
-        columns: ['subscribers', 'replica RSS before', 'RSS after connecting', 'KiB/subscriber (RSS)', 'peak RSS at end', 'KiB/subscriber (peak)', 'inventory KiB/subscriber', 'connect all (ms)', 'gateway CPU ms/1k', 'inventory CPU ms/1k'],
+        columns: [
+          'subscribers',
+          'replica RSS before',
+          'RSS after connecting',
+          'KiB/subscriber (RSS)',
+          'peak RSS at end',
+          'KiB/subscriber (peak)',
+          'inventory KiB/subscriber',
+          'connect all (ms)',
+          'gateway CPU ms/1k',
+          'inventory CPU ms/1k',
+        ],
         rows: memoryRows,
       },
       builds.table,

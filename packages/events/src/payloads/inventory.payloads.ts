@@ -1,15 +1,6 @@
 import type { CurrencyCode, SkuQuantity } from './common.payloads.js';
 
-export type MovementType =
-  | 'RECEIPT'
-  | 'ADJUSTMENT_IN'
-  | 'ADJUSTMENT_OUT'
-  | 'DAMAGE'
-  | 'CYCLE_COUNT'
-  | 'SALE'
-  | 'RETURN'
-  | 'TRANSFER_OUT'
-  | 'TRANSFER_IN';
+export type MovementType = 'RECEIPT' | 'ADJUSTMENT_IN' | 'ADJUSTMENT_OUT' | 'DAMAGE' | 'CYCLE_COUNT' | 'SALE' | 'RETURN' | 'TRANSFER_OUT' | 'TRANSFER_IN';
 
 /** One applied entry of the append-only movement log. */
 export interface StockMovementRecorded {

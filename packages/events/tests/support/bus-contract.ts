@@ -115,7 +115,11 @@ export function busContract(fixture: BusFixture): void {
       const received = recorder();
       await bus.subscribe('order.order-confirmed', 'round-trip', received.handler, FAST);
       const cause = confirmed();
-      const event = createEnvelope('order.order-confirmed', { orderId: 'ord_1', reservationId: 'res_1' }, { causedBy: cause, idempotencyKey: 'order:ord_1:confirmed' });
+      const event = createEnvelope(
+        'order.order-confirmed',
+        { orderId: 'ord_1', reservationId: 'res_1' },
+        { causedBy: cause, idempotencyKey: 'order:ord_1:confirmed' },
+      );
       assert.deepEqual(await bus.publish(event), { duplicate: false });
       await waitFor(() => received.seen.length === 1);
       assert.deepEqual(received.seen[0]!.envelope, event);
@@ -128,8 +132,16 @@ export function busContract(fixture: BusFixture): void {
       const bus = await connect();
       const received = recorder<'order.order-confirmed' | 'inventory.stock-reserved'>();
       await bus.subscribe(['order.order-confirmed', 'inventory.stock-reserved'], 'two-domains', received.handler, FAST);
-      const reserved = createEnvelope('inventory.stock-reserved', { reservationId: 'res_2', orderId: 'ord_2', locationId: 'loc_1', lines: [{ sku: 'SKU-1', quantity: 2 }], expiresAt: new Date().toISOString() }, { correlationId: 'req_2', idempotencyKey: 'reservation:res_2' });
-      const cancelled = createEnvelope('order.order-cancelled', { orderId: 'ord_2', reason: 'CUSTOMER_REQUEST' }, { correlationId: 'req_2', idempotencyKey: 'order:ord_2:cancelled' });
+      const reserved = createEnvelope(
+        'inventory.stock-reserved',
+        { reservationId: 'res_2', orderId: 'ord_2', locationId: 'loc_1', lines: [{ sku: 'SKU-1', quantity: 2 }], expiresAt: new Date().toISOString() },
+        { correlationId: 'req_2', idempotencyKey: 'reservation:res_2' },
+      );
+      const cancelled = createEnvelope(
+        'order.order-cancelled',
+        { orderId: 'ord_2', reason: 'CUSTOMER_REQUEST' },
+        { correlationId: 'req_2', idempotencyKey: 'order:ord_2:cancelled' },
+      );
       const order = confirmed();
       await bus.publish(reserved);
       await bus.publish(cancelled);
@@ -204,7 +216,11 @@ export function busContract(fixture: BusFixture): void {
       assert.deepEqual(inner.ids(), [wanted.id], 'the handler ran for the wanted event only');
       assert.equal(delivered.ids().filter((id) => id === skipped.id).length, 1, 'the skipped event was acknowledged, not redelivered');
       const claims = await processed.find({ consumer }).lean();
-      assert.deepEqual(claims.map((claim) => [claim._id, claim.state]), [[`${consumer}|order.order-confirmed:${wanted.idempotencyKey}`, 'DONE']], 'only the handled event left a claim');
+      assert.deepEqual(
+        claims.map((claim) => [claim._id, claim.state]),
+        [[`${consumer}|order.order-confirmed:${wanted.idempotencyKey}`, 'DONE']],
+        'only the handled event left a claim',
+      );
     });
 
     test('a guarded event is handled unclaimed on its first delivery and recorded done in one write; its redelivery takes the claim and is skipped once done', async () => {
@@ -229,8 +245,14 @@ export function busContract(fixture: BusFixture): void {
       assert.equal(inner.ids().filter((id) => id === guarded.id).length, 1, 'the guarded event ran once');
       assert.deepEqual(claimed, [`order.order-confirmed:${failing.idempotencyKey}`], 'only the redelivery took a claim');
       const records = await processed.find({ consumer }).sort({ _id: 1 }).lean();
-      const expected = [guarded, failing].map((event) => [`${consumer}|order.order-confirmed:${event.idempotencyKey}`, 'DONE', event.id]).sort(([a], [b]) => String(a).localeCompare(String(b)));
-      assert.deepEqual(records.map((record) => [record._id, record.state, record.eventId]), expected, 'both recorded done, with the event for traces');
+      const expected = [guarded, failing]
+        .map((event) => [`${consumer}|order.order-confirmed:${event.idempotencyKey}`, 'DONE', event.id])
+        .sort(([a], [b]) => String(a).localeCompare(String(b)));
+      assert.deepEqual(
+        records.map((record) => [record._id, record.state, record.eventId]),
+        expected,
+        'both recorded done, with the event for traces',
+      );
       // Done records are what a claim finds: a later redelivery of either is skipped without running the handler.
       assert.deepEqual(await store.claim(consumer, `order.order-confirmed:${guarded.idempotencyKey}`, 60_000), { outcome: 'done' });
     });
@@ -248,7 +270,10 @@ export function busContract(fixture: BusFixture): void {
       await waitFor(() => received.seen.length === 3);
       assert.ok(Date.now() - started >= 300, 'the backoff delays (100 ms, then 200 ms) were respected');
       await new Promise((resolve) => setTimeout(resolve, 400));
-      assert.deepEqual(received.seen.map((entry) => entry.context.deliveryCount), [1, 2, 3]);
+      assert.deepEqual(
+        received.seen.map((entry) => entry.context.deliveryCount),
+        [1, 2, 3],
+      );
       assert.deepEqual(await bus.listDeadLetters(), []);
     });
 
@@ -271,9 +296,15 @@ export function busContract(fixture: BusFixture): void {
       assert.equal(letter!.deliveries, 3);
       assert.deepEqual({ name: letter!.error.name, message: letter!.error.message }, { name: 'TypeError', message: 'cannot read reservationId' });
       assert.ok(!Number.isNaN(Date.parse(letter!.failedAt)));
-      assert.ok(Date.parse(letter!.failedAt) - Date.parse(letter!.firstFailedAt) >= 2 * FAST.backoffMs[0] - 10, 'the first failure is two backoffs before the last');
+      assert.ok(
+        Date.parse(letter!.failedAt) - Date.parse(letter!.firstFailedAt) >= 2 * FAST.backoffMs[0] - 10,
+        'the first failure is two backoffs before the last',
+      );
       assert.deepEqual(await bus.listDeadLetters({ consumer: 'bystander' }), []);
-      assert.deepEqual(failing.seen.map((entry) => entry.context.deliveryCount), [1, 2, 3]);
+      assert.deepEqual(
+        failing.seen.map((entry) => entry.context.deliveryCount),
+        [1, 2, 3],
+      );
 
       fixed = true;
       await bus.replayDeadLetter(letter!.id);
@@ -322,7 +353,10 @@ export function busContract(fixture: BusFixture): void {
       await process2.subscribe('order.order-confirmed', 'resuming', secondRun.handler, FAST);
       await waitFor(() => secondRun.seen.length === 3);
       await new Promise((resolve) => setTimeout(resolve, 300));
-      assert.deepEqual(secondRun.ids(), during.map((event) => event.id));
+      assert.deepEqual(
+        secondRun.ids(),
+        during.map((event) => event.id),
+      );
     });
 
     test('a consumer created after events were published receives them from the first one', async () => {
@@ -332,7 +366,10 @@ export function busContract(fixture: BusFixture): void {
       const late = recorder();
       await bus.subscribe('order.order-confirmed', 'late-joiner', late.handler, FAST);
       await waitFor(() => late.seen.length === 2);
-      assert.deepEqual(late.ids(), events.map((event) => event.id));
+      assert.deepEqual(
+        late.ids(),
+        events.map((event) => event.id),
+      );
     });
 
     test('at the default concurrency a member handles one event at a time, in order', async () => {
@@ -344,7 +381,10 @@ export function busContract(fixture: BusFixture): void {
       for (const event of events) await bus.publish(event);
       await waitFor(() => received.seen.length === events.length);
       assert.equal(gauge.maxActive, 1);
-      assert.deepEqual(received.ids(), events.map((event) => event.id));
+      assert.deepEqual(
+        received.ids(),
+        events.map((event) => event.id),
+      );
     });
 
     test('with concurrency, events of one partition key are handled strictly in order, one at a time, while different keys overlap', async () => {
@@ -358,8 +398,16 @@ export function busContract(fixture: BusFixture): void {
       await waitFor(() => gauge.finished.length === events.length);
       for (const key of keys) {
         const published = events.filter((event) => event.data.orderId === key).map((event) => event.id);
-        assert.deepEqual(received.seen.filter((entry) => entry.envelope.data.orderId === key).map((entry) => entry.envelope.id), published, `${key} started in publish order`);
-        assert.deepEqual(gauge.finished.filter((entry) => entry.key === key).map((entry) => entry.id), published, `${key} finished in publish order`);
+        assert.deepEqual(
+          received.seen.filter((entry) => entry.envelope.data.orderId === key).map((entry) => entry.envelope.id),
+          published,
+          `${key} started in publish order`,
+        );
+        assert.deepEqual(
+          gauge.finished.filter((entry) => entry.key === key).map((entry) => entry.id),
+          published,
+          `${key} finished in publish order`,
+        );
         assert.equal(gauge.maxActiveOf(key), 1, `${key} never had two events in flight`);
       }
       assert.ok(gauge.maxActive >= 2, `different keys overlapped (at most ${gauge.maxActive} at once)`);
@@ -375,7 +423,12 @@ export function busContract(fixture: BusFixture): void {
         if (envelope.id === poisoned.id) throw new TypeError('cannot read reservationId');
         if (envelope.id === flaky.id && context.deliveryCount < 2) throw new Error('the database blinked');
       });
-      await bus.subscribe('order.order-confirmed', 'keyed-failures', received.handler, { ...FAST, maxDeliver: 3, concurrency: 4, partitionKey: (envelope) => envelope.data.orderId });
+      await bus.subscribe('order.order-confirmed', 'keyed-failures', received.handler, {
+        ...FAST,
+        maxDeliver: 3,
+        concurrency: 4,
+        partitionKey: (envelope) => envelope.data.orderId,
+      });
       for (const event of [poisoned, flaky, ...healthy]) await bus.publish(event);
 
       await waitFor(async () => (await bus.listDeadLetters()).length === 1);
@@ -385,7 +438,10 @@ export function busContract(fixture: BusFixture): void {
       assert.deepEqual(deliveriesOf(flaky.id), [1, 2]);
       for (const event of healthy) assert.deepEqual(deliveriesOf(event.id), [1], 'a healthy event was handled once');
       const [letter] = await bus.listDeadLetters();
-      assert.deepEqual({ consumer: letter!.consumer, id: letter!.envelope.id, deliveries: letter!.deliveries, error: letter!.error.name }, { consumer: 'keyed-failures', id: poisoned.id, deliveries: 3, error: 'TypeError' });
+      assert.deepEqual(
+        { consumer: letter!.consumer, id: letter!.envelope.id, deliveries: letter!.deliveries, error: letter!.error.name },
+        { consumer: 'keyed-failures', id: poisoned.id, deliveries: 3, error: 'TypeError' },
+      );
     });
 
     test('with concurrency, stop() resolves only once every handler in flight has settled, and what they handled is not delivered again', async () => {
@@ -439,9 +495,14 @@ export function busContract(fixture: BusFixture): void {
       };
       const bus = observeBus(await connect(), observer);
       let failing = true;
-      await bus.subscribe('order.order-confirmed', 'observed', () => {
-        if (failing) throw new Error('poison');
-      }, { ...FAST, maxDeliver: 2 });
+      await bus.subscribe(
+        'order.order-confirmed',
+        'observed',
+        () => {
+          if (failing) throw new Error('poison');
+        },
+        { ...FAST, maxDeliver: 2 },
+      );
       const event = confirmed();
       await bus.publish(event);
       await bus.publish(event);

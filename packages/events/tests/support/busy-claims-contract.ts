@@ -93,7 +93,11 @@ export function busyClaimsContract(name: string, connect: () => Promise<EventBus
     if (held.outcome === 'claimed') await otherProcess.release(consumer, key, held.token);
     // Well inside the 60 s lease: the release, not the lease, let it run.
     await waitFor(() => handled.settled.length === 1, 15_000, 'the fact handled after the release');
-    assert.deepEqual(handled.runs.map((context) => context.deliveryCount), [1], 'it ran once, in its first delivery');
+    assert.deepEqual(
+      handled.runs.map((context) => context.deliveryCount),
+      [1],
+      'it ran once, in its first delivery',
+    );
     assert.deepEqual(await bus.listDeadLetters(), []);
   });
 
@@ -126,7 +130,10 @@ export function busyClaimsContract(name: string, connect: () => Promise<EventBus
     await bus.publish(event);
     await waitFor(() => handled.settled.length === 1, 15_000, 'the fact handled after the lease');
     assert.ok(claims.count('busy') >= 1, 'it found the claim held first');
-    assert.deepEqual(handled.runs.map((context) => context.deliveryCount), [1]);
+    assert.deepEqual(
+      handled.runs.map((context) => context.deliveryCount),
+      [1],
+    );
     assert.deepEqual(await bus.listDeadLetters(), []);
   });
 
@@ -141,7 +148,11 @@ export function busyClaimsContract(name: string, connect: () => Promise<EventBus
     await bus.publish(event);
     // The lease is 60 s: handled within 15 s means the abandoned claim was taken over, not waited out.
     await waitFor(() => handled.settled.length === 1, 15_000, 'the retried fact handled');
-    assert.deepEqual(handled.runs.map((context) => context.deliveryCount), [1, 2], 'failed once, then ran in the retry');
+    assert.deepEqual(
+      handled.runs.map((context) => context.deliveryCount),
+      [1, 2],
+      'failed once, then ran in the retry',
+    );
     assert.deepEqual(claims.answered, ['claimed', 'claimed']);
     assert.deepEqual(await bus.listDeadLetters(), []);
   });
@@ -161,8 +172,15 @@ export function busyClaimsContract(name: string, connect: () => Promise<EventBus
     await waitFor(() => handled.settled.length === 1, 15_000, 'the fact handled after the release');
     // A redelivery would have come one ack wait after the last sign of progress: wait out two.
     await new Promise((resolve) => setTimeout(resolve, 2000));
-    assert.deepEqual(handled.settled.map((context) => context.deliveryCount), [1], 'one delivery, kept alive while it waited');
-    assert.deepEqual(handled.runs.map((context) => context.deliveryCount), [1]);
+    assert.deepEqual(
+      handled.settled.map((context) => context.deliveryCount),
+      [1],
+      'one delivery, kept alive while it waited',
+    );
+    assert.deepEqual(
+      handled.runs.map((context) => context.deliveryCount),
+      [1],
+    );
     assert.deepEqual(await bus.listDeadLetters(), []);
   });
 
@@ -172,7 +190,12 @@ export function busyClaimsContract(name: string, connect: () => Promise<EventBus
     const held = await otherProcess.claim(consumer, key, 60_000);
     const first = countingClaims(mongoProcessedEvents(model));
     const bus = await connect();
-    const leaving = await bus.subscribe('order.order-confirmed', consumer, idempotent(first.store, () => assert.fail('the leaving member never runs it')), { ...FAST, maxDeliver: 3 });
+    const leaving = await bus.subscribe(
+      'order.order-confirmed',
+      consumer,
+      idempotent(first.store, () => assert.fail('the leaving member never runs it')),
+      { ...FAST, maxDeliver: 3 },
+    );
     await bus.publish(event);
     await waitFor(() => first.count('busy') >= 2, 15_000, 'the first member waiting');
     const stopped = Date.now();

@@ -59,7 +59,13 @@ const customerSchema = new Schema<CustomerRecord>(
     mergedInto: { type: String },
     mergedAt: { type: Date },
     mergeKey: { type: String },
-    mergeLock: { type: new Schema({ key: { type: String, required: true }, token: { type: String, required: true }, until: { type: Date, required: true } }, { _id: false }), default: undefined },
+    mergeLock: {
+      type: new Schema(
+        { key: { type: String, required: true }, token: { type: String, required: true }, until: { type: Date, required: true } },
+        { _id: false },
+      ),
+      default: undefined,
+    },
   },
   { versionKey: false, collection: 'customers' },
 );

@@ -31,12 +31,20 @@ export async function listCustomers(
   const search = boundedText(args.search, 'search', MAX_SEARCH_LENGTH)?.trim();
   const filter = searchFilter(search, mayMatchOnPii(principal));
   const pageFilter: QueryFilter<CustomerRecord> = after ? { $and: [filter, { _id: { $gt: after } }] } : filter;
-  const rows = await models.customers.find(pageFilter).sort({ _id: 1 }).limit(first + 1).lean<CustomerRecord[]>();
+  const rows = await models.customers
+    .find(pageFilter)
+    .sort({ _id: 1 })
+    .limit(first + 1)
+    .lean<CustomerRecord[]>();
   // Entity fields resolved later in this request (e.g. through the gateway) find these in the cache.
   for (const row of rows) loaders.customerById.prime(row._id, row);
   const unmasked = seesPii(principal, false);
   return {
-    ...toConnection(rows.map((row) => presentCustomer(row, unmasked)), first, (view) => view.id),
+    ...toConnection(
+      rows.map((row) => presentCustomer(row, unmasked)),
+      first,
+      (view) => view.id,
+    ),
     totalCount: () => models.customers.countDocuments(filter).exec(),
   };
 }

@@ -146,7 +146,13 @@ async function release(models: CustomerModels, ids: readonly string[], token: st
 }
 
 /** The merge itself, with both records held. */
-async function execute(models: CustomerModels, caller: Caller, request: MergeCustomersInput, merged: CustomerRecord, token: string): Promise<CustomersMergedOutcome> {
+async function execute(
+  models: CustomerModels,
+  caller: Caller,
+  request: MergeCustomersInput,
+  merged: CustomerRecord,
+  token: string,
+): Promise<CustomersMergedOutcome> {
   const { survivorId, mergedId, idempotencyKey } = request;
   const survivorBefore = await models.customers.findById(survivorId, { identities: 1 }).lean<Pick<CustomerRecord, 'identities'>>();
   const held = new Set((survivorBefore?.identities ?? []).map(identityKey));
@@ -181,7 +187,11 @@ async function answer(models: CustomerModels, merged: CustomerRecord): Promise<C
   const survivorId = merged.mergedInto;
   if (!survivorId) throw new Error(`customer ${merged._id} is not merged`);
   const survivor = await models.customers
-    .findOneAndUpdate({ _id: survivorId }, { $addToSet: { identities: { $each: merged.identities.map(({ kind, value }) => ({ kind, value })) } } }, { returnDocument: 'after', projection: { pendingEvents: 0 } })
+    .findOneAndUpdate(
+      { _id: survivorId },
+      { $addToSet: { identities: { $each: merged.identities.map(({ kind, value }) => ({ kind, value })) } } },
+      { returnDocument: 'after', projection: { pendingEvents: 0 } },
+    )
     .lean<CustomerRecord>();
   if (!survivor) throw new Error(`customer ${merged._id} was merged into missing customer ${survivorId}`);
   // Merging is for staff who may read personal data (requireMergeRight), so the answer is unmasked.

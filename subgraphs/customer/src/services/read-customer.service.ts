@@ -26,12 +26,7 @@ export async function readMe(principal: Principal, loaders: CustomerLoaders): Pr
 }
 
 /** The oldest live customer holding a channel identity (staff only); PII kinds only for callers who may read PII. */
-export async function readCustomerByIdentity(
-  principal: Principal,
-  loaders: CustomerLoaders,
-  kind: IdentityKind,
-  value: string,
-): Promise<CustomerView | null> {
+export async function readCustomerByIdentity(principal: Principal, loaders: CustomerLoaders, kind: IdentityKind, value: string): Promise<CustomerView | null> {
   requireReadAny(principal);
   if (PII_IDENTITY_KINDS.has(kind) && !mayMatchOnPii(principal)) throw forbidden(`Looking customers up by ${kind} needs the right to read personal data`);
   const record = await loaders.customerByIdentity.load({ kind, value: normalizeIdentityValue(kind, value) });

@@ -7,7 +7,12 @@ export const SOURCE_HEADER = 'x-mesh-source';
 
 const fulfilmentEdge: WebhookEdge = {
   verify: (req, body, secret) =>
-    verifyDeliverySignature({ body: body.text, timestamp: header(req, DELIVERY_HEADERS.timestamp), signature: header(req, DELIVERY_HEADERS.signature), secret }),
+    verifyDeliverySignature({
+      body: body.text,
+      timestamp: header(req, DELIVERY_HEADERS.timestamp),
+      signature: header(req, DELIVERY_HEADERS.signature),
+      secret,
+    }),
   refusal: (req) => ({
     log: { source: header(req, SOURCE_HEADER) },
     message: 'refused a fulfilment milestone with a wrong signature or timestamp',
@@ -18,7 +23,10 @@ const fulfilmentEdge: WebhookEdge = {
     const sender = header(req, SOURCE_HEADER);
     if (!webhookId || !sender) return { missing: 'X-Mesh-Event-Id and X-Mesh-Source are required' };
     const body = parseLeniently(rawBody);
-    const milestone = typeof body === 'object' && body !== null && 'milestone' in body && typeof body.milestone === 'string' ? body.milestone.slice(0, 32).toLowerCase() : 'unknown';
+    const milestone =
+      typeof body === 'object' && body !== null && 'milestone' in body && typeof body.milestone === 'string'
+        ? body.milestone.slice(0, 32).toLowerCase()
+        : 'unknown';
     const orderId = typeof body === 'object' && body !== null && 'orderId' in body && typeof body.orderId === 'string' ? body.orderId : undefined;
     return { system: 'fulfilment', sender, webhookId, topic: `fulfilment/${milestone}`, partitionKey: orderId ? `order:${orderId}` : undefined };
   },

@@ -7,7 +7,16 @@ export type InboundSystem = (typeof INBOUND_SYSTEMS)[number];
 export const INBOUND_STATUSES = ['RECEIVED', 'PROCESSED', 'EXCEPTION'] as const;
 export type InboundStatus = (typeof INBOUND_STATUSES)[number];
 
-export const EXCEPTION_CODES = ['INVALID_PAYLOAD', 'UNSUPPORTED_TOPIC', 'NOT_PAID', 'UNKNOWN_SKU', 'UNKNOWN_LOCATION', 'ORDER_NOT_RECORDED', 'PAYMENT_MISMATCH', 'COMMAND_REFUSED'] as const;
+export const EXCEPTION_CODES = [
+  'INVALID_PAYLOAD',
+  'UNSUPPORTED_TOPIC',
+  'NOT_PAID',
+  'UNKNOWN_SKU',
+  'UNKNOWN_LOCATION',
+  'ORDER_NOT_RECORDED',
+  'PAYMENT_MISMATCH',
+  'COMMAND_REFUSED',
+] as const;
 export type ExceptionCode = (typeof EXCEPTION_CODES)[number];
 
 /** Why a message could not become a command; fixed (a mapping, the order) and then replayed. */
@@ -62,7 +71,10 @@ const inboundMessageSchema = new Schema<InboundMessageRecord>(
     correlationId: { type: String, required: true },
     lastError: String,
     exception: {
-      type: new Schema({ code: { type: String, required: true, enum: EXCEPTION_CODES }, message: { type: String, required: true }, at: { type: Date, required: true } }, { _id: false }),
+      type: new Schema(
+        { code: { type: String, required: true, enum: EXCEPTION_CODES }, message: { type: String, required: true }, at: { type: Date, required: true } },
+        { _id: false },
+      ),
       default: undefined,
     },
     orderId: String,

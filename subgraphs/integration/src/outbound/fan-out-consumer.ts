@@ -12,7 +12,8 @@ export const OUTBOUND_CONSUMER = 'integration-outbound-fan-out';
 export function orderingKeyOf(envelope: AnyEnvelope): string {
   const data: object = envelope.data;
   if ('orderId' in data && typeof data.orderId === 'string' && envelope.source !== 'ledger') return `order:${data.orderId}`;
-  if ('sku' in data && typeof data.sku === 'string') return 'locationId' in data && typeof data.locationId === 'string' ? `stock:${data.sku}@${data.locationId}` : `sku:${data.sku}`;
+  if ('sku' in data && typeof data.sku === 'string')
+    return 'locationId' in data && typeof data.locationId === 'string' ? `stock:${data.sku}@${data.locationId}` : `sku:${data.sku}`;
   if ('productId' in data && typeof data.productId === 'string') return `product:${data.productId}`;
   if ('entryId' in data && typeof data.entryId === 'string') return `entry:${data.entryId}`;
   if ('survivorId' in data && typeof data.survivorId === 'string') return `customer:${data.survivorId}`;
@@ -25,7 +26,12 @@ export function orderingKeyOf(envelope: AnyEnvelope): string {
  * the senders. Never calls a subscriber itself, so no subscriber can slow the bus or the domains.
  * One event at a time, so deliveries of one key are queued in the order the domain published them.
  */
-export async function startFanOut(bus: EventBus, models: IntegrationModels, active: ActiveSubscriptions, queued: (subscriptionIds: readonly string[]) => void): Promise<Subscription> {
+export async function startFanOut(
+  bus: EventBus,
+  models: IntegrationModels,
+  active: ActiveSubscriptions,
+  queued: (subscriptionIds: readonly string[]) => void,
+): Promise<Subscription> {
   let sequence = 0;
   return bus.subscribe(TOPICS, OUTBOUND_CONSUMER, async (envelope) => {
     const subscriptions = (await active.of(envelope.type)).map((_id) => ({ _id }));

@@ -19,7 +19,8 @@ export interface SubscriberLane {
   stop(): Promise<void>;
 }
 
-export const retryDelayMs = (settings: SubscriberDeliverySettings, attempts: number) => Math.min(MAX_RETRY_DELAY_MS, settings.retryBaseMs * 2 ** Math.max(0, attempts - 1));
+export const retryDelayMs = (settings: SubscriberDeliverySettings, attempts: number) =>
+  Math.min(MAX_RETRY_DELAY_MS, settings.retryBaseMs * 2 ** Math.max(0, attempts - 1));
 
 /**
  * Sends one subscriber's queue, on its own loop, so a slow, failing or dead subscriber only ever
@@ -59,7 +60,12 @@ function headsOf(queue: readonly EventDeliveryRecord[]): EventDeliveryRecord[] {
   return queue.filter((delivery) => !seen.has(delivery.orderingKey) && Boolean(seen.add(delivery.orderingKey)));
 }
 
-async function send(models: IntegrationModels, settings: SubscriberDeliverySettings, subscription: EventSubscriptionRecord, queued: EventDeliveryRecord): Promise<void> {
+async function send(
+  models: IntegrationModels,
+  settings: SubscriberDeliverySettings,
+  subscription: EventSubscriptionRecord,
+  queued: EventDeliveryRecord,
+): Promise<void> {
   const claimedAt = new Date();
   const delivery = await models.eventDeliveries
     .findOneAndUpdate(
@@ -77,7 +83,9 @@ async function send(models: IntegrationModels, settings: SubscriberDeliverySetti
   } else if (delivery.attempts >= settings.maxAttempts) {
     await models.eventDeliveries.updateOne(guard, { $set: { status: 'DEAD', deadAt: now, lastError: failure } });
   } else {
-    await models.eventDeliveries.updateOne(guard, { $set: { nextAttemptAt: new Date(now.getTime() + retryDelayMs(settings, delivery.attempts)), lastError: failure } });
+    await models.eventDeliveries.updateOne(guard, {
+      $set: { nextAttemptAt: new Date(now.getTime() + retryDelayMs(settings, delivery.attempts)), lastError: failure },
+    });
   }
 }
 

@@ -41,7 +41,8 @@ function checkedUrl(raw: string): string {
 export async function registerSubscription(models: IntegrationModels, principal: Principal, input: RegisterSubscriptionInput): Promise<SubscriptionRegistered> {
   assertMayManageIntegrations(principal);
   const url = checkedUrl(input.url);
-  if (input.topics.length < 1 || input.topics.length > MAX_TOPICS) throw badUserInput(`topics must name 1 to ${MAX_TOPICS} topics`, { argument: 'input.topics' });
+  if (input.topics.length < 1 || input.topics.length > MAX_TOPICS)
+    throw badUserInput(`topics must name 1 to ${MAX_TOPICS} topics`, { argument: 'input.topics' });
   const unknown = input.topics.filter((topic) => !isTopic(topic));
   if (unknown.length > 0) throw badUserInput(`Unknown topics: ${unknown.join(', ')}`, { argument: 'input.topics', topics: unknown });
   const description = boundedText(input.description, 'input.description');
@@ -68,13 +69,21 @@ export async function listSubscriptions(models: IntegrationModels, principal: Pr
 export async function setSubscriptionActive(models: IntegrationModels, principal: Principal, rawId: string, active: boolean): Promise<EventSubscriptionRecord> {
   assertMayManageIntegrations(principal);
   const id = identifier(rawId, 'id');
-  const updated = await models.eventSubscriptions.findOneAndUpdate({ _id: id }, { $set: { active } }, { returnDocument: 'after' }).lean<EventSubscriptionRecord>();
+  const updated = await models.eventSubscriptions
+    .findOneAndUpdate({ _id: id }, { $set: { active } }, { returnDocument: 'after' })
+    .lean<EventSubscriptionRecord>();
   if (!updated) throw notFound(`There is no event subscription ${id}`);
   return updated;
 }
 
 /** A subscriber's deliveries in one status, oldest first (the order they go out in), at most `first`. */
-export async function listDeliveries(models: IntegrationModels, principal: Principal, rawId: string, status: DeliveryStatus, first: number | null | undefined): Promise<EventDeliveryRecord[]> {
+export async function listDeliveries(
+  models: IntegrationModels,
+  principal: Principal,
+  rawId: string,
+  status: DeliveryStatus,
+  first: number | null | undefined,
+): Promise<EventDeliveryRecord[]> {
   assertMayReadIntegrations(principal);
   const subscriptionId = identifier(rawId, 'subscriptionId');
   return models.eventDeliveries.find({ subscriptionId, status }).sort({ occurredAt: 1, sequence: 1 }).limit(pageSize(first)).lean<EventDeliveryRecord[]>();
@@ -89,7 +98,12 @@ export function countDeliveries(models: IntegrationModels, subscriptionId: strin
  * Sends a subscriber's dead-lettered deliveries again, with a fresh budget of attempts, in their
  * original order per key; returns how many. Admins.
  */
-export async function replayDeadDeliveries(models: IntegrationModels, principal: Principal, rawId: string, wake: (subscriptionId: string) => void): Promise<number> {
+export async function replayDeadDeliveries(
+  models: IntegrationModels,
+  principal: Principal,
+  rawId: string,
+  wake: (subscriptionId: string) => void,
+): Promise<number> {
   assertMayManageIntegrations(principal);
   const subscriptionId = identifier(rawId, 'subscriptionId');
   if (!(await models.eventSubscriptions.exists({ _id: subscriptionId }))) throw notFound(`There is no event subscription ${subscriptionId}`);
@@ -107,7 +121,12 @@ export async function replayDeadDeliveries(models: IntegrationModels, principal:
  * by X-Mesh-Event-Id or the batch id if it wants). A pending one is already on its way and is
  * answered as it is. NOT_FOUND for an unknown id. Admins.
  */
-export async function resendDelivery(models: IntegrationModels, principal: Principal, rawId: string, wake: (subscriptionId: string) => void): Promise<EventDeliveryRecord> {
+export async function resendDelivery(
+  models: IntegrationModels,
+  principal: Principal,
+  rawId: string,
+  wake: (subscriptionId: string) => void,
+): Promise<EventDeliveryRecord> {
   assertMayManageIntegrations(principal);
   const id = identifier(rawId, 'id');
   const resent = await models.eventDeliveries

@@ -5,7 +5,12 @@ import type { InboundMessageRecord, InboundStatus } from '../models/inbound-mess
 import { assertMayManageIntegrations, assertMayReadIntegrations } from '../access.js';
 
 /** Messages in one status (all when null), newest first, at most `first` (default 20, at most 100). */
-export async function listInboundMessages(models: IntegrationModels, principal: Principal, status: InboundStatus | null | undefined, first: number | null | undefined): Promise<InboundMessageRecord[]> {
+export async function listInboundMessages(
+  models: IntegrationModels,
+  principal: Principal,
+  status: InboundStatus | null | undefined,
+  first: number | null | undefined,
+): Promise<InboundMessageRecord[]> {
   assertMayReadIntegrations(principal);
   const filter = status ? { status } : {};
   return models.inboundMessages.find(filter).sort({ receivedAt: -1 }).limit(pageSize(first)).lean<InboundMessageRecord[]>();
@@ -25,7 +30,11 @@ export async function replayInboundMessage(models: IntegrationModels, principal:
   assertMayManageIntegrations(principal);
   const id = identifier(rawId, 'id');
   const replayed = await models.inboundMessages
-    .findOneAndUpdate({ _id: id, status: 'EXCEPTION' }, { $set: { status: 'RECEIVED', nextAttemptAt: new Date() }, $unset: { exception: 1 } }, { returnDocument: 'after' })
+    .findOneAndUpdate(
+      { _id: id, status: 'EXCEPTION' },
+      { $set: { status: 'RECEIVED', nextAttemptAt: new Date() }, $unset: { exception: 1 } },
+      { returnDocument: 'after' },
+    )
     .lean<InboundMessageRecord>();
   if (replayed) {
     wake();

@@ -70,10 +70,18 @@ async function settle(models: IntegrationModels, message: InboundMessageRecord, 
   const now = new Date();
   const guard = { _id: message._id, status: 'RECEIVED' as const };
   if (outcome.kind === 'processed') {
-    await models.inboundMessages.updateOne(guard, { $set: { status: 'PROCESSED', orderId: outcome.orderId, processedAt: now }, $unset: { exception: 1, lastError: 1 } });
+    await models.inboundMessages.updateOne(guard, {
+      $set: { status: 'PROCESSED', orderId: outcome.orderId, processedAt: now },
+      $unset: { exception: 1, lastError: 1 },
+    });
   } else if (outcome.kind === 'exception') {
-    await models.inboundMessages.updateOne(guard, { $set: { status: 'EXCEPTION', exception: { code: outcome.code, message: outcome.message, at: now } }, $unset: { lastError: 1 } });
+    await models.inboundMessages.updateOne(guard, {
+      $set: { status: 'EXCEPTION', exception: { code: outcome.code, message: outcome.message, at: now } },
+      $unset: { lastError: 1 },
+    });
   } else {
-    await models.inboundMessages.updateOne(guard, { $set: { nextAttemptAt: new Date(now.getTime() + retryDelayMs(message.attempts)), lastError: outcome.reason } });
+    await models.inboundMessages.updateOne(guard, {
+      $set: { nextAttemptAt: new Date(now.getTime() + retryDelayMs(message.attempts)), lastError: outcome.reason },
+    });
   }
 }

@@ -2,7 +2,15 @@ import type { CurrencyCode } from '@mesh/server-kit';
 import { callService } from './service-call.js';
 
 /** Codes with which the order domain refuses a command for good: retrying the same command cannot change the answer. */
-const FINAL_CODES = new Set(['BAD_USER_INPUT', 'NOT_FOUND', 'FORBIDDEN', 'ILLEGAL_TRANSITION', 'IDEMPOTENCY_KEY_REUSED', 'PAYMENT_MISMATCH', 'GRAPHQL_VALIDATION_FAILED']);
+const FINAL_CODES = new Set([
+  'BAD_USER_INPUT',
+  'NOT_FOUND',
+  'FORBIDDEN',
+  'ILLEGAL_TRANSITION',
+  'IDEMPOTENCY_KEY_REUSED',
+  'PAYMENT_MISMATCH',
+  'GRAPHQL_VALIDATION_FAILED',
+]);
 
 /** The order domain refused a command; `code` is its error code. Anything else thrown is transient (retry later). */
 export class CommandRefused extends Error {
@@ -82,12 +90,19 @@ export async function recordDelivery(target: OrderCommandTarget, orderId: string
 }
 
 /** refundPayment (money only); a RefundRefused answer is thrown as CommandRefused with its reason as the code. */
-export async function refundPayment(target: OrderCommandTarget, input: { idempotencyKey: string; orderId: string; amountMinor: number; currency: CurrencyCode }): Promise<void> {
+export async function refundPayment(
+  target: OrderCommandTarget,
+  input: { idempotencyKey: string; orderId: string; amountMinor: number; currency: CurrencyCode },
+): Promise<void> {
   const data = await send<{ refundPayment: { __typename: string; reason?: string } }>(target, REFUND_PAYMENT, {
     input: { ...input, amountMinor: String(input.amountMinor), reason: 'OTHER' },
   });
   if (data.refundPayment.__typename === 'RefundRefused') {
-    throw new CommandRefused(data.refundPayment.reason ?? 'REFUND_REFUSED', `the order domain refused the refund: ${data.refundPayment.reason ?? 'no reason'}`, {});
+    throw new CommandRefused(
+      data.refundPayment.reason ?? 'REFUND_REFUSED',
+      `the order domain refused the refund: ${data.refundPayment.reason ?? 'no reason'}`,
+      {},
+    );
   }
 }
 
@@ -95,6 +110,7 @@ async function send<T>(target: OrderCommandTarget, query: string, variables: Rec
   const { status, body } = await callService<T>({ url: target.orderUrl, secret: target.secret, correlationId: target.correlationId }, query, variables);
   const refusal = body.errors?.find((error) => FINAL_CODES.has(String(error.extensions?.['code'])));
   if (refusal) throw new CommandRefused(String(refusal.extensions?.['code']), refusal.message, refusal.extensions ?? {});
-  if (body.errors?.length || !body.data) throw new Error(`order subgraph answered ${status}: ${body.errors?.map((error) => error.message).join('; ') ?? 'no data'}`);
+  if (body.errors?.length || !body.data)
+    throw new Error(`order subgraph answered ${status}: ${body.errors?.map((error) => error.message).join('; ') ?? 'no data'}`);
   return body.data;
 }

@@ -55,7 +55,8 @@ async function mapped(models: IntegrationModels, kind: MappingKind, externalId: 
 async function placeStorefrontOrder(models: IntegrationModels, target: OrderCommandTarget, shop: string, order: ShopifyOrder): Promise<string> {
   const currency = order.currency as CurrencyCode;
   if (!SUPPORTED_CURRENCIES.includes(currency)) throw new MessageException('INVALID_PAYLOAD', `currency ${order.currency} is not one the mesh sells in`);
-  if (order.financial_status !== 'paid') throw new MessageException('NOT_PAID', `order ${order.name ?? order.id} is ${order.financial_status ?? 'without a financial status'}, not paid`);
+  if (order.financial_status !== 'paid')
+    throw new MessageException('NOT_PAID', `order ${order.name ?? order.id} is ${order.financial_status ?? 'without a financial status'}, not paid`);
   const externalLocation = order.location_id ?? 'default';
   const locationId = await mapped(models, 'LOCATION', externalLocation);
   if (!locationId) throw new MessageException('UNKNOWN_LOCATION', `no LOCATION mapping for Shopify location ${externalLocation}`);
@@ -88,19 +89,34 @@ async function linkedOrder(models: IntegrationModels, message: InboundMessageRec
   if (link) return link;
   const earlier = await models.inboundMessages.exists({ partitionKey: message.partitionKey, status: 'RECEIVED', receivedAt: { $lt: message.receivedAt } });
   if (earlier) throw new WaitForEarlier(`an earlier message of Shopify order ${externalOrderId} is still waiting`);
-  throw new MessageException('ORDER_NOT_RECORDED', `Shopify order ${externalOrderId} has not become a mesh order (its orders/create is missing or an exception)`);
+  throw new MessageException(
+    'ORDER_NOT_RECORDED',
+    `Shopify order ${externalOrderId} has not become a mesh order (its orders/create is missing or an exception)`,
+  );
 }
 
-async function cancelStorefrontOrder(models: IntegrationModels, target: OrderCommandTarget, message: InboundMessageRecord, order: ShopifyCancelledOrder): Promise<string> {
+async function cancelStorefrontOrder(
+  models: IntegrationModels,
+  target: OrderCommandTarget,
+  message: InboundMessageRecord,
+  order: ShopifyCancelledOrder,
+): Promise<string> {
   const link = await linkedOrder(models, message, order.id);
   const reason = order.cancel_reason === 'customer' ? 'CUSTOMER_REQUEST' : 'STORE_REQUEST';
   await cancelOrder(target, link.orderId, reason, `shopify:${message.sender}:cancel:${order.id}`);
   return link.orderId;
 }
 
-async function refundStorefrontOrder(models: IntegrationModels, target: OrderCommandTarget, message: InboundMessageRecord, refund: ShopifyRefund): Promise<string> {
+async function refundStorefrontOrder(
+  models: IntegrationModels,
+  target: OrderCommandTarget,
+  message: InboundMessageRecord,
+  refund: ShopifyRefund,
+): Promise<string> {
   const link = await linkedOrder(models, message, refund.order_id);
-  const amountMinor = refund.transactions.filter((transaction) => transaction.kind === 'refund' && transaction.status === 'success').reduce((sum, transaction) => sum + minorUnitsOf(transaction.amount), 0);
+  const amountMinor = refund.transactions
+    .filter((transaction) => transaction.kind === 'refund' && transaction.status === 'success')
+    .reduce((sum, transaction) => sum + minorUnitsOf(transaction.amount), 0);
   if (amountMinor === 0) throw new MessageException('INVALID_PAYLOAD', `refund ${refund.id} has no successful refund transaction`);
   await refundPayment(target, { idempotencyKey: `shopify:${message.sender}:refund:${refund.id}`, orderId: link.orderId, amountMinor, currency: link.currency });
   return link.orderId;

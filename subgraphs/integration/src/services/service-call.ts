@@ -11,6 +11,18 @@ export interface ServiceTarget {
 }
 
 /** POSTs one operation signed as the integration service (10 s time-out); network failures throw. */
-export function callService<T>(target: ServiceTarget, query: string, variables: Record<string, unknown>): Promise<{ readonly status: number; readonly body: GraphqlAnswer<T> }> {
-  return callSubgraph<T>({ url: target.url, principal: INTEGRATION_SERVICE_PRINCIPAL, secret: target.secret, correlationId: target.correlationId, query, variables, timeoutMs: 10_000 });
+export function callService<T>(
+  target: ServiceTarget,
+  query: string,
+  variables: Record<string, unknown>,
+): Promise<{ readonly status: number; readonly body: GraphqlAnswer<T> }> {
+  return callSubgraph<T>({
+    url: target.url,
+    principal: INTEGRATION_SERVICE_PRINCIPAL,
+    secret: target.secret,
+    correlationId: target.correlationId,
+    query,
+    variables,
+    timeoutMs: 10_000,
+  });
 }

@@ -28,8 +28,18 @@ export async function setMapping(models: IntegrationModels, principal: Principal
 }
 
 /** The mappings of one kind (and system), ordered by external id, at most `first` (default 20, at most 100). */
-export async function listMappings(models: IntegrationModels, principal: Principal, kind: MappingKind, system: string | null | undefined, first: number | null | undefined): Promise<MappingRecord[]> {
+export async function listMappings(
+  models: IntegrationModels,
+  principal: Principal,
+  kind: MappingKind,
+  system: string | null | undefined,
+  first: number | null | undefined,
+): Promise<MappingRecord[]> {
   assertMayReadIntegrations(principal);
   const limit = pageSize(first);
-  return models.mappings.find({ kind, ...(system ? { system } : {}) }).sort({ externalId: 1 }).limit(limit).lean<MappingRecord[]>();
+  return models.mappings
+    .find({ kind, ...(system ? { system } : {}) })
+    .sort({ externalId: 1 })
+    .limit(limit)
+    .lean<MappingRecord[]>();
 }

@@ -61,7 +61,9 @@ export async function importSettlement(
   }));
   // Inserted once: finishing an interrupted import never reopens or rewrites an exception.
   if (exceptions.length > 0) {
-    await models.settlementExceptions.bulkWrite(exceptions.map((exception) => ({ updateOne: { filter: { _id: exception._id }, update: { $setOnInsert: exception }, upsert: true } })));
+    await models.settlementExceptions.bulkWrite(
+      exceptions.map((exception) => ({ updateOne: { filter: { _id: exception._id }, update: { $setOnInsert: exception }, upsert: true } })),
+    );
   }
   const journalEntryIds = await postSettlementToLedger(targets.ledger, provider, file, match.matchedOrders);
   const posted = await models.settlementReports
@@ -76,7 +78,13 @@ export async function importSettlement(
 }
 
 /** The report's record: inserted now, or the one an earlier import of the same file left. */
-async function recordReport(models: IntegrationModels, provider: string, file: SettlementFile, fileSha256: string, correlationId: string): Promise<SettlementReportRecord> {
+async function recordReport(
+  models: IntegrationModels,
+  provider: string,
+  file: SettlementFile,
+  fileSha256: string,
+  correlationId: string,
+): Promise<SettlementReportRecord> {
   const record: SettlementReportRecord = {
     _id: `${provider}:${file.settlementId}`,
     provider,
@@ -95,7 +103,9 @@ async function recordReport(models: IntegrationModels, provider: string, file: S
   };
   let stored: SettlementReportRecord | null;
   try {
-    stored = await models.settlementReports.findOneAndUpdate({ _id: record._id }, { $setOnInsert: record }, { upsert: true, returnDocument: 'after' }).lean<SettlementReportRecord>();
+    stored = await models.settlementReports
+      .findOneAndUpdate({ _id: record._id }, { $setOnInsert: record }, { upsert: true, returnDocument: 'after' })
+      .lean<SettlementReportRecord>();
   } catch (error) {
     // Two imports of one report at once: the other upsert inserted it; read that one.
     if (!isDuplicateKey(error)) throw error;

@@ -52,20 +52,41 @@ interface TakenBack {
 
 function disagreementOf(line: SettlementLine, payment: RecordedPayment | null, currency: string, inFile: TakenBack): LineDisagreement | null {
   if (!payment) return { line, code: 'UNMATCHED_REFERENCE', message: `no order ${line.reference} with a payment in the mesh`, recordedMinor: null };
-  if (payment.currency !== currency) return { line, code: 'CURRENCY_MISMATCH', message: `order ${line.reference} was paid in ${payment.currency}, the report is in ${currency}`, recordedMinor: null };
+  if (payment.currency !== currency)
+    return {
+      line,
+      code: 'CURRENCY_MISMATCH',
+      message: `order ${line.reference} was paid in ${payment.currency}, the report is in ${currency}`,
+      recordedMinor: null,
+    };
   if (line.type === 'chargeback') {
     const kept = payment.capturedMinor - payment.refundedMinor;
     const chargedBack = (inFile.chargedBack.get(line.reference) ?? 0n) - line.grossMinor;
     inFile.chargedBack.set(line.reference, chargedBack);
     if (chargedBack <= kept) return null;
-    return { line, code: 'AMOUNT_MISMATCH', message: `the provider charged back ${chargedBack} minor units of order ${line.reference}; the order kept ${kept} (captured minus refunded): dispute it`, recordedMinor: kept };
+    return {
+      line,
+      code: 'AMOUNT_MISMATCH',
+      message: `the provider charged back ${chargedBack} minor units of order ${line.reference}; the order kept ${kept} (captured minus refunded): dispute it`,
+      recordedMinor: kept,
+    };
   }
   if (line.type === 'capture') {
     if (line.grossMinor === payment.capturedMinor) return null;
-    return { line, code: 'AMOUNT_MISMATCH', message: `the provider settled ${line.grossMinor} minor units for order ${line.reference}; the mesh captured ${payment.capturedMinor}`, recordedMinor: payment.capturedMinor };
+    return {
+      line,
+      code: 'AMOUNT_MISMATCH',
+      message: `the provider settled ${line.grossMinor} minor units for order ${line.reference}; the mesh captured ${payment.capturedMinor}`,
+      recordedMinor: payment.capturedMinor,
+    };
   }
   const refunded = (inFile.refunded.get(line.reference) ?? 0n) - line.grossMinor;
   inFile.refunded.set(line.reference, refunded);
   if (refunded <= payment.refundedMinor) return null;
-  return { line, code: 'AMOUNT_MISMATCH', message: `the provider refunded ${refunded} minor units of order ${line.reference}; the mesh refunded ${payment.refundedMinor}`, recordedMinor: payment.refundedMinor };
+  return {
+    line,
+    code: 'AMOUNT_MISMATCH',
+    message: `the provider refunded ${refunded} minor units of order ${line.reference}; the mesh refunded ${payment.refundedMinor}`,
+    recordedMinor: payment.refundedMinor,
+  };
 }

@@ -6,13 +6,22 @@ import type { SettlementReportRecord } from '../models/settlement-report.model.j
 import { assertMayManageIntegrations, assertMayReadIntegrations } from '../access.js';
 
 /** Settlement exceptions in one status (OPEN: the operations queue), oldest first. Analysts and admins. */
-export async function listSettlementExceptions(models: IntegrationModels, principal: Principal, status: SettlementExceptionStatus, first: number | null | undefined): Promise<SettlementExceptionRecord[]> {
+export async function listSettlementExceptions(
+  models: IntegrationModels,
+  principal: Principal,
+  status: SettlementExceptionStatus,
+  first: number | null | undefined,
+): Promise<SettlementExceptionRecord[]> {
   assertMayReadIntegrations(principal);
   return models.settlementExceptions.find({ status }).sort({ status: 1, createdAt: 1 }).limit(pageSize(first)).lean<SettlementExceptionRecord[]>();
 }
 
 /** Imported settlement reports, newest first. Analysts and admins. */
-export async function listSettlementReports(models: IntegrationModels, principal: Principal, first: number | null | undefined): Promise<SettlementReportRecord[]> {
+export async function listSettlementReports(
+  models: IntegrationModels,
+  principal: Principal,
+  first: number | null | undefined,
+): Promise<SettlementReportRecord[]> {
   assertMayReadIntegrations(principal);
   return models.settlementReports.find().sort({ importedAt: -1 }).limit(pageSize(first)).lean<SettlementReportRecord[]>();
 }
@@ -21,7 +30,12 @@ export async function listSettlementReports(models: IntegrationModels, principal
  * Marks an OPEN exception RESOLVED with what was done about it (one guarded update). NOT_FOUND for
  * an unknown id, NOT_OPEN for one already resolved; nothing changes then. Admins.
  */
-export async function resolveSettlementException(models: IntegrationModels, principal: Principal, id: string, resolution: string): Promise<SettlementExceptionRecord> {
+export async function resolveSettlementException(
+  models: IntegrationModels,
+  principal: Principal,
+  id: string,
+  resolution: string,
+): Promise<SettlementExceptionRecord> {
   assertMayManageIntegrations(principal);
   const exceptionId = identifier(id, 'id');
   const note = boundedText(resolution, 'resolution', 1_000)?.trim();

@@ -68,7 +68,8 @@ export function parseSettlementFile(csv: string): SettlementFile {
   const lines = records.map((record, index) => {
     const row = index + 2;
     const line = checkedLine(record, row);
-    if (record['settlement_id'] !== settlementId) throw invalidSettlementFile('MIXED_SETTLEMENTS', `row ${row} belongs to settlement ${record['settlement_id'] ?? ''}, not ${settlementId}`, row);
+    if (record['settlement_id'] !== settlementId)
+      throw invalidSettlementFile('MIXED_SETTLEMENTS', `row ${row} belongs to settlement ${record['settlement_id'] ?? ''}, not ${settlementId}`, row);
     if (record['currency'] !== currency) throw invalidSettlementFile('MIXED_CURRENCIES', `row ${row} is in ${record['currency'] ?? ''}, not ${currency}`, row);
     if (seen.has(line.lineId)) throw invalidSettlementFile('DUPLICATE_LINE', `line ${line.lineId} appears twice (row ${row})`, row);
     seen.add(line.lineId);
@@ -79,7 +80,11 @@ export function parseSettlementFile(csv: string): SettlementFile {
   const payout = payouts[0]!;
   const controlTotal = lines.filter((line) => line !== payout).reduce((sum, line) => sum + line.netMinor, 0n);
   if (controlTotal !== payout.netMinor) {
-    throw invalidSettlementFile('CONTROL_TOTAL_MISMATCH', `the lines' net amounts sum to ${controlTotal} minor units but the payout is ${payout.netMinor}`, payout.row);
+    throw invalidSettlementFile(
+      'CONTROL_TOTAL_MISMATCH',
+      `the lines' net amounts sum to ${controlTotal} minor units but the payout is ${payout.netMinor}`,
+      payout.row,
+    );
   }
   return { settlementId, currency, lines, payout };
 }
@@ -88,22 +93,30 @@ function checkedLine(record: Record<string, string>, row: number): SettlementLin
   const lineId = record['line_id'] ?? '';
   if (!ID.test(lineId)) throw invalidSettlementFile('BAD_VALUE', `row ${row}: line_id must be 1 to 40 letters, digits, _ - or .`, row);
   const type = record['type'] as SettlementLineType;
-  if (!SETTLEMENT_LINE_TYPES.includes(type)) throw invalidSettlementFile('BAD_VALUE', `row ${row}: type ${record['type'] ?? ''} is not one of ${SETTLEMENT_LINE_TYPES.join(', ')}`, row);
+  if (!SETTLEMENT_LINE_TYPES.includes(type))
+    throw invalidSettlementFile('BAD_VALUE', `row ${row}: type ${record['type'] ?? ''} is not one of ${SETTLEMENT_LINE_TYPES.join(', ')}`, row);
   const reference = record['reference'] ?? '';
   const needsReference = type === 'capture' || type === 'refund' || type === 'chargeback';
   if (needsReference && !REFERENCE.test(reference)) throw invalidSettlementFile('BAD_VALUE', `row ${row}: a ${type} needs the order's reference`, row);
   const grossMinor = amount(record['gross'], 'gross', row);
   const feeMinor = amount(record['fee'], 'fee', row);
   const netMinor = amount(record['net'], 'net', row);
-  if (grossMinor - feeMinor !== netMinor) throw invalidSettlementFile('NET_MISMATCH', `row ${row}: net ${record['net']} is not gross ${record['gross']} minus fee ${record['fee']}`, row);
+  if (grossMinor - feeMinor !== netMinor)
+    throw invalidSettlementFile('NET_MISMATCH', `row ${row}: net ${record['net']} is not gross ${record['gross']} minus fee ${record['fee']}`, row);
   const bookedAt = new Date(record['booked_at'] ?? '');
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(record['booked_at'] ?? '') || Number.isNaN(bookedAt.getTime())) throw invalidSettlementFile('BAD_VALUE', `row ${row}: booked_at must be an ISO 8601 instant`, row);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(record['booked_at'] ?? '') || Number.isNaN(bookedAt.getTime()))
+    throw invalidSettlementFile('BAD_VALUE', `row ${row}: booked_at must be an ISO 8601 instant`, row);
   const signOk =
     (type === 'capture' && grossMinor > 0n) ||
     ((type === 'refund' || type === 'chargeback') && grossMinor < 0n) ||
     (type === 'fee' && grossMinor === 0n && feeMinor !== 0n) ||
     (type === 'payout' && feeMinor === 0n && grossMinor >= 0n);
-  if (!signOk) throw invalidSettlementFile('BAD_VALUE', `row ${row}: the amounts do not fit a ${type} (captures are positive, refunds and chargebacks negative, a fee line has only a fee, a payout no fee)`, row);
+  if (!signOk)
+    throw invalidSettlementFile(
+      'BAD_VALUE',
+      `row ${row}: the amounts do not fit a ${type} (captures are positive, refunds and chargebacks negative, a fee line has only a fee, a payout no fee)`,
+      row,
+    );
   return { row, lineId, type, reference: needsReference ? reference : '', grossMinor, feeMinor, netMinor, bookedAt };
 }
 

@@ -25,7 +25,9 @@ export async function recordedPayments(target: ServiceTarget, references: readon
   const found = new Map<string, RecordedPayment | null>();
   for (let start = 0; start < unique.length; start += CHUNK) {
     const chunk = unique.slice(start, start + CHUNK);
-    const fields = chunk.map((_reference, index) => `o${index}: order(id: $r${index}) { payment { captured { minorUnits currency } refunded { minorUnits } } }`).join(' ');
+    const fields = chunk
+      .map((_reference, index) => `o${index}: order(id: $r${index}) { payment { captured { minorUnits currency } refunded { minorUnits } } }`)
+      .join(' ');
     const query = `query IntegrationSettlementOrders(${chunk.map((_reference, index) => `$r${index}: ID!`).join(', ')}) { ${fields} }`;
     const variables = Object.fromEntries(chunk.map((reference, index) => [`r${index}`, reference]));
     const data = await ask<Record<string, OrderPaymentJson | null>>(target, query, variables, 'order');
@@ -34,7 +36,9 @@ export async function recordedPayments(target: ServiceTarget, references: readon
       const payment = order?.payment;
       found.set(
         reference,
-        payment ? { currency: payment.captured.currency, capturedMinor: BigInt(payment.captured.minorUnits), refundedMinor: BigInt(payment.refunded.minorUnits) } : null,
+        payment
+          ? { currency: payment.captured.currency, capturedMinor: BigInt(payment.captured.minorUnits), refundedMinor: BigInt(payment.refunded.minorUnits) }
+          : null,
       );
     });
   }
@@ -50,7 +54,12 @@ const POST_SETTLEMENT = `mutation IntegrationPostSettlement($input: SettlementPo
  * provider, settlement, line and kind: asking again posts nothing new. Returns the entry ids.
  * UPSTREAM_UNAVAILABLE when the ledger cannot answer.
  */
-export async function postSettlementToLedger(target: ServiceTarget, provider: string, file: SettlementFile, matchedOrders: ReadonlySet<string>): Promise<string[]> {
+export async function postSettlementToLedger(
+  target: ServiceTarget,
+  provider: string,
+  file: SettlementFile,
+  matchedOrders: ReadonlySet<string>,
+): Promise<string[]> {
   const fees = file.lines
     .filter((line) => line.feeMinor !== 0n)
     .map((line) => ({
@@ -81,6 +90,7 @@ async function ask<T>(target: ServiceTarget, query: string, variables: Record<st
     throw upstreamUnavailable(`the ${name} subgraph could not be reached: ${(error as Error).message}`);
   }
   const { status, body } = answer;
-  if (body.errors?.length || !body.data) throw upstreamUnavailable(`the ${name} subgraph answered ${status}: ${body.errors?.map((error) => error.message).join('; ') ?? 'no data'}`);
+  if (body.errors?.length || !body.data)
+    throw upstreamUnavailable(`the ${name} subgraph answered ${status}: ${body.errors?.map((error) => error.message).join('; ') ?? 'no data'}`);
   return body.data;
 }

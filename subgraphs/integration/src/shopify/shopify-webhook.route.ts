@@ -5,7 +5,11 @@ import { isValidShopifySignature } from './shopify-signature.js';
 
 const shopifyEdge: WebhookEdge = {
   verify: (req, body, secret) => isValidShopifySignature(body.raw, header(req, 'x-shopify-hmac-sha256'), secret),
-  refusal: (req) => ({ log: { shop: header(req, 'x-shopify-shop-domain') }, message: 'refused a webhook with a missing or wrong signature', error: 'invalid signature' }),
+  refusal: (req) => ({
+    log: { shop: header(req, 'x-shopify-shop-domain') },
+    message: 'refused a webhook with a missing or wrong signature',
+    error: 'invalid signature',
+  }),
   read(req, rawBody) {
     const webhookId = header(req, 'x-shopify-webhook-id');
     const topic = header(req, 'x-shopify-topic');

@@ -3,7 +3,10 @@ import type { LevelChange, StockLevelRecord } from '../models/stock-level.model.
 import type { InventoryModels } from '../models/index.js';
 import { LEVELS_COLLECTION } from '../services/level-change.js';
 
-type QueuedLevel = Pick<StockLevelRecord, 'sku' | 'locationId' | 'onHand' | 'reserved' | 'inTransit' | 'safetyStock'> & { _id: unknown; changes?: LevelChange[] };
+type QueuedLevel = Pick<StockLevelRecord, 'sku' | 'locationId' | 'onHand' | 'reserved' | 'inTransit' | 'safetyStock'> & {
+  _id: unknown;
+  changes?: LevelChange[];
+};
 
 const available = (onHand: number, reserved: number, safetyStock: number) => Math.max(0, onHand - reserved - safetyStock);
 
@@ -83,7 +86,10 @@ export function levelEventsSource(models: InventoryModels): PendingEventsSource 
   return {
     collectionName: LEVELS_COLLECTION,
     async withPendingEvents(limit) {
-      const levels = await models.levels.find({ 'changes.id': { $exists: true } }, projection).limit(limit).lean<QueuedLevel[]>();
+      const levels = await models.levels
+        .find({ 'changes.id': { $exists: true } }, projection)
+        .limit(limit)
+        .lean<QueuedLevel[]>();
       const pending: PendingDocument[] = [];
       const silent: { _id: unknown; ids: string[] }[] = [];
       for (const level of levels) {
@@ -93,7 +99,10 @@ export function levelEventsSource(models: InventoryModels): PendingEventsSource 
       }
       // Changes that moved nothing visible have no event: dropped here, or they would be read again.
       if (silent.length > 0) {
-        await models.levels.bulkWrite(silent.map(({ _id, ids }) => ({ updateOne: { filter: { _id }, update: { $pull: { changes: { id: { $in: ids } } } } } })), { ordered: false });
+        await models.levels.bulkWrite(
+          silent.map(({ _id, ids }) => ({ updateOne: { filter: { _id }, update: { $pull: { changes: { id: { $in: ids } } } } } })),
+          { ordered: false },
+        );
       }
       return pending;
     },

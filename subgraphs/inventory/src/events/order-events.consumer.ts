@@ -41,53 +41,70 @@ export function concernsStock(envelope: AnyEnvelope<InventoryOrderTopic>): boole
  * order (placed, status changes, cancelled, returns) stay in order, different orders run in
  * parallel, which is safe because every stock change is a guarded single-document update.
  */
-export function subscribeToOrderEvents(models: InventoryModels, bus: EventBus, options: { reservationTtlMs: number; logger: Logger; afterChange?: () => void; delivery?: SubscribeOptions; concurrency?: number }): Promise<Subscription> {
+export function subscribeToOrderEvents(
+  models: InventoryModels,
+  bus: EventBus,
+  options: { reservationTtlMs: number; logger: Logger; afterChange?: () => void; delivery?: SubscribeOptions; concurrency?: number },
+): Promise<Subscription> {
   const store = mongoProcessedEvents(models.processedEvents);
   return bus.subscribe(
     INVENTORY_ORDER_TOPICS,
     ORDER_EVENTS_CONSUMER,
-    idempotent(store, async (envelope) => {
-      const lineage = { correlationId: envelope.correlationId, causationId: envelope.id };
-      if (envelope.type === 'order.order-placed') {
-        const order = envelope.data; // Never a till sale (COMPLETED): see concernsStock.
-        await reserveStock(models, lineage, {
-          key: orderReservationKey(order.orderId),
-          orderId: order.orderId,
-          locationId: order.fulfillment.locationId,
-          lines: order.lines.map(({ sku, quantity }) => ({ sku, quantity })),
-          ttlMs: options.reservationTtlMs,
-        });
-      } else if (envelope.type === 'order.order-status-changed') {
-        // Only the transition at which goods leave stock carries fulfillment (see concernsStock): the reservation becomes SALE movements.
-        const fulfillment = envelope.data.fulfillment;
-        if (!fulfillment) return;
-        if (fulfillment.type === 'CARRY_OUT' && !(await models.reservations.exists({ key: orderReservationKey(envelope.data.orderId) }))) {
-          // Sold at the till with no reservation: SALE movements straight at the store (see recordCarryOutSale).
-          await recordCarryOutSale(models, lineage, { orderId: envelope.data.orderId, locationId: fulfillment.locationId, lines: fulfillment.lines, occurredAt: new Date(envelope.occurredAt) }, options.logger);
-          options.afterChange?.();
-          return;
+    idempotent(
+      store,
+      async (envelope) => {
+        const lineage = { correlationId: envelope.correlationId, causationId: envelope.id };
+        if (envelope.type === 'order.order-placed') {
+          const order = envelope.data; // Never a till sale (COMPLETED): see concernsStock.
+          await reserveStock(models, lineage, {
+            key: orderReservationKey(order.orderId),
+            orderId: order.orderId,
+            locationId: order.fulfillment.locationId,
+            lines: order.lines.map(({ sku, quantity }) => ({ sku, quantity })),
+            ttlMs: options.reservationTtlMs,
+          });
+        } else if (envelope.type === 'order.order-status-changed') {
+          // Only the transition at which goods leave stock carries fulfillment (see concernsStock): the reservation becomes SALE movements.
+          const fulfillment = envelope.data.fulfillment;
+          if (!fulfillment) return;
+          if (fulfillment.type === 'CARRY_OUT' && !(await models.reservations.exists({ key: orderReservationKey(envelope.data.orderId) }))) {
+            // Sold at the till with no reservation: SALE movements straight at the store (see recordCarryOutSale).
+            await recordCarryOutSale(
+              models,
+              lineage,
+              { orderId: envelope.data.orderId, locationId: fulfillment.locationId, lines: fulfillment.lines, occurredAt: new Date(envelope.occurredAt) },
+              options.logger,
+            );
+            options.afterChange?.();
+            return;
+          }
+          const outcome = await commitReservation(models, { key: orderReservationKey(envelope.data.orderId) });
+          if (outcome.kind === 'not-found' || (outcome.kind === 'not-held' && outcome.reservation.status === 'PENDING')) {
+            throw new Error(`order ${envelope.data.orderId} has no decided reservation yet`);
+          }
+          if (outcome.kind === 'not-held')
+            options.logger.warn(
+              { orderId: envelope.data.orderId, status: outcome.reservation.status },
+              'fulfilled order has no held reservation; nothing committed',
+            );
+        } else if (envelope.type === 'order.return-received') {
+          // SELLABLE units go back on hand where they were brought (RETURN movements); DAMAGED ones add nothing.
+          await recordReturnMovements(models, envelope);
+        } else {
+          const outcome = await releaseReservation(models, { key: orderReservationKey(envelope.data.orderId) }, 'ORDER_CANCELLED');
+          // Placed not yet processed, or still being decided: throw, so the bus retries it later.
+          if (outcome.kind === 'not-found' || (outcome.kind === 'not-held' && outcome.reservation.status === 'PENDING')) {
+            throw new Error(`order ${envelope.data.orderId} has no decided reservation yet`);
+          }
         }
-        const outcome = await commitReservation(models, { key: orderReservationKey(envelope.data.orderId) });
-        if (outcome.kind === 'not-found' || (outcome.kind === 'not-held' && outcome.reservation.status === 'PENDING')) {
-          throw new Error(`order ${envelope.data.orderId} has no decided reservation yet`);
-        }
-        if (outcome.kind === 'not-held') options.logger.warn({ orderId: envelope.data.orderId, status: outcome.reservation.status }, 'fulfilled order has no held reservation; nothing committed');
-      } else if (envelope.type === 'order.return-received') {
-        // SELLABLE units go back on hand where they were brought (RETURN movements); DAMAGED ones add nothing.
-        await recordReturnMovements(models, envelope);
-      } else {
-        const outcome = await releaseReservation(models, { key: orderReservationKey(envelope.data.orderId) }, 'ORDER_CANCELLED');
-        // Placed not yet processed, or still being decided: throw, so the bus retries it later.
-        if (outcome.kind === 'not-found' || (outcome.kind === 'not-held' && outcome.reservation.status === 'PENDING')) {
-          throw new Error(`order ${envelope.data.orderId} has no decided reservation yet`);
-        }
-      }
-      options.afterChange?.();
-    }, {
-      handles: concernsStock,
-      // A placement's reservation is keyed by order and decided per line by markers: safe to re-run, and to run twice at once.
-      guarded: (envelope) => envelope.type === 'order.order-placed',
-    }),
+        options.afterChange?.();
+      },
+      {
+        handles: concernsStock,
+        // A placement's reservation is keyed by order and decided per line by markers: safe to re-run, and to run twice at once.
+        guarded: (envelope) => envelope.type === 'order.order-placed',
+      },
+    ),
     { ...options.delivery, concurrency: options.concurrency ?? 1, partitionKey: (envelope) => envelope.data.orderId },
   );
 }

@@ -1,12 +1,7 @@
 import { requireCapability } from '../access.js';
 import type { InventoryLoaders } from '../loaders.js';
 import { availableToSell } from '../models/stock-level.model.js';
-import type {
-  AvailabilityResolvers,
-  ProductVariantResolvers,
-  StockLevelResolvers,
-  StockMovementResolvers,
-} from '../__generated__/resolvers-types.js';
+import type { AvailabilityResolvers, ProductVariantResolvers, StockLevelResolvers, StockMovementResolvers } from '../__generated__/resolvers-types.js';
 
 export const ProductVariant: ProductVariantResolvers = {
   // The product subgraph owns the variant; inventory needs nothing but its key.

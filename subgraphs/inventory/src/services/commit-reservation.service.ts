@@ -49,13 +49,18 @@ export async function finishCommit(models: InventoryModels, reservation: Reserva
     await setLineState(models, reservation._id, index, 'HELD', { state: 'COMMITTED', movementId: settled._id });
   }
   const movementIds = lines.map((line) => line.movementId ?? '');
-  const event = reservationEnvelope('inventory.reservation-committed', reservation, {
-    reservationId: reservation._id,
-    orderId: reservation.orderId,
-    locationId: reservation.locationId,
-    lines: linesOf(reservation),
-    movementIds,
-  }, 'committed');
+  const event = reservationEnvelope(
+    'inventory.reservation-committed',
+    reservation,
+    {
+      reservationId: reservation._id,
+      orderId: reservation.orderId,
+      locationId: reservation.locationId,
+      lines: linesOf(reservation),
+      movementIds,
+    },
+    'committed',
+  );
   return finalise(models, reservation, 'COMMITTING', { status: 'COMMITTED', lines }, event);
 }
 

@@ -1,7 +1,14 @@
 import { announceEvents, isDuplicateKey } from '@mesh/events';
 import { randomUUID } from 'node:crypto';
 import type { InventoryModels } from '../models/index.js';
-import { DECISION_WINDOW, LEVEL_PROJECTION, type ChangeMovement, type LevelChange, type MovementDecision, type StockLevelRecord } from '../models/stock-level.model.js';
+import {
+  DECISION_WINDOW,
+  LEVEL_PROJECTION,
+  type ChangeMovement,
+  type LevelChange,
+  type MovementDecision,
+  type StockLevelRecord,
+} from '../models/stock-level.model.js';
 
 /** Signed changes to a level's quantities; free and atp follow from onHand and reserved. */
 export interface LevelDelta {
@@ -71,14 +78,21 @@ export async function applyLevelStep(
   const undecided = { sku, locationId, 'decisions.movementId': { $ne: marker } };
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const applied = await models.levels
-      .findOneAndUpdate({ ...undecided, ...step.guard }, levelChangeUpdate(marker, step.delta, step.lineage), { returnDocument: 'after', projection: LEVEL_PROJECTION })
+      .findOneAndUpdate({ ...undecided, ...step.guard }, levelChangeUpdate(marker, step.delta, step.lineage), {
+        returnDocument: 'after',
+        projection: LEVEL_PROJECTION,
+      })
       .lean<StockLevelRecord & { _id: unknown }>();
     if (applied) {
       announceEvents(models.levels);
       return { applied: true, level: applied, elsewhere: false };
     }
     const refused = await models.levels
-      .findOneAndUpdate(undecided, { $push: decisionPush({ movementId: marker, quantityDelta: 0, applied: false }) }, { returnDocument: 'after', projection: LEVEL_PROJECTION })
+      .findOneAndUpdate(
+        undecided,
+        { $push: decisionPush({ movementId: marker, quantityDelta: 0, applied: false }) },
+        { returnDocument: 'after', projection: LEVEL_PROJECTION },
+      )
       .lean<StockLevelRecord>();
     if (refused) return { applied: false, level: refused, elsewhere: false };
     const current = await models.levels.findOne({ sku, locationId }, { changes: 0 }).lean<StockLevelRecord>();

@@ -35,7 +35,16 @@ export async function readInventoryTraceSteps(models: InventoryModels, correlati
       };
       if (reservation.status === 'PENDING') return [created];
       const reason = reservation.releaseReason ? ` (${reservation.releaseReason})` : '';
-      return [created, { at: reservation.updatedAt, domain: 'INVENTORY' as const, kind: `reservation ${reservation.status}`, summary: `reservation for order ${reservation.orderId} is ${reservation.status}${reason}`, reference: reservation._id }];
+      return [
+        created,
+        {
+          at: reservation.updatedAt,
+          domain: 'INVENTORY' as const,
+          kind: `reservation ${reservation.status}`,
+          summary: `reservation for order ${reservation.orderId} is ${reservation.status}${reason}`,
+          reference: reservation._id,
+        },
+      ];
     }),
   ];
   return steps.sort((a, b) => new Date(a.at).getTime() - new Date(b.at).getTime());

@@ -29,7 +29,11 @@ export type ReceiveTransferOutcome = TransferReceivedOutcome | TransferNotReceiv
  * IN_TRANSIT -> RECEIVING step under the idempotency key, so it is received once; the same key
  * again returns the first result, another key gets TransferNotReceivable.
  */
-export async function receiveTransfer(models: InventoryModels, caller: Caller, args: { transferId: string; idempotencyKey: string }): Promise<ReceiveTransferOutcome> {
+export async function receiveTransfer(
+  models: InventoryModels,
+  caller: Caller,
+  args: { transferId: string; idempotencyKey: string },
+): Promise<ReceiveTransferOutcome> {
   requireCapability(caller.principal, 'stock:write');
   const transferId = identifier(args.transferId, 'transferId');
   const key = identifier(args.idempotencyKey, 'idempotencyKey');
@@ -47,7 +51,10 @@ export async function receiveTransfer(models: InventoryModels, caller: Caller, a
   }
   const movement = await settleMovement(models, await transferMovement(models, transfer, 'TRANSFER_IN'));
   if (movement.status !== 'APPLIED') throw new Error(`transfer ${transferId}: its TRANSFER_IN was not applied`);
-  await models.transfers.updateOne({ _id: transferId, status: 'RECEIVING' }, { $set: { status: 'RECEIVED', inMovementId: movement._id, receivedAt: new Date() } });
+  await models.transfers.updateOne(
+    { _id: transferId, status: 'RECEIVING' },
+    { $set: { status: 'RECEIVED', inMovementId: movement._id, receivedAt: new Date() } },
+  );
   const received = await models.transfers.findById(transferId).lean<TransferRecord>();
   if (!received) throw new Error(`transfer ${transferId} disappeared`);
   return { kind: 'received', transfer: received, movement, replayed: claimed === null };

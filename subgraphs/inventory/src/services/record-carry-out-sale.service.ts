@@ -36,14 +36,19 @@ export const soldBeyondStockReason = (units: number) => `sold beyond recorded st
  * location (the bus retries, then dead-letters the event).
  */
 export async function recordCarryOutSale(models: InventoryModels, lineage: Lineage, input: CarryOutSaleInput, logger: Logger): Promise<MovementRecord[]> {
-  if (!(await models.locations.exists({ _id: input.locationId }))) throw new Error(`carry-out sale of order ${input.orderId} at unknown location ${input.locationId}`);
+  if (!(await models.locations.exists({ _id: input.locationId })))
+    throw new Error(`carry-out sale of order ${input.orderId} at unknown location ${input.locationId}`);
   const units = new Map<string, number>();
   for (const line of input.lines) units.set(line.sku, (units.get(line.sku) ?? 0) + line.quantity);
   const settled: MovementRecord[] = [];
   for (const [sku, quantity] of units) {
     const movement = await logSale(models, lineage, input, sku, quantity);
     const result = await settleCarryOutSale(models, movement);
-    if (result.reason && result !== movement) logger.warn({ orderId: input.orderId, sku, locationId: input.locationId, movementId: result._id, reason: result.reason }, 'till sold more than recorded on hand; count this SKU');
+    if (result.reason && result !== movement)
+      logger.warn(
+        { orderId: input.orderId, sku, locationId: input.locationId, movementId: result._id, reason: result.reason },
+        'till sold more than recorded on hand; count this SKU',
+      );
     settled.push(result);
   }
   return settled;
@@ -88,16 +93,24 @@ export async function settleCarryOutSale(models: InventoryModels, movement: Move
     const earlier = current.decisions.find((decision) => decision.movementId === movementId);
     if (earlier) return finalise(models, movement, earlier.quantityDelta, current);
     const taken = Math.min(movement.quantity, Math.max(0, current.onHand - current.reserved));
-    const update = levelChangeUpdate(movementId, { onHand: -taken }, { correlationId: movement.correlationId }, {
+    const update = levelChangeUpdate(
       movementId,
-      type: 'SALE',
-      quantity: movement.quantity,
-      orderId: movement.orderId ?? null,
-      transferId: null,
-      reason: reasonOf(movement.quantity, -taken),
-    });
+      { onHand: -taken },
+      { correlationId: movement.correlationId },
+      {
+        movementId,
+        type: 'SALE',
+        quantity: movement.quantity,
+        orderId: movement.orderId ?? null,
+        transferId: null,
+        reason: reasonOf(movement.quantity, -taken),
+      },
+    );
     const applied = await models.levels
-      .findOneAndUpdate({ sku, locationId, onHand: current.onHand, reserved: current.reserved, 'decisions.movementId': { $ne: movementId } }, update, { returnDocument: 'after', projection: LEVEL_PROJECTION })
+      .findOneAndUpdate({ sku, locationId, onHand: current.onHand, reserved: current.reserved, 'decisions.movementId': { $ne: movementId } }, update, {
+        returnDocument: 'after',
+        projection: LEVEL_PROJECTION,
+      })
       .lean<StockLevelRecord & { _id: unknown }>();
     if (applied) {
       announceEvents(models.levels);
@@ -116,8 +129,16 @@ function reasonOf(quantity: number, quantityDelta: number): string | null {
 
 async function finalise(models: InventoryModels, movement: MovementRecord, quantityDelta: number, level: StockLevelRecord): Promise<MovementRecord> {
   const beyond = movement.quantity + quantityDelta;
-  const set = { status: 'APPLIED', quantityDelta, level: snapshotOf(level), reason: reasonOf(movement.quantity, quantityDelta), ...(beyond > 0 ? { unitsBeyondStock: beyond } : {}) };
-  const finalised = await models.movements.findOneAndUpdate({ _id: movement._id, status: 'PENDING' }, { $set: set }, { returnDocument: 'after' }).lean<MovementRecord>();
+  const set = {
+    status: 'APPLIED',
+    quantityDelta,
+    level: snapshotOf(level),
+    reason: reasonOf(movement.quantity, quantityDelta),
+    ...(beyond > 0 ? { unitsBeyondStock: beyond } : {}),
+  };
+  const finalised = await models.movements
+    .findOneAndUpdate({ _id: movement._id, status: 'PENDING' }, { $set: set }, { returnDocument: 'after' })
+    .lean<MovementRecord>();
   if (finalised) return finalised;
   const stored = await models.movements.findById(movement._id).lean<MovementRecord>();
   if (!stored) throw new Error(`movement ${movement._id} disappeared while it was settled`);

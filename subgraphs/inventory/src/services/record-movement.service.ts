@@ -53,10 +53,7 @@ const MAX_UNITS = 1_000_000;
 export async function recordStockMovement(models: InventoryModels, caller: Caller, input: RecordMovementInput): Promise<RecordMovementOutcome> {
   requireCapability(caller.principal, 'stock:write');
   const checked = validate(input);
-  const [skuKnown, locationKnown] = await Promise.all([
-    models.skus.exists({ _id: checked.sku }),
-    models.locations.exists({ _id: checked.locationId }),
-  ]);
+  const [skuKnown, locationKnown] = await Promise.all([models.skus.exists({ _id: checked.sku }), models.locations.exists({ _id: checked.locationId })]);
   if (!skuKnown) throw notFound(`No SKU ${checked.sku}`, { argument: 'input.sku' });
   if (!locationKnown) throw notFound(`No location ${checked.locationId}`, { argument: 'input.locationId' });
 
@@ -91,10 +88,7 @@ function outcomeOf(movement: MovementRecord, replayed: boolean): RecordMovementO
 }
 
 function validate(input: RecordMovementInput): RecordMovementInput {
-  const quantity =
-    input.type === 'CYCLE_COUNT'
-      ? countedQuantity(input.quantity)
-      : positiveQuantity(input.quantity, 'input.quantity', MAX_UNITS);
+  const quantity = input.type === 'CYCLE_COUNT' ? countedQuantity(input.quantity) : positiveQuantity(input.quantity, 'input.quantity', MAX_UNITS);
   return {
     sku: identifier(input.sku, 'input.sku'),
     locationId: identifier(input.locationId, 'input.locationId'),

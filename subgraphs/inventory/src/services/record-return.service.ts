@@ -55,4 +55,3 @@ export async function recordReturnMovements(models: InventoryModels, envelope: E
   }
   return settled;
 }
-

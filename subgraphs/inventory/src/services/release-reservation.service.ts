@@ -22,7 +22,11 @@ export const filterOf = (ref: ReservationRef) => ('reservationId' in ref ? { _id
  */
 export async function releaseReservation(models: InventoryModels, ref: ReservationRef, reason: ReleaseReason): Promise<ReleaseReservationOutcome> {
   const claimed = await models.reservations
-    .findOneAndUpdate({ ...filterOf(ref), status: 'HELD' }, { $set: { status: 'RELEASING', releaseReason: reason, updatedAt: new Date() } }, { returnDocument: 'after' })
+    .findOneAndUpdate(
+      { ...filterOf(ref), status: 'HELD' },
+      { $set: { status: 'RELEASING', releaseReason: reason, updatedAt: new Date() } },
+      { returnDocument: 'after' },
+    )
     .lean<ReservationRecord>();
   if (claimed) return { kind: 'released', reservation: await finishRelease(models, claimed), replayed: false };
   const stored = await models.reservations.findOne(filterOf(ref)).lean<ReservationRecord>();
@@ -37,11 +41,19 @@ export async function releaseReservation(models: InventoryModels, ref: Reservati
  * oldest first. Each is claimed atomically, so a commit or cancel that wins the race keeps it.
  */
 export async function expireReservations(models: InventoryModels, now: Date, limit: number): Promise<number> {
-  const due = await models.reservations.find({ status: 'HELD', expiresAt: { $lte: now } }, { _id: 1 }).sort({ expiresAt: 1 }).limit(limit).lean<{ _id: string }[]>();
+  const due = await models.reservations
+    .find({ status: 'HELD', expiresAt: { $lte: now } }, { _id: 1 })
+    .sort({ expiresAt: 1 })
+    .limit(limit)
+    .lean<{ _id: string }[]>();
   let expired = 0;
   for (const { _id } of due) {
     const claimed = await models.reservations
-      .findOneAndUpdate({ _id, status: 'HELD', expiresAt: { $lte: now } }, { $set: { status: 'RELEASING', releaseReason: 'EXPIRED', updatedAt: new Date() } }, { returnDocument: 'after' })
+      .findOneAndUpdate(
+        { _id, status: 'HELD', expiresAt: { $lte: now } },
+        { $set: { status: 'RELEASING', releaseReason: 'EXPIRED', updatedAt: new Date() } },
+        { returnDocument: 'after' },
+      )
       .lean<ReservationRecord>();
     if (!claimed) continue;
     await finishRelease(models, claimed);
@@ -56,13 +68,18 @@ export async function finishRelease(models: InventoryModels, reservation: Reserv
   for (const [index, line] of reservation.lines.entries()) {
     if (line.state === 'HELD') await releaseLine(models, reservation, index, lineageOf(reservation));
   }
-  const event = reservationEnvelope('inventory.reservation-released', reservation, {
-    reservationId: reservation._id,
-    orderId: reservation.orderId,
-    locationId: reservation.locationId,
-    lines: linesOf(reservation),
-    reason,
-  }, 'released');
+  const event = reservationEnvelope(
+    'inventory.reservation-released',
+    reservation,
+    {
+      reservationId: reservation._id,
+      orderId: reservation.orderId,
+      locationId: reservation.locationId,
+      lines: linesOf(reservation),
+      reason,
+    },
+    'released',
+  );
   const lines = reservation.lines.map((line) => (line.state === 'HELD' ? { ...line, state: 'RELEASED' as const } : line));
   return finalise(models, reservation, 'RELEASING', { status: reason === 'EXPIRED' ? 'EXPIRED' : 'RELEASED', lines }, event);
 }

@@ -104,13 +104,18 @@ export async function decideReservation(models: InventoryModels, reservation: Re
   const shortages = lines.filter((line) => line.state === 'SHORT');
   if (shortages.length === 0) {
     const held = { ...reservation, lines };
-    const event = reservationEnvelope('inventory.stock-reserved', held, {
-      reservationId: reservation._id,
-      orderId: reservation.orderId,
-      locationId: reservation.locationId,
-      lines: linesOf(held),
-      expiresAt: reservation.expiresAt.toISOString(),
-    }, 'held');
+    const event = reservationEnvelope(
+      'inventory.stock-reserved',
+      held,
+      {
+        reservationId: reservation._id,
+        orderId: reservation.orderId,
+        locationId: reservation.locationId,
+        lines: linesOf(held),
+        expiresAt: reservation.expiresAt.toISOString(),
+      },
+      'held',
+    );
     return finalise(models, reservation, 'PENDING', { status: 'HELD', lines }, event);
   }
   for (const [index, line] of lines.entries()) {
@@ -118,13 +123,18 @@ export async function decideReservation(models: InventoryModels, reservation: Re
     await releaseLine(models, reservation, index, lineage);
     line.state = 'RELEASED';
   }
-  const event = reservationEnvelope('inventory.stock-reservation-rejected', reservation, {
-    reservationId: reservation._id,
-    orderId: reservation.orderId,
-    locationId: reservation.locationId,
-    lines: linesOf(reservation),
-    shortages: shortages.map((line) => ({ sku: line.sku, quantity: line.quantity, available: line.available ?? 0 })),
-  }, 'rejected');
+  const event = reservationEnvelope(
+    'inventory.stock-reservation-rejected',
+    reservation,
+    {
+      reservationId: reservation._id,
+      orderId: reservation.orderId,
+      locationId: reservation.locationId,
+      lines: linesOf(reservation),
+      shortages: shortages.map((line) => ({ sku: line.sku, quantity: line.quantity, available: line.available ?? 0 })),
+    },
+    'rejected',
+  );
   return finalise(models, reservation, 'PENDING', { status: 'REJECTED', lines }, event);
 }
 
@@ -145,7 +155,10 @@ function validate(input: ReserveStockInput): ReserveStockInput {
     key: identifier(input.key, 'key'),
     orderId: identifier(input.orderId, 'orderId'),
     locationId: identifier(input.locationId, 'locationId'),
-    lines: lines.map((line, index) => ({ sku: identifier(line.sku, `lines.${index}.sku`), quantity: positiveQuantity(line.quantity, `lines.${index}.quantity`, MAX_UNITS) })),
+    lines: lines.map((line, index) => ({
+      sku: identifier(line.sku, `lines.${index}.sku`),
+      quantity: positiveQuantity(line.quantity, `lines.${index}.quantity`, MAX_UNITS),
+    })),
     ttlMs: input.ttlMs,
   };
 }

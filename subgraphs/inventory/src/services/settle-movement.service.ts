@@ -89,7 +89,11 @@ async function decide(models: InventoryModels, movement: MovementRecord, valuati
     if (applied) return { status: 'APPLIED', quantityDelta: delta.onHand ?? 0, level: snapshotOf(applied), elsewhere: false };
     if (OUTBOUND.has(movement.type)) {
       const rejected = await models.levels
-        .findOneAndUpdate(undecided, { $push: decisionPush({ movementId, quantityDelta: 0, applied: false }) }, { returnDocument: 'after', projection: LEVEL_PROJECTION })
+        .findOneAndUpdate(
+          undecided,
+          { $push: decisionPush({ movementId, quantityDelta: 0, applied: false }) },
+          { returnDocument: 'after', projection: LEVEL_PROJECTION },
+        )
         .lean<StockLevelRecord>();
       if (rejected) return { status: 'REJECTED', available: Math.max(0, rejected.free), elsewhere: false };
     }
@@ -115,18 +119,31 @@ function ruleOf(movement: MovementRecord): { delta: LevelDelta; guard: Record<st
  * change record (from which stock-movement-recorded, with the movement's valuation, and
  * availability-changed are published) together.
  */
-async function applyDelta(models: InventoryModels, filter: Record<string, unknown>, movement: MovementRecord, valuation: MovementValuation | null, delta: LevelDelta) {
-  const update = levelChangeUpdate(movement._id, delta, { correlationId: movement.correlationId }, {
-    movementId: movement._id,
-    type: movement.type,
-    quantity: movement.quantity,
-    orderId: movement.orderId ?? null,
-    transferId: movement.transferId ?? null,
-    reason: movement.reason ?? null,
-    unitCostMinor: valuation?.unitCostMinor ?? null,
-    currency: valuation?.currency ?? null,
-  });
-  const applied = await models.levels.findOneAndUpdate(filter, update, { returnDocument: 'after', projection: LEVEL_PROJECTION }).lean<StockLevelRecord & { _id: unknown }>();
+async function applyDelta(
+  models: InventoryModels,
+  filter: Record<string, unknown>,
+  movement: MovementRecord,
+  valuation: MovementValuation | null,
+  delta: LevelDelta,
+) {
+  const update = levelChangeUpdate(
+    movement._id,
+    delta,
+    { correlationId: movement.correlationId },
+    {
+      movementId: movement._id,
+      type: movement.type,
+      quantity: movement.quantity,
+      orderId: movement.orderId ?? null,
+      transferId: movement.transferId ?? null,
+      reason: movement.reason ?? null,
+      unitCostMinor: valuation?.unitCostMinor ?? null,
+      currency: valuation?.currency ?? null,
+    },
+  );
+  const applied = await models.levels
+    .findOneAndUpdate(filter, update, { returnDocument: 'after', projection: LEVEL_PROJECTION })
+    .lean<StockLevelRecord & { _id: unknown }>();
   if (applied) announceEvents(models.levels);
   return applied;
 }

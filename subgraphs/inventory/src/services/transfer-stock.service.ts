@@ -76,9 +76,19 @@ async function ship(models: InventoryModels, transfer: TransferRecord, replayed:
   const movement = await settleMovement(models, await transferMovement(models, transfer, 'TRANSFER_OUT'));
   if (movement.status === 'REJECTED') {
     const rejected = await models.transfers
-      .findOneAndUpdate({ _id: transfer._id, status: { $in: ['PENDING', 'REJECTED'] } }, { $set: { status: 'REJECTED', available: movement.available ?? 0, outMovementId: movement._id } }, { returnDocument: 'after' })
+      .findOneAndUpdate(
+        { _id: transfer._id, status: { $in: ['PENDING', 'REJECTED'] } },
+        { $set: { status: 'REJECTED', available: movement.available ?? 0, outMovementId: movement._id } },
+        { returnDocument: 'after' },
+      )
       .lean<TransferRecord>();
-    return { kind: 'insufficient', sku: transfer.sku, locationId: transfer.fromLocationId, requested: transfer.quantity, available: rejected?.available ?? movement.available ?? 0 };
+    return {
+      kind: 'insufficient',
+      sku: transfer.sku,
+      locationId: transfer.fromLocationId,
+      requested: transfer.quantity,
+      available: rejected?.available ?? movement.available ?? 0,
+    };
   }
   const transit = await applyLevelStep(models, {
     sku: transfer.sku,

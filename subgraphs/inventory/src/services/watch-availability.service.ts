@@ -31,8 +31,13 @@ export const WATCH_LIMITS = Object.freeze({ maxSkus: 200, maxLocations: 50 });
  * contract). Slow readers are coalesced to the newest value per (SKU, location). Throws
  * BAD_USER_INPUT for too many or malformed ids and for a cursor this service never issued.
  */
-export async function watchAvailability(feed: LiveFeed, loaders: InventoryLoaders, args: WatchAvailabilityArgs): Promise<AsyncIterableIterator<AvailabilityUpdateView | Error>> {
-  if (args.skus.length === 0 || args.skus.length > WATCH_LIMITS.maxSkus) throw badUserInput(`skus must list 1 to ${WATCH_LIMITS.maxSkus} SKUs`, { argument: 'skus' });
+export async function watchAvailability(
+  feed: LiveFeed,
+  loaders: InventoryLoaders,
+  args: WatchAvailabilityArgs,
+): Promise<AsyncIterableIterator<AvailabilityUpdateView | Error>> {
+  if (args.skus.length === 0 || args.skus.length > WATCH_LIMITS.maxSkus)
+    throw badUserInput(`skus must list 1 to ${WATCH_LIMITS.maxSkus} SKUs`, { argument: 'skus' });
   if (args.locationIds && args.locationIds.length > WATCH_LIMITS.maxLocations) {
     throw badUserInput(`locationIds may list at most ${WATCH_LIMITS.maxLocations} locations`, { argument: 'locationIds' });
   }

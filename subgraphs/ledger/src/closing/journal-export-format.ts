@@ -18,7 +18,19 @@ export function journalExportView(closed: ClosedDayRecord): JournalExportView {
 }
 
 /** The CSV columns, in order (the header row). */
-export const JOURNAL_CSV_COLUMNS = ['batch_id', 'journal_date', 'currency', 'line', 'account', 'account_name', 'location', 'channel', 'debit', 'credit', 'source_lines'] as const;
+export const JOURNAL_CSV_COLUMNS = [
+  'batch_id',
+  'journal_date',
+  'currency',
+  'line',
+  'account',
+  'account_name',
+  'location',
+  'channel',
+  'debit',
+  'credit',
+  'source_lines',
+] as const;
 
 /**
  * RFC 4180 CSV: a header row, then one row per export line; CRLF line ends, every field quoted

@@ -14,7 +14,10 @@ export const exportBatchId = (currency: CurrencyCode, date: string): string => `
 /** A day's close record, or null while it is open (a key lookup). */
 export async function readClosedDay(models: LedgerModels, args: { date: string; currency: CurrencyCode }): Promise<ClosedDayRecord | null> {
   const date = parseCalendarDay(args.date);
-  const closed = await models.closedDays.findById(businessDayId({ currency: args.currency, date })).setOptions(INT64_AS_BIGINT).lean<ClosedDayRecord>();
+  const closed = await models.closedDays
+    .findById(businessDayId({ currency: args.currency, date }))
+    .setOptions(INT64_AS_BIGINT)
+    .lean<ClosedDayRecord>();
   return closed && !closed.journalExport ? takeJournalExport(models, closed) : closed;
 }
 
@@ -25,7 +28,10 @@ export async function readClosedDay(models: LedgerModels, args: { date: string; 
  */
 export async function readJournalExport(models: LedgerModels, args: { date: string; currency: CurrencyCode }): Promise<ClosedDayRecord> {
   const date = parseCalendarDay(args.date);
-  const closed = await models.closedDays.findById(businessDayId({ currency: args.currency, date })).setOptions(INT64_AS_BIGINT).lean<ClosedDayRecord>();
+  const closed = await models.closedDays
+    .findById(businessDayId({ currency: args.currency, date }))
+    .setOptions(INT64_AS_BIGINT)
+    .lean<ClosedDayRecord>();
   if (!closed) throw dayNotClosed(args.currency, date);
   return closed.journalExport ? closed : takeJournalExport(models, closed);
 }
@@ -38,7 +44,10 @@ export async function readJournalExport(models: LedgerModels, args: { date: stri
 export async function takeJournalExport(models: LedgerModels, closed: ClosedDayRecord): Promise<ClosedDayRecord> {
   const journalExport = await aggregateDay(models, closed.currency, closed.date);
   const event = dayClosedEvent(closed, journalExport);
-  const taken = await models.closedDays.updateOne({ _id: closed._id, journalExport: { $exists: false } }, withPendingEvents({ $set: { journalExport } }, event));
+  const taken = await models.closedDays.updateOne(
+    { _id: closed._id, journalExport: { $exists: false } },
+    withPendingEvents({ $set: { journalExport } }, event),
+  );
   if (taken.modifiedCount > 0) announceEvents(models.closedDays);
   const stored = await models.closedDays.findById(closed._id).setOptions(INT64_AS_BIGINT).lean<ClosedDayRecord>();
   if (!stored?.journalExport) throw new Error(`the journal export of ${closed._id} was not stored`);

@@ -39,14 +39,17 @@ const FULFILMENT_STATUSES: ReadonlySet<string> = new Set(['SHIPPED', 'PICKED_UP'
 /** Checked integer minor units of a money value in the expected currency. */
 export function minorOf(envelope: AnyEnvelope, value: Money | undefined, field: string, currency?: CurrencyCode): bigint {
   if (!value || typeof value !== 'object') throw new UnpostableEventError(envelope, `${field} is missing`);
-  if (!Number.isSafeInteger(value.minorUnits) || value.minorUnits < 0) throw new UnpostableEventError(envelope, `${field}.minorUnits must be a non-negative integer`);
-  if (value.currency !== 'USD' && value.currency !== 'EUR') throw new UnpostableEventError(envelope, `${field}.currency ${String(value.currency)} is not traded`);
+  if (!Number.isSafeInteger(value.minorUnits) || value.minorUnits < 0)
+    throw new UnpostableEventError(envelope, `${field}.minorUnits must be a non-negative integer`);
+  if (value.currency !== 'USD' && value.currency !== 'EUR')
+    throw new UnpostableEventError(envelope, `${field}.currency ${String(value.currency)} is not traded`);
   if (currency && value.currency !== currency) throw new UnpostableEventError(envelope, `${field} is in ${value.currency}, not ${currency}`);
   return BigInt(value.minorUnits);
 }
 
 export function unitCost(envelope: AnyEnvelope, value: unknown, field: string): bigint {
-  if (!Number.isSafeInteger(value) || (value as number) < 0) throw new UnpostableEventError(envelope, `${field} must be a non-negative integer (the unit cost in minor units)`);
+  if (!Number.isSafeInteger(value) || (value as number) < 0)
+    throw new UnpostableEventError(envelope, `${field} must be a non-negative integer (the unit cost in minor units)`);
   return BigInt(value as number);
 }
 
@@ -74,7 +77,10 @@ export function captureEntry(envelope: EnvelopeOf<'order.payment-captured'>): Po
   const currency = data.amount.currency;
   const subtotal = minorOf(envelope, data.subtotal, 'subtotal', currency);
   const tax = minorOf(envelope, data.tax, 'tax', currency);
-  const discounts = (data.discounts ?? []).map((discount, index) => ({ account: discountAccount(discount.promotionId), minor: minorOf(envelope, discount.amount, `discounts[${index}].amount`, currency) }));
+  const discounts = (data.discounts ?? []).map((discount, index) => ({
+    account: discountAccount(discount.promotionId),
+    minor: minorOf(envelope, discount.amount, `discounts[${index}].amount`, currency),
+  }));
   const discountTotal = discounts.reduce((sum, discount) => sum + discount.minor, 0n);
   if (subtotal + tax !== amount) throw new UnpostableEventError(envelope, `subtotal (${subtotal}) + tax (${tax}) differs from amount (${amount})`);
   // Nothing was taken and nothing discounted (a till sale of free goods): nothing to post.
@@ -105,14 +111,20 @@ export function captureEntry(envelope: EnvelopeOf<'order.payment-captured'>): Po
 export function fulfilmentEntry(envelope: EnvelopeOf<'order.order-status-changed'>): PostJournalEntryInput | null {
   const { orderId, to, fulfillment } = envelope.data;
   if (!fulfillment) {
-    if (to === 'SHIPPED' || to === 'PICKED_UP') throw new UnpostableEventError(envelope, `the transition to ${to} carries no fulfillment (lines with unitCostMinor): cost of goods cannot be posted`);
+    if (to === 'SHIPPED' || to === 'PICKED_UP')
+      throw new UnpostableEventError(envelope, `the transition to ${to} carries no fulfillment (lines with unitCostMinor): cost of goods cannot be posted`);
     return null;
   }
-  if (!FULFILMENT_STATUSES.has(to)) throw new UnpostableEventError(envelope, `fulfillment on a transition to ${to}; goods leave stock only at SHIPPED, PICKED_UP or COMPLETED`);
-  if (fulfillment.currency !== 'USD' && fulfillment.currency !== 'EUR') throw new UnpostableEventError(envelope, `fulfillment.currency ${String(fulfillment.currency)} is not traded`);
+  if (!FULFILMENT_STATUSES.has(to))
+    throw new UnpostableEventError(envelope, `fulfillment on a transition to ${to}; goods leave stock only at SHIPPED, PICKED_UP or COMPLETED`);
+  if (fulfillment.currency !== 'USD' && fulfillment.currency !== 'EUR')
+    throw new UnpostableEventError(envelope, `fulfillment.currency ${String(fulfillment.currency)} is not traded`);
   if (!Array.isArray(fulfillment.lines) || fulfillment.lines.length === 0) throw new UnpostableEventError(envelope, 'fulfillment has no lines');
   const cost = fulfillment.lines.reduce(
-    (sum, line, index) => sum + quantity(envelope, line.quantity, `fulfillment.lines[${index}].quantity`) * unitCost(envelope, line.unitCostMinor, `fulfillment.lines[${index}].unitCostMinor`),
+    (sum, line, index) =>
+      sum +
+      quantity(envelope, line.quantity, `fulfillment.lines[${index}].quantity`) *
+        unitCost(envelope, line.unitCostMinor, `fulfillment.lines[${index}].unitCostMinor`),
     0n,
   );
   if (cost === 0n) return null;

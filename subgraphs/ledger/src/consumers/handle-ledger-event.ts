@@ -8,7 +8,13 @@ import { captureEntry, fulfilmentEntry, minorOf, refundEntry, returnEntry } from
 import { movementEntry } from './inventory-entries.js';
 
 /** Every topic the ledger consumes. */
-export const ORDER_TOPICS = ['order.order-placed', 'order.payment-captured', 'order.payment-refunded', 'order.order-status-changed', 'order.return-received'] as const;
+export const ORDER_TOPICS = [
+  'order.order-placed',
+  'order.payment-captured',
+  'order.payment-refunded',
+  'order.order-status-changed',
+  'order.return-received',
+] as const;
 export const INVENTORY_TOPICS = ['inventory.stock-movement-recorded'] as const;
 export const CUSTOMER_TOPICS = ['customer.customers-merged'] as const;
 export type LedgerTopic = (typeof ORDER_TOPICS)[number] | (typeof INVENTORY_TOPICS)[number] | (typeof CUSTOMER_TOPICS)[number];

@@ -49,7 +49,8 @@ export const STOCK_MOVEMENT_SOURCE = 'STOCK_MOVEMENT';
  */
 export function movementEntry(envelope: EnvelopeOf<'inventory.stock-movement-recorded'>): PostJournalEntryInput | null {
   const data = envelope.data;
-  if (!Object.hasOwn(MOVEMENT_POSTING_RULES, data.movementType)) throw new UnpostableEventError(envelope, `movementType ${String(data.movementType)} is unknown`);
+  if (!Object.hasOwn(MOVEMENT_POSTING_RULES, data.movementType))
+    throw new UnpostableEventError(envelope, `movementType ${String(data.movementType)} is unknown`);
   const rule = MOVEMENT_POSTING_RULES[data.movementType];
   if (!rule) return null;
   if (!Number.isSafeInteger(data.quantityDelta)) throw new UnpostableEventError(envelope, 'quantityDelta must be an integer');
@@ -59,7 +60,10 @@ export function movementEntry(envelope: EnvelopeOf<'inventory.stock-movement-rec
     throw new UnpostableEventError(envelope, `a ${data.movementType} movement cannot change on hand by ${data.quantityDelta}`);
   }
   if (data.unitCostMinor == null || data.currency == null) {
-    throw new UnpostableEventError(envelope, `the movement carries no unitCostMinor and currency (version ${envelope.version}): its inventory value cannot be posted`);
+    throw new UnpostableEventError(
+      envelope,
+      `the movement carries no unitCostMinor and currency (version ${envelope.version}): its inventory value cannot be posted`,
+    );
   }
   if (data.currency !== 'USD' && data.currency !== 'EUR') throw new UnpostableEventError(envelope, `currency ${String(data.currency)} is not traded`);
   const units = BigInt(Math.abs(data.quantityDelta));
@@ -70,7 +74,9 @@ export function movementEntry(envelope: EnvelopeOf<'inventory.stock-movement-rec
     source: { type: STOCK_MOVEMENT_SOURCE, id: data.movementId },
     memo: `${rule.label}: ${inbound ? '+' : '-'}${units} x ${data.sku} at ${data.locationId}`,
     currency: data.currency,
-    lines: inbound ? [debit(ACCOUNTS.inventory, value), credit(rule.counterAccount, value)] : [debit(rule.counterAccount, value), credit(ACCOUNTS.inventory, value)],
+    lines: inbound
+      ? [debit(ACCOUNTS.inventory, value), credit(rule.counterAccount, value)]
+      : [debit(rule.counterAccount, value), credit(ACCOUNTS.inventory, value)],
     locationId: data.locationId,
   };
 }

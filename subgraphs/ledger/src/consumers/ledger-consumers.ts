@@ -54,7 +54,11 @@ export async function startLedgerConsumers(
   const concurrency = options.concurrency ?? 1;
   const plan: [readonly Topic[], string, SubscribeOptions<LedgerTopic>][] = [
     [ORDER_TOPICS, LEDGER_CONSUMERS.orders, { concurrency, partitionKey: (envelope) => orderIdOf(envelope) }],
-    [INVENTORY_TOPICS, LEDGER_CONSUMERS.inventory, { concurrency, partitionKey: (envelope) => (envelope.type === 'inventory.stock-movement-recorded' ? envelope.data.movementId : envelope.id) }],
+    [
+      INVENTORY_TOPICS,
+      LEDGER_CONSUMERS.inventory,
+      { concurrency, partitionKey: (envelope) => (envelope.type === 'inventory.stock-movement-recorded' ? envelope.data.movementId : envelope.id) },
+    ],
     // One merge at a time across every ledger replica, not only within this one (see `concurrency`).
     [CUSTOMER_TOPICS, LEDGER_CONSUMERS.customers, { exclusive: true }],
   ];

@@ -9,7 +9,9 @@ export const Account: AccountResolvers = {
     return money(stored ? normalBalance(account.type, BigInt(stored.debitMinor), BigInt(stored.creditMinor)) : 0n, currency);
   },
   balances: async (account, _args, { loaders }) =>
-    (await loaders.balancesByAccountCode.load(account._id)).map((row) => money(normalBalance(account.type, BigInt(row.debitMinor), BigInt(row.creditMinor)), row.currency)),
+    (await loaders.balancesByAccountCode.load(account._id)).map((row) =>
+      money(normalBalance(account.type, BigInt(row.debitMinor), BigInt(row.creditMinor)), row.currency),
+    ),
 };
 
 export const TrialBalanceLine: TrialBalanceLineResolvers = {

@@ -46,12 +46,18 @@ export async function applyEntryBalances(models: LedgerModels, entry: EntryAmoun
  */
 export async function repairBalances(models: LedgerModels, logger?: Logger): Promise<number> {
   let applied = 0;
-  const unapplied = models.entries.find({ balancesApplied: false }, { _id: 1, currency: 1, lines: 1 }).setOptions(INT64_AS_BIGINT).lean<EntryAmounts[]>().cursor();
+  const unapplied = models.entries
+    .find({ balancesApplied: false }, { _id: 1, currency: 1, lines: 1 })
+    .setOptions(INT64_AS_BIGINT)
+    .lean<EntryAmounts[]>()
+    .cursor();
   for await (const entry of unapplied) {
     await applyEntryBalances(models, entry);
     applied += 1;
   }
-  const stuck = await models.balances.find({ 'pendingEntryIds.0': { $exists: true } }, { pendingEntryIds: 1 }).lean<{ _id: string; pendingEntryIds: string[] }[]>();
+  const stuck = await models.balances
+    .find({ 'pendingEntryIds.0': { $exists: true } }, { pendingEntryIds: 1 })
+    .lean<{ _id: string; pendingEntryIds: string[] }[]>();
   for (const balance of stuck) {
     const done = await models.entries.find({ _id: { $in: balance.pendingEntryIds }, balancesApplied: true }, { _id: 1 }).lean<{ _id: string }[]>();
     for (const { _id } of done) {
@@ -65,7 +71,13 @@ export async function repairBalances(models: LedgerModels, logger?: Logger): Pro
   return applied;
 }
 
-async function addOnce(models: LedgerModels, entryId: string, accountCode: string, currency: CurrencyCode, amounts: { debit: bigint; credit: bigint }): Promise<void> {
+async function addOnce(
+  models: LedgerModels,
+  entryId: string,
+  accountCode: string,
+  currency: CurrencyCode,
+  amounts: { debit: bigint; credit: bigint },
+): Promise<void> {
   const _id = balanceId(accountCode, currency);
   const increment = () =>
     models.balances.updateOne(

@@ -13,7 +13,13 @@ export async function openDiscountAccounts(models: LedgerModels, discounts: read
   await models.accounts.bulkWrite(
     discounts.map((discount) => {
       const code = identifier(discountAccount(discount.promotionId), 'discounts.promotionId');
-      return { updateOne: { filter: { _id: code }, update: { $setOnInsert: { name: `Discounts: ${discount.name.slice(0, 150)}`, type: 'REVENUE' as const } }, upsert: true } };
+      return {
+        updateOne: {
+          filter: { _id: code },
+          update: { $setOnInsert: { name: `Discounts: ${discount.name.slice(0, 150)}`, type: 'REVENUE' as const } },
+          upsert: true,
+        },
+      };
     }),
     { ordered: false },
   );

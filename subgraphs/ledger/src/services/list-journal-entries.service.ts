@@ -27,7 +27,12 @@ export async function listJournalEntries(
   const pageFilter: QueryFilter<JournalEntryRecord> = after
     ? { $and: [filter, { $or: [{ postedAt: { $lt: after.postedAt } }, { postedAt: after.postedAt, _id: { $lt: after.id } }] }] }
     : filter;
-  const rows = await models.entries.find(pageFilter).sort({ postedAt: -1, _id: -1 }).limit(first + 1).setOptions(INT64_AS_BIGINT).lean<JournalEntryRecord[]>();
+  const rows = await models.entries
+    .find(pageFilter)
+    .sort({ postedAt: -1, _id: -1 })
+    .limit(first + 1)
+    .setOptions(INT64_AS_BIGINT)
+    .lean<JournalEntryRecord[]>();
   return {
     ...toConnection(rows, first, (row) => `${row.postedAt.getTime()}|${row._id}`),
     totalCount: () => models.entries.countDocuments(filter).exec(),

@@ -17,7 +17,8 @@ export async function recordCustomerMerge(models: LedgerModels, merge: { survivo
   } catch (error) {
     if (!isDuplicateKey(error)) throw error;
     const existing = await models.customerAliases.findById(merge.mergedId).lean();
-    if (existing?.survivorId !== merge.survivorId) throw new RangeError(`customer ${merge.mergedId} was already merged into ${existing?.survivorId}`, { cause: error });
+    if (existing?.survivorId !== merge.survivorId)
+      throw new RangeError(`customer ${merge.mergedId} was already merged into ${existing?.survivorId}`, { cause: error });
   }
 }
 

@@ -20,7 +20,16 @@ const PAYMENTS_OF_DAY = `query LedgerReconciliation($date: String!, $currency: C
   paymentsOfDay(date: $date, currency: $currency) { orderId channel locationId currency captured { minorUnits } refunded { minorUnits } }
 }`;
 
-type PaymentsOfDay = { paymentsOfDay: { orderId: string; channel: string; locationId: string; currency: CurrencyCode; captured: { minorUnits: string }; refunded: { minorUnits: string } }[] };
+type PaymentsOfDay = {
+  paymentsOfDay: {
+    orderId: string;
+    channel: string;
+    locationId: string;
+    currency: CurrencyCode;
+    captured: { minorUnits: string };
+    refunded: { minorUnits: string };
+  }[];
+};
 
 /**
  * Asks the order subgraph directly (paymentsOfDay is @inaccessible, not in the public graph), as
@@ -30,7 +39,15 @@ type PaymentsOfDay = { paymentsOfDay: { orderId: string; channel: string; locati
 export function orderDomainReader(orderUrl: string, secret: Uint8Array, onFailure: (reason: string) => void): OrderDomainReader {
   return async ({ date, currency, correlationId }) => {
     try {
-      const { status, body } = await callSubgraph<PaymentsOfDay>({ url: orderUrl, principal: LEDGER_SERVICE_PRINCIPAL, secret, correlationId, query: PAYMENTS_OF_DAY, variables: { date, currency }, timeoutMs: 5000 });
+      const { status, body } = await callSubgraph<PaymentsOfDay>({
+        url: orderUrl,
+        principal: LEDGER_SERVICE_PRINCIPAL,
+        secret,
+        correlationId,
+        query: PAYMENTS_OF_DAY,
+        variables: { date, currency },
+        timeoutMs: 5000,
+      });
       if (status >= 400 || body.errors?.length || !body.data) {
         onFailure(`order subgraph answered ${status}: ${body.errors?.map((error) => error.message).join('; ') ?? 'no data'}`);
         return null;

@@ -55,7 +55,10 @@ export async function postJournalEntry(models: LedgerModels, input: PostJournalE
     entry = (await models.entries.create(draft)).toObject<JournalEntryRecord>();
   } catch (error) {
     if (!isDuplicateKey(error)) throw error;
-    const existing = await models.entries.findOne({ 'source.type': draft.source.type, 'source.id': draft.source.id }).setOptions(INT64_AS_BIGINT).lean<JournalEntryRecord>();
+    const existing = await models.entries
+      .findOne({ 'source.type': draft.source.type, 'source.id': draft.source.id })
+      .setOptions(INT64_AS_BIGINT)
+      .lean<JournalEntryRecord>();
     if (!existing) throw error;
     entry = existing;
     created = false;
@@ -113,7 +116,7 @@ function validateLines(lines: PostJournalEntryInput['lines']): JournalLineRecord
   const checked = lines.map((line, index) => {
     const debitMinor = amount(line.debitMinor, `lines[${index}].debitMinor`);
     const creditMinor = amount(line.creditMinor, `lines[${index}].creditMinor`);
-    if ((debitMinor > 0n) === (creditMinor > 0n)) {
+    if (debitMinor > 0n === creditMinor > 0n) {
       throw badUserInput(`lines[${index}] must have exactly one of debit and credit above zero`, { argument: 'lines' });
     }
     debits += debitMinor;

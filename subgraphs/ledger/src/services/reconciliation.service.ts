@@ -87,7 +87,10 @@ export async function reconcileDay(
   const [summaries, entries] = await Promise.all([
     orderDomain ? [] : models.orderSummaries.find({ ...inCurrency, $or: [{ 'captures.at': range }, { 'refunds.at': range }] }).lean<OrderSummaryRecord[]>(),
     models.entries
-      .find({ ...inCurrency, postedAt: range, orderId: { $exists: true }, 'source.type': { $in: [...Object.keys(SOURCE_KIND), 'REVERSAL'] } }, { source: 1, currency: 1, lines: 1, orderId: 1, channel: 1, locationId: 1, reversalOf: 1 })
+      .find(
+        { ...inCurrency, postedAt: range, orderId: { $exists: true }, 'source.type': { $in: [...Object.keys(SOURCE_KIND), 'REVERSAL'] } },
+        { source: 1, currency: 1, lines: 1, orderId: 1, channel: 1, locationId: 1, reversalOf: 1 },
+      )
       .setOptions(INT64_AS_BIGINT)
       .lean<JournalEntryRecord[]>(),
   ]);
@@ -112,7 +115,10 @@ export async function reconcileDay(
   for (const summary of summaries) {
     if (!summary.currency) continue;
     const day = orderDay(summary._id, summary.currency, summary.channel, summary.locationId);
-    for (const [kind, movements] of [['CAPTURE', summary.captures], ['REFUND', summary.refunds]] as const) {
+    for (const [kind, movements] of [
+      ['CAPTURE', summary.captures],
+      ['REFUND', summary.refunds],
+    ] as const) {
       for (const movement of movements.filter((candidate) => inDay(new Date(candidate.at)))) add(day.expected[kind], BigInt(movement.amountMinor));
     }
   }
@@ -131,7 +137,14 @@ export async function reconcileDay(
 
 function report(date: string, currency: CurrencyCode | null, expectedFrom: ExpectationSource, days: OrderDay[]): ReconciliationReport {
   const mismatches: ReconciliationMismatchValue[] = [];
-  const groups = new Map<string, { value: Omit<ReconciliationGroupValue, 'capturedExpected' | 'capturedPosted' | 'refundedExpected' | 'refundedPosted' | 'discounts'>; sums: Record<string, bigint>; discounts: Map<string, bigint> }>();
+  const groups = new Map<
+    string,
+    {
+      value: Omit<ReconciliationGroupValue, 'capturedExpected' | 'capturedPosted' | 'refundedExpected' | 'refundedPosted' | 'discounts'>;
+      sums: Record<string, bigint>;
+      discounts: Map<string, bigint>;
+    }
+  >();
   for (const day of days.sort((a, b) => a.orderId.localeCompare(b.orderId))) {
     const groupKey = `${day.channel ?? ''}|${day.locationId ?? ''}|${day.currency}`;
     const group = groups.get(groupKey) ?? {

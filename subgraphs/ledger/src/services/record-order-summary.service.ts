@@ -21,7 +21,12 @@ export async function recordOrderPlaced(models: LedgerModels, order: OrderAttrib
  * Records one capture or refund the order domain reported, at most once per key: one guarded
  * single-document update (`key` not yet in the list), so a redelivered event is a no-op.
  */
-export async function recordOrderMovement(models: LedgerModels, kind: 'captures' | 'refunds', order: OrderAttributionInput, movement: SummaryMovement): Promise<void> {
+export async function recordOrderMovement(
+  models: LedgerModels,
+  kind: 'captures' | 'refunds',
+  order: OrderAttributionInput,
+  movement: SummaryMovement,
+): Promise<void> {
   await upsertOnce(models, { _id: order.orderId, [`${kind}.key`]: { $ne: movement.key } }, { $set: attribution(order), $push: { [kind]: movement } });
 }
 

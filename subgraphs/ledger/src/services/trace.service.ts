@@ -63,11 +63,13 @@ const DOMAIN_ORDER: readonly TraceDomain[] = ['PRODUCT', 'INVENTORY', 'ORDER', '
  * Throws BAD_USER_INPUT for a step whose `at` is not a date.
  */
 export function mergeTraceSteps(lists: readonly (readonly TraceStepInput[] | null | undefined)[]): TraceStepValue[] {
-  const steps = lists.flatMap((list) => list ?? []).map((step): TraceStepValue => {
-    const at = step.at instanceof Date ? step.at : new Date(step.at);
-    if (Number.isNaN(at.getTime())) throw badUserInput('a trace step has an invalid at', { argument: 'representations' });
-    return { at, domain: step.domain, kind: step.kind, summary: step.summary, reference: step.reference ?? null };
-  });
+  const steps = lists
+    .flatMap((list) => list ?? [])
+    .map((step): TraceStepValue => {
+      const at = step.at instanceof Date ? step.at : new Date(step.at);
+      if (Number.isNaN(at.getTime())) throw badUserInput('a trace step has an invalid at', { argument: 'representations' });
+      return { at, domain: step.domain, kind: step.kind, summary: step.summary, reference: step.reference ?? null };
+    });
   const text = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   return steps.sort(
     (a, b) =>

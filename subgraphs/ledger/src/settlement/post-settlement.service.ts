@@ -37,7 +37,11 @@ export const SETTLEMENT_SOURCES = { fee: 'SETTLEMENT_FEE', chargeback: 'SETTLEME
 type SettlementKind = keyof typeof SETTLEMENT_SOURCES;
 
 const MAX_LINES = 5_000;
-const DEBITED: Readonly<Record<SettlementKind, string>> = { fee: SETTLEMENT_ACCOUNTS.fees, chargeback: SETTLEMENT_ACCOUNTS.chargebacks, payout: SETTLEMENT_ACCOUNTS.cash };
+const DEBITED: Readonly<Record<SettlementKind, string>> = {
+  fee: SETTLEMENT_ACCOUNTS.fees,
+  chargeback: SETTLEMENT_ACCOUNTS.chargebacks,
+  payout: SETTLEMENT_ACCOUNTS.cash,
+};
 
 /**
  * Posts a settlement's fees (Dr 5200 fees, Cr 1100 card clearing), its chargebacks (Dr 5300
@@ -76,7 +80,10 @@ function settlementEntries(input: SettlementPostingsInput): PostJournalEntryInpu
     const orderId = amount.orderId ? identifier(amount.orderId, `${argument}.orderId`) : undefined;
     return {
       source: { type: SETTLEMENT_SOURCES[kind], id: `${provider}:${settlementId}:${lineId}` },
-      memo: kind === 'payout' ? `${provider} payout, settlement ${settlementId}` : `${provider} ${kind}, settlement ${settlementId} line ${lineId}${orderId ? ` (order ${orderId})` : ''}`,
+      memo:
+        kind === 'payout'
+          ? `${provider} payout, settlement ${settlementId}`
+          : `${provider} ${kind}, settlement ${settlementId} line ${lineId}${orderId ? ` (order ${orderId})` : ''}`,
       currency: input.currency,
       correlationId: input.correlationId,
       postedAt: amount.occurredAt,

@@ -12,6 +12,13 @@ const LOYALTY_TIER = `query OrderCustomerTier($id: ID!) { customer(id: $id) { lo
  * A slow or failing customer subgraph is CUSTOMER_UNAVAILABLE (retryable).
  */
 export async function fetchLoyaltyTier(customerUrl: string, secret: Uint8Array, customerId: string, correlationId: string): Promise<LoyaltyTier | null> {
-  const data = await askSubgraph<{ customer: { loyaltyTier: LoyaltyTier } | null }>(customerUrl, secret, LOYALTY_TIER, { id: customerId }, correlationId, customerUnavailable);
+  const data = await askSubgraph<{ customer: { loyaltyTier: LoyaltyTier } | null }>(
+    customerUrl,
+    secret,
+    LOYALTY_TIER,
+    { id: customerId },
+    correlationId,
+    customerUnavailable,
+  );
   return data.customer?.loyaltyTier ?? null;
 }

@@ -1,5 +1,13 @@
 import type { CurrencyCode } from '@mesh/server-kit';
-import { fetchCartPricing, fetchCatalogVariants, redeemOrderCoupons, releaseOrderCoupons, type CartPricing, type CartRequest, type CatalogVariant } from './product-client.js';
+import {
+  fetchCartPricing,
+  fetchCatalogVariants,
+  redeemOrderCoupons,
+  releaseOrderCoupons,
+  type CartPricing,
+  type CartRequest,
+  type CatalogVariant,
+} from './product-client.js';
 
 /**
  * The product subgraph as the order domain uses it, signed with the internal secret. Concurrent

@@ -26,12 +26,22 @@ type VariantsData = { variants: ({ sku: string; prices: { minorUnits: string; cu
  * Reads prices and unit costs straight from the product subgraph (unitCost is @inaccessible, not in
  * the public graph), as the order service. Returns one entry per SKU asked, null for an unknown SKU.
  */
-export async function fetchCatalogVariants(productUrl: string, secret: Uint8Array, skus: readonly string[], currency: CurrencyCode, correlationId: string): Promise<(CatalogVariant | null)[]> {
+export async function fetchCatalogVariants(
+  productUrl: string,
+  secret: Uint8Array,
+  skus: readonly string[],
+  currency: CurrencyCode,
+  correlationId: string,
+): Promise<(CatalogVariant | null)[]> {
   const data = await askProduct<VariantsData>(productUrl, secret, VARIANTS, { skus, currency }, correlationId);
   return data.variants.map((variant) => {
     if (!variant) return null;
     const price = variant.prices.find((candidate) => candidate.currency === currency);
-    return { sku: variant.sku, priceMinor: price ? Number(price.minorUnits) : null, unitCostMinor: variant.unitCost ? Number(variant.unitCost.minorUnits) : null };
+    return {
+      sku: variant.sku,
+      priceMinor: price ? Number(price.minorUnits) : null,
+      unitCostMinor: variant.unitCost ? Number(variant.unitCost.minorUnits) : null,
+    };
   });
 }
 
@@ -113,13 +123,30 @@ const REDEEM = `mutation OrderCoupons($input: RedeemCouponsInput!) { redeemCoupo
 const RELEASE = `mutation OrderCouponsBack($key: String!, $codes: [String!]!) { releaseCoupons(key: $key, codes: $codes) }`;
 
 /** Uses the coupons for the order `orderId`, all or none (the product domain's guarded updates); each code's refusal or null. */
-export async function redeemOrderCoupons(productUrl: string, secret: Uint8Array, request: { orderId: string; customerId?: string; codes: readonly string[] }, correlationId: string) {
-  const data = await askProduct<{ redeemCoupons: { code: string; refusal: string | null }[] }>(productUrl, secret, REDEEM, { input: { key: request.orderId, customerId: request.customerId, codes: request.codes } }, correlationId);
+export async function redeemOrderCoupons(
+  productUrl: string,
+  secret: Uint8Array,
+  request: { orderId: string; customerId?: string; codes: readonly string[] },
+  correlationId: string,
+) {
+  const data = await askProduct<{ redeemCoupons: { code: string; refusal: string | null }[] }>(
+    productUrl,
+    secret,
+    REDEEM,
+    { input: { key: request.orderId, customerId: request.customerId, codes: request.codes } },
+    correlationId,
+  );
   return data.redeemCoupons;
 }
 
 /** Gives back the coupon uses of the order `orderId` (idempotent). */
-export async function releaseOrderCoupons(productUrl: string, secret: Uint8Array, orderId: string, codes: readonly string[], correlationId: string): Promise<number> {
+export async function releaseOrderCoupons(
+  productUrl: string,
+  secret: Uint8Array,
+  orderId: string,
+  codes: readonly string[],
+  correlationId: string,
+): Promise<number> {
   const data = await askProduct<{ releaseCoupons: number }>(productUrl, secret, RELEASE, { key: orderId, codes }, correlationId);
   return data.releaseCoupons;
 }

@@ -8,7 +8,12 @@ import type { OrderRecord } from '../models/order.model.js';
  * wakes the outbox relay; when it no longer does (another writer moved the order first), the order
  * as it is now. Null only when the order is gone.
  */
-export async function updateOrderUnlessMoved(models: OrderModels, orderId: string, guard: Record<string, unknown>, update: UpdateQuery<OrderRecord>): Promise<OrderRecord | null> {
+export async function updateOrderUnlessMoved(
+  models: OrderModels,
+  orderId: string,
+  guard: Record<string, unknown>,
+  update: UpdateQuery<OrderRecord>,
+): Promise<OrderRecord | null> {
   const updated = await models.orders.findOneAndUpdate({ _id: orderId, ...guard }, update, { returnDocument: 'after' }).lean<OrderRecord>();
   if (updated) {
     announceEvents(models.orders, writtenDocuments(updated));

@@ -22,7 +22,11 @@ export const RESERVATION_EXPIRIES_CONSUMER = 'order-reservation-expiries';
  *   since the stock it held is gone.
  * `pokeRelay` wakes the outbox relay after a write that recorded events.
  */
-export async function subscribeOrderConsumers(runtime: OrderRuntime, bus: EventBus, options: { concurrency: number; pokeRelay: () => void }): Promise<Stoppable> {
+export async function subscribeOrderConsumers(
+  runtime: OrderRuntime,
+  bus: EventBus,
+  options: { concurrency: number; pokeRelay: () => void },
+): Promise<Stoppable> {
   const { models } = runtime;
   const processed = mongoProcessedEvents(models.processedEvents);
   const merges = await bus.subscribe(
@@ -36,16 +40,20 @@ export async function subscribeOrderConsumers(runtime: OrderRuntime, bus: EventB
   const decisions = await bus.subscribe(
     ['inventory.stock-reserved', 'inventory.stock-reservation-rejected'],
     STOCK_DECISIONS_CONSUMER,
-    idempotent(processed, async (envelope) => {
-      const placedHere = runtime.recentlyPlaced.get(envelope.data.orderId);
-      runtime.recentlyPlaced.delete(envelope.data.orderId);
-      const decided = await recordStockDecision(models, envelope, placedHere);
-      if (decided) announceEvents(models.orders, writtenDocuments(decided));
-      // Decided (now or by an earlier delivery): wake this replica's callers waiting on the order,
-      // handing them the decided order when this delivery decided it (they need not read it).
-      runtime.intake.decided(envelope.data.orderId);
-      runtime.decisions.notify(envelope.data.orderId, decided ?? undefined);
-    }, { guarded: () => true }), // The decision is one update guarded on PLACED/PENDING: a re-run changes nothing.
+    idempotent(
+      processed,
+      async (envelope) => {
+        const placedHere = runtime.recentlyPlaced.get(envelope.data.orderId);
+        runtime.recentlyPlaced.delete(envelope.data.orderId);
+        const decided = await recordStockDecision(models, envelope, placedHere);
+        if (decided) announceEvents(models.orders, writtenDocuments(decided));
+        // Decided (now or by an earlier delivery): wake this replica's callers waiting on the order,
+        // handing them the decided order when this delivery decided it (they need not read it).
+        runtime.intake.decided(envelope.data.orderId);
+        runtime.decisions.notify(envelope.data.orderId, decided ?? undefined);
+      },
+      { guarded: () => true },
+    ), // The decision is one update guarded on PLACED/PENDING: a re-run changes nothing.
     { concurrency: options.concurrency, partitionKey: (envelope) => envelope.data.orderId },
   );
   const expiries = await bus.subscribe(

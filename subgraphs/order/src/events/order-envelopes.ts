@@ -1,14 +1,37 @@
-import { createEnvelope, type EnvelopeLineage, type EnvelopeOf, type FulfilledGoods, type OrderPlaced, type ShipmentTracking, type Topic, type TopicPayload } from '@mesh/events';
+import {
+  createEnvelope,
+  type EnvelopeLineage,
+  type EnvelopeOf,
+  type FulfilledGoods,
+  type OrderPlaced,
+  type ShipmentTracking,
+  type Topic,
+  type TopicPayload,
+} from '@mesh/events';
 import type { OrderStatus } from '../__generated__/schema-types.js';
 import type { OrderRecord } from '../models/order.model.js';
 
 /** An order event; its idempotency key is derived from the order and the fact (`order:<id>:<fact>`). */
-export function orderEnvelope<T extends Topic>(type: T, data: TopicPayload<T>, orderId: string, fact: string, lineage: EnvelopeLineage, at: Date): EnvelopeOf<T> {
+export function orderEnvelope<T extends Topic>(
+  type: T,
+  data: TopicPayload<T>,
+  orderId: string,
+  fact: string,
+  lineage: EnvelopeLineage,
+  at: Date,
+): EnvelopeOf<T> {
   return createEnvelope(type, data, { ...lineage, idempotencyKey: `order:${orderId}:${fact}`, occurredAt: at });
 }
 
 /** `order.order-status-changed` for one transition, with what left stock when it fulfils. */
-export function statusChanged(order: OrderRecord, from: OrderStatus | null, to: OrderStatus, lineage: EnvelopeLineage, at: Date, extra: { reason?: string; fulfillment?: FulfilledGoods; tracking?: ShipmentTracking } = {}) {
+export function statusChanged(
+  order: OrderRecord,
+  from: OrderStatus | null,
+  to: OrderStatus,
+  lineage: EnvelopeLineage,
+  at: Date,
+  extra: { reason?: string; fulfillment?: FulfilledGoods; tracking?: ShipmentTracking } = {},
+) {
   return orderEnvelope('order.order-status-changed', { orderId: order._id, from, to, ...extra }, order._id, `status:${to}`, lineage, at);
 }
 

@@ -47,10 +47,15 @@ export async function recordDelivery(models: OrderModels, principal: Principal, 
     { correlationId: order.correlationId },
     request.deliveredAt,
   );
-  const current = await updateOrderUnlessMoved(models, order._id, { 'fulfillment.deliveredAt': { $exists: false } }, {
-    $set: { 'fulfillment.deliveredAt': request.deliveredAt, ...(order.fulfillment.tracking ? {} : { 'fulfillment.tracking': tracking }) },
-    $push: { pendingEvents: storedEnvelope(event) },
-  });
+  const current = await updateOrderUnlessMoved(
+    models,
+    order._id,
+    { 'fulfillment.deliveredAt': { $exists: false } },
+    {
+      $set: { 'fulfillment.deliveredAt': request.deliveredAt, ...(order.fulfillment.tracking ? {} : { 'fulfillment.tracking': tracking }) },
+      $push: { pendingEvents: storedEnvelope(event) },
+    },
+  );
   if (!current) throw notFound(`There is no order ${orderId}`);
   return current;
 }

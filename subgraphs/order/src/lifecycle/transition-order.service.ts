@@ -27,8 +27,10 @@ export interface TransitionRequest {
 
 /** A carrier and tracking number, each 1 to 128 characters. */
 export function checkedTracking(tracking: ShipmentTracking): ShipmentTracking {
-  if (tracking.carrier.length < 1 || tracking.carrier.length > 128) throw badUserInput('tracking.carrier must be 1 to 128 characters', { argument: 'tracking.carrier' });
-  if (tracking.trackingNumber.length < 1 || tracking.trackingNumber.length > 128) throw badUserInput('tracking.trackingNumber must be 1 to 128 characters', { argument: 'tracking.trackingNumber' });
+  if (tracking.carrier.length < 1 || tracking.carrier.length > 128)
+    throw badUserInput('tracking.carrier must be 1 to 128 characters', { argument: 'tracking.carrier' });
+  if (tracking.trackingNumber.length < 1 || tracking.trackingNumber.length > 128)
+    throw badUserInput('tracking.trackingNumber must be 1 to 128 characters', { argument: 'tracking.trackingNumber' });
   return { carrier: tracking.carrier, trackingNumber: tracking.trackingNumber };
 }
 
@@ -54,7 +56,8 @@ async function assertMayRun(caller: TransitionCaller, command: OrderCommand, ord
  */
 export async function transitionOrder(models: OrderModels, caller: TransitionCaller, command: OrderCommand, request: TransitionRequest): Promise<OrderRecord> {
   const orderId = identifier(request.orderId, 'orderId');
-  if (request.idempotencyKey.length < 1 || request.idempotencyKey.length > 128) throw badUserInput('idempotencyKey must be 1 to 128 characters', { argument: 'idempotencyKey' });
+  if (request.idempotencyKey.length < 1 || request.idempotencyKey.length > 128)
+    throw badUserInput('idempotencyKey must be 1 to 128 characters', { argument: 'idempotencyKey' });
   const rule = ORDER_TRANSITIONS[command];
   for (let attempt = 0; attempt < 5; attempt += 1) {
     const order = await models.orders.findById(orderId).lean<OrderRecord>();
@@ -90,7 +93,15 @@ export async function transitionOrder(models: OrderModels, caller: TransitionCal
             amount: eventMoney(capture, order),
             subtotal: eventMoney(order.totals.subtotalMinor, order),
             tax: eventMoney(order.totals.taxMinor, order),
-            ...(order.promotions?.length ? { discounts: order.promotions.map((promotion) => ({ promotionId: promotion.promotionId, name: promotion.name, amount: eventMoney(promotion.amountMinor, order) })) } : {}),
+            ...(order.promotions?.length
+              ? {
+                  discounts: order.promotions.map((promotion) => ({
+                    promotionId: promotion.promotionId,
+                    name: promotion.name,
+                    amount: eventMoney(promotion.amountMinor, order),
+                  })),
+                }
+              : {}),
             capturedTotal: eventMoney(order.totals.totalMinor, order),
           },
           order._id,
@@ -108,7 +119,9 @@ export async function transitionOrder(models: OrderModels, caller: TransitionCal
     } else if (command === 'cancel') {
       const reason = request.reason ?? 'CUSTOMER_REQUEST';
       events.push(statusChanged(order, order.status, 'CANCELLED', lineage, at, { reason }));
-      events.push(orderEnvelope('order.order-cancelled', { orderId: order._id, reason, couponCodes: order.couponCodes ?? [] }, order._id, 'cancelled', lineage, at));
+      events.push(
+        orderEnvelope('order.order-cancelled', { orderId: order._id, reason, couponCodes: order.couponCodes ?? [] }, order._id, 'cancelled', lineage, at),
+      );
       history.push({ status: 'CANCELLED', at, reason });
     } else {
       events.push(statusChanged(order, order.status, rule.to, lineage, at));

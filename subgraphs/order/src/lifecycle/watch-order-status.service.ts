@@ -48,8 +48,16 @@ export async function watchOrderStatus(
     (!orderId || order._id === orderId) && (!customerId || order.customerId === customerId) && (!locationId || order.fulfillment.locationId === locationId);
   // A customer only ever receives orders they may read, whatever the filters say: checked per event.
   const mayRead = async (order: Pick<OrderRecord, 'customerId'>) =>
-    readAny || (await assertMayReadOrdersOf(principal, order.customerId, loaders).then(() => true, () => false));
-  const query = { ...(orderId ? { _id: orderId } : {}), ...(customerId ? { customerId } : {}), ...(locationId ? { 'fulfillment.locationId': locationId } : {}) };
+    readAny ||
+    (await assertMayReadOrdersOf(principal, order.customerId, loaders).then(
+      () => true,
+      () => false,
+    ));
+  const query = {
+    ...(orderId ? { _id: orderId } : {}),
+    ...(customerId ? { customerId } : {}),
+    ...(locationId ? { 'fulfillment.locationId': locationId } : {}),
+  };
   try {
     return await openLiveUpdates<'order.order-status-changed', OrderStatusUpdateView>({
       feed,
@@ -57,27 +65,50 @@ export async function watchOrderStatus(
       after: args.after ?? null,
       snapshot: args.snapshot ?? false,
       readSnapshot: async (cursor) => {
-        const orders = await models.orders.find(query, { _id: 1, customerId: 1, status: 1, statusHistory: 1 }).sort({ placedAt: -1, _id: -1 }).limit(SNAPSHOT_ORDERS).lean<OrderRecord[]>();
+        const orders = await models.orders
+          .find(query, { _id: 1, customerId: 1, status: 1, statusHistory: 1 })
+          .sort({ placedAt: -1, _id: -1 })
+          .limit(SNAPSHOT_ORDERS)
+          .lean<OrderRecord[]>();
         const readable = await Promise.all(orders.map(mayRead));
         return orders
           .filter((_, index) => readable[index])
           .map((order) => {
             const last = order.statusHistory.at(-1);
-            return { cursor, kind: 'SNAPSHOT', orderId: order._id, status: order.status, previousStatus: null, reason: last?.reason ?? null, at: last?.at ?? new Date() };
+            return {
+              cursor,
+              kind: 'SNAPSHOT',
+              orderId: order._id,
+              status: order.status,
+              previousStatus: null,
+              reason: last?.reason ?? null,
+              at: last?.at ?? new Date(),
+            };
           });
       },
       toUpdate: async ({ cursor, envelope: { data, occurredAt } }) => {
         if (orderId && data.orderId !== orderId) return undefined;
         const order = await models.orders.findById(data.orderId, { _id: 1, customerId: 1, fulfillment: 1 }).lean<OrderRecord>();
         if (!order || !matches(order) || !(await mayRead(order))) return undefined;
-        return { cursor, kind: 'CHANGE', orderId: data.orderId, status: data.to, previousStatus: data.from, reason: data.reason ?? null, at: new Date(occurredAt) };
+        return {
+          cursor,
+          kind: 'CHANGE',
+          orderId: data.orderId,
+          status: data.to,
+          previousStatus: data.from,
+          reason: data.reason ?? null,
+          at: new Date(occurredAt),
+        };
       },
       retentionExceeded: (cursor) => ({ cursor, kind: 'RETENTION_EXCEEDED', orderId: null, status: null, previousStatus: null, reason: null, at: new Date() }),
       policy: {
         kind: 'bounded',
         max: MAX_PENDING_TRANSITIONS,
         overflow: () =>
-          meshError('SLOW_CONSUMER', `More than ${MAX_PENDING_TRANSITIONS} order transitions waited for this subscriber; resubscribe with the cursor of the last update received (nothing is lost)`),
+          meshError(
+            'SLOW_CONSUMER',
+            `More than ${MAX_PENDING_TRANSITIONS} order transitions waited for this subscriber; resubscribe with the cursor of the last update received (nothing is lost)`,
+          ),
       },
       failed: () => meshError('UNAVAILABLE', 'The live order feed failed; resubscribe with the cursor of the last update received'),
     });

@@ -1,6 +1,13 @@
 /** The money fields of an order, as stored: integer minor units. */
 export interface OrderAmounts {
-  lines: ReadonlyArray<{ lineNumber: number; quantity: number; unitPriceMinor: number; discountMinor?: number | undefined; taxMinor: number; lineTotalMinor: number }>;
+  lines: ReadonlyArray<{
+    lineNumber: number;
+    quantity: number;
+    unitPriceMinor: number;
+    discountMinor?: number | undefined;
+    taxMinor: number;
+    lineTotalMinor: number;
+  }>;
   totals: { subtotalMinor: number; taxMinor: number; totalMinor: number };
   payment: { authorizedMinor: number; capturedMinor: number; refundedMinor: number };
 }

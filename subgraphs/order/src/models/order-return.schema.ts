@@ -2,7 +2,12 @@ import { Schema } from 'mongoose';
 import type { RefundReason, ReturnDisposition, ReturnReason } from '../__generated__/schema-types.js';
 
 export const RETURN_REASONS = [
-  'DAMAGED_IN_TRANSIT', 'DEFECTIVE', 'NOT_AS_DESCRIBED', 'WRONG_ITEM', 'DOES_NOT_FIT', 'CHANGED_MIND',
+  'DAMAGED_IN_TRANSIT',
+  'DEFECTIVE',
+  'NOT_AS_DESCRIBED',
+  'WRONG_ITEM',
+  'DOES_NOT_FIT',
+  'CHANGED_MIND',
 ] as const satisfies readonly ReturnReason[];
 export const RETURN_DISPOSITIONS = ['SELLABLE', 'DAMAGED'] as const satisfies readonly ReturnDisposition[];
 export const REFUND_REASONS = ['RETURN', 'GOODWILL', 'PRICE_ADJUSTMENT', 'LATE_DELIVERY', 'OTHER'] as const satisfies readonly RefundReason[];
@@ -74,35 +79,31 @@ const returnLineSchema = new Schema<ReturnLineRecord>(
   { _id: false },
 );
 
-export const returnSchema = new Schema<ReturnRecord>(
-  {
-    _id: { type: String, required: true },
-    idempotencyKey: { type: String, required: true },
-    requestHash: { type: String, required: true },
-    status: { type: String, required: true, enum: ['REQUESTED', 'COMPLETED'] },
-    reason: { type: String, required: true, enum: RETURN_REASONS },
-    lines: { type: [returnLineSchema], required: true },
-    requestedAt: { type: Date, required: true },
-    requestedBy: String,
-    receiveKey: String,
-    receivedAt: Date,
-    receivedAtLocationId: String,
-    refundMinor: minor,
-    refundTaxMinor: minor,
-    refundId: String,
-  },
-);
+export const returnSchema = new Schema<ReturnRecord>({
+  _id: { type: String, required: true },
+  idempotencyKey: { type: String, required: true },
+  requestHash: { type: String, required: true },
+  status: { type: String, required: true, enum: ['REQUESTED', 'COMPLETED'] },
+  reason: { type: String, required: true, enum: RETURN_REASONS },
+  lines: { type: [returnLineSchema], required: true },
+  requestedAt: { type: Date, required: true },
+  requestedBy: String,
+  receiveKey: String,
+  receivedAt: Date,
+  receivedAtLocationId: String,
+  refundMinor: minor,
+  refundTaxMinor: minor,
+  refundId: String,
+});
 
-export const refundSchema = new Schema<RefundRecord>(
-  {
-    _id: { type: String, required: true },
-    reason: { type: String, required: true, enum: REFUND_REASONS },
-    amountMinor: { ...minor, required: true },
-    taxMinor: { ...minor, required: true },
-    at: { type: Date, required: true },
-    returnId: String,
-    idempotencyKey: String,
-    requestHash: String,
-    refundedTotalMinor: { ...minor, required: true },
-  },
-);
+export const refundSchema = new Schema<RefundRecord>({
+  _id: { type: String, required: true },
+  reason: { type: String, required: true, enum: REFUND_REASONS },
+  amountMinor: { ...minor, required: true },
+  taxMinor: { ...minor, required: true },
+  at: { type: Date, required: true },
+  returnId: String,
+  idempotencyKey: String,
+  requestHash: String,
+  refundedTotalMinor: { ...minor, required: true },
+});

@@ -7,8 +7,17 @@ import { refundSchema, returnSchema, type RefundRecord, type ReturnRecord } from
 
 export const SALES_CHANNELS = ['WEB', 'APP', 'POS', 'MARKETPLACE', 'CLIENTELING'] as const satisfies readonly SalesChannel[];
 export const ORDER_STATUSES = [
-  'PENDING', 'PLACED', 'CONFIRMED', 'REJECTED', 'READY_FOR_PICKUP', 'PICKED_UP',
-  'SHIPPED', 'COMPLETED', 'CANCELLED', 'PARTIALLY_RETURNED', 'RETURNED',
+  'PENDING',
+  'PLACED',
+  'CONFIRMED',
+  'REJECTED',
+  'READY_FOR_PICKUP',
+  'PICKED_UP',
+  'SHIPPED',
+  'COMPLETED',
+  'CANCELLED',
+  'PARTIALLY_RETURNED',
+  'RETURNED',
 ] as const satisfies readonly OrderStatus[];
 export const FULFILLMENT_TYPES = ['SHIP', 'PICKUP_IN_STORE', 'SHIP_FROM_STORE', 'CARRY_OUT'] as const satisfies readonly FulfillmentType[];
 
@@ -127,7 +136,10 @@ const orderSchema = new Schema<OrderRecord>(
     fulfillment: {
       type: { type: String, required: true, enum: FULFILLMENT_TYPES },
       locationId: { type: String, required: true },
-      tracking: { type: new Schema({ carrier: { type: String, required: true }, trackingNumber: { type: String, required: true } }, { _id: false }), default: undefined },
+      tracking: {
+        type: new Schema({ carrier: { type: String, required: true }, trackingNumber: { type: String, required: true } }, { _id: false }),
+        default: undefined,
+      },
       deliveredAt: Date,
     },
     lines: { type: [lineSchema], required: true },

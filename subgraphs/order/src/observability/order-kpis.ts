@@ -39,7 +39,11 @@ export function createOrderKpis(registry: Registry): OrderKpis {
  * database commands through /metrics) cause no database work.
  */
 export function trackOldestPendingOrder(registry: Registry, models: OrderModels, options: { intervalMs: number; logger: Logger }): { stop(): void } {
-  const gauge = new Gauge({ name: OLDEST_PENDING_ORDER_AGE, help: 'KPI: age of the oldest order still PENDING a stock decision (0 when none)', registers: [registry] });
+  const gauge = new Gauge({
+    name: OLDEST_PENDING_ORDER_AGE,
+    help: 'KPI: age of the oldest order still PENDING a stock decision (0 when none)',
+    registers: [registry],
+  });
   const measure = async () => {
     try {
       const oldest = await models.orders.findOne({ status: 'PENDING' }, { placedAt: 1 }).sort({ status: 1, placedAt: 1 }).lean();

@@ -22,7 +22,11 @@ export async function listOrders(
   const filter = await buildFilter(principal, loaders, args.filter ?? {});
   const { first, after } = pageArgs(args);
   const pageFilter = after ? { $and: [filter, afterCursor(after)] } : filter;
-  const rows = await models.orders.find(pageFilter).sort(NEWEST_FIRST).limit(first + 1).lean<OrderRecord[]>();
+  const rows = await models.orders
+    .find(pageFilter)
+    .sort(NEWEST_FIRST)
+    .limit(first + 1)
+    .lean<OrderRecord[]>();
   for (const row of rows) loaders.orderById.prime(row._id, row);
   return toOrderPage(rows, first, () => models.orders.countDocuments(filter).exec());
 }
@@ -36,7 +40,8 @@ async function buildFilter(principal: Principal, loaders: OrderLoaders, filter: 
   if (filter.locationId != null) conditions.push({ 'fulfillment.locationId': identifier(filter.locationId, 'filter.locationId') });
   if (filter.correlationId != null) conditions.push({ correlationId: identifier(filter.correlationId, 'filter.correlationId') });
   const { placedFrom, placedTo } = filter;
-  if (placedFrom && placedTo && placedFrom > placedTo) throw badUserInput('filter.placedFrom must not be after filter.placedTo', { argument: 'filter.placedFrom' });
+  if (placedFrom && placedTo && placedFrom > placedTo)
+    throw badUserInput('filter.placedFrom must not be after filter.placedTo', { argument: 'filter.placedFrom' });
   if (placedFrom || placedTo) conditions.push({ placedAt: { ...(placedFrom ? { $gte: placedFrom } : {}), ...(placedTo ? { $lt: placedTo } : {}) } });
   // Last, once every other input is known to be valid: the customer's merged ids.
   if (customerId) conditions.unshift({ customerId: { $in: [...(await loaders.customerGroups.load(customerId)).customerIds] } });

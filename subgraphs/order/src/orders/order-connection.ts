@@ -34,7 +34,8 @@ function decodeOrderCursor(after: string | null | undefined): OrderCursor | unde
   const instant = decoded.slice(0, Math.max(separator, 0));
   const placedAt = new Date(instant);
   // Only what sortKey wrote is accepted back: an exact ISO instant, a bar, an order id.
-  if (separator < 0 || Number.isNaN(placedAt.getTime()) || placedAt.toISOString() !== instant) throw badUserInput('after is not a valid cursor', { argument: 'after' });
+  if (separator < 0 || Number.isNaN(placedAt.getTime()) || placedAt.toISOString() !== instant)
+    throw badUserInput('after is not a valid cursor', { argument: 'after' });
   return { placedAt, id: identifier(decoded.slice(separator + 1), 'after') };
 }
 

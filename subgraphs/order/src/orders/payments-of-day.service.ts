@@ -11,7 +11,11 @@ const PROJECTION = { channel: 1, fulfillment: 1, currency: 1, payment: 1, refund
  * event reached the ledger. Two index range reads (captures, refunds). Needs orders:read-any;
  * BAD_USER_INPUT for a date that is not a calendar day.
  */
-export async function readPaymentsOfDay(models: OrderModels, principal: Principal, args: { date: string; currency?: CurrencyCode | null }): Promise<OrderDayPaymentsView[]> {
+export async function readPaymentsOfDay(
+  models: OrderModels,
+  principal: Principal,
+  args: { date: string; currency?: CurrencyCode | null },
+): Promise<OrderDayPaymentsView[]> {
   if (!can(principal, 'orders:read-any')) throw forbidden('Only finance and operations may read the payments of a day');
   const { start, end } = dayRange(parseCalendarDay(args.date));
   const range = { $gte: start, $lt: end };
@@ -31,6 +35,9 @@ export async function readPaymentsOfDay(models: OrderModels, principal: Principa
       locationId: order.fulfillment.locationId,
       currency: order.currency,
       captured: money(inDay(order.payment.capturedAt) ? order.payment.capturedMinor : 0, order.currency),
-      refunded: money((order.refunds ?? []).filter((refund) => inDay(refund.at)).reduce((sum, refund) => sum + refund.amountMinor, 0), order.currency),
+      refunded: money(
+        (order.refunds ?? []).filter((refund) => inDay(refund.at)).reduce((sum, refund) => sum + refund.amountMinor, 0),
+        order.currency,
+      ),
     }));
 }

@@ -13,9 +13,7 @@ export type OrderLookup = { readonly id: string } | { readonly number: string };
 export async function readOrder(loaders: OrderLoaders, principal: Principal, lookup: OrderLookup): Promise<OrderRecord | null> {
   requireSignedIn(principal);
   const order =
-    'id' in lookup
-      ? await loaders.orderById.load(identifier(lookup.id, 'id'))
-      : await loaders.orderByNumber.load(identifier(lookup.number, 'number'));
+    'id' in lookup ? await loaders.orderById.load(identifier(lookup.id, 'id')) : await loaders.orderByNumber.load(identifier(lookup.number, 'number'));
   if (order) await assertMayReadOrdersOf(principal, order.customerId, loaders);
   return order;
 }

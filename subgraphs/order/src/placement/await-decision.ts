@@ -13,7 +13,13 @@ import { resultOf, type PlaceOrderResult } from './placement-results.js';
  * decided order along: waiting callers cost no database work. On time-out a PLACED order is
  * marked PENDING (guarded) and answered with it.
  */
-export async function awaitDecision(models: OrderModels, runtime: OrderRuntime, orderId: string, deadline: number, known?: OrderRecord): Promise<PlaceOrderResult> {
+export async function awaitDecision(
+  models: OrderModels,
+  runtime: OrderRuntime,
+  orderId: string,
+  deadline: number,
+  known?: OrderRecord,
+): Promise<PlaceOrderResult> {
   let order = known;
   for (;;) {
     // Registered before the read, so a decision recorded in between still wakes this caller.
@@ -46,10 +52,15 @@ async function markPending(models: OrderModels, order: OrderRecord): Promise<Ord
   const at = new Date();
   const event = statusChanged(order, 'PLACED', 'PENDING', { correlationId: order.correlationId }, at, { reason: 'inventory has not answered yet' });
   // When inventory decided in the meantime, the order as it now is answers.
-  const current = await updateOrderUnlessMoved(models, order._id, { status: 'PLACED' }, {
-    $set: { status: 'PENDING' },
-    $push: { statusHistory: { status: 'PENDING', at, reason: 'inventory has not answered yet' }, pendingEvents: storedEnvelope(event) },
-  });
+  const current = await updateOrderUnlessMoved(
+    models,
+    order._id,
+    { status: 'PLACED' },
+    {
+      $set: { status: 'PENDING' },
+      $push: { statusHistory: { status: 'PENDING', at, reason: 'inventory has not answered yet' }, pendingEvents: storedEnvelope(event) },
+    },
+  );
   if (!current) throw new Error(`order ${order._id} disappeared`);
   return current;
 }

@@ -17,10 +17,12 @@ export function assertMayPlaceFor(principal: Principal, customerId: string): voi
 
 /** Checks the input shape and bounds (writing nothing), returning it normalised. */
 export function validatePlaceOrderInput(input: PlaceOrderInput): PlaceOrderInput {
-  if (input.idempotencyKey.length < 1 || input.idempotencyKey.length > 128) throw badUserInput('idempotencyKey must be 1 to 128 characters', { argument: 'idempotencyKey' });
+  if (input.idempotencyKey.length < 1 || input.idempotencyKey.length > 128)
+    throw badUserInput('idempotencyKey must be 1 to 128 characters', { argument: 'idempotencyKey' });
   identifier(input.customerId, 'customerId');
   identifier(input.fulfillment.locationId, 'fulfillment.locationId');
-  if (input.lines.length < 1 || input.lines.length > MAX_ORDER_LINES) throw badUserInput(`lines must hold 1 to ${MAX_ORDER_LINES} lines`, { argument: 'lines' });
+  if (input.lines.length < 1 || input.lines.length > MAX_ORDER_LINES)
+    throw badUserInput(`lines must hold 1 to ${MAX_ORDER_LINES} lines`, { argument: 'lines' });
   const seen = new Set<string>();
   input.lines.forEach((line, index) => {
     identifier(line.sku, `lines[${index}].sku`);

@@ -75,7 +75,10 @@ export async function priceOrder(runtime: OrderRuntime, correlationId: string, i
 /** Uses the order's coupons before it is stored (all or none); COUPON_REFUSED when one was used up meanwhile. */
 export async function redeemCoupons(runtime: OrderRuntime, order: OrderRecord): Promise<void> {
   if (!order.couponCodes?.length) return;
-  const checks = await runtime.catalog.redeemCoupons({ orderId: order._id, ...(order.customerId ? { customerId: order.customerId } : {}), codes: order.couponCodes }, order.correlationId);
+  const checks = await runtime.catalog.redeemCoupons(
+    { orderId: order._id, ...(order.customerId ? { customerId: order.customerId } : {}), codes: order.couponCodes },
+    order.correlationId,
+  );
   const refused = checks.find((check) => check.refusal !== null);
   if (refused) throw couponRefused(refused.code, refused.refusal!);
 }

@@ -30,13 +30,18 @@ function minorOf(value: bigint, argument: string): number {
 }
 
 function validate(input: ExternalOrderInput): CheckedExternalOrder {
-  if (input.idempotencyKey.length < 1 || input.idempotencyKey.length > 128) throw badUserInput('idempotencyKey must be 1 to 128 characters', { argument: 'input.idempotencyKey' });
+  if (input.idempotencyKey.length < 1 || input.idempotencyKey.length > 128)
+    throw badUserInput('idempotencyKey must be 1 to 128 characters', { argument: 'input.idempotencyKey' });
   if (input.customerId != null) identifier(input.customerId, 'input.customerId');
   identifier(input.fulfillment.locationId, 'input.fulfillment.locationId');
-  if (input.fulfillment.type === 'CARRY_OUT') throw badUserInput('an external order is shipped or picked up, not carried out at a till', { argument: 'input.fulfillment.type' });
-  if (input.payment.provider.length < 1 || input.payment.provider.length > 64) throw badUserInput('payment.provider must be 1 to 64 characters', { argument: 'input.payment.provider' });
-  if (input.payment.reference.length < 1 || input.payment.reference.length > 128) throw badUserInput('payment.reference must be 1 to 128 characters', { argument: 'input.payment.reference' });
-  if (input.lines.length < 1 || input.lines.length > MAX_ORDER_LINES) throw badUserInput(`lines must hold 1 to ${MAX_ORDER_LINES} lines`, { argument: 'input.lines' });
+  if (input.fulfillment.type === 'CARRY_OUT')
+    throw badUserInput('an external order is shipped or picked up, not carried out at a till', { argument: 'input.fulfillment.type' });
+  if (input.payment.provider.length < 1 || input.payment.provider.length > 64)
+    throw badUserInput('payment.provider must be 1 to 64 characters', { argument: 'input.payment.provider' });
+  if (input.payment.reference.length < 1 || input.payment.reference.length > 128)
+    throw badUserInput('payment.reference must be 1 to 128 characters', { argument: 'input.payment.reference' });
+  if (input.lines.length < 1 || input.lines.length > MAX_ORDER_LINES)
+    throw badUserInput(`lines must hold 1 to ${MAX_ORDER_LINES} lines`, { argument: 'input.lines' });
   const seen = new Set<string>();
   const lines = input.lines.map((line, index) => {
     identifier(line.sku, `input.lines[${index}].sku`);
@@ -49,8 +54,13 @@ function validate(input: ExternalOrderInput): CheckedExternalOrder {
   });
   const paidMinor = minorOf(input.payment.amountMinor, 'input.payment.amountMinor');
   const canonical = JSON.stringify([
-    input.channel, input.customerId ?? null, input.currency, input.fulfillment.type, input.fulfillment.locationId,
-    lines.map((line) => [line.sku, line.quantity, line.unitPriceMinor]), [input.payment.provider, input.payment.reference, paidMinor],
+    input.channel,
+    input.customerId ?? null,
+    input.currency,
+    input.fulfillment.type,
+    input.fulfillment.locationId,
+    lines.map((line) => [line.sku, line.quantity, line.unitPriceMinor]),
+    [input.payment.provider, input.payment.reference, paidMinor],
   ]);
   return { input, lines, paidMinor, hash: createHash('sha256').update(canonical).digest('hex') };
 }
@@ -65,7 +75,12 @@ function validate(input: ExternalOrderInput): CheckedExternalOrder {
  * at once (an integration does not wait). A repeated key returns the stored order; a repeated key
  * with other content is IDEMPOTENCY_KEY_REUSED.
  */
-export async function recordExternalOrder(models: OrderModels, runtime: OrderRuntime, caller: ExternalOrderCaller, rawInput: ExternalOrderInput): Promise<OrderRecord> {
+export async function recordExternalOrder(
+  models: OrderModels,
+  runtime: OrderRuntime,
+  caller: ExternalOrderCaller,
+  rawInput: ExternalOrderInput,
+): Promise<OrderRecord> {
   requireSignedIn(caller.principal);
   if (!can(caller.principal, 'orders:place-any')) throw forbidden('Your role may not record channel orders');
   const checked = validate(rawInput);
@@ -75,7 +90,10 @@ export async function recordExternalOrder(models: OrderModels, runtime: OrderRun
   const lineage = { correlationId: caller.correlationId };
   // No coupon was redeemed here: the product domain has nothing to confirm (and skips the event).
   const placed = orderPlaced(order, 'PLACED', []);
-  const events = [statusChanged(order, null, 'PLACED', lineage, order.placedAt), orderEnvelope('order.order-placed', placed, order._id, 'placed', lineage, order.placedAt)];
+  const events = [
+    statusChanged(order, null, 'PLACED', lineage, order.placedAt),
+    orderEnvelope('order.order-placed', placed, order._id, 'placed', lineage, order.placedAt),
+  ];
   try {
     await models.orders.create({ ...order, pendingEvents: events.map((event) => storedEnvelope(event)) });
   } catch (error) {
@@ -95,13 +113,25 @@ function sameRequest(order: OrderRecord, checked: CheckedExternalOrder): OrderRe
 
 async function buildOrder(runtime: OrderRuntime, correlationId: string, checked: CheckedExternalOrder): Promise<OrderRecord> {
   const { input } = checked;
-  const catalog = await runtime.catalog.readVariants(checked.lines.map((line) => line.sku), input.currency, correlationId);
+  const catalog = await runtime.catalog.readVariants(
+    checked.lines.map((line) => line.sku),
+    input.currency,
+    correlationId,
+  );
   const lines: OrderLineRecord[] = checked.lines.map((line, index) => {
     const variant = catalog[index];
     if (!variant) throw notFound(`There is no SKU ${line.sku}`, { sku: line.sku });
     const net = line.unitPriceMinor * line.quantity;
     const tax = taxOf(net, input.currency);
-    return { lineNumber: index + 1, sku: line.sku, quantity: line.quantity, unitPriceMinor: line.unitPriceMinor, taxMinor: tax, lineTotalMinor: net + tax, unitCostMinor: variant.unitCostMinor ?? 0 };
+    return {
+      lineNumber: index + 1,
+      sku: line.sku,
+      quantity: line.quantity,
+      unitPriceMinor: line.unitPriceMinor,
+      taxMinor: tax,
+      lineTotalMinor: net + tax,
+      unitCostMinor: variant.unitCostMinor ?? 0,
+    };
   });
   const subtotalMinor = lines.reduce((sum, line) => sum + line.unitPriceMinor * line.quantity, 0);
   const taxMinor = lines.reduce((sum, line) => sum + line.taxMinor, 0);

@@ -29,7 +29,13 @@ export async function recordStockDecision(
       orderEnvelope('order.order-confirmed', { orderId: order._id, reservationId: envelope.data.reservationId }, order._id, 'confirmed', lineage, at),
       orderEnvelope(
         'order.payment-authorized',
-        { orderId: order._id, channel: order.channel, locationId: order.fulfillment.locationId, paymentId: `pay_${order._id}`, amount: eventMoney(order.totals.totalMinor, order) },
+        {
+          orderId: order._id,
+          channel: order.channel,
+          locationId: order.fulfillment.locationId,
+          paymentId: `pay_${order._id}`,
+          amount: eventMoney(order.totals.totalMinor, order),
+        },
         order._id,
         'payment-authorized',
         lineage,

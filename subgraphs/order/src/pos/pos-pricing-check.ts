@@ -33,19 +33,32 @@ export function tillPricingProblem(sale: PosSale, pricing: CartPricing): string 
  * written (a failing product subgraph fails the upload, as the catalog read does). A SKU the
  * catalog does not know is UNKNOWN_SKU, one with no price at the store then is PRICING_MISMATCH.
  */
-export async function rulesPricingOf(runtime: OrderRuntime, correlationId: string, storeId: string, sales: readonly PosSale[]): Promise<Map<string, CartPricing | PosRejection>> {
+export async function rulesPricingOf(
+  runtime: OrderRuntime,
+  correlationId: string,
+  storeId: string,
+  sales: readonly PosSale[],
+): Promise<Map<string, CartPricing | PosRejection>> {
   const priced = new Map<string, CartPricing | PosRejection>();
   for (const sale of sales) {
     if (!sale.promotionIds) continue;
     try {
       // A scanned loyalty card prices with the customer's tier (as the customer domain holds it now: tiers keep no history).
       const tier = sale.customerId ? await runtime.loyalty.tierOf(sale.customerId, correlationId) : null;
-      const cart = { currency: sale.currency as CurrencyCode, channel: 'POS', storeId, ...(tier ? { tier } : {}), at: sale.occurredAt.toISOString(), lines: sale.lines.map((line) => ({ sku: line.sku, quantity: line.quantity })) };
+      const cart = {
+        currency: sale.currency as CurrencyCode,
+        channel: 'POS',
+        storeId,
+        ...(tier ? { tier } : {}),
+        at: sale.occurredAt.toISOString(),
+        lines: sale.lines.map((line) => ({ sku: line.sku, quantity: line.quantity })),
+      };
       priced.set(sale.key, await runtime.catalog.priceCart(cart, correlationId));
     } catch (error) {
       const code = (error as Partial<GraphQLError>).extensions?.['code'];
       if (code === 'NOT_FOUND') priced.set(sale.key, new PosRejection('UNKNOWN_SKU', (error as Error).message));
-      else if (code === 'NOT_SOLD') priced.set(sale.key, new PosRejection('PRICING_MISMATCH', `a SKU has no list price at ${storeId} at ${sale.occurredAt.toISOString()}`));
+      else if (code === 'NOT_SOLD')
+        priced.set(sale.key, new PosRejection('PRICING_MISMATCH', `a SKU has no list price at ${storeId} at ${sale.occurredAt.toISOString()}`));
       else throw error;
     }
   }

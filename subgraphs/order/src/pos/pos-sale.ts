@@ -36,7 +36,10 @@ export interface PosSale {
 
 /** A transaction refused before anything was written. */
 export class PosRejection {
-  constructor(readonly code: PosRejectionCode, readonly reason: string) {}
+  constructor(
+    readonly code: PosRejectionCode,
+    readonly reason: string,
+  ) {}
 }
 
 export const posOrderKey = (storeId: string, deviceId: string, localId: string) => `pos:${storeId}:${deviceId}:${localId}`;
@@ -54,7 +57,12 @@ export function deviceSequenceOf(input: PosTransactionInput): { deviceId: string
 /** Checks one transaction's shape and bounds; a PosRejection (INVALID_TRANSACTION) when it is malformed. */
 export function checkPosTransaction(storeId: string, input: PosTransactionInput, now: Date): PosSale | PosRejection {
   const invalid = (reason: string) => new PosRejection('INVALID_TRANSACTION', reason);
-  const ids = [['localId', input.localId], ['deviceId', input.deviceId], ...(input.customerId != null ? [['customerId', input.customerId]] : []), ...input.lines.map((line, index) => [`lines[${index}].sku`, line.sku])];
+  const ids = [
+    ['localId', input.localId],
+    ['deviceId', input.deviceId],
+    ...(input.customerId != null ? [['customerId', input.customerId]] : []),
+    ...input.lines.map((line, index) => [`lines[${index}].sku`, line.sku]),
+  ];
   for (const [name, value] of ids) {
     try {
       identifier(value!, name!);
@@ -68,11 +76,14 @@ export function checkPosTransaction(storeId: string, input: PosTransactionInput,
   if (input.lines.length < 1 || input.lines.length > MAX_POS_LINES) return invalid(`a transaction holds 1 to ${MAX_POS_LINES} lines`);
   const lines: { sku: string; quantity: number; unitPriceMinor: number; discountMinor: number }[] = [];
   for (const [index, line] of input.lines.entries()) {
-    if (!Number.isInteger(line.quantity) || line.quantity < 1 || line.quantity > MAX_POS_LINE_QUANTITY) return invalid(`lines[${index}].quantity must be a whole number from 1 to ${MAX_POS_LINE_QUANTITY}`);
+    if (!Number.isInteger(line.quantity) || line.quantity < 1 || line.quantity > MAX_POS_LINE_QUANTITY)
+      return invalid(`lines[${index}].quantity must be a whole number from 1 to ${MAX_POS_LINE_QUANTITY}`);
     const price = safeMinor(line.unitPriceMinor);
-    if (price === null || !Number.isSafeInteger(price * line.quantity)) return invalid(`lines[${index}].unitPriceMinor must be a whole number of minor units from 0`);
+    if (price === null || !Number.isSafeInteger(price * line.quantity))
+      return invalid(`lines[${index}].unitPriceMinor must be a whole number of minor units from 0`);
     const discount = safeMinor(line.discountMinor ?? 0n);
-    if (discount === null || discount > price * line.quantity) return invalid(`lines[${index}].discountMinor must be a whole number of minor units from 0 to the line's amount`);
+    if (discount === null || discount > price * line.quantity)
+      return invalid(`lines[${index}].discountMinor must be a whole number of minor units from 0 to the line's amount`);
     lines.push({ sku: line.sku, quantity: line.quantity, unitPriceMinor: price, discountMinor: discount });
   }
   const promotionIds = input.promotionIds == null ? null : [...new Set(input.promotionIds)].sort();
@@ -94,8 +105,15 @@ export function checkPosTransaction(storeId: string, input: PosTransactionInput,
   if (amountMinor === null) return invalid('payment.amountMinor must be a whole number of minor units from 0');
   const customerId = input.customerId ?? undefined;
   const canonical = JSON.stringify([
-    storeId, input.deviceId, input.localId, input.sequence, input.occurredAt.toISOString(), customerId ?? null, input.currency,
-    lines.map((line) => [line.sku, line.quantity, line.unitPriceMinor]), [input.payment.method, amountMinor],
+    storeId,
+    input.deviceId,
+    input.localId,
+    input.sequence,
+    input.occurredAt.toISOString(),
+    customerId ?? null,
+    input.currency,
+    lines.map((line) => [line.sku, line.quantity, line.unitPriceMinor]),
+    [input.payment.method, amountMinor],
     // Only when the till names promotions, so that the fingerprints of earlier uploads stay as they were.
     ...(promotionIds ? [promotionIds, lines.map((line) => line.discountMinor)] : []),
   ]);
@@ -130,7 +148,12 @@ function safeMinor(value: bigint): number | null {
  * - order.order-status-changed PLACED -> COMPLETED carrying `fulfillment` (type CARRY_OUT): inventory
  *   records the SALE movements and the ledger posts cost of goods.
  */
-export function posOrderOf(sale: PosSale, catalog: ReadonlyMap<string, CatalogVariant>, correlationId: string, pricing?: CartPricing): { order: OrderRecord; events: AnyEnvelope[] } | PosRejection {
+export function posOrderOf(
+  sale: PosSale,
+  catalog: ReadonlyMap<string, CatalogVariant>,
+  correlationId: string,
+  pricing?: CartPricing,
+): { order: OrderRecord; events: AnyEnvelope[] } | PosRejection {
   const lines: OrderLineRecord[] = [];
   for (const [index, line] of sale.lines.entries()) {
     const variant = catalog.get(line.sku);
@@ -140,9 +163,14 @@ export function posOrderOf(sale: PosSale, catalog: ReadonlyMap<string, CatalogVa
     // Checked against the rules (tillPricingProblem), the line's discount is split by promotion as priceCart split it.
     const discounts = pricing?.lines[index]?.discounts ?? [];
     lines.push({
-      lineNumber: index + 1, sku: line.sku, quantity: line.quantity, unitPriceMinor: line.unitPriceMinor,
+      lineNumber: index + 1,
+      sku: line.sku,
+      quantity: line.quantity,
+      unitPriceMinor: line.unitPriceMinor,
       ...(line.discountMinor > 0 ? { discountMinor: line.discountMinor, discounts: discounts.map((discount) => ({ ...discount })) } : {}),
-      taxMinor: tax, lineTotalMinor: net + tax, unitCostMinor: variant.unitCostMinor ?? 0,
+      taxMinor: tax,
+      lineTotalMinor: net + tax,
+      unitCostMinor: variant.unitCostMinor ?? 0,
     });
   }
   const subtotalMinor = lines.reduce((sum, line) => sum + line.unitPriceMinor * line.quantity - (line.discountMinor ?? 0), 0);
@@ -150,7 +178,10 @@ export function posOrderOf(sale: PosSale, catalog: ReadonlyMap<string, CatalogVa
   const totalMinor = subtotalMinor + taxMinor;
   if (!Number.isSafeInteger(totalMinor)) return new PosRejection('INVALID_TRANSACTION', 'the total is too large');
   if (sale.payment.amountMinor !== totalMinor) {
-    return new PosRejection('PAYMENT_MISMATCH', `payment ${sale.payment.amountMinor} does not equal the total ${totalMinor} (subtotal ${subtotalMinor} + tax ${taxMinor}) in ${sale.currency} minor units`);
+    return new PosRejection(
+      'PAYMENT_MISMATCH',
+      `payment ${sale.payment.amountMinor} does not equal the total ${totalMinor} (subtotal ${subtotalMinor} + tax ${taxMinor}) in ${sale.currency} minor units`,
+    );
   }
   const id = `ord_${randomUUID()}`;
   const at = sale.occurredAt;
@@ -189,7 +220,15 @@ export function posOrderOf(sale: PosSale, catalog: ReadonlyMap<string, CatalogVa
       amount: eventMoney(totalMinor, order),
       subtotal: eventMoney(subtotalMinor, order),
       tax: eventMoney(taxMinor, order),
-      ...(order.promotions?.length ? { discounts: order.promotions.map((promotion) => ({ promotionId: promotion.promotionId, name: promotion.name, amount: eventMoney(promotion.amountMinor, order) })) } : {}),
+      ...(order.promotions?.length
+        ? {
+            discounts: order.promotions.map((promotion) => ({
+              promotionId: promotion.promotionId,
+              name: promotion.name,
+              amount: eventMoney(promotion.amountMinor, order),
+            })),
+          }
+        : {}),
       capturedTotal: eventMoney(totalMinor, order),
     },
     id,

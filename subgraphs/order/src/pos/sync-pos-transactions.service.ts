@@ -61,15 +61,25 @@ function assertMaySync(principal: Principal, storeId: string): void {
  * changes. The store itself is not checked here (this subgraph has no location data): inventory
  * refuses sales at an unknown location, which then show in its dead letters.
  */
-export async function syncPosTransactions(models: OrderModels, runtime: OrderRuntime, caller: PosSyncCaller, storeId: string, transactions: readonly PosTransactionInput[]): Promise<PosSyncResult> {
+export async function syncPosTransactions(
+  models: OrderModels,
+  runtime: OrderRuntime,
+  caller: PosSyncCaller,
+  storeId: string,
+  transactions: readonly PosTransactionInput[],
+): Promise<PosSyncResult> {
   identifier(storeId, 'storeId');
   assertMaySync(caller.principal, storeId);
-  if (transactions.length < 1 || transactions.length > MAX_POS_TRANSACTIONS) throw badUserInput(`transactions must hold 1 to ${MAX_POS_TRANSACTIONS} transactions`, { argument: 'transactions' });
+  if (transactions.length < 1 || transactions.length > MAX_POS_TRANSACTIONS)
+    throw badUserInput(`transactions must hold 1 to ${MAX_POS_TRANSACTIONS} transactions`, { argument: 'transactions' });
 
   const now = new Date();
   const checked = transactions.map((input) => checkPosTransaction(storeId, input, now));
   const sales = checked.filter((entry): entry is PosSale => !(entry instanceof PosRejection));
-  const existing = await recordedOrders(models, sales.map((sale) => sale.key));
+  const existing = await recordedOrders(
+    models,
+    sales.map((sale) => sale.key),
+  );
   const fresh = sales.filter((sale) => !existing.has(sale.key));
   const catalog = await catalogOf(runtime, caller.correlationId, fresh);
   const rules = await rulesPricingOf(runtime, caller.correlationId, storeId, fresh);
@@ -85,7 +95,14 @@ export async function syncPosTransactions(models: OrderModels, runtime: OrderRun
       results[index] = { ...base, outcome: 'REJECTED', order: null, rejection: entry.code, reason: entry.reason };
       continue;
     }
-    const outcome = await decide(models, entry, existing.get(entry.key), catalog.get(entry.currency) ?? new Map(), rules.get(entry.key), `${caller.correlationId}:${entry.deviceId}:${entry.localId}`);
+    const outcome = await decide(
+      models,
+      entry,
+      existing.get(entry.key),
+      catalog.get(entry.currency) ?? new Map(),
+      rules.get(entry.key),
+      `${caller.correlationId}:${entry.deviceId}:${entry.localId}`,
+    );
     if (outcome.outcome === 'RECORDED') recorded = true;
     if (outcome.order) existing.set(entry.key, outcome.order);
     results[index] = { ...base, ...outcome };
@@ -96,7 +113,14 @@ export async function syncPosTransactions(models: OrderModels, runtime: OrderRun
 
 type Decision = Pick<PosTransactionResult, 'outcome' | 'order' | 'rejection' | 'reason'>;
 
-async function decide(models: OrderModels, sale: PosSale, stored: OrderRecord | undefined, catalog: ReadonlyMap<string, CatalogVariant>, rules: CartPricing | PosRejection | undefined, correlationId: string): Promise<Decision> {
+async function decide(
+  models: OrderModels,
+  sale: PosSale,
+  stored: OrderRecord | undefined,
+  catalog: ReadonlyMap<string, CatalogVariant>,
+  rules: CartPricing | PosRejection | undefined,
+  correlationId: string,
+): Promise<Decision> {
   if (stored) return replayOf(sale, stored);
   if (rules instanceof PosRejection) return { outcome: 'REJECTED', order: null, rejection: rules.code, reason: rules.reason };
   const problem = rules ? tillPricingProblem(sale, rules) : null;
@@ -117,7 +141,12 @@ async function decide(models: OrderModels, sale: PosSale, stored: OrderRecord | 
 
 function replayOf(sale: PosSale, stored: OrderRecord): Decision {
   if (stored.requestHash === sale.fingerprint) return { outcome: 'ALREADY_RECORDED', order: stored, rejection: null, reason: null };
-  return { outcome: 'REJECTED', order: null, rejection: 'CONFLICT', reason: `${sale.localId} on device ${sale.deviceId} was already recorded as order ${stored.number} with different content` };
+  return {
+    outcome: 'REJECTED',
+    order: null,
+    rejection: 'CONFLICT',
+    reason: `${sale.localId} on device ${sale.deviceId} was already recorded as order ${stored.number} with different content`,
+  };
 }
 
 function compareDeviceSequence(a: PosTransactionInput, b: PosTransactionInput): number {

@@ -9,4 +9,20 @@ import { OrderStatusUpdate, Subscription } from './subscription.resolvers.js';
 import { Trace } from './trace.resolvers.js';
 import * as returnResolvers from './return.resolvers.js';
 
-export const resolvers: Resolvers = { Query, Mutation, Subscription, OrderStatusUpdate, PlaceOrderResult, OrderRejected, Order, Customer, OrderConnection, Trace, LiveKpis, Money: moneyResolvers, Long: LongScalar, DateTime: DateTimeScalar, ...returnResolvers };
+export const resolvers: Resolvers = {
+  Query,
+  Mutation,
+  Subscription,
+  OrderStatusUpdate,
+  PlaceOrderResult,
+  OrderRejected,
+  Order,
+  Customer,
+  OrderConnection,
+  Trace,
+  LiveKpis,
+  Money: moneyResolvers,
+  Long: LongScalar,
+  DateTime: DateTimeScalar,
+  ...returnResolvers,
+};

@@ -2,7 +2,8 @@ import type { MutationResolvers, OrderRejectedResolvers, PlaceOrderResultResolve
 
 export const Mutation: MutationResolvers = {
   placeOrder: (_parent, { input }, { orders }) => orders.place(input),
-  shipOrder: (_parent, { orderId, idempotencyKey, tracking }, { orders }) => orders.transition('ship', { orderId, idempotencyKey, ...(tracking ? { tracking } : {}) }),
+  shipOrder: (_parent, { orderId, idempotencyKey, tracking }, { orders }) =>
+    orders.transition('ship', { orderId, idempotencyKey, ...(tracking ? { tracking } : {}) }),
   recordDelivery: (_parent, { orderId, tracking, deliveredAt }, { orders }) => orders.recordDelivery({ orderId, tracking, deliveredAt }),
   markReadyForPickup: (_parent, { orderId, idempotencyKey }, { orders }) => orders.transition('markReadyForPickup', { orderId, idempotencyKey }),
   confirmPickup: (_parent, { orderId, idempotencyKey }, { orders }) => orders.transition('confirmPickup', { orderId, idempotencyKey }),

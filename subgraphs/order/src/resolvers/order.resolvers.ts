@@ -21,7 +21,10 @@ export const Order: OrderResolvers = {
     })),
   totals: ({ totals, lines, currency }) => ({
     subtotal: money(totals.subtotalMinor, currency),
-    discount: money(lines.reduce((sum, line) => sum + (line.discountMinor ?? 0), 0), currency),
+    discount: money(
+      lines.reduce((sum, line) => sum + (line.discountMinor ?? 0), 0),
+      currency,
+    ),
     tax: money(totals.taxMinor, currency),
     total: money(totals.totalMinor, currency),
   }),
@@ -30,8 +33,18 @@ export const Order: OrderResolvers = {
     captured: money(payment.capturedMinor, currency),
     refunded: money(payment.refundedMinor, currency),
   }),
-  fulfillment: ({ fulfillment }) => ({ type: fulfillment.type, location: { id: fulfillment.locationId }, tracking: fulfillment.tracking ?? null, deliveredAt: fulfillment.deliveredAt ?? null }),
-  promotions: (order) => (order.promotions ?? []).map((promotion) => ({ ...promotion, couponCode: promotion.couponCode ?? null, amount: money(promotion.amountMinor, order.currency) })),
+  fulfillment: ({ fulfillment }) => ({
+    type: fulfillment.type,
+    location: { id: fulfillment.locationId },
+    tracking: fulfillment.tracking ?? null,
+    deliveredAt: fulfillment.deliveredAt ?? null,
+  }),
+  promotions: (order) =>
+    (order.promotions ?? []).map((promotion) => ({
+      ...promotion,
+      couponCode: promotion.couponCode ?? null,
+      amount: money(promotion.amountMinor, order.currency),
+    })),
   returns: (order) => (order.returns ?? []).map((record) => returnView(order, record)),
   statusHistory: (order) => order.statusHistory.map((change) => ({ status: change.status, at: change.at, reason: change.reason ?? null })),
 };

@@ -20,9 +20,11 @@ export interface ReturnCaller {
 }
 
 function validate(input: CreateReturnInput): CreateReturnInput {
-  if (input.idempotencyKey.length < 1 || input.idempotencyKey.length > 128) throw badUserInput('idempotencyKey must be 1 to 128 characters', { argument: 'input.idempotencyKey' });
+  if (input.idempotencyKey.length < 1 || input.idempotencyKey.length > 128)
+    throw badUserInput('idempotencyKey must be 1 to 128 characters', { argument: 'input.idempotencyKey' });
   identifier(input.orderId, 'input.orderId');
-  if (input.lines.length < 1 || input.lines.length > MAX_RETURN_LINES) throw badUserInput(`lines must hold 1 to ${MAX_RETURN_LINES} lines`, { argument: 'input.lines' });
+  if (input.lines.length < 1 || input.lines.length > MAX_RETURN_LINES)
+    throw badUserInput(`lines must hold 1 to ${MAX_RETURN_LINES} lines`, { argument: 'input.lines' });
   const seen = new Set<number>();
   input.lines.forEach((line, index) => {
     positiveQuantity(line.lineNumber, `input.lines[${index}].lineNumber`, 10_000);
@@ -56,7 +58,12 @@ function refused(order: OrderRecord, reason: ReturnRefusalReason, windowEndsAt: 
  * those that fit succeed. The same write records order.return-requested (the order's correlation
  * id). A lost race re-reads and decides again.
  */
-export async function createReturn(models: OrderModels, runtime: OrderRuntime, caller: ReturnCaller, rawInput: CreateReturnInput): Promise<CreateReturnOutcome> {
+export async function createReturn(
+  models: OrderModels,
+  runtime: OrderRuntime,
+  caller: ReturnCaller,
+  rawInput: CreateReturnInput,
+): Promise<CreateReturnOutcome> {
   const input = validate(rawInput);
   const hash = requestHash(input);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
@@ -101,17 +108,26 @@ export async function createReturn(models: OrderModels, runtime: OrderRuntime, c
       // Creates the returned counter at 0, so receipts can guard on its exact value.
       inc[`lines.${index}.returnedQuantity`] = 0;
     }
-    const event = orderEnvelope('order.return-requested', {
-      orderId: order._id,
-      channel: order.channel,
-      locationId: order.fulfillment.locationId,
-      returnId: record._id,
-      ...(order.customerId ? { customerId: order.customerId } : {}),
-      reason: record.reason,
-      lines: record.lines.map((line) => ({ lineNumber: line.lineNumber, sku: line.sku, quantity: line.quantity })),
-    }, order._id, `return:${record._id}:requested`, { correlationId: order.correlationId }, record.requestedAt);
+    const event = orderEnvelope(
+      'order.return-requested',
+      {
+        orderId: order._id,
+        channel: order.channel,
+        locationId: order.fulfillment.locationId,
+        returnId: record._id,
+        ...(order.customerId ? { customerId: order.customerId } : {}),
+        reason: record.reason,
+        lines: record.lines.map((line) => ({ lineNumber: line.lineNumber, sku: line.sku, quantity: line.quantity })),
+      },
+      order._id,
+      `return:${record._id}:requested`,
+      { correlationId: order.correlationId },
+      record.requestedAt,
+    );
     const pending = storedEnvelope(event);
-    const updated = await models.orders.findOneAndUpdate(filter, { $inc: inc, $push: { returns: record, pendingEvents: pending } }, { returnDocument: 'after' }).lean<OrderRecord>();
+    const updated = await models.orders
+      .findOneAndUpdate(filter, { $inc: inc, $push: { returns: record, pendingEvents: pending } }, { returnDocument: 'after' })
+      .lean<OrderRecord>();
     if (updated) {
       announceEvents(models.orders);
       return { kind: 'created', order: updated, record };

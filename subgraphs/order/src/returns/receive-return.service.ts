@@ -16,7 +16,8 @@ const MAX_ATTEMPTS = 60;
 function validate(input: ReceiveReturnInput): ReceiveReturnInput {
   identifier(input.returnId, 'input.returnId');
   identifier(input.locationId, 'input.locationId');
-  if (input.idempotencyKey.length < 1 || input.idempotencyKey.length > 128) throw badUserInput('idempotencyKey must be 1 to 128 characters', { argument: 'input.idempotencyKey' });
+  if (input.idempotencyKey.length < 1 || input.idempotencyKey.length > 128)
+    throw badUserInput('idempotencyKey must be 1 to 128 characters', { argument: 'input.idempotencyKey' });
   const seen = new Set<number>();
   for (const line of input.lines) {
     if (seen.has(line.lineNumber)) throw badUserInput(`line ${line.lineNumber} appears more than once`, { argument: 'input.lines' });
@@ -40,7 +41,12 @@ function validate(input: ReceiveReturnInput): ReceiveReturnInput {
  * longer fits is ReturnNotReceivable REFUND_EXCEEDS_CAPTURED, with nothing written. Receipts and
  * refunds of one order queue up in this process to spare lost races; the guard holds across processes.
  */
-export async function receiveReturn(models: OrderModels, runtime: OrderRuntime, principal: Principal, rawInput: ReceiveReturnInput): Promise<ReceiveReturnOutcome> {
+export async function receiveReturn(
+  models: OrderModels,
+  runtime: OrderRuntime,
+  principal: Principal,
+  rawInput: ReceiveReturnInput,
+): Promise<ReceiveReturnOutcome> {
   assertMayProcessReturns(principal);
   const input = validate(rawInput);
   const owner = await models.orders.findOne({ 'returns._id': input.returnId }, { _id: 1 }).lean<{ _id: string }>();
@@ -62,7 +68,9 @@ async function attemptReceipt(models: OrderModels, input: ReceiveReturnInput): P
     }
     const dispositions = new Map(input.lines.map((line) => [line.lineNumber, line.disposition]));
     if (dispositions.size !== record.lines.length || record.lines.some((line) => !dispositions.has(line.lineNumber))) {
-      throw badUserInput(`Give every line of return ${record._id} (lines ${record.lines.map((line) => line.lineNumber).join(', ')}) one disposition`, { argument: 'input.lines' });
+      throw badUserInput(`Give every line of return ${record._id} (lines ${record.lines.map((line) => line.lineNumber).join(', ')}) one disposition`, {
+        argument: 'input.lines',
+      });
     }
     if (!RETURNABLE_STATUSES.includes(order.status)) throw new Error(`order ${order._id} holds an open return but is ${order.status}`);
 
@@ -87,39 +95,72 @@ async function attemptReceipt(models: OrderModels, input: ReceiveReturnInput): P
     const lineage = { correlationId: order.correlationId };
     const fact = `return:${record._id}`;
     const events: EnvelopeOf<Topic>[] = [
-      orderEnvelope('order.return-received', {
-        orderId: order._id,
-        channel: order.channel,
-        locationId: order.fulfillment.locationId,
-        returnId: record._id,
-        receivedAtLocationId: input.locationId,
-        lines: lines.map((line) => ({
-          sku: line.sku,
-          quantity: line.quantity,
-          disposition: line.disposition!,
-          refund: eventMoney(line.refundMinor!, order),
-          unitCostMinor: order.lines.find((candidate) => candidate.lineNumber === line.lineNumber)?.unitCostMinor ?? 0,
-        })),
-      }, order._id, `${fact}:received`, lineage, at),
+      orderEnvelope(
+        'order.return-received',
+        {
+          orderId: order._id,
+          channel: order.channel,
+          locationId: order.fulfillment.locationId,
+          returnId: record._id,
+          receivedAtLocationId: input.locationId,
+          lines: lines.map((line) => ({
+            sku: line.sku,
+            quantity: line.quantity,
+            disposition: line.disposition!,
+            refund: eventMoney(line.refundMinor!, order),
+            unitCostMinor: order.lines.find((candidate) => candidate.lineNumber === line.lineNumber)?.unitCostMinor ?? 0,
+          })),
+        },
+        order._id,
+        `${fact}:received`,
+        lineage,
+        at,
+      ),
     ];
     if (refundMinor > 0) {
-      events.push(orderEnvelope('order.payment-refunded', {
-        orderId: order._id,
-        channel: order.channel,
-        locationId: order.fulfillment.locationId,
-        paymentId: `pay_${order._id}`,
-        refundId,
-        returnId: record._id,
-        ...(order.customerId ? { customerId: order.customerId } : {}),
-        amount: eventMoney(refundMinor, order),
-        tax: eventMoney(taxMinor, order),
-        refundedTotal: eventMoney(refundedTotal, order),
-      }, order._id, `refund:${refundId}`, lineage, at));
+      events.push(
+        orderEnvelope(
+          'order.payment-refunded',
+          {
+            orderId: order._id,
+            channel: order.channel,
+            locationId: order.fulfillment.locationId,
+            paymentId: `pay_${order._id}`,
+            refundId,
+            returnId: record._id,
+            ...(order.customerId ? { customerId: order.customerId } : {}),
+            amount: eventMoney(refundMinor, order),
+            tax: eventMoney(taxMinor, order),
+            refundedTotal: eventMoney(refundedTotal, order),
+          },
+          order._id,
+          `refund:${refundId}`,
+          lineage,
+          at,
+        ),
+      );
     }
     if (status !== order.status) events.push(statusChanged(order, order.status, status, lineage, at, { reason: `return ${record._id}` }));
-    events.push(orderEnvelope('order.return-completed', { returnId: record._id, orderId: order._id, refunded: eventMoney(refundMinor, order), orderStatus: status }, order._id, `${fact}:completed`, lineage, at));
+    events.push(
+      orderEnvelope(
+        'order.return-completed',
+        { returnId: record._id, orderId: order._id, refunded: eventMoney(refundMinor, order), orderStatus: status },
+        order._id,
+        `${fact}:completed`,
+        lineage,
+        at,
+      ),
+    );
 
-    const refund: RefundRecord = { _id: refundId, reason: 'RETURN', amountMinor: refundMinor, taxMinor, at, returnId: record._id, refundedTotalMinor: refundedTotal };
+    const refund: RefundRecord = {
+      _id: refundId,
+      reason: 'RETURN',
+      amountMinor: refundMinor,
+      taxMinor,
+      at,
+      returnId: record._id,
+      refundedTotalMinor: refundedTotal,
+    };
     const prefix = `returns.${returnIndex}`;
     const filter: Record<string, unknown> = {
       _id: order._id,
@@ -136,7 +177,17 @@ async function attemptReceipt(models: OrderModels, input: ReceiveReturnInput): P
       const delta = returned[index]! - (line.returnedQuantity ?? 0);
       if (delta > 0) inc[`lines.${index}.returnedQuantity`] = delta;
     });
-    const completed: ReturnRecord = { ...record, status: 'COMPLETED', lines, receiveKey: input.idempotencyKey, receivedAt: at, receivedAtLocationId: input.locationId, refundMinor, refundTaxMinor: taxMinor, refundId };
+    const completed: ReturnRecord = {
+      ...record,
+      status: 'COMPLETED',
+      lines,
+      receiveKey: input.idempotencyKey,
+      receivedAt: at,
+      receivedAtLocationId: input.locationId,
+      refundMinor,
+      refundTaxMinor: taxMinor,
+      refundId,
+    };
     const updated = await models.orders
       .findOneAndUpdate(
         filter,

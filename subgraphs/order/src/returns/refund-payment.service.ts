@@ -22,15 +22,24 @@ interface CheckedInput {
 }
 
 function validate(input: RefundPaymentInput): CheckedInput {
-  if (input.idempotencyKey.length < 1 || input.idempotencyKey.length > 128) throw badUserInput('idempotencyKey must be 1 to 128 characters', { argument: 'input.idempotencyKey' });
+  if (input.idempotencyKey.length < 1 || input.idempotencyKey.length > 128)
+    throw badUserInput('idempotencyKey must be 1 to 128 characters', { argument: 'input.idempotencyKey' });
   const amount = BigInt(input.amountMinor);
   if (amount < 1n || amount > BigInt(Number.MAX_SAFE_INTEGER)) throw badUserInput('amountMinor must be at least 1', { argument: 'input.amountMinor' });
   if (input.reason === 'RETURN') throw badUserInput('RETURN refunds are paid by receiveReturn', { argument: 'input.reason' });
-  return { orderId: identifier(input.orderId, 'input.orderId'), idempotencyKey: input.idempotencyKey, amountMinor: Number(amount), currency: input.currency, reason: input.reason };
+  return {
+    orderId: identifier(input.orderId, 'input.orderId'),
+    idempotencyKey: input.idempotencyKey,
+    amountMinor: Number(amount),
+    currency: input.currency,
+    reason: input.reason,
+  };
 }
 
 const requestHash = (input: CheckedInput) =>
-  createHash('sha256').update(JSON.stringify([input.orderId, input.amountMinor, input.currency, input.reason])).digest('hex');
+  createHash('sha256')
+    .update(JSON.stringify([input.orderId, input.amountMinor, input.currency, input.reason]))
+    .digest('hex');
 
 /**
  * Pays money back without goods (see Mutation.refundPayment) in one guarded single-document
@@ -41,7 +50,12 @@ const requestHash = (input: CheckedInput) =>
  * REFUND_EXCEEDS_CAPTURED, writing nothing; the refunded total never passes captured. Refunds and
  * receipts of one order queue up in this process to spare lost races; the guard holds across processes.
  */
-export async function refundPayment(models: OrderModels, runtime: Pick<OrderRuntime, 'orderQueue'>, principal: Principal, rawInput: RefundPaymentInput): Promise<RefundPaymentOutcome> {
+export async function refundPayment(
+  models: OrderModels,
+  runtime: Pick<OrderRuntime, 'orderQueue'>,
+  principal: Principal,
+  rawInput: RefundPaymentInput,
+): Promise<RefundPaymentOutcome> {
   assertMayProcessReturns(principal);
   const input = validate(rawInput);
   return runtime.orderQueue.run(input.orderId, () => attemptRefund(models, input));
@@ -57,7 +71,8 @@ async function attemptRefund(models: OrderModels, input: CheckedInput): Promise<
       if (earlier.requestHash !== hash) throw idempotencyKeyReused(input.idempotencyKey);
       return { kind: 'issued', order, refund: earlier };
     }
-    if (input.currency !== order.currency) throw badUserInput(`Order ${order._id} is in ${order.currency}, not ${input.currency}`, { argument: 'input.currency' });
+    if (input.currency !== order.currency)
+      throw badUserInput(`Order ${order._id} is in ${order.currency}, not ${input.currency}`, { argument: 'input.currency' });
     const captured = order.payment.capturedMinor;
     const refundedBefore = order.payment.refundedMinor;
     if (!REFUNDABLE_STATUSES.includes(order.status) || captured === 0) return { kind: 'refused', reason: 'ORDER_NOT_REFUNDABLE', order };
@@ -75,17 +90,24 @@ async function attemptRefund(models: OrderModels, input: CheckedInput): Promise<
       requestHash: hash,
       refundedTotalMinor: refundedBefore + input.amountMinor,
     };
-    const event = orderEnvelope('order.payment-refunded', {
-      orderId: order._id,
-      channel: order.channel,
-      locationId: order.fulfillment.locationId,
-      paymentId: `pay_${order._id}`,
-      refundId: refund._id,
-      ...(order.customerId ? { customerId: order.customerId } : {}),
-      amount: eventMoney(input.amountMinor, order),
-      tax: eventMoney(taxMinor, order),
-      refundedTotal: eventMoney(refund.refundedTotalMinor, order),
-    }, order._id, `refund:${refund._id}`, { correlationId: order.correlationId }, at);
+    const event = orderEnvelope(
+      'order.payment-refunded',
+      {
+        orderId: order._id,
+        channel: order.channel,
+        locationId: order.fulfillment.locationId,
+        paymentId: `pay_${order._id}`,
+        refundId: refund._id,
+        ...(order.customerId ? { customerId: order.customerId } : {}),
+        amount: eventMoney(input.amountMinor, order),
+        tax: eventMoney(taxMinor, order),
+        refundedTotal: eventMoney(refund.refundedTotalMinor, order),
+      },
+      order._id,
+      `refund:${refund._id}`,
+      { correlationId: order.correlationId },
+      at,
+    );
     const updated = await models.orders
       .findOneAndUpdate(
         {

@@ -32,7 +32,8 @@ export function subscribeToOrderEvents(models: ProductModels, bus: EventBus, log
         // Fewer confirmed than redeemed: a redelivery (confirmed before), or uses the sweep gave back.
         const held = await usesOfSale(models, envelope.data.orderId);
         const givenBack = codes.filter((code) => !held.includes(code));
-        if (givenBack.length) logger.warn({ orderId: envelope.data.orderId, coupons: givenBack }, 'a placed order\'s coupon use had already been given back by the coupon sweeper');
+        if (givenBack.length)
+          logger.warn({ orderId: envelope.data.orderId, coupons: givenBack }, "a placed order's coupon use had already been given back by the coupon sweeper");
       },
       // An order that redeemed no coupon has nothing to confirm or give back (every order of a flash
       // sale would otherwise cost a claim); an event that does not say (older ones) is handled.

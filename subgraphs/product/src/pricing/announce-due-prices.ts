@@ -11,7 +11,10 @@ import { nextDueAt } from './price-timeline.js';
  * period is keyed by (list, period start), so a re-run can never announce it twice.
  */
 export async function announceDuePrices(models: ProductModels, now: Date, limit: number): Promise<number> {
-  const due = await models.priceLists.find({ nextDueAt: { $lte: now } }).limit(limit).lean<PriceListRecord[]>();
+  const due = await models.priceLists
+    .find({ nextDueAt: { $lte: now } })
+    .limit(limit)
+    .lean<PriceListRecord[]>();
   let announced = 0;
   for (const list of due) {
     const events: EnvelopeOf<'product.price-changed'>[] = [];

@@ -40,7 +40,10 @@ const couponSchema = new Schema<CouponRecord>(
     perCustomerLimit: { type: Number, min: 1, validate: Number.isSafeInteger },
     uses: { type: Number, required: true, min: 0 },
     byCustomer: { type: Schema.Types.Mixed, default: {} },
-    redemptions: { type: [{ key: { type: String, required: true }, customerId: String, at: { type: Date, required: true }, awaitingOrder: Boolean, _id: false }], default: [] },
+    redemptions: {
+      type: [{ key: { type: String, required: true }, customerId: String, at: { type: Date, required: true }, awaitingOrder: Boolean, _id: false }],
+      default: [],
+    },
     createdAt: { type: Date, required: true },
   },
   { versionKey: false, minimize: false, collection: 'coupons' },

@@ -61,7 +61,9 @@ export async function createPromotion(models: ProductModels, principal: Principa
       ...(input.scope?.channels?.length ? { channels: list(input.scope.channels, 'scope.channels') } : {}),
       ...(input.scope?.storeIds?.length ? { storeIds: list(input.scope.storeIds, 'scope.storeIds')!.map((store) => identifier(store, 'scope.storeIds')) } : {}),
       ...(input.scope?.skus?.length ? { skus: list(input.scope.skus, 'scope.skus')!.map((sku) => identifier(sku, 'scope.skus')) } : {}),
-      ...(input.scope?.categories?.length ? { categories: list(input.scope.categories, 'scope.categories')!.map((category) => boundedText(category, 'scope.categories', 100)!) } : {}),
+      ...(input.scope?.categories?.length
+        ? { categories: list(input.scope.categories, 'scope.categories')!.map((category) => boundedText(category, 'scope.categories', 100)!) }
+        : {}),
       ...(input.scope?.tiers?.length ? { tiers: list(input.scope.tiers, 'scope.tiers') } : {}),
     },
     startsAt: input.startsAt,
@@ -73,7 +75,8 @@ export async function createPromotion(models: ProductModels, principal: Principa
   const problem = parameterProblem(rule);
   if (problem) throw productError(problem, { promotionId: id });
   if (input.coupon && !(input.coupon.maxUses >= 1)) throw badUserInput('coupon.maxUses must be at least 1', { argument: 'coupon.maxUses' });
-  if (input.coupon?.perCustomerLimit != null && !(input.coupon.perCustomerLimit >= 1)) throw badUserInput('coupon.perCustomerLimit must be at least 1', { argument: 'coupon.perCustomerLimit' });
+  if (input.coupon?.perCustomerLimit != null && !(input.coupon.perCustomerLimit >= 1))
+    throw badUserInput('coupon.perCustomerLimit must be at least 1', { argument: 'coupon.perCustomerLimit' });
   if (await models.promotions.exists({ _id: id })) throw productError('PROMOTION_ID_TAKEN', { promotionId: id });
   if (couponCode && (await models.coupons.exists({ _id: couponCode }))) throw productError('COUPON_CODE_TAKEN', { code: couponCode });
   if (rule.stacking === 'EXCLUSIVE') await claimExclusive(models, rule, key, now);
@@ -87,7 +90,14 @@ export async function createPromotion(models: ProductModels, principal: Principa
 }
 
 /** Writes the coupon (if any), then the promotion; a repeat of `key` that won a race answers with the winner. */
-async function store(models: ProductModels, principal: Principal, input: CreatePromotionInput, rule: PromotionRule, key: string, now: Date): Promise<PromotionRecord> {
+async function store(
+  models: ProductModels,
+  principal: Principal,
+  input: CreatePromotionInput,
+  rule: PromotionRule,
+  key: string,
+  now: Date,
+): Promise<PromotionRecord> {
   const id = rule.id;
   const couponCode = rule.couponCode;
   const record: PromotionRecord = { _id: id, ...withoutId(rule), key, createdAt: now, createdBy: principal.subject ?? principal.role };

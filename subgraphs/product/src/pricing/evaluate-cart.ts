@@ -73,7 +73,9 @@ export function evaluateCart(lines: readonly CartLine[], setting: CartSetting, p
   const nets = lines.map((line) => line.unitListPriceMinor * line.quantity);
   const discounts: LineDiscount[][] = lines.map(() => []);
   const applied: AppliedPromotion[] = [];
-  const candidates = promotions.filter((rule) => isCandidate(rule, setting)).sort((a, b) => b.priority - a.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const candidates = promotions
+    .filter((rule) => isCandidate(rule, setting))
+    .sort((a, b) => b.priority - a.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   for (const rule of candidates) {
     if (rule.stacking === 'EXCLUSIVE' && applied.length > 0) continue;
     const eligible = lines.map((line) => isEligible(rule, line));
@@ -115,7 +117,12 @@ function isEligible(rule: PromotionRule, line: CartLine): boolean {
 }
 
 /** What `rule` takes off each line given what is left of them (`nets`), and why in words. */
-function discountOf(rule: PromotionRule, lines: readonly CartLine[], nets: readonly number[], eligible: readonly boolean[]): { perLine: number[]; reason: string } {
+function discountOf(
+  rule: PromotionRule,
+  lines: readonly CartLine[],
+  nets: readonly number[],
+  eligible: readonly boolean[],
+): { perLine: number[]; reason: string } {
   const zero = lines.map(() => 0);
   const amount = rule.amountMinor ?? 0;
   const money = (minor: number) => (rule.currency ? `${formatDecimal(BigInt(minor), rule.currency)} ${rule.currency}` : String(minor));
@@ -123,12 +130,21 @@ function discountOf(rule: PromotionRule, lines: readonly CartLine[], nets: reado
   switch (rule.kind) {
     case 'PERCENT_OFF': {
       const percent = rule.percent ?? 0;
-      return { perLine: lines.map((_, i) => (eligible[i] ? Math.min(nets[i]!, Math.round((nets[i]! * percent) / 100)) : 0)), reason: `${percent}% off ${count} line(s)` };
+      return {
+        perLine: lines.map((_, i) => (eligible[i] ? Math.min(nets[i]!, Math.round((nets[i]! * percent) / 100)) : 0)),
+        reason: `${percent}% off ${count} line(s)`,
+      };
     }
     case 'AMOUNT_OFF':
-      return { perLine: lines.map((line, i) => (eligible[i] ? Math.min(nets[i]!, amount * line.quantity) : 0)), reason: `${money(amount)} off each unit of ${count} line(s)` };
+      return {
+        perLine: lines.map((line, i) => (eligible[i] ? Math.min(nets[i]!, amount * line.quantity) : 0)),
+        reason: `${money(amount)} off each unit of ${count} line(s)`,
+      };
     case 'FIXED_PRICE':
-      return { perLine: lines.map((line, i) => (eligible[i] ? Math.max(0, nets[i]! - amount * line.quantity) : 0)), reason: `${money(amount)} each on ${count} line(s)` };
+      return {
+        perLine: lines.map((line, i) => (eligible[i] ? Math.max(0, nets[i]! - amount * line.quantity) : 0)),
+        reason: `${money(amount)} each on ${count} line(s)`,
+      };
     case 'BUY_X_GET_Y': {
       const buy = rule.buyQuantity ?? 0;
       const get = rule.getQuantity ?? 0;
@@ -159,6 +175,12 @@ function discountOf(rule: PromotionRule, lines: readonly CartLine[], nets: reado
 /** An order-level discount split over the eligible lines in proportion to what is left of them. */
 function spread(total: number, nets: readonly number[], eligible: readonly boolean[], reason: string): { perLine: number[]; reason: string } {
   const weights = nets.map((net, i) => (eligible[i] ? net : 0));
-  const capped = Math.max(0, Math.min(total, weights.reduce((sum, weight) => sum + weight, 0)));
+  const capped = Math.max(
+    0,
+    Math.min(
+      total,
+      weights.reduce((sum, weight) => sum + weight, 0),
+    ),
+  );
   return { perLine: allocate(capped, weights), reason };
 }

@@ -90,7 +90,14 @@ export async function withdrawClaim(models: ClaimModels, key: string): Promise<v
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const current = await models.exclusiveClaims.findById(CLAIMS_ID).lean<ExclusiveClaimsRecord>();
     if (!current?.claims.some((claim) => claim.key === key)) return;
-    if (await compareAndSet(models, current.version, current.claims.filter((claim) => claim.key !== key))) return;
+    if (
+      await compareAndSet(
+        models,
+        current.version,
+        current.claims.filter((claim) => claim.key !== key),
+      )
+    )
+      return;
   }
   // Left behind, it lapses: ABANDONED_AFTER_MS after it was made, no promotion stands behind it.
 }

@@ -24,7 +24,10 @@ export interface PriceAnnouncer {
  * through another replica is seen within `recheckMs` even if that replica could not announce it.
  * `afterChange` is called after a pass that recorded events (to wake the outbox relay).
  */
-export function startPriceAnnouncer(models: ProductModels, options: { recheckMs: number; logger: Logger; afterChange?: () => void; lease?: JobLease }): PriceAnnouncer {
+export function startPriceAnnouncer(
+  models: ProductModels,
+  options: { recheckMs: number; logger: Logger; afterChange?: () => void; lease?: JobLease },
+): PriceAnnouncer {
   const lease = options.lease ?? createJobLease(models.priceLists.db, { job: PRICE_ANNOUNCER_JOB });
   let running: Promise<unknown> = Promise.resolve();
   let timer: NodeJS.Timeout | null = null;
@@ -32,7 +35,10 @@ export function startPriceAnnouncer(models: ProductModels, options: { recheckMs:
 
   /** The earliest time a price list needs announcing, or null when none does (one indexed read). */
   async function earliestDue(): Promise<Date | null> {
-    const next = await models.priceLists.findOne({ nextDueAt: { $gte: new Date(0) } }, { nextDueAt: 1 }).sort({ nextDueAt: 1 }).lean<Pick<PriceListRecord, 'nextDueAt'>>();
+    const next = await models.priceLists
+      .findOne({ nextDueAt: { $gte: new Date(0) } }, { nextDueAt: 1 })
+      .sort({ nextDueAt: 1 })
+      .lean<Pick<PriceListRecord, 'nextDueAt'>>();
     return next?.nextDueAt ?? null;
   }
 

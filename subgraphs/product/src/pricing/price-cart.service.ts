@@ -58,12 +58,18 @@ export async function priceCart(models: ProductModels, loaders: ProductLoaders, 
     codes.map(async (code) => {
       const coupon = couponByCode.get(code);
       // A coupon whose promotion is not in force at `at` is not among `promotions`: read it to say why.
-      const promotion = coupon ? (promotionById.get(coupon.promotionId) ?? (await models.promotions.findById(coupon.promotionId).lean<PromotionRecord>()) ?? undefined) : undefined;
+      const promotion = coupon
+        ? (promotionById.get(coupon.promotionId) ?? (await models.promotions.findById(coupon.promotionId).lean<PromotionRecord>()) ?? undefined)
+        : undefined;
       return checkCoupon(code, coupon, promotion, customerId, at);
     }),
   );
   const accepted = new Set(checks.filter((check) => check.refusal === null).map((check) => check.code));
-  const evaluated = evaluateCart(lines, { currency: input.currency, channel: input.channel, storeId, tier: input.tier ?? undefined, at, couponCodes: accepted }, promotions.map(ruleOf));
+  const evaluated = evaluateCart(
+    lines,
+    { currency: input.currency, channel: input.channel, storeId, tier: input.tier ?? undefined, at, couponCodes: accepted },
+    promotions.map(ruleOf),
+  );
   return { ...evaluated, currency: input.currency, pricedAt: at, coupons: checks };
 }
 

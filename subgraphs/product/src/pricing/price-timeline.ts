@@ -19,7 +19,11 @@ export interface NewPeriod {
  * - starting inside a closed period, or at/before the last period's start, is an OVERLAP.
  * The first period of a list may start anywhere from `now`. Returns the new timeline or the refusal.
  */
-export function appendPeriod(periods: readonly PricePeriodRecord[], period: NewPeriod & Omit<PricePeriodRecord, 'amountMinor' | 'from' | 'to'>, now: Date): PricePeriodRecord[] | TimelineRefusal {
+export function appendPeriod(
+  periods: readonly PricePeriodRecord[],
+  period: NewPeriod & Omit<PricePeriodRecord, 'amountMinor' | 'from' | 'to'>,
+  now: Date,
+): PricePeriodRecord[] | TimelineRefusal {
   if (!Number.isSafeInteger(period.amountMinor) || period.amountMinor <= 0) return 'PRICE_NOT_POSITIVE';
   if (period.to && period.to.getTime() <= period.from.getTime()) return 'PRICE_PERIOD_EMPTY';
   if (period.from.getTime() < now.getTime()) return 'PRICE_CHANGE_IN_PAST';

@@ -65,6 +65,16 @@ export type PromotionReach = Pick<PromotionRule, 'startsAt' | 'endsAt' | 'scope'
  */
 export function canMeet(a: PromotionReach, b: PromotionReach): boolean {
   const overlapInTime = a.startsAt.getTime() < b.endsAt.getTime() && b.startsAt.getTime() < a.endsAt.getTime();
-  const itemsMeet = (!a.scope.skus?.length && !a.scope.categories?.length) || (!b.scope.skus?.length && !b.scope.categories?.length) || intersects(a.scope.skus, b.scope.skus) || intersects(a.scope.categories, b.scope.categories);
-  return overlapInTime && intersects(a.scope.channels, b.scope.channels) && intersects(a.scope.storeIds, b.scope.storeIds) && intersects(a.scope.tiers, b.scope.tiers) && itemsMeet;
+  const itemsMeet =
+    (!a.scope.skus?.length && !a.scope.categories?.length) ||
+    (!b.scope.skus?.length && !b.scope.categories?.length) ||
+    intersects(a.scope.skus, b.scope.skus) ||
+    intersects(a.scope.categories, b.scope.categories);
+  return (
+    overlapInTime &&
+    intersects(a.scope.channels, b.scope.channels) &&
+    intersects(a.scope.storeIds, b.scope.storeIds) &&
+    intersects(a.scope.tiers, b.scope.tiers) &&
+    itemsMeet
+  );
 }

@@ -52,7 +52,11 @@ export function registerPromotionModel(connection: Connection): PromotionModel {
 
 /** The promotions in force at `at`, highest priority first (ties by id): read through the index on endsAt. */
 export function promotionsInForce(model: PromotionModel, at: Date): Promise<PromotionRecord[]> {
-  return model.find({ endsAt: { $gt: at }, startsAt: { $lte: at } }).sort({ priority: -1, _id: 1 }).lean<PromotionRecord[]>().exec();
+  return model
+    .find({ endsAt: { $gt: at }, startsAt: { $lte: at } })
+    .sort({ priority: -1, _id: 1 })
+    .lean<PromotionRecord[]>()
+    .exec();
 }
 
 /** The rule of a stored promotion. */

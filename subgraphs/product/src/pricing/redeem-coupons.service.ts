@@ -18,7 +18,13 @@ export const normaliseCode = (code: string) => code.trim().toUpperCase();
  * Whether `coupon` could be redeemed now by `customerId` at `at` (a preview: priceCart). The
  * redemption itself re-checks the limits in its guarded update.
  */
-export function checkCoupon(code: string, coupon: CouponRecord | undefined, promotion: PromotionRecord | undefined, customerId: string | undefined, at: Date): CouponVerdict {
+export function checkCoupon(
+  code: string,
+  coupon: CouponRecord | undefined,
+  promotion: PromotionRecord | undefined,
+  customerId: string | undefined,
+  at: Date,
+): CouponVerdict {
   if (!coupon || !promotion) return { code, refusal: 'COUPON_UNKNOWN' };
   if (!inForce(promotion, at)) return { code, refusal: 'COUPON_NOT_IN_FORCE' };
   if (coupon.uses >= coupon.maxUses) return { code, refusal: 'COUPON_EXHAUSTED' };
@@ -37,7 +43,10 @@ export function checkCoupon(code: string, coupon: CouponRecord | undefined, prom
  * refused, the ones this call redeemed are given back and the refusal is returned. Each use
  * waits for its order (`awaitingOrder`) until `order.order-placed` confirms it (confirmOrderCoupons).
  */
-export async function redeemCoupons(models: ProductModels, request: { key: string; customerId?: string | undefined; codes: readonly string[]; at: Date }): Promise<CouponVerdict[]> {
+export async function redeemCoupons(
+  models: ProductModels,
+  request: { key: string; customerId?: string | undefined; codes: readonly string[]; at: Date },
+): Promise<CouponVerdict[]> {
   const codes = [...new Set(request.codes.map(normaliseCode))];
   const checks: CouponVerdict[] = [];
   const redeemed: string[] = [];
@@ -53,8 +62,14 @@ export async function redeemCoupons(models: ProductModels, request: { key: strin
   return checks;
 }
 
-async function redeemOne(models: ProductModels, code: string, request: { key: string; customerId?: string | undefined; at: Date }): Promise<CouponRefusal | null> {
-  const coupon = await models.coupons.findById(code, { redemptions: { $elemMatch: { key: request.key } }, maxUses: 1, uses: 1, perCustomerLimit: 1, byCustomer: 1, promotionId: 1 }).lean<CouponRecord>();
+async function redeemOne(
+  models: ProductModels,
+  code: string,
+  request: { key: string; customerId?: string | undefined; at: Date },
+): Promise<CouponRefusal | null> {
+  const coupon = await models.coupons
+    .findById(code, { redemptions: { $elemMatch: { key: request.key } }, maxUses: 1, uses: 1, perCustomerLimit: 1, byCustomer: 1, promotionId: 1 })
+    .lean<CouponRecord>();
   const promotion = coupon ? await models.promotions.findById(coupon.promotionId).lean<PromotionRecord>() : null;
   if (coupon?.redemptions?.length) return null;
   const check = checkCoupon(code, coupon ?? undefined, promotion ?? undefined, request.customerId, request.at);

@@ -34,7 +34,10 @@ function specificity(list: PriceListRecord): number {
 export function resolvePrice(lists: readonly PriceListRecord[], query: PriceQuery): ResolvedPrice | null {
   const applicable = lists
     .filter((list) => list.currency === query.currency)
-    .filter((list) => (!list.channel || list.channel === query.channel) && (!list.storeId || list.storeId === query.storeId) && (!list.tier || list.tier === query.tier))
+    .filter(
+      (list) =>
+        (!list.channel || list.channel === query.channel) && (!list.storeId || list.storeId === query.storeId) && (!list.tier || list.tier === query.tier),
+    )
     .sort((a, b) => specificity(b) - specificity(a));
   for (const list of applicable) {
     const period = periodAt(list.periods, query.at);

@@ -47,12 +47,20 @@ export async function schedulePrice(models: ProductModels, principal: Principal,
       if (repeated.amountMinor !== amountMinor || !sameFrom || repeated.to?.getTime() !== to?.getTime()) throw idempotencyKeyReused(key);
       return { list, period: repeated };
     }
-    const periods = appendPeriod(list?.periods ?? [], { amountMinor, from, to, key, recordedAt: now, recordedBy: principal.subject ?? principal.role, announced: false }, now);
+    const periods = appendPeriod(
+      list?.periods ?? [],
+      { amountMinor, from, to, key, recordedAt: now, recordedBy: principal.subject ?? principal.role, announced: false },
+      now,
+    );
     if (typeof periods === 'string') throw productError(periods, { priceListId: id });
     const due = nextDueAt(periods);
     const written = list
       ? await models.priceLists
-          .findOneAndUpdate({ _id: id, revision: list.revision }, { $set: { periods, ...(due ? { nextDueAt: due } : {}) }, $inc: { revision: 1 } }, { returnDocument: 'after' })
+          .findOneAndUpdate(
+            { _id: id, revision: list.revision },
+            { $set: { periods, ...(due ? { nextDueAt: due } : {}) }, $inc: { revision: 1 } },
+            { returnDocument: 'after' },
+          )
           .lean<PriceListRecord>()
       : await insertList(models, { _id: id, ...scope, periods, revision: 1, ...(due ? { nextDueAt: due } : {}) });
     const period = written?.periods.find((candidate) => candidate.key === key);

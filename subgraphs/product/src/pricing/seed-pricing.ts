@@ -25,11 +25,47 @@ export function seededPromotions(now: Date): { promotions: PromotionRecord[]; co
   const seeded = { createdAt: now, createdBy: 'seed' };
   const year = { startsAt: new Date(Date.UTC(now.getUTCFullYear(), 0, 1)), endsAt: new Date(Date.UTC(now.getUTCFullYear() + 1, 0, 1)) };
   const promotions: PromotionRecord[] = [
-    { _id: 'promo_weekend_stores', key: 'seed:promo_weekend_stores', name: 'Weekend sale in stores: 20% off apparel', kind: 'PERCENT_OFF', percent: 20, scope: { channels: ['POS'], categories: ['Apparel'] }, ...weekendOf(now), priority: 20, stacking: 'EXCLUSIVE', ...seeded },
-    { _id: 'promo_loyalty_gold', key: 'seed:promo_loyalty_gold', name: 'Gold and Platinum members: 10% off', kind: 'PERCENT_OFF', percent: 10, scope: { tiers: ['GOLD', 'PLATINUM'] }, ...year, priority: 5, stacking: 'COMBINABLE', ...seeded },
-    { _id: 'promo_welcome10', key: 'seed:promo_welcome10', name: 'Welcome: 10% off your first order', kind: 'PERCENT_OFF', percent: 10, scope: {}, ...year, priority: 1, stacking: 'COMBINABLE', couponCode: 'WELCOME10', ...seeded },
+    {
+      _id: 'promo_weekend_stores',
+      key: 'seed:promo_weekend_stores',
+      name: 'Weekend sale in stores: 20% off apparel',
+      kind: 'PERCENT_OFF',
+      percent: 20,
+      scope: { channels: ['POS'], categories: ['Apparel'] },
+      ...weekendOf(now),
+      priority: 20,
+      stacking: 'EXCLUSIVE',
+      ...seeded,
+    },
+    {
+      _id: 'promo_loyalty_gold',
+      key: 'seed:promo_loyalty_gold',
+      name: 'Gold and Platinum members: 10% off',
+      kind: 'PERCENT_OFF',
+      percent: 10,
+      scope: { tiers: ['GOLD', 'PLATINUM'] },
+      ...year,
+      priority: 5,
+      stacking: 'COMBINABLE',
+      ...seeded,
+    },
+    {
+      _id: 'promo_welcome10',
+      key: 'seed:promo_welcome10',
+      name: 'Welcome: 10% off your first order',
+      kind: 'PERCENT_OFF',
+      percent: 10,
+      scope: {},
+      ...year,
+      priority: 1,
+      stacking: 'COMBINABLE',
+      couponCode: 'WELCOME10',
+      ...seeded,
+    },
   ];
-  const coupons: CouponRecord[] = [{ _id: 'WELCOME10', promotionId: 'promo_welcome10', maxUses: 10_000, perCustomerLimit: 1, uses: 0, byCustomer: {}, redemptions: [], createdAt: now }];
+  const coupons: CouponRecord[] = [
+    { _id: 'WELCOME10', promotionId: 'promo_welcome10', maxUses: 10_000, perCustomerLimit: 1, uses: 0, byCustomer: {}, redemptions: [], createdAt: now },
+  ];
   return { promotions, coupons };
 }
 

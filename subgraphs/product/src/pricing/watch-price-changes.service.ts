@@ -25,7 +25,10 @@ export const MAX_WATCHED_SKUS = 200;
  * the retention window a RETENTION_EXCEEDED marker comes first instead (prices now: ask
  * ProductVariant.price). A slow reader gets the newest change per price list, never a backlog.
  */
-export async function watchPriceChanges(feed: LiveFeed, args: { skus: readonly string[]; after?: string | null }): Promise<AsyncIterableIterator<PriceChangeView | Error>> {
+export async function watchPriceChanges(
+  feed: LiveFeed,
+  args: { skus: readonly string[]; after?: string | null },
+): Promise<AsyncIterableIterator<PriceChangeView | Error>> {
   if (args.skus.length === 0 || args.skus.length > MAX_WATCHED_SKUS) throw badUserInput(`skus must list 1 to ${MAX_WATCHED_SKUS} SKUs`, { argument: 'skus' });
   const skus = new Set(args.skus.map((sku) => identifier(sku, 'skus')));
   const empty = { sku: null, currency: null, channel: null, storeId: null, tier: null, previousMinor: null, currentMinor: null, effectiveFrom: null };

@@ -6,4 +6,21 @@ import { AppliedPromotion, LineDiscount, PriceChange, PricedCart, PricedCartLine
 import { Query } from './query.resolvers.js';
 import { Long, Money, PricePeriod, ProductVariant } from './variant.resolvers.js';
 
-export const resolvers: Resolvers = { Query, Mutation, Subscription, PriceChange, Product, ProductConnection, ProductVariant, PricePeriod, Promotion, PricedCart, PricedCartLine, LineDiscount, AppliedPromotion, Money, Long, DateTime: DateTimeScalar };
+export const resolvers: Resolvers = {
+  Query,
+  Mutation,
+  Subscription,
+  PriceChange,
+  Product,
+  ProductConnection,
+  ProductVariant,
+  PricePeriod,
+  Promotion,
+  PricedCart,
+  PricedCartLine,
+  LineDiscount,
+  AppliedPromotion,
+  Money,
+  Long,
+  DateTime: DateTimeScalar,
+};

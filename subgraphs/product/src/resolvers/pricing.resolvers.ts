@@ -1,7 +1,15 @@
 import { money } from '@mesh/server-kit';
 import { requireCatalogRead } from '../access.js';
 import type { PriceChangeView } from '../pricing/watch-price-changes.service.js';
-import type { PriceChangeResolvers, SubscriptionResolvers, AppliedPromotionResolvers, LineDiscountResolvers, PricedCartLineResolvers, PricedCartResolvers, PromotionResolvers } from '../__generated__/resolvers-types.js';
+import type {
+  PriceChangeResolvers,
+  SubscriptionResolvers,
+  AppliedPromotionResolvers,
+  LineDiscountResolvers,
+  PricedCartLineResolvers,
+  PricedCartResolvers,
+  PromotionResolvers,
+} from '../__generated__/resolvers-types.js';
 
 export const Promotion: PromotionResolvers = {
   id: (promotion) => promotion._id,

@@ -18,7 +18,11 @@ export async function listProducts(
   const after = decodeCursor(args.after);
   const filter = await buildFilter(models, args.filter ?? undefined);
   const pageFilter: QueryFilter<ProductRecord> = after ? { $and: [filter, { _id: { $gt: after } }] } : filter;
-  const rows = await models.products.find(pageFilter).sort({ _id: 1 }).limit(first + 1).lean<ProductRecord[]>();
+  const rows = await models.products
+    .find(pageFilter)
+    .sort({ _id: 1 })
+    .limit(first + 1)
+    .lean<ProductRecord[]>();
   return { ...toConnection(rows, first, (row) => row._id), totalCount: () => models.products.countDocuments(filter).exec() };
 }
 

@@ -22,7 +22,8 @@ export async function setStoreHours(models: StoreHoursModels, principal: Princip
   requireHoursEditor(principal, input.storeId);
   const { storeId, opensAt, closesAt } = input;
   const closedUntil = input.closedUntil ? new Date(input.closedUntil) : null;
-  if (!TIME_OF_DAY.test(opensAt) || !TIME_OF_DAY.test(closesAt) || opensAt >= closesAt || Number.isNaN(closedUntil?.getTime())) throw invalidHours(opensAt, closesAt);
+  if (!TIME_OF_DAY.test(opensAt) || !TIME_OF_DAY.test(closesAt) || opensAt >= closesAt || Number.isNaN(closedUntil?.getTime()))
+    throw invalidHours(opensAt, closesAt);
   const update = { opensAt, closesAt, updatedBy: principal.subject ?? principal.role, ...(closedUntil ? { closedUntil } : {}) };
   const saved = await models.storeHours
     .findOneAndUpdate({ _id: storeId }, { $set: update, ...(closedUntil ? {} : { $unset: { closedUntil: 1 } }) }, { upsert: true, returnDocument: 'after' })
