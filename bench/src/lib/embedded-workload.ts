@@ -122,13 +122,11 @@ export async function writeOrder(db: Db, cursor: WriteCursor): Promise<void> {
   const index = cursor.next++;
   const level = levelId((index * 7) % SKUS, index % LOCATIONS);
   const change = { id: `chg-${index}`, kind: 'reserved', at: new Date() };
-  const reserved = await db
-    .collection('levels')
-    .updateOne({ _id: level, available: { $gte: 1 } }, {
-      $inc: { available: -1, reserved: 1, version: 1 },
-      $push: { changes: change },
-      $set: { updatedAt: change.at },
-    } as Document);
+  const reserved = await db.collection('levels').updateOne({ _id: level, available: { $gte: 1 } }, {
+    $inc: { available: -1, reserved: 1, version: 1 },
+    $push: { changes: change },
+    $set: { updatedAt: change.at },
+  } as Document);
   if (reserved.modifiedCount !== 1) throw new Error(`reservation on ${level.toHexString()} did not apply`);
   await db.collection('orders').insertOne(order(index));
   await db.collection('levels').updateOne({ _id: level }, { $pull: { changes: { id: change.id } } } as Document);

@@ -116,16 +116,14 @@ function countLines(entry: Document, balances: Map<string, { debit: bigint; cred
 async function applyBalances(ledger: Db, balances: ReadonlyMap<string, { debit: bigint; credit: bigint }>): Promise<void> {
   for (const [id, total] of balances) {
     const [accountCode, currency] = id.split('|');
-    await ledger
-      .collection<{ _id: string }>('account_balances')
-      .updateOne(
-        { _id: id },
-        {
-          $inc: { debitMinor: Long.fromBigInt(total.debit), creditMinor: Long.fromBigInt(total.credit) },
-          $setOnInsert: { accountCode, currency, pendingEntryIds: [], recentEntryIds: [] },
-        },
-        { upsert: true },
-      );
+    await ledger.collection<{ _id: string }>('account_balances').updateOne(
+      { _id: id },
+      {
+        $inc: { debitMinor: Long.fromBigInt(total.debit), creditMinor: Long.fromBigInt(total.credit) },
+        $setOnInsert: { accountCode, currency, pendingEntryIds: [], recentEntryIds: [] },
+      },
+      { upsert: true },
+    );
   }
 }
 
