@@ -10,10 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import puppeteer from 'puppeteer-core';
-import { connectJetStreamBus, createEnvelope } from '@mesh/events';
+import { connectJetStreamBus } from '@mesh/events';
 import { signDevToken } from '@mesh/gateway';
 import { GatewayClient, startMesh } from '@mesh/mesh-runner';
 import { taxOf } from '@mesh/seed-data';
+import { shipmentWithLostPlacement } from '@mesh/test-kit';
 
 const OUT = 'docs/console';
 const chromium = process.env['CHROMIUM_BIN'] ?? '/usr/bin/chromium';
@@ -86,41 +87,8 @@ try {
 
   // Dead letters: a shipment for an order inventory never reserved.
   const bus = await connectJetStreamBus({ servers: mesh.natsUrl, name: 'screenshot-poison' });
-  const money = (minorUnits: number) => ({ minorUnits, currency: 'USD' as const });
-  const placedEvent = createEnvelope(
-    'order.order-placed',
-    {
-      orderId: 'ord_lost_1',
-      orderNumber: 'W-LOST-1',
-      channel: 'WEB',
-      locationId: 'loc_wh_nj',
-      fulfillment: { type: 'SHIP', locationId: 'loc_wh_nj' },
-      lines: [{ lineNumber: 1, sku: 'SKU-0001-03', quantity: 1, unitPrice: money(5099), tax: money(408), lineTotal: money(5507) }],
-      subtotal: money(5099),
-      tax: money(408),
-      total: money(5507),
-      status: 'PLACED',
-    },
-    { correlationId: 'corr-lost-placement', idempotencyKey: 'order:ord_lost_1:placed' },
-  );
-  await bus.publish(
-    createEnvelope(
-      'order.order-status-changed',
-      {
-        orderId: 'ord_lost_1',
-        from: 'CONFIRMED',
-        to: 'SHIPPED',
-        fulfillment: {
-          type: 'SHIP',
-          channel: 'WEB',
-          locationId: 'loc_wh_nj',
-          currency: 'USD',
-          lines: [{ sku: 'SKU-0001-03', quantity: 1, unitCostMinor: 2295 }],
-        },
-      },
-      { causedBy: placedEvent, idempotencyKey: 'order:ord_lost_1:status:SHIPPED' },
-    ),
-  );
+  const { shipped } = shipmentWithLostPlacement({ orderId: 'ord_lost_1', orderNumber: 'W-LOST-1', correlationId: 'corr-lost-placement' });
+  await bus.publish(shipped);
   await bus.close();
   await show('#dead-letters', 3500);
   await shoot('dead-letters');

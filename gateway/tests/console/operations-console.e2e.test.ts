@@ -1,9 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connectJetStreamBus, createEnvelope, type EventBus } from '@mesh/events';
+import { connectJetStreamBus, type EventBus } from '@mesh/events';
 import { createLogger } from '@mesh/server-kit';
 import { taxOf } from '@mesh/seed-data';
-import { principals } from '@mesh/test-kit';
+import { principals, shipmentWithLostPlacement } from '@mesh/test-kit';
 import { consoleRoutes } from '../../src/console/console-routes.js';
 import { readGatewayConfig } from '../../src/config.js';
 import { signDevToken } from '../../src/module.js';
@@ -217,40 +217,7 @@ describe('the operations console in headless Chromium', () => {
       const bus = orderDomain ?? assert.fail('no bus');
       const orderId = `ord_console_${RUN}`;
       const correlationId = `console-poison-${RUN}`;
-      const money = (minorUnits: number) => ({ minorUnits, currency: 'USD' as const });
-      const line = { lineNumber: 1, sku: 'SKU-0001-03', quantity: 1, unitPrice: money(5099), tax: money(408), lineTotal: money(5507) };
-      const placed = createEnvelope(
-        'order.order-placed',
-        {
-          orderId,
-          orderNumber: `W-CON-${RUN}`,
-          channel: 'WEB',
-          locationId: WAREHOUSE,
-          fulfillment: { type: 'SHIP', locationId: WAREHOUSE },
-          lines: [line],
-          subtotal: money(5099),
-          tax: money(408),
-          total: money(5507),
-          status: 'PLACED',
-        },
-        { correlationId, idempotencyKey: `order:${orderId}:placed` },
-      );
-      const shipped = createEnvelope(
-        'order.order-status-changed',
-        {
-          orderId,
-          from: 'CONFIRMED',
-          to: 'SHIPPED',
-          fulfillment: {
-            type: 'SHIP',
-            channel: 'WEB',
-            locationId: WAREHOUSE,
-            currency: 'USD',
-            lines: [{ sku: 'SKU-0001-03', quantity: 1, unitCostMinor: 2295 }],
-          },
-        },
-        { causedBy: placed, idempotencyKey: `order:${orderId}:status:SHIPPED` },
-      );
+      const { placed, shipped } = shipmentWithLostPlacement({ orderId, orderNumber: `W-CON-${RUN}`, correlationId, locationId: WAREHOUSE });
       const row = `#dead-letters tr[data-event-id="${shipped.id}"][data-consumer="inventory-order-events"]`;
 
       // The poison: the shipment arrives while inventory holds no reservation for the order.

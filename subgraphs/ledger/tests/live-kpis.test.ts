@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { principals } from '@mesh/test-kit';
-import { drainOrders, envelopeOf, startLedgerEventRig, usd, type LedgerEventRig } from './ledger-event-helpers.js';
+import { principals, webOrderPlaced } from '@mesh/test-kit';
+import { drainOrders, envelopeOf, startLedgerEventRig, type LedgerEventRig } from './ledger-event-helpers.js';
 
 const LIVE_KPIS = `{ liveKpis { id orderPlacedToLedger { count sumSeconds p50Seconds p99Seconds } ledgerConsumerBacklog } }`;
 interface LiveKpisJson {
@@ -31,23 +31,7 @@ describe("the ledger's live KPIs in the graph", () => {
     const before = await read();
     assert.equal(before.id, 'mesh');
     const occurredAt = new Date(Date.now() - 1500).toISOString();
-    const placed = envelopeOf(
-      'order.order-placed',
-      {
-        orderId: 'ord_kpi_1',
-        orderNumber: 'W-KPI-1',
-        channel: 'WEB',
-        locationId: 'loc_wh_nj',
-        fulfillment: { type: 'SHIP', locationId: 'loc_wh_nj' },
-        lines: [{ lineNumber: 1, sku: 'SKU-0001-03', quantity: 1, unitPrice: usd(5099), tax: usd(408), lineTotal: usd(5507) }],
-        subtotal: usd(5099),
-        tax: usd(408),
-        total: usd(5507),
-        status: 'PLACED',
-      },
-      'order:ord_kpi_1:placed',
-      { occurredAt },
-    );
+    const placed = envelopeOf('order.order-placed', webOrderPlaced({ orderId: 'ord_kpi_1', orderNumber: 'W-KPI-1' }), 'order:ord_kpi_1:placed', { occurredAt });
     await rig.publisher.publish(placed);
     await drainOrders(rig);
 

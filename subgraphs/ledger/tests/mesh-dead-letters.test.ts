@@ -5,7 +5,7 @@ import { connectJetStreamBus, createEnvelope, type AnyEnvelope, type EventBus } 
 import { createInventorySubgraph } from '@mesh/inventory-subgraph';
 import { startNatsServer, type TestNatsServer } from '@mesh/mesh-runner';
 import type { RunningDatabase } from '@mesh/embedded-mongo';
-import { principals, startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
+import { principals, shipmentWithLostPlacement, startTestDatabase, startTestSubgraph, type TestSubgraph } from '@mesh/test-kit';
 import { createLedgerSubgraph } from '../src/module.js';
 import { firstCode } from './ledger-test-helpers.js';
 
@@ -77,39 +77,7 @@ describe('dead letters of every consumer of the mesh', () => {
   test("an event inventory's consumer cannot process lands in the ledger's dead letters with its domain, and a replay after the fix processes it exactly once", async () => {
     const orderId = 'ord_dead_letter_1';
     const correlationId = 'corr-dead-letter-1';
-    const money = (minorUnits: number) => ({ minorUnits, currency: 'USD' as const });
-    const placed = createEnvelope(
-      'order.order-placed',
-      {
-        orderId,
-        orderNumber: 'W-DL-1',
-        channel: 'WEB',
-        locationId: 'loc_wh_nj',
-        fulfillment: { type: 'SHIP', locationId: 'loc_wh_nj' },
-        lines: [{ lineNumber: 1, sku: 'SKU-0001-03', quantity: 1, unitPrice: money(5099), tax: money(408), lineTotal: money(5507) }],
-        subtotal: money(5099),
-        tax: money(408),
-        total: money(5507),
-        status: 'PLACED',
-      },
-      { correlationId, idempotencyKey: `order:${orderId}:placed` },
-    );
-    const shipped = createEnvelope(
-      'order.order-status-changed',
-      {
-        orderId,
-        from: 'CONFIRMED',
-        to: 'SHIPPED',
-        fulfillment: {
-          type: 'SHIP',
-          channel: 'WEB',
-          locationId: 'loc_wh_nj',
-          currency: 'USD',
-          lines: [{ sku: 'SKU-0001-03', quantity: 1, unitCostMinor: 2295 }],
-        },
-      },
-      { causedBy: placed, idempotencyKey: `order:${orderId}:status:SHIPPED` },
-    );
+    const { placed, shipped } = shipmentWithLostPlacement({ orderId, orderNumber: 'W-DL-1', correlationId });
 
     // The poison: the shipment arrives while inventory holds no reservation for the order (its placement was lost).
     await orderDomain.publish(shipped);

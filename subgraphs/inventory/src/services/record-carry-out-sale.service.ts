@@ -6,7 +6,7 @@ import type { InventoryModels } from '../models/index.js';
 import { LEVEL_PROJECTION, snapshotOf, type StockLevelRecord } from '../models/stock-level.model.js';
 import type { MovementRecord } from '../models/stock-movement.model.js';
 import { ensureLevel, levelChangeUpdate, type Lineage } from './level-change.js';
-import { logMovementOnce } from './log-movement.js';
+import { logMovementOnce, markMovementFinal, type MovementOutcome } from './log-movement.js';
 
 /** Goods sold and taken away at a store till (a POS sale): they left stock without a reservation. */
 export interface CarryOutSaleInput {
@@ -129,18 +129,12 @@ function reasonOf(quantity: number, quantityDelta: number): string | null {
 
 async function finalise(models: InventoryModels, movement: MovementRecord, quantityDelta: number, level: StockLevelRecord): Promise<MovementRecord> {
   const beyond = movement.quantity + quantityDelta;
-  const set = {
+  const set: MovementOutcome = {
     status: 'APPLIED',
     quantityDelta,
     level: snapshotOf(level),
     reason: reasonOf(movement.quantity, quantityDelta),
     ...(beyond > 0 ? { unitsBeyondStock: beyond } : {}),
   };
-  const finalised = await models.movements
-    .findOneAndUpdate({ _id: movement._id, status: 'PENDING' }, { $set: set }, { returnDocument: 'after' })
-    .lean<MovementRecord>();
-  if (finalised) return finalised;
-  const stored = await models.movements.findById(movement._id).lean<MovementRecord>();
-  if (!stored) throw new Error(`movement ${movement._id} disappeared while it was settled`);
-  return stored;
+  return markMovementFinal(models, movement._id, set);
 }

@@ -4,6 +4,7 @@ import { stockContention } from '../errors.js';
 import type { InventoryModels } from '../models/index.js';
 import { LEVEL_PROJECTION, snapshotOf, type LevelSnapshot, type MovementDecision, type StockLevelRecord } from '../models/stock-level.model.js';
 import type { MovementRecord } from '../models/stock-movement.model.js';
+import { markMovementFinal, type MovementOutcome } from './log-movement.js';
 import { settleCarryOutSale } from './record-carry-out-sale.service.js';
 import { decisionPush, ensureLevel, levelChangeUpdate, type LevelDelta } from './level-change.js';
 import { valueMovement, type MovementValuation } from './value-movement.js';
@@ -36,17 +37,11 @@ export async function settleMovement(models: InventoryModels, movement: Movement
     const settled = await awaitFinal(models, movement._id);
     if (settled) return settled;
   }
-  const set =
+  const set: MovementOutcome =
     decision.status === 'APPLIED'
       ? { status: 'APPLIED', quantityDelta: decision.quantityDelta, level: decision.level }
       : { status: 'REJECTED', available: decision.available };
-  const finalised = await models.movements
-    .findOneAndUpdate({ _id: movement._id, status: 'PENDING' }, { $set: set }, { returnDocument: 'after' })
-    .lean<MovementRecord>();
-  if (finalised) return finalised;
-  const stored = await models.movements.findById(movement._id).lean<MovementRecord>();
-  if (!stored) throw new Error(`movement ${movement._id} disappeared while it was settled`);
-  return stored;
+  return markMovementFinal(models, movement._id, set);
 }
 
 /**

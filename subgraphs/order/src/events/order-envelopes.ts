@@ -4,6 +4,7 @@ import {
   type EnvelopeOf,
   type FulfilledGoods,
   type OrderPlaced,
+  type PaymentCaptured,
   type ShipmentTracking,
   type Topic,
   type TopicPayload,
@@ -49,6 +50,33 @@ export function fulfilledGoods(order: OrderRecord): FulfilledGoods {
 
 /** Money of the order as an event carries it. */
 export const eventMoney = (minor: number, order: Pick<OrderRecord, 'currency'>) => ({ minorUnits: minor, currency: order.currency });
+
+/**
+ * The `order.payment-captured` data for capturing `amountMinor` now: the revenue and tax parts are
+ * the order's (the ledger books them once, with the capture that completes the order).
+ */
+export function paymentCaptured(order: OrderRecord, amountMinor: number): PaymentCaptured {
+  return {
+    orderId: order._id,
+    channel: order.channel,
+    locationId: order.fulfillment.locationId,
+    paymentId: `pay_${order._id}`,
+    ...(order.customerId ? { customerId: order.customerId } : {}),
+    amount: eventMoney(amountMinor, order),
+    subtotal: eventMoney(order.totals.subtotalMinor, order),
+    tax: eventMoney(order.totals.taxMinor, order),
+    ...(order.promotions?.length
+      ? {
+          discounts: order.promotions.map((promotion) => ({
+            promotionId: promotion.promotionId,
+            name: promotion.name,
+            amount: eventMoney(promotion.amountMinor, order),
+          })),
+        }
+      : {}),
+    capturedTotal: eventMoney(order.totals.totalMinor, order),
+  };
+}
 
 /**
  * The `order.order-placed` data of an order as recorded, whichever channel placed it: `status`

@@ -6,7 +6,7 @@ import { illegalTransition } from '../errors.js';
 import type { OrderLoaders } from '../loaders.js';
 import type { OrderModels } from '../models/index.js';
 import type { OrderRecord } from '../models/order.model.js';
-import { eventMoney, fulfilledGoods, orderEnvelope, statusChanged } from '../events/order-envelopes.js';
+import { fulfilledGoods, orderEnvelope, paymentCaptured, statusChanged } from '../events/order-envelopes.js';
 import { ORDER_TRANSITIONS, type OrderCommand } from './order-lifecycle.js';
 import { assertMayReadOrdersOf, requireSignedIn } from '../access.js';
 
@@ -81,35 +81,7 @@ export async function transitionOrder(models: OrderModels, caller: TransitionCal
       if (tracking) set['fulfillment.tracking'] = tracking;
       events.push(statusChanged(order, order.status, rule.to, lineage, at, { fulfillment: fulfilledGoods(order), ...(tracking ? { tracking } : {}) }));
       const capture = order.totals.totalMinor - order.payment.capturedMinor;
-      events.push(
-        orderEnvelope(
-          'order.payment-captured',
-          {
-            orderId: order._id,
-            channel: order.channel,
-            locationId: order.fulfillment.locationId,
-            paymentId: `pay_${order._id}`,
-            customerId: order.customerId,
-            amount: eventMoney(capture, order),
-            subtotal: eventMoney(order.totals.subtotalMinor, order),
-            tax: eventMoney(order.totals.taxMinor, order),
-            ...(order.promotions?.length
-              ? {
-                  discounts: order.promotions.map((promotion) => ({
-                    promotionId: promotion.promotionId,
-                    name: promotion.name,
-                    amount: eventMoney(promotion.amountMinor, order),
-                  })),
-                }
-              : {}),
-            capturedTotal: eventMoney(order.totals.totalMinor, order),
-          },
-          order._id,
-          'captured',
-          lineage,
-          at,
-        ),
-      );
+      events.push(orderEnvelope('order.payment-captured', paymentCaptured(order, capture), order._id, 'captured', lineage, at));
       events.push(statusChanged(order, rule.to, 'COMPLETED', lineage, at));
       history.push({ status: rule.to, at }, { status: 'COMPLETED', at });
       set['payment.capturedMinor'] = order.totals.totalMinor;

@@ -4,7 +4,7 @@ import type { AnyEnvelope } from '@mesh/events';
 import { identifier } from '@mesh/server-kit';
 import type { PosRejectionCode, PosTransactionInput } from '../__generated__/schema-types.js';
 import type { OrderLineRecord, OrderRecord } from '../models/order.model.js';
-import { eventMoney, fulfilledGoods, orderEnvelope, orderPlaced, statusChanged } from '../events/order-envelopes.js';
+import { fulfilledGoods, orderEnvelope, orderPlaced, paymentCaptured, statusChanged } from '../events/order-envelopes.js';
 import type { CartPricing, CatalogVariant } from '../clients/product-client.js';
 import { taxOf } from '../placement/tax-rules.js';
 
@@ -209,33 +209,7 @@ export function posOrderOf(
   const lineage = { correlationId };
   // No coupon was redeemed here: the product domain has nothing to confirm (and skips the event).
   const placed = orderPlaced(order, 'COMPLETED', []);
-  const captured = orderEnvelope(
-    'order.payment-captured',
-    {
-      orderId: id,
-      channel: 'POS',
-      locationId: sale.storeId,
-      paymentId: `pay_${id}`,
-      ...(sale.customerId ? { customerId: sale.customerId } : {}),
-      amount: eventMoney(totalMinor, order),
-      subtotal: eventMoney(subtotalMinor, order),
-      tax: eventMoney(taxMinor, order),
-      ...(order.promotions?.length
-        ? {
-            discounts: order.promotions.map((promotion) => ({
-              promotionId: promotion.promotionId,
-              name: promotion.name,
-              amount: eventMoney(promotion.amountMinor, order),
-            })),
-          }
-        : {}),
-      capturedTotal: eventMoney(totalMinor, order),
-    },
-    id,
-    'captured',
-    lineage,
-    at,
-  );
+  const captured = orderEnvelope('order.payment-captured', paymentCaptured(order, totalMinor), id, 'captured', lineage, at);
   const events = [
     statusChanged(order, null, 'PLACED', lineage, at),
     orderEnvelope('order.order-placed', placed, id, 'placed', lineage, at),
