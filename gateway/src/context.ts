@@ -7,4 +7,6 @@ export interface GatewayContext extends BaseContext {
   readonly correlationId: string;
   /** What the client's limits are counted under: its token subject, else its address (client-identity.ts). */
   readonly clientKey: string;
+  /** When the HTTP request reached the gateway (epoch ms); absent for subscription events. Subgraphs are told its age. */
+  readonly receivedAt?: number;
 }

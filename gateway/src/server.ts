@@ -8,6 +8,7 @@ import { ApolloArmor } from '@escape.tech/graphql-armor';
 import {
   CORRELATION_ID_HEADER,
   GatewayCredentialCache,
+  arrivalOf,
   createErrorFormatter,
   createServiceMetrics,
   operationMetricsPlugin,
@@ -164,7 +165,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, options: Ga
         const clientKey = identity.key(req, principal);
         const refused = await limits.admitRequest(clientKey);
         if (refused) throw refused;
-        return { principal, correlationId: correlationIdOf(req), clientKey };
+        return { principal, correlationId: correlationIdOf(req), clientKey, receivedAt: arrivalOf(req) };
       } catch (error) {
         refusals.count(error, role);
         throw error;

@@ -1,6 +1,6 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
-import { CORRELATION_ID_HEADER, GATEWAY_CREDENTIAL_HEADER, type GatewayCredentialCache } from '@mesh/server-kit';
+import { CORRELATION_ID_HEADER, GATEWAY_CREDENTIAL_HEADER, REQUEST_AGE_HEADER, type GatewayCredentialCache } from '@mesh/server-kit';
 import type { GatewayContext } from './context.js';
 import { subgraphFetchError } from './subgraph-errors.js';
 
@@ -8,8 +8,8 @@ import { subgraphFetchError } from './subgraph-errors.js';
 export type SubgraphFetch = (url: string, init: RequestInit) => Promise<Response>;
 
 /**
- * Sends subgraph fetches with the gateway credential (the caller's principal, signed) and the
- * correlation id, and aborts any fetch that takes longer than the configured timeout: the
+ * Sends subgraph fetches with the gateway credential (the caller's principal, signed), the
+ * correlation id and the request's age, and aborts any fetch that takes longer than the configured timeout: the
  * gateway has no timeout of its own, and one stuck subgraph must not hold requests forever.
  */
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
@@ -36,5 +36,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     if (!('principal' in context) || !context.principal) return;
     request.http?.headers.set(GATEWAY_CREDENTIAL_HEADER, await this.credentials.credentialFor(context.principal));
     request.http?.headers.set(CORRELATION_ID_HEADER, context.correlationId);
+    // How long the request has been in the gateway: a subgraph with an answer bound counts it.
+    if (context.receivedAt !== undefined) request.http?.headers.set(REQUEST_AGE_HEADER, String(Math.max(0, Date.now() - context.receivedAt)));
   }
 }

@@ -13,6 +13,8 @@ import { PLACE_ORDER, placeOrderInput, waitUntilDecided, type DecidedOrder, type
 import { readCounters } from './service-counters.js';
 import { cpuSecondsByRole } from './process-stats.js';
 import { percentile } from './stats.js';
+import { layersBetween, readLayers, type LayerReadings } from './call-layers.js';
+import { listenOverflows } from './listen-overflows.js';
 
 const SUBGRAPHS: readonly SubgraphName[] = ['product', 'inventory', 'order', 'customer', 'ledger'];
 
@@ -34,6 +36,10 @@ export interface BurstOutcome {
   readonly counters: DatabaseWork;
   /** CPU seconds each kind of process used from the first send until the mesh was quiet (see cpuSecondsByRole). */
   readonly cpuSecondsByRole: Readonly<Record<string, number>>;
+  /** The gateway's and the order subgraph's own placeOrder timings over the burst (call-layers.ts). */
+  readonly layers: LayerReadings;
+  /** Connections the kernel dropped for a full accept queue during the burst (listen-overflows.ts). */
+  readonly listenOverflows: number;
 }
 
 export interface DatabaseWork {
@@ -205,9 +211,13 @@ export async function runBurst(
   await untilQuiet(mesh);
   const before = await readDatabaseWork(mesh, mongo);
   const cpuBefore = await cpuSecondsByRole(process.pid);
+  const layersBefore = await readLayers(mesh);
+  const overflowsBefore = await listenOverflows();
   const calls: BurstCall[] = [];
   const started = Date.now();
   const placed = await Promise.all(requests.map((request) => placeUntilAnswered(mesh.gatewayUrl, token, request, calls)));
+  const overflows = (await listenOverflows()) - overflowsBefore;
+  const layers = layersBetween(layersBefore, await readLayers(mesh));
   const decided = await waitUntilDecided(client, placed, 300_000);
   await untilQuiet(mesh);
   const after = await readDatabaseWork(mesh, mongo);
@@ -222,6 +232,8 @@ export async function runBurst(
     allFinalMs: lastDecision - started,
     counters: workBetween(before, after),
     cpuSecondsByRole: difference(cpuBefore, cpuAfter),
+    layers,
+    listenOverflows: overflows,
   };
 }
 

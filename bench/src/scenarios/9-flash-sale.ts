@@ -10,6 +10,7 @@ import { principals } from '@mesh/test-kit';
 import { BenchClient } from '../lib/bench-client.js';
 import { describeCalls, embeddedStatsClient, runBurst, topCollections, untilQuiet, type BurstOutcome } from '../lib/flash-sale.js';
 import { cpuSecondsByRole } from '../lib/process-stats.js';
+import { describeLayers } from '../lib/call-layers.js';
 import { benchCustomers, catalogSkus, runKey, type OrderRequest } from '../lib/orders.js';
 import type { BenchContext, Scenario, ScenarioResult } from '../lib/scenario.js';
 import { round } from '../lib/stats.js';
@@ -196,6 +197,11 @@ export const flashSale: Scenario = {
           `CPU seconds per process kind during the burst: ${describeCpu(outcome.cpuSecondsByRole)}.`,
           `At rest, % of one core per process kind: ${describeCpu(restingCpu.byRole)}.`,
           `Timeline from the first send (s): ${describeTimeline(outcome)}.`,
+          `Connections dropped for a full accept queue during the calls (kernel ListenOverflows, whole machine): ${outcome.listenOverflows}.`,
+          `Call time by layer (each service's own placeOrder operation histogram): ${describeLayers(
+            outcome.layers,
+            outcome.calls.map((call) => call.latencyMs),
+          )}.`,
           `The slowest orders from stored to decided, with their trace steps (s after stored): ${slowest}.`,
         ],
       };

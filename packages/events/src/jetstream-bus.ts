@@ -95,6 +95,12 @@ export async function connectJetStreamBus(options: JetStreamBusOptions): Promise
   }
 }
 
+/** Whether a nats-server of `version` (x.y.z) takes `filter_subjects` (2.10 and later). */
+export function serverTakesFilterLists(version: string | undefined): boolean {
+  const [major = 0, minor = 0] = (version ?? '').split('.').map(Number);
+  return major > 2 || (major === 2 && minor >= 10);
+}
+
 function createBus(nc: NatsConnection, js: JetStreamClient, jsm: JetStreamManager, deadLetters: DeadLetterStore, settings: BusSettings): EventBus {
   const { logger, defaultDelivery } = settings;
   const subscriptions = new Set<Subscription>();
@@ -127,16 +133,19 @@ function createBus(nc: NatsConnection, js: JetStreamClient, jsm: JetStreamManage
       const partitioning: Partitioning = partitioningOf(options as SubscribeOptions, logger);
       const wanted: ReadonlySet<Topic> = new Set(list);
       const domains = [...new Set(list.map(domainOf))];
-      // One durable per domain stream. Its filter is the whole domain (servers before 2.10 take one
-      // filter subject); topics outside the subscription are acknowledged and skipped.
+      // One durable per domain stream. A server from 2.10 on takes a list of filter subjects, so
+      // it delivers only the subscribed topics; an older one takes one, the whole domain, and the
+      // topics outside the subscription are delivered, acknowledged and skipped (unwrap).
+      const filtersTopics = serverTakesFilterLists(nc.info?.version);
       for (const domain of domains) {
         durables.set(`${domain}|${consumerName}`, { domain, consumer: consumerName });
+        const domainTopics = list.filter((topic) => domainOf(topic) === domain);
         await ensureConsumer(jsm, streamNameOf(domain), {
           durable_name: consumerName,
-          description: `topics: ${list.filter((topic) => domainOf(topic) === domain).join(', ')}`,
+          description: `topics: ${domainTopics.join(', ')}`,
+          ...(filtersTopics ? { filter_subjects: [...domainTopics] } : { filter_subject: `${domain}.>` }),
           ack_policy: AckPolicy.Explicit,
           deliver_policy: DeliverPolicy.All,
-          filter_subject: `${domain}.>`,
           ack_wait: nanos(policy.ackWaitMs),
           // One spare delivery: the one that dead-letters an event whose last attempt never settled.
           max_deliver: policy.maxDeliver + 1,

@@ -71,8 +71,15 @@ export async function ensureConsumer(jsm: JetStreamManager, stream: string, conf
     await jsm.consumers.add(stream, config);
   } catch (error) {
     if (!(error instanceof JetStreamApiError) || error.code === JetStreamApiCodes.StreamNotFound) throw error;
-    // The durable exists with other settings (a new deployment changed them): update what may change.
-    const { ack_wait, max_deliver, max_ack_pending, description } = config;
-    await jsm.consumers.update(stream, config.durable_name, { ack_wait, max_deliver, max_ack_pending, description });
+    // The durable exists with other settings (a new deployment changed them): update what may
+    // change; its filter too when the server takes a list of them (2.10 on, moving from one filter).
+    const { ack_wait, max_deliver, max_ack_pending, description, filter_subjects } = config;
+    await jsm.consumers.update(stream, config.durable_name, {
+      ack_wait,
+      max_deliver,
+      max_ack_pending,
+      description,
+      ...(filter_subjects ? { filter_subjects, filter_subject: '' } : {}),
+    });
   }
 }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connectJetStreamBus, streamNameOf, type EventBus } from '../src/index.js';
+import { serverTakesFilterLists } from '../src/jetstream-bus.js';
 import { busContract, confirmed, recorder } from './support/bus-contract.js';
 import { natsServerBinary, startNatsServer, type TestNatsServer } from '@mesh/mesh-runner';
 import { waitFor } from './support/wait.js';
@@ -160,6 +161,27 @@ describe('the JetStream adapter beyond the contract', () => {
     await nc.close();
     assert.equal(info.config.max_deliver, 8, 'maxDeliver plus the spare delivery');
     assert.equal(info.config.ack_wait, 4000 * 1_000_000);
+  });
+
+  test('a durable is sent only its own topics by a server that takes filter lists (2.10 on); an older one sends the whole domain, skipped', async () => {
+    const bus = await connectBus();
+    await bus.subscribe('order.order-placed', 'placements-only', () => {});
+    await bus.publish(confirmed()); // same domain stream, another topic
+    const nc = await connect({ servers: url() });
+    const filtersTopics = serverTakesFilterLists(nc.info?.version);
+    const jsm = await jetstreamManager(nc);
+    const delivered = async () => (await jsm.consumers.info(streamNameOf('order'), 'placements-only')).delivered.consumer_seq;
+    try {
+      if (filtersTopics) {
+        await waitFor(async () => (await jsm.streams.info(streamNameOf('order'))).state.messages === 1);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        assert.equal(await delivered(), 0, `nats-server ${nc.info?.version} filtered the other topic out`);
+      } else {
+        await waitFor(async () => (await delivered()) === 1, 5000, 'the other topic delivered and skipped');
+      }
+    } finally {
+      await nc.close();
+    }
   });
 
   test("a bus's default retries apply to every subscription that sets none, and a subscription's own win", async () => {

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext, type ContextFunction } from '@apollo/server';
 import type { ServiceMetrics } from './metrics.js';
+import { markArrival } from './request-age.js';
 
 export interface HttpServiceOptions<TContext extends BaseContext> {
   readonly apollo: ApolloServer<TContext>;
@@ -31,6 +32,7 @@ class BodyTooLarge extends Error {}
 export function createHttpHandler<TContext extends BaseContext>(options: HttpServiceOptions<TContext>) {
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    markArrival(req); // Before any await: answer-time bounds count from here (request-age.ts).
     const url = new URL(req.url ?? '/', 'http://localhost');
     const stopTimer = options.metrics.requestDuration.startTimer({ route: url.pathname });
     try {
@@ -121,6 +123,16 @@ function sendJson(res: ServerResponse, status: number, payload: unknown): void {
   res.end(JSON.stringify(payload));
 }
 
+/**
+ * Connections the kernel may hold for the server before it accepts them. Node's default, 511,
+ * is smaller than a flash sale's burst (1,200 calls at once at the gateway, and as many subgraph
+ * connections from it): past it the kernel drops new connections' SYNs, and each dropped client
+ * retries only after 1 s, then 3 s (Linux's SYN retransmission), which a 3 s answer bound cannot
+ * absorb. Held in the queue instead, a connection waits only for the event loop's next accept.
+ * The kernel caps it at net.core.somaxconn (4096 on current kernels).
+ */
+const LISTEN_BACKLOG = 4096;
+
 /** Starts listening; port 0 picks a free port. */
 export async function listen(
   handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
@@ -131,7 +143,7 @@ export async function listen(
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => resolve());
+    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => resolve());
   });
   const address = server.address() as AddressInfo;
   return {

@@ -17,6 +17,7 @@ export * from './money.js';
 export * from './operation-metrics.plugin.js';
 export * from './pagination.js';
 export * from './periodic-job.js';
+export * from './request-age.js';
 export * from './roles.js';
 export * from './service-call.js';
 export * from './socket-endpoint.js';

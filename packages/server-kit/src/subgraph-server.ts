@@ -11,6 +11,7 @@ import type { Logger } from './logger.js';
 import type { ServiceMetrics } from './metrics.js';
 import { operationMetricsPlugin } from './operation-metrics.plugin.js';
 import type { Principal } from './roles.js';
+import { receivedByMeshAt } from './request-age.js';
 
 export const CORRELATION_ID_HEADER = 'x-correlation-id';
 
@@ -20,6 +21,11 @@ export interface RequestContext extends BaseContext {
   readonly principal: Principal;
   /** Travels through every request, event and record of one workflow. */
   readonly correlationId: string;
+  /**
+   * When the client's request reached the mesh (epoch ms, this process's clock): its arrival here
+   * less the time the gateway says it spent before this fetch (request-age.ts).
+   */
+  readonly receivedAt: number;
   readonly logger: Logger;
 }
 
@@ -87,6 +93,6 @@ export function createRequestIdentity(verifier: GatewayCredentialVerifier, logge
     const correlationHeader = req.headers[CORRELATION_ID_HEADER];
     const candidate = Array.isArray(correlationHeader) ? correlationHeader[0] : correlationHeader;
     const correlationId = candidate && /^[A-Za-z0-9_.:-]{1,128}$/.test(candidate) ? candidate : randomUUID();
-    return { principal, correlationId, logger: logger.child({ correlationId }) };
+    return { principal, correlationId, receivedAt: receivedByMeshAt(req), logger: logger.child({ correlationId }) };
   };
 }

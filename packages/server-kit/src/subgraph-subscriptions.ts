@@ -90,7 +90,7 @@ export function serveSubgraphSubscriptions<TContext>(options: SubgraphSubscripti
         if (!principal) return [unauthenticated('The gateway credential of this subscription is invalid or expired')];
         const candidate = extensions[SUBSCRIPTION_EXTENSION_KEYS.correlationId];
         const correlationId = typeof candidate === 'string' && /^[A-Za-z0-9_.:-]{1,128}$/.test(candidate) ? candidate : randomUUID();
-        const contextValue = options.createContext({ principal, correlationId, logger: logger.child({ correlationId }) });
+        const contextValue = options.createContext({ principal, correlationId, receivedAt: Date.now(), logger: logger.child({ correlationId }) });
         return { ...prepared, contextValue };
       },
       onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: formatAll(result.errors) } : undefined),

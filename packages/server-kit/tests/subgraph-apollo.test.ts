@@ -32,7 +32,7 @@ test('a subgraph answers without Apollo wrapping its field resolvers for per-fie
   const apollo = createSubgraphApollo<RequestContext>(definition, logger, schema);
   await apollo.start();
   try {
-    const contextValue: RequestContext = { principal: { role: 'admin', subject: 'test' }, correlationId: 'c-1', logger };
+    const contextValue: RequestContext = { principal: { role: 'admin', subject: 'test' }, correlationId: 'c-1', receivedAt: Date.now(), logger };
     const response = await apollo.executeOperation({ query: '{ shelf { code levels { bin units } } }' }, { contextValue });
     assert.equal(response.body.kind, 'single');
     if (response.body.kind !== 'single') return;

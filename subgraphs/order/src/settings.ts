@@ -10,8 +10,17 @@ export interface OrderSettings {
    * alone), orders are priced without a tier, as for a customer without one.
    */
   readonly customerUrl: string | null;
-  /** How long placeOrder waits, from the request's arrival, for inventory's answer before answering PENDING (ORDER_DECISION_WAIT_MS, default 3000 ms). */
+  /**
+   * The bound on placeOrder's answer time, from the client's request reaching the mesh (the
+   * gateway): within it placeOrder waits for inventory's answer, else answers PENDING
+   * (ORDER_DECISION_WAIT_MS, default 3000 ms). See answer-budget.ts for what is kept back from it.
+   */
   readonly decisionWaitMs: number;
+  /**
+   * Kept back from the bound, beyond the time the request took to arrive, for the answer's way
+   * back through the gateway (ORDER_ANSWER_MARGIN_MS, default 250 ms).
+   */
+  readonly answerMarginMs: number;
   /** Orders this replica may have placing or undecided before new ones are refused with INTAKE_SATURATED (ORDER_INTAKE_MAX_BACKLOG, default 200). */
   readonly intakeMaxBacklog: number;
   /**
@@ -35,6 +44,7 @@ export function readOrderSettings(env: Environment): OrderSettings {
     productUrl: readString(env, 'PRODUCT_URL', 'http://127.0.0.1:4001/graphql'),
     customerUrl: readOptionalString(env, 'CUSTOMER_URL') ?? null,
     decisionWaitMs: readInt(env, 'ORDER_DECISION_WAIT_MS', 3000, { min: 0, max: 8000 }),
+    answerMarginMs: readInt(env, 'ORDER_ANSWER_MARGIN_MS', 250, { min: 0, max: 2000 }),
     intakeMaxBacklog: readInt(env, 'ORDER_INTAKE_MAX_BACKLOG', 200, { min: 1 }),
     intakeQueueWaitMs: readInt(env, 'ORDER_INTAKE_QUEUE_WAIT_MS', 1000, { min: 0, max: 4000 }),
     relayIntervalMs: readInt(env, 'ORDER_RELAY_INTERVAL_MS', 1000, { min: 10 }),

@@ -67,6 +67,15 @@ export class IntakeGate {
     return this.admitting + this.undecided.size;
   }
 
+  /**
+   * How long an order accepted now should wait for its decision: the backlog at the recent
+   * decision rate (Little's law); null while the rate is not trusted.
+   */
+  expectedDecisionMs(): number | null {
+    const rate = this.decisionRate();
+    return rate === null ? null : (this.backlog / rate) * 1000;
+  }
+
   /** Callers waiting in line for admission. */
   get waiting(): number {
     return this.line.length;

@@ -6,6 +6,7 @@ import { AWAITING_STOCK } from '../lifecycle/order-lifecycle.js';
 import type { OrderModels } from '../models/index.js';
 import type { OrderRecord } from '../models/order.model.js';
 import type { OrderRuntime } from '../runtime.js';
+import { answerBudget, worthWaitingUntil } from './answer-budget.js';
 import { awaitDecision } from './await-decision.js';
 import { assertMayPlaceFor, requestHash, validatePlaceOrderInput } from './place-order-input.js';
 import { resultOf, type PlaceOrderResult } from './placement-results.js';
@@ -14,26 +15,30 @@ import { priceOrder, redeemCoupons } from './price-order.js';
 interface PlaceOrderCaller {
   readonly principal: Principal;
   readonly correlationId: string;
+  /** When the client's request reached the mesh (RequestContext.receivedAt): the answer bound runs from there. */
+  readonly receivedAt: number;
 }
 
 /**
  * Places an order (see Mutation.placeOrder): validates, prices from the catalog, inserts the order
  * PLACED with its `order.order-placed` event in the same write, then waits for inventory's
  * decision, which the stock-decision consumer writes into the order and signals (no polling).
- * The wait ends `decisionWaitMs` after the request arrived: an order not decided by then is moved
- * PLACED -> PENDING (guarded) and answered as such; it completes by itself later. A call is
- * admitted only while this replica's backlog allows (INTAKE_SATURATED, retryable, otherwise).
+ * The wait ends within `decisionWaitMs` of the request reaching the mesh, less what its way here
+ * took (answer-budget.ts), or at once when the backlog will not be decided by then: an order not
+ * decided by then is moved PLACED -> PENDING (guarded) and answered as such; it completes by
+ * itself later. A call is admitted only while this replica's backlog allows (INTAKE_SATURATED,
+ * retryable, otherwise).
  */
 export async function placeOrder(models: OrderModels, runtime: OrderRuntime, caller: PlaceOrderCaller, rawInput: PlaceOrderInput): Promise<PlaceOrderResult> {
-  const deadline = Date.now() + runtime.settings.decisionWaitMs;
+  const { deadline, queueWaitMs } = answerBudget(runtime.settings, caller.receivedAt);
   const input = validatePlaceOrderInput(rawInput);
   assertMayPlaceFor(caller.principal, input.customerId);
   const hash = requestHash(input);
 
   // Admission first, before any database work: past the backlog a caller waits in line for a
-  // decision to free a place, at most ORDER_INTAKE_QUEUE_WAIT_MS and never past half its answer
-  // bound, or is refused (a resend of an accepted key too: retrying later is as safe as any refusal).
-  const settle = await runtime.intake.admit(Math.min(runtime.settings.intakeQueueWaitMs, runtime.settings.decisionWaitMs / 2));
+  // decision to free a place, at most ORDER_INTAKE_QUEUE_WAIT_MS and never past half of what is left
+  // of its answer bound, or is refused (a resend of an accepted key too: retrying later is as safe as any refusal).
+  const settle = await runtime.intake.admit(queueWaitMs);
   try {
     const existing = await models.orders.findOne({ idempotencyKey: input.idempotencyKey }).lean<OrderRecord>();
     if (existing) return await replay(models, runtime, existing, hash, input.idempotencyKey, deadline);
@@ -79,7 +84,7 @@ async function placeNew(
   runtime.recentlyPlaced.set(order._id, order);
   announceEvents(models.orders, writtenDocuments(stored));
   // Just inserted PLACED: nothing to read before waiting (a decision that is quicker still wakes it).
-  return awaitDecision(models, runtime, order._id, deadline, order);
+  return awaitDecision(models, runtime, order._id, worthWaitingUntil(deadline, runtime.intake.expectedDecisionMs()), order);
 }
 
 async function replay(models: OrderModels, runtime: OrderRuntime, order: OrderRecord, hash: string, key: string, deadline: number): Promise<PlaceOrderResult> {
