@@ -15,6 +15,7 @@ import { cp, rm, utimes, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { MongoClient } from 'mongodb';
 import { cpuSecondsByRole } from './lib/process-stats.js';
 
 const { values: args } = parseArgs({
@@ -40,6 +41,24 @@ interface Start {
   readonly readyInSeconds: number;
   readonly load: number;
   readonly cpu: Record<string, number>;
+  /** Collections whose indexes were built by the time the mesh was ready (launchers that count them). */
+  readonly built?: number;
+  readonly collections?: number;
+}
+
+/** How many collections had built their indexes (meshQueryStats' indexBuilds), of how many known. */
+async function indexBuildsAt(output: string): Promise<{ built?: number; collections?: number }> {
+  const port = /database: .* on 127\.0\.0\.1:(\d+)/.exec(output)?.[1];
+  if (!port) return {};
+  const client = await new MongoClient(`mongodb://127.0.0.1:${port}`, { directConnection: true }).connect();
+  try {
+    const stats = await client.db('admin_stats').command({ meshQueryStats: 1 });
+    const namespaces = Object.values(stats['namespaces'] as Record<string, { indexBuilds?: number }>);
+    if (namespaces.every((counters) => counters.indexBuilds === undefined)) return {};
+    return { built: namespaces.filter((counters) => (counters.indexBuilds ?? 0) > 0).length, collections: namespaces.length };
+  } finally {
+    await client.close();
+  }
 }
 
 const builds: Build[] = args.builds
@@ -79,17 +98,20 @@ async function startOnce(build: Build, round: number): Promise<Start> {
   });
   const wallSeconds = (Date.now() - started) / 1000;
   const cpu = await cpuSecondsByRole(runner.pid!);
+  const builds = await indexBuildsAt(output);
   const stopped = new Promise((resolve) => runner.once('exit', resolve));
   process.kill(-runner.pid!, 'SIGINT');
   await stopped;
-  return { build: build.name, round, wallSeconds, readyInSeconds: ready, load, cpu };
+  return { build: build.name, round, wallSeconds, readyInSeconds: ready, load, cpu, ...builds };
 }
 
 const starts: Start[] = [];
 for (let round = 1; round <= rounds; round++) {
   for (const build of builds) {
     const start = await startOnce(build, round);
-    log(`${build.name} round ${round}: ready in ${start.readyInSeconds} s (launch to ready ${start.wallSeconds.toFixed(1)} s), database CPU ${start.cpu['database']?.toFixed(2)} s, load ${start.load.toFixed(1)}`);
+    log(
+      `${build.name} round ${round}: ready in ${start.readyInSeconds} s (launch to ready ${start.wallSeconds.toFixed(1)} s), database CPU ${start.cpu['database']?.toFixed(2)} s, load ${start.load.toFixed(1)}`,
+    );
     starts.push(start);
   }
 }
@@ -102,11 +124,11 @@ const median = (values: number[]) => {
 const lines = [
   `Command: \`npx tsx bench/src/startup-kept-data.ts --rounds ${rounds}${args.builds ? ` --builds ${args.builds}` : ''}\``,
   '',
-  '| round | build | "ready in" | launch to ready | database CPU at ready | all CPU at ready | load (1 min) |',
-  '| --- | --- | --- | --- | --- | --- | --- |',
+  '| round | build | "ready in" | launch to ready | database CPU at ready | all CPU at ready | collections built / queried by ready | load (1 min) |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- |',
   ...starts.map((start) => {
     const all = Object.values(start.cpu).reduce((sum, seconds) => sum + seconds, 0);
-    return `| ${start.round} | ${start.build} | ${start.readyInSeconds.toFixed(1)} s | ${start.wallSeconds.toFixed(1)} s | ${(start.cpu['database'] ?? 0).toFixed(2)} s | ${all.toFixed(2)} s | ${start.load.toFixed(1)} |`;
+    return `| ${start.round} | ${start.build} | ${start.readyInSeconds.toFixed(1)} s | ${start.wallSeconds.toFixed(1)} s | ${(start.cpu['database'] ?? 0).toFixed(2)} s | ${all.toFixed(2)} s | ${start.built === undefined ? 'n/a' : `${start.built} / ${start.collections}`} | ${start.load.toFixed(1)} |`;
   }),
   '',
   ...builds.map((build) => {

@@ -29,14 +29,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <pre>
  * java -cp target/classes:$(cat target/classpath.txt) EmbeddedMongo \
  *      --backend memory|h2|memory-stock [--file path.h2] [--host 127.0.0.1] [--port 0] [--slow-ms N]
- *      [--cache-mb 256] [--write-every-ms N]
+ *      [--cache-mb 256] [--write-every-ms N] [--warm-quiet-ms 3000]
  * </pre>
  *
  * {@code memory-stock} is upstream's MemoryBackend as shipped, with neither our indexes nor copied
  * replies; {@code --cache-mb} is H2's page cache; {@code --write-every-ms} makes H2 keep changes in memory and write them to its file once
  * per period instead of about every second or every megabyte (a periodic snapshot). Both exist to
- * compare storage choices (bench/src/embedded-backends.ts).
-
+ * compare storage choices (bench/src/embedded-backends.ts). {@code --warm-quiet-ms} is how long no
+ * collection must have been used for the first time before stored collections' indexes are built in
+ * the background (negative: only on first use; see {@link IndexWarmer}).
  *
  * Prints exactly one line, {@code LISTENING <port>}, once it accepts connections.
  * Stops cleanly (the H2 store is closed, so its data is flushed) on SIGTERM/SIGINT
@@ -67,6 +68,7 @@ public final class EmbeddedMongo {
         int port = 0;
         Integer writeEveryMs = null;
         int cacheMb = DEFAULT_CACHE_MB;
+        long warmQuietMs = DEFAULT_WARM_QUIET_MS;
         for (int i = 0; i < args.length; i++) {
             String value = i + 1 < args.length ? args[i + 1] : null;
             switch (args[i]) {
@@ -77,6 +79,7 @@ public final class EmbeddedMongo {
                 case "--slow-ms" -> QueryStats.logQueriesSlowerThan(Long.parseLong(require(args[i], value)));
                 case "--write-every-ms" -> writeEveryMs = Integer.parseInt(require(args[i], value));
                 case "--cache-mb" -> cacheMb = Integer.parseInt(require(args[i], value));
+                case "--warm-quiet-ms" -> warmQuietMs = Long.parseLong(require(args[i], value));
                 default -> fail("unknown argument: " + args[i]);
             }
             i++;
@@ -102,6 +105,7 @@ public final class EmbeddedMongo {
 
         System.out.println("LISTENING " + server.getLocalAddress().getPort());
         System.out.flush();
+        IndexWarmer.start(warmQuietMs);
 
         // Our parent holds the other end of stdin: EOF means it has gone away.
         while (System.in.read() != -1) {
@@ -109,6 +113,12 @@ public final class EmbeddedMongo {
         }
         System.exit(0);
     }
+
+    /**
+     * How long no collection must have been used for the first time before {@link IndexWarmer} builds
+     * the rest; negative turns it off (their indexes are then built on first use only).
+     */
+    private static final long DEFAULT_WARM_QUIET_MS = 3_000;
 
     /**
      * H2 keeps the file's pages it has read, as objects, in a cache of this size (its default is 16

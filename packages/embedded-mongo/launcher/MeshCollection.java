@@ -47,6 +47,15 @@ class MeshCollection extends H2Collection {
 
     /** Builds the indexes that wait for first use (at most once; later calls return at once). */
     void buildIndexes() {
+        build(true);
+    }
+
+    /** Builds them for {@link IndexWarmer}, which is no client's first use. */
+    void warmIndexes() {
+        build(false);
+    }
+
+    private void build(boolean firstUse) {
         if (unbuilt.isEmpty()) {
             return;
         }
@@ -54,6 +63,9 @@ class MeshCollection extends H2Collection {
             List<Index<Object>> built = unbuilt.build(this, this::streamAllDocumentsWithPosition);
             for (Index<Object> index : built) {
                 super.addIndex(index); // already filled: upstream only appends it
+            }
+            if (firstUse && !built.isEmpty()) {
+                IndexWarmer.firstUse();
             }
         }
     }
@@ -63,7 +75,11 @@ class MeshCollection extends H2Collection {
     // as its build must check the documents now. The build reads every document: writes wait for it.
     @Override
     public synchronized void addIndex(Index<Object> index) {
+        boolean nothingWaited = unbuilt.isEmpty();
         if (unbuilt.defer(index)) {
+            if (nothingWaited && !unbuilt.isEmpty()) {
+                IndexWarmer.register(this);
+            }
             return;
         }
         buildIndexes();
@@ -139,9 +155,13 @@ class MeshCollection extends H2Collection {
         return super.handleDistinct(query);
     }
 
+    // An empty filter counts the stored documents without reading an index: every service's seed
+    // asks estimatedDocumentCount() of its biggest collections at start-up, and must not build them.
     @Override
     public int count(Document query, int skip, int limit) {
-        buildIndexes();
+        if (query != null && !query.isEmpty()) {
+            buildIndexes();
+        }
         return super.count(query, skip, limit);
     }
 

@@ -26,8 +26,9 @@ interface Stock {
   pending?: string[];
 }
 
-async function withStore<T>(dataFile: string, use: (db: Db) => Promise<T>): Promise<T> {
-  const database = await startEmbeddedMongo({ backend: 'h2', dataFile });
+/** Opens the store; the background warmer is off unless asked for, so only clients build indexes. */
+async function withStore<T>(dataFile: string, use: (db: Db) => Promise<T>, warmQuietMs = -1): Promise<T> {
+  const database = await startEmbeddedMongo({ backend: 'h2', dataFile, warmQuietMs });
   const client = await new MongoClient(database.uri, { maxPoolSize: 32 }).connect();
   try {
     return await use(client.db('shop'));
@@ -74,6 +75,8 @@ test('after a restart no collection builds its indexes until it is used, and the
     // What a service does when it connects: declare its indexes again. That builds nothing.
     await stock.createIndex({ sku: 1, locationId: 1 }, { unique: true });
     await stock.createIndex({ available: 1 });
+    // Nor does counting every document, as the services' seeds do at start-up.
+    assert.equal(await stock.estimatedDocumentCount(), SKUS * LOCATIONS);
     assert.equal((await statsOf(db, 'stock')).indexBuilds, 0);
     // A declaration with other options (upstream compares sparseness) is refused as before, still without a build.
     await assert.rejects(stock.createIndex({ available: 1 }, { sparse: true }), { code: 86 });
@@ -127,7 +130,7 @@ test('queries and guarded writes that arrive together while the first use builds
     const remaining = reserved.map((level) => level?.available).sort((a, b) => (b ?? -1) - (a ?? -1));
     assert.deepEqual(
       remaining,
-      Array.from({ length: 100 }, (_, n) => 99 - n).concat(Array.from({ length: 20 }, () => undefined)),
+      [...Array.from({ length: 100 }, (_, n): number | undefined => 99 - n), ...Array.from({ length: 20 }, () => undefined)],
       'each reservation saw its own count, and none went below zero',
     );
     for (const [n, levels] of read.entries()) {
@@ -137,4 +140,25 @@ test('queries and guarded writes that arrive together while the first use builds
     assert.equal((await statsOf(db, 'stock')).indexBuilds, 1);
     assert.equal((await stock.findOne({ _id: 's3-l9' }))?.available, 0);
   });
+});
+
+test('once clients have settled, the collections nobody used are built in the background', async () => {
+  const dataFile = join(dir, 'warm.h2');
+  await writeStock(dataFile);
+  await withStore(
+    dataFile,
+    async (db) => {
+      assert.equal((await statsOf(db, 'other')).indexBuilds, 0, 'nothing is built before a client uses a collection');
+      assert.equal(await db.collection<Stock>('stock').countDocuments({ sku: 'sku-1' }), LOCATIONS);
+      const deadline = Date.now() + 30_000;
+      while ((await statsOf(db, 'other')).indexBuilds === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal((await statsOf(db, 'other')).indexBuilds, 1);
+      assert.deepEqual(await db.collection('other').find({ note: 'never used after the restart' }).toArray(), [
+        { _id: 'x', note: 'never used after the restart' },
+      ]);
+      assert.equal((await statsOf(db, 'other')).lastPlan, 'note_1');
+      assert.equal((await statsOf(db, 'stock')).indexBuilds, 1, 'a collection a client built is not built again');
+    },
+    200,
+  );
 });
