@@ -1,12 +1,15 @@
 import de.bwaldvogel.mongo.MongoCollection;
 import de.bwaldvogel.mongo.backend.DocumentWithPosition;
 import de.bwaldvogel.mongo.backend.Index;
+import de.bwaldvogel.mongo.backend.KeyValue;
+import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.exception.IndexBuildFailedException;
 import de.bwaldvogel.mongo.exception.IndexKeySpecsConflictException;
 import de.bwaldvogel.mongo.exception.MongoServerError;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -86,7 +89,7 @@ final class UnbuiltIndexes {
             documents.get().forEach(entry -> {
                 count[0]++;
                 for (Index<Object> index : indexes) {
-                    index.add(entry.getDocument(), entry.getPosition(), collection);
+                    load(index, entry.getDocument(), entry.getPosition(), collection);
                 }
             });
         } catch (MongoServerError e) {
@@ -102,6 +105,21 @@ final class UnbuiltIndexes {
                 collection.getFullName(), indexes.size(), count[0], nanos / 1_000_000);
         }
         return indexes;
+    }
+
+    /**
+     * Adds one stored document to an index being built. For a plain unique index the key values are
+     * computed once, for the uniqueness and the ordered map alike: upstream's add computes them twice
+     * more (its check, then the add), a fifth of a build's samples.
+     */
+    private static void load(Index<Object> index, Document document, Object position, MongoCollection<Object> collection) {
+        if (index instanceof OrderedIndex ordered && ordered.uniqueness() instanceof HashUniqueIndex unique && !ordered.sparse()) {
+            Set<KeyValue> keyValues = ordered.getKeyValues(document);
+            unique.load(document, keyValues, position, collection);
+            ordered.index(document, OrderedIndex.positionOf(document), keyValues);
+        } else {
+            index.add(document, position, collection);
+        }
     }
 
     private Index<Object> named(String name) {
