@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <pre>
  * java -cp target/classes:$(cat target/classpath.txt) EmbeddedMongo \
  *      --backend memory|h2|memory-stock [--file path.h2] [--host 127.0.0.1] [--port 0] [--slow-ms N]
- *      [--cache-mb 256] [--write-every-ms N] [--warm-quiet-ms 3000]
+ *      [--cache-mb 256] [--write-every-ms N] [--warm-quiet-ms 10000]
  * </pre>
  *
  * {@code memory-stock} is upstream's MemoryBackend as shipped, with neither our indexes nor copied
@@ -118,7 +118,7 @@ public final class EmbeddedMongo {
      * How long no collection must have been used for the first time before {@link IndexWarmer} builds
      * the rest; negative turns it off (their indexes are then built on first use only).
      */
-    private static final long DEFAULT_WARM_QUIET_MS = 3_000;
+    private static final long DEFAULT_WARM_QUIET_MS = 10_000;
 
     /**
      * H2 keeps the file's pages it has read, as objects, in a cache of this size (its default is 16

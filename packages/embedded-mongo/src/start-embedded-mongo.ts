@@ -36,7 +36,7 @@ export interface EmbeddedMongoOptions {
   cacheMb?: number;
   /**
    * `h2` only: a kept file's indexes are built when each collection is first used, and the rest in the
-   * background once no collection was first used for this many ms (default 3000); negative: first use only.
+   * background once no collection was first used for this many ms (default 10000); negative: first use only.
    */
   warmQuietMs?: number;
 }
