@@ -5,9 +5,7 @@ import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.MongoVersion;
 import de.bwaldvogel.mongo.backend.CollectionOptions;
 import de.bwaldvogel.mongo.backend.Index;
-import de.bwaldvogel.mongo.backend.QueryResult;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
-import de.bwaldvogel.mongo.backend.h2.H2Collection;
 import de.bwaldvogel.mongo.backend.h2.H2Database;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import de.bwaldvogel.mongo.bson.Document;
@@ -21,12 +19,9 @@ import org.h2.mvstore.MVMap;
 import org.h2.mvstore.type.DataType;
 
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Set;
-import java.util.stream.Stream;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Runs mongo-java-server for @mesh/embedded-mongo.
@@ -34,14 +29,15 @@ import java.util.stream.Stream;
  * <pre>
  * java -cp target/classes:$(cat target/classpath.txt) EmbeddedMongo \
  *      --backend memory|h2|memory-stock [--file path.h2] [--host 127.0.0.1] [--port 0] [--slow-ms N]
- *      [--cache-mb 256] [--write-every-ms N]
+ *      [--cache-mb 256] [--write-every-ms N] [--warm-quiet-ms 10000]
  * </pre>
  *
  * {@code memory-stock} is upstream's MemoryBackend as shipped, with neither our indexes nor copied
  * replies; {@code --cache-mb} is H2's page cache; {@code --write-every-ms} makes H2 keep changes in memory and write them to its file once
  * per period instead of about every second or every megabyte (a periodic snapshot). Both exist to
- * compare storage choices (bench/src/embedded-backends.ts).
-
+ * compare storage choices (bench/src/embedded-backends.ts). {@code --warm-quiet-ms} is how long no
+ * collection must have been used for the first time before stored collections' indexes are built in
+ * the background (negative: only on first use; see {@link IndexWarmer}).
  *
  * Prints exactly one line, {@code LISTENING <port>}, once it accepts connections.
  * Stops cleanly (the H2 store is closed, so its data is flushed) on SIGTERM/SIGINT
@@ -72,6 +68,7 @@ public final class EmbeddedMongo {
         int port = 0;
         Integer writeEveryMs = null;
         int cacheMb = DEFAULT_CACHE_MB;
+        long warmQuietMs = DEFAULT_WARM_QUIET_MS;
         for (int i = 0; i < args.length; i++) {
             String value = i + 1 < args.length ? args[i + 1] : null;
             switch (args[i]) {
@@ -82,6 +79,7 @@ public final class EmbeddedMongo {
                 case "--slow-ms" -> QueryStats.logQueriesSlowerThan(Long.parseLong(require(args[i], value)));
                 case "--write-every-ms" -> writeEveryMs = Integer.parseInt(require(args[i], value));
                 case "--cache-mb" -> cacheMb = Integer.parseInt(require(args[i], value));
+                case "--warm-quiet-ms" -> warmQuietMs = Long.parseLong(require(args[i], value));
                 default -> fail("unknown argument: " + args[i]);
             }
             i++;
@@ -107,6 +105,7 @@ public final class EmbeddedMongo {
 
         System.out.println("LISTENING " + server.getLocalAddress().getPort());
         System.out.flush();
+        IndexWarmer.start(warmQuietMs);
 
         // Our parent holds the other end of stdin: EOF means it has gone away.
         while (System.in.read() != -1) {
@@ -114,6 +113,12 @@ public final class EmbeddedMongo {
         }
         System.exit(0);
     }
+
+    /**
+     * How long no collection must have been used for the first time before {@link IndexWarmer} builds
+     * the rest; negative turns it off (their indexes are then built on first use only).
+     */
+    private static final long DEFAULT_WARM_QUIET_MS = 10_000;
 
     /**
      * H2 keeps the file's pages it has read, as objects, in a cache of this size (its default is 16
@@ -149,7 +154,9 @@ public final class EmbeddedMongo {
         return new H2Backend(store) {
             @Override
             protected MongoDatabase openOrCreateDatabase(String databaseName) {
-                return new H2Database(databaseName, store, getCursorRegistry()) {
+                // True while the constructor opens the stored collections: their indexes wait for first use.
+                AtomicBoolean opening = new AtomicBoolean(true);
+                MongoDatabase database = new H2Database(databaseName, store, getCursorRegistry()) {
                     // Upstream creates a collection without a lock, from the create command and
                     // implicitly from the first insert, upsert, findAndModify or createIndexes. Two
                     // of those at once registered the collection twice (each object with its own _id
@@ -169,8 +176,9 @@ public final class EmbeddedMongo {
                     }
 
                     // Declared indexes are kept as ordered maps in memory (rebuilt from the documents
-                    // when a collection opens) and answer queries; a unique one decides uniqueness by
-                    // upstream's rules over its keys in a hash map (see HashUniqueIndex), also rebuilt.
+                    // when a collection is first used, see MeshCollection) and answer queries; a unique
+                    // one decides uniqueness by upstream's rules over its keys in a hash map (see
+                    // HashUniqueIndex), also rebuilt.
                     // The map upstream stored them in is removed, as nothing keeps it current.
                     @Override
                     protected Index<Object> openOrCreateUniqueIndex(String collectionName, String indexName,
@@ -218,90 +226,12 @@ public final class EmbeddedMongo {
                     protected MongoCollection<Object> openOrCreateCollection(String name, CollectionOptions options) {
                         // Map names as H2Database chooses them, so files of the stock backend still open.
                         String namespace = getFullCollectionNamespace(name);
-                        MVMap<Object, Document> data = documents(store, namespace);
-                        Comparator<Object> positionOrder = data.getKeyType()::compare;
-                        return new H2Collection(this, name, options, data,
-                                store.openMap("meta." + namespace), cursorRegistry) {
-                            @Override
-                            protected QueryResult queryDocuments(Document filter, Document orderBy, int skip, int limit,
-                                    int batchSize, Document fieldSelector) {
-                                Document query = PipelineMatch.filterFor(namespace, filter);
-                                synchronized (this) { // reentrant: the writes and reads that call this hold it already
-                                    long started = System.nanoTime();
-                                    QueryPlanner.Plan plan = isNaturalDescending(orderBy) ? null
-                                        : QueryPlanner.plan(query, orderBy, limit, getIndexes(), positionOrder);
-                                    if (plan == null) {
-                                        long examined = count();
-                                        QueryResult result = matchDocuments(query, orderBy, skip, limit, batchSize, fieldSelector);
-                                        QueryStats.record(namespace, "COLLSCAN", 0, examined, sizeOf(result), started, query, orderBy);
-                                        return result;
-                                    }
-                                    long[] examined = {0};
-                                    Iterable<Object> positions = () -> new Iterator<>() {
-                                        private final Iterator<Object> walked = plan.positions().iterator();
-
-                                        @Override
-                                        public boolean hasNext() {
-                                            return walked.hasNext();
-                                        }
-
-                                        @Override
-                                        public Object next() {
-                                            examined[0]++;
-                                            return walked.next();
-                                        }
-                                    };
-                                    QueryResult result = matchDocuments(query, positions, plan.inRequestedOrder() ? null : orderBy,
-                                        skip, limit, batchSize, fieldSelector);
-                                    QueryStats.record(namespace, plan.index(), plan.candidates(), examined[0], sizeOf(result), started, query, orderBy);
-                                    return result;
-                                }
-                            }
-
-                            // An index build reads every document: writes to the collection wait for it,
-                            // as they wait for each other, so none is left out of the new index. Our
-                            // indexes start empty (nothing of them is stored), so upstream fills them
-                            // from the documents, also when a stored collection opens.
-                            @Override
-                            public synchronized void addIndex(Index<Object> index) {
-                                super.addIndex(index);
-                            }
-
-                            // Matching, sorting and projection read the stored documents; what a query
-                            // returns is copied once, at the end (ReplyCopies), also for the cursor's rest.
-                            @Override
-                            protected QueryResult matchDocumentsFromStream(Document query, Stream<Document> documents,
-                                    int skip, int limit, int batchSize, Comparator<Document> order, Document fields) {
-                                Stream<Document> matched = documents
-                                    .filter(document -> document != null && documentMatchesQuery(document, query));
-                                Set<String> excluded = ReplyCopies.topLevelExclusions(fields);
-                                if (excluded == null) { // already matched: upstream's pass need not match again
-                                    return super.matchDocumentsFromStream(MATCH_ALL, matched, skip, limit, batchSize, order, fields);
-                                }
-                                if (order != null) {
-                                    matched = matched.sorted(order);
-                                }
-                                if (skip > 0) {
-                                    matched = matched.skip(skip);
-                                }
-                                if (limit > 0) {
-                                    matched = matched.limit(limit);
-                                }
-                                List<Document> projected = matched.map(document -> ReplyCopies.without(document, excluded)).toList();
-                                return super.createQueryResult(new ArrayList<>(projected), batchSize);
-                            }
-
-                            @Override
-                            protected QueryResult createQueryResult(List<Document> matchedDocuments, int batchSize) {
-                                List<Document> copies = new ArrayList<>(matchedDocuments.size());
-                                for (Document document : matchedDocuments) {
-                                    copies.add(ReplyCopies.of(document));
-                                }
-                                return super.createQueryResult(copies, batchSize);
-                            }
-                        };
+                        return new MeshCollection(this, name, options, documents(store, namespace),
+                            store.openMap("meta." + namespace), cursorRegistry, namespace, opening::get);
                     }
                 };
+                opening.set(false);
+                return database;
             }
         };
     }
@@ -317,18 +247,6 @@ public final class EmbeddedMongo {
     }
 
     private static final BsonDocumentType DOCUMENT_TYPE = new BsonDocumentType();
-
-    /** The empty filter: every document matches it. */
-    private static final Document MATCH_ALL = new Document();
-
-    /** Documents in a query's first batch (what it returned at once). */
-    private static long sizeOf(QueryResult result) {
-        long size = 0;
-        for (Document ignored : result) {
-            size++;
-        }
-        return size;
-    }
 
     private static String require(String flag, String value) {
         return value != null ? value : fail(flag + " needs a value");

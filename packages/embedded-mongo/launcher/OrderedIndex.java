@@ -129,7 +129,7 @@ final class OrderedIndex extends Index<Object> {
     }
 
     /** Where the collection keeps the document: H2Collection stores it under its _id. */
-    private static Object positionOf(Document document) {
+    static Object positionOf(Document document) {
         return Missing.ofNullable(document.get("_id"));
     }
 
@@ -152,7 +152,8 @@ final class OrderedIndex extends Index<Object> {
         return true;
     }
 
-    private void index(Document document, Object position) {
+    /** Adds the document's keys; {@code computedKeys} are its key values if the caller has them, else null. */
+    void index(Document document, Object position, Set<KeyValue> computedKeys) {
         if (skips(document)) {
             return;
         }
@@ -168,7 +169,7 @@ final class OrderedIndex extends Index<Object> {
                 multikey = true; // arrays on the path: never walked for order
             }
         }
-        Set<KeyValue> keyValues = getKeyValues(document);
+        Set<KeyValue> keyValues = computedKeys != null ? computedKeys : getKeyValues(document);
         for (KeyValue keyValue : keyValues) {
             if (entries.computeIfAbsent(keyValue, ignored -> new TreeSet<>(positionOrder)).add(position)) {
                 entryCount++;
@@ -209,7 +210,12 @@ final class OrderedIndex extends Index<Object> {
         if (uniqueness != null) {
             uniqueness.add(document, position, collection);
         }
-        index(document, positionOf(document));
+        index(document, positionOf(document), null);
+    }
+
+    /** The unique index this one delegates uniqueness to, or null. */
+    Index<Object> uniqueness() {
+        return uniqueness;
     }
 
     @Override
@@ -260,7 +266,7 @@ final class OrderedIndex extends Index<Object> {
             return; // most updates ($inc of a counter) leave every index but one as it was
         }
         unindex(oldDocument);
-        index(newDocument, positionOf(newDocument));
+        index(newDocument, positionOf(newDocument), null);
     }
 
     /** Whether the top-level fields the index's paths start from are equal, so its entries would be too. */

@@ -20,6 +20,8 @@ final class QueryStats {
         final AtomicLong docsExamined = new AtomicLong();
         final AtomicLong keysExamined = new AtomicLong();
         final AtomicLong returned = new AtomicLong();
+        /** Builds of the collection's indexes from its documents (at most one per opening of a stored collection). */
+        final AtomicLong indexBuilds = new AtomicLong();
         volatile String lastPlan = "";
 
         Document toDocument() {
@@ -28,6 +30,7 @@ final class QueryStats {
                 .append("docsExamined", docsExamined.get())
                 .append("keysExamined", keysExamined.get())
                 .append("returned", returned.get())
+                .append("indexBuilds", indexBuilds.get())
                 .append("lastPlan", lastPlan);
         }
     }
@@ -56,6 +59,11 @@ final class QueryStats {
             System.err.printf("SLOW %d ms %s plan=%s keysExamined=%d docsExamined=%d returned=%d filter=%s sort=%s%n",
                 elapsed / 1_000_000L, namespace, plan, keysExamined, docsExamined, returned, shapeOf(filter), shapeOf(sort));
         }
+    }
+
+    /** Records that a collection's waiting indexes were built (see UnbuiltIndexes). */
+    static void recordIndexBuild(String namespace) {
+        byNamespace.computeIfAbsent(namespace, ignored -> new Counters()).indexBuilds.incrementAndGet();
     }
 
     /** The filter's fields and operators without its values (values may be personal data). */
@@ -88,6 +96,7 @@ final class QueryStats {
             total.docsExamined.addAndGet(counters.docsExamined.get());
             total.keysExamined.addAndGet(counters.keysExamined.get());
             total.returned.addAndGet(counters.returned.get());
+            total.indexBuilds.addAndGet(counters.indexBuilds.get());
         }
         if (reset) {
             byNamespace.clear();

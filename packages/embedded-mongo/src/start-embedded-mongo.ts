@@ -19,7 +19,7 @@ export interface EmbeddedMongoOptions {
   dataFile?: string;
   /** TCP port on 127.0.0.1; 0 or absent picks a free one. */
   port?: number;
-  /** How long to wait for the server to listen (it rebuilds its indexes first). Default 120 s. */
+  /** How long to wait for the server to listen (it opens the H2 file first; indexes are built later). Default 120 s. */
   startTimeoutMs?: number;
   /**
    * Queries slower than this are written to this process's stderr, one `[embedded-mongo] SLOW ...`
@@ -34,6 +34,11 @@ export interface EmbeddedMongoOptions {
   writeEveryMs?: number;
   /** `h2` only: the page cache in MB (default 256, which holds a development data set whole). */
   cacheMb?: number;
+  /**
+   * `h2` only: a kept file's indexes are built when each collection is first used, and the rest in the
+   * background once no collection was first used for this many ms (default 10000); negative: first use only.
+   */
+  warmQuietMs?: number;
 }
 
 /** mongo-java-server version pinned in launcher/pom.xml. */
@@ -64,6 +69,7 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions): Promise
     args.push('--file', dataFile);
     if (options.writeEveryMs !== undefined) args.push('--write-every-ms', String(Math.floor(options.writeEveryMs)));
     if (options.cacheMb !== undefined) args.push('--cache-mb', String(Math.floor(options.cacheMb)));
+    if (options.warmQuietMs !== undefined) args.push('--warm-quiet-ms', String(Math.floor(options.warmQuietMs)));
   }
 
   const classpath = await prepareLauncher();

@@ -1,0 +1,141 @@
+/**
+ * Start-up on a kept `.data/`: runs `npx tsx scripts/run-mesh.ts` until it prints "Retail mesh ready
+ * in N s", reads each process's CPU seconds at that moment, stops it with SIGINT, and repeats.
+ * `--builds` alternates launcher builds (folders of compiled classes) round by round, so that a
+ * before/after comparison shares the machine's load:
+ *
+ *   npx tsx bench/src/startup-kept-data.ts [--rounds 3] [--builds old=/tmp/old/classes,new=/tmp/new/classes] [--out file.md]
+ *
+ * `.data/` must already hold the replayed history (one `npm start` or run of run-mesh.ts before).
+ * With `--builds` the launcher's target/classes is replaced by each build in turn; the last one
+ * named stays there.
+ */
+import { spawn } from 'node:child_process';
+import { cp, rm, utimes, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { MongoClient } from 'mongodb';
+import { cpuSecondsByRole } from './lib/process-stats.js';
+
+const { values: args } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '3' },
+    builds: { type: 'string' },
+    out: { type: 'string' },
+  },
+});
+const rounds = Number(args.rounds);
+const log = (line: string) => process.stderr.write(`[startup] ${line}\n`);
+const classesDir = join('packages', 'embedded-mongo', 'launcher', 'target', 'classes');
+
+interface Build {
+  readonly name: string;
+  readonly classes?: string;
+}
+
+interface Start {
+  readonly build: string;
+  readonly round: number;
+  readonly wallSeconds: number;
+  readonly readyInSeconds: number;
+  readonly load: number;
+  readonly cpu: Record<string, number>;
+  /** Collections whose indexes were built by the time the mesh was ready (launchers that count them). */
+  readonly built?: number;
+  readonly collections?: number;
+}
+
+/** How many collections had built their indexes (meshQueryStats' indexBuilds), of how many known. */
+async function indexBuildsAt(output: string): Promise<{ built?: number; collections?: number }> {
+  const port = /database: .* on 127\.0\.0\.1:(\d+)/.exec(output)?.[1];
+  if (!port) return {};
+  const client = await new MongoClient(`mongodb://127.0.0.1:${port}`, { directConnection: true }).connect();
+  try {
+    const stats = await client.db('admin_stats').command({ meshQueryStats: 1 });
+    const namespaces = Object.values(stats['namespaces'] as Record<string, { indexBuilds?: number }>);
+    if (namespaces.every((counters) => counters.indexBuilds === undefined)) return {};
+    return { built: namespaces.filter((counters) => (counters.indexBuilds ?? 0) > 0).length, collections: namespaces.length };
+  } finally {
+    await client.close();
+  }
+}
+
+const builds: Build[] = args.builds
+  ? args.builds.split(',').map((entry) => {
+      const [name, classes] = entry.split('=');
+      if (!name || !classes) throw new Error(`--builds wants name=folder pairs, not ${entry}`);
+      return { name, classes };
+    })
+  : [{ name: 'current' }];
+
+/** Puts a build's classes where the launcher runs them from, newer than the sources so nothing recompiles them. */
+async function install(build: Build): Promise<void> {
+  if (!build.classes) return;
+  await rm(classesDir, { recursive: true, force: true });
+  await cp(build.classes, classesDir, { recursive: true });
+  const now = new Date(Date.now() + 60_000);
+  await utimes(join(classesDir, 'EmbeddedMongo.class'), now, now);
+}
+
+/** One start of the mesh on the kept `.data/`, stopped once ready. */
+async function startOnce(build: Build, round: number): Promise<Start> {
+  await install(build);
+  const load = loadavg()[0] ?? 0;
+  const started = Date.now();
+  // Its own process group, stopped as a terminal's Ctrl-C would: SIGINT to the whole group.
+  const runner = spawn('npx', ['tsx', 'scripts/run-mesh.ts'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let output = '';
+  const ready = await new Promise<number>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /Retail mesh ready in ([\d.]+) s/.exec(output);
+      if (match) resolve(Number(match[1]));
+    };
+    runner.stdout.on('data', onData);
+    runner.stderr.on('data', onData);
+    runner.once('exit', (code) => reject(new Error(`run-mesh exited (${code}) before ready:\n${output.slice(-2000)}`)));
+  });
+  const wallSeconds = (Date.now() - started) / 1000;
+  const cpu = await cpuSecondsByRole(runner.pid!);
+  const builds = await indexBuildsAt(output);
+  const stopped = new Promise((resolve) => runner.once('exit', resolve));
+  process.kill(-runner.pid!, 'SIGINT');
+  await stopped;
+  return { build: build.name, round, wallSeconds, readyInSeconds: ready, load, cpu, ...builds };
+}
+
+const starts: Start[] = [];
+for (let round = 1; round <= rounds; round++) {
+  for (const build of builds) {
+    const start = await startOnce(build, round);
+    log(
+      `${build.name} round ${round}: ready in ${start.readyInSeconds} s (launch to ready ${start.wallSeconds.toFixed(1)} s), database CPU ${start.cpu['database']?.toFixed(2)} s, load ${start.load.toFixed(1)}`,
+    );
+    starts.push(start);
+  }
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+const lines = [
+  `Command: \`npx tsx bench/src/startup-kept-data.ts --rounds ${rounds}${args.builds ? ` --builds ${args.builds}` : ''}\``,
+  '',
+  '| round | build | "ready in" | launch to ready | database CPU at ready | all CPU at ready | collections built / queried by ready | load (1 min) |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  ...starts.map((start) => {
+    const all = Object.values(start.cpu).reduce((sum, seconds) => sum + seconds, 0);
+    return `| ${start.round} | ${start.build} | ${start.readyInSeconds.toFixed(1)} s | ${start.wallSeconds.toFixed(1)} s | ${(start.cpu['database'] ?? 0).toFixed(2)} s | ${all.toFixed(2)} s | ${start.built === undefined ? 'n/a' : `${start.built} / ${start.collections}`} | ${start.load.toFixed(1)} |`;
+  }),
+  '',
+  ...builds.map((build) => {
+    const mine = starts.filter((start) => start.build === build.name);
+    return `- ${build.name}: median "ready in" ${median(mine.map((start) => start.readyInSeconds)).toFixed(1)} s, median database CPU ${median(mine.map((start) => start.cpu['database'] ?? 0)).toFixed(2)} s`;
+  }),
+];
+const report = lines.join('\n');
+if (args.out) await writeFile(args.out, `${report}\n`);
+console.log(report);
