@@ -11,7 +11,7 @@
  *
  * --variant adds a 10 % and a 100 % set started with another build of the telemetry register (a
  * copy of packages/telemetry/dist kept in the worktree), to compare builds in the same rounds.
- * --profile runs the gateway and that subgraph of the off and 10 % sets under `node --cpu-prof`
+ * --profile runs the gateway and that subgraph of the off and every 10 % set under `node --cpu-prof`
  * (profiles in <out>/profiles/<set>-<service>/; summarise them with bench/src/cpu-profile-top.ts);
  * the profiler's cost is in those runs' CPU, so measure without it.
  */
@@ -69,8 +69,13 @@ try {
   const bodies = retailMixBodies(fixtures).map((item) => item.body);
 
   const profiled = (setId: string) => (service: ServiceName) =>
-    args.profile && (setId === 'off' || setId === '10%') && (service === 'gateway' || service === args.profile)
-      ? ['--cpu-prof', `--cpu-prof-dir=${join(out, 'profiles', `${setId.replace('%', 'pct')}-${service}`)}`, '--import', pathToFileURL(exitOnTerm).href]
+    args.profile && (setId === 'off' || setId.endsWith('10%')) && (service === 'gateway' || service === args.profile)
+      ? [
+          '--cpu-prof',
+          `--cpu-prof-dir=${join(out, 'profiles', `${setId.replace('%', 'pct').replace(' ', '-')}-${service}`)}`,
+          '--import',
+          pathToFileURL(exitOnTerm).href,
+        ]
       : [];
   const startSet = async (id: string, ratio: number | undefined, register?: string) => {
     log(`starting set ${id}...`);
