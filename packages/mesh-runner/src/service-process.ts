@@ -25,6 +25,10 @@ export interface SpawnServiceOptions {
   readonly readyTimeoutMs?: number;
   /** Gives up waiting (the process is stopped) when this aborts. */
   readonly abort?: AbortSignal | undefined;
+  /** Another build of the telemetry register (a bench comparing builds); default this checkout's. */
+  readonly telemetryRegister?: string | undefined;
+  /** More Node flags for this process only (`--cpu-prof`), after MESH_SERVICE_NODE_FLAGS. */
+  readonly nodeFlags?: readonly string[] | undefined;
 }
 
 /**
@@ -41,7 +45,9 @@ const TELEMETRY_REGISTER = pathToFileURL(fileURLToPath(new URL('../../telemetry/
 
 /** Spawns `node <entry>` (named `name` in its traces) and resolves once its /ready answers 200. */
 export async function spawnService(options: SpawnServiceOptions): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ['--enable-source-maps', '--import', TELEMETRY_REGISTER, ...serviceNodeFlags(), options.entry], {
+  const register = options.telemetryRegister ?? TELEMETRY_REGISTER;
+  const flags = [...serviceNodeFlags(), ...(options.nodeFlags ?? [])];
+  const child = spawn(process.execPath, ['--enable-source-maps', '--import', register, ...flags, options.entry], {
     env: { ...process.env, OTEL_SERVICE_NAME: options.name.replace(/-replica-\d+$/, ''), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group: a terminal's Ctrl-C reaches only the runner, which stops the services

@@ -71,17 +71,28 @@ export interface RunningMesh {
    * (for example the gateway compiled at an earlier commit) instead of this checkout's dist/index.js.
    * Replicas stop with the mesh, or on their own.
    */
-  startReplica(
-    name: SubgraphName | 'gateway',
-    options?: { readonly subgraphUrls?: Partial<Record<SubgraphName, string>>; readonly entry?: string },
-  ): Promise<MeshReplica>;
+  startReplica(name: SubgraphName | 'gateway', options?: ReplicaOptions): Promise<MeshReplica>;
   stop(): Promise<void>;
+}
+
+/** How RunningMesh.startReplica starts one more process of a service. */
+export interface ReplicaOptions {
+  readonly subgraphUrls?: Partial<Record<SubgraphName, string>>;
+  readonly entry?: string;
+  /** Environment over the mesh's own for this process only (a bench tracing one set of replicas). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Another build of the telemetry register (see SpawnServiceOptions). */
+  readonly telemetryRegister?: string;
+  /** More Node flags for this process (`--cpu-prof`). */
+  readonly nodeFlags?: readonly string[];
 }
 
 /** An extra process of one service (see RunningMesh.startReplica). */
 export interface MeshReplica {
   /** Its /graphql URL. */
   readonly url: string;
+  /** Its process id (a bench reads its CPU time from /proc). */
+  readonly pid: number;
   stop(): Promise<void>;
   /** Ends it with SIGKILL, as a crash does: no graceful shutdown, nothing flushed or released. */
   kill(): Promise<void>;
@@ -234,17 +245,20 @@ export async function startMesh(options: MeshOptions): Promise<RunningMesh> {
     async startReplica(name, replicaOptions = {}) {
       const port = await freePort();
       const url = `http://127.0.0.1:${port}`;
-      const env = envOf(name, port, { ...subgraphUrls, ...replicaOptions.subgraphUrls });
+      const env = { ...envOf(name, port, { ...subgraphUrls, ...replicaOptions.subgraphUrls }), ...replicaOptions.env };
       const replica = await spawnService({
         name: `${name}-replica-${port}`,
         entry: replicaOptions.entry ?? entryOf(name),
         baseUrl: url,
         env,
         echo: options.echo ?? false,
+        telemetryRegister: replicaOptions.telemetryRegister,
+        nodeFlags: replicaOptions.nodeFlags,
       });
       replicas.add(replica);
       return {
         url: `${url}/graphql`,
+        pid: replica.child.pid ?? 0,
         async stop() {
           replicas.delete(replica);
           await replica.stop();

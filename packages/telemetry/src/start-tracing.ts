@@ -1,9 +1,10 @@
 import { createRequire } from 'node:module';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { MongoDBInstrumentation } from '@opentelemetry/instrumentation-mongodb';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
+import { createMongoDbInstrumentation } from './mongodb-instrumentation.js';
 import { readTelemetrySettings, type TelemetrySettings } from './telemetry-settings.js';
+import { samplerFollowsParent, skipWorkUnderUnsampledParents } from './unsampled-children.js';
 
 /** Paths whose requests are probes and scrapes, not business: never traced. */
 const UNTRACED_PATHS: ReadonlySet<string> = new Set(['/health', '/ready', '/metrics']);
@@ -56,10 +57,11 @@ export function startTracing(env: Readonly<Record<string, string | undefined>> =
       new UndiciInstrumentation({
         ignoreRequestHook: (request) => UNTRACED_PATHS.has(pathOf(request.path)) || carriesTraceContext(request.headers),
       }),
-      new MongoDBInstrumentation({ enhancedDatabaseReporting: false }),
+      createMongoDbInstrumentation(),
     ],
   });
   sdk.start();
+  if (samplerFollowsParent(env)) skipWorkUnderUnsampledParents();
   // Services import node:http as an ES module, which the CommonJS hook does not see: requiring it
   // once here lets the HTTP instrumentation patch the server prototype every server shares.
   createRequire(import.meta.url)('node:http');
