@@ -1,9 +1,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { REQUEST_AGE_HEADER, createLogger, type RunningHttpService } from '@mesh/server-kit';
-import { loadGatewayConfig, startGateway } from '../src/module.js';
+import { REQUEST_AGE_HEADER, type RunningHttpService } from '@mesh/server-kit';
+import { startGatewayOverStub } from './gateway-over-stub.js';
 
 // A subgraph that notes the age the gateway announces with each fetch and answers at once.
 let subgraph: Server;
@@ -20,18 +19,7 @@ before(async () => {
       res.end(JSON.stringify({ data: { products: { totalCount: 1 } } }));
     });
   });
-  await new Promise<void>((resolve) => subgraph.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(subgraph.address() as AddressInfo).port}/graphql`;
-  const config = loadGatewayConfig({
-    NODE_ENV: 'test',
-    GATEWAY_PORT: '0',
-    PRODUCT_URL: url,
-    INVENTORY_URL: url,
-    ORDER_URL: url,
-    CUSTOMER_URL: url,
-    LEDGER_URL: url,
-  });
-  gateway = await startGateway(config, createLogger('gateway', { LOG_LEVEL: 'silent' }));
+  gateway = await startGatewayOverStub(subgraph);
 });
 after(async () => {
   await gateway?.close();

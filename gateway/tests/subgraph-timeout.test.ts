@@ -1,9 +1,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createLogger, type RunningHttpService } from '@mesh/server-kit';
-import { loadGatewayConfig, startGateway } from '../src/module.js';
+import type { RunningHttpService } from '@mesh/server-kit';
+import { startGatewayOverStub } from './gateway-over-stub.js';
 
 // A subgraph that accepts the connection and never answers: without a timeout the gateway
 // would hold the client's request for as long as the socket lives.
@@ -12,19 +11,7 @@ let gateway: RunningHttpService;
 
 before(async () => {
   silent = createServer(() => {});
-  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/graphql`;
-  const config = loadGatewayConfig({
-    NODE_ENV: 'test',
-    GATEWAY_PORT: '0',
-    SUBGRAPH_TIMEOUT_MS: '300',
-    PRODUCT_URL: url,
-    INVENTORY_URL: url,
-    ORDER_URL: url,
-    CUSTOMER_URL: url,
-    LEDGER_URL: url,
-  });
-  gateway = await startGateway(config, createLogger('gateway', { LOG_LEVEL: 'silent' }));
+  gateway = await startGatewayOverStub(silent, { SUBGRAPH_TIMEOUT_MS: '300' });
 });
 after(async () => {
   await gateway?.close();
