@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Everything a fresh machine needs before the mesh can run: Java and Maven for the embedded
-# MongoDB, nats-server, npm dependencies, the launcher's jars, and a build. `--tests` adds what
+# MongoDB, nats-server (2.14, built with Go: scripts/setup-nats.sh), npm dependencies, the launcher's jars, and a build. `--tests` adds what
 # only the tests use: Redis (shared rate limits across gateway replicas), headless Chromium (the
 # browser tests) and kubeconform (the Kubernetes manifests' check). Fast when already done.
 set -euo pipefail
@@ -20,9 +20,7 @@ if [ -z "${MONGODB_URI:-}" ] && ! command -v mongod >/dev/null 2>&1 && [ ${#need
 fi
 
 # NATS JetStream: the production event transport, and what the @mesh/events tests run against.
-if [ -z "${NATS_SERVER_BIN:-}" ] && ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ]; then
-  apt_install "the event bus" "Debian: apt-get install nats-server, or set NATS_SERVER_BIN to one" nats-server
-fi
+bash scripts/setup-nats.sh
 
 if $for_tests; then
   # Redis: gateway replicas share per-client rate limits and cost budgets through it; the gateway's

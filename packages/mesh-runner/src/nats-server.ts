@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { killOnExit } from '@mesh/embedded-mongo';
 
 /** A nats-server with JetStream started by us (npm start, tests): random port, temporary store unless one is given. */
@@ -16,14 +17,18 @@ export interface TestNatsServer {
   stop(): Promise<void>;
 }
 
-const REMEDY = 'Install it (Debian: `apt-get install -y nats-server`, as scripts/setup.sh does) or set NATS_SERVER_BIN to its path.';
+const REMEDY =
+  'Install it (`bash scripts/setup-nats.sh` builds 2.14 into .tools/bin; Debian: `apt-get install -y nats-server`) or set NATS_SERVER_BIN to its path.';
+
+/** Where scripts/setup-nats.sh builds nats-server: the repository's .tools/bin (this file is in packages/mesh-runner/{src,dist}). */
+const REPO_NATS_SERVER = fileURLToPath(new URL('../../../.tools/bin/nats-server', import.meta.url));
 
 /**
  * The nats-server binary: NATS_SERVER_BIN when set, else the first of `candidates` that runs
- * (`nats-server` on PATH, then Debian's /usr/sbin, which is not on every user's PATH).
- * Throws, so that the suite fails and never skips, when there is none.
+ * (the repository's own 2.14 build, `nats-server` on PATH, then Debian's /usr/sbin, which is not
+ * on every user's PATH). Throws, so that the suite fails and never skips, when there is none.
  */
-export function natsServerBinary(candidates: readonly string[] = ['nats-server', '/usr/sbin/nats-server']): string {
+export function natsServerBinary(candidates: readonly string[] = [REPO_NATS_SERVER, 'nats-server', '/usr/sbin/nats-server']): string {
   const configured = process.env['NATS_SERVER_BIN'];
   if (configured) {
     if (existsSync(configured)) return configured;
