@@ -12,11 +12,14 @@
  * named stays there. `--data-per-build` gives each build its own kept store, `.data-bench-<name>/`
  * (MESH_DATA_DIR), seeded and replayed by that build in an unmeasured first start when its history
  * marker is missing: a launcher from before the BSON store cannot read a newer one's file.
+ * `--overlays before=/tmp/a,after=/tmp/b` also swaps built service code per build: each folder three
+ * levels below an overlay (`subgraphs/inventory/dist`) replaces the worktree's, so Node-side changes
+ * are compared side by side too.
  * `--no-slow-log` turns the launcher's slow-query log off (MESH_DB_SLOW_MS=-1): launchers from before
  * it reject `--slow-ms`.
  */
 import { spawn } from 'node:child_process';
-import { cp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { cp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -29,6 +32,7 @@ const { values: args } = parseArgs({
     builds: { type: 'string' },
     out: { type: 'string' },
     'data-per-build': { type: 'boolean', default: false },
+    overlays: { type: 'string' },
     'no-slow-log': { type: 'boolean', default: false },
   },
 });
@@ -81,8 +85,30 @@ const builds: Build[] = args.builds
     })
   : [{ name: 'current' }];
 
+const overlays = new Map(
+  (args.overlays ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((entry) => entry.split('=') as [string, string]),
+);
+
+/** Replaces each `<a>/<b>/<c>` folder of the build's overlay (`subgraphs/inventory/dist`) in the worktree. */
+async function installOverlay(build: Build): Promise<void> {
+  const overlay = overlays.get(build.name);
+  if (!overlay) return;
+  for (const a of await readdir(overlay)) {
+    for (const b of await readdir(join(overlay, a))) {
+      for (const c of await readdir(join(overlay, a, b))) {
+        await rm(join(a, b, c), { recursive: true, force: true });
+        await cp(join(overlay, a, b, c), join(a, b, c), { recursive: true });
+      }
+    }
+  }
+}
+
 /** Puts a build's classes where the launcher runs them from, newer than the sources so nothing recompiles them. */
 async function install(build: Build): Promise<void> {
+  await installOverlay(build);
   if (!build.classes) return;
   await rm(classesDir, { recursive: true, force: true });
   await cp(build.classes, classesDir, { recursive: true });
@@ -164,7 +190,7 @@ const median = (values: number[]) => {
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 };
 const lines = [
-  `Command: \`npx tsx bench/src/startup-kept-data.ts --rounds ${rounds}${args.builds ? ` --builds ${args.builds}` : ''}${args['data-per-build'] ? ' --data-per-build' : ''}${args['no-slow-log'] ? ' --no-slow-log' : ''}\``,
+  `Command: \`npx tsx bench/src/startup-kept-data.ts --rounds ${rounds}${args.builds ? ` --builds ${args.builds}` : ''}${args['data-per-build'] ? ' --data-per-build' : ''}${args['no-slow-log'] ? ' --no-slow-log' : ''}${args.overlays ? ` --overlays ${args.overlays}` : ''}\``,
   '',
   '| round | build | "ready in" | launch to ready | database CPU at ready | all CPU at ready | collections built / queried by ready | load (1 min) |',
   '| --- | --- | --- | --- | --- | --- | --- | --- |',
