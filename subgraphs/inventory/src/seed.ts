@@ -53,7 +53,7 @@ export async function seedInventory(models: InventoryModels, logger: Logger): Pr
       })),
     ),
   ]);
-  const costed = skus === 0 ? await backfillUnitCosts(models, data().variants) : 0;
+  const costed = skus === 0 ? await backfillUnitCosts(models, () => data().variants) : 0;
   if (locations + skus + levels + movements + costed > 0) {
     logger.info({ locations, skus, levels, movements, costed, ms: Date.now() - started }, 'inventory seeded');
   }
@@ -68,11 +68,11 @@ function unitCostsOf(variant: SeedVariant): UnitCost[] {
  * SKUs seeded before inventory knew unit costs get them from the catalog (only where none are
  * set), so that their movements are valued. Returns how many it updated.
  */
-async function backfillUnitCosts(models: InventoryModels, variants: readonly SeedVariant[]): Promise<number> {
+async function backfillUnitCosts(models: InventoryModels, variants: () => readonly SeedVariant[]): Promise<number> {
   const uncosted = { unitCosts: { $exists: false } };
   if (!(await models.skus.exists(uncosted))) return 0;
   const result = await models.skus.bulkWrite(
-    variants.map((variant) => ({ updateOne: { filter: { _id: variant.sku, ...uncosted }, update: { $set: { unitCosts: unitCostsOf(variant) } } } })),
+    variants().map((variant) => ({ updateOne: { filter: { _id: variant.sku, ...uncosted }, update: { $set: { unitCosts: unitCostsOf(variant) } } } })),
     { ordered: false },
   );
   return result.modifiedCount;
