@@ -34,11 +34,14 @@ interface IndexUse {
      * filter no index helps builds nothing and is scanned, as it would be anyway.
      */
     static IndexUse toRead(Document filter, Document orderBy) {
-        Map<String, FieldCondition> conditions = filter == null ? Map.of() : FieldCondition.of(filter);
-        String firstSortField = orderBy == null || orderBy.isEmpty() ? null : orderBy.keySet().iterator().next();
-        Predicate<Index<Object>> narrows = index -> narrows(index, conditions);
-        Predicate<Index<Object>> sorts = index -> firstKey(index).equals(firstSortField);
-        return all -> all.stream().anyMatch(narrows) ? narrows : sorts;
+        // Read only when something waits: a built collection's queries skip it (see MeshCollection.build).
+        return all -> {
+            Map<String, FieldCondition> conditions = filter == null ? Map.of() : FieldCondition.of(filter);
+            String firstSortField = orderBy == null || orderBy.isEmpty() ? null : orderBy.keySet().iterator().next();
+            Predicate<Index<Object>> narrows = index -> narrows(index, conditions);
+            Predicate<Index<Object>> sorts = index -> firstKey(index).equals(firstSortField);
+            return all.stream().anyMatch(narrows) ? narrows : sorts;
+        };
     }
 
     /** A write's: the unique indexes, and those its filter (which documents it changes) is read with. */
