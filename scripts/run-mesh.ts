@@ -12,7 +12,8 @@ console.log(
 );
 const mesh = await startMesh({
   persistent: true,
-  dataDir: '.data',
+  // MESH_DATA_DIR: another kept store (the start-up bench keeps one per launcher build).
+  dataDir: process.env['MESH_DATA_DIR'] ?? '.data',
   fixedPorts: true,
   echo: true,
   env: { LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'warn' },

@@ -57,11 +57,12 @@ for (const file of positionals) {
     const name = `${frame.functionName || '(anonymous)'} ${pkg}:${frame.lineNumber + 1}`;
     byFunction.set(name, (byFunction.get(name) ?? 0) + micros);
   });
-  const idle = byPackage.get('(idle)') ?? 0;
+  // packageOf names a frame without a URL by its function in parentheses: V8's "(idle)" becomes "((idle))".
+  const idle = byPackage.get('((idle))') ?? 0;
   const busy = total - idle;
   const top = (map: Map<string, number>) =>
     [...map]
-      .filter(([name]) => name !== '(idle)')
+      .filter(([name]) => name !== '((idle))' && !name.startsWith('(idle) '))
       .sort((a, b) => b[1] - a[1])
       .slice(0, Number(args.top))
       .map(([name, micros]) => `  ${((100 * micros) / busy).toFixed(1).padStart(5)}%  ${(micros / 1000).toFixed(0).padStart(6)} ms  ${name}`);

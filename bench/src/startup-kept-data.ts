@@ -4,14 +4,22 @@
  * `--builds` alternates launcher builds (folders of compiled classes) round by round, so that a
  * before/after comparison shares the machine's load:
  *
- *   npx tsx bench/src/startup-kept-data.ts [--rounds 3] [--builds old=/tmp/old/classes,new=/tmp/new/classes] [--out file.md]
+ *   npx tsx bench/src/startup-kept-data.ts [--rounds 3] [--builds old=/tmp/old/classes,new=/tmp/new/classes]
+ *     [--data-per-build] [--no-slow-log] [--out file.md]
  *
  * `.data/` must already hold the replayed history (one `npm start` or run of run-mesh.ts before).
  * With `--builds` the launcher's target/classes is replaced by each build in turn; the last one
- * named stays there.
+ * named stays there. `--data-per-build` gives each build its own kept store, `.data-bench-<name>/`
+ * (MESH_DATA_DIR), seeded and replayed by that build in an unmeasured first start when its history
+ * marker is missing: a launcher from before the BSON store cannot read a newer one's file.
+ * `--overlays before=/tmp/a,after=/tmp/b` also swaps built service code per build: each folder three
+ * levels below an overlay (`subgraphs/inventory/dist`) replaces the worktree's, so Node-side changes
+ * are compared side by side too.
+ * `--no-slow-log` turns the launcher's slow-query log off (MESH_DB_SLOW_MS=-1): launchers from before
+ * it reject `--slow-ms`.
  */
 import { spawn } from 'node:child_process';
-import { cp, rm, utimes, writeFile } from 'node:fs/promises';
+import { cp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,6 +31,9 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '3' },
     builds: { type: 'string' },
     out: { type: 'string' },
+    'data-per-build': { type: 'boolean', default: false },
+    overlays: { type: 'string' },
+    'no-slow-log': { type: 'boolean', default: false },
   },
 });
 const rounds = Number(args.rounds);
@@ -52,7 +63,12 @@ async function indexBuildsAt(output: string): Promise<{ built?: number; collecti
   if (!port) return {};
   const client = await new MongoClient(`mongodb://127.0.0.1:${port}`, { directConnection: true }).connect();
   try {
-    const stats = await client.db('admin_stats').command({ meshQueryStats: 1 });
+    // Launchers from before meshQueryStats answer "no such command".
+    const stats = await client
+      .db('admin_stats')
+      .command({ meshQueryStats: 1 })
+      .catch(() => undefined);
+    if (!stats) return {};
     const namespaces = Object.values(stats['namespaces'] as Record<string, { indexBuilds?: number }>);
     if (namespaces.every((counters) => counters.indexBuilds === undefined)) return {};
     return { built: namespaces.filter((counters) => (counters.indexBuilds ?? 0) > 0).length, collections: namespaces.length };
@@ -69,13 +85,52 @@ const builds: Build[] = args.builds
     })
   : [{ name: 'current' }];
 
+const overlays = new Map(
+  (args.overlays ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((entry) => entry.split('=') as [string, string]),
+);
+
+/** Replaces each `<a>/<b>/<c>` folder of the build's overlay (`subgraphs/inventory/dist`) in the worktree. */
+async function installOverlay(build: Build): Promise<void> {
+  const overlay = overlays.get(build.name);
+  if (!overlay) return;
+  for (const a of await readdir(overlay)) {
+    for (const b of await readdir(join(overlay, a))) {
+      for (const c of await readdir(join(overlay, a, b))) {
+        await rm(join(a, b, c), { recursive: true, force: true });
+        await cp(join(overlay, a, b, c), join(a, b, c), { recursive: true });
+      }
+    }
+  }
+}
+
 /** Puts a build's classes where the launcher runs them from, newer than the sources so nothing recompiles them. */
 async function install(build: Build): Promise<void> {
+  await installOverlay(build);
   if (!build.classes) return;
   await rm(classesDir, { recursive: true, force: true });
   await cp(build.classes, classesDir, { recursive: true });
   const now = new Date(Date.now() + 60_000);
   await utimes(join(classesDir, 'EmbeddedMongo.class'), now, now);
+}
+
+/** The kept store a build starts on: its own with --data-per-build, else MESH_DATA_DIR or `.data/`. */
+const dataDirOf = (build: Build) => (args['data-per-build'] ? `.data-bench-${build.name}` : (process.env['MESH_DATA_DIR'] ?? '.data'));
+
+function meshEnvironment(build: Build): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    MESH_DATA_DIR: dataDirOf(build),
+    ...(args['no-slow-log'] ? { MESH_DB_SLOW_MS: '-1' } : {}),
+  };
+}
+
+/** Whether a build's store holds a finished history replay (run-mesh's marker says done). */
+async function seeded(build: Build): Promise<boolean> {
+  const marker = await readFile(join(dataDirOf(build), 'history-seeding.json'), 'utf8').catch(() => '');
+  return marker.includes('"done"');
 }
 
 /** One start of the mesh on the kept `.data/`, stopped once ready. */
@@ -84,7 +139,11 @@ async function startOnce(build: Build, round: number): Promise<Start> {
   const load = loadavg()[0] ?? 0;
   const started = Date.now();
   // Its own process group, stopped as a terminal's Ctrl-C would: SIGINT to the whole group.
-  const runner = spawn('npx', ['tsx', 'scripts/run-mesh.ts'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const runner = spawn('npx', ['tsx', 'scripts/run-mesh.ts'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+    env: meshEnvironment(build),
+  });
   let output = '';
   const ready = await new Promise<number>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
@@ -105,6 +164,15 @@ async function startOnce(build: Build, round: number): Promise<Start> {
   return { build: build.name, round, wallSeconds, readyInSeconds: ready, load, cpu, ...builds };
 }
 
+if (args['data-per-build']) {
+  for (const build of builds) {
+    if (await seeded(build)) continue;
+    log(`${build.name}: seeding ${dataDirOf(build)} (unmeasured)`);
+    const seeding = await startOnce(build, 0);
+    log(`${build.name}: seeded, ready in ${seeding.readyInSeconds} s`);
+  }
+}
+
 const starts: Start[] = [];
 for (let round = 1; round <= rounds; round++) {
   for (const build of builds) {
@@ -122,7 +190,7 @@ const median = (values: number[]) => {
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 };
 const lines = [
-  `Command: \`npx tsx bench/src/startup-kept-data.ts --rounds ${rounds}${args.builds ? ` --builds ${args.builds}` : ''}\``,
+  `Command: \`npx tsx bench/src/startup-kept-data.ts --rounds ${rounds}${args.builds ? ` --builds ${args.builds}` : ''}${args['data-per-build'] ? ' --data-per-build' : ''}${args['no-slow-log'] ? ' --no-slow-log' : ''}${args.overlays ? ` --overlays ${args.overlays}` : ''}\``,
   '',
   '| round | build | "ready in" | launch to ready | database CPU at ready | all CPU at ready | collections built / queried by ready | load (1 min) |',
   '| --- | --- | --- | --- | --- | --- | --- | --- |',

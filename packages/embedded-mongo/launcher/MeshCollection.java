@@ -3,7 +3,6 @@ import de.bwaldvogel.mongo.backend.ArrayFilters;
 import de.bwaldvogel.mongo.backend.CollectionOptions;
 import de.bwaldvogel.mongo.backend.CursorRegistry;
 import de.bwaldvogel.mongo.backend.Index;
-import de.bwaldvogel.mongo.backend.QueryParameters;
 import de.bwaldvogel.mongo.backend.QueryResult;
 import de.bwaldvogel.mongo.backend.h2.H2Collection;
 import de.bwaldvogel.mongo.bson.Document;
@@ -20,12 +19,12 @@ import java.util.stream.Stream;
 
 /**
  * An H2 collection that answers queries from our indexes ({@link QueryPlanner}), returns copies of
- * its documents ({@link ReplyCopies}), and builds the indexes of a stored collection only when the
- * collection is first used ({@link UnbuiltIndexes}): opening a kept store then costs no index build,
- * and a collection nobody asks for costs nothing.
+ * its documents ({@link ReplyCopies}), and builds the indexes of a stored collection only when an
+ * operation first needs them ({@link UnbuiltIndexes}, {@link IndexUse}): opening a kept store then
+ * costs no index build, and an index nobody reads with costs nothing until the warmer gets to it.
  *
- * <p>Every operation that reads or changes indexes builds them first, under the collection's lock,
- * which writes and queries also hold: a query that arrives during the build waits for it.
+ * <p>Every operation builds the waiting indexes it needs first, under the collection's lock, which
+ * writes and queries also hold: a query that arrives during a build waits for it.
  */
 class MeshCollection extends H2Collection {
 
@@ -45,22 +44,29 @@ class MeshCollection extends H2Collection {
         this.unbuilt = new UnbuiltIndexes(opening);
     }
 
-    /** Builds the indexes that wait for first use (at most once; later calls return at once). */
+    /** Builds every index that waits for first use (later calls return at once). */
     void buildIndexes() {
-        build(true);
+        build(IndexUse.ALL, true);
     }
 
     /** Builds them for {@link IndexWarmer}, which is no client's first use. */
     void warmIndexes() {
-        build(false);
+        build(IndexUse.ALL, false);
     }
 
-    private void build(boolean firstUse) {
+    /** Builds the waiting indexes an operation needs (see {@link IndexUse}). */
+    private void buildFor(IndexUse use) {
+        build(use, true);
+    }
+
+    private void build(IndexUse use, boolean firstUse) {
         if (unbuilt.isEmpty()) {
             return;
         }
         synchronized (this) {
-            List<Index<Object>> built = unbuilt.build(this, this::streamAllDocumentsWithPosition);
+            List<Index<Object>> all = new ArrayList<>(super.getIndexes());
+            all.addAll(unbuilt.waiting());
+            List<Index<Object>> built = unbuilt.build(this, this::streamAllDocumentsWithPosition, use.among(all));
             for (Index<Object> index : built) {
                 super.addIndex(index); // already filled: upstream only appends it
             }
@@ -102,68 +108,49 @@ class MeshCollection extends H2Collection {
 
     @Override
     public void addDocument(Document document) {
-        buildIndexes();
+        buildFor(IndexUse.UNIQUE);
         super.addDocument(document);
     }
 
     @Override
     public void addDocuments(Stream<Document> documents) {
-        buildIndexes();
+        buildFor(IndexUse.UNIQUE);
         super.addDocuments(documents);
     }
 
     @Override
     public List<Document> insertDocuments(List<Document> documents, boolean isOrdered) {
-        buildIndexes();
+        buildFor(IndexUse.UNIQUE);
         return super.insertDocuments(documents, isOrdered);
     }
 
     @Override
     public void removeDocument(Document document) {
-        buildIndexes();
+        buildFor(IndexUse.UNIQUE);
         super.removeDocument(document);
     }
 
     @Override
     public int deleteDocuments(Document selector, int limit, Oplog oplog) {
-        buildIndexes();
+        buildFor(IndexUse.toWrite(selector, null));
         return super.deleteDocuments(selector, limit, oplog);
     }
 
     @Override
     public Document updateDocuments(Document selector, Document updateQuery, ArrayFilters arrayFilters,
             boolean isMulti, boolean isUpsert, Oplog oplog) {
-        buildIndexes();
+        buildFor(IndexUse.toWrite(selector, null));
         return super.updateDocuments(selector, updateQuery, arrayFilters, isMulti, isUpsert, oplog);
     }
 
     @Override
     public Document findAndModify(Document query) {
-        buildIndexes();
+        buildFor(IndexUse.toWrite(asDocument(query.get("query")), asDocument(query.get("sort"))));
         return super.findAndModify(query);
     }
 
-    @Override
-    public QueryResult handleQuery(QueryParameters queryParameters) {
-        buildIndexes();
-        return super.handleQuery(queryParameters);
-    }
-
-    @Override
-    public Document handleDistinct(Document query) {
-        buildIndexes();
-        return super.handleDistinct(query);
-    }
-
-    // An empty filter counts the stored documents without reading an index: every service's seed
-    // asks estimatedDocumentCount() of its biggest collections at start-up, and must not build them.
-    @Override
-    public int count(Document query, int skip, int limit) {
-        if (query != null && !query.isEmpty()) {
-            buildIndexes();
-        }
-        return super.count(query, skip, limit);
-    }
+    // Queries, counts and distinct values read through queryDocuments, which builds what they need:
+    // an empty filter builds nothing (every service's seed counts its biggest collections at start-up).
 
     @Override
     public Document getStats() {
@@ -181,11 +168,12 @@ class MeshCollection extends H2Collection {
     protected QueryResult queryDocuments(Document filter, Document orderBy, int skip, int limit,
             int batchSize, Document fieldSelector) {
         Document query = PipelineMatch.filterFor(namespace, filter);
-        buildIndexes();
+        buildFor(IndexUse.toRead(query, orderBy));
         synchronized (this) { // reentrant: the writes and reads that call this hold it already
             long started = System.nanoTime();
+            // The built indexes only: those still waiting are no use to this filter.
             QueryPlanner.Plan plan = isNaturalDescending(orderBy) ? null
-                : QueryPlanner.plan(query, orderBy, limit, getIndexes(), positionOrder);
+                : QueryPlanner.plan(query, orderBy, limit, super.getIndexes(), positionOrder);
             if (plan == null) {
                 long examined = count();
                 QueryResult result = matchDocuments(query, orderBy, skip, limit, batchSize, fieldSelector);
@@ -245,6 +233,10 @@ class MeshCollection extends H2Collection {
             copies.add(ReplyCopies.of(document));
         }
         return super.createQueryResult(copies, batchSize);
+    }
+
+    private static Document asDocument(Object value) {
+        return value instanceof Document document ? document : null;
     }
 
     /** The empty filter: every document matches it. */

@@ -20,8 +20,10 @@ final class QueryStats {
         final AtomicLong docsExamined = new AtomicLong();
         final AtomicLong keysExamined = new AtomicLong();
         final AtomicLong returned = new AtomicLong();
-        /** Builds of the collection's indexes from its documents (at most one per opening of a stored collection). */
+        /** Passes over a stored collection's documents that built waiting indexes (see UnbuiltIndexes). */
         final AtomicLong indexBuilds = new AtomicLong();
+        /** Indexes those passes built: each waiting index is built once. */
+        final AtomicLong indexesBuilt = new AtomicLong();
         volatile String lastPlan = "";
 
         Document toDocument() {
@@ -31,6 +33,7 @@ final class QueryStats {
                 .append("keysExamined", keysExamined.get())
                 .append("returned", returned.get())
                 .append("indexBuilds", indexBuilds.get())
+                .append("indexesBuilt", indexesBuilt.get())
                 .append("lastPlan", lastPlan);
         }
     }
@@ -61,9 +64,11 @@ final class QueryStats {
         }
     }
 
-    /** Records that a collection's waiting indexes were built (see UnbuiltIndexes). */
-    static void recordIndexBuild(String namespace) {
-        byNamespace.computeIfAbsent(namespace, ignored -> new Counters()).indexBuilds.incrementAndGet();
+    /** Records that some of a collection's waiting indexes were built in one pass (see UnbuiltIndexes). */
+    static void recordIndexBuild(String namespace, int indexes) {
+        Counters counters = byNamespace.computeIfAbsent(namespace, ignored -> new Counters());
+        counters.indexBuilds.incrementAndGet();
+        counters.indexesBuilt.addAndGet(indexes);
     }
 
     /** The filter's fields and operators without its values (values may be personal data). */
@@ -97,6 +102,7 @@ final class QueryStats {
             total.keysExamined.addAndGet(counters.keysExamined.get());
             total.returned.addAndGet(counters.returned.get());
             total.indexBuilds.addAndGet(counters.indexBuilds.get());
+            total.indexesBuilt.addAndGet(counters.indexesBuilt.get());
         }
         if (reset) {
             byNamespace.clear();

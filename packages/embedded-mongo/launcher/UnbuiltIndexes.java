@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
@@ -19,9 +20,12 @@ import java.util.stream.Stream;
  *
  * <p>Our indexes live in memory only, so a kept store used to rebuild every index of every collection
  * before it listened: about 6.5 s of CPU on the replayed history, on the critical path of the mesh's
- * start. Indexes declared while the store opens are kept here instead and filled in one pass over the
- * documents when the collection is first used. Guarded by the collection's lock, except
- * {@link #isEmpty()}, which lets every later operation skip the lock.
+ * start. Indexes declared while the store opens are kept here instead and filled from the documents
+ * when an operation first needs them: a read only the ones it is likely planned with, a write also the
+ * unique ones, which decide its uniqueness (see {@link IndexUse}). Those not built yet are not in the
+ * collection's list, so writes meanwhile leave them alone; their build reads the documents as they are
+ * then. Guarded by the collection's lock, except {@link #isEmpty()}, which lets every later
+ * operation skip the lock.
  */
 final class UnbuiltIndexes {
 
@@ -61,6 +65,11 @@ final class UnbuiltIndexes {
         return true;
     }
 
+    /** The indexes still waiting, in the order they were declared. */
+    List<Index<Object>> waiting() {
+        return List.copyOf(waiting);
+    }
+
     /** Forgets a waiting index (dropIndexes, or the collection dropped); false when none has that name. */
     boolean drop(String name) {
         Index<Object> index = named(name);
@@ -73,17 +82,17 @@ final class UnbuiltIndexes {
     }
 
     /**
-     * Fills every waiting index from one pass over the documents and hands them over, in the order
-     * they were declared; nothing waits afterwards. The stored documents were unique when written, so a
-     * duplicate here means a damaged store: it fails as upstream's build of that index would.
+     * Fills the waiting indexes {@code needed} selects from one pass over the documents and hands them
+     * over, in the order they were declared; the others keep waiting. The stored documents were unique
+     * when written, so a duplicate here means a damaged store: it fails as upstream's build would.
      */
     List<Index<Object>> build(MongoCollection<Object> collection,
-            Supplier<Stream<DocumentWithPosition<Object>>> documents) {
-        if (waiting.isEmpty()) {
+            Supplier<Stream<DocumentWithPosition<Object>>> documents, Predicate<Index<Object>> needed) {
+        List<Index<Object>> indexes = waiting.stream().filter(needed).toList();
+        if (indexes.isEmpty()) {
             return List.of();
         }
         long started = System.nanoTime();
-        List<Index<Object>> indexes = List.copyOf(waiting);
         long[] count = {0};
         try {
             documents.get().forEach(entry -> {
@@ -96,13 +105,13 @@ final class UnbuiltIndexes {
             indexes.forEach(Index::drop);
             throw new IndexBuildFailedException(e, collection);
         }
-        waiting.clear();
-        empty = true;
+        waiting.removeAll(indexes);
+        empty = waiting.isEmpty();
         long nanos = System.nanoTime() - started;
-        QueryStats.recordIndexBuild(collection.getFullName());
+        QueryStats.recordIndexBuild(collection.getFullName(), indexes.size());
         if (nanos > LOG_BUILDS_OVER_NANOS) {
-            System.err.printf("INDEX BUILD %s: %d indexes over %d documents in %d ms%n",
-                collection.getFullName(), indexes.size(), count[0], nanos / 1_000_000);
+            System.err.printf("INDEX BUILD %s: %s over %d documents in %d ms%n", collection.getFullName(),
+                indexes.stream().map(Index::getName).toList(), count[0], nanos / 1_000_000);
         }
         return indexes;
     }

@@ -21,16 +21,18 @@ interface Insertable<T> {
  */
 export async function seedInventory(models: InventoryModels, logger: Logger): Promise<void> {
   const started = Date.now();
-  const data = retailDataset();
+  // Generated only for a collection that is empty: on a kept database (every start after the
+  // first) the whole data set cost each service about half a second of CPU for nothing.
+  const data = () => retailDataset();
   const now = new Date();
   // Independent collections: loading them side by side keeps the embedded server's cores busy.
   const [locations, skus, levels, movements] = await Promise.all([
-    seedIfEmpty(models.locations, () => data.locations.map(({ id, ...rest }) => ({ _id: id, ...rest }))),
+    seedIfEmpty(models.locations, () => data().locations.map(({ id, ...rest }) => ({ _id: id, ...rest }))),
     seedIfEmpty(models.skus, () =>
-      data.variants.map((variant): SkuRecord => ({ _id: variant.sku, productId: variant.productId, unitCosts: unitCostsOf(variant), createdAt: now })),
+      data().variants.map((variant): SkuRecord => ({ _id: variant.sku, productId: variant.productId, unitCosts: unitCostsOf(variant), createdAt: now })),
     ),
     seedIfEmpty(models.levels, () =>
-      data.stockLevels.map((level): StockLevelRecord => ({
+      data().stockLevels.map((level): StockLevelRecord => ({
         ...level,
         free: level.onHand - level.reserved,
         atp: level.onHand - level.reserved - level.safetyStock,
@@ -39,7 +41,7 @@ export async function seedInventory(models: InventoryModels, logger: Logger): Pr
       })),
     ),
     seedIfEmpty(models.movements, () =>
-      data.movements.map(({ id, quantityDelta, orderId, ...rest }): MovementRecord => ({
+      data().movements.map(({ id, quantityDelta, orderId, ...rest }): MovementRecord => ({
         _id: id,
         ...rest,
         quantity: Math.abs(quantityDelta),
@@ -51,7 +53,7 @@ export async function seedInventory(models: InventoryModels, logger: Logger): Pr
       })),
     ),
   ]);
-  const costed = skus === 0 ? await backfillUnitCosts(models, data.variants) : 0;
+  const costed = skus === 0 ? await backfillUnitCosts(models, () => data().variants) : 0;
   if (locations + skus + levels + movements + costed > 0) {
     logger.info({ locations, skus, levels, movements, costed, ms: Date.now() - started }, 'inventory seeded');
   }
@@ -66,11 +68,11 @@ function unitCostsOf(variant: SeedVariant): UnitCost[] {
  * SKUs seeded before inventory knew unit costs get them from the catalog (only where none are
  * set), so that their movements are valued. Returns how many it updated.
  */
-async function backfillUnitCosts(models: InventoryModels, variants: readonly SeedVariant[]): Promise<number> {
+async function backfillUnitCosts(models: InventoryModels, variants: () => readonly SeedVariant[]): Promise<number> {
   const uncosted = { unitCosts: { $exists: false } };
   if (!(await models.skus.exists(uncosted))) return 0;
   const result = await models.skus.bulkWrite(
-    variants.map((variant) => ({ updateOne: { filter: { _id: variant.sku, ...uncosted }, update: { $set: { unitCosts: unitCostsOf(variant) } } } })),
+    variants().map((variant) => ({ updateOne: { filter: { _id: variant.sku, ...uncosted }, update: { $set: { unitCosts: unitCostsOf(variant) } } } })),
     { ordered: false },
   );
   return result.modifiedCount;
