@@ -15,15 +15,15 @@
  * (profiles in <out>/profiles/<set>-<service>/; summarise them with bench/src/cpu-profile-top.ts);
  * the profiler's cost is in those runs' CPU, so measure without it.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { GatewayClient, startMesh } from '@mesh/mesh-runner';
+import { GatewayClient } from '@mesh/mesh-runner';
 import { principals } from '@mesh/test-kit';
 import { signDevToken } from '@mesh/gateway';
 import { runLoad } from './lib/load.js';
+import { startProfilableMesh } from './lib/profilable-mesh.js';
 import { cpuSnapshot, sharedBackendPids, startMeshSet, type MeshSet, type ServiceName } from './lib/mesh-set.js';
 import { startOtlpSink, type OtlpSink } from './lib/otlp-sink.js';
 import { renderOverhead, type SetRound } from './lib/tracing-overhead-report.js';
@@ -47,19 +47,8 @@ process.setMaxListeners(100); // each of the ~40 service processes adds an exit 
 for (const name of Object.keys(process.env)) if (name.startsWith('OTEL_')) delete process.env[name]; // the "off" set must be off
 
 await mkdir(out, { recursive: true });
-const dataDir = await mkdtemp(join(tmpdir(), 'tracing-overhead-'));
-// The gateway has no SIGTERM handler and --cpu-prof writes its profile only on a normal exit.
-const exitOnTerm = join(dataDir, 'exit-on-sigterm.mjs');
-await writeFile(exitOnTerm, "process.once('SIGTERM', () => process.exit(0));\n");
-
 log('starting the mesh...');
-const mesh = await startMesh({
-  persistent: false,
-  dataDir: join(dataDir, 'mesh'),
-  env: { NODE_ENV: 'test', LOG_LEVEL: 'error' },
-  log: () => {},
-  history: { size: 'small', adminToken: () => signDevToken(principals.admin) },
-});
+const { mesh, exitOnSigtermUrl, stop: stopMesh } = await startProfilableMesh('tracing-overhead');
 const sets: MeshSet[] = [];
 const sinks = new Map<string, OtlpSink>();
 try {
@@ -70,12 +59,7 @@ try {
 
   const profiled = (setId: string) => (service: ServiceName) =>
     args.profile && (setId === 'off' || setId.endsWith('10%')) && (service === 'gateway' || service === args.profile)
-      ? [
-          '--cpu-prof',
-          `--cpu-prof-dir=${join(out, 'profiles', `${setId.replace('%', 'pct').replace(' ', '-')}-${service}`)}`,
-          '--import',
-          pathToFileURL(exitOnTerm).href,
-        ]
+      ? ['--cpu-prof', `--cpu-prof-dir=${join(out, 'profiles', `${setId.replace('%', 'pct').replace(' ', '-')}-${service}`)}`, '--import', exitOnSigtermUrl]
       : [];
   const startSet = async (id: string, ratio: number | undefined, register?: string) => {
     log(`starting set ${id}...`);
@@ -149,6 +133,5 @@ try {
 } finally {
   for (const set of sets) await set.stop().catch(() => undefined);
   for (const sink of sinks.values()) await sink.close();
-  await mesh.stop();
-  await rm(dataDir, { recursive: true, force: true });
+  await stopMesh();
 }

@@ -10,15 +10,15 @@
  *
  * Summarise the profiles with bench/src/cpu-profile-top.ts (<out>/<id>/*.cpuprofile).
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { GatewayClient, freePort, startMesh } from '@mesh/mesh-runner';
+import { GatewayClient, freePort } from '@mesh/mesh-runner';
 import { principals } from '@mesh/test-kit';
 import { signDevToken } from '@mesh/gateway';
 import { startOtlpSink } from './lib/otlp-sink.js';
+import { startProfilableMesh } from './lib/profilable-mesh.js';
 import { median } from './lib/stats.js';
 import { measureGateway, type GatewayTarget } from './peers/gateway-run.js';
 import { writeRoutedSupergraph } from './peers/index.js';
@@ -43,19 +43,8 @@ const GATEWAY_ENTRY = fileURLToPath(new URL('../../gateway/dist/index.js', impor
 const TELEMETRY_REGISTER = pathToFileURL(fileURLToPath(new URL('../../packages/telemetry/dist/register.js', import.meta.url))).href;
 
 await mkdir(out, { recursive: true });
-const dataDir = await mkdtemp(join(tmpdir(), 'tracing-profile-'));
-// The gateway has no SIGTERM handler; --cpu-prof writes its profile only on a normal exit.
-const exitOnTerm = join(dataDir, 'exit-on-sigterm.mjs');
-await writeFile(exitOnTerm, "process.once('SIGTERM', () => process.exit(0));\n");
-
 log('starting the mesh...');
-const mesh = await startMesh({
-  persistent: false,
-  dataDir: join(dataDir, 'mesh'),
-  env: { NODE_ENV: 'test', LOG_LEVEL: 'error' },
-  log: () => {},
-  history: { size: 'small', adminToken: () => signDevToken(principals.admin) },
-});
+const { mesh, dataDir, exitOnSigtermUrl, stop: stopMesh } = await startProfilableMesh('tracing-profile');
 const sink = await startOtlpSink();
 const stops: (() => Promise<void>)[] = [];
 try {
@@ -74,7 +63,7 @@ try {
     const child = await spawnPeer({
       name: id,
       command: process.execPath,
-      args: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--import', pathToFileURL(exitOnTerm).href, '--import', register, GATEWAY_ENTRY],
+      args: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--import', exitOnSigtermUrl, '--import', register, GATEWAY_ENTRY],
       env: {
         NODE_ENV: 'test',
         LOG_LEVEL: 'warn',
@@ -124,6 +113,5 @@ try {
 } finally {
   for (const stop of stops) await stop();
   await sink.close();
-  await mesh.stop();
-  await rm(dataDir, { recursive: true, force: true });
+  await stopMesh();
 }
