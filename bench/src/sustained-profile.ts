@@ -77,9 +77,10 @@ try {
   const client = new BenchClient(mesh.gatewayUrl, await signDevToken(principals.admin));
   const customers = benchCustomers();
   const pool = catalogSkus();
-  if (pool.length < orders * rounds) throw new Error(`${orders * rounds} orders need as many SKUs; the catalog has ${pool.length}`);
+  if (pool.length < orders) throw new Error(`${orders} orders need as many SKUs; the catalog has ${pool.length}`);
   for (let round = 0; round < rounds; round++) {
-    const skus = pool.slice(round * orders, (round + 1) * orders);
+    // A SKU may serve again in a later round: it is given one available unit again first.
+    const skus = Array.from({ length: orders }, (_, index) => pool[(round * orders + index) % pool.length]!);
     const key = runKey(`sustained-${round}`);
     await setAvailable(client, skus, LOCATION, 1, `${key}-stock`);
     await untilQuiet(mesh);
