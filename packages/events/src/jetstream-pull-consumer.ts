@@ -93,22 +93,25 @@ export function createPullConsumer(nc: NatsConnection, js: JetStreamClient, dead
   }
 
   /**
-   * Pulls one domain stream for a subscription. At concurrency 1 it fetches `fetchBatch` and
-   * handles them one by one, as it always did; above 1 it fetches up to `concurrency` and hands
-   * each message to its partition's lane as a lane frees, without waiting for it to settle.
+   * Pulls one domain stream for a subscription: each pull asks for up to `fetchBatch` events (at
+   * least `concurrency`), and each event goes to its partition's lane as a lane frees, without
+   * waiting for it to settle (at concurrency 1: one at a time, in stream order). A member whose
+   * lanes all stay busy for `stallMs` while it holds a delivered event is stuck: it gives that event
+   * and the rest of its pull back at once, for the other members, and pulls again once a lane frees.
    */
   function pullLoop(
     stream: string,
     consumerName: string,
     concurrency: number,
+    stallMs: number,
     start: (message: JsMsg, lanes: KeyedLanes) => void,
+    giveBack: (message: JsMsg) => void,
     stopping: AbortSignal,
   ): Promise<void> {
     const lanes = new KeyedLanes(concurrency);
-    // Above 1, a pull asks for a whole lane set's worth even when few lanes are free: those beyond
-    // the free lanes wait here for one (their ack wait running). Asking only for the free lanes cost
-    // a pull (a new inbox, a request, an unsubscribe) per event whenever the lanes were busy.
-    const batchSize = () => (concurrency === 1 ? settings.fetchBatch : concurrency);
+    // A pull (a new inbox, a request, an unsubscribe) serves many events: one per event cost more
+    // than the handling of most events. Those beyond the free lanes wait here (their ack wait running).
+    const batchSize = Math.max(concurrency, settings.fetchBatch);
     return (async () => {
       let failures = 0;
       let consumer: Consumer | null = null;
@@ -117,13 +120,19 @@ export function createPullConsumer(nc: NatsConnection, js: JetStreamClient, dead
           await lanes.whenFree();
           if (stopping.aborted) break;
           consumer ??= await js.consumers.get(stream, consumerName);
-          const batch = await consumer.fetch({ max_messages: batchSize(), expires: settings.pullExpiresMs });
+          const batch = await consumer.fetch({ max_messages: batchSize, expires: settings.pullExpiresMs });
           // stop() ends a pull that is still waiting for events; everything it yielded is handled.
           const endPull = () => void batch.stop();
           stopping.addEventListener('abort', endPull, { once: true });
+          let stuck = false;
           try {
             for await (const message of batch) {
-              await lanes.whenFree();
+              stuck ||= !(await laneWithin(lanes, stallMs));
+              if (stuck) {
+                endPull();
+                giveBack(message);
+                continue;
+              }
               start(message, lanes);
             }
           } finally {
@@ -143,4 +152,18 @@ export function createPullConsumer(nc: NatsConnection, js: JetStreamClient, dead
   }
 
   return { unwrap, handle, pullLoop };
+}
+
+/** Whether a lane of `lanes` is free now or frees within `ms`. */
+async function laneWithin(lanes: KeyedLanes, ms: number): Promise<boolean> {
+  if (lanes.free > 0) return true;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([lanes.whenFree().then(() => true), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -48,6 +48,12 @@ export interface SubgraphConfig {
    */
   readonly eventConcurrency?: number;
   /**
+   * How many events one pull of a consumer asks NATS for (EVENT_FETCH_BATCH, 1 to 1000, default
+   * the bus's 16, never fewer than the consumer's concurrency): events are handed over as they
+   * arrive, and at most this many wait in the process for their turn.
+   */
+  readonly eventFetchBatch?: number;
+  /**
    * Deliveries of an event (the first included) before a consumer dead-letters it
    * (EVENT_MAX_DELIVER, 1 to 100; unset: the bus's default of 5). Consumers a subgraph configures
    * itself keep their own.
@@ -66,7 +72,7 @@ export const DEFAULT_EVENT_CONCURRENCY = 16;
 /**
  * Reads `<NAME>_PORT` (or PORT), `HOST`, `MONGODB_URI`, `MONGODB_WAIT_MS`, `<NAME>_DB_NAME` (default `mesh_<name>`)
  * `MESH_INTERNAL_SECRET`, `SEED_DATA`, `NATS_URL` and the event settings (`EVENT_RETENTION_HOURS`,
- * `EVENT_STREAM_REPLICAS`, `EVENT_CONCURRENCY`, `EVENT_MAX_DELIVER`, `EVENT_RETRY_BACKOFF_MS`).
+ * `EVENT_STREAM_REPLICAS`, `EVENT_CONCURRENCY`, `EVENT_FETCH_BATCH`, `EVENT_MAX_DELIVER`, `EVENT_RETRY_BACKOFF_MS`).
  */
 export function readSubgraphConfig(name: string, defaultPort: number, env: Readonly<Record<string, string | undefined>> = process.env): SubgraphConfig {
   const upper = name.toUpperCase();
@@ -79,6 +85,7 @@ export function readSubgraphConfig(name: string, defaultPort: number, env: Reado
     eventRetentionHours: readInt(env, 'EVENT_RETENTION_HOURS', 72, { min: 1, max: 24 * 365 }),
     eventStreamReplicas: readInt(env, 'EVENT_STREAM_REPLICAS', 1, { min: 1, max: 5 }),
     eventConcurrency: readInt(env, 'EVENT_CONCURRENCY', DEFAULT_EVENT_CONCURRENCY, { min: 1, max: 256 }),
+    ...(env['EVENT_FETCH_BATCH'] ? { eventFetchBatch: readInt(env, 'EVENT_FETCH_BATCH', 16, { min: 1, max: 1000 }) } : {}),
     ...(env['EVENT_MAX_DELIVER'] ? { eventMaxDeliver: readInt(env, 'EVENT_MAX_DELIVER', 5, { min: 1, max: 100 }) } : {}),
     ...(env['EVENT_RETRY_BACKOFF_MS'] ? { eventRetryBackoffMs: readBackoff(env['EVENT_RETRY_BACKOFF_MS']) } : {}),
     host: readString(env, 'HOST', '127.0.0.1'),

@@ -118,7 +118,15 @@ async function connectBus(config: SubgraphConfig, logger: Logger): Promise<Event
       ...(config.eventMaxDeliver ? { maxDeliver: config.eventMaxDeliver } : {}),
       ...(config.eventRetryBackoffMs ? { backoffMs: config.eventRetryBackoffMs } : {}),
     };
-    return connectJetStreamBus({ servers: config.natsUrl, name: `${config.name}-subgraph`, ...retention, ...replicas, defaultDelivery: delivery });
+    const fetchBatch = config.eventFetchBatch ? { fetchBatch: config.eventFetchBatch } : {};
+    return connectJetStreamBus({
+      servers: config.natsUrl,
+      name: `${config.name}-subgraph`,
+      ...retention,
+      ...replicas,
+      ...fetchBatch,
+      defaultDelivery: delivery,
+    });
   }
   logger.warn('NATS_URL is not set: events stay inside this process (fine for a single-process test, not for a mesh)');
   return createMemoryBus();

@@ -26,3 +26,16 @@ test('a malformed retry setting stops the subgraph at start with a ConfigError n
     );
   }
 });
+
+test("EVENT_FETCH_BATCH sets how many events one pull asks for (unset: the bus's default); out of range stops the subgraph", () => {
+  assert.equal(readSubgraphConfig('order', 4003, base).eventFetchBatch, undefined);
+  assert.equal(readSubgraphConfig('order', 4003, { ...base, EVENT_FETCH_BATCH: '1' }).eventFetchBatch, 1);
+  assert.equal(readSubgraphConfig('order', 4003, { ...base, EVENT_FETCH_BATCH: '64' }).eventFetchBatch, 64);
+  for (const batch of ['0', '1001', 'many']) {
+    assert.throws(
+      () => readSubgraphConfig('order', 4003, { ...base, EVENT_FETCH_BATCH: batch }),
+      (error: unknown) => error instanceof ConfigError && /EVENT_FETCH_BATCH/.test(error.message),
+      batch,
+    );
+  }
+});
