@@ -60,7 +60,13 @@ export const historyGrowth: Scenario = {
       await setAvailable(client, warmUp, LOCATION, 1, `${warmKey}-stock`);
       const warmPlaced = await placeClosedLoop(
         client,
-        warmUp.map((sku, index) => ({ idempotencyKey: `${warmKey}-${index}`, sku, locationId: LOCATION, currency: 'USD', customerId: customers[index % customers.length]! })),
+        warmUp.map((sku, index) => ({
+          idempotencyKey: `${warmKey}-${index}`,
+          sku,
+          locationId: LOCATION,
+          currency: 'USD',
+          customerId: customers[index % customers.length]!,
+        })),
         size.concurrency,
       );
       await waitUntilDecided(client, warmPlaced, 120_000);
