@@ -47,6 +47,8 @@ export interface DatabaseWork {
   readonly docsExamined: number;
   readonly returned: number;
   readonly scans: number;
+  /** Index builds the embedded server ran (an index is built on first use, or by its background warmer). */
+  readonly indexBuilds: number;
   /** Documents examined per collection (`db.collection`), from the embedded server. */
   readonly examinedByCollection: Readonly<Record<string, number>>;
   /** Queries (reads and updates by filter) per collection, from the embedded server. */
@@ -136,13 +138,14 @@ export async function readDatabaseWork(mesh: RunningMesh, mongo: MongoClient | n
       docsExamined: Number.NaN,
       returned: Number.NaN,
       scans: Number.NaN,
+      indexBuilds: Number.NaN,
       examinedByCollection: {},
       queriesByCollection: {},
       commandsByService,
     };
   const stats = await mongo.db('admin_stats').command({ meshQueryStats: 1 });
   const totals = stats['totals'] as { docsExamined: number; returned: number; scans: number };
-  const namespaces = stats['namespaces'] as Record<string, { docsExamined: number; indexed: number; scans: number }>;
+  const namespaces = stats['namespaces'] as Record<string, { docsExamined: number; indexed: number; scans: number; indexBuilds?: number }>;
   const examinedByCollection = Object.fromEntries(Object.entries(namespaces).map(([name, entry]) => [name, entry.docsExamined]));
   const queriesByCollection = Object.fromEntries(Object.entries(namespaces).map(([name, entry]) => [name, entry.indexed + entry.scans]));
   return {
@@ -150,6 +153,7 @@ export async function readDatabaseWork(mesh: RunningMesh, mongo: MongoClient | n
     docsExamined: totals.docsExamined,
     returned: totals.returned,
     scans: totals.scans,
+    indexBuilds: Object.values(namespaces).reduce((sum, entry) => sum + (entry.indexBuilds ?? 0), 0),
     examinedByCollection,
     queriesByCollection,
     commandsByService,
@@ -164,6 +168,7 @@ export const workBetween = (before: DatabaseWork, after: DatabaseWork): Database
   docsExamined: after.docsExamined - before.docsExamined,
   returned: after.returned - before.returned,
   scans: after.scans - before.scans,
+  indexBuilds: after.indexBuilds - before.indexBuilds,
   examinedByCollection: difference(before.examinedByCollection, after.examinedByCollection),
   queriesByCollection: difference(before.queriesByCollection, after.queriesByCollection),
   commandsByService: difference(before.commandsByService, after.commandsByService),

@@ -35,6 +35,14 @@ export async function readCounters(subgraphUrls: Readonly<Record<SubgraphName, s
   return Object.fromEntries(entries);
 }
 
+/** GraphQL errors a subgraph has answered so far, by extensions.code (mesh_graphql_errors_total). */
+export async function errorsByCode(subgraphUrl: string): Promise<Record<string, number>> {
+  const url = subgraphUrl.replace(/\/graphql$/, '/metrics');
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return countsByLabel(await response.text(), 'mesh_graphql_errors_total', 'code');
+}
+
 /** A counter's values per value of one label, from Prometheus text. */
 function countsByLabel(prometheusText: string, name: string, label: string): Record<string, number> {
   const counts: Record<string, number> = {};

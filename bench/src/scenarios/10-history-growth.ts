@@ -10,6 +10,7 @@ import { principals } from '@mesh/test-kit';
 import { BenchClient } from '../lib/bench-client.js';
 import { embeddedStatsClient, readDatabaseWork, topCollections, untilQuiet, workBetween } from '../lib/flash-sale.js';
 import { countOrders, growHistory } from '../lib/history-bulk.js';
+import { errorsByCode } from '../lib/service-counters.js';
 import { benchCustomers, catalogSkus, placeClosedLoop, runKey, waitUntilDecided, type OrderRequest } from '../lib/orders.js';
 import { ratio, type BenchContext, type Scenario, type ScenarioResult } from '../lib/scenario.js';
 import { percentile, round } from '../lib/stats.js';
@@ -89,12 +90,19 @@ export const historyGrowth: Scenario = {
           customerId: customers[index % customers.length]!,
         }));
         const before = await readDatabaseWork(context.mesh, mongo);
+        const errorsBefore = await errorsByCode(context.mesh.subgraphUrls.order);
         const started = Date.now();
         const placed = await placeClosedLoop(client, requests, size.concurrency);
         const decided = await waitUntilDecided(client, placed, 300_000);
         const lastDecision = Math.max(...decided.map((order) => order.decidedAt));
         await untilQuiet(context.mesh);
         const work = workBetween(before, await readDatabaseWork(context.mesh, mongo));
+        const errors = Object.entries(await errorsByCode(context.mesh.subgraphUrls.order))
+          .map(([code, count]) => [code, count - (errorsBefore[code] ?? 0)] as const)
+          .filter(([, count]) => count > 0);
+        loads.push(
+          `at ${history}: errors the order service answered (each retried by the client after its hint, within the call's latency): ${errors.map(([code, count]) => `${code} ${count}`).join(', ') || 'none'}; index builds in the database: ${work.indexBuilds}`,
+        );
         const measured: Measured = {
           history: await countOrders(mongo),
           ordersPerSecond: decided.length / ((lastDecision - started) / 1000),
