@@ -19,25 +19,13 @@ import { principals } from '@mesh/test-kit';
 import { signDevToken } from '@mesh/gateway';
 import { BenchClient } from './lib/bench-client.js';
 import { untilQuiet } from './lib/flash-sale.js';
-import { benchCustomers, catalogSkus, placeClosedLoop, runKey, waitUntilDecided } from './lib/orders.js';
+import { benchCustomers, catalogSkus, oneUnitOfEach, placeClosedLoop, runKey, waitUntilDecided } from './lib/orders.js';
 import { cpuSecondsByRole } from './lib/process-stats.js';
+import { counterSamples } from './lib/service-counters.js';
 import { percentile } from './lib/stats.js';
 import { setAvailable } from './lib/stock.js';
 
 const COUNTERS = ['mesh_db_commands_total', 'mesh_graphql_requests_total', 'mesh_events_published_total', 'mesh_events_handled_total'];
-
-/** Every sample of the counters above on every subgraph's /metrics, keyed `subgraph counter{labels}`. */
-async function readCounterSamples(urls: Readonly<Record<string, string>>): Promise<Map<string, number>> {
-  const samples = new Map<string, number>();
-  for (const [name, url] of Object.entries(urls)) {
-    const text = await (await fetch(url.replace(/\/graphql$/, '/metrics'))).text();
-    for (const line of text.split('\n')) {
-      const [series, value] = line.split(' ');
-      if (series && value && COUNTERS.some((counter) => series.startsWith(`${counter}{`))) samples.set(`${name} ${series}`, Number(value));
-    }
-  }
-  return samples;
-}
 
 const { values: args } = parseArgs({
   options: {
@@ -84,27 +72,17 @@ try {
     const key = runKey(`sustained-${round}`);
     await setAvailable(client, skus, LOCATION, 1, `${key}-stock`);
     await untilQuiet(mesh);
-    const countersBefore = await readCounterSamples(mesh.subgraphUrls);
+    const countersBefore = await counterSamples(mesh.subgraphUrls, COUNTERS);
     const cpuBefore = await cpuSecondsByRole(process.pid);
     const from = monotonicMicros();
     const started = Date.now();
-    const placed = await placeClosedLoop(
-      client,
-      skus.map((sku, index) => ({
-        idempotencyKey: `${key}-${index}`,
-        sku,
-        locationId: LOCATION,
-        currency: 'USD',
-        customerId: customers[index % customers.length]!,
-      })),
-      clients,
-    );
+    const placed = await placeClosedLoop(client, oneUnitOfEach(skus, key, LOCATION, customers), clients);
     const decided = await waitUntilDecided(client, placed, 300_000);
     const lastDecision = Math.max(...decided.map((order) => order.decidedAt));
     await untilQuiet(mesh);
     const to = monotonicMicros();
     const cpuAfter = await cpuSecondsByRole(process.pid);
-    const counted = [...(await readCounterSamples(mesh.subgraphUrls)).entries()]
+    const counted = [...(await counterSamples(mesh.subgraphUrls, COUNTERS)).entries()]
       .map(([series, value]) => [series, (value - (countersBefore.get(series) ?? 0)) / decided.length] as const)
       .filter(([, perOrder]) => perOrder >= 0.05)
       .sort(([a], [b]) => a.localeCompare(b));

@@ -75,6 +75,14 @@ export function catalogSkus(): string[] {
   return retailDataset().variants.map((variant) => variant.sku);
 }
 
+/**
+ * One single-unit USD order request per SKU, shipped from `locationId`, keyed `<key>-<index>`, for
+ * the customers in turn.
+ */
+export function oneUnitOfEach(skus: readonly string[], key: string, locationId: string, customers: readonly string[]): OrderRequest[] {
+  return skus.map((sku, index) => ({ idempotencyKey: `${key}-${index}`, sku, locationId, currency: 'USD', customerId: customers[index % customers.length]! }));
+}
+
 /** A run-unique idempotency key prefix, so no run ever replays another's orders. */
 export const runKey = (label: string): string => `bench-${label}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 

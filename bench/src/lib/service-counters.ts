@@ -43,6 +43,20 @@ export async function errorsByCode(subgraphUrl: string): Promise<Record<string, 
   return countsByLabel(await response.text(), 'mesh_graphql_errors_total', 'code');
 }
 
+/** Every sample of the named counters on each subgraph's /metrics, keyed `<subgraph> <counter>{<labels>}`. */
+export async function counterSamples(subgraphUrls: Readonly<Record<string, string>>, counters: readonly string[]): Promise<Map<string, number>> {
+  const samples = new Map<string, number>();
+  for (const [name, url] of Object.entries(subgraphUrls)) {
+    const response = await fetch(url.replace(/\/graphql$/, '/metrics'));
+    if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+    for (const line of (await response.text()).split('\n')) {
+      const [series, value] = line.split(' ');
+      if (series && value && counters.some((counter) => series.startsWith(`${counter}{`))) samples.set(`${name} ${series}`, Number(value));
+    }
+  }
+  return samples;
+}
+
 /** A counter's values per value of one label, from Prometheus text. */
 function countsByLabel(prometheusText: string, name: string, label: string): Record<string, number> {
   const counts: Record<string, number> = {};

@@ -11,7 +11,7 @@ import { BenchClient } from '../lib/bench-client.js';
 import { embeddedStatsClient, readDatabaseWork, topCollections, untilQuiet, workBetween } from '../lib/flash-sale.js';
 import { countOrders, growHistory } from '../lib/history-bulk.js';
 import { errorsByCode } from '../lib/service-counters.js';
-import { benchCustomers, catalogSkus, placeClosedLoop, runKey, waitUntilDecided, type OrderRequest } from '../lib/orders.js';
+import { benchCustomers, catalogSkus, oneUnitOfEach, placeClosedLoop, runKey, waitUntilDecided, type OrderRequest } from '../lib/orders.js';
 import { ratio, type BenchContext, type Scenario, type ScenarioResult } from '../lib/scenario.js';
 import { percentile, round } from '../lib/stats.js';
 import { setAvailable } from '../lib/stock.js';
@@ -59,17 +59,7 @@ export const historyGrowth: Scenario = {
       const warmUp = catalogSkus().slice(pool.length, pool.length + size.concurrency * 2);
       const warmKey = runKey('s10-warm-up');
       await setAvailable(client, warmUp, LOCATION, 1, `${warmKey}-stock`);
-      const warmPlaced = await placeClosedLoop(
-        client,
-        warmUp.map((sku, index) => ({
-          idempotencyKey: `${warmKey}-${index}`,
-          sku,
-          locationId: LOCATION,
-          currency: 'USD',
-          customerId: customers[index % customers.length]!,
-        })),
-        size.concurrency,
-      );
+      const warmPlaced = await placeClosedLoop(client, oneUnitOfEach(warmUp, warmKey, LOCATION, customers), size.concurrency);
       await waitUntilDecided(client, warmPlaced, 120_000);
       for (const [round_, history] of size.histories.entries()) {
         const stored = await countOrders(mongo);
@@ -82,13 +72,7 @@ export const historyGrowth: Scenario = {
         const key = runKey(`s10-${history}`);
         await setAvailable(client, skus, LOCATION, 1, `${key}-stock`);
         await untilQuiet(context.mesh);
-        const requests: OrderRequest[] = skus.map((sku, index) => ({
-          idempotencyKey: `${key}-${index}`,
-          sku,
-          locationId: LOCATION,
-          currency: 'USD',
-          customerId: customers[index % customers.length]!,
-        }));
+        const requests: OrderRequest[] = oneUnitOfEach(skus, key, LOCATION, customers);
         const before = await readDatabaseWork(context.mesh, mongo);
         const errorsBefore = await errorsByCode(context.mesh.subgraphUrls.order);
         const started = Date.now();

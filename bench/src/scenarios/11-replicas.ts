@@ -9,7 +9,7 @@ import type { MeshReplica, SubgraphName } from '@mesh/mesh-runner';
 import { principals } from '@mesh/test-kit';
 import { BenchClient } from '../lib/bench-client.js';
 import { untilQuiet } from '../lib/flash-sale.js';
-import { benchCustomers, catalogSkus, placeClosedLoop, runKey, waitUntilDecided, type OrderRequest, type PlacedOrder } from '../lib/orders.js';
+import { benchCustomers, catalogSkus, oneUnitOfEach, placeClosedLoop, runKey, waitUntilDecided, type OrderRequest, type PlacedOrder } from '../lib/orders.js';
 import { ratio, type BenchContext, type Scenario, type ScenarioResult } from '../lib/scenario.js';
 import { percentile, round } from '../lib/stats.js';
 import { setAvailable } from '../lib/stock.js';
@@ -33,13 +33,7 @@ async function run(context: BenchContext, clients: readonly BenchClient[], skus:
   const key = runKey(`s11-${replicas}`);
   await setAvailable(clients[0]!, skus, LOCATION, 1, `${key}-stock`);
   await untilQuiet(context.mesh);
-  const requests: OrderRequest[] = skus.map((sku, index) => ({
-    idempotencyKey: `${key}-${index}`,
-    sku,
-    locationId: LOCATION,
-    currency: 'USD',
-    customerId: customers[index % customers.length]!,
-  }));
+  const requests: OrderRequest[] = oneUnitOfEach(skus, key, LOCATION, customers);
   // Each client sends through one gateway; the clients are spread evenly over the gateways.
   const perGateway = clients.map((_, gateway) => requests.filter((__, index) => index % clients.length === gateway));
   const started = Date.now();
