@@ -21,7 +21,7 @@ import { BenchClient } from './lib/bench-client.js';
 import { untilQuiet } from './lib/flash-sale.js';
 import { benchCustomers, catalogSkus, oneUnitOfEach, placeClosedLoop, runKey, waitUntilDecided } from './lib/orders.js';
 import { cpuSecondsByRole } from './lib/process-stats.js';
-import { counterSamples } from './lib/service-counters.js';
+import { counterSamples, errorsByCode } from './lib/service-counters.js';
 import { percentile } from './lib/stats.js';
 import { setAvailable } from './lib/stock.js';
 
@@ -74,6 +74,7 @@ try {
     await untilQuiet(mesh);
     const countersBefore = await counterSamples(mesh.subgraphUrls, COUNTERS);
     const cpuBefore = await cpuSecondsByRole(process.pid);
+    const errorsBefore = await errorsByCode(mesh.subgraphUrls.order);
     const from = monotonicMicros();
     const started = Date.now();
     const placed = await placeClosedLoop(client, oneUnitOfEach(skus, key, LOCATION, customers), clients);
@@ -90,6 +91,11 @@ try {
       .map(([role, seconds]) => [role, ((seconds - (cpuBefore[role] ?? 0)) * 1000) / decided.length] as const)
       .filter(([, ms]) => ms > 0.05)
       .sort((a, b) => b[1] - a[1]);
+    // Refusals the client retried after their hint (within the call's latency): a placeOrder p99 near 2.5 s is one of these.
+    const errors = Object.entries(await errorsByCode(mesh.subgraphUrls.order))
+      .map(([code, count]) => [code, count - (errorsBefore[code] ?? 0)] as const)
+      .filter(([, count]) => count > 0);
+    const slowCalls = placed.filter((order) => order.latencyMs > 2000).length;
     const total = perOrder.filter(([role]) => role !== 'bench runner').reduce((sum, [, ms]) => sum + ms, 0);
     const line =
       `round ${round + 1}: ${(decided.length / ((lastDecision - started) / 1000)).toFixed(1)} orders/s decided, ` +
@@ -99,7 +105,7 @@ try {
       ).toFixed(0)} ms p99 ${percentile(
         placed.map((order) => order.latencyMs),
         99,
-      ).toFixed(0)} ms; ` +
+      ).toFixed(0)} ms, ${slowCalls} calls over 2 s; order service errors: ${errors.map(([code, count]) => `${code} ${count}`).join(', ') || 'none'}; ` +
       `CPU ms per order ${total.toFixed(1)} (mesh): ${perOrder.map(([role, ms]) => `${role} ${ms.toFixed(1)}`).join(', ')}; window --from ${from} --to ${to}`;
     log(line);
     lines.push(line, ...counted.map(([series, perOrder]) => `  ${perOrder.toFixed(2)} per order  ${series}`));

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { locatedError } from 'graphql';
 import { COMMON_ERROR_CODES, errorFactory, forwardedError, idempotencyKeyReused, meshError } from '../src/errors.js';
 
 const TOY_ERROR_CODES = { SHELF_FULL: 'The shelf holds no more items; nothing was changed.' } as const;
@@ -39,4 +40,25 @@ test("another service's error is passed on with its code and extensions unchange
   const error = forwardedError({ message: 'No such SKU', extensions: { code: 'NOT_SOLD', sku: 'SKU-1' } });
   assert.equal(error.message, 'No such SKU');
   assert.deepEqual(error.extensions, { code: 'NOT_SOLD', sku: 'SKU-1' });
+});
+
+test('a deliberate error has no stack, and graphql-js locates it in a result without formatting one', () => {
+  const error = toyError('SHELF_FULL', 'Shelf 3 is full');
+  assert.equal(error.stack, undefined);
+  // Count the stacks V8 formats while the error is located, as execution does for a resolver's throw.
+  const formatted: string[] = [];
+  const previous = Error.prepareStackTrace;
+  Error.prepareStackTrace = (formattedError: Error, frames) => {
+    formatted.push(`${formattedError.message} (${frames.length} frames)`);
+    return formattedError.message;
+  };
+  try {
+    const located = locatedError(error, undefined, ['shelf']);
+    assert.deepEqual(located.path, ['shelf']);
+    assert.equal(located.originalError, error);
+    assert.deepEqual(located.extensions, { code: 'SHELF_FULL' });
+  } finally {
+    Error.prepareStackTrace = previous;
+  }
+  assert.deepEqual(formatted, []);
 });

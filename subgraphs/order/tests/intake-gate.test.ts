@@ -117,4 +117,59 @@ describe('the intake line', () => {
     assert.equal(gate.waiting, 1);
     await assert.rejects(next, (error) => codeOf(error) === 'INTAKE_SATURATED');
   });
+
+  test('a cold mesh, whose every decision takes long with nothing queued, keeps its intake; quick decisions keep the limit the target gives', async () => {
+    // 25 callers, each sending its next order when the last is decided, every decision 2 s after
+    // acceptance: 12.5 decisions a second. By the target alone (2 s) the limit would be 25.
+    const cold = await gateDecidingEvery(2000, 25, 80);
+    assert.ok(cold.limit >= 45 && cold.limit <= 55, `cold limit ${cold.limit}`);
+    // The same rate, each decision quick (50-80 ms): any longer wait would be spent in line, so the
+    // limit stays what 12.5 a second decides within the 2 s target (plus the quickest, 50 ms).
+    let queuedClock = 1_000_000;
+    const queued = new IntakeGate(200, 0, 2000, () => queuedClock);
+    for (let index = 0; index < 40; index += 1) {
+      (await queued.admit())(`q_${index}`);
+      queuedClock += index === 0 ? 50 : 80;
+      queued.decided(`q_${index}`);
+    }
+    assert.ok(queued.limit >= 22 && queued.limit <= 28, `queued limit ${queued.limit}`);
+  });
+
+  test('a lull between two rushes is not counted as deciding slowly', async () => {
+    let clock = 1_000_000;
+    const gate = new IntakeGate(200, 0, 2000, () => clock);
+    // A rush: 60 orders decided over 1.2 s, one at a time (50 a second), then nothing for 5 s.
+    for (let index = 0; index < 60; index += 1) {
+      (await gate.admit())(`ord_${index}`);
+      clock += 20;
+      gate.decided(`ord_${index}`);
+    }
+    clock += 5000;
+    // Over wall time that was 60 in 6.2 s, 10 a second: a limit of 20, and a rush of 25 partly refused.
+    // Over busy time it is 50 a second: the limit is the 100 that rate decides in 2 s.
+    assert.ok(gate.limit >= 95 && gate.limit <= 110, `limit after the lull ${gate.limit}`);
+    const next = await Promise.all(Array.from({ length: 25 }, () => gate.admit()));
+    assert.equal(next.length, 25);
+  });
 });
+
+/** A gate fed by `clients` closed-loop callers whose orders are each decided `decisionMs` after acceptance, for `decisions` decisions. */
+async function gateDecidingEvery(decisionMs: number, clients: number, decisions: number): Promise<IntakeGate> {
+  const start = 1_000_000;
+  let clock = start;
+  const gate = new IntakeGate(200, 0, 2000, () => clock);
+  const inFlight = new Map<number, string>();
+  // The callers start decisionMs / clients apart, so decisions come evenly; each sends its next
+  // order the moment its last one is decided (a refusal would reject here and fail the test).
+  const step = decisionMs / clients;
+  for (let event = 0; event < clients + decisions; event += 1) {
+    const caller = event % clients;
+    clock = start + event * step;
+    const previous = inFlight.get(caller);
+    if (previous) gate.decided(previous);
+    const id = `ord_${event}`;
+    (await gate.admit())(id);
+    inFlight.set(caller, id);
+  }
+  return gate;
+}
