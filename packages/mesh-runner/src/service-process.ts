@@ -78,6 +78,8 @@ export async function spawnService(options: SpawnServiceOptions): Promise<Servic
     kill: () => killChild(child),
   };
   const deadline = Date.now() + (options.readyTimeoutMs ?? 120_000);
+  // What /ready said last, for the report when it never says yes (a gateway names the subgraph it waits for).
+  let lastAnswer = 'no answer yet';
   while (Date.now() < deadline) {
     if (exited) throw new Error(`${options.name} exited before it was ready:\n${service.recentOutput()}`);
     if (options.abort?.aborted) {
@@ -85,15 +87,18 @@ export async function spawnService(options: SpawnServiceOptions): Promise<Servic
       throw new Error(`${options.name}: start abandoned`);
     }
     try {
-      const response = await fetch(`${options.baseUrl}/ready`);
+      const response = await fetch(`${options.baseUrl}/ready`, { signal: AbortSignal.timeout(5000) });
       if (response.ok) return service;
-    } catch {
-      // not listening yet
+      lastAnswer = `HTTP ${response.status} ${(await response.text()).slice(0, 1000)}`;
+    } catch (error) {
+      // Not listening yet, or too slow to answer.
+      const cause = (error as { cause?: { code?: unknown } }).cause?.code;
+      lastAnswer = `${String(error)}${typeof cause === 'string' ? ` (${cause})` : ''}`;
     }
     await sleep(100);
   }
   await service.stop();
-  throw new Error(`${options.name} was not ready within the timeout:\n${service.recentOutput()}`);
+  throw new Error(`${options.name} was not ready within the timeout; its /ready last answered: ${lastAnswer}\n${service.recentOutput()}`);
 }
 
 function killChild(child: ChildProcess): Promise<void> {
