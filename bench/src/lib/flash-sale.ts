@@ -6,6 +6,7 @@
  * run can still check its invariants.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { appendFileSync } from 'node:fs';
 import { MongoClient } from 'mongodb';
 import type { RunningMesh, SubgraphName } from '@mesh/mesh-runner';
 import { GraphQLRequestError, type BenchClient } from './bench-client.js';
@@ -98,6 +99,29 @@ async function attempt(url: string, token: string, request: OrderRequest): Promi
   }
 }
 
+/** Where each call of a burst is appended as a JSON line, when set (summarised by bench/src/call-log-summary.ts). */
+const CALL_LOG = process.env['BENCH_CALL_LOG'];
+
+/** One line of the call log: when the answer came (epoch ms), how long the call took, what it answered, the hint it gave. */
+export interface LoggedCall {
+  readonly at: number;
+  readonly key: string;
+  readonly outcome: string;
+  readonly latencyMs: number;
+  readonly retryAfterMs?: number;
+}
+
+function logCall(path: string, key: string, answer: Attempt): void {
+  const line: LoggedCall = {
+    at: Date.now(),
+    key,
+    outcome: answer.placed?.status ?? answer.code!,
+    latencyMs: Math.round(answer.latencyMs),
+    ...(answer.retryAfterMs === undefined ? {} : { retryAfterMs: answer.retryAfterMs }),
+  };
+  appendFileSync(path, `${JSON.stringify(line)}\n`);
+}
+
 /** Sends `request` until it gets an order (each HTTP call recorded): refusals after their hint, failures after a pause. */
 async function placeUntilAnswered(url: string, token: string, request: OrderRequest, calls: BurstCall[]): Promise<PlacedOrder> {
   const sentAt = Date.now();
@@ -105,6 +129,7 @@ async function placeUntilAnswered(url: string, token: string, request: OrderRequ
   for (let tries = 1; tries <= 50; tries++) {
     const answer = await attempt(url, token, request);
     calls.push({ key: request.idempotencyKey, latencyMs: answer.latencyMs, outcome: answer.placed?.status ?? answer.code! });
+    if (CALL_LOG) logCall(CALL_LOG, request.idempotencyKey, answer);
     if (answer.placed) {
       return {
         request,

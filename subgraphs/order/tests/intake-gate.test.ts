@@ -151,6 +151,29 @@ describe('the intake line', () => {
     const next = await Promise.all(Array.from({ length: 25 }, () => gate.admit()));
     assert.equal(next.length, 25);
   });
+
+  test('a refused caller is never sent away for long, however slow the first decisions were', async () => {
+    let clock = 1_000_000;
+    const gate = new IntakeGate(200, 0, 2000, () => clock);
+    // A cold mesh's first seconds of a rush: 200 admitted, 20 decided over 2 s (10 a second).
+    const ids = Array.from({ length: 200 }, (_, index) => `ord_${index}`);
+    for (const id of ids) (await gate.admit())(id);
+    for (const id of ids.slice(0, 20)) {
+      clock += 100;
+      gate.decided(id);
+    }
+    // 180 still ahead at about 10 a second reads as 18 s (9-27 s with jitter); a mesh warms within seconds.
+    const hints = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        gate.admit().then(
+          () => assert.fail('the intake is full'),
+          (error: GraphQLError) => (error.extensions as { retryAfterMs: number }).retryAfterMs,
+        ),
+      ),
+    );
+    assert.ok(Math.max(...hints) <= 7500, `longest hint ${Math.max(...hints)} ms`);
+    assert.ok(Math.min(...hints) >= 2500, `shortest hint ${Math.min(...hints)} ms: still spread from the capped estimate`);
+  });
 });
 
 /** A gate fed by `clients` closed-loop callers whose orders are each decided `decisionMs` after acceptance, for `decisions` decisions. */

@@ -5,6 +5,14 @@ import { DecisionRate } from './decision-rate.js';
 const FORGET_AFTER_MS = 60_000;
 /** Until the rate is trusted, refused callers come back after about this long. */
 const UNMEASURED_RETRY_MS = 1000;
+/**
+ * The longest a refused caller is told to stay away, before jitter. The rate a hint divides by is
+ * a 10 s history, and in a cold mesh's first seconds of a rush it reads far below what the mesh
+ * decides a few seconds later: hints of 8-40 s given then left the mesh half idle for the rest of
+ * a flash sale (20-45 s to all final against 14-17 s). A caller back too early costs one refusal;
+ * one back too late leaves an admission unused.
+ */
+const MAX_RETRY_MS = 5000;
 /** The smallest backlog the decision rate can shrink the intake to (a few slow decisions must not close it). */
 const MIN_BACKLOG = 10;
 
@@ -155,7 +163,7 @@ export class IntakeGate {
   }
 
   /**
-   * The time the recent decision rate needs to work off `ahead` orders, within 0.5-30 s, with
+   * The time the recent decision rate needs to work off `ahead` orders, within 0.5-5 s, with
    * jitter so that refused callers spread out instead of returning together; about
    * UNMEASURED_RETRY_MS while the rate is not yet trusted.
    */
@@ -164,7 +172,7 @@ export class IntakeGate {
     const rate = this.rate.perSecond();
     if (rate === null) return Math.round(UNMEASURED_RETRY_MS * jitter);
     const estimate = (ahead / rate) * 1000;
-    return Math.round(Math.min(30_000, Math.max(500, estimate)) * jitter);
+    return Math.round(Math.min(MAX_RETRY_MS, Math.max(500, estimate)) * jitter);
   }
 
   private forgetStale(now: number): void {
