@@ -98,9 +98,18 @@ interface LaunchedServer {
   readonly stop: () => Promise<void>;
 }
 
+/**
+ * The JVM's quick (C1) compiler only. The embedded server lives for a run of the mesh or a test
+ * file, and the optimising compiler's warm-up cost more than it gave back: in a flash sale on a
+ * fresh mesh the database used 4.2-4.3 s of CPU with C1 alone against 7.0-7.5 s by default, with
+ * orders per second at 3,300 and 50,300 orders of history unchanged
+ * (bench/results/intake-13, section 8).
+ */
+const JVM_FLAGS = ['-XX:TieredStopAtLevel=1'];
+
 /** Spawns the launcher and resolves once it reports LISTENING. */
 async function launch(classpath: string, args: readonly string[], startTimeoutMs: number): Promise<LaunchedServer> {
-  const child = spawn('java', ['-cp', classpath, 'EmbeddedMongo', ...args], {
+  const child = spawn('java', [...JVM_FLAGS, '-cp', classpath, 'EmbeddedMongo', ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
     // Its own process group: a terminal's Ctrl-C reaches only our process, which stops the
     // database last (the launcher still ends when our end of its stdin closes).
