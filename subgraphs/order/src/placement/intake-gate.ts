@@ -8,8 +8,8 @@ const UNMEASURED_RETRY_MS = 1000;
 /**
  * The longest a refused caller is told to stay away, before jitter. The rate a hint divides by is
  * a 10 s history, and in a cold mesh's first seconds of a rush it reads far below what the mesh
- * decides a few seconds later: hints of 8-40 s given then left the mesh half idle for the rest of
- * a flash sale (20-45 s to all final against 14-17 s). A caller back too early costs one refusal;
+ * decides a few seconds later: hints of 8-41 s given then left the mesh half idle for the rest of
+ * a flash sale (21-47 s to all final against 14-17 s). A caller back too early costs one refusal;
  * one back too late leaves an admission unused.
  */
 const MAX_RETRY_MS = 5000;
