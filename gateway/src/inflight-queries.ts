@@ -1,6 +1,6 @@
 import { GATEWAY_CREDENTIAL_HEADER } from '@mesh/server-kit';
-
-type Fetch = (input: string, init: RequestInit) => Promise<Response>;
+import { SubgraphAnswer } from './subgraph-answer.js';
+import type { SubgraphFetch } from './subgraph-data-source.js';
 
 interface SharedAnswer {
   readonly status: number;
@@ -19,13 +19,13 @@ const MUTATION_BODY = /^\{"query":"mutation\b/;
  * body (operation and variables) and caller credential, so nobody sees data meant for another
  * principal. Under a hot product page, dozens of requests ask a subgraph the same `_entities`
  * question within a few milliseconds; one answer serves them all. Every caller gets its own
- * Response to parse, so no two requests share result objects.
+ * answer to parse, so no two requests share result objects.
  *
  * Read-your-writes holds for writes through this gateway: a mutation sent to a subgraph makes
  * every query already in flight to it unjoinable, so a query that starts after the mutation
  * never receives an answer read before it.
  */
-export function shareInflightQueries(fetch: Fetch): Fetch {
+export function shareInflightQueries(fetch: SubgraphFetch): SubgraphFetch {
   const inflight = new Map<string, Map<string, Promise<SharedAnswer>>>();
   return async (url, init) => {
     const body = typeof init.body === 'string' ? init.body : undefined;
@@ -54,6 +54,6 @@ export function shareInflightQueries(fetch: Fetch): Fetch {
       settled.then(forget, forget);
     }
     const answer = await shared;
-    return new Response(answer.body, { status: answer.status, statusText: answer.statusText, headers: answer.headers });
+    return new SubgraphAnswer({ url, status: answer.status, statusText: answer.statusText, headers: answer.headers, body: answer.body });
   };
 }

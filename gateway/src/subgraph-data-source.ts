@@ -3,9 +3,10 @@ import { GraphQLError } from 'graphql';
 import { CORRELATION_ID_HEADER, GATEWAY_CREDENTIAL_HEADER, REQUEST_AGE_HEADER, type GatewayCredentialCache } from '@mesh/server-kit';
 import type { GatewayContext } from './context.js';
 import { subgraphFetchError } from './subgraph-errors.js';
+import type { SubgraphAnswer } from './subgraph-answer.js';
 
-/** How the data source reaches its subgraph (the global fetch, or one that shares identical queries in flight). */
-export type SubgraphFetch = (url: string, init: RequestInit) => Promise<Response>;
+/** How the data source reaches its subgraph (the transport, or one that shares identical queries in flight). */
+export type SubgraphFetch = (url: string, init: RequestInit) => Promise<SubgraphAnswer>;
 
 /**
  * Sends subgraph fetches with the gateway credential (the caller's principal, signed), the
@@ -17,7 +18,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     const { timeoutMs, credentials } = options;
     super({
       url: options.url,
-      fetcher: (input, init) => options.fetch(String(input), { ...(init as RequestInit), signal: AbortSignal.timeout(timeoutMs) }) as never,
+      fetcher: (input, init) => options.fetch(String(input), { ...(init as RequestInit), signal: AbortSignal.timeout(timeoutMs) }),
     });
     this.credentials = credentials;
     this.subgraphName = options.name;

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GATEWAY_CREDENTIAL_HEADER } from '@mesh/server-kit';
 import { shareInflightQueries } from '../src/inflight-queries.js';
+import { createSubgraphTransport } from '../src/subgraph-transport.js';
 
 // A real HTTP subgraph stand-in that answers after 150 ms (or, while `holding`, when released)
 // and counts what reaches it.
@@ -30,12 +31,16 @@ before(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
 });
-after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+after(async () => {
+  await transport.close();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
 beforeEach(() => {
   received = [];
 });
 
-const fetchShared = shareInflightQueries((input, init) => fetch(input, init));
+const transport = createSubgraphTransport();
+const fetchShared = shareInflightQueries(transport.fetch);
 const body = (query: string, variables: Record<string, unknown> = {}) => JSON.stringify({ query, variables });
 const send = async (payload: string, credential = 'credential-a') =>
   (await (

@@ -42,13 +42,18 @@ test('sequential subgraph fetches reuse kept-alive connections instead of openin
   assert.ok(connections - before <= 2, `20 fetches opened ${connections - before} connections`);
 });
 
-test('the answer is a standard Response: status, repeated headers and body as the subgraph sent them', async () => {
+test('the answer holds status, repeated headers and body as the subgraph sent them, read once as a Response is', async () => {
   const response = await transport.fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"fail"}' });
   assert.equal(response.status, 500);
   assert.equal(response.ok, false);
+  assert.equal(response.url, url);
   assert.equal(response.headers.get('content-type'), 'application/json');
   assert.deepEqual(response.headers.getSetCookie(), ['a=1', 'b=2']);
+  const copy = response.clone();
   assert.deepEqual(await response.json(), { data: { method: 'POST', body: '{"query":"fail"}', credential: null } });
+  assert.equal(response.bodyUsed, true);
+  await assert.rejects(response.text(), TypeError);
+  assert.equal(new TextDecoder().decode(await copy.arrayBuffer()), '{"data":{"method":"POST","body":"{\\"query\\":\\"fail\\"}","credential":null}}');
 });
 
 test('headers reach the subgraph, as the plain object @apollo/gateway gives or as Headers', async () => {

@@ -1,3 +1,5 @@
+import { postJson } from './http-post.js';
+
 /**
  * A GraphQL client for the order-placing scenarios (5 and 7): any GraphQL error is thrown with the
  * operation's name, so a scenario fails loudly instead of counting a broken answer. Only a gateway
@@ -21,12 +23,8 @@ export class BenchClient {
   }
 
   private async once<T>(operation: string, query: string, variables: Record<string, unknown>): Promise<T> {
-    const response = await fetch(this.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.token}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    const text = await response.text();
+    const response = await postJson(this.url, { authorization: `Bearer ${this.token}` }, JSON.stringify({ query, variables }));
+    const text = response.text;
     let body: { data?: T | null; errors?: { message: string; extensions?: Record<string, unknown> }[] };
     try {
       body = JSON.parse(text) as typeof body;

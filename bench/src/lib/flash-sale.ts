@@ -10,6 +10,7 @@ import { appendFileSync } from 'node:fs';
 import { MongoClient } from 'mongodb';
 import type { RunningMesh, SubgraphName } from '@mesh/mesh-runner';
 import { GraphQLRequestError, type BenchClient } from './bench-client.js';
+import { postJson } from './http-post.js';
 import { PLACE_ORDER, placeOrderInput, waitUntilDecided, type DecidedOrder, type OrderRequest, type PlacedOrder } from './orders.js';
 import { readCounters } from './service-counters.js';
 import { cpuSecondsByRole } from './process-stats.js';
@@ -71,13 +72,13 @@ async function attempt(url: string, token: string, request: OrderRequest): Promi
   const input = placeOrderInput(request);
   const started = performance.now();
   try {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query: PLACE_ORDER, variables: { input } }),
-      signal: AbortSignal.timeout(60_000),
-    });
-    const body = (await response.json()) as {
+    const response = await postJson(
+      url,
+      { authorization: `Bearer ${token}` },
+      JSON.stringify({ query: PLACE_ORDER, variables: { input } }),
+      AbortSignal.timeout(60_000),
+    );
+    const body = JSON.parse(response.text) as {
       data?: { placeOrder: { order: { id: string; status: string; correlationId: string } } } | null;
       errors?: { message: string; extensions?: Record<string, unknown> }[];
     };
@@ -91,7 +92,9 @@ async function attempt(url: string, token: string, request: OrderRequest): Promi
     if (!body.data) return { latencyMs, code: `HTTP_${response.status}` };
     return { latencyMs, placed: body.data.placeOrder.order };
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code;
+    // undici's own errors carry the code; a fetch-style TypeError carries it on its cause.
+    const { code, cause: wrapped } = error as { code?: string; cause?: { code?: string } };
+    const cause = code ?? wrapped?.code;
     return {
       latencyMs: performance.now() - started,
       code: (error as Error).name === 'TimeoutError' ? 'CLIENT_TIMEOUT' : `NETWORK_ERROR${cause ? `_${cause}` : ''}`,

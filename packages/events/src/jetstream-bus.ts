@@ -1,4 +1,4 @@
-import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
+import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import { parseEnvelope, type EnvelopeOf } from './envelope.js';
 import { tracePublish } from './event-tracing.js';
@@ -20,6 +20,7 @@ import { createPullConsumer, type BusSettings } from './jetstream-pull-consumer.
 import { durableBacklog, ensureConsumer, ensureStreams, streamNameOf } from './jetstream-streams.js';
 import type { Domain } from './payloads/common.payloads.js';
 import { domainOf, isTopic, type Topic } from './topics.js';
+import { connectNats } from './nats-connection.js';
 
 // Moved to jetstream-streams.ts; re-exported so the package's surface is unchanged.
 export { DEFAULT_EVENT_RETENTION_MS, durableBacklog, streamNameOf } from './jetstream-streams.js';
@@ -81,12 +82,7 @@ export async function connectJetStreamBus(options: JetStreamBusOptions): Promise
   const pullExpiresMs = Math.max(1000, options.pullExpiresMs ?? 10_000);
   const fetchBatch = options.fetchBatch ?? DEFAULT_FETCH_BATCH;
   if (!Number.isInteger(fetchBatch) || fetchBatch < 1) throw new RangeError(`fetchBatch must be a whole number of at least 1, got ${fetchBatch}`);
-  const nc = await connect({
-    servers: typeof options.servers === 'string' ? options.servers : [...options.servers],
-    ...(options.name ? { name: options.name } : {}),
-    maxReconnectAttempts: -1,
-    reconnectTimeWait: 250,
-  });
+  const nc = await connectNats(options);
   try {
     const jsm = await jetstreamManager(nc);
     const js = jetstream(nc, { timeout: options.publishTimeoutMs ?? 5000 });

@@ -1,4 +1,5 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { connectNats } from './nats-connection.js';
 import {
   DeliverPolicy,
   JetStreamApiCodes,
@@ -136,12 +137,7 @@ const READER_BUFFER = 256;
  * server removes it when the reader goes away, and it survives reconnects without gaps.
  */
 export async function connectJetStreamLiveFeed(options: { readonly servers: string | readonly string[]; readonly name?: string }): Promise<LiveFeed> {
-  const nc = await connect({
-    servers: typeof options.servers === 'string' ? options.servers : [...options.servers],
-    ...(options.name ? { name: options.name } : {}),
-    maxReconnectAttempts: -1,
-    reconnectTimeWait: 250,
-  });
+  const nc = await connectNats(options);
   const jsm = await jetstreamManager(nc);
   return createJetStreamLiveFeed(nc, jetstream(nc), jsm);
 }
