@@ -57,6 +57,9 @@ export interface DatabaseWork {
   readonly queriesByCollection: Readonly<Record<string, number>>;
   /** Commands per `service command` (for example `order find`), from the services' counters. */
   readonly commandsByService: Readonly<Record<string, number>>;
+  /** The embedded server's garbage collections and the time they took (its JVM pauses every command meanwhile). */
+  readonly gcCollections: number;
+  readonly gcMillis: number;
 }
 
 interface Attempt {
@@ -170,8 +173,11 @@ export async function readDatabaseWork(mesh: RunningMesh, mongo: MongoClient | n
       examinedByCollection: {},
       queriesByCollection: {},
       commandsByService,
+      gcCollections: Number.NaN,
+      gcMillis: Number.NaN,
     };
   const stats = await mongo.db('admin_stats').command({ meshQueryStats: 1 });
+  const gc = stats['gc'] as { collections: number; millis: number };
   const totals = stats['totals'] as { docsExamined: number; returned: number; scans: number };
   const namespaces = stats['namespaces'] as Record<string, { docsExamined: number; indexed: number; scans: number; indexBuilds?: number }>;
   const examinedByCollection = Object.fromEntries(Object.entries(namespaces).map(([name, entry]) => [name, entry.docsExamined]));
@@ -185,6 +191,8 @@ export async function readDatabaseWork(mesh: RunningMesh, mongo: MongoClient | n
     examinedByCollection,
     queriesByCollection,
     commandsByService,
+    gcCollections: gc.collections,
+    gcMillis: gc.millis,
   };
 }
 
@@ -200,7 +208,16 @@ export const workBetween = (before: DatabaseWork, after: DatabaseWork): Database
   examinedByCollection: difference(before.examinedByCollection, after.examinedByCollection),
   queriesByCollection: difference(before.queriesByCollection, after.queriesByCollection),
   commandsByService: difference(before.commandsByService, after.commandsByService),
+  gcCollections: after.gcCollections - before.gcCollections,
+  gcMillis: after.gcMillis - before.gcMillis,
 });
+
+/** The embedded server's garbage collections in `work`, over `wallMs` of wall time: "29 collections, 4,600 ms (10% of the time)". */
+export function describeCollections(work: DatabaseWork, wallMs: number): string {
+  if (!Number.isFinite(work.gcMillis)) return 'not measured (no embedded server)';
+  const share = wallMs > 0 ? Math.round((1000 * work.gcMillis) / wallMs) / 10 : 0;
+  return `${work.gcCollections} collections, ${Math.round(work.gcMillis)} ms (${share}% of the time)`;
+}
 
 /** The largest entries of a per-name count, as "name N per order" (by default: documents examined per collection). */
 export function topCollections(work: DatabaseWork, orders: number, count = 6, of: Readonly<Record<string, number>> = work.examinedByCollection): string {

@@ -8,9 +8,11 @@
  */
 import { principals } from '@mesh/test-kit';
 import { BenchClient } from '../lib/bench-client.js';
-import { embeddedStatsClient, readDatabaseWork, topCollections, untilQuiet, workBetween } from '../lib/flash-sale.js';
+import { describeCollections, embeddedStatsClient, readDatabaseWork, topCollections, untilQuiet, workBetween } from '../lib/flash-sale.js';
 import { countOrders, growHistory } from '../lib/history-bulk.js';
 import { errorsByCode } from '../lib/service-counters.js';
+import { cpuSecondsByRole } from '../lib/process-stats.js';
+import { machineSpeedProbeMs } from '../lib/machine-speed.js';
 import { benchCustomers, catalogSkus, oneUnitOfEach, placeClosedLoop, runKey, waitUntilDecided, type OrderRequest } from '../lib/orders.js';
 import { ratio, type BenchContext, type Scenario, type ScenarioResult } from '../lib/scenario.js';
 import { percentile, round } from '../lib/stats.js';
@@ -75,17 +77,21 @@ export const historyGrowth: Scenario = {
         const requests: OrderRequest[] = oneUnitOfEach(skus, key, LOCATION, customers);
         const before = await readDatabaseWork(context.mesh, mongo);
         const errorsBefore = await errorsByCode(context.mesh.subgraphUrls.order);
+        const probeMs = machineSpeedProbeMs();
+        const cpuBefore = await cpuSecondsByRole(process.pid);
         const started = Date.now();
         const placed = await placeClosedLoop(client, requests, size.concurrency);
         const decided = await waitUntilDecided(client, placed, 300_000);
         const lastDecision = Math.max(...decided.map((order) => order.decidedAt));
         await untilQuiet(context.mesh);
         const work = workBetween(before, await readDatabaseWork(context.mesh, mongo));
+        const roundMs = Date.now() - started;
+        const cpuPerOrder = cpuMsPerOrder(cpuBefore, await cpuSecondsByRole(process.pid), decided.length);
         const errors = Object.entries(await errorsByCode(context.mesh.subgraphUrls.order))
           .map(([code, count]) => [code, count - (errorsBefore[code] ?? 0)] as const)
           .filter(([, count]) => count > 0);
         loads.push(
-          `at ${history}: errors the order service answered (each retried by the client after its hint, within the call's latency): ${errors.map(([code, count]) => `${code} ${count}`).join(', ') || 'none'}; index builds in the database: ${work.indexBuilds}`,
+          `at ${history}: errors the order service answered (each retried by the client after its hint, within the call's latency): ${errors.map(([code, count]) => `${code} ${count}`).join(', ') || 'none'}; index builds in the database: ${work.indexBuilds}; the database's garbage collections from the first send until quiet: ${describeCollections(work, roundMs)}; CPU ms per order by process kind: ${cpuPerOrder}; the machine-speed probe before the round: ${round(probeMs)} ms`,
         );
         const measured: Measured = {
           history: await countOrders(mongo),
@@ -158,3 +164,13 @@ export const historyGrowth: Scenario = {
     };
   },
 };
+
+/** CPU milliseconds per order each kind of process used between two readings, largest first: "database 9.1, order 7.4, ...". */
+function cpuMsPerOrder(before: Readonly<Record<string, number>>, after: Readonly<Record<string, number>>, orders: number): string {
+  return Object.entries(after)
+    .map(([role, seconds]) => [role, ((seconds - (before[role] ?? 0)) * 1000) / orders] as const)
+    .filter(([, ms]) => ms >= 0.05)
+    .sort((a, b) => b[1] - a[1])
+    .map(([role, ms]) => `${role} ${round(ms)}`)
+    .join(', ');
+}

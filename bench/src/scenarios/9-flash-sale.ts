@@ -8,7 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { principals } from '@mesh/test-kit';
 import { BenchClient } from '../lib/bench-client.js';
-import { describeCalls, embeddedStatsClient, runBurst, topCollections, untilQuiet, type BurstOutcome } from '../lib/flash-sale.js';
+import { describeCalls, describeCollections, embeddedStatsClient, runBurst, topCollections, untilQuiet, type BurstOutcome } from '../lib/flash-sale.js';
 import { cpuSecondsByRole } from '../lib/process-stats.js';
 import { describeLayers } from '../lib/call-layers.js';
 import { benchCustomers, catalogSkus, runKey, type OrderRequest } from '../lib/orders.js';
@@ -195,6 +195,7 @@ export const flashSale: Scenario = {
           `Queries per order by collection (the largest): ${topCollections(outcome.counters, size.distinct, 8, outcome.counters.queriesByCollection)}.`,
           `Database commands per order by service (the largest): ${topCollections(outcome.counters, size.distinct, 10, outcome.counters.commandsByService)}.`,
           `CPU seconds per process kind during the burst: ${describeCpu(outcome.cpuSecondsByRole)}.`,
+          `The database's garbage collections from the first send until quiet (share of the time until all final): ${describeCollections(outcome.counters, outcome.allFinalMs)}.`,
           `At rest, % of one core per process kind: ${describeCpu(restingCpu.byRole)}.`,
           `Timeline from the first send (s): ${describeTimeline(outcome)}.`,
           `Connections dropped for a full accept queue during the calls (kernel ListenOverflows, whole machine): ${outcome.listenOverflows}.`,

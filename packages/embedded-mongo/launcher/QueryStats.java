@@ -1,5 +1,7 @@
 import de.bwaldvogel.mongo.bson.Document;
 
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -10,7 +12,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * by a scan, the documents and index keys they examined (MongoDB's totalDocsExamined and
  * totalKeysExamined) and the documents they returned. Read with the command
  * {@code { meshQueryStats: 1 }} (on any database but admin; {@code reset: true} zeroes the counters). Queries
- * slower than {@code --slow-ms} are written to stderr, one line each.
+ * slower than {@code --slow-ms} are written to stderr, one line each. The answer also carries the JVM's
+ * garbage collections since it started ({@code gc}), which {@code reset} leaves alone.
  */
 final class QueryStats {
 
@@ -109,6 +112,21 @@ final class QueryStats {
         }
         Document totals = total.toDocument();
         totals.remove("lastPlan");
-        return new Document("totals", totals).append("namespaces", namespaces).append("ok", 1.0);
+        return new Document("totals", totals).append("namespaces", namespaces).append("gc", garbageCollections()).append("ok", 1.0);
+    }
+
+    /**
+     * The JVM's collections since it started, and the heap in use. The server holds its data in the heap,
+     * and a collection pauses every command in flight, so the benchmark reports them beside throughput.
+     */
+    private static Document garbageCollections() {
+        long collections = 0;
+        long millis = 0;
+        for (GarbageCollectorMXBean collector : ManagementFactory.getGarbageCollectorMXBeans()) {
+            collections += Math.max(0, collector.getCollectionCount());
+            millis += Math.max(0, collector.getCollectionTime());
+        }
+        long heapUsed = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+        return new Document("collections", collections).append("millis", millis).append("heapUsedMb", heapUsed >> 20);
     }
 }
