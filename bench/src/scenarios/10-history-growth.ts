@@ -14,10 +14,10 @@ import { countOrders, growHistory } from '../lib/history-bulk.js';
 import { errorsByCode } from '../lib/service-counters.js';
 import { cpuSecondsByRole, untilRoleIdle } from '../lib/process-stats.js';
 import { machineSpeedProbeMs } from '../lib/machine-speed.js';
-import { benchCustomers, catalogSkus, oneUnitOfEach, placeClosedLoop, runKey, waitUntilDecided, type OrderRequest } from '../lib/orders.js';
+import { benchCustomers, catalogSkus, decisionFigures, oneUnitOfEach, placeClosedLoop, runKey, waitUntilDecided, type OrderRequest } from '../lib/orders.js';
 import type { MongoClient } from 'mongodb';
 import { ratio, type BenchContext, type Scenario, type ScenarioResult } from '../lib/scenario.js';
-import { percentile, round } from '../lib/stats.js';
+import { round } from '../lib/stats.js';
 import { setAvailable } from '../lib/stock.js';
 
 const LOCATION = 'loc_wh_nj';
@@ -203,7 +203,6 @@ async function measureRound({ context, client, mongo, skus, customers, concurren
   context.log(`round ${round_} starts ${new Date(started).toISOString()} (monotonic ${process.hrtime.bigint() / 1000n} µs)`);
   const placed = await placeClosedLoop(client, requests, concurrency);
   const decided = await waitUntilDecided(client, placed, 300_000);
-  const lastDecision = Math.max(...decided.map((order) => order.decidedAt));
   await untilQuiet(context.mesh);
   const work = workBetween(before, await readDatabaseWork(context.mesh, mongo));
   const roundMs = Date.now() - started;
@@ -216,16 +215,7 @@ async function measureRound({ context, client, mongo, skus, customers, concurren
     round: round_,
     history: await countOrders(mongo),
     orders: decided.length,
-    seconds: (lastDecision - started) / 1000,
-    ordersPerSecond: decided.length / ((lastDecision - started) / 1000),
-    placeP99: percentile(
-      decided.map((order) => order.latencyMs),
-      99,
-    ),
-    decisionP99: percentile(
-      decided.map((order) => order.decidedAt - order.placedAt),
-      99,
-    ),
+    ...decisionFigures(decided, started),
     docsExamined: work.docsExamined,
     commandsPerOrder: work.commands / decided.length,
     examinedPerOrder: work.docsExamined / decided.length,
