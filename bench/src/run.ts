@@ -4,6 +4,11 @@
  * chosen scenarios one after another, and writes bench/results/<size>.json and .md.
  *
  *   npx tsx bench/src/run.ts [--size full|tiny] [--scenarios 1,2,3] [--out bench/results] [--baseline-ref <commit>]
+ *      [--storage memory|file]
+ *
+ * --storage: where the embedded database keeps its documents. `memory` (the default here, as in
+ * every result so far) holds them all as objects on its heap; `file` is what `npm start` runs, an
+ * H2 file with a bounded page cache.
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,8 +31,10 @@ const { values: args } = parseArgs({
     scenarios: { type: 'string', default: SCENARIOS.map((scenario) => scenario.id).join(',') },
     out: { type: 'string', default: join(repoRoot, 'bench/results') },
     'baseline-ref': { type: 'string' },
+    storage: { type: 'string', default: 'memory' },
   },
 });
+if (args.storage !== 'memory' && args.storage !== 'file') throw new Error(`--storage must be memory or file, got ${args.storage}`);
 if (args.size !== 'full' && args.size !== 'tiny') throw new Error(`--size must be full or tiny, got ${args.size}`);
 const size: BenchSize = args.size;
 const chosen = args.scenarios!.split(',').map((id) => id.trim());
@@ -41,7 +48,7 @@ const secret = new TextEncoder().encode(readInternalSecret({ NODE_ENV: 'test' })
 
 log(`starting the mesh (${size})...`);
 const mesh = await startMesh({
-  persistent: false,
+  persistent: args.storage === 'file',
   dataDir,
   env: { NODE_ENV: 'test', LOG_LEVEL: 'error' },
   log: () => {},
@@ -75,7 +82,7 @@ const knobs = Object.entries(process.env)
   .filter(([name]) => /^BENCH_S\d+_/.test(name))
   .map(([name, value]) => `${name}=${value} `)
   .join('');
-const command = `${knobs}npm run bench -- --size ${size}${args.scenarios === SCENARIOS.map((s) => s.id).join(',') ? '' : ` --scenarios ${args.scenarios}`}${args['baseline-ref'] ? ` --baseline-ref ${args['baseline-ref']}` : ''}`;
+const command = `${knobs}npm run bench -- --size ${size}${args.scenarios === SCENARIOS.map((s) => s.id).join(',') ? '' : ` --scenarios ${args.scenarios}`}${args['baseline-ref'] ? ` --baseline-ref ${args['baseline-ref']}` : ''}${args.storage === 'memory' ? '' : ` --storage ${args.storage}`}`;
 const header = runHeader({ repoRoot, command, size, loadCore: LOAD_CORE });
 const written = await writeResults(args.out!, header, results);
 log(`wrote ${written.json} and ${written.markdown}`);

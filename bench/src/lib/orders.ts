@@ -7,6 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { retailDataset } from '@mesh/seed-data';
 import { GraphQLRequestError, isTimeout, type BenchClient } from './bench-client.js';
+import { percentile } from './stats.js';
 
 export const PLACE_ORDER = `mutation BenchPlaceOrder($input: PlaceOrderInput!) {
   placeOrder(input: $input) {
@@ -61,6 +62,27 @@ export interface DecidedOrder extends PlacedOrder {
   /** Server-side instants (ms since epoch): the order's placedAt and its CONFIRMED/REJECTED entry. */
   readonly placedAt: number;
   readonly decidedAt: number;
+}
+
+/**
+ * A closed-loop run's figures: orders decided per second from the first send (`startedAt`, ms
+ * since epoch) to the last decision, the run's length in seconds, and the p99 of placeOrder's
+ * latency and of placed-to-decided.
+ */
+export function decisionFigures(decided: readonly DecidedOrder[], startedAt: number) {
+  const seconds = (Math.max(...decided.map((order) => order.decidedAt)) - startedAt) / 1000;
+  return {
+    seconds,
+    ordersPerSecond: decided.length / seconds,
+    placeP99: percentile(
+      decided.map((order) => order.latencyMs),
+      99,
+    ),
+    decisionP99: percentile(
+      decided.map((order) => order.decidedAt - order.placedAt),
+      99,
+    ),
+  };
 }
 
 /** Web customers of the seeded data set to place orders for, in a fixed order. */

@@ -75,3 +75,28 @@ export async function cpuSecondsByRole(pid: number): Promise<Record<string, numb
   }
   return byRole;
 }
+
+/**
+ * Waits until processes of `role` under `pid` use less than `busyShare` of one core over
+ * `windowMs`, at most `maxMs`; answers how long it waited and the CPU seconds they used meanwhile.
+ * After a bulk load the embedded database keeps a core busy for seconds with no command in
+ * flight (its collector marking the heap the load grew; on the file, H2 writing the copies out),
+ * which a count of commands misses.
+ */
+export async function untilRoleIdle(
+  pid: number,
+  role: string,
+  { busyShare = 0.1, windowMs = 2000, maxMs = 120_000 } = {},
+): Promise<{ waitedMs: number; cpuSeconds: number }> {
+  const started = Date.now();
+  const first = (await cpuSecondsByRole(pid))[role] ?? 0;
+  let last = first;
+  while (Date.now() - started < maxMs) {
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    const now = (await cpuSecondsByRole(pid))[role] ?? 0;
+    const busy = (now - last) / (windowMs / 1000);
+    last = now;
+    if (busy < busyShare) break;
+  }
+  return { waitedMs: Date.now() - started, cpuSeconds: last - first };
+}

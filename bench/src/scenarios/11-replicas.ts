@@ -9,9 +9,19 @@ import type { MeshReplica, SubgraphName } from '@mesh/mesh-runner';
 import { principals } from '@mesh/test-kit';
 import { BenchClient } from '../lib/bench-client.js';
 import { untilQuiet } from '../lib/flash-sale.js';
-import { benchCustomers, catalogSkus, oneUnitOfEach, placeClosedLoop, runKey, waitUntilDecided, type OrderRequest, type PlacedOrder } from '../lib/orders.js';
+import {
+  benchCustomers,
+  catalogSkus,
+  decisionFigures,
+  oneUnitOfEach,
+  placeClosedLoop,
+  runKey,
+  waitUntilDecided,
+  type OrderRequest,
+  type PlacedOrder,
+} from '../lib/orders.js';
 import { ratio, type BenchContext, type Scenario, type ScenarioResult } from '../lib/scenario.js';
-import { percentile, round } from '../lib/stats.js';
+import { round } from '../lib/stats.js';
 import { setAvailable } from '../lib/stock.js';
 
 const LOCATION = 'loc_wh_nj';
@@ -41,19 +51,8 @@ async function run(context: BenchContext, clients: readonly BenchClient[], skus:
     await Promise.all(perGateway.map((share, gateway) => placeClosedLoop(clients[gateway]!, share, Math.ceil(concurrency / clients.length))))
   ).flat();
   const decided = await waitUntilDecided(clients[0]!, placed, 300_000);
-  const lastDecision = Math.max(...decided.map((order) => order.decidedAt));
-  return {
-    replicas,
-    ordersPerSecond: decided.length / ((lastDecision - started) / 1000),
-    placeP99: percentile(
-      decided.map((order) => order.latencyMs),
-      99,
-    ),
-    decisionP99: percentile(
-      decided.map((order) => order.decidedAt - order.placedAt),
-      99,
-    ),
-  };
+  const { ordersPerSecond, placeP99, decisionP99 } = decisionFigures(decided, started);
+  return { replicas, ordersPerSecond, placeP99, decisionP99 };
 }
 
 export const replicas: Scenario = {
